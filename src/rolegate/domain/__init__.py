@@ -1,0 +1,1 @@
+"""Domain: ARNs, unique ids, entities and typed AWS errors. Standard library only."""

@@ -1,0 +1,162 @@
+"""Typed AWS errors.
+
+Every error a client can see is one of these classes. Each carries the AWS error code, the HTTP
+status and whether the sender is at fault; the server turns them into AWS's ``ErrorResponse`` XML in
+exactly one place (``rolegate.server``). Codes and statuses follow the ``error`` traits of the
+botocore ``iam``/``sts`` models; messages are passed by the raiser and follow AWS's exact text.
+"""
+
+from __future__ import annotations
+
+
+class AwsError(Exception):
+    """Base of every error that is answered to the client as an AWS error."""
+
+    code: str = "InternalFailure"
+    status: int = 500
+    sender_fault: bool = False
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def fault_type(self) -> str:
+        return "Sender" if self.sender_fault else "Receiver"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class InternalFailure(AwsError):
+    code, status, sender_fault = "InternalFailure", 500, False
+
+
+class ServiceFailure(AwsError):
+    code, status, sender_fault = "ServiceFailure", 500, False
+
+
+# --- protocol level (common to every Query service) ---------------------------------------------
+class ValidationError(AwsError):
+    code, status, sender_fault = "ValidationError", 400, True
+
+
+class MissingAction(AwsError):
+    code, status, sender_fault = "MissingAction", 400, True
+
+
+class InvalidAction(AwsError):
+    code, status, sender_fault = "InvalidAction", 400, True
+
+
+class InvalidParameterValue(AwsError):
+    code, status, sender_fault = "InvalidParameterValue", 400, True
+
+
+class InvalidParameterCombination(AwsError):
+    code, status, sender_fault = "InvalidParameterCombination", 400, True
+
+
+class MalformedQueryString(AwsError):
+    code, status, sender_fault = "MalformedQueryString", 404, True
+
+
+class NotFound(AwsError):
+    """Unknown HTTP path (AWS answers an unknown path with a 404)."""
+
+    code, status, sender_fault = "NotFound", 404, True
+
+
+# --- authentication ---------------------------------------------------------------------------
+class MissingAuthenticationToken(AwsError):
+    code, status, sender_fault = "MissingAuthenticationToken", 403, True
+
+
+class IncompleteSignature(AwsError):
+    code, status, sender_fault = "IncompleteSignature", 400, True
+
+
+class InvalidClientTokenId(AwsError):
+    code, status, sender_fault = "InvalidClientTokenId", 403, True
+
+
+class SignatureDoesNotMatch(AwsError):
+    code, status, sender_fault = "SignatureDoesNotMatch", 403, True
+
+
+class RequestExpired(AwsError):
+    code, status, sender_fault = "RequestExpired", 400, True
+
+
+class ExpiredToken(AwsError):
+    code, status, sender_fault = "ExpiredToken", 400, True
+
+
+class AccessDenied(AwsError):
+    code, status, sender_fault = "AccessDenied", 403, True
+
+
+# --- IAM (codes and statuses from the iam model's exception shapes) ----------------------------
+class NoSuchEntity(AwsError):
+    code, status, sender_fault = "NoSuchEntity", 404, True
+
+
+class EntityAlreadyExists(AwsError):
+    code, status, sender_fault = "EntityAlreadyExists", 409, True
+
+
+class DeleteConflict(AwsError):
+    code, status, sender_fault = "DeleteConflict", 409, True
+
+
+class LimitExceeded(AwsError):
+    code, status, sender_fault = "LimitExceeded", 409, True
+
+
+class MalformedPolicyDocument(AwsError):
+    code, status, sender_fault = "MalformedPolicyDocument", 400, True
+
+
+class InvalidInput(AwsError):
+    code, status, sender_fault = "InvalidInput", 400, True
+
+
+class UnmodifiableEntity(AwsError):
+    code, status, sender_fault = "UnmodifiableEntity", 400, True
+
+
+class ConcurrentModification(AwsError):
+    code, status, sender_fault = "ConcurrentModification", 409, True
+
+
+class PolicyNotAttachable(AwsError):
+    code, status, sender_fault = "PolicyNotAttachable", 400, True
+
+
+class EntityTemporarilyUnmodifiable(AwsError):
+    code, status, sender_fault = "EntityTemporarilyUnmodifiable", 409, True
+
+
+# --- STS ----------------------------------------------------------------------------------------
+class PackedPolicyTooLarge(AwsError):
+    code, status, sender_fault = "PackedPolicyTooLarge", 400, True
+
+
+class RegionDisabled(AwsError):
+    code, status, sender_fault = "RegionDisabledException", 403, True
+
+
+class InvalidIdentityToken(AwsError):
+    code, status, sender_fault = "InvalidIdentityToken", 400, True
+
+
+class IDPRejectedClaim(AwsError):
+    code, status, sender_fault = "IDPRejectedClaim", 403, True
+
+
+class IDPCommunicationError(AwsError):
+    code, status, sender_fault = "IDPCommunicationError", 400, True
+
+
+class InvalidAuthorizationMessage(AwsError):
+    code, status, sender_fault = "InvalidAuthorizationMessageException", 400, True
