@@ -160,3 +160,14 @@ class IDPCommunicationError(AwsError):
 
 class InvalidAuthorizationMessage(AwsError):
     code, status, sender_fault = "InvalidAuthorizationMessageException", 400, True
+
+
+# --- rolegate's own ---------------------------------------------------------------------------
+class OperationNotImplemented(AwsError):
+    """An operation of the AWS model that rolegate does not implement (yet)."""
+
+    code, status, sender_fault = "NotImplemented", 501, False
+
+
+class RequestEntityTooLarge(AwsError):
+    code, status, sender_fault = "RequestEntityTooLarge", 413, True

@@ -1,0 +1,34 @@
+"""The ``rolegate`` command: serve, init, account, db, policy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rolegate.cli import admin, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rolegate", description="AWS IAM roles and STS, self-hosted.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve.add_serve_command(commands)
+    admin.add_admin_commands(commands)
+    try:
+        from rolegate.cli.policy_cmd import add_policy_commands
+    except ImportError:  # pragma: no cover - the policy CLI ships with the policy engine
+        pass
+    else:
+        add_policy_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result = args.handler(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

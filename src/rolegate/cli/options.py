@@ -1,0 +1,25 @@
+"""Flags shared by the commands that open the database."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from rolegate.server.settings import Settings
+
+
+def add_database_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="data directory (default ./data; ROLEGATE_DATA_DIR)")
+    parser.add_argument(
+        "--database-url",
+        help="sqlite:///PATH or postgresql://… (default: SQLite in the data directory; "
+        "ROLEGATE_DATABASE_URL)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    flags = {
+        name: getattr(args, name, None)
+        for name in ("host", "port", "data_dir", "database_url", "auth", "workers")
+    }
+    return Settings.from_sources(flags, os.environ)

@@ -1,0 +1,83 @@
+"""``rolegate serve``: migrate, create the default account on first start, then serve."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import uvicorn
+
+from rolegate.cli.options import add_database_flags, settings_from
+from rolegate.server.app import RolegateApp, build_runtime
+from rolegate.server.bootstrap import announce_created
+
+PERMISSIVE_WARNING = (
+    "rolegate: WARNING: --auth permissive: requests signed with unknown access keys act as the "
+    "root user of the default account (or of the account a 12-digit key names) and "
+    "POST /_rolegate/reset wipes all state. Use this for local testing only.\n"
+)
+
+
+def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser("serve", help="start the IAM/STS server")
+    parser.add_argument("--host", help="listen address (default 127.0.0.1; ROLEGATE_HOST)")
+    parser.add_argument("--port", type=int, help="listen port (default 4566; ROLEGATE_PORT)")
+    add_database_flags(parser)
+    parser.add_argument(
+        "--auth", choices=("strict", "permissive"), help="SigV4 mode (default strict; ROLEGATE_AUTH)"
+    )
+    parser.add_argument("--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)")
+    parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
+    parser.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        settings = settings_from(args)
+    except ValueError as error:
+        print(f"rolegate: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = build_runtime(settings)
+    message = announce_created(runtime.bootstrap, settings.data_dir, settings)
+    if message:
+        sys.stdout.write(message)
+    if settings.auth == "permissive":
+        sys.stderr.write(PERMISSIVE_WARNING)
+    sys.stdout.write(
+        f"rolegate: serving IAM and STS for account {runtime.bootstrap.account_id} "
+        f"on http://{settings.host}:{settings.port}\n"
+    )
+    sys.stdout.flush()
+    if settings.workers > 1:
+        runtime.store.close()
+        _export_settings(settings)
+        uvicorn.run(
+            "rolegate.server.app:app_from_environment",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=args.log_level,
+            access_log=False,
+        )
+    else:
+        uvicorn.run(
+            RolegateApp(runtime),
+            host=settings.host,
+            port=settings.port,
+            log_level=args.log_level,
+            access_log=False,
+            lifespan="on",
+        )
+    return 0
+
+
+def _export_settings(settings: object) -> None:
+    """Worker processes rebuild their settings from the environment."""
+    for name in ("data_dir", "database_url", "auth", "default_account_id", "region", "master_key"):
+        value = getattr(settings, name)
+        if value is not None:
+            os.environ[f"ROLEGATE_{name.upper()}"] = str(value)

@@ -1,0 +1,163 @@
+"""The ASGI application and its factory: the only place that builds settings, store, key ring,
+clock and randomness.
+
+Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` (permissive mode only), and
+every other path is the AWS Query endpoint for IAM and STS (POST form body or GET query string).
+Database work runs on a thread pool so a slow query never stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rolegate.auth.keyring import KeyRing, load_or_create_master_key
+from rolegate.auth.sigv4 import HttpRequest
+from rolegate.domain.errors import RequestEntityTooLarge
+from rolegate.server.authn import Authenticator
+from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
+from rolegate.server.operations import operation_table
+from rolegate.server.pipeline import Pipeline, Response
+from rolegate.server.settings import Settings
+from rolegate.store import Store
+from rolegate.wire import load_service
+
+log = logging.getLogger("rolegate.server")
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+WORKER_THREADS = 8
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    pipeline: Pipeline
+    bootstrap: BootstrapResult
+
+
+def open_store(settings: Settings) -> Store:
+    master_key = load_or_create_master_key(settings.data_dir, settings.master_key)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Store.open(settings.resolved_database_url, sealer=KeyRing.from_master_key(master_key))
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    rng = secrets.SystemRandom()
+    store = open_store(settings)
+    bootstrap = ensure_default_account(store, settings, rng=rng, now=utc_now())
+    pipeline = Pipeline(
+        store=store,
+        authenticator=Authenticator(settings.auth == "permissive", bootstrap.account_id),
+        operations=operation_table(),
+        clock=utc_now,
+        rng=rng,
+        region=settings.region,
+    )
+    for name in ("iam", "sts"):  # load and plan the wire models before the first request
+        load_service(name)
+    return Runtime(settings, store, pipeline, bootstrap)
+
+
+class RolegateApp:
+    """A small ASGI app; no framework needed for three routes."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="rolegate")
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/healthz":
+            await _send(send, 200, b"ok\n", "text/plain", None)
+            return
+        if path == "/_rolegate/reset" and self.runtime.settings.auth == "permissive":
+            if scope["method"] != "POST":
+                await _send(send, 405, b"use POST\n", "text/plain", None)
+                return
+            await self._run(self._reset)
+            await _send(send, 200, b"reset\n", "text/plain", None)
+            return
+        response = await self._api(scope, receive)
+        await _send(send, response.status, response.body, response.content_type, response.request_id)
+
+    async def _api(self, scope: dict[str, Any], receive: Any) -> Response:
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        body, too_large = await _read_body(receive)
+        pipeline = self.runtime.pipeline
+        lowered = {k.lower(): v for k, v in headers}
+        request = HttpRequest(
+            method=scope["method"],
+            path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        if too_large:
+            return pipeline.reject(RequestEntityTooLarge("Request body too large."))
+        return await self._run(
+            pipeline.handle, request, lowered.get("content-type"), lowered.get("content-encoding")
+        )
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def _reset(self) -> None:
+        """Wipe everything, then start afresh as on first start (permissive mode only)."""
+        runtime = self.runtime
+        runtime.store.reset()
+        ensure_default_account(runtime.store, runtime.settings, rng=secrets.SystemRandom(), now=utc_now())
+        log.warning("state reset through /_rolegate/reset")
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.executor.shutdown(wait=True)
+                self.runtime.store.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _read_body(receive: Any) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks), size > MAX_BODY_BYTES
+
+
+async def _send(send: Any, status: int, body: bytes, content_type: str, rid: str | None) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    if rid is not None:
+        headers.append((b"x-amzn-requestid", rid.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def app_from_environment() -> RolegateApp:
+    """uvicorn factory for ``--workers N``: settings come from ``ROLEGATE_*`` variables."""
+    settings = Settings.from_sources({}, os.environ)
+    return RolegateApp(build_runtime(settings))

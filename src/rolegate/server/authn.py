@@ -1,0 +1,63 @@
+"""Who signed the request: SigV4 claim -> access key -> caller.
+
+strict (default): only known, active keys with a valid signature. permissive (local emulator use,
+as moto and LocalStack): a key the database does not know acts as the root user of the default
+account, or of the account it names when the access key id is 12 digits (created on first use);
+known keys are still verified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, verify_sigv4
+from rolegate.domain.arn import root_arn
+from rolegate.domain.entities import Account
+from rolegate.domain.errors import InvalidClientTokenId
+from rolegate.services.context import Caller
+from rolegate.store import Conflict, Tx
+
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticator:
+    permissive: bool
+    default_account_id: str
+
+    def caller_for(self, tx: Tx, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
+        key = tx.access_keys.get(claim.access_key_id)
+        if key is None:
+            if not self.permissive:
+                raise InvalidClientTokenId(INVALID_TOKEN)
+            return self._permissive_root(tx, claim.access_key_id, now)
+        if key.status != "Active" or claim.security_token is not None:
+            # Long-term keys never carry a session token; an inactive key is unknown to AWS.
+            raise InvalidClientTokenId(INVALID_TOKEN)
+        verify_sigv4(claim, request, key.secret_access_key, now)
+        if key.user_name is None:
+            return root_caller(key.account_id, key.access_key_id)
+        raise InvalidClientTokenId(INVALID_TOKEN)  # IAM users arrive with the STS issue
+
+    def _permissive_root(self, tx: Tx, access_key_id: str, now: datetime) -> Caller:
+        account_id = self.default_account_id
+        if len(access_key_id) == 12 and access_key_id.isdigit():
+            account_id = access_key_id
+            if tx.accounts.get(account_id) is None:
+                try:
+                    tx.accounts.create(Account(account_id, now))
+                except Conflict:  # created by a concurrent first request; it exists now
+                    pass
+        return root_caller(account_id, access_key_id)
+
+
+def root_caller(account_id: str, access_key_id: str | None) -> Caller:
+    """The account's root user: GetCallerIdentity shows the account id as its UserId."""
+    return Caller(
+        account_id=account_id,
+        principal_type="root",
+        arn=root_arn(account_id),
+        user_id=account_id,
+        access_key_id=access_key_id,
+    )

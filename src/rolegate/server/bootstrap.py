@@ -1,0 +1,81 @@
+"""First start: the default account and its root access key.
+
+Generated secrets are shown once on standard output and written to ``root-credentials.json``
+(mode 0600) in the data directory; they never reach the log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rolegate.domain.ids import Rng
+from rolegate.server.settings import Settings
+from rolegate.services.accounts import NewAccount, add_root_key, create_account, default_account
+from rolegate.store import Store
+
+CREDENTIALS_FILE = "root-credentials.json"
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapResult:
+    account_id: str
+    created: NewAccount | None  # set when this start created the account (secrets to show once)
+
+
+def ensure_default_account(store: Store, settings: Settings, *, rng: Rng, now: datetime) -> BootstrapResult:
+    with store.transaction() as tx:
+        account = default_account(tx, settings.default_account_id)
+        if account is None:
+            created = create_account(
+                tx,
+                rng=rng,
+                now=now,
+                account_id_value=settings.default_account_id,
+                root_key_id=settings.root_access_key_id,
+                root_secret=settings.root_secret_access_key,
+            )
+            return BootstrapResult(created.account.account_id, created)
+        if settings.root_access_key_id and tx.access_keys.get(settings.root_access_key_id) is None:
+            # A configured root key that this database does not know yet joins the default account.
+            add_root_key(
+                tx,
+                account.account_id,
+                rng=rng,
+                now=now,
+                key_id=settings.root_access_key_id,
+                secret=settings.root_secret_access_key,
+            )
+        return BootstrapResult(account.account_id, None)
+
+
+def write_secret_file(data_dir: Path, name: str, content: dict[str, str]) -> Path:
+    """Write ``content`` as JSON to a new 0600 file (replacing an older one atomically)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / name
+    tmp = data_dir / f".{name}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(content, fh, indent=2)
+        fh.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def announce_created(result: BootstrapResult, data_dir: Path, settings: Settings) -> str | None:
+    """Save generated root credentials once; return the text to print (never to log)."""
+    if result.created is None:
+        return None
+    content = result.created.as_json()
+    if settings.root_secret_access_key:
+        return f"rolegate: created account {result.account_id} with the configured root key\n"
+    path = write_secret_file(data_dir, CREDENTIALS_FILE, content)
+    return (
+        f"rolegate: created account {result.account_id}; its root credentials (shown once, "
+        f"also saved to {path}, mode 0600):\n"
+        f"  AccessKeyId:     {content['AccessKeyId']}\n"
+        f"  SecretAccessKey: {content['SecretAccessKey']}\n"
+    )

@@ -1,0 +1,14 @@
+"""The table of implemented operations, keyed by (service, operation), built from each service."""
+
+from __future__ import annotations
+
+from rolegate.services import role_policies, roles, sts
+from rolegate.services.context import Handler
+
+
+def operation_table() -> dict[tuple[str, str], Handler]:
+    table: dict[tuple[str, str], Handler] = {}
+    for service, module in (("iam", roles), ("iam", role_policies), ("sts", sts)):
+        for name, handler in module.operations().items():
+            table[(service, name)] = handler
+    return table

@@ -1,0 +1,108 @@
+"""One request, from raw HTTP to AWS XML: decode -> route -> authenticate -> validate -> operate.
+
+Everything here is synchronous and runs on a worker thread; the ASGI layer only moves bytes.
+Errors become HTTP here and nowhere else: an ``AwsError`` is answered with its own code and
+status; anything else is logged with its traceback and answered as a 500 ``InternalFailure``
+(the transaction it interrupted is rolled back, so the database is unchanged).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from rolegate.auth.sigv4 import HttpRequest, parse_sigv4
+from rolegate.domain.errors import (
+    AwsError,
+    InternalFailure,
+    MissingAuthenticationToken,
+    OperationNotImplemented,
+)
+from rolegate.domain.ids import Rng, request_id
+from rolegate.server.authn import Authenticator
+from rolegate.services.context import Handler, OperationContext
+from rolegate.store import Store
+from rolegate.wire import WireService, decode_form, load_service, route_action
+
+log = logging.getLogger("rolegate.request")
+
+# STS calls whose credentials are the token or assertion they carry (id_credentials_temp_request.md).
+UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: bytes
+    request_id: str
+    content_type: str = "text/xml"
+
+
+@dataclass(slots=True)
+class Pipeline:
+    store: Store
+    authenticator: Authenticator
+    operations: Mapping[tuple[str, str], Handler]
+    clock: Callable[[], datetime]
+    rng: Rng
+    region: str
+
+    def handle(self, request: HttpRequest, content_type: str | None, content_encoding: str | None) -> Response:
+        started = time.perf_counter()
+        rid = request_id(self.rng)
+        service: WireService = load_service("iam")
+        operation = "-"
+        try:
+            form = decode_form(
+                request.body,
+                query_string=request.query_string,
+                content_type=content_type,
+                content_encoding=content_encoding,
+            )
+            claim = parse_sigv4(request)
+            service = route_action(form.get("Action"), claim.service if claim else None)
+            operation = form.get("Action") or "-"
+            body = self._run(service, form, request, claim, rid)
+            response = Response(200, body, rid)
+        except AwsError as error:
+            response = Response(error.status, service.serialize_error(error, rid), rid)
+        except Exception:
+            log.exception("request %s (%s) failed", rid, operation)
+            error = InternalFailure("An internal error occurred while processing the request.")
+            response = Response(500, service.serialize_error(error, rid), rid)
+        log.info(
+            "%s %s %d %.1fms",
+            rid,
+            operation,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    def reject(self, error: AwsError) -> Response:
+        """Answer ``error`` without reading the request (e.g. an oversized body)."""
+        rid = request_id(self.rng)
+        return Response(error.status, load_service("iam").serialize_error(error, rid), rid)
+
+    def _run(self, service: WireService, form: Mapping[str, str], request: HttpRequest, claim, rid: str) -> bytes:  # type: ignore[no-untyped-def]
+        now = self.clock()
+        with self.store.transaction() as tx:
+            if claim is None:
+                caller = None
+                if form.get("Action") not in UNSIGNED_OPERATIONS:
+                    raise MissingAuthenticationToken("Request is missing Authentication Token")
+            else:
+                caller = self.authenticator.caller_for(tx, claim, request, now)
+            parsed = service.parse_request(form)
+            handler = self.operations.get((service.name, parsed.operation))
+            if handler is None or caller is None:
+                raise OperationNotImplemented(
+                    f"rolegate does not implement {service.name}:{parsed.operation} yet."
+                )
+            region = claim.region if claim is not None else self.region
+            ctx = OperationContext(caller, region, rid, now, tx, self.rng)
+            result = handler(ctx, parsed.params)
+        return service.serialize_result(parsed.operation, result, rid)

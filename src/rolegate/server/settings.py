@@ -1,0 +1,65 @@
+"""Server settings: command-line flags over ``ROLEGATE_*`` environment variables over defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+AUTH_MODES = ("strict", "permissive")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4566
+    data_dir: Path = Path("./data")
+    database_url: str | None = None  # None: SQLite file ``rolegate.db`` in ``data_dir``
+    auth: str = "strict"
+    default_account_id: str | None = None
+    root_access_key_id: str | None = None
+    root_secret_access_key: str | None = None
+    master_key: str | None = None  # base64 of 32 bytes; else ``data_dir/master.key``
+    region: str = "us-east-1"
+    workers: int = 1
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'rolegate.db').resolve()}"
+
+    @classmethod
+    def from_sources(
+        cls, flags: Mapping[str, object | None], env: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Build settings: a flag given on the command line wins over ``ROLEGATE_<NAME>``."""
+        env = os.environ if env is None else env
+
+        def pick(name: str) -> str | None:
+            value = flags.get(name)
+            if value is not None:
+                return str(value)
+            return env.get(f"ROLEGATE_{name.upper()}") or None
+
+        defaults = cls()
+        auth = pick("auth") or defaults.auth
+        if auth not in AUTH_MODES:
+            raise ValueError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
+        account = pick("default_account_id")
+        if account is not None and not (len(account) == 12 and account.isdigit()):
+            raise ValueError("ROLEGATE_DEFAULT_ACCOUNT_ID must be 12 digits")
+        return cls(
+            host=pick("host") or defaults.host,
+            port=int(pick("port") or defaults.port),
+            data_dir=Path(pick("data_dir") or defaults.data_dir),
+            database_url=pick("database_url"),
+            auth=auth,
+            default_account_id=account,
+            root_access_key_id=pick("root_access_key_id"),
+            root_secret_access_key=pick("root_secret_access_key"),
+            master_key=pick("master_key"),
+            region=pick("region") or defaults.region,
+            workers=int(pick("workers") or defaults.workers),
+        )

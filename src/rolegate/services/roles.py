@@ -1,0 +1,190 @@
+"""IAM roles: CreateRole, GetRole, ListRoles, UpdateRole, UpdateRoleDescription, DeleteRole,
+UpdateAssumeRolePolicy, TagRole, UntagRole, ListRoleTags (id_roles_create.md, id_roles_manage*.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from rolegate.domain.arn import role_arn
+from rolegate.domain.entities import Role
+from rolegate.domain.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    NoSuchEntity,
+    ValidationError,
+)
+from rolegate.domain.ids import IdPrefix, unique_id
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.pagination import fetch_page
+from rolegate.services.policy_documents import check_trust_policy
+from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services.wire_format import url_encoded_policy
+from rolegate.store import Conflict
+
+DEFAULT_MAX_SESSION_DURATION = 3600
+
+
+def load_role(ctx: OperationContext, role_name: str) -> Role:
+    role = ctx.tx.roles.get(ctx.account_id, role_name)
+    if role is None:
+        raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
+    return role
+
+
+def role_to_wire(role: Role, *, listing: bool = False) -> dict[str, Any]:
+    """The ``Role`` shape. ListRoles leaves out Tags, PermissionsBoundary and RoleLastUsed."""
+    out: dict[str, Any] = {
+        "Path": role.path,
+        "RoleName": role.role_name,
+        "RoleId": role.role_id,
+        "Arn": role.arn,
+        "CreateDate": role.create_date,
+        "AssumeRolePolicyDocument": url_encoded_policy(role.assume_role_policy_document),
+        "MaxSessionDuration": role.max_session_duration,
+    }
+    if role.description is not None:
+        out["Description"] = role.description
+    if listing:
+        return out
+    if role.permissions_boundary_arn is not None:
+        out["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "Policy",
+            "PermissionsBoundaryArn": role.permissions_boundary_arn,
+        }
+    if role.tags:
+        out["Tags"] = tags_to_wire(role.tags)
+    last_used: dict[str, Any] = {}
+    if role.last_used_date is not None:
+        last_used["LastUsedDate"] = role.last_used_date
+        last_used["Region"] = role.last_used_region
+    out["RoleLastUsed"] = last_used
+    return out
+
+
+def create_role(ctx: OperationContext, params: Params) -> Result:
+    name = params["RoleName"]
+    document = params["AssumeRolePolicyDocument"]
+    check_trust_policy(document)
+    tags = tags_from_params(params.get("Tags"))
+    path = params.get("Path") or "/"
+    role = Role(
+        account_id=ctx.account_id,
+        role_id=unique_id(IdPrefix.ROLE, ctx.rng),
+        role_name=name,
+        path=path,
+        arn=role_arn(ctx.account_id, path, name),
+        create_date=ctx.now,
+        assume_role_policy_document=document,
+        description=params.get("Description"),
+        max_session_duration=params.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_DURATION,
+        permissions_boundary_arn=params.get("PermissionsBoundary"),
+        tags=tuple(tags),
+    )
+    try:
+        ctx.tx.roles.create(role)
+    except Conflict:
+        raise EntityAlreadyExists(f"Role with name {name} already exists.") from None
+    created = role_to_wire(role)
+    # CreateRole answers without RoleLastUsed (the role has never been used).
+    del created["RoleLastUsed"]
+    return {"Role": created}
+
+
+def get_role(ctx: OperationContext, params: Params) -> Result:
+    return {"Role": role_to_wire(load_role(ctx, params["RoleName"]))}
+
+
+def list_roles(ctx: OperationContext, params: Params) -> Result:
+    prefix = params.get("PathPrefix") or "/"
+    roles, paging = fetch_page(
+        params,
+        lambda marker, max_items: ctx.tx.roles.list(
+            ctx.account_id, path_prefix=prefix, marker=marker, max_items=max_items
+        ),
+    )
+    return {"Roles": [role_to_wire(r, listing=True) for r in roles], **paging}
+
+
+def update_role(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"])
+    changes: dict[str, Any] = {}
+    if "Description" in params:
+        changes["description"] = params["Description"]
+    if params.get("MaxSessionDuration") is not None:
+        changes["max_session_duration"] = params["MaxSessionDuration"]
+    if changes:
+        ctx.tx.roles.update(replace(role, **changes))
+    return {}
+
+
+def update_role_description(ctx: OperationContext, params: Params) -> Result:
+    role = replace(load_role(ctx, params["RoleName"]), description=params["Description"])
+    ctx.tx.roles.update(role)
+    return {"Role": role_to_wire(role)}
+
+
+def delete_role(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"])
+    if ctx.tx.role_policies.count(role.role_id):
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    ctx.tx.roles.delete(ctx.account_id, role.role_name)
+    return {}
+
+
+def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"])
+    document = params["PolicyDocument"]
+    check_trust_policy(document)
+    ctx.tx.roles.update(replace(role, assume_role_policy_document=document))
+    return {}
+
+
+def tag_role(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"])
+    tags = merge_tags(role.tags, tags_from_params(params["Tags"]), "TagsPerRole")
+    ctx.tx.roles.set_tags(role.role_id, tags)
+    return {}
+
+
+def untag_role(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"])
+    ctx.tx.roles.set_tags(role.role_id, remove_tags(role.tags, params["TagKeys"]))
+    return {}
+
+
+def list_role_tags(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"])
+    tags = tags_to_wire(role.tags)
+    start = _tag_marker_start(params.get("Marker"), len(tags))
+    max_items = params.get("MaxItems") or 100
+    page = tags[start : start + max_items]
+    out: Result = {"Tags": page, "IsTruncated": start + max_items < len(tags)}
+    if out["IsTruncated"]:
+        out["Marker"] = str(start + max_items)
+    return out
+
+
+def _tag_marker_start(marker: str | None, count: int) -> int:
+    """A role holds at most 50 tags, so ListRoleTags pages by position."""
+    if marker is None:
+        return 0
+    if not marker.isdigit() or int(marker) > count:
+        raise ValidationError("Invalid Marker.")
+    return int(marker)
+
+
+def operations() -> dict[str, Handler]:
+    return {
+        "CreateRole": create_role,
+        "GetRole": get_role,
+        "ListRoles": list_roles,
+        "UpdateRole": update_role,
+        "UpdateRoleDescription": update_role_description,
+        "DeleteRole": delete_role,
+        "UpdateAssumeRolePolicy": update_assume_role_policy,
+        "TagRole": tag_role,
+        "UntagRole": untag_role,
+        "ListRoleTags": list_role_tags,
+    }
