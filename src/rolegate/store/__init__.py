@@ -1,0 +1,30 @@
+"""Storage on SQLite or PostgreSQL: SQLAlchemy Core, Alembic migrations, one repo per family.
+
+store = Store.open("sqlite:///data/rolegate.db", sealer=keyring)
+with store.transaction() as tx:
+    tx.roles.create(role)
+"""
+
+from rolegate.store.errors import Conflict, InvalidMarker, StoreUnavailable
+from rolegate.store.migrate import upgrade
+from rolegate.store.page import Page
+from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
+from rolegate.store.repos.accounts import AccountRepo
+from rolegate.store.repos.inline_policies import InlinePolicyRepo
+from rolegate.store.repos.roles import RoleRepo
+from rolegate.store.store import Store, Tx
+
+__all__ = [
+    "AccessKeyRepo",
+    "AccountRepo",
+    "Conflict",
+    "InlinePolicyRepo",
+    "InvalidMarker",
+    "Page",
+    "RoleRepo",
+    "Sealer",
+    "Store",
+    "StoreUnavailable",
+    "Tx",
+    "upgrade",
+]

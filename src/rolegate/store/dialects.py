@@ -1,0 +1,120 @@
+"""Everything that differs between SQLite and PostgreSQL, in one place.
+
+SQLite: WAL journal, ``foreign_keys=ON``, ``synchronous=FULL`` (a commit is on disk when it
+returns), a busy timeout, and explicit ``BEGIN``/``BEGIN IMMEDIATE``: Python's sqlite3 module
+would otherwise open transactions lazily at the first write, which turns a read followed by a write
+into a lock *upgrade* that fails at once with SQLITE_BUSY when another writer is active (the busy
+timeout does not apply to upgrades). Write transactions therefore take the write lock up front
+(``BEGIN IMMEDIATE``), where the busy timeout does apply; read transactions use plain ``BEGIN``
+and never block writers (WAL).
+
+PostgreSQL: psycopg 3 through a connection pool; ``postgresql://`` URLs are mapped to
+``postgresql+psycopg://``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.sql.dml import Insert
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "rolegate_write"  # execution option read by the SQLite BEGIN hook
+_PG_POOL_SIZE = 10
+_PG_MAX_OVERFLOW = 10
+_SQLITE_POOL_SIZE = 8
+
+
+def normalize_url(url: str) -> str:
+    """Map the user-facing URL onto the SQLAlchemy driver we ship (psycopg 3 for PostgreSQL)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "sqlite":
+        if parsed.drivername not in ("sqlite", "sqlite+pysqlite"):
+            raise ValueError(f"unsupported SQLite driver {parsed.drivername!r}")
+        if not parsed.database or parsed.database == ":memory:":
+            raise ValueError("SQLite needs a file path: sqlite:///path/to/rolegate.db")
+        return url
+    raise ValueError(f"unsupported database {backend!r}: use sqlite:///... or postgresql://...")
+
+
+def create_store_engine(url: str) -> Engine:
+    normalized = normalize_url(url)
+    if make_url(normalized).get_backend_name() == "sqlite":
+        return _sqlite_engine(normalized)
+    return create_engine(
+        normalized,
+        pool_size=_PG_POOL_SIZE,
+        max_overflow=_PG_MAX_OVERFLOW,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=_SQLITE_POOL_SIZE,
+        max_overflow=_SQLITE_POOL_SIZE,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level: we issue BEGIN ourselves (see module docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING``: a duplicate is reported by rowcount 0, not an error.
+
+    Unlike catching IntegrityError, this leaves a PostgreSQL transaction usable afterwards.
+    """
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def upsert(
+    table: Table, dialect_name: str, values: dict[str, Any], key: list[str], update: list[str]
+) -> Insert:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET update-columns``."""
+    if dialect_name == "postgresql":
+        pg = postgresql.insert(table).values(values)
+        return pg.on_conflict_do_update(
+            index_elements=key, set_={c: pg.excluded[c] for c in update}
+        )
+    lite = sqlite.insert(table).values(values)
+    return lite.on_conflict_do_update(
+        index_elements=key, set_={c: lite.excluded[c] for c in update}
+    )
+
+
+def advisory_lock_sql(dialect_name: str) -> str | None:
+    """SQL that serialises concurrent schema upgrades for the rest of the transaction."""
+    if dialect_name == "postgresql":
+        return "SELECT pg_advisory_xact_lock(7261636567617465)"  # arbitrary constant: "rolegate"
+    return None  # SQLite: the upgrade runs inside BEGIN IMMEDIATE, which already serialises

@@ -1,0 +1,1 @@
+"""One repository per resource family; each works inside the caller's transaction (a Connection)."""

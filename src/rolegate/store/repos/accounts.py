@@ -1,0 +1,40 @@
+"""Accounts: the tenants every other row belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Account
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict
+from rolegate.store.schema import accounts
+
+
+class AccountRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def create(self, account: Account) -> None:
+        """Insert ``account``; raises Conflict if the id exists (the transaction stays usable)."""
+        stmt = insert_ignoring_duplicates(accounts, self._conn.dialect.name).values(
+            account_id=account.account_id, create_date=account.create_date
+        )
+        if self._conn.execute(stmt).rowcount == 0:
+            raise Conflict(f"account {account.account_id} exists")
+
+    def get(self, account_id: str) -> Account | None:
+        row = self._conn.execute(
+            select(accounts).where(accounts.c.account_id == account_id)
+        ).first()
+        return None if row is None else _account(row)
+
+    def list(self) -> list[Account]:
+        rows = self._conn.execute(select(accounts).order_by(accounts.c.account_id))
+        return [_account(row) for row in rows]
+
+
+def _account(row: Any) -> Account:
+    return Account(account_id=row.account_id, create_date=row.create_date)

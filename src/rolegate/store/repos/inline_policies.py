@@ -1,0 +1,102 @@
+"""Inline policies of one owner kind (roles today; users and groups reuse it with their table).
+
+Names: IAM documents inline policy names only as "unique to the user, group, or role they are
+embedded in" (reference_iam-quotas.md) without the explicit "not distinguished by case" note it
+gives entity names. We treat them like every other IAM name: unique and looked up
+case-insensitively, listed in case-folded order; a put under a name differing only in case
+replaces the document and keeps the name first stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import InlinePolicy
+from rolegate.store.dialects import upsert
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.types import name_key
+
+
+class InlinePolicyRepo:
+    def __init__(self, conn: Connection, table: Table) -> None:
+        self._conn = conn
+        self._table = table
+        self._listing = table.name
+
+    def put(self, owner_id: str, policy: InlinePolicy) -> None:
+        """Insert, or replace the document of the policy with the same (case-folded) name."""
+        values = {
+            "owner_id": owner_id,
+            "name_key": name_key(policy.policy_name),
+            "policy_name": policy.policy_name,
+            "policy_document": policy.policy_document,
+        }
+        self._conn.execute(
+            upsert(
+                self._table,
+                self._conn.dialect.name,
+                values,
+                key=["owner_id", "name_key"],
+                update=["policy_document"],
+            )
+        )
+
+    def get(self, owner_id: str, policy_name: str) -> InlinePolicy | None:
+        t = self._table
+        row = self._conn.execute(
+            select(t.c.policy_name, t.c.policy_document).where(
+                t.c.owner_id == owner_id, t.c.name_key == name_key(policy_name)
+            )
+        ).first()
+        return None if row is None else _policy(row)
+
+    def list_names(self, owner_id: str, *, marker: str | None, max_items: int) -> Page[str]:
+        check_max_items(max_items)
+        t = self._table
+        query = select(t.c.policy_name, t.c.name_key).where(t.c.owner_id == owner_id)
+        if marker is not None:
+            query = query.where(t.c.name_key > decode_marker(self._listing, marker))
+        rows = self._conn.execute(query.order_by(t.c.name_key).limit(max_items + 1)).all()
+        if len(rows) <= max_items:
+            return Page([row.policy_name for row in rows], None)
+        page = rows[:max_items]
+        return Page(
+            [row.policy_name for row in page], encode_marker(self._listing, page[-1].name_key)
+        )
+
+    def list_all(self, owner_id: str) -> list[InlinePolicy]:
+        """Every inline policy of the owner, in listing order (for quota checks and evaluation)."""
+        t = self._table
+        rows = self._conn.execute(
+            select(t.c.policy_name, t.c.policy_document)
+            .where(t.c.owner_id == owner_id)
+            .order_by(t.c.name_key)
+        )
+        return [_policy(row) for row in rows]
+
+    def delete(self, owner_id: str, policy_name: str) -> bool:
+        t = self._table
+        result = self._conn.execute(
+            delete(t).where(t.c.owner_id == owner_id, t.c.name_key == name_key(policy_name))
+        )
+        return result.rowcount > 0
+
+    def count(self, owner_id: str) -> int:
+        t = self._table
+        query = select(func.count()).select_from(t).where(t.c.owner_id == owner_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def total_size(self, owner_id: str) -> int:
+        """Sum of the documents' lengths in characters, as stored (whitespace included)."""
+        t = self._table
+        query = select(func.coalesce(func.sum(func.length(t.c.policy_document)), 0)).where(
+            t.c.owner_id == owner_id
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+
+def _policy(row: Any) -> InlinePolicy:
+    return InlinePolicy(policy_name=row.policy_name, policy_document=row.policy_document)

@@ -1,0 +1,127 @@
+"""IAM roles. Names are unique per account and compared case-insensitively (id_roles_create.md);
+ListRoles orders by the case-folded name and pages by keyset on the unique index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Role, Tag
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.repos.tags import TagStore
+from rolegate.store.schema import role_tags, roles
+from rolegate.store.types import name_key
+
+_LISTING = "roles"
+
+
+class RoleRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tags = TagStore(conn, role_tags)
+
+    def create(self, role: Role) -> None:
+        """Insert ``role`` and its tags; raises Conflict if the account has the name (any case)
+        or the role id exists. The unique index decides between concurrent creates."""
+        stmt = insert_ignoring_duplicates(roles, self._conn.dialect.name).values(
+            role_id=role.role_id,
+            account_id=role.account_id,
+            role_name=role.role_name,
+            name_key=name_key(role.role_name),
+            path=role.path,
+            arn=role.arn,
+            create_date=role.create_date,
+            **_mutable_columns(role),
+        )
+        if self._conn.execute(stmt).rowcount == 0:
+            raise Conflict(f"role {role.role_name} exists in account {role.account_id}")
+        if role.tags:
+            self._tags.replace(role.role_id, role.tags)
+
+    def get(self, account_id: str, role_name: str) -> Role | None:
+        row = self._conn.execute(
+            select(roles).where(
+                roles.c.account_id == account_id, roles.c.name_key == name_key(role_name)
+            )
+        ).first()
+        return None if row is None else _role(row, self._tags.of(row.role_id))
+
+    def get_by_id(self, role_id: str) -> Role | None:
+        row = self._conn.execute(select(roles).where(roles.c.role_id == role_id)).first()
+        return None if row is None else _role(row, self._tags.of(row.role_id))
+
+    def list(
+        self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
+    ) -> Page[Role]:
+        """Roles whose path starts with ``path_prefix`` (case-sensitive), by case-folded name."""
+        check_max_items(max_items)
+        query = select(roles).where(roles.c.account_id == account_id)
+        if path_prefix != "/":
+            prefix_len = len(path_prefix)
+            query = query.where(func.substr(roles.c.path, 1, prefix_len) == path_prefix)
+        if marker is not None:
+            query = query.where(roles.c.name_key > decode_marker(_LISTING, marker))
+        rows = self._conn.execute(query.order_by(roles.c.name_key).limit(max_items + 1)).all()
+        truncated = len(rows) > max_items
+        rows = rows[:max_items]
+        tags = self._tags.of_many(row.role_id for row in rows)
+        items = [_role(row, tags.get(row.role_id, ())) for row in rows]
+        next_marker = encode_marker(_LISTING, rows[-1].name_key) if truncated else None
+        return Page(items, next_marker)
+
+    def count(self, account_id: str) -> int:
+        query = select(func.count()).select_from(roles).where(roles.c.account_id == account_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def update(self, role: Role) -> None:
+        """Store the mutable attributes of ``role`` (matched by role_id); tags: ``set_tags``."""
+        self._conn.execute(
+            update(roles).where(roles.c.role_id == role.role_id).values(**_mutable_columns(role))
+        )
+
+    def delete(self, account_id: str, role_name: str) -> bool:
+        """Delete the role with its tags and inline policies (foreign keys cascade)."""
+        result = self._conn.execute(
+            delete(roles).where(
+                roles.c.account_id == account_id, roles.c.name_key == name_key(role_name)
+            )
+        )
+        return result.rowcount > 0
+
+    def set_tags(self, role_id: str, tags: Sequence[Tag]) -> None:
+        """Replace all tags of the role, keeping the given order."""
+        self._tags.replace(role_id, tags)
+
+
+def _mutable_columns(role: Role) -> dict[str, Any]:
+    return {
+        "assume_role_policy_document": role.assume_role_policy_document,
+        "description": role.description,
+        "max_session_duration": role.max_session_duration,
+        "permissions_boundary_arn": role.permissions_boundary_arn,
+        "last_used_date": role.last_used_date,
+        "last_used_region": role.last_used_region,
+    }
+
+
+def _role(row: Any, tags: tuple[Tag, ...]) -> Role:
+    return Role(
+        account_id=row.account_id,
+        role_id=row.role_id,
+        role_name=row.role_name,
+        path=row.path,
+        arn=row.arn,
+        create_date=row.create_date,
+        assume_role_policy_document=row.assume_role_policy_document,
+        description=row.description,
+        max_session_duration=row.max_session_duration,
+        permissions_boundary_arn=row.permissions_boundary_arn,
+        last_used_date=row.last_used_date,
+        last_used_region=row.last_used_region,
+        tags=tags,
+    )

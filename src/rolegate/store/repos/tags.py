@@ -1,0 +1,53 @@
+"""Tags of one owner kind (a table built by ``schema.tag_table``), order preserved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Tag
+
+
+class TagStore:
+    def __init__(self, conn: Connection, table: Table) -> None:
+        self._conn = conn
+        self._table = table
+
+    def replace(self, owner_id: str, tags: Sequence[Tag]) -> None:
+        t = self._table
+        self._conn.execute(delete(t).where(t.c.owner_id == owner_id))
+        if tags:
+            self._conn.execute(
+                insert(t),
+                [
+                    {"owner_id": owner_id, "position": i, "tag_key": k.key, "tag_value": k.value}
+                    for i, k in enumerate(tags)
+                ],
+            )
+
+    def of(self, owner_id: str) -> tuple[Tag, ...]:
+        t = self._table
+        rows = self._conn.execute(
+            select(t.c.tag_key, t.c.tag_value)
+            .where(t.c.owner_id == owner_id)
+            .order_by(t.c.position)
+        )
+        return tuple(Tag(row.tag_key, row.tag_value) for row in rows)
+
+    def of_many(self, owner_ids: Iterable[str]) -> dict[str, tuple[Tag, ...]]:
+        """Tags of several owners in one query (owners without tags are absent)."""
+        ids = list(owner_ids)
+        if not ids:
+            return {}
+        t = self._table
+        rows = self._conn.execute(
+            select(t.c.owner_id, t.c.tag_key, t.c.tag_value)
+            .where(t.c.owner_id.in_(ids))
+            .order_by(t.c.owner_id, t.c.position)
+        )
+        found: dict[str, list[Tag]] = {}
+        for row in rows:
+            found.setdefault(row.owner_id, []).append(Tag(row.tag_key, row.tag_value))
+        return {owner: tuple(tags) for owner, tags in found.items()}

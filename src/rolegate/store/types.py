@@ -1,0 +1,58 @@
+"""Column types whose storage differs between SQLite and PostgreSQL.
+
+- ``UtcTimestamp``: timezone-aware UTC datetimes in and out, full microsecond precision.
+  PostgreSQL stores ``TIMESTAMPTZ``; SQLite has no time type, so it stores integer microseconds
+  since the Unix epoch (exact, sortable, no string parsing).
+- ``SortKey``: the case-folded name IAM lists by. It compares byte-wise on both backends
+  (``COLLATE "C"`` on PostgreSQL, SQLite's default BINARY), so ordering and the unique index do not
+  depend on the server's locale.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store only accepts aware datetimes")
+        if dialect.name == "sqlite":
+            return (value - _EPOCH) // _MICROSECOND
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return _EPOCH + timedelta(microseconds=value)
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+
+
+def sort_key_type(length: int) -> TypeEngine[str]:
+    """A string column that sorts byte-wise on every backend."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def name_key(name: str) -> str:
+    """The case-folded form under which IAM compares and sorts names (ASCII names: lower())."""
+    return name.lower()
