@@ -1,0 +1,105 @@
+"""AWS's shape-constraint validation messages.
+
+AWS validates every request against the same constraints botocore's model carries (required,
+length, range, pattern, enum) and answers one ``ValidationError`` listing every failure::
+
+    1 validation error detected: Value at 'roleName' failed to satisfy constraint: Member must
+    satisfy regular expression pattern: [\\w+=,.@-]+
+
+    2 validation errors detected: Value null at 'roleArn' failed to satisfy constraint: Member must
+    not be null; Value 'x' at 'roleSessionName' failed to satisfy constraint: Member must have
+    length greater than or equal to 2
+
+Paths are the member names in lowerCamelCase; list items are ``'tags.1.member.key'`` (1-based).
+IAM leaves the offending value out ("Value at 'x'"); STS quotes it ("Value 'x' at 'x'"), except for
+``sensitive`` members (tokens, assertions), which are never echoed. A missing required member is
+"Value null at 'x'" in both. Several failures on one member are each listed, in the order length,
+range, pattern, enum. Map constraints follow AWS's wording for maps ("Map keys must satisfy
+constraint: [...]" at the map's own path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from rolegate.domain.errors import ValidationError
+from rolegate.wire.shapes import ShapeSpec
+
+
+class ViolationCollector:
+    """Accumulates constraint failures while a request is parsed; raises them all at once."""
+
+    __slots__ = ("echo_values", "messages")
+
+    def __init__(self, *, echo_values: bool) -> None:
+        #: STS style (quote the value) when True, IAM style (leave it out) when False
+        self.echo_values = echo_values
+        self.messages: list[str] = []
+
+    def missing(self, path: str) -> None:
+        self.messages.append(
+            f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+        )
+
+    def failed(self, path: str, value: Any, spec: ShapeSpec, constraint: str) -> None:
+        if self.echo_values and not spec.sensitive:
+            shown = f"Value '{render_java_value(value)}' at '{path}'"
+        else:
+            shown = f"Value at '{path}'"
+        self.messages.append(f"{shown} failed to satisfy constraint: {constraint}")
+
+    def raise_if_any(self) -> None:
+        if self.messages:
+            raise ValidationError(validation_message(self.messages))
+
+
+def validation_message(messages: Sequence[str]) -> str:
+    count = len(messages)
+    noun = "error" if count == 1 else "errors"
+    return f"{count} validation {noun} detected: " + "; ".join(messages)
+
+
+def scalar_violations(spec: ShapeSpec, value: Any) -> list[str]:
+    """The constraint sentences a scalar (or a container's size) fails, in AWS's order."""
+    found: list[str] = []
+    kind = spec.kind
+    if kind in ("string", "blob", "list", "map"):
+        size = len(value)
+        if spec.min is not None and size < spec.min:
+            found.append(f"Member must have length greater than or equal to {int(spec.min)}")
+        if spec.max is not None and size > spec.max:
+            found.append(f"Member must have length less than or equal to {int(spec.max)}")
+    elif kind in ("integer", "long", "float", "double"):
+        if spec.min is not None and value < spec.min:
+            found.append(f"Member must have value greater than or equal to {_number(spec.min)}")
+        if spec.max is not None and value > spec.max:
+            found.append(f"Member must have value less than or equal to {_number(spec.max)}")
+    if kind == "string":
+        if spec.regex is not None and spec.regex.fullmatch(value) is None:
+            found.append(f"Member must satisfy regular expression pattern: {spec.pattern}")
+        if spec.enum and value not in spec.enum:
+            found.append(f"Member must satisfy enum value set: [{', '.join(spec.enum)}]")
+    return found
+
+
+def _number(bound: int | float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
+
+
+def render_java_value(value: Any) -> str:
+    """A value as Java's ``toString`` shows it in AWS messages (lists as ``[a, b]``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return f"java.nio.HeapByteBuffer[pos=0 lim={len(value)} cap={len(value)}]"
+    if isinstance(value, datetime):
+        return value.strftime("%a %b %d %H:%M:%S UTC %Y")
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}={render_java_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(render_java_value(item) for item in value) + "]"
+    return str(value)
