@@ -1,0 +1,135 @@
+"""A real ``rolegate serve`` process for end-to-end tests, and clients that reach it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+ROOT_KEY_ID = "AKIAROLEGATETESTROOT"
+ROOT_SECRET = "rolegate/test/secret/key/0123456789abcdefgh"
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """One server process; ``stop()`` ends it and returns what it printed."""
+
+    data_dir: Path
+    database_url: str | None
+    auth: str = "strict"
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        cmd = [str(BIN / "rolegate"), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        if self.database_url:
+            cmd += ["--database-url", self.database_url]
+        return cmd + ["--auth", self.auth]
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLEGATE_", "AWS_"))}
+        env.update(
+            ROLEGATE_DEFAULT_ACCOUNT_ID=ACCOUNT_ID,
+            ROLEGATE_ROOT_ACCESS_KEY_ID=ROOT_KEY_ID,
+            ROLEGATE_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET,
+        )
+        return env
+
+    def start(self) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                self.command(), env=self.environment(), stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"rolegate serve exited:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"rolegate serve did not become healthy:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self) -> str:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.output()
+
+    # --- clients -------------------------------------------------------------------------------
+    def client(self, service: str, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET, **kw: Any) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1}),
+            **kw,
+        )
+
+    def aws(self, *args: str, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the AWS CLI against this server; JSON output."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ACCESS_KEY_ID=key_id,
+            AWS_SECRET_ACCESS_KEY=secret,
+            AWS_DEFAULT_REGION=REGION,
+            AWS_CONFIG_FILE=str(self.data_dir / "no-aws-config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.data_dir / "no-aws-credentials"),
+        )
+        return subprocess.run(
+            [str(BIN / "aws"), "--endpoint-url", self.endpoint, "--output", "json", *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def aws_json(self, *args: str, **kw: Any) -> Any:
+        done = self.aws(*args, **kw)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    def admin(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a ``rolegate`` admin command on this server's database."""
+        cmd = [str(BIN / "rolegate"), *args, "--data-dir", str(self.data_dir)]
+        if self.database_url:
+            cmd += ["--database-url", self.database_url]
+        return subprocess.run(cmd, env=self.environment(), capture_output=True, text=True, timeout=120)

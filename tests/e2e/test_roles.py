@@ -1,0 +1,254 @@
+"""Roles end to end with boto3 against a real server, on SQLite and PostgreSQL.
+
+Each bad input names the answer AWS gives: code, HTTP status and message.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+TRUST_TEXT = json.dumps(TRUST)
+ALLOW_LIST = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:List*", "Resource": "*"}]}
+)
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Message"],
+    )
+
+
+def test_create_role_returns_the_aws_shape(iam, unique) -> None:
+    name = unique("app")
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    role = iam.create_role(
+        RoleName=name,
+        Path="/division/team/",
+        AssumeRolePolicyDocument=TRUST_TEXT,
+        Description="the app",
+        MaxSessionDuration=7200,
+        Tags=[{"Key": "Team", "Value": "core"}],
+    )["Role"]
+    assert role["RoleName"] == name
+    assert role["Path"] == "/division/team/"
+    assert role["Arn"] == f"arn:aws:iam::123456789012:role/division/team/{name}"
+    assert role["RoleId"].startswith("AROA") and len(role["RoleId"]) == 21
+    assert role["RoleId"][4:].isupper() or role["RoleId"][4:].isalnum()
+    assert before <= role["CreateDate"] <= datetime.now(UTC) + timedelta(seconds=2)
+    assert role["AssumeRolePolicyDocument"] == TRUST  # botocore url-decodes and parses it
+    assert role["Description"] == "the app"
+    assert role["Tags"] == [{"Key": "Team", "Value": "core"}]
+
+
+def test_get_role_shows_defaults_and_last_used(iam, unique) -> None:
+    name = unique("app")
+    created = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)["Role"]
+    role = iam.get_role(RoleName=name)["Role"]
+    assert role["RoleId"] == created["RoleId"]
+    assert role["Path"] == "/"
+    assert role["MaxSessionDuration"] == 3600
+    assert role["RoleLastUsed"] == {}
+    assert "Tags" not in role and "Description" not in role
+    # Role names are unique without regard to case, and found that way.
+    assert iam.get_role(RoleName=name.upper())["Role"]["RoleName"] == name
+
+
+def test_unknown_role_is_no_such_entity(iam, unique) -> None:
+    name = unique("ghost")
+    for call in (
+        lambda: iam.get_role(RoleName=name),
+        lambda: iam.delete_role(RoleName=name),
+        lambda: iam.update_role(RoleName=name, Description="x"),
+        lambda: iam.list_role_tags(RoleName=name),
+        lambda: iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=ALLOW_LIST),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo) == ("NoSuchEntity", 404, f"The role with name {name} cannot be found.")
+
+
+def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
+    name = unique("dup")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_role(RoleName=name.upper(), AssumeRolePolicyDocument=TRUST_TEXT)
+    assert error_of(excinfo) == ("EntityAlreadyExists", 409, f"Role with name {name.upper()} already exists.")
+
+
+def test_invalid_names_get_the_validation_message(iam) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_role(RoleName="bad name!", AssumeRolePolicyDocument=TRUST_TEXT)
+    assert error_of(excinfo) == (
+        "ValidationError",
+        400,
+        "1 validation error detected: Value at 'roleName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_role(RoleName="x" * 65, AssumeRolePolicyDocument=TRUST_TEXT, MaxSessionDuration=60)
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("ValidationError", 400)
+    assert message.startswith("2 validation errors detected: ")
+    assert "Value at 'roleName' failed to satisfy constraint: Member must have length less than or equal to 64" in message
+    assert (
+        "Value at 'maxSessionDuration' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 3600" in message
+    )
+
+
+def test_malformed_trust_policies_are_refused_and_change_nothing(iam, unique) -> None:
+    name = unique("bad-trust")
+    for document in ("{not json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})):
+        with pytest.raises(ClientError) as excinfo:
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)
+        code, status, _ = error_of(excinfo)
+        assert (code, status) == ("MalformedPolicyDocument", 400)
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_role(RoleName=name)
+    assert error_of(excinfo)[0] == "NoSuchEntity"
+
+
+def test_trust_policy_size_quota(iam, unique) -> None:
+    principals = [f"arn:aws:iam::{100000000000 + i}:root" for i in range(60)]
+    big = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}]}
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_role(RoleName=unique("big"), AssumeRolePolicyDocument=big)
+    assert error_of(excinfo) == ("LimitExceeded", 409, "Cannot exceed quota for ACLSizePerRole: 2048")
+
+
+def test_list_roles_with_path_prefix_and_pagination(iam, unique) -> None:
+    prefix = f"/{unique('p')}/"
+    names = sorted(unique("r") for _ in range(5))
+    for name in names:
+        iam.create_role(RoleName=name, Path=prefix, AssumeRolePolicyDocument=TRUST_TEXT)
+    listed = iam.list_roles(PathPrefix=prefix)
+    assert [r["RoleName"] for r in listed["Roles"]] == names
+    assert listed["IsTruncated"] is False and "Marker" not in listed
+    assert "Tags" not in listed["Roles"][0] and "RoleLastUsed" not in listed["Roles"][0]
+    seen, marker, pages = [], None, 0
+    while True:
+        kwargs = {"PathPrefix": prefix, "MaxItems": 1}
+        if marker:
+            kwargs["Marker"] = marker
+        page = iam.list_roles(**kwargs)
+        pages += 1
+        seen += [r["RoleName"] for r in page["Roles"]]
+        if not page["IsTruncated"]:
+            break
+        marker = page["Marker"]
+    assert seen == names and pages == 5
+    # An exact multiple: the last full page says it is the last.
+    first = iam.list_roles(PathPrefix=prefix, MaxItems=5)
+    assert len(first["Roles"]) == 5 and first["IsTruncated"] is False
+    # The paginator follows markers the same way.
+    paginated = [r["RoleName"] for p in iam.get_paginator("list_roles").paginate(PathPrefix=prefix, PaginationConfig={"PageSize": 2}) for r in p["Roles"]]
+    assert paginated == names
+
+
+def test_updates(iam, unique) -> None:
+    name = unique("upd")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
+    iam.update_role(RoleName=name, Description="new", MaxSessionDuration=43200)
+    role = iam.get_role(RoleName=name)["Role"]
+    assert (role["Description"], role["MaxSessionDuration"]) == ("new", 43200)
+    described = iam.update_role_description(RoleName=name, Description="newer")["Role"]
+    assert described["Description"] == "newer"
+    trust = {**TRUST, "Statement": [{**TRUST["Statement"][0], "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    assert iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"] == trust
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument="[]")
+    assert error_of(excinfo)[:2] == ("MalformedPolicyDocument", 400)
+
+
+def test_tags(iam, unique) -> None:
+    name = unique("tags")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT, Tags=[{"Key": "Env", "Value": "dev"}])
+    iam.tag_role(RoleName=name, Tags=[{"Key": "env", "Value": "prod"}, {"Key": "Owner", "Value": "me"}])
+    assert iam.list_role_tags(RoleName=name)["Tags"] == [
+        {"Key": "env", "Value": "prod"},
+        {"Key": "Owner", "Value": "me"},
+    ]
+    iam.untag_role(RoleName=name, TagKeys=["OWNER", "absent"])
+    assert iam.list_role_tags(RoleName=name)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    with pytest.raises(ClientError) as excinfo:
+        iam.tag_role(RoleName=name, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}])
+    assert error_of(excinfo) == (
+        "InvalidInput",
+        400,
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    )
+    iam.tag_role(RoleName=name, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(49)])
+    with pytest.raises(ClientError) as excinfo:
+        iam.tag_role(RoleName=name, Tags=[{"Key": "one-too-many", "Value": "v"}])
+    assert error_of(excinfo) == ("LimitExceeded", 409, "Cannot exceed quota for TagsPerRole: 50")
+    page = iam.list_role_tags(RoleName=name, MaxItems=20)
+    assert len(page["Tags"]) == 20 and page["IsTruncated"] is True
+    rest = iam.list_role_tags(RoleName=name, Marker=page["Marker"], MaxItems=40)
+    assert len(rest["Tags"]) == 30 and rest["IsTruncated"] is False
+
+
+def test_inline_policies_and_delete_ordering(iam, unique) -> None:
+    name = unique("inline")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
+    iam.put_role_policy(RoleName=name, PolicyName="list", PolicyDocument=ALLOW_LIST)
+    iam.put_role_policy(RoleName=name, PolicyName="again", PolicyDocument=ALLOW_LIST)
+    got = iam.get_role_policy(RoleName=name, PolicyName="list")
+    assert (got["RoleName"], got["PolicyName"], got["PolicyDocument"]) == (name, "list", json.loads(ALLOW_LIST))
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["again", "list"]
+    with pytest.raises(ClientError) as excinfo:
+        iam.delete_role(RoleName=name)
+    assert error_of(excinfo) == ("DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_role_policy(RoleName=name, PolicyName="nope")
+    assert error_of(excinfo) == ("NoSuchEntity", 404, "The role policy with name nope cannot be found.")
+    with pytest.raises(ClientError) as excinfo:
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="with-principal",
+            PolicyDocument=json.dumps({**TRUST}),
+        )
+    assert error_of(excinfo)[:2] == ("MalformedPolicyDocument", 400)
+    iam.delete_role_policy(RoleName=name, PolicyName="list")
+    iam.delete_role_policy(RoleName=name, PolicyName="again")
+    iam.delete_role(RoleName=name)
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_role(RoleName=name)
+    assert error_of(excinfo)[0] == "NoSuchEntity"
+
+
+def test_inline_policy_total_size_quota(iam, unique) -> None:
+    name = unique("quota")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
+    actions = [f"iam:Get{'X' * 40}{i}" for i in range(80)]  # about 4,000 characters a policy
+    document = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+    iam.put_role_policy(RoleName=name, PolicyName="a", PolicyDocument=document)
+    iam.put_role_policy(RoleName=name, PolicyName="b", PolicyDocument=document)
+    iam.put_role_policy(RoleName=name, PolicyName="a", PolicyDocument=document)  # replacing is no growth
+    with pytest.raises(ClientError) as excinfo:
+        iam.put_role_policy(RoleName=name, PolicyName="c", PolicyDocument=document)
+    assert error_of(excinfo) == ("LimitExceeded", 409, f"Maximum policy size of 10240 bytes exceeded for role {name}")
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["a", "b"]
+
+
+def test_get_caller_identity_for_root(sts) -> None:
+    identity = sts.get_caller_identity()
+    assert identity["Account"] == "123456789012"
+    assert identity["Arn"] == "arn:aws:iam::123456789012:root"
+    assert identity["UserId"] == "123456789012"
