@@ -1,0 +1,222 @@
+"""Compile a policy document once into matchers; evaluation then runs only precompiled code.
+
+* Actions: lower-cased globs (``Action`` names are case-insensitive, "IAM JSON policy elements:
+  Action").
+* Resources: case-sensitive ARN globs matched segment-wise (:mod:`rolegate.policy.wildcard`);
+  variables only with Version ``2012-10-17`` (:mod:`rolegate.policy.variables`).
+* Conditions: typed tests bound to their operator (:mod:`rolegate.policy.conditions`).
+
+:class:`PolicyCompiler` caches compiled bodies by content hash (bounded LRU); the same text under
+two policy ids shares one body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from rolegate.policy.ast import PolicyDocument, PrincipalSet, Statement
+from rolegate.policy.conditions import CompiledCondition
+from rolegate.policy.principals import CompiledPrincipals, Grant
+from rolegate.policy.request import Principal
+from rolegate.policy.variables import (
+    VARIABLES_VERSION,
+    Context,
+    TemplatePart,
+    has_variables,
+    is_plain,
+    parse_template,
+    substitute,
+)
+from rolegate.policy.wildcard import Matcher, MatcherCache, glob_regex, has_wildcard, pad_short_arn
+
+
+class CompiledStatement:
+    """One statement in matcher form; ``applies`` = action, resource, principal and conditions."""
+
+    __slots__ = (
+        "action_matchers",
+        "actions",
+        "conditions",
+        "effect",
+        "index",
+        "is_deny",
+        "needs_context",
+        "not_action",
+        "not_principals",
+        "not_resource",
+        "principals",
+        "resource_any",
+        "resource_matchers",
+        "resource_templates",
+        "sid",
+    )
+
+    def __init__(self, statement: Statement, *, variables: bool, cache: MatcherCache) -> None:
+        self.sid = statement.sid
+        self.index = statement.index
+        self.effect = statement.effect
+        self.is_deny = statement.effect == "Deny"
+        self.not_action = statement.action is None and statement.not_action is not None
+        patterns = statement.not_action if self.not_action else statement.action
+        self.actions: tuple[str, ...] = tuple(p.lower() for p in patterns or ())
+        self.action_matchers = tuple(cache.get(p, arn=False) for p in self.actions)
+        self.not_resource = statement.resource is None and statement.not_resource is not None
+        resources = statement.not_resource if self.not_resource else statement.resource
+        # An absent Resource (trust policies) leaves the resource unconstrained.
+        self.resource_any = resources is None or (not self.not_resource and "*" in resources)
+        self.resource_matchers: tuple[Matcher, ...] = ()
+        self.resource_templates: tuple[tuple[TemplatePart, ...], ...] = ()
+        if not self.resource_any:
+            self._compile_resources(resources or (), variables=variables, cache=cache)
+        self.principals = _principals(statement.principal)
+        self.not_principals = _principals(statement.not_principal)
+        self.conditions = tuple(
+            CompiledCondition(clause, variables=variables, cache=cache)
+            for clause in statement.conditions
+        )
+        self.needs_context = bool(self.conditions or self.resource_templates)
+
+    def _compile_resources(
+        self, patterns: tuple[str, ...], *, variables: bool, cache: MatcherCache
+    ) -> None:
+        static: list[Matcher] = []
+        templates: list[tuple[TemplatePart, ...]] = []
+        for raw in patterns:
+            pattern = pad_short_arn(raw)
+            head, colon, tail = _split_resource_part(pattern)
+            template = parse_template(tail, variables_enabled=variables)
+            if is_plain(template):
+                static.append(cache.get(pattern, arn=True))
+            elif has_variables(template):
+                templates.append(((head + colon, False), *template))
+            else:
+                source = glob_regex(((head + colon, False), *template), arn=True)  # type: ignore[arg-type]
+                static.append(re.compile(source, re.DOTALL).fullmatch)
+        self.resource_matchers = tuple(static)
+        self.resource_templates = tuple(templates)
+
+    def matches_action(self, action: str) -> bool:
+        """``action`` must be lower-cased."""
+        for matcher in self.action_matchers:
+            if matcher(action):
+                return not self.not_action
+        return self.not_action
+
+    def matches_resource(self, resource: str, context: Context | None) -> bool:
+        if self.resource_any:
+            return True
+        found = False
+        for matcher in self.resource_matchers:
+            if matcher(resource):
+                found = True
+                break
+        if not found and context is not None:
+            for template in self.resource_templates:
+                pieces = substitute(template, context)
+                if pieces is not None and re.fullmatch(
+                    glob_regex(pieces, arn=True), resource, re.DOTALL
+                ):
+                    found = True
+                    break
+        return found is not self.not_resource
+
+    def conditions_hold(self, context: Context) -> bool:
+        for condition in self.conditions:  # noqa: SIM110 (a loop is faster than all())
+            if not condition.holds(context):
+                return False
+        return True
+
+    def grant_for(self, who: Principal) -> Grant | None:
+        """Resource policies: what this statement's Principal/NotPrincipal grants ``who``."""
+        if self.principals is not None:
+            return self.principals.grant(who)
+        if self.not_principals is not None:
+            return None if self.not_principals.excepts(who) else Grant.DIRECT
+        return None  # a resource-policy statement without a principal applies to nobody
+
+    def action_index_keys(self) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        """(exact actions, services with wildcard patterns, needs the catch-all list)."""
+        if self.not_action:
+            return (), (), True
+        exact: list[str] = []
+        services: list[str] = []
+        anywhere = False
+        for pattern in self.actions:
+            if not has_wildcard(pattern):
+                exact.append(pattern)
+                continue
+            service, colon, _name = pattern.partition(":")
+            if colon and not has_wildcard(service):
+                services.append(service)
+            else:
+                anywhere = True
+        return tuple(exact), tuple(services), anywhere
+
+
+def _split_resource_part(pattern: str) -> tuple[str, str, str]:
+    """``arn:p:s:r:a:rest`` -> (``arn:p:s:r:a``, ``:``, ``rest``); variables live in ``rest``."""
+    parts = pattern.split(":", 5)
+    if len(parts) < 6:
+        return "", "", pattern
+    return ":".join(parts[:5]), ":", parts[5]
+
+
+def _principals(value: PrincipalSet | None) -> CompiledPrincipals | None:
+    return None if value is None else CompiledPrincipals(value)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    """A compiled document under one policy id (ARN, inline name...) for the decision reasons."""
+
+    policy_id: str
+    document: PolicyDocument
+    statements: tuple[CompiledStatement, ...]
+
+
+class PolicyCompiler:
+    """Compiles documents; keeps a bounded LRU of compiled bodies by content hash."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._max_entries = max_entries
+        self._bodies: OrderedDict[str, tuple[PolicyDocument, tuple[CompiledStatement, ...]]] = (
+            OrderedDict()
+        )
+        self._matchers = MatcherCache()
+
+    def compile(self, text_or_doc: str | PolicyDocument, *, policy_id: str) -> CompiledPolicy:
+        """Parse (if given text) and compile; raises ``MalformedPolicyDocument`` subclasses."""
+        if isinstance(text_or_doc, PolicyDocument) and not text_or_doc.source:
+            # built by hand, no text to hash: compile without caching
+            return CompiledPolicy(policy_id, text_or_doc, self._compile_statements(text_or_doc))
+        source = text_or_doc if isinstance(text_or_doc, str) else text_or_doc.source
+        key = hashlib.sha256(source.encode()).hexdigest()
+        body = self._bodies.get(key)
+        if body is not None:
+            self._bodies.move_to_end(key)
+        else:
+            document = text_or_doc if isinstance(text_or_doc, PolicyDocument) else _parse(source)
+            body = (document, self._compile_statements(document))
+            self._bodies[key] = body
+            if len(self._bodies) > self._max_entries:
+                self._bodies.popitem(last=False)
+        return CompiledPolicy(policy_id, body[0], body[1])
+
+    def _compile_statements(self, document: PolicyDocument) -> tuple[CompiledStatement, ...]:
+        variables = document.version == VARIABLES_VERSION
+        return tuple(
+            CompiledStatement(statement, variables=variables, cache=self._matchers)
+            for statement in document.statements
+        )
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+
+def _parse(text: str) -> PolicyDocument:
+    from rolegate.policy.parser import parse_policy
+
+    return parse_policy(text)

@@ -1,0 +1,266 @@
+"""Condition clauses compiled to typed tests ("IAM JSON policy elements: Condition operators").
+
+A clause ``Operator: {key: [v1, v2]}`` holds when (POLICY-EVALUATION.md 4.4-4.6):
+
+* plain operator, key present: the request value matches *any* policy value (OR); a negated
+  operator (``StringNotEquals``, ``NotIpAddress``...) holds when it matches *none* (NOR);
+* plain operator, key missing: positive -> false, negated -> true; ``...IfExists`` -> true;
+* plain operator on a multivalued key (2+ values): never holds ([undocumented]; iam-simulate);
+* ``ForAllValues:``: every request value passes (missing key or empty set -> true);
+* ``ForAnyValue:``: some request value passes (missing key or empty set -> false, or true with
+  ``IfExists``);
+* ``Null``: ``"true"`` holds when the key is absent, ``"false"`` when it is present.
+
+Policy values are parsed once here (numbers, dates, CIDRs, base-64); variables are substituted
+per request for the String, ARN and Bool families (the only ones that accept them).
+"""
+
+from __future__ import annotations
+
+import operator as op
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rolegate.domain.errors import MalformedPolicyDocument
+from rolegate.policy.ast import ConditionClause
+from rolegate.policy.messages import invalid_condition_operator
+from rolegate.policy.typed_values import (
+    address_in,
+    read_address,
+    read_binary,
+    read_bool,
+    read_date,
+    read_network,
+    read_number,
+)
+from rolegate.policy.variables import (
+    Context,
+    TemplatePart,
+    has_variables,
+    parse_template,
+    pieces_text,
+    substitute,
+)
+from rolegate.policy.wildcard import MatcherCache, glob_regex
+
+ValueTest = Callable[[str, Context], bool]  # does one request value match any policy value?
+
+PLAIN, FOR_ALL, FOR_ANY = "plain", "all", "any"
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": op.eq,
+    "lt": op.lt,
+    "le": op.le,
+    "gt": op.gt,
+    "ge": op.ge,
+}
+
+# base operator (names are case-sensitive, as AWS's) -> (family, comparison, negated)
+OPERATORS: dict[str, tuple[str, str, bool]] = {
+    "StringEquals": ("string", "eq", False),
+    "StringNotEquals": ("string", "eq", True),
+    "StringEqualsIgnoreCase": ("string_ignore_case", "eq", False),
+    "StringNotEqualsIgnoreCase": ("string_ignore_case", "eq", True),
+    "StringLike": ("string_like", "eq", False),
+    "StringNotLike": ("string_like", "eq", True),
+    "NumericEquals": ("numeric", "eq", False),
+    "NumericNotEquals": ("numeric", "eq", True),
+    "NumericLessThan": ("numeric", "lt", False),
+    "NumericLessThanEquals": ("numeric", "le", False),
+    "NumericGreaterThan": ("numeric", "gt", False),
+    "NumericGreaterThanEquals": ("numeric", "ge", False),
+    "DateEquals": ("date", "eq", False),
+    "DateNotEquals": ("date", "eq", True),
+    "DateLessThan": ("date", "lt", False),
+    "DateLessThanEquals": ("date", "le", False),
+    "DateGreaterThan": ("date", "gt", False),
+    "DateGreaterThanEquals": ("date", "ge", False),
+    "Bool": ("bool", "eq", False),
+    "BinaryEquals": ("binary", "eq", False),
+    "IpAddress": ("ip", "eq", False),
+    "NotIpAddress": ("ip", "eq", True),
+    "ArnEquals": ("arn", "eq", False),
+    "ArnLike": ("arn", "eq", False),
+    "ArnNotEquals": ("arn", "eq", True),
+    "ArnNotLike": ("arn", "eq", True),
+    "Null": ("null", "eq", False),
+}
+_VARIABLE_FAMILIES = {"string", "string_ignore_case", "string_like", "arn", "bool"}
+
+
+class UnsupportedConditionOperator(MalformedPolicyDocument):
+    """The compiler never ignores an operator it does not know (POLICY-EVALUATION.md 6.3)."""
+
+
+def split_operator(name: str) -> tuple[str, str, bool]:
+    """``ForAnyValue:StringLikeIfExists`` -> (``any``, ``StringLike``, if_exists=True)."""
+    mode, base = PLAIN, name
+    if base.startswith("ForAllValues:"):
+        mode, base = FOR_ALL, base[len("ForAllValues:") :]
+    elif base.startswith("ForAnyValue:"):
+        mode, base = FOR_ANY, base[len("ForAnyValue:") :]
+    if_exists = base.endswith("IfExists") and base != "IfExists"
+    if if_exists:
+        base = base[: -len("IfExists")]
+    if base not in OPERATORS or (if_exists and base == "Null"):
+        raise UnsupportedConditionOperator(invalid_condition_operator(name))
+    return mode, base, if_exists
+
+
+def _is_null(raw: str | Sequence[str] | None) -> bool:
+    return raw is None or len(raw) == 0
+
+
+class CompiledCondition:
+    """One compiled ``operator/key/values`` clause; :meth:`holds` answers it for a context."""
+
+    __slots__ = ("if_exists", "key", "mode", "negated", "null_wanted", "test")
+
+    def __init__(self, clause: ConditionClause, *, variables: bool, cache: MatcherCache) -> None:
+        self.mode, base, self.if_exists = split_operator(clause.operator)
+        family, comparison, self.negated = OPERATORS[base]
+        self.key = clause.key.lower()
+        self.null_wanted: tuple[bool, ...] | None = None
+        if family == "null":
+            readings = (read_bool(value) for value in clause.values)
+            self.null_wanted = tuple(reading == "true" for reading in readings if reading)
+            self.test: ValueTest = _never
+            return
+        self.test = _build_test(
+            family,
+            _COMPARE[comparison],
+            clause.values,
+            variables=variables and family in _VARIABLE_FAMILIES,
+            cache=cache,
+        )
+
+    def holds(self, context: Context) -> bool:
+        raw = context.get(self.key)
+        if self.null_wanted is not None:
+            is_null = _is_null(raw)
+            return any(wanted == is_null for wanted in self.null_wanted)
+        if self.mode == PLAIN:
+            if raw is None or len(raw) == 0:
+                return self.if_exists or self.negated
+            if not isinstance(raw, str):
+                if len(raw) > 1:
+                    return False
+                raw = raw[0]
+            return self.test(raw, context) is not self.negated
+        if raw is None or len(raw) == 0:  # missing key, empty set or empty string: null data set
+            return self.mode == FOR_ALL or self.if_exists
+        values = (raw,) if isinstance(raw, str) else raw
+        test, negated = self.test, self.negated
+        if self.mode == FOR_ALL:
+            return all(test(value, context) is not negated for value in values)
+        return any(test(value, context) is not negated for value in values)
+
+
+def _never(_value: str, _context: Context) -> bool:
+    return False
+
+
+def _build_test(
+    family: str,
+    compare: Callable[[Any, Any], bool],
+    values: Sequence[str],
+    *,
+    variables: bool,
+    cache: MatcherCache,
+) -> ValueTest:
+    if family in ("string", "string_ignore_case", "bool"):
+        return _equality_test(family, values, variables=variables)
+    if family in ("string_like", "arn"):
+        return _glob_test(values, arn=family == "arn", variables=variables, cache=cache)
+    if family == "numeric":
+        return _ordered_test(read_number, values, compare)
+    if family == "date":
+        return _ordered_test(read_date, values, compare)
+    if family == "ip":
+        networks = tuple(n for n in map(read_network, values) if n is not None)
+
+        def ip_test(value: str, _context: Context) -> bool:
+            address = read_address(value)
+            return address is not None and any(address_in(address, n) for n in networks)
+
+        return ip_test
+    blobs = frozenset(read_binary(value) for value in values)  # binary
+
+    def binary_test(value: str, _context: Context) -> bool:
+        return read_binary(value) in blobs
+
+    return binary_test
+
+
+def _normalizer(family: str) -> Callable[[str], str | None]:
+    if family == "string_ignore_case":
+        return str.lower
+    if family == "bool":
+        return read_bool
+    return str
+
+
+def _equality_test(family: str, values: Sequence[str], *, variables: bool) -> ValueTest:
+    normalize = _normalizer(family)
+    templates = [parse_template(value, variables_enabled=variables) for value in values]
+    if not any(has_variables(template) for template in templates):
+        texts = ("".join(p[0] for p in t if isinstance(p, tuple)) for t in templates)
+        wanted = frozenset(n for n in map(normalize, texts) if n is not None)
+
+        def static_equals(value: str, _context: Context) -> bool:
+            return normalize(value) in wanted
+
+        return static_equals
+
+    def templated_equals(value: str, context: Context) -> bool:
+        actual = normalize(value)
+        if actual is None:
+            return False
+        for template in templates:
+            pieces = substitute(template, context)
+            if pieces is not None and normalize(pieces_text(pieces)) == actual:
+                return True
+        return False
+
+    return templated_equals
+
+
+def _glob_test(
+    values: Sequence[str], *, arn: bool, variables: bool, cache: MatcherCache
+) -> ValueTest:
+    static = []
+    templated: list[tuple[TemplatePart, ...]] = []
+    for value in values:
+        template = parse_template(value, variables_enabled=variables)
+        if has_variables(template):
+            templated.append(template)
+        elif len(template) == 1 and not template[0][1]:  # type: ignore[index]
+            static.append(cache.get(value, arn=arn))
+        else:  # ${*}, ${?}, ${$} only: fixed literal pieces
+            regex = re.compile(glob_regex(template, arn=arn), re.DOTALL)  # type: ignore[arg-type]
+            static.append(regex.fullmatch)
+
+    def glob_test(value: str, context: Context) -> bool:
+        for matcher in static:
+            if matcher(value):
+                return True
+        for template in templated:
+            pieces = substitute(template, context)
+            if pieces is not None and re.fullmatch(glob_regex(pieces, arn=arn), value, re.DOTALL):
+                return True
+        return False
+
+    return glob_test
+
+
+def _ordered_test(
+    read: Callable[[str], Any], values: Sequence[str], compare: Callable[[Any, Any], bool]
+) -> ValueTest:
+    limits = tuple(limit for limit in map(read, values) if limit is not None)
+
+    def ordered_test(value: str, _context: Context) -> bool:
+        actual = read(value)
+        return actual is not None and any(compare(actual, limit) for limit in limits)
+
+    return ordered_test

@@ -1,0 +1,231 @@
+"""``evaluate(request, policies) -> Decision``: AWS's evaluation logic as one decision table.
+
+Sources: "Policy evaluation logic", "Cross-account policy evaluation logic", "Permissions
+boundaries for IAM entities", "IAM JSON policy elements: Principal" (see POLICY-EVALUATION.md
+sections 2-3 for the rule-by-rule reading). Evaluation gathers *facts* (is there an applicable
+Deny? which principal ARN did a resource-policy Allow name? does each policy type allow?) and
+one ``match`` turns them into the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rolegate.policy.compile import CompiledPolicy
+from rolegate.policy.decision import (
+    ALLOW,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    Decision,
+    MatchedStatement,
+)
+from rolegate.policy.index import Entry, SlotIndex
+from rolegate.policy.principals import Grant
+from rolegate.policy.request import (
+    NON_IAM_TYPES,
+    ContextValue,
+    Principal,
+    Request,
+    lowered_context,
+)
+
+# Actions whose resource policy (the role trust policy) must allow in all cases ("Policy
+# evaluation logic": "IAM role trust policies and KMS key policies ... must explicitly allow").
+TRUST_POLICY_ACTIONS = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+    }
+)
+_MEMO_LIMIT = 4096
+_SLOTS = ("identity", "resource", "boundary", "session", "scp")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """Every compiled policy that bears on one principal's requests.
+
+    ``None`` means "none of this type": no resource policy, no boundary, no session policies
+    (an empty tuple of session policies or SCPs counts as none). Reuse one PolicySet per
+    principal: its action index is built on first use and kept.
+    """
+
+    identity: tuple[CompiledPolicy, ...] = ()
+    resource: CompiledPolicy | None = None
+    boundary: CompiledPolicy | None = None
+    session: tuple[CompiledPolicy, ...] | None = None
+    scps: tuple[CompiledPolicy, ...] | None = None
+    _indexes: list[SlotIndex] = field(default_factory=list, init=False, repr=False, compare=False)
+    _memo: dict[str, tuple[tuple[Entry, ...], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def candidates(self, action: str) -> tuple[tuple[Entry, ...], ...]:
+        """Statements of ``action`` per type (identity, resource, boundary, session, scp)."""
+        found = self._memo.get(action)
+        if found is None:
+            if not self._indexes:
+                self._indexes.extend(self._build_indexes())
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[action] = tuple(i.candidates(action) for i in self._indexes)
+        return found
+
+    def _build_indexes(self) -> list[SlotIndex]:
+        groups: tuple[tuple[CompiledPolicy, ...], ...] = (
+            self.identity,
+            (self.resource,) if self.resource else (),
+            (self.boundary,) if self.boundary else (),
+            self.session or (),
+            self.scps or (),
+        )
+        return [SlotIndex(slot, group) for slot, group in zip(_SLOTS, groups, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the decision table looks at."""
+
+    explicit_deny: bool
+    caller: str  # "root" | "iam" (user / sessions) | "non_iam" (service, anonymous, federation)
+    cross_account: bool
+    scp_allows: bool
+    resource_required: bool  # trust policies (sts:AssumeRole*) must allow in all cases
+    grant: Grant | None  # strongest grant of an applicable resource-policy Allow
+    identity_allows: bool
+    boundary_allows: bool  # True when there is no boundary
+    session_allows: bool  # True for non-sessions and role sessions without session policy
+
+
+def evaluate(request: Request, policies: PolicySet) -> Decision:
+    """Decide one request; pure and deterministic."""
+    action = request.action.lower()
+    slots = policies.candidates(action)
+    who = request.principal
+    context: dict[str, ContextValue] | None = None
+    if any(statement.needs_context for slot in slots for statement, _ in slot):
+        context = lowered_context(request)
+    matched: list[MatchedStatement] = []
+    allows = [False, False, False, False, False]
+    explicit_deny = False
+    grant: Grant | None = None
+    for position, slot in enumerate(slots):
+        for statement, reason in slot:
+            if not statement.matches_resource(request.resource, context):
+                continue
+            if statement.conditions and not statement.conditions_hold(context):  # type: ignore[arg-type]
+                continue
+            if position == 1:  # resource policy: the statement must name the caller
+                named = statement.grant_for(who)
+                if named is None:
+                    continue
+                if not statement.is_deny and (grant is None or named > grant):
+                    grant = named
+            matched.append(reason)
+            if statement.is_deny:
+                explicit_deny = True
+            else:
+                allows[position] = True
+    facts = Facts(
+        explicit_deny=explicit_deny,
+        caller=_caller_kind(who),
+        cross_account=_is_cross_account(request),
+        scp_allows=allows[4] or not policies.scps or who.type in NON_IAM_TYPES,
+        resource_required=action in TRUST_POLICY_ACTIONS,
+        grant=grant,
+        identity_allows=allows[0],
+        boundary_allows=allows[2] or policies.boundary is None,
+        session_allows=allows[3] or _session_policy_not_needed(who, policies),
+    )
+    effect, missing = decide(facts)
+    return Decision(effect, tuple(matched), missing)
+
+
+def _caller_kind(who: Principal) -> str:
+    if who.type == "root":
+        return "root"
+    return "non_iam" if who.type in NON_IAM_TYPES else "iam"
+
+
+def _is_cross_account(request: Request) -> bool:
+    owner, caller = request.resource_account, request.principal.account
+    return owner is not None and caller is not None and owner != caller
+
+
+def _session_policy_not_needed(who: Principal, policies: PolicySet) -> bool:
+    """No session policies: a role session is not narrowed, a federated user gets nothing
+    ("Policies and permissions in IAM" -> *Session policies*; GetFederationToken)."""
+    if policies.session:
+        return False
+    return who.type != "federated_user"
+
+
+def _identity_side_missing(facts: Facts) -> tuple[str, ...]:
+    """The policy types of the caller's own account that lack an Allow."""
+    missing = []
+    if not facts.identity_allows:
+        missing.append("identity")
+    if not facts.boundary_allows:
+        missing.append("boundary")
+    if not facts.session_allows:
+        missing.append("session")
+    return tuple(missing)
+
+
+def _limits_missing(facts: Facts) -> tuple[str, ...]:
+    """The narrowing types (boundary, session) that lack an Allow."""
+    return tuple(t for t in _identity_side_missing(facts) if t != "identity")
+
+
+def decide(facts: Facts) -> tuple[str, tuple[str, ...]]:
+    """The decision table: (effect, policy types missing an Allow). First matching row wins."""
+    match facts:
+        # 2.2: an applicable Deny in any policy (identity, resource, boundary, session, SCP).
+        case Facts(explicit_deny=True):
+            return EXPLICIT_DENY, ()
+        # 2.3: SCPs must contain an applicable Allow (they also restrict the root user).
+        case Facts(scp_allows=False):
+            return IMPLICIT_DENY, ("scp",)
+        # 2.1: the root user of the resource's own account has full access.
+        case Facts(caller="root", cross_account=False):
+            return ALLOW, ()
+        # Services, anonymous and federated callers have no identity policies: the resource
+        # policy alone decides ("IAM JSON policy elements: Principal" -> *All principals*).
+        case Facts(caller="non_iam", grant=None):
+            return IMPLICIT_DENY, ("resource",)
+        case Facts(caller="non_iam"):
+            return ALLOW, ()
+        # 3: cross-account, the resource (trusting) account must allow the caller ...
+        case Facts(cross_account=True, grant=None):
+            return IMPLICIT_DENY, ("resource", *_identity_side_missing(facts))
+        # ... and the caller's (trusted) account too; its root user has full access there.
+        case Facts(cross_account=True, caller="root"):
+            return ALLOW, ()
+        case Facts(cross_account=True, identity_allows=True, boundary_allows=True) if (
+            facts.session_allows
+        ):
+            return ALLOW, ()
+        case Facts(cross_account=True):
+            return IMPLICIT_DENY, _identity_side_missing(facts)
+        # 2.4: same account, the resource policy named the caller's own ARN (user, role session,
+        # federated session) or "*": Allow, not limited by identity, boundary or session.
+        case Facts(grant=Grant.DIRECT):
+            return ALLOW, ()
+        # 2.4: it named the role ARN (or the user that federated): limited by boundary and
+        # session policies, identity policy not needed.
+        case Facts(grant=Grant.ROLE, boundary_allows=True, session_allows=True):
+            return ALLOW, ()
+        case Facts(grant=Grant.ROLE):
+            return IMPLICIT_DENY, _limits_missing(facts)
+        # 2.4 exception: a role trust policy must allow in all cases.
+        case Facts(resource_required=True, grant=None):
+            return IMPLICIT_DENY, ("resource", *_identity_side_missing(facts))
+        # 2.5-2.7 (also a grant to the account, which only delegates): identity AND boundary AND
+        # session must allow.
+        case Facts(identity_allows=True, boundary_allows=True, session_allows=True):
+            return ALLOW, ()
+        case _:
+            return IMPLICIT_DENY, _identity_side_missing(facts)

@@ -1,0 +1,95 @@
+"""``Principal`` / ``NotPrincipal`` of resource policies (POLICY-EVALUATION.md 4.3).
+
+Values are compared exactly (case-sensitive, "the user name part of the ARN is case sensitive");
+``*`` is a wildcard only on its own ("You cannot use it to specify part of a name or ARN").
+An account (``123456789012`` or ``arn:aws:iam::123456789012:root``) names every principal of
+that account, but only *delegates*: the identity side must still allow.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from rolegate.policy.ast import PrincipalSet
+from rolegate.policy.request import Principal
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root")
+
+
+class Grant(enum.IntEnum):
+    """What a matching resource-policy Allow grants, by the principal ARN it named (2, step 4)."""
+
+    ACCOUNT = 1  # delegates to the account: identity policies must still allow
+    ROLE = 2  # role ARN / federating user ARN: limited by boundary and session policies
+    DIRECT = 3  # the caller's own ARN or "*": an Allow on its own
+
+
+class CompiledPrincipals:
+    """A ``PrincipalSet`` in lookup form."""
+
+    __slots__ = ("accounts", "arns", "canonical", "federated", "services", "wildcard")
+
+    def __init__(self, principals: PrincipalSet) -> None:
+        self.wildcard = principals.wildcard or "*" in principals.aws
+        accounts: set[str] = set()
+        arns: set[str] = set()
+        for value in principals.aws:
+            root = _ROOT_ARN.fullmatch(value)
+            if _ACCOUNT_ID.fullmatch(value):
+                accounts.add(value)
+            elif root is not None:
+                accounts.add(root.group(1))
+            else:
+                arns.add(value)
+        self.accounts = frozenset(accounts)
+        self.arns = frozenset(arns)
+        self.services = frozenset(principals.service)
+        self.federated = frozenset(principals.federated)
+        self.canonical = frozenset(principals.canonical_user)
+
+    def grant(self, who: Principal) -> Grant | None:
+        """The strongest grant this set gives ``who``, or ``None`` when it does not name it."""
+        if self.wildcard:
+            return Grant.DIRECT
+        kind = who.type
+        if kind in ("service",):
+            return Grant.DIRECT if who.arn in self.services else None
+        if kind in ("web_identity", "saml"):
+            return Grant.DIRECT if who.arn in self.federated else None
+        if kind == "anonymous":
+            return None
+        if who.arn in self.arns:
+            return Grant.DIRECT
+        if kind == "root" and who.account in self.accounts:
+            return Grant.DIRECT
+        if kind == "role_session" and who.role_arn in self.arns:
+            return Grant.ROLE
+        if kind == "federated_user" and who.user_arn in self.arns:
+            return Grant.ROLE
+        if who.account in self.accounts or (who.id is not None and who.id in self.canonical):
+            return Grant.ACCOUNT
+        return None
+
+    def excepts(self, who: Principal) -> bool:
+        """``NotPrincipal``: is ``who`` one of the excepted principals?
+
+        Safe reading of "AWS JSON policy elements: NotPrincipal": excepted iff its own ARN and
+        every parent identity (the role of a session, the account) are listed.
+        """
+        if self.wildcard:
+            return True
+        kind = who.type
+        if kind == "service":
+            return who.arn in self.services
+        if kind in ("web_identity", "saml"):
+            return who.arn in self.federated
+        if kind == "anonymous":
+            return False
+        account_listed = who.account in self.accounts
+        if kind == "root":
+            return account_listed or who.arn in self.arns
+        if kind == "role_session":
+            return account_listed and who.arn in self.arns and who.role_arn in self.arns
+        return account_listed and who.arn in self.arns
