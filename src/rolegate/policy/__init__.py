@@ -10,14 +10,36 @@ from rolegate.policy.ast import (
 )
 
 # --- parse + validate (engineer A) --------------------------------------------------------------
+from rolegate.policy.errors import PolicyParseError, PolicyValidationError
+from rolegate.policy.limits import (
+    check_inline_policies_size,
+    check_managed_policy_size,
+    check_session_policy_size,
+    check_trust_policy_size,
+    policy_size,
+)
+from rolegate.policy.parser import parse_policy
+from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
 
 # --- compile + evaluate (engineer B): re-export here ---------------------------------------------
 
 __all__ = [
     "ConditionClause",
+    "Finding",
     "PolicyDocument",
     "PolicyKind",
+    "PolicyParseError",
+    "PolicyValidationError",
     "Position",
     "PrincipalSet",
     "Statement",
+    "check_inline_policies_size",
+    "check_managed_policy_size",
+    "check_session_policy_size",
+    "check_trust_policy_size",
+    "find_problems",
+    "parse_policy",
+    "policy_size",
+    "validate_document",
+    "validate_policy",
 ]
