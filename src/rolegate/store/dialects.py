@@ -92,10 +92,10 @@ def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING``: a duplicate is reported by rowcount 0, not an error.
 
     Unlike catching IntegrityError, this leaves a PostgreSQL transaction usable afterwards.
+    ``preserve_rowcount`` makes SQLAlchemy report the rowcount of an INSERT on every driver.
     """
-    if dialect_name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
 
 
 def upsert(
