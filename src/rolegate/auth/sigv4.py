@@ -1,0 +1,449 @@
+"""AWS Signature Version 4: parse the claim a request makes, then verify it (pure; no clock).
+
+AWS: "AWS Signature Version 4 for API requests" and "Elements of an AWS API request signature"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-signing-elements.html),
+"Troubleshoot signing" (reference_sigv-troubleshooting.html).
+
+Error codes and messages are the ones IAM and STS answer with (observed in client reports):
+
+- malformed ``Authorization`` / presigned query parameters -> ``IncompleteSignature`` (400);
+- wrong signature, wrong scope, clock skew beyond 15 minutes -> ``SignatureDoesNotMatch`` (403),
+  e.g. "Signature expired: 20150830T123600Z is now earlier than 20150830T125100Z
+  (20150830T130600Z - 15 min.)";
+- a presigned URL used after ``X-Amz-Expires`` -> ``RequestExpired`` (400) "Request has expired.".
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
+
+from rolegate.auth.sigv4_canonical import (
+    ALGORITHM,
+    TERMINATOR,
+    UNSIGNED_PAYLOAD,
+    canonical_request,
+    derive_signing_key,
+    signature_hex,
+    string_to_sign,
+)
+from rolegate.domain.errors import IncompleteSignature, RequestExpired, SignatureDoesNotMatch
+
+__all__ = [
+    "DEFAULT_MAX_SKEW",
+    "HttpRequest",
+    "SigV4Claim",
+    "SigV4Verifier",
+    "SigningKeyCache",
+    "canonical_request",
+    "canonical_request_for",
+    "parse_sigv4",
+    "string_to_sign",
+    "verify_sigv4",
+]
+
+DEFAULT_MAX_SKEW = timedelta(minutes=15)
+MAX_PRESIGN_EXPIRES = 604800  # seven days, the longest a SigV4 signing key is valid
+
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. "
+    "Consult the service documentation for details."
+)
+_PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Date",
+)
+_PRESIGN_MARKERS = frozenset(_PRESIGN_PARAMS[:4])
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    """A request as received: raw, undecoded values (see sigv4_canonical for the text rules)."""
+
+    method: str
+    path: str
+    query_string: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """First value of header ``name`` (case-insensitive), or None."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SigV4Claim:
+    """What the request says about its signature; parsed, not yet verified."""
+
+    access_key_id: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    request_time: datetime
+    security_token: str | None
+    presigned: bool
+    expires: int | None
+    terminator: str = TERMINATOR
+
+    @property
+    def scope(self) -> str:
+        return f"{self.date}/{self.region}/{self.service}/{self.terminator}"
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def parse_sigv4(request: HttpRequest) -> SigV4Claim | None:
+    """The claim of ``request``, or None when it carries no authentication at all.
+
+    Raises IncompleteSignature for an ``Authorization`` header or presigned query that is not
+    well formed, with AWS's messages.
+    """
+    authorization = request.header("authorization")
+    if authorization is not None and authorization.strip():
+        return _parse_authorization(authorization, request)
+    if "X-Amz-" in request.query_string:
+        params = _decoded_query(request.query_string)
+        if not _PRESIGN_MARKERS.isdisjoint(params):
+            return _parse_presigned(params)
+    return None
+
+
+def _parse_authorization(header: str, request: HttpRequest) -> SigV4Claim:
+    text = header.strip()
+    algorithm, _, rest = text.partition(" ")
+    fields: dict[str, str] = {}
+    for component in rest.split(","):
+        component = component.strip()
+        if not component:
+            continue
+        key, equals, value = component.partition("=")
+        if not equals:
+            raise IncompleteSignature(
+                f"'{component}' not a valid key=value pair (missing equal-sign) in "
+                f"Authorization header: '{text}'."
+            )
+        fields.setdefault(key.strip(), value.strip())
+    if algorithm != ALGORITHM:
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm}'.")
+    amz_date = request.header("x-amz-date")
+    http_date = request.header("date") if amz_date is None else None
+    missing = [
+        f"Authorization header requires '{name}' parameter. "
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if name not in fields
+    ]
+    if amz_date is None and http_date is None:
+        missing.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+        )
+    if missing:
+        raise IncompleteSignature("".join(missing) + f"Authorization={text}")
+    key_id, date, region, service, terminator = _split_credential(fields["Credential"])
+    signed_headers = _signed_headers(fields["SignedHeaders"])
+    if amz_date is not None:
+        request_time = _parse_amz_date(amz_date)
+    else:
+        request_time = _parse_http_date(http_date)
+    return SigV4Claim(
+        access_key_id=key_id,
+        date=date,
+        region=region,
+        service=service,
+        signed_headers=signed_headers,
+        signature=fields["Signature"],
+        request_time=request_time,
+        security_token=request.header("x-amz-security-token"),
+        presigned=False,
+        expires=None,
+        terminator=terminator,
+    )
+
+
+def _parse_presigned(params: dict[str, str]) -> SigV4Claim:
+    missing = [
+        f"AWS query-string parameters must include '{name}'. "
+        for name in _PRESIGN_PARAMS
+        if name not in params
+    ]
+    if missing:
+        raise IncompleteSignature("".join(missing) + "Re-examine the query-string parameters.")
+    if params["X-Amz-Algorithm"] != ALGORITHM:
+        raise IncompleteSignature(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
+    expires = _parse_expires(params.get("X-Amz-Expires"))
+    key_id, date, region, service, terminator = _split_credential(params["X-Amz-Credential"])
+    return SigV4Claim(
+        access_key_id=key_id,
+        date=date,
+        region=region,
+        service=service,
+        signed_headers=_signed_headers(params["X-Amz-SignedHeaders"]),
+        signature=params["X-Amz-Signature"],
+        request_time=_parse_amz_date(params["X-Amz-Date"]),
+        security_token=params.get("X-Amz-Security-Token"),
+        presigned=True,
+        expires=expires,
+        terminator=terminator,
+    )
+
+
+def _decoded_query(raw_query: str) -> dict[str, str]:
+    """Decoded query parameters (first occurrence wins); only used to read the X-Amz-* ones."""
+    params: dict[str, str] = {}
+    for part in raw_query.split("&"):
+        key, _, value = part.partition("=")
+        params.setdefault(unquote(key), unquote(value))
+    return params
+
+
+def _split_credential(credential: str) -> tuple[str, str, str, str, str]:
+    parts = credential.split("/")
+    if len(parts) != 5:
+        raise IncompleteSignature(
+            "Credential must have exactly 5 slash-delimited elements, "
+            f"e.g. keyid/date/region/service/term, got '{credential}'"
+        )
+    return parts[0], parts[1], parts[2], parts[3], parts[4]
+
+
+def _signed_headers(value: str) -> tuple[str, ...]:
+    names = tuple(value.split(";"))
+    if "host" not in names and ":authority" not in names:
+        raise IncompleteSignature(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
+    return names
+
+
+def _bad_date(value: str) -> IncompleteSignature:
+    return IncompleteSignature(
+        f"Date must be in ISO-8601 'basic format'. Got '{value}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601"
+    )
+
+
+def _parse_amz_date(value: str) -> datetime:
+    """``YYYYMMDD'T'HHMMSS'Z'`` (ISO 8601 basic format, UTC), parsed without strptime."""
+    if len(value) != 16 or value[8] != "T" or value[15] != "Z":
+        raise _bad_date(value)
+    digits = value[:8] + value[9:15]
+    if not digits.isascii() or not digits.isdigit():
+        raise _bad_date(value)
+    try:
+        return datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[9:11]),
+            int(value[11:13]),
+            int(value[13:15]),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        raise _bad_date(value) from None
+
+
+def _parse_http_date(value: str | None) -> datetime:
+    """An RFC 7231 ``Date`` header (used only when X-Amz-Date is absent)."""
+    assert value is not None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        raise _bad_date(value) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _parse_expires(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise IncompleteSignature("X-Amz-Expires should be a number")
+    expires = int(value)
+    if expires > MAX_PRESIGN_EXPIRES:
+        raise IncompleteSignature(
+            f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
+        )
+    return expires
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+class SigningKeyCache:
+    """A small, bounded LRU of derived signing keys per (secret, date, region, service).
+
+    A signing key is valid for one day, region and service, so a busy client costs one
+    derivation a day. Thread-safe; owned by whoever verifies (no module-level state).
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self._max_entries = max_entries
+        self._keys: OrderedDict[tuple[str, str, str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def signing_key(self, secret_access_key: str, date: str, region: str, service: str) -> bytes:
+        cache_key = (secret_access_key, date, region, service)
+        with self._lock:
+            key = self._keys.get(cache_key)
+            if key is not None:
+                self._keys.move_to_end(cache_key)
+                return key
+        key = derive_signing_key(secret_access_key, date, region, service)
+        with self._lock:
+            self._keys[cache_key] = key
+            if len(self._keys) > self._max_entries:
+                self._keys.popitem(last=False)
+        return key
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _basic(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _check_scope(
+    claim: SigV4Claim, service: str | None, regions: Collection[str] | None, amz_date: str
+) -> None:
+    if claim.terminator != TERMINATOR:
+        raise SignatureDoesNotMatch(
+            f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
+            f"not '{claim.terminator}'. "
+        )
+    if service is not None and claim.service != service:
+        raise SignatureDoesNotMatch(
+            f"Credential should be scoped to correct service: '{service}'. "
+        )
+    if regions is not None and claim.region not in regions:
+        raise SignatureDoesNotMatch("Credential should be scoped to a valid region. ")
+    if claim.date != amz_date[:8]:
+        raise SignatureDoesNotMatch(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            f"from HTTP: '{claim.date}' != '{amz_date[:8]}', from '{amz_date}'."
+        )
+
+
+def _check_time(claim: SigV4Claim, now: datetime, max_skew: timedelta) -> None:
+    minutes = f"{int(max_skew.total_seconds() // 60)} min."
+    if claim.request_time < now - max_skew:
+        raise SignatureDoesNotMatch(
+            f"Signature expired: {_basic(claim.request_time)} is now earlier than "
+            f"{_basic(now - max_skew)} ({_basic(now)} - {minutes})"
+        )
+    if claim.request_time > now + max_skew:
+        raise SignatureDoesNotMatch(
+            f"Signature not yet current: {_basic(claim.request_time)} is still later than "
+            f"{_basic(now + max_skew)} ({_basic(now)} + {minutes})"
+        )
+    if claim.expires is not None and now > claim.request_time + timedelta(seconds=claim.expires):
+        raise RequestExpired("Request has expired.")
+
+
+def _payload_hash(claim: SigV4Claim, request: HttpRequest) -> str:
+    """x-amz-content-sha256 when sent (it must then match the body), else sha256(body)."""
+    declared = request.header("x-amz-content-sha256")
+    if declared is not None and declared == UNSIGNED_PAYLOAD:
+        if not claim.presigned:
+            raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)
+        return UNSIGNED_PAYLOAD
+    actual = hashlib.sha256(request.body).hexdigest()
+    if declared is not None and declared.lower() != actual:
+        raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)
+    return declared if declared is not None else actual
+
+
+def canonical_request_for(claim: SigV4Claim, request: HttpRequest) -> str:
+    """The canonical request the client should have signed for ``claim``."""
+    return canonical_request(
+        request.method,
+        request.path,
+        request.query_string,
+        request.headers,
+        claim.signed_headers,
+        _payload_hash(claim, request),
+        presigned=claim.presigned,
+    )
+
+
+def verify_sigv4(
+    claim: SigV4Claim,
+    request: HttpRequest,
+    secret_access_key: str,
+    now: datetime,
+    *,
+    max_skew: timedelta = DEFAULT_MAX_SKEW,
+    key_cache: SigningKeyCache | None = None,
+    service: str | None = None,
+    regions: Collection[str] | None = None,
+) -> None:
+    """Raise unless ``claim`` is a valid signature of ``request`` by ``secret_access_key``.
+
+    ``service`` / ``regions``, when given, bind the credential scope (AWS rejects a credential
+    scoped to another service or an unknown region). Order of checks: scope, time, signature.
+    """
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    amz_date = _basic(claim.request_time)
+    _check_scope(claim, service, regions, amz_date)
+    _check_time(claim, now, max_skew)
+    creq = canonical_request_for(claim, request)
+    to_sign = string_to_sign(amz_date, claim.scope, creq)
+    if key_cache is not None:
+        key = key_cache.signing_key(secret_access_key, claim.date, claim.region, claim.service)
+    else:
+        key = derive_signing_key(secret_access_key, claim.date, claim.region, claim.service)
+    expected = signature_hex(key, to_sign)
+    if not hmac.compare_digest(expected.encode("ascii"), claim.signature.encode("utf-8")):
+        raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)
+
+
+class SigV4Verifier:
+    """``verify_sigv4`` with a signing-key cache and fixed policy (skew, service, regions)."""
+
+    def __init__(
+        self,
+        *,
+        max_skew: timedelta = DEFAULT_MAX_SKEW,
+        service: str | None = None,
+        regions: Iterable[str] | None = None,
+        cache_size: int = 1024,
+    ) -> None:
+        self._max_skew = max_skew
+        self._service = service
+        self._regions = frozenset(regions) if regions is not None else None
+        self.key_cache = SigningKeyCache(cache_size)
+
+    def verify(
+        self, claim: SigV4Claim, request: HttpRequest, secret_access_key: str, now: datetime
+    ) -> None:
+        verify_sigv4(
+            claim,
+            request,
+            secret_access_key,
+            now,
+            max_skew=self._max_skew,
+            key_cache=self.key_cache,
+            service=self._service,
+            regions=self._regions,
+        )
