@@ -1,0 +1,223 @@
+"""The load driver: client processes, each with a few threads, each thread one connection.
+
+Closed loop: every connection sends its next request as soon as the previous answer arrived.
+Each connection first runs a warm-up (not recorded), then all connections start together on a
+barrier and each sends the same number of requests, cycling through the weighted mix from its
+own offset (so connections do not move in lock step). The load runs in separate processes so the
+orchestrator (and its GIL) stays out of the way; on a 2-core machine shared with the server, the
+client's CPU per request is measured and reported.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from _http import Call, Endpoint, Outcome, SignedClient
+from _scenarios import RunContext, Scenario, weighted_cycle
+
+MAX_ERROR_SAMPLES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LoadShape:
+    processes: int
+    connections_per_process: int
+    requests: int  # timed requests in total, over all connections
+    warmup_cycles: int  # untimed passes over the mix, per connection
+    max_seconds: float  # a connection stops early when this much time has passed
+    sign_ahead: bool = True  # sign each request before the timed window, not inside it
+
+    @property
+    def connections(self) -> int:
+        return self.processes * self.connections_per_process
+
+
+@dataclass
+class ScenarioSamples:
+    latencies_ns: list[int] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+    def record(self, outcome: Outcome, action: str) -> None:
+        self.latencies_ns.append(outcome.latency_ns)
+        if not outcome.succeeded(action):
+            self.errors += 1
+            if len(self.error_samples) < MAX_ERROR_SAMPLES:
+                self.error_samples.append(describe_failure(outcome))
+
+    def merge(self, other: ScenarioSamples) -> None:
+        self.latencies_ns.extend(other.latencies_ns)
+        self.errors += other.errors
+        room = MAX_ERROR_SAMPLES - len(self.error_samples)
+        self.error_samples.extend(other.error_samples[:room])
+
+
+@dataclass
+class LoadResult:
+    per_scenario: dict[str, ScenarioSamples]
+    wall_seconds: float
+    client_cpu_seconds: float
+    stopped_early: bool
+
+    @property
+    def requests(self) -> int:
+        return sum(len(samples.latencies_ns) for samples in self.per_scenario.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(samples.errors for samples in self.per_scenario.values())
+
+
+def describe_failure(outcome: Outcome) -> str:
+    if outcome.error is not None:
+        return outcome.error
+    return f"HTTP {outcome.status}: {outcome.body[:300].decode(errors='replace')}"
+
+
+def run_setup(endpoint: Endpoint, calls: Iterable[Call], connections: int) -> list[str]:
+    """Send untimed setup calls over ``connections`` threads; return failure descriptions."""
+    pending = list(calls)
+    slices = [pending[index::connections] for index in range(connections)]
+
+    def send_slice(part: list[Call]) -> list[str]:
+        client = SignedClient(endpoint)
+        failures = []
+        for call in part:
+            outcome = client.send(call)
+            if not outcome.succeeded(call.action):
+                failures.append(f"{call.action}: {describe_failure(outcome)}")
+        client.close()
+        return failures
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        return [failure for part in pool.map(send_slice, slices) for failure in part]
+
+
+def run_load(
+    endpoint: Endpoint, context: RunContext, mix: Sequence[Scenario], shape: LoadShape
+) -> LoadResult:
+    """Run ``shape.requests`` timed requests of ``mix`` and gather every latency."""
+    mp = multiprocessing.get_context("fork")
+    start_barrier = mp.Barrier(shape.connections + shape.processes + 1)
+    results = mp.SimpleQueue()
+    workers = [
+        mp.Process(
+            target=_client_process,
+            args=(endpoint, context, mix, shape, index, start_barrier, results.put),
+            daemon=True,
+        )
+        for index in range(shape.processes)
+    ]
+    for worker in workers:
+        worker.start()
+    start_barrier.wait(timeout=shape.max_seconds + 120)  # warm-ups done, everyone starts now
+    reports = [results.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    merged = {scenario.name: ScenarioSamples() for scenario in mix}
+    for report in reports:
+        for name, samples in report["samples"].items():
+            merged[name].merge(samples)
+    wall = (max(r["end_ns"] for r in reports) - min(r["start_ns"] for r in reports)) / 1e9
+    return LoadResult(
+        per_scenario=merged,
+        wall_seconds=wall,
+        client_cpu_seconds=sum(r["cpu_seconds"] for r in reports),
+        stopped_early=any(r["stopped_early"] for r in reports),
+    )
+
+
+def _client_process(
+    endpoint: Endpoint,
+    context: RunContext,
+    mix: Sequence[Scenario],
+    shape: LoadShape,
+    process_index: int,
+    start_barrier: threading.Barrier,
+    report: Callable[[dict[str, object]], None],
+) -> None:
+    per_connection = shape.requests // shape.connections
+    connections = [
+        _Connection(endpoint, context, mix, process_index * shape.connections_per_process + index)
+        for index in range(shape.connections_per_process)
+    ]
+    threads = [
+        threading.Thread(target=c.run, args=(shape, per_connection, start_barrier))
+        for c in connections
+    ]
+    for thread in threads:
+        thread.start()
+    start_barrier.wait(timeout=shape.max_seconds + 120)
+    cpu_at_start = _cpu_seconds()
+    for thread in threads:
+        thread.join()
+    merged = {scenario.name: ScenarioSamples() for scenario in mix}
+    for connection in connections:
+        for name, samples in connection.samples.items():
+            merged[name].merge(samples)
+    report(
+        {
+            "samples": merged,
+            "start_ns": min(c.start_ns for c in connections),
+            "end_ns": max(c.end_ns for c in connections),
+            "cpu_seconds": _cpu_seconds() - cpu_at_start,
+            "stopped_early": any(c.stopped_early for c in connections),
+        }
+    )
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class _Connection:
+    def __init__(
+        self, endpoint: Endpoint, context: RunContext, mix: Sequence[Scenario], index: int
+    ) -> None:
+        self.client = SignedClient(endpoint)
+        self.context = context
+        self.mix = mix
+        self.index = index
+        self.cycle = weighted_cycle(mix)
+        self.samples = {scenario.name: ScenarioSamples() for scenario in mix}
+        self.start_ns = 0
+        self.end_ns = 0
+        self.stopped_early = False
+        self._sequence = 0
+
+    def _next_call(self) -> tuple[str, Call]:
+        position = (self.index + self._sequence) % len(self.cycle)
+        scenario = self.mix[self.cycle[position]]
+        call = scenario.make(self.context, self.index, self._sequence)
+        self._sequence += 1
+        return scenario.name, call
+
+    def run(self, shape: LoadShape, count: int, start_barrier: threading.Barrier) -> None:
+        try:
+            for _ in range(shape.warmup_cycles * len(self.cycle)):
+                self.client.send(self._next_call()[1])
+            calls = [self._next_call() for _ in range(count)]
+            if shape.sign_ahead:
+                batch = [(name, self.client.prepare(call)) for name, call in calls]
+        finally:
+            start_barrier.wait(timeout=shape.max_seconds + 120)
+        self.start_ns = time.perf_counter_ns()
+        deadline = self.start_ns + int(shape.max_seconds * 1e9)
+        for position, (name, call) in enumerate(calls):
+            if shape.sign_ahead:
+                outcome = self.client.send_prepared(batch[position][1])
+            else:
+                outcome = self.client.send(call)
+            self.samples[name].record(outcome, call.action)
+            if time.perf_counter_ns() > deadline:
+                self.stopped_early = True
+                break
+        self.end_ns = time.perf_counter_ns()
+        self.client.close()

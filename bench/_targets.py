@@ -1,0 +1,209 @@
+"""Benchmark targets: a server process started on a free loopback port, with its credentials.
+
+``Target`` is used as a context manager: ``__enter__`` starts the server and waits until it
+answers, ``__exit__`` stops it and removes its scratch state. ``server_cpu_seconds`` sums user and
+system CPU over the server's whole process tree (uvicorn may fork workers), read from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from _http import Endpoint
+from _postgres import ScratchDatabase
+
+HOST = "127.0.0.1"
+ACCOUNT_ID = "123456789012"
+ROOT_ACCESS_KEY_ID = "AKIAIOSFODNN7BENCH01"
+ROOT_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYBENCHKEY01"
+VENV_BIN = Path(sys.executable).parent
+START_TIMEOUT_SECONDS = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Target:
+    """A server under test. Subclasses say how to start it and where it reports readiness."""
+
+    name = "target"
+    health_path = "/"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = Endpoint(HOST, self.port, ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY)
+        self.account_id = ACCOUNT_ID
+        self._process: subprocess.Popen[bytes] | None = None
+        self._scratch_dir = Path(tempfile.mkdtemp(prefix=f"{self.name}-bench-"))
+        self._log_path = self._scratch_dir / "server.log"
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
+    def describe(self) -> str:
+        return self.name
+
+    def __enter__(self) -> Target:
+        try:
+            with self._log_path.open("wb") as log:  # the child keeps its own copy of the file
+                self._process = subprocess.Popen(
+                    self.command(),
+                    env=self.environment(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group: stopped as one, with workers
+                )
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            _signal_group(process.pid, signal.SIGTERM)  # workers too, even if the parent died
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait()
+        shutil.rmtree(self._scratch_dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self._log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def server_cpu_seconds(self) -> float:
+        if self._process is None:
+            return 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in _process_tree(self._process.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / ticks
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        url = f"http://{HOST}:{self.port}{self.health_path}"
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited while starting:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready after {START_TIMEOUT_SECONDS:.0f} s")
+
+
+class MotoTarget(Target):
+    """moto's own ``moto_server`` (Flask on Werkzeug's threaded dev server), default account."""
+
+    name = "moto"
+    health_path = "/moto-api/"
+
+    def command(self) -> list[str]:
+        return [str(VENV_BIN / "moto_server"), "-H", HOST, "-p", str(self.port)]
+
+
+class RolegateTarget(Target):
+    """``rolegate serve`` on a fresh data directory (SQLite) or a scratch PostgreSQL database."""
+
+    name = "rolegate"
+    health_path = "/healthz"
+
+    def __init__(self, database_url: str | None = None, workers: int = 1) -> None:
+        super().__init__()
+        self.workers = workers
+        self._data_dir = self._scratch_dir / "data"
+        self._scratch = ScratchDatabase(database_url) if database_url else None
+
+    def describe(self) -> str:
+        storage = "PostgreSQL" if self._scratch else "SQLite"
+        return f"rolegate ({storage}, {self.workers} worker{'s' if self.workers > 1 else ''})"
+
+    def command(self) -> list[str]:
+        command = [str(VENV_BIN / "rolegate"), "serve", "--host", HOST, "--port", str(self.port)]
+        command += ["--data-dir", str(self._data_dir), "--workers", str(self.workers)]
+        if self._scratch is not None:
+            command += ["--database-url", self._scratch.url]
+        return command
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ROLEGATE_DEFAULT_ACCOUNT_ID": ACCOUNT_ID,
+            "ROLEGATE_ROOT_ACCESS_KEY_ID": ROOT_ACCESS_KEY_ID,
+            "ROLEGATE_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET_ACCESS_KEY,
+        }
+
+    def __enter__(self) -> Target:
+        if self._scratch is not None:
+            self._scratch.create()
+        return super().__enter__()  # on failure it calls ``stop``, which drops the database
+
+    def stop(self) -> None:
+        super().stop()
+        if self._scratch is not None:
+            self._scratch.drop()
+
+
+def _signal_group(group: int, signal_number: int) -> None:
+    try:
+        os.killpg(group, signal_number)
+    except ProcessLookupError:
+        pass  # every process of the group has exited already
+
+
+def _process_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, frontier = [], [root]
+    while frontier:
+        pid = frontier.pop()
+        tree.append(pid)
+        frontier.extend(children.get(pid, []))
+    return tree

@@ -1,0 +1,161 @@
+"""API benchmark: rolegate against moto_server, same mix, same machine, same run (issue 2).
+
+Each target server is started on a free loopback port, 1,000 roles are created (not timed), a
+short warm-up runs, then a fixed number of SigV4-signed requests of the mix is sent from separate
+client processes over kept-alive HTTP connections. The report gives req/s, p50 and p99 per
+operation and overall, the rolegate/moto ratio and the verdict against the targets (at least 5x
+moto's throughput, p99 under 20 ms). See docs/benchmarks.md.
+
+    .venv/bin/python bench/api.py                 # full run, about 1-2 minutes
+    .venv/bin/python bench/api.py --quick --only moto
+    .venv/bin/python bench/api.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Exit status: 0 targets met (or nothing to judge), 1 a run failed (errors, server did not start),
+2 the run was clean but a target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from _driver import LoadShape, run_load, run_setup
+from _report import TargetSummary, check_targets_alone, compare, format_table, summarize
+from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, Scenario, preload_role_call
+from _targets import MotoTarget, RolegateTarget, Target
+
+SETUP_CONNECTIONS = 4
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short smoke run (200 roles, 500 req)")
+    parser.add_argument("--only", choices=("moto", "rolegate"), help="run one side only")
+    parser.add_argument(
+        "--database-url",
+        help="also run rolegate on PostgreSQL: a scratch database is created on this server",
+    )
+    parser.add_argument("--roles", type=int, help="roles created before timing (default 1000)")
+    parser.add_argument("--requests", type=int, help="timed requests per target (default 6000)")
+    parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument(
+        "--connections", type=int, default=2, help="connections per client process (default 2)"
+    )
+    parser.add_argument("--warmup-cycles", type=int, default=3, help="untimed mix passes/conn")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="per-target time cap")
+    parser.add_argument(
+        "--sign-inline",
+        action="store_true",
+        help="sign each request inside the timed loop (default: signed just before the timing)",
+    )
+    parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(DEFAULT_MIX),
+        help=f"comma-separated mix (default {','.join(DEFAULT_MIX)}; known: {','.join(SCENARIOS)})",
+    )
+    arguments = parser.parse_args(argv)
+    if not arguments.sign_inline and arguments.max_seconds > 240:
+        parser.error("--max-seconds above 240 needs --sign-inline (signatures expire after 5 min)")
+    arguments.roles = arguments.roles or (200 if arguments.quick else 1000)
+    arguments.requests = arguments.requests or (500 if arguments.quick else 6000)
+    unknown = [name for name in arguments.scenarios.split(",") if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(unknown)}")
+    return arguments
+
+
+def targets_for(arguments: argparse.Namespace) -> list[Target]:
+    targets: list[Target] = []
+    if arguments.only in (None, "moto"):
+        targets.append(MotoTarget())
+    if arguments.only in (None, "rolegate"):
+        targets.append(RolegateTarget(workers=arguments.rolegate_workers))
+        if arguments.database_url:
+            targets.append(RolegateTarget(arguments.database_url, arguments.rolegate_workers))
+    return targets
+
+
+def benchmark(
+    target: Target, mix: Sequence[Scenario], shape: LoadShape, roles: int
+) -> TargetSummary | None:
+    """Start ``target``, preload roles, run the mix; None (after printing why) on failure."""
+    name = target.describe()
+    print(f"[{name}] starting", flush=True)
+    try:
+        with target:
+            context = RunContext(target.account_id, roles)
+            preload = (preload_role_call(context, index) for index in range(roles))
+            failures = run_setup(target.endpoint, preload, SETUP_CONNECTIONS)
+            if failures:
+                print(f"[{name}] setup failed ({len(failures)} calls), e.g. {failures[0]}")
+                return None
+            print(f"[{name}] {roles} roles created; running {shape.requests} requests", flush=True)
+            cpu_before = target.server_cpu_seconds()
+            result = run_load(target.endpoint, context, mix, shape)
+            summary = summarize(name, result, target.server_cpu_seconds() - cpu_before)
+    except RuntimeError as error:
+        print(f"[{name}] could not run: {error}")
+        return None
+    for operation, samples in result.per_scenario.items():
+        for sample in samples.error_samples:
+            print(f"[{name}] {operation} error: {sample}")
+    return summary
+
+
+def main(argv: Sequence[str]) -> int:
+    arguments = parse_arguments(argv)
+    mix = [SCENARIOS[name] for name in arguments.scenarios.split(",")]
+    shape = LoadShape(
+        processes=arguments.processes,
+        connections_per_process=arguments.connections,
+        requests=arguments.requests,
+        warmup_cycles=arguments.warmup_cycles,
+        max_seconds=arguments.max_seconds,
+        sign_ahead=not arguments.sign_inline,
+    )
+    print(
+        f"API benchmark: {os.cpu_count()} cores; {shape.processes} client processes x "
+        f"{shape.connections_per_process} connections; {arguments.roles} roles preloaded; "
+        f"{shape.requests} timed requests per target; mix {arguments.scenarios}; "
+        f"signed {'in the timed loop' if arguments.sign_inline else 'ahead of the timed loop'}",
+        flush=True,
+    )
+    summaries: list[TargetSummary] = []
+    failed = False
+    for target in targets_for(arguments):
+        summary = benchmark(target, mix, shape, arguments.roles)
+        if summary is None:
+            failed = True
+            continue
+        failed = failed or summary.overall.errors > 0 or summary.stopped_early
+        summaries.append(summary)
+    print()
+    print(format_table(summaries))
+    print()
+    targets_met = verdicts(summaries)
+    if failed:
+        print("RUN FAILED: errors, early stop or a server that did not start (see above)")
+        return 1
+    return 0 if targets_met else 2
+
+
+def verdicts(summaries: Sequence[TargetSummary]) -> bool:
+    baseline = next((s for s in summaries if s.target == "moto"), None)
+    all_met = True
+    for candidate in summaries:
+        if not candidate.target.startswith("rolegate"):
+            continue
+        if baseline is None:
+            lines, met = check_targets_alone(candidate)
+        else:
+            lines, met = compare(baseline, candidate)
+        print("\n".join(lines))
+        all_met = all_met and met
+    return all_met
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
