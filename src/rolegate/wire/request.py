@@ -72,10 +72,12 @@ class RequestReader:
         for member in spec.members:
             member_spec = member.shape
             lookup = member.query_name
-            if member_spec.flattened and member_spec.item_location_name:
-                # botocore replaces the member's own name by the item's locationName, if any.
-                lookup = member_spec.item_location_name
             child = children.get(lookup)
+            if child is None and member_spec.flattened and member_spec.item_location_name:
+                # A flattened list is sent under the member's name (AWS) or, by botocore, under
+                # the item's locationName; accept both.
+                lookup = member_spec.item_location_name
+                child = children.get(lookup)
             member_path = f"{path}.{member.path_name}" if path else member.path_name
             member_key = f"{key}.{lookup}" if key else lookup
             value = (
@@ -103,6 +105,8 @@ class RequestReader:
             if raw is None:
                 return None
             value = convert_scalar(spec, raw, key)
+        if value is None:
+            return None
         self._check(spec, value, path)
         return value
 

@@ -85,19 +85,24 @@ class ShapeSpec:
 
 
 class SpecCompiler:
-    """Compiles botocore shapes into specs, memoised by shape name (recursion-safe)."""
+    """Compiles botocore shapes into specs, memoised (recursion-safe).
+
+    The memo key is the shape name plus its serialization traits: a member reference can add
+    ``flattened``/``locationName`` to a shared shape, which makes it a different wire shape.
+    """
 
     def __init__(self) -> None:
-        self._specs: dict[str, ShapeSpec] = {}
+        self._specs: dict[tuple[str, str], ShapeSpec] = {}
 
     def compile(self, shape: Shape) -> ShapeSpec:
-        cached = self._specs.get(shape.name)
+        serialization: dict[str, Any] = shape.serialization
+        memo_key = (shape.name, repr(sorted(serialization.items())))
+        cached = self._specs.get(memo_key)
         if cached is not None:
             return cached
         spec = ShapeSpec(shape.name, shape.type_name)
-        self._specs[shape.name] = spec
+        self._specs[memo_key] = spec
         metadata: dict[str, Any] = shape.metadata
-        serialization: dict[str, Any] = shape.serialization
         spec.min = metadata.get("min")
         spec.max = metadata.get("max")
         spec.sensitive = bool(metadata.get("sensitive", False))

@@ -1,19 +1,22 @@
 """AWS Query XML responses, written by walking the output shape (no per-operation templates).
 
-Layout (as botocore's ``QueryParser`` reads it and AWS writes it): members in model order, lists as
-``<Name><member>..</member></Name>`` (flattened lists repeat the element), maps as
-``<Name><entry><key/><value/></entry></Name>``, booleans ``true``/``false``, timestamps ISO-8601 in
-UTC to the second (``2024-01-02T03:04:05Z``, as IAM and STS answer), blobs base64. Strings are
-written as given (XML-escaped): encodings such as IAM's URL-encoded policy documents are the
-services' business. Members that are ``None`` or absent are left out; keys that are not members
-of the shape are ignored.
+Layout (as botocore's ``QueryParser`` reads it and AWS writes it): members in model order, lists
+as ``<Name><member>..</member></Name>``, maps as ``<Name><entry><key/><value/></entry></Name>``,
+booleans ``true``/``false``, timestamps ISO-8601 in UTC to the second (``2024-01-02T03:04:05Z``,
+as IAM and STS answer), blobs base64, floats with ``NaN``/``Infinity``. A flattened list repeats
+the member's own element name (AWS's rule; botocore's parser looks for the item's locationName
+instead; IAM and STS have no flattened lists). Strings are written as given (XML-escaped):
+encodings such as IAM's URL-encoded policy documents are the services' business. Members that
+are ``None`` or absent are left out; keys that are not members of the shape are ignored.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from rolegate.wire.shapes import ShapeSpec
@@ -35,6 +38,19 @@ def format_timestamp(value: datetime) -> str:
     )
 
 
+def _format_timestamp_as(timestamp_format: str | None, value: datetime) -> str:
+    """The shape's ``timestampFormat`` (IAM/STS use none: ISO-8601)."""
+    if timestamp_format is None or timestamp_format == "iso8601":
+        return format_timestamp(value)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if timestamp_format == "unixTimestamp":
+        seconds = aware.timestamp()
+        return str(int(seconds)) if seconds.is_integer() else f"{seconds:.3f}"
+    if timestamp_format == "rfc822":
+        return format_datetime(aware.astimezone(UTC), usegmt=True)
+    raise ValueError(f"unknown timestampFormat {timestamp_format!r}")
+
+
 def write_structure(out: list[str], spec: ShapeSpec, value: Mapping[str, Any]) -> None:
     for member in spec.members:
         member_value = value.get(member.name)
@@ -44,9 +60,7 @@ def write_structure(out: list[str], spec: ShapeSpec, value: Mapping[str, Any]) -
         name = member.xml_name
         if member_spec.flattened:
             if member_spec.kind == "list":
-                _write_flat_list(
-                    out, member_spec, member_spec.item_location_name or name, member_value
-                )
+                _write_flat_list(out, member_spec, name, member_value)
             else:
                 _write_flat_map(out, member_spec, name, member_value)
             continue
@@ -75,7 +89,7 @@ def write_value(out: list[str], spec: ShapeSpec, value: Any) -> None:
             _write_pair(out, spec, key, item)
             out.append("</entry>")
     else:
-        out.append(render_scalar(kind, value))
+        out.append(render_scalar(spec, value))
 
 
 def _write_flat_list(out: list[str], spec: ShapeSpec, name: str, value: Any) -> None:
@@ -105,16 +119,20 @@ def _write_pair(out: list[str], spec: ShapeSpec, key: Any, item: Any) -> None:
     out.append(f"</{spec.value_name}>")
 
 
-def render_scalar(kind: str, value: Any) -> str:
+def render_scalar(spec: ShapeSpec, value: Any) -> str:
+    kind = spec.kind
     if kind == "boolean":
         return "true" if value else "false"
     if kind in ("integer", "long"):
         return str(int(value))
     if kind in ("float", "double"):
-        return repr(float(value))
+        number = float(value)
+        if math.isfinite(number):
+            return repr(number)
+        return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
     if kind == "timestamp":
         if isinstance(value, datetime):
-            return format_timestamp(value)
+            return _format_timestamp_as(spec.timestamp_format, value)
         return escape_text(str(value))
     if kind == "blob":
         raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
