@@ -21,7 +21,10 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "policy": ({"domain", "policy"}, set()),
     "wire": ({"domain", "wire"}, {"botocore", "regex"}),
     "auth": ({"domain", "policy", "auth"}, {"cryptography"}),
-    "federation": ({"domain", "federation"}, {"cryptography", "joserfc", "signxml", "defusedxml", "lxml", "httpx"}),
+    "federation": (
+        {"domain", "federation"},
+        {"cryptography", "joserfc", "signxml", "defusedxml", "lxml", "httpx"},
+    ),
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
@@ -55,7 +58,11 @@ def test_imports_point_down(package: str) -> None:
                 sub = name.split(".")[1] if "." in name else ""
                 if sub and sub not in inner:
                     problems.append(f"{path.relative_to(SRC)} imports {name}")
-            elif top not in sys.stdlib_module_names and top not in third_party and top != "__future__":
+            elif (
+                top not in sys.stdlib_module_names
+                and top not in third_party
+                and top != "__future__"
+            ):
                 problems.append(f"{path.relative_to(SRC)} imports {name}")
     assert problems == []
 
@@ -78,4 +85,6 @@ def test_pure_packages_never_read_the_clock(package: str) -> None:
 def test_services_do_not_reach_up() -> None:
     for path in _modules("services"):
         for name in _imports(path):
-            assert not name.startswith(("rolegate.server", "rolegate.cli")), f"{path} imports {name}"
+            assert not name.startswith(("rolegate.server", "rolegate.cli")), (
+                f"{path} imports {name}"
+            )

@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+
 from conftest_db import BACKENDS, fresh_database_url
 from harness import Server
 

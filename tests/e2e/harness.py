@@ -45,10 +45,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        cmd = [str(BIN / "rolegate"), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        cmd = [
+            str(BIN / "rolegate"),
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
-        return cmd + ["--auth", self.auth]
+        return [*cmd, "--auth", self.auth]
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLEGATE_", "AWS_"))}
@@ -92,7 +99,9 @@ class Server:
         return self.output()
 
     # --- clients -------------------------------------------------------------------------------
-    def client(self, service: str, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET, **kw: Any) -> Any:
+    def client(
+        self, service: str, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET, **kw: Any
+    ) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
@@ -103,7 +112,13 @@ class Server:
             **kw,
         )
 
-    def aws(self, *args: str, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def aws(
+        self,
+        *args: str,
+        key_id: str = ROOT_KEY_ID,
+        secret: str = ROOT_SECRET,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run the AWS CLI against this server; JSON output."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
@@ -132,4 +147,6 @@ class Server:
         cmd = [str(BIN / "rolegate"), *args, "--data-dir", str(self.data_dir)]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
-        return subprocess.run(cmd, env=self.environment(), capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            cmd, env=self.environment(), capture_output=True, text=True, timeout=120
+        )

@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
 from harness import REGION, ROOT_KEY_ID, ROOT_SECRET
 
 
@@ -34,8 +35,12 @@ class Reply:
         return None
 
 
-def send(url: str, method: str = "POST", body: bytes = b"", headers: dict[str, str] | None = None) -> Reply:
-    request = urllib.request.Request(url, data=body if method == "POST" else None, method=method, headers=headers or {})
+def send(
+    url: str, method: str = "POST", body: bytes = b"", headers: dict[str, str] | None = None
+) -> Reply:
+    request = urllib.request.Request(
+        url, data=body if method == "POST" else None, method=method, headers=headers or {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return Reply(response.status, response.read())
@@ -56,7 +61,12 @@ def signed(
 ) -> tuple[str, bytes, dict[str, str]]:
     """A POST form signed by botocore; ``at`` signs as if the clock said so."""
     body = urllib.parse.urlencode(params).encode()
-    request = AWSRequest(method="POST", url=endpoint + "/", data=body, headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    request = AWSRequest(
+        method="POST",
+        url=endpoint + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
     if compress:
         request.data = gzip.compress(body)
         request.headers["Content-Encoding"] = "gzip"
@@ -70,8 +80,12 @@ def signed(
     return request.url, request.body, dict(request.headers.items())
 
 
-def presigned_get(endpoint: str, params: dict[str, str], *, service: str = "iam", expires: int = 300) -> str:
+def presigned_get(
+    endpoint: str, params: dict[str, str], *, service: str = "iam", expires: int = 300
+) -> str:
     url = endpoint + "/?" + urllib.parse.urlencode(params)
     request = AWSRequest(method="GET", url=url)
-    SigV4QueryAuth(Credentials(ROOT_KEY_ID, ROOT_SECRET), service, REGION, expires=expires).add_auth(request)
+    SigV4QueryAuth(
+        Credentials(ROOT_KEY_ID, ROOT_SECRET), service, REGION, expires=expires
+    ).add_auth(request)
     return str(request.url)

@@ -10,12 +10,19 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+
 from harness import BIN, Server
 from signing import send
 
 TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
 }
 
 
@@ -23,7 +30,13 @@ def test_aws_cli_create_and_get_role(server: Server, unique, tmp_path: Path) -> 
     (tmp_path / "trust.json").write_text(json.dumps(TRUST))
     name = unique("cli")
     created = server.aws_json(
-        "iam", "create-role", "--role-name", name, "--assume-role-policy-document", "file://trust.json", cwd=tmp_path
+        "iam",
+        "create-role",
+        "--role-name",
+        name,
+        "--assume-role-policy-document",
+        "file://trust.json",
+        cwd=tmp_path,
     )["Role"]
     assert created["Arn"] == f"arn:aws:iam::123456789012:role/{name}"
     got = server.aws_json("iam", "get-role", "--role-name", name)["Role"]
@@ -80,13 +93,28 @@ def test_init_writes_a_working_aws_profile(server: Server, tmp_path: Path) -> No
     env["AWS_CONFIG_FILE"] = str(tmp_path / "config")
     env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "credentials")
     env.update(server.environment())
-    cmd = [str(BIN / "rolegate"), "init", "--data-dir", str(server.data_dir), "--profile", "rolegate", "--endpoint-url", server.endpoint]
+    cmd = [
+        str(BIN / "rolegate"),
+        "init",
+        "--data-dir",
+        str(server.data_dir),
+        "--profile",
+        "rolegate",
+        "--endpoint-url",
+        server.endpoint,
+    ]
     if server.database_url:
         cmd += ["--database-url", server.database_url]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE((tmp_path / "credentials").stat().st_mode) == 0o600
-    listed = subprocess.run([str(BIN / "aws"), "--profile", "rolegate", "iam", "list-roles"], env=env, capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [str(BIN / "aws"), "--profile", "rolegate", "iam", "list-roles"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr
     assert "Roles" in json.loads(listed.stdout)
 
@@ -95,7 +123,10 @@ def test_permissive_mode_and_reset(start_server) -> None:
     srv = start_server(auth="permissive")
     anyone = srv.client("iam", "AKIAANYONEATALL00000", "whatever")
     anyone.create_role(RoleName="temp", AssumeRolePolicyDocument=json.dumps(TRUST))
-    assert srv.client("sts", "AKIAANYONEATALL00000", "x").get_caller_identity()["Account"] == "123456789012"
+    assert (
+        srv.client("sts", "AKIAANYONEATALL00000", "x").get_caller_identity()["Account"]
+        == "123456789012"
+    )
     # A 12-digit access key id acts as the root user of that account, created on first use.
     other = srv.client("sts", "210987654321", "x").get_caller_identity()
     assert other["Arn"] == "arn:aws:iam::210987654321:root"

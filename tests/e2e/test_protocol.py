@@ -41,8 +41,19 @@ def test_sts_envelope(server: Server) -> None:
 
 def test_policy_documents_are_url_encoded_on_the_wire(server: Server, unique) -> None:
     name = unique("enc")
-    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
-    reply = post(server, {"Action": "CreateRole", "Version": "2010-05-08", "RoleName": name, "AssumeRolePolicyDocument": trust})
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    )
+    reply = post(
+        server,
+        {
+            "Action": "CreateRole",
+            "Version": "2010-05-08",
+            "RoleName": name,
+            "AssumeRolePolicyDocument": trust,
+        },
+    )
     assert reply.status == 200, reply.body
     encoded = reply.find("AssumeRolePolicyDocument")
     assert encoded is not None and encoded.startswith("%7B%22Version%22%3A%222012-10-17%22")
@@ -60,12 +71,18 @@ def test_missing_and_unknown_actions(server: Server) -> None:
 
 def test_unsigned_request_is_missing_authentication_token(server: Server) -> None:
     body = urllib.parse.urlencode({"Action": "ListRoles", "Version": "2010-05-08"}).encode()
-    reply = send(server.endpoint + "/", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    reply = send(
+        server.endpoint + "/",
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert (reply.status, reply.find("Code")) == (403, "MissingAuthenticationToken")
 
 
 def test_unknown_key_wrong_secret_and_stale_clock(server: Server) -> None:
-    reply = post(server, {"Action": "ListRoles", "Version": "2010-05-08"}, key_id="AKIAUNKNOWNUNKNOWN00")
+    reply = post(
+        server, {"Action": "ListRoles", "Version": "2010-05-08"}, key_id="AKIAUNKNOWNUNKNOWN00"
+    )
     assert (reply.status, reply.find("Code"), reply.find("Message")) == (
         403,
         "InvalidClientTokenId",
@@ -73,33 +90,48 @@ def test_unknown_key_wrong_secret_and_stale_clock(server: Server) -> None:
     )
     reply = post(server, {"Action": "ListRoles", "Version": "2010-05-08"}, secret="not-the-secret")
     assert (reply.status, reply.find("Code")) == (403, "SignatureDoesNotMatch")
-    assert reply.find("Message", ).startswith("The request signature we calculated does not match")
+    assert reply.find(
+        "Message",
+    ).startswith("The request signature we calculated does not match")
     stale = datetime.now(UTC) - timedelta(minutes=20)
     reply = post(server, {"Action": "ListRoles", "Version": "2010-05-08"}, at=stale)
-    assert reply.status in (400, 403) and reply.find("Code") in ("RequestExpired", "SignatureDoesNotMatch")
+    assert reply.status in (400, 403) and reply.find("Code") in (
+        "RequestExpired",
+        "SignatureDoesNotMatch",
+    )
     assert "Signature expired" in (reply.find("Message") or "")
 
 
 def test_tampered_body_is_rejected(server: Server) -> None:
-    url, body, headers = signed(server.endpoint, {"Action": "ListRoles", "Version": "2010-05-08", "MaxItems": "5"})
+    url, body, headers = signed(
+        server.endpoint, {"Action": "ListRoles", "Version": "2010-05-08", "MaxItems": "5"}
+    )
     reply = send(url, body=body.replace(b"MaxItems=5", b"MaxItems=6"), headers=headers)
     assert (reply.status, reply.find("Code")) == (403, "SignatureDoesNotMatch")
 
 
 def test_gzip_body(server: Server) -> None:
-    reply = post(server, {"Action": "ListRoles", "Version": "2010-05-08", "MaxItems": "1"}, compress=True)
+    reply = post(
+        server, {"Action": "ListRoles", "Version": "2010-05-08", "MaxItems": "1"}, compress=True
+    )
     assert reply.status == 200, reply.body
 
 
 def test_presigned_get(server: Server) -> None:
-    url = presigned_get(server.endpoint, {"Action": "GetCallerIdentity", "Version": "2011-06-15"}, service="sts")
+    url = presigned_get(
+        server.endpoint, {"Action": "GetCallerIdentity", "Version": "2011-06-15"}, service="sts"
+    )
     reply = send(url, method="GET")
     assert reply.status == 200, reply.body
     assert reply.find("Account") == "123456789012"
 
 
 def test_sts_validation_message_includes_the_value(server: Server) -> None:
-    reply = post(server, {"Action": "GetAccessKeyInfo", "Version": "2011-06-15", "AccessKeyId": "short"}, service="sts")
+    reply = post(
+        server,
+        {"Action": "GetAccessKeyInfo", "Version": "2011-06-15", "AccessKeyId": "short"},
+        service="sts",
+    )
     assert (reply.status, reply.find("Code")) == (400, "ValidationError")
     assert reply.find("Message") == (
         "1 validation error detected: Value 'short' at 'accessKeyId' failed to satisfy constraint: "

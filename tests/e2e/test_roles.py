@@ -14,12 +14,19 @@ from botocore.exceptions import ClientError
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
     ],
 }
 TRUST_TEXT = json.dumps(TRUST)
 ALLOW_LIST = json.dumps(
-    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:List*", "Resource": "*"}]}
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:List*", "Resource": "*"}],
+    }
 )
 
 
@@ -78,7 +85,11 @@ def test_unknown_role_is_no_such_entity(iam, unique) -> None:
     ):
         with pytest.raises(ClientError) as excinfo:
             call()
-        assert error_of(excinfo) == ("NoSuchEntity", 404, f"The role with name {name} cannot be found.")
+        assert error_of(excinfo) == (
+            "NoSuchEntity",
+            404,
+            f"The role with name {name} cannot be found.",
+        )
 
 
 def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
@@ -86,7 +97,11 @@ def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     with pytest.raises(ClientError) as excinfo:
         iam.create_role(RoleName=name.upper(), AssumeRolePolicyDocument=TRUST_TEXT)
-    assert error_of(excinfo) == ("EntityAlreadyExists", 409, f"Role with name {name.upper()} already exists.")
+    assert error_of(excinfo) == (
+        "EntityAlreadyExists",
+        409,
+        f"Role with name {name.upper()} already exists.",
+    )
 
 
 def test_invalid_names_get_the_validation_message(iam) -> None:
@@ -99,11 +114,16 @@ def test_invalid_names_get_the_validation_message(iam) -> None:
         "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
     )
     with pytest.raises(ClientError) as excinfo:
-        iam.create_role(RoleName="x" * 65, AssumeRolePolicyDocument=TRUST_TEXT, MaxSessionDuration=60)
+        iam.create_role(
+            RoleName="x" * 65, AssumeRolePolicyDocument=TRUST_TEXT, MaxSessionDuration=60
+        )
     code, status, message = error_of(excinfo)
     assert (code, status) == ("ValidationError", 400)
     assert message.startswith("2 validation errors detected: ")
-    assert "Value at 'roleName' failed to satisfy constraint: Member must have length less than or equal to 64" in message
+    assert (
+        "Value at 'roleName' failed to satisfy constraint: "
+        "Member must have length less than or equal to 64" in message
+    )
     assert (
         "Value at 'maxSessionDuration' failed to satisfy constraint: "
         "Member must have value greater than or equal to 3600" in message
@@ -112,7 +132,15 @@ def test_invalid_names_get_the_validation_message(iam) -> None:
 
 def test_malformed_trust_policies_are_refused_and_change_nothing(iam, unique) -> None:
     name = unique("bad-trust")
-    for document in ("{not json", json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})):
+    for document in (
+        "{not json",
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}],
+            }
+        ),
+    ):
         with pytest.raises(ClientError) as excinfo:
             iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)
         code, status, _ = error_of(excinfo)
@@ -125,11 +153,20 @@ def test_malformed_trust_policies_are_refused_and_change_nothing(iam, unique) ->
 def test_trust_policy_size_quota(iam, unique) -> None:
     principals = [f"arn:aws:iam::{100000000000 + i}:root" for i in range(60)]
     big = json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}]}
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}
+            ],
+        }
     )
     with pytest.raises(ClientError) as excinfo:
         iam.create_role(RoleName=unique("big"), AssumeRolePolicyDocument=big)
-    assert error_of(excinfo) == ("LimitExceeded", 409, "Cannot exceed quota for ACLSizePerRole: 2048")
+    assert error_of(excinfo) == (
+        "LimitExceeded",
+        409,
+        "Cannot exceed quota for ACLSizePerRole: 2048",
+    )
 
 
 def test_list_roles_with_path_prefix_and_pagination(iam, unique) -> None:
@@ -157,7 +194,13 @@ def test_list_roles_with_path_prefix_and_pagination(iam, unique) -> None:
     first = iam.list_roles(PathPrefix=prefix, MaxItems=5)
     assert len(first["Roles"]) == 5 and first["IsTruncated"] is False
     # The paginator follows markers the same way.
-    paginated = [r["RoleName"] for p in iam.get_paginator("list_roles").paginate(PathPrefix=prefix, PaginationConfig={"PageSize": 2}) for r in p["Roles"]]
+    paginated = [
+        r["RoleName"]
+        for p in iam.get_paginator("list_roles").paginate(
+            PathPrefix=prefix, PaginationConfig={"PageSize": 2}
+        )
+        for r in p["Roles"]
+    ]
     assert paginated == names
 
 
@@ -169,7 +212,12 @@ def test_updates(iam, unique) -> None:
     assert (role["Description"], role["MaxSessionDuration"]) == ("new", 43200)
     described = iam.update_role_description(RoleName=name, Description="newer")["Role"]
     assert described["Description"] == "newer"
-    trust = {**TRUST, "Statement": [{**TRUST["Statement"][0], "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    trust = {
+        **TRUST,
+        "Statement": [
+            {**TRUST["Statement"][0], "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}
+        ],
+    }
     iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
     assert iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"] == trust
     with pytest.raises(ClientError) as excinfo:
@@ -179,8 +227,12 @@ def test_updates(iam, unique) -> None:
 
 def test_tags(iam, unique) -> None:
     name = unique("tags")
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT, Tags=[{"Key": "Env", "Value": "dev"}])
-    iam.tag_role(RoleName=name, Tags=[{"Key": "env", "Value": "prod"}, {"Key": "Owner", "Value": "me"}])
+    iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT, Tags=[{"Key": "Env", "Value": "dev"}]
+    )
+    iam.tag_role(
+        RoleName=name, Tags=[{"Key": "env", "Value": "prod"}, {"Key": "Owner", "Value": "me"}]
+    )
     assert iam.list_role_tags(RoleName=name)["Tags"] == [
         {"Key": "env", "Value": "prod"},
         {"Key": "Owner", "Value": "me"},
@@ -210,14 +262,26 @@ def test_inline_policies_and_delete_ordering(iam, unique) -> None:
     iam.put_role_policy(RoleName=name, PolicyName="list", PolicyDocument=ALLOW_LIST)
     iam.put_role_policy(RoleName=name, PolicyName="again", PolicyDocument=ALLOW_LIST)
     got = iam.get_role_policy(RoleName=name, PolicyName="list")
-    assert (got["RoleName"], got["PolicyName"], got["PolicyDocument"]) == (name, "list", json.loads(ALLOW_LIST))
+    assert (got["RoleName"], got["PolicyName"], got["PolicyDocument"]) == (
+        name,
+        "list",
+        json.loads(ALLOW_LIST),
+    )
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["again", "list"]
     with pytest.raises(ClientError) as excinfo:
         iam.delete_role(RoleName=name)
-    assert error_of(excinfo) == ("DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
+    assert error_of(excinfo) == (
+        "DeleteConflict",
+        409,
+        "Cannot delete entity, must delete policies first.",
+    )
     with pytest.raises(ClientError) as excinfo:
         iam.get_role_policy(RoleName=name, PolicyName="nope")
-    assert error_of(excinfo) == ("NoSuchEntity", 404, "The role policy with name nope cannot be found.")
+    assert error_of(excinfo) == (
+        "NoSuchEntity",
+        404,
+        "The role policy with name nope cannot be found.",
+    )
     with pytest.raises(ClientError) as excinfo:
         iam.put_role_policy(
             RoleName=name,
@@ -237,13 +301,24 @@ def test_inline_policy_total_size_quota(iam, unique) -> None:
     name = unique("quota")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     actions = [f"iam:Get{'X' * 40}{i}" for i in range(80)]  # about 4,000 characters a policy
-    document = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+        }
+    )
     iam.put_role_policy(RoleName=name, PolicyName="a", PolicyDocument=document)
     iam.put_role_policy(RoleName=name, PolicyName="b", PolicyDocument=document)
-    iam.put_role_policy(RoleName=name, PolicyName="a", PolicyDocument=document)  # replacing is no growth
+    iam.put_role_policy(
+        RoleName=name, PolicyName="a", PolicyDocument=document
+    )  # replacing is no growth
     with pytest.raises(ClientError) as excinfo:
         iam.put_role_policy(RoleName=name, PolicyName="c", PolicyDocument=document)
-    assert error_of(excinfo) == ("LimitExceeded", 409, f"Maximum policy size of 10240 bytes exceeded for role {name}")
+    assert error_of(excinfo) == (
+        "LimitExceeded",
+        409,
+        f"Maximum policy size of 10240 bytes exceeded for role {name}",
+    )
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["a", "b"]
 
 

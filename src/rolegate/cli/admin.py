@@ -17,15 +17,25 @@ from rolegate.store import upgrade
 
 
 def add_admin_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    init = commands.add_parser("init", help="create the database and the default account, without serving")
+    init = commands.add_parser(
+        "init", help="create the database and the default account, without serving"
+    )
     add_database_flags(init)
-    init.add_argument("--profile", help="also write this AWS CLI profile (credentials + endpoint_url)")
-    init.add_argument("--endpoint-url", default="http://127.0.0.1:4566", help="endpoint for the profile")
+    init.add_argument(
+        "--profile", help="also write this AWS CLI profile (credentials + endpoint_url)"
+    )
+    init.add_argument(
+        "--endpoint-url", default="http://127.0.0.1:4566", help="endpoint for the profile"
+    )
     init.set_defaults(handler=run_init)
 
     account = commands.add_parser("account", help="manage accounts")
-    account_commands = account.add_subparsers(dest="account_command", required=True, metavar="ACTION")
-    create = account_commands.add_parser("create", help="create an account with its root access key")
+    account_commands = account.add_subparsers(
+        dest="account_command", required=True, metavar="ACTION"
+    )
+    create = account_commands.add_parser(
+        "create", help="create an account with its root access key"
+    )
     add_database_flags(create)
     create.add_argument("--account-id", help="12 digits (default: generated)")
     create.set_defaults(handler=run_account_create)
@@ -52,12 +62,20 @@ def run_init(args: argparse.Namespace) -> int:
             print(f"rolegate: account {result.account_id} already set up")
         if args.profile:
             with store.transaction() as tx:
-                keys = [k for k in tx.access_keys.list_for(result.account_id, None) if k.status == "Active"]
+                keys = [
+                    k
+                    for k in tx.access_keys.list_for(result.account_id, None)
+                    if k.status == "Active"
+                ]
             if not keys:
                 print("rolegate: the default account has no active root key", file=sys.stderr)
                 return 1
             cred_path, config_path = write_profile(
-                args.profile, keys[0].access_key_id, keys[0].secret_access_key, args.endpoint_url, settings.region
+                args.profile,
+                keys[0].access_key_id,
+                keys[0].secret_access_key,
+                args.endpoint_url,
+                settings.region,
             )
             print(f"rolegate: wrote profile {args.profile!r} to {cred_path} and {config_path}")
     finally:
@@ -73,7 +91,9 @@ def run_account_create(args: argparse.Namespace) -> int:
     store = open_store(settings_from(args))
     try:
         with store.transaction() as tx:
-            created = create_account(tx, rng=secrets.SystemRandom(), now=utc_now(), account_id_value=account_id)
+            created = create_account(
+                tx, rng=secrets.SystemRandom(), now=utc_now(), account_id_value=account_id
+            )
     except AccountExists as error:
         print(f"rolegate: {error}", file=sys.stderr)
         return 1
@@ -91,7 +111,11 @@ def run_account_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for account in accounts:
-        print(json.dumps({"AccountId": account.account_id, "CreateDate": account.create_date.isoformat()}))
+        print(
+            json.dumps(
+                {"AccountId": account.account_id, "CreateDate": account.create_date.isoformat()}
+            )
+        )
     return 0
 
 

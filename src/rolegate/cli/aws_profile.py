@@ -11,7 +11,9 @@ def _aws_file(env_name: str, default: str) -> Path:
     return Path(os.environ.get(env_name) or Path.home() / ".aws" / default).expanduser()
 
 
-def write_profile(name: str, access_key_id: str, secret: str, endpoint_url: str, region: str) -> tuple[Path, Path]:
+def write_profile(
+    name: str, access_key_id: str, secret: str, endpoint_url: str, region: str
+) -> tuple[Path, Path]:
     """Add or replace profile ``name`` in the shared credentials and config files.
 
     The config carries ``endpoint_url`` so ``aws --profile NAME iam list-roles`` reaches rolegate
@@ -19,7 +21,12 @@ def write_profile(name: str, access_key_id: str, secret: str, endpoint_url: str,
     """
     credentials_path = _aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
     config_path = _aws_file("AWS_CONFIG_FILE", "config")
-    _update(credentials_path, name, {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret}, private=True)
+    _update(
+        credentials_path,
+        name,
+        {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret},
+        private=True,
+    )
     section = name if name == "default" else f"profile {name}"
     _update(config_path, section, {"region": region, "endpoint_url": endpoint_url}, private=False)
     return credentials_path, config_path

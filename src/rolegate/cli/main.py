@@ -10,7 +10,9 @@ from rolegate.cli import admin, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rolegate", description="AWS IAM roles and STS, self-hosted.")
+    parser = argparse.ArgumentParser(
+        prog="rolegate", description="AWS IAM roles and STS, self-hosted."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_serve_command(commands)
     admin.add_admin_commands(commands)

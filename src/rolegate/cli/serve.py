@@ -26,9 +26,13 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
     parser.add_argument("--port", type=int, help="listen port (default 4566; ROLEGATE_PORT)")
     add_database_flags(parser)
     parser.add_argument(
-        "--auth", choices=("strict", "permissive"), help="SigV4 mode (default strict; ROLEGATE_AUTH)"
+        "--auth",
+        choices=("strict", "permissive"),
+        help="SigV4 mode (default strict; ROLEGATE_AUTH)",
     )
-    parser.add_argument("--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)")
+    parser.add_argument(
+        "--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)"
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -39,7 +43,9 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"rolegate: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     runtime = build_runtime(settings)
     message = announce_created(runtime.bootstrap, settings.data_dir, settings)
     if message:

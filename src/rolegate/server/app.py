@@ -94,7 +94,9 @@ class RolegateApp:
             await _send(send, 200, b"reset\n", "text/plain", None)
             return
         response = await self._api(scope, receive)
-        await _send(send, response.status, response.body, response.content_type, response.request_id)
+        await _send(
+            send, response.status, response.body, response.content_type, response.request_id
+        )
 
     async def _api(self, scope: dict[str, Any], receive: Any) -> Response:
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
@@ -121,7 +123,9 @@ class RolegateApp:
         """Wipe everything, then start afresh as on first start (permissive mode only)."""
         runtime = self.runtime
         runtime.store.reset()
-        ensure_default_account(runtime.store, runtime.settings, rng=secrets.SystemRandom(), now=utc_now())
+        ensure_default_account(
+            runtime.store, runtime.settings, rng=secrets.SystemRandom(), now=utc_now()
+        )
         log.warning("state reset through /_rolegate/reset")
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
@@ -150,7 +154,10 @@ async def _read_body(receive: Any) -> tuple[bytes, bool]:
 
 
 async def _send(send: Any, status: int, body: bytes, content_type: str, rid: str | None) -> None:
-    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     if rid is not None:
         headers.append((b"x-amzn-requestid", rid.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -26,7 +26,9 @@ class BootstrapResult:
     created: NewAccount | None  # set when this start created the account (secrets to show once)
 
 
-def ensure_default_account(store: Store, settings: Settings, *, rng: Rng, now: datetime) -> BootstrapResult:
+def ensure_default_account(
+    store: Store, settings: Settings, *, rng: Rng, now: datetime
+) -> BootstrapResult:
     with store.transaction() as tx:
         account = default_account(tx, settings.default_account_id)
         if account is None:

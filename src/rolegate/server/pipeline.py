@@ -20,17 +20,24 @@ from rolegate.domain.errors import (
     InternalFailure,
     MissingAuthenticationToken,
     OperationNotImplemented,
+    ServiceFailure,
 )
 from rolegate.domain.ids import Rng, request_id
 from rolegate.server.authn import Authenticator
 from rolegate.services.context import Handler, OperationContext
-from rolegate.store import Store
+from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
 
 log = logging.getLogger("rolegate.request")
 
-# STS calls whose credentials are the token or assertion they carry (id_credentials_temp_request.md).
+# STS calls whose credentials are the token or assertion they carry
+# (id_credentials_temp_request.md).
 UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+# Operations that only read take a read transaction (on SQLite they then never wait for a writer).
+READ_ONLY_PREFIXES = ("Get", "List")
+SERVICE_FAILURE_MESSAGE = (
+    "The request processing has failed because of an unknown error, exception or failure."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +57,9 @@ class Pipeline:
     rng: Rng
     region: str
 
-    def handle(self, request: HttpRequest, content_type: str | None, content_encoding: str | None) -> Response:
+    def handle(
+        self, request: HttpRequest, content_type: str | None, content_encoding: str | None
+    ) -> Response:
         started = time.perf_counter()
         rid = request_id(self.rng)
         service: WireService = load_service("iam")
@@ -69,6 +78,10 @@ class Pipeline:
             response = Response(200, body, rid)
         except AwsError as error:
             response = Response(error.status, service.serialize_error(error, rid), rid)
+        except StoreUnavailable:
+            log.exception("request %s (%s): the database is unavailable", rid, operation)
+            failure = ServiceFailure(SERVICE_FAILURE_MESSAGE)
+            response = Response(failure.status, service.serialize_error(failure, rid), rid)
         except Exception:
             log.exception("request %s (%s) failed", rid, operation)
             error = InternalFailure("An internal error occurred while processing the request.")
@@ -87,9 +100,12 @@ class Pipeline:
         rid = request_id(self.rng)
         return Response(error.status, load_service("iam").serialize_error(error, rid), rid)
 
-    def _run(self, service: WireService, form: Mapping[str, str], request: HttpRequest, claim, rid: str) -> bytes:  # type: ignore[no-untyped-def]
+    def _run(
+        self, service: WireService, form: Mapping[str, str], request: HttpRequest, claim, rid: str
+    ) -> bytes:  # type: ignore[no-untyped-def]
         now = self.clock()
-        with self.store.transaction() as tx:
+        action = form.get("Action") or ""
+        with self.store.transaction(write=not action.startswith(READ_ONLY_PREFIXES)) as tx:
             if claim is None:
                 caller = None
                 if form.get("Action") not in UNSIGNED_OPERATIONS:

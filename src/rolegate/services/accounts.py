@@ -45,7 +45,9 @@ def create_account(
         tx.accounts.create(account)
     except Conflict:
         raise AccountExists(f"account {account.account_id} already exists") from None
-    key = add_root_key(tx, account.account_id, rng=rng, now=now, key_id=root_key_id, secret=root_secret)
+    key = add_root_key(
+        tx, account.account_id, rng=rng, now=now, key_id=root_key_id, secret=root_secret
+    )
     return NewAccount(account, key)
 
 

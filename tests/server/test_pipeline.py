@@ -1,0 +1,128 @@
+"""The request pipeline in-process, on a real store: the failure paths a live server cannot show."""
+
+from __future__ import annotations
+
+import random
+import urllib.parse
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from rolegate.auth.keyring import KeyRing
+from rolegate.auth.sigv4 import HttpRequest
+from rolegate.domain.entities import Role
+from rolegate.server.authn import Authenticator
+from rolegate.server.operations import operation_table
+from rolegate.server.pipeline import Pipeline
+from rolegate.services.context import OperationContext, Params, Result
+from rolegate.store import Store
+
+from conftest_db import BACKENDS, fresh_database_url
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with fresh_database_url(request.param, tmp_path) as url:
+        opened = Store.open(url, sealer=KeyRing.from_master_key(b"k" * 32))
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+
+def _pipeline(store: Store, permissive: bool = True, **extra_ops) -> Pipeline:  # type: ignore[no-untyped-def]
+    table = operation_table()
+    table.update(extra_ops)
+    return Pipeline(
+        store=store,
+        authenticator=Authenticator(permissive, "123456789012"),
+        operations=table,
+        clock=lambda: NOW,
+        rng=random.Random(7),
+        region="us-east-1",
+    )
+
+
+def _signed_form(params: dict[str, str]) -> HttpRequest:
+    """A request signed with an unknown key: permissive mode takes it as the default root."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = urllib.parse.urlencode(params).encode()
+    aws = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    SigV4Auth(Credentials("AKIAPIPELINETEST0000", "secret"), "iam", "us-east-1").add_auth(aws)
+    return HttpRequest("POST", "/", "", tuple(aws.headers.items()), body)
+
+
+def test_an_unexpected_exception_is_a_500_and_changes_nothing(store: Store) -> None:
+    def write_then_fail(ctx: OperationContext, params: Params) -> Result:
+        ctx.tx.roles.create(
+            Role(
+                "123456789012",
+                "AROAPIPELINEFAILURE01",
+                "half",
+                "/",
+                "arn:aws:iam::123456789012:role/half",
+                NOW,
+                "{}",
+            )
+        )
+        raise RuntimeError("boom")
+
+    pipeline = _pipeline(store, **{("iam", "ListRoles"): write_then_fail})
+    response = pipeline.handle(
+        _signed_form({"Action": "ListRoles", "Version": "2010-05-08"}),
+        "application/x-www-form-urlencoded",
+        None,
+    )
+    assert response.status == 500
+    assert b"<Code>InternalFailure</Code>" in response.body
+    assert response.request_id.encode() in response.body
+    with store.transaction() as tx:
+        assert tx.roles.get("123456789012", "half") is None
+
+
+def test_unimplemented_operations_are_validated_then_refused(store: Store) -> None:
+    pipeline = _pipeline(store)
+    request = _signed_form({"Action": "CreateUser", "Version": "2010-05-08", "UserName": "bob"})
+    response = pipeline.handle(request, "application/x-www-form-urlencoded", None)
+    assert (response.status, b"<Code>NotImplemented</Code>" in response.body) == (501, True)
+    bad = _signed_form({"Action": "CreateUser", "Version": "2010-05-08"})
+    response = pipeline.handle(bad, "application/x-www-form-urlencoded", None)
+    assert response.status == 400 and b"<Code>ValidationError</Code>" in response.body
+
+
+def test_permissive_mode_creates_the_named_account_once(store: Store) -> None:
+    pipeline = _pipeline(store)
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    for _ in range(2):
+        body = b"Action=GetCallerIdentity&Version=2011-06-15"
+        aws = AWSRequest(
+            method="POST",
+            url="http://127.0.0.1/",
+            data=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        SigV4Auth(Credentials("444455556666", "x"), "sts", "us-east-1").add_auth(aws)
+        response = pipeline.handle(
+            HttpRequest("POST", "/", "", tuple(aws.headers.items()), body),
+            "application/x-www-form-urlencoded",
+            None,
+        )
+        assert response.status == 200, response.body
+        assert b"<Arn>arn:aws:iam::444455556666:root</Arn>" in response.body
+    with store.transaction() as tx:
+        assert tx.accounts.get("444455556666") is not None
