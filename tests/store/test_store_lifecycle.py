@@ -1,0 +1,200 @@
+"""Transactions, reset, migrations, URLs and connection failures."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
+
+from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag
+from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
+from rolegate.store.dialects import normalize_url
+from rolegate.store.migrate import alembic_config, head_revision
+from rolegate.store.schema import metadata
+
+
+class Boom(Exception):
+    pass
+
+
+def _fill(store: Store) -> None:
+    role = make_role("Full", tags=(Tag("k", "v"),))
+    with store.transaction() as tx:
+        tx.accounts.create(Account(ACCOUNT, T0))
+        tx.access_keys.create(AccessKey("AKIAFILL", "secret", ACCOUNT, None, "Active", T0))
+        tx.roles.create(role)
+        tx.role_policies.put(role.role_id, InlinePolicy("P", "{}"))
+
+
+def _row_counts(store: Store) -> dict[str, int]:
+    with store.transaction(write=False) as tx:
+        return {
+            table.name: tx.connection.execute(
+                text(f"SELECT count(*) FROM {table.name}")
+            ).scalar_one()
+            for table in metadata.sorted_tables
+        }
+
+
+def test_exception_rolls_back_everything(store: Store) -> None:
+    with pytest.raises(Boom), store.transaction() as tx:
+        tx.accounts.create(Account(ACCOUNT, T0))
+        role = make_role("R", tags=(Tag("a", "b"),))
+        tx.roles.create(role)
+        tx.role_policies.put(role.role_id, InlinePolicy("P", "{}"))
+        tx.access_keys.create(AccessKey("AKIAX", "s", ACCOUNT, None, "Active", T0))
+        raise Boom
+    assert set(_row_counts(store).values()) == {0}
+
+
+def test_conflict_escaping_the_transaction_rolls_back_earlier_writes(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.roles.create(make_role("Existing"))
+    with pytest.raises(Conflict), store.transaction() as tx:
+        tx.roles.create(make_role("New"))
+        tx.roles.create(make_role("EXISTING"))
+    with store.transaction() as tx:
+        assert tx.roles.get(ACCOUNT, "New") is None
+
+
+def test_reset_empties_every_table_and_the_store_stays_usable(store: Store) -> None:
+    _fill(store)
+    assert all(_row_counts(store).values())
+    store.reset()
+    assert set(_row_counts(store).values()) == {0}
+    _fill(store)
+    assert all(_row_counts(store).values())
+
+
+def test_open_twice_is_idempotent_and_keeps_data(url: str, sealer: AesGcmSealer) -> None:
+    first = Store.open(url, sealer=sealer)
+    _fill(first)
+    first.close()
+    upgrade(url)
+    second = Store.open(url, sealer=sealer)
+    try:
+        with second.transaction() as tx:
+            assert tx.roles.get(ACCOUNT, "full") is not None
+            key = tx.access_keys.get("AKIAFILL")
+            assert key is not None and key.secret_access_key == "secret"
+            revision = MigrationContext.configure(tx.connection).get_current_revision()
+            assert revision == head_revision()
+    finally:
+        second.close()
+
+
+def test_migrated_schema_matches_the_tables_the_code_queries(store: Store) -> None:
+    with store.transaction() as tx:
+        diff = compare_metadata(MigrationContext.configure(tx.connection), metadata)
+    assert diff == []
+
+
+def test_downgrade_then_upgrade(store: Store) -> None:
+    with store.transaction() as tx:
+        command.downgrade(alembic_config(tx.connection), "base")
+        tables = set(tx.connection.dialect.get_table_names(tx.connection))
+        assert tables <= {"alembic_version"}
+        command.upgrade(alembic_config(tx.connection), "head")
+    _fill(store)
+
+
+def test_concurrent_opens_of_a_fresh_database_all_succeed(url: str, sealer: AesGcmSealer) -> None:
+    barrier = threading.Barrier(3)
+    opened: list[Store] = []
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        barrier.wait()
+        try:
+            opened.append(Store.open(url, sealer=sealer))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_store) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for store in opened:
+        store.close()
+    assert errors == []
+    assert len(opened) == 3
+
+
+def test_dialect_name(store: Store, backend: str) -> None:
+    assert store.dialect_name == backend
+
+
+def test_sqlite_connection_settings(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/settings.db", sealer=AesGcmSealer())
+    try:
+        with store.transaction() as tx:
+            pragma = tx.connection.exec_driver_sql
+            assert pragma("PRAGMA journal_mode").scalar_one() == "wal"
+            assert pragma("PRAGMA foreign_keys").scalar_one() == 1
+            assert pragma("PRAGMA synchronous").scalar_one() == 2  # FULL
+            assert pragma("PRAGMA busy_timeout").scalar_one() >= 1000
+    finally:
+        store.close()
+
+
+def test_sqlite_reader_does_not_wait_for_an_open_writer(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/rw.db", sealer=AesGcmSealer())
+    writing, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with store.transaction() as tx:
+            tx.roles.create(make_role("Uncommitted"))
+            writing.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(10)
+        with store.transaction(write=False) as tx:  # plain BEGIN: WAL readers never block
+            assert tx.roles.get(ACCOUNT, "Uncommitted") is None
+    finally:
+        done.set()
+        thread.join()
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "Uncommitted") is not None
+    store.close()
+
+
+def test_unreachable_postgresql_is_store_unavailable() -> None:
+    with pytest.raises(StoreUnavailable):
+        Store.open("postgresql://postgres@127.0.0.1:1/nothing", sealer=AesGcmSealer())
+
+
+def test_unopenable_sqlite_file_is_store_unavailable(tmp_path: Path) -> None:
+    missing_dir = tmp_path / "no" / "such" / "dir"
+    with pytest.raises(StoreUnavailable):
+        Store.open(f"sqlite:///{missing_dir}/x.db", sealer=AesGcmSealer())
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://u@h/db", "sqlite://", "sqlite:///:memory:", "not a url", "sqlite+aiosqlite:///x"],
+)
+def test_unsupported_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        normalize_url(url)
+
+
+def test_postgresql_urls_use_psycopg3() -> None:
+    assert (
+        normalize_url("postgresql://u:p%40ss@db.example:5433/rg?sslmode=require")
+        == "postgresql+psycopg://u:p%40ss@db.example:5433/rg?sslmode=require"
+    )
+    assert normalize_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert (
+        normalize_url("sqlite:////var/lib/rolegate/db.sqlite")
+        == "sqlite:////var/lib/rolegate/db.sqlite"
+    )
