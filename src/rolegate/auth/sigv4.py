@@ -39,6 +39,7 @@ from rolegate.domain.errors import IncompleteSignature, RequestExpired, Signatur
 
 __all__ = [
     "DEFAULT_MAX_SKEW",
+    "SIGNATURE_MISMATCH",
     "HttpRequest",
     "SigV4Claim",
     "SigV4Verifier",
