@@ -23,7 +23,7 @@ from rolegate.domain.errors import AwsError, InvalidAction, MissingAction
 from rolegate.wire.request import RequestReader, build_form_tree
 from rolegate.wire.shapes import ShapeSpec, SpecCompiler
 from rolegate.wire.validation import ViolationCollector
-from rolegate.wire.xml_out import escape_text, write_structure
+from rolegate.wire.xml_out import Writer, XmlWriterCompiler, escape_text
 
 _NO_VERSION = "NO_VERSION_SPECIFIED"
 _PROTOCOL_KEYS = frozenset({"Action", "Version"})
@@ -41,22 +41,29 @@ class ParsedRequest:
 class _OperationPlan:
     """What parsing and rendering one operation needs, computed once."""
 
-    __slots__ = ("input", "name", "output", "response_close", "response_open", "result_wrapper")
+    __slots__ = ("input", "name", "response_close", "response_open", "result_close", "write_result")
 
-    def __init__(self, model: OperationModel, compiler: SpecCompiler, namespace: str) -> None:
+    def __init__(
+        self,
+        model: OperationModel,
+        compiler: SpecCompiler,
+        xml_compiler: XmlWriterCompiler,
+        namespace: str,
+    ) -> None:
         self.name: str = model.name
         self.input: ShapeSpec | None = (
             compiler.compile(model.input_shape) if model.input_shape is not None else None
         )
         output_shape = model.output_shape
-        self.output: ShapeSpec | None = None
-        self.result_wrapper: str | None = None
+        response_open = f'<{model.name}Response xmlns="{namespace}">'
+        self.write_result: Writer | None = None
+        self.result_close = ""
         if output_shape is not None:
-            self.output = compiler.compile(output_shape)
-            self.result_wrapper = output_shape.serialization.get(
-                "resultWrapper", f"{model.name}Result"
-            )
-        self.response_open = f'<{model.name}Response xmlns="{namespace}">'
+            self.write_result = xml_compiler.writer(compiler.compile(output_shape))
+            wrapper = output_shape.serialization.get("resultWrapper", f"{model.name}Result")
+            response_open += f"<{wrapper}>"
+            self.result_close = f"</{wrapper}>"
+        self.response_open = response_open
         self.response_close = f"</{model.name}Response>"
 
 
@@ -72,6 +79,7 @@ class WireService:
         )
         self._echo_values = echo_values_in_errors
         self._compiler = SpecCompiler()
+        self._xml_compiler = XmlWriterCompiler()
         self._operation_names = frozenset(model.operation_names)
         self._plans: dict[str, _OperationPlan] = {}
 
@@ -84,7 +92,10 @@ class WireService:
             if operation not in self._operation_names:
                 raise ValueError(f"{self.name} has no operation {operation!r}")
             plan = _OperationPlan(
-                self.model.operation_model(operation), self._compiler, self.xml_namespace
+                self.model.operation_model(operation),
+                self._compiler,
+                self._xml_compiler,
+                self.xml_namespace,
             )
             self._plans[operation] = plan
         return plan
@@ -118,14 +129,12 @@ class WireService:
     def serialize_result(self, operation: str, result: Mapping[str, Any], request_id: str) -> bytes:
         plan = self._plan(operation)
         out = [plan.response_open]
-        if plan.output is not None:
-            out.append(f"<{plan.result_wrapper}>")
-            write_structure(out, plan.output, result)
-            out.append(f"</{plan.result_wrapper}>")
-        out.append("<ResponseMetadata><RequestId>")
-        out.append(escape_text(request_id))
-        out.append("</RequestId></ResponseMetadata>")
-        out.append(plan.response_close)
+        if plan.write_result is not None:
+            plan.write_result(out, result)
+        out.append(
+            f"{plan.result_close}<ResponseMetadata><RequestId>{escape_text(request_id)}"
+            f"</RequestId></ResponseMetadata>{plan.response_close}"
+        )
         return "".join(out).encode("utf-8")
 
     def serialize_error(self, error: AwsError, request_id: str) -> bytes:
