@@ -1,0 +1,70 @@
+"""The master key: from ROLEGATE_MASTER_KEY, else ``<data dir>/master.key``, else created there.
+
+This is auth's only I/O (and its only use of the system's randomness outside nonces). The key is
+never logged and never appears in an error message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+from pathlib import Path
+
+ENV_VAR = "ROLEGATE_MASTER_KEY"
+KEY_FILE_NAME = "master.key"
+MASTER_KEY_BYTES = 32
+
+
+def decode_master_key(text: str, *, source: str) -> bytes:
+    """Standard base64 of exactly 32 bytes (surrounding whitespace ignored)."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{source} is not valid base64 (expected 32 random bytes)") from None
+    if len(key) != MASTER_KEY_BYTES:
+        raise ValueError(
+            f"{source} must be the base64 encoding of exactly {MASTER_KEY_BYTES} bytes, "
+            f"got {len(key)} bytes"
+        )
+    return key
+
+
+def load_or_create_master_key(data_dir: Path, env_value: str | None) -> bytes:
+    """``env_value`` (ROLEGATE_MASTER_KEY) wins; else read or atomically create the key file.
+
+    The file holds the base64 text and is created with mode 0600: written to a private
+    temporary file, fsynced, then hard-linked into place so that a concurrent starter either
+    wins or reads the winner's complete file.
+    """
+    if env_value is not None and env_value.strip():
+        return decode_master_key(env_value, source=ENV_VAR)
+    path = data_dir / KEY_FILE_NAME
+    if path.exists():
+        return decode_master_key(path.read_text(encoding="ascii"), source=str(path))
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    encoded = base64.b64encode(os.urandom(MASTER_KEY_BYTES)) + b"\n"
+    temporary = data_dir / f".{KEY_FILE_NAME}.{os.getpid()}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(encoded)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # a concurrent starter won; use its key
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _fsync_directory(data_dir)
+    return decode_master_key(path.read_text(encoding="ascii"), source=str(path))
+
+
+def _fsync_directory(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
