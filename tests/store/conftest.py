@@ -1,4 +1,9 @@
-"""Fixtures of the store contract suite: every test runs on SQLite and on PostgreSQL."""
+"""Fixtures of the store contract suite: every test runs on SQLite and on PostgreSQL.
+
+Creating a PostgreSQL database costs about a second, so most tests share one migrated database
+per backend and session, emptied with ``Store.reset()`` before each test; tests about opening and
+migrating take ``url``, a brand-new database of their own.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +13,42 @@ from pathlib import Path
 import pytest
 from store_helpers import AesGcmSealer
 
-from conftest_db import BACKENDS, fresh_database_url
 from rolegate.store import Store
 
+from conftest_db import BACKENDS, fresh_database_url
 
-@pytest.fixture(params=BACKENDS)
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    with fresh_database_url(backend, tmp_path) as database_url:
-        yield database_url
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sealer() -> AesGcmSealer:
     return AesGcmSealer()
 
 
 @pytest.fixture
-def store(url: str, sealer: AesGcmSealer) -> Iterator[Store]:
-    opened = Store.open(url, sealer=sealer)
-    try:
-        yield opened
-    finally:
-        opened.close()
+def url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database for this test alone."""
+    with fresh_database_url(backend, tmp_path) as database_url:
+        yield database_url
+
+
+@pytest.fixture(scope="session")
+def shared_store(
+    backend: str, sealer: AesGcmSealer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    with fresh_database_url(backend, tmp_path_factory.mktemp(f"store-{backend}")) as shared:
+        opened = Store.open(shared, sealer=sealer)
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+
+@pytest.fixture
+def store(shared_store: Store) -> Store:
+    """The backend's shared store, empty."""
+    shared_store.reset()
+    return shared_store

@@ -95,13 +95,17 @@ def test_migrated_schema_matches_the_tables_the_code_queries(store: Store) -> No
     assert diff == []
 
 
-def test_downgrade_then_upgrade(store: Store) -> None:
-    with store.transaction() as tx:
-        command.downgrade(alembic_config(tx.connection), "base")
-        tables = set(tx.connection.dialect.get_table_names(tx.connection))
-        assert tables <= {"alembic_version"}
-        command.upgrade(alembic_config(tx.connection), "head")
-    _fill(store)
+def test_downgrade_then_upgrade(url: str, sealer: AesGcmSealer) -> None:
+    store = Store.open(url, sealer=sealer)
+    try:
+        with store.transaction() as tx:
+            command.downgrade(alembic_config(tx.connection), "base")
+            tables = set(tx.connection.dialect.get_table_names(tx.connection))
+            assert tables <= {"alembic_version"}
+            command.upgrade(alembic_config(tx.connection), "head")
+        _fill(store)
+    finally:
+        store.close()
 
 
 def test_concurrent_opens_of_a_fresh_database_all_succeed(url: str, sealer: AesGcmSealer) -> None:
