@@ -67,6 +67,7 @@ _PRESIGN_PARAMS = (
     "X-Amz-Date",
 )
 _PRESIGN_MARKERS = frozenset(_PRESIGN_PARAMS[:4])
+_AUTH_HEADERS = frozenset({"authorization", "x-amz-date", "date", "x-amz-security-token"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +119,10 @@ def parse_sigv4(request: HttpRequest) -> SigV4Claim | None:
     Raises IncompleteSignature for an ``Authorization`` header or presigned query that is not
     well formed, with AWS's messages.
     """
-    authorization = request.header("authorization")
+    headers = _first_values(request.headers, _AUTH_HEADERS)
+    authorization = headers.get("authorization")
     if authorization is not None and authorization.strip():
-        return _parse_authorization(authorization, request)
+        return _parse_authorization(authorization, headers)
     if "X-Amz-" in request.query_string:
         params = _decoded_query(request.query_string)
         if not _PRESIGN_MARKERS.isdisjoint(params):
@@ -128,7 +130,17 @@ def parse_sigv4(request: HttpRequest) -> SigV4Claim | None:
     return None
 
 
-def _parse_authorization(header: str, request: HttpRequest) -> SigV4Claim:
+def _first_values(headers: Iterable[tuple[str, str]], names: frozenset[str]) -> dict[str, str]:
+    """The first value of each header in ``names`` (lower-case), in one pass."""
+    found: dict[str, str] = {}
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in names and lowered not in found:
+            found[lowered] = value
+    return found
+
+
+def _parse_authorization(header: str, headers: dict[str, str]) -> SigV4Claim:
     text = header.strip()
     algorithm, _, rest = text.partition(" ")
     fields: dict[str, str] = {}
@@ -145,8 +157,8 @@ def _parse_authorization(header: str, request: HttpRequest) -> SigV4Claim:
         fields.setdefault(key.strip(), value.strip())
     if algorithm != ALGORITHM:
         raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm}'.")
-    amz_date = request.header("x-amz-date")
-    http_date = request.header("date") if amz_date is None else None
+    amz_date = headers.get("x-amz-date")
+    http_date = headers.get("date") if amz_date is None else None
     missing = [
         f"Authorization header requires '{name}' parameter. "
         for name in ("Credential", "Signature", "SignedHeaders")
@@ -172,7 +184,7 @@ def _parse_authorization(header: str, request: HttpRequest) -> SigV4Claim:
         signed_headers=signed_headers,
         signature=fields["Signature"],
         request_time=request_time,
-        security_token=request.header("x-amz-security-token"),
+        security_token=headers.get("x-amz-security-token"),
         presigned=False,
         expires=None,
         terminator=terminator,
