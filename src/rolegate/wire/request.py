@@ -95,9 +95,11 @@ class RequestReader:
     def read_value(self, spec: ShapeSpec, node: FormNode, path: str, key: str) -> Any:
         kind = spec.kind
         if kind == "structure":
-            value: Any = self.read_structure(spec, node, path, key)
-        elif kind == "list":
-            value = self._read_list(spec, node, path, key)
+            return self.read_structure(spec, node, path, key)
+        # A container's own constraints are reported before those of its items.
+        position = len(self.violations.messages)
+        if kind == "list":
+            value: Any = self._read_list(spec, node, path, key)
         elif kind == "map":
             value = self._read_map(spec, node, path, key)
         else:
@@ -107,12 +109,10 @@ class RequestReader:
             value = convert_scalar(spec, raw, key)
         if value is None:
             return None
-        self._check(spec, value, path)
-        return value
-
-    def _check(self, spec: ShapeSpec, value: Any, path: str) -> None:
         for constraint in scalar_violations(spec, value):
-            self.violations.failed(path, value, spec, constraint)
+            self.violations.failed(path, value, spec, constraint, position=position)
+            position += 1
+        return value
 
     def _read_list(self, spec: ShapeSpec, node: FormNode, path: str, key: str) -> list[Any] | None:
         item_spec = spec.item
@@ -192,7 +192,7 @@ class RequestReader:
             return None
         if spec.kind in ("structure", "list", "map"):
             # Nested containers in a map: report their failures as the map's own.
-            nested = ViolationCollector(echo_values=False)
+            nested = ViolationCollector(echo_strings=False)
             value = RequestReader(nested).read_value(spec, node, "", key)
             failures.extend(message.split(": ", 1)[-1] for message in nested.messages)
             return value

@@ -28,7 +28,7 @@ from rolegate.wire.xml_out import Writer, XmlWriterCompiler, escape_text
 _NO_VERSION = "NO_VERSION_SPECIFIED"
 _PROTOCOL_KEYS = frozenset({"Action", "Version"})
 _MODEL_FILES = {"iam": "iam-2010-05-08.json", "sts": "sts-2011-06-15.json"}
-#: services whose validation messages quote the offending value ("Value 'x' at 'y'")
+#: services whose validation messages quote string values too ("Value 'x' at 'y'")
 _ECHOING_SERVICES = frozenset({"sts"})
 
 
@@ -70,14 +70,14 @@ class _OperationPlan:
 class WireService:
     """Parses Query requests and renders XML responses for one service model."""
 
-    def __init__(self, model: ServiceModel, *, echo_values_in_errors: bool = False) -> None:
+    def __init__(self, model: ServiceModel, *, echo_strings_in_errors: bool = False) -> None:
         self.model = model
         self.name: str = model.service_name
         self.api_version: str = model.api_version
         self.xml_namespace: str = model.metadata.get(
             "xmlNamespace", f"https://{model.endpoint_prefix}.amazonaws.com/doc/{self.api_version}/"
         )
-        self._echo_values = echo_values_in_errors
+        self._echo_strings = echo_strings_in_errors
         self._compiler = SpecCompiler()
         self._xml_compiler = XmlWriterCompiler()
         self._operation_names = frozenset(model.operation_names)
@@ -119,7 +119,7 @@ class WireService:
         plan = self._plan(action)
         if plan.input is None:
             return ParsedRequest(action, {})
-        violations = ViolationCollector(echo_values=self._echo_values)
+        violations = ViolationCollector(echo_strings=self._echo_strings)
         tree = build_form_tree(form, _PROTOCOL_KEYS)
         params = RequestReader(violations).read_structure(plan.input, tree, "", "")
         violations.raise_if_any()
@@ -155,7 +155,7 @@ def load_service(name: str) -> WireService:
         raise ValueError(f"unknown service {name!r}; expected one of {sorted(_MODEL_FILES)}")
     text = resources.files("rolegate.wire").joinpath("models", file_name).read_text("utf-8")
     model = ServiceModel(json.loads(text), service_name=name)
-    return WireService(model, echo_values_in_errors=name in _ECHOING_SERVICES)
+    return WireService(model, echo_strings_in_errors=name in _ECHOING_SERVICES)
 
 
 def route_action(

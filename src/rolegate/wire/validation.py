@@ -11,10 +11,13 @@ length, range, pattern, enum) and answers one ``ValidationError`` listing every 
     length greater than or equal to 2
 
 Paths are the member names in lowerCamelCase; list items are ``'tags.1.member.key'`` (1-based).
-IAM leaves the offending value out ("Value at 'x'"); STS quotes it ("Value 'x' at 'x'"), except for
-``sensitive`` members (tokens, assertions), which are never echoed. A missing required member is
-"Value null at 'x'" in both. Several failures on one member are each listed, in the order length,
-range, pattern, enum. Map constraints follow AWS's wording for maps ("Map keys must satisfy
+STS quotes the offending value ("Value 'Session1:2' at 'roleSessionName'"), except for
+``sensitive`` members (tokens, assertions), which are never echoed. IAM leaves string, list and
+map values out ("Value at 'roleName'", "Value at 'tags.1.member.key'") but quotes numbers
+("Value '100000' at 'maxItems'", as quoted from IAM's ListPolicies answers in public code). A
+missing required member is "Value null at 'x'" in both. Several failures on one member are each
+listed, in the order length, range, pattern, enum; a list's or map's own size comes before its
+items' failures. Map constraints follow AWS's wording for maps ("Map keys must satisfy
 constraint: [...]" at the map's own path).
 """
 
@@ -27,15 +30,17 @@ from typing import Any
 from rolegate.domain.errors import ValidationError
 from rolegate.wire.shapes import ShapeSpec
 
+_NUMBER_KINDS = frozenset({"integer", "long", "float", "double"})
+
 
 class ViolationCollector:
     """Accumulates constraint failures while a request is parsed; raises them all at once."""
 
-    __slots__ = ("echo_values", "messages")
+    __slots__ = ("echo_strings", "messages")
 
-    def __init__(self, *, echo_values: bool) -> None:
-        #: STS style (quote the value) when True, IAM style (leave it out) when False
-        self.echo_values = echo_values
+    def __init__(self, *, echo_strings: bool) -> None:
+        #: STS style (quote every value) when True, IAM style (quote numbers only) when False
+        self.echo_strings = echo_strings
         self.messages: list[str] = []
 
     def missing(self, path: str) -> None:
@@ -43,12 +48,20 @@ class ViolationCollector:
             f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
         )
 
-    def failed(self, path: str, value: Any, spec: ShapeSpec, constraint: str) -> None:
-        if self.echo_values and not spec.sensitive:
+    def failed(
+        self, path: str, value: Any, spec: ShapeSpec, constraint: str, *, position: int = -1
+    ) -> None:
+        """Record a failure; ``position`` puts it before failures already found inside it."""
+        echoed = self.echo_strings or spec.kind in _NUMBER_KINDS
+        if echoed and not spec.sensitive:
             shown = f"Value '{render_java_value(value)}' at '{path}'"
         else:
             shown = f"Value at '{path}'"
-        self.messages.append(f"{shown} failed to satisfy constraint: {constraint}")
+        message = f"{shown} failed to satisfy constraint: {constraint}"
+        if position < 0:
+            self.messages.append(message)
+        else:
+            self.messages.insert(position, message)
 
     def raise_if_any(self) -> None:
         if self.messages:
