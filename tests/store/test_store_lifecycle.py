@@ -202,3 +202,28 @@ def test_postgresql_urls_use_psycopg3() -> None:
         normalize_url("sqlite:////var/lib/rolegate/db.sqlite")
         == "sqlite:////var/lib/rolegate/db.sqlite"
     )
+
+
+def test_sqlite_write_in_a_read_transaction_after_a_concurrent_commit_is_unavailable(
+    tmp_path: Path,
+) -> None:
+    """Why write transactions begin IMMEDIATE: a read transaction whose snapshot is stale cannot
+    become a writer (SQLITE_BUSY_SNAPSHOT, no waiting helps). It surfaces as StoreUnavailable."""
+    store = Store.open(f"sqlite:///{tmp_path}/upgrade.db", sealer=AesGcmSealer())
+    try:
+        with pytest.raises(StoreUnavailable), store.transaction(write=False) as tx:
+            assert tx.roles.count(ACCOUNT) == 0  # the read snapshot starts here
+            other = threading.Thread(target=lambda: _create(store, "FromOtherWriter"))
+            other.start()
+            other.join()
+            tx.roles.create(make_role("Upgrader"))
+        with store.transaction() as tx:  # the same code in a write transaction just works
+            assert tx.roles.count(ACCOUNT) == 1
+            tx.roles.create(make_role("Upgrader"))
+    finally:
+        store.close()
+
+
+def _create(store: Store, name: str) -> None:
+    with store.transaction() as tx:
+        tx.roles.create(make_role(name))
