@@ -34,6 +34,7 @@ IAM_RESOURCE_PREFIXES = (
 )
 _S3_REGIONAL_PREFIXES = ("accesspoint/",)  # S3 access points are regional
 _VENDOR_CHARACTERS = re.compile(r"[A-Za-z0-9.\-]*")
+_VARIABLE = re.compile(r"\$\{[^{}]*\}")  # ${aws:username}: its colon does not split the ARN
 
 
 def action_problem(action: str) -> str | None:
@@ -56,12 +57,15 @@ def resource_problem(resource: str) -> str | None:
     """AWS's message for a ``Resource``/``NotResource`` value IAM rejects, or None."""
     if resource == "*":
         return None
-    _scheme, colon, rest = resource.partition(":")
+    _scheme, colon, rest = _VARIABLE.sub("${}", resource).partition(":")
     if not colon:
         return messages.resource_not_arn(resource)
     partition, colon, rest = rest.partition(":")
     if partition != "*" and partition not in PARTITIONS:
-        return messages.invalid_partition(partition, _render_with_partition(partition, rest))
+        _scheme, _, original = resource.partition(":")
+        original_partition, _, original_rest = original.partition(":")
+        rendered = _render_with_partition(original_partition, original_rest)
+        return messages.invalid_partition(original_partition, rendered)
     if not colon:
         return messages.RESOURCE_VENDOR_NOT_QUALIFIED
     service, _, rest = rest.partition(":")
@@ -84,6 +88,7 @@ def resource_fails_legacy_parsing(resource: str) -> bool:
     """
     if resource == "*":
         return False
+    resource = _VARIABLE.sub("${}", resource)
     if resource.count(":") < 5 and "::" in resource:
         return True
     parts = resource.split(":")
