@@ -129,16 +129,18 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                 explicit_deny = True
             else:
                 allows[position] = True
+    caller = _caller_kind(who)
+    root = caller == "root"  # full access in its own account: its identity side always allows
     facts = Facts(
         explicit_deny=explicit_deny,
-        caller=_caller_kind(who),
+        caller=caller,
         cross_account=_is_cross_account(request),
         scp_allows=allows[4] or not policies.scps or who.type in NON_IAM_TYPES,
         resource_required=action in TRUST_POLICY_ACTIONS,
         grant=grant,
-        identity_allows=allows[0],
-        boundary_allows=allows[2] or policies.boundary is None,
-        session_allows=allows[3] or _session_policy_not_needed(who, policies),
+        identity_allows=allows[0] or root,
+        boundary_allows=allows[2] or policies.boundary is None or root,
+        session_allows=allows[3] or _session_policy_not_needed(who, policies) or root,
     )
     effect, missing = decide(facts)
     return Decision(effect, tuple(matched), missing)
@@ -201,9 +203,7 @@ def decide(facts: Facts) -> tuple[str, tuple[str, ...]]:
         # 3: cross-account, the resource (trusting) account must allow the caller ...
         case Facts(cross_account=True, grant=None):
             return IMPLICIT_DENY, ("resource", *_identity_side_missing(facts))
-        # ... and the caller's (trusted) account too; its root user has full access there.
-        case Facts(cross_account=True, caller="root"):
-            return ALLOW, ()
+        # ... and the caller's (trusted) account too: identity AND boundary AND session.
         case Facts(cross_account=True, identity_allows=True, boundary_allows=True) if (
             facts.session_allows
         ):

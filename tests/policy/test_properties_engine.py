@@ -1,0 +1,125 @@
+"""Properties of the compiled engine, checked against the slow reference evaluator.
+
+Issue 3 -> Tests: a Deny never turns a Deny into Allow, an Allow never turns an Allow into a deny,
+statement and policy order never matter, a boundary or session policy only narrows, and the
+compiled engine agrees with the reference on generated policies and requests.
+"""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policy.engine_strategies import (
+    compile_set,
+    document,
+    documents,
+    policy_docs,
+    requests,
+    statements,
+)
+from rolegate.policy.ast import PolicyDocument
+from rolegate.policy.decision import ALLOW
+from rolegate.policy.evaluate import evaluate
+from rolegate.policy.reference import reference_evaluate
+from rolegate.policy.request import Request
+
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _decide(docs: dict[str, object], request: Request) -> str:
+    return evaluate(request, compile_set(docs)).effect
+
+
+@SETTINGS
+@given(policy_docs(), st.lists(requests(), min_size=1, max_size=5))
+def test_compiled_engine_agrees_with_reference(docs, reqs) -> None:
+    policies = compile_set(docs)
+    for request in reqs:
+        assert evaluate(request, policies) == reference_evaluate(request, policies)
+
+
+@SETTINGS
+@given(policy_docs(), requests(), statements(resource_policy=False, effect="Deny"), st.data())
+def test_adding_a_deny_never_turns_a_deny_into_allow(docs, request, deny, data) -> None:
+    before = _decide(docs, request)
+    slot = data.draw(st.sampled_from(["identity", "boundary", "session", "resource"]))
+    _add_statement(docs, slot, deny, data)
+    after = _decide(docs, request)
+    assert before == ALLOW or after != ALLOW
+
+
+@SETTINGS
+@given(policy_docs(), requests(), statements(resource_policy=False, effect="Allow"), st.data())
+def test_adding_an_allow_never_turns_an_allow_into_a_deny(docs, request, allow, data) -> None:
+    before = _decide(docs, request)
+    slot = data.draw(st.sampled_from(["identity", "boundary", "session", "resource"]))
+    _add_statement(docs, slot, allow, data)
+    after = _decide(docs, request)
+    assert before != ALLOW or after == ALLOW
+
+
+@SETTINGS
+@given(policy_docs(), requests(), st.randoms(use_true_random=False))
+def test_statement_and_policy_order_never_matter(docs, request, rng: random.Random) -> None:
+    policies = compile_set(docs)
+    before = evaluate(request, policies)
+    shuffled = {k: _shuffled(v, rng) for k, v in docs.items()}
+    after = evaluate(request, compile_set(shuffled))
+    assert after.effect == before.effect
+    assert set(after.matched) == set(before.matched)
+    assert set(after.missing_allow) == set(before.missing_allow)
+
+
+@SETTINGS
+@given(policy_docs(), requests(), documents(), st.sampled_from(["boundary", "session"]))
+def test_boundary_and_session_policies_only_narrow(docs, request, extra, slot) -> None:
+    if slot == "boundary":
+        docs["boundary"] = None
+        before = _decide(docs, request)
+        docs["boundary"] = extra
+    else:
+        before = _decide(docs, request)
+        docs["session"] = [*(docs["session"] or []), extra]
+    assert before == ALLOW or _decide(docs, request) != ALLOW
+
+
+def _add_statement(docs: dict[str, object], slot: str, statement, data) -> None:
+    if slot == "resource":
+        principal = data.draw(statements(resource_policy=True)).principal
+        statement = statement.__class__(**{**_fields(statement), "principal": principal})
+    current = docs[slot]
+    if slot in ("identity", "session"):
+        if not current:
+            if slot == "session":
+                return  # adding a first session policy is the "only narrows" property
+            docs[slot] = [document([statement])]
+            return
+        assert isinstance(current, list)
+        target = current[0]
+        docs[slot] = [_with(target, statement), *current[1:]]
+    elif current is not None:  # a first boundary or resource policy is another property
+        assert isinstance(current, PolicyDocument)
+        docs[slot] = _with(current, statement)
+
+
+def _fields(statement) -> dict[str, object]:
+    return {name: getattr(statement, name) for name in statement.__slots__}
+
+
+def _with(doc: PolicyDocument, statement) -> PolicyDocument:
+    return document([*doc.statements, statement], doc.version, doc.id)
+
+
+def _shuffled(value: object, rng: random.Random) -> object:
+    if isinstance(value, list):
+        items = [_shuffled(v, rng) for v in value]
+        rng.shuffle(items)
+        return items
+    if isinstance(value, PolicyDocument):
+        items = list(value.statements)
+        rng.shuffle(items)
+        return PolicyDocument(value.version, value.id, tuple(items), value.source)
+    return value
