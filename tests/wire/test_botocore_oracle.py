@@ -15,6 +15,8 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolegate.domain.errors import AccessDenied, AwsError, NoSuchEntity, ValidationError
 from rolegate.wire import WireService, decode_form, load_service
@@ -104,3 +106,14 @@ def test_error_round_trip(service_name: str, error: AwsError) -> None:
         "Message": error.message,
     }
     assert parsed["ResponseMetadata"]["RequestId"] == "req-2"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(OPERATIONS), st.integers(min_value=0, max_value=10_000), st.booleans())
+def test_round_trips_with_shifted_values(
+    target: tuple[str, str], variant: int, only_required: bool
+) -> None:
+    service_name, operation = target
+    generator_options = {"variant": variant, "only_required": only_required}
+    test_request_round_trip(service_name, operation, generator_options)
+    test_response_round_trip(service_name, operation, generator_options)
