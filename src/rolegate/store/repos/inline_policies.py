@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Select, Table, delete, func, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import InlinePolicy
@@ -55,11 +55,9 @@ class InlinePolicyRepo:
 
     def list_names(self, owner_id: str, *, marker: str | None, max_items: int) -> Page[str]:
         check_max_items(max_items)
-        t = self._table
-        query = select(t.c.policy_name, t.c.name_key).where(t.c.owner_id == owner_id)
-        if marker is not None:
-            query = query.where(t.c.name_key > decode_marker(self._listing, marker))
-        rows = self._conn.execute(query.order_by(t.c.name_key).limit(max_items + 1)).all()
+        after = None if marker is None else decode_marker(self._listing, marker)
+        query = name_page_query(self._table, owner_id, after=after, limit=max_items + 1)
+        rows = self._conn.execute(query).all()
         if len(rows) <= max_items:
             return Page([row.policy_name for row in rows], None)
         page = rows[:max_items]
@@ -96,6 +94,14 @@ class InlinePolicyRepo:
             t.c.owner_id == owner_id
         )
         return int(self._conn.execute(query).scalar_one())
+
+
+def name_page_query(table: Table, owner_id: str, *, after: str | None, limit: int) -> Select[Any]:
+    """Keyset page on the primary key (owner_id, name_key)."""
+    query = select(table.c.policy_name, table.c.name_key).where(table.c.owner_id == owner_id)
+    if after is not None:
+        query = query.where(table.c.name_key > after)
+    return query.order_by(table.c.name_key).limit(limit)
 
 
 def _policy(row: Any) -> InlinePolicy:

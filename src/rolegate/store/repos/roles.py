@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
@@ -60,13 +60,10 @@ class RoleRepo:
     ) -> Page[Role]:
         """Roles whose path starts with ``path_prefix`` (case-sensitive), by case-folded name."""
         check_max_items(max_items)
-        query = select(roles).where(roles.c.account_id == account_id)
-        if path_prefix != "/":
-            prefix_len = len(path_prefix)
-            query = query.where(func.substr(roles.c.path, 1, prefix_len) == path_prefix)
-        if marker is not None:
-            query = query.where(roles.c.name_key > decode_marker(_LISTING, marker))
-        rows = self._conn.execute(query.order_by(roles.c.name_key).limit(max_items + 1)).all()
+        after = None if marker is None else decode_marker(_LISTING, marker)
+        rows = self._conn.execute(
+            role_page_query(account_id, path_prefix, after=after, limit=max_items + 1)
+        ).all()
         truncated = len(rows) > max_items
         rows = rows[:max_items]
         tags = self._tags.of_many(row.role_id for row in rows)
@@ -96,6 +93,18 @@ class RoleRepo:
     def set_tags(self, role_id: str, tags: Sequence[Tag]) -> None:
         """Replace all tags of the role, keeping the given order."""
         self._tags.replace(role_id, tags)
+
+
+def role_page_query(
+    account_id: str, path_prefix: str, *, after: str | None, limit: int
+) -> Select[Any]:
+    """Keyset page: an index range scan on (account_id, name_key), no OFFSET, no sort step."""
+    query = select(roles).where(roles.c.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(func.substr(roles.c.path, 1, len(path_prefix)) == path_prefix)
+    if after is not None:
+        query = query.where(roles.c.name_key > after)
+    return query.order_by(roles.c.name_key).limit(limit)
 
 
 def _mutable_columns(role: Role) -> dict[str, Any]:
