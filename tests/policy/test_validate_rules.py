@@ -277,3 +277,25 @@ def test_same_document_different_kinds() -> None:
         assert find_problems(document, kind)[0].message == (
             "Policy document should not specify a principal."
         )
+
+
+def test_iam_principal_arns_of_a_document() -> None:
+    from rolegate.policy import iam_principal_arns
+
+    text = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ["arn:aws:iam::111122223333:role/A", "111122223333"]},
+                },
+                {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/B"}},
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/A"}},
+                {"Effect": "Allow", "Principal": "*"},
+            ]
+        }
+    )
+    assert iam_principal_arns(parse_policy(text)) == (
+        "arn:aws:iam::111122223333:role/A",
+        "arn:aws:iam::111122223333:user/B",
+    )

@@ -20,6 +20,7 @@ from rolegate.policy.limits import (
 )
 from rolegate.policy.parser import parse_policy
 from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
+from rolegate.policy.validate_principals import iam_principal_arns
 
 # --- compile + evaluate (engineer B): re-export here ---------------------------------------------
 
@@ -38,6 +39,7 @@ __all__ = [
     "check_session_policy_size",
     "check_trust_policy_size",
     "find_problems",
+    "iam_principal_arns",
     "parse_policy",
     "policy_size",
     "validate_document",

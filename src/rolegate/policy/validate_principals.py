@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from rolegate.policy import messages
-from rolegate.policy.ast import PolicyKind, PrincipalSet
+from rolegate.policy.ast import PolicyDocument, PolicyKind, PrincipalSet
 from rolegate.policy.validate_values import PARTITIONS
 
 _PARTITION = "(?:" + "|".join(re.escape(p) for p in sorted(PARTITIONS)) + ")"
@@ -81,6 +81,21 @@ def principal_problem(principals: PrincipalSet, kind: PolicyKind) -> str | None:
 def named_iam_principals(principals: PrincipalSet) -> tuple[str, ...]:
     """The user and role ARNs a principal names: the ones whose existence IAM verifies."""
     return tuple(value for value in principals.aws if _IAM_USER_OR_ROLE_ARN.fullmatch(value))
+
+
+def iam_principal_arns(document: PolicyDocument) -> tuple[str, ...]:
+    """Every user/role ARN in the document's Principal/NotPrincipal elements, once, in order.
+
+    IAM answers a trust or resource policy naming a user or role that does not exist with
+    ``Invalid principal in policy: "AWS":"<arn>"`` (:func:`messages.invalid_principal`); the
+    services look these ARNs up and raise that.
+    """
+    found: dict[str, None] = {}
+    for statement in document.statements:
+        for principals in (statement.principal, statement.not_principal):
+            if principals is not None:
+                found.update(dict.fromkeys(named_iam_principals(principals)))
+    return tuple(found)
 
 
 def trust_action_allowed(action: str) -> bool:
