@@ -3,7 +3,7 @@
 Public API::
 
     decode_form(body, query_string=..., content_type=..., content_encoding=...) -> dict[str, str]
-    route_action(form_action, scope_service) -> WireService
+    route_action(form_action, scope_service, *, version=None) -> WireService
     load_service("iam" | "sts") -> WireService
     WireService.parse_request(form) -> ParsedRequest(operation, params)
     WireService.serialize_result(operation, result, request_id) -> bytes

@@ -149,13 +149,19 @@ class WireService:
 
 @functools.cache
 def load_service(name: str) -> WireService:
-    """The ``iam`` or ``sts`` service from the pinned model (read once per process)."""
+    """The ``iam`` or ``sts`` service from the pinned model (read and compiled once per process).
+
+    Every operation's plan is compiled here (about 20 ms for IAM), so that requests never pay for
+    it and the service is not mutated afterwards (safe to share between worker threads).
+    """
     file_name = _MODEL_FILES.get(name)
     if file_name is None:
         raise ValueError(f"unknown service {name!r}; expected one of {sorted(_MODEL_FILES)}")
     text = resources.files("rolegate.wire").joinpath("models", file_name).read_text("utf-8")
     model = ServiceModel(json.loads(text), service_name=name)
-    return WireService(model, echo_strings_in_errors=name in _ECHOING_SERVICES)
+    service = WireService(model, echo_strings_in_errors=name in _ECHOING_SERVICES)
+    service.warm_up()
+    return service
 
 
 def route_action(
