@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from rolegate.cli.policy_eval import add_eval_command
 from rolegate.domain.errors import AwsError
 from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy
 from rolegate.policy.limits import (
@@ -30,7 +31,7 @@ def add_policy_commands(subparsers: argparse._SubParsersAction) -> None:  # type
     policy = subparsers.add_parser("policy", help="validate and evaluate IAM policy documents")
     commands = policy.add_subparsers(dest="policy_command", required=True, metavar="SUBCOMMAND")
     add_validate_command(commands)
-    # engineer B registers ``policy eval`` here, from its own function
+    add_eval_command(commands)  # rolegate.cli.policy_eval
 
 
 # --- policy validate -----------------------------------------------------------------------------
