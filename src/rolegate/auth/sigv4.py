@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from rolegate.auth.sigv4_canonical import (
     ALGORITHM,
@@ -223,7 +223,7 @@ def _decoded_query(raw_query: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for part in raw_query.split("&"):
         key, _, value = part.partition("=")
-        params.setdefault(unquote(key), unquote(value))
+        params.setdefault(unquote_plus(key), unquote_plus(value))
     return params
 
 

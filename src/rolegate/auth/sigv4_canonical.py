@@ -62,11 +62,14 @@ def canonical_uri(raw_path: str) -> str:
 
 
 def _reencode(component: str) -> str:
-    return quote_from_bytes(unquote_to_bytes(_raw_bytes(component)), safe="~")
+    """Form-decode ('+' is a space, as botocore's own query encoding sends it), then encode."""
+    return quote_from_bytes(unquote_to_bytes(_raw_bytes(component).replace(b"+", b" ")), safe="~")
 
 
 def canonical_query(raw_query: str, *, exclude_key: str | None = None) -> str:
     """Query parameters decoded, re-encoded strictly, sorted by encoded key then value.
+
+    A literal plus sign must arrive as %2B; a bare '+' means a space.
 
     ``exclude_key`` (the encoded name) is left out: X-Amz-Signature of a presigned request.
     """
