@@ -197,3 +197,29 @@ def test_list_size_is_reported_before_its_items() -> None:
         "Value at 'tags.51.member.key' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"
     )
+
+
+def test_failures_inside_structured_map_values_are_the_maps() -> None:
+    shapes = dict(SHAPES)
+    shapes["Attributes"] = {"type": "map", "key": {"shape": "Key"}, "value": {"shape": "Item"}}
+    model = {
+        "metadata": {"apiVersion": "2020-01-01", "protocol": "query", "endpointPrefix": "x"},
+        "shapes": shapes,
+        "operations": {"Op": {"name": "Op", "input": {"shape": "Input"}}},
+    }
+    wire = WireService(ServiceModel(model, service_name="x"), echo_strings_in_errors=True)
+    with pytest.raises(ValidationError) as caught:
+        wire.parse_request(
+            {
+                "Action": "Op",
+                "Version": "2020-01-01",
+                "Name": "ok",
+                "Attributes.entry.1.key": "a",
+                "Attributes.entry.1.value.Tags.member.1.member.1": "a: b",
+            }
+        )
+    assert caught.value.message == (
+        "1 validation error detected: Value '{a={Tags=[[a: b]]}}' at 'attributes' failed to "
+        "satisfy constraint: Map value must satisfy constraint: [Member must not be null, "
+        "Member must satisfy regular expression pattern: [a-z]+]"
+    )

@@ -9,14 +9,17 @@ decision, pinned by tests):
   only; SDKs of any age send members a service may not know, and IAM answers them normally).
 * List items are read from index 1 upward until the first missing index, as botocore writes them.
 * An integer/boolean/timestamp/blob that does not parse is answered before any constraint check
-  with ``InvalidParameterValue`` "Value (<raw>) for parameter <Key> is invalid. <reason>"
-  (the wording of AWS's Query services for malformed values; not verified against IAM itself).
+  with ``InvalidParameterValue`` "Value (<raw>) for parameter <Key> is invalid. <reason>". AWS
+  does not document IAM's answer here and SDKs never send such values; the code and wording
+  are rolegate's choice (modelled on the "Value (x) for parameter Y is invalid" texts of AWS
+  Query services), not a verified copy of IAM's.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +30,7 @@ from rolegate.wire.shapes import ShapeSpec
 from rolegate.wire.validation import ViolationCollector, scalar_violations
 
 _INTEGER = regex.compile(r"[+-]?[0-9]+")
+_CONSTRAINT_MARKER = "failed to satisfy constraint: "
 _JAVA_INT_RANGE = (-(2**31), 2**31 - 1)
 _JAVA_LONG_RANGE = (-(2**63), 2**63 - 1)
 
@@ -41,7 +45,7 @@ class FormNode:
         self.children: dict[str, FormNode] = {}
 
 
-def build_form_tree(form: dict[str, str] | Any, skip: frozenset[str]) -> FormNode:
+def build_form_tree(form: Mapping[str, str], skip: frozenset[str]) -> FormNode:
     root = FormNode()
     for key, value in form.items():
         if key in skip:
@@ -194,7 +198,7 @@ class RequestReader:
             # Nested containers in a map: report their failures as the map's own.
             nested = ViolationCollector(echo_strings=False)
             value = RequestReader(nested).read_value(spec, node, "", key)
-            failures.extend(message.split(": ", 1)[-1] for message in nested.messages)
+            failures.extend(message.split(_CONSTRAINT_MARKER, 1)[-1] for message in nested.messages)
             return value
         if node.value is None:
             return None
