@@ -38,13 +38,21 @@ SKIPPED = {
 }
 
 
-def load_cases(file_name: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+Case = tuple[dict[str, Any], dict[str, Any]]
+
+
+def read_cases(file_name: str) -> list[Case]:
+    """(suite, case) pairs of one vector file."""
     suites = json.loads((VECTORS / file_name).read_text("utf-8"))
-    cases = []
-    for suite in suites:
-        for case in suite["cases"]:
-            cases.append(pytest.param(suite, case, id=case["id"]))
-    return cases
+    return [(suite, case) for suite in suites for case in suite["cases"]]
+
+
+def load_cases(file_name: str) -> list[Any]:
+    return [pytest.param(suite, case, id=case["id"]) for suite, case in read_cases(file_name)]
+
+
+def find_case(file_name: str, case_id: str) -> Case:
+    return next((s, c) for s, c in read_cases(file_name) if c["id"] == case_id)
 
 
 def service_for(suite: dict[str, Any], case: dict[str, Any]) -> WireService:
@@ -112,11 +120,7 @@ def test_input_vectors_parse_back_to_params(suite: dict[str, Any], case: dict[st
 
 
 def test_idempotency_token_is_received_as_a_string() -> None:
-    suite, case = next(
-        (param.values[0], param.values[1])
-        for param in load_cases("input-query.json")
-        if param.id == "QueryProtocolIdempotencyTokenAutoFill"
-    )
+    suite, case = find_case("input-query.json", "QueryProtocolIdempotencyTokenAutoFill")
     form = decode_form(
         case["serialized"]["body"].encode(),
         query_string="",
@@ -199,11 +203,7 @@ def test_output_vectors_read_back_by_botocore(suite: dict[str, Any], case: dict[
 
 
 def test_timestamp_formats_follow_the_shape() -> None:
-    suite, case = next(
-        (param.values[0], param.values[1])
-        for param in load_cases("output-query.json")
-        if param.id == "QueryXmlTimestampsWithHttpDateFormat"
-    )
+    suite, case = find_case("output-query.json", "QueryXmlTimestampsWithHttpDateFormat")
     service = service_for(suite, case)
     moment = datetime.fromtimestamp(1398796238, tz=UTC)
     body = service.serialize_result(
@@ -217,10 +217,6 @@ def test_timestamp_formats_follow_the_shape() -> None:
 
 
 def test_blob_output_is_base64() -> None:
-    suite, case = next(
-        (param.values[0], param.values[1])
-        for param in load_cases("output-query.json")
-        if param.id == "QueryXmlBlobs"
-    )
+    suite, case = find_case("output-query.json", "QueryXmlBlobs")
     body = service_for(suite, case).serialize_result("XmlBlobs", {"data": b"value"}, "r")
     assert f"<data>{base64.b64encode(b'value').decode()}</data>".encode() in body
