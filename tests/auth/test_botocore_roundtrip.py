@@ -284,3 +284,12 @@ def test_unsigned_headers_may_change() -> None:
 
 def test_incomplete_signature_is_a_400() -> None:
     assert IncompleteSignature.status == 400
+
+
+def test_naive_now_is_taken_as_utc() -> None:
+    request = HEADER["iam-post"]
+    claim = _claim(request)
+    verify_sigv4(claim, request, SECRET, claim.request_time.replace(tzinfo=None))
+    with pytest.raises(SignatureDoesNotMatch):
+        late = claim.request_time.replace(tzinfo=None) + timedelta(minutes=16)
+        verify_sigv4(claim, request, SECRET, late)

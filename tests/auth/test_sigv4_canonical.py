@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rolegate.auth.sigv4 import SigningKeyCache
 from rolegate.auth.sigv4_canonical import (
     canonical_headers,
     canonical_query,
@@ -76,3 +77,15 @@ def test_signing_key_matches_the_aws_documentation_example() -> None:
         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam"
     )
     assert key.hex() == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+
+
+def test_signing_key_cache_is_a_bounded_lru() -> None:
+    cache = SigningKeyCache(max_entries=2)
+    first = cache.signing_key("s1", "20150830", "us-east-1", "iam")
+    assert first == derive_signing_key("s1", "20150830", "us-east-1", "iam")
+    cache.signing_key("s2", "20150830", "us-east-1", "iam")
+    assert cache.signing_key("s1", "20150830", "us-east-1", "iam") is first  # refreshed
+    cache.signing_key("s3", "20150830", "us-east-1", "iam")  # evicts s2, the least recent
+    assert len(cache) == 2
+    assert cache.signing_key("s1", "20150830", "us-east-1", "iam") is first
+    assert cache.signing_key("s1", "20150831", "us-east-1", "iam") != first
