@@ -1,11 +1,12 @@
 """The load driver: client processes, each with a few threads, each thread one connection.
 
-Closed loop: every connection sends its next request as soon as the previous answer arrived.
-Each connection first runs a warm-up (not recorded), then all connections start together on a
-barrier and each sends the same number of requests, cycling through the weighted mix from its
-own offset (so connections do not move in lock step). The load runs in separate processes so the
-orchestrator (and its GIL) stays out of the way; on a 2-core machine shared with the server, the
-client's CPU per request is measured and reported.
+Closed loop: every connection sends its next request as soon as the previous answer arrived,
+cycling through the weighted mix from its own offset (so connections do not move in lock step).
+Each connection first warms up for a few seconds (not recorded); the rate it saw sizes the batch
+of requests it then signs ahead of time. All connections start together on a barrier and stop at
+the same deadline. The load runs in separate processes so the orchestrator (and its GIL) stays
+out of the way; on a 2-core machine shared with the server, the client's CPU per request is
+measured and reported.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from _http import Call, Endpoint, Outcome, SignedClient
+from _http import Call, Endpoint, Outcome, PreparedRequest, SignedClient
 from _scenarios import RunContext, Scenario, weighted_cycle
 
 MAX_ERROR_SAMPLES = 3
+SIGN_AHEAD_HEADROOM = 2.0  # requests signed ahead: 2x what the warm-up rate predicts
+MAX_SIGNED_AHEAD = 100_000  # per connection
 
 
 @dataclass(frozen=True, slots=True)
 class LoadShape:
     processes: int
     connections_per_process: int
-    requests: int  # timed requests in total, over all connections
-    warmup_cycles: int  # untimed passes over the mix, per connection
-    max_seconds: float  # a connection stops early when this much time has passed
-    sign_ahead: bool = True  # sign each request before the timed window, not inside it
+    seconds: float  # length of the timed window
+    warmup_seconds: float  # untimed load just before it
+    sign_ahead: bool = True  # sign requests before the timed window, not inside it
+
+    def barrier_timeout(self) -> float:
+        return self.warmup_seconds + SIGN_AHEAD_HEADROOM * self.seconds + 120
 
     @property
     def connections(self) -> int:
@@ -63,7 +68,7 @@ class LoadResult:
     per_scenario: dict[str, ScenarioSamples]
     wall_seconds: float
     client_cpu_seconds: float
-    stopped_early: bool
+    signed_inline: int  # requests signed inside the timed window (all of them without sign-ahead)
 
     @property
     def requests(self) -> int:
@@ -102,7 +107,7 @@ def run_setup(endpoint: Endpoint, calls: Iterable[Call], connections: int) -> li
 def run_load(
     endpoint: Endpoint, context: RunContext, mix: Sequence[Scenario], shape: LoadShape
 ) -> LoadResult:
-    """Run ``shape.requests`` timed requests of ``mix`` and gather every latency."""
+    """Run ``mix`` for ``shape.seconds`` over ``shape.connections`` and gather every latency."""
     mp = multiprocessing.get_context("fork")
     start_barrier = mp.Barrier(shape.connections + shape.processes + 1)
     results = mp.SimpleQueue()
@@ -116,7 +121,7 @@ def run_load(
     ]
     for worker in workers:
         worker.start()
-    start_barrier.wait(timeout=shape.max_seconds + 120)  # warm-ups done, everyone starts now
+    start_barrier.wait(timeout=shape.barrier_timeout())  # warm-ups done, everyone starts now
     reports = [results.get() for _ in workers]
     for worker in workers:
         worker.join()
@@ -129,7 +134,7 @@ def run_load(
         per_scenario=merged,
         wall_seconds=wall,
         client_cpu_seconds=sum(r["cpu_seconds"] for r in reports),
-        stopped_early=any(r["stopped_early"] for r in reports),
+        signed_inline=sum(r["signed_inline"] for r in reports),
     )
 
 
@@ -142,18 +147,14 @@ def _client_process(
     start_barrier: threading.Barrier,
     report: Callable[[dict[str, object]], None],
 ) -> None:
-    per_connection = shape.requests // shape.connections
     connections = [
         _Connection(endpoint, context, mix, process_index * shape.connections_per_process + index)
         for index in range(shape.connections_per_process)
     ]
-    threads = [
-        threading.Thread(target=c.run, args=(shape, per_connection, start_barrier))
-        for c in connections
-    ]
+    threads = [threading.Thread(target=c.run, args=(shape, start_barrier)) for c in connections]
     for thread in threads:
         thread.start()
-    start_barrier.wait(timeout=shape.max_seconds + 120)
+    start_barrier.wait(timeout=shape.barrier_timeout())
     cpu_at_start = _cpu_seconds()
     for thread in threads:
         thread.join()
@@ -167,7 +168,7 @@ def _client_process(
             "start_ns": min(c.start_ns for c in connections),
             "end_ns": max(c.end_ns for c in connections),
             "cpu_seconds": _cpu_seconds() - cpu_at_start,
-            "stopped_early": any(c.stopped_early for c in connections),
+            "signed_inline": sum(c.signed_inline for c in connections),
         }
     )
 
@@ -189,7 +190,7 @@ class _Connection:
         self.samples = {scenario.name: ScenarioSamples() for scenario in mix}
         self.start_ns = 0
         self.end_ns = 0
-        self.stopped_early = False
+        self.signed_inline = 0
         self._sequence = 0
 
     def _next_call(self) -> tuple[str, Call]:
@@ -199,25 +200,40 @@ class _Connection:
         self._sequence += 1
         return scenario.name, call
 
-    def run(self, shape: LoadShape, count: int, start_barrier: threading.Barrier) -> None:
+    def run(self, shape: LoadShape, start_barrier: threading.Barrier) -> None:
         try:
-            for _ in range(shape.warmup_cycles * len(self.cycle)):
-                self.client.send(self._next_call()[1])
-            calls = [self._next_call() for _ in range(count)]
-            if shape.sign_ahead:
-                batch = [(name, self.client.prepare(call)) for name, call in calls]
+            batch = self._warm_up_and_sign_ahead(shape)
         finally:
-            start_barrier.wait(timeout=shape.max_seconds + 120)
+            start_barrier.wait(timeout=shape.barrier_timeout())
         self.start_ns = time.perf_counter_ns()
-        deadline = self.start_ns + int(shape.max_seconds * 1e9)
-        for position, (name, call) in enumerate(calls):
-            if shape.sign_ahead:
-                outcome = self.client.send_prepared(batch[position][1])
+        deadline = self.start_ns + int(shape.seconds * 1e9)
+        position = 0
+        while time.perf_counter_ns() < deadline:
+            if position < len(batch):
+                name, request = batch[position]
+                position += 1
+                outcome = self.client.send_prepared(request)
             else:
-                outcome = self.client.send(call)
-            self.samples[name].record(outcome, call.action)
-            if time.perf_counter_ns() > deadline:
-                self.stopped_early = True
-                break
+                name, call = self._next_call()
+                request = self.client.prepare(call)  # signing stays outside the timed interval
+                self.signed_inline += 1
+                outcome = self.client.send_prepared(request)
+            self.samples[name].record(outcome, request.action)
         self.end_ns = time.perf_counter_ns()
         self.client.close()
+
+    def _warm_up_and_sign_ahead(self, shape: LoadShape) -> list[tuple[str, PreparedRequest]]:
+        started = time.perf_counter()
+        sent = 0
+        while time.perf_counter() - started < shape.warmup_seconds:
+            self.client.send(self._next_call()[1])
+            sent += 1
+        if not shape.sign_ahead:
+            return []
+        rate = sent / max(time.perf_counter() - started, 1e-3)
+        size = min(int(rate * shape.seconds * SIGN_AHEAD_HEADROOM) + 10, MAX_SIGNED_AHEAD)
+        batch = []
+        for _ in range(size):
+            name, call = self._next_call()
+            batch.append((name, self.client.prepare(call)))
+        return batch

@@ -10,6 +10,7 @@ from _driver import LoadResult
 
 OVERALL = "ALL"
 THROUGHPUT_RATIO_TARGET = 5.0
+BASELINE_ERROR_RATE_TOLERATED = 0.01
 P99_TARGET_MS = 20.0
 
 
@@ -38,7 +39,7 @@ class TargetSummary:
     wall_seconds: float
     client_cpu_us_per_request: float
     server_cpu_ms_per_request: float
-    stopped_early: bool
+    signed_inline: int
 
     @property
     def overall(self) -> Row:
@@ -63,7 +64,7 @@ def summarize(target: str, result: LoadResult, server_cpu_seconds: float) -> Tar
         wall_seconds=result.wall_seconds,
         client_cpu_us_per_request=result.client_cpu_seconds / requests * 1e6,
         server_cpu_ms_per_request=server_cpu_seconds / requests * 1e3,
-        stopped_early=result.stopped_early,
+        signed_inline=result.signed_inline,
     )
 
 
@@ -93,7 +94,7 @@ def format_table(summaries: Sequence[TargetSummary]) -> str:
             f"{'':<30} wall {summary.wall_seconds:.1f} s; CPU per request: server "
             f"{summary.server_cpu_ms_per_request:.2f} ms, client "
             f"{summary.client_cpu_us_per_request:.0f} us"
-            + ("; STOPPED EARLY at --max-seconds" if summary.stopped_early else "")
+            + (f"; {summary.signed_inline} signed in the window" if summary.signed_inline else "")
         )
     return "\n".join(lines)
 
@@ -133,3 +134,20 @@ def check_targets_alone(candidate: TargetSummary) -> tuple[list[str], bool]:
     line = f"{candidate.target}: worst p99 {worst.p99_ms:.2f} ms ({worst.operation}) vs < "
     line += f"{P99_TARGET_MS:.0f} ms: {verdict}; throughput ratio not measured (no moto run)"
     return [line], ok
+
+
+def run_failures(summary: TargetSummary) -> str | None:
+    """Why this target's run cannot be trusted, or None.
+
+    rolegate must answer every request correctly. moto's IAM backend is not thread-safe: under
+    concurrent CreateRole and ListRoles it sometimes answers 500 ("dictionary changed size during
+    iteration"); up to 1% of such baseline errors is reported but tolerated.
+    """
+    overall = summary.overall
+    if overall.count == 0:
+        return f"{summary.target}: no request completed"
+    if summary.target.startswith("rolegate"):
+        return f"{summary.target}: {overall.errors} errors" if overall.errors else None
+    if overall.errors / overall.count > BASELINE_ERROR_RATE_TOLERATED:
+        return f"{summary.target}: {overall.errors} errors in {overall.count} requests (> 1%)"
+    return None
