@@ -138,8 +138,8 @@ def test_effect_case_is_kept_as_written() -> None:
 @pytest.mark.parametrize(
     ("text", "position", "detail"),
     [
-        ("", Position(1, 1), "expected a JSON value"),
-        ('{\n  "Statement": [\n    {"Effect": "Allow",}\n  ]\n}', Position(3, 24), "quoted"),
+        ("", Position(1, 1), "expecting value"),
+        ('{\n  "Statement": [\n    {"Effect": "Allow",}\n  ]\n}', Position(3, 24), "double quotes"),
         ('{"Statement": {"Effect": "Allow"}} x', Position(1, 36), "extra data"),
         ('{"Statement": {"Effect": "Allow", "Effect": "Deny"}}', Position(1, 35), "duplicate"),
         ('{"Statement": {"Effect": "Allow"}, "Statement": []}', Position(1, 36), "duplicate"),
@@ -157,7 +157,7 @@ def test_effect_case_is_kept_as_written() -> None:
             Position(1, 64),
             "condition values",
         ),
-        ('{"Statement": [NaN]}', Position(1, 16), "JSON value"),
+        ('{"Statement": [NaN]}', Position(1, 16), "NaN is not JSON"),
         ('{"Statement": ["\x01"]}', Position(1, 17), "control"),
     ],
 )

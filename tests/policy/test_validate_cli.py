@@ -74,7 +74,7 @@ def test_syntax_error_shows_position_and_detail(
     code, out, _ = run_cli(monkeypatch, capsys, "-", stdin='{"Statement": [\n  1,,\n]}')
     assert code == 1
     assert (
-        out == "-:2:5: MalformedPolicyDocument: Syntax errors in policy. [expected a JSON value]\n"
+        out == "-:2:5: MalformedPolicyDocument: Syntax errors in policy. [Expecting value]\n"
     )
 
 
