@@ -23,6 +23,7 @@ from rolegate.policy.index import Entry, SlotIndex
 from rolegate.policy.principals import Grant
 from rolegate.policy.request import (
     NON_IAM_TYPES,
+    SESSION_TYPES,
     ContextValue,
     Principal,
     Request,
@@ -113,6 +114,8 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     explicit_deny = False
     grant: Grant | None = None
     for position, slot in enumerate(slots):
+        if position == 3 and who.type not in SESSION_TYPES:
+            continue  # session policies exist only for sessions
         for statement, reason in slot:
             if not statement.matches_resource(request.resource, context):
                 continue
@@ -158,8 +161,10 @@ def _is_cross_account(request: Request) -> bool:
 
 
 def _session_policy_not_needed(who: Principal, policies: PolicySet) -> bool:
-    """No session policies: a role session is not narrowed, a federated user gets nothing
-    ("Policies and permissions in IAM" -> *Session policies*; GetFederationToken)."""
+    """Only sessions have session policies. Without one, a role session is not narrowed and a
+    federated user gets nothing ("Policies and permissions in IAM" -> *Session policies*)."""
+    if who.type not in SESSION_TYPES:
+        return True
     if policies.session:
         return False
     return who.type != "federated_user"

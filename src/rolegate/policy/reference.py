@@ -323,11 +323,12 @@ def reference_evaluate(request: Request, policies: PolicySet) -> Decision:
     """The same decision as :func:`rolegate.policy.evaluate.evaluate`, computed naively."""
     context = lowered_context(request)
     who = request.principal
+    is_session = who.type in ("role_session", "federated_user")
     kinds = {
         "identity": list(policies.identity),
         "resource": [policies.resource] if policies.resource else [],
         "boundary": [policies.boundary] if policies.boundary else [],
-        "session": list(policies.session or ()),
+        "session": list(policies.session or ()) if is_session else [],
         "scp": list(policies.scps or ()),
     }
     matched: list[MatchedStatement] = []
