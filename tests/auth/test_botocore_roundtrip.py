@@ -259,6 +259,25 @@ def test_scope_terminator_service_and_region_are_bound() -> None:
     with pytest.raises(SignatureDoesNotMatch) as raised:
         verify_sigv4(claim, request, SECRET, now, regions={"eu-west-1"})
     assert raised.value.message == "Credential should be scoped to a valid region. "
+    everything = dataclasses.replace(claim, terminator="x", date="20000101")
+    with pytest.raises(SignatureDoesNotMatch) as raised:
+        verify_sigv4(everything, request, SECRET, now, service="sts", regions={"eu-west-1"})
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    assert raised.value.message == (
+        "Credential should be scoped to a valid region. "
+        "Credential should be scoped to correct service: 'sts'. "
+        "Credential should be scoped with a valid terminator: 'aws4_request', not 'x'. "
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
+        f"HTTP: '20000101' != '{stamp[:8]}', from '{stamp}'."
+    )
+
+
+def test_skew_is_checked_before_the_scope() -> None:
+    request = HEADER["iam-post"]
+    claim = _claim(request)
+    wrong_scope = dataclasses.replace(claim, terminator="x")
+    with pytest.raises(SignatureDoesNotMatch, match=r"^Signature expired"):
+        verify_sigv4(wrong_scope, request, SECRET, claim.request_time + timedelta(hours=1))
 
 
 def test_signature_comparison_is_exact() -> None:

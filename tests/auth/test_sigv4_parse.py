@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rolegate.auth.sigv4 import HttpRequest, parse_sigv4
-from rolegate.domain.errors import IncompleteSignature
+from rolegate.domain.errors import IncompleteSignature, SignatureDoesNotMatch
 
 DATE = ("X-Amz-Date", "20150830T123600Z")
 HOST = ("Host", "iam.amazonaws.com")
@@ -98,7 +98,7 @@ def test_missing_equal_sign() -> None:
 def test_unsupported_algorithm() -> None:
     header = GOOD.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512")
     assert _error(_request(DATE, ("Authorization", header))) == (
-        "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'."
+        "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512' (only AWS4-HMAC-SHA256 for now). "
     )
 
 
@@ -119,10 +119,36 @@ def test_credential_needs_five_elements(credential: str) -> None:
 
 
 def test_host_must_be_signed() -> None:
-    header = GOOD.replace("SignedHeaders=host;x-amz-date", "SignedHeaders=x-amz-date")
-    assert _error(_request(DATE, ("Authorization", header))) == (
-        "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+    for signed in ("x-amz-date", "", "hostx;x-amz-date"):
+        header = GOOD.replace("SignedHeaders=host;x-amz-date", f"SignedHeaders={signed}")
+        with pytest.raises(SignatureDoesNotMatch) as raised:
+            parse_sigv4(_request(DATE, ("Authorization", header)))
+        assert raised.value.message == (
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
+
+
+def test_host_check_ignores_case() -> None:
+    header = GOOD.replace("SignedHeaders=host;x-amz-date", "SignedHeaders=Host;x-amz-date")
+    claim = parse_sigv4(_request(DATE, ("Authorization", header)))
+    assert claim is not None and claim.signed_headers == ("Host", "x-amz-date")
+
+
+def test_checks_come_in_aws_order() -> None:
+    """Syntax, missing parameters, date format, Host, algorithm, then the Credential."""
+    bad_everything = "AWS4-HMAC-SHA1 Credential=a/b, SignedHeaders=date, Signature=x"
+    bad_date = ("X-Amz-Date", "yesterday")
+    assert _error(_request(("Authorization", bad_everything + ", oops"))).startswith("'oops'")
+    assert _error(_request(bad_date, ("Authorization", "AWS4-HMAC-SHA1 Signature=x"))).startswith(
+        "Authorization header requires 'Credential' parameter."
     )
+    assert _error(_request(bad_date, ("Authorization", bad_everything))).startswith("Date must")
+    with pytest.raises(SignatureDoesNotMatch):
+        parse_sigv4(_request(DATE, ("Authorization", bad_everything)))
+    host_signed = bad_everything.replace("=date", "=host")
+    assert _error(_request(DATE, ("Authorization", host_signed))).startswith("Unsupported")
+    good_algorithm = host_signed.replace("SHA1", "SHA256")
+    assert _error(_request(DATE, ("Authorization", good_algorithm))).startswith("Credential must")
 
 
 @pytest.mark.parametrize(
@@ -165,7 +191,7 @@ def test_presigned_parameters_missing() -> None:
 def test_presigned_algorithm_and_expires() -> None:
     bad_algorithm = PRESIGNED.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256")
     assert _error(_request(query=bad_algorithm)) == (
-        'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'
+        "Unsupported AWS 'algorithm': 'AWS4-ECDSA-P256-SHA256' (only AWS4-HMAC-SHA256 for now). "
     )
     assert _error(_request(query=PRESIGNED.replace("Expires=900", "Expires=-1"))) == (
         "X-Amz-Expires should be a number"

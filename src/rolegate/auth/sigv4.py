@@ -5,13 +5,22 @@ AWS: "AWS Signature Version 4 for API requests" and "Elements of an AWS API requ
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-signing-elements.html),
 "Troubleshoot signing" (reference_sigv-troubleshooting.html).
 
-Error codes and messages are the ones IAM and STS answer with (observed in client reports):
+Error codes, messages and the order of the checks follow what AWS answers (IAM/STS responses
+quoted in client bug reports; AWS's shared front end also answers JSON services, where the codes
+are named IncompleteSignatureException / InvalidSignatureException):
 
-- malformed ``Authorization`` / presigned query parameters -> ``IncompleteSignature`` (400);
-- wrong signature, wrong scope, clock skew beyond 15 minutes -> ``SignatureDoesNotMatch`` (403),
-  e.g. "Signature expired: 20150830T123600Z is now earlier than 20150830T125100Z
-  (20150830T130600Z - 15 min.)";
-- a presigned URL used after ``X-Amz-Expires`` -> ``RequestExpired`` (400) "Request has expired.".
+1. key=value syntax, then the missing parameters (all listed) -> ``IncompleteSignature`` (400);
+2. date format -> ``IncompleteSignature``; clock skew beyond 15 minutes -> ``SignatureDoesNotMatch``
+   (403), e.g. "Signature expired: 20150830T123600Z is now earlier than 20150830T125100Z
+   (20150830T130600Z - 15 min.)";
+3. Host not signed -> ``SignatureDoesNotMatch``; algorithm, Credential element count ->
+   ``IncompleteSignature``;
+4. credential scope (region, service, terminator, date; all listed) -> ``SignatureDoesNotMatch``;
+5. (the server: unknown access key -> InvalidClientTokenId), then the signature itself.
+
+Skew needs the clock, so it is checked in ``verify_sigv4`` after everything ``parse_sigv4``
+checks: a request both expired and malformed is reported as malformed. A presigned URL used after
+its ``X-Amz-Expires`` -> ``RequestExpired`` (400) "Request has expired.".
 """
 
 from __future__ import annotations
@@ -117,7 +126,7 @@ def parse_sigv4(request: HttpRequest) -> SigV4Claim | None:
     """The claim of ``request``, or None when it carries no authentication at all.
 
     Raises IncompleteSignature for an ``Authorization`` header or presigned query that is not
-    well formed, with AWS's messages.
+    well formed, with AWS's messages (SignatureDoesNotMatch when Host is not signed).
     """
     headers = _first_values(request.headers, _AUTH_HEADERS)
     authorization = headers.get("authorization")
@@ -155,8 +164,6 @@ def _parse_authorization(header: str, headers: dict[str, str]) -> SigV4Claim:
                 f"Authorization header: '{text}'."
             )
         fields.setdefault(key.strip(), value.strip())
-    if algorithm != ALGORITHM:
-        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm}'.")
     amz_date = headers.get("x-amz-date")
     http_date = headers.get("date") if amz_date is None else None
     missing = [
@@ -170,12 +177,13 @@ def _parse_authorization(header: str, headers: dict[str, str]) -> SigV4Claim:
         )
     if missing:
         raise IncompleteSignature("".join(missing) + f"Authorization={text}")
-    key_id, date, region, service, terminator = _split_credential(fields["Credential"])
-    signed_headers = _signed_headers(fields["SignedHeaders"])
     if amz_date is not None:
         request_time = _parse_amz_date(amz_date)
     else:
         request_time = _parse_http_date(http_date)
+    signed_headers = _signed_headers(fields["SignedHeaders"])
+    _check_algorithm(algorithm)
+    key_id, date, region, service, terminator = _split_credential(fields["Credential"])
     return SigV4Claim(
         access_key_id=key_id,
         date=date,
@@ -199,18 +207,19 @@ def _parse_presigned(params: dict[str, str]) -> SigV4Claim:
     ]
     if missing:
         raise IncompleteSignature("".join(missing) + "Re-examine the query-string parameters.")
-    if params["X-Amz-Algorithm"] != ALGORITHM:
-        raise IncompleteSignature(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
+    request_time = _parse_amz_date(params["X-Amz-Date"])
     expires = _parse_expires(params.get("X-Amz-Expires"))
+    signed_headers = _signed_headers(params["X-Amz-SignedHeaders"])
+    _check_algorithm(params["X-Amz-Algorithm"])
     key_id, date, region, service, terminator = _split_credential(params["X-Amz-Credential"])
     return SigV4Claim(
         access_key_id=key_id,
         date=date,
         region=region,
         service=service,
-        signed_headers=_signed_headers(params["X-Amz-SignedHeaders"]),
+        signed_headers=signed_headers,
         signature=params["X-Amz-Signature"],
-        request_time=_parse_amz_date(params["X-Amz-Date"]),
+        request_time=request_time,
         security_token=params.get("X-Amz-Security-Token"),
         presigned=True,
         expires=expires,
@@ -227,6 +236,13 @@ def _decoded_query(raw_query: str) -> dict[str, str]:
     return params
 
 
+def _check_algorithm(algorithm: str) -> None:
+    if algorithm != ALGORITHM:
+        raise IncompleteSignature(
+            f"Unsupported AWS 'algorithm': '{algorithm}' (only {ALGORITHM} for now). "
+        )
+
+
 def _split_credential(credential: str) -> tuple[str, str, str, str, str]:
     parts = credential.split("/")
     if len(parts) != 5:
@@ -239,8 +255,9 @@ def _split_credential(credential: str) -> tuple[str, str, str, str, str]:
 
 def _signed_headers(value: str) -> tuple[str, ...]:
     names = tuple(value.split(";"))
-    if "host" not in names and ":authority" not in names:
-        raise IncompleteSignature(
+    lowered = value.lower().split(";")
+    if "host" not in lowered and ":authority" not in lowered:  # case-insensitive, as AWS
+        raise SignatureDoesNotMatch(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
     return names
@@ -339,22 +356,24 @@ def _basic(moment: datetime) -> str:
 def _check_scope(
     claim: SigV4Claim, service: str | None, regions: Collection[str] | None, amz_date: str
 ) -> None:
+    """Every scope problem at once, in AWS's order (region, service, terminator, date)."""
+    problems = []
+    if regions is not None and claim.region not in regions:
+        problems.append("Credential should be scoped to a valid region. ")
+    if service is not None and claim.service != service:
+        problems.append(f"Credential should be scoped to correct service: '{service}'. ")
     if claim.terminator != TERMINATOR:
-        raise SignatureDoesNotMatch(
+        problems.append(
             f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
             f"not '{claim.terminator}'. "
         )
-    if service is not None and claim.service != service:
-        raise SignatureDoesNotMatch(
-            f"Credential should be scoped to correct service: '{service}'. "
-        )
-    if regions is not None and claim.region not in regions:
-        raise SignatureDoesNotMatch("Credential should be scoped to a valid region. ")
     if claim.date != amz_date[:8]:
-        raise SignatureDoesNotMatch(
+        problems.append(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
             f"from HTTP: '{claim.date}' != '{amz_date[:8]}', from '{amz_date}'."
         )
+    if problems:
+        raise SignatureDoesNotMatch("".join(problems))
 
 
 def _check_time(claim: SigV4Claim, now: datetime, max_skew: timedelta) -> None:
@@ -413,13 +432,14 @@ def verify_sigv4(
     """Raise unless ``claim`` is a valid signature of ``request`` by ``secret_access_key``.
 
     ``service`` / ``regions``, when given, bind the credential scope (AWS rejects a credential
-    scoped to another service or an unknown region). Order of checks: scope, time, signature.
+    scoped to another service or an unknown region). Order of checks as AWS: time, scope,
+    signature.
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     amz_date = _basic(claim.request_time)
-    _check_scope(claim, service, regions, amz_date)
     _check_time(claim, now, max_skew)
+    _check_scope(claim, service, regions, amz_date)
     creq = canonical_request_for(claim, request)
     to_sign = string_to_sign(amz_date, claim.scope, creq)
     if key_cache is not None:

@@ -99,12 +99,12 @@ def canonical_headers(headers: Iterable[tuple[str, str]], signed_headers: Sequen
     A signed header missing from the request contributes an empty value (the signature will
     then only match if the client signed it that way).
     """
-    wanted: dict[str, list[str]] = {name: [] for name in signed_headers}
+    wanted: dict[str, list[str]] = {name.lower(): [] for name in signed_headers}
     for name, value in headers:
         values = wanted.get(name.lower())
         if values is not None:
             values.append(canonical_header_value(value))
-    return "".join(f"{name}:{','.join(wanted[name])}\n" for name in signed_headers)
+    return "".join(f"{name}:{','.join(wanted[name.lower()])}\n" for name in signed_headers)
 
 
 def canonical_request(
