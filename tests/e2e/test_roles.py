@@ -125,7 +125,8 @@ def test_invalid_names_get_the_validation_message(iam) -> None:
         "Member must have length less than or equal to 64" in message
     )
     assert (
-        "Value at 'maxSessionDuration' failed to satisfy constraint: "
+        # IAM quotes numbers (never strings) in its validation messages.
+        "Value '60' at 'maxSessionDuration' failed to satisfy constraint: "
         "Member must have value greater than or equal to 3600" in message
     )
 

@@ -16,7 +16,7 @@ from rolegate.domain.entities import Role
 from rolegate.server.authn import Authenticator
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline
-from rolegate.services.context import OperationContext, Params, Result
+from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.store import Store
 
 from conftest_db import BACKENDS, fresh_database_url
@@ -34,12 +34,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
             opened.close()
 
 
-def _pipeline(store: Store, permissive: bool = True, **extra_ops) -> Pipeline:  # type: ignore[no-untyped-def]
+def _pipeline(store: Store, extra_ops: dict[tuple[str, str], Handler] | None = None) -> Pipeline:
     table = operation_table()
-    table.update(extra_ops)
+    table.update(extra_ops or {})
     return Pipeline(
         store=store,
-        authenticator=Authenticator(permissive, "123456789012"),
+        authenticator=Authenticator(True, "123456789012"),
         operations=table,
         clock=lambda: NOW,
         rng=random.Random(7),
@@ -79,7 +79,7 @@ def test_an_unexpected_exception_is_a_500_and_changes_nothing(store: Store) -> N
         )
         raise RuntimeError("boom")
 
-    pipeline = _pipeline(store, **{("iam", "ListRoles"): write_then_fail})
+    pipeline = _pipeline(store, {("iam", "ListRoles"): write_then_fail})
     response = pipeline.handle(
         _signed_form({"Action": "ListRoles", "Version": "2010-05-08"}),
         "application/x-www-form-urlencoded",

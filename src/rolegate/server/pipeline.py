@@ -72,6 +72,8 @@ class Pipeline:
                 content_encoding=content_encoding,
             )
             claim = parse_sigv4(request)
+            if claim is None and form.get("Action") not in UNSIGNED_OPERATIONS:
+                raise MissingAuthenticationToken("Request is missing Authentication Token")
             service = route_action(form.get("Action"), claim.service if claim else None)
             operation = form.get("Action") or "-"
             body = self._run(service, form, request, claim, rid)
@@ -106,11 +108,8 @@ class Pipeline:
         now = self.clock()
         action = form.get("Action") or ""
         with self.store.transaction(write=not action.startswith(READ_ONLY_PREFIXES)) as tx:
-            if claim is None:
-                caller = None
-                if form.get("Action") not in UNSIGNED_OPERATIONS:
-                    raise MissingAuthenticationToken("Request is missing Authentication Token")
-            else:
+            caller = None
+            if claim is not None:
                 caller = self.authenticator.caller_for(tx, claim, request, now)
             parsed = service.parse_request(form)
             handler = self.operations.get((service.name, parsed.operation))
