@@ -81,7 +81,12 @@ _AUTH_HEADERS = frozenset({"authorization", "x-amz-date", "date", "x-amz-securit
 
 @dataclass(frozen=True, slots=True)
 class HttpRequest:
-    """A request as received: raw, undecoded values (see sigv4_canonical for the text rules)."""
+    """A request as received: raw, undecoded values.
+
+    ``path`` (no query), ``query_string`` (no '?') and header values are the wire bytes decoded
+    as latin-1, as ASGI servers hand them over; ``body`` is the body before any
+    Content-Encoding is undone. Header names compare case-insensitively; repeats are kept.
+    """
 
     method: str
     path: str
