@@ -198,3 +198,12 @@ def test_bad_key_file(tmp_path: Path) -> None:
     (tmp_path / "master.key").write_text(base64.b64encode(b"x" * 16).decode())
     with pytest.raises(ValueError, match="16 bytes"):
         load_or_create_master_key(tmp_path, None)
+
+
+def test_concurrent_creators_agree_on_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = list(pool.map(lambda _: load_or_create_master_key(tmp_path, None), range(16)))
+    assert len(set(keys)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key"]

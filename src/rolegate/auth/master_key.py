@@ -10,6 +10,7 @@ import base64
 import binascii
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 ENV_VAR = "ROLEGATE_MASTER_KEY"
@@ -45,8 +46,8 @@ def load_or_create_master_key(data_dir: Path, env_value: str | None) -> bytes:
         return decode_master_key(path.read_text(encoding="ascii"), source=str(path))
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     encoded = base64.b64encode(os.urandom(MASTER_KEY_BYTES)) + b"\n"
-    temporary = data_dir / f".{KEY_FILE_NAME}.{os.getpid()}.tmp"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor, temporary_name = tempfile.mkstemp(prefix=f".{KEY_FILE_NAME}.", dir=data_dir)
+    temporary = Path(temporary_name)  # mkstemp: O_EXCL, mode 0600, unpredictable name
     try:
         with os.fdopen(descriptor, "wb") as handle:
             os.fchmod(handle.fileno(), 0o600)
