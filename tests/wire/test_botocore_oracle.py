@@ -34,8 +34,11 @@ VARIANTS = [
 ]
 
 
-def botocore_request_body(service: WireService, operation: str, params: dict[str, Any]) -> bytes:
-    serializer = create_serializer("query", include_validation=True)
+def botocore_request_body(
+    service: WireService, operation: str, params: dict[str, Any], *, validate: bool = True
+) -> bytes:
+    """The body botocore sends; ``validate=False`` lets invalid params through (as a raw client)."""
+    serializer = create_serializer("query", include_validation=validate)
     request_dict = serializer.serialize_to_request(params, service.model.operation_model(operation))
     prepared = AWSRequest(
         method="POST",
