@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -312,3 +313,27 @@ def test_naive_now_is_taken_as_utc() -> None:
     with pytest.raises(SignatureDoesNotMatch):
         late = claim.request_time.replace(tzinfo=None) + timedelta(minutes=16)
         verify_sigv4(claim, request, SECRET, late)
+
+
+def test_declared_body_hash_is_used_when_it_matches() -> None:
+    body = "Action=ListRoles&Version=2010-05-08"
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    headers = {"X-Amz-Content-SHA256": digest, "Content-Type": "application/x-www-form-urlencoded"}
+    request = sign_raw("POST", f"{ENDPOINT}/", data=body, headers=headers)
+    claim = _claim(request)
+    assert "x-amz-content-sha256" in claim.signed_headers
+    verify_sigv4(claim, request, SECRET, claim.request_time)
+    with pytest.raises(SignatureDoesNotMatch):
+        _verify(dataclasses.replace(request, body=request.body + b"&x=y"))
+
+
+def test_unsigned_payload_only_for_presigned_requests() -> None:
+    unsigned = {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+    url = f"{ENDPOINT}/?Action=ListRoles"
+    presigned = sign_raw("GET", url, headers=unsigned, presign_expires=60)
+    claim = _claim(presigned)
+    assert claim.presigned and "x-amz-content-sha256" in claim.signed_headers
+    verify_sigv4(claim, presigned, SECRET, claim.request_time)
+    signed = sign_raw("POST", f"{ENDPOINT}/", data="Action=ListRoles", headers=unsigned)
+    with pytest.raises(SignatureDoesNotMatch):
+        _verify(signed)
