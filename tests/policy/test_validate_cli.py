@@ -73,9 +73,7 @@ def test_syntax_error_shows_position_and_detail(
 ) -> None:
     code, out, _ = run_cli(monkeypatch, capsys, "-", stdin='{"Statement": [\n  1,,\n]}')
     assert code == 1
-    assert (
-        out == "-:2:5: MalformedPolicyDocument: Syntax errors in policy. [Expecting value]\n"
-    )
+    assert out == "-:2:5: MalformedPolicyDocument: Syntax errors in policy. [Expecting value]\n"
 
 
 def test_size_quota_is_reported_as_limit_exceeded(
@@ -131,3 +129,29 @@ def test_module_entry_point_runs_as_a_process(tmp_path: Path) -> None:
         timeout=60,
     )
     assert (done.returncode, done.stdout) == (0, f"{path}: valid identity policy\n")
+
+
+@pytest.mark.parametrize(
+    ("kind", "quota"),
+    [
+        ("identity", "Cannot exceed quota for PolicySize: 6144"),
+        ("boundary", "Cannot exceed quota for PolicySize: 6144"),
+        ("resource", None),
+        ("scp", None),
+    ],
+)
+def test_size_quota_by_kind(
+    kind: str,
+    quota: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    principal = {"Principal": "*"} if kind == "resource" else {}
+    statement = {"Effect": "Allow", **principal, "Action": "s3:GetObject", "Resource": "*"}
+    big = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{**statement, "Sid": f"S{i}"} for i in range(120)]}
+    )
+    code, out, _ = run_cli(monkeypatch, capsys, "-", "--kind", kind, "--json", stdin=big)
+    messages = [json.loads(line)["message"] for line in out.splitlines()]
+    assert messages == ([quota] if quota else [])
+    assert code == (1 if quota else 0)
