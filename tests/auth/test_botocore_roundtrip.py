@@ -6,6 +6,9 @@ import dataclasses
 import hashlib
 from datetime import timedelta
 
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import pytest
 
 from rolegate.auth.sigv4 import (
@@ -337,3 +340,38 @@ def test_unsigned_payload_only_for_presigned_requests() -> None:
     signed = sign_raw("POST", f"{ENDPOINT}/", data="Action=ListRoles", headers=unsigned)
     with pytest.raises(SignatureDoesNotMatch):
         _verify(signed)
+
+
+def test_date_header_instead_of_x_amz_date() -> None:
+    """Signed with botocore's primitives: the Date header, in ISO basic form in the signature."""
+    credentials = botocore.credentials.Credentials(ACCESS_KEY_ID, SECRET)
+    signer = botocore.auth.SigV4Auth(credentials, "iam", "us-east-1")
+    aws_request = botocore.awsrequest.AWSRequest(
+        method="GET",
+        url=f"{ENDPOINT}/?Action=ListRoles",
+        headers={"Date": "Sun, 30 Aug 2015 12:36:00 GMT", "Host": "rolegate.test:8080"},
+    )
+    aws_request.context["timestamp"] = "20150830T123600Z"
+    to_sign = signer.string_to_sign(aws_request, signer.canonical_request(aws_request))
+    signature = signer.signature(to_sign, aws_request)
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20150830/us-east-1/iam/aws4_request, "
+        f"SignedHeaders=date;host, Signature={signature}"
+    )
+    request = HttpRequest(
+        "GET",
+        "/",
+        "Action=ListRoles",
+        (
+            ("Host", "rolegate.test:8080"),
+            ("Date", "Sun, 30 Aug 2015 12:36:00 GMT"),
+            ("Authorization", authorization),
+        ),
+        b"",
+    )
+    _verify(request)
+    with pytest.raises(SignatureDoesNotMatch):
+        _verify(dataclasses.replace(request, query_string="Action=ListUsers"))
+    bad = (("Date", "yesterday"), *request.headers[2:])
+    with pytest.raises(IncompleteSignature, match=r"^Date must be in ISO-8601 'basic format'"):
+        parse_sigv4(dataclasses.replace(request, headers=bad))

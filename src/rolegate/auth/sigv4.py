@@ -184,8 +184,8 @@ def _parse_authorization(header: str, headers: dict[str, str]) -> SigV4Claim:
         raise IncompleteSignature("".join(missing) + f"Authorization={text}")
     if amz_date is not None:
         request_time = _parse_amz_date(amz_date)
-    else:
-        request_time = _parse_http_date(http_date)
+    else:  # present: its absence was reported above
+        request_time = _parse_http_date(http_date or "")
     signed_headers = _signed_headers(fields["SignedHeaders"])
     _check_algorithm(algorithm)
     key_id, date, region, service, terminator = _split_credential(fields["Credential"])
@@ -296,9 +296,8 @@ def _parse_amz_date(value: str) -> datetime:
         raise _bad_date(value) from None
 
 
-def _parse_http_date(value: str | None) -> datetime:
+def _parse_http_date(value: str) -> datetime:
     """An RFC 7231 ``Date`` header (used only when X-Amz-Date is absent)."""
-    assert value is not None
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
