@@ -74,7 +74,9 @@ class Pipeline:
             claim = parse_sigv4(request)
             if claim is None and form.get("Action") not in UNSIGNED_OPERATIONS:
                 raise MissingAuthenticationToken("Request is missing Authentication Token")
-            service = route_action(form.get("Action"), claim.service if claim else None)
+            service = route_action(
+                form.get("Action"), claim.service if claim else None, version=form.get("Version")
+            )
             operation = form.get("Action") or "-"
             body = self._run(service, form, request, claim, rid)
             response = Response(200, body, rid)

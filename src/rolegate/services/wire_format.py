@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import string
 from urllib.parse import quote
+
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-_.~")
+# ASCII text is percent-encoded with one C-level str.translate; other text goes through quote().
+_ASCII_ENCODING = {c: f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
 
 
 def url_encoded_policy(document: str) -> str:
@@ -11,4 +16,6 @@ def url_encoded_policy(document: str) -> str:
     GetRole, ListRoles, GetRolePolicy, … all do this; botocore url-decodes and parses it back
     (its ``json_decode_policies`` handler), the AWS CLI prints the decoded JSON.
     """
+    if document.isascii():
+        return document.translate(_ASCII_ENCODING)
     return quote(document, safe="-_.~")
