@@ -108,6 +108,8 @@ def test_unsupported_algorithm() -> None:
         "AKIDEXAMPLE/20150830/us-east-1/iam",
         "AKID/EXAMPLE/20150830/us-east-1/iam/aws4_request",
         "AKIDEXAMPLE",
+        "AKIDEXAMPLE/20150830/us-east-1/iam/",
+        "AKIDEXAMPLE//us-east-1/iam/aws4_request/x",
     ],
 )
 def test_credential_needs_five_elements(credential: str) -> None:
@@ -204,3 +206,9 @@ def test_presigned_algorithm_and_expires() -> None:
 def test_authorization_header_wins_over_query() -> None:
     claim = parse_sigv4(_request(DATE, ("Authorization", GOOD), query=PRESIGNED))
     assert claim is not None and not claim.presigned
+
+
+def test_trailing_slashes_after_the_credential_are_ignored() -> None:
+    header = GOOD.replace("aws4_request,", "aws4_request//,")
+    claim = parse_sigv4(_request(DATE, ("Authorization", header)))
+    assert claim is not None and claim.terminator == "aws4_request"

@@ -249,7 +249,10 @@ def _check_algorithm(algorithm: str) -> None:
 
 
 def _split_credential(credential: str) -> tuple[str, str, str, str, str]:
+    """keyid/date/region/service/terminator; trailing empty elements are ignored, as AWS does."""
     parts = credential.split("/")
+    while parts and not parts[-1]:
+        parts.pop()
     if len(parts) != 5:
         raise IncompleteSignature(
             "Credential must have exactly 5 slash-delimited elements, "
