@@ -113,7 +113,10 @@ def test_date_value_parses(value: str, parses: bool) -> None:
 @pytest.mark.parametrize(
     ("principals", "problem"),
     [
-        (PrincipalSet(wildcard=True), None),
+        (
+            PrincipalSet(wildcard=True),
+            'AssumeRolepolicy contained an invalid principal: "STAR":"*".',
+        ),
         (PrincipalSet(wildcard=True, aws=("*",)), None),
         (
             PrincipalSet(
@@ -168,6 +171,10 @@ def test_date_value_parses(value: str, parses: bool) -> None:
 )
 def test_principal_problem(principals: PrincipalSet, problem: str | None) -> None:
     assert principal_problem(principals, PolicyKind.TRUST) == problem
+
+
+def test_bare_star_is_everyone_in_resource_policies() -> None:
+    assert principal_problem(PrincipalSet(wildcard=True), PolicyKind.RESOURCE) is None
 
 
 def test_canonical_user_only_outside_trust_policies() -> None:

@@ -61,6 +61,9 @@ PRINCIPAL_NOT_ALLOWED = "Policy document should not specify a principal."
 MISSING_PRINCIPAL = "Missing required field Principal"
 TRUST_HAS_RESOURCE = "Has prohibited field Resource"
 TRUST_ACTIONS_NOT_STS = "AssumeRole policy may only specify STS AssumeRole actions."
+#: A trust policy's principal must be typed: ``{"AWS": "*"}``, never the bare ``"*"`` (quoted
+#: in AWS CDK's Role tests as IAM's answer to CreateRole).
+TRUST_BARE_STAR_PRINCIPAL = 'AssumeRolepolicy contained an invalid principal: "STAR":"*".'
 NO_PRINCIPALS = (
     "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: "
     "The passed in policy has a statement with no principals!"

@@ -61,7 +61,9 @@ def principal_problem(principals: PrincipalSet, kind: PolicyKind) -> str | None:
     if not (
         principals.aws or principals.service or principals.federated or principals.canonical_user
     ):
-        return None if principals.wildcard else messages.NO_PRINCIPALS  # "*" or {} / {"AWS": []}
+        if not principals.wildcard:  # {} or {"AWS": []}
+            return messages.NO_PRINCIPALS
+        return messages.TRUST_BARE_STAR_PRINCIPAL if kind is PolicyKind.TRUST else None  # "*"
     for value in principals.aws:
         if not _is_aws_principal(value):
             return messages.invalid_principal("AWS", value)
