@@ -212,3 +212,12 @@ def test_trailing_slashes_after_the_credential_are_ignored() -> None:
     header = GOOD.replace("aws4_request,", "aws4_request//,")
     claim = parse_sigv4(_request(DATE, ("Authorization", header)))
     assert claim is not None and claim.terminator == "aws4_request"
+
+
+def test_missing_equal_sign_message_quotes_the_header_as_sent() -> None:
+    """AWS's answer to this header, as recorded by dynalite (a DynamoDB emulator)."""
+    header = "AWS4-HMAC-SHA256 Signature=b,    Credential,    SignedHeaders"
+    assert _error(_request(DATE, ("Authorization", header))) == (
+        "'Credential' not a valid key=value pair (missing equal-sign) in Authorization header: "
+        "'AWS4-HMAC-SHA256 Signature=b,    Credential,    SignedHeaders'."
+    )
