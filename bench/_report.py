@@ -81,17 +81,17 @@ def _row(operation: str, latencies_ns: list[int], errors: int, wall: float) -> R
 
 
 def format_table(summaries: Sequence[TargetSummary]) -> str:
-    header = f"{'target':<30} {'operation':<18} {'count':>7} {'errors':>6} "
+    header = f"{'target':<32} {'operation':<18} {'count':>7} {'errors':>6} "
     header += f"{'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
     lines = [header, "-" * len(header)]
     for summary in summaries:
         for row in summary.rows:
             lines.append(
-                f"{summary.target:<30} {row.operation:<18} {row.count:>7} {row.errors:>6} "
+                f"{summary.target:<32} {row.operation:<18} {row.count:>7} {row.errors:>6} "
                 f"{row.requests_per_second:>9.1f} {row.p50_ms:>8.2f} {row.p99_ms:>8.2f}"
             )
         lines.append(
-            f"{'':<30} wall {summary.wall_seconds:.1f} s; CPU per request: server "
+            f"{'':<32} wall {summary.wall_seconds:.1f} s; CPU per request: server "
             f"{summary.server_cpu_ms_per_request:.2f} ms, client "
             f"{summary.client_cpu_us_per_request:.0f} us"
             + (f"; {summary.signed_inline} signed in the window" if summary.signed_inline else "")

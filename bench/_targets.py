@@ -43,6 +43,7 @@ class Target:
 
     name = "target"
     health_path = "/"
+    setup_connections = 4  # parallel connections for the untimed setup calls
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -137,6 +138,7 @@ class MotoTarget(Target):
 
     name = "moto"
     health_path = "/moto-api/"
+    setup_connections = 1  # concurrent CreateRole calls race in moto's IAM backend (HTTP 500)
 
     def command(self) -> list[str]:
         return [str(VENV_BIN / "moto_server"), "-H", HOST, "-p", str(self.port)]

@@ -33,8 +33,6 @@ from _report import (
 from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, Scenario, preload_role_call
 from _targets import MotoTarget, RolegateTarget, Target
 
-SETUP_CONNECTIONS = 4
-
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -95,7 +93,7 @@ def benchmark(
         with target:
             context = RunContext(target.account_id, roles)
             preload = (preload_role_call(context, index) for index in range(roles))
-            failures = run_setup(target.endpoint, preload, SETUP_CONNECTIONS)
+            failures = run_setup(target.endpoint, preload, target.setup_connections)
             if failures:
                 print(f"[{name}] setup failed ({len(failures)} calls), e.g. {failures[0]}")
                 return None
