@@ -241,3 +241,34 @@ def test_any_duplicate_key_is_a_syntax_error(policy: dict[str, Any], data: st.Da
         assert "duplicate" in error.detail
     else:
         raise AssertionError("duplicate key accepted")
+
+
+tricky_text = st.text(
+    alphabet=st.sampled_from(['"', "\\", "{", "}", ":", ",", " ", "\n", "a", "\u00e9", "\u2028"])
+    | st.characters(),
+    max_size=8,
+)
+
+
+@SETTINGS
+@given(
+    st.dictionaries(tricky_text, tricky_text | st.lists(tricky_text, max_size=2), max_size=4),
+    st.booleans(),
+    st.sampled_from([None, 2]),
+)
+def test_condition_key_positions_survive_escapes_and_braces(
+    body: dict[str, Any], ascii_only: bool, indent: int | None
+) -> None:
+    policy = {
+        "Statement": [
+            {"Sid": '{"}:', "Effect": "Allow", "Action": "*", "Condition": {"StringEquals": body}}
+        ]
+    }
+    text = json.dumps(policy, ensure_ascii=ascii_only, indent=indent)
+    (statement,) = parse_policy(text).statements
+    assert text[offset_of(text, statement.position)] == "{"
+    assert [clause.key for clause in statement.conditions] == list(body)
+    for clause in statement.conditions:
+        encoded = json.dumps(clause.key, ensure_ascii=ascii_only)
+        at = offset_of(text, clause.position)
+        assert text[at : at + len(encoded)] == encoded
