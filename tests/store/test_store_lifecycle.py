@@ -10,11 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
-from rolegate.store.dialects import normalize_url
+from rolegate.store.dialects import create_store_engine, normalize_url
 from rolegate.store.migrate import alembic_config, head_revision
 from rolegate.store.schema import metadata
 
@@ -108,8 +109,8 @@ def test_downgrade_then_upgrade(url: str, sealer: AesGcmSealer) -> None:
         store.close()
 
 
-def test_concurrent_opens_of_a_fresh_database_all_succeed(url: str, sealer: AesGcmSealer) -> None:
-    barrier = threading.Barrier(3)
+def _open_concurrently(url: str, sealer: AesGcmSealer, openers: int) -> list[BaseException]:
+    barrier = threading.Barrier(openers)
     opened: list[Store] = []
     errors: list[BaseException] = []
 
@@ -120,15 +121,53 @@ def test_concurrent_opens_of_a_fresh_database_all_succeed(url: str, sealer: AesG
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=open_store) for _ in range(3)]
+    threads = [threading.Thread(target=open_store) for _ in range(openers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     for store in opened:
         store.close()
-    assert errors == []
-    assert len(opened) == 3
+    return errors
+
+
+def test_concurrent_opens_of_a_fresh_database_all_succeed(url: str, sealer: AesGcmSealer) -> None:
+    assert _open_concurrently(url, sealer, 4) == []
+
+
+def _first_connections(engines: list[Engine]) -> tuple[list[str], list[BaseException]]:
+    """Connect every engine at the same instant; the journal modes seen and the errors raised."""
+    barrier = threading.Barrier(len(engines))
+    modes: list[str] = []
+    errors: list[BaseException] = []
+
+    def connect(engine: Engine) -> None:
+        barrier.wait()
+        try:
+            with engine.connect() as conn:
+                modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=connect, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+    return modes, errors
+
+
+def test_concurrent_first_connections_to_a_new_sqlite_file_survive_the_wal_switch(
+    tmp_path: Path,
+) -> None:
+    """The first switch to WAL answers SQLITE_BUSY without waiting; connecting must retry it."""
+    for attempt in range(20):
+        engines = [create_store_engine(f"sqlite:///{tmp_path}/new{attempt}.db") for _ in range(6)]
+        modes, errors = _first_connections(engines)
+        assert errors == []
+        assert modes == ["wal"] * len(engines)
 
 
 def test_dialect_name(store: Store, backend: str) -> None:

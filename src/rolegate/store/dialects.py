@@ -14,6 +14,8 @@ PostgreSQL: psycopg 3 through a connection pool; ``postgresql://`` URLs are mapp
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Table, create_engine, event
@@ -26,6 +28,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "rolegate_write"  # execution option read by the SQLite BEGIN hook
 _PG_POOL_SIZE = 10
 _PG_MAX_OVERFLOW = 10
+_PG_CONNECT_S = 5  # unless the URL says ?connect_timeout=...
 _SQLITE_POOL_SIZE = 8
 
 
@@ -51,11 +54,14 @@ def create_store_engine(url: str) -> Engine:
     normalized = normalize_url(url)
     if make_url(normalized).get_backend_name() == "sqlite":
         return _sqlite_engine(normalized)
+    parsed = make_url(normalized)
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": _PG_CONNECT_S}
     return create_engine(
         normalized,
         pool_size=_PG_POOL_SIZE,
         max_overflow=_PG_MAX_OVERFLOW,
-        pool_pre_ping=True,
+        pool_pre_ping=True,  # a node survives a database restart without failing requests
+        connect_args=connect_args,
     )
 
 
@@ -73,7 +79,7 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -86,6 +92,29 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL (persistent; a no-op once done).
+
+    The first switch needs an exclusive lock and SQLite answers SQLITE_BUSY at once, without the
+    busy handler, when another connection is opening the same new file; so retry for a while.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.001
+    while True:
+        try:
+            mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        else:
+            if str(mode).lower() == "wal":
+                return
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode={mode})")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
 
 
 def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:

@@ -62,7 +62,7 @@ roles = Table(
     Column("role_id", ENTITY_ID, primary_key=True),
     Column("account_id", ACCOUNT_ID, nullable=False),
     Column("role_name", String(64), nullable=False),
-    Column("name_key", sort_key_type(64), nullable=False),  # lower(role_name)
+    Column("name_key", sort_key_type(256), nullable=False),  # lower(role_name)
     Column("path", String(512), nullable=False),
     Column("arn", ARN, nullable=False),
     Column("create_date", UtcTimestamp(), nullable=False),
@@ -106,7 +106,7 @@ def inline_policy_table(name: str, owner: Table, owner_column: str) -> Table:
             ForeignKey(owner.c[owner_column], ondelete="CASCADE"),
             primary_key=True,
         ),
-        Column("name_key", sort_key_type(128), primary_key=True),  # lower(policy_name)
+        Column("name_key", sort_key_type(512), primary_key=True),  # lower(policy_name)
         Column("policy_name", String(128), nullable=False),
         Column("policy_document", Text(), nullable=False),
     )

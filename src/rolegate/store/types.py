@@ -54,5 +54,10 @@ def sort_key_type(length: int) -> TypeEngine[str]:
 
 
 def name_key(name: str) -> str:
-    """The case-folded form under which IAM compares and sorts names (ASCII names: lower())."""
+    """The case-folded form under which IAM compares and sorts names (ASCII names: lower()).
+
+    Computed in Python, not with SQL ``lower()``, so both backends fold identically (SQLite's
+    lower() is ASCII-only, PostgreSQL's depends on the locale). Key columns are 4x the name
+    length because folding can lengthen non-ASCII text.
+    """
     return name.lower()

@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("role_id", sa.String(128), nullable=False),
         sa.Column("account_id", sa.String(12), nullable=False),
         sa.Column("role_name", sa.String(64), nullable=False),
-        sa.Column("name_key", sort_key_type(64), nullable=False),
+        sa.Column("name_key", sort_key_type(256), nullable=False),
         sa.Column("path", sa.String(512), nullable=False),
         sa.Column("arn", sa.String(2048), nullable=False),
         sa.Column("create_date", UtcTimestamp(), nullable=False),
@@ -69,7 +69,7 @@ def upgrade() -> None:
     op.create_table(
         "role_policies",
         sa.Column("owner_id", sa.String(128), nullable=False),
-        sa.Column("name_key", sort_key_type(128), nullable=False),
+        sa.Column("name_key", sort_key_type(512), nullable=False),
         sa.Column("policy_name", sa.String(128), nullable=False),
         sa.Column("policy_document", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
