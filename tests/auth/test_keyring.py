@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolegate.auth.keyring import (
     PURPOSE_SECRETS_AT_REST,
@@ -207,3 +209,16 @@ def test_concurrent_creators_agree_on_one_key(tmp_path: Path) -> None:
         keys = list(pool.map(lambda _: load_or_create_master_key(tmp_path, None), range(16)))
     assert len(set(keys)) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=512), st.binary(max_size=64), st.text(min_size=1, max_size=20))
+def test_round_trip_property(plaintext: bytes, aad: bytes, purpose: str) -> None:
+    ring = KeyRing({"a": OLD, "b": NEW}, "b")
+    sealed = ring.seal(plaintext, purpose=purpose, aad=aad)
+    assert len(sealed) == len(plaintext) + 2 + 1 + 12 + 16
+    assert ring.open(sealed, purpose=purpose, aad=aad) == plaintext
+    with pytest.raises(KeyRingError):
+        ring.open(sealed, purpose=purpose + "x", aad=aad)
+    with pytest.raises(KeyRingError):
+        ring.open(sealed, purpose=purpose, aad=aad + b"\x00")
