@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from policy.validation_corpus import MALFORMED, VALID, policy_text
 from rolegate.domain.errors import MalformedPolicyDocument
 from rolegate.policy import PolicyKind, find_problems, parse_policy, validate_policy
-
-CASES_DIR = Path(__file__).parent / "validation_cases"
-
-
-def load_cases(name: str) -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = json.loads((CASES_DIR / name).read_text())
-    return cases
-
-
-def policy_text(case: dict[str, Any]) -> str:
-    policy = case["policy"]
-    return policy if isinstance(policy, str) else json.dumps(policy, indent=2)
-
-
-MALFORMED = load_cases("malformed.json")
-VALID = load_cases("valid.json")
 
 
 @pytest.mark.parametrize("case", MALFORMED, ids=[case["id"] for case in MALFORMED])

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.policy.test_validate_cases import MALFORMED, VALID, policy_text
 
+from policy.validation_corpus import MALFORMED, VALID, policy_text
 from rolegate.cli.policy_cmd import main
 
 
