@@ -8,10 +8,10 @@ known keys are still verified.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, verify_sigv4
+from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, SigV4Verifier
 from rolegate.domain.arn import root_arn
 from rolegate.domain.entities import Account
 from rolegate.domain.errors import InvalidClientTokenId
@@ -25,6 +25,8 @@ INVALID_TOKEN = "The security token included in the request is invalid."
 class Authenticator:
     permissive: bool
     default_account_id: str
+    # Keeps derived signing keys; the scope's service was already bound by routing the action.
+    verifier: SigV4Verifier = field(default_factory=SigV4Verifier)
 
     def caller_for(self, tx: Tx, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
         key = tx.access_keys.get(claim.access_key_id)
@@ -35,7 +37,7 @@ class Authenticator:
         if key.status != "Active" or claim.security_token is not None:
             # Long-term keys never carry a session token; an inactive key is unknown to AWS.
             raise InvalidClientTokenId(INVALID_TOKEN)
-        verify_sigv4(claim, request, key.secret_access_key, now)
+        self.verifier.verify(claim, request, key.secret_access_key, now)
         if key.user_name is None:
             return root_caller(key.account_id, key.access_key_id)
         raise InvalidClientTokenId(INVALID_TOKEN)  # IAM users arrive with the STS issue
