@@ -128,15 +128,16 @@ def parse_policy(text: str) -> PolicyDocument:
     reader = _JsonReader(text)
     try:
         root = reader.read_document()
-    except ValueError as exc:  # json.JSONDecodeError from scanstring, or _Malformed
-        offset = getattr(exc, "pos", getattr(exc, "offset", 0))
+    except _Malformed as exc:
         raise PolicyParseError(
-            messages.SYNTAX_ERRORS, position=reader.position(offset), detail=str(exc)
+            messages.SYNTAX_ERRORS, position=reader.position(exc.offset), detail=str(exc)
         ) from None
     return _AstBuilder(reader).document(root)
 
 
 class _Malformed(ValueError):
+    """Not JSON (or a duplicate key) at ``offset``; becomes "Syntax errors in policy."."""
+
     def __init__(self, offset: int, detail: str) -> None:
         super().__init__(detail)
         self.offset = offset
