@@ -23,7 +23,7 @@ from _http import Call, Endpoint, Outcome, PreparedRequest, SignedClient
 from _scenarios import RunContext, Scenario, weighted_cycle
 
 MAX_ERROR_SAMPLES = 3
-SIGN_AHEAD_HEADROOM = 2.0  # requests signed ahead: 2x what the warm-up rate predicts
+SIGN_AHEAD_HEADROOM = 3.0  # requests signed ahead: 3x what the warm-up rate predicts
 MAX_SIGNED_AHEAD = 100_000  # per connection
 
 
@@ -77,6 +77,20 @@ class LoadResult:
     @property
     def errors(self) -> int:
         return sum(samples.errors for samples in self.per_scenario.values())
+
+
+def combine(results: Sequence[LoadResult]) -> LoadResult:
+    """One result from several windows of the same target: samples pooled, times added."""
+    merged: dict[str, ScenarioSamples] = {}
+    for result in results:
+        for name, samples in result.per_scenario.items():
+            merged.setdefault(name, ScenarioSamples()).merge(samples)
+    return LoadResult(
+        per_scenario=merged,
+        wall_seconds=sum(result.wall_seconds for result in results),
+        client_cpu_seconds=sum(result.client_cpu_seconds for result in results),
+        signed_inline=sum(result.signed_inline for result in results),
+    )
 
 
 def describe_failure(outcome: Outcome) -> str:
@@ -224,14 +238,16 @@ class _Connection:
 
     def _warm_up_and_sign_ahead(self, shape: LoadShape) -> list[tuple[str, PreparedRequest]]:
         started = time.perf_counter()
-        sent = 0
-        while time.perf_counter() - started < shape.warmup_seconds:
+        halfway = started + shape.warmup_seconds / 2
+        sent_in_second_half = 0
+        while (now := time.perf_counter()) - started < shape.warmup_seconds:
             self.client.send(self._next_call()[1])
-            sent += 1
+            sent_in_second_half += now >= halfway
         if not shape.sign_ahead:
             return []
-        rate = sent / max(time.perf_counter() - started, 1e-3)
-        size = min(int(rate * shape.seconds * SIGN_AHEAD_HEADROOM) + 10, MAX_SIGNED_AHEAD)
+        # the second half's rate: the first requests of a window pay for cold caches
+        rate = sent_in_second_half / max(time.perf_counter() - halfway, 1e-3)
+        size = min(int(rate * shape.seconds * SIGN_AHEAD_HEADROOM) + 50, MAX_SIGNED_AHEAD)
         batch = []
         for _ in range(size):
             name, call = self._next_call()

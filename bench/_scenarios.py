@@ -30,10 +30,11 @@ TRUST_POLICY_TEMPLATE = {
 
 @dataclass(frozen=True, slots=True)
 class RunContext:
-    """What every scenario may depend on: the account and how many roles were preloaded."""
+    """What every scenario may depend on: the account, the preloaded roles, the window number."""
 
     account_id: str
     preloaded_roles: int
+    window: int = 0  # each timed window gets its own number, so new names never repeat
 
     def trust_policy(self) -> str:
         text = json.dumps(TRUST_POLICY_TEMPLATE, separators=(",", ":"))
@@ -68,7 +69,7 @@ def _create_role(context: RunContext, name: str) -> Call:
 
 
 def _create_new_role(context: RunContext, connection: int, sequence: int) -> Call:
-    return _create_role(context, f"bench-c{connection:03d}-{sequence:07d}")
+    return _create_role(context, f"bench-w{context.window}-c{connection}-{sequence}")
 
 
 def _get_role(context: RunContext, connection: int, sequence: int) -> Call:

@@ -1,8 +1,10 @@
 """API benchmark: rolegate against moto_server, same mix, same machine, same run (issue 2).
 
-Each target server is started on a free loopback port, 1,000 roles are created (not timed), a
-short warm-up runs, then SigV4-signed requests of the mix are sent for a fixed time from separate
-client processes over kept-alive HTTP connections. The report gives req/s, p50 and p99 per
+Every target server is started on a free loopback port and 1,000 roles are created in it (not
+timed). Then the targets take turns, in rounds: each window is a short untimed warm-up followed by
+SigV4-signed requests of the mix for a fixed time, sent from separate client processes over
+kept-alive HTTP connections. Alternating windows keeps drifting background load on this shared
+machine from favouring one target. The report gives req/s, p50 and p99 per
 operation and overall, the rolegate/moto ratio and the verdict against the targets (at least 5x
 moto's throughput, p99 under 20 ms). See docs/benchmarks.md.
 
@@ -20,8 +22,11 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 
-from _driver import LoadShape, run_load, run_setup
+from _driver import LoadResult, LoadShape, combine, run_load, run_setup
+from _http import Call, SignedClient
 from _report import (
     TargetSummary,
     check_targets_alone,
@@ -43,8 +48,9 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="also run rolegate on PostgreSQL: a scratch database is created on this server",
     )
     parser.add_argument("--roles", type=int, help="roles created before timing (default 1000)")
-    parser.add_argument("--seconds", type=float, help="timed window per target (default 20)")
-    parser.add_argument("--warmup-seconds", type=float, help="untimed load first (default 3)")
+    parser.add_argument("--seconds", type=float, help="timed seconds per target (default 20)")
+    parser.add_argument("--rounds", type=int, help="windows per target, alternated (default 4)")
+    parser.add_argument("--warmup-seconds", type=float, help="untimed load per window (default 2)")
     parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
     parser.add_argument(
         "--connections", type=int, default=2, help="connections per client process (default 2)"
@@ -63,9 +69,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     arguments.roles = arguments.roles or (200 if arguments.quick else 1000)
     arguments.seconds = arguments.seconds or (3.0 if arguments.quick else 20.0)
-    arguments.warmup_seconds = arguments.warmup_seconds or (1.0 if arguments.quick else 3.0)
-    if not arguments.sign_inline and arguments.seconds > 180:
-        parser.error("--seconds above 180 needs --sign-inline (signatures expire after 5 min)")
+    arguments.rounds = arguments.rounds or (1 if arguments.quick else 4)
+    arguments.warmup_seconds = arguments.warmup_seconds or (1.0 if arguments.quick else 2.0)
+    if not arguments.sign_inline and arguments.seconds / arguments.rounds > 180:
+        parser.error("windows above 180 s need --sign-inline (signatures expire after 5 min)")
     unknown = [name for name in arguments.scenarios.split(",") if name not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(unknown)}")
@@ -83,31 +90,69 @@ def targets_for(arguments: argparse.Namespace) -> list[Target]:
     return targets
 
 
-def benchmark(
-    target: Target, mix: Sequence[Scenario], shape: LoadShape, roles: int
-) -> TargetSummary | None:
-    """Start ``target``, preload roles, run the mix; None (after printing why) on failure."""
+@dataclass
+class Contestant:
+    """A started target with its setup done, and what its timed windows gathered so far."""
+
+    target: Target
+    context: RunContext
+    results: list[LoadResult] = field(default_factory=list)
+    server_cpu_seconds: float = 0.0
+
+
+def start_and_prepare(target: Target, roles: int, stack: ExitStack) -> Contestant | None:
+    """Start ``target`` and preload roles; None (after printing why) on failure."""
     name = target.describe()
     print(f"[{name}] starting", flush=True)
     try:
-        with target:
-            context = RunContext(target.account_id, roles)
-            preload = (preload_role_call(context, index) for index in range(roles))
-            failures = run_setup(target.endpoint, preload, target.setup_connections)
-            if failures:
-                print(f"[{name}] setup failed ({len(failures)} calls), e.g. {failures[0]}")
-                return None
-            print(f"[{name}] {roles} roles created; running the mix", flush=True)
-            cpu_before = target.server_cpu_seconds()
-            result = run_load(target.endpoint, context, mix, shape)
-            summary = summarize(name, result, target.server_cpu_seconds() - cpu_before)
+        stack.enter_context(target)
     except RuntimeError as error:
-        print(f"[{name}] could not run: {error}")
+        print(f"[{name}] could not start: {error}")
         return None
+    context = RunContext(target.account_id, roles)
+    preload = (preload_role_call(context, index) for index in range(roles))
+    failures = run_setup(target.endpoint, preload, target.setup_connections)
+    if failures:
+        print(f"[{name}] setup failed ({len(failures)} calls), e.g. {failures[0]}")
+        return None
+    listed = first_page_size(target)
+    if listed != min(roles, 100):
+        print(f"[{name}] note: ListRoles' first page holds {listed} roles, expected 100")
+    print(f"[{name}] {roles} roles created", flush=True)
+    return Contestant(target, context)
+
+
+def first_page_size(target: Target) -> int:
+    """How many roles an unparameterised ListRoles returns (both servers should say 100)."""
+    client = SignedClient(target.endpoint)
+    outcome = client.send(Call("iam", "ListRoles"))
+    client.close()
+    return outcome.body.count(b"<RoleName>") if outcome.succeeded("ListRoles") else -1
+
+
+def run_rounds(
+    contestants: Sequence[Contestant], mix: Sequence[Scenario], shape: LoadShape, rounds: int
+) -> None:
+    """Alternate the targets' windows, so drifting background load hits every target alike."""
+    window = replace(shape, seconds=shape.seconds / rounds)
+    for round_number in range(1, rounds + 1):
+        for contestant in contestants:
+            target = contestant.target
+            print(f"[{target.describe()}] round {round_number}/{rounds}", flush=True)
+            context = replace(contestant.context, window=round_number)
+            cpu_before = target.server_cpu_seconds()
+            result = run_load(target.endpoint, context, mix, window)
+            contestant.server_cpu_seconds += target.server_cpu_seconds() - cpu_before
+            contestant.results.append(result)
+
+
+def summarize_contestant(contestant: Contestant) -> TargetSummary:
+    name = contestant.target.describe()
+    result = combine(contestant.results)
     for operation, samples in result.per_scenario.items():
         for sample in samples.error_samples:
             print(f"[{name}] {operation} error: {sample}")
-    return summary
+    return summarize(name, result, contestant.server_cpu_seconds)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -123,22 +168,24 @@ def main(argv: Sequence[str]) -> int:
     print(
         f"API benchmark: {os.cpu_count()} cores; {shape.processes} client processes x "
         f"{shape.connections_per_process} connections; {arguments.roles} roles preloaded; "
-        f"{shape.warmup_seconds:g} s warm-up + {shape.seconds:g} s timed per target; "
+        f"{arguments.rounds} round(s) of {shape.warmup_seconds:g} s warm-up + "
+        f"{shape.seconds / arguments.rounds:g} s timed per target; "
         f"mix {arguments.scenarios}; "
         f"signed {'in the timed loop' if arguments.sign_inline else 'ahead of the timed loop'}",
         flush=True,
     )
-    summaries: list[TargetSummary] = []
     failures: list[str] = []
-    for target in targets_for(arguments):
-        summary = benchmark(target, mix, shape, arguments.roles)
-        if summary is None:
-            failures.append(f"{target.describe()}: did not run")
-            continue
-        summaries.append(summary)
-        failure = run_failures(summary)
-        if failure:
-            failures.append(failure)
+    with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
+        contestants = []
+        for target in targets_for(arguments):
+            contestant = start_and_prepare(target, arguments.roles, stack)
+            if contestant is None:
+                failures.append(f"{target.describe()}: did not run")
+            else:
+                contestants.append(contestant)
+        run_rounds(contestants, mix, shape, arguments.rounds)
+    summaries = [summarize_contestant(contestant) for contestant in contestants]
+    failures += [failure for summary in summaries if (failure := run_failures(summary))]
     print()
     print(format_table(summaries))
     print()
