@@ -90,6 +90,16 @@ def test_open_twice_is_idempotent_and_keeps_data(url: str, sealer: AesGcmSealer)
         second.close()
 
 
+def test_upgrade_command_on_a_new_database_then_open(url: str, sealer: AesGcmSealer) -> None:
+    upgrade(url)  # what `rolegate db upgrade` runs
+    store = Store.open(url, sealer=sealer)
+    try:
+        _fill(store)
+        assert all(_row_counts(store).values())
+    finally:
+        store.close()
+
+
 def test_migrated_schema_matches_the_tables_the_code_queries(store: Store) -> None:
     with store.transaction() as tx:
         diff = compare_metadata(MigrationContext.configure(tx.connection), metadata)
