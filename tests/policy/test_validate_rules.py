@@ -177,6 +177,15 @@ def test_bare_star_is_everyone_in_resource_policies() -> None:
     assert principal_problem(PrincipalSet(wildcard=True), PolicyKind.RESOURCE) is None
 
 
+def test_cloudfront_origin_access_identity_only_in_resource_policies() -> None:
+    oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
+    principals = PrincipalSet(wildcard=False, aws=(oai,))
+    assert principal_problem(principals, PolicyKind.RESOURCE) is None
+    assert principal_problem(principals, PolicyKind.TRUST) == (
+        f'Invalid principal in policy: "AWS":"{oai}"'
+    )
+
+
 def test_canonical_user_only_outside_trust_policies() -> None:
     canonical = PrincipalSet(wildcard=False, canonical_user=("a" * 64,))
     assert principal_problem(canonical, PolicyKind.RESOURCE) is None

@@ -27,6 +27,10 @@ _AWS_PRINCIPAL_ARN = re.compile(
     re.ASCII,
 )
 _IAM_USER_OR_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::\d{{12}}:(?:user|role)/.+", re.ASCII)
+#: CloudFront origin access identities, valid in S3 bucket policies (not in IAM trust policies).
+_CLOUDFRONT_OAI = re.compile(
+    r"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity [A-Z0-9]+", re.ASCII
+)
 #: Unique ids that IAM shows in place of a deleted user or role (AIDA.../AROA...).
 _UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,}", re.ASCII)
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.amazonaws\.com(?:\.cn)?", re.ASCII)
@@ -65,7 +69,8 @@ def principal_problem(principals: PrincipalSet, kind: PolicyKind) -> str | None:
             return messages.NO_PRINCIPALS
         return messages.TRUST_BARE_STAR_PRINCIPAL if kind is PolicyKind.TRUST else None  # "*"
     for value in principals.aws:
-        if not _is_aws_principal(value):
+        is_oai = kind is PolicyKind.RESOURCE and _CLOUDFRONT_OAI.fullmatch(value) is not None
+        if not (is_oai or _is_aws_principal(value)):
             return messages.invalid_principal("AWS", value)
     for value in principals.service:
         if not _SERVICE.fullmatch(value):
