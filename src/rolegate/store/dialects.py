@@ -3,10 +3,10 @@
 SQLite: WAL journal, ``foreign_keys=ON``, ``synchronous=FULL`` (a commit is on disk when it
 returns), a busy timeout, and explicit ``BEGIN``/``BEGIN IMMEDIATE``: Python's sqlite3 module
 would otherwise open transactions lazily at the first write, which turns a read followed by a write
-into a lock *upgrade* that fails at once with SQLITE_BUSY when another writer is active (the busy
-timeout does not apply to upgrades). Write transactions therefore take the write lock up front
-(``BEGIN IMMEDIATE``), where the busy timeout does apply; read transactions use plain ``BEGIN``
-and never block writers (WAL).
+into a lock *upgrade*; if another writer committed since the read began, the upgrade fails at once
+with SQLITE_BUSY(_SNAPSHOT) and no busy timeout helps (the read snapshot is stale). Write
+transactions therefore take the write lock up front (``BEGIN IMMEDIATE``), where the busy timeout
+does apply; read transactions use plain ``BEGIN`` and never block or wait for writers (WAL).
 
 PostgreSQL: psycopg 3 through a connection pool; ``postgresql://`` URLs are mapped to
 ``postgresql+psycopg://``.
@@ -52,9 +52,9 @@ def normalize_url(url: str) -> str:
 
 def create_store_engine(url: str) -> Engine:
     normalized = normalize_url(url)
-    if make_url(normalized).get_backend_name() == "sqlite":
-        return _sqlite_engine(normalized)
     parsed = make_url(normalized)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(normalized)
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": _PG_CONNECT_S}
     return create_engine(
         normalized,
