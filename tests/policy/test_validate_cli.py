@@ -155,3 +155,32 @@ def test_size_quota_by_kind(
     messages = [json.loads(line)["message"] for line in out.splitlines()]
     assert messages == ([quota] if quota else [])
     assert code == (1 if quota else 0)
+
+
+def test_main_rolegate_command_has_policy_validate(tmp_path: Path) -> None:
+    path = tmp_path / "trust.json"
+    path.write_text(
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", '
+        '"Action": "sts:AssumeRole"}}'
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rolegate.cli.main",
+            "policy",
+            "validate",
+            str(path),
+            "--kind",
+            "trust",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stdout == (
+        f"{path}:1:40: MalformedPolicyDocument: "
+        'AssumeRolepolicy contained an invalid principal: "STAR":"*".\n'
+    )
