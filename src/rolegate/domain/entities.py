@@ -53,3 +53,15 @@ class InlinePolicy:
 
     policy_name: str
     policy_document: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    account_id: str
+    user_id: str  # AIDA…
+    user_name: str
+    path: str
+    arn: str
+    create_date: datetime
+    permissions_boundary_arn: str | None = None
+    tags: tuple[Tag, ...] = field(default=())

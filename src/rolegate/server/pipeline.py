@@ -24,6 +24,7 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.ids import Rng, request_id
 from rolegate.server.authn import Authenticator
+from rolegate.services.authz import RequestAuthorizer
 from rolegate.services.context import Handler, OperationContext
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
@@ -120,6 +121,8 @@ class Pipeline:
                     f"rolegate does not implement {service.name}:{parsed.operation} yet."
                 )
             region = claim.region if claim is not None else self.region
-            ctx = OperationContext(caller, region, rid, now, tx, self.rng)
+            ctx = OperationContext(
+                caller, region, rid, now, tx, self.rng, RequestAuthorizer(caller)
+            )
             result = handler(ctx, parsed.params)
         return service.serialize_result(parsed.operation, result, rid)

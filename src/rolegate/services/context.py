@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from rolegate.domain.ids import Rng
+from rolegate.domain.session import SessionClaims
 from rolegate.store import Tx
+
+ContextValues = Mapping[str, str | Sequence[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The principal that signed the request (id_roles_terms-and-concepts.md, "Principal")."""
+    """The principal that signed the request (id_roles_terms-and-concepts.md, "Principal").
+
+    ``principal_type`` uses the policy engine's names: "root", "user", "role_session",
+    "federated_user". Temporary credentials carry their ``session``; for GetSessionToken
+    credentials the type stays "user" or "root" and ``session`` holds the MFA state.
+    """
 
     account_id: str
-    principal_type: str  # "root" | "user" | "role_session" | "federated_user" | "anonymous"
+    principal_type: str
     arn: str
-    user_id: str  # GetCallerIdentity's UserId: account id for root, AIDA… for users, AROA…:session
+    user_id: str  # aws:userid / GetCallerIdentity's UserId
     access_key_id: str | None = None
+    user_name: str | None = None  # IAM users only (aws:username)
+    session: SessionClaims | None = None
+
+
+class Authorizer(Protocol):
+    """Decides whether the caller may perform ``action`` on ``resource``; raises AccessDenied."""
+
+    def require(
+        self,
+        action: str,
+        resource: str,
+        *,
+        resource_account: str | None = None,
+        context: ContextValues | None = None,
+        resource_policy: tuple[str, str] | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +54,29 @@ class OperationContext:
     now: datetime
     tx: Tx
     rng: Rng
+    authorizer: Authorizer
 
     @property
     def account_id(self) -> str:
         return self.caller.account_id
+
+    def authorize(
+        self,
+        action: str,
+        resource: str,
+        *,
+        resource_account: str | None = None,
+        context: ContextValues | None = None,
+        resource_policy: tuple[str, str] | None = None,
+    ) -> None:
+        """Every operation calls this once it knows its resource (``rolegate.services.authz``)."""
+        self.authorizer.require(
+            action,
+            resource,
+            resource_account=resource_account,
+            context=context,
+            resource_policy=resource_policy,
+        )
 
 
 Params = Mapping[str, Any]

@@ -19,7 +19,7 @@ def _no_such_policy(policy_name: str) -> NoSuchEntity:
 
 
 def put_role_policy(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:PutRolePolicy")
     name, document = params["PolicyName"], params["PolicyDocument"]
     check_identity_policy(document)
     others = [
@@ -33,7 +33,7 @@ def put_role_policy(ctx: OperationContext, params: Params) -> Result:
 
 
 def get_role_policy(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:GetRolePolicy")
     policy = ctx.tx.role_policies.get(role.role_id, params["PolicyName"])
     if policy is None:
         raise _no_such_policy(params["PolicyName"])
@@ -45,7 +45,7 @@ def get_role_policy(ctx: OperationContext, params: Params) -> Result:
 
 
 def list_role_policies(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:ListRolePolicies")
     names, paging = fetch_page(
         params,
         lambda marker, max_items: ctx.tx.role_policies.list_names(
@@ -56,7 +56,7 @@ def list_role_policies(ctx: OperationContext, params: Params) -> Result:
 
 
 def delete_role_policy(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:DeleteRolePolicy")
     if not ctx.tx.role_policies.delete(role.role_id, params["PolicyName"]):
         raise _no_such_policy(params["PolicyName"])
     return {}

@@ -26,8 +26,15 @@ from rolegate.store import Conflict
 DEFAULT_MAX_SESSION_DURATION = 3600
 
 
-def load_role(ctx: OperationContext, role_name: str) -> Role:
+def load_role(ctx: OperationContext, role_name: str, action: str) -> Role:
+    """The role, once the caller may perform ``action`` on it.
+
+    Authorization comes first, as in AWS: a caller that may not act on the role gets
+    AccessDenied whether or not it exists; an existing role is judged by its real ARN (with its
+    path), a missing one by the path-less ARN its name would have.
+    """
     role = ctx.tx.roles.get(ctx.account_id, role_name)
+    ctx.authorize(action, role.arn if role else role_arn(ctx.account_id, "/", role_name))
     if role is None:
         raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
     return role
@@ -65,16 +72,18 @@ def role_to_wire(role: Role, *, listing: bool = False) -> dict[str, Any]:
 
 def create_role(ctx: OperationContext, params: Params) -> Result:
     name = params["RoleName"]
+    path = params.get("Path") or "/"
+    arn = role_arn(ctx.account_id, path, name)
+    ctx.authorize("iam:CreateRole", arn)
     document = params["AssumeRolePolicyDocument"]
     check_trust_policy(document)
     tags = tags_from_params(params.get("Tags"))
-    path = params.get("Path") or "/"
     role = Role(
         account_id=ctx.account_id,
         role_id=unique_id(IdPrefix.ROLE, ctx.rng),
         role_name=name,
         path=path,
-        arn=role_arn(ctx.account_id, path, name),
+        arn=arn,
         create_date=ctx.now,
         assume_role_policy_document=document,
         description=params.get("Description"),
@@ -93,11 +102,13 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
 
 
 def get_role(ctx: OperationContext, params: Params) -> Result:
-    return {"Role": role_to_wire(load_role(ctx, params["RoleName"]))}
+    return {"Role": role_to_wire(load_role(ctx, params["RoleName"], "iam:GetRole"))}
 
 
 def list_roles(ctx: OperationContext, params: Params) -> Result:
     prefix = params.get("PathPrefix") or "/"
+    # AWS names the listing's path as the resource: "arn:aws:iam::ACCT:role/" for the root path.
+    ctx.authorize("iam:ListRoles", role_arn(ctx.account_id, prefix, ""))
     roles, paging = fetch_page(
         params,
         lambda marker, max_items: ctx.tx.roles.list(
@@ -108,7 +119,7 @@ def list_roles(ctx: OperationContext, params: Params) -> Result:
 
 
 def update_role(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:UpdateRole")
     changes: dict[str, Any] = {}
     if "Description" in params:
         changes["description"] = params["Description"]
@@ -120,13 +131,16 @@ def update_role(ctx: OperationContext, params: Params) -> Result:
 
 
 def update_role_description(ctx: OperationContext, params: Params) -> Result:
-    role = replace(load_role(ctx, params["RoleName"]), description=params["Description"])
+    role = replace(
+        load_role(ctx, params["RoleName"], "iam:UpdateRoleDescription"),
+        description=params["Description"],
+    )
     ctx.tx.roles.update(role)
     return {"Role": role_to_wire(role)}
 
 
 def delete_role(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:DeleteRole")
     if ctx.tx.role_policies.count(role.role_id):
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     ctx.tx.roles.delete(ctx.account_id, role.role_name)
@@ -134,7 +148,7 @@ def delete_role(ctx: OperationContext, params: Params) -> Result:
 
 
 def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:UpdateAssumeRolePolicy")
     document = params["PolicyDocument"]
     check_trust_policy(document)
     ctx.tx.roles.update(replace(role, assume_role_policy_document=document))
@@ -142,20 +156,20 @@ def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
 
 
 def tag_role(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:TagRole")
     tags = merge_tags(role.tags, tags_from_params(params["Tags"]), "TagsPerRole")
     ctx.tx.roles.set_tags(role.role_id, tags)
     return {}
 
 
 def untag_role(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:UntagRole")
     ctx.tx.roles.set_tags(role.role_id, remove_tags(role.tags, params["TagKeys"]))
     return {}
 
 
 def list_role_tags(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"])
+    role = load_role(ctx, params["RoleName"], "iam:ListRoleTags")
     tags = tags_to_wire(role.tags)
     start = _tag_marker_start(params.get("Marker"), len(tags))
     max_items = params.get("MaxItems") or 100
