@@ -272,3 +272,58 @@ def test_condition_key_positions_survive_escapes_and_braces(
         encoded = json.dumps(clause.key, ensure_ascii=ascii_only)
         at = offset_of(text, clause.position)
         assert text[at : at + len(encoded)] == encoded
+
+
+# --- no false positives: documents built only from valid pieces validate cleanly --------------
+valid_actions = st.builds(
+    lambda vendor, name: f"{vendor}:{name}",
+    st.sampled_from(["s3", "iam", "ec2", "sts", "dynamodb", "a-b.c"]),
+    st.text(alphabet="AbcGetList*?", min_size=1, max_size=10),
+)
+valid_resources = st.one_of(
+    st.just("*"),
+    st.builds(
+        lambda service, region, account, rest: f"arn:aws:{service}:{region}:{account}:{rest}",
+        st.sampled_from(["s3x", "ec2", "dynamodb", "logs"]),
+        st.sampled_from(["", "*", "eu-west-1"]),
+        st.sampled_from(["", "*", "111122223333"]),
+        st.text(alphabet="abc/*?${}:-", min_size=1, max_size=12),
+    ),
+    st.builds(lambda name: f"arn:aws:iam::111122223333:role/{name}", st.text("abc*", max_size=5)),
+)
+valid_conditions = st.dictionaries(
+    st.sampled_from(
+        ["StringLike", "ForAnyValue:StringEquals", "ArnLikeIfExists", "NumericLessThan", "Null"]
+    ),
+    st.dictionaries(st.text("abc:/", min_size=1, max_size=6), st.text(max_size=6), max_size=2),
+    max_size=2,
+) | st.just({"DateGreaterThan": {"aws:CurrentTime": ["2020-01-01T00:00:00Z", "1700000000"]}})
+valid_statements = st.lists(
+    st.fixed_dictionaries(
+        {
+            "Effect": st.sampled_from(["Allow", "Deny"]),
+            "Action": st.lists(valid_actions, min_size=1, max_size=3) | st.just("*"),
+            "Resource": st.lists(valid_resources, min_size=1, max_size=3),
+        },
+        optional={"Condition": valid_conditions},
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@SETTINGS
+@given(valid_statements, st.sampled_from(["identity", "boundary", "session", "scp"]))
+def test_documents_of_valid_pieces_have_no_findings(
+    statements: list[dict[str, Any]], kind: str
+) -> None:
+    for index, statement in enumerate(statements):
+        statement["Sid"] = f"S{index}"
+    text = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    document = parse_policy(text)
+    assert find_problems(document, PolicyKind(kind)) == []
+    with_principal = [{**statements[0], "Principal": {"AWS": "111122223333"}}, *statements[1:]]
+    text = json.dumps({"Version": "2012-10-17", "Statement": with_principal})
+    assert [finding.message for finding in find_problems(parse_policy(text), PolicyKind(kind))] == [
+        "Policy document should not specify a principal."
+    ]
