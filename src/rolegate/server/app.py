@@ -112,9 +112,10 @@ class RolegateApp:
         )
         if too_large:
             return pipeline.reject(RequestEntityTooLarge("Request body too large."))
-        return await self._run(
+        response: Response = await self._run(
             pipeline.handle, request, lowered.get("content-type"), lowered.get("content-encoding")
         )
+        return response
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from rolegate.auth.sigv4 import HttpRequest, parse_sigv4
+from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, parse_sigv4
 from rolegate.domain.errors import (
     AwsError,
     InternalFailure,
@@ -89,8 +89,8 @@ class Pipeline:
             response = Response(failure.status, service.serialize_error(failure, rid), rid)
         except Exception:
             log.exception("request %s (%s) failed", rid, operation)
-            error = InternalFailure("An internal error occurred while processing the request.")
-            response = Response(500, service.serialize_error(error, rid), rid)
+            internal = InternalFailure("An internal error occurred while processing the request.")
+            response = Response(500, service.serialize_error(internal, rid), rid)
         log.info(
             "%s %s %d %.1fms",
             rid,
@@ -106,8 +106,13 @@ class Pipeline:
         return Response(error.status, load_service("iam").serialize_error(error, rid), rid)
 
     def _run(
-        self, service: WireService, form: Mapping[str, str], request: HttpRequest, claim, rid: str
-    ) -> bytes:  # type: ignore[no-untyped-def]
+        self,
+        service: WireService,
+        form: Mapping[str, str],
+        request: HttpRequest,
+        claim: SigV4Claim | None,
+        rid: str,
+    ) -> bytes:
         now = self.clock()
         action = form.get("Action") or ""
         with self.store.transaction(write=not action.startswith(READ_ONLY_PREFIXES)) as tx:
