@@ -84,34 +84,17 @@ def find_problems(document: PolicyDocument, kind: PolicyKind) -> list[Finding]:
     for statement in statements:
         findings.extend(_legacy_parsing_problems(statement))
     findings.extend(_sid_problems(statements, check_characters=kind in _IAM_KINDS))
-    for statement in statements:
-        if not statement.action and not statement.not_action:
-            findings.append(_at(statement, messages.MISSING_ACTIONS))
-        elif kind is PolicyKind.TRUST and not all(
-            trust_action_allowed(action) for action in _actions(statement)
-        ):
-            findings.append(_at(statement, messages.TRUST_ACTIONS_NOT_STS))
-    for statement in statements:
-        for resource in (*(statement.resource or ()), *(statement.not_resource or ())):
-            problem = resource_problem(resource)
-            if problem is not None:
-                findings.append(_at(statement, problem))
-    for field in ("action", "not_action"):
-        for statement in statements:
-            for action in getattr(statement, field) or ():
-                problem = action_problem(action)
-                if problem is not None:
-                    findings.append(_at(statement, problem))
+    findings.extend(_action_presence_problems(statements, kind))
+    findings.extend(_resource_format_problems(statements))
+    findings.extend(_action_format_problems(statements))
     if kind in _NEED_RESOURCES:
-        for statement in statements:
-            if not statement.resource and not statement.not_resource:
-                findings.append(_at(statement, messages.MISSING_RESOURCES))
+        findings.extend(
+            _at(statement, messages.MISSING_RESOURCES)
+            for statement in statements
+            if not statement.resource and not statement.not_resource
+        )
     if kind in (PolicyKind.TRUST, PolicyKind.RESOURCE):
-        for statement in statements:
-            for principals in (statement.principal, statement.not_principal):
-                problem = None if principals is None else principal_problem(principals, kind)
-                if problem is not None:
-                    findings.append(_at(statement, problem))
+        findings.extend(_principal_value_problems(statements, kind))
     return findings
 
 
@@ -140,6 +123,46 @@ def _legacy_parsing_problems(statement: Statement) -> Iterator[Finding]:
     for resource in (*(statement.resource or ()), *(statement.not_resource or ())):
         if resource_problem(resource) is None and resource_fails_legacy_parsing(resource):
             yield _at(statement, messages.LEGACY_PARSING)
+
+
+def _action_presence_problems(
+    statements: tuple[Statement, ...], kind: PolicyKind
+) -> Iterator[Finding]:
+    for statement in statements:
+        if not statement.action and not statement.not_action:
+            yield _at(statement, messages.MISSING_ACTIONS)
+        elif kind is PolicyKind.TRUST and not all(
+            trust_action_allowed(action) for action in _actions(statement)
+        ):
+            yield _at(statement, messages.TRUST_ACTIONS_NOT_STS)
+
+
+def _resource_format_problems(statements: tuple[Statement, ...]) -> Iterator[Finding]:
+    for statement in statements:
+        for resource in (*(statement.resource or ()), *(statement.not_resource or ())):
+            problem = resource_problem(resource)
+            if problem is not None:
+                yield _at(statement, problem)
+
+
+def _action_format_problems(statements: tuple[Statement, ...]) -> Iterator[Finding]:
+    """Vendor prefixes: every ``Action`` first, then every ``NotAction`` (IAM's order)."""
+    for field in ("action", "not_action"):
+        for statement in statements:
+            for action in getattr(statement, field) or ():
+                problem = action_problem(action)
+                if problem is not None:
+                    yield _at(statement, problem)
+
+
+def _principal_value_problems(
+    statements: tuple[Statement, ...], kind: PolicyKind
+) -> Iterator[Finding]:
+    for statement in statements:
+        for principals in (statement.principal, statement.not_principal):
+            problem = None if principals is None else principal_problem(principals, kind)
+            if problem is not None:
+                yield _at(statement, problem)
 
 
 def _sid_problems(statements: tuple[Statement, ...], *, check_characters: bool) -> list[Finding]:
