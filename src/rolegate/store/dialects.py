@@ -14,6 +14,7 @@ PostgreSQL: psycopg 3 through a connection pool; ``postgresql://`` URLs are mapp
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from typing import Any
@@ -117,28 +118,31 @@ def _enable_wal(cursor: Any) -> None:
         delay = min(delay * 2, 0.05)
 
 
+@functools.cache
 def insert_ignoring_duplicates(table: Table, dialect_name: str) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING``: a duplicate is reported by rowcount 0, not an error.
 
     Unlike catching IntegrityError, this leaves a PostgreSQL transaction usable afterwards.
     ``preserve_rowcount`` makes SQLAlchemy report the rowcount of an INSERT on every driver.
+    Built once per table (statements are reused: execute it with a dict of column values).
     """
     insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
     return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
 
 
+@functools.cache
 def upsert(
-    table: Table, dialect_name: str, values: dict[str, Any], key: list[str], update: list[str]
+    table: Table, dialect_name: str, key: tuple[str, ...], update: tuple[str, ...]
 ) -> Insert:
-    """``INSERT ... ON CONFLICT (key) DO UPDATE SET update-columns``."""
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET update-columns``; execute with a dict."""
     if dialect_name == "postgresql":
-        pg = postgresql.insert(table).values(values)
+        pg = postgresql.insert(table)
         return pg.on_conflict_do_update(
-            index_elements=key, set_={c: pg.excluded[c] for c in update}
+            index_elements=list(key), set_={c: pg.excluded[c] for c in update}
         )
-    lite = sqlite.insert(table).values(values)
+    lite = sqlite.insert(table)
     return lite.on_conflict_do_update(
-        index_elements=key, set_={c: lite.excluded[c] for c in update}
+        index_elements=list(key), set_={c: lite.excluded[c] for c in update}
     )
 
 

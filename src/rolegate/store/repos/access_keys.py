@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey
@@ -13,6 +13,9 @@ from rolegate.store.errors import Conflict
 from rolegate.store.schema import access_keys
 
 SECRETS_PURPOSE = "secrets-at-rest"
+
+
+_BY_ID = select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id"))
 
 
 class Sealer(Protocol):
@@ -35,21 +38,20 @@ class AccessKeyRepo:
             purpose=SECRETS_PURPOSE,
             aad=key.access_key_id.encode(),
         )
-        stmt = insert_ignoring_duplicates(access_keys, self._conn.dialect.name).values(
-            access_key_id=key.access_key_id,
-            account_id=key.account_id,
-            user_name=key.user_name,
-            status=key.status,
-            create_date=key.create_date,
-            secret_sealed=sealed,
-        )
-        if self._conn.execute(stmt).rowcount == 0:
+        stmt = insert_ignoring_duplicates(access_keys, self._conn.dialect.name)
+        values = {
+            "access_key_id": key.access_key_id,
+            "account_id": key.account_id,
+            "user_name": key.user_name,
+            "status": key.status,
+            "create_date": key.create_date,
+            "secret_sealed": sealed,
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
             raise Conflict(f"access key {key.access_key_id} exists")
 
     def get(self, access_key_id: str) -> AccessKey | None:
-        row = self._conn.execute(
-            select(access_keys).where(access_keys.c.access_key_id == access_key_id)
-        ).first()
+        row = self._conn.execute(_BY_ID, {"access_key_id": access_key_id}).first()
         return None if row is None else self._key(row)
 
     def list_for(self, account_id: str, user_name: str | None) -> list[AccessKey]:

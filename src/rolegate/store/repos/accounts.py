@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Account
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.schema import accounts
+
+_BY_ID = select(accounts).where(accounts.c.account_id == bindparam("account_id"))
 
 
 class AccountRepo:
@@ -19,16 +21,13 @@ class AccountRepo:
 
     def create(self, account: Account) -> None:
         """Insert ``account``; raises Conflict if the id exists (the transaction stays usable)."""
-        stmt = insert_ignoring_duplicates(accounts, self._conn.dialect.name).values(
-            account_id=account.account_id, create_date=account.create_date
-        )
-        if self._conn.execute(stmt).rowcount == 0:
+        stmt = insert_ignoring_duplicates(accounts, self._conn.dialect.name)
+        values = {"account_id": account.account_id, "create_date": account.create_date}
+        if self._conn.execute(stmt, values).rowcount == 0:
             raise Conflict(f"account {account.account_id} exists")
 
     def get(self, account_id: str) -> Account | None:
-        row = self._conn.execute(
-            select(accounts).where(accounts.c.account_id == account_id)
-        ).first()
+        row = self._conn.execute(_BY_ID, {"account_id": account_id}).first()
         return None if row is None else _account(row)
 
     def list(self) -> list[Account]:

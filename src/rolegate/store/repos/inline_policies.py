@@ -34,15 +34,10 @@ class InlinePolicyRepo:
             "policy_name": policy.policy_name,
             "policy_document": policy.policy_document,
         }
-        self._conn.execute(
-            upsert(
-                self._table,
-                self._conn.dialect.name,
-                values,
-                key=["owner_id", "name_key"],
-                update=["policy_document"],
-            )
+        stmt = upsert(
+            self._table, self._conn.dialect.name, ("owner_id", "name_key"), ("policy_document",)
         )
+        self._conn.execute(stmt, values)
 
     def get(self, owner_id: str, policy_name: str) -> InlinePolicy | None:
         t = self._table

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
@@ -18,6 +18,10 @@ from rolegate.store.schema import role_tags, roles
 from rolegate.store.types import name_key
 
 _LISTING = "roles"
+_BY_NAME = select(roles).where(
+    roles.c.account_id == bindparam("account_id"), roles.c.name_key == bindparam("name_key")
+)
+_BY_ID = select(roles).where(roles.c.role_id == bindparam("role_id"))
 
 
 class RoleRepo:
@@ -28,31 +32,29 @@ class RoleRepo:
     def create(self, role: Role) -> None:
         """Insert ``role`` and its tags; raises Conflict if the account has the name (any case)
         or the role id exists. The unique index decides between concurrent creates."""
-        stmt = insert_ignoring_duplicates(roles, self._conn.dialect.name).values(
-            role_id=role.role_id,
-            account_id=role.account_id,
-            role_name=role.role_name,
-            name_key=name_key(role.role_name),
-            path=role.path,
-            arn=role.arn,
-            create_date=role.create_date,
+        stmt = insert_ignoring_duplicates(roles, self._conn.dialect.name)
+        values = {
+            "role_id": role.role_id,
+            "account_id": role.account_id,
+            "role_name": role.role_name,
+            "name_key": name_key(role.role_name),
+            "path": role.path,
+            "arn": role.arn,
+            "create_date": role.create_date,
             **_mutable_columns(role),
-        )
-        if self._conn.execute(stmt).rowcount == 0:
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
             raise Conflict(f"role {role.role_name} exists in account {role.account_id}")
         if role.tags:
             self._tags.replace(role.role_id, role.tags)
 
     def get(self, account_id: str, role_name: str) -> Role | None:
-        row = self._conn.execute(
-            select(roles).where(
-                roles.c.account_id == account_id, roles.c.name_key == name_key(role_name)
-            )
-        ).first()
+        params = {"account_id": account_id, "name_key": name_key(role_name)}
+        row = self._conn.execute(_BY_NAME, params).first()
         return None if row is None else _role(row, self._tags.of(row.role_id))
 
     def get_by_id(self, role_id: str) -> Role | None:
-        row = self._conn.execute(select(roles).where(roles.c.role_id == role_id)).first()
+        row = self._conn.execute(_BY_ID, {"role_id": role_id}).first()
         return None if row is None else _role(row, self._tags.of(row.role_id))
 
     def list(

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Select, Table, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
+
+
+@functools.cache
+def _tags_of(table: Table) -> Select[tuple[str, str]]:
+    return (
+        select(table.c.tag_key, table.c.tag_value)
+        .where(table.c.owner_id == bindparam("owner_id"))
+        .order_by(table.c.position)
+    )
 
 
 class TagStore:
@@ -28,12 +38,7 @@ class TagStore:
             )
 
     def of(self, owner_id: str) -> tuple[Tag, ...]:
-        t = self._table
-        rows = self._conn.execute(
-            select(t.c.tag_key, t.c.tag_value)
-            .where(t.c.owner_id == owner_id)
-            .order_by(t.c.position)
-        )
+        rows = self._conn.execute(_tags_of(self._table), {"owner_id": owner_id})
         return tuple(Tag(row.tag_key, row.tag_value) for row in rows)
 
     def of_many(self, owner_ids: Iterable[str]) -> dict[str, tuple[Tag, ...]]:
