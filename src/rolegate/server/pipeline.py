@@ -115,7 +115,9 @@ class Pipeline:
     ) -> bytes:
         now = self.clock()
         action = form.get("Action") or ""
-        with self.store.transaction(write=not action.startswith(READ_ONLY_PREFIXES)) as tx:
+        # Permissive mode may create an account on first use, so it always writes.
+        read_only = action.startswith(READ_ONLY_PREFIXES) and not self.authenticator.permissive
+        with self.store.transaction(write=not read_only) as tx:
             caller = None
             if claim is not None:
                 caller = self.authenticator.caller_for(tx, claim, request, now)

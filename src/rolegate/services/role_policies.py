@@ -25,7 +25,7 @@ def put_role_policy(ctx: OperationContext, params: Params) -> Result:
     others = [
         p.policy_document
         for p in ctx.tx.role_policies.list_all(role.role_id)
-        if p.policy_name != name
+        if p.policy_name.lower() != name.lower()  # the store treats names without regard to case
     ]
     check_role_inline_total(role.role_name, [*others, document])
     ctx.tx.role_policies.put(role.role_id, InlinePolicy(name, document))
