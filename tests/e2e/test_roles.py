@@ -328,3 +328,12 @@ def test_get_caller_identity_for_root(sts) -> None:
     assert identity["Account"] == "123456789012"
     assert identity["Arn"] == "arn:aws:iam::123456789012:root"
     assert identity["UserId"] == "123456789012"
+
+
+def test_inline_policy_names_are_unique_without_regard_to_case(iam, unique) -> None:
+    name = unique("case")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
+    iam.put_role_policy(RoleName=name, PolicyName="MyPolicy", PolicyDocument=ALLOW_LIST)
+    iam.put_role_policy(RoleName=name, PolicyName="MYPOLICY", PolicyDocument=ALLOW_LIST)
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["MyPolicy"]
+    assert iam.get_role_policy(RoleName=name, PolicyName="mypolicy")["PolicyName"] == "MyPolicy"
