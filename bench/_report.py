@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from _driver import LoadResult
 
@@ -151,3 +152,16 @@ def run_failures(summary: TargetSummary) -> str | None:
     if overall.errors / overall.count > BASELINE_ERROR_RATE_TOLERATED:
         return f"{summary.target}: {overall.errors} errors in {overall.count} requests (> 1%)"
     return None
+
+
+def to_json(settings: dict[str, object], summaries: Sequence[TargetSummary]) -> str:
+    """The run as JSON (``--json``): settings, then every target's rows and CPU figures."""
+    baseline = next((s for s in summaries if s.target == "moto"), None)
+    targets = []
+    for summary in summaries:
+        entry = asdict(summary)
+        if baseline is not None and summary is not baseline:
+            base_rate = max(baseline.overall.requests_per_second, 1e-9)
+            entry["throughput_ratio_vs_moto"] = summary.overall.requests_per_second / base_rate
+        targets.append(entry)
+    return json.dumps({"settings": settings, "targets": targets}, indent=2)

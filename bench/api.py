@@ -24,6 +24,8 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from _driver import LoadResult, LoadShape, combine, run_load, run_setup
 from _http import Call, SignedClient
@@ -34,6 +36,7 @@ from _report import (
     format_table,
     run_failures,
     summarize,
+    to_json,
 )
 from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, Scenario, preload_role_call
 from _targets import MotoTarget, RolegateTarget, Target
@@ -61,6 +64,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="sign each request inside the timed loop (default: signed just before the timing)",
     )
     parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument(
         "--scenarios",
         default=",".join(DEFAULT_MIX),
@@ -190,10 +194,22 @@ def main(argv: Sequence[str]) -> int:
     print(format_table(summaries))
     print()
     targets_met = verdicts(summaries)
+    if arguments.json:
+        settings = {key: value for key, value in vars(arguments).items() if key != "json"}
+        settings["database_url"] = without_password(arguments.database_url)
+        settings["cores"] = os.cpu_count()
+        Path(arguments.json).write_text(to_json(settings, summaries) + "\n")
     if failures:
         print(f"RUN FAILED: {'; '.join(failures)} (see above)")
         return 1
     return 0 if targets_met else 2
+
+
+def without_password(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 def verdicts(summaries: Sequence[TargetSummary]) -> bool:
