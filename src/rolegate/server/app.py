@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
+from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest
 from rolegate.domain.errors import RequestEntityTooLarge
 from rolegate.server.authn import Authenticator
@@ -46,19 +47,29 @@ class Runtime:
     bootstrap: BootstrapResult
 
 
-def open_store(settings: Settings) -> Store:
+def open_key_ring(settings: Settings) -> KeyRing:
     master_key = load_or_create_master_key(settings.data_dir, settings.master_key)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store.open(settings.resolved_database_url, sealer=KeyRing.from_master_key(master_key))
+    return KeyRing.from_master_key(master_key)
+
+
+def open_store(settings: Settings, ring: KeyRing | None = None) -> Store:
+    ring = ring or open_key_ring(settings)
+    return Store.open(settings.resolved_database_url, sealer=ring)
 
 
 def build_runtime(settings: Settings) -> Runtime:
     rng = secrets.SystemRandom()
-    store = open_store(settings)
+    ring = open_key_ring(settings)
+    store = open_store(settings, ring)
     bootstrap = ensure_default_account(store, settings, rng=rng, now=utc_now())
     pipeline = Pipeline(
         store=store,
-        authenticator=Authenticator(settings.auth == "permissive", bootstrap.account_id),
+        authenticator=Authenticator(
+            settings.auth == "permissive",
+            bootstrap.account_id,
+            session_tokens=SessionTokenCodec(ring),
+        ),
         operations=operation_table(),
         clock=utc_now,
         rng=rng,

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, SigV4Verifier
 from rolegate.domain.arn import root_arn
 from rolegate.domain.entities import Account
 from rolegate.domain.errors import InvalidClientTokenId
+from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services.context import Caller
 from rolegate.store import Conflict, Tx
 
@@ -27,8 +29,18 @@ class Authenticator:
     default_account_id: str
     # Keeps derived signing keys; the scope's service was already bound by routing the action.
     verifier: SigV4Verifier = field(default_factory=SigV4Verifier)
+    # Opens the session tokens of temporary credentials (None: temporary credentials refused).
+    session_tokens: SessionTokenCodec | None = None
 
     def caller_for(self, tx: Tx, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
+        if claim.security_token is not None:
+            try:
+                return self._temporary_caller(claim, request, now)
+            except InvalidClientTokenId:
+                # permissive: emulator clients send made-up tokens with made-up keys
+                if not self.permissive or tx.access_keys.get(claim.access_key_id) is not None:
+                    raise
+                return self._permissive_root(tx, claim.access_key_id, now)
         key = tx.access_keys.get(claim.access_key_id)
         if key is None:
             if not self.permissive:
@@ -41,6 +53,14 @@ class Authenticator:
         if key.user_name is None:
             return root_caller(key.account_id, key.access_key_id)
         raise InvalidClientTokenId(INVALID_TOKEN)  # IAM users arrive with the STS issue
+
+    def _temporary_caller(self, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
+        """Temporary credentials: the sealed token alone says who signed, no database read."""
+        if self.session_tokens is None or claim.security_token is None:
+            raise InvalidClientTokenId(INVALID_TOKEN)
+        session = self.session_tokens.open(claim.access_key_id, claim.security_token, now)
+        self.verifier.verify(claim, request, session.secret_access_key, now)
+        return session_caller(session)
 
     def _permissive_root(self, tx: Tx, access_key_id: str, now: datetime) -> Caller:
         account_id = self.default_account_id
@@ -62,4 +82,32 @@ def root_caller(account_id: str, access_key_id: str | None) -> Caller:
         arn=root_arn(account_id),
         user_id=account_id,
         access_key_id=access_key_id,
+    )
+
+
+def session_caller(session: SessionClaims) -> Caller:
+    """The caller behind temporary credentials (id_credentials_temp.md).
+
+    Role sessions and federated users are principals of their own; GetSessionToken credentials
+    act as the user (or root) that asked for them, with the session's MFA state.
+    """
+    if session.kind == SessionKind.ROLE:
+        principal_type = "role_session"
+    elif session.kind == SessionKind.FEDERATED_USER:
+        principal_type = "federated_user"
+    elif session.principal_arn.endswith(":root"):
+        principal_type = "root"
+    else:
+        principal_type = "user"
+    user_name = None
+    if principal_type == "user":
+        user_name = session.principal_arn.rsplit("/", 1)[-1]
+    return Caller(
+        account_id=session.account_id,
+        principal_type=principal_type,
+        arn=session.principal_arn,
+        user_id=session.principal_id,
+        access_key_id=session.access_key_id,
+        user_name=user_name,
+        session=session,
     )

@@ -129,7 +129,14 @@ class Pipeline:
                 )
             region = claim.region if claim is not None else self.region
             ctx = OperationContext(
-                caller, region, rid, now, tx, self.rng, RequestAuthorizer(caller)
+                caller,
+                region,
+                rid,
+                now,
+                tx,
+                self.rng,
+                RequestAuthorizer(caller),
+                session_tokens=self.authenticator.session_tokens,
             )
             result = handler(ctx, parsed.params)
         return service.serialize_result(parsed.operation, result, rid)

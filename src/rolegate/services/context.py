@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.domain.ids import Rng
 from rolegate.domain.session import SessionClaims
 from rolegate.store import Tx
@@ -55,6 +56,8 @@ class OperationContext:
     tx: Tx
     rng: Rng
     authorizer: Authorizer
+    # Seals the session tokens of new temporary credentials (STS operations).
+    session_tokens: SessionTokenCodec | None = None
 
     @property
     def account_id(self) -> str:

@@ -1,0 +1,159 @@
+"""Self-contained STS session tokens (id_credentials_temp.md).
+
+A session token is the session's ``SessionClaims`` as compact JSON (short keys, times in epoch
+milliseconds), zlib-compressed and sealed with the key ring's "session-token" purpose. The
+associated data is the temporary access key id (``ASIA…``), so a token only opens together with
+the access key it was issued with. Any node holding the ring opens it: no database read.
+
+Token text: ``base64(sealed)`` (standard alphabet, as AWS's tokens). The sealed value starts with
+the ring's key id, so tokens issued before a key rotation keep opening while that key stays in
+the ring; a token under a key no longer in the ring, or changed in any byte, does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from rolegate.auth.keyring import PURPOSE_SESSION_TOKEN, KeyRing, KeyRingError
+from rolegate.domain.errors import ExpiredToken, InvalidClientTokenId
+from rolegate.domain.session import SessionClaims
+
+__all__ = [
+    "EXPIRED_TOKEN_MESSAGE",
+    "INVALID_TOKEN_MESSAGE",
+    "SessionTokenCodec",
+]
+
+INVALID_TOKEN_MESSAGE = "The security token included in the request is invalid."
+EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
+_FORMAT = 1  # first element of the claims list; bump when the layout changes
+_COMPRESSION_LEVEL = 6
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _encode_claims(c: SessionClaims) -> bytes:
+    """Positional JSON list: the smallest plain encoding, and cheap to read back."""
+    fields: list[Any] = [
+        _FORMAT,
+        c.kind,
+        c.account_id,
+        c.access_key_id,
+        c.secret_access_key,
+        _ms(c.issued_at),
+        _ms(c.expires_at),
+        c.principal_arn,
+        c.principal_id,
+        c.role_arn,
+        c.role_id,
+        c.session_name,
+        c.source_user_arn,
+        c.session_policy,
+        list(c.session_policy_arns),
+        [list(pair) for pair in c.tags],
+        list(c.transitive_tag_keys),
+        c.source_identity,
+        1 if c.mfa_authenticated else 0,
+        None if c.mfa_authenticated_at is None else _ms(c.mfa_authenticated_at),
+        c.chain_depth,
+        c.federated_provider,
+    ]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _decode_claims(raw: bytes) -> SessionClaims:
+    fields = json.loads(raw)
+    if not isinstance(fields, list) or len(fields) != 22 or fields[0] != _FORMAT:
+        raise ValueError("unknown session token layout")
+    (
+        _,
+        kind,
+        account_id,
+        access_key_id,
+        secret,
+        issued,
+        expires,
+        principal_arn,
+        principal_id,
+        role_arn,
+        role_id,
+        session_name,
+        source_user_arn,
+        session_policy,
+        policy_arns,
+        tags,
+        transitive,
+        source_identity,
+        mfa,
+        mfa_at,
+        chain_depth,
+        provider,
+    ) = fields
+    return SessionClaims(
+        kind=kind,
+        account_id=account_id,
+        access_key_id=access_key_id,
+        secret_access_key=secret,
+        issued_at=_time(issued),
+        expires_at=_time(expires),
+        principal_arn=principal_arn,
+        principal_id=principal_id,
+        role_arn=role_arn,
+        role_id=role_id,
+        session_name=session_name,
+        source_user_arn=source_user_arn,
+        session_policy=session_policy,
+        session_policy_arns=tuple(policy_arns),
+        tags=tuple((str(k), str(v)) for k, v in tags),
+        transitive_tag_keys=tuple(transitive),
+        source_identity=source_identity,
+        mfa_authenticated=bool(mfa),
+        mfa_authenticated_at=None if mfa_at is None else _time(mfa_at),
+        chain_depth=int(chain_depth),
+        federated_provider=provider,
+    )
+
+
+class SessionTokenCodec:
+    """Seals ``SessionClaims`` into a session token and opens it again."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self._ring = ring
+
+    def seal(self, claims: SessionClaims) -> str:
+        payload = zlib.compress(_encode_claims(claims), _COMPRESSION_LEVEL)
+        sealed = self._ring.seal(
+            payload, purpose=PURPOSE_SESSION_TOKEN, aad=claims.access_key_id.encode("ascii")
+        )
+        return base64.b64encode(sealed).decode("ascii")
+
+    def open(self, access_key_id: str, token: str, now: datetime) -> SessionClaims:
+        """The claims of ``token`` issued with ``access_key_id``.
+
+        InvalidClientTokenId when the token is not one of ours (malformed, another access key,
+        an unknown key id, any changed byte); ExpiredToken once ``now`` reaches its expiry.
+        """
+        try:
+            sealed = base64.b64decode(token.encode("ascii"), validate=True)
+            payload = self._ring.open(
+                sealed, purpose=PURPOSE_SESSION_TOKEN, aad=access_key_id.encode("ascii")
+            )
+            claims = _decode_claims(zlib.decompress(payload))
+        except (KeyRingError, ValueError, UnicodeError, binascii.Error, zlib.error, TypeError):
+            raise InvalidClientTokenId(INVALID_TOKEN_MESSAGE) from None
+        if claims.access_key_id != access_key_id:
+            raise InvalidClientTokenId(INVALID_TOKEN_MESSAGE)
+        if now >= claims.expires_at:
+            raise ExpiredToken(EXPIRED_TOKEN_MESSAGE)
+        return claims

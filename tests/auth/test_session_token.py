@@ -1,0 +1,139 @@
+"""Session tokens: round trip, expiry, tampering, other keys, rotation, speed of opening."""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rolegate.auth.keyring import KeyRing
+from rolegate.auth.session_token import (
+    EXPIRED_TOKEN_MESSAGE,
+    INVALID_TOKEN_MESSAGE,
+    SessionTokenCodec,
+)
+from rolegate.domain.errors import ExpiredToken, InvalidClientTokenId
+from rolegate.domain.session import SessionClaims, SessionKind
+
+KEY_A = bytes(range(32))
+KEY_B = bytes(range(1, 33))
+ISSUED = datetime(2026, 11, 28, 2, 0, 0, 123000, tzinfo=UTC)
+
+
+def claims(**kw: object) -> SessionClaims:
+    base = SessionClaims(
+        kind=SessionKind.ROLE,
+        account_id="123456789012",
+        access_key_id="ASIAABCDEFGHIJKLMNOP",
+        secret_access_key="s" * 40,
+        issued_at=ISSUED,
+        expires_at=ISSUED + timedelta(hours=1),
+        principal_arn="arn:aws:sts::123456789012:assumed-role/app/sess",
+        principal_id="AROAABCDEFGHIJKLMNOPQ:sess",
+        role_arn="arn:aws:iam::123456789012:role/team/app",
+        role_id="AROAABCDEFGHIJKLMNOPQ",
+        session_name="sess",
+        session_policy='{"Version":"2012-10-17","Statement":[]}',
+        session_policy_arns=("arn:aws:iam::aws:policy/ReadOnlyAccess",),
+        tags=(("Project", "Ünïcode"), ("team", "a")),
+        transitive_tag_keys=("Project",),
+        source_identity="alice",
+        mfa_authenticated=True,
+        mfa_authenticated_at=ISSUED - timedelta(seconds=30),
+        chain_depth=1,
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def codec(*keys: bytes) -> SessionTokenCodec:
+    return SessionTokenCodec(KeyRing.from_master_keys(keys or (KEY_A,)))
+
+
+def test_round_trip_keeps_every_claim() -> None:
+    c = claims()
+    token = codec().seal(c)
+    assert codec().open(c.access_key_id, token, ISSUED) == c
+
+
+def test_token_is_standard_base64_and_compact() -> None:
+    token = codec().seal(claims())
+    base64.b64decode(token, validate=True)
+    assert len(token) < 700
+
+
+def test_expired_at_the_expiry_instant() -> None:
+    c = claims()
+    token = codec().seal(c)
+    codec().open(c.access_key_id, token, c.expires_at - timedelta(milliseconds=1))
+    with pytest.raises(ExpiredToken) as info:
+        codec().open(c.access_key_id, token, c.expires_at)
+    assert info.value.message == EXPIRED_TOKEN_MESSAGE
+
+
+def test_token_opens_only_with_its_access_key() -> None:
+    token = codec().seal(claims())
+    with pytest.raises(InvalidClientTokenId) as info:
+        codec().open("ASIAZZZZZZZZZZZZZZZZ", token, ISSUED)
+    assert info.value.message == INVALID_TOKEN_MESSAGE
+
+
+def test_unknown_key_is_invalid_and_rotation_keeps_old_tokens() -> None:
+    old_token = codec(KEY_A).seal(claims())
+    with pytest.raises(InvalidClientTokenId):
+        codec(KEY_B).open("ASIAABCDEFGHIJKLMNOP", old_token, ISSUED)
+    rotated = codec(KEY_B, KEY_A)
+    assert rotated.open("ASIAABCDEFGHIJKLMNOP", old_token, ISSUED) == claims()
+    new_token = rotated.seal(claims())
+    with pytest.raises(InvalidClientTokenId):
+        codec(KEY_A).open("ASIAABCDEFGHIJKLMNOP", new_token, ISSUED)
+
+
+@pytest.mark.parametrize("garbage", ["", "not base64!", "AAAA", "QUJD" * 40, "é"])
+def test_garbage_is_invalid(garbage: str) -> None:
+    with pytest.raises(InvalidClientTokenId):
+        codec().open("ASIAABCDEFGHIJKLMNOP", garbage, ISSUED)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_changed_byte_is_invalid(data: st.DataObject) -> None:
+    token = codec().seal(claims())
+    raw = bytearray(base64.b64decode(token))
+    index = data.draw(st.integers(0, len(raw) - 1))
+    raw[index] ^= data.draw(st.integers(1, 255))
+    with pytest.raises(InvalidClientTokenId):
+        codec().open("ASIAABCDEFGHIJKLMNOP", base64.b64encode(bytes(raw)).decode(), ISSUED)
+
+
+def test_minimal_claims_round_trip() -> None:
+    c = SessionClaims(
+        kind=SessionKind.SESSION_TOKEN,
+        account_id="123456789012",
+        access_key_id="ASIAQQQQQQQQQQQQQQQQ",
+        secret_access_key="x" * 40,
+        issued_at=ISSUED,
+        expires_at=ISSUED + timedelta(hours=12),
+        principal_arn="arn:aws:iam::123456789012:root",
+        principal_id="123456789012",
+    )
+    assert codec().open(c.access_key_id, codec().seal(c), ISSUED) == c
+
+
+def test_opening_is_fast() -> None:
+    """The issue's budget is 50 µs per verification; allow slack for a shared machine."""
+    c = claims()
+    box = codec()
+    token = box.seal(c)
+    rounds = 2000
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for _ in range(rounds):
+            box.open(c.access_key_id, token, ISSUED)
+        best = min(best, (time.perf_counter() - started) / rounds)
+    assert best < 200e-6, f"{best * 1e6:.1f} µs per open"
