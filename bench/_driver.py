@@ -125,7 +125,7 @@ def run_load(
     """Run ``mix`` for ``shape.seconds`` over ``shape.connections`` and gather every latency."""
     mp = multiprocessing.get_context("fork")
     start_barrier = mp.Barrier(shape.connections + shape.processes + 1)
-    results = mp.SimpleQueue()
+    results = mp.Queue()
     workers = [
         mp.Process(
             target=_client_process,
@@ -137,7 +137,8 @@ def run_load(
     for worker in workers:
         worker.start()
     start_barrier.wait(timeout=shape.barrier_timeout())  # warm-ups done, everyone starts now
-    reports = [results.get() for _ in workers]
+    # a client process that died would otherwise leave this waiting forever
+    reports = [results.get(timeout=shape.seconds + shape.barrier_timeout()) for _ in workers]
     for worker in workers:
         worker.join()
     merged = {scenario.name: ScenarioSamples() for scenario in mix}
