@@ -14,23 +14,53 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from rolegate.policy.ast import PolicyDocument, PrincipalSet, Statement
+from rolegate.policy.ast import ConditionClause, PolicyDocument, PrincipalSet, Statement
 from rolegate.policy.conditions import CompiledCondition
 from rolegate.policy.principals import CompiledPrincipals, Grant
 from rolegate.policy.request import Principal
 from rolegate.policy.variables import (
     VARIABLES_VERSION,
     Context,
-    TemplatePart,
+    RegexTemplate,
     has_variables,
     is_plain,
     parse_template,
-    substitute,
 )
 from rolegate.policy.wildcard import Matcher, MatcherCache, glob_regex, has_wildcard, pad_short_arn
+
+
+class Interner(MatcherCache):
+    """Shares equal matchers and equal compiled conditions across policies (bounded)."""
+
+    __slots__ = ("_conditions", "_sets")
+
+    def __init__(self, limit: int = 100_000) -> None:
+        super().__init__(limit)
+        self._conditions: dict[tuple[object, ...], CompiledCondition] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+
+    def shared(self, value: frozenset[str] | None) -> frozenset[str] | None:
+        """One object per distinct small frozenset."""
+        if value is None:
+            return None
+        if len(self._sets) >= self._limit:
+            self._sets.clear()
+        return self._sets.setdefault(value, value)
+
+    def condition(self, clause: ConditionClause, variables: bool) -> CompiledCondition:
+        key = (clause.operator, clause.key, clause.values, variables)
+        found = self._conditions.get(key)
+        if found is None:
+            if len(self._conditions) >= self._limit:
+                self._conditions.clear()
+            found = self._conditions[key] = CompiledCondition(
+                clause, variables=variables, cache=self
+            )
+        return found
 
 
 class CompiledStatement:
@@ -50,40 +80,42 @@ class CompiledStatement:
         "principals",
         "resource_any",
         "resource_matchers",
+        "resource_services",
         "resource_templates",
         "sid",
     )
 
-    def __init__(self, statement: Statement, *, variables: bool, cache: MatcherCache) -> None:
+    def __init__(self, statement: Statement, *, variables: bool, cache: Interner) -> None:
         self.sid = statement.sid
         self.index = statement.index
         self.effect = statement.effect
         self.is_deny = statement.effect == "Deny"
         self.not_action = statement.action is None and statement.not_action is not None
         patterns = statement.not_action if self.not_action else statement.action
-        self.actions: tuple[str, ...] = tuple(p.lower() for p in patterns or ())
+        self.actions: tuple[str, ...] = tuple(sys.intern(p.lower()) for p in patterns or ())
         self.action_matchers = tuple(cache.get(p, arn=False) for p in self.actions)
         self.not_resource = statement.resource is None and statement.not_resource is not None
         resources = statement.not_resource if self.not_resource else statement.resource
         # An absent Resource (trust policies) leaves the resource unconstrained.
         self.resource_any = resources is None or (not self.not_resource and "*" in resources)
         self.resource_matchers: tuple[Matcher, ...] = ()
-        self.resource_templates: tuple[tuple[TemplatePart, ...], ...] = ()
+        self.resource_templates: tuple[RegexTemplate, ...] = ()
+        self.resource_services: frozenset[str] | None = None  # None: any service
         if not self.resource_any:
             self._compile_resources(resources or (), variables=variables, cache=cache)
+            if not self.not_resource:
+                self.resource_services = cache.shared(_literal_services(resources or ()))
         self.principals = _principals(statement.principal)
         self.not_principals = _principals(statement.not_principal)
-        self.conditions = tuple(
-            CompiledCondition(clause, variables=variables, cache=cache)
-            for clause in statement.conditions
-        )
+        conditions = (cache.condition(clause, variables) for clause in statement.conditions)
+        self.conditions = tuple(sorted(conditions, key=lambda condition: condition.cost))
         self.needs_context = bool(self.conditions or self.resource_templates)
 
     def _compile_resources(
-        self, patterns: tuple[str, ...], *, variables: bool, cache: MatcherCache
+        self, patterns: tuple[str, ...], *, variables: bool, cache: Interner
     ) -> None:
         static: list[Matcher] = []
-        templates: list[tuple[TemplatePart, ...]] = []
+        templates: list[RegexTemplate] = []
         for raw in patterns:
             pattern = pad_short_arn(raw)
             head, colon, tail = _split_resource_part(pattern)
@@ -91,7 +123,7 @@ class CompiledStatement:
             if is_plain(template):
                 static.append(cache.get(pattern, arn=True))
             elif has_variables(template):
-                templates.append(((head + colon, False), *template))
+                templates.append(RegexTemplate(((head + colon, False), *template), arn=True))
             else:
                 source = glob_regex(((head + colon, False), *template), arn=True)  # type: ignore[arg-type]
                 static.append(re.compile(source, re.DOTALL).fullmatch)
@@ -115,10 +147,8 @@ class CompiledStatement:
                 break
         if not found and context is not None:
             for template in self.resource_templates:
-                pieces = substitute(template, context)
-                if pieces is not None and re.fullmatch(
-                    glob_regex(pieces, arn=True), resource, re.DOTALL
-                ):
+                source = template.source(context)
+                if source is not None and re.fullmatch(source, resource, re.DOTALL):
                     found = True
                     break
         return found is not self.not_resource
@@ -156,6 +186,25 @@ class CompiledStatement:
         return tuple(exact), tuple(services), anywhere
 
 
+def resource_service(resource: str) -> str:
+    """The service segment of a resource ARN (``""`` for ``*`` and other non-ARNs)."""
+    if not resource.startswith("arn:"):
+        return ""
+    parts = resource.split(":", 3)
+    return parts[2] if len(parts) > 2 else ""
+
+
+def _literal_services(patterns: tuple[str, ...]) -> frozenset[str] | None:
+    """Services the patterns can match, when every pattern names one without wildcards."""
+    services = set()
+    for pattern in patterns:
+        parts = pad_short_arn(pattern).split(":", 3)
+        if len(parts) < 4 or parts[0] != "arn" or has_wildcard(parts[2]) or not parts[2]:
+            return None
+        services.add(parts[2])
+    return frozenset(services)
+
+
 def _split_resource_part(pattern: str) -> tuple[str, str, str]:
     """``arn:p:s:r:a:rest`` -> (``arn:p:s:r:a``, ``:``, ``rest``); variables live in ``rest``."""
     parts = pattern.split(":", 5)
@@ -173,19 +222,24 @@ class CompiledPolicy:
     """A compiled document under one policy id (ARN, inline name...) for the decision reasons."""
 
     policy_id: str
-    document: PolicyDocument
+    document: PolicyDocument | None  # None when the compiler does not keep documents
     statements: tuple[CompiledStatement, ...]
 
 
 class PolicyCompiler:
-    """Compiles documents; keeps a bounded LRU of compiled bodies by content hash."""
+    """Compiles documents; keeps a bounded LRU of compiled bodies by content hash.
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    ``keep_documents=False`` drops each AST after compiling (``CompiledPolicy.document`` is then
+    ``None``): evaluation needs only the compiled statements, and the AST is most of the memory.
+    """
+
+    def __init__(self, max_entries: int = 10_000, *, keep_documents: bool = True) -> None:
         self._max_entries = max_entries
-        self._bodies: OrderedDict[str, tuple[PolicyDocument, tuple[CompiledStatement, ...]]] = (
-            OrderedDict()
-        )
-        self._matchers = MatcherCache()
+        self._keep_documents = keep_documents
+        self._bodies: OrderedDict[
+            str, tuple[PolicyDocument | None, tuple[CompiledStatement, ...]]
+        ] = OrderedDict()
+        self._interner = Interner()
 
     def compile(self, text_or_doc: str | PolicyDocument, *, policy_id: str) -> CompiledPolicy:
         """Parse (if given text) and compile; raises ``MalformedPolicyDocument`` subclasses."""
@@ -199,7 +253,8 @@ class PolicyCompiler:
             self._bodies.move_to_end(key)
         else:
             document = text_or_doc if isinstance(text_or_doc, PolicyDocument) else _parse(source)
-            body = (document, self._compile_statements(document))
+            statements = self._compile_statements(document)
+            body = (document if self._keep_documents else None, statements)
             self._bodies[key] = body
             if len(self._bodies) > self._max_entries:
                 self._bodies.popitem(last=False)
@@ -208,7 +263,7 @@ class PolicyCompiler:
     def _compile_statements(self, document: PolicyDocument) -> tuple[CompiledStatement, ...]:
         variables = document.version == VARIABLES_VERSION
         return tuple(
-            CompiledStatement(statement, variables=variables, cache=self._matchers)
+            CompiledStatement(statement, variables=variables, cache=self._interner)
             for statement in document.statements
         )
 

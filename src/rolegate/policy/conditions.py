@@ -31,12 +31,13 @@ from rolegate.policy.typed_values import (
     read_binary,
     read_bool,
     read_date,
+    read_ipv4,
     read_network,
     read_number,
 )
 from rolegate.policy.variables import (
     Context,
-    TemplatePart,
+    RegexTemplate,
     has_variables,
     parse_template,
     pieces_text,
@@ -86,6 +87,7 @@ OPERATORS: dict[str, tuple[str, str, bool]] = {
     "ArnNotLike": ("arn", "eq", True),
     "Null": ("null", "eq", False),
 }
+_COST = {"null": 0, "string": 0, "string_ignore_case": 0, "bool": 0, "date": 2, "ip": 2}
 _VARIABLE_FAMILIES = {"string", "string_ignore_case", "string_like", "arn", "bool"}
 
 
@@ -108,18 +110,15 @@ def split_operator(name: str) -> tuple[str, str, bool]:
     return mode, base, if_exists
 
 
-def _is_null(raw: str | Sequence[str] | None) -> bool:
-    return raw is None or len(raw) == 0
-
-
 class CompiledCondition:
     """One compiled ``operator/key/values`` clause; :meth:`holds` answers it for a context."""
 
-    __slots__ = ("if_exists", "key", "mode", "negated", "null_wanted", "test")
+    __slots__ = ("cost", "if_exists", "key", "mode", "negated", "null_wanted", "test")
 
     def __init__(self, clause: ConditionClause, *, variables: bool, cache: MatcherCache) -> None:
         self.mode, base, self.if_exists = split_operator(clause.operator)
         family, comparison, self.negated = OPERATORS[base]
+        self.cost = _COST.get(family, 1)  # cheap tests run first (conditions are ANDed)
         self.key = clause.key.lower()
         self.null_wanted: tuple[bool, ...] | None = None
         if family == "null":
@@ -136,25 +135,25 @@ class CompiledCondition:
         )
 
     def holds(self, context: Context) -> bool:
+        """Does the clause hold for ``context`` (lower-cased key names)?"""
         raw = context.get(self.key)
         if self.null_wanted is not None:
-            is_null = _is_null(raw)
+            is_null = raw is None or len(raw) == 0
             return any(wanted == is_null for wanted in self.null_wanted)
-        if self.mode == PLAIN:
-            if raw is None or len(raw) == 0:
-                return self.if_exists or self.negated
-            if not isinstance(raw, str):
-                if len(raw) > 1:
-                    return False
-                raw = raw[0]
-            return self.test(raw, context) is not self.negated
         if raw is None or len(raw) == 0:  # missing key, empty set or empty string: null data set
+            if self.mode == PLAIN:
+                return self.if_exists or self.negated
             return self.mode == FOR_ALL or self.if_exists
-        values = (raw,) if isinstance(raw, str) else raw
+        if isinstance(raw, str):  # one value; under a set operator, a one-element set
+            return self.test(raw, context) is not self.negated
+        if self.mode == PLAIN:
+            if len(raw) > 1:
+                return False
+            return self.test(raw[0], context) is not self.negated
         test, negated = self.test, self.negated
         if self.mode == FOR_ALL:
-            return all(test(value, context) is not negated for value in values)
-        return any(test(value, context) is not negated for value in values)
+            return all(test(value, context) is not negated for value in raw)
+        return any(test(value, context) is not negated for value in raw)
 
 
 def _never(_value: str, _context: Context) -> bool:
@@ -178,19 +177,27 @@ def _build_test(
     if family == "date":
         return _ordered_test(read_date, values, compare)
     if family == "ip":
-        networks = tuple(n for n in map(read_network, values) if n is not None)
-
-        def ip_test(value: str, _context: Context) -> bool:
-            address = read_address(value)
-            return address is not None and any(address_in(address, n) for n in networks)
-
-        return ip_test
+        return _ip_test(values)
     blobs = frozenset(read_binary(value) for value in values)  # binary
 
     def binary_test(value: str, _context: Context) -> bool:
         return read_binary(value) in blobs
 
     return binary_test
+
+
+def _ip_test(values: Sequence[str]) -> ValueTest:
+    networks = tuple(n for n in map(read_network, values) if n is not None)
+    v4 = tuple((int(n.network_address), int(n.netmask)) for n in networks if n.version == 4)
+
+    def ip_test(value: str, _context: Context) -> bool:
+        fast = read_ipv4(value)
+        if fast is not None:
+            return any(fast & mask == network for network, mask in v4)
+        address = read_address(value)
+        return address is not None and any(address_in(address, n) for n in networks)
+
+    return ip_test
 
 
 def _normalizer(family: str) -> Callable[[str], str | None]:
@@ -230,11 +237,11 @@ def _glob_test(
     values: Sequence[str], *, arn: bool, variables: bool, cache: MatcherCache
 ) -> ValueTest:
     static = []
-    templated: list[tuple[TemplatePart, ...]] = []
+    templated: list[RegexTemplate] = []
     for value in values:
         template = parse_template(value, variables_enabled=variables)
         if has_variables(template):
-            templated.append(template)
+            templated.append(RegexTemplate(template, arn=arn))
         elif len(template) == 1 and not template[0][1]:  # type: ignore[index]
             static.append(cache.get(value, arn=arn))
         else:  # ${*}, ${?}, ${$} only: fixed literal pieces
@@ -246,8 +253,8 @@ def _glob_test(
             if matcher(value):
                 return True
         for template in templated:
-            pieces = substitute(template, context)
-            if pieces is not None and re.fullmatch(glob_regex(pieces, arn=arn), value, re.DOTALL):
+            source = template.source(context)
+            if source is not None and re.fullmatch(source, value, re.DOTALL):
                 return True
         return False
 

@@ -10,8 +10,9 @@ one ``match`` turns them into the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from rolegate.policy.compile import CompiledPolicy
+from rolegate.policy.compile import CompiledPolicy, resource_service
 from rolegate.policy.decision import (
     ALLOW,
     EXPLICIT_DENY,
@@ -45,6 +46,11 @@ _MEMO_LIMIT = 4096
 _SLOTS = ("identity", "resource", "boundary", "session", "scp")
 
 
+class Candidates(NamedTuple):
+    slots: tuple[tuple[Entry, ...], ...]
+    needs_context: bool
+
+
 @dataclass(frozen=True, slots=True)
 class PolicySet:
     """Every compiled policy that bears on one principal's requests.
@@ -60,19 +66,23 @@ class PolicySet:
     session: tuple[CompiledPolicy, ...] | None = None
     scps: tuple[CompiledPolicy, ...] | None = None
     _indexes: list[SlotIndex] = field(default_factory=list, init=False, repr=False, compare=False)
-    _memo: dict[str, tuple[tuple[Entry, ...], ...]] = field(
+    _memo: dict[tuple[str, str], Candidates] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
-    def candidates(self, action: str) -> tuple[tuple[Entry, ...], ...]:
-        """Statements of ``action`` per type (identity, resource, boundary, session, scp)."""
-        found = self._memo.get(action)
+    def candidates(self, action: str, resource: str = "*") -> Candidates:
+        """Statements that can apply to ``action`` (lower-cased) on ``resource``, per type
+        (identity, resource, boundary, session, scp), and whether any needs the context."""
+        key = (action, resource_service(resource))
+        found = self._memo.get(key)
         if found is None:
             if not self._indexes:
                 self._indexes.extend(self._build_indexes())
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
-            found = self._memo[action] = tuple(i.candidates(action) for i in self._indexes)
+            slots = tuple(index.candidates(*key) for index in self._indexes)
+            needs_context = any(s.needs_context for slot in slots for s, _ in slot)
+            found = self._memo[key] = Candidates(slots, needs_context)
         return found
 
     def _build_indexes(self) -> list[SlotIndex]:
@@ -86,8 +96,7 @@ class PolicySet:
         return [SlotIndex(slot, group) for slot, group in zip(_SLOTS, groups, strict=True)]
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What the decision table looks at."""
 
     explicit_deny: bool
@@ -104,20 +113,19 @@ class Facts:
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     """Decide one request; pure and deterministic."""
     action = request.action.lower()
-    slots = policies.candidates(action)
+    slots, needs_context = policies.candidates(action, request.resource)
     who = request.principal
-    context: dict[str, ContextValue] | None = None
-    if any(statement.needs_context for slot in slots for statement, _ in slot):
-        context = lowered_context(request)
+    context: dict[str, ContextValue] | None = lowered_context(request) if needs_context else None
+    resource = request.resource
     matched: list[MatchedStatement] = []
     allows = [False, False, False, False, False]
     explicit_deny = False
     grant: Grant | None = None
     for position, slot in enumerate(slots):
-        if position == 3 and who.type not in SESSION_TYPES:
-            continue  # session policies exist only for sessions
+        if not slot or (position == 3 and who.type not in SESSION_TYPES):
+            continue  # (session policies exist only for sessions)
         for statement, reason in slot:
-            if not statement.matches_resource(request.resource, context):
+            if not statement.resource_any and not statement.matches_resource(resource, context):
                 continue
             if statement.conditions and not statement.conditions_hold(context):  # type: ignore[arg-type]
                 continue

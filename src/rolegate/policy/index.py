@@ -8,8 +8,11 @@ Per policy type of a :class:`~rolegate.policy.evaluate.PolicySet` (built once, o
 * ``anywhere``: ``*``, patterns with a wildcard in the service prefix, and ``NotAction``
   statements, filtered by their matcher.
 
-The candidates of one action are then memoized per PolicySet (a compile-time structure: it holds
-statements, never decisions).
+Statements whose every Resource names a service literally (``arn:aws:s3:::...``) are also
+filtered by the service of the requested resource.
+
+The candidates of one (action, resource service) are then memoized per PolicySet (a compile-time
+structure: it holds statements, never decisions).
 """
 
 from __future__ import annotations
@@ -48,16 +51,23 @@ class SlotIndex:
                 if anywhere:
                     self.anywhere.append(ranked)
 
-    def candidates(self, action: str) -> tuple[Entry, ...]:
-        """Statements whose Action/NotAction matches ``action`` (lower-cased), in policy order."""
-        found: dict[int, Entry] = dict(self.exact.get(action, ()))
+    def candidates(self, action: str, resource_service: str) -> tuple[Entry, ...]:
+        """Statements whose Action/NotAction matches ``action`` (lower-cased) and whose
+        Resource can name an ARN of ``resource_service``, in policy order."""
+        found: dict[int, Entry] = {}
         service = action.partition(":")[0]
-        for rank, entry in self.by_service.get(service, ()):
-            if rank not in found and entry[0].matches_action(action):
-                found[rank] = entry
-        for rank, entry in self.anywhere:
-            if rank not in found and entry[0].matches_action(action):
-                found[rank] = entry
+        for group, check in (
+            (self.exact.get(action, ()), False),
+            (self.by_service.get(service, ()), True),
+            (self.anywhere, True),
+        ):
+            for rank, entry in group:
+                statement = entry[0]
+                services = statement.resource_services
+                if rank in found or (services is not None and resource_service not in services):
+                    continue
+                if not check or statement.matches_action(action):
+                    found[rank] = entry
         if len(found) > 1:
             return tuple(found[rank] for rank in sorted(found))
         return tuple(found.values())

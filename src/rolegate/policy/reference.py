@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rolegate.policy.ast import ConditionClause, PolicyDocument, PrincipalSet, Statement
+from rolegate.policy.ast import ConditionClause, PrincipalSet, Statement
 from rolegate.policy.compile import CompiledPolicy
 from rolegate.policy.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Decision, MatchedStatement
 from rolegate.policy.evaluate import TRUST_POLICY_ACTIONS, PolicySet
@@ -295,7 +295,9 @@ def _scan(
     """(matched, any Deny, any Allow, strongest principal grant of an Allow)."""
     matched, deny, allow, grant = [], False, False, 0
     for policy in policies:
-        document: PolicyDocument = policy.document
+        document = policy.document
+        if document is None:
+            raise ValueError("the reference evaluator needs documents (keep_documents=True)")
         var = document.version == VARIABLES_VERSION
         for st in document.statements:
             if not _applies(st, request, context, var):

@@ -59,6 +59,27 @@ def read_network(text: str) -> IpNetwork | None:
         return None
 
 
+def read_ipv4(text: str) -> int | None:
+    """Fast path: a dotted-quad IPv4 address as an integer (``None`` for anything else)."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    value = 0
+    for part in parts:
+        if (
+            not part.isdigit()
+            or not part.isascii()
+            or len(part) > 3
+            or (len(part) > 1 and part[0] == "0")
+        ):
+            return None
+        octet = int(part)
+        if octet > 255:
+            return None
+        value = value << 8 | octet
+    return value
+
+
 def read_address(text: str) -> IpAddress | None:
     try:
         return ipaddress.ip_address(text.strip())

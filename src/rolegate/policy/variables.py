@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rolegate.policy.wildcard import Piece
+from rolegate.policy.wildcard import ARN_FIXED_SEGMENTS, Piece, glob_regex
 
 VARIABLES_VERSION = "2012-10-17"
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
@@ -95,3 +95,45 @@ def substitute(parts: Sequence[TemplatePart], context: Context) -> list[Piece] |
 
 def pieces_text(pieces: Sequence[Piece]) -> str:
     return "".join(text for text, _literal in pieces)
+
+
+class RegexTemplate:
+    """A wildcard pattern with variables, turned into regex source per request.
+
+    Fragments without variables are translated once; a variable's value is escaped (literal).
+    In ARN mode a variable inside the first five segments could shift them, so such a template
+    is translated whole on every call.
+    """
+
+    __slots__ = ("arn", "fragments", "parts")
+
+    def __init__(self, parts: Sequence[TemplatePart], *, arn: bool) -> None:
+        self.parts = tuple(parts)
+        self.arn = arn
+        fragments: list[str | Variable] = []
+        colons = 0
+        translatable = True
+        for part in parts:
+            if isinstance(part, Variable):
+                translatable = translatable and (not arn or colons >= ARN_FIXED_SEGMENTS)
+                fragments.append(part)
+            else:
+                fragments.append(glob_regex((part,), arn=arn, colons=colons))
+                colons += part[0].count(":")
+        self.fragments = tuple(fragments) if translatable else None
+
+    def source(self, context: Context) -> str | None:
+        """Regex source for ``context``; ``None`` when a variable is null."""
+        if self.fragments is None:
+            pieces = substitute(self.parts, context)
+            return None if pieces is None else glob_regex(pieces, arn=self.arn)
+        out = []
+        for fragment in self.fragments:
+            if isinstance(fragment, str):
+                out.append(fragment)
+                continue
+            value = variable_value(context, fragment)
+            if value is None:
+                return None
+            out.append(re.escape(value))
+        return "".join(out)

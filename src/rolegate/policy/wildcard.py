@@ -23,20 +23,22 @@ from collections.abc import Callable, Iterable
 Matcher = Callable[[str], object]  # truthy when the value matches
 Piece = tuple[str, bool]  # (text, literal): literal text never holds wildcards
 
-_ARN_FIXED_SEGMENTS = 5  # colons before the resource part: arn:partition:service:region:account:
+ARN_FIXED_SEGMENTS = 5  # colons before the resource part: arn:partition:service:region:account:
 
 
 def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def glob_regex(pieces: Iterable[Piece], *, arn: bool) -> str:
-    """Regex source (for ``fullmatch`` with DOTALL) of a pattern made of ``pieces``."""
+def glob_regex(pieces: Iterable[Piece], *, arn: bool, colons: int = 0) -> str:
+    """Regex source (for ``fullmatch`` with DOTALL) of a pattern made of ``pieces``.
+
+    ``colons``: how many ARN colons precede the pieces (for a fragment of a longer pattern).
+    """
     out: list[str] = []
-    colons = 0
     for text, literal in pieces:
         for char in text:
-            in_fixed_segment = arn and colons < _ARN_FIXED_SEGMENTS
+            in_fixed_segment = arn and colons < ARN_FIXED_SEGMENTS
             if char == ":":
                 colons += 1
             if literal or char not in "*?":
@@ -61,7 +63,7 @@ def _starts_with(prefix: str) -> Matcher:
 
 def _is_arn_prefix_safe(prefix: str) -> bool:
     """A trailing ``*`` may become ``startswith`` when it sits in the resource part of an ARN."""
-    return prefix.count(":") >= _ARN_FIXED_SEGMENTS
+    return prefix.count(":") >= ARN_FIXED_SEGMENTS
 
 
 def build_matcher(pattern: str, *, arn: bool) -> Matcher:
@@ -80,7 +82,7 @@ def pad_short_arn(pattern: str) -> str:
     """``arn:aws:s3`` -> ``arn:aws:s3:*:*:*`` ([undocumented]; what iam-simulate does)."""
     if not pattern.startswith("arn:"):
         return pattern
-    missing = _ARN_FIXED_SEGMENTS - pattern.count(":")
+    missing = ARN_FIXED_SEGMENTS - pattern.count(":")
     return pattern + ":*" * missing if missing > 0 else pattern
 
 

@@ -1,0 +1,385 @@
+"""Policy engine benchmark (issue 3 -> Speed). Run: ``.venv/bin/python bench/policy_eval.py``.
+
+Three seeded scenarios, one core, compiled policies, no decision cache:
+
+* typical   - a user with 10 attached policies x 10 statements (wildcards, 2-3 conditions per
+              statement, some variables); 1,000 distinct requests evaluated repeatedly;
+* large     - 1,000 policies x 10 statements attached to the principal; 200 requests;
+* fullstack - a role session with 10 identity policies, a boundary, 2 session policies and a
+              resource policy; half the requests cross-account.
+
+For each: decisions/s, p50/p99 us per decision, and the same requests through the slow reference
+evaluator (``rolegate.policy.reference``) as the same-run baseline, with the ratio and a sha256
+digest of both decision sequences (they must be equal). Then compile time per policy and the
+memory of 10,000 compiled policies (tracemalloc). Timing is never a test: machines are shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.policy.compile import PolicyCompiler
+from rolegate.policy.decision import Decision
+from rolegate.policy.evaluate import PolicySet, evaluate
+from rolegate.policy.parser import parse_policy
+from rolegate.policy.reference import reference_evaluate
+from rolegate.policy.request import Principal, Request
+
+ACCOUNT, OTHER_ACCOUNT = "111122223333", "444455556666"
+SERVICES = {
+    "s3": ["GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketPolicy"],
+    "ec2": ["DescribeInstances", "StartInstances", "StopInstances", "RunInstances"],
+    "dynamodb": ["GetItem", "PutItem", "Query", "Scan", "DeleteItem"],
+    "sqs": ["SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueUrl"],
+    "sns": ["Publish", "Subscribe", "ListTopics"],
+    "iam": ["GetUser", "ListRoles", "PassRole", "CreateAccessKey", "ListAccessKeys"],
+    "lambda": ["InvokeFunction", "GetFunction", "UpdateFunctionCode"],
+    "kms": ["Decrypt", "Encrypt", "GenerateDataKey"],
+    "logs": ["PutLogEvents", "CreateLogStream", "GetLogEvents"],
+    "cloudwatch": ["PutMetricData", "GetMetricData"],
+}
+# *large* draws from a wider, more realistic vocabulary (AWS has 400+ services, 15,000+ actions):
+# the 10 services above plus 190 synthetic ones. *large_dense* keeps the 10 (every action is then
+# matched by ~900 of the 10,000 statements) to show how cost follows the matching statements.
+WIDE_SERVICES = SERVICES | {f"svc{n}": [f"Action{k}" for k in range(8)] for n in range(190)}
+TEAMS = ["red", "blue", "green", "ops"]
+REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"]
+USERS = ["alice", "bob", "carol"]
+
+
+def resource_for(rng: random.Random, service: str, account: str) -> str:
+    name = rng.choice(["data", "logs", "app", "shared"])
+    region = rng.choice(REGIONS)
+    user = rng.choice(USERS)
+    match service:
+        case "s3":
+            return f"arn:aws:s3:::{name}-bucket/home/{user}/f{rng.randint(0, 99)}.txt"
+        case "iam":
+            return f"arn:aws:iam::{account}:role/{name}-role"
+        case "dynamodb":
+            return f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+        case "logs":
+            return (
+                f"arn:aws:logs:{region}:{account}:log-group:{name}:log-stream:s{rng.randint(0, 9)}"
+            )
+        case _:
+            return f"arn:aws:{service}:{region}:{account}:{name}-{rng.randint(0, 3)}"
+
+
+def resource_pattern(rng: random.Random, service: str) -> str | list[str]:
+    name = rng.choice(["data", "logs", "app", "shared", "*"])
+    match rng.randint(0, 5):
+        case 0:
+            return "*"
+        case 1 if service == "s3":
+            return f"arn:aws:s3:::{name}-bucket/home/${{aws:username}}/*"
+        case 1 | 2 if service == "s3":
+            return [f"arn:aws:s3:::{name}-bucket", f"arn:aws:s3:::{name}-bucket/*"]
+        case 3:
+            return f"arn:aws:{service}:*:{ACCOUNT}:*"
+        case _:
+            return f"arn:aws:{service}:{rng.choice(REGIONS)}:*:{name}*"
+
+
+CONDITIONS: list[Callable[[random.Random], tuple[str, str, Any]]] = [
+    lambda r: ("StringEquals", "aws:PrincipalTag/team", r.sample(TEAMS, 2)),
+    lambda r: ("IpAddress", "aws:SourceIp", ["10.0.0.0/8", f"192.168.{r.randint(0, 9)}.0/24"]),
+    lambda r: ("NotIpAddress", "aws:SourceIp", ["203.0.113.0/24"]),
+    lambda r: ("Bool", "aws:SecureTransport", "true"),
+    lambda r: ("StringLike", "s3:prefix", ["home/${aws:username}/*", "public/*"]),
+    lambda r: ("DateLessThan", "aws:CurrentTime", f"20{r.randint(25, 30)}-01-01T00:00:00Z"),
+    lambda r: ("NumericLessThanEquals", "s3:max-keys", str(r.randint(10, 1000))),
+    lambda r: ("StringEqualsIfExists", "aws:RequestedRegion", r.sample(REGIONS, 2)),
+    lambda r: ("ForAllValues:StringEquals", "aws:TagKeys", ["team", "env", "owner"]),
+    lambda r: ("StringEquals", "aws:ResourceTag/team", "${aws:PrincipalTag/team}"),
+]
+
+
+def statement(rng: random.Random, index: int, vocabulary: dict[str, list[str]]) -> dict[str, Any]:
+    service = rng.choice(list(vocabulary))
+    names = vocabulary[service]
+    shape = rng.random()
+    if shape < 0.45:
+        action: str | list[str] = [f"{service}:{n}" for n in rng.sample(names, 2)]
+    elif shape < 0.8:
+        action = f"{service}:{rng.choice(['Get', 'List', 'Describe', 'Put', 'Delete'])}*"
+    elif shape < 0.95:
+        action = f"{service}:*"
+    else:
+        action = "*"
+    conditions: dict[str, dict[str, Any]] = {}
+    for make in rng.sample(CONDITIONS, rng.randint(2, 3)):
+        operator, key, value = make(rng)
+        conditions.setdefault(operator, {})[key] = value
+    return {
+        "Sid": f"S{index}",
+        "Effect": "Deny" if rng.random() < 0.15 else "Allow",
+        "Action": action,
+        "Resource": resource_pattern(rng, service),
+        "Condition": conditions,
+    }
+
+
+def policy_text(
+    rng: random.Random, statements: int = 10, vocabulary: dict[str, list[str]] = SERVICES
+) -> str:
+    items = [statement(rng, i, vocabulary) for i in range(statements)]
+    body = {"Version": "2012-10-17", "Statement": items}
+    return json.dumps(body)
+
+
+def broad_policy_text(rng: random.Random, service_actions: Sequence[str]) -> str:
+    """Boundary / session policy: allows a few services, denies one action with a condition."""
+    deny_service = rng.choice(list(SERVICES))
+    body = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Allow", "Effect": "Allow", "Action": list(service_actions), "Resource": "*"},
+            {
+                "Sid": "Deny",
+                "Effect": "Deny",
+                "Action": f"{deny_service}:Delete*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        ],
+    }
+    return json.dumps(body)
+
+
+def resource_policy_text(principal_arns: Sequence[str]) -> str:
+    body = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Partners",
+                "Effect": "Allow",
+                "Principal": {"AWS": [OTHER_ACCOUNT, *principal_arns]},
+                "Action": ["s3:Get*", "s3:List*", "sqs:SendMessage", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
+            {
+                "Sid": "NoPlainHttp",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+    return json.dumps(body)
+
+
+def requests_for(
+    rng: random.Random,
+    principal: Principal,
+    count: int,
+    cross: float,
+    vocabulary: dict[str, list[str]] = SERVICES,
+) -> list[Request]:
+    made = []
+    for _ in range(count):
+        service = rng.choice(list(vocabulary))
+        account = OTHER_ACCOUNT if rng.random() < cross else ACCOUNT
+        context: dict[str, str | list[str]] = {
+            "aws:SourceIp": rng.choice(["10.1.2.3", "192.168.3.7", "203.0.113.5", "2001:db8::1"]),
+            "aws:SecureTransport": rng.choice(["true", "true", "true", "false"]),
+            "aws:CurrentTime": f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T10:00:00Z",
+            "aws:PrincipalTag/team": rng.choice(TEAMS),
+            "aws:RequestedRegion": rng.choice(REGIONS),
+            "aws:MultiFactorAuthPresent": rng.choice(["true", "false"]),
+        }
+        if rng.random() < 0.5:
+            context["aws:ResourceTag/team"] = rng.choice(TEAMS)
+        if rng.random() < 0.5:
+            context["aws:TagKeys"] = rng.sample(["team", "env", "owner", "cost"], rng.randint(0, 2))
+        if service == "s3":
+            context["s3:prefix"] = f"home/{rng.choice(USERS)}/x"
+            context["s3:max-keys"] = str(rng.randint(1, 2000))
+        made.append(
+            Request(
+                principal=principal,
+                action=f"{service}:{rng.choice(vocabulary[service])}",
+                resource=resource_for(rng, service, account),
+                resource_account=account,
+                context=context,
+            )
+        )
+    return made
+
+
+@dataclass
+class Scenario:
+    name: str
+    policies: PolicySet
+    requests: list[Request]
+    statements: int
+
+
+def build_scenarios(seed: int, compiler: PolicyCompiler) -> list[Scenario]:
+    rng = random.Random(seed)
+    alice = Principal("user", f"arn:aws:iam::{ACCOUNT}:user/alice", ACCOUNT, id="AIDAALICE")
+
+    def compiled(texts: Sequence[str], prefix: str) -> tuple[Any, ...]:
+        return tuple(compiler.compile(t, policy_id=f"{prefix}{i}") for i, t in enumerate(texts))
+
+    typical = PolicySet(identity=compiled([policy_text(rng) for _ in range(10)], "typical-"))
+    large = PolicySet(
+        identity=compiled([policy_text(rng, 10, WIDE_SERVICES) for _ in range(1000)], "large-")
+    )
+    dense = PolicySet(identity=compiled([policy_text(rng) for _ in range(1000)], "dense-"))
+    session = Principal(
+        "role_session",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/app/worker",
+        ACCOUNT,
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/app",
+        id="AROAAPP:worker",
+    )
+    services = [f"{s}:*" for s in SERVICES]
+    fullstack = PolicySet(
+        identity=compiled([policy_text(rng) for _ in range(10)], "full-"),
+        boundary=compiler.compile(broad_policy_text(rng, services[:8]), policy_id="boundary"),
+        session=compiled([broad_policy_text(rng, services[2:]) for _ in range(2)], "session-"),
+        resource=compiler.compile(resource_policy_text([session.role_arn or ""]), policy_id="rp"),
+    )
+    return [
+        Scenario("typical", typical, requests_for(rng, alice, 1000, 0.0), 100),
+        Scenario("large", large, requests_for(rng, alice, 200, 0.0, WIDE_SERVICES), 10_000),
+        Scenario("large_dense", dense, requests_for(rng, alice, 200, 0.0), 10_000),
+        Scenario("fullstack", fullstack, requests_for(rng, session, 1000, 0.5), 125),
+    ]
+
+
+def digest(decisions: Sequence[Decision]) -> str:
+    text = json.dumps([d.to_json() for d in decisions], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def measure(scenario: Scenario, rounds: int, baseline_limit: int) -> dict[str, Any]:
+    policies, requests = scenario.policies, scenario.requests
+    compiled = [evaluate(r, policies) for r in requests]  # warms the action index
+    sample = requests[:baseline_limit]
+    started = time.perf_counter()
+    reference = [reference_evaluate(r, policies) for r in sample]
+    baseline_us = (time.perf_counter() - started) / len(sample) * 1e6
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for request in requests:
+                evaluate(request, policies)
+        elapsed = time.perf_counter() - started
+        timings = []
+        clock = time.perf_counter_ns
+        for request in requests:
+            before = clock()
+            evaluate(request, policies)
+            timings.append(clock() - before)
+    finally:
+        gc.enable()
+    mean_us = elapsed / (rounds * len(requests)) * 1e6
+    quantiles = statistics.quantiles(timings, n=100)
+    allowed = sum(d.allowed for d in compiled)
+    candidates = [
+        sum(map(len, policies.candidates(r.action.lower(), r.resource).slots)) for r in requests
+    ]
+    return {
+        "scenario": scenario.name,
+        "statements": scenario.statements,
+        "requests": len(requests),
+        "allow_share": round(allowed / len(compiled), 3),
+        "candidate_statements": round(statistics.mean(candidates), 1),
+        "decisions_per_s": round(1e6 / mean_us),
+        "mean_us": round(mean_us, 2),
+        "p50_us": round(quantiles[49] / 1000, 2),
+        "p99_us": round(quantiles[98] / 1000, 2),
+        "baseline_us": round(baseline_us, 1),
+        "speedup": round(baseline_us / mean_us, 1),
+        "digest_compiled": digest(compiled[: len(sample)]),
+        "digest_reference": digest(reference),
+    }
+
+
+def compile_cost(seed: int, count: int, *, keep_documents: bool) -> dict[str, Any]:
+    """Parse + compile time per policy, and the memory the compiled policies hold."""
+    rng = random.Random(seed + 1)
+    texts = [policy_text(rng) for _ in range(count)]
+    compiler = PolicyCompiler(max_entries=count, keep_documents=keep_documents)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = [compiler.compile(t, policy_id=f"p{i}") for i, t in enumerate(texts)]
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert len(kept) == count
+    sample = texts[: min(count, 500)]
+    started = time.perf_counter()
+    for text in sample:
+        parse_policy(text)
+    parse_us = (time.perf_counter() - started) / len(sample) * 1e6
+    fresh = PolicyCompiler(keep_documents=keep_documents)
+    started = time.perf_counter()
+    for i, text in enumerate(sample):
+        fresh.compile(text, policy_id=f"p{i}")
+    total_us = (time.perf_counter() - started) / len(sample) * 1e6
+    return {
+        "policies": count,
+        "keep_documents": keep_documents,
+        "parse_us_per_policy": round(parse_us, 1),
+        "parse_and_compile_us_per_policy": round(total_us, 1),
+        "memory_mb": round((after - before) / 2**20, 1),
+        "source_text_mb": round(sum(map(len, texts)) / 2**20, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=20, help="passes over the requests")
+    parser.add_argument("--baseline", type=int, default=200, help="requests for the reference")
+    parser.add_argument("--memory-policies", type=int, default=10_000)
+    parser.add_argument("--only", help="run one scenario (and skip the compile/memory part)")
+    args = parser.parse_args(argv)
+    compiler = PolicyCompiler()
+    started = time.perf_counter()
+    scenarios = build_scenarios(args.seed, compiler)
+    print(f"built scenarios in {time.perf_counter() - started:.2f}s (seed {args.seed})")
+    ok = True
+    results = []
+    for scenario in scenarios:
+        if args.only and scenario.name != args.only:
+            continue
+        rounds = max(1, args.rounds * 1000 // len(scenario.requests) // scenario.statements * 20)
+        result = measure(scenario, rounds, args.baseline)
+        results.append(result)
+        ok &= result["digest_compiled"] == result["digest_reference"]
+        print(json.dumps(result))
+    if args.only:
+        return 0 if ok else 1
+    typical = next(r for r in results if r["scenario"] == "typical")
+    full = next(r for r in results if r["scenario"] == "fullstack")
+    print(json.dumps({"fullstack_over_typical": round(full["mean_us"] / typical["mean_us"], 2)}))
+    for keep in (True, False):
+        print(json.dumps(compile_cost(args.seed, args.memory_policies, keep_documents=keep)))
+    if not ok:
+        print("DIGEST MISMATCH: compiled and reference decisions differ", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
