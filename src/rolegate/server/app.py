@@ -9,6 +9,7 @@ Database work runs on a thread pool so a slow query never stalls the event loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest
 from rolegate.domain.errors import RequestEntityTooLarge
+from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.operations import operation_table
@@ -74,6 +76,7 @@ def build_runtime(settings: Settings) -> Runtime:
         clock=utc_now,
         rng=rng,
         region=settings.region,
+        compiler=PolicyCompiler(),  # one per node: compiled policies by content hash
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
@@ -123,8 +126,16 @@ class RolegateApp:
         )
         if too_large:
             return pipeline.reject(RequestEntityTooLarge("Request body too large."))
+        client = scope.get("client")
         response: Response = await self._run(
-            pipeline.handle, request, lowered.get("content-type"), lowered.get("content-encoding")
+            functools.partial(
+                pipeline.handle,
+                source_ip=client[0] if client else None,
+                secure_transport=scope.get("scheme") == "https",
+            ),
+            request,
+            lowered.get("content-type"),
+            lowered.get("content-encoding"),
         )
         return response
 

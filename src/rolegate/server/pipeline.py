@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, parse_sigv4
@@ -23,6 +23,7 @@ from rolegate.domain.errors import (
     ServiceFailure,
 )
 from rolegate.domain.ids import Rng, request_id
+from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.services.authz import RequestAuthorizer
 from rolegate.services.context import Handler, OperationContext
@@ -57,9 +58,17 @@ class Pipeline:
     clock: Callable[[], datetime]
     rng: Rng
     region: str
+    # Compiled policies are cached here by content hash, shared by every request of this node.
+    compiler: PolicyCompiler = field(default_factory=PolicyCompiler)
 
     def handle(
-        self, request: HttpRequest, content_type: str | None, content_encoding: str | None
+        self,
+        request: HttpRequest,
+        content_type: str | None,
+        content_encoding: str | None,
+        *,
+        source_ip: str | None = None,
+        secure_transport: bool = False,
     ) -> Response:
         started = time.perf_counter()
         rid = request_id(self.rng)
@@ -79,7 +88,7 @@ class Pipeline:
                 form.get("Action"), claim.service if claim else None, version=form.get("Version")
             )
             operation = form.get("Action") or "-"
-            body = self._run(service, form, request, claim, rid)
+            body = self._run(service, form, request, claim, rid, source_ip, secure_transport)
             response = Response(200, body, rid)
         except AwsError as error:
             response = Response(error.status, service.serialize_error(error, rid), rid)
@@ -112,6 +121,8 @@ class Pipeline:
         request: HttpRequest,
         claim: SigV4Claim | None,
         rid: str,
+        source_ip: str | None = None,
+        secure_transport: bool = False,
     ) -> bytes:
         now = self.clock()
         action = form.get("Action") or ""
@@ -135,7 +146,16 @@ class Pipeline:
                 now,
                 tx,
                 self.rng,
-                RequestAuthorizer(caller),
+                RequestAuthorizer(
+                    caller,
+                    tx,
+                    self.compiler,
+                    now,
+                    source_ip,
+                    secure_transport,
+                    region,
+                    parsed.params,
+                ),
                 session_tokens=self.authenticator.session_tokens,
             )
             result = handler(ctx, parsed.params)

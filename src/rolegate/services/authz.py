@@ -1,17 +1,64 @@
 """Authorization of every operation (reference_policies_evaluation-logic.md).
 
 Each operation calls ``ctx.authorize(action, resource)`` once it knows its resource ARN. The
-account's root user has full access to its own account and to nothing else; every other
-principal is decided by the policy engine (``rolegate.policy.evaluate``) over the policies the
-principal carries.
+:class:`RequestAuthorizer` gathers the caller's policies once per request (identity policies,
+boundary, session policies: :mod:`rolegate.services.principal_policies`), builds the request
+context (:mod:`rolegate.services.request_context`) and lets the engine decide
+(:func:`rolegate.policy.evaluate.evaluate`). The account's root user has full access to its own
+account and to nothing else. AssumeRole* trust checks go through :func:`evaluate_trust`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from rolegate.domain.errors import AccessDenied
-from rolegate.services.context import Caller, ContextValues
+from rolegate.domain.entities import Role, Tag
+from rolegate.domain.errors import AccessDenied, InvalidClientTokenId
+from rolegate.domain.session import SessionKind
+from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
+from rolegate.policy.decision import EXPLICIT_DENY, Decision
+from rolegate.policy.evaluate import PolicySet, evaluate
+from rolegate.policy.request import Request
+from rolegate.services.context import Caller, ContextValues, OperationContext
+from rolegate.services.principal_policies import (
+    CompiledPrincipalPolicies,
+    compile_policies,
+    engine_principal,
+    gather,
+)
+from rolegate.services.request_context import (
+    ContextDict,
+    Surroundings,
+    base_context,
+    merged,
+    parameter_context,
+    principal_context,
+    resource_tag_context,
+)
+from rolegate.store import Tx
+
+# AssumeRole with root credentials (AssumeRole API reference: "You cannot use AWS account root
+# user credentials to call AssumeRole"). Unverified wording, as commonly reported by the CLI.
+ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+_DENIED_IN = {
+    "identity": "an identity-based policy",
+    "resource": "a resource-based policy",
+    "boundary": "a permissions boundary",
+    "session": "a session policy",
+    "scp": "a service control policy",
+}
+_NO_ALLOW = {
+    "identity": "no identity-based policy",
+    "resource": "no resource-based policy",
+    "boundary": "no permissions boundary",
+    "session": "no session policy",
+    "scp": "no service control policy",
+}
 
 
 def denial_message(caller: Caller, action: str, resource: str, reason: str) -> str:
@@ -23,9 +70,36 @@ def denial_message(caller: Caller, action: str, resource: str, reason: str) -> s
     return f"{message} {reason}" if reason else message
 
 
+def reason_clause(decision: Decision, action: str) -> str:
+    """The clause AWS appends to AccessDenied for IAM calls: "with an explicit deny in an
+    identity-based policy", "because no permissions boundary allows the iam:X action", …"""
+    if decision.effect == EXPLICIT_DENY:
+        denying = next((m.policy_type for m in decision.matched if m.effect == "Deny"), "identity")
+        return f"with an explicit deny in {_DENIED_IN.get(denying, _DENIED_IN['identity'])}"
+    missing = decision.missing_allow
+    kind = "scp" if "scp" in missing else (missing[0] if missing else "identity")
+    return f"because {_NO_ALLOW.get(kind, _NO_ALLOW['identity'])} allows the {action} action"
+
+
 @dataclass(slots=True)
 class RequestAuthorizer:
+    """The engine-backed :class:`~rolegate.services.context.Authorizer` of one request.
+
+    ``params`` are the operation's parsed parameters (for ``aws:RequestTag/*``, ``aws:TagKeys``,
+    ``iam:PermissionsBoundary``, ``iam:PolicyARN``). Policies are read and compiled on the first
+    decision and reused for the rest of the request.
+    """
+
     caller: Caller
+    tx: Tx | None = None
+    compiler: PolicyCompiler = field(default_factory=PolicyCompiler)
+    now: datetime = field(default_factory=lambda: datetime.fromtimestamp(0, UTC))
+    source_ip: str | None = None
+    secure_transport: bool = False
+    region: str | None = None
+    params: Mapping[str, Any] | None = None
+    _policies: CompiledPrincipalPolicies | None = field(default=None, init=False)
+    _policy_sets: dict[str | None, PolicySet] = field(default_factory=dict, init=False)
 
     def require(
         self,
@@ -36,15 +110,168 @@ class RequestAuthorizer:
         context: ContextValues | None = None,
         resource_policy: tuple[str, str] | None = None,
     ) -> None:
-        account = resource_account or self.caller.account_id
-        root = self.caller.principal_type == "root" and self.caller.session is None
-        if root and account == self.caller.account_id:
+        caller = self.caller
+        account = resource_account or caller.account_id
+        _check_session_scope(caller, action)
+        if _is_root(caller) and account == caller.account_id:
             return  # id_root-user.md: the root user has full access to its own account
-        raise AccessDenied(
-            denial_message(
-                self.caller,
-                action,
-                resource,
-                f"because no identity-based policy allows the {action} action",
-            )
+        decision = self.decide(
+            action,
+            resource,
+            resource_account=account,
+            context=context,
+            resource_policy=resource_policy,
         )
+        if not decision.allowed:
+            reason = reason_clause(decision, action)
+            raise AccessDenied(denial_message(caller, action, resource, reason))
+
+    def decide(
+        self,
+        action: str,
+        resource: str,
+        *,
+        resource_account: str | None = None,
+        context: ContextValues | None = None,
+        resource_policy: tuple[str, str] | None = None,
+    ) -> Decision:
+        """The engine's decision, with its reasons (no exception)."""
+        policy_set = self._policy_set(resource_policy)
+        needs_context = policy_set.candidates(action.lower(), resource).needs_context
+        request_context: ContextDict = {}
+        if needs_context:
+            request_context = self.context_for(resource, context)
+        elif context:
+            request_context = merged(context)
+        request = Request(
+            principal=engine_principal(self.caller),
+            action=action,
+            resource=resource,
+            resource_account=resource_account or self.caller.account_id,
+            context=request_context,
+        )
+        return evaluate(request, policy_set)
+
+    def context_for(self, resource: str, explicit: ContextValues | None = None) -> ContextDict:
+        """Every key the request supplies: surroundings, principal, resource tags, parameters,
+        then the operation's own keys (which win)."""
+        policies = self._compiled()
+        where = Surroundings(self.now, self.source_ip, self.secure_transport, self.region)
+        return merged(
+            base_context(self.caller, where),
+            principal_context(self.caller, policies.principal_tags),
+            resource_tag_context(self._resource_tags(resource)),
+            parameter_context(self.params),
+            explicit,
+        )
+
+    def _compiled(self) -> CompiledPrincipalPolicies:
+        if self._policies is None:
+            found = gather(self.tx, self.caller) if self.tx is not None else None
+            if found is None:
+                self._policies = CompiledPrincipalPolicies((), None, None, ())
+            else:
+                self._policies = compile_policies(self.compiler, found)
+        return self._policies
+
+    def _policy_set(self, resource_policy: tuple[str, str] | None) -> PolicySet:
+        key = None if resource_policy is None else "\0".join(resource_policy)
+        found = self._policy_sets.get(key)
+        if found is None:
+            policies = self._compiled()
+            resource: CompiledPolicy | None = None
+            if resource_policy is not None:
+                policy_id, document = resource_policy
+                resource = self.compiler.compile(document, policy_id=policy_id)
+            found = self._policy_sets[key] = PolicySet(
+                identity=policies.identity,
+                resource=resource,
+                boundary=policies.boundary,
+                session=policies.session,
+            )
+        return found
+
+    def _resource_tags(self, resource: str) -> tuple[Tag, ...]:
+        """Tags of the IAM role or user named by ``resource`` (aws:ResourceTag/*)."""
+        if self.tx is None or not resource.startswith("arn:") or resource.count(":") < 5:
+            return ()
+        _, _, service, _, account, rest = resource.split(":", 5)
+        if service != "iam" or "/" not in rest:
+            return ()
+        kind, name = rest.split("/", 1)[0], rest.rsplit("/", 1)[-1]
+        entity: Any = None
+        if kind == "role":
+            entity = self.tx.roles.get(account, name)
+        elif kind == "user":
+            users: Any = getattr(self.tx, "users", None)
+            entity = users.get(account, name) if users is not None else None
+        if entity is None or entity.arn != resource:
+            return ()
+        return tuple(entity.tags)
+
+
+def evaluate_trust(
+    ctx: OperationContext,
+    role: Role,
+    action: str,
+    context: ContextValues,
+    principal_override: Caller | None = None,
+) -> None:
+    """AssumeRole*'s trust check (id_roles_terms-and-concepts.md, *Trust policy*;
+    reference_policies_evaluation-logic-cross-account.md).
+
+    The role's trust policy is the resource policy and must allow in all cases. A trust policy
+    that names the caller (its ARN, or the role of a calling session) suffices in the role's own
+    account; one that names only the account, and every cross-account call, also needs the
+    caller's identity policies (bounded by boundary and session policies) to allow ``action`` on
+    the role. ``context`` holds the call's keys (sts:ExternalId, sts:RoleSessionName,
+    aws:RequestTag/*, …). Also used for ``sts:TagSession`` and ``sts:SetSourceIdentity``.
+    """
+    base = ctx.authorizer
+    authorizer: RequestAuthorizer
+    if isinstance(base, RequestAuthorizer) and principal_override is None:
+        authorizer = base
+    else:
+        compiler = base.compiler if isinstance(base, RequestAuthorizer) else PolicyCompiler()
+        authorizer = RequestAuthorizer(
+            principal_override or ctx.caller,
+            ctx.tx,
+            compiler,
+            ctx.now,
+            base.source_ip if isinstance(base, RequestAuthorizer) else None,
+            base.secure_transport if isinstance(base, RequestAuthorizer) else False,
+            ctx.region,
+        )
+    caller = authorizer.caller
+    if _is_root(caller) and principal_override is None:
+        raise AccessDenied(ROOT_CANNOT_ASSUME)
+    decision = authorizer.decide(
+        action,
+        role.arn,
+        resource_account=role.account_id,
+        context=context,
+        resource_policy=(role.arn, role.assume_role_policy_document),
+    )
+    if not decision.allowed:
+        raise AccessDenied(denial_message(caller, action, role.arn, ""))
+
+
+def _is_root(caller: Caller) -> bool:
+    return caller.principal_type == "root"
+
+
+def _check_session_scope(caller: Caller, action: str) -> None:
+    """What temporary credentials may call at all (id_credentials_temp_request.md, table
+    "Comparing the AWS STS API operations"): GetSessionToken credentials call IAM only with MFA
+    and STS only for AssumeRole / GetCallerIdentity; federated users call no IAM operation and
+    no STS operation but GetCallerIdentity. AWS answers these with InvalidClientTokenId for IAM
+    (unverified: as commonly reported) and AccessDenied for STS."""
+    session = caller.session
+    if session is None:
+        return
+    service = action.split(":", 1)[0].lower()
+    if session.kind == SessionKind.SESSION_TOKEN:
+        if service == "iam" and not session.mfa_authenticated:
+            raise InvalidClientTokenId(INVALID_TOKEN)
+    elif session.kind == SessionKind.FEDERATED_USER and service == "iam":
+        raise InvalidClientTokenId(INVALID_TOKEN)

@@ -1,0 +1,167 @@
+"""Every policy that bears on one caller's requests, gathered before the engine decides
+(reference_policies_evaluation-logic.md, "Policy evaluation logic").
+
+* IAM user: its inline policies (attached and group policies join when they exist), its
+  permissions boundary; GetSessionToken sessions have exactly the user's permissions.
+* Role session: the role's inline policies and boundary, narrowed by the session policies
+  (``Policy`` and ``PolicyArns`` of AssumeRole*) carried in the session token.
+* Federated user (GetFederationToken): the calling IAM user's policies and boundary, narrowed by
+  the session policies; without any session policy it can do nothing.
+* Root: none (full access to its own account is a row of the decision table).
+
+Principal tags: the user's or role's tags, overridden by session tags (id_session-tags.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rolegate.domain.entities import Tag
+from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
+from rolegate.policy.request import Principal
+from rolegate.services.aws_managed_policies import aws_managed_policy
+from rolegate.services.context import Caller
+from rolegate.services.request_context import effective_principal_tags
+from rolegate.store import Tx
+
+# A policy by (policy id for the decision's reasons, document text).
+SourcePolicy = tuple[str, str]
+
+# Stands in for a boundary or session policy ARN that names no known policy: it allows nothing,
+# so an unknown boundary narrows to nothing rather than being ignored.
+_ALLOWS_NOTHING = '{"Version":"2012-10-17","Statement":[]}'
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalPolicies:
+    identity: tuple[SourcePolicy, ...] = ()
+    boundary: SourcePolicy | None = None
+    session: tuple[SourcePolicy, ...] | None = None  # None: no session policies
+    principal_tags: tuple[Tag, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPrincipalPolicies:
+    identity: tuple[CompiledPolicy, ...]
+    boundary: CompiledPolicy | None
+    session: tuple[CompiledPolicy, ...] | None
+    principal_tags: tuple[Tag, ...]
+
+
+def engine_principal(caller: Caller) -> Principal:
+    """The caller as the policy engine names principals."""
+    session = caller.session
+    return Principal(
+        type=caller.principal_type,
+        arn=caller.arn,
+        account=caller.account_id,
+        role_arn=session.role_arn if session is not None else None,
+        user_arn=session.source_user_arn if session is not None else None,
+        id=caller.user_id,
+    )
+
+
+def gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
+    """Read the caller's policies from the store and its session claims."""
+    session = caller.session
+    if caller.principal_type == "role_session" and session is not None:
+        return _role_session(tx, caller)
+    if caller.principal_type == "federated_user" and session is not None:
+        user = _user_policies(tx, caller.account_id, session.source_user_arn)
+        return PrincipalPolicies(
+            user.identity,
+            user.boundary,
+            _session_policies(tx, caller) or None,
+            tuple(effective_principal_tags((), caller)),
+        )
+    if caller.principal_type == "user":
+        user = _user_policies(tx, caller.account_id, caller.arn)
+        tags = effective_principal_tags(user.principal_tags, caller)
+        return PrincipalPolicies(user.identity, user.boundary, None, tuple(tags))
+    return PrincipalPolicies()
+
+
+def compile_policies(
+    compiler: PolicyCompiler, found: PrincipalPolicies
+) -> CompiledPrincipalPolicies:
+    """Compile (cached by content hash in ``compiler``) what :func:`gather` found."""
+
+    def one(source: SourcePolicy) -> CompiledPolicy:
+        return compiler.compile(source[1], policy_id=source[0])
+
+    return CompiledPrincipalPolicies(
+        identity=tuple(one(p) for p in found.identity),
+        boundary=one(found.boundary) if found.boundary is not None else None,
+        session=tuple(one(p) for p in found.session) if found.session is not None else None,
+        principal_tags=found.principal_tags,
+    )
+
+
+def managed_policy_document(tx: Tx, arn: str) -> str | None:
+    """The default version of managed policy ``arn``: customer managed ones from the store once
+    they exist (``tx.managed_policies``), else the AWS managed policies rolegate knows."""
+    repo: Any = getattr(tx, "managed_policies", None)
+    if repo is not None and hasattr(repo, "default_document"):
+        document = repo.default_document(arn)
+        if document is not None:
+            return str(document)
+    return aws_managed_policy(arn)
+
+
+def _boundary(tx: Tx, arn: str | None) -> SourcePolicy | None:
+    if arn is None:
+        return None
+    return (arn, managed_policy_document(tx, arn) or _ALLOWS_NOTHING)
+
+
+def _role_session(tx: Tx, caller: Caller) -> PrincipalPolicies:
+    session = caller.session
+    assert session is not None and session.role_arn is not None
+    role_name = session.role_arn.rsplit("/", 1)[-1]
+    role = tx.roles.get(caller.account_id, role_name)
+    if role is None or role.role_id != session.role_id:
+        # The role was deleted (or deleted and re-created): its sessions keep no permissions.
+        return PrincipalPolicies(session=_session_policies(tx, caller) or None)
+    identity = tuple(
+        (f"{role.arn}/{policy.policy_name}", policy.policy_document)
+        for policy in tx.role_policies.list_all(role.role_id)
+    )
+    return PrincipalPolicies(
+        identity,
+        _boundary(tx, role.permissions_boundary_arn),
+        _session_policies(tx, caller) or None,
+        tuple(effective_principal_tags(role.tags, caller)),
+    )
+
+
+def _session_policies(tx: Tx, caller: Caller) -> tuple[SourcePolicy, ...]:
+    session = caller.session
+    if session is None:
+        return ()
+    found: list[SourcePolicy] = []
+    if session.session_policy is not None:
+        found.append((f"{caller.arn}/session-policy", session.session_policy))
+    for arn in session.session_policy_arns:
+        found.append((arn, managed_policy_document(tx, arn) or _ALLOWS_NOTHING))
+    return tuple(found)
+
+
+def _user_policies(tx: Tx, account_id: str, arn: str | None) -> PrincipalPolicies:
+    """An IAM user's inline policies, boundary and tags (users arrive with ``tx.users``)."""
+    users: Any = getattr(tx, "users", None)
+    user_policies: Any = getattr(tx, "user_policies", None)
+    if arn is None or users is None:
+        return PrincipalPolicies()
+    user = users.get(account_id, arn.rsplit("/", 1)[-1])
+    if user is None or user.arn != arn:
+        return PrincipalPolicies()
+    identity: tuple[SourcePolicy, ...] = ()
+    if user_policies is not None:
+        identity = tuple(
+            (f"{user.arn}/{policy.policy_name}", policy.policy_document)
+            for policy in user_policies.list_all(user.user_id)
+        )
+    return PrincipalPolicies(
+        identity, _boundary(tx, user.permissions_boundary_arn), None, tuple(user.tags)
+    )
