@@ -29,8 +29,13 @@ class ScratchDatabase:
         return urlunsplit(self._parts._replace(scheme=scheme))
 
     def create(self) -> None:
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        """Create the database; RuntimeError (with the server's reason) if that fails."""
+        try:
+            with psycopg.connect(self._admin_dsn(), autocommit=True) as connection:
+                statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name))
+                connection.execute(statement)
+        except psycopg.Error as error:
+            raise RuntimeError(f"cannot create database {self.name}: {error}") from error
         self._created = True
 
     def drop(self) -> None:

@@ -50,8 +50,20 @@ class Target:
         self.endpoint = Endpoint(HOST, self.port, ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY)
         self.account_id = ACCOUNT_ID
         self._process: subprocess.Popen[bytes] | None = None
-        self._scratch_dir = Path(tempfile.mkdtemp(prefix=f"{self.name}-bench-"))
-        self._log_path = self._scratch_dir / "server.log"
+        self._scratch_dir: Path | None = None  # the log and any state; made on start
+
+    @property
+    def scratch_dir(self) -> Path:
+        if self._scratch_dir is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._scratch_dir
+
+    @property
+    def _log_path(self) -> Path:
+        return self.scratch_dir / "server.log"
+
+    def prepare_state(self) -> None:
+        """Hook run before the server starts (e.g. create its database)."""
 
     def command(self) -> list[str]:
         raise NotImplementedError
@@ -63,7 +75,9 @@ class Target:
         return self.name
 
     def __enter__(self) -> Target:
+        self._scratch_dir = Path(tempfile.mkdtemp(prefix=f"{self.name}-bench-"))
         try:
+            self.prepare_state()
             with self._log_path.open("wb") as log:  # the child keeps its own copy of the file
                 self._process = subprocess.Popen(
                     self.command(),
@@ -95,7 +109,8 @@ class Target:
             except subprocess.TimeoutExpired:
                 _signal_group(process.pid, signal.SIGKILL)
                 process.wait()
-        shutil.rmtree(self._scratch_dir, ignore_errors=True)
+        if self._scratch_dir is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -153,7 +168,6 @@ class RolegateTarget(Target):
     def __init__(self, database_url: str | None = None, workers: int = 1) -> None:
         super().__init__()
         self.workers = workers
-        self._data_dir = self._scratch_dir / "data"
         self._scratch = ScratchDatabase(database_url) if database_url else None
 
     def describe(self) -> str:
@@ -162,7 +176,7 @@ class RolegateTarget(Target):
 
     def command(self) -> list[str]:
         command = [str(VENV_BIN / "rolegate"), "serve", "--host", HOST, "--port", str(self.port)]
-        command += ["--data-dir", str(self._data_dir), "--workers", str(self.workers)]
+        command += ["--data-dir", str(self.scratch_dir / "data"), "--workers", str(self.workers)]
         if self._scratch is not None:
             command += ["--database-url", self._scratch.url]
         return command
@@ -175,10 +189,9 @@ class RolegateTarget(Target):
             "ROLEGATE_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET_ACCESS_KEY,
         }
 
-    def __enter__(self) -> Target:
+    def prepare_state(self) -> None:
         if self._scratch is not None:
-            self._scratch.create()
-        return super().__enter__()  # on failure it calls ``stop``, which drops the database
+            self._scratch.create()  # ``stop`` drops it, also when the start fails
 
     def stop(self) -> None:
         super().stop()

@@ -114,7 +114,7 @@ def start_and_prepare(target: Target, roles: int, stack: ExitStack) -> Contestan
     print(f"[{name}] starting", flush=True)
     try:
         stack.enter_context(target)
-    except RuntimeError as error:
+    except (RuntimeError, OSError) as error:
         print(f"[{name}] could not start: {error}")
         return None
     context = RunContext(target.account_id, roles)
