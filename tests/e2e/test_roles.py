@@ -337,3 +337,22 @@ def test_inline_policy_names_are_unique_without_regard_to_case(iam, unique) -> N
     iam.put_role_policy(RoleName=name, PolicyName="MYPOLICY", PolicyDocument=ALLOW_LIST)
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["MyPolicy"]
     assert iam.get_role_policy(RoleName=name, PolicyName="mypolicy")["PolicyName"] == "MyPolicy"
+
+
+def test_concurrent_creates_of_one_name_have_exactly_one_winner(server, unique) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [server.client("iam") for _ in range(4)]
+    for _ in range(3):
+        name = unique("race")
+
+        def create(client, name=name):  # type: ignore[no-untyped-def]
+            try:
+                client.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
+                return "created"
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+
+        with ThreadPoolExecutor(len(clients)) as pool:
+            outcomes = sorted(pool.map(create, clients))
+        assert outcomes == ["EntityAlreadyExists"] * (len(clients) - 1) + ["created"]
