@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 
-from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag
+from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
 from rolegate.store.migrate import alembic_config, head_revision
@@ -31,6 +32,9 @@ def _fill(store: Store) -> None:
         tx.access_keys.create(AccessKey("AKIAFILL", "secret", ACCOUNT, None, "Active", T0))
         tx.roles.create(role)
         tx.role_policies.put(role.role_id, InlinePolicy("P", "{}"))
+        user = User(ACCOUNT, "AIDAFILL", "u", "/", f"arn:aws:iam::{ACCOUNT}:user/u", T0)
+        tx.users.create(replace(user, tags=(Tag("k", "v"),)))
+        tx.user_policies.put(user.user_id, InlinePolicy("P", "{}"))
 
 
 def _row_counts(store: Store) -> dict[str, int]:

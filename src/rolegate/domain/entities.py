@@ -28,6 +28,10 @@ class AccessKey:
     user_name: str | None
     status: str  # "Active" | "Inactive"
     create_date: datetime
+    # The last authenticated use (GetAccessKeyLastUsed), None until the key is first used.
+    last_used_date: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

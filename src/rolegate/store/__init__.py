@@ -12,6 +12,7 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.roles import RoleRepo
+from rolegate.store.repos.users import UserRepo
 from rolegate.store.store import Store, Tx
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "Store",
     "StoreUnavailable",
     "Tx",
+    "UserRepo",
     "upgrade",
 ]

@@ -53,6 +53,10 @@ access_keys = Table(
     Column("status", String(16), nullable=False),
     Column("create_date", UtcTimestamp(), nullable=False),
     Column("secret_sealed", LargeBinary(), nullable=False),  # Sealer output, never plain text
+    # GetAccessKeyLastUsed (r0002): the last authenticated use, to the minute.
+    Column("last_used_date", UtcTimestamp(), nullable=True),
+    Column("last_used_service", String(64), nullable=True),
+    Column("last_used_region", String(64), nullable=True),
     Index("ix_access_keys_owner", "account_id", "user_name", "create_date"),
 )
 
@@ -75,6 +79,21 @@ roles = Table(
     # Role names are unique per account, not distinguished by case (id_roles_create*.md); the
     # same index serves the case-insensitive lookup and ListRoles' keyset pagination.
     Index("ux_roles_account_name", "account_id", "name_key", unique=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", ENTITY_ID, primary_key=True),
+    Column("account_id", ACCOUNT_ID, nullable=False),
+    Column("user_name", String(64), nullable=False),
+    Column("name_key", sort_key_type(256), nullable=False),  # lower(user_name)
+    Column("path", String(512), nullable=False),
+    Column("arn", ARN, nullable=False),
+    Column("create_date", UtcTimestamp(), nullable=False),
+    Column("permissions_boundary_arn", ARN, nullable=True),
+    # User names are unique per account without regard to case (reference_iam-quotas.md).
+    Index("ux_users_account_name", "account_id", "name_key", unique=True),
 )
 
 
@@ -114,3 +133,5 @@ def inline_policy_table(name: str, owner: Table, owner_column: str) -> Table:
 
 role_tags = tag_table("role_tags", roles, "role_id")
 role_policies = inline_policy_table("role_policies", roles, "role_id")
+user_tags = tag_table("user_tags", users, "user_id")
+user_policies = inline_policy_table("user_policies", users, "user_id")

@@ -16,7 +16,8 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.roles import RoleRepo
-from rolegate.store.schema import metadata, role_policies
+from rolegate.store.repos.users import UserRepo
+from rolegate.store.schema import metadata, role_policies, user_policies
 
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
@@ -30,7 +31,15 @@ _UNAVAILABLE = (
 class Tx:
     """The repositories of one open transaction. Valid only inside ``Store.transaction()``."""
 
-    __slots__ = ("access_keys", "accounts", "connection", "role_policies", "roles")
+    __slots__ = (
+        "access_keys",
+        "accounts",
+        "connection",
+        "role_policies",
+        "roles",
+        "user_policies",
+        "users",
+    )
 
     def __init__(self, connection: Connection, sealer: Sealer) -> None:
         self.connection = connection
@@ -38,6 +47,8 @@ class Tx:
         self.access_keys = AccessKeyRepo(connection, sealer)
         self.roles = RoleRepo(connection)
         self.role_policies = InlinePolicyRepo(connection, role_policies)
+        self.users = UserRepo(connection)
+        self.user_policies = InlinePolicyRepo(connection, user_policies)
 
 
 class Store:

@@ -1,10 +1,17 @@
-"""Long-term access keys. Secrets are sealed at rest (AEAD bound to the key id)."""
+"""Long-term access keys. Secrets are sealed at rest (AEAD bound to the key id).
+
+Last use (GetAccessKeyLastUsed) is kept to the minute, like AWS's answers
+(``2015-03-13T10:45:00Z``), so a key used all the time writes at most once a minute per
+service and region; the write is best-effort and never fails the request that used the key.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey
@@ -16,6 +23,15 @@ SECRETS_PURPOSE = "secrets-at-rest"
 
 
 _BY_ID = select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id"))
+_RECORD_USE = (
+    update(access_keys)
+    .where(access_keys.c.access_key_id == bindparam("key_id"))
+    .values(
+        last_used_date=bindparam("last_used_date"),
+        last_used_service=bindparam("last_used_service"),
+        last_used_region=bindparam("last_used_region"),
+    )
+)
 
 
 class Sealer(Protocol):
@@ -68,6 +84,47 @@ class AccessKeyRepo:
         )
         return [self._key(row) for row in rows]
 
+    def count_for(self, account_id: str, user_name: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(access_keys)
+            .where(access_keys.c.account_id == account_id, access_keys.c.user_name == user_name)
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def rename_user(self, account_id: str, old_name: str, new_name: str) -> None:
+        """Keys follow their user through UpdateUser's NewUserName."""
+        self._conn.execute(
+            update(access_keys)
+            .where(access_keys.c.account_id == account_id, access_keys.c.user_name == old_name)
+            .values(user_name=new_name)
+        )
+
+    def record_use(self, key: AccessKey, when: datetime, service: str, region: str) -> None:
+        """Note that ``key`` signed a request for ``service`` in ``region`` at ``when``.
+
+        Writes only when the minute, service or region changed. The write runs in a savepoint and
+        a failure is ignored: inside a read-only SQLite transaction another writer may hold the
+        lock, and losing one last-used update is better than failing the request.
+        """
+        minute = when.replace(second=0, microsecond=0)
+        known = (key.last_used_date, key.last_used_service, key.last_used_region)
+        if known == (minute, service, region):
+            return
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    _RECORD_USE,
+                    {
+                        "key_id": key.access_key_id,
+                        "last_used_date": minute,
+                        "last_used_service": service,
+                        "last_used_region": region,
+                    },
+                )
+        except sa_exc.OperationalError:
+            pass
+
     def set_status(self, access_key_id: str, status: str) -> bool:
         """Set ``Active``/``Inactive``; False if the key does not exist."""
         result = self._conn.execute(
@@ -94,4 +151,7 @@ class AccessKeyRepo:
             user_name=row.user_name,
             status=row.status,
             create_date=row.create_date,
+            last_used_date=row.last_used_date,
+            last_used_service=row.last_used_service,
+            last_used_region=row.last_used_region,
         )

@@ -1,0 +1,131 @@
+"""IAM users. Names are unique per account without regard to case (reference_iam-quotas.md);
+ListUsers orders by the case-folded name and pages by keyset on the unique index, as ListRoles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Tag, User
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.repos.tags import TagStore
+from rolegate.store.schema import user_tags, users
+from rolegate.store.types import name_key
+
+_LISTING = "users"
+_BY_NAME = select(users).where(
+    users.c.account_id == bindparam("account_id"), users.c.name_key == bindparam("name_key")
+)
+_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
+
+
+class UserRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tags = TagStore(conn, user_tags)
+
+    def create(self, user: User) -> None:
+        """Insert ``user`` and its tags; raises Conflict if the account has the name (any case)
+        or the user id exists. The unique index decides between concurrent creates."""
+        stmt = insert_ignoring_duplicates(users, self._conn.dialect.name)
+        values = {
+            "user_id": user.user_id,
+            "account_id": user.account_id,
+            "user_name": user.user_name,
+            "name_key": name_key(user.user_name),
+            "path": user.path,
+            "arn": user.arn,
+            "create_date": user.create_date,
+            "permissions_boundary_arn": user.permissions_boundary_arn,
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
+            raise Conflict(f"user {user.user_name} exists in account {user.account_id}")
+        if user.tags:
+            self._tags.replace(user.user_id, user.tags)
+
+    def get(self, account_id: str, user_name: str) -> User | None:
+        params = {"account_id": account_id, "name_key": name_key(user_name)}
+        row = self._conn.execute(_BY_NAME, params).first()
+        return None if row is None else _user(row, self._tags.of(row.user_id))
+
+    def get_by_id(self, user_id: str) -> User | None:
+        row = self._conn.execute(_BY_ID, {"user_id": user_id}).first()
+        return None if row is None else _user(row, self._tags.of(row.user_id))
+
+    def list(
+        self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
+    ) -> Page[User]:
+        """Users whose path starts with ``path_prefix`` (case-sensitive), by case-folded name.
+
+        ListUsers leaves tags out of its answer, so they are not read.
+        """
+        check_max_items(max_items)
+        after = None if marker is None else decode_marker(_LISTING, marker)
+        rows = self._conn.execute(
+            _page_query(account_id, path_prefix, after=after, limit=max_items + 1)
+        ).all()
+        truncated = len(rows) > max_items
+        rows = rows[:max_items]
+        items = [_user(row, ()) for row in rows]
+        next_marker = encode_marker(_LISTING, rows[-1].name_key) if truncated else None
+        return Page(items, next_marker)
+
+    def count(self, account_id: str) -> int:
+        query = select(func.count()).select_from(users).where(users.c.account_id == account_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def rename(self, user: User, *, new_name: str, new_path: str, new_arn: str) -> None:
+        """UpdateUser: a new name and/or path (and so a new ARN); raises Conflict when another
+        user of the account has the new name. Call ``AccessKeyRepo.rename_user`` alongside."""
+        clash = self.get(user.account_id, new_name)
+        if clash is not None and clash.user_id != user.user_id:
+            raise Conflict(f"user {new_name} exists in account {user.account_id}")
+        self._conn.execute(
+            update(users)
+            .where(users.c.user_id == user.user_id)
+            .values(user_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn)
+        )
+
+    def set_permissions_boundary(self, user_id: str, boundary_arn: str | None) -> None:
+        self._conn.execute(
+            update(users)
+            .where(users.c.user_id == user_id)
+            .values(permissions_boundary_arn=boundary_arn)
+        )
+
+    def delete(self, user_id: str) -> bool:
+        """Delete the user with its tags and inline policies (foreign keys cascade)."""
+        result = self._conn.execute(delete(users).where(users.c.user_id == user_id))
+        return result.rowcount > 0
+
+    def set_tags(self, user_id: str, tags: Sequence[Tag]) -> None:
+        """Replace all tags of the user, keeping the given order."""
+        self._tags.replace(user_id, tags)
+
+
+def _page_query(account_id: str, path_prefix: str, *, after: str | None, limit: int) -> Select[Any]:
+    """Keyset page: an index range scan on (account_id, name_key), no OFFSET, no sort step."""
+    query = select(users).where(users.c.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(func.substr(users.c.path, 1, len(path_prefix)) == path_prefix)
+    if after is not None:
+        query = query.where(users.c.name_key > after)
+    return query.order_by(users.c.name_key).limit(limit)
+
+
+def _user(row: Any, tags: tuple[Tag, ...]) -> User:
+    return User(
+        account_id=row.account_id,
+        user_id=row.user_id,
+        user_name=row.user_name,
+        path=row.path,
+        arn=row.arn,
+        create_date=row.create_date,
+        permissions_boundary_arn=row.permissions_boundary_arn,
+        tags=tags,
+    )

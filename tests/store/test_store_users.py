@@ -1,0 +1,165 @@
+"""Users: CRUD, case-insensitive names, rename, tags, inline policies; access keys' last use."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0
+
+from rolegate.domain.entities import AccessKey, InlinePolicy, Tag, User
+from rolegate.store import Conflict, Store
+
+POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+
+
+def make_user(
+    name: str, *, account_id: str = ACCOUNT, path: str = "/", tags: tuple[Tag, ...] = ()
+) -> User:
+    return User(
+        account_id=account_id,
+        user_id=f"AIDA{secrets.token_hex(8).upper()}",
+        user_name=name,
+        path=path,
+        arn=f"arn:aws:iam::{account_id}:user{path}{name}",
+        create_date=T0,
+        tags=tags,
+    )
+
+
+def make_key(key_id: str, user: str | None, *, age: int = 0) -> AccessKey:
+    return AccessKey(
+        access_key_id=key_id,
+        secret_access_key=f"secret-{key_id}",
+        account_id=ACCOUNT,
+        user_name=user,
+        status="Active",
+        create_date=T0 + timedelta(seconds=age),
+    )
+
+
+def test_create_then_get_returns_every_field(store: Store) -> None:
+    user = replace(
+        make_user("Alice", path="/eng/", tags=(Tag("team", "x"), Tag("Env", ""))),
+        permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT}:policy/Boundary",
+    )
+    with store.transaction() as tx:
+        tx.users.create(user)
+    with store.transaction(write=False) as tx:
+        assert tx.users.get(ACCOUNT, "alice") == user
+        assert tx.users.get_by_id(user.user_id) == user
+        assert tx.users.get(OTHER_ACCOUNT, "Alice") is None
+        assert tx.users.get_by_id("AIDANOSUCH") is None
+
+
+def test_names_are_unique_per_account_without_regard_to_case(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.users.create(make_user("Bob"))
+    with store.transaction() as tx, pytest.raises(Conflict):
+        tx.users.create(make_user("BOB"))
+    with store.transaction() as tx:
+        tx.users.create(make_user("bob", account_id=OTHER_ACCOUNT))
+        assert tx.users.count(ACCOUNT) == 1 and tx.users.count(OTHER_ACCOUNT) == 1
+
+
+def test_list_orders_by_folded_name_filters_by_path_and_pages(store: Store) -> None:
+    with store.transaction() as tx:
+        for name, path in [("c", "/"), ("B", "/eng/"), ("a", "/eng/x/"), ("D", "/ops/")]:
+            tx.users.create(make_user(name, path=path, tags=(Tag("k", "v"),)))
+    with store.transaction(write=False) as tx:
+        everyone = tx.users.list(ACCOUNT, marker=None, max_items=100)
+        assert [u.user_name for u in everyone.items] == ["a", "B", "c", "D"]
+        assert everyone.next_marker is None
+        assert all(u.tags == () for u in everyone.items)  # ListUsers shows no tags
+        eng = tx.users.list(ACCOUNT, path_prefix="/eng/", marker=None, max_items=100)
+        assert [u.user_name for u in eng.items] == ["a", "B"]
+        first = tx.users.list(ACCOUNT, marker=None, max_items=3)
+        assert [u.user_name for u in first.items] == ["a", "B", "c"]
+        assert first.next_marker is not None
+        rest = tx.users.list(ACCOUNT, marker=first.next_marker, max_items=3)
+        assert [u.user_name for u in rest.items] == ["D"] and rest.next_marker is None
+
+
+def test_rename_changes_name_path_arn_and_refuses_a_taken_name(store: Store) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    with store.transaction() as tx:
+        tx.users.create(alice)
+        tx.users.create(bob)
+        tx.access_keys.create(make_key("AKIAALICE", "alice"))
+    with store.transaction() as tx:
+        with pytest.raises(Conflict):
+            tx.users.rename(alice, new_name="BOB", new_path="/", new_arn="x")
+        # the same user in another case is not a clash
+        new_arn = f"arn:aws:iam::{ACCOUNT}:user/new/Alice2"
+        tx.users.rename(alice, new_name="Alice2", new_path="/new/", new_arn=new_arn)
+        tx.access_keys.rename_user(ACCOUNT, "alice", "Alice2")
+    with store.transaction(write=False) as tx:
+        renamed = tx.users.get(ACCOUNT, "alice2")
+        assert renamed is not None
+        assert (renamed.user_id, renamed.path, renamed.arn) == (alice.user_id, "/new/", new_arn)
+        assert tx.users.get(ACCOUNT, "alice") is None
+        assert [k.access_key_id for k in tx.access_keys.list_for(ACCOUNT, "Alice2")] == [
+            "AKIAALICE"
+        ]
+
+
+def test_delete_cascades_to_tags_and_inline_policies(store: Store) -> None:
+    user = make_user("gone", tags=(Tag("a", "b"),))
+    with store.transaction() as tx:
+        tx.users.create(user)
+        tx.user_policies.put(user.user_id, InlinePolicy("p", POLICY))
+    with store.transaction() as tx:
+        assert tx.user_policies.count(user.user_id) == 1
+        assert tx.users.delete(user.user_id)
+        assert not tx.users.delete(user.user_id)
+    with store.transaction() as tx:
+        tx.users.create(user)  # same id again: no orphans left behind
+        assert tx.users.get(ACCOUNT, "gone") == user
+        assert tx.user_policies.count(user.user_id) == 0
+
+
+def test_tags_and_boundary_are_replaced(store: Store) -> None:
+    user = make_user("t", tags=(Tag("a", "1"),))
+    with store.transaction() as tx:
+        tx.users.create(user)
+        tx.users.set_tags(user.user_id, [Tag("z", "2"), Tag("a", "3")])
+        tx.users.set_permissions_boundary(user.user_id, "arn:aws:iam::aws:policy/X")
+    with store.transaction(write=False) as tx:
+        got = tx.users.get(ACCOUNT, "t")
+        assert got is not None
+        assert got.tags == (Tag("z", "2"), Tag("a", "3"))
+        assert got.permissions_boundary_arn == "arn:aws:iam::aws:policy/X"
+
+
+def test_key_counts_per_user(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.access_keys.create(make_key("AKIA1", "u"))
+        tx.access_keys.create(make_key("AKIA2", "u", age=1))
+        tx.access_keys.create(make_key("AKIA3", None))
+        assert tx.access_keys.count_for(ACCOUNT, "u") == 2
+        assert tx.access_keys.count_for(ACCOUNT, "v") == 0
+
+
+def test_record_use_keeps_the_minute_service_and_region(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.access_keys.create(make_key("AKIAUSED", "u"))
+        fresh = tx.access_keys.get("AKIAUSED")
+        assert fresh is not None and fresh.last_used_date is None
+        tx.access_keys.record_use(fresh, T0, "iam", "us-east-1")
+    with store.transaction(write=False) as tx:
+        used = tx.access_keys.get("AKIAUSED")
+        assert used is not None
+        assert used.last_used_date == T0.replace(second=0, microsecond=0)
+        assert (used.last_used_service, used.last_used_region) == ("iam", "us-east-1")
+    with store.transaction(write=False) as tx:
+        # unchanged minute, service and region: nothing to write, even in a read transaction
+        tx.access_keys.record_use(used, T0 + timedelta(seconds=1), "iam", "us-east-1")
+    with store.transaction() as tx:
+        tx.access_keys.record_use(used, T0 + timedelta(minutes=5), "sts", "eu-west-1")
+    with store.transaction(write=False) as tx:
+        later = tx.access_keys.get("AKIAUSED")
+        assert later is not None
+        assert later.last_used_date == (T0 + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        assert (later.last_used_service, later.last_used_region) == ("sts", "eu-west-1")
