@@ -58,9 +58,13 @@ def signed(
     token: str | None = None,
     at: datetime | None = None,
     compress: bool = False,
+    raw_body: bytes | None = None,
 ) -> tuple[str, bytes, dict[str, str]]:
-    """A POST form signed by botocore; ``at`` signs as if the clock said so."""
-    body = urllib.parse.urlencode(params).encode()
+    """A POST form signed by botocore; ``at`` signs as if the clock said so.
+
+    ``raw_body`` replaces the encoded ``params`` with exactly these bytes (still signed).
+    """
+    body = urllib.parse.urlencode(params).encode() if raw_body is None else raw_body
     request = AWSRequest(
         method="POST",
         url=endpoint + "/",

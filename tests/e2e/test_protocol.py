@@ -142,3 +142,14 @@ def test_sts_validation_message_includes_the_value(server: Server) -> None:
 def test_reset_endpoint_does_not_exist_in_strict_mode(server: Server) -> None:
     reply = send(server.endpoint + "/_rolegate/reset", body=b"")
     assert reply.status == 403 and reply.find("Code") == "MissingAuthenticationToken"
+
+
+def test_malformed_form_encoding_is_malformed_query_string(server: Server) -> None:
+    reply = post(server, {}, raw_body=b"Action=ListRoles&Version=2010-05-08&Marker=%ZZ")
+    assert (reply.status, reply.find("Code")) == (404, "MalformedQueryString")
+
+
+def test_oversized_body_is_refused(server: Server) -> None:
+    padding = b"x" * (5 << 20)  # over the 4 MiB the server reads
+    reply = post(server, {}, raw_body=b"Action=ListRoles&Version=2010-05-08&Pad=" + padding)
+    assert (reply.status, reply.find("Code")) == (413, "RequestEntityTooLarge")
