@@ -30,7 +30,10 @@ SourcePolicy = tuple[str, str]
 
 # Stands in for a boundary or session policy ARN that names no known policy: it allows nothing,
 # so an unknown boundary narrows to nothing rather than being ignored.
-_ALLOWS_NOTHING = '{"Version":"2012-10-17","Statement":[]}'
+_ALLOWS_NOTHING = (
+    '{"Version":"2012-10-17","Statement":'
+    '[{"Effect":"Allow","Action":"rolegate:NoAction","Resource":"*"}]}'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,16 @@ def managed_policy_document(tx: Tx, arn: str) -> str | None:
     return aws_managed_policy(arn)
 
 
+def _attached(tx: Tx, owner_kind: str, owner_id: str) -> tuple[SourcePolicy, ...]:
+    """Managed policies attached to a role or user, once the store holds them."""
+    repo: Any = getattr(tx, "managed_policies", None)
+    if repo is None or not hasattr(repo, "attached_policy_documents"):
+        return ()
+    return tuple(
+        (arn, document) for arn, document in repo.attached_policy_documents(owner_kind, owner_id)
+    )
+
+
 def _boundary(tx: Tx, arn: str | None) -> SourcePolicy | None:
     if arn is None:
         return None
@@ -118,15 +131,17 @@ def _boundary(tx: Tx, arn: str | None) -> SourcePolicy | None:
 def _role_session(tx: Tx, caller: Caller) -> PrincipalPolicies:
     session = caller.session
     assert session is not None and session.role_arn is not None
-    role_name = session.role_arn.rsplit("/", 1)[-1]
-    role = tx.roles.get(caller.account_id, role_name)
-    if role is None or role.role_id != session.role_id:
+    if session.role_id is not None:
+        role = tx.roles.get_by_id(session.role_id)
+    else:
+        role = tx.roles.get(caller.account_id, session.role_arn.rsplit("/", 1)[-1])
+    if role is None or role.arn != session.role_arn:
         # The role was deleted (or deleted and re-created): its sessions keep no permissions.
         return PrincipalPolicies(session=_session_policies(tx, caller) or None)
     identity = tuple(
         (f"{role.arn}/{policy.policy_name}", policy.policy_document)
         for policy in tx.role_policies.list_all(role.role_id)
-    )
+    ) + _attached(tx, "role", role.role_id)
     return PrincipalPolicies(
         identity,
         _boundary(tx, role.permissions_boundary_arn),
@@ -162,6 +177,7 @@ def _user_policies(tx: Tx, account_id: str, arn: str | None) -> PrincipalPolicie
             (f"{user.arn}/{policy.policy_name}", policy.policy_document)
             for policy in user_policies.list_all(user.user_id)
         )
+    identity += _attached(tx, "user", user.user_id)
     return PrincipalPolicies(
         identity, _boundary(tx, user.permissions_boundary_arn), None, tuple(user.tags)
     )

@@ -1,0 +1,374 @@
+"""The engine-backed RequestAuthorizer and evaluate_trust over a real (SQLite) store."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rolegate.domain.arn import assumed_role_arn, role_arn, root_arn, user_arn
+from rolegate.domain.entities import Account, InlinePolicy, Role, Tag
+from rolegate.domain.errors import AccessDenied, InvalidClientTokenId
+from rolegate.domain.session import SessionClaims, SessionKind
+from rolegate.policy.compile import PolicyCompiler
+from rolegate.services.authz import RequestAuthorizer, evaluate_trust
+from rolegate.services.context import Caller, OperationContext
+from rolegate.store import Store, Tx
+
+A = "111111111111"
+B = "222222222222"
+NOW = datetime(2026, 11, 28, 2, 0, 0, tzinfo=UTC)
+ISSUED = NOW - timedelta(minutes=10)
+
+
+class _PlainSealer:
+    def seal(self, plaintext: bytes, *, purpose: str, aad: bytes = b"") -> bytes:
+        return plaintext
+
+    def open(self, sealed: bytes, *, purpose: str, aad: bytes = b"") -> bytes:
+        return sealed
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action: str | list[str], resource: str = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str | list[str], resource: str = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path / 'authz.db'}", sealer=_PlainSealer())
+    with opened.transaction() as tx:
+        tx.accounts.create(Account(A, NOW))
+        tx.accounts.create(Account(B, NOW))
+    yield opened
+    opened.close()
+
+
+def make_role(
+    tx: Tx,
+    name: str,
+    *,
+    account: str = A,
+    trust: str | None = None,
+    policies: tuple[str, ...] = (),
+    boundary: str | None = None,
+    tags: tuple[Tag, ...] = (),
+) -> Role:
+    role = Role(
+        account_id=account,
+        role_id="AROA" + secrets.token_hex(8).upper(),
+        role_name=name,
+        path="/",
+        arn=role_arn(account, "/", name),
+        create_date=NOW,
+        assume_role_policy_document=trust or doc(),
+        permissions_boundary_arn=boundary,
+        tags=tags,
+    )
+    tx.roles.create(role)
+    for i, policy in enumerate(policies):
+        tx.role_policies.put(role.role_id, InlinePolicy(f"p{i}", policy))
+    return role
+
+
+def session_of(role: Role, name: str = "s1", **claims: Any) -> Caller:
+    session = SessionClaims(
+        kind=SessionKind.ROLE,
+        account_id=role.account_id,
+        access_key_id="ASIA" + "X" * 16,
+        secret_access_key="secret",
+        issued_at=claims.pop("issued_at", ISSUED),
+        expires_at=NOW + timedelta(hours=1),
+        principal_arn=assumed_role_arn(role.account_id, role.role_name, name),
+        principal_id=f"{role.role_id}:{name}",
+        role_arn=role.arn,
+        role_id=role.role_id,
+        session_name=name,
+        **claims,
+    )
+    return Caller(
+        role.account_id,
+        "role_session",
+        session.principal_arn,
+        session.principal_id,
+        session.access_key_id,
+        session=session,
+    )
+
+
+def authorizer(tx: Tx, caller: Caller, **kwargs: Any) -> RequestAuthorizer:
+    return RequestAuthorizer(
+        caller, tx, PolicyCompiler(), NOW, "10.1.2.3", True, "us-east-1", **kwargs
+    )
+
+
+def denied(fn: Any, *args: Any, **kwargs: Any) -> str:
+    with pytest.raises(AccessDenied) as info:
+        fn(*args, **kwargs)
+    return info.value.message
+
+
+def test_role_session_gets_exactly_what_its_role_policy_allows(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(
+            tx, "reader", policies=(doc(allow("iam:GetRole", f"arn:aws:iam::{A}:role/*")),)
+        )
+        caller = session_of(role)
+        auth = authorizer(tx, caller)
+        auth.require("iam:GetRole", role.arn)
+        message = denied(auth.require, "iam:CreateRole", role_arn(A, "/", "new"))
+    assert message == (
+        f"User: {caller.arn} is not authorized to perform: iam:CreateRole on resource: "
+        f"arn:aws:iam::{A}:role/new because no identity-based policy allows the iam:CreateRole "
+        "action"
+    )
+
+
+def test_explicit_deny_names_the_identity_policy(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(doc(allow("iam:*")), doc(deny("iam:DeleteRole"))))
+        auth = authorizer(tx, session_of(role))
+        auth.require("iam:GetRole", role.arn)
+        message = denied(auth.require, "iam:DeleteRole", role.arn)
+    assert message.endswith(
+        f"iam:DeleteRole on resource: {role.arn} with an explicit deny in an identity-based policy"
+    )
+
+
+def test_session_policy_only_narrows(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(doc(allow("iam:Get*")),))
+        session_policy = doc(allow(["iam:GetRole", "iam:CreateRole"]))
+        auth = authorizer(tx, session_of(role, session_policy=session_policy))
+        auth.require("iam:GetRole", role.arn)
+        narrowed = denied(auth.require, "iam:GetRolePolicy", role.arn)
+        not_widened = denied(auth.require, "iam:CreateRole", role.arn)
+    assert narrowed.endswith("because no session policy allows the iam:GetRolePolicy action")
+    assert not_widened.endswith("because no identity-based policy allows the iam:CreateRole action")
+
+
+def test_boundary_limits_the_role(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(
+            tx,
+            "bounded",
+            policies=(doc(allow("iam:*")),),
+            boundary="arn:aws:iam::aws:policy/IAMReadOnlyAccess",
+        )
+        auth = authorizer(tx, session_of(role))
+        auth.require("iam:ListRoles", f"arn:aws:iam::{A}:role/")
+        message = denied(auth.require, "iam:CreateRole", role.arn)
+    assert message.endswith("because no permissions boundary allows the iam:CreateRole action")
+
+
+def test_unknown_boundary_allows_nothing(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(
+            tx, "b", policies=(doc(allow("*")),), boundary=f"arn:aws:iam::{A}:policy/Missing"
+        )
+        message = denied(authorizer(tx, session_of(role)).require, "iam:GetRole", role.arn)
+    assert "no permissions boundary allows" in message
+
+
+def test_revocation_denies_sessions_issued_before(store: Store) -> None:
+    """id_roles_use_revoke-sessions.md: AWSRevokeOlderSessions."""
+    revoke = deny("*", Condition={"DateLessThan": {"aws:TokenIssueTime": "2026-11-28T01:55:00Z"}})
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(doc(allow("iam:GetRole")), doc(revoke)))
+        old = authorizer(tx, session_of(role, issued_at=NOW - timedelta(minutes=10)))
+        new = authorizer(tx, session_of(role, "s2", issued_at=NOW - timedelta(minutes=1)))
+        message = denied(old.require, "iam:GetRole", role.arn)
+        new.require("iam:GetRole", role.arn)
+    assert message.endswith("with an explicit deny in an identity-based policy")
+
+
+def test_session_tags_override_role_tags_as_principal_tags(store: Store) -> None:
+    policy = doc(
+        allow("iam:GetRole", Condition={"StringEquals": {"aws:PrincipalTag/team": "blue"}})
+    )
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(policy,), tags=(Tag("Team", "red"),))
+        authorizer(tx, session_of(role, tags=(("team", "blue"),))).require("iam:GetRole", role.arn)
+        denied(authorizer(tx, session_of(role)).require, "iam:GetRole", role.arn)
+
+
+def test_resource_and_request_tags(store: Store) -> None:
+    policy = doc(
+        allow("iam:GetRole", Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}}),
+        allow(
+            "iam:CreateRole",
+            Condition={
+                "StringEquals": {"aws:RequestTag/env": "dev"},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["env"]},
+            },
+        ),
+    )
+    with store.transaction() as tx:
+        caller_role = make_role(tx, "caller", policies=(policy,))
+        dev = make_role(tx, "dev", tags=(Tag("env", "dev"),))
+        prod = make_role(tx, "prod", tags=(Tag("env", "prod"),))
+        caller = session_of(caller_role)
+        authorizer(tx, caller).require("iam:GetRole", dev.arn)
+        denied(authorizer(tx, caller).require, "iam:GetRole", prod.arn)
+        good = {"Tags": [{"Key": "env", "Value": "dev"}]}
+        bad = {"Tags": [{"Key": "env", "Value": "dev"}, {"Key": "owner", "Value": "x"}]}
+        authorizer(tx, caller, params=good).require("iam:CreateRole", role_arn(A, "/", "n"))
+        denied(authorizer(tx, caller, params=bad).require, "iam:CreateRole", role_arn(A, "/", "n"))
+
+
+def test_surroundings_reach_conditions(store: Store) -> None:
+    policy = doc(
+        allow(
+            "iam:GetRole",
+            Condition={
+                "IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
+                "Bool": {"aws:SecureTransport": "true"},
+                "StringEquals": {"aws:PrincipalType": "AssumedRole"},
+                "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/r"},
+            },
+        )
+    )
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(policy,))
+        caller = session_of(role)
+        authorizer(tx, caller).require("iam:GetRole", role.arn)
+        other_ip = RequestAuthorizer(caller, tx, PolicyCompiler(), NOW, "192.168.1.1", True)
+        denied(other_ip.require, "iam:GetRole", role.arn)
+
+
+def test_deleted_role_leaves_its_sessions_nothing(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(tx, "gone", policies=(doc(allow("*")),))
+        caller = session_of(role)
+        tx.role_policies.delete(role.role_id, "p0")
+        tx.roles.delete(A, "gone")
+        make_role(tx, "gone", policies=(doc(allow("*")),))  # same name, new role id
+        denied(authorizer(tx, caller).require, "iam:GetRole", role.arn)
+
+
+def test_root_has_full_access_to_its_own_account_only(store: Store) -> None:
+    root = Caller(A, "root", root_arn(A), A, "AKIAROOT")
+    with store.transaction() as tx:
+        auth = authorizer(tx, root)
+        auth.require("iam:CreateRole", role_arn(A, "/", "x"))
+        message = denied(auth.require, "iam:GetRole", role_arn(B, "/", "x"), resource_account=B)
+    assert message.startswith(f"User: arn:aws:iam::{A}:root is not authorized to perform")
+
+
+def test_session_token_credentials_need_mfa_for_iam(store: Store) -> None:
+    def with_session(mfa: bool) -> Caller:
+        claims = SessionClaims(
+            SessionKind.SESSION_TOKEN,
+            A,
+            "ASIA" + "Y" * 16,
+            "s",
+            ISSUED,
+            NOW + timedelta(hours=1),
+            root_arn(A),
+            A,
+            mfa_authenticated=mfa,
+        )
+        return Caller(A, "root", root_arn(A), A, claims.access_key_id, session=claims)
+
+    with store.transaction() as tx:
+        with pytest.raises(InvalidClientTokenId):
+            authorizer(tx, with_session(False)).require("iam:GetRole", role_arn(A, "/", "x"))
+        authorizer(tx, with_session(True)).require("iam:GetRole", role_arn(A, "/", "x"))
+
+
+# --- evaluate_trust -----------------------------------------------------------------------------
+
+
+def ctx_for(tx: Tx, caller: Caller) -> OperationContext:
+    return OperationContext(
+        caller, "us-east-1", "rid", NOW, tx, secrets.SystemRandom(), authorizer(tx, caller)
+    )
+
+
+def trust(principal: dict[str, Any], **extra: Any) -> str:
+    return doc({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **extra})
+
+
+def test_trust_naming_the_role_of_the_caller_suffices_in_the_same_account(store: Store) -> None:
+    with store.transaction() as tx:
+        caller_role = make_role(tx, "caller")  # no identity policy at all
+        target = make_role(tx, "target", trust=trust({"AWS": caller_role.arn}))
+        evaluate_trust(ctx_for(tx, session_of(caller_role)), target, "sts:AssumeRole", {})
+
+
+def test_trust_naming_only_the_account_needs_an_identity_allow(store: Store) -> None:
+    with store.transaction() as tx:
+        bare = make_role(tx, "bare")
+        able = make_role(
+            tx, "able", policies=(doc(allow("sts:AssumeRole", f"arn:aws:iam::{A}:role/*")),)
+        )
+        target = make_role(tx, "target", trust=trust({"AWS": f"arn:aws:iam::{A}:root"}))
+        bare_caller = session_of(bare)
+        message = denied(evaluate_trust, ctx_for(tx, bare_caller), target, "sts:AssumeRole", {})
+        evaluate_trust(ctx_for(tx, session_of(able)), target, "sts:AssumeRole", {})
+    assert message == (
+        f"User: {bare_caller.arn} is not authorized to perform: sts:AssumeRole on resource: "
+        f"{target.arn}"
+    )
+
+
+def test_cross_account_needs_both_sides(store: Store) -> None:
+    with store.transaction() as tx:
+        able = make_role(tx, "able", policies=(doc(allow("sts:AssumeRole")),))
+        bare = make_role(tx, "bare")
+        trusting = make_role(tx, "t", account=B, trust=trust({"AWS": A}))
+        untrusting = make_role(tx, "u", account=B, trust=trust({"AWS": B}))
+        evaluate_trust(ctx_for(tx, session_of(able)), trusting, "sts:AssumeRole", {})
+        denied(evaluate_trust, ctx_for(tx, session_of(bare)), trusting, "sts:AssumeRole", {})
+        denied(evaluate_trust, ctx_for(tx, session_of(able)), untrusting, "sts:AssumeRole", {})
+
+
+def test_trust_conditions_see_the_call_context(store: Store) -> None:
+    condition = {"StringEquals": {"sts:ExternalId": "ext-123"}}
+    with store.transaction() as tx:
+        able = make_role(tx, "able", policies=(doc(allow("sts:AssumeRole")),))
+        target = make_role(tx, "t", account=B, trust=trust({"AWS": A}, Condition=condition))
+        ctx = ctx_for(tx, session_of(able))
+        evaluate_trust(ctx, target, "sts:AssumeRole", {"sts:ExternalId": "ext-123"})
+        denied(evaluate_trust, ctx, target, "sts:AssumeRole", {"sts:ExternalId": "wrong"})
+        denied(evaluate_trust, ctx, target, "sts:AssumeRole", {})
+
+
+def test_root_cannot_assume_roles(store: Store) -> None:
+    root = Caller(A, "root", root_arn(A), A, "AKIAROOT")
+    with store.transaction() as tx:
+        target = make_role(tx, "t", trust=trust({"AWS": A}))
+        message = denied(evaluate_trust, ctx_for(tx, root), target, "sts:AssumeRole", {})
+    assert message == "Roles may not be assumed by root accounts."
+
+
+def test_trust_with_a_user_principal_override(store: Store) -> None:
+    """For a caller other than the signer (federation), principal_override is judged."""
+    with store.transaction() as tx:
+        target = make_role(tx, "t", trust=trust({"AWS": user_arn(A, "/", "alice")}))
+        signer = session_of(make_role(tx, "x"))
+        alice = Caller(A, "user", user_arn(A, "/", "alice"), "AIDAALICE", user_name="alice")
+        bob = replace(alice, arn=user_arn(A, "/", "bob"), user_name="bob")
+        evaluate_trust(ctx_for(tx, signer), target, "sts:AssumeRole", {}, principal_override=alice)
+        message = denied(
+            evaluate_trust,
+            ctx_for(tx, signer),
+            target,
+            "sts:AssumeRole",
+            {},
+            principal_override=bob,
+        )
+    assert message.startswith(f"User: {bob.arn} is not authorized")
