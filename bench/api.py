@@ -25,6 +25,7 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -179,7 +180,8 @@ def main(argv: Sequence[str]) -> int:
         f"{arguments.rounds} round(s) of {shape.warmup_seconds:g} s warm-up + "
         f"{shape.seconds / arguments.rounds:g} s timed per target; "
         f"mix {arguments.scenarios}; "
-        f"signed {'in the timed loop' if arguments.sign_inline else 'ahead of the timed loop'}",
+        f"signed {'in the timed loop' if arguments.sign_inline else 'ahead of the timed loop'}; "
+        f"{versions()}",
         flush=True,
     )
     failures: list[str] = []
@@ -202,11 +204,17 @@ def main(argv: Sequence[str]) -> int:
         settings = {key: value for key, value in vars(arguments).items() if key != "json"}
         settings["database_url"] = without_password(arguments.database_url)
         settings["cores"] = os.cpu_count()
+        settings["versions"] = versions()
         Path(arguments.json).write_text(to_json(settings, summaries) + "\n")
     if failures:
         print(f"RUN FAILED: {'; '.join(failures)} (see above)")
         return 1
     return 2 if arguments.check_targets and not targets_met else 0
+
+
+def versions() -> str:
+    """The baseline's and the client's versions, for the record."""
+    return ", ".join(f"{name} {version(name)}" for name in ("moto", "werkzeug", "botocore"))
 
 
 def without_password(url: str | None) -> str | None:
