@@ -31,6 +31,7 @@ class Endpoint:
     port: int
     access_key_id: str
     secret_access_key: str
+    session_token: str | None = None  # temporary credentials: sent as X-Amz-Security-Token
 
     @property
     def url(self) -> str:
@@ -80,7 +81,9 @@ class SignedClient:
 
     def __init__(self, endpoint: Endpoint, timeout: float = 30.0) -> None:
         self._url = endpoint.url
-        credentials = Credentials(endpoint.access_key_id, endpoint.secret_access_key)
+        credentials = Credentials(
+            endpoint.access_key_id, endpoint.secret_access_key, endpoint.session_token
+        )
         self._signers = {name: SigV4Auth(credentials, name, REGION) for name in API_VERSIONS}
         self._connection = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
 
