@@ -82,6 +82,7 @@ class CompiledStatement:
         "resource_matchers",
         "resource_services",
         "resource_templates",
+        "resource_test",
         "sid",
     )
 
@@ -101,6 +102,7 @@ class CompiledStatement:
         self.resource_matchers: tuple[Matcher, ...] = ()
         self.resource_templates: tuple[RegexTemplate, ...] = ()
         self.resource_services: frozenset[str] | None = None  # None: any service
+        self.resource_test: Matcher | None = None
         if not self.resource_any:
             self._compile_resources(resources or (), variables=variables, cache=cache)
             if not self.not_resource:
@@ -129,6 +131,8 @@ class CompiledStatement:
                 static.append(re.compile(source, re.DOTALL).fullmatch)
         self.resource_matchers = tuple(static)
         self.resource_templates = tuple(templates)
+        if len(static) == 1 and not templates and not self.not_resource:
+            self.resource_test = static[0]  # the common case, called directly
 
     def matches_action(self, action: str) -> bool:
         """``action`` must be lower-cased."""
@@ -153,9 +157,18 @@ class CompiledStatement:
                     break
         return found is not self.not_resource
 
-    def conditions_hold(self, context: Context) -> bool:
-        for condition in self.conditions:  # noqa: SIM110 (a loop is faster than all())
-            if not condition.holds(context):
+    def conditions_hold(
+        self, context: Context, known: dict[CompiledCondition, bool] | None = None
+    ) -> bool:
+        """All conditions hold (AND). ``known`` remembers results within one decision:
+        compiled conditions are shared between statements that spell them alike."""
+        if known is None:
+            return all(condition.holds(context) for condition in self.conditions)
+        for condition in self.conditions:
+            result = known.get(condition)
+            if result is None:
+                result = known[condition] = condition.holds(context)
+            if not result:
                 return False
         return True
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from rolegate.policy.compile import CompiledPolicy, resource_service
+from rolegate.policy.conditions import CompiledCondition
 from rolegate.policy.decision import (
     ALLOW,
     EXPLICIT_DENY,
@@ -69,6 +70,9 @@ class PolicySet:
     _memo: dict[tuple[str, str], Candidates] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _table: dict[Facts, tuple[str, tuple[str, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )  # decide() is a pure function of a few booleans: remember its rows
 
     def candidates(self, action: str, resource: str = "*") -> Candidates:
         """Statements that can apply to ``action`` (lower-cased) on ``resource``, per type
@@ -118,6 +122,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     context: dict[str, ContextValue] | None = lowered_context(request) if needs_context else None
     resource = request.resource
     matched: list[MatchedStatement] = []
+    known: dict[CompiledCondition, bool] = {}  # condition results within this decision
     allows = [False, False, False, False, False]
     explicit_deny = False
     grant: Grant | None = None
@@ -125,9 +130,13 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         if not slot or (position == 3 and who.type not in SESSION_TYPES):
             continue  # (session policies exist only for sessions)
         for statement, reason in slot:
-            if not statement.resource_any and not statement.matches_resource(resource, context):
+            test = statement.resource_test
+            if test is not None:
+                if not test(resource):
+                    continue
+            elif not statement.resource_any and not statement.matches_resource(resource, context):
                 continue
-            if statement.conditions and not statement.conditions_hold(context):  # type: ignore[arg-type]
+            if statement.conditions and not statement.conditions_hold(context, known):  # type: ignore[arg-type]
                 continue
             if position == 1:  # resource policy: the statement must name the caller
                 named = statement.grant_for(who)
@@ -153,7 +162,10 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         boundary_allows=allows[2] or policies.boundary is None or root,
         session_allows=allows[3] or _session_policy_not_needed(who, policies) or root,
     )
-    effect, missing = decide(facts)
+    row = policies._table.get(facts)
+    if row is None:
+        row = policies._table[facts] = decide(facts)
+    effect, missing = row
     return Decision(effect, tuple(matched), missing)
 
 
