@@ -30,7 +30,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from _driver import LoadResult, LoadShape, combine, run_load, run_setup
-from _http import Call, SignedClient
+from _http import Call, Endpoint, SignedClient
+from _principals import PRINCIPALS, endpoint_for
 from _report import (
     TargetSummary,
     check_targets_alone,
@@ -66,6 +67,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="sign each request inside the timed loop (default: signed just before the timing)",
     )
     parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument(
+        "--principal",
+        choices=PRINCIPALS,
+        default="root",
+        help="sign the mix as the root user (default) or as an IAM user allowed everything",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument(
         "--check-targets", action="store_true", help="exit with status 2 when a target is missed"
@@ -104,13 +111,16 @@ class Contestant:
     """A started target with its setup done, and what its timed windows gathered so far."""
 
     target: Target
+    endpoint: Endpoint  # the server, with the credentials of the principal the mix runs as
     context: RunContext
     results: list[LoadResult] = field(default_factory=list)
     server_cpu_seconds: float = 0.0
 
 
-def start_and_prepare(target: Target, roles: int, stack: ExitStack) -> Contestant | None:
-    """Start ``target`` and preload roles; None (after printing why) on failure."""
+def start_and_prepare(
+    target: Target, roles: int, principal: str, stack: ExitStack
+) -> Contestant | None:
+    """Start ``target``, preload roles, make the principal; None (after printing why) on failure."""
     name = target.describe()
     print(f"[{name}] starting", flush=True)
     try:
@@ -127,8 +137,13 @@ def start_and_prepare(target: Target, roles: int, stack: ExitStack) -> Contestan
     listed = first_page_size(target)
     if listed != min(roles, 100):
         print(f"[{name}] note: ListRoles' first page holds {listed} roles, expected 100")
-    print(f"[{name}] {roles} roles created", flush=True)
-    return Contestant(target, context)
+    try:
+        endpoint = endpoint_for(principal, target.endpoint)
+    except RuntimeError as error:
+        print(f"[{name}] setup failed: {error}")
+        return None
+    print(f"[{name}] {roles} roles created; the mix runs as {principal}", flush=True)
+    return Contestant(target, endpoint, context)
 
 
 def first_page_size(target: Target) -> int:
@@ -150,7 +165,7 @@ def run_rounds(
             print(f"[{target.describe()}] round {round_number}/{rounds}", flush=True)
             context = replace(contestant.context, window=round_number)
             cpu_before = target.server_cpu_seconds()
-            result = run_load(target.endpoint, context, mix, window)
+            result = run_load(contestant.endpoint, context, mix, window)
             contestant.server_cpu_seconds += target.server_cpu_seconds() - cpu_before
             contestant.results.append(result)
 
@@ -188,7 +203,7 @@ def main(argv: Sequence[str]) -> int:
     with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
         contestants = []
         for target in targets_for(arguments):
-            contestant = start_and_prepare(target, arguments.roles, stack)
+            contestant = start_and_prepare(target, arguments.roles, arguments.principal, stack)
             if contestant is None:
                 failures.append(f"{target.describe()}: did not run")
             else:
