@@ -105,6 +105,7 @@ def _get_caller_identity(context: RunContext, connection: int, sequence: int) ->
 
 
 def _assume_role(context: RunContext, connection: int, sequence: int) -> Call:
+    """AWS refuses AssumeRole to the root user: run this one with ``--principal user``."""
     role = context.preloaded_role_name(sequence * 31 + connection)
     params = (
         ("RoleArn", f"arn:aws:iam::{context.account_id}:role{ROLE_PATH}{role}"),
