@@ -1,0 +1,458 @@
+"""Enforcement on every call: for each implemented IAM operation, one call a role session's
+policy allows and one it does not, with AWS's exact AccessDenied message.
+
+The session's role allows ``iam:*`` only on entities under the path ``/allowed/``; the denied
+call names an entity outside it, which AWS judges by the path-less ARN the name would have
+(authorization comes before existence).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from sessions import Credentials, mint_role_session
+
+from rolegate.server.operations import operation_table
+
+from harness import ACCOUNT_ID, Server
+
+ALLOWED_PATH = "/allowed/"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"}],
+    }
+)
+
+
+def policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@dataclass
+class Names:
+    """Fresh names for one case: ``name`` lives under /allowed/ (set up by root), ``other`` is
+    a name outside it."""
+
+    name: str
+    other: str
+
+    def role_arn(self, name: str | None = None, path: str = "/") -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:role{path}{name or self.other}"
+
+    def user_arn(self, name: str | None = None, path: str = "/") -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:user{path}{name or self.other}"
+
+
+Call = Callable[[Any, Names], Any]
+
+
+@dataclass
+class Case:
+    action: str
+    setup: Callable[[Any, Names], Any]  # root creates what the allowed call needs
+    allowed: Call
+    denied: Call
+    resource: Callable[[Names], str]  # the resource the denied call names
+
+
+def _role(root: Any, n: Names) -> None:
+    root.create_role(RoleName=n.name, Path=ALLOWED_PATH, AssumeRolePolicyDocument=TRUST)
+
+
+def _role_with_policy(root: Any, n: Names) -> None:
+    _role(root, n)
+    root.put_role_policy(RoleName=n.name, PolicyName="p", PolicyDocument=POLICY)
+
+
+def _user(root: Any, n: Names) -> None:
+    root.create_user(UserName=n.name, Path=ALLOWED_PATH)
+
+
+def _user_with_policy(root: Any, n: Names) -> None:
+    _user(root, n)
+    root.put_user_policy(UserName=n.name, PolicyName="p", PolicyDocument=POLICY)
+
+
+def _user_with_key(root: Any, n: Names) -> str:
+    _user(root, n)
+    return str(root.create_access_key(UserName=n.name)["AccessKey"]["AccessKeyId"])
+
+
+def _nothing(root: Any, n: Names) -> None:
+    return None
+
+
+_KEYS: dict[str, str] = {}  # case name -> access key id made by setup
+
+
+def _keyed(root: Any, n: Names) -> None:
+    _KEYS[n.name] = _user_with_key(root, n)
+
+
+def _other_user_with_key(root: Any, n: Names) -> None:
+    """For GetAccessKeyLastUsed: a key of a user outside /allowed/."""
+    _keyed(root, n)
+    root.create_user(UserName=n.other)
+    _KEYS[n.other] = root.create_access_key(UserName=n.other)["AccessKey"]["AccessKeyId"]
+
+
+BOUNDARY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+TAGS = [{"Key": "team", "Value": "blue"}]
+
+CASES: dict[str, Case] = {
+    # --- roles ----------------------------------------------------------------------------------
+    "CreateRole": Case(
+        "iam:CreateRole",
+        _nothing,
+        lambda c, n: c.create_role(
+            RoleName=n.name, Path=ALLOWED_PATH, AssumeRolePolicyDocument=TRUST
+        ),
+        lambda c, n: c.create_role(RoleName=n.other, AssumeRolePolicyDocument=TRUST),
+        lambda n: n.role_arn(),
+    ),
+    "GetRole": Case(
+        "iam:GetRole",
+        _role,
+        lambda c, n: c.get_role(RoleName=n.name),
+        lambda c, n: c.get_role(RoleName=n.other),
+        lambda n: n.role_arn(),
+    ),
+    "ListRoles": Case(
+        "iam:ListRoles",
+        _nothing,
+        lambda c, n: c.list_roles(PathPrefix=ALLOWED_PATH),
+        lambda c, n: c.list_roles(),
+        lambda n: f"arn:aws:iam::{ACCOUNT_ID}:role/",
+    ),
+    "UpdateRole": Case(
+        "iam:UpdateRole",
+        _role,
+        lambda c, n: c.update_role(RoleName=n.name, Description="d"),
+        lambda c, n: c.update_role(RoleName=n.other, Description="d"),
+        lambda n: n.role_arn(),
+    ),
+    "UpdateRoleDescription": Case(
+        "iam:UpdateRoleDescription",
+        _role,
+        lambda c, n: c.update_role_description(RoleName=n.name, Description="d"),
+        lambda c, n: c.update_role_description(RoleName=n.other, Description="d"),
+        lambda n: n.role_arn(),
+    ),
+    "DeleteRole": Case(
+        "iam:DeleteRole",
+        _role,
+        lambda c, n: c.delete_role(RoleName=n.name),
+        lambda c, n: c.delete_role(RoleName=n.other),
+        lambda n: n.role_arn(),
+    ),
+    "UpdateAssumeRolePolicy": Case(
+        "iam:UpdateAssumeRolePolicy",
+        _role,
+        lambda c, n: c.update_assume_role_policy(RoleName=n.name, PolicyDocument=TRUST),
+        lambda c, n: c.update_assume_role_policy(RoleName=n.other, PolicyDocument=TRUST),
+        lambda n: n.role_arn(),
+    ),
+    "TagRole": Case(
+        "iam:TagRole",
+        _role,
+        lambda c, n: c.tag_role(RoleName=n.name, Tags=TAGS),
+        lambda c, n: c.tag_role(RoleName=n.other, Tags=TAGS),
+        lambda n: n.role_arn(),
+    ),
+    "UntagRole": Case(
+        "iam:UntagRole",
+        _role,
+        lambda c, n: c.untag_role(RoleName=n.name, TagKeys=["team"]),
+        lambda c, n: c.untag_role(RoleName=n.other, TagKeys=["team"]),
+        lambda n: n.role_arn(),
+    ),
+    "ListRoleTags": Case(
+        "iam:ListRoleTags",
+        _role,
+        lambda c, n: c.list_role_tags(RoleName=n.name),
+        lambda c, n: c.list_role_tags(RoleName=n.other),
+        lambda n: n.role_arn(),
+    ),
+    "PutRolePermissionsBoundary": Case(
+        "iam:PutRolePermissionsBoundary",
+        _role,
+        lambda c, n: c.put_role_permissions_boundary(RoleName=n.name, PermissionsBoundary=BOUNDARY),
+        lambda c, n: c.put_role_permissions_boundary(
+            RoleName=n.other, PermissionsBoundary=BOUNDARY
+        ),
+        lambda n: n.role_arn(),
+    ),
+    "DeleteRolePermissionsBoundary": Case(
+        "iam:DeleteRolePermissionsBoundary",
+        lambda root, n: root.create_role(
+            RoleName=n.name,
+            Path=ALLOWED_PATH,
+            AssumeRolePolicyDocument=TRUST,
+            PermissionsBoundary=BOUNDARY,
+        ),
+        lambda c, n: c.delete_role_permissions_boundary(RoleName=n.name),
+        lambda c, n: c.delete_role_permissions_boundary(RoleName=n.other),
+        lambda n: n.role_arn(),
+    ),
+    # --- role inline policies -------------------------------------------------------------------
+    "PutRolePolicy": Case(
+        "iam:PutRolePolicy",
+        _role,
+        lambda c, n: c.put_role_policy(RoleName=n.name, PolicyName="p", PolicyDocument=POLICY),
+        lambda c, n: c.put_role_policy(RoleName=n.other, PolicyName="p", PolicyDocument=POLICY),
+        lambda n: n.role_arn(),
+    ),
+    "GetRolePolicy": Case(
+        "iam:GetRolePolicy",
+        _role_with_policy,
+        lambda c, n: c.get_role_policy(RoleName=n.name, PolicyName="p"),
+        lambda c, n: c.get_role_policy(RoleName=n.other, PolicyName="p"),
+        lambda n: n.role_arn(),
+    ),
+    "ListRolePolicies": Case(
+        "iam:ListRolePolicies",
+        _role_with_policy,
+        lambda c, n: c.list_role_policies(RoleName=n.name),
+        lambda c, n: c.list_role_policies(RoleName=n.other),
+        lambda n: n.role_arn(),
+    ),
+    "DeleteRolePolicy": Case(
+        "iam:DeleteRolePolicy",
+        _role_with_policy,
+        lambda c, n: c.delete_role_policy(RoleName=n.name, PolicyName="p"),
+        lambda c, n: c.delete_role_policy(RoleName=n.other, PolicyName="p"),
+        lambda n: n.role_arn(),
+    ),
+    # --- users ----------------------------------------------------------------------------------
+    "CreateUser": Case(
+        "iam:CreateUser",
+        _nothing,
+        lambda c, n: c.create_user(UserName=n.name, Path=ALLOWED_PATH),
+        lambda c, n: c.create_user(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "GetUser": Case(
+        "iam:GetUser",
+        _user,
+        lambda c, n: c.get_user(UserName=n.name),
+        lambda c, n: c.get_user(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "ListUsers": Case(
+        "iam:ListUsers",
+        _nothing,
+        lambda c, n: c.list_users(PathPrefix=ALLOWED_PATH),
+        lambda c, n: c.list_users(),
+        lambda n: f"arn:aws:iam::{ACCOUNT_ID}:user/",
+    ),
+    "UpdateUser": Case(
+        "iam:UpdateUser",
+        _user,
+        lambda c, n: c.update_user(UserName=n.name, NewUserName=n.name + "-2"),
+        lambda c, n: c.update_user(UserName=n.other, NewUserName=n.other + "-2"),
+        lambda n: n.user_arn(),
+    ),
+    "DeleteUser": Case(
+        "iam:DeleteUser",
+        _user,
+        lambda c, n: c.delete_user(UserName=n.name),
+        lambda c, n: c.delete_user(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "TagUser": Case(
+        "iam:TagUser",
+        _user,
+        lambda c, n: c.tag_user(UserName=n.name, Tags=TAGS),
+        lambda c, n: c.tag_user(UserName=n.other, Tags=TAGS),
+        lambda n: n.user_arn(),
+    ),
+    "UntagUser": Case(
+        "iam:UntagUser",
+        _user,
+        lambda c, n: c.untag_user(UserName=n.name, TagKeys=["team"]),
+        lambda c, n: c.untag_user(UserName=n.other, TagKeys=["team"]),
+        lambda n: n.user_arn(),
+    ),
+    "ListUserTags": Case(
+        "iam:ListUserTags",
+        _user,
+        lambda c, n: c.list_user_tags(UserName=n.name),
+        lambda c, n: c.list_user_tags(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "PutUserPermissionsBoundary": Case(
+        "iam:PutUserPermissionsBoundary",
+        _user,
+        lambda c, n: c.put_user_permissions_boundary(UserName=n.name, PermissionsBoundary=BOUNDARY),
+        lambda c, n: c.put_user_permissions_boundary(
+            UserName=n.other, PermissionsBoundary=BOUNDARY
+        ),
+        lambda n: n.user_arn(),
+    ),
+    "DeleteUserPermissionsBoundary": Case(
+        "iam:DeleteUserPermissionsBoundary",
+        lambda root, n: root.create_user(
+            UserName=n.name, Path=ALLOWED_PATH, PermissionsBoundary=BOUNDARY
+        ),
+        lambda c, n: c.delete_user_permissions_boundary(UserName=n.name),
+        lambda c, n: c.delete_user_permissions_boundary(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    # --- user inline policies -------------------------------------------------------------------
+    "PutUserPolicy": Case(
+        "iam:PutUserPolicy",
+        _user,
+        lambda c, n: c.put_user_policy(UserName=n.name, PolicyName="p", PolicyDocument=POLICY),
+        lambda c, n: c.put_user_policy(UserName=n.other, PolicyName="p", PolicyDocument=POLICY),
+        lambda n: n.user_arn(),
+    ),
+    "GetUserPolicy": Case(
+        "iam:GetUserPolicy",
+        _user_with_policy,
+        lambda c, n: c.get_user_policy(UserName=n.name, PolicyName="p"),
+        lambda c, n: c.get_user_policy(UserName=n.other, PolicyName="p"),
+        lambda n: n.user_arn(),
+    ),
+    "ListUserPolicies": Case(
+        "iam:ListUserPolicies",
+        _user_with_policy,
+        lambda c, n: c.list_user_policies(UserName=n.name),
+        lambda c, n: c.list_user_policies(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "DeleteUserPolicy": Case(
+        "iam:DeleteUserPolicy",
+        _user_with_policy,
+        lambda c, n: c.delete_user_policy(UserName=n.name, PolicyName="p"),
+        lambda c, n: c.delete_user_policy(UserName=n.other, PolicyName="p"),
+        lambda n: n.user_arn(),
+    ),
+    # --- access keys ----------------------------------------------------------------------------
+    "CreateAccessKey": Case(
+        "iam:CreateAccessKey",
+        _user,
+        lambda c, n: c.create_access_key(UserName=n.name),
+        lambda c, n: c.create_access_key(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "ListAccessKeys": Case(
+        "iam:ListAccessKeys",
+        _keyed,
+        lambda c, n: c.list_access_keys(UserName=n.name),
+        lambda c, n: c.list_access_keys(UserName=n.other),
+        lambda n: n.user_arn(),
+    ),
+    "UpdateAccessKey": Case(
+        "iam:UpdateAccessKey",
+        _keyed,
+        lambda c, n: c.update_access_key(
+            UserName=n.name, AccessKeyId=_KEYS[n.name], Status="Inactive"
+        ),
+        lambda c, n: c.update_access_key(
+            UserName=n.other, AccessKeyId=_KEYS[n.name], Status="Inactive"
+        ),
+        lambda n: n.user_arn(),
+    ),
+    "DeleteAccessKey": Case(
+        "iam:DeleteAccessKey",
+        _keyed,
+        lambda c, n: c.delete_access_key(UserName=n.name, AccessKeyId=_KEYS[n.name]),
+        lambda c, n: c.delete_access_key(UserName=n.other, AccessKeyId=_KEYS[n.name]),
+        lambda n: n.user_arn(),
+    ),
+    "GetAccessKeyLastUsed": Case(
+        "iam:GetAccessKeyLastUsed",
+        _other_user_with_key,
+        lambda c, n: c.get_access_key_last_used(AccessKeyId=_KEYS[n.name]),
+        lambda c, n: c.get_access_key_last_used(AccessKeyId=_KEYS[n.other]),
+        lambda n: n.user_arn(),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def enforcer(server: Server) -> Credentials:
+    """A role session allowed ``iam:*`` on entities under /allowed/ and nothing else."""
+    root = server.client("iam")
+    name = f"enforcer-{uuid.uuid4().hex[:8]}"
+    role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
+    scoped = policy(
+        {
+            "Effect": "Allow",
+            "Action": "iam:*",
+            "Resource": [
+                f"arn:aws:iam::{ACCOUNT_ID}:role{ALLOWED_PATH}*",
+                f"arn:aws:iam::{ACCOUNT_ID}:user{ALLOWED_PATH}*",
+            ],
+        }
+    )
+    root.put_role_policy(RoleName=name, PolicyName="scoped", PolicyDocument=scoped)
+    return mint_role_session(server, role)
+
+
+def access_denied(call: Callable[[], Any]) -> str:
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert error["Code"] == "AccessDenied", error
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    return str(error["Message"])
+
+
+@pytest.mark.parametrize("operation", sorted(CASES))
+def test_allowed_and_denied(operation: str, server: Server, enforcer: Credentials) -> None:
+    case = CASES[operation]
+    if ("iam", operation) not in operation_table():
+        pytest.skip(f"{operation} is not implemented yet")
+    root = server.client("iam")
+    session = enforcer.client(server)
+    tag = uuid.uuid4().hex[:8]
+    names = Names(name=f"ok-{operation.lower()}-{tag}", other=f"no-{operation.lower()}-{tag}")
+    case.setup(root, names)
+    case.allowed(session, names)
+    message = access_denied(lambda: case.denied(session, names))
+    assert message == (
+        f"User: {enforcer.arn} is not authorized to perform: {case.action} on resource: "
+        f"{case.resource(names)} because no identity-based policy allows the {case.action} action"
+    )
+
+
+def test_every_implemented_iam_operation_is_in_the_matrix() -> None:
+    implemented = {name for service, name in operation_table() if service == "iam"}
+    assert sorted(implemented - set(CASES)) == []
+
+
+def test_get_caller_identity_needs_no_permission(server: Server) -> None:
+    """GetCallerIdentity answers even under an explicit deny of everything."""
+    root = server.client("iam")
+    name = f"denied-all-{uuid.uuid4().hex[:8]}"
+    role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
+    deny_all = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    root.put_role_policy(RoleName=name, PolicyName="deny", PolicyDocument=deny_all)
+    creds = mint_role_session(server, role)
+    identity = creds.client(server, "sts").get_caller_identity()
+    assert identity["Arn"] == creds.arn
+    message = access_denied(lambda: creds.client(server).get_role(RoleName=name))
+    assert message == (
+        f"User: {creds.arn} is not authorized to perform: iam:GetRole on resource: "
+        f"{role['Arn']} with an explicit deny in an identity-based policy"
+    )
