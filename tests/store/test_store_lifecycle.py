@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
+from rolegate.domain.mfa import MfaDevice
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
 from rolegate.store.migrate import alembic_config, head_revision
@@ -35,6 +36,8 @@ def _fill(store: Store) -> None:
         user = User(ACCOUNT, "AIDAFILL", "u", "/", f"arn:aws:iam::{ACCOUNT}:user/u", T0)
         tx.users.create(replace(user, tags=(Tag("k", "v"),)))
         tx.user_policies.put(user.user_id, InlinePolicy("P", "{}"))
+        serial = f"arn:aws:iam::{ACCOUNT}:mfa/m"
+        tx.mfa_devices.create(MfaDevice(ACCOUNT, serial, "m", "/", "JBSWY3DPEHPK3PXP", T0))
 
 
 def _row_counts(store: Store) -> dict[str, int]:

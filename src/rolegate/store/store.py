@@ -15,6 +15,7 @@ from rolegate.store.migrate import upgrade_engine
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
+from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
@@ -35,6 +36,7 @@ class Tx:
         "access_keys",
         "accounts",
         "connection",
+        "mfa_devices",
         "role_policies",
         "roles",
         "user_policies",
@@ -49,6 +51,7 @@ class Tx:
         self.role_policies = InlinePolicyRepo(connection, role_policies)
         self.users = UserRepo(connection)
         self.user_policies = InlinePolicyRepo(connection, user_policies)
+        self.mfa_devices = MfaDeviceRepo(connection, sealer)
 
 
 class Store:

@@ -1,0 +1,113 @@
+"""Virtual MFA devices. Seeds are sealed at rest (AEAD bound to the serial number); a device is
+enabled for at most one user (``user_name``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Tag
+from rolegate.domain.mfa import MfaDevice
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict
+from rolegate.store.repos.access_keys import SECRETS_PURPOSE, Sealer
+from rolegate.store.schema_mfa import mfa_devices
+
+
+class MfaDeviceRepo:
+    def __init__(self, conn: Connection, sealer: Sealer) -> None:
+        self._conn = conn
+        self._sealer = sealer
+
+    def create(self, device: MfaDevice) -> None:
+        """Insert ``device``; raises Conflict if its serial number exists."""
+        stmt = insert_ignoring_duplicates(mfa_devices, self._conn.dialect.name)
+        values = {
+            "serial_number": device.serial_number,
+            "account_id": device.account_id,
+            "device_name": device.device_name,
+            "path": device.path,
+            "seed_sealed": self._sealer.seal(
+                device.seed.encode("ascii"),
+                purpose=SECRETS_PURPOSE,
+                aad=device.serial_number.encode("utf-8"),
+            ),
+            "create_date": device.create_date,
+            "user_name": device.user_name,
+            "enable_date": device.enable_date,
+            "last_used_step": device.last_used_step,
+            "tags_json": json.dumps([[t.key, t.value] for t in device.tags]),
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
+            raise Conflict(f"MFA device {device.serial_number} exists")
+
+    def get(self, serial_number: str) -> MfaDevice | None:
+        query = select(mfa_devices).where(mfa_devices.c.serial_number == serial_number)
+        row = self._conn.execute(query).first()
+        return None if row is None else self._device(row)
+
+    def list_for_user(self, account_id: str, user_name: str) -> list[MfaDevice]:
+        """Devices enabled for the user, oldest enablement first."""
+        query = (
+            select(mfa_devices)
+            .where(mfa_devices.c.account_id == account_id, mfa_devices.c.user_name == user_name)
+            .order_by(mfa_devices.c.enable_date, mfa_devices.c.serial_number)
+        )
+        return [self._device(row) for row in self._conn.execute(query)]
+
+    def list_for_account(self, account_id: str) -> list[MfaDevice]:
+        query = (
+            select(mfa_devices)
+            .where(mfa_devices.c.account_id == account_id)
+            .order_by(mfa_devices.c.serial_number)
+        )
+        return [self._device(row) for row in self._conn.execute(query)]
+
+    def set_user(
+        self, serial_number: str, user_name: str | None, enable_date: datetime | None
+    ) -> None:
+        """Enable the device for ``user_name`` (None: deactivate it)."""
+        self._conn.execute(
+            update(mfa_devices)
+            .where(mfa_devices.c.serial_number == serial_number)
+            .values(user_name=user_name, enable_date=enable_date)
+        )
+
+    def advance_step(self, serial_number: str, step: int) -> bool:
+        """Record ``step`` as used; False if it (or a later one) was used already. Atomic, so
+        two requests racing with the same code cannot both succeed."""
+        table = mfa_devices
+        result = self._conn.execute(
+            update(table)
+            .where(
+                table.c.serial_number == serial_number,
+                (table.c.last_used_step.is_(None)) | (table.c.last_used_step < step),
+            )
+            .values(last_used_step=step)
+        )
+        return result.rowcount > 0
+
+    def delete(self, serial_number: str) -> bool:
+        query = delete(mfa_devices).where(mfa_devices.c.serial_number == serial_number)
+        return self._conn.execute(query).rowcount > 0
+
+    def _device(self, row: Any) -> MfaDevice:
+        seed = self._sealer.open(
+            row.seed_sealed, purpose=SECRETS_PURPOSE, aad=row.serial_number.encode("utf-8")
+        ).decode("ascii")
+        return MfaDevice(
+            account_id=row.account_id,
+            serial_number=row.serial_number,
+            device_name=row.device_name,
+            path=row.path,
+            seed=seed,
+            create_date=row.create_date,
+            user_name=row.user_name,
+            enable_date=row.enable_date,
+            last_used_step=row.last_used_step,
+            tags=tuple(Tag(k, v) for k, v in json.loads(row.tags_json)),
+        )
