@@ -94,10 +94,13 @@ def test_an_unexpected_exception_is_a_500_and_changes_nothing(store: Store) -> N
 
 def test_unimplemented_operations_are_validated_then_refused(store: Store) -> None:
     pipeline = _pipeline(store)
-    request = _signed_form({"Action": "CreateUser", "Version": "2010-05-08", "UserName": "bob"})
+    action = "CreateServiceSpecificCredential"
+    request = _signed_form(
+        {"Action": action, "Version": "2010-05-08", "UserName": "bob", "ServiceName": "x"}
+    )
     response = pipeline.handle(request, "application/x-www-form-urlencoded", None)
     assert (response.status, b"<Code>NotImplemented</Code>" in response.body) == (501, True)
-    bad = _signed_form({"Action": "CreateUser", "Version": "2010-05-08"})
+    bad = _signed_form({"Action": action, "Version": "2010-05-08", "UserName": "bob"})
     response = pipeline.handle(bad, "application/x-www-form-urlencoded", None)
     assert response.status == 400 and b"<Code>ValidationError</Code>" in response.body
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, SigV4Verifier
 from rolegate.domain.arn import root_arn
-from rolegate.domain.entities import Account
+from rolegate.domain.entities import Account, User
 from rolegate.domain.errors import InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services.context import Caller
@@ -50,9 +50,15 @@ class Authenticator:
             # Long-term keys never carry a session token; an inactive key is unknown to AWS.
             raise InvalidClientTokenId(INVALID_TOKEN)
         self.verifier.verify(claim, request, key.secret_access_key, now)
+        # GetAccessKeyLastUsed; written in the request's transaction, so a request that fails
+        # (denied, invalid) leaves no trace (AWS may record those too: unverified).
+        tx.access_keys.record_use(key, now, claim.service, claim.region)
         if key.user_name is None:
             return root_caller(key.account_id, key.access_key_id)
-        raise InvalidClientTokenId(INVALID_TOKEN)  # IAM users arrive with the STS issue
+        user = tx.users.get(key.account_id, key.user_name)
+        if user is None:  # cannot happen while DeleteUser refuses users with keys
+            raise InvalidClientTokenId(INVALID_TOKEN)
+        return user_caller(user, key.access_key_id)
 
     def _temporary_caller(self, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
         """Temporary credentials: the sealed token alone says who signed, no database read."""
@@ -72,6 +78,18 @@ class Authenticator:
                 except Conflict:  # created by a concurrent first request; it exists now
                     pass
         return root_caller(account_id, access_key_id)
+
+
+def user_caller(user: User, access_key_id: str | None) -> Caller:
+    """An IAM user signing with one of its access keys: UserId is the user's AIDA… id."""
+    return Caller(
+        account_id=user.account_id,
+        principal_type="user",
+        arn=user.arn,
+        user_id=user.user_id,
+        access_key_id=access_key_id,
+        user_name=user.user_name,
+    )
 
 
 def root_caller(account_id: str, access_key_id: str | None) -> Caller:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from rolegate.services import role_policies, roles, sts
+from rolegate.services import access_keys, role_policies, roles, sts, user_policies, users
 from rolegate.services.context import Handler
 
 
 def operation_table() -> dict[tuple[str, str], Handler]:
     table: dict[tuple[str, str], Handler] = {}
-    for service, module in (("iam", roles), ("iam", role_policies), ("sts", sts)):
+    for service, module in (
+        ("iam", roles),
+        ("iam", role_policies),
+        ("sts", sts),
+        ("iam", users),
+        ("iam", user_policies),
+        ("iam", access_keys),
+    ):
         for name, handler in module.operations().items():
             table[(service, name)] = handler
     return table

@@ -1,0 +1,217 @@
+"""IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, TagUser, UntagUser,
+ListUserTags, Put/DeleteUserPermissionsBoundary (id_users_create.md, id_users_manage.md).
+
+A user is a principal with long-term credentials (its access keys, ``services.access_keys``).
+Operations whose ``UserName`` is optional act on the caller itself when it is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolegate.domain.arn import root_arn, user_arn
+from rolegate.domain.entities import User
+from rolegate.domain.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    NoSuchEntity,
+    ValidationError,
+)
+from rolegate.domain.ids import IdPrefix, unique_id
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.pagination import fetch_page
+from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.store import Conflict
+
+# AWS's answer when a call that may name no user comes from a role session or federated user.
+NON_USER_CREDENTIALS = "Must specify userName when calling with non-User credentials"
+
+
+def no_such_user(user_name: str) -> NoSuchEntity:
+    return NoSuchEntity(f"The user with name {user_name} cannot be found.")
+
+
+def load_user(ctx: OperationContext, user_name: str, action: str) -> User:
+    """The user, once the caller may perform ``action`` on it.
+
+    As ``services.roles.load_role``: authorization comes first, on the user's real ARN (with its
+    path) when it exists and on the path-less ARN its name would have when it does not.
+    """
+    user = ctx.tx.users.get(ctx.account_id, user_name)
+    ctx.authorize(action, user.arn if user else user_arn(ctx.account_id, "/", user_name))
+    if user is None:
+        raise no_such_user(user_name)
+    return user
+
+
+def target_user_name(ctx: OperationContext, params: Params) -> str | None:
+    """``UserName`` if given, else the calling IAM user's name; None means the root user.
+
+    Role sessions and federated users have no user of their own to fall back on.
+    """
+    name: str | None = params.get("UserName")
+    if name is not None:
+        return name
+    caller = ctx.caller
+    if caller.principal_type == "user" and caller.user_name is not None:
+        return caller.user_name
+    if caller.principal_type == "root":
+        return None
+    raise ValidationError(NON_USER_CREDENTIALS)
+
+
+def user_to_wire(user: User, *, listing: bool = False) -> dict[str, Any]:
+    """The ``User`` shape; ListUsers leaves out Tags and PermissionsBoundary."""
+    out: dict[str, Any] = {
+        "Path": user.path,
+        "UserName": user.user_name,
+        "UserId": user.user_id,
+        "Arn": user.arn,
+        "CreateDate": user.create_date,
+    }
+    if listing:
+        return out
+    if user.permissions_boundary_arn is not None:
+        out["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "Policy",
+            "PermissionsBoundaryArn": user.permissions_boundary_arn,
+        }
+    if user.tags:
+        out["Tags"] = tags_to_wire(user.tags)
+    return out
+
+
+def create_user(ctx: OperationContext, params: Params) -> Result:
+    name = params["UserName"]
+    path = params.get("Path") or "/"
+    arn = user_arn(ctx.account_id, path, name)
+    ctx.authorize("iam:CreateUser", arn)
+    user = User(
+        account_id=ctx.account_id,
+        user_id=unique_id(IdPrefix.USER, ctx.rng),
+        user_name=name,
+        path=path,
+        arn=arn,
+        create_date=ctx.now,
+        permissions_boundary_arn=params.get("PermissionsBoundary"),
+        tags=tuple(tags_from_params(params.get("Tags"))),
+    )
+    try:
+        ctx.tx.users.create(user)
+    except Conflict:
+        raise EntityAlreadyExists(f"User with name {name} already exists.") from None
+    return {"User": user_to_wire(user)}
+
+
+def get_user(ctx: OperationContext, params: Params) -> Result:
+    name = target_user_name(ctx, params)
+    if name is not None:
+        return {"User": user_to_wire(load_user(ctx, name, "iam:GetUser"))}
+    # The root user: AWS answers with the account id as UserId, no UserName and no Path.
+    arn = root_arn(ctx.account_id)
+    ctx.authorize("iam:GetUser", arn)
+    account = ctx.tx.accounts.get(ctx.account_id)
+    created = account.create_date if account is not None else ctx.now
+    return {"User": {"UserId": ctx.account_id, "Arn": arn, "CreateDate": created}}
+
+
+def list_users(ctx: OperationContext, params: Params) -> Result:
+    prefix = params.get("PathPrefix") or "/"
+    ctx.authorize("iam:ListUsers", user_arn(ctx.account_id, prefix, ""))
+    users, paging = fetch_page(
+        params,
+        lambda marker, max_items: ctx.tx.users.list(
+            ctx.account_id, path_prefix=prefix, marker=marker, max_items=max_items
+        ),
+    )
+    return {"Users": [user_to_wire(u, listing=True) for u in users], **paging}
+
+
+def update_user(ctx: OperationContext, params: Params) -> Result:
+    """New name and/or path. IAM checks the permission on the user as it is and as it will be
+    (id_users_manage.md, "Renaming an IAM user")."""
+    user = load_user(ctx, params["UserName"], "iam:UpdateUser")
+    new_name = params.get("NewUserName") or user.user_name
+    new_path = params.get("NewPath") or user.path
+    new_arn = user_arn(ctx.account_id, new_path, new_name)
+    if new_arn != user.arn:
+        ctx.authorize("iam:UpdateUser", new_arn)
+    if (new_name, new_path) == (user.user_name, user.path):
+        return {}
+    try:
+        ctx.tx.users.rename(user, new_name=new_name, new_path=new_path, new_arn=new_arn)
+    except Conflict:
+        raise EntityAlreadyExists(f"User with name {new_name} already exists.") from None
+    if new_name != user.user_name:
+        ctx.tx.access_keys.rename_user(ctx.account_id, user.user_name, new_name)
+    return {}
+
+
+def delete_user(ctx: OperationContext, params: Params) -> Result:
+    """Refused while the user still has what id_users_manage.md says to remove first; the
+    checks follow the order of that list (access keys before inline policies)."""
+    user = load_user(ctx, params["UserName"], "iam:DeleteUser")
+    if ctx.tx.access_keys.count_for(ctx.account_id, user.user_name):
+        raise DeleteConflict("Cannot delete entity, must delete access keys first.")
+    if ctx.tx.user_policies.count(user.user_id):
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    ctx.tx.users.delete(user.user_id)
+    return {}
+
+
+def tag_user(ctx: OperationContext, params: Params) -> Result:
+    user = load_user(ctx, params["UserName"], "iam:TagUser")
+    tags = merge_tags(user.tags, tags_from_params(params["Tags"]), "TagsPerUser")
+    ctx.tx.users.set_tags(user.user_id, tags)
+    return {}
+
+
+def untag_user(ctx: OperationContext, params: Params) -> Result:
+    user = load_user(ctx, params["UserName"], "iam:UntagUser")
+    ctx.tx.users.set_tags(user.user_id, remove_tags(user.tags, params["TagKeys"]))
+    return {}
+
+
+def list_user_tags(ctx: OperationContext, params: Params) -> Result:
+    """A user holds at most 50 tags, so the listing pages by position."""
+    user = load_user(ctx, params["UserName"], "iam:ListUserTags")
+    tags = tags_to_wire(user.tags)
+    marker = params.get("Marker")
+    start = 0
+    if marker is not None:
+        if not marker.isdigit() or int(marker) > len(tags):
+            raise ValidationError("Invalid Marker.")
+        start = int(marker)
+    max_items = params.get("MaxItems") or 100
+    out: Result = {"Tags": tags[start : start + max_items]}
+    out["IsTruncated"] = start + max_items < len(tags)
+    if out["IsTruncated"]:
+        out["Marker"] = str(start + max_items)
+    return out
+
+
+def put_user_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
+    user = load_user(ctx, params["UserName"], "iam:PutUserPermissionsBoundary")
+    ctx.tx.users.set_permissions_boundary(user.user_id, params["PermissionsBoundary"])
+    return {}
+
+
+def delete_user_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
+    user = load_user(ctx, params["UserName"], "iam:DeleteUserPermissionsBoundary")
+    ctx.tx.users.set_permissions_boundary(user.user_id, None)
+    return {}
+
+
+def operations() -> dict[str, Handler]:
+    return {
+        "CreateUser": create_user,
+        "GetUser": get_user,
+        "ListUsers": list_users,
+        "UpdateUser": update_user,
+        "DeleteUser": delete_user,
+        "TagUser": tag_user,
+        "UntagUser": untag_user,
+        "ListUserTags": list_user_tags,
+        "PutUserPermissionsBoundary": put_user_permissions_boundary,
+        "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
+    }
