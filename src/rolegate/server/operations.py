@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rolegate.services import access_keys, role_policies, roles, sts, user_policies, users
+from rolegate.services import (
+    access_keys,
+    instance_profiles,
+    role_policies,
+    roles,
+    service_linked_roles,
+    sts,
+    user_policies,
+    users,
+)
 from rolegate.services.context import Handler
 
 
@@ -15,6 +24,8 @@ def operation_table() -> dict[tuple[str, str], Handler]:
         ("iam", users),
         ("iam", user_policies),
         ("iam", access_keys),
+        ("iam", instance_profiles),
+        ("iam", service_linked_roles),
     ):
         for name, handler in module.operations().items():
             table[(service, name)] = handler

@@ -10,6 +10,7 @@ from rolegate.domain.errors import NoSuchEntity
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
 from rolegate.services.policy_documents import check_identity_policy, check_role_inline_total
+from rolegate.services.protected_roles import ensure_modifiable
 from rolegate.services.roles import load_role
 from rolegate.services.wire_format import url_encoded_policy
 
@@ -20,6 +21,7 @@ def _no_such_policy(policy_name: str) -> NoSuchEntity:
 
 def put_role_policy(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:PutRolePolicy")
+    ensure_modifiable(role)
     name, document = params["PolicyName"], params["PolicyDocument"]
     check_identity_policy(document)
     others = [
@@ -57,6 +59,7 @@ def list_role_policies(ctx: OperationContext, params: Params) -> Result:
 
 def delete_role_policy(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:DeleteRolePolicy")
+    ensure_modifiable(role)
     if not ctx.tx.role_policies.delete(role.role_id, params["PolicyName"]):
         raise _no_such_policy(params["PolicyName"])
     return {}

@@ -19,6 +19,7 @@ from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
 from rolegate.services.policy_documents import check_trust_policy
+from rolegate.services.protected_roles import check_customer_role_path, ensure_modifiable
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import Conflict
@@ -75,6 +76,7 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
     path = params.get("Path") or "/"
     arn = role_arn(ctx.account_id, path, name)
     ctx.authorize("iam:CreateRole", arn)
+    check_customer_role_path(path)
     document = params["AssumeRolePolicyDocument"]
     check_trust_policy(document)
     tags = tags_from_params(params.get("Tags"))
@@ -124,6 +126,7 @@ def update_role(ctx: OperationContext, params: Params) -> Result:
     if "Description" in params:
         changes["description"] = params["Description"]
     if params.get("MaxSessionDuration") is not None:
+        ensure_modifiable(role)  # a service-linked role's description alone may change
         changes["max_session_duration"] = params["MaxSessionDuration"]
     if changes:
         ctx.tx.roles.update(replace(role, **changes))
@@ -141,6 +144,9 @@ def update_role_description(ctx: OperationContext, params: Params) -> Result:
 
 def delete_role(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:DeleteRole")
+    ensure_modifiable(role)
+    if ctx.tx.instance_profiles.count_for_role(role.role_id):
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     if ctx.tx.role_policies.count(role.role_id):
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     ctx.tx.roles.delete(ctx.account_id, role.role_name)
@@ -149,6 +155,7 @@ def delete_role(ctx: OperationContext, params: Params) -> Result:
 
 def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:UpdateAssumeRolePolicy")
+    ensure_modifiable(role)
     document = params["PolicyDocument"]
     check_trust_policy(document)
     ctx.tx.roles.update(replace(role, assume_role_policy_document=document))

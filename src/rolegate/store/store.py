@@ -15,8 +15,10 @@ from rolegate.store.migrate import upgrade_engine
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
+from rolegate.store.repos.instance_profiles import InstanceProfileRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.roles import RoleRepo
+from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
 
@@ -36,9 +38,11 @@ class Tx:
         "access_keys",
         "accounts",
         "connection",
+        "instance_profiles",
         "mfa_devices",
         "role_policies",
         "roles",
+        "slr_deletion_tasks",
         "user_policies",
         "users",
     )
@@ -49,6 +53,8 @@ class Tx:
         self.access_keys = AccessKeyRepo(connection, sealer)
         self.roles = RoleRepo(connection)
         self.role_policies = InlinePolicyRepo(connection, role_policies)
+        self.instance_profiles = InstanceProfileRepo(connection)
+        self.slr_deletion_tasks = DeletionTaskRepo(connection)
         self.users = UserRepo(connection)
         self.user_policies = InlinePolicyRepo(connection, user_policies)
         self.mfa_devices = MfaDeviceRepo(connection, sealer)

@@ -1,0 +1,180 @@
+"""Instance profiles, the role each holds, and their tags (tables in ``schema_profiles``).
+
+Names are unique per account without regard to case; listings order by the case-folded name and
+page by keyset on the unique index, like roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Role, Tag
+from rolegate.domain.instance_profile import InstanceProfile
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.repos.tags import TagStore
+from rolegate.store.schema import roles
+from rolegate.store.schema_profiles import (
+    instance_profile_roles,
+    instance_profile_tags,
+    instance_profiles,
+)
+from rolegate.store.types import name_key
+
+_LISTING = "instance-profiles"
+_FOR_ROLE_LISTING = "instance-profiles-for-role"
+_p = instance_profiles.c
+_m = instance_profile_roles.c
+
+
+class InstanceProfileRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tags = TagStore(conn, instance_profile_tags)
+
+    def create(self, profile: InstanceProfile) -> None:
+        """Insert ``profile`` and its tags; Conflict if the account has the name (any case)."""
+        stmt = insert_ignoring_duplicates(instance_profiles, self._conn.dialect.name)
+        values = {
+            "instance_profile_id": profile.instance_profile_id,
+            "account_id": profile.account_id,
+            "instance_profile_name": profile.instance_profile_name,
+            "name_key": name_key(profile.instance_profile_name),
+            "path": profile.path,
+            "arn": profile.arn,
+            "create_date": profile.create_date,
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
+            raise Conflict(f"instance profile {profile.instance_profile_name} exists")
+        if profile.tags:
+            self._tags.replace(profile.instance_profile_id, profile.tags)
+
+    def get(self, account_id: str, name: str) -> InstanceProfile | None:
+        row = self._conn.execute(
+            select(instance_profiles).where(
+                _p.account_id == account_id, _p.name_key == name_key(name)
+            )
+        ).first()
+        if row is None:
+            return None
+        return self._assemble([row], with_tags=True)[0]
+
+    def count(self, account_id: str) -> int:
+        query = select(func.count()).select_from(instance_profiles)
+        return int(self._conn.execute(query.where(_p.account_id == account_id)).scalar_one())
+
+    def list(
+        self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
+    ) -> Page[InstanceProfile]:
+        """Profiles whose path starts with ``path_prefix`` (case-sensitive), by folded name."""
+        check_max_items(max_items)
+        query = select(instance_profiles).where(_p.account_id == account_id)
+        if path_prefix != "/":
+            query = query.where(func.substr(_p.path, 1, len(path_prefix)) == path_prefix)
+        return self._page(query, _LISTING, marker, max_items)
+
+    def list_for_role(
+        self, role_id: str, *, marker: str | None, max_items: int
+    ) -> Page[InstanceProfile]:
+        check_max_items(max_items)
+        query = (
+            select(instance_profiles)
+            .join(instance_profile_roles, _m.instance_profile_id == _p.instance_profile_id)
+            .where(_m.role_id == role_id)
+        )
+        return self._page(query, _FOR_ROLE_LISTING, marker, max_items)
+
+    def count_for_role(self, role_id: str) -> int:
+        query = select(func.count()).select_from(instance_profile_roles)
+        return int(self._conn.execute(query.where(_m.role_id == role_id)).scalar_one())
+
+    def delete(self, instance_profile_id: str) -> None:
+        """Delete the profile with its tags (foreign keys cascade)."""
+        self._conn.execute(
+            delete(instance_profiles).where(_p.instance_profile_id == instance_profile_id)
+        )
+
+    def add_role(self, instance_profile_id: str, role_id: str) -> None:
+        """Put the role in the profile; Conflict if the profile already holds a role. The
+        primary key on the profile decides between concurrent calls."""
+        stmt = insert_ignoring_duplicates(instance_profile_roles, self._conn.dialect.name)
+        values = {"instance_profile_id": instance_profile_id, "role_id": role_id}
+        if self._conn.execute(stmt, values).rowcount == 0:
+            raise Conflict(f"instance profile {instance_profile_id} already holds a role")
+
+    def remove_role(self, instance_profile_id: str, role_id: str) -> bool:
+        result = self._conn.execute(
+            delete(instance_profile_roles).where(
+                _m.instance_profile_id == instance_profile_id, _m.role_id == role_id
+            )
+        )
+        return result.rowcount > 0
+
+    def set_tags(self, instance_profile_id: str, tags: Sequence[Tag]) -> None:
+        self._tags.replace(instance_profile_id, tags)
+
+    def _page(
+        self, query: Any, listing: str, marker: str | None, max_items: int
+    ) -> Page[InstanceProfile]:
+        if marker is not None:
+            query = query.where(_p.name_key > decode_marker(listing, marker))
+        rows = self._conn.execute(query.order_by(_p.name_key).limit(max_items + 1)).all()
+        truncated = len(rows) > max_items
+        rows = rows[:max_items]
+        next_marker = encode_marker(listing, rows[-1].name_key) if truncated else None
+        # Listings leave out tags (ListInstanceProfiles' documentation).
+        return Page(list(self._assemble(rows, with_tags=False)), next_marker)
+
+    def _assemble(self, rows: Sequence[Any], *, with_tags: bool) -> tuple[InstanceProfile, ...]:
+        """Profiles with their roles: one query for all roles of the page."""
+        ids = [row.instance_profile_id for row in rows]
+        members = self._roles_of(ids)
+        tags = self._tags.of_many(ids) if with_tags else {}
+        return tuple(
+            InstanceProfile(
+                account_id=row.account_id,
+                instance_profile_id=row.instance_profile_id,
+                instance_profile_name=row.instance_profile_name,
+                path=row.path,
+                arn=row.arn,
+                create_date=row.create_date,
+                roles=members.get(row.instance_profile_id, ()),
+                tags=tags.get(row.instance_profile_id, ()),
+            )
+            for row in rows
+        )
+
+    def _roles_of(self, profile_ids: Iterable[str]) -> dict[str, tuple[Role, ...]]:
+        ids = list(profile_ids)
+        if not ids:
+            return {}
+        rows = self._conn.execute(
+            select(_m.instance_profile_id, roles)
+            .join(roles, roles.c.role_id == _m.role_id)
+            .where(_m.instance_profile_id.in_(ids))
+        )
+        found: dict[str, tuple[Role, ...]] = {}
+        for row in rows:
+            found[row.instance_profile_id] = (*found.get(row.instance_profile_id, ()), _role(row))
+        return found
+
+
+def _role(row: Any) -> Role:
+    """The role as an instance profile shows it (the ``Role`` shape without tags)."""
+    return Role(
+        account_id=row.account_id,
+        role_id=row.role_id,
+        role_name=row.role_name,
+        path=row.path,
+        arn=row.arn,
+        create_date=row.create_date,
+        assume_role_policy_document=row.assume_role_policy_document,
+        description=row.description,
+        max_session_duration=row.max_session_duration,
+        permissions_boundary_arn=row.permissions_boundary_arn,
+    )
