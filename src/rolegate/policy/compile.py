@@ -157,20 +157,8 @@ class CompiledStatement:
                     break
         return found is not self.not_resource
 
-    def conditions_hold(
-        self, context: Context, known: dict[CompiledCondition, bool] | None = None
-    ) -> bool:
-        """All conditions hold (AND). ``known`` remembers results within one decision:
-        compiled conditions are shared between statements that spell them alike."""
-        if known is None:
-            return all(condition.holds(context) for condition in self.conditions)
-        for condition in self.conditions:
-            result = known.get(condition)
-            if result is None:
-                result = known[condition] = condition.holds(context)
-            if not result:
-                return False
-        return True
+    def conditions_hold(self, context: Context) -> bool:
+        return all(condition.holds(context) for condition in self.conditions)
 
     def grant_for(self, who: Principal) -> Grant | None:
         """Resource policies: what this statement's Principal/NotPrincipal grants ``who``."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from rolegate.policy.compile import CompiledPolicy, resource_service
+from rolegate.policy.compile import CompiledPolicy, CompiledStatement, resource_service
 from rolegate.policy.conditions import CompiledCondition
 from rolegate.policy.decision import (
     ALLOW,
@@ -136,7 +136,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                     continue
             elif not statement.resource_any and not statement.matches_resource(resource, context):
                 continue
-            if statement.conditions and not statement.conditions_hold(context, known):  # type: ignore[arg-type]
+            if statement.conditions and not _conditions_hold(statement, context, known):
                 continue
             if position == 1:  # resource policy: the statement must name the caller
                 named = statement.grant_for(who)
@@ -167,6 +167,21 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         row = policies._table[facts] = decide(facts)
     effect, missing = row
     return Decision(effect, tuple(matched), missing)
+
+
+def _conditions_hold(
+    statement: CompiledStatement,
+    context: dict[str, ContextValue] | None,
+    known: dict[CompiledCondition, bool],
+) -> bool:
+    """All conditions hold; results are shared within the decision (conditions are interned)."""
+    for condition in statement.conditions:
+        result = known.get(condition)
+        if result is None:
+            result = known[condition] = condition.holds(context)  # type: ignore[arg-type]
+        if not result:
+            return False
+    return True
 
 
 def _caller_kind(who: Principal) -> str:
