@@ -143,16 +143,21 @@ def update_user(ctx: OperationContext, params: Params) -> Result:
     except Conflict:
         raise EntityAlreadyExists(f"User with name {new_name} already exists.") from None
     if new_name != user.user_name:
+        # What is keyed by the user's name follows it: access keys and enabled MFA devices.
         ctx.tx.access_keys.rename_user(ctx.account_id, user.user_name, new_name)
+        for device in ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name):
+            ctx.tx.mfa_devices.set_user(device.serial_number, new_name, device.enable_date)
     return {}
 
 
 def delete_user(ctx: OperationContext, params: Params) -> Result:
     """Refused while the user still has what id_users_manage.md says to remove first; the
-    checks follow the order of that list (access keys before inline policies)."""
+    checks follow the order of that list (access keys, MFA devices, inline policies)."""
     user = load_user(ctx, params["UserName"], "iam:DeleteUser")
     if ctx.tx.access_keys.count_for(ctx.account_id, user.user_name):
         raise DeleteConflict("Cannot delete entity, must delete access keys first.")
+    if ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name):
+        raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
     if ctx.tx.user_policies.count(user.user_id):
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     ctx.tx.users.delete(user.user_id)
