@@ -260,3 +260,43 @@ def test_cli_entry_point_evaluates_a_case(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["decision"] == "Allow"
+
+
+def test_cli_reads_standard_input() -> None:
+    case = {
+        "policies": {"identity": [_policy({"Effect": "Deny", "Action": "*", "Resource": "*"})]},
+        "request": {"principal": {"type": "user", "arn": ALICE.arn}, "action": "s3:GetObject"},
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rolegate.cli.main", "policy", "eval", "-"],
+        input=json.dumps([case, case]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    decisions = [json.loads(line)["decision"] for line in done.stdout.splitlines()]
+    assert decisions == ["ExplicitDeny", "ExplicitDeny"]
+
+
+def test_policy_set_index_is_built_once_under_threads() -> None:
+    import threading
+
+    compiled = PolicyCompiler().compile(
+        _policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}), policy_id="p"
+    )
+    policies = PolicySet(identity=(compiled,))
+    results: list[str] = []
+
+    def work(n: int) -> None:
+        for k in range(50):
+            results.append(evaluate(Request(ALICE, f"s3:A{n}x{k}", "*"), policies).effect)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["Allow"] * 200
+    assert len(policies._indexes) == 5

@@ -81,7 +81,7 @@ class PolicySet:
         found = self._memo.get(key)
         if found is None:
             if not self._indexes:
-                self._indexes.extend(self._build_indexes())
+                self._indexes[:] = self._build_indexes()  # one atomic store, even if racing
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             slots = tuple(index.candidates(*key) for index in self._indexes)
