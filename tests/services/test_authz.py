@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
+from rolegate.auth.keyring import KeyRing
 from rolegate.domain.arn import assumed_role_arn, role_arn, root_arn, user_arn
 from rolegate.domain.entities import Account, InlinePolicy, Role, Tag
-from rolegate.domain.errors import AccessDenied, InvalidClientTokenId
+from rolegate.domain.errors import AccessDenied, InvalidAuthorizationMessage, InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.policy.compile import PolicyCompiler
-from rolegate.services.authz import RequestAuthorizer, evaluate_trust
+from rolegate.services.authz import PolicyDenied, RequestAuthorizer, evaluate_trust
 from rolegate.services.context import Caller, OperationContext
+from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, Tx
 
 A = "111111111111"
@@ -372,3 +374,35 @@ def test_trust_with_a_user_principal_override(store: Store) -> None:
             principal_override=bob,
         )
     assert message.startswith(f"User: {bob.arn} is not authorized")
+
+
+# --- encoded authorization messages -------------------------------------------------------------
+
+
+def test_denials_carry_a_sealed_decision_document(store: Store) -> None:
+    messages = AuthorizationMessages(KeyRing.from_master_key(bytes(32)))
+    with store.transaction() as tx:
+        role = make_role(
+            tx, "r", policies=(doc(allow("iam:*"), {**deny("iam:DeleteRole"), "Sid": "NoDelete"}),)
+        )
+        caller = session_of(role)
+        auth = authorizer(tx, caller, messages=messages)
+        with pytest.raises(PolicyDenied) as info:
+            auth.require("iam:DeleteRole", role.arn)
+    encoded = info.value.encoded_authorization_message
+    assert encoded is not None
+    decoded = messages.decode(A, encoded)
+    assert decoded["allowed"] is False and decoded["explicitDeny"] is True
+    (statement,) = decoded["matchedStatements"]["items"]
+    assert statement["statementId"] == "NoDelete" and statement["effect"] == "DENY"
+    assert statement["actions"]["items"] == [{"value": "iam:DeleteRole"}]
+    context = decoded["context"]
+    assert context["principal"]["arn"] == caller.arn
+    assert (context["action"], context["resource"]) == ("iam:DeleteRole", role.arn)
+    keys = {item["key"]: item["values"]["items"] for item in context["conditions"]["items"]}
+    assert keys["aws:SourceIp"] == [{"value": "10.1.2.3"}]
+    # Another account, or any changed character, cannot open it.
+    with pytest.raises(InvalidAuthorizationMessage):
+        messages.decode(B, encoded)
+    with pytest.raises(InvalidAuthorizationMessage):
+        messages.decode(A, encoded[:-2] + ("A" if encoded[-2] != "A" else "B") + encoded[-1])

@@ -28,6 +28,7 @@ from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response
 from rolegate.server.settings import Settings
+from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store
 from rolegate.wire import load_service
 
@@ -77,6 +78,7 @@ def build_runtime(settings: Settings) -> Runtime:
         rng=rng,
         region=settings.region,
         compiler=PolicyCompiler(),  # one per node: compiled policies by content hash
+        authorization_messages=AuthorizationMessages(ring),
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)

@@ -9,6 +9,7 @@ from rolegate.services import (
     roles,
     service_linked_roles,
     sts,
+    sts_decode,
     user_policies,
     users,
 )
@@ -21,6 +22,7 @@ def operation_table() -> dict[tuple[str, str], Handler]:
         ("iam", roles),
         ("iam", role_policies),
         ("sts", sts),
+        ("sts", sts_decode),
         ("iam", users),
         ("iam", user_policies),
         ("iam", access_keys),

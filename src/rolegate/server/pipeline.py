@@ -27,6 +27,7 @@ from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.services.authz import RequestAuthorizer
 from rolegate.services.context import Handler, OperationContext
+from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
 
@@ -60,6 +61,8 @@ class Pipeline:
     region: str
     # Compiled policies are cached here by content hash, shared by every request of this node.
     compiler: PolicyCompiler = field(default_factory=PolicyCompiler)
+    # Seals the decision of each policy denial (services.sts_decode); None: not recorded.
+    authorization_messages: AuthorizationMessages | None = None
 
     def handle(
         self,
@@ -91,6 +94,9 @@ class Pipeline:
             body = self._run(service, form, request, claim, rid, source_ip, secure_transport)
             response = Response(200, body, rid)
         except AwsError as error:
+            encoded = getattr(error, "encoded_authorization_message", None)
+            if encoded:  # for DecodeAuthorizationMessage; AWS's IAM and STS never send one
+                log.info("%s %s denied; encoded authorization message: %s", rid, operation, encoded)
             response = Response(error.status, service.serialize_error(error, rid), rid)
         except StoreUnavailable:
             log.exception("request %s (%s): the database is unavailable", rid, operation)
@@ -155,6 +161,7 @@ class Pipeline:
                     secure_transport,
                     region,
                     parsed.params,
+                    self.authorization_messages,
                 ),
                 session_tokens=self.authenticator.session_tokens,
             )

@@ -38,6 +38,7 @@ from rolegate.services.request_context import (
     principal_context,
     resource_tag_context,
 )
+from rolegate.services.sts_decode import AuthorizationMessages, decision_document
 from rolegate.store import Tx
 
 # AssumeRole with root credentials (AssumeRole API reference: "You cannot use AWS account root
@@ -61,12 +62,25 @@ _NO_ALLOW = {
 }
 
 
+class PolicyDenied(AccessDenied):
+    """AccessDenied decided by the policies; carries the encoded authorization message, which
+    the pipeline logs with the request id (never sent: AWS's IAM and STS send none)."""
+
+    def __init__(self, message: str, encoded_authorization_message: str | None = None) -> None:
+        super().__init__(message)
+        self.encoded_authorization_message = encoded_authorization_message
+
+
 def denial_message(caller: Caller, action: str, resource: str, reason: str) -> str:
     """AWS's AccessDenied text.
 
     "User: ARN is not authorized to perform: ACTION on resource: ARN because …".
     """
-    message = f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource}"
+    message = f"User: {caller.arn} is not authorized to perform: {action}"
+    if (
+        resource != "*"
+    ):  # actions without a resource type name none ("... ListRepositories because")
+        message = f"{message} on resource: {resource}"
     return f"{message} {reason}" if reason else message
 
 
@@ -98,6 +112,7 @@ class RequestAuthorizer:
     secure_transport: bool = False
     region: str | None = None
     params: Mapping[str, Any] | None = None
+    messages: AuthorizationMessages | None = None  # encodes denials for the server log
     _policies: CompiledPrincipalPolicies | None = field(default=None, init=False)
     _policy_sets: dict[str | None, PolicySet] = field(default_factory=dict, init=False)
 
@@ -124,7 +139,10 @@ class RequestAuthorizer:
         )
         if not decision.allowed:
             reason = reason_clause(decision, action)
-            raise AccessDenied(denial_message(caller, action, resource, reason))
+            raise PolicyDenied(
+                denial_message(caller, action, resource, reason),
+                self.encode_denial(action, resource, decision, context, resource_policy),
+            )
 
     def decide(
         self,
@@ -164,6 +182,32 @@ class RequestAuthorizer:
             parameter_context(self.params),
             explicit,
         )
+
+    def encode_denial(
+        self,
+        action: str,
+        resource: str,
+        decision: Decision,
+        context: ContextValues | None,
+        resource_policy: tuple[str, str] | None,
+    ) -> str | None:
+        """The sealed decision document DecodeAuthorizationMessage returns."""
+        if self.messages is None:
+            return None
+        policy_set = self._policy_set(resource_policy)
+        by_id = {
+            p.policy_id: p
+            for p in (
+                *policy_set.identity,
+                *((policy_set.resource,) if policy_set.resource else ()),
+                *((policy_set.boundary,) if policy_set.boundary else ()),
+                *(policy_set.session or ()),
+            )
+        }
+        document = decision_document(
+            self.caller, action, resource, decision, self.context_for(resource, context), by_id
+        )
+        return self.messages.encode(self.caller.account_id, document)
 
     def _compiled(self) -> CompiledPrincipalPolicies:
         if self._policies is None:
