@@ -163,3 +163,26 @@ def test_record_use_keeps_the_minute_service_and_region(store: Store) -> None:
         assert later is not None
         assert later.last_used_date == (T0 + timedelta(minutes=5)).replace(second=0, microsecond=0)
         assert (later.last_used_service, later.last_used_region) == ("sts", "eu-west-1")
+
+
+def test_record_use_in_a_stale_read_transaction_is_dropped_not_an_error(
+    store: Store, backend: str
+) -> None:
+    """SQLite: a read transaction whose snapshot another writer has moved past cannot write
+    (SQLITE_BUSY_SNAPSHOT). The last-used update is then skipped and the request goes on."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL read transactions can always write")
+    user = make_user("u")
+    with store.transaction() as tx:
+        tx.access_keys.create(make_key("AKIASTALE", "u"))
+        tx.users.create(user)
+    with store.transaction(write=False) as reader:
+        key = reader.access_keys.get("AKIASTALE")  # the read snapshot starts here
+        assert key is not None
+        with store.transaction() as writer:
+            writer.users.set_tags(user.user_id, [Tag("a", "b")])
+        reader.access_keys.record_use(key, T0, "iam", "us-east-1")
+        assert reader.users.get(ACCOUNT, "u") is not None  # the transaction is still usable
+    with store.transaction(write=False) as tx:
+        after = tx.access_keys.get("AKIASTALE")
+        assert after is not None and after.last_used_date is None
