@@ -48,8 +48,8 @@ def service_catalog(env: Mapping[str, str] | None = None) -> dict[str, LinkedSer
     catalog = dict(_builtin())
     extra = env.get(CATALOG_ENV)
     if extra:
-        path = Path(extra)
-        catalog.update(_from_file(str(path), path.stat().st_mtime_ns))
+        stat = Path(extra).stat()
+        catalog.update(_from_file(extra, stat.st_mtime_ns, stat.st_size))
     return catalog
 
 
@@ -60,8 +60,8 @@ def _builtin() -> dict[str, LinkedService]:
 
 
 @functools.lru_cache(maxsize=4)
-def _from_file(path: str, _mtime_ns: int) -> dict[str, LinkedService]:
-    """Parsed once per version of the file (the modification time is part of the cache key)."""
+def _from_file(path: str, _mtime_ns: int, _size: int) -> dict[str, LinkedService]:
+    """Parsed once per version of the file (its modification time and size are in the key)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
