@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "rolegate"
 
 # For each package: the rolegate packages and third-party distributions it may import.
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
-    "domain": (set(), set()),
+    "domain": ({"domain"}, set()),
     "policy": ({"domain", "policy"}, set()),
     "wire": ({"domain", "wire"}, {"botocore", "regex"}),
     "auth": ({"domain", "policy", "auth"}, {"cryptography"}),

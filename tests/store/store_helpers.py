@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rolegate.domain.entities import Role, Tag
+from rolegate.domain.managed_policy import ManagedPolicy, policy_arn
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "210987654321"
@@ -45,5 +46,28 @@ def make_role(
         arn=f"arn:aws:iam::{account_id}:role{path}{name}",
         create_date=T0,
         assume_role_policy_document='{"Version":"2012-10-17","Statement":[]}',
+        tags=tags,
+    )
+
+
+def make_managed_policy(
+    name: str,
+    *,
+    account_id: str = ACCOUNT,
+    path: str = "/",
+    tags: tuple[Tag, ...] = (),
+    is_attachable: bool = True,
+) -> ManagedPolicy:
+    return ManagedPolicy(
+        account_id=account_id,
+        policy_id=f"ANPA{secrets.token_hex(8).upper()}",
+        policy_name=name,
+        path=path,
+        arn=policy_arn(account_id, path, name),
+        create_date=T0,
+        update_date=T0,
+        default_version=1,
+        latest_version=1,
+        is_attachable=is_attachable,
         tags=tags,
     )

@@ -12,9 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
+from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
+from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
@@ -38,6 +39,9 @@ def _fill(store: Store) -> None:
         tx.user_policies.put(user.user_id, InlinePolicy("P", "{}"))
         serial = f"arn:aws:iam::{ACCOUNT}:mfa/m"
         tx.mfa_devices.create(MfaDevice(ACCOUNT, serial, "m", "/", "JBSWY3DPEHPK3PXP", T0))
+        policy = make_managed_policy("Full", tags=(Tag("k", "v"),))
+        tx.managed_policies.create(policy, PolicyVersion(1, "{}", T0))
+        tx.policy_attachments.attach(ACCOUNT, OwnerKind.ROLE, role.role_id, policy.policy_id)
 
 
 def _row_counts(store: Store) -> dict[str, int]:

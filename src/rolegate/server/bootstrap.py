@@ -1,4 +1,5 @@
-"""First start: the default account and its root access key.
+"""First start: the default account and its root access key; at every start, the AWS managed
+policies (``rolegate.services.aws_managed_catalogue``).
 
 Generated secrets are shown once on standard output and written to ``root-credentials.json``
 (mode 0600) in the data directory; they never reach the log.
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from rolegate.domain.ids import Rng
 from rolegate.server.settings import Settings
+from rolegate.services import aws_managed_catalogue
 from rolegate.services.accounts import NewAccount, add_root_key, create_account, default_account
 from rolegate.store import Store
 
@@ -29,7 +31,9 @@ class BootstrapResult:
 def ensure_default_account(
     store: Store, settings: Settings, *, rng: Rng, now: datetime
 ) -> BootstrapResult:
+    catalogue = aws_managed_catalogue.load_catalogue(settings.aws_managed_policies_dir)
     with store.transaction() as tx:
+        aws_managed_catalogue.install(tx, catalogue)
         account = default_account(tx, settings.default_account_id)
         if account is None:
             created = create_account(

@@ -23,6 +23,7 @@ class Settings:
     master_key: str | None = None  # base64 of 32 bytes; else ``data_dir/master.key``
     region: str = "us-east-1"
     workers: int = 1
+    aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (README)
 
     @property
     def resolved_database_url(self) -> str:
@@ -62,4 +63,9 @@ class Settings:
             master_key=pick("master_key"),
             region=pick("region") or defaults.region,
             workers=int(pick("workers") or defaults.workers),
+            aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
         )
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -16,6 +16,8 @@ from rolegate.domain.errors import (
     ValidationError,
 )
 from rolegate.domain.ids import IdPrefix, unique_id
+from rolegate.domain.managed_policy import OwnerKind
+from rolegate.services.boundaries import record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
 from rolegate.services.policy_documents import check_trust_policy
@@ -80,6 +82,9 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
     document = params["AssumeRolePolicyDocument"]
     check_trust_policy(document)
     tags = tags_from_params(params.get("Tags"))
+    boundary = None
+    if params.get("PermissionsBoundary") is not None:
+        boundary = resolve_boundary(ctx, params["PermissionsBoundary"])
     role = Role(
         account_id=ctx.account_id,
         role_id=unique_id(IdPrefix.ROLE, ctx.rng),
@@ -90,13 +95,15 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
         assume_role_policy_document=document,
         description=params.get("Description"),
         max_session_duration=params.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_DURATION,
-        permissions_boundary_arn=params.get("PermissionsBoundary"),
+        permissions_boundary_arn=boundary.arn if boundary is not None else None,
         tags=tuple(tags),
     )
     try:
         ctx.tx.roles.create(role)
     except Conflict:
         raise EntityAlreadyExists(f"Role with name {name} already exists.") from None
+    if boundary is not None:
+        record_boundary(ctx, OwnerKind.ROLE, role.role_id, boundary)
     created = role_to_wire(role)
     # CreateRole answers without RoleLastUsed (the role has never been used).
     del created["RoleLastUsed"]
@@ -149,6 +156,9 @@ def delete_role(ctx: OperationContext, params: Params) -> Result:
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     if ctx.tx.role_policies.count(role.role_id):
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if ctx.tx.policy_attachments.count(OwnerKind.ROLE, role.role_id):
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    ctx.tx.policy_attachments.clear(OwnerKind.ROLE, role.role_id)  # its boundary
     ctx.tx.roles.delete(ctx.account_id, role.role_name)
     return {}
 

@@ -11,6 +11,8 @@ from rolegate.store.page import Page
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
+from rolegate.store.repos.managed_policies import ManagedPolicyRepo
+from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo, PolicyEntity
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.store import Store, Tx
@@ -21,7 +23,10 @@ __all__ = [
     "Conflict",
     "InlinePolicyRepo",
     "InvalidMarker",
+    "ManagedPolicyRepo",
     "Page",
+    "PolicyAttachmentRepo",
+    "PolicyEntity",
     "RoleRepo",
     "Sealer",
     "Store",

@@ -16,7 +16,9 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.instance_profiles import InstanceProfileRepo
+from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
+from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
 from rolegate.store.repos.users import UserRepo
@@ -39,7 +41,9 @@ class Tx:
         "accounts",
         "connection",
         "instance_profiles",
+        "managed_policies",
         "mfa_devices",
+        "policy_attachments",
         "role_policies",
         "roles",
         "slr_deletion_tasks",
@@ -55,6 +59,8 @@ class Tx:
         self.role_policies = InlinePolicyRepo(connection, role_policies)
         self.instance_profiles = InstanceProfileRepo(connection)
         self.slr_deletion_tasks = DeletionTaskRepo(connection)
+        self.managed_policies = ManagedPolicyRepo(connection)
+        self.policy_attachments = PolicyAttachmentRepo(connection)
         self.users = UserRepo(connection)
         self.user_policies = InlinePolicyRepo(connection, user_policies)
         self.mfa_devices = MfaDeviceRepo(connection, sealer)

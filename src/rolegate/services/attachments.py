@@ -1,0 +1,144 @@
+"""Attaching managed policies to roles (and users and groups, the same way):
+Attach/Detach/ListAttached{Role,User,Group}Policies, Put/Delete{Role,User}PermissionsBoundary
+(access_policies_manage-attach-detach.md, access_policies_boundaries.md).
+
+A principal holds at most 10 attached managed policies by default (reference_iam-quotas.md,
+"Managed policies attached to an IAM role/user/group": 10, adjustable to 20). Attaching a policy
+twice is no error. The principal's row is locked before counting, so concurrent attachments
+cannot pass the quota together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
+from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, split_policy_arn
+from rolegate.services.boundaries import attachable_policy, record_boundary, resolve_boundary
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.managed_policies import invalid_arn
+from rolegate.services.pagination import DEFAULT_MAX_ITEMS
+from rolegate.services.roles import load_role
+from rolegate.store import InvalidMarker
+from rolegate.store.page import decode_marker, encode_marker
+
+DEFAULT_ATTACHED_POLICIES_QUOTA = 10
+_QUOTA_NAMES = {
+    OwnerKind.ROLE: "PoliciesPerRole",
+    OwnerKind.USER: "PoliciesPerUser",
+    OwnerKind.GROUP: "PoliciesPerGroup",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """What the attachment operations need of a role, user or group."""
+
+    kind: OwnerKind
+    owner_id: str
+
+
+PrincipalLoader = Callable[[OperationContext, Params, str], Principal]
+
+
+def _role(ctx: OperationContext, params: Params, action: str) -> Principal:
+    return Principal(OwnerKind.ROLE, load_role(ctx, params["RoleName"], action).role_id)
+
+
+def attach_policy(ctx: OperationContext, principal: Principal, arn: str) -> None:
+    missing = NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+    policy = attachable_policy(ctx, arn, missing)
+    attachments = ctx.tx.policy_attachments
+    attachments.lock_owner(principal.kind, principal.owner_id)
+    current = attachments.attached(principal.kind, principal.owner_id)
+    if any(p.policy_id == policy.policy_id for p in current):
+        return
+    quota = DEFAULT_ATTACHED_POLICIES_QUOTA
+    if len(current) >= quota:
+        raise LimitExceeded(f"Cannot exceed quota for {_QUOTA_NAMES[principal.kind]}: {quota}")
+    attachments.attach(ctx.account_id, principal.kind, principal.owner_id, policy.policy_id)
+
+
+def detach_policy(ctx: OperationContext, principal: Principal, arn: str) -> None:
+    if split_policy_arn(arn) is None:
+        raise invalid_arn(arn)
+    policy = ctx.tx.managed_policies.get_by_arn(arn)
+    detached = policy is not None and ctx.tx.policy_attachments.detach(
+        principal.kind, principal.owner_id, policy.policy_id
+    )
+    if not detached:
+        raise NoSuchEntity(f"Policy {arn} was not found.")
+
+
+def list_attached(ctx: OperationContext, principal: Principal, params: Params) -> Result:
+    """AttachedPolicies by (case-folded name, account), filtered by the policies' PathPrefix.
+    The few attachments of one principal are read whole; the marker names the last one shown."""
+    prefix = params.get("PathPrefix") or "/"
+    policies = [
+        p
+        for p in ctx.tx.policy_attachments.attached(principal.kind, principal.owner_id)
+        if p.path.startswith(prefix)
+    ]
+    listing = f"attached-{principal.kind.value}"
+    marker = params.get("Marker")
+    if marker is not None:
+        try:
+            after = decode_marker(listing, marker)
+        except InvalidMarker:
+            raise ValidationError("Invalid Marker.") from None
+        policies = [p for p in policies if _sort_key(p) > after]
+    max_items = params.get("MaxItems") or DEFAULT_MAX_ITEMS
+    page = policies[:max_items]
+    out: Result = {
+        "AttachedPolicies": [{"PolicyName": p.policy_name, "PolicyArn": p.arn} for p in page],
+        "IsTruncated": len(policies) > max_items,
+    }
+    if out["IsTruncated"]:
+        out["Marker"] = encode_marker(listing, _sort_key(page[-1]))
+    return out
+
+
+def _sort_key(policy: ManagedPolicy) -> str:
+    return f"{policy.policy_name.lower()}\n{policy.account_id}"
+
+
+def attach_role_policy(ctx: OperationContext, params: Params) -> Result:
+    attach_policy(ctx, _role(ctx, params, "iam:AttachRolePolicy"), params["PolicyArn"])
+    return {}
+
+
+def detach_role_policy(ctx: OperationContext, params: Params) -> Result:
+    detach_policy(ctx, _role(ctx, params, "iam:DetachRolePolicy"), params["PolicyArn"])
+    return {}
+
+
+def list_attached_role_policies(ctx: OperationContext, params: Params) -> Result:
+    return list_attached(ctx, _role(ctx, params, "iam:ListAttachedRolePolicies"), params)
+
+
+def put_role_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"], "iam:PutRolePermissionsBoundary")
+    policy = resolve_boundary(ctx, params["PermissionsBoundary"])
+    ctx.tx.roles.update(replace(role, permissions_boundary_arn=policy.arn))
+    record_boundary(ctx, OwnerKind.ROLE, role.role_id, policy)
+    return {}
+
+
+def delete_role_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
+    role = load_role(ctx, params["RoleName"], "iam:DeleteRolePermissionsBoundary")
+    ctx.tx.roles.update(replace(role, permissions_boundary_arn=None))
+    record_boundary(ctx, OwnerKind.ROLE, role.role_id, None)
+    return {}
+
+
+def operations() -> dict[str, Handler]:
+    handlers: dict[str, Any] = {
+        "AttachRolePolicy": attach_role_policy,
+        "DetachRolePolicy": detach_role_policy,
+        "ListAttachedRolePolicies": list_attached_role_policies,
+        "PutRolePermissionsBoundary": put_role_permissions_boundary,
+        "DeleteRolePermissionsBoundary": delete_role_permissions_boundary,
+    }
+    return handlers

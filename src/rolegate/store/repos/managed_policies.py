@@ -1,0 +1,315 @@
+"""Managed policies with their versions and tags (customer managed and AWS managed alike).
+
+Names are unique per account without regard to case. ListPolicies orders by (case-folded name,
+account) and pages by keyset; with Scope=All it reads one page from the account's policies and
+one from AWS's (each an index range scan) and merges them, so a page costs the same however
+many policies exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import Tag
+from rolegate.domain.managed_policy import (
+    AWS_ACCOUNT,
+    ManagedPolicy,
+    OwnerKind,
+    PolicyUsage,
+    PolicyVersion,
+    UsageCounts,
+    split_policy_arn,
+)
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict, InvalidMarker
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.repos.tags import TagStore
+from rolegate.store.schema_policies import (
+    managed_policies,
+    policy_attachments,
+    policy_tags,
+    policy_versions,
+)
+from rolegate.store.types import name_key
+
+_LISTING = "policies"
+_SCOPES = ("All", "AWS", "Local")
+_BY_NAME = select(managed_policies).where(
+    managed_policies.c.account_id == bindparam("account_id"),
+    managed_policies.c.name_key == bindparam("name_key"),
+)
+_DEFAULT_DOCUMENT = (
+    select(policy_versions.c.document)
+    .join(
+        managed_policies,
+        and_(
+            policy_versions.c.policy_id == managed_policies.c.policy_id,
+            policy_versions.c.version == managed_policies.c.default_version,
+        ),
+    )
+    .where(
+        managed_policies.c.account_id == bindparam("account_id"),
+        managed_policies.c.name_key == bindparam("name_key"),
+        managed_policies.c.path == bindparam("path"),
+    )
+)
+
+
+class ManagedPolicyRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tags = TagStore(conn, policy_tags)
+
+    # --- policies ---------------------------------------------------------------------------
+    def create(self, policy: ManagedPolicy, first_version: PolicyVersion) -> None:
+        """Insert ``policy`` with its first version and tags; Conflict if the name is taken."""
+        stmt = insert_ignoring_duplicates(managed_policies, self._conn.dialect.name)
+        values = {
+            "policy_id": policy.policy_id,
+            "account_id": policy.account_id,
+            "policy_name": policy.policy_name,
+            "name_key": name_key(policy.policy_name),
+            "path": policy.path,
+            "arn": policy.arn,
+            "create_date": policy.create_date,
+            "is_attachable": policy.is_attachable,
+            **_mutable_columns(policy),
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
+            raise Conflict(f"policy {policy.policy_name} exists in account {policy.account_id}")
+        self.add_version(policy.policy_id, first_version)
+        if policy.tags:
+            self._tags.replace(policy.policy_id, policy.tags)
+
+    def get(self, account_id: str, policy_name: str) -> ManagedPolicy | None:
+        params = {"account_id": account_id, "name_key": name_key(policy_name)}
+        row = self._conn.execute(_BY_NAME, params).first()
+        return None if row is None else policy_from_row(row, self._tags.of(row.policy_id))
+
+    def get_by_arn(self, arn: str) -> ManagedPolicy | None:
+        """The policy ``arn`` names: its name matches without regard to case, its path exactly."""
+        parts = split_policy_arn(arn)
+        if parts is None:
+            return None
+        policy = self.get(parts.account, parts.name)
+        return policy if policy is not None and policy.path == parts.path else None
+
+    def lock(self, policy_id: str, *, exclusive: bool) -> ManagedPolicy | None:
+        """Re-read the policy holding a row lock until the transaction ends (PostgreSQL:
+        ``FOR UPDATE``, or ``FOR SHARE`` when not ``exclusive``; SQLite's write transactions
+        are serialised already). Version and deletion changes take it exclusively."""
+        query = select(managed_policies).where(managed_policies.c.policy_id == policy_id)
+        row = self._conn.execute(query.with_for_update(read=not exclusive)).first()
+        return None if row is None else policy_from_row(row, self._tags.of(policy_id))
+
+    def update(self, policy: ManagedPolicy) -> None:
+        """Store default/latest version, update date and description (matched by policy_id)."""
+        self._conn.execute(
+            update(managed_policies)
+            .where(managed_policies.c.policy_id == policy.policy_id)
+            .values(**_mutable_columns(policy))
+        )
+
+    def delete(self, policy_id: str) -> None:
+        """Delete the policy with its versions and tags (the caller checked it is unused)."""
+        self._conn.execute(
+            delete(managed_policies).where(managed_policies.c.policy_id == policy_id)
+        )
+
+    def set_tags(self, policy_id: str, tags: Sequence[Tag]) -> None:
+        self._tags.replace(policy_id, tags)
+
+    def list_policies(
+        self,
+        account_id: str,
+        *,
+        scope: str = "All",
+        path_prefix: str = "/",
+        usage: PolicyUsage | None = None,
+        marker: str | None,
+        max_items: int,
+    ) -> Page[ManagedPolicy]:
+        """ListPolicies: ``scope`` All|AWS|Local; ``usage`` keeps only the policies used that
+        way in ``account_id``. Items carry no tags (ListPolicies shows none)."""
+        check_max_items(max_items)
+        if scope not in _SCOPES:
+            raise ValueError(f"scope must be one of {_SCOPES}, not {scope!r}")
+        after = None if marker is None else _split_sort_key(decode_marker(_LISTING, marker))
+        owners = {"All": (account_id, AWS_ACCOUNT), "AWS": (AWS_ACCOUNT,), "Local": (account_id,)}
+        rows: list[Any] = []
+        for owner in owners[scope]:
+            query = _policy_page_query(
+                owner, account_id, path_prefix, usage, after=after, limit=max_items + 1
+            )
+            rows.extend(self._conn.execute(query).all())
+        rows.sort(key=lambda row: (row.name_key, row.account_id))
+        truncated = len(rows) > max_items
+        rows = rows[:max_items]
+        items = [policy_from_row(row, ()) for row in rows]
+        next_marker = None
+        if truncated:
+            next_marker = encode_marker(_LISTING, f"{rows[-1].name_key}\n{rows[-1].account_id}")
+        return Page(items, next_marker)
+
+    def count(self, account_id: str) -> int:
+        query = select(func.count()).where(managed_policies.c.account_id == account_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def usage_counts(self, account_id: str, policy_ids: Iterable[str]) -> dict[str, UsageCounts]:
+        """AttachmentCount and PermissionsBoundaryUsageCount of each policy within one account
+        (an AWS managed policy's counts are those of the asking account)."""
+        ids = list(policy_ids)
+        if not ids:
+            return {}
+        a = policy_attachments
+        rows = self._conn.execute(
+            select(a.c.policy_id, a.c.usage, func.count())
+            .where(a.c.policy_id.in_(ids), a.c.account_id == account_id)
+            .group_by(a.c.policy_id, a.c.usage)
+        )
+        found: dict[str, dict[str, int]] = {}
+        for policy_id, usage, number in rows:
+            found.setdefault(policy_id, {})[usage] = int(number)
+        return {
+            policy_id: UsageCounts(
+                attachments=counts.get(PolicyUsage.PERMISSIONS.value, 0),
+                boundaries=counts.get(PolicyUsage.BOUNDARY.value, 0),
+            )
+            for policy_id, counts in found.items()
+        }
+
+    # --- versions ---------------------------------------------------------------------------
+    def add_version(self, policy_id: str, version: PolicyVersion) -> None:
+        self._conn.execute(
+            policy_versions.insert().values(
+                policy_id=policy_id,
+                version=version.version,
+                document=version.document,
+                create_date=version.create_date,
+            )
+        )
+
+    def get_version(self, policy_id: str, number: int) -> PolicyVersion | None:
+        v = policy_versions
+        row = self._conn.execute(
+            select(v).where(v.c.policy_id == policy_id, v.c.version == number)
+        ).first()
+        return None if row is None else PolicyVersion(row.version, row.document, row.create_date)
+
+    def versions(self, policy_id: str) -> list[PolicyVersion]:
+        """Every version of the policy, newest first (as ListPolicyVersions shows them)."""
+        v = policy_versions
+        rows = self._conn.execute(
+            select(v).where(v.c.policy_id == policy_id).order_by(v.c.version.desc())
+        )
+        return [PolicyVersion(row.version, row.document, row.create_date) for row in rows]
+
+    def delete_version(self, policy_id: str, number: int) -> bool:
+        v = policy_versions
+        result = self._conn.execute(
+            delete(v).where(v.c.policy_id == policy_id, v.c.version == number)
+        )
+        return result.rowcount > 0
+
+    # --- for the policy engine ----------------------------------------------------------------
+    def policy_document(self, policy_arn: str) -> str | None:
+        """The default version's document of the managed policy ``policy_arn`` (None if there is
+        no such policy). For permissions boundaries and session policy ARNs."""
+        parts = split_policy_arn(policy_arn)
+        if parts is None:
+            return None
+        params = {"account_id": parts.account, "name_key": name_key(parts.name), "path": parts.path}
+        document = self._conn.execute(_DEFAULT_DOCUMENT, params).scalar()
+        return None if document is None else str(document)
+
+    default_document = policy_document
+
+    def attached_policy_documents(
+        self, owner_kind: OwnerKind | str, owner_id: str
+    ) -> list[tuple[str, str]]:
+        """(policy ARN, default version's document) of every managed policy attached to the
+        principal as a permissions policy, by policy name."""
+        p, v, a = managed_policies, policy_versions, policy_attachments
+        rows = self._conn.execute(
+            select(p.c.arn, v.c.document)
+            .select_from(
+                a.join(p, p.c.policy_id == a.c.policy_id).join(
+                    v, and_(v.c.policy_id == p.c.policy_id, v.c.version == p.c.default_version)
+                )
+            )
+            .where(
+                a.c.owner_kind == OwnerKind(owner_kind).value,
+                a.c.owner_id == owner_id,
+                a.c.usage == PolicyUsage.PERMISSIONS.value,
+            )
+            .order_by(p.c.name_key, p.c.account_id)
+        )
+        return [(row.arn, row.document) for row in rows]
+
+
+def _policy_page_query(
+    owner: str,
+    account_id: str,
+    path_prefix: str,
+    usage: PolicyUsage | None,
+    *,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> Select[Any]:
+    p = managed_policies
+    query = select(p).where(p.c.account_id == owner)
+    if path_prefix != "/":
+        query = query.where(func.substr(p.c.path, 1, len(path_prefix)) == path_prefix)
+    if usage is not None:
+        a = policy_attachments
+        query = query.where(
+            exists().where(
+                a.c.policy_id == p.c.policy_id,
+                a.c.account_id == account_id,
+                a.c.usage == usage.value,
+            )
+        )
+    if after is not None:
+        after_name, after_account = after
+        # Keyset on (name_key, account_id) with the account fixed within this query.
+        query = query.where(
+            p.c.name_key >= after_name if owner > after_account else p.c.name_key > after_name
+        )
+    return query.order_by(p.c.name_key).limit(limit)
+
+
+def _split_sort_key(key: str) -> tuple[str, str]:
+    name, sep, account = key.partition("\n")
+    if not sep or not account:
+        raise InvalidMarker(key)
+    return name, account
+
+
+def _mutable_columns(policy: ManagedPolicy) -> dict[str, Any]:
+    return {
+        "description": policy.description,
+        "update_date": policy.update_date,
+        "default_version": policy.default_version,
+        "latest_version": policy.latest_version,
+    }
+
+
+def policy_from_row(row: Any, tags: tuple[Tag, ...]) -> ManagedPolicy:
+    return ManagedPolicy(
+        account_id=row.account_id,
+        policy_id=row.policy_id,
+        policy_name=row.policy_name,
+        path=row.path,
+        arn=row.arn,
+        create_date=row.create_date,
+        update_date=row.update_date,
+        default_version=row.default_version,
+        latest_version=row.latest_version,
+        description=row.description,
+        is_attachable=bool(row.is_attachable),
+        tags=tags,
+    )

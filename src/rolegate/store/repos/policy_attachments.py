@@ -1,0 +1,201 @@
+"""Which principals (roles, users, groups) use which managed policies, and how: attached as a
+permissions policy or set as permissions boundary (access_policies_boundaries.md).
+
+A principal has at most a few attachments (10 by default, 20 at most: reference_iam-quotas.md),
+so its listing is read whole; a policy may be used by thousands of principals, so
+ListEntitiesForPolicy pages by keyset over the principals' own name indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, delete, func, select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, PolicyUsage
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import InvalidMarker
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.repos.managed_policies import policy_from_row
+from rolegate.store.schema import metadata
+from rolegate.store.schema_policies import managed_policies, policy_attachments
+
+_LISTING = "policy-entities"
+# ListEntitiesForPolicy answers groups, then roles, then users (each by case-folded name).
+_ENTITY_ORDER = (OwnerKind.GROUP, OwnerKind.ROLE, OwnerKind.USER)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEntity:
+    kind: OwnerKind
+    name: str
+    entity_id: str
+
+
+class PolicyAttachmentRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def attach(
+        self,
+        account_id: str,
+        owner_kind: OwnerKind,
+        owner_id: str,
+        policy_id: str,
+        usage: PolicyUsage = PolicyUsage.PERMISSIONS,
+    ) -> bool:
+        """Record the use; False if it was recorded already (attaching twice is no error)."""
+        stmt = insert_ignoring_duplicates(policy_attachments, self._conn.dialect.name)
+        values = {
+            "owner_kind": owner_kind.value,
+            "owner_id": owner_id,
+            "usage": usage.value,
+            "policy_id": policy_id,
+            "account_id": account_id,
+        }
+        return bool(self._conn.execute(stmt, values).rowcount)
+
+    def detach(
+        self,
+        owner_kind: OwnerKind,
+        owner_id: str,
+        policy_id: str,
+        usage: PolicyUsage = PolicyUsage.PERMISSIONS,
+    ) -> bool:
+        a = policy_attachments
+        result = self._conn.execute(
+            delete(a).where(
+                a.c.owner_kind == owner_kind.value,
+                a.c.owner_id == owner_id,
+                a.c.usage == usage.value,
+                a.c.policy_id == policy_id,
+            )
+        )
+        return result.rowcount > 0
+
+    def set_boundary(
+        self, account_id: str, owner_kind: OwnerKind, owner_id: str, policy_id: str | None
+    ) -> None:
+        """Make ``policy_id`` the principal's only boundary (None: remove the boundary)."""
+        self.clear(owner_kind, owner_id, PolicyUsage.BOUNDARY)
+        if policy_id is not None:
+            self.attach(account_id, owner_kind, owner_id, policy_id, PolicyUsage.BOUNDARY)
+
+    def clear(self, owner_kind: OwnerKind, owner_id: str, usage: PolicyUsage | None = None) -> None:
+        """Forget the principal's uses (of one kind, or all: when the principal is deleted)."""
+        a = policy_attachments
+        stmt = delete(a).where(a.c.owner_kind == owner_kind.value, a.c.owner_id == owner_id)
+        if usage is not None:
+            stmt = stmt.where(a.c.usage == usage.value)
+        self._conn.execute(stmt)
+
+    def lock_owner(self, owner_kind: OwnerKind, owner_id: str) -> None:
+        """Hold a row lock on the principal until the transaction ends (PostgreSQL
+        ``FOR UPDATE``; SQLite's write transactions are serialised already)."""
+        table = _owner_table(owner_kind)
+        if table is not None:
+            id_column = table.c[f"{owner_kind.value}_id"]
+            self._conn.execute(select(id_column).where(id_column == owner_id).with_for_update())
+
+    def count(
+        self, owner_kind: OwnerKind, owner_id: str, usage: PolicyUsage = PolicyUsage.PERMISSIONS
+    ) -> int:
+        a = policy_attachments
+        query = select(func.count()).where(
+            a.c.owner_kind == owner_kind.value, a.c.owner_id == owner_id, a.c.usage == usage.value
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def attached(
+        self, owner_kind: OwnerKind, owner_id: str, usage: PolicyUsage = PolicyUsage.PERMISSIONS
+    ) -> list[ManagedPolicy]:
+        """The policies the principal uses that way, by (case-folded name, account)."""
+        a, p = policy_attachments, managed_policies
+        rows = self._conn.execute(
+            select(p)
+            .join(a, a.c.policy_id == p.c.policy_id)
+            .where(
+                a.c.owner_kind == owner_kind.value,
+                a.c.owner_id == owner_id,
+                a.c.usage == usage.value,
+            )
+            .order_by(p.c.name_key, p.c.account_id)
+        )
+        return [policy_from_row(row, ()) for row in rows]
+
+    def entities(
+        self,
+        policy_id: str,
+        account_id: str,
+        *,
+        kinds: tuple[OwnerKind, ...] = _ENTITY_ORDER,
+        usage: PolicyUsage | None = None,
+        path_prefix: str = "/",
+        marker: str | None,
+        max_items: int,
+    ) -> Page[PolicyEntity]:
+        """ListEntitiesForPolicy: the principals of ``account_id`` that use the policy (any
+        usage unless ``usage`` is given), groups then roles then users, each by name."""
+        check_max_items(max_items)
+        after_kind, after_name = None, None
+        if marker is not None:
+            after_kind, _, after_name = decode_marker(_LISTING, marker).partition("\n")
+            if after_kind not in {k.value for k in _ENTITY_ORDER}:
+                raise InvalidMarker(marker)
+        found: list[tuple[OwnerKind, Any]] = []
+        for kind in _ENTITY_ORDER:
+            if kind not in kinds or len(found) > max_items:
+                continue
+            if after_kind is not None and _ENTITY_ORDER.index(kind) < _ENTITY_ORDER.index(
+                OwnerKind(after_kind)
+            ):
+                continue
+            table = _owner_table(kind)
+            if table is None:
+                continue
+            after = after_name if kind.value == after_kind else None
+            query = _entity_query(table, kind, policy_id, account_id, usage, path_prefix, after)
+            rows = self._conn.execute(query.limit(max_items + 1 - len(found))).all()
+            found.extend((kind, row) for row in rows)
+        truncated = len(found) > max_items
+        found = found[:max_items]
+        items = [PolicyEntity(kind, row.name, row.entity_id) for kind, row in found]
+        next_marker = None
+        if truncated:
+            kind, row = found[-1]
+            next_marker = encode_marker(_LISTING, f"{kind.value}\n{row.name_key}")
+        return Page(items, next_marker)
+
+
+def _owner_table(kind: OwnerKind) -> Table | None:
+    """The principals' table (``roles``, ``users``, ``groups``) once its family exists."""
+    return metadata.tables.get(f"{kind.value}s")
+
+
+def _entity_query(
+    table: Table,
+    kind: OwnerKind,
+    policy_id: str,
+    account_id: str,
+    usage: PolicyUsage | None,
+    path_prefix: str,
+    after: str | None,
+) -> Any:
+    a = policy_attachments
+    users_of_policy = select(a.c.owner_id).where(
+        and_(a.c.policy_id == policy_id, a.c.account_id == account_id),
+        a.c.owner_kind == kind.value,
+    )
+    if usage is not None:
+        users_of_policy = users_of_policy.where(a.c.usage == usage.value)
+    id_column, name_column = table.c[f"{kind.value}_id"], table.c[f"{kind.value}_name"]
+    query = select(name_column.label("name"), id_column.label("entity_id"), table.c.name_key).where(
+        table.c.account_id == account_id, id_column.in_(users_of_policy)
+    )
+    if path_prefix != "/":
+        query = query.where(func.substr(table.c.path, 1, len(path_prefix)) == path_prefix)
+    if after is not None:
+        query = query.where(table.c.name_key > after)
+    return query.order_by(table.c.name_key)

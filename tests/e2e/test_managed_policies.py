@@ -1,0 +1,574 @@
+"""Managed policies, versions, attachments and permissions boundaries end to end with boto3 (and
+the AWS CLI) against a real server, on SQLite and PostgreSQL.
+
+Each bad input names the answer AWS gives: code, HTTP status and message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness import Server
+
+ACCOUNT = "123456789012"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def doc(action: str = "s3:GetObject") -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
+        }
+    )
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Message"],
+    )
+
+
+def fails(call, *args, **kwargs) -> tuple[str, int, str]:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError) as excinfo:
+        call(*args, **kwargs)
+    return error_of(excinfo)
+
+
+def make_policy(iam, name: str, **kw) -> dict:  # type: ignore[no-untyped-def]
+    return iam.create_policy(PolicyName=name, PolicyDocument=doc(), **kw)["Policy"]  # type: ignore[no-any-return]
+
+
+def make_role(iam, name: str, **kw) -> dict:  # type: ignore[no-untyped-def]
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, **kw)["Role"]  # type: ignore[no-any-return]
+
+
+# --- CreatePolicy / GetPolicy ---------------------------------------------------------------------
+def test_create_policy_returns_the_aws_shape(iam, unique) -> None:
+    name = unique("pol")
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    policy = iam.create_policy(
+        PolicyName=name,
+        Path="/team/",
+        PolicyDocument=doc(),
+        Description="reads objects",
+        Tags=[{"Key": "Team", "Value": "core"}],
+    )["Policy"]
+    assert policy["PolicyName"] == name
+    assert policy["Arn"] == f"arn:aws:iam::{ACCOUNT}:policy/team/{name}"
+    assert policy["Path"] == "/team/"
+    assert policy["PolicyId"].startswith("ANPA") and len(policy["PolicyId"]) == 21
+    assert policy["DefaultVersionId"] == "v1"
+    assert policy["AttachmentCount"] == 0
+    assert policy["PermissionsBoundaryUsageCount"] == 0
+    assert policy["IsAttachable"] is True
+    assert before <= policy["CreateDate"] <= datetime.now(UTC) + timedelta(seconds=2)
+    assert policy["UpdateDate"] == policy["CreateDate"]
+    assert policy["Tags"] == [{"Key": "Team", "Value": "core"}]
+    got = iam.get_policy(PolicyArn=policy["Arn"])["Policy"]
+    assert got["Description"] == "reads objects"
+    assert got["PolicyId"] == policy["PolicyId"]
+    assert got["Tags"] == [{"Key": "Team", "Value": "core"}]
+
+
+def test_policy_names_are_unique_without_regard_to_case(iam, unique) -> None:
+    name = unique("dup")
+    make_policy(iam, name)
+    assert fails(iam.create_policy, PolicyName=name.upper(), PolicyDocument=doc()) == (
+        "EntityAlreadyExists",
+        409,
+        f"A policy called {name.upper()} already exists. Duplicate names are not allowed.",
+    )
+    # Another path does not make another name.
+    assert fails(iam.create_policy, PolicyName=name, Path="/x/", PolicyDocument=doc())[0] == (
+        "EntityAlreadyExists"
+    )
+
+
+def test_create_policy_refuses_bad_documents(iam, unique) -> None:
+    code, status, _ = fails(iam.create_policy, PolicyName=unique("bad"), PolicyDocument="{nope")
+    assert (code, status) == ("MalformedPolicyDocument", 400)
+    with_principal = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}],
+        }
+    )
+    assert fails(iam.create_policy, PolicyName=unique("bad"), PolicyDocument=with_principal) == (
+        "MalformedPolicyDocument",
+        400,
+        "Policy document should not specify a principal.",
+    )
+    big = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [f"s3:Get{'x' * 60}{i}" for i in range(100)],
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+    assert fails(iam.create_policy, PolicyName=unique("big"), PolicyDocument=big) == (
+        "LimitExceeded",
+        409,
+        "Cannot exceed quota for PolicySize: 6144",
+    )
+
+
+def test_unknown_and_invalid_policy_arns(iam, unique) -> None:
+    arn = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
+    for call in (
+        lambda: iam.get_policy(PolicyArn=arn),
+        lambda: iam.delete_policy(PolicyArn=arn),
+        lambda: iam.list_policy_versions(PolicyArn=arn),
+        lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc()),
+        lambda: iam.list_entities_for_policy(PolicyArn=arn),
+        lambda: iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "k", "Value": "v"}]),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo) == ("NoSuchEntity", 404, f"Policy {arn} was not found.")
+    bad = "arn:aws:iam::aws:role/NotAPolicy"
+    assert fails(iam.get_policy, PolicyArn=bad) == ("InvalidInput", 400, f"ARN {bad} is not valid.")
+    # The path is part of the ARN: the right name under another path is another policy.
+    created = make_policy(iam, unique("pathed"), Path="/a/")
+    wrong_path = created["Arn"].replace("/a/", "/b/")
+    assert fails(iam.get_policy, PolicyArn=wrong_path)[0] == "NoSuchEntity"
+
+
+# --- versions -----------------------------------------------------------------------------------
+def test_versions_lifecycle(iam, unique) -> None:
+    arn = make_policy(iam, unique("ver"))["Arn"]
+    v2 = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
+    assert v2["PolicyVersion"]["VersionId"] == "v2"
+    assert v2["PolicyVersion"]["IsDefaultVersion"] is False
+    assert "Document" not in v2["PolicyVersion"]
+    v3 = iam.create_policy_version(
+        PolicyArn=arn, PolicyDocument=doc("s3:DeleteObject"), SetAsDefault=True
+    )["PolicyVersion"]
+    assert (v3["VersionId"], v3["IsDefaultVersion"]) == ("v3", True)
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert policy["DefaultVersionId"] == "v3"
+    assert policy["UpdateDate"] == v3["CreateDate"]
+    listed = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert [(v["VersionId"], v["IsDefaultVersion"]) for v in listed] == [
+        ("v3", True),
+        ("v2", False),
+        ("v1", False),
+    ]
+    assert all("Document" not in v for v in listed)
+    got = iam.get_policy_version(PolicyArn=arn, VersionId="v2")["PolicyVersion"]
+    assert got["Document"] == json.loads(doc("s3:PutObject"))  # botocore url-decodes it
+    assert got["IsDefaultVersion"] is False
+    assert fails(iam.delete_policy_version, PolicyArn=arn, VersionId="v3") == (
+        "DeleteConflict",
+        409,
+        "Cannot delete the default version of a policy.",
+    )
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v1"
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v3")
+    missing = f"Policy {arn} version v3 does not exist or is not attachable."
+    assert fails(iam.get_policy_version, PolicyArn=arn, VersionId="v3") == (
+        "NoSuchEntity",
+        404,
+        missing,
+    )
+    assert fails(iam.set_default_policy_version, PolicyArn=arn, VersionId="v3")[2] == missing
+    assert fails(iam.delete_policy_version, PolicyArn=arn, VersionId="v3")[2] == missing
+    # Version ids are never reused.
+    v4 = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:ListBucket"))
+    assert v4["PolicyVersion"]["VersionId"] == "v4"
+
+
+def test_at_most_five_versions(iam, unique) -> None:
+    arn = make_policy(iam, unique("five"))["Arn"]
+    for i in range(4):
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Get{i}"))
+    assert fails(iam.create_policy_version, PolicyArn=arn, PolicyDocument=doc()) == (
+        "LimitExceeded",
+        409,
+        "A managed policy can have up to 5 versions. Before you create a new version, you must "
+        "delete an existing version.",
+    )
+    page = iam.list_policy_versions(PolicyArn=arn, MaxItems=2)
+    assert [v["VersionId"] for v in page["Versions"]] == ["v5", "v4"]
+    assert page["IsTruncated"] is True
+    rest = iam.list_policy_versions(PolicyArn=arn, Marker=page["Marker"], MaxItems=3)
+    assert [v["VersionId"] for v in rest["Versions"]] == ["v3", "v2", "v1"]
+    assert rest["IsTruncated"] is False
+
+
+def test_racing_create_policy_version_never_makes_six(iam, unique, server: Server) -> None:
+    arn = make_policy(iam, unique("race"))["Arn"]
+    for i in range(3):
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Get{i}"))
+    clients = [server.client("iam") for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def create(client) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            client.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
+            outcomes.append("ok")
+        except ClientError as exc:
+            outcomes.append(exc.response["Error"]["Code"])
+
+    for _ in range(3):  # several rounds at the limit: 4 -> 5 (one wins), then both refused
+        threads = [threading.Thread(target=create, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert len(versions) == 5
+    assert sorted(outcomes) == ["LimitExceeded"] * 5 + ["ok"]
+
+
+# --- deletion ordering --------------------------------------------------------------------------
+def test_delete_policy_needs_detaching_and_version_cleanup_first(iam, unique) -> None:
+    arn = make_policy(iam, unique("del"))["Arn"]
+    role = unique("holder")
+    make_role(iam, role)
+    iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+    attached = ("DeleteConflict", 409, "Cannot delete a policy attached to entities.")
+    assert fails(iam.delete_policy, PolicyArn=arn) == attached
+    # ...and the role cannot go while the policy is attached.
+    assert fails(iam.delete_role, RoleName=role) == (
+        "DeleteConflict",
+        409,
+        "Cannot delete entity, must detach all policies first.",
+    )
+    iam.detach_role_policy(RoleName=role, PolicyArn=arn)
+    iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=arn)
+    assert fails(iam.delete_policy, PolicyArn=arn) == attached
+    iam.delete_role_permissions_boundary(RoleName=role)
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
+    assert fails(iam.delete_policy, PolicyArn=arn) == (
+        "DeleteConflict",
+        409,
+        "This policy has more than one version. Before you delete a policy, you must delete the "
+        "policy's versions. The default version is deleted with the policy.",
+    )
+    iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
+    iam.delete_policy(PolicyArn=arn)
+    assert fails(iam.get_policy, PolicyArn=arn)[0] == "NoSuchEntity"
+    iam.delete_role(RoleName=role)
+
+
+def test_deleting_a_role_with_a_boundary_frees_the_policy(iam, unique) -> None:
+    arn = make_policy(iam, unique("bnd"))["Arn"]
+    role = unique("bounded")
+    make_role(iam, role, PermissionsBoundary=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    iam.delete_role(RoleName=role)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 0
+    iam.delete_policy(PolicyArn=arn)
+
+
+# --- attachments --------------------------------------------------------------------------------
+def test_attach_detach_list_and_counts(iam, unique) -> None:
+    role = unique("att")
+    make_role(iam, role)
+    first = make_policy(iam, unique("b-pol"), Path="/team/")
+    second = make_policy(iam, unique("a-pol"))
+    for policy in (first, second, first):  # attaching twice is no error
+        iam.attach_role_policy(RoleName=role.upper(), PolicyArn=policy["Arn"])
+    listed = iam.list_attached_role_policies(RoleName=role)
+    assert listed["AttachedPolicies"] == [
+        {"PolicyName": second["PolicyName"], "PolicyArn": second["Arn"]},
+        {"PolicyName": first["PolicyName"], "PolicyArn": first["Arn"]},
+    ]
+    assert listed["IsTruncated"] is False
+    only_team = iam.list_attached_role_policies(RoleName=role, PathPrefix="/team/")
+    assert [p["PolicyArn"] for p in only_team["AttachedPolicies"]] == [first["Arn"]]
+    page = iam.list_attached_role_policies(RoleName=role, MaxItems=1)
+    assert page["IsTruncated"] is True and len(page["AttachedPolicies"]) == 1
+    rest = iam.list_attached_role_policies(RoleName=role, Marker=page["Marker"])
+    assert rest["AttachedPolicies"] == listed["AttachedPolicies"][1:]
+    assert iam.get_policy(PolicyArn=first["Arn"])["Policy"]["AttachmentCount"] == 1
+    iam.detach_role_policy(RoleName=role, PolicyArn=first["Arn"])
+    assert iam.get_policy(PolicyArn=first["Arn"])["Policy"]["AttachmentCount"] == 0
+    assert fails(iam.detach_role_policy, RoleName=role, PolicyArn=first["Arn"]) == (
+        "NoSuchEntity",
+        404,
+        f"Policy {first['Arn']} was not found.",
+    )
+
+
+def test_attach_errors(iam, unique) -> None:
+    role = unique("atterr")
+    make_role(iam, role)
+    ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
+    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn=ghost) == (
+        "NoSuchEntity",
+        404,
+        f"Policy {ghost} does not exist or is not attachable.",
+    )
+    other_account = f"arn:aws:iam::210987654321:policy/{unique('theirs')}"
+    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn=other_account)[0] == (
+        "NoSuchEntity"
+    )
+    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn="arn:aws:s3:::bucket/x") == (
+        "InvalidInput",
+        400,
+        "ARN arn:aws:s3:::bucket/x is not valid.",
+    )
+    missing_role = unique("norole")
+    policy = make_policy(iam, unique("p"))["Arn"]
+    assert fails(iam.attach_role_policy, RoleName=missing_role, PolicyArn=policy) == (
+        "NoSuchEntity",
+        404,
+        f"The role with name {missing_role} cannot be found.",
+    )
+
+
+def test_at_most_ten_attached_policies(iam, unique) -> None:
+    role = unique("ten")
+    make_role(iam, role)
+    arns = [make_policy(iam, unique(f"p{i}"))["Arn"] for i in range(11)]
+    for arn in arns[:10]:
+        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn=arns[10]) == (
+        "LimitExceeded",
+        409,
+        "Cannot exceed quota for PoliciesPerRole: 10",
+    )
+    iam.attach_role_policy(RoleName=role, PolicyArn=arns[0])  # re-attaching stays allowed
+    assert len(iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]) == 10
+
+
+def test_list_entities_for_policy(iam, unique) -> None:
+    arn = make_policy(iam, unique("ent"))["Arn"]
+    roles = sorted(unique(f"r{i}") for i in range(3))
+    created = {
+        name: make_role(iam, name, Path="/svc/" if i else "/") for i, name in enumerate(roles)
+    }
+    for name in roles[:2]:
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    iam.put_role_permissions_boundary(RoleName=roles[2], PermissionsBoundary=arn)
+    everything = iam.list_entities_for_policy(PolicyArn=arn)
+    assert everything["PolicyRoles"] == [
+        {"RoleName": n, "RoleId": created[n]["RoleId"]} for n in roles
+    ]
+    assert everything["PolicyUsers"] == [] and everything["PolicyGroups"] == []
+    attached = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy")
+    assert [r["RoleName"] for r in attached["PolicyRoles"]] == roles[:2]
+    bounded = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")
+    assert [r["RoleName"] for r in bounded["PolicyRoles"]] == roles[2:]
+    svc = iam.list_entities_for_policy(PolicyArn=arn, PathPrefix="/svc/")
+    assert [r["RoleName"] for r in svc["PolicyRoles"]] == roles[1:]
+    assert iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="User")["PolicyRoles"] == []
+    names: list[str] = []
+    marker = None
+    while True:
+        kw = {"Marker": marker} if marker else {}
+        page = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=1, **kw)
+        names += [r["RoleName"] for r in page["PolicyRoles"]]
+        if not page["IsTruncated"]:
+            break
+        marker = page["Marker"]
+    assert names == roles
+
+
+# --- permissions boundaries ---------------------------------------------------------------------
+def test_boundaries_on_roles(iam, unique) -> None:
+    arn = make_policy(iam, unique("bound"))["Arn"]
+    role = unique("bounded")
+    created = make_role(iam, role, PermissionsBoundary=arn)
+    shown = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
+    assert created["PermissionsBoundary"] == shown
+    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"] == shown
+    iam.delete_role_permissions_boundary(RoleName=role)
+    assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"]
+    aws_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
+    iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=aws_arn)
+    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
+        aws_arn
+    )
+    ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
+    scope_error = ("NoSuchEntity", 404, f"Scope ARN: {ghost} does not exist or is not attachable.")
+    assert fails(iam.put_role_permissions_boundary, RoleName=role, PermissionsBoundary=ghost) == (
+        scope_error
+    )
+    assert fails(make_role, iam, unique("nope"), PermissionsBoundary=ghost) == scope_error
+
+
+def test_list_policies_filters(iam, unique) -> None:
+    prefix = f"/{unique('lp')}/"
+    names = sorted(unique(f"lp{i}") for i in range(4))
+    arns = [make_policy(iam, n, Path=prefix)["Arn"] for n in names]
+    role = unique("lp-role")
+    make_role(iam, role)
+    iam.attach_role_policy(RoleName=role, PolicyArn=arns[1])
+    iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=arns[2])
+
+    def listed(**kw) -> list[str]:  # type: ignore[no-untyped-def]
+        return [p["PolicyName"] for p in iam.list_policies(PathPrefix=prefix, **kw)["Policies"]]
+
+    assert listed() == names
+    assert listed(Scope="Local") == names
+    assert listed(Scope="AWS") == []
+    assert listed(OnlyAttached=True) == [names[1]]
+    assert listed(PolicyUsageFilter="PermissionsBoundary") == [names[2]]
+    assert listed(OnlyAttached=True, PolicyUsageFilter="PermissionsPolicy") == [names[1]]
+    policies = iam.list_policies(PathPrefix=prefix)["Policies"]
+    assert "Description" not in policies[0] and "Tags" not in policies[0]
+    assert [p["AttachmentCount"] for p in policies] == [0, 1, 0, 0]
+    assert [p["PermissionsBoundaryUsageCount"] for p in policies] == [0, 0, 1, 0]
+    # Pagination at the boundaries: MaxItems 1, and an exact multiple of the page size.
+    for size in (1, 2, 4):
+        seen: list[str] = []
+        kw: dict = {}
+        while True:
+            page = iam.list_policies(PathPrefix=prefix, MaxItems=size, **kw)
+            seen += [p["PolicyName"] for p in page["Policies"]]
+            assert len(page["Policies"]) <= size
+            if not page["IsTruncated"]:
+                assert "Marker" not in page
+                break
+            kw = {"Marker": page["Marker"]}
+        assert seen == names
+    assert fails(iam.list_policies, Marker="bogus") == ("ValidationError", 400, "Invalid Marker.")
+
+
+# --- AWS managed policies -----------------------------------------------------------------------
+def test_aws_managed_policies_are_listed_attachable_and_unmodifiable(iam, unique) -> None:
+    aws = iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]
+    names = {p["PolicyName"] for p in aws}
+    assert {
+        "AdministratorAccess",
+        "PowerUserAccess",
+        "ReadOnlyAccess",
+        "IAMFullAccess",
+        "IAMReadOnlyAccess",
+    } <= names
+    admin_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+    admin = iam.get_policy(PolicyArn=admin_arn)["Policy"]
+    assert admin["PolicyId"].startswith("ANPA") and admin["IsAttachable"] is True
+    version = iam.get_policy_version(PolicyArn=admin_arn, VersionId=admin["DefaultVersionId"])
+    assert version["PolicyVersion"]["Document"]["Statement"] == [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    ]
+    role = unique("admin")
+    make_role(iam, role)
+    iam.attach_role_policy(RoleName=role, PolicyArn=admin_arn)
+    assert {
+        "PolicyName": "AdministratorAccess",
+        "PolicyArn": admin_arn,
+    } in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    assert iam.get_policy(PolicyArn=admin_arn)["Policy"]["AttachmentCount"] >= 1
+    for call in (
+        lambda: iam.delete_policy(PolicyArn=admin_arn),
+        lambda: iam.create_policy_version(PolicyArn=admin_arn, PolicyDocument=doc()),
+        lambda: iam.delete_policy_version(PolicyArn=admin_arn, VersionId="v1"),
+        lambda: iam.set_default_policy_version(PolicyArn=admin_arn, VersionId="v1"),
+        lambda: iam.tag_policy(PolicyArn=admin_arn, Tags=[{"Key": "k", "Value": "v"}]),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo)[:2] == ("AccessDenied", 403)
+    iam.detach_role_policy(RoleName=role, PolicyArn=admin_arn)
+    iam.delete_role(RoleName=role)
+
+
+def test_operators_add_aws_managed_policies(backend, tmp_path: Path, start_server) -> None:  # type: ignore[no-untyped-def]
+    extra = tmp_path / "extra-policies"
+    extra.mkdir()
+    (extra / "MyServicePolicy.json").write_text(
+        json.dumps(
+            {
+                "PolicyName": "MyServiceRolePolicy",
+                "Path": "/aws-service-role/",
+                "Description": "for the service-linked role",
+                "DefaultVersionId": "v3",
+                "CreateDate": "2020-01-01T00:00:00+00:00",
+                "Document": json.loads(doc("myservice:*")),
+            }
+        )
+    )
+
+    class WithExtraPolicies(Server):
+        def environment(self) -> dict[str, str]:
+            return {**super().environment(), "ROLEGATE_AWS_MANAGED_POLICIES_DIR": str(extra)}
+
+    srv = start_server()
+    srv.stop()
+    custom = WithExtraPolicies(srv.data_dir, srv.database_url).start()
+    try:
+        iam = custom.client("iam")
+        arn = "arn:aws:iam::aws:policy/aws-service-role/MyServiceRolePolicy"
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        assert policy["DefaultVersionId"] == "v3"
+        assert policy["IsAttachable"] is False
+        assert policy["Description"] == "for the service-linked role"
+        iam.create_role(RoleName="plain", AssumeRolePolicyDocument=TRUST)
+        code, status, _ = fails(iam.attach_role_policy, RoleName="plain", PolicyArn=arn)
+        assert (code, status) == ("PolicyNotAttachable", 400)
+    finally:
+        custom.stop()
+
+
+# --- tags ---------------------------------------------------------------------------------------
+def test_policy_tags(iam, unique) -> None:
+    arn = make_policy(iam, unique("tagged"), Tags=[{"Key": "a", "Value": "1"}])["Arn"]
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "A", "Value": "2"}, {"Key": "b", "Value": "3"}])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "A", "Value": "2"},
+        {"Key": "b", "Value": "3"},
+    ]
+    page = iam.list_policy_tags(PolicyArn=arn, MaxItems=1)
+    assert page["IsTruncated"] is True
+    assert iam.list_policy_tags(PolicyArn=arn, Marker=page["Marker"])["Tags"] == [
+        {"Key": "b", "Value": "3"}
+    ]
+    iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "3"}]
+
+
+# --- the AWS CLI --------------------------------------------------------------------------------
+def test_cli_create_attach_and_list(server: Server, unique, tmp_path: Path) -> None:
+    name = unique("cli")
+    document = tmp_path / "policy.json"
+    document.write_text(doc("s3:ListBucket"))
+    created = server.aws_json(
+        "iam", "create-policy", "--policy-name", name, "--policy-document", f"file://{document}"
+    )["Policy"]
+    arn = created["Arn"]
+    version = server.aws_json(
+        "iam", "get-policy-version", "--policy-arn", arn, "--version-id", "v1"
+    )["PolicyVersion"]
+    assert version["Document"] == json.loads(doc("s3:ListBucket"))
+    role = unique("cli-role")
+    server.aws_json(
+        "iam", "create-role", "--role-name", role, "--assume-role-policy-document", TRUST
+    )
+    server.aws_json("iam", "attach-role-policy", "--role-name", role, "--policy-arn", arn)
+    attached = server.aws_json("iam", "list-attached-role-policies", "--role-name", role)
+    assert attached["AttachedPolicies"] == [{"PolicyName": name, "PolicyArn": arn}]
+    listed = server.aws_json("iam", "list-policies", "--scope", "Local", "--only-attached")
+    assert arn in {p["Arn"] for p in listed["Policies"]}
