@@ -137,6 +137,10 @@ class EntityTemporarilyUnmodifiable(AwsError):
     code, status, sender_fault = "EntityTemporarilyUnmodifiable", 409, True
 
 
+class InvalidAuthenticationCode(AwsError):
+    code, status, sender_fault = "InvalidAuthenticationCode", 403, True
+
+
 # --- STS ----------------------------------------------------------------------------------------
 class PackedPolicyTooLarge(AwsError):
     code, status, sender_fault = "PackedPolicyTooLarge", 400, True

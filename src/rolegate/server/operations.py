@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from rolegate.services import (
     access_keys,
-    attachments,
     instance_profiles,
-    managed_policies,
-    policy_versions,
+    mfa,
     role_policies,
     roles,
     service_linked_roles,
@@ -24,11 +22,9 @@ def operation_table() -> dict[tuple[str, str], Handler]:
     for service, module in (
         ("iam", roles),
         ("iam", role_policies),
-        ("iam", managed_policies),
-        ("iam", policy_versions),
-        ("iam", attachments),
         ("sts", sts),
         ("sts", sts_decode),
+        ("iam", mfa),
         ("iam", users),
         ("iam", user_policies),
         ("iam", access_keys),

@@ -1,0 +1,221 @@
+"""Virtual MFA devices and MFA codes (id_credentials_mfa.md, id_credentials_mfa_enable_virtual.md).
+
+CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice, ListMFADevices,
+ListVirtualMFADevices, DeleteVirtualMFADevice; and ``verify_mfa`` for the STS calls that take
+``SerialNumber``/``TokenCode``. Codes are TOTP (RFC 6238: 30-second steps, 6 digits, HMAC-SHA1),
+accepted one step either side of now; a step, once accepted, is never accepted again.
+"""
+
+from __future__ import annotations
+
+import hmac
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyotp
+
+from rolegate.domain.arn import iam_arn
+from rolegate.domain.errors import (
+    AccessDenied,
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidAuthenticationCode,
+    NoSuchEntity,
+    ValidationError,
+)
+from rolegate.domain.mfa import MfaDevice
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.tags import tags_from_params, tags_to_wire
+from rolegate.services.users import load_user, target_user_name, user_to_wire
+from rolegate.store import Conflict
+
+STEP_SECONDS = 30
+SEED_CHARACTERS = 64  # AWS's seeds are 64 base32 characters (40 bytes)
+INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+UNKNOWN_DEVICE = (
+    "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA "
+    "serial number is valid and associated with this user."
+)
+_BASE32 = string.ascii_uppercase + "234567"
+
+
+@dataclass(frozen=True, slots=True)
+class MfaCheck:
+    """The MFA state of a new session: proven now (``fresh``) or inherited from the caller's."""
+
+    authenticated: bool = False
+    authenticated_at: datetime | None = None
+    fresh: bool = False
+
+    def context(self) -> dict[str, str]:
+        """aws:MultiFactorAuthPresent/Age for a call that proved MFA itself."""
+        if not self.fresh:
+            return {}
+        return {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
+
+
+def time_step(moment: datetime) -> int:
+    return int(moment.timestamp()) // STEP_SECONDS
+
+
+def code_at(seed: str, step: int) -> str:
+    return pyotp.TOTP(seed).generate_otp(step)
+
+
+def matching_step(seed: str, code: str, now: datetime, window: range = range(-1, 2)) -> int | None:
+    """The time step near ``now`` whose code is ``code``."""
+    current = time_step(now)
+    for offset in window:
+        if hmac.compare_digest(code_at(seed, current + offset), code):
+            return current + offset
+    return None
+
+
+def verify_mfa(ctx: OperationContext, serial: str | None, code: str | None) -> MfaCheck:
+    """Check ``SerialNumber``/``TokenCode`` of an STS call; without them the caller's session
+    state carries over (GetSessionToken with MFA, then AssumeRole)."""
+    caller = ctx.caller
+    if serial is None and code is None:
+        session = caller.session
+        if session is not None and session.mfa_authenticated:
+            return MfaCheck(True, session.mfa_authenticated_at or session.issued_at)
+        return MfaCheck()
+    if serial is None or code is None:
+        raise AccessDenied(INVALID_CODE)  # unverified: AWS's answer when only one is given
+    device = ctx.tx.mfa_devices.get(serial)
+    if (
+        device is None
+        or device.user_name is None
+        or caller.principal_type != "user"
+        or device.account_id != caller.account_id
+        or device.user_name != caller.user_name
+    ):
+        raise AccessDenied(UNKNOWN_DEVICE)
+    step = matching_step(device.seed, code, ctx.now)
+    if step is None or not ctx.tx.mfa_devices.advance_step(serial, step):
+        raise AccessDenied(INVALID_CODE)
+    return MfaCheck(True, ctx.now, fresh=True)
+
+
+# --- IAM operations -------------------------------------------------------------------------------
+def _device_arn(account_id: str, path: str, name: str) -> str:
+    return iam_arn(account_id, "mfa", path, name)
+
+
+def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
+    name = params["VirtualMFADeviceName"]
+    path = params.get("Path") or "/"
+    serial = _device_arn(ctx.account_id, path, name)
+    ctx.authorize("iam:CreateVirtualMFADevice", serial)
+    tags = tags_from_params(params.get("Tags"))
+    seed = "".join(ctx.rng.choice(_BASE32) for _ in range(SEED_CHARACTERS))
+    device = MfaDevice(ctx.account_id, serial, name, path, seed, ctx.now, tags=tuple(tags))
+    try:
+        ctx.tx.mfa_devices.create(device)
+    except Conflict:
+        raise EntityAlreadyExists(
+            "MFADevice entity at the same path and name already exists."
+        ) from None
+    out: dict[str, Any] = {"SerialNumber": serial, "Base32StringSeed": seed.encode("ascii")}
+    if tags:
+        out["Tags"] = tags_to_wire(tags)
+    return {"VirtualMFADevice": out}
+
+
+def _load_device(ctx: OperationContext, serial: str) -> MfaDevice:
+    device = ctx.tx.mfa_devices.get(serial)
+    if device is None or device.account_id != ctx.account_id:
+        # unverified: AWS's wording for an unknown serial number
+        raise NoSuchEntity(f"MFA Device with serial number {serial} does not exist.")
+    return device
+
+
+def enable_mfa_device(ctx: OperationContext, params: Params) -> Result:
+    """Two consecutive codes prove the device is in sync (id_credentials_mfa_enable_virtual.md)."""
+    user = load_user(ctx, params["UserName"], "iam:EnableMFADevice")
+    device = _load_device(ctx, params["SerialNumber"])
+    if device.user_name is not None:
+        raise EntityAlreadyExists("MFA Device is already in use.")  # unverified wording
+    first = matching_step(device.seed, params["AuthenticationCode1"], ctx.now, range(-10, 2))
+    second = matching_step(device.seed, params["AuthenticationCode2"], ctx.now, range(-10, 2))
+    if first is None or second != first + 1:
+        raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+    ctx.tx.mfa_devices.set_user(device.serial_number, user.user_name, ctx.now)
+    ctx.tx.mfa_devices.advance_step(device.serial_number, second)
+    return {}
+
+
+def deactivate_mfa_device(ctx: OperationContext, params: Params) -> Result:
+    name = target_user_name(ctx, params)
+    if name is None:
+        raise ValidationError("Must specify userName when calling with non-User credentials")
+    user = load_user(ctx, name, "iam:DeactivateMFADevice")
+    device = _load_device(ctx, params["SerialNumber"])
+    if device.user_name != user.user_name:
+        # unverified: AWS's wording for a device that is not enabled for this user
+        raise NoSuchEntity(f"MFA Device with serial number {device.serial_number} does not exist.")
+    ctx.tx.mfa_devices.set_user(device.serial_number, None, None)
+    return {}
+
+
+def list_mfa_devices(ctx: OperationContext, params: Params) -> Result:
+    name = target_user_name(ctx, params)
+    if name is None:
+        ctx.authorize("iam:ListMFADevices", f"arn:aws:iam::{ctx.account_id}:root")
+        return {"MFADevices": [], "IsTruncated": False}  # root's devices are not modelled
+    user = load_user(ctx, name, "iam:ListMFADevices")
+    devices = ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name)
+    return {
+        "MFADevices": [
+            {
+                "UserName": user.user_name,
+                "SerialNumber": d.serial_number,
+                "EnableDate": d.enable_date,
+            }
+            for d in devices
+        ],
+        "IsTruncated": False,
+    }
+
+
+def list_virtual_mfa_devices(ctx: OperationContext, params: Params) -> Result:
+    ctx.authorize("iam:ListVirtualMFADevices", "*")
+    status = params.get("AssignmentStatus") or "Any"
+    out = []
+    for device in ctx.tx.mfa_devices.list_for_account(ctx.account_id):
+        assigned = device.user_name is not None
+        if (status == "Assigned" and not assigned) or (status == "Unassigned" and assigned):
+            continue
+        item: dict[str, Any] = {"SerialNumber": device.serial_number}
+        if device.user_name is not None:
+            user = ctx.tx.users.get(ctx.account_id, device.user_name)
+            if user is not None:
+                item["User"] = user_to_wire(user, listing=True)
+            item["EnableDate"] = device.enable_date
+        if device.tags:
+            item["Tags"] = tags_to_wire(device.tags)
+        out.append(item)
+    return {"VirtualMFADevices": out, "IsTruncated": False}
+
+
+def delete_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
+    serial = params["SerialNumber"]
+    ctx.authorize("iam:DeleteVirtualMFADevice", serial)
+    device = _load_device(ctx, serial)
+    if device.user_name is not None:
+        raise DeleteConflict("MFA device is still in use.")  # unverified wording
+    ctx.tx.mfa_devices.delete(serial)
+    return {}
+
+
+def operations() -> dict[str, Handler]:
+    return {
+        "CreateVirtualMFADevice": create_virtual_mfa_device,
+        "EnableMFADevice": enable_mfa_device,
+        "DeactivateMFADevice": deactivate_mfa_device,
+        "ListMFADevices": list_mfa_devices,
+        "ListVirtualMFADevices": list_virtual_mfa_devices,
+        "DeleteVirtualMFADevice": delete_virtual_mfa_device,
+    }

@@ -1,0 +1,226 @@
+"""AssumeRole (id_roles_use_switch-role-api.md, id_roles_terms-and-concepts.md).
+
+Order of the checks: the role ARN, session policies and tags (parameters alone), MFA, then the
+role's trust policy with the caller's identity policies (``authz.evaluate_trust``) for
+sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity, then the duration against the role.
+A role the caller may not assume and a role that does not exist are both AccessDenied, so that
+AssumeRole never reveals which roles exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rolegate.domain.arn import Arn, assumed_role_arn
+from rolegate.domain.entities import Role
+from rolegate.domain.errors import AccessDenied, InvalidParameterValue, ValidationError
+from rolegate.domain.session import SessionClaims, SessionKind
+from rolegate.services import authz
+from rolegate.services.authz import denial_message
+from rolegate.services.context import Caller, OperationContext, Params, Result
+from rolegate.services.mfa import MfaCheck, verify_mfa
+from rolegate.services.sts_credentials import (
+    credentials_to_wire,
+    expiry,
+    issue_time,
+    new_secret,
+    packed_policy_size,
+    session_policy,
+    session_policy_arns,
+    session_tags,
+    tag_context,
+    temporary_access_key_id,
+)
+
+DEFAULT_DURATION = 3600
+CHAINED_MAX_DURATION = 3600
+ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
+INVALID_ARN = "Request ARN is invalid"
+EXCEEDS_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+EXCEEDS_CHAIN = (
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
+    "chaining."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTags:
+    """The new session's tags: inherited transitive tags first, then the ones passed now."""
+
+    tags: tuple[tuple[str, str], ...]
+    transitive_keys: tuple[str, ...]
+    passed: tuple[tuple[str, str], ...]
+    passed_transitive: tuple[str, ...]
+
+
+def assume_role(ctx: OperationContext, params: Params) -> Result:
+    caller = ctx.caller
+    if caller.principal_type == "root":
+        raise AccessDenied(ROOT_CANNOT_ASSUME)
+    role_arn = params["RoleArn"]
+    session_name = params["RoleSessionName"]
+    account_id, role_name = _parse_role_arn(role_arn)
+    policy = session_policy(params)
+    policy_arns = session_policy_arns(params)
+    tags = _session_tags(caller, params)
+    source_identity = _source_identity(caller, params.get("SourceIdentity"), role_arn)
+    packed = None
+    if policy is not None or policy_arns or tags.passed:
+        packed = packed_policy_size(policy, policy_arns, tags.tags)
+    mfa = verify_mfa(ctx, params.get("SerialNumber"), params.get("TokenCode"))
+
+    role = ctx.tx.roles.get(account_id, role_name)
+    if role is None or role.arn != role_arn:
+        raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, ""))
+    context = _trust_context(params, session_name, tags, source_identity, mfa)
+    authz.evaluate_trust(ctx, role, "sts:AssumeRole", context)
+    if tags.tags:
+        authz.evaluate_trust(ctx, role, "sts:TagSession", context)
+    if source_identity is not None:
+        authz.evaluate_trust(ctx, role, "sts:SetSourceIdentity", context)
+
+    duration = _duration(caller, role, params.get("DurationSeconds"))
+    claims = _claims(ctx, role, session_name, duration, policy, policy_arns, tags)
+    claims = replace(
+        claims,
+        source_identity=source_identity,
+        mfa_authenticated=mfa.authenticated,
+        mfa_authenticated_at=mfa.authenticated_at,
+    )
+    ctx.tx.roles.update(replace(role, last_used_date=ctx.now, last_used_region=ctx.region))
+    result: Result = {
+        "Credentials": credentials_to_wire(ctx, claims),
+        "AssumedRoleUser": {"AssumedRoleId": claims.principal_id, "Arn": claims.principal_arn},
+    }
+    if packed is not None:
+        result["PackedPolicySize"] = packed
+    if source_identity is not None:
+        result["SourceIdentity"] = source_identity
+    return result
+
+
+def _parse_role_arn(text: str) -> tuple[str, str]:
+    """(account, role name) of ``arn:aws:iam::ACCOUNT:role/PATH/NAME``."""
+    try:
+        arn = Arn.parse(text)
+    except ValueError:
+        raise ValidationError(INVALID_ARN) from None
+    if (
+        arn.service != "iam"
+        or arn.region
+        or not (len(arn.account) == 12 and arn.account.isdigit())
+        or not arn.resource.startswith("role/")
+    ):
+        raise ValidationError(INVALID_ARN)
+    name = arn.resource.rsplit("/", 1)[-1]
+    if not name:
+        raise ValidationError(INVALID_ARN)
+    return arn.account, name
+
+
+def _session_tags(caller: Caller, params: Params) -> SessionTags:
+    """Passed tags plus the calling session's transitive tags (id_session-tags.md, "Chaining
+    roles with session tags"): an inherited transitive tag cannot be set again."""
+    passed = session_tags(params)
+    passed_transitive = tuple(params.get("TransitiveTagKeys") or ())
+    passed_keys = {key.lower() for key, _ in passed}
+    for key in passed_transitive:
+        if key.lower() not in passed_keys:
+            # unverified: AWS's wording for a transitive key that is not a passed tag
+            raise InvalidParameterValue(
+                "The specified transitive tag key must be included in the requested tags."
+            )
+    inherited: tuple[tuple[str, str], ...] = ()
+    inherited_keys: tuple[str, ...] = ()
+    session = caller.session
+    if session is not None and session.transitive_tag_keys:
+        inherited_keys = session.transitive_tag_keys
+        folded = {key.lower() for key in inherited_keys}
+        inherited = tuple((k, v) for k, v in session.tags if k.lower() in folded)
+        if passed_keys & folded:
+            # unverified: AWS refuses to override an inherited transitive tag; wording unknown
+            raise InvalidParameterValue(
+                "One or more of the specified session tag keys conflict with the transitive "
+                "tag keys of the calling session."
+            )
+    return SessionTags(
+        tags=inherited + passed,
+        transitive_keys=inherited_keys + passed_transitive,
+        passed=passed,
+        passed_transitive=passed_transitive,
+    )
+
+
+def _source_identity(caller: Caller, requested: str | None, role_arn: str) -> str | None:
+    """Set once, then carried unchanged through role chaining (id_credentials_temp_control-
+    access_monitor.md): a different value from a session that has one is denied."""
+    inherited = caller.session.source_identity if caller.session is not None else None
+    if requested is not None and requested.lower().startswith("aws:"):
+        # unverified: AWS's wording for the reserved prefix
+        raise ValidationError("SourceIdentity cannot begin with the reserved prefix 'aws:'")
+    if inherited is not None and requested is not None and requested != inherited:
+        raise AccessDenied(denial_message(caller, "sts:SetSourceIdentity", role_arn, ""))
+    return inherited if inherited is not None else requested
+
+
+def _trust_context(
+    params: Params,
+    session_name: str,
+    tags: SessionTags,
+    source_identity: str | None,
+    mfa: MfaCheck,
+) -> dict[str, Any]:
+    context: dict[str, Any] = {"sts:RoleSessionName": session_name}
+    if params.get("ExternalId") is not None:
+        context["sts:ExternalId"] = params["ExternalId"]
+    if source_identity is not None:
+        context["sts:SourceIdentity"] = source_identity
+    context.update(tag_context(tags.tags, tags.passed_transitive))
+    context.update(mfa.context())
+    return context
+
+
+def _duration(caller: Caller, role: Role, requested: int | None) -> int:
+    """900 s up to the role's MaxSessionDuration; one hour at most when chaining (any
+    temporary credentials as caller: id_roles_terms-and-concepts.md, "Role chaining")."""
+    if caller.session is not None:
+        if requested is not None and requested > CHAINED_MAX_DURATION:
+            raise ValidationError(EXCEEDS_CHAIN)
+        return min(requested or DEFAULT_DURATION, role.max_session_duration, CHAINED_MAX_DURATION)
+    if requested is not None and requested > role.max_session_duration:
+        raise ValidationError(EXCEEDS_MAX)
+    return requested or min(DEFAULT_DURATION, role.max_session_duration)
+
+
+def _claims(
+    ctx: OperationContext,
+    role: Role,
+    session_name: str,
+    duration: int,
+    policy: str | None,
+    policy_arns: tuple[str, ...],
+    tags: SessionTags,
+) -> SessionClaims:
+    issued = issue_time(ctx.now)
+    caller_session = ctx.caller.session
+    depth = 0 if caller_session is None else caller_session.chain_depth + 1
+    return SessionClaims(
+        kind=SessionKind.ROLE,
+        account_id=role.account_id,
+        access_key_id=temporary_access_key_id(role.account_id, ctx.rng),
+        secret_access_key=new_secret(ctx.rng),
+        issued_at=issued,
+        expires_at=expiry(issued, duration),
+        principal_arn=assumed_role_arn(role.account_id, role.role_name, session_name),
+        principal_id=f"{role.role_id}:{session_name}",
+        role_arn=role.arn,
+        role_id=role.role_id,
+        session_name=session_name,
+        source_user_arn=ctx.caller.arn,
+        session_policy=policy,
+        session_policy_arns=policy_arns,
+        tags=tags.tags,
+        transitive_tag_keys=tags.transitive_keys,
+        chain_depth=depth,
+    )
