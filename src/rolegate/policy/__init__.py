@@ -8,9 +8,10 @@ from rolegate.policy.ast import (
     PrincipalSet,
     Statement,
 )
-
-# --- parse + validate (engineer A) --------------------------------------------------------------
+from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
+from rolegate.policy.decision import Decision, MatchedStatement
 from rolegate.policy.errors import PolicyParseError, PolicyValidationError
+from rolegate.policy.evaluate import PolicySet, evaluate
 from rolegate.policy.limits import (
     check_inline_policies_size,
     check_managed_policy_size,
@@ -19,25 +20,32 @@ from rolegate.policy.limits import (
     policy_size,
 )
 from rolegate.policy.parser import parse_policy
+from rolegate.policy.request import Principal, Request
 from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
 from rolegate.policy.validate_principals import iam_principal_arns
 
-# --- compile + evaluate (engineer B): re-export here ---------------------------------------------
-
 __all__ = [
+    "CompiledPolicy",
     "ConditionClause",
+    "Decision",
     "Finding",
+    "MatchedStatement",
+    "PolicyCompiler",
     "PolicyDocument",
     "PolicyKind",
     "PolicyParseError",
+    "PolicySet",
     "PolicyValidationError",
     "Position",
+    "Principal",
     "PrincipalSet",
+    "Request",
     "Statement",
     "check_inline_policies_size",
     "check_managed_policy_size",
     "check_session_policy_size",
     "check_trust_policy_size",
+    "evaluate",
     "find_problems",
     "iam_principal_arns",
     "parse_policy",
