@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from rolegate.services import (
     access_keys,
+    attachments,
     instance_profiles,
+    managed_policies,
     mfa,
+    policy_versions,
     role_policies,
     roles,
     service_linked_roles,
@@ -22,6 +25,9 @@ def operation_table() -> dict[tuple[str, str], Handler]:
     for service, module in (
         ("iam", roles),
         ("iam", role_policies),
+        ("iam", managed_policies),
+        ("iam", policy_versions),
+        ("iam", attachments),
         ("sts", sts),
         ("sts", sts_decode),
         ("iam", mfa),
