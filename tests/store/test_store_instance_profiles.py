@@ -1,0 +1,172 @@
+"""Instance profiles and service-linked role deletion tasks: the store contract on both backends."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import replace
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, make_role
+
+from rolegate.domain.entities import Tag
+from rolegate.domain.instance_profile import DeletionTask, InstanceProfile, RoleUsage
+from rolegate.store import Conflict, InvalidMarker, Store
+
+
+def make_profile(name: str, *, account_id: str = ACCOUNT, path: str = "/") -> InstanceProfile:
+    return InstanceProfile(
+        account_id=account_id,
+        instance_profile_id=f"AIPA{secrets.token_hex(8).upper()}",
+        instance_profile_name=name,
+        path=path,
+        arn=f"arn:aws:iam::{account_id}:instance-profile{path}{name}",
+        create_date=T0,
+    )
+
+
+def test_create_get_and_names_without_regard_to_case(store: Store) -> None:
+    profile = replace(make_profile("Web", path="/fleet/"), tags=(Tag("b", "2"), Tag("a", "1")))
+    with store.transaction() as tx:
+        tx.instance_profiles.create(profile)
+        with pytest.raises(Conflict):
+            tx.instance_profiles.create(make_profile("WEB"))
+        tx.instance_profiles.create(make_profile("web", account_id=OTHER_ACCOUNT))
+    with store.transaction(write=False) as tx:
+        assert tx.instance_profiles.get(ACCOUNT, "wEb") == profile  # tags in the given order
+        assert tx.instance_profiles.get(ACCOUNT, "nope") is None
+        assert tx.instance_profiles.count(ACCOUNT) == 1
+
+
+def test_one_role_per_profile_and_listing_for_a_role(store: Store) -> None:
+    role, other = make_role("App", path="/app/"), make_role("Other")
+    a, b, c = make_profile("b-second"), make_profile("A-first"), make_profile("c-third")
+    with store.transaction() as tx:
+        tx.roles.create(role)
+        tx.roles.create(other)
+        for profile in (a, b, c):
+            tx.instance_profiles.create(profile)
+        tx.instance_profiles.add_role(a.instance_profile_id, role.role_id)
+        tx.instance_profiles.add_role(b.instance_profile_id, role.role_id)
+        with pytest.raises(Conflict):
+            tx.instance_profiles.add_role(a.instance_profile_id, other.role_id)
+    with store.transaction(write=False) as tx:
+        held = tx.instance_profiles.get(ACCOUNT, "b-second")
+        assert held is not None and [r.role_id for r in held.roles] == [role.role_id]
+        assert held.roles[0].path == "/app/"
+        assert tx.instance_profiles.count_for_role(role.role_id) == 2
+        first = tx.instance_profiles.list_for_role(role.role_id, marker=None, max_items=1)
+        assert [p.instance_profile_name for p in first.items] == ["A-first"]
+        assert first.next_marker is not None
+        rest = tx.instance_profiles.list_for_role(
+            role.role_id, marker=first.next_marker, max_items=1
+        )
+        assert [p.instance_profile_name for p in rest.items] == ["b-second"]
+        assert rest.next_marker is None
+        listing = tx.instance_profiles.list(ACCOUNT, marker=None, max_items=1)
+        assert listing.next_marker is not None
+        with pytest.raises(InvalidMarker):  # a ListInstanceProfiles marker is refused here
+            tx.instance_profiles.list_for_role(
+                role.role_id, marker=listing.next_marker, max_items=1
+            )
+    with store.transaction() as tx:
+        assert tx.instance_profiles.remove_role(a.instance_profile_id, role.role_id)
+        assert not tx.instance_profiles.remove_role(a.instance_profile_id, role.role_id)
+        assert tx.instance_profiles.count_for_role(role.role_id) == 1
+
+
+def test_a_role_in_a_profile_cannot_be_deleted_underneath_it(store: Store) -> None:
+    role, profile = make_role("Held"), make_profile("holder")
+    with store.transaction() as tx:
+        tx.roles.create(role)
+        tx.instance_profiles.create(profile)
+        tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.roles.delete(ACCOUNT, "Held")
+    with store.transaction() as tx:
+        # Deleting the profile takes its membership and tags with it; then the role can go.
+        tx.instance_profiles.set_tags(profile.instance_profile_id, [Tag("k", "v")])
+        tx.instance_profiles.delete(profile.instance_profile_id)
+        assert tx.roles.delete(ACCOUNT, "Held")
+
+
+def test_list_by_path_prefix_in_pages(store: Store) -> None:
+    names = [f"p{i:02d}" for i in range(7)]
+    with store.transaction() as tx:
+        for i, name in enumerate(names):
+            path = "/a/" if i % 2 else "/a/b/"
+            tx.instance_profiles.create(
+                replace(make_profile(name, path=path), tags=(Tag("k", "v"),))
+            )
+        tx.instance_profiles.create(make_profile("zz", path="/other/"))
+    with store.transaction(write=False) as tx:
+        for size in (1, 2, 7, 8):
+            seen, marker = [], None
+            while True:
+                page = tx.instance_profiles.list(
+                    ACCOUNT, path_prefix="/a/", marker=marker, max_items=size
+                )
+                seen += [p.instance_profile_name for p in page.items]
+                assert all(p.tags == () for p in page.items)  # listings carry no tags
+                if page.next_marker is None:
+                    break
+                marker = page.next_marker
+            assert seen == names
+        deeper = tx.instance_profiles.list(ACCOUNT, path_prefix="/a/b/", marker=None, max_items=100)
+        assert [p.instance_profile_name for p in deeper.items] == names[::2]
+
+
+def test_concurrent_adds_to_one_profile_exactly_one_wins(store: Store) -> None:
+    profile = make_profile("race")
+    roles = [make_role(f"r{i}") for i in range(2)]
+    with store.transaction() as tx:
+        tx.instance_profiles.create(profile)
+        for role in roles:
+            tx.roles.create(role)
+    barrier = threading.Barrier(len(roles))
+    outcomes: list[BaseException | None] = [None] * len(roles)
+
+    def add(i: int) -> None:
+        barrier.wait()
+        try:
+            with store.transaction() as tx:
+                tx.instance_profiles.add_role(profile.instance_profile_id, roles[i].role_id)
+        except BaseException as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(len(roles))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "NoneType"]
+    with store.transaction(write=False) as tx:
+        held = tx.instance_profiles.get(ACCOUNT, "race")
+        assert held is not None and len(held.roles) == 1
+
+
+def test_deletion_tasks_round_trip_per_account(store: Store) -> None:
+    failed = DeletionTask(
+        deletion_task_id="task/aws-service-role/x.amazonaws.com/AWSServiceRoleForX/1",
+        account_id=ACCOUNT,
+        role_id="AROAX",
+        status="FAILED",
+        create_date=T0,
+        reason="in use",
+        role_usage=(RoleUsage("us-east-1", ("arn:aws:x:us-east-1:1:thing/a",)),),
+    )
+    done = DeletionTask(
+        "task/aws-service-role/x.amazonaws.com/AWSServiceRoleForX/2",
+        ACCOUNT,
+        "AROAX",
+        "SUCCEEDED",
+        T0,
+    )
+    with store.transaction() as tx:
+        tx.slr_deletion_tasks.create(failed)
+        tx.slr_deletion_tasks.create(done)
+    with store.transaction(write=False) as tx:
+        assert tx.slr_deletion_tasks.get(ACCOUNT, failed.deletion_task_id) == failed
+        assert tx.slr_deletion_tasks.get(ACCOUNT, done.deletion_task_id) == done
+        assert tx.slr_deletion_tasks.get(OTHER_ACCOUNT, done.deletion_task_id) is None
