@@ -183,7 +183,9 @@ def test_tag_untag_and_the_fifty_tag_quota(iam, unique) -> None:
 
 def test_permissions_boundary_is_shown_by_get_user_only(iam, unique) -> None:
     name = unique("bounded")
-    boundary = f"arn:aws:iam::{ACCOUNT_ID}:policy/Boundary"
+    boundary = iam.create_policy(PolicyName=unique("Boundary"), PolicyDocument=ALLOW_ALL)["Policy"][
+        "Arn"
+    ]
     iam.create_user(UserName=name, PermissionsBoundary=boundary)
     assert iam.get_user(UserName=name)["User"]["PermissionsBoundary"] == {
         "PermissionsBoundaryType": "Policy",
