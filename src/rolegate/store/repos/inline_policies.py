@@ -9,9 +9,10 @@ replaces the document and keeps the name first stored.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, func, select
+from sqlalchemy import Select, Table, bindparam, delete, func, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import InlinePolicy
@@ -62,12 +63,7 @@ class InlinePolicyRepo:
 
     def list_all(self, owner_id: str) -> list[InlinePolicy]:
         """Every inline policy of the owner, in listing order (for quota checks and evaluation)."""
-        t = self._table
-        rows = self._conn.execute(
-            select(t.c.policy_name, t.c.policy_document)
-            .where(t.c.owner_id == owner_id)
-            .order_by(t.c.name_key)
-        )
+        rows = self._conn.execute(_list_all_statement(self._table), {"owner_id": owner_id})
         return [_policy(row) for row in rows]
 
     def delete(self, owner_id: str, policy_name: str) -> bool:
@@ -89,6 +85,16 @@ class InlinePolicyRepo:
             t.c.owner_id == owner_id
         )
         return int(self._conn.execute(query).scalar_one())
+
+
+@functools.cache
+def _list_all_statement(t: Table) -> Select[Any]:
+    """Built once per table: the policy engine reads every inline policy on each request."""
+    return (
+        select(t.c.policy_name, t.c.policy_document)
+        .where(t.c.owner_id == bindparam("owner_id"))
+        .order_by(t.c.name_key)
+    )
 
 
 def name_page_query(table: Table, owner_id: str, *, after: str | None, limit: int) -> Select[Any]:
