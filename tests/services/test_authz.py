@@ -286,8 +286,9 @@ def test_session_token_credentials_need_mfa_for_iam(store: Store) -> None:
         return Caller(A, "root", root_arn(A), A, claims.access_key_id, session=claims)
 
     with store.transaction() as tx:
-        with pytest.raises(InvalidClientTokenId):
+        with pytest.raises(InvalidClientTokenId) as info:
             authorizer(tx, with_session(False)).require("iam:GetRole", role_arn(A, "/", "x"))
+        assert info.value.message == "The security token included in the request is invalid"
         authorizer(tx, with_session(True)).require("iam:GetRole", role_arn(A, "/", "x"))
 
 

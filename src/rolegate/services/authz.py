@@ -44,7 +44,9 @@ from rolegate.store import Tx
 # AssumeRole with root credentials (AssumeRole API reference: "You cannot use AWS account root
 # user credentials to call AssumeRole"). Unverified wording, as commonly reported by the CLI.
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
-INVALID_TOKEN = "The security token included in the request is invalid."
+# IAM words it without the final period (as answered to GetSessionToken credentials without
+# MFA: aws/aws-cli#8918 shows IAM's XML); STS with it.
+IAM_INVALID_TOKEN = "The security token included in the request is invalid"
 
 _DENIED_IN = {
     "identity": "an identity-based policy",
@@ -308,14 +310,15 @@ def _check_session_scope(caller: Caller, action: str) -> None:
     """What temporary credentials may call at all (id_credentials_temp_request.md, table
     "Comparing the AWS STS API operations"): GetSessionToken credentials call IAM only with MFA
     and STS only for AssumeRole / GetCallerIdentity; federated users call no IAM operation and
-    no STS operation but GetCallerIdentity. AWS answers these with InvalidClientTokenId for IAM
-    (unverified: as commonly reported) and AccessDenied for STS."""
+    no STS operation but GetCallerIdentity. IAM answers GetSessionToken credentials without MFA
+    with InvalidClientTokenId (widely reported, e.g. 99designs/aws-vault#1056); federated users
+    are answered the same way (unverified). The STS side is checked by the STS operations."""
     session = caller.session
     if session is None:
         return
     service = action.split(":", 1)[0].lower()
     if session.kind == SessionKind.SESSION_TOKEN:
         if service == "iam" and not session.mfa_authenticated:
-            raise InvalidClientTokenId(INVALID_TOKEN)
+            raise InvalidClientTokenId(IAM_INVALID_TOKEN)
     elif session.kind == SessionKind.FEDERATED_USER and service == "iam":
-        raise InvalidClientTokenId(INVALID_TOKEN)
+        raise InvalidClientTokenId(IAM_INVALID_TOKEN)
