@@ -456,3 +456,165 @@ def test_get_caller_identity_needs_no_permission(server: Server) -> None:
         f"User: {creds.arn} is not authorized to perform: iam:GetRole on resource: "
         f"{role['Arn']} with an explicit deny in an identity-based policy"
     )
+
+
+# --- reason clauses and request context ---------------------------------------------------------
+
+
+def role_session(server: Server, *statements: dict[str, Any], **options: Any) -> Credentials:
+    """A session of a new role whose one inline policy holds ``statements``.
+
+    ``boundary=ARN`` sets the role's permissions boundary; ``tags=[...]`` its tags; every other
+    option is a session claim (``session_policy``, ``tags`` of the session via ``session_tags``,
+    ``mfa_authenticated``, ``source_identity``, ``issued_at``)."""
+    root = server.client("iam")
+    name = f"ctx-{uuid.uuid4().hex[:10]}"
+    extra: dict[str, Any] = {}
+    if "boundary" in options:
+        extra["PermissionsBoundary"] = options.pop("boundary")
+    if "tags" in options:
+        extra["Tags"] = options.pop("tags")
+    role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, **extra)["Role"]
+    root.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=policy(*statements))
+    if "session_tags" in options:
+        options["tags"] = tuple(options.pop("session_tags"))
+    return mint_role_session(server, role, **options)
+
+
+def allow(action: str, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": "*", **extra}
+
+
+def role_arn_of(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+
+
+def test_boundary_and_session_policy_reasons(server: Server) -> None:
+    bounded = role_session(server, allow("iam:*"), boundary=BOUNDARY)
+    iam = bounded.client(server)
+    iam.list_roles()
+    assert access_denied(lambda: iam.delete_role(RoleName="x")) == (
+        f"User: {bounded.arn} is not authorized to perform: iam:DeleteRole on resource: "
+        f"{role_arn_of('x')} because no permissions boundary allows the iam:DeleteRole action"
+    )
+    narrowed = role_session(server, allow("iam:*"), session_policy=policy(allow("iam:ListRoles")))
+    iam = narrowed.client(server)
+    iam.list_roles()
+    assert access_denied(lambda: iam.get_role(RoleName="x")) == (
+        f"User: {narrowed.arn} is not authorized to perform: iam:GetRole on resource: "
+        f"{role_arn_of('x')} because no session policy allows the iam:GetRole action"
+    )
+
+
+def test_request_surroundings_in_conditions(server: Server) -> None:
+    """aws:SourceIp, aws:SecureTransport, aws:CurrentTime / aws:EpochTime as the server sees
+    the request (loopback, plain HTTP, now)."""
+    here = role_session(
+        server,
+        allow(
+            "iam:ListRoles",
+            Condition={
+                "IpAddress": {"aws:SourceIp": "127.0.0.0/8"},
+                "Bool": {"aws:SecureTransport": "false"},
+                "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+                "NumericGreaterThan": {"aws:EpochTime": "1577836800"},
+            },
+        ),
+    )
+    here.client(server).list_roles()
+    elsewhere = role_session(
+        server, allow("iam:ListRoles", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    )
+    access_denied(lambda: elsewhere.client(server).list_roles())
+    tls_only = role_session(
+        server, allow("iam:ListRoles", Condition={"Bool": {"aws:SecureTransport": "true"}})
+    )
+    access_denied(lambda: tls_only.client(server).list_roles())
+
+
+def test_principal_keys_and_session_claims_in_conditions(server: Server) -> None:
+    conditions = {
+        "StringEquals": {
+            "aws:PrincipalType": "AssumedRole",
+            "aws:PrincipalAccount": ACCOUNT_ID,
+            "aws:PrincipalTag/team": "blue",
+            "aws:SourceIdentity": "alice",
+        },
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+        "StringLike": {"aws:userid": "AROA*:tester"},
+    }
+    statement = allow("iam:ListRoles", Condition=conditions)
+    claims = {"source_identity": "alice", "mfa_authenticated": True}
+    # The role's tag says red; the session tag (any case) overrides it.
+    ok = role_session(
+        server,
+        statement,
+        tags=[{"Key": "Team", "Value": "red"}],
+        session_tags=[("team", "blue")],
+        **claims,
+    )
+    ok.client(server).list_roles()
+    red = role_session(server, statement, tags=[{"Key": "team", "Value": "red"}], **claims)
+    access_denied(lambda: red.client(server).list_roles())
+    no_mfa = role_session(
+        server, statement, session_tags=[("team", "blue")], source_identity="alice"
+    )
+    access_denied(lambda: no_mfa.client(server).list_roles())
+
+
+def test_role_arn_as_principal_arn_and_policy_variables(server: Server) -> None:
+    """aws:PrincipalArn of a session is its role's ARN; ${aws:PrincipalTag/...} resolves."""
+    root = server.client("iam")
+    target = f"proj-{uuid.uuid4().hex[:8]}"
+    root.create_role(RoleName=target, AssumeRolePolicyDocument=TRUST)
+    creds = role_session(
+        server,
+        {
+            "Effect": "Allow",
+            "Action": "iam:GetRole",
+            "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/${{aws:PrincipalTag/project}}",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/ctx-*"}},
+        },
+        session_tags=[("project", target)],
+    )
+    iam = creds.client(server)
+    assert iam.get_role(RoleName=target)["Role"]["RoleName"] == target
+    access_denied(lambda: iam.get_role(RoleName=target + "-other"))
+
+
+def test_request_tags_boundary_and_resource_tags_in_conditions(server: Server) -> None:
+    """aws:RequestTag/*, aws:TagKeys and iam:PermissionsBoundary from the parameters;
+    aws:ResourceTag/* and iam:ResourceTag/* from the role acted on."""
+    creds = role_session(
+        server,
+        allow(
+            "iam:CreateRole",
+            Condition={
+                "StringEquals": {
+                    "aws:RequestTag/env": "dev",
+                    "iam:PermissionsBoundary": BOUNDARY,
+                },
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["env"]},
+            },
+        ),
+        allow("iam:TagRole", Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}}),
+        allow("iam:UntagRole", Condition={"StringEquals": {"iam:ResourceTag/env": "dev"}}),
+    )
+    iam = creds.client(server)
+    name = f"tagged-{uuid.uuid4().hex[:8]}"
+    dev = [{"Key": "env", "Value": "dev"}]
+    common = {"AssumeRolePolicyDocument": TRUST, "PermissionsBoundary": BOUNDARY}
+    access_denied(
+        lambda: iam.create_role(RoleName=name, Tags=[{"Key": "env", "Value": "prod"}], **common)
+    )
+    access_denied(
+        lambda: iam.create_role(RoleName=name, Tags=[*dev, {"Key": "x", "Value": "y"}], **common)
+    )
+    access_denied(lambda: iam.create_role(RoleName=name, Tags=dev, AssumeRolePolicyDocument=TRUST))
+    iam.create_role(RoleName=name, Tags=dev, **common)
+    iam.tag_role(RoleName=name, Tags=[{"Key": "owner", "Value": "me"}])
+    iam.untag_role(RoleName=name, TagKeys=["owner"])
+    server.client("iam").tag_role(RoleName=name, Tags=[{"Key": "env", "Value": "prod"}])
+    access_denied(lambda: iam.tag_role(RoleName=name, Tags=[{"Key": "owner", "Value": "me"}]))
+    access_denied(lambda: iam.untag_role(RoleName=name, TagKeys=["env"]))
