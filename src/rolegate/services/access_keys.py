@@ -11,9 +11,8 @@ from typing import Any
 
 from rolegate.domain.arn import root_arn, user_arn
 from rolegate.domain.entities import AccessKey
-from rolegate.domain.errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
+from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
 from rolegate.domain.ids import IdPrefix, access_key_id, secret_access_key
-from rolegate.services.authz import denial_message
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.users import load_user, target_user_name
 from rolegate.store import Conflict
@@ -129,14 +128,13 @@ def delete_access_key(ctx: OperationContext, params: Params) -> Result:
 
 
 def get_access_key_last_used(ctx: OperationContext, params: Params) -> Result:
-    """Decided on the ARN of the key's owner. A key of another account, or none at all, gets
-    AccessDenied naming the key, so key ids cannot be probed (unverified against AWS)."""
+    """Decided on the ARN of the key's owner. A key that does not exist in the caller's account
+    is NoSuchEntity (the API reference listed NoSuchEntityException, HTTP 404, for this call;
+    message unverified). Key ids are random, so this tells nothing worth hiding."""
     key_id = params["AccessKeyId"]
     key = ctx.tx.access_keys.get(key_id)
     if key is None or key.account_id != ctx.account_id:
-        raise AccessDenied(
-            denial_message(ctx.caller, "iam:GetAccessKeyLastUsed", f"access key {key_id}", "")
-        )
+        raise _no_such_key(key_id)
     if key.user_name is None:
         ctx.authorize("iam:GetAccessKeyLastUsed", root_arn(ctx.account_id))
     else:
