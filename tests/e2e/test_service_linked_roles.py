@@ -21,6 +21,8 @@ from harness import Server
 
 ACCOUNT = "123456789012"
 ASG = "autoscaling.amazonaws.com"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+WIDGETS_POLICY = "arn:aws:iam::aws:policy/aws-service-role/WidgetsServiceRolePolicy"
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -134,6 +136,10 @@ def test_the_role_is_protected_but_its_description_may_change(iam, unique) -> No
         lambda: iam.delete_role(RoleName=name),
         lambda: iam.update_role(RoleName=name, MaxSessionDuration=7200),
         lambda: iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=name),
+        lambda: iam.attach_role_policy(RoleName=name, PolicyArn=READ_ONLY),
+        lambda: iam.detach_role_policy(RoleName=name, PolicyArn=READ_ONLY),
+        lambda: iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=READ_ONLY),
+        lambda: iam.delete_role_permissions_boundary(RoleName=name),
     ]
     for call in refused:
         with pytest.raises(ClientError) as excinfo:
@@ -215,18 +221,21 @@ def test_aws_cli(server, unique) -> None:
 @dataclass
 class CatalogServer(Server):
     catalog: Path | None = None
+    policies_dir: Path | None = None
 
     def environment(self) -> dict[str, str]:
         env = super().environment()
         if self.catalog is not None:
             env["ROLEGATE_SERVICE_CATALOG"] = str(self.catalog)
+        if self.policies_dir is not None:
+            env["ROLEGATE_AWS_MANAGED_POLICIES_DIR"] = str(self.policies_dir)
         return env
 
 
 def write_catalog(path: Path, in_use: list[dict[str, object]]) -> None:
     entry = {
         "role_name": "AWSServiceRoleForWidgets",
-        "policy_arns": ["arn:aws:iam::aws:policy/aws-service-role/WidgetsServiceRolePolicy"],
+        "policy_arns": [WIDGETS_POLICY],
         "custom_suffix_allowed": False,
         "description": "Lets Widgets manage widgets for you.",
         "in_use": in_use,
@@ -238,8 +247,26 @@ def write_catalog(path: Path, in_use: list[dict[str, object]]) -> None:
 def catalog_server(backend: str, tmp_path: Path) -> Iterator[CatalogServer]:
     catalog = tmp_path / "services.json"
     write_catalog(catalog, [])
+    policies = tmp_path / "aws-policies"
+    policies.mkdir()
+    (policies / "WidgetsServiceRolePolicy.json").write_text(
+        json.dumps(
+            {
+                "PolicyName": "WidgetsServiceRolePolicy",
+                "Path": "/aws-service-role/",
+                "Description": "Widgets' permissions",
+                "DefaultVersionId": "v1",
+                "CreateDate": "2020-01-01T00:00:00+00:00",
+                "UpdateDate": "2020-01-01T00:00:00+00:00",
+                "Document": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}],
+                },
+            }
+        )
+    )
     with fresh_database_url(backend, tmp_path / "data") as url:
-        srv = CatalogServer(tmp_path / "data", url, catalog=catalog)
+        srv = CatalogServer(tmp_path / "data", url, catalog=catalog, policies_dir=policies)
         srv.start()
         try:
             yield srv
@@ -253,6 +280,14 @@ def test_a_registered_service_that_still_uses_its_role(catalog_server) -> None:
     role = iam.create_service_linked_role(AWSServiceName="widgets.example.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForWidgets"
     assert role["Description"] == "Lets Widgets manage widgets for you."
+    attached = iam.list_attached_role_policies(RoleName="AWSServiceRoleForWidgets")
+    assert attached["AttachedPolicies"] == [
+        {"PolicyName": "WidgetsServiceRolePolicy", "PolicyArn": WIDGETS_POLICY}
+    ]
+    with pytest.raises(ClientError) as excinfo:
+        iam.detach_role_policy(RoleName="AWSServiceRoleForWidgets", PolicyArn=WIDGETS_POLICY)
+    assert error_of(excinfo) == protected("AWSServiceRoleForWidgets")
+    assert iam.get_policy(PolicyArn=WIDGETS_POLICY)["Policy"]["AttachmentCount"] == 1
     # Built-in services stay available next to the operator's.
     iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
 
@@ -280,6 +315,7 @@ def test_a_registered_service_that_still_uses_its_role(catalog_server) -> None:
     assert iam.get_service_linked_role_deletion_status(DeletionTaskId=again)["Status"] == (
         "SUCCEEDED"
     )
+    assert iam.get_policy(PolicyArn=WIDGETS_POLICY)["Policy"]["AttachmentCount"] == 0
     # The failed task keeps its answer.
     assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task_id)["Status"] == (
         "FAILED"

@@ -20,6 +20,7 @@ from rolegate.services.boundaries import attachable_policy, record_boundary, res
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.managed_policies import invalid_arn
 from rolegate.services.pagination import DEFAULT_MAX_ITEMS
+from rolegate.services.protected_roles import ensure_modifiable
 from rolegate.services.roles import load_role
 from rolegate.store import InvalidMarker
 from rolegate.store.page import decode_marker, encode_marker
@@ -45,6 +46,13 @@ PrincipalLoader = Callable[[OperationContext, Params, str], Principal]
 
 def _role(ctx: OperationContext, params: Params, action: str) -> Principal:
     return Principal(OwnerKind.ROLE, load_role(ctx, params["RoleName"], action).role_id)
+
+
+def _modifiable_role(ctx: OperationContext, params: Params, action: str) -> Principal:
+    """A role whose policies may change: service-linked roles are refused (UnmodifiableEntity)."""
+    role = load_role(ctx, params["RoleName"], action)
+    ensure_modifiable(role)
+    return Principal(OwnerKind.ROLE, role.role_id)
 
 
 def attach_policy(ctx: OperationContext, principal: Principal, arn: str) -> None:
@@ -105,12 +113,12 @@ def _sort_key(policy: ManagedPolicy) -> str:
 
 
 def attach_role_policy(ctx: OperationContext, params: Params) -> Result:
-    attach_policy(ctx, _role(ctx, params, "iam:AttachRolePolicy"), params["PolicyArn"])
+    attach_policy(ctx, _modifiable_role(ctx, params, "iam:AttachRolePolicy"), params["PolicyArn"])
     return {}
 
 
 def detach_role_policy(ctx: OperationContext, params: Params) -> Result:
-    detach_policy(ctx, _role(ctx, params, "iam:DetachRolePolicy"), params["PolicyArn"])
+    detach_policy(ctx, _modifiable_role(ctx, params, "iam:DetachRolePolicy"), params["PolicyArn"])
     return {}
 
 
@@ -120,6 +128,7 @@ def list_attached_role_policies(ctx: OperationContext, params: Params) -> Result
 
 def put_role_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:PutRolePermissionsBoundary")
+    ensure_modifiable(role)
     policy = resolve_boundary(ctx, params["PermissionsBoundary"])
     ctx.tx.roles.update(replace(role, permissions_boundary_arn=policy.arn))
     record_boundary(ctx, OwnerKind.ROLE, role.role_id, policy)
@@ -128,6 +137,7 @@ def put_role_permissions_boundary(ctx: OperationContext, params: Params) -> Resu
 
 def delete_role_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:DeleteRolePermissionsBoundary")
+    ensure_modifiable(role)
     ctx.tx.roles.update(replace(role, permissions_boundary_arn=None))
     record_boundary(ctx, OwnerKind.ROLE, role.role_id, None)
     return {}

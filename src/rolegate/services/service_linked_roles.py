@@ -1,12 +1,16 @@
 """Service-linked roles: CreateServiceLinkedRole, DeleteServiceLinkedRole,
 GetServiceLinkedRoleDeletionStatus (using-service-linked-roles.md).
 
-The role's name, path, trust policy, permissions and default description come from the service
-catalogue (``rolegate.services.service_catalog``). A deletion task runs within the
-DeleteServiceLinkedRole request: the role is deleted (SUCCEEDED) or, when the catalogue declares
-that the service still uses it, kept (FAILED, with the usage as AWS reports it). Status reads
-therefore never see NOT_STARTED or IN_PROGRESS, which AWS only shows while its asynchronous task
-has not run yet.
+The role's name, path, trust policy, managed policies and default description come from the
+service catalogue (``rolegate.services.service_catalog``). Its managed policies are attached when
+rolegate knows them (the AWS managed policies catalogue, where operators add service-role
+policies).
+
+A deletion task runs within the DeleteServiceLinkedRole request: the role is deleted (SUCCEEDED)
+or, when the catalogue declares that the service still uses it, kept (FAILED, with the usage as
+AWS reports it). Status reads therefore never see NOT_STARTED or IN_PROGRESS, which AWS shows
+while its asynchronous task has not run yet, and a second request never finds an unfinished task
+to return.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rolegate.domain.entities import Role
 from rolegate.domain.errors import InvalidInput, NoSuchEntity
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.instance_profile import DeletionTask
+from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.protected_roles import SERVICE_ROLE_PATH_PREFIX, linked_service
 from rolegate.services.roles import DEFAULT_MAX_SESSION_DURATION, load_role, role_to_wire
@@ -43,13 +48,6 @@ def trust_policy(service_name: str) -> str:
         },
         separators=(",", ":"),
     )
-
-
-def attached_policy_arns(role: Role) -> tuple[str, ...]:
-    """The managed policies the linked service defines for ``role`` (empty for other roles)."""
-    service = linked_service(role)
-    entry = service_catalog().get(service) if service else None
-    return entry.policy_arns if entry else ()
 
 
 def create_service_linked_role(ctx: OperationContext, params: Params) -> Result:
@@ -80,6 +78,12 @@ def create_service_linked_role(ctx: OperationContext, params: Params) -> Result:
             f"Service role name {name} has been taken in this account,"
             " please try a different suffix."
         ) from None
+    for policy_arn in entry.policy_arns:
+        policy = ctx.tx.managed_policies.get_by_arn(policy_arn)
+        if policy is not None:  # the service attaches it; no attachability or quota rules
+            ctx.tx.policy_attachments.attach(
+                ctx.account_id, OwnerKind.ROLE, role.role_id, policy.policy_id
+            )
     created = role_to_wire(role)
     del created["RoleLastUsed"]
     return {"Role": created}
@@ -104,6 +108,7 @@ def delete_service_linked_role(ctx: OperationContext, params: Params) -> Result:
             role_usage=entry.in_use,
         )
     else:
+        ctx.tx.policy_attachments.clear(OwnerKind.ROLE, role.role_id)
         ctx.tx.roles.delete(ctx.account_id, role.role_name)
         task = DeletionTask(task_id, ctx.account_id, role.role_id, "SUCCEEDED", ctx.now)
     ctx.tx.slr_deletion_tasks.create(task)
