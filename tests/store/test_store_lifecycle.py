@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
+from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
@@ -42,6 +43,11 @@ def _fill(store: Store) -> None:
         policy = make_managed_policy("Full", tags=(Tag("k", "v"),))
         tx.managed_policies.create(policy, PolicyVersion(1, "{}", T0))
         tx.policy_attachments.attach(ACCOUNT, OwnerKind.ROLE, role.role_id, policy.policy_id)
+        profile_arn = f"arn:aws:iam::{ACCOUNT}:instance-profile/ip"
+        profile = InstanceProfile(ACCOUNT, "AIPAFILL", "ip", "/", profile_arn, T0)
+        tx.instance_profiles.create(replace(profile, tags=(Tag("k", "v"),)))
+        tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)
+        tx.slr_deletion_tasks.create(DeletionTask("task/x", ACCOUNT, "AROAX", "SUCCEEDED", T0))
 
 
 def _row_counts(store: Store) -> dict[str, int]:
