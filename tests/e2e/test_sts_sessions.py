@@ -1,0 +1,288 @@
+"""What a role session carries: session tags (aws:PrincipalTag, transitive through chains),
+SourceIdentity (set once, immutable), and MFA with real TOTP codes."""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from typing import Any
+
+import pyotp
+import pytest
+from botocore.exceptions import ClientError
+from sts_helpers import Account, User, allow, document, temporary_client, trust
+
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+
+TAG_AND_ASSUME = ["sts:AssumeRole", "sts:TagSession"]
+
+
+@pytest.fixture
+def home(server: Server) -> Account:
+    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+
+
+def error_of(call: Any, **kw: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as info:
+        call(**kw)
+    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+
+
+def tagged_role(home: Account, principal: str, team_condition: str) -> dict[str, Any]:
+    """A role whose policy allows GetRole only to sessions tagged team=``team_condition``."""
+    condition = {"StringEquals": {"aws:PrincipalTag/team": team_condition}}
+    return home.role(
+        trust({"AWS": principal}, TAG_AND_ASSUME),
+        document(allow(["iam:GetRole", "sts:AssumeRole", "sts:TagSession"], Condition=condition)),
+    )
+
+
+# --- session tags --------------------------------------------------------------------------------
+def test_session_tags_are_principal_tags(home: Account, server: Server) -> None:
+    user = home.user()
+    role = tagged_role(home, user.arn, "blue")
+    for team, allowed in (("blue", True), ("red", False)):
+        answer = user.client().assume_role(
+            RoleArn=role["Arn"], RoleSessionName="tagged", Tags=[{"Key": "team", "Value": team}]
+        )
+        assert 0 < answer["PackedPolicySize"] <= 100
+        iam = temporary_client(server, answer["Credentials"])
+        if allowed:
+            iam.get_role(RoleName=role["RoleName"])
+        else:
+            assert error_of(iam.get_role, RoleName=role["RoleName"])[0] == "AccessDenied"
+
+
+def test_tags_need_sts_tag_session_in_the_trust_policy(home: Account) -> None:
+    user = home.user()
+    role = home.role(trust({"AWS": user.arn}))
+    code, message = error_of(
+        user.client().assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="tagged",
+        Tags=[{"Key": "team", "Value": "blue"}],
+    )
+    assert (code, message) == (
+        "AccessDenied",
+        f"User: {user.arn} is not authorized to perform: sts:TagSession on resource: {role['Arn']}",
+    )
+
+
+def test_tag_errors(home: Account) -> None:
+    user = home.user()
+    role = home.role(trust({"AWS": user.arn}, TAG_AND_ASSUME))
+    sts = user.client()
+    duplicate = [{"Key": "Team", "Value": "a"}, {"Key": "team", "Value": "b"}]
+    code, message = error_of(
+        sts.assume_role, RoleArn=role["Arn"], RoleSessionName="tt", Tags=duplicate
+    )
+    assert code == "InvalidParameterValue" and "case insensitive" in message
+    code, _ = error_of(
+        sts.assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="tt",
+        Tags=[{"Key": "team", "Value": "a"}],
+        TransitiveTagKeys=["project"],
+    )
+    assert code == "InvalidParameterValue"
+    too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    code, message = error_of(
+        sts.assume_role, RoleArn=role["Arn"], RoleSessionName="tt", Tags=too_many
+    )
+    assert code == "ValidationError" and "Member must have length less than or equal to 50" in (
+        message
+    )
+    rng = random.Random(7)
+    letters = string.ascii_letters + string.digits
+    big = [
+        {"Key": f"key{i:03d}", "Value": "".join(rng.choice(letters) for _ in range(256))}
+        for i in range(50)
+    ]
+    code, message = error_of(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="tt", Tags=big)
+    assert code == "PackedPolicyTooLarge"
+    assert message.startswith("Packed policy consumes ")
+    assert message.endswith("% of allotted space, please use smaller policy.")
+
+
+def test_transitive_tags_pass_through_a_chain(home: Account, server: Server) -> None:
+    user = home.user()
+    first = home.role(trust({"AWS": user.arn}, TAG_AND_ASSUME), document(allow(TAG_AND_ASSUME)))
+    second = tagged_role(home, first["Arn"], "blue")
+    answer = user.client().assume_role(
+        RoleArn=first["Arn"],
+        RoleSessionName="first",
+        Tags=[{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": "1"}],
+        TransitiveTagKeys=["team"],
+    )
+    chained = temporary_client(server, answer["Credentials"], "sts")
+    # the inherited transitive tag cannot be set again
+    code, _ = error_of(
+        chained.assume_role,
+        RoleArn=second["Arn"],
+        RoleSessionName="second",
+        Tags=[{"Key": "team", "Value": "red"}],
+    )
+    assert code == "InvalidParameterValue"
+    second_session = chained.assume_role(RoleArn=second["Arn"], RoleSessionName="second")
+    iam = temporary_client(server, second_session["Credentials"])
+    iam.get_role(RoleName=second["RoleName"])  # team=blue arrived transitively
+
+
+# --- source identity -----------------------------------------------------------------------------
+def test_source_identity_is_set_once_and_kept(home: Account, server: Server) -> None:
+    user = home.user()
+    actions = ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    first = home.role(trust({"AWS": user.arn}, actions), document(allow(actions)))
+    condition = {"StringEquals": {"aws:SourceIdentity": "alice"}}
+    second = home.role(
+        trust({"AWS": first["Arn"]}, actions),
+        document(allow("iam:GetRole", Condition=condition)),
+    )
+    answer = user.client().assume_role(
+        RoleArn=first["Arn"], RoleSessionName="first", SourceIdentity="alice"
+    )
+    assert answer["SourceIdentity"] == "alice"
+    chained = temporary_client(server, answer["Credentials"], "sts")
+    code, message = error_of(
+        chained.assume_role, RoleArn=second["Arn"], RoleSessionName="second", SourceIdentity="bob"
+    )
+    assert code == "AccessDenied" and "sts:SetSourceIdentity" in message
+    kept = chained.assume_role(RoleArn=second["Arn"], RoleSessionName="second")
+    assert kept["SourceIdentity"] == "alice"
+    temporary_client(server, kept["Credentials"]).get_role(RoleName=second["RoleName"])
+    # without sts:SetSourceIdentity in the trust policy, no source identity can be set
+    plain = home.role(trust({"AWS": user.arn}))
+    code, message = error_of(
+        user.client().assume_role, RoleArn=plain["Arn"], RoleSessionName="pp", SourceIdentity="x1"
+    )
+    assert (code, message) == (
+        "AccessDenied",
+        f"User: {user.arn} is not authorized to perform: sts:SetSourceIdentity on resource: "
+        f"{plain['Arn']}",
+    )
+
+
+# --- MFA -----------------------------------------------------------------------------------------
+def enable_virtual_mfa(home: Account, user: User) -> tuple[str, pyotp.TOTP]:
+    iam = home.client()
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user.name}-mfa")[
+        "VirtualMFADevice"
+    ]
+    serial = device["SerialNumber"]
+    assert serial == f"arn:aws:iam::{ACCOUNT_ID}:mfa/{user.name}-mfa"
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName=user.name,
+        SerialNumber=serial,
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+    return serial, totp
+
+
+def test_virtual_mfa_device_lifecycle(home: Account) -> None:
+    user = home.user()
+    iam = home.client()
+    serial, _ = enable_virtual_mfa(home, user)
+    devices = iam.list_mfa_devices(UserName=user.name)["MFADevices"]
+    assert [(d["UserName"], d["SerialNumber"]) for d in devices] == [(user.name, serial)]
+    code, _ = error_of(iam.delete_virtual_mfa_device, SerialNumber=serial)
+    assert code == "DeleteConflict"
+    iam.deactivate_mfa_device(UserName=user.name, SerialNumber=serial)
+    assert iam.list_mfa_devices(UserName=user.name)["MFADevices"] == []
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    code, _ = error_of(iam.delete_virtual_mfa_device, SerialNumber=serial)
+    assert code == "NoSuchEntity"
+
+
+def test_enable_needs_two_consecutive_codes(home: Account) -> None:
+    user = home.user()
+    iam = home.client()
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user.name}-x")[
+        "VirtualMFADevice"
+    ]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    code, message = error_of(
+        iam.enable_mfa_device,
+        UserName=user.name,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now),
+        AuthenticationCode2=totp.at(now),
+    )
+    assert (code, message) == (
+        "InvalidAuthenticationCode",
+        "Authentication code for device is not valid.",
+    )
+
+
+def test_mfa_gated_trust_policy(home: Account, server: Server) -> None:
+    user = home.user()
+    serial, totp = enable_virtual_mfa(home, user)
+    mfa_condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    role = home.role(
+        trust({"AWS": user.arn}, Condition=mfa_condition),
+        document(
+            allow("iam:GetRole", Condition={"NumericLessThan": {"aws:MultiFactorAuthAge": "300"}})
+        ),
+    )
+    sts = user.client()
+    code, _ = error_of(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="nomfa")
+    assert code == "AccessDenied"
+    code, message = error_of(
+        sts.assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="wrong",
+        SerialNumber=serial,
+        TokenCode="000000" if totp.now() != "000000" else "111111",
+    )
+    assert (code, message) == (
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+    )
+    # the enabling codes used the current step already: wait for a fresh one
+    time.sleep(30 - time.time() % 30 + 0.5)
+    fresh = totp.now()
+    answer = sts.assume_role(
+        RoleArn=role["Arn"], RoleSessionName="withmfa", SerialNumber=serial, TokenCode=fresh
+    )
+    temporary_client(server, answer["Credentials"]).get_role(RoleName=role["RoleName"])
+    code, message = error_of(  # a code is good once
+        sts.assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="again",
+        SerialNumber=serial,
+        TokenCode=fresh,
+    )
+    assert (code, message) == (
+        "AccessDenied",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+    )
+    other_user = home.user()
+    code, message = error_of(
+        other_user.client().assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="stolen",
+        SerialNumber=serial,
+        TokenCode=totp.now(),
+    )
+    assert code == "AccessDenied" and message.startswith("MultiFactorAuthentication failed, ")
+
+
+def test_mfa_session_token_then_assume_role(home: Account, server: Server) -> None:
+    """The classic flow: GetSessionToken with MFA, then AssumeRole into an MFA-gated role."""
+    user = home.user(document(allow("iam:GetUser")))
+    serial, totp = enable_virtual_mfa(home, user)
+    mfa_condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    role = home.role(trust({"AWS": user.arn}, Condition=mfa_condition))
+    time.sleep(30 - time.time() % 30 + 0.5)  # the enabling codes used the current step
+    creds = user.client().get_session_token(SerialNumber=serial, TokenCode=totp.now())[
+        "Credentials"
+    ]
+    temporary_client(server, creds).get_user(UserName=user.name)  # IAM: allowed with MFA
+    answer = temporary_client(server, creds, "sts").assume_role(
+        RoleArn=role["Arn"], RoleSessionName="mfa-chain"
+    )
+    assert answer["AssumedRoleUser"]["Arn"].endswith("/mfa-chain")
