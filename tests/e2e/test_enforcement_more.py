@@ -1,0 +1,328 @@
+"""The enforcement matrix, continued: instance profiles, virtual MFA devices and service-linked
+roles. Each case runs a session whose role allows exactly the case's action (plus what the call
+also needs) on the case's resources, and a session allowed every *other* action (``NotAction``):
+the first call succeeds, the second gets AWS's AccessDenied naming the missing action. Cases with
+a ``denied`` call also check a resource outside the allowed scope.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyotp
+import pytest
+from botocore.exceptions import ClientError
+from sessions import mint_role_session
+
+from rolegate.server.operations import operation_table
+
+from harness import ACCOUNT_ID, Server
+
+ALLOWED = "/allowed/"
+SLR_SERVICE = "autoscaling.amazonaws.com"
+SLR_PATH = f"/aws-service-role/{SLR_SERVICE}/"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ACCOUNT_ID}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def arn(kind: str, name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:{kind}{path}{name}"
+
+
+@dataclass
+class Names:
+    name: str  # the allowed entity (under /allowed/, set up by root)
+    other: str  # a name outside the allowed scope
+    found: dict[str, Any] = field(default_factory=dict)  # what setup returned
+
+
+@dataclass
+class Case:
+    action: str
+    setup: Callable[[Any, Names], Any]
+    allowed: Callable[[Any, Names], Any]
+    resource: Callable[[Names], str]  # the resource of the allowed call
+    denied: Callable[[Any, Names], Any] | None = None  # a call outside the scope, if any
+    denied_resource: Callable[[Names], str] | None = None
+    scope: tuple[str, ...] = ()  # resource patterns of the allowing statement (default: /allowed/)
+    also: tuple[str, ...] = ()  # further actions the allowed call needs
+
+
+def _nothing(root: Any, n: Names) -> None:
+    return None
+
+
+def _profile(root: Any, n: Names) -> None:
+    root.create_instance_profile(InstanceProfileName=n.name, Path=ALLOWED)
+
+
+def _profile_and_role(root: Any, n: Names) -> None:
+    _profile(root, n)
+    root.create_role(RoleName=n.name, Path=ALLOWED, AssumeRolePolicyDocument=TRUST)
+
+
+def _profile_with_role(root: Any, n: Names) -> None:
+    _profile_and_role(root, n)
+    root.add_role_to_instance_profile(InstanceProfileName=n.name, RoleName=n.name)
+
+
+def _device(root: Any, n: Names) -> None:
+    device = root.create_virtual_mfa_device(VirtualMFADeviceName=n.name, Path=ALLOWED)
+    n.found["serial"] = device["VirtualMFADevice"]["SerialNumber"]
+    n.found["seed"] = device["VirtualMFADevice"]["Base32StringSeed"].decode("ascii")
+
+
+def _device_and_user(root: Any, n: Names) -> None:
+    _device(root, n)
+    root.create_user(UserName=n.name, Path=ALLOWED)
+
+
+def _codes(n: Names) -> dict[str, str]:
+    totp, now = pyotp.TOTP(n.found["seed"]), time.time()
+    return {"AuthenticationCode1": totp.at(now - 30), "AuthenticationCode2": totp.at(now)}
+
+
+def _enabled_device(root: Any, n: Names) -> None:
+    _device_and_user(root, n)
+    root.enable_mfa_device(UserName=n.name, SerialNumber=n.found["serial"], **_codes(n))
+
+
+def _user(root: Any, n: Names) -> None:
+    root.create_user(UserName=n.name, Path=ALLOWED)
+
+
+def _slr_name(n: Names) -> str:
+    return f"AWSServiceRoleForAutoScaling_{n.name}"
+
+
+def _slr(root: Any, n: Names) -> None:
+    root.create_service_linked_role(AWSServiceName=SLR_SERVICE, CustomSuffix=n.name)
+
+
+def _slr_deleted(root: Any, n: Names) -> None:
+    _slr(root, n)
+    n.found["task"] = root.delete_service_linked_role(RoleName=_slr_name(n))["DeletionTaskId"]
+
+
+def _profile_case(action: str, setup: Callable[[Any, Names], Any], call: str, **kw: Any) -> Case:
+    def named(name: str) -> Callable[[Any, Names], Any]:
+        return lambda c, n: getattr(c, call)(InstanceProfileName=getattr(n, name), **kw)
+
+    return Case(
+        action,
+        setup,
+        named("name"),
+        lambda n: arn("instance-profile", n.name, ALLOWED),
+        named("other"),
+        lambda n: arn("instance-profile", n.other),
+    )
+
+
+TAGS = [{"Key": "team", "Value": "blue"}]
+SLR_SCOPE = (arn("role", "*", SLR_PATH),)
+
+MORE_CASES: dict[str, Case] = {
+    # --- instance profiles ----------------------------------------------------------------------
+    "CreateInstanceProfile": Case(
+        "iam:CreateInstanceProfile",
+        _nothing,
+        lambda c, n: c.create_instance_profile(InstanceProfileName=n.name, Path=ALLOWED),
+        lambda n: arn("instance-profile", n.name, ALLOWED),
+        lambda c, n: c.create_instance_profile(InstanceProfileName=n.other),
+        lambda n: arn("instance-profile", n.other),
+    ),
+    "GetInstanceProfile": _profile_case("iam:GetInstanceProfile", _profile, "get_instance_profile"),
+    "DeleteInstanceProfile": _profile_case(
+        "iam:DeleteInstanceProfile", _profile, "delete_instance_profile"
+    ),
+    "TagInstanceProfile": _profile_case(
+        "iam:TagInstanceProfile", _profile, "tag_instance_profile", Tags=TAGS
+    ),
+    "UntagInstanceProfile": _profile_case(
+        "iam:UntagInstanceProfile", _profile, "untag_instance_profile", TagKeys=["team"]
+    ),
+    "ListInstanceProfileTags": _profile_case(
+        "iam:ListInstanceProfileTags", _profile, "list_instance_profile_tags"
+    ),
+    "ListInstanceProfiles": Case(
+        "iam:ListInstanceProfiles",
+        _nothing,
+        lambda c, n: c.list_instance_profiles(PathPrefix=ALLOWED),
+        lambda n: arn("instance-profile", "", ALLOWED),
+        lambda c, n: c.list_instance_profiles(),
+        lambda n: arn("instance-profile", ""),
+    ),
+    "AddRoleToInstanceProfile": Case(
+        "iam:AddRoleToInstanceProfile",
+        _profile_and_role,
+        lambda c, n: c.add_role_to_instance_profile(InstanceProfileName=n.name, RoleName=n.name),
+        lambda n: arn("instance-profile", n.name, ALLOWED),
+        lambda c, n: c.add_role_to_instance_profile(InstanceProfileName=n.other, RoleName=n.name),
+        lambda n: arn("instance-profile", n.other),
+        also=("iam:PassRole",),
+    ),
+    "RemoveRoleFromInstanceProfile": Case(
+        "iam:RemoveRoleFromInstanceProfile",
+        _profile_with_role,
+        lambda c, n: c.remove_role_from_instance_profile(
+            InstanceProfileName=n.name, RoleName=n.name
+        ),
+        lambda n: arn("instance-profile", n.name, ALLOWED),
+        lambda c, n: c.remove_role_from_instance_profile(
+            InstanceProfileName=n.other, RoleName=n.name
+        ),
+        lambda n: arn("instance-profile", n.other),
+    ),
+    "ListInstanceProfilesForRole": Case(
+        "iam:ListInstanceProfilesForRole",
+        _profile_with_role,
+        lambda c, n: c.list_instance_profiles_for_role(RoleName=n.name),
+        lambda n: arn("role", n.name, ALLOWED),
+        lambda c, n: c.list_instance_profiles_for_role(RoleName=n.other),
+        lambda n: arn("role", n.other),
+    ),
+    # --- virtual MFA devices --------------------------------------------------------------------
+    "CreateVirtualMFADevice": Case(
+        "iam:CreateVirtualMFADevice",
+        _nothing,
+        lambda c, n: c.create_virtual_mfa_device(VirtualMFADeviceName=n.name, Path=ALLOWED),
+        lambda n: arn("mfa", n.name, ALLOWED),
+        lambda c, n: c.create_virtual_mfa_device(VirtualMFADeviceName=n.other),
+        lambda n: arn("mfa", n.other),
+    ),
+    "EnableMFADevice": Case(
+        "iam:EnableMFADevice",
+        _device_and_user,
+        lambda c, n: c.enable_mfa_device(
+            UserName=n.name, SerialNumber=n.found["serial"], **_codes(n)
+        ),
+        lambda n: arn("user", n.name, ALLOWED),
+        lambda c, n: c.enable_mfa_device(
+            UserName=n.other, SerialNumber=n.found["serial"], **_codes(n)
+        ),
+        lambda n: arn("user", n.other),
+    ),
+    "DeactivateMFADevice": Case(
+        "iam:DeactivateMFADevice",
+        _enabled_device,
+        lambda c, n: c.deactivate_mfa_device(UserName=n.name, SerialNumber=n.found["serial"]),
+        lambda n: arn("user", n.name, ALLOWED),
+        lambda c, n: c.deactivate_mfa_device(UserName=n.other, SerialNumber=n.found["serial"]),
+        lambda n: arn("user", n.other),
+    ),
+    "ListMFADevices": Case(
+        "iam:ListMFADevices",
+        _user,
+        lambda c, n: c.list_mfa_devices(UserName=n.name),
+        lambda n: arn("user", n.name, ALLOWED),
+        lambda c, n: c.list_mfa_devices(UserName=n.other),
+        lambda n: arn("user", n.other),
+    ),
+    "ListVirtualMFADevices": Case(
+        "iam:ListVirtualMFADevices",
+        _nothing,
+        lambda c, n: c.list_virtual_mfa_devices(),
+        lambda n: "*",
+        scope=("*",),
+    ),
+    "DeleteVirtualMFADevice": Case(
+        "iam:DeleteVirtualMFADevice",
+        _device,
+        lambda c, n: c.delete_virtual_mfa_device(SerialNumber=n.found["serial"]),
+        lambda n: arn("mfa", n.name, ALLOWED),
+        lambda c, n: c.delete_virtual_mfa_device(SerialNumber=arn("mfa", n.other)),
+        lambda n: arn("mfa", n.other),
+    ),
+    # --- service-linked roles -------------------------------------------------------------------
+    "CreateServiceLinkedRole": Case(
+        "iam:CreateServiceLinkedRole",
+        _nothing,
+        lambda c, n: c.create_service_linked_role(AWSServiceName=SLR_SERVICE, CustomSuffix=n.name),
+        lambda n: arn("role", _slr_name(n), SLR_PATH),
+        scope=SLR_SCOPE,
+    ),
+    "DeleteServiceLinkedRole": Case(
+        "iam:DeleteServiceLinkedRole",
+        _slr,
+        lambda c, n: c.delete_service_linked_role(RoleName=_slr_name(n)),
+        lambda n: arn("role", _slr_name(n), SLR_PATH),
+        scope=SLR_SCOPE,
+    ),
+    "GetServiceLinkedRoleDeletionStatus": Case(
+        "iam:GetServiceLinkedRoleDeletionStatus",
+        _slr_deleted,
+        lambda c, n: c.get_service_linked_role_deletion_status(DeletionTaskId=n.found["task"]),
+        lambda n: arn("role", _slr_name(n), SLR_PATH),
+        scope=SLR_SCOPE,
+    ),
+}
+
+DEFAULT_SCOPE = tuple(
+    arn(kind, "*", ALLOWED) for kind in ("role", "user", "instance-profile", "mfa", "policy")
+)
+
+
+def session(server: Server, statement: dict[str, Any]) -> Any:
+    root = server.client("iam")
+    name = f"more-{uuid.uuid4().hex[:10]}"
+    role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    root.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
+    return mint_role_session(server, role)
+
+
+def denied_message(call: Callable[[], Any]) -> str:
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    assert (error["Code"], info.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "AccessDenied",
+        403,
+    ), error
+    return str(error["Message"])
+
+
+def expected(arn_: str, action: str, resource: str) -> str:
+    on = "" if resource == "*" else f" on resource: {resource}"
+    return (
+        f"User: {arn_} is not authorized to perform: {action}{on} because no identity-based "
+        f"policy allows the {action} action"
+    )
+
+
+@pytest.mark.parametrize("operation", sorted(MORE_CASES))
+def test_allowed_and_denied(operation: str, server: Server) -> None:
+    if ("iam", operation) not in operation_table():
+        pytest.skip(f"{operation} is not implemented yet")
+    case = MORE_CASES[operation]
+    tag = uuid.uuid4().hex[:8]
+    names = Names(name=f"ok{tag}", other=f"no{tag}")
+    case.setup(server.client("iam"), names)
+    allowing = session(
+        server,
+        {
+            "Effect": "Allow",
+            "Action": [case.action, *case.also],
+            "Resource": list(case.scope or DEFAULT_SCOPE),
+        },
+    )
+    if case.denied is not None:
+        assert case.denied_resource is not None
+        client = allowing.client(server)
+        message = denied_message(lambda: case.denied(client, names))  # type: ignore[misc]
+        assert message == expected(allowing.arn, case.action, case.denied_resource(names))
+    others = session(server, {"Effect": "Allow", "NotAction": case.action, "Resource": "*"})
+    message = denied_message(lambda: case.allowed(others.client(server), names))
+    assert message == expected(others.arn, case.action, case.resource(names))
+    case.allowed(allowing.client(server), names)
