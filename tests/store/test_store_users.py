@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, make_role
 
 from rolegate.domain.entities import AccessKey, InlinePolicy, Tag, User
-from rolegate.store import Conflict, Store
+from rolegate.store import Conflict, InvalidMarker, Store
 
+PATHS = ["/", "/a/", "/a/b/", "/ab/", "/A/"]
 POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
 
@@ -186,3 +190,48 @@ def test_record_use_in_a_stale_read_transaction_is_dropped_not_an_error(
     with store.transaction(write=False) as tx:
         after = tx.access_keys.get("AKIASTALE")
         assert after is not None and after.last_used_date is None
+
+
+USER_NAME_CHARS = string.ascii_letters + string.digits + "+=,.@_-"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    users=st.lists(
+        st.tuples(st.text(USER_NAME_CHARS, min_size=1, max_size=12), st.sampled_from(PATHS)),
+        max_size=15,
+        unique_by=lambda pair: pair[0].lower(),
+    ),
+    prefix=st.sampled_from(["/", "/a/", "/a/b/", "/z/"]),
+    max_items=st.integers(1, 7),
+)
+def test_user_pages_partition_the_sorted_names_under_a_path(
+    shared_store: Store, users: list[tuple[str, str]], prefix: str, max_items: int
+) -> None:
+    shared_store.reset()
+    with shared_store.transaction() as tx:
+        for name, path in users:
+            tx.users.create(make_user(name, path=path))
+        seen: list[str] = []
+        marker = None
+        while True:
+            page = tx.users.list(ACCOUNT, path_prefix=prefix, marker=marker, max_items=max_items)
+            assert len(page.items) <= max_items
+            seen += [user.user_name for user in page.items]
+            if page.next_marker is None:
+                break
+            assert len(page.items) == max_items
+            marker = page.next_marker
+    expected = [name for name, path in users if path.startswith(prefix)]
+    assert seen == sorted(expected, key=str.lower)
+
+
+def test_a_marker_of_another_listing_is_refused(store: Store) -> None:
+    with store.transaction() as tx:
+        for name in ("a", "b"):
+            tx.roles.create(make_role(name))
+            tx.users.create(make_user(name))
+        role_marker = tx.roles.list(ACCOUNT, marker=None, max_items=1).next_marker
+        assert role_marker is not None
+        with pytest.raises(InvalidMarker):
+            tx.users.list(ACCOUNT, marker=role_marker, max_items=1)
