@@ -48,7 +48,10 @@ def service_catalog(env: Mapping[str, str] | None = None) -> dict[str, LinkedSer
     catalog = dict(_builtin())
     extra = env.get(CATALOG_ENV)
     if extra:
-        stat = Path(extra).stat()
+        try:
+            stat = Path(extra).stat()
+        except OSError as exc:
+            raise ValueError(f"{CATALOG_ENV}={extra}: {exc}") from exc
         catalog.update(_from_file(extra, stat.st_mtime_ns, stat.st_size))
     return catalog
 

@@ -1,0 +1,77 @@
+"""The service-linked role catalogue: the built-in file, the operator's overlay, bad files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from rolegate.domain.instance_profile import RoleUsage
+from rolegate.services.service_catalog import CATALOG_ENV, parse_catalog, service_catalog
+
+
+def test_builtin_services() -> None:
+    catalog = service_catalog({})
+    asg = catalog["autoscaling.amazonaws.com"]
+    assert asg.role_name == "AWSServiceRoleForAutoScaling"
+    assert asg.custom_suffix_allowed is True
+    assert asg.policy_arns == (
+        "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
+    )
+    assert catalog["ecs.amazonaws.com"].custom_suffix_allowed is False
+    assert all(s.role_name.startswith("AWSServiceRoleFor") for s in catalog.values())
+    assert all(s.in_use == () for s in catalog.values())
+
+
+def test_operator_file_adds_and_overrides_and_is_reread(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.json"
+    entry = {"role_name": "AWSServiceRoleForECSCustom", "custom_suffix_allowed": True}
+    path.write_text(json.dumps({"services": {"ecs.amazonaws.com": entry}}))
+    catalog = service_catalog({CATALOG_ENV: str(path)})
+    assert catalog["ecs.amazonaws.com"].role_name == "AWSServiceRoleForECSCustom"
+    assert catalog["ecs.amazonaws.com"].policy_arns == ()
+    assert "autoscaling.amazonaws.com" in catalog  # built-ins stay
+
+    usage = [{"Region": "eu-west-1", "Resources": ["arn:aws:ecs:eu-west-1:1:cluster/c"]}]
+    path.write_text(json.dumps({"services": {"ecs.amazonaws.com": {**entry, "in_use": usage}}}))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    again = service_catalog({CATALOG_ENV: str(path)})
+    assert again["ecs.amazonaws.com"].in_use == (
+        RoleUsage("eu-west-1", ("arn:aws:ecs:eu-west-1:1:cluster/c",)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "complaint"),
+    [
+        ([], "expected an object with a 'services' object"),
+        ({"services": {"x": {}}}, "needs a string 'role_name'"),
+        ({"services": {"x": {"role_name": "MyRole"}}}, "must start with AWSServiceRoleFor"),
+        (
+            {"services": {"x": {"role_name": "AWSServiceRoleForX", "policy_arns": "arn"}}},
+            "'policy_arns' must be a list",
+        ),
+        (
+            {"services": {"x": {"role_name": "AWSServiceRoleForX", "in_use": [{"Region": 1}]}}},
+            "'in_use' entries",
+        ),
+    ],
+)
+def test_bad_catalogues_are_refused_with_a_reason(data: object, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        parse_catalog(data, "test")
+
+
+def test_unreadable_operator_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match=CATALOG_ENV):
+        service_catalog({CATALOG_ENV: str(path)})
+
+
+def test_missing_operator_file(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=CATALOG_ENV):
+        service_catalog({CATALOG_ENV: str(tmp_path / "absent.json")})
