@@ -389,6 +389,153 @@ CASES: dict[str, Case] = {
 }
 
 
+# --- managed policies, versions and attachments (policies under /allowed/ are allowed) ---------
+def _policy_arn(name: str, path: str = "/") -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:policy{path}{name}"
+
+
+def _allowed_policy_arn(n: Names) -> str:
+    return _policy_arn(n.name, ALLOWED_PATH)
+
+
+def _managed_policy(root: Any, n: Names) -> None:
+    root.create_policy(PolicyName=n.name, Path=ALLOWED_PATH, PolicyDocument=POLICY)
+
+
+def _managed_policy_with_v2(root: Any, n: Names) -> None:
+    _managed_policy(root, n)
+    root.create_policy_version(PolicyArn=_allowed_policy_arn(n), PolicyDocument=POLICY)
+
+
+def _role_and_policy(root: Any, n: Names) -> None:
+    _role(root, n)
+    _managed_policy(root, n)
+
+
+def _role_with_attached(root: Any, n: Names) -> None:
+    _role_and_policy(root, n)
+    root.attach_role_policy(RoleName=n.name, PolicyArn=_allowed_policy_arn(n))
+
+
+def _user_and_policy(root: Any, n: Names) -> None:
+    _user(root, n)
+    _managed_policy(root, n)
+
+
+def _user_with_attached(root: Any, n: Names) -> None:
+    _user_and_policy(root, n)
+    root.attach_user_policy(UserName=n.name, PolicyArn=_allowed_policy_arn(n))
+
+
+def _on_policy(action: str, setup: Callable[[Any, Names], Any], call: str, **kw: Any) -> Case:
+    """A case whose resource is the policy: allowed on /allowed/NAME, denied on /OTHER."""
+    return Case(
+        action,
+        setup,
+        lambda c, n: getattr(c, call)(PolicyArn=_allowed_policy_arn(n), **kw),
+        lambda c, n: getattr(c, call)(PolicyArn=_policy_arn(n.other), **kw),
+        lambda n: _policy_arn(n.other),
+    )
+
+
+CASES.update(
+    {
+        "CreatePolicy": Case(
+            "iam:CreatePolicy",
+            _nothing,
+            lambda c, n: c.create_policy(
+                PolicyName=n.name, Path=ALLOWED_PATH, PolicyDocument=POLICY
+            ),
+            lambda c, n: c.create_policy(PolicyName=n.other, PolicyDocument=POLICY),
+            lambda n: _policy_arn(n.other),
+        ),
+        "ListPolicies": Case(
+            "iam:ListPolicies",
+            _nothing,
+            lambda c, n: c.list_policies(PathPrefix=ALLOWED_PATH),
+            lambda c, n: c.list_policies(),
+            lambda n: _policy_arn(""),
+        ),
+        "GetPolicy": _on_policy("iam:GetPolicy", _managed_policy, "get_policy"),
+        "DeletePolicy": _on_policy("iam:DeletePolicy", _managed_policy, "delete_policy"),
+        "ListEntitiesForPolicy": _on_policy(
+            "iam:ListEntitiesForPolicy", _managed_policy, "list_entities_for_policy"
+        ),
+        "TagPolicy": _on_policy("iam:TagPolicy", _managed_policy, "tag_policy", Tags=TAGS),
+        "UntagPolicy": _on_policy(
+            "iam:UntagPolicy", _managed_policy, "untag_policy", TagKeys=["team"]
+        ),
+        "ListPolicyTags": _on_policy("iam:ListPolicyTags", _managed_policy, "list_policy_tags"),
+        "CreatePolicyVersion": _on_policy(
+            "iam:CreatePolicyVersion",
+            _managed_policy,
+            "create_policy_version",
+            PolicyDocument=POLICY,
+        ),
+        "GetPolicyVersion": _on_policy(
+            "iam:GetPolicyVersion", _managed_policy, "get_policy_version", VersionId="v1"
+        ),
+        "ListPolicyVersions": _on_policy(
+            "iam:ListPolicyVersions", _managed_policy, "list_policy_versions"
+        ),
+        "DeletePolicyVersion": _on_policy(
+            "iam:DeletePolicyVersion",
+            _managed_policy_with_v2,
+            "delete_policy_version",
+            VersionId="v2",
+        ),
+        "SetDefaultPolicyVersion": _on_policy(
+            "iam:SetDefaultPolicyVersion",
+            _managed_policy_with_v2,
+            "set_default_policy_version",
+            VersionId="v2",
+        ),
+        "AttachRolePolicy": Case(
+            "iam:AttachRolePolicy",
+            _role_and_policy,
+            lambda c, n: c.attach_role_policy(RoleName=n.name, PolicyArn=_allowed_policy_arn(n)),
+            lambda c, n: c.attach_role_policy(RoleName=n.other, PolicyArn=_allowed_policy_arn(n)),
+            lambda n: n.role_arn(),
+        ),
+        "DetachRolePolicy": Case(
+            "iam:DetachRolePolicy",
+            _role_with_attached,
+            lambda c, n: c.detach_role_policy(RoleName=n.name, PolicyArn=_allowed_policy_arn(n)),
+            lambda c, n: c.detach_role_policy(RoleName=n.other, PolicyArn=_allowed_policy_arn(n)),
+            lambda n: n.role_arn(),
+        ),
+        "ListAttachedRolePolicies": Case(
+            "iam:ListAttachedRolePolicies",
+            _role,
+            lambda c, n: c.list_attached_role_policies(RoleName=n.name),
+            lambda c, n: c.list_attached_role_policies(RoleName=n.other),
+            lambda n: n.role_arn(),
+        ),
+        "AttachUserPolicy": Case(
+            "iam:AttachUserPolicy",
+            _user_and_policy,
+            lambda c, n: c.attach_user_policy(UserName=n.name, PolicyArn=_allowed_policy_arn(n)),
+            lambda c, n: c.attach_user_policy(UserName=n.other, PolicyArn=_allowed_policy_arn(n)),
+            lambda n: n.user_arn(),
+        ),
+        "DetachUserPolicy": Case(
+            "iam:DetachUserPolicy",
+            _user_with_attached,
+            lambda c, n: c.detach_user_policy(UserName=n.name, PolicyArn=_allowed_policy_arn(n)),
+            lambda c, n: c.detach_user_policy(UserName=n.other, PolicyArn=_allowed_policy_arn(n)),
+            lambda n: n.user_arn(),
+        ),
+        "ListAttachedUserPolicies": Case(
+            "iam:ListAttachedUserPolicies",
+            _user,
+            lambda c, n: c.list_attached_user_policies(UserName=n.name),
+            lambda c, n: c.list_attached_user_policies(UserName=n.other),
+            lambda n: n.user_arn(),
+        ),
+    }
+)
+
+
 @pytest.fixture(scope="module")
 def enforcer(server: Server) -> Credentials:
     """A role session allowed ``iam:*`` on entities under /allowed/ and nothing else."""
@@ -402,6 +549,7 @@ def enforcer(server: Server) -> Credentials:
             "Resource": [
                 f"arn:aws:iam::{ACCOUNT_ID}:role{ALLOWED_PATH}*",
                 f"arn:aws:iam::{ACCOUNT_ID}:user{ALLOWED_PATH}*",
+                f"arn:aws:iam::{ACCOUNT_ID}:policy{ALLOWED_PATH}*",
             ],
         }
     )

@@ -572,3 +572,41 @@ def test_cli_create_attach_and_list(server: Server, unique, tmp_path: Path) -> N
     assert attached["AttachedPolicies"] == [{"PolicyName": name, "PolicyArn": arn}]
     listed = server.aws_json("iam", "list-policies", "--scope", "Local", "--only-attached")
     assert arn in {p["Arn"] for p in listed["Policies"]}
+
+
+# --- users --------------------------------------------------------------------------------------
+def test_user_attachments_and_boundaries(iam, unique) -> None:
+    user = unique("u")
+    iam.create_user(UserName=user)
+    arn = make_policy(iam, unique("upol"))["Arn"]
+    iam.attach_user_policy(UserName=user.upper(), PolicyArn=arn)
+    name = arn.rsplit("/", 1)[1]
+    assert iam.list_attached_user_policies(UserName=user)["AttachedPolicies"] == [
+        {"PolicyName": name, "PolicyArn": arn}
+    ]
+    users = iam.list_entities_for_policy(PolicyArn=arn)["PolicyUsers"]
+    assert [u["UserName"] for u in users] == [user]
+    assert users[0]["UserId"].startswith("AIDA")
+    assert fails(iam.delete_user, UserName=user) == (
+        "DeleteConflict",
+        409,
+        "Cannot delete entity, must detach all policies first.",
+    )
+    iam.detach_user_policy(UserName=user, PolicyArn=arn)
+    assert fails(iam.detach_user_policy, UserName=user, PolicyArn=arn)[0] == "NoSuchEntity"
+    ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
+    assert fails(iam.put_user_permissions_boundary, UserName=user, PermissionsBoundary=ghost) == (
+        "NoSuchEntity",
+        404,
+        f"Scope ARN: {ghost} does not exist or is not attachable.",
+    )
+    iam.put_user_permissions_boundary(UserName=user, PermissionsBoundary=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    iam.delete_user(UserName=user)  # a boundary does not stop the deletion, and goes with it
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 0
+    missing = unique("nouser")
+    assert fails(iam.attach_user_policy, UserName=missing, PolicyArn=arn) == (
+        "NoSuchEntity",
+        404,
+        f"The user with name {missing} cannot be found.",
+    )

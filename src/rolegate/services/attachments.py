@@ -1,6 +1,6 @@
-"""Attaching managed policies to roles (and users and groups, the same way):
-Attach/Detach/ListAttached{Role,User,Group}Policies, Put/Delete{Role,User}PermissionsBoundary
-(access_policies_manage-attach-detach.md, access_policies_boundaries.md).
+"""Attaching managed policies to roles and users (groups join the same way):
+Attach/Detach/ListAttached{Role,User}Policies, Put/DeleteRolePermissionsBoundary (the user ones
+are in ``users``) (access_policies_manage-attach-detach.md, access_policies_boundaries.md).
 
 A principal holds at most 10 attached managed policies by default (reference_iam-quotas.md,
 "Managed policies attached to an IAM role/user/group": 10, adjustable to 20). Attaching a policy
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
 from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, split_policy_arn
@@ -22,6 +21,7 @@ from rolegate.services.managed_policies import invalid_arn
 from rolegate.services.pagination import DEFAULT_MAX_ITEMS
 from rolegate.services.protected_roles import ensure_modifiable
 from rolegate.services.roles import load_role
+from rolegate.services.users import load_user
 from rolegate.store import InvalidMarker
 from rolegate.store.page import decode_marker, encode_marker
 
@@ -53,6 +53,10 @@ def _modifiable_role(ctx: OperationContext, params: Params, action: str) -> Prin
     role = load_role(ctx, params["RoleName"], action)
     ensure_modifiable(role)
     return Principal(OwnerKind.ROLE, role.role_id)
+
+
+def _user(ctx: OperationContext, params: Params, action: str) -> Principal:
+    return Principal(OwnerKind.USER, load_user(ctx, params["UserName"], action).user_id)
 
 
 def attach_policy(ctx: OperationContext, principal: Principal, arn: str) -> None:
@@ -143,12 +147,28 @@ def delete_role_permissions_boundary(ctx: OperationContext, params: Params) -> R
     return {}
 
 
+def attach_user_policy(ctx: OperationContext, params: Params) -> Result:
+    attach_policy(ctx, _user(ctx, params, "iam:AttachUserPolicy"), params["PolicyArn"])
+    return {}
+
+
+def detach_user_policy(ctx: OperationContext, params: Params) -> Result:
+    detach_policy(ctx, _user(ctx, params, "iam:DetachUserPolicy"), params["PolicyArn"])
+    return {}
+
+
+def list_attached_user_policies(ctx: OperationContext, params: Params) -> Result:
+    return list_attached(ctx, _user(ctx, params, "iam:ListAttachedUserPolicies"), params)
+
+
 def operations() -> dict[str, Handler]:
-    handlers: dict[str, Any] = {
+    return {
         "AttachRolePolicy": attach_role_policy,
         "DetachRolePolicy": detach_role_policy,
         "ListAttachedRolePolicies": list_attached_role_policies,
         "PutRolePermissionsBoundary": put_role_permissions_boundary,
         "DeleteRolePermissionsBoundary": delete_role_permissions_boundary,
+        "AttachUserPolicy": attach_user_policy,
+        "DetachUserPolicy": detach_user_policy,
+        "ListAttachedUserPolicies": list_attached_user_policies,
     }
-    return handlers

@@ -18,6 +18,8 @@ from rolegate.domain.errors import (
     ValidationError,
 )
 from rolegate.domain.ids import IdPrefix, unique_id
+from rolegate.domain.managed_policy import OwnerKind
+from rolegate.services.boundaries import record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
@@ -86,6 +88,9 @@ def create_user(ctx: OperationContext, params: Params) -> Result:
     path = params.get("Path") or "/"
     arn = user_arn(ctx.account_id, path, name)
     ctx.authorize("iam:CreateUser", arn)
+    boundary = None
+    if params.get("PermissionsBoundary") is not None:
+        boundary = resolve_boundary(ctx, params["PermissionsBoundary"])
     user = User(
         account_id=ctx.account_id,
         user_id=unique_id(IdPrefix.USER, ctx.rng),
@@ -93,13 +98,15 @@ def create_user(ctx: OperationContext, params: Params) -> Result:
         path=path,
         arn=arn,
         create_date=ctx.now,
-        permissions_boundary_arn=params.get("PermissionsBoundary"),
+        permissions_boundary_arn=boundary.arn if boundary is not None else None,
         tags=tuple(tags_from_params(params.get("Tags"))),
     )
     try:
         ctx.tx.users.create(user)
     except Conflict:
         raise EntityAlreadyExists(f"User with name {name} already exists.") from None
+    if boundary is not None:
+        record_boundary(ctx, OwnerKind.USER, user.user_id, boundary)
     return {"User": user_to_wire(user)}
 
 
@@ -160,6 +167,9 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
         raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
     if ctx.tx.user_policies.count(user.user_id):
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if ctx.tx.policy_attachments.count(OwnerKind.USER, user.user_id):
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    ctx.tx.policy_attachments.clear(OwnerKind.USER, user.user_id)  # its boundary
     ctx.tx.users.delete(user.user_id)
     return {}
 
@@ -197,13 +207,16 @@ def list_user_tags(ctx: OperationContext, params: Params) -> Result:
 
 def put_user_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
     user = load_user(ctx, params["UserName"], "iam:PutUserPermissionsBoundary")
-    ctx.tx.users.set_permissions_boundary(user.user_id, params["PermissionsBoundary"])
+    policy = resolve_boundary(ctx, params["PermissionsBoundary"])
+    ctx.tx.users.set_permissions_boundary(user.user_id, policy.arn)
+    record_boundary(ctx, OwnerKind.USER, user.user_id, policy)
     return {}
 
 
 def delete_user_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
     user = load_user(ctx, params["UserName"], "iam:DeleteUserPermissionsBoundary")
     ctx.tx.users.set_permissions_boundary(user.user_id, None)
+    record_boundary(ctx, OwnerKind.USER, user.user_id, None)
     return {}
 
 
