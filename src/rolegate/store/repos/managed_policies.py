@@ -233,22 +233,32 @@ class ManagedPolicyRepo:
     ) -> list[tuple[str, str]]:
         """(policy ARN, default version's document) of every managed policy attached to the
         principal as a permissions policy, by policy name."""
-        p, v, a = managed_policies, policy_versions, policy_attachments
-        rows = self._conn.execute(
-            select(p.c.arn, v.c.document)
-            .select_from(
-                a.join(p, p.c.policy_id == a.c.policy_id).join(
-                    v, and_(v.c.policy_id == p.c.policy_id, v.c.version == p.c.default_version)
-                )
-            )
-            .where(
-                a.c.owner_kind == OwnerKind(owner_kind).value,
-                a.c.owner_id == owner_id,
-                a.c.usage == PolicyUsage.PERMISSIONS.value,
-            )
-            .order_by(p.c.name_key, p.c.account_id)
-        )
+        params = {"owner_kind": OwnerKind(owner_kind).value, "owner_id": owner_id}
+        rows = self._conn.execute(_ATTACHED_DOCUMENTS, params)
         return [(row.arn, row.document) for row in rows]
+
+
+# Read on every request of a non-root principal (the authorizer): built once.
+_ATTACHED_DOCUMENTS = (
+    select(managed_policies.c.arn, policy_versions.c.document)
+    .select_from(
+        policy_attachments.join(
+            managed_policies, managed_policies.c.policy_id == policy_attachments.c.policy_id
+        ).join(
+            policy_versions,
+            and_(
+                policy_versions.c.policy_id == managed_policies.c.policy_id,
+                policy_versions.c.version == managed_policies.c.default_version,
+            ),
+        )
+    )
+    .where(
+        policy_attachments.c.owner_kind == bindparam("owner_kind"),
+        policy_attachments.c.owner_id == bindparam("owner_id"),
+        policy_attachments.c.usage == PolicyUsage.PERMISSIONS.value,
+    )
+    .order_by(managed_policies.c.name_key, managed_policies.c.account_id)
+)
 
 
 def _policy_page_query(
