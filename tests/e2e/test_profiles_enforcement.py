@@ -274,3 +274,31 @@ def test_adding_a_role_needs_pass_role_on_it(server: Server, enforcer: Credentia
     assert message == denial(enforcer, "iam:PassRole", f"{IAM}:role/{names.other}")
     profile = root.get_instance_profile(InstanceProfileName=names.name)["InstanceProfile"]
     assert profile["Roles"] == []
+
+
+def test_the_documented_policy_for_creating_one_service_linked_role(server: Server) -> None:
+    """using-service-linked-roles.md, "To allow an IAM entity to create a specific
+    service-linked role", with the resource widened to every service-linked role so that the
+    ``iam:AWSServiceName`` condition alone tells the services apart."""
+    root = server.client("iam")
+    name = f"slr-creator-{uuid.uuid4().hex[:8]}"
+    role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
+    documented = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iam:CreateServiceLinkedRole",
+                "Resource": "arn:aws:iam::*:role/aws-service-role/*",
+                "Condition": {"StringLike": {"iam:AWSServiceName": ASG}},
+            }
+        ],
+    }
+    root.put_role_policy(RoleName=name, PolicyName="slr", PolicyDocument=json.dumps(documented))
+    creator = mint_role_session(server, role)
+    session = creator.client(server)
+    suffix = uuid.uuid4().hex[:8]
+    created = session.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=suffix)
+    assert created["Role"]["RoleName"] == f"AWSServiceRoleForAutoScaling_{suffix}"
+    message = access_denied(lambda: session.create_service_linked_role(AWSServiceName=ELB))
+    assert message == denial(creator, "iam:CreateServiceLinkedRole", _elb_role(Names("", "")))
