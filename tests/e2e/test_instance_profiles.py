@@ -46,6 +46,8 @@ def test_default_path_and_no_tags(iam, unique) -> None:
     assert created["Path"] == "/"
     assert created["Arn"] == f"arn:aws:iam::{ACCOUNT}:instance-profile/{name}"
     assert "Tags" not in created
+    # GetInstanceProfile answers an empty Tags list (AWS's recorded answer).
+    assert iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Tags"] == []
 
 
 def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
@@ -145,7 +147,7 @@ def test_unknown_role_and_role_not_in_profile(iam, unique) -> None:
     assert error_of(excinfo) == (
         "NoSuchEntity",
         404,
-        f"The role with name {role} cannot be found.",
+        f"Role {role} in Instance Profile {profile} cannot be found.",
     )
 
 
@@ -177,9 +179,9 @@ def test_deletion_ordering(iam, unique) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.get_instance_profile(InstanceProfileName=profile)
     assert error_of(excinfo)[0] == "NoSuchEntity"
-    # The name is free again, with its tags gone.
+    # The name is free again.
     again = iam.create_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
-    assert "Tags" not in again
+    assert again["Roles"] == [] and "Tags" not in again
 
 
 def test_list_with_path_prefix_and_pagination(iam, unique) -> None:

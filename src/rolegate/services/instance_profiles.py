@@ -49,9 +49,12 @@ def load_instance_profile(ctx: OperationContext, name: str, action: str) -> Inst
     return profile
 
 
-def instance_profile_to_wire(profile: InstanceProfile, *, listing: bool = False) -> dict[str, Any]:
-    """The ``InstanceProfile`` shape; listings leave out Tags. Its roles carry the six members
-    AWS shows there (no tags, no last use)."""
+def instance_profile_to_wire(
+    profile: InstanceProfile, *, listing: bool = False, created: bool = False
+) -> dict[str, Any]:
+    """The ``InstanceProfile`` shape as AWS answers it: GetInstanceProfile always carries Tags
+    (empty too), CreateInstanceProfile only the tags it was given, listings none. Its roles
+    carry six members (no tags, no last use)."""
     out: dict[str, Any] = {
         "Path": profile.path,
         "InstanceProfileName": profile.instance_profile_name,
@@ -70,7 +73,7 @@ def instance_profile_to_wire(profile: InstanceProfile, *, listing: bool = False)
             for role in profile.roles
         ],
     }
-    if profile.tags and not listing:
+    if not listing and (profile.tags or not created):
         out["Tags"] = tags_to_wire(profile.tags)
     return out
 
@@ -99,7 +102,7 @@ def create_instance_profile(ctx: OperationContext, params: Params) -> Result:
         ctx.tx.instance_profiles.create(profile)
     except Conflict:
         raise EntityAlreadyExists(f"Instance Profile {name} already exists.") from None
-    return {"InstanceProfile": instance_profile_to_wire(profile)}
+    return {"InstanceProfile": instance_profile_to_wire(profile, created=True)}
 
 
 def get_instance_profile(ctx: OperationContext, params: Params) -> Result:
@@ -157,10 +160,13 @@ def remove_role_from_instance_profile(ctx: OperationContext, params: Params) -> 
     role = ctx.tx.roles.get(ctx.account_id, role_name)
     if role is not None:
         ensure_modifiable(role)
-    if role is None or not ctx.tx.instance_profiles.remove_role(
-        profile.instance_profile_id, role.role_id
-    ):
+    if role is None:
         raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
+    if not ctx.tx.instance_profiles.remove_role(profile.instance_profile_id, role.role_id):
+        raise NoSuchEntity(
+            f"Role {role.role_name} in Instance Profile {profile.instance_profile_name}"
+            " cannot be found."
+        )
     return {}
 
 
