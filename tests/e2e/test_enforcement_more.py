@@ -326,3 +326,54 @@ def test_allowed_and_denied(operation: str, server: Server) -> None:
     message = denied_message(lambda: case.allowed(others.client(server), names))
     assert message == expected(others.arn, case.action, case.resource(names))
     case.allowed(allowing.client(server), names)
+
+
+# --- STS ----------------------------------------------------------------------------------------
+# Where each STS operation's allowed and denied calls are checked.
+STS_COVERAGE = {
+    "AssumeRole": "test_assume_role_needs_the_identity_side_when_trust_names_the_account",
+    "GetAccessKeyInfo": "test_get_access_key_info_needs_its_permission",
+    "DecodeAuthorizationMessage": "test_decode_authorization.py (needs the permission)",
+    "GetCallerIdentity": "test_enforcement.py::test_get_caller_identity_needs_no_permission",
+    "GetFederationToken": "test_sts_tokens.py::test_federation_token(_needs_permission)",
+    "GetSessionToken": "needs no permission; test_sts_tokens.py",
+}
+
+
+def test_every_implemented_sts_operation_is_covered() -> None:
+    implemented = {name for service, name in operation_table() if service == "sts"}
+    assert sorted(implemented - set(STS_COVERAGE)) == []
+
+
+def test_assume_role_needs_the_identity_side_when_trust_names_the_account(server: Server) -> None:
+    root = server.client("iam")
+    target = root.create_role(
+        RoleName=f"target-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument=TRUST
+    )["Role"]
+    able = session(
+        server, {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target["Arn"]}
+    )
+    answer = able.client(server, "sts").assume_role(RoleArn=target["Arn"], RoleSessionName="s1")
+    assert answer["AssumedRoleUser"]["Arn"].endswith(f"assumed-role/{target['RoleName']}/s1")
+    unable = session(server, {"Effect": "Allow", "NotAction": "sts:AssumeRole", "Resource": "*"})
+    with pytest.raises(ClientError) as info:
+        unable.client(server, "sts").assume_role(RoleArn=target["Arn"], RoleSessionName="s1")
+    assert info.value.response["Error"]["Code"] == "AccessDenied"
+    assert info.value.response["Error"]["Message"] == (
+        f"User: {unable.arn} is not authorized to perform: sts:AssumeRole on resource: "
+        f"{target['Arn']}"
+    )
+
+
+def test_get_access_key_info_needs_its_permission(server: Server) -> None:
+    key_id = "AKIAROLEGATETESTROOT"
+    able = session(server, {"Effect": "Allow", "Action": "sts:GetAccessKeyInfo", "Resource": "*"})
+    answer = able.client(server, "sts").get_access_key_info(AccessKeyId=key_id)
+    assert answer["Account"] == ACCOUNT_ID
+    unable = session(
+        server, {"Effect": "Allow", "NotAction": "sts:GetAccessKeyInfo", "Resource": "*"}
+    )
+    message = denied_message(
+        lambda: unable.client(server, "sts").get_access_key_info(AccessKeyId=key_id)
+    )
+    assert message == expected(unable.arn, "sts:GetAccessKeyInfo", "*")
