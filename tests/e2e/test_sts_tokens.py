@@ -191,3 +191,34 @@ def test_cli_profile_assumes_the_role_by_itself(
         f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role['RoleName']}/cli-session"
     )
     assert aws("iam", "get-role", "--role-name", role["RoleName"])["Role"]["Arn"] == role["Arn"]
+
+
+def test_federated_users_cannot_assume_roles(home: Account, server: Server) -> None:
+    user = home.user(document(allow(["sts:GetFederationToken", "sts:AssumeRole"])))
+    role = home.role(trust({"AWS": ACCOUNT_ID}))
+    creds = user.client().get_federation_token(
+        Name="fed", Policy=document(allow("sts:AssumeRole"))
+    )["Credentials"]
+    code, message = error_of(
+        temporary_client(server, creds, "sts").assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="fed",
+    )
+    assert (code, message) == (
+        "AccessDenied",
+        f"User: arn:aws:sts::{ACCOUNT_ID}:federated-user/fed is not authorized to perform: "
+        f"sts:AssumeRole on resource: {role['Arn']}",
+    )
+
+
+def test_get_access_key_info(home: Account) -> None:
+    sts = home.client("sts")
+    assert sts.get_access_key_info(AccessKeyId=ROOT_KEY_ID)["Account"] == ACCOUNT_ID
+    user = home.user()
+    assert sts.get_access_key_info(AccessKeyId=user.key_id)["Account"] == ACCOUNT_ID
+    code, message = error_of(user.client().get_access_key_info, AccessKeyId=ROOT_KEY_ID)
+    assert (code, message) == (
+        "AccessDenied",
+        f"User: {user.arn} is not authorized to perform: sts:GetAccessKeyInfo because no "
+        "identity-based policy allows the sts:GetAccessKeyInfo action",
+    )

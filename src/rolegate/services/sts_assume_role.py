@@ -60,6 +60,10 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
     role_arn = params["RoleArn"]
     session_name = params["RoleSessionName"]
+    if caller.principal_type == "federated_user":
+        # id_credentials_temp_request.md: federated users call no STS operation but
+        # GetCallerIdentity (unverified: AWS's wording)
+        raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, ""))
     account_id, role_name = _parse_role_arn(role_arn)
     policy = session_policy(params)
     policy_arns = session_policy_arns(params)
