@@ -269,3 +269,37 @@ def test_invalid_user_names_are_validation_errors(iam) -> None:
     code, status, message = error_of(excinfo)
     assert (code, status) == ("ValidationError", 400)
     assert "userName" in message
+
+
+def test_bad_tags_on_create_user_create_nothing(iam, unique) -> None:
+    name = unique("badtags")
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_user(
+            UserName=name, Tags=[{"Key": "Env", "Value": "a"}, {"Key": "env", "Value": "b"}]
+        )
+    assert error_of(excinfo) == (
+        "InvalidInput",
+        400,
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_user(UserName=name, Tags=[{"Key": f"k{i}", "Value": ""} for i in range(51)])
+    assert error_of(excinfo)[:2] == ("ValidationError", 400)
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_user(UserName=name)
+    assert error_of(excinfo)[0] == "NoSuchEntity"
+
+
+def test_unknown_boundary_on_create_user_creates_nothing(iam, unique) -> None:
+    name = unique("nobound")
+    missing = f"arn:aws:iam::{ACCOUNT_ID}:policy/{unique('NoSuchPolicy')}"
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_user(UserName=name, PermissionsBoundary=missing)
+    assert error_of(excinfo) == (
+        "NoSuchEntity",
+        404,
+        f"Scope ARN: {missing} does not exist or is not attachable.",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.get_user(UserName=name)
+    assert error_of(excinfo)[0] == "NoSuchEntity"
