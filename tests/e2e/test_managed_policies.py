@@ -610,3 +610,23 @@ def test_user_attachments_and_boundaries(iam, unique) -> None:
         404,
         f"The user with name {missing} cannot be found.",
     )
+
+
+def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, unique) -> None:
+    arn = "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy"
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert (policy["Path"], policy["IsAttachable"]) == ("/aws-service-role/", False)
+    suffix = unique("asg").replace("-", "")
+    role = iam.create_service_linked_role(
+        AWSServiceName="autoscaling.amazonaws.com", CustomSuffix=suffix
+    )["Role"]
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert attached == [{"PolicyName": "AutoScalingServiceRolePolicy", "PolicyArn": arn}]
+    plain = unique("plain")
+    make_role(iam, plain)
+    code, status, _ = fails(iam.attach_role_policy, RoleName=plain, PolicyArn=arn)
+    assert (code, status) == ("PolicyNotAttachable", 400)
+    code, status, _ = fails(
+        iam.put_role_permissions_boundary, RoleName=plain, PermissionsBoundary=arn
+    )
+    assert (code, status) == ("PolicyNotAttachable", 400)
