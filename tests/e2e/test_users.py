@@ -6,8 +6,10 @@ Each bad input names the answer AWS gives: code, HTTP status and message.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
@@ -303,3 +305,32 @@ def test_unknown_boundary_on_create_user_creates_nothing(iam, unique) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.get_user(UserName=name)
     assert error_of(excinfo)[0] == "NoSuchEntity"
+
+
+def test_an_enabled_mfa_device_blocks_delete_user_and_follows_a_rename(iam, unique) -> None:
+    name, new_name = unique("mfa-user"), unique("mfa-renamed")
+    iam.create_user(UserName=name)
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("dev"))["VirtualMFADevice"]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName=name,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+    with pytest.raises(ClientError) as excinfo:
+        iam.delete_user(UserName=name)
+    assert error_of(excinfo) == (
+        "DeleteConflict",
+        409,
+        "Cannot delete entity, must delete MFA device first.",
+    )
+    iam.update_user(UserName=name, NewUserName=new_name)
+    devices = iam.list_mfa_devices(UserName=new_name)["MFADevices"]
+    assert [(d["UserName"], d["SerialNumber"]) for d in devices] == [
+        (new_name, device["SerialNumber"])
+    ]
+    iam.deactivate_mfa_device(UserName=new_name, SerialNumber=device["SerialNumber"])
+    iam.delete_user(UserName=new_name)
+    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
