@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -163,11 +164,15 @@ def _client_process(
     start_barrier: threading.Barrier,
     report: Callable[[dict[str, object]], None],
 ) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the orchestrator's clean-up handler
     connections = [
         _Connection(endpoint, context, mix, process_index * shape.connections_per_process + index)
         for index in range(shape.connections_per_process)
     ]
-    threads = [threading.Thread(target=c.run, args=(shape, start_barrier)) for c in connections]
+    threads = [
+        threading.Thread(target=c.run, args=(shape, start_barrier), daemon=True)
+        for c in connections
+    ]
     for thread in threads:
         thread.start()
     start_barrier.wait(timeout=shape.barrier_timeout())

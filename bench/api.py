@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -181,6 +182,7 @@ def summarize_contestant(contestant: Contestant) -> TargetSummary:
 
 def main(argv: Sequence[str]) -> int:
     arguments = parse_arguments(argv)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)  # so the servers and scratch state go too
     mix = [SCENARIOS[name] for name in arguments.scenarios.split(",")]
     shape = LoadShape(
         processes=arguments.processes,
@@ -225,6 +227,10 @@ def main(argv: Sequence[str]) -> int:
         print(f"RUN FAILED: {'; '.join(failures)} (see above)")
         return 1
     return 2 if arguments.check_targets and not targets_met else 0
+
+
+def stop_on_sigterm(signal_number: int, frame: object) -> None:
+    raise SystemExit(128 + signal_number)
 
 
 def versions() -> str:
