@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from sessions import mint_role_session
 
 from harness import Server
 
@@ -630,3 +631,31 @@ def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, uniq
         iam.put_role_permissions_boundary, RoleName=plain, PermissionsBoundary=arn
     )
     assert (code, status) == ("PolicyNotAttachable", 400)
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: Server) -> None:
+    name = unique("evaluated")
+    role = make_role(iam, name)
+    session = mint_role_session(server, role).client(server)
+    with pytest.raises(ClientError):
+        session.list_roles()
+    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    session.list_roles()  # allowed by the attached AWS managed policy
+    code, _, message = fails(session.create_policy, PolicyName=unique("p"), PolicyDocument=doc())
+    assert code == "AccessDenied"
+    assert message.endswith("because no identity-based policy allows the iam:CreatePolicy action")
+    boundary = iam.create_policy(PolicyName=unique("only-get"), PolicyDocument=doc("iam:GetRole"))
+    arn = boundary["Policy"]["Arn"]
+    iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
+    session.get_role(RoleName=name)  # allowed by both
+    code, _, message = fails(session.list_roles)
+    assert code == "AccessDenied"
+    assert message.endswith("because no permissions boundary allows the iam:ListRoles action")
+    # The boundary's default version is the one in force.
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("iam:List*"), SetAsDefault=True)
+    session.list_roles()
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    assert fails(session.list_roles)[0] == "AccessDenied"
+    iam.detach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    assert fails(session.get_role, RoleName=name)[0] == "AccessDenied"
