@@ -70,6 +70,7 @@ class LoadResult:
     per_scenario: dict[str, ScenarioSamples]
     wall_seconds: float
     client_cpu_seconds: float
+    server_cpu_seconds: float  # over the timed window only
     signed_inline: int  # requests signed inside the timed window (all of them without sign-ahead)
 
     @property
@@ -91,6 +92,7 @@ def combine(results: Sequence[LoadResult]) -> LoadResult:
         per_scenario=merged,
         wall_seconds=sum(result.wall_seconds for result in results),
         client_cpu_seconds=sum(result.client_cpu_seconds for result in results),
+        server_cpu_seconds=sum(result.server_cpu_seconds for result in results),
         signed_inline=sum(result.signed_inline for result in results),
     )
 
@@ -121,9 +123,16 @@ def run_setup(endpoint: Endpoint, calls: Iterable[Call], connections: int) -> li
 
 
 def run_load(
-    endpoint: Endpoint, context: RunContext, mix: Sequence[Scenario], shape: LoadShape
+    endpoint: Endpoint,
+    context: RunContext,
+    mix: Sequence[Scenario],
+    shape: LoadShape,
+    server_cpu_seconds: Callable[[], float],
 ) -> LoadResult:
-    """Run ``mix`` for ``shape.seconds`` over ``shape.connections`` and gather every latency."""
+    """Run ``mix`` for ``shape.seconds`` over ``shape.connections`` and gather every latency.
+
+    ``server_cpu_seconds`` is read when the window opens and when its last answer arrived.
+    """
     mp = multiprocessing.get_context("fork")
     start_barrier = mp.Barrier(shape.connections + shape.processes + 1)
     results = mp.Queue()
@@ -138,8 +147,10 @@ def run_load(
     for worker in workers:
         worker.start()
     start_barrier.wait(timeout=shape.barrier_timeout())  # warm-ups done, everyone starts now
+    server_cpu_at_start = server_cpu_seconds()
     # a client process that died would otherwise leave this waiting forever
     reports = [results.get(timeout=shape.seconds + shape.barrier_timeout()) for _ in workers]
+    server_cpu = server_cpu_seconds() - server_cpu_at_start
     for worker in workers:
         worker.join()
     merged = {scenario.name: ScenarioSamples() for scenario in mix}
@@ -151,6 +162,7 @@ def run_load(
         per_scenario=merged,
         wall_seconds=wall,
         client_cpu_seconds=sum(r["cpu_seconds"] for r in reports),
+        server_cpu_seconds=server_cpu,
         signed_inline=sum(r["signed_inline"] for r in reports),
     )
 

@@ -50,7 +50,7 @@ class TargetSummary:
         return next(row for row in self.rows if row.operation == operation)
 
 
-def summarize(target: str, result: LoadResult, server_cpu_seconds: float) -> TargetSummary:
+def summarize(target: str, result: LoadResult) -> TargetSummary:
     wall = max(result.wall_seconds, 1e-9)
     rows = [
         _row(name, samples.latencies_ns, samples.errors, wall)
@@ -64,7 +64,7 @@ def summarize(target: str, result: LoadResult, server_cpu_seconds: float) -> Tar
         rows=tuple(rows),
         wall_seconds=result.wall_seconds,
         client_cpu_us_per_request=result.client_cpu_seconds / requests * 1e6,
-        server_cpu_ms_per_request=server_cpu_seconds / requests * 1e3,
+        server_cpu_ms_per_request=result.server_cpu_seconds / requests * 1e3,
         signed_inline=result.signed_inline,
     )
 

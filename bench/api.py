@@ -115,7 +115,6 @@ class Contestant:
     endpoint: Endpoint  # the server, with the credentials of the principal the mix runs as
     context: RunContext
     results: list[LoadResult] = field(default_factory=list)
-    server_cpu_seconds: float = 0.0
 
 
 def start_and_prepare(
@@ -165,9 +164,7 @@ def run_rounds(
             target = contestant.target
             print(f"[{target.describe()}] round {round_number}/{rounds}", flush=True)
             context = replace(contestant.context, window=round_number)
-            cpu_before = target.server_cpu_seconds()
-            result = run_load(contestant.endpoint, context, mix, window)
-            contestant.server_cpu_seconds += target.server_cpu_seconds() - cpu_before
+            result = run_load(contestant.endpoint, context, mix, window, target.server_cpu_seconds)
             contestant.results.append(result)
 
 
@@ -177,7 +174,7 @@ def summarize_contestant(contestant: Contestant) -> TargetSummary:
     for operation, samples in result.per_scenario.items():
         for sample in samples.error_samples:
             print(f"[{name}] {operation} error: {sample}")
-    return summarize(name, result, contestant.server_cpu_seconds)
+    return summarize(name, result)
 
 
 def main(argv: Sequence[str]) -> int:
