@@ -170,3 +170,23 @@ def test_deletion_tasks_round_trip_per_account(store: Store) -> None:
         assert tx.slr_deletion_tasks.get(ACCOUNT, failed.deletion_task_id) == failed
         assert tx.slr_deletion_tasks.get(ACCOUNT, done.deletion_task_id) == done
         assert tx.slr_deletion_tasks.get(OTHER_ACCOUNT, done.deletion_task_id) is None
+
+
+def test_profiles_of_many_roles_at_once(store: Store) -> None:
+    role, other, idle = make_role("A"), make_role("B"), make_role("C")
+    profiles = [replace(make_profile(f"p{i}"), tags=(Tag("n", str(i)),)) for i in range(3)]
+    with store.transaction() as tx:
+        for r in (role, other, idle):
+            tx.roles.create(r)
+        for p in profiles:
+            tx.instance_profiles.create(p)
+        tx.instance_profiles.add_role(profiles[2].instance_profile_id, role.role_id)
+        tx.instance_profiles.add_role(profiles[0].instance_profile_id, role.role_id)
+        tx.instance_profiles.add_role(profiles[1].instance_profile_id, other.role_id)
+    with store.transaction(write=False) as tx:
+        found = tx.instance_profiles.of_roles([role.role_id, other.role_id, idle.role_id])
+        assert set(found) == {role.role_id, other.role_id}
+        assert [p.instance_profile_name for p in found[role.role_id]] == ["p0", "p2"]
+        assert found[role.role_id][0].tags == (Tag("n", "0"),)
+        assert found[other.role_id][0].roles[0].role_name == "B"
+        assert tx.instance_profiles.of_roles([]) == {}

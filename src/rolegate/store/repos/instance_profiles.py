@@ -89,6 +89,24 @@ class InstanceProfileRepo:
         )
         return self._page(query, _FOR_ROLE_LISTING, marker, max_items)
 
+    def of_roles(self, role_ids: Iterable[str]) -> dict[str, tuple[InstanceProfile, ...]]:
+        """The profiles holding each role, with their tags, in three queries however many roles
+        (GetAccountAuthorizationDetails' ``InstanceProfileList``). Roles in none are absent."""
+        ids = list(role_ids)
+        if not ids:
+            return {}
+        rows = self._conn.execute(
+            select(instance_profiles)
+            .join(instance_profile_roles, _m.instance_profile_id == _p.instance_profile_id)
+            .where(_m.role_id.in_(ids))
+            .order_by(_p.name_key)
+        ).all()
+        found: dict[str, tuple[InstanceProfile, ...]] = {}
+        for profile in self._assemble(rows, with_tags=True):
+            for role in profile.roles:
+                found[role.role_id] = (*found.get(role.role_id, ()), profile)
+        return found
+
     def count_for_role(self, role_id: str) -> int:
         query = select(func.count()).select_from(instance_profile_roles)
         return int(self._conn.execute(query.where(_m.role_id == role_id)).scalar_one())
