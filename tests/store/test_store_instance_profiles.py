@@ -13,6 +13,7 @@ from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, make_role
 from rolegate.domain.entities import Tag
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile, RoleUsage
 from rolegate.store import Conflict, InvalidMarker, Store
+from rolegate.store.repos.instance_profiles import profile_page_query
 
 
 def make_profile(name: str, *, account_id: str = ACCOUNT, path: str = "/") -> InstanceProfile:
@@ -190,3 +191,25 @@ def test_profiles_of_many_roles_at_once(store: Store) -> None:
         assert found[role.role_id][0].tags == (Tag("n", "0"),)
         assert found[other.role_id][0].roles[0].role_name == "B"
         assert tx.instance_profiles.of_roles([]) == {}
+
+
+def test_profile_pages_are_index_range_scans_without_a_sort(store: Store) -> None:
+    with store.transaction() as tx:
+        for i in range(50):
+            tx.instance_profiles.create(make_profile(f"p{i:03d}"))
+    for query in (
+        profile_page_query(ACCOUNT, "/", after=None, limit=11),
+        profile_page_query(ACCOUNT, "/fleet/", after="p010", limit=11),
+    ):
+        with store.transaction(write=False) as tx:
+            conn = tx.connection
+            sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+            if conn.dialect.name == "sqlite":
+                plan = "\n".join(
+                    str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+                )
+            else:
+                conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
+        assert "ux_instance_profiles_account_name" in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
@@ -73,10 +73,9 @@ class InstanceProfileRepo:
     ) -> Page[InstanceProfile]:
         """Profiles whose path starts with ``path_prefix`` (case-sensitive), by folded name."""
         check_max_items(max_items)
-        query = select(instance_profiles).where(_p.account_id == account_id)
-        if path_prefix != "/":
-            query = query.where(func.substr(_p.path, 1, len(path_prefix)) == path_prefix)
-        return self._page(query, _LISTING, marker, max_items)
+        after = None if marker is None else decode_marker(_LISTING, marker)
+        query = profile_page_query(account_id, path_prefix, after=after, limit=max_items + 1)
+        return self._page(query, _LISTING, max_items)
 
     def list_for_role(
         self, role_id: str, *, marker: str | None, max_items: int
@@ -87,7 +86,11 @@ class InstanceProfileRepo:
             .join(instance_profile_roles, _m.instance_profile_id == _p.instance_profile_id)
             .where(_m.role_id == role_id)
         )
-        return self._page(query, _FOR_ROLE_LISTING, marker, max_items)
+        if marker is not None:
+            query = query.where(_p.name_key > decode_marker(_FOR_ROLE_LISTING, marker))
+        return self._page(
+            query.order_by(_p.name_key).limit(max_items + 1), _FOR_ROLE_LISTING, max_items
+        )
 
     def of_roles(self, role_ids: Iterable[str]) -> dict[str, tuple[InstanceProfile, ...]]:
         """The profiles holding each role, with their tags, in three queries however many roles
@@ -136,12 +139,9 @@ class InstanceProfileRepo:
     def set_tags(self, instance_profile_id: str, tags: Sequence[Tag]) -> None:
         self._tags.replace(instance_profile_id, tags)
 
-    def _page(
-        self, query: Any, listing: str, marker: str | None, max_items: int
-    ) -> Page[InstanceProfile]:
-        if marker is not None:
-            query = query.where(_p.name_key > decode_marker(listing, marker))
-        rows = self._conn.execute(query.order_by(_p.name_key).limit(max_items + 1)).all()
+    def _page(self, query: Any, listing: str, max_items: int) -> Page[InstanceProfile]:
+        """Run a query ordered by name_key and limited to ``max_items + 1`` rows."""
+        rows = self._conn.execute(query).all()
         truncated = len(rows) > max_items
         rows = rows[:max_items]
         next_marker = encode_marker(listing, rows[-1].name_key) if truncated else None
@@ -180,6 +180,18 @@ class InstanceProfileRepo:
         for row in rows:
             found[row.instance_profile_id] = (*found.get(row.instance_profile_id, ()), _role(row))
         return found
+
+
+def profile_page_query(
+    account_id: str, path_prefix: str, *, after: str | None, limit: int
+) -> Select[Any]:
+    """Keyset page: a range scan of the unique (account_id, name_key) index, no sort step."""
+    query = select(instance_profiles).where(_p.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(func.substr(_p.path, 1, len(path_prefix)) == path_prefix)
+    if after is not None:
+        query = query.where(_p.name_key > after)
+    return query.order_by(_p.name_key).limit(limit)
 
 
 def _role(row: Any) -> Role:
