@@ -46,7 +46,14 @@ PRINCIPAL_VALUES = (
     f"arn:aws:sts::{ACCT_A}:federated-user/fed",
     f"arn:aws:iam::{ACCT_A}:user/*",
 )
-ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:ListBucket", "iam:CreateUser", "sts:AssumeRole")
+ACTIONS = (
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:ListBucket",
+    "iam:CreateUser",
+    "sts:AssumeRole",
+    "kms:Decrypt",
+)
 ACTION_PATTERNS = (*ACTIONS, "s3:Get*", "S3:getobject", "*", "s3:*", "*:*Object", "s3:?utObject")
 RESOURCES = (
     "arn:aws:s3:::bucket/alice/x.txt",

@@ -43,7 +43,17 @@ TRUST_POLICY_ACTIONS = frozenset(
         "sts:setsourceidentity",
     }
 )
+# Services whose resource policy must allow in all cases: KMS key policies ("Policy evaluation
+# logic" -> *Resource-based policies*; an identity policy alone never grants a key).
+RESOURCE_POLICY_SERVICES = frozenset({"kms"})
 _MEMO_LIMIT = 4096
+
+
+def resource_policy_required(action: str) -> bool:
+    """Role trust policies and KMS key policies must explicitly allow (``action`` lower-cased)."""
+    return action in TRUST_POLICY_ACTIONS or action.partition(":")[0] in RESOURCE_POLICY_SERVICES
+
+
 _SLOTS = ("identity", "resource", "boundary", "session", "scp")
 
 
@@ -107,7 +117,7 @@ class Facts(NamedTuple):
     caller: str  # "root" | "iam" (user / sessions) | "non_iam" (service, anonymous, federation)
     cross_account: bool
     scp_allows: bool
-    resource_required: bool  # trust policies (sts:AssumeRole*) must allow in all cases
+    resource_required: bool  # trust (sts:AssumeRole*) and KMS key policies must always allow
     grant: Grant | None  # strongest grant of an applicable resource-policy Allow
     identity_allows: bool
     boundary_allows: bool  # True when there is no boundary
@@ -156,7 +166,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         caller=caller,
         cross_account=_is_cross_account(request),
         scp_allows=allows[4] or not policies.scps or who.type in NON_IAM_TYPES,
-        resource_required=action in TRUST_POLICY_ACTIONS,
+        resource_required=resource_policy_required(action),
         grant=grant,
         identity_allows=allows[0] or root,
         boundary_allows=allows[2] or policies.boundary is None or root,
@@ -260,7 +270,7 @@ def decide(facts: Facts) -> tuple[str, tuple[str, ...]]:
             return ALLOW, ()
         case Facts(grant=Grant.ROLE):
             return IMPLICIT_DENY, _limits_missing(facts)
-        # 2.4 exception: a role trust policy must allow in all cases.
+        # 2.4 exception: a role trust policy (or a KMS key policy) must allow in all cases.
         case Facts(resource_required=True, grant=None):
             return IMPLICIT_DENY, ("resource", *_identity_side_missing(facts))
         # 2.5-2.7 (also a grant to the account, which only delegates): identity AND boundary AND

@@ -15,7 +15,7 @@ from typing import Any
 from rolegate.policy.ast import ConditionClause, PrincipalSet, Statement
 from rolegate.policy.compile import CompiledPolicy
 from rolegate.policy.decision import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Decision, MatchedStatement
-from rolegate.policy.evaluate import TRUST_POLICY_ACTIONS, PolicySet
+from rolegate.policy.evaluate import PolicySet, resource_policy_required
 from rolegate.policy.request import ContextValue, Principal, Request, lowered_context
 from rolegate.policy.typed_values import (
     address_in,
@@ -381,6 +381,6 @@ def reference_evaluate(request: Request, policies: PolicySet) -> Decision:
     if grant == 2:
         limits = tuple(m for m in missing if m != "identity")
         return Decision(IMPLICIT_DENY if limits else ALLOW, tuple(matched), limits)
-    if request.action.lower() in TRUST_POLICY_ACTIONS and not grant:
+    if resource_policy_required(request.action.lower()) and not grant:
         return Decision(IMPLICIT_DENY, tuple(matched), ("resource", *missing))
     return Decision(IMPLICIT_DENY if missing else ALLOW, tuple(matched), tuple(missing))
