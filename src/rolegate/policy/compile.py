@@ -251,7 +251,10 @@ class PolicyCompiler:
         key = hashlib.sha256(source.encode()).hexdigest()
         body = self._bodies.get(key)
         if body is not None:
-            self._bodies.move_to_end(key)
+            try:
+                self._bodies.move_to_end(key)
+            except KeyError:  # evicted meanwhile by another thread (the server shares one)
+                pass
         else:
             document = text_or_doc if isinstance(text_or_doc, PolicyDocument) else _parse(source)
             statements = self._compile_statements(document)
