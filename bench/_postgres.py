@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -39,9 +40,13 @@ class ScratchDatabase:
         self._created = True
 
     def drop(self) -> None:
+        """Drop the database; a failure is reported on stderr, never raised (this is clean-up)."""
         if not self._created:
             return
-        with psycopg.connect(self._admin_dsn(), autocommit=True) as connection:
-            statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-            connection.execute(statement.format(sql.Identifier(self.name)))
+        try:
+            with psycopg.connect(self._admin_dsn(), autocommit=True) as connection:
+                statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                connection.execute(statement.format(sql.Identifier(self.name)))
+        except psycopg.Error as error:
+            print(f"warning: could not drop database {self.name}: {error}", file=sys.stderr)
         self._created = False

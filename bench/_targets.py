@@ -182,8 +182,10 @@ class RolegateTarget(Target):
         return command
 
     def environment(self) -> dict[str, str]:
+        """This run's settings only: inherited ``ROLEGATE_*`` (a database URL...) would leak in."""
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("ROLEGATE_")}
         return {
-            **os.environ,
+            **inherited,
             "ROLEGATE_DEFAULT_ACCOUNT_ID": ACCOUNT_ID,
             "ROLEGATE_ROOT_ACCESS_KEY_ID": ROOT_ACCESS_KEY_ID,
             "ROLEGATE_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET_ACCESS_KEY,
