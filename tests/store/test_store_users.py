@@ -235,3 +235,25 @@ def test_a_marker_of_another_listing_is_refused(store: Store) -> None:
         assert role_marker is not None
         with pytest.raises(InvalidMarker):
             tx.users.list(ACCOUNT, marker=role_marker, max_items=1)
+
+
+def test_lookups_within_a_transaction_see_its_own_writes(store: Store) -> None:
+    """Lookups are remembered for the transaction; every write through the repo forgets them."""
+    user = make_user("cached", tags=(Tag("a", "1"),))
+    with store.transaction() as tx:
+        assert tx.users.get(ACCOUNT, "cached") is None
+        tx.users.create(user)
+        assert tx.users.get(ACCOUNT, "CACHED") == user
+        tx.users.set_tags(user.user_id, [Tag("b", "2")])
+        got = tx.users.get(ACCOUNT, "cached")
+        assert got is not None and got.tags == (Tag("b", "2"),)
+        tx.users.set_permissions_boundary(user.user_id, "arn:aws:iam::aws:policy/B")
+        got = tx.users.get(ACCOUNT, "cached")
+        assert got is not None and got.permissions_boundary_arn == "arn:aws:iam::aws:policy/B"
+        assert tx.users.get(ACCOUNT, "renamed") is None
+        tx.users.rename(got, new_name="renamed", new_path="/p/", new_arn="arn:x")
+        assert tx.users.get(ACCOUNT, "cached") is None
+        renamed = tx.users.get(ACCOUNT, "renamed")
+        assert renamed is not None and (renamed.path, renamed.arn) == ("/p/", "arn:x")
+        tx.users.delete(user.user_id)
+        assert tx.users.get(ACCOUNT, "renamed") is None

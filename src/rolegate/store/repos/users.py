@@ -1,5 +1,10 @@
 """IAM users. Names are unique per account without regard to case (reference_iam-quotas.md);
-ListUsers orders by the case-folded name and pages by keyset on the unique index, as ListRoles."""
+ListUsers orders by the case-folded name and pages by keyset on the unique index, as ListRoles.
+
+A request signed by a user reads that user several times (authentication, gathering its
+policies, the operation itself), so lookups are remembered for the rest of the transaction (the
+repo lives as long as one transaction); any write through the repo forgets them.
+"""
 
 from __future__ import annotations
 
@@ -18,20 +23,29 @@ from rolegate.store.schema import user_tags, users
 from rolegate.store.types import name_key
 
 _LISTING = "users"
-_BY_NAME = select(users).where(
+# One round trip for a user and its tags: a user row per tag (one row with NULL tag columns when
+# the user has none), in tag order.
+_WITH_TAGS = (
+    select(users, user_tags.c.tag_key, user_tags.c.tag_value)
+    .select_from(users.outerjoin(user_tags, user_tags.c.owner_id == users.c.user_id))
+    .order_by(user_tags.c.position)
+)
+_BY_NAME = _WITH_TAGS.where(
     users.c.account_id == bindparam("account_id"), users.c.name_key == bindparam("name_key")
 )
-_BY_ID = select(users).where(users.c.user_id == bindparam("user_id"))
+_BY_ID = _WITH_TAGS.where(users.c.user_id == bindparam("user_id"))
 
 
 class UserRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._tags = TagStore(conn, user_tags)
+        self._by_name: dict[tuple[str, str], User | None] = {}
 
     def create(self, user: User) -> None:
         """Insert ``user`` and its tags; raises Conflict if the account has the name (any case)
         or the user id exists. The unique index decides between concurrent creates."""
+        self._by_name.clear()
         stmt = insert_ignoring_duplicates(users, self._conn.dialect.name)
         values = {
             "user_id": user.user_id,
@@ -49,13 +63,14 @@ class UserRepo:
             self._tags.replace(user.user_id, user.tags)
 
     def get(self, account_id: str, user_name: str) -> User | None:
-        params = {"account_id": account_id, "name_key": name_key(user_name)}
-        row = self._conn.execute(_BY_NAME, params).first()
-        return None if row is None else _user(row, self._tags.of(row.user_id))
+        key = (account_id, name_key(user_name))
+        if key not in self._by_name:
+            params = {"account_id": account_id, "name_key": key[1]}
+            self._by_name[key] = _user_with_tags(self._conn.execute(_BY_NAME, params).all())
+        return self._by_name[key]
 
     def get_by_id(self, user_id: str) -> User | None:
-        row = self._conn.execute(_BY_ID, {"user_id": user_id}).first()
-        return None if row is None else _user(row, self._tags.of(row.user_id))
+        return _user_with_tags(self._conn.execute(_BY_ID, {"user_id": user_id}).all())
 
     def list(
         self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
@@ -90,8 +105,10 @@ class UserRepo:
             .where(users.c.user_id == user.user_id)
             .values(user_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn)
         )
+        self._by_name.clear()  # the clash check above remembered the new name as free
 
     def set_permissions_boundary(self, user_id: str, boundary_arn: str | None) -> None:
+        self._by_name.clear()
         self._conn.execute(
             update(users)
             .where(users.c.user_id == user_id)
@@ -100,11 +117,13 @@ class UserRepo:
 
     def delete(self, user_id: str) -> bool:
         """Delete the user with its tags and inline policies (foreign keys cascade)."""
+        self._by_name.clear()
         result = self._conn.execute(delete(users).where(users.c.user_id == user_id))
         return result.rowcount > 0
 
     def set_tags(self, user_id: str, tags: Sequence[Tag]) -> None:
         """Replace all tags of the user, keeping the given order."""
+        self._by_name.clear()
         self._tags.replace(user_id, tags)
 
 
@@ -116,6 +135,14 @@ def _page_query(account_id: str, path_prefix: str, *, after: str | None, limit: 
     if after is not None:
         query = query.where(users.c.name_key > after)
     return query.order_by(users.c.name_key).limit(limit)
+
+
+def _user_with_tags(rows: Sequence[Any]) -> User | None:
+    """The user of ``_WITH_TAGS`` rows (None when there are none)."""
+    if not rows:
+        return None
+    tags = tuple(Tag(r.tag_key, r.tag_value) for r in rows if r.tag_key is not None)
+    return _user(rows[0], tags)
 
 
 def _user(row: Any, tags: tuple[Tag, ...]) -> User:
