@@ -238,6 +238,7 @@ class _Connection:
             batch = self._warm_up_and_sign_ahead(shape)
         finally:
             start_barrier.wait(timeout=shape.barrier_timeout())
+        self.client.reconnect()
         self.start_ns = time.perf_counter_ns()
         deadline = self.start_ns + int(shape.seconds * 1e9)
         position = 0

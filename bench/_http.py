@@ -87,8 +87,16 @@ class SignedClient:
         self._signers = {name: SigV4Auth(credentials, name, REGION) for name in API_VERSIONS}
         self._connection = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
 
-    def connect(self) -> None:
-        self._connection.connect()
+    def reconnect(self) -> None:
+        """A fresh connection (a server may close one that sat idle while requests were signed).
+
+        A failure is left for the next request to report.
+        """
+        self._connection.close()
+        try:
+            self._connection.connect()
+        except OSError:
+            self._connection.close()
 
     def close(self) -> None:
         self._connection.close()
