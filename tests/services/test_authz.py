@@ -18,6 +18,7 @@ from rolegate.domain.entities import Account, InlinePolicy, Role, Tag
 from rolegate.domain.errors import AccessDenied, InvalidAuthorizationMessage, InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.policy.compile import PolicyCompiler
+from rolegate.services import aws_managed_catalogue
 from rolegate.services.authz import PolicyDenied, RequestAuthorizer, evaluate_trust
 from rolegate.services.context import Caller, OperationContext
 from rolegate.services.sts_decode import AuthorizationMessages
@@ -55,6 +56,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     with opened.transaction() as tx:
         tx.accounts.create(Account(A, NOW))
         tx.accounts.create(Account(B, NOW))
+        aws_managed_catalogue.install(tx, aws_managed_catalogue.load_catalogue())
     yield opened
     opened.close()
 

@@ -248,19 +248,15 @@ class RequestAuthorizer:
         entity: Any = None
         if kind == "role":
             entity = self.tx.roles.get(account, name)
-        elif kind in _TAGGED_BY_NAME:
-            repo: Any = getattr(self.tx, _TAGGED_BY_NAME[kind], None)
-            entity = repo.get(account, name) if repo is not None else None
+        elif kind == "user":
+            entity = self.tx.users.get(account, name)
+        elif kind == "instance-profile":
+            entity = self.tx.instance_profiles.get(account, name)
         elif kind == "policy":
-            repo = getattr(self.tx, "managed_policies", None)
-            entity = repo.get_by_arn(resource) if repo is not None else None
+            entity = self.tx.managed_policies.get_by_arn(resource)
         if entity is None or entity.arn != resource:
             return ()
         return tuple(entity.tags)
-
-
-# Taggable IAM resources found by (account, name), beside roles: resource type -> store repo.
-_TAGGED_BY_NAME = {"user": "users", "instance-profile": "instance_profiles"}
 
 
 def evaluate_trust(

@@ -15,12 +15,10 @@ Principal tags: the user's or role's tags, overridden by session tags (id_sessio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rolegate.domain.entities import Tag
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.request import Principal
-from rolegate.services.aws_managed_policies import aws_managed_policy
 from rolegate.services.context import Caller
 from rolegate.services.request_context import effective_principal_tags
 from rolegate.store import Tx
@@ -102,24 +100,14 @@ def compile_policies(
 
 
 def managed_policy_document(tx: Tx, arn: str) -> str | None:
-    """The default version of managed policy ``arn``: customer managed ones from the store once
-    they exist (``tx.managed_policies``), else the AWS managed policies rolegate knows."""
-    repo: Any = getattr(tx, "managed_policies", None)
-    if repo is not None and hasattr(repo, "default_document"):
-        document = repo.default_document(arn)
-        if document is not None:
-            return str(document)
-    return aws_managed_policy(arn)
+    """The default version's document of managed policy ``arn`` (customer managed, or AWS
+    managed from the catalogue the server installs at start), None if there is none."""
+    return tx.managed_policies.policy_document(arn)
 
 
 def _attached(tx: Tx, owner_kind: str, owner_id: str) -> tuple[SourcePolicy, ...]:
-    """Managed policies attached to a role or user, once the store holds them."""
-    repo: Any = getattr(tx, "managed_policies", None)
-    if repo is None or not hasattr(repo, "attached_policy_documents"):
-        return ()
-    return tuple(
-        (arn, document) for arn, document in repo.attached_policy_documents(owner_kind, owner_id)
-    )
+    """Managed policies attached to a role or user (their default versions)."""
+    return tuple(tx.managed_policies.attached_policy_documents(owner_kind, owner_id))
 
 
 def _boundary(tx: Tx, arn: str | None) -> SourcePolicy | None:
@@ -163,21 +151,16 @@ def _session_policies(tx: Tx, caller: Caller) -> tuple[SourcePolicy, ...]:
 
 
 def _user_policies(tx: Tx, account_id: str, arn: str | None) -> PrincipalPolicies:
-    """An IAM user's inline policies, boundary and tags (users arrive with ``tx.users``)."""
-    users: Any = getattr(tx, "users", None)
-    user_policies: Any = getattr(tx, "user_policies", None)
-    if arn is None or users is None:
+    """An IAM user's inline and attached policies, boundary and tags."""
+    if arn is None:
         return PrincipalPolicies()
-    user = users.get(account_id, arn.rsplit("/", 1)[-1])
+    user = tx.users.get(account_id, arn.rsplit("/", 1)[-1])
     if user is None or user.arn != arn:
         return PrincipalPolicies()
-    identity: tuple[SourcePolicy, ...] = ()
-    if user_policies is not None:
-        identity = tuple(
-            (f"{user.arn}/{policy.policy_name}", policy.policy_document)
-            for policy in user_policies.list_all(user.user_id)
-        )
-    identity += _attached(tx, "user", user.user_id)
+    identity = tuple(
+        (f"{user.arn}/{policy.policy_name}", policy.policy_document)
+        for policy in tx.user_policies.list_all(user.user_id)
+    ) + _attached(tx, "user", user.user_id)
     return PrincipalPolicies(
         identity, _boundary(tx, user.permissions_boundary_arn), None, tuple(user.tags)
     )
