@@ -372,17 +372,18 @@ def test_list_entities_for_policy(iam, unique) -> None:
     for name in roles[:2]:
         iam.attach_role_policy(RoleName=name, PolicyArn=arn)
     iam.put_role_permissions_boundary(RoleName=roles[2], PermissionsBoundary=arn)
+    by_id = sorted(roles, key=lambda n: created[n]["RoleId"])  # listed in the order of ids
     everything = iam.list_entities_for_policy(PolicyArn=arn)
     assert everything["PolicyRoles"] == [
-        {"RoleName": n, "RoleId": created[n]["RoleId"]} for n in roles
+        {"RoleName": n, "RoleId": created[n]["RoleId"]} for n in by_id
     ]
     assert everything["PolicyUsers"] == [] and everything["PolicyGroups"] == []
     attached = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy")
-    assert [r["RoleName"] for r in attached["PolicyRoles"]] == roles[:2]
+    assert sorted(r["RoleName"] for r in attached["PolicyRoles"]) == roles[:2]
     bounded = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")
     assert [r["RoleName"] for r in bounded["PolicyRoles"]] == roles[2:]
     svc = iam.list_entities_for_policy(PolicyArn=arn, PathPrefix="/svc/")
-    assert [r["RoleName"] for r in svc["PolicyRoles"]] == roles[1:]
+    assert sorted(r["RoleName"] for r in svc["PolicyRoles"]) == roles[1:]
     assert iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="User")["PolicyRoles"] == []
     names: list[str] = []
     marker = None
@@ -393,7 +394,7 @@ def test_list_entities_for_policy(iam, unique) -> None:
         if not page["IsTruncated"]:
             break
         marker = page["Marker"]
-    assert names == roles
+    assert names == by_id
 
 
 # --- permissions boundaries ---------------------------------------------------------------------

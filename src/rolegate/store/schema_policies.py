@@ -58,5 +58,12 @@ policy_attachments = Table(
     Column("policy_id", ENTITY_ID, ForeignKey(managed_policies.c.policy_id), primary_key=True),
     Column("account_id", ACCOUNT_ID, nullable=False),  # the owner's account
     # Usage counts and ListEntitiesForPolicy: a policy's users within one account.
-    Index("ix_policy_attachments_policy", "policy_id", "account_id", "usage", "owner_kind"),
+    Index(
+        "ix_policy_attachments_policy",
+        "policy_id",
+        "account_id",
+        "usage",
+        "owner_kind",
+        "owner_id",
+    ),
 )

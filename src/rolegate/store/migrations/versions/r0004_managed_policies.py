@@ -87,7 +87,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_policy_attachments_policy",
         "policy_attachments",
-        ["policy_id", "account_id", "usage", "owner_kind"],
+        ["policy_id", "account_id", "usage", "owner_kind", "owner_id"],
     )
 
 
