@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from test_roles import TRUST, TRUST_TEXT, error_of
 
 ACCOUNT = "123456789012"
+ROUNDS = 8
 
 
 def make_role(iam, name: str, path: str = "/") -> dict:  # type: ignore[no-untyped-def]
@@ -327,3 +328,33 @@ def test_aws_cli(server, unique) -> None:
     assert refused.returncode != 0
     assert "DeleteConflict" in refused.stderr
     assert "must remove roles from instance profile first" in refused.stderr
+
+
+def test_delete_role_racing_add_role_never_breaks(server, unique) -> None:
+    """Either the role is deleted and the add finds no role, or the add wins and the delete is
+    refused - never a server error, never a profile pointing at a deleted role."""
+    adder, deleter = server.client("iam"), server.client("iam")
+    for _ in range(ROUNDS):
+        profile, role = unique("rp"), unique("rr")
+        adder.create_instance_profile(InstanceProfileName=profile)
+        make_role(adder, role)
+
+        def add(profile: str = profile, role: str = role) -> str:
+            try:
+                adder.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+                return "added"
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+
+        def delete(role: str = role) -> str:
+            try:
+                deleter.delete_role(RoleName=role)
+                return "deleted"
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+
+        with ThreadPoolExecutor(2) as pool:
+            outcome = tuple(f.result() for f in [pool.submit(add), pool.submit(delete)])
+        assert outcome in {("added", "DeleteConflict"), ("NoSuchEntity", "deleted")}, outcome
+        held = adder.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]
+        assert len(held["Roles"]) == (1 if outcome[0] == "added" else 0)

@@ -213,3 +213,55 @@ def test_profile_pages_are_index_range_scans_without_a_sort(store: Store) -> Non
                 plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}"))
         assert "ux_instance_profiles_account_name" in plan, plan
         assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("delete_first", [True, False])
+def test_role_lock_orders_delete_role_and_add_role(store: Store, delete_first: bool) -> None:
+    """DeleteRole's and AddRoleToInstanceProfile's steps, racing with the role locked: the
+    loser sees the winner's result instead of failing on a foreign key."""
+    role, profile = make_role("Contested"), make_profile("contested")
+    with store.transaction() as tx:
+        tx.roles.create(role)
+        tx.instance_profiles.create(profile)
+    first_holds_lock = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def delete_role() -> None:
+        if not delete_first:
+            first_holds_lock.wait(10)
+        with store.transaction() as tx:
+            tx.instance_profiles.lock_role(role.role_id)
+            if delete_first:
+                first_holds_lock.set()
+                threading.Event().wait(0.2)  # the adder now waits on the lock
+            if tx.instance_profiles.count_for_role(role.role_id):
+                outcomes["delete"] = "DeleteConflict"
+                return
+            tx.roles.delete(ACCOUNT, role.role_name)
+            outcomes["delete"] = "deleted"
+
+    def add_role() -> None:
+        if delete_first:
+            first_holds_lock.wait(10)
+        with store.transaction() as tx:
+            locked = tx.instance_profiles.lock_role(role.role_id)
+            if not delete_first:
+                first_holds_lock.set()
+                threading.Event().wait(0.2)  # the deleter now waits on the lock
+            if not locked:
+                outcomes["add"] = "NoSuchEntity"
+                return
+            tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)
+            outcomes["add"] = "added"
+
+    threads = [threading.Thread(target=delete_role), threading.Thread(target=add_role)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    expected = (
+        {"delete": "deleted", "add": "NoSuchEntity"}
+        if delete_first
+        else {"delete": "DeleteConflict", "add": "added"}
+    )
+    assert outcomes == expected

@@ -144,6 +144,8 @@ def add_role_to_instance_profile(ctx: OperationContext, params: Params) -> Resul
     full = LimitExceeded(f"Cannot exceed quota for InstanceSessionsPerInstanceProfile: {quota}")
     if profile.roles:
         raise full
+    if not ctx.tx.instance_profiles.lock_role(role.role_id):  # deleted meanwhile
+        raise NoSuchEntity(f"The role with name {role.role_name} cannot be found.")
     try:
         # The store's key admits one role per profile, so a concurrent add cannot slip past.
         ctx.tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)

@@ -152,6 +152,9 @@ def update_role_description(ctx: OperationContext, params: Params) -> Result:
 def delete_role(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:DeleteRole")
     ensure_modifiable(role)
+    # Hold the role while checking what still uses it: a concurrent AddRoleToInstanceProfile or
+    # AttachRolePolicy takes the same lock, so it waits for this answer or this waits for it.
+    ctx.tx.policy_attachments.lock_owner(OwnerKind.ROLE, role.role_id)
     if ctx.tx.instance_profiles.count_for_role(role.role_id):
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     if ctx.tx.role_policies.count(role.role_id):

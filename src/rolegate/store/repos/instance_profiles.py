@@ -120,6 +120,13 @@ class InstanceProfileRepo:
             delete(instance_profiles).where(_p.instance_profile_id == instance_profile_id)
         )
 
+    def lock_role(self, role_id: str) -> bool:
+        """Hold the role's row until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's
+        write transactions are serialised already); False if the role is gone. DeleteRole takes
+        the same lock, so a role is never deleted while being put in a profile."""
+        query = select(roles.c.role_id).where(roles.c.role_id == role_id).with_for_update()
+        return self._conn.execute(query).first() is not None
+
     def add_role(self, instance_profile_id: str, role_id: str) -> None:
         """Put the role in the profile; Conflict if the profile already holds a role. The
         primary key on the profile decides between concurrent calls."""
