@@ -38,6 +38,10 @@ log = logging.getLogger("rolegate.request")
 UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 # Operations that only read take a read transaction (on SQLite they then never wait for a writer).
 READ_ONLY_PREFIXES = ("Get", "List")
+# Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
+# carry an MFA code: its time step, once accepted, must be recorded as spent.
+READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
+MFA_CODE_PARAMETER = "SerialNumber"
 SERVICE_FAILURE_MESSAGE = (
     "The request processing has failed because of an unknown error, exception or failure."
 )
@@ -133,7 +137,11 @@ class Pipeline:
         now = self.clock()
         action = form.get("Action") or ""
         # Permissive mode may create an account on first use, so it always writes.
-        read_only = action.startswith(READ_ONLY_PREFIXES) and not self.authenticator.permissive
+        read_only = (
+            (action.startswith(READ_ONLY_PREFIXES) or action in READ_MOSTLY_OPERATIONS)
+            and MFA_CODE_PARAMETER not in form
+            and not self.authenticator.permissive
+        )
         with self.store.transaction(write=not read_only) as tx:
             caller = None
             if claim is not None:

@@ -10,6 +10,7 @@ AssumeRole never reveals which roles exist.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from rolegate.domain.arn import Arn, assumed_role_arn
@@ -34,6 +35,7 @@ from rolegate.services.sts_credentials import (
 )
 
 DEFAULT_DURATION = 3600
+RECORD_USE_EVERY = timedelta(minutes=1)
 CHAINED_MAX_DURATION = 3600
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
 INVALID_ARN = "Request ARN is invalid"
@@ -92,7 +94,7 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
         mfa_authenticated=mfa.authenticated,
         mfa_authenticated_at=mfa.authenticated_at,
     )
-    ctx.tx.roles.update(replace(role, last_used_date=ctx.now, last_used_region=ctx.region))
+    _record_role_use(ctx, role)
     result: Result = {
         "Credentials": credentials_to_wire(ctx, claims),
         "AssumedRoleUser": {"AssumedRoleId": claims.principal_id, "Arn": claims.principal_arn},
@@ -102,6 +104,17 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
     if source_identity is not None:
         result["SourceIdentity"] = source_identity
     return result
+
+
+def _record_role_use(ctx: OperationContext, role: Role) -> None:
+    """RoleLastUsed as GetRole shows it (id_roles_manage_delete.md, "last used"). Written at
+    most once a minute per role and region, so that a busy role does not make every AssumeRole
+    a database write; AWS itself reports it with a delay."""
+    last = role.last_used_date
+    fresh = last is not None and (ctx.now - last) < RECORD_USE_EVERY
+    if fresh and role.last_used_region == ctx.region:
+        return
+    ctx.tx.roles.record_use(role.role_id, ctx.now, ctx.region)
 
 
 def _parse_role_arn(text: str) -> tuple[str, str]:

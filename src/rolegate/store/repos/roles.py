@@ -4,9 +4,11 @@ ListRoles orders by the case-folded name and pages by keyset on the unique index
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
@@ -82,6 +84,20 @@ class RoleRepo:
         self._conn.execute(
             update(roles).where(roles.c.role_id == role.role_id).values(**_mutable_columns(role))
         )
+
+    def record_use(self, role_id: str, when: datetime, region: str) -> None:
+        """RoleLastUsed. Best effort, in a savepoint: inside a read-only SQLite transaction
+        another writer may hold the lock, and losing one last-used update is better than
+        failing the AssumeRole that caused it."""
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    update(roles)
+                    .where(roles.c.role_id == role_id)
+                    .values(last_used_date=when, last_used_region=region)
+                )
+        except sa_exc.OperationalError:
+            pass
 
     def delete(self, account_id: str, role_name: str) -> bool:
         """Delete the role with its tags and inline policies (foreign keys cascade)."""
