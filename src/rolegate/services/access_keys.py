@@ -10,35 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from rolegate.domain.arn import root_arn, user_arn
-from rolegate.domain.entities import AccessKey
+from rolegate.domain.entities import AccessKey, User
 from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
 from rolegate.domain.ids import IdPrefix, access_key_id, secret_access_key
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.users import load_user, target_user_name
+from rolegate.services.users import load_user, lock_user, target_user_name
 from rolegate.store import Conflict
 
 MAX_KEYS_PER_USER = 2
 NOT_AVAILABLE = "N/A"  # GetAccessKeyLastUsed's ServiceName/Region for a key never used
 
 
-def _owner_arn(ctx: OperationContext, user_name: str | None, action: str) -> str:
-    """Authorize ``action`` on the owner of the keys and return the owner's ARN.
+def _owner(ctx: OperationContext, user_name: str | None, action: str) -> User | None:
+    """The user whose keys are meant, once the caller may perform ``action`` on it.
 
-    ``user_name`` None is the root user: its own keys, decided on its own ARN.
+    ``user_name`` None is the root user (returned as None): its own keys, decided on its ARN.
     """
     if user_name is None:
-        arn = root_arn(ctx.account_id)
-        ctx.authorize(action, arn)
-        return arn
-    return load_user(ctx, user_name, action).arn
-
-
-def _stored_name(ctx: OperationContext, user_name: str | None) -> str | None:
-    """The user name as stored (the request may spell it in another case)."""
-    if user_name is None:
+        ctx.authorize(action, root_arn(ctx.account_id))
         return None
-    user = ctx.tx.users.get(ctx.account_id, user_name)
-    return user.user_name if user is not None else user_name
+    return load_user(ctx, user_name, action)
 
 
 def _no_such_key(key_id: str) -> NoSuchEntity:
@@ -47,11 +38,10 @@ def _no_such_key(key_id: str) -> NoSuchEntity:
 
 def _owned_key(ctx: OperationContext, params: Params, action: str) -> AccessKey:
     """The key named by ``AccessKeyId`` if it belongs to the target user (or the root user)."""
-    user_name = target_user_name(ctx, params)
-    _owner_arn(ctx, user_name, action)
-    owner = _stored_name(ctx, user_name)
+    owner = _owner(ctx, target_user_name(ctx, params), action)
     key = ctx.tx.access_keys.get(params["AccessKeyId"])
-    if key is None or key.account_id != ctx.account_id or key.user_name != owner:
+    owner_name = owner.user_name if owner is not None else None
+    if key is None or key.account_id != ctx.account_id or key.user_name != owner_name:
         raise _no_such_key(params["AccessKeyId"])
     return key
 
@@ -69,12 +59,13 @@ def _metadata(key: AccessKey) -> dict[str, Any]:
 
 
 def create_access_key(ctx: OperationContext, params: Params) -> Result:
-    user_name = target_user_name(ctx, params)
-    _owner_arn(ctx, user_name, "iam:CreateAccessKey")
-    owner = _stored_name(ctx, user_name)
+    owner = _owner(ctx, target_user_name(ctx, params), "iam:CreateAccessKey")
+    if owner is not None:
+        owner = lock_user(ctx, owner)  # two concurrent creates must not make three keys
+    owner_name = owner.user_name if owner is not None else None
     existing = (
-        ctx.tx.access_keys.count_for(ctx.account_id, owner)
-        if owner is not None
+        ctx.tx.access_keys.count_for(ctx.account_id, owner_name)
+        if owner_name is not None
         else len(ctx.tx.access_keys.list_for(ctx.account_id, None))
     )
     if existing >= MAX_KEYS_PER_USER:
@@ -84,7 +75,7 @@ def create_access_key(ctx: OperationContext, params: Params) -> Result:
             access_key_id=access_key_id(IdPrefix.ACCESS_KEY, ctx.rng),
             secret_access_key=secret_access_key(ctx.rng),
             account_id=ctx.account_id,
-            user_name=owner,
+            user_name=owner_name,
             status="Active",
             create_date=ctx.now,
         )
@@ -98,9 +89,10 @@ def create_access_key(ctx: OperationContext, params: Params) -> Result:
 
 def list_access_keys(ctx: OperationContext, params: Params) -> Result:
     """At most two keys per user, so one page holds them all unless MaxItems is 1."""
-    user_name = target_user_name(ctx, params)
-    _owner_arn(ctx, user_name, "iam:ListAccessKeys")
-    keys = ctx.tx.access_keys.list_for(ctx.account_id, _stored_name(ctx, user_name))
+    owner = _owner(ctx, target_user_name(ctx, params), "iam:ListAccessKeys")
+    keys = ctx.tx.access_keys.list_for(
+        ctx.account_id, owner.user_name if owner is not None else None
+    )
     marker = params.get("Marker")
     start = 0
     if marker is not None:

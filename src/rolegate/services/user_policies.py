@@ -11,7 +11,7 @@ from rolegate.policy import check_inline_policies_size
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
 from rolegate.services.policy_documents import check_identity_policy
-from rolegate.services.users import load_user
+from rolegate.services.users import load_user, lock_user
 from rolegate.services.wire_format import url_encoded_policy
 
 
@@ -20,7 +20,7 @@ def _no_such_policy(policy_name: str) -> NoSuchEntity:
 
 
 def put_user_policy(ctx: OperationContext, params: Params) -> Result:
-    user = load_user(ctx, params["UserName"], "iam:PutUserPolicy")
+    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:PutUserPolicy"))
     name, document = params["PolicyName"], params["PolicyDocument"]
     check_identity_policy(document)
     others = [

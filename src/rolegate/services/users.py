@@ -46,6 +46,19 @@ def load_user(ctx: OperationContext, user_name: str, action: str) -> User:
     return user
 
 
+def lock_user(ctx: OperationContext, user: User) -> User:
+    """``user`` as it is once this transaction holds its row lock (NoSuchEntity if a concurrent
+    DeleteUser won). Operations that check what the user holds before changing it lock first."""
+    fresh = (
+        ctx.tx.users.get(ctx.account_id, user.user_name)
+        if ctx.tx.users.lock(user.user_id)
+        else None
+    )
+    if fresh is None or fresh.user_id != user.user_id:
+        raise no_such_user(user.user_name)
+    return fresh
+
+
 def target_user_name(ctx: OperationContext, params: Params) -> str | None:
     """``UserName`` if given, else the calling IAM user's name; None means the root user.
 
@@ -160,7 +173,7 @@ def update_user(ctx: OperationContext, params: Params) -> Result:
 def delete_user(ctx: OperationContext, params: Params) -> Result:
     """Refused while the user still has what id_users_manage.md says to remove first; the
     checks follow the order of that list (access keys, MFA devices, inline policies)."""
-    user = load_user(ctx, params["UserName"], "iam:DeleteUser")
+    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:DeleteUser"))
     if ctx.tx.access_keys.count_for(ctx.account_id, user.user_name):
         raise DeleteConflict("Cannot delete entity, must delete access keys first.")
     if ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name):
@@ -175,14 +188,14 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
 
 
 def tag_user(ctx: OperationContext, params: Params) -> Result:
-    user = load_user(ctx, params["UserName"], "iam:TagUser")
+    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:TagUser"))
     tags = merge_tags(user.tags, tags_from_params(params["Tags"]), "TagsPerUser")
     ctx.tx.users.set_tags(user.user_id, tags)
     return {}
 
 
 def untag_user(ctx: OperationContext, params: Params) -> Result:
-    user = load_user(ctx, params["UserName"], "iam:UntagUser")
+    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:UntagUser"))
     ctx.tx.users.set_tags(user.user_id, remove_tags(user.tags, params["TagKeys"]))
     return {}
 

@@ -72,6 +72,17 @@ class UserRepo:
     def get_by_id(self, user_id: str) -> User | None:
         return _user_with_tags(self._conn.execute(_BY_ID, {"user_id": user_id}).all())
 
+    def lock(self, user_id: str) -> bool:
+        """Hold a row lock on the user until the transaction ends; False if it is gone.
+
+        Serialises the checks that count what a user holds (two access keys, 2,048 characters of
+        inline policies, nothing left when deleted) on PostgreSQL (``FOR UPDATE``); SQLite's
+        write transactions are serialised already.
+        """
+        self._by_name.clear()  # read again once locked: a concurrent writer may have committed
+        query = select(users.c.user_id).where(users.c.user_id == user_id).with_for_update()
+        return self._conn.execute(query).first() is not None
+
     def list(
         self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
     ) -> Page[User]:

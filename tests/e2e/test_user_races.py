@@ -1,0 +1,82 @@
+"""Concurrent requests on one user: the quotas hold and nothing is left orphaned, on SQLite and
+PostgreSQL (where the user's row lock, not luck, serialises the checks)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+def _race(calls: list[Callable[[], Any]]) -> list[str]:
+    """Run ``calls`` at the same instant; each outcome is "ok" or the AWS error code."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [""] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            calls[i]()
+            outcomes[i] = "ok"
+        except ClientError as error:
+            outcomes[i] = error.response["Error"]["Code"]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
+def test_concurrent_create_access_key_never_passes_two(server, iam, unique) -> None:
+    name = unique("racer")
+    iam.create_user(UserName=name)
+    clients = [server.client("iam") for _ in range(4)]
+    outcomes = _race([lambda c=c: c.create_access_key(UserName=name) for c in clients])
+    assert sorted(outcomes) == ["LimitExceeded", "LimitExceeded", "ok", "ok"]
+    assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 2
+
+
+def test_concurrent_put_user_policy_never_passes_the_size_quota(server, iam, unique) -> None:
+    name = unique("sized")
+    iam.create_user(UserName=name)
+    statement = {"Effect": "Allow", "Action": "*", "Resource": "*", "Sid": "S" * 1100}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    clients = [server.client("iam") for _ in range(3)]
+    outcomes = _race(
+        [
+            lambda c=c, i=i: c.put_user_policy(
+                UserName=name, PolicyName=f"p{i}", PolicyDocument=document
+            )
+            for i, c in enumerate(clients)
+        ]
+    )
+    assert sorted(outcomes) == ["LimitExceeded", "LimitExceeded", "ok"]
+    assert len(iam.list_user_policies(UserName=name)["PolicyNames"]) == 1
+
+
+def test_delete_user_racing_create_access_key_leaves_no_orphan_key(server, iam, unique) -> None:
+    for _ in range(3):
+        name = unique("doomed")
+        iam.create_user(UserName=name)
+        deleter, creator = server.client("iam"), server.client("iam")
+        outcomes = _race(
+            [
+                lambda d=deleter, n=name: d.delete_user(UserName=n),
+                lambda c=creator, n=name: c.create_access_key(UserName=n),
+            ]
+        )
+        # whichever goes first, the other sees its result
+        assert outcomes in (["ok", "NoSuchEntity"], ["DeleteConflict", "ok"])
+        if outcomes[0] == "ok":
+            try:
+                iam.get_user(UserName=name)
+                raise AssertionError("the user survived its deletion")
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "NoSuchEntity"
+        else:
+            assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 1
