@@ -265,3 +265,57 @@ def test_role_lock_orders_delete_role_and_add_role(store: Store, delete_first: b
         else {"delete": "DeleteConflict", "add": "added"}
     )
     assert outcomes == expected
+
+
+@pytest.mark.parametrize("delete_first", [True, False])
+def test_profile_lock_orders_delete_profile_and_add_role(store: Store, delete_first: bool) -> None:
+    """DeleteInstanceProfile's and AddRoleToInstanceProfile's steps, both locking the profile:
+    the profile is deleted and the add finds none, or the role is in it and the delete refused."""
+    role, profile = make_role("Member"), make_profile("doomed")
+    with store.transaction() as tx:
+        tx.roles.create(role)
+        tx.instance_profiles.create(profile)
+    first_holds_lock = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def delete_profile() -> None:
+        if not delete_first:
+            first_holds_lock.wait(10)
+        with store.transaction() as tx:
+            held = tx.instance_profiles.get(ACCOUNT, "doomed", for_update=True)
+            if delete_first:
+                first_holds_lock.set()
+                threading.Event().wait(0.2)
+            if held is None:
+                outcomes["delete"] = "NoSuchEntity"
+            elif held.roles:
+                outcomes["delete"] = "DeleteConflict"
+            else:
+                tx.instance_profiles.delete(held.instance_profile_id)
+                outcomes["delete"] = "deleted"
+
+    def add_role() -> None:
+        if delete_first:
+            first_holds_lock.wait(10)
+        with store.transaction() as tx:
+            held = tx.instance_profiles.get(ACCOUNT, "doomed", for_update=True)
+            if not delete_first:
+                first_holds_lock.set()
+                threading.Event().wait(0.2)
+            if held is None:
+                outcomes["add"] = "NoSuchEntity"
+                return
+            tx.instance_profiles.add_role(held.instance_profile_id, role.role_id)
+            outcomes["add"] = "added"
+
+    threads = [threading.Thread(target=delete_profile), threading.Thread(target=add_role)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    expected = (
+        {"delete": "deleted", "add": "NoSuchEntity"}
+        if delete_first
+        else {"delete": "DeleteConflict", "add": "added"}
+    )
+    assert outcomes == expected

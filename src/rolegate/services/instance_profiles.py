@@ -37,10 +37,13 @@ def instance_profile_arn(account: str, path: str, name: str) -> str:
     return iam_arn(account, "instance-profile", path, name)
 
 
-def load_instance_profile(ctx: OperationContext, name: str, action: str) -> InstanceProfile:
+def load_instance_profile(
+    ctx: OperationContext, name: str, action: str, *, lock: bool = False
+) -> InstanceProfile:
     """The profile, once the caller may perform ``action`` on it (authorization first, as for
-    roles: a missing profile is judged by the path-less ARN its name would have)."""
-    profile = ctx.tx.instance_profiles.get(ctx.account_id, name)
+    roles: a missing profile is judged by the path-less ARN its name would have). ``lock``
+    holds it until the transaction ends: changes to its role wait for each other."""
+    profile = ctx.tx.instance_profiles.get(ctx.account_id, name, for_update=lock)
     ctx.authorize(
         action, profile.arn if profile else instance_profile_arn(ctx.account_id, "/", name)
     )
@@ -126,7 +129,9 @@ def list_instance_profiles(ctx: OperationContext, params: Params) -> Result:
 
 
 def delete_instance_profile(ctx: OperationContext, params: Params) -> Result:
-    profile = load_instance_profile(ctx, params["InstanceProfileName"], "iam:DeleteInstanceProfile")
+    profile = load_instance_profile(
+        ctx, params["InstanceProfileName"], "iam:DeleteInstanceProfile", lock=True
+    )
     if profile.roles:
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     ctx.tx.instance_profiles.delete(profile.instance_profile_id)
@@ -135,7 +140,7 @@ def delete_instance_profile(ctx: OperationContext, params: Params) -> Result:
 
 def add_role_to_instance_profile(ctx: OperationContext, params: Params) -> Result:
     profile = load_instance_profile(
-        ctx, params["InstanceProfileName"], "iam:AddRoleToInstanceProfile"
+        ctx, params["InstanceProfileName"], "iam:AddRoleToInstanceProfile", lock=True
     )
     # The caller must also be allowed to pass the role (API_AddRoleToInstanceProfile).
     role = load_role(ctx, params["RoleName"], "iam:PassRole")

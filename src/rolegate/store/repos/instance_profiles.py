@@ -54,12 +54,16 @@ class InstanceProfileRepo:
         if profile.tags:
             self._tags.replace(profile.instance_profile_id, profile.tags)
 
-    def get(self, account_id: str, name: str) -> InstanceProfile | None:
-        row = self._conn.execute(
-            select(instance_profiles).where(
-                _p.account_id == account_id, _p.name_key == name_key(name)
-            )
-        ).first()
+    def get(
+        self, account_id: str, name: str, *, for_update: bool = False
+    ) -> InstanceProfile | None:
+        """The profile with its role and tags. ``for_update`` first locks its row until the
+        transaction ends (PostgreSQL; SQLite's write transactions are serialised already), so
+        the role read after it is the committed one and concurrent changes wait."""
+        query = select(instance_profiles).where(
+            _p.account_id == account_id, _p.name_key == name_key(name)
+        )
+        row = self._conn.execute(query.with_for_update() if for_update else query).first()
         if row is None:
             return None
         return self._assemble([row], with_tags=True)[0]
