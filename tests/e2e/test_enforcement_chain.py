@@ -1,0 +1,122 @@
+"""The whole chain with real STS credentials: a user of one account assumes a role of another;
+the session can do exactly what the role's policies, its boundary and the session policy allow
+(each denial with its reason), and revoking older sessions stops it at once."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from sts_helpers import Account, allow, document, new_account, temporary_client, trust
+
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+
+BOUNDARY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+
+
+@pytest.fixture(scope="module")
+def home(server: Server) -> Account:
+    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+
+
+@pytest.fixture(scope="module")
+def other(server: Server) -> Account:
+    return new_account(server)
+
+
+def error(call: Any, **params: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as info:
+        call(**params)
+    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+
+
+def test_cross_account_session_has_exactly_the_roles_permissions(
+    home: Account, other: Account, server: Server
+) -> None:
+    role = home.role(
+        trust({"AWS": other.account_id}),
+        document(
+            allow(["iam:Get*", "iam:List*", "iam:CreateRole"]),
+            {"Effect": "Deny", "Action": "iam:GetRolePolicy", "Resource": "*"},
+        ),
+        PermissionsBoundary=BOUNDARY,
+    )
+    user = other.user(document(allow("sts:AssumeRole", role["Arn"])))
+    answer = user.client().assume_role(
+        RoleArn=role["Arn"],
+        RoleSessionName="chain",
+        DurationSeconds=900,
+        Policy=document(allow(["iam:GetRole", "iam:GetRolePolicy", "iam:CreateRole"])),
+    )
+    session_arn = answer["AssumedRoleUser"]["Arn"]
+    iam = temporary_client(server, answer["Credentials"])
+    name = role["RoleName"]
+    assert iam.get_role(RoleName=name)["Role"]["Arn"] == role["Arn"]
+
+    def denied(action: str, resource: str, reason: str) -> tuple[str, str]:
+        return (
+            "AccessDenied",
+            f"User: {session_arn} is not authorized to perform: {action} on resource: "
+            f"{resource} {reason}",
+        )
+
+    role_of = f"arn:aws:iam::{ACCOUNT_ID}:role/"
+    assert error(iam.list_role_policies, RoleName=name) == denied(
+        "iam:ListRolePolicies",
+        role["Arn"],
+        "because no session policy allows the iam:ListRolePolicies action",
+    )
+    assert error(iam.get_role_policy, RoleName=name, PolicyName="p0") == denied(
+        "iam:GetRolePolicy", role["Arn"], "with an explicit deny in an identity-based policy"
+    )
+    assert error(
+        iam.create_role, RoleName="made-by-session", AssumeRolePolicyDocument=trust({"AWS": "*"})
+    ) == denied(
+        "iam:CreateRole",
+        role_of + "made-by-session",
+        "because no permissions boundary allows the iam:CreateRole action",
+    )
+    # The session's identity is the assumed role, whatever the calling user may do at home.
+    identity = temporary_client(server, answer["Credentials"], "sts").get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == (ACCOUNT_ID, session_arn)
+
+
+def test_revoking_older_sessions_of_a_role(home: Account, server: Server) -> None:
+    role = home.role(trust({"AWS": ACCOUNT_ID}), document(allow("iam:GetRole")))
+    user = home.user(document(allow("sts:AssumeRole", role["Arn"])))
+
+    def assume() -> dict[str, Any]:
+        answer = user.client().assume_role(
+            RoleArn=role["Arn"], RoleSessionName="old", DurationSeconds=900
+        )
+        return dict(answer["Credentials"])
+
+    old = assume()
+    temporary_client(server, old).get_role(RoleName=role["RoleName"])
+    # Revoke every session issued before the second after this one was.
+    issued = old["Expiration"] - timedelta(seconds=900)
+    cutoff = issued.replace(microsecond=0) + timedelta(seconds=1)
+    home.client().put_role_policy(
+        RoleName=role["RoleName"],
+        PolicyName="AWSRevokeOlderSessions",
+        PolicyDocument=document(
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {
+                    "DateLessThan": {"aws:TokenIssueTime": cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                },
+            }
+        ),
+    )
+    code, message = error(temporary_client(server, old).get_role, RoleName=role["RoleName"])
+    assert code == "AccessDenied"
+    assert message.endswith("with an explicit deny in an identity-based policy")
+    while time.time() < cutoff.timestamp():
+        time.sleep(0.1)
+    new = assume()
+    assert temporary_client(server, new).get_role(RoleName=role["RoleName"])["Role"]
