@@ -334,3 +334,13 @@ def test_an_enabled_mfa_device_blocks_delete_user_and_follows_a_rename(iam, uniq
     iam.deactivate_mfa_device(UserName=new_name, SerialNumber=device["SerialNumber"])
     iam.delete_user(UserName=new_name)
     iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+
+
+def test_update_user_may_change_only_the_case_of_the_name(iam, unique) -> None:
+    name = unique("casey")
+    user = iam.create_user(UserName=name)["User"]
+    iam.update_user(UserName=name, NewUserName=name.upper())
+    got = iam.get_user(UserName=name)["User"]
+    assert (got["UserName"], got["UserId"]) == (name.upper(), user["UserId"])
+    assert got["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name.upper()}"
+    iam.update_user(UserName=name.upper())  # nothing to change: no error
