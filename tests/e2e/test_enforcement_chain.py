@@ -4,15 +4,19 @@ the session can do exactly what the role's policies, its boundary and the sessio
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from sessions import mint_role_session
 from sts_helpers import Account, allow, document, new_account, temporary_client, trust
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, BIN, ROOT_KEY_ID, ROOT_SECRET, Server
 
 BOUNDARY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 
@@ -120,3 +124,34 @@ def test_revoking_older_sessions_of_a_role(home: Account, server: Server) -> Non
         time.sleep(0.1)
     new = assume()
     assert temporary_client(server, new).get_role(RoleName=role["RoleName"])["Role"]
+
+
+def test_the_aws_cli_sees_the_same_answers(home: Account, server: Server) -> None:
+    role = home.role(trust({"AWS": ACCOUNT_ID}), document(allow("iam:GetRole")))
+    creds = mint_role_session(server, role, "cli")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID=creds.access_key_id,
+        AWS_SECRET_ACCESS_KEY=creds.secret_access_key,
+        AWS_SESSION_TOKEN=creds.session_token,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+
+    def aws(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(BIN / "aws"), "--endpoint-url", server.endpoint, "--output", "json"]
+        return subprocess.run(
+            [*command, *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    done = aws("iam", "get-role", "--role-name", role["RoleName"])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Role"]["Arn"] == role["Arn"]
+    done = aws("iam", "delete-role", "--role-name", role["RoleName"])
+    assert done.returncode != 0
+    assert done.stderr.strip() == (
+        "An error occurred (AccessDenied) when calling the DeleteRole operation: "
+        f"User: {creds.arn} is not authorized to perform: iam:DeleteRole on resource: "
+        f"{role['Arn']} because no identity-based policy allows the iam:DeleteRole action"
+    )
