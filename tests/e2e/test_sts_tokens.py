@@ -19,6 +19,7 @@ from sts_helpers import Account, allow, document, temporary_client, trust
 from harness import ACCOUNT_ID, BIN, REGION, ROOT_KEY_ID, ROOT_SECRET, Server
 
 INVALID = "The security token included in the request is invalid."
+INVALID_IAM = "The security token included in the request is invalid"  # IAM: no full stop
 EXPIRED = "The security token included in the request is expired"
 
 
@@ -128,15 +129,22 @@ def test_tampered_and_misused_tokens(home: Account, server: Server) -> None:
     )
     assert error_of(tampered.get_role, RoleName=role["RoleName"]) == (
         "InvalidClientTokenId",
-        INVALID,
+        INVALID_IAM,
     )
+    tampered_sts = server.client(
+        "sts",
+        good.access_key_id,
+        good.secret_access_key,
+        aws_session_token=flipped + good.session_token[41:],
+    )
+    assert error_of(tampered_sts.get_caller_identity) == ("InvalidClientTokenId", INVALID)
     other = mint_role_session(server, role)
     swapped = server.client(
         "iam", other.access_key_id, other.secret_access_key, aws_session_token=good.session_token
     )
     assert error_of(swapped.get_role, RoleName=role["RoleName"]) == (
         "InvalidClientTokenId",
-        INVALID,
+        INVALID_IAM,
     )
     wrong_secret = server.client(
         "iam", good.access_key_id, other.secret_access_key, aws_session_token=good.session_token

@@ -64,7 +64,13 @@ class Authenticator:
         """Temporary credentials: the sealed token alone says who signed, no database read."""
         if self.session_tokens is None or claim.security_token is None:
             raise InvalidClientTokenId(INVALID_TOKEN)
-        session = self.session_tokens.open(claim.access_key_id, claim.security_token, now)
+        try:
+            session = self.session_tokens.open(claim.access_key_id, claim.security_token, now)
+        except InvalidClientTokenId:
+            # IAM's text has no full stop, STS's has one (both as AWS answers them)
+            raise InvalidClientTokenId(
+                INVALID_TOKEN.rstrip(".") if claim.service == "iam" else INVALID_TOKEN
+            ) from None
         self.verifier.verify(claim, request, session.secret_access_key, now)
         return session_caller(session)
 
