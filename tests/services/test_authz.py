@@ -15,7 +15,12 @@ import pytest
 from rolegate.auth.keyring import KeyRing
 from rolegate.domain.arn import assumed_role_arn, role_arn, root_arn, user_arn
 from rolegate.domain.entities import Account, InlinePolicy, Role, Tag
-from rolegate.domain.errors import AccessDenied, InvalidAuthorizationMessage, InvalidClientTokenId
+from rolegate.domain.errors import (
+    AccessDenied,
+    InvalidAuthorizationMessage,
+    InvalidClientTokenId,
+    ServiceFailure,
+)
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.services import aws_managed_catalogue
@@ -409,3 +414,11 @@ def test_denials_carry_a_sealed_decision_document(store: Store) -> None:
         messages.decode(B, encoded)
     with pytest.raises(InvalidAuthorizationMessage):
         messages.decode(A, encoded[:-2] + ("A" if encoded[-2] != "A" else "B") + encoded[-1])
+
+
+def test_a_stored_policy_the_engine_cannot_read_fails_closed(store: Store) -> None:
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(doc(allow("iam:*")),))
+        tx.role_policies.put(role.role_id, InlinePolicy("broken", "{not json"))
+        with pytest.raises(ServiceFailure):
+            authorizer(tx, session_of(role)).require("iam:GetRole", role.arn)

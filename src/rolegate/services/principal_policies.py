@@ -14,14 +14,21 @@ Principal tags: the user's or role's tags, overridden by session tags (id_sessio
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from rolegate.domain.entities import Tag
+from rolegate.domain.errors import MalformedPolicyDocument, ServiceFailure
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.request import Principal
 from rolegate.services.context import Caller
 from rolegate.services.request_context import effective_principal_tags
 from rolegate.store import Tx
+
+log = logging.getLogger("rolegate.authz")
+STORED_POLICY_FAILURE = (
+    "The request processing has failed because of an unknown error, exception or failure."
+)
 
 # A policy by (policy id for the decision's reasons, document text).
 SourcePolicy = tuple[str, str]
@@ -89,7 +96,13 @@ def compile_policies(
     """Compile (cached by content hash in ``compiler``) what :func:`gather` found."""
 
     def one(source: SourcePolicy) -> CompiledPolicy:
-        return compiler.compile(source[1], policy_id=source[0])
+        try:
+            return compiler.compile(source[1], policy_id=source[0])
+        except MalformedPolicyDocument:
+            # Stored policies were validated when written; one the engine cannot read must not
+            # be skipped (it may deny) nor blamed on this request: fail closed, loudly.
+            log.exception("stored policy %s cannot be compiled", source[0])
+            raise ServiceFailure(STORED_POLICY_FAILURE) from None
 
     return CompiledPrincipalPolicies(
         identity=tuple(one(p) for p in found.identity),
