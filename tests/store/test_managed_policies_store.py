@@ -292,3 +292,39 @@ def test_version_limit_holds_under_concurrent_writers(store: Store, attempt: int
             2,
             1,
         ]
+
+
+def test_usage_counters_follow_every_change(store: Store) -> None:
+    """The counters ListPolicies reads equal a count of the attachment rows after any mix of
+    attach, re-attach, detach, boundary changes and principal removal."""
+    policies = [_create(store, make_managed_policy(f"P{i}")) for i in range(3)]
+    roles = [make_role(f"R{i}") for i in range(4)]
+    with store.transaction() as tx:
+        repo = tx.policy_attachments
+        for role in roles:
+            tx.roles.create(role)
+            for policy in policies[:2]:
+                repo.attach(ACCOUNT, OwnerKind.ROLE, role.role_id, policy.policy_id)
+                repo.attach(ACCOUNT, OwnerKind.ROLE, role.role_id, policy.policy_id)
+            repo.set_boundary(ACCOUNT, OwnerKind.ROLE, role.role_id, policies[2].policy_id)
+        repo.detach(OwnerKind.ROLE, roles[0].role_id, policies[0].policy_id)
+        repo.detach(OwnerKind.ROLE, roles[0].role_id, policies[0].policy_id)  # no-op
+        repo.set_boundary(ACCOUNT, OwnerKind.ROLE, roles[1].role_id, policies[0].policy_id)
+        repo.set_boundary(ACCOUNT, OwnerKind.ROLE, roles[2].role_id, None)
+        repo.clear(OwnerKind.ROLE, roles[3].role_id)
+    with store.transaction(write=False) as tx:
+        counts = tx.managed_policies.usage_counts(ACCOUNT, [p.policy_id for p in policies])
+        expected = {}
+        for policy in policies:
+            attached = boundaries = 0
+            for role in roles:
+                for p in tx.policy_attachments.attached(OwnerKind.ROLE, role.role_id):
+                    attached += p.policy_id == policy.policy_id
+                for p in tx.policy_attachments.attached(
+                    OwnerKind.ROLE, role.role_id, PolicyUsage.BOUNDARY
+                ):
+                    boundaries += p.policy_id == policy.policy_id
+            expected[policy.policy_id] = UsageCounts(attached, boundaries)
+        assert counts == expected
+        assert expected[policies[0].policy_id] == UsageCounts(2, 1)
+        assert expected[policies[2].policy_id] == UsageCounts(0, 1)

@@ -1,4 +1,4 @@
-"""Managed policies, their versions and tags, and who uses them (tables of revision r0004).
+"""Managed policies, their versions and tags, who uses them and how often (revision r0004).
 
 Kept apart from ``schema.py`` but on the same ``metadata``. ``policy_attachments`` is generic:
 one row per (principal, policy, usage) with the principal named by ``owner_kind`` (role, user,
@@ -66,4 +66,21 @@ policy_attachments = Table(
         "owner_kind",
         "owner_id",
     ),
+)
+
+# AttachmentCount and PermissionsBoundaryUsageCount per (policy, account), kept with every
+# attach/detach, so a listing page reads 100 counters instead of counting attachments (an AWS
+# managed policy may be attached to every role of an account).
+policy_usage_counts = Table(
+    "policy_usage_counts",
+    metadata,
+    Column(
+        "policy_id",
+        ENTITY_ID,
+        ForeignKey(managed_policies.c.policy_id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("account_id", ACCOUNT_ID, primary_key=True),
+    Column("attachments", Integer(), nullable=False),
+    Column("boundaries", Integer(), nullable=False),
 )

@@ -32,6 +32,7 @@ from rolegate.store.schema_policies import (
     managed_policies,
     policy_attachments,
     policy_tags,
+    policy_usage_counts,
     policy_versions,
 )
 from rolegate.store.types import name_key
@@ -165,22 +166,13 @@ class ManagedPolicyRepo:
         ids = list(policy_ids)
         if not ids:
             return {}
-        a = policy_attachments
+        c = policy_usage_counts
         rows = self._conn.execute(
-            select(a.c.policy_id, a.c.usage, func.count())
-            .where(a.c.policy_id.in_(ids), a.c.account_id == account_id)
-            .group_by(a.c.policy_id, a.c.usage)
-        )
-        found: dict[str, dict[str, int]] = {}
-        for policy_id, usage, number in rows:
-            found.setdefault(policy_id, {})[usage] = int(number)
-        return {
-            policy_id: UsageCounts(
-                attachments=counts.get(PolicyUsage.PERMISSIONS.value, 0),
-                boundaries=counts.get(PolicyUsage.BOUNDARY.value, 0),
+            select(c.c.policy_id, c.c.attachments, c.c.boundaries).where(
+                c.c.account_id == account_id, c.c.policy_id.in_(ids)
             )
-            for policy_id, counts in found.items()
-        }
+        )
+        return {row.policy_id: UsageCounts(row.attachments, row.boundaries) for row in rows}
 
     # --- versions ---------------------------------------------------------------------------
     def add_version(self, policy_id: str, version: PolicyVersion) -> None:
@@ -275,13 +267,10 @@ def _policy_page_query(
     if path_prefix != "/":
         query = query.where(func.substr(p.c.path, 1, len(path_prefix)) == path_prefix)
     if usage is not None:
-        a = policy_attachments
+        c = policy_usage_counts
+        used = c.c.attachments if usage is PolicyUsage.PERMISSIONS else c.c.boundaries
         query = query.where(
-            exists().where(
-                a.c.policy_id == p.c.policy_id,
-                a.c.account_id == account_id,
-                a.c.usage == usage.value,
-            )
+            exists().where(c.c.policy_id == p.c.policy_id, c.c.account_id == account_id, used > 0)
         )
     if after is not None:
         after_name, after_account = after

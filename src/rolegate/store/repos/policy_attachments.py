@@ -8,11 +8,14 @@ ListEntitiesForPolicy pages by keyset over the principals' own name indexes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Delete, Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Insert
 
 from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, PolicyUsage
 from rolegate.store.dialects import insert_ignoring_duplicates
@@ -20,7 +23,11 @@ from rolegate.store.errors import InvalidMarker
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.repos.managed_policies import policy_from_row
 from rolegate.store.schema import metadata
-from rolegate.store.schema_policies import managed_policies, policy_attachments
+from rolegate.store.schema_policies import (
+    managed_policies,
+    policy_attachments,
+    policy_usage_counts,
+)
 
 _LISTING = "policy-entities"
 # ListEntitiesForPolicy answers groups, then roles, then users (each by case-folded name).
@@ -55,7 +62,10 @@ class PolicyAttachmentRepo:
             "policy_id": policy_id,
             "account_id": account_id,
         }
-        return bool(self._conn.execute(stmt, values).rowcount)
+        inserted = bool(self._conn.execute(stmt, values).rowcount)
+        if inserted:
+            self._count(policy_id, account_id, usage.value, +1)
+        return inserted
 
     def detach(
         self,
@@ -65,7 +75,7 @@ class PolicyAttachmentRepo:
         usage: PolicyUsage = PolicyUsage.PERMISSIONS,
     ) -> bool:
         a = policy_attachments
-        result = self._conn.execute(
+        return self._delete(
             delete(a).where(
                 a.c.owner_kind == owner_kind.value,
                 a.c.owner_id == owner_id,
@@ -73,7 +83,6 @@ class PolicyAttachmentRepo:
                 a.c.policy_id == policy_id,
             )
         )
-        return result.rowcount > 0
 
     def set_boundary(
         self, account_id: str, owner_kind: OwnerKind, owner_id: str, policy_id: str | None
@@ -89,7 +98,22 @@ class PolicyAttachmentRepo:
         stmt = delete(a).where(a.c.owner_kind == owner_kind.value, a.c.owner_id == owner_id)
         if usage is not None:
             stmt = stmt.where(a.c.usage == usage.value)
-        self._conn.execute(stmt)
+        self._delete(stmt)
+
+    def _delete(self, stmt: Delete) -> bool:
+        """Delete attachment rows and count them down; True if there were any."""
+        a = policy_attachments
+        rows = self._conn.execute(stmt.returning(a.c.policy_id, a.c.account_id, a.c.usage)).all()
+        for row in rows:
+            self._count(row.policy_id, row.account_id, row.usage, -1)
+        return bool(rows)
+
+    def _count(self, policy_id: str, account_id: str, usage: str, step: int) -> None:
+        column = "attachments" if usage == PolicyUsage.PERMISSIONS.value else "boundaries"
+        values = {"policy_id": policy_id, "account_id": account_id, "attachments": 0}
+        values["boundaries"] = 0
+        values[column] = step
+        self._conn.execute(_counter_upsert(self._conn.dialect.name, column), values)
 
     def lock_owner(self, owner_kind: OwnerKind, owner_id: str) -> None:
         """Hold a row lock on the principal until the transaction ends (PostgreSQL
@@ -174,6 +198,18 @@ class PolicyAttachmentRepo:
             kind, row = found[-1]
             next_marker = encode_marker(_LISTING, f"{kind.value}\n{row.entity_id}")
         return Page(items, next_marker)
+
+
+@functools.cache
+def _counter_upsert(dialect_name: str, column: str) -> Insert:
+    """``INSERT … ON CONFLICT (policy_id, account_id) DO UPDATE SET column = column + step``."""
+    t = policy_usage_counts
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    stmt = insert(t)
+    return stmt.on_conflict_do_update(
+        index_elements=[t.c.policy_id, t.c.account_id],
+        set_={column: t.c[column] + stmt.excluded[column]},
+    )
 
 
 def _owner_table(kind: OwnerKind) -> Table | None:

@@ -1,4 +1,5 @@
-"""Managed policies, their versions and tags, and their attachments and boundary uses.
+"""Managed policies, their versions and tags, their attachments and boundary uses, and the
+per-account usage counters.
 
 Revision ID: r0004
 Revises: r0003
@@ -89,9 +90,24 @@ def upgrade() -> None:
         "policy_attachments",
         ["policy_id", "account_id", "usage", "owner_kind", "owner_id"],
     )
+    op.create_table(
+        "policy_usage_counts",
+        sa.Column("policy_id", sa.String(128), nullable=False),
+        sa.Column("account_id", sa.String(12), nullable=False),
+        sa.Column("attachments", sa.Integer(), nullable=False),
+        sa.Column("boundaries", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["policy_id"],
+            ["managed_policies.policy_id"],
+            name="fk_policy_usage_counts_policy_id_managed_policies",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("policy_id", "account_id", name="pk_policy_usage_counts"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("policy_usage_counts")
     op.drop_index("ix_policy_attachments_policy", table_name="policy_attachments")
     op.drop_table("policy_attachments")
     op.drop_table("policy_tags")
