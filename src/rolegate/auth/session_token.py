@@ -126,10 +126,17 @@ def _decode_claims(raw: bytes) -> SessionClaims:
 
 
 class SessionTokenCodec:
-    """Seals ``SessionClaims`` into a session token and opens it again."""
+    """Seals ``SessionClaims`` into a session token and opens it again.
 
-    def __init__(self, ring: KeyRing) -> None:
+    Opened tokens are remembered (up to ``cache_size``, then the memory starts afresh): a client
+    signs many requests with one token, and a token that opened once opens the same way every
+    time. Only authentic tokens enter it; expiry is checked on every use.
+    """
+
+    def __init__(self, ring: KeyRing, *, cache_size: int = 4096) -> None:
         self._ring = ring
+        self._cache_size = cache_size
+        self._opened: dict[tuple[str, str], SessionClaims] = {}
 
     def seal(self, claims: SessionClaims) -> str:
         payload = zlib.compress(_encode_claims(claims), _COMPRESSION_LEVEL)
@@ -144,6 +151,18 @@ class SessionTokenCodec:
         InvalidClientTokenId when the token is not one of ours (malformed, another access key,
         an unknown key id, any changed byte); ExpiredToken once ``now`` reaches its expiry.
         """
+        claims = self._opened.get((access_key_id, token))
+        if claims is None:
+            claims = self._open(access_key_id, token)
+            if self._cache_size > 0:
+                if len(self._opened) >= self._cache_size:
+                    self._opened.clear()
+                self._opened[(access_key_id, token)] = claims
+        if now >= claims.expires_at:
+            raise ExpiredToken(EXPIRED_TOKEN_MESSAGE)
+        return claims
+
+    def _open(self, access_key_id: str, token: str) -> SessionClaims:
         try:
             sealed = base64.b64decode(token.encode("ascii"), validate=True)
             payload = self._ring.open(
@@ -154,6 +173,4 @@ class SessionTokenCodec:
             raise InvalidClientTokenId(INVALID_TOKEN_MESSAGE) from None
         if claims.access_key_id != access_key_id:
             raise InvalidClientTokenId(INVALID_TOKEN_MESSAGE)
-        if now >= claims.expires_at:
-            raise ExpiredToken(EXPIRED_TOKEN_MESSAGE)
         return claims
