@@ -232,3 +232,35 @@ def test_malformed_and_oversize_session_policies(home: Account) -> None:
     arns = [{"arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/p{i}"} for i in range(11)]
     code, _ = error_of(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="pp", PolicyArns=arns)
     assert code == "ValidationError"
+
+
+def test_managed_session_policies_narrow_too(home: Account, server: Server) -> None:
+    user = home.user()
+    role = home.role(trust({"AWS": user.arn}), document(allow(["iam:GetRole", "iam:ListRoleTags"])))
+    managed = home.client().create_policy(
+        PolicyName=f"session-{role['RoleName']}", PolicyDocument=document(allow("iam:GetRole"))
+    )["Policy"]
+    answer = user.client().assume_role(
+        RoleArn=role["Arn"], RoleSessionName="managed", PolicyArns=[{"arn": managed["Arn"]}]
+    )
+    assert 0 < answer["PackedPolicySize"] <= 100
+    iam = temporary_client(server, answer["Credentials"])
+    iam.get_role(RoleName=role["RoleName"])
+    code, message = error_of(iam.list_role_tags, RoleName=role["RoleName"])
+    assert code == "AccessDenied"
+    assert message.endswith("because no session policy allows the iam:ListRoleTags action")
+
+
+def test_role_path_is_not_part_of_the_session_arn(home: Account) -> None:
+    user = home.user()
+    role = home.role(trust({"AWS": user.arn}), Path="/team/app/")
+    assert role["Arn"].endswith(f":role/team/app/{role['RoleName']}")
+    answer = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="pathless")
+    assert answer["AssumedRoleUser"]["Arn"] == (
+        f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role['RoleName']}/pathless"
+    )
+    wrong_path = role["Arn"].replace("/team/app/", "/other/")
+    code, message = error_of(
+        user.client().assume_role, RoleArn=wrong_path, RoleSessionName="pathless"
+    )
+    assert (code, message) == ("AccessDenied", denied(user.arn, wrong_path))
