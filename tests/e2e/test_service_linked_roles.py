@@ -55,6 +55,13 @@ def test_create_returns_the_role_the_catalogue_describes(iam, unique) -> None:
 
     got = iam.get_role(RoleName=name)["Role"]
     assert got["RoleId"] == role["RoleId"] and got["Path"] == role["Path"]
+    # The service's managed policy (shipped as an AWS managed policy) is attached.
+    assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == [
+        {
+            "PolicyName": "AutoScalingServiceRolePolicy",
+            "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
+        }
+    ]
     listed = iam.list_roles(PathPrefix=f"/aws-service-role/{ASG}/")["Roles"]
     assert name in [r["RoleName"] for r in listed]
 
