@@ -95,6 +95,8 @@ def delete_service_linked_role(ctx: OperationContext, params: Params) -> Result:
     if service is None:
         # The operation's only "not this" answer is NoSuchEntity: it finds no service-linked role.
         raise NoSuchEntity(f"The role with name {role.role_name} cannot be found.")
+    if not ctx.tx.instance_profiles.lock_role(role.role_id):  # a concurrent deletion won
+        raise NoSuchEntity(f"The role with name {role.role_name} cannot be found.")
     task_id = f"task{role.path}{role.role_name}/{uuid.UUID(int=ctx.rng.randrange(0, 1 << 128))}"
     entry = service_catalog().get(service)
     if entry is not None and entry.in_use:
