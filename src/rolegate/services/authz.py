@@ -76,12 +76,11 @@ class PolicyDenied(AccessDenied):
 def denial_message(caller: Caller, action: str, resource: str, reason: str) -> str:
     """AWS's AccessDenied text.
 
-    "User: ARN is not authorized to perform: ACTION on resource: ARN because …".
+    "User: ARN is not authorized to perform: ACTION on resource: ARN because …"; an action on
+    ``*`` (no resource type) names no resource: "… perform: ACTION because …".
     """
     message = f"User: {caller.arn} is not authorized to perform: {action}"
-    if (
-        resource != "*"
-    ):  # actions without a resource type name none ("... ListRepositories because")
+    if resource != "*":
         message = f"{message} on resource: {resource}"
     return f"{message} {reason}" if reason else message
 
@@ -238,7 +237,8 @@ class RequestAuthorizer:
         return found
 
     def _resource_tags(self, resource: str) -> tuple[Tag, ...]:
-        """Tags of the IAM role or user named by ``resource`` (aws:ResourceTag/*)."""
+        """Tags of the role, user, instance profile or managed policy ``resource`` names
+        (aws:ResourceTag/*); none for anything else or an entity that does not exist."""
         if self.tx is None or not resource.startswith("arn:") or resource.count(":") < 5:
             return ()
         _, _, service, _, account, rest = resource.split(":", 5)
@@ -294,15 +294,19 @@ def evaluate_trust(
     caller = authorizer.caller
     if _is_root(caller) and principal_override is None:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
+    trust_policy = (role.arn, role.assume_role_policy_document)
     decision = authorizer.decide(
         action,
         role.arn,
         resource_account=role.account_id,
         context=context,
-        resource_policy=(role.arn, role.assume_role_policy_document),
+        resource_policy=trust_policy,
     )
-    if not decision.allowed:
-        raise AccessDenied(denial_message(caller, action, role.arn, ""))
+    if not decision.allowed:  # AWS gives AssumeRole* denials no reason clause
+        raise PolicyDenied(
+            denial_message(caller, action, role.arn, ""),
+            authorizer.encode_denial(action, role.arn, decision, context, trust_policy),
+        )
 
 
 def _is_root(caller: Caller) -> bool:
