@@ -242,5 +242,6 @@ def _entity_query(
     if path_prefix != "/":
         query = query.where(func.substr(table.c.path, 1, len(path_prefix)) == path_prefix)
     if after is not None:
-        query = query.where(a.c.owner_id > after)
+        # Said of both sides of the join, so PostgreSQL can start both index scans at the marker.
+        query = query.where(a.c.owner_id > after, id_column > after)
     return query.order_by(a.c.owner_id)
