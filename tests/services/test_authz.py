@@ -422,3 +422,28 @@ def test_a_stored_policy_the_engine_cannot_read_fails_closed(store: Store) -> No
         tx.role_policies.put(role.role_id, InlinePolicy("broken", "{not json"))
         with pytest.raises(ServiceFailure):
             authorizer(tx, session_of(role)).require("iam:GetRole", role.arn)
+
+
+def test_an_identity_deny_wins_over_a_trust_policy_naming_the_caller(store: Store) -> None:
+    with store.transaction() as tx:
+        caller_role = make_role(tx, "caller", policies=(doc(deny("sts:AssumeRole")),))
+        target = make_role(tx, "target", trust=trust({"AWS": caller_role.arn}))
+        ctx = ctx_for(tx, session_of(caller_role))
+        denied(evaluate_trust, ctx, target, "sts:AssumeRole", {})
+
+
+def test_the_callers_boundary_and_session_policy_limit_account_wide_trust(store: Store) -> None:
+    with store.transaction() as tx:
+        bounded = make_role(
+            tx,
+            "bounded",
+            policies=(doc(allow("sts:AssumeRole")),),
+            boundary="arn:aws:iam::aws:policy/IAMReadOnlyAccess",
+        )
+        narrowed = make_role(tx, "narrowed", policies=(doc(allow("sts:AssumeRole")),))
+        target = make_role(tx, "target", account=B, trust=trust({"AWS": A}))
+        denied(evaluate_trust, ctx_for(tx, session_of(bounded)), target, "sts:AssumeRole", {})
+        session_policy = doc(allow("iam:GetRole"))
+        caller = session_of(narrowed, session_policy=session_policy)
+        denied(evaluate_trust, ctx_for(tx, caller), target, "sts:AssumeRole", {})
+        evaluate_trust(ctx_for(tx, session_of(narrowed)), target, "sts:AssumeRole", {})
