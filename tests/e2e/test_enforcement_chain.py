@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from botocore.exceptions import ClientError
 from sessions import mint_role_session
@@ -155,3 +156,44 @@ def test_the_aws_cli_sees_the_same_answers(home: Account, server: Server) -> Non
         f"User: {creds.arn} is not authorized to perform: iam:DeleteRole on resource: "
         f"{role['Arn']} because no identity-based policy allows the iam:DeleteRole action"
     )
+
+
+def test_mfa_conditions_for_a_user(home: Account, server: Server) -> None:
+    """The classic "deny unless MFA" policy: BoolIfExists on aws:MultiFactorAuthPresent denies
+    long-term keys (key absent) and plain session tokens, and allows MFA session tokens; plain
+    session tokens cannot call IAM at all (IAM's text has no final period)."""
+    user = home.user(
+        document(
+            allow(["iam:GetUser", "iam:ListUsers"]),
+            {
+                "Effect": "Deny",
+                "Action": "iam:ListUsers",
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            },
+        )
+    )
+    iam = user.client("iam")
+    iam.get_user(UserName=user.name)
+    assert error(iam.list_users) == (
+        "AccessDenied",
+        f"User: {user.arn} is not authorized to perform: iam:ListUsers on resource: "
+        f"arn:aws:iam::{ACCOUNT_ID}:user/ with an explicit deny in an identity-based policy",
+    )
+    plain = user.client().get_session_token()["Credentials"]
+    assert error(temporary_client(server, plain).get_user, UserName=user.name) == (
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid",
+    )
+    device = home.client().create_virtual_mfa_device(VirtualMFADeviceName=f"{user.name}-m")
+    serial = device["VirtualMFADevice"]["SerialNumber"]
+    totp = pyotp.TOTP(device["VirtualMFADevice"]["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    home.client().enable_mfa_device(  # two past steps, so the current one is still unused
+        UserName=user.name,
+        SerialNumber=serial,
+        AuthenticationCode1=totp.at(now - 60),
+        AuthenticationCode2=totp.at(now - 30),
+    )
+    mfa = user.client().get_session_token(SerialNumber=serial, TokenCode=totp.now())["Credentials"]
+    assert temporary_client(server, mfa).list_users()["Users"]
