@@ -29,7 +29,7 @@ from rolegate.policy.request import (
     ContextValue,
     Principal,
     Request,
-    lowered_context,
+    principal_context,
 )
 
 # Actions whose resource policy (the role trust policy) must allow in all cases ("Policy
@@ -57,6 +57,16 @@ def resource_policy_required(action: str) -> bool:
 _SLOTS = ("identity", "resource", "boundary", "session", "scp")
 
 
+class Caller(NamedTuple):
+    """What evaluation needs to know about the principal, computed once per PolicySet."""
+
+    principal: Principal
+    kind: str  # "root" | "iam" | "non_iam"
+    is_session: bool
+    session_policy_not_needed: bool
+    context: dict[str, ContextValue]  # keys derived from the principal (aws:PrincipalArn...)
+
+
 class Candidates(NamedTuple):
     slots: tuple[tuple[Entry, ...], ...]
     needs_context: bool
@@ -80,6 +90,7 @@ class PolicySet:
     _memo: dict[tuple[str, str], Candidates] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _caller: list[Caller] = field(default_factory=list, init=False, repr=False, compare=False)
     _table: dict[Facts, tuple[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )  # decide() is a pure function of a few booleans: remember its rows
@@ -98,6 +109,22 @@ class PolicySet:
             needs_context = any(s.needs_context for slot in slots for s, _ in slot)
             found = self._memo[key] = Candidates(slots, needs_context)
         return found
+
+    def caller(self, who: Principal) -> Caller:
+        """Facts about ``who`` (a one-entry cache: a PolicySet usually serves one principal)."""
+        remembered = self._caller[0] if self._caller else None
+        if remembered is not None and remembered.principal is who:
+            return remembered
+        kind = "root" if who.type == "root" else "non_iam" if who.type in NON_IAM_TYPES else "iam"
+        caller = Caller(
+            who,
+            kind,
+            who.type in SESSION_TYPES,
+            _session_policy_not_needed(who, self),
+            principal_context(who),
+        )
+        self._caller[:] = [caller]  # one atomic store
+        return caller
 
     def _build_indexes(self) -> list[SlotIndex]:
         groups: tuple[tuple[CompiledPolicy, ...], ...] = (
@@ -129,7 +156,12 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     action = request.action.lower()
     slots, needs_context = policies.candidates(action, request.resource)
     who = request.principal
-    context: dict[str, ContextValue] | None = lowered_context(request) if needs_context else None
+    caller = policies.caller(who)
+    context: dict[str, ContextValue] | None = None
+    if needs_context:  # lower-cased key names; explicit keys win over derived principal keys
+        context = dict(caller.context)
+        for key, value in request.context.items():
+            context[key.lower()] = value
     resource = request.resource
     matched: list[MatchedStatement] = []
     known: dict[CompiledCondition, bool] = {}  # condition results within this decision
@@ -137,7 +169,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     explicit_deny = False
     grant: Grant | None = None
     for position, slot in enumerate(slots):
-        if not slot or (position == 3 and who.type not in SESSION_TYPES):
+        if not slot or (position == 3 and not caller.is_session):
             continue  # (session policies exist only for sessions)
         for statement, reason in slot:
             test = statement.resource_test
@@ -159,18 +191,17 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                 explicit_deny = True
             else:
                 allows[position] = True
-    caller = _caller_kind(who)
-    root = caller == "root"  # full access in its own account: its identity side always allows
+    root = caller.kind == "root"  # full access in its own account: its identity side allows
     facts = Facts(
         explicit_deny=explicit_deny,
-        caller=caller,
+        caller=caller.kind,
         cross_account=_is_cross_account(request),
-        scp_allows=allows[4] or not policies.scps or who.type in NON_IAM_TYPES,
+        scp_allows=allows[4] or not policies.scps or caller.kind == "non_iam",
         resource_required=resource_policy_required(action),
         grant=grant,
         identity_allows=allows[0] or root,
         boundary_allows=allows[2] or policies.boundary is None or root,
-        session_allows=allows[3] or _session_policy_not_needed(who, policies) or root,
+        session_allows=allows[3] or caller.session_policy_not_needed or root,
     )
     row = policies._table.get(facts)
     if row is None:
@@ -192,12 +223,6 @@ def _conditions_hold(
         if not result:
             return False
     return True
-
-
-def _caller_kind(who: Principal) -> str:
-    if who.type == "root":
-        return "root"
-    return "non_iam" if who.type in NON_IAM_TYPES else "iam"
 
 
 def _is_cross_account(request: Request) -> bool:
