@@ -87,9 +87,8 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
         authz.evaluate_trust(ctx, role, "sts:SetSourceIdentity", context)
 
     duration = _duration(caller, role, params.get("DurationSeconds"))
-    claims = _claims(ctx, role, session_name, duration, policy, policy_arns, tags)
     claims = replace(
-        claims,
+        _claims(ctx, role, session_name, duration, policy, policy_arns, tags),
         source_identity=source_identity,
         mfa_authenticated=mfa.authenticated,
         mfa_authenticated_at=mfa.authenticated_at,
