@@ -26,14 +26,15 @@ from rolegate.policy.evaluate import evaluate
 from rolegate.policy.reference import reference_evaluate
 from rolegate.policy.request import Request
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+AGREEMENT = settings(SETTINGS, max_examples=150)
 
 
 def _decide(docs: dict[str, object], request: Request) -> str:
     return evaluate(request, compile_set(docs)).effect
 
 
-@SETTINGS
+@AGREEMENT
 @given(policy_docs(), st.lists(requests(), min_size=1, max_size=5))
 def test_compiled_engine_agrees_with_reference(docs, reqs) -> None:
     policies = compile_set(docs)
