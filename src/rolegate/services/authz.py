@@ -21,7 +21,7 @@ from rolegate.domain.session import SessionKind
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.decision import EXPLICIT_DENY, Decision
 from rolegate.policy.evaluate import PolicySet, evaluate
-from rolegate.policy.request import Request
+from rolegate.policy.request import Principal, Request
 from rolegate.services.context import Caller, ContextValues, OperationContext
 from rolegate.services.principal_policies import (
     CompiledPrincipalPolicies,
@@ -115,6 +115,9 @@ class RequestAuthorizer:
     params: Mapping[str, Any] | None = None
     messages: AuthorizationMessages | None = None  # encodes denials for the server log
     _policies: CompiledPrincipalPolicies | None = field(default=None, init=False)
+    _principal: Principal | None = field(
+        default=None, init=False
+    )  # one object: PolicySet caches by it
     _policy_sets: dict[str | None, PolicySet] = field(default_factory=dict, init=False)
 
     def require(
@@ -162,8 +165,10 @@ class RequestAuthorizer:
             request_context = self.context_for(resource, context)
         elif context:
             request_context = merged(context)
+        if self._principal is None:
+            self._principal = engine_principal(self.caller)
         request = Request(
-            principal=engine_principal(self.caller),
+            principal=self._principal,
             action=action,
             resource=resource,
             resource_account=resource_account or self.caller.account_id,
