@@ -264,3 +264,33 @@ def test_role_path_is_not_part_of_the_session_arn(home: Account) -> None:
         user.client().assume_role, RoleArn=wrong_path, RoleSessionName="pathless"
     )
     assert (code, message) == ("AccessDenied", denied(user.arn, wrong_path))
+
+
+def test_cross_account_session_is_bounded_by_the_roles_boundary(
+    home: Account, other: Account, server: Server
+) -> None:
+    boundary = other.client().create_policy(
+        PolicyName=f"boundary-{other.account_id}-{datetime.now(UTC).timestamp():.0f}-x",
+        PolicyDocument=document(allow(["iam:GetRole", "iam:ListRoleTags"])),
+    )["Policy"]
+    role = other.role(
+        trust({"AWS": ACCOUNT_ID}),
+        document(allow(["iam:GetRole", "iam:ListRoles"])),
+        PermissionsBoundary=boundary["Arn"],
+    )
+    user = home.user(document(allow(ASSUME, role["Arn"])))
+    answer = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="bounded")
+    iam = temporary_client(server, answer["Credentials"])
+    got = iam.get_role(RoleName=role["RoleName"])["Role"]
+    assert got["Arn"] == role["Arn"]  # the session acts in the role's account
+    session_arn = answer["AssumedRoleUser"]["Arn"]
+    code, message = error_of(iam.list_roles)
+    assert (code, message) == (
+        "AccessDenied",
+        f"User: {session_arn} is not authorized to perform: iam:ListRoles on resource: "
+        f"arn:aws:iam::{other.account_id}:role/ because no permissions boundary allows the "
+        "iam:ListRoles action",
+    )
+    code, message = error_of(iam.list_role_tags, RoleName=role["RoleName"])
+    assert code == "AccessDenied"
+    assert message.endswith("because no identity-based policy allows the iam:ListRoleTags action")

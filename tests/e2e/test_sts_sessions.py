@@ -286,3 +286,42 @@ def test_mfa_session_token_then_assume_role(home: Account, server: Server) -> No
         RoleArn=role["Arn"], RoleSessionName="mfa-chain"
     )
     assert answer["AssumedRoleUser"]["Arn"].endswith("/mfa-chain")
+
+
+def test_list_virtual_mfa_devices_filters_and_pages(home: Account, start_server: Any) -> None:
+    server = start_server()  # a fresh account: exactly the devices made here
+    root = server.client("iam")
+    for name in ("dev-a", "dev-b", "dev-c"):
+        root.create_virtual_mfa_device(VirtualMFADeviceName=name)
+    user = root.create_user(UserName="owner")["User"]
+    serial = f"arn:aws:iam::{ACCOUNT_ID}:mfa/dev-b"
+    for device in root.list_virtual_mfa_devices()["VirtualMFADevices"]:
+        assert "Base32StringSeed" not in device  # the seed is shown once, at creation
+    first = root.list_virtual_mfa_devices(MaxItems=2)
+    assert [d["SerialNumber"].rsplit("/", 1)[1] for d in first["VirtualMFADevices"]] == [
+        "dev-a",
+        "dev-b",
+    ]
+    assert first["IsTruncated"] is True
+    rest = root.list_virtual_mfa_devices(MaxItems=2, Marker=first["Marker"])
+    assert [d["SerialNumber"] for d in rest["VirtualMFADevices"]] == [
+        f"arn:aws:iam::{ACCOUNT_ID}:mfa/dev-c"
+    ]
+    assert rest["IsTruncated"] is False
+    # enabling needs the seed, which only CreateVirtualMFADevice shows
+    made = root.create_virtual_mfa_device(VirtualMFADeviceName="dev-d")["VirtualMFADevice"]
+    totp = pyotp.TOTP(made["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    root.enable_mfa_device(
+        UserName="owner",
+        SerialNumber=made["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+    assigned = root.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]
+    assert [(d["SerialNumber"], d["User"]["UserName"]) for d in assigned] == [
+        (made["SerialNumber"], user["UserName"])
+    ]
+    unassigned = root.list_virtual_mfa_devices(AssignmentStatus="Unassigned")
+    assert serial in [d["SerialNumber"] for d in unassigned["VirtualMFADevices"]]
+    assert len(unassigned["VirtualMFADevices"]) == 3

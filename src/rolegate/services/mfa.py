@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,9 +28,11 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.mfa import MfaDevice
 from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.pagination import fetch_page
 from rolegate.services.tags import tags_from_params, tags_to_wire
 from rolegate.services.users import load_user, target_user_name, user_to_wire
-from rolegate.store import Conflict
+from rolegate.store import Conflict, Page
+from rolegate.store.page import decode_marker, encode_marker
 
 STEP_SECONDS = 30
 SEED_CHARACTERS = 64  # AWS's seeds are 64 base32 characters (40 bytes)
@@ -167,27 +170,39 @@ def list_mfa_devices(ctx: OperationContext, params: Params) -> Result:
         return {"MFADevices": [], "IsTruncated": False}  # root's devices are not modelled
     user = load_user(ctx, name, "iam:ListMFADevices")
     devices = ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name)
-    return {
-        "MFADevices": [
-            {
-                "UserName": user.user_name,
-                "SerialNumber": d.serial_number,
-                "EnableDate": d.enable_date,
-            }
-            for d in devices
-        ],
-        "IsTruncated": False,
-    }
+    page, extra = fetch_page(params, _pager("mfa-devices", devices))
+    listed = [
+        {"UserName": user.user_name, "SerialNumber": d.serial_number, "EnableDate": d.enable_date}
+        for d in page
+    ]
+    return {"MFADevices": listed, **extra}
+
+
+def _pager(listing: str, devices: list[MfaDevice]) -> Callable[[str | None, int], Page[MfaDevice]]:
+    """Marker/MaxItems over a listing small enough to read whole (a few devices per user)."""
+    ordered = sorted(devices, key=lambda d: d.serial_number)
+
+    def fetch(marker: str | None, max_items: int) -> Page[MfaDevice]:
+        after = None if marker is None else decode_marker(listing, marker)
+        rest = [d for d in ordered if after is None or d.serial_number > after]
+        items = rest[:max_items]
+        more = len(rest) > max_items
+        return Page(items, encode_marker(listing, items[-1].serial_number) if more else None)
+
+    return fetch
 
 
 def list_virtual_mfa_devices(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:ListVirtualMFADevices", "*")
     status = params.get("AssignmentStatus") or "Any"
+    chosen = [
+        device
+        for device in ctx.tx.mfa_devices.list_for_account(ctx.account_id)
+        if status == "Any" or (device.user_name is not None) == (status == "Assigned")
+    ]
+    page, extra = fetch_page(params, _pager("virtual-mfa-devices", chosen))
     out = []
-    for device in ctx.tx.mfa_devices.list_for_account(ctx.account_id):
-        assigned = device.user_name is not None
-        if (status == "Assigned" and not assigned) or (status == "Unassigned" and assigned):
-            continue
+    for device in page:
         item: dict[str, Any] = {"SerialNumber": device.serial_number}
         if device.user_name is not None:
             user = ctx.tx.users.get(ctx.account_id, device.user_name)
@@ -197,7 +212,7 @@ def list_virtual_mfa_devices(ctx: OperationContext, params: Params) -> Result:
         if device.tags:
             item["Tags"] = tags_to_wire(device.tags)
         out.append(item)
-    return {"VirtualMFADevices": out, "IsTruncated": False}
+    return {"VirtualMFADevices": out, **extra}
 
 
 def delete_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
