@@ -328,3 +328,48 @@ def test_usage_counters_follow_every_change(store: Store) -> None:
         assert counts == expected
         assert expected[policies[0].policy_id] == UsageCounts(2, 1)
         assert expected[policies[2].policy_id] == UsageCounts(0, 1)
+
+
+def test_crossed_boundary_swaps_do_not_deadlock(store: Store) -> None:
+    """Two transactions moving boundaries in opposite directions touch the same two counters;
+    they take them in one order, so neither is aborted (PostgreSQL would detect a deadlock)."""
+    first, second = (_create(store, make_managed_policy(n)) for n in ("First", "Second"))
+    one, two = make_role("One"), make_role("Two")
+    with store.transaction() as tx:
+        for role, policy in ((one, first), (two, second)):
+            tx.roles.create(role)
+            tx.policy_attachments.set_boundary(
+                ACCOUNT, OwnerKind.ROLE, role.role_id, policy.policy_id
+            )
+    for round_number in range(6):
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+
+        def swap(
+            role_id: str, to: str, barrier: threading.Barrier, errors: list[BaseException]
+        ) -> None:
+            try:
+                barrier.wait()
+                with store.transaction() as tx:
+                    tx.policy_attachments.set_boundary(ACCOUNT, OwnerKind.ROLE, role_id, to)
+                    time.sleep(0.01)
+            except BaseException as exc:
+                errors.append(exc)
+
+        flip = round_number % 2 == 0
+        targets = [
+            (one.role_id, second if flip else first),
+            (two.role_id, first if flip else second),
+        ]
+        threads = [
+            threading.Thread(target=swap, args=(r, p.policy_id, barrier, errors))
+            for r, p in targets
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+    with store.transaction(write=False) as tx:
+        counts = tx.managed_policies.usage_counts(ACCOUNT, [first.policy_id, second.policy_id])
+        assert counts == {first.policy_id: UsageCounts(0, 1), second.policy_id: UsageCounts(0, 1)}

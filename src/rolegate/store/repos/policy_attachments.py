@@ -30,6 +30,7 @@ from rolegate.store.schema_policies import (
 )
 
 _LISTING = "policy-entities"
+_CounterStep = tuple[str, str, str, int]  # policy id, account id, usage, +1/-1
 # ListEntitiesForPolicy answers groups, then roles, then users (each by case-folded name).
 _ENTITY_ORDER = (OwnerKind.GROUP, OwnerKind.ROLE, OwnerKind.USER)
 
@@ -54,6 +55,19 @@ class PolicyAttachmentRepo:
         usage: PolicyUsage = PolicyUsage.PERMISSIONS,
     ) -> bool:
         """Record the use; False if it was recorded already (attaching twice is no error)."""
+        inserted = self._insert(account_id, owner_kind, owner_id, policy_id, usage)
+        if inserted:
+            self._count([(policy_id, account_id, usage.value, +1)])
+        return inserted
+
+    def _insert(
+        self,
+        account_id: str,
+        owner_kind: OwnerKind,
+        owner_id: str,
+        policy_id: str,
+        usage: PolicyUsage,
+    ) -> bool:
         stmt = insert_ignoring_duplicates(policy_attachments, self._conn.dialect.name)
         values = {
             "owner_kind": owner_kind.value,
@@ -62,10 +76,7 @@ class PolicyAttachmentRepo:
             "policy_id": policy_id,
             "account_id": account_id,
         }
-        inserted = bool(self._conn.execute(stmt, values).rowcount)
-        if inserted:
-            self._count(policy_id, account_id, usage.value, +1)
-        return inserted
+        return bool(self._conn.execute(stmt, values).rowcount)
 
     def detach(
         self,
@@ -75,7 +86,7 @@ class PolicyAttachmentRepo:
         usage: PolicyUsage = PolicyUsage.PERMISSIONS,
     ) -> bool:
         a = policy_attachments
-        return self._delete(
+        removed = self._delete(
             delete(a).where(
                 a.c.owner_kind == owner_kind.value,
                 a.c.owner_id == owner_id,
@@ -83,37 +94,46 @@ class PolicyAttachmentRepo:
                 a.c.policy_id == policy_id,
             )
         )
+        self._count(removed)
+        return bool(removed)
 
     def set_boundary(
         self, account_id: str, owner_kind: OwnerKind, owner_id: str, policy_id: str | None
     ) -> None:
         """Make ``policy_id`` the principal's only boundary (None: remove the boundary)."""
-        self.clear(owner_kind, owner_id, PolicyUsage.BOUNDARY)
-        if policy_id is not None:
-            self.attach(account_id, owner_kind, owner_id, policy_id, PolicyUsage.BOUNDARY)
+        usage = PolicyUsage.BOUNDARY
+        changes = self._delete(self._owner_rows(owner_kind, owner_id, usage))
+        if policy_id is not None and self._insert(
+            account_id, owner_kind, owner_id, policy_id, usage
+        ):
+            changes.append((policy_id, account_id, usage.value, +1))
+        self._count(changes)
 
     def clear(self, owner_kind: OwnerKind, owner_id: str, usage: PolicyUsage | None = None) -> None:
         """Forget the principal's uses (of one kind, or all: when the principal is deleted)."""
+        self._count(self._delete(self._owner_rows(owner_kind, owner_id, usage)))
+
+    def _owner_rows(
+        self, owner_kind: OwnerKind, owner_id: str, usage: PolicyUsage | None
+    ) -> Delete:
         a = policy_attachments
         stmt = delete(a).where(a.c.owner_kind == owner_kind.value, a.c.owner_id == owner_id)
-        if usage is not None:
-            stmt = stmt.where(a.c.usage == usage.value)
-        self._delete(stmt)
+        return stmt if usage is None else stmt.where(a.c.usage == usage.value)
 
-    def _delete(self, stmt: Delete) -> bool:
-        """Delete attachment rows and count them down; True if there were any."""
+    def _delete(self, stmt: Delete) -> list[_CounterStep]:
+        """Delete attachment rows; the counter steps that undo them."""
         a = policy_attachments
-        rows = self._conn.execute(stmt.returning(a.c.policy_id, a.c.account_id, a.c.usage)).all()
-        for row in rows:
-            self._count(row.policy_id, row.account_id, row.usage, -1)
-        return bool(rows)
+        rows = self._conn.execute(stmt.returning(a.c.policy_id, a.c.account_id, a.c.usage))
+        return [(row.policy_id, row.account_id, row.usage, -1) for row in rows]
 
-    def _count(self, policy_id: str, account_id: str, usage: str, step: int) -> None:
-        column = "attachments" if usage == PolicyUsage.PERMISSIONS.value else "boundaries"
-        values = {"policy_id": policy_id, "account_id": account_id, "attachments": 0}
-        values["boundaries"] = 0
-        values[column] = step
-        self._conn.execute(_counter_upsert(self._conn.dialect.name, column), values)
+    def _count(self, steps: list[_CounterStep]) -> None:
+        """Apply counter steps in (policy, account) order: transactions that change several
+        counters lock them in the same order, so they cannot deadlock on PostgreSQL."""
+        for policy_id, account_id, usage, step in sorted(steps):
+            column = "attachments" if usage == PolicyUsage.PERMISSIONS.value else "boundaries"
+            values: dict[str, str | int] = {"policy_id": policy_id, "account_id": account_id}
+            values |= {"attachments": 0, "boundaries": 0, column: step}
+            self._conn.execute(_counter_upsert(self._conn.dialect.name, column), values)
 
     def lock_owner(self, owner_kind: OwnerKind, owner_id: str) -> None:
         """Hold a row lock on the principal until the transaction ends (PostgreSQL
