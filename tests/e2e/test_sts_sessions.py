@@ -171,6 +171,7 @@ def enable_virtual_mfa(home: Account, user: User) -> tuple[str, pyotp.TOTP]:
     ]
     serial = device["SerialNumber"]
     assert serial == f"arn:aws:iam::{ACCOUNT_ID}:mfa/{user.name}-mfa"
+    assert device["QRCodePNG"].startswith(b"\x89PNG\r\n\x1a\n")  # the QR code, as an image
     totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
     now = time.time()
     iam.enable_mfa_device(

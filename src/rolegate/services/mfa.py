@@ -9,13 +9,16 @@ accepted one step either side of now; a step, once accepted, is never accepted a
 from __future__ import annotations
 
 import hmac
+import io
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import pyotp
+import segno
 
 from rolegate.domain.arn import iam_arn
 from rolegate.domain.errors import (
@@ -121,10 +124,23 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
         raise EntityAlreadyExists(
             "MFADevice entity at the same path and name already exists."
         ) from None
-    out: dict[str, Any] = {"SerialNumber": serial, "Base32StringSeed": seed.encode("ascii")}
+    out: dict[str, Any] = {
+        "SerialNumber": serial,
+        "Base32StringSeed": seed.encode("ascii"),
+        "QRCodePNG": qr_code_png(name, ctx.account_id, seed),
+    }
     if tags:
         out["Tags"] = tags_to_wire(tags)
     return {"VirtualMFADevice": out}
+
+
+def qr_code_png(device_name: str, account_name: str, seed: str) -> bytes:
+    """The PNG authenticator apps scan: ``otpauth://totp/NAME@ACCOUNT?secret=SEED`` (the
+    VirtualMFADevice shape's documentation; ACCOUNT is the account id until a user is set)."""
+    uri = f"otpauth://totp/{quote(device_name)}@{quote(account_name)}?secret={seed}"
+    image = io.BytesIO()
+    segno.make_qr(uri, error="m").save(image, kind="png", scale=4)
+    return image.getvalue()
 
 
 def _load_device(ctx: OperationContext, serial: str) -> MfaDevice:
