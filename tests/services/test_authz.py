@@ -26,6 +26,7 @@ from rolegate.policy.compile import PolicyCompiler
 from rolegate.services import aws_managed_catalogue
 from rolegate.services.authz import PolicyDenied, RequestAuthorizer, evaluate_trust
 from rolegate.services.context import Caller, OperationContext
+from rolegate.services.principal_policies import PolicySetCache
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, Tx
 
@@ -447,3 +448,23 @@ def test_the_callers_boundary_and_session_policy_limit_account_wide_trust(store:
         caller = session_of(narrowed, session_policy=session_policy)
         denied(evaluate_trust, ctx_for(tx, caller), target, "sts:AssumeRole", {})
         evaluate_trust(ctx_for(tx, session_of(narrowed)), target, "sts:AssumeRole", {})
+
+
+def test_policy_sets_are_shared_by_requests_until_a_policy_changes(store: Store) -> None:
+    cache = PolicySetCache()
+    compiler = PolicyCompiler()
+
+    def request(tx: Tx, caller: Caller) -> RequestAuthorizer:
+        return RequestAuthorizer(caller, tx, compiler, NOW, policy_sets=cache)
+
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(doc(allow("iam:GetRole")),))
+        first, second = request(tx, session_of(role)), request(tx, session_of(role, "s2"))
+        first.require("iam:GetRole", role.arn)
+        second.require("iam:GetRole", role.arn)  # another session of the role: same set
+        assert len(cache) == 1
+        assert first._policy_set(None) is second._policy_set(None)
+        tx.role_policies.put(role.role_id, InlinePolicy("p0", doc(deny("iam:GetRole"))))
+        third = request(tx, session_of(role))
+        denied(third.require, "iam:GetRole", role.arn)  # the changed text misses the cache
+        assert len(cache) == 2

@@ -27,6 +27,7 @@ from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.services.authz import RequestAuthorizer
 from rolegate.services.context import Handler, OperationContext
+from rolegate.services.principal_policies import PolicySetCache
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
@@ -67,6 +68,8 @@ class Pipeline:
     compiler: PolicyCompiler = field(default_factory=PolicyCompiler)
     # Seals the decision of each policy denial (services.sts_decode); None: not recorded.
     authorization_messages: AuthorizationMessages | None = None
+    # Compiled PolicySets by policy texts, shared by this node's requests (services.authz).
+    policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
 
     def handle(
         self,
@@ -170,6 +173,7 @@ class Pipeline:
                     region,
                     parsed.params,
                     self.authorization_messages,
+                    self.policy_sets,
                 ),
                 session_tokens=self.authenticator.session_tokens,
             )

@@ -24,7 +24,8 @@ from rolegate.policy.evaluate import PolicySet, evaluate
 from rolegate.policy.request import Principal, Request
 from rolegate.services.context import Caller, ContextValues, OperationContext
 from rolegate.services.principal_policies import (
-    CompiledPrincipalPolicies,
+    PolicySetCache,
+    PrincipalPolicies,
     compile_policies,
     engine_principal,
     gather,
@@ -114,11 +115,12 @@ class RequestAuthorizer:
     region: str | None = None
     params: Mapping[str, Any] | None = None
     messages: AuthorizationMessages | None = None  # encodes denials for the server log
-    _policies: CompiledPrincipalPolicies | None = field(default=None, init=False)
+    policy_sets: PolicySetCache | None = None  # the node's, shared by requests
+    _found: PrincipalPolicies | None = field(default=None, init=False)
     _principal: Principal | None = field(
         default=None, init=False
     )  # one object: PolicySet caches by it
-    _policy_sets: dict[str | None, PolicySet] = field(default_factory=dict, init=False)
+    _policy_sets: dict[tuple[str, str] | None, PolicySet] = field(default_factory=dict, init=False)
 
     def require(
         self,
@@ -179,11 +181,10 @@ class RequestAuthorizer:
     def context_for(self, resource: str, explicit: ContextValues | None = None) -> ContextDict:
         """Every key the request supplies: surroundings, principal, resource tags, parameters,
         then the operation's own keys (which win)."""
-        policies = self._compiled()
         where = Surroundings(self.now, self.source_ip, self.secure_transport, self.region)
         return merged(
             base_context(self.caller, where),
-            principal_context(self.caller, policies.principal_tags),
+            principal_context(self.caller, self._gathered().principal_tags),
             resource_tag_context(self._resource_tags(resource)),
             parameter_context(self.params),
             explicit,
@@ -215,31 +216,39 @@ class RequestAuthorizer:
         )
         return self.messages.encode(self.caller.account_id, document)
 
-    def _compiled(self) -> CompiledPrincipalPolicies:
-        if self._policies is None:
-            found = gather(self.tx, self.caller) if self.tx is not None else None
-            if found is None:
-                self._policies = CompiledPrincipalPolicies((), None, None, ())
-            else:
-                self._policies = compile_policies(self.compiler, found)
-        return self._policies
+    def _gathered(self) -> PrincipalPolicies:
+        """The caller's policies as stored (read once per request: changes apply at once)."""
+        if self._found is None:
+            self._found = gather(self.tx, self.caller) if self.tx is not None else None
+            if self._found is None:
+                self._found = PrincipalPolicies()
+        return self._found
 
     def _policy_set(self, resource_policy: tuple[str, str] | None) -> PolicySet:
-        key = None if resource_policy is None else "\0".join(resource_policy)
-        found = self._policy_sets.get(key)
-        if found is None:
-            policies = self._compiled()
+        """The compiled PolicySet for the caller's policies (+ ``resource_policy``): from this
+        request, else from the node's cache keyed by the policy texts, else compiled now."""
+        found = self._policy_sets.get(resource_policy)
+        if found is not None:
+            return found
+        sources = self._gathered()
+        key = (sources.identity, sources.boundary, sources.session, resource_policy)
+        cached = self.policy_sets.get(key) if self.policy_sets is not None else None
+        if cached is None:
+            compiled = compile_policies(self.compiler, sources)
             resource: CompiledPolicy | None = None
             if resource_policy is not None:
                 policy_id, document = resource_policy
                 resource = self.compiler.compile(document, policy_id=policy_id)
-            found = self._policy_sets[key] = PolicySet(
-                identity=policies.identity,
+            cached = PolicySet(
+                identity=compiled.identity,
                 resource=resource,
-                boundary=policies.boundary,
-                session=policies.session,
+                boundary=compiled.boundary,
+                session=compiled.session,
             )
-        return found
+            if self.policy_sets is not None:
+                self.policy_sets.put(key, cached)
+        self._policy_sets[resource_policy] = cached
+        return cached
 
     def _resource_tags(self, resource: str) -> tuple[Tag, ...]:
         """Tags of the role, user, instance profile or managed policy ``resource`` names

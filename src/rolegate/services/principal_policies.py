@@ -15,11 +15,13 @@ Principal tags: the user's or role's tags, overridden by session tags (id_sessio
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from rolegate.domain.entities import Tag
 from rolegate.domain.errors import MalformedPolicyDocument, ServiceFailure
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
+from rolegate.policy.evaluate import PolicySet
 from rolegate.policy.request import Principal
 from rolegate.services.context import Caller
 from rolegate.services.request_context import effective_principal_tags
@@ -55,6 +57,30 @@ class CompiledPrincipalPolicies:
     boundary: CompiledPolicy | None
     session: tuple[CompiledPolicy, ...] | None
     principal_tags: tuple[Tag, ...]
+
+
+class PolicySetCache:
+    """Compiled PolicySets of one node, keyed by the policy texts they were built from.
+
+    A PolicySet keeps its action index and memos, so reusing it saves most of a decision's
+    work; keying by the texts (not by principal or version) means a changed policy simply
+    misses, on every node. Bounded; emptied when full. Safe to share between threads.
+    """
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self._max_entries = max_entries
+        self._sets: dict[Hashable, PolicySet] = {}
+
+    def get(self, key: Hashable) -> PolicySet | None:
+        return self._sets.get(key)
+
+    def put(self, key: Hashable, policy_set: PolicySet) -> None:
+        if len(self._sets) >= self._max_entries:
+            self._sets.clear()
+        self._sets[key] = policy_set
+
+    def __len__(self) -> int:
+        return len(self._sets)
 
 
 def engine_principal(caller: Caller) -> Principal:
