@@ -626,8 +626,11 @@ def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, uniq
     assert attached == [{"PolicyName": "AutoScalingServiceRolePolicy", "PolicyArn": arn}]
     plain = unique("plain")
     make_role(iam, plain)
-    code, status, _ = fails(iam.attach_role_policy, RoleName=plain, PolicyArn=arn)
-    assert (code, status) == ("PolicyNotAttachable", 400)
+    assert fails(iam.attach_role_policy, RoleName=plain, PolicyArn=arn) == (
+        "PolicyNotAttachable",
+        400,
+        "Cannot attach a Service Role Policy to a Customer Role.",
+    )
     code, status, _ = fails(
         iam.put_role_permissions_boundary, RoleName=plain, PermissionsBoundary=arn
     )

@@ -14,11 +14,15 @@ from rolegate.domain.managed_policy import AWS_ACCOUNT, ManagedPolicy, OwnerKind
 from rolegate.services.context import OperationContext
 from rolegate.services.managed_policies import invalid_arn
 
+# AWS's text when a role is given a service-role policy (seen in Terraform and CLI reports); we
+# answer it for users and boundaries too, where AWS's own wording is unverified.
+SERVICE_ROLE_POLICY = "Cannot attach a Service Role Policy to a Customer Role."
 
-def not_attachable(arn: str) -> PolicyNotAttachable:
+
+def not_attachable() -> PolicyNotAttachable:
     """AWS service-role policies are reserved to service-linked roles (the model's
-    PolicyNotAttachableException). Message unverified against AWS."""
-    return PolicyNotAttachable(f"Policy {arn} is not attachable.")
+    PolicyNotAttachableException)."""
+    return PolicyNotAttachable(SERVICE_ROLE_POLICY)
 
 
 def attachable_policy(ctx: OperationContext, arn: str, missing: NoSuchEntity) -> ManagedPolicy:
@@ -36,7 +40,7 @@ def attachable_policy(ctx: OperationContext, arn: str, missing: NoSuchEntity) ->
     if locked is None:
         raise missing
     if not locked.is_attachable:
-        raise not_attachable(arn)
+        raise not_attachable()
     return locked
 
 
