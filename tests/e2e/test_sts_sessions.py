@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import string
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyotp
@@ -183,6 +184,12 @@ def enable_virtual_mfa(home: Account, user: User) -> tuple[str, pyotp.TOTP]:
     return serial, totp
 
 
+def next_code(totp: pyotp.TOTP) -> str:
+    """The code of the step after now: accepted (one step of clock drift either side) and not
+    yet spent by EnableMFADevice, which spends the current one."""
+    return totp.at(time.time() + 30)
+
+
 def test_virtual_mfa_device_lifecycle(home: Account) -> None:
     user = home.user()
     iam = home.client()
@@ -243,9 +250,8 @@ def test_mfa_gated_trust_policy(home: Account, server: Server) -> None:
         "AccessDenied",
         "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
     )
-    # the enabling codes used the current step already: wait for a fresh one
-    time.sleep(30 - time.time() % 30 + 0.5)
-    fresh = totp.now()
+    # the enabling codes spent the current step; the next step's code is accepted already
+    fresh = next_code(totp)
     answer = sts.assume_role(
         RoleArn=role["Arn"], RoleSessionName="withmfa", SerialNumber=serial, TokenCode=fresh
     )
@@ -278,8 +284,7 @@ def test_mfa_session_token_then_assume_role(home: Account, server: Server) -> No
     serial, totp = enable_virtual_mfa(home, user)
     mfa_condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     role = home.role(trust({"AWS": user.arn}, Condition=mfa_condition))
-    time.sleep(30 - time.time() % 30 + 0.5)  # the enabling codes used the current step
-    creds = user.client().get_session_token(SerialNumber=serial, TokenCode=totp.now())[
+    creds = user.client().get_session_token(SerialNumber=serial, TokenCode=next_code(totp))[
         "Credentials"
     ]
     temporary_client(server, creds).get_user(UserName=user.name)  # IAM: allowed with MFA
@@ -326,3 +331,28 @@ def test_list_virtual_mfa_devices_filters_and_pages(home: Account, start_server:
     unassigned = root.list_virtual_mfa_devices(AssignmentStatus="Unassigned")
     assert serial in [d["SerialNumber"] for d in unassigned["VirtualMFADevices"]]
     assert len(unassigned["VirtualMFADevices"]) == 3
+
+
+def test_a_code_races_once(home: Account) -> None:
+    """Concurrent AssumeRole calls with one code: exactly one is accepted."""
+    user = home.user()
+    serial, totp = enable_virtual_mfa(home, user)
+    role = home.role(trust({"AWS": user.arn}))
+    code = next_code(totp)
+    clients = [user.client() for _ in range(4)]
+
+    def attempt(sts: Any) -> str:
+        try:
+            sts.assume_role(
+                RoleArn=role["Arn"], RoleSessionName="race", SerialNumber=serial, TokenCode=code
+            )
+            return "ok"
+        except ClientError as error:
+            return str(error.response["Error"]["Message"])
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        outcomes = sorted(pool.map(attempt, clients))
+    assert outcomes.count("ok") == 1, outcomes
+    assert set(outcomes) - {"ok"} == {
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+    }
