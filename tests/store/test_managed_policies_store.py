@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import string
 import threading
 import time
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.exc import IntegrityError
 from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, make_managed_policy, make_role
 
@@ -373,3 +376,35 @@ def test_crossed_boundary_swaps_do_not_deadlock(store: Store) -> None:
     with store.transaction(write=False) as tx:
         counts = tx.managed_policies.usage_counts(ACCOUNT, [first.policy_id, second.policy_id])
         assert counts == {first.policy_id: UsageCounts(0, 1), second.policy_id: UsageCounts(0, 1)}
+
+
+POLICY_NAME_CHARS = string.ascii_letters + string.digits + "+=,.@_-"
+policy_names = st.lists(
+    st.text(POLICY_NAME_CHARS, min_size=1, max_size=8), max_size=10, unique_by=str.lower
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(local=policy_names, aws=policy_names, max_items=st.integers(1, 7))
+def test_merged_pages_partition_the_sorted_policies(
+    shared_store: Store, local: list[str], aws: list[str], max_items: int
+) -> None:
+    """Scope=All walks the account's and AWS's policies as one list by (name, account): every
+    policy once, full pages until the last, even when both sides hold a name."""
+    shared_store.reset()
+    with shared_store.transaction() as tx:
+        for account, names in ((ACCOUNT, local), (AWS_ACCOUNT, aws)):
+            for name in names:
+                policy = make_managed_policy(name, account_id=account)
+                tx.managed_policies.create(policy, PolicyVersion(1, "{}", T0))
+        seen: list[tuple[str, str]] = []
+        marker = None
+        while True:
+            page = tx.managed_policies.list_policies(ACCOUNT, marker=marker, max_items=max_items)
+            seen += [(p.policy_name, p.account_id) for p in page.items]
+            if page.next_marker is None:
+                break
+            assert len(page.items) == max_items
+            marker = page.next_marker
+    expected = [(n, ACCOUNT) for n in local] + [(n, AWS_ACCOUNT) for n in aws]
+    assert seen == sorted(expected, key=lambda e: (e[0].lower(), e[1]))
