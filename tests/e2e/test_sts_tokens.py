@@ -230,3 +230,28 @@ def test_get_access_key_info(home: Account) -> None:
         f"User: {user.arn} is not authorized to perform: sts:GetAccessKeyInfo because no "
         "identity-based policy allows the sts:GetAccessKeyInfo action",
     )
+
+
+def test_permissive_mode_takes_made_up_tokens_as_root(start_server: Any) -> None:
+    """Emulator clients (moto and LocalStack users) send any key with any token."""
+    srv = start_server(auth="permissive")
+    made_up = srv.client("sts", "ASIAMADEUPMADEUPMADE", "secret", aws_session_token="testing")
+    identity = made_up.get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+    # real temporary credentials of that server still resolve to their session
+    root = srv.client("iam")
+    role = root.create_role(
+        RoleName="permissive-role",
+        AssumeRolePolicyDocument=trust({"AWS": ACCOUNT_ID}),
+    )["Role"]
+    root.create_user(UserName="permissive-user")
+    root.put_user_policy(
+        UserName="permissive-user",
+        PolicyName="assume",
+        PolicyDocument=document(allow("sts:AssumeRole", role["Arn"])),
+    )
+    key = root.create_access_key(UserName="permissive-user")["AccessKey"]
+    sts = srv.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="real")["Credentials"]
+    session = temporary_client(srv, creds, "sts").get_caller_identity()
+    assert session["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/permissive-role/real"
