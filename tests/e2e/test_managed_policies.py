@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 
 from harness import Server
+from signing import send
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps(
@@ -663,3 +664,14 @@ def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: S
     assert fails(session.list_roles)[0] == "AccessDenied"
     iam.detach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
     assert fails(session.get_role, RoleName=name)[0] == "AccessDenied"
+
+
+def test_reset_keeps_the_aws_managed_policies(start_server) -> None:  # type: ignore[no-untyped-def]
+    srv = start_server(auth="permissive")
+    iam = srv.client("iam")
+    arn = make_policy(iam, "Local")["Arn"]
+    assert send(srv.endpoint + "/_rolegate/reset", body=b"").status == 200
+    assert fails(iam.get_policy, PolicyArn=arn)[0] == "NoSuchEntity"
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    aws = {p["PolicyName"] for p in iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]}
+    assert "AdministratorAccess" in aws
