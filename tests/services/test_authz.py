@@ -468,3 +468,13 @@ def test_policy_sets_are_shared_by_requests_until_a_policy_changes(store: Store)
         third = request(tx, session_of(role))
         denied(third.require, "iam:GetRole", role.arn)  # the changed text misses the cache
         assert len(cache) == 2
+
+
+def test_trust_checks_see_the_roles_tags_as_resource_tags(store: Store) -> None:
+    only_dev = allow("sts:AssumeRole", Condition={"StringEquals": {"aws:ResourceTag/env": "dev"}})
+    with store.transaction() as tx:
+        caller = session_of(make_role(tx, "caller", policies=(doc(only_dev),)))
+        dev = make_role(tx, "dev", account=B, trust=trust({"AWS": A}), tags=(Tag("env", "dev"),))
+        prod = make_role(tx, "prod", account=B, trust=trust({"AWS": A}), tags=(Tag("env", "prod"),))
+        evaluate_trust(ctx_for(tx, caller), dev, "sts:AssumeRole", {})
+        denied(evaluate_trust, ctx_for(tx, caller), prod, "sts:AssumeRole", {})

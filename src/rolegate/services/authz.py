@@ -121,6 +121,7 @@ class RequestAuthorizer:
         default=None, init=False
     )  # one object: PolicySet caches by it
     _policy_sets: dict[tuple[str, str] | None, PolicySet] = field(default_factory=dict, init=False)
+    _resource_tags_known: dict[str, tuple[Tag, ...]] = field(default_factory=dict, init=False)
 
     def require(
         self,
@@ -250,9 +251,16 @@ class RequestAuthorizer:
         self._policy_sets[resource_policy] = cached
         return cached
 
+    def know_resource_tags(self, resource: str, tags: tuple[Tag, ...]) -> None:
+        """Tags of ``resource`` the caller already holds (saves reading the entity again)."""
+        self._resource_tags_known[resource] = tags
+
     def _resource_tags(self, resource: str) -> tuple[Tag, ...]:
         """Tags of the role, user, instance profile or managed policy ``resource`` names
         (aws:ResourceTag/*); none for anything else or an entity that does not exist."""
+        known = self._resource_tags_known.get(resource)
+        if known is not None:
+            return known
         if self.tx is None or not resource.startswith("arn:") or resource.count(":") < 5:
             return ()
         _, _, service, _, account, rest = resource.split(":", 5)
@@ -308,6 +316,7 @@ def evaluate_trust(
     caller = authorizer.caller
     if _is_root(caller) and principal_override is None:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
+    authorizer.know_resource_tags(role.arn, role.tags)
     trust_policy = (role.arn, role.assume_role_policy_document)
     decision = authorizer.decide(
         action,
