@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 from sts_helpers import Account, allow, document, temporary_client, trust
 
+from conftest_db import fresh_database_url
 from harness import ACCOUNT_ID, BIN, REGION, ROOT_KEY_ID, ROOT_SECRET, Server
 
 INVALID = "The security token included in the request is invalid."
@@ -255,3 +258,54 @@ def test_permissive_mode_takes_made_up_tokens_as_root(start_server: Any) -> None
     creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="real")["Credentials"]
     session = temporary_client(srv, creds, "sts").get_caller_identity()
     assert session["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/permissive-role/real"
+
+
+@pytest.fixture
+def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """Two servers on one database and one master key, as behind a load balancer."""
+    with fresh_database_url(backend, tmp_path) as url:
+        first = Server(tmp_path / "data", url).start()
+        try:
+            second = Server(tmp_path / "data", url).start()
+            try:
+                yield first, second
+            finally:
+                second.stop()
+        finally:
+            first.stop()
+
+
+def test_credentials_from_one_node_work_on_another_and_revocation_follows(
+    two_nodes: tuple[Server, Server],
+) -> None:
+    first, second = two_nodes
+    home = Account(first, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+    user = home.user()
+    role = home.role(trust({"AWS": user.arn}), document(allow("iam:GetRole")))
+    creds = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="roaming")["Credentials"]
+    on_second = temporary_client(second, creds)
+    assert on_second.get_role(RoleName=role["RoleName"])["Role"]["Arn"] == role["Arn"]
+    time.sleep(1.1)  # the revocation time is to the second: make it later than the issue
+    revoke_after = datetime.now(UTC)
+    first.client("iam").put_role_policy(
+        RoleName=role["RoleName"],
+        PolicyName="AWSRevokeOlderSessions",
+        PolicyDocument=document(
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {
+                    "DateLessThan": {
+                        "aws:TokenIssueTime": revoke_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    }
+                },
+            }
+        ),
+    )
+    code, message = error_of(on_second.get_role, RoleName=role["RoleName"])
+    assert code == "AccessDenied"
+    assert message.endswith("with an explicit deny in an identity-based policy")
+    time.sleep(1.1)  # a session issued after the revocation time is not revoked
+    fresh = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="after")
+    temporary_client(second, fresh["Credentials"]).get_role(RoleName=role["RoleName"])
