@@ -58,6 +58,26 @@ def _metadata(key: AccessKey) -> dict[str, Any]:
     return out
 
 
+def _insert_new_key(ctx: OperationContext, owner_name: str | None) -> AccessKey:
+    """A fresh key for ``owner_name`` (None: the root user), stored. An id drawn twice (one
+    chance in 32**16) is drawn again; a generator that keeps repeating itself is a fault."""
+    for _ in range(3):
+        key = AccessKey(
+            access_key_id=access_key_id(IdPrefix.ACCESS_KEY, ctx.rng),
+            secret_access_key=secret_access_key(ctx.rng),
+            account_id=ctx.account_id,
+            user_name=owner_name,
+            status="Active",
+            create_date=ctx.now,
+        )
+        try:
+            ctx.tx.access_keys.create(key)
+        except Conflict:
+            continue
+        return key
+    raise RuntimeError("the random generator repeats access key ids")
+
+
 def create_access_key(ctx: OperationContext, params: Params) -> Result:
     owner = _owner(ctx, target_user_name(ctx, params), "iam:CreateAccessKey")
     if owner is not None:
@@ -70,20 +90,7 @@ def create_access_key(ctx: OperationContext, params: Params) -> Result:
     )
     if existing >= MAX_KEYS_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
-    while True:
-        key = AccessKey(
-            access_key_id=access_key_id(IdPrefix.ACCESS_KEY, ctx.rng),
-            secret_access_key=secret_access_key(ctx.rng),
-            account_id=ctx.account_id,
-            user_name=owner_name,
-            status="Active",
-            create_date=ctx.now,
-        )
-        try:
-            ctx.tx.access_keys.create(key)
-            break
-        except Conflict:  # a key id drawn twice (one chance in 32**16): draw again
-            continue
+    key = _insert_new_key(ctx, owner_name)
     return {"AccessKey": {**_metadata(key), "SecretAccessKey": key.secret_access_key}}
 
 
