@@ -97,8 +97,6 @@ def decision_document(
             {
                 "statementId": m.sid or "",
                 "effect": m.effect.upper(),
-                "policyType": m.policy_type,
-                "policyId": m.policy_id,
                 "principals": _items([caller.user_id]),
                 "principalGroups": {"items": []},
                 "actions": _items(
