@@ -205,3 +205,32 @@ def test_renamed_user_keeps_signing_with_its_keys_under_the_new_arn(server, iam,
     iam.update_user(UserName=name, NewUserName=new_name)
     # ${aws:username} now resolves to the new name, so the self-service policy still applies
     assert client.get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{new_name}"
+
+
+def test_a_users_permissions_boundary_caps_its_policies(server, iam, unique) -> None:
+    name = unique("capped")
+    allow_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    boundary = iam.create_policy(
+        PolicyName=unique("ReadUsers"),
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListUsers"], "Resource": "*"}
+                ],
+            }
+        ),
+    )["Policy"]["Arn"]
+    client = _user(server, iam, name, allow_all, PermissionsBoundary=boundary)
+    assert client.get_user()["User"]["UserName"] == name
+    client.list_users(MaxItems=1)
+    with pytest.raises(ClientError) as excinfo:
+        client.create_user(UserName=unique("nope"))
+    code, status, message = error_of(excinfo)
+    assert (code, status) == ("AccessDenied", 403)
+    assert message.endswith("because no permissions boundary allows the iam:CreateUser action")
+    iam.delete_user_permissions_boundary(UserName=name)
+    client.create_user(UserName=unique("now-allowed"))
