@@ -8,12 +8,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, make_role
+from sqlalchemy import text
+from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, AesGcmSealer, make_role
 
 from rolegate.domain.entities import AccessKey, InlinePolicy, Tag, User
 from rolegate.store import Conflict, InvalidMarker, Store
+from rolegate.store.migrate import alembic_config
+from rolegate.store.repos.access_keys import SECRETS_PURPOSE
 
 PATHS = ["/", "/a/", "/a/b/", "/ab/", "/A/"]
 POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
@@ -257,3 +261,41 @@ def test_lookups_within_a_transaction_see_its_own_writes(store: Store) -> None:
         assert renamed is not None and (renamed.path, renamed.arn) == ("/p/", "arn:x")
         tx.users.delete(user.user_id)
         assert tx.users.get(ACCOUNT, "renamed") is None
+
+
+def test_upgrading_from_r0001_keeps_access_keys_and_adds_users(
+    url: str, sealer: AesGcmSealer
+) -> None:
+    """A database written before users existed: its keys survive r0002, never used yet."""
+    store = Store.open(url, sealer=sealer)
+    try:
+        with store.transaction() as tx:
+            command.downgrade(alembic_config(tx.connection), "r0001")
+            sealed = sealer.seal(
+                b"old-secret", purpose=SECRETS_PURPOSE, aad=b"AKIAOLDROOTKEY000000"
+            )
+            tx.connection.execute(
+                text(
+                    "INSERT INTO access_keys (access_key_id, account_id, user_name, status,"
+                    " create_date, secret_sealed) VALUES (:id, :acct, NULL, 'Active', :at, :s)"
+                ),
+                {
+                    "id": "AKIAOLDROOTKEY000000",
+                    "acct": ACCOUNT,
+                    "at": T0 if tx.connection.dialect.name == "postgresql" else 0,
+                    "s": sealed,
+                },
+            )
+            command.upgrade(alembic_config(tx.connection), "head")
+        with store.transaction() as tx:
+            key = tx.access_keys.get("AKIAOLDROOTKEY000000")
+            assert key is not None and key.secret_access_key == "old-secret"
+            assert (key.last_used_date, key.last_used_service, key.last_used_region) == (
+                None,
+                None,
+                None,
+            )
+            tx.users.create(make_user("after-upgrade"))
+            assert tx.users.count(ACCOUNT) == 1
+    finally:
+        store.close()
