@@ -13,6 +13,7 @@ from rolegate.services.request_context import (
     effective_principal_tags,
     merged,
     parameter_context,
+    pass_role_context,
     principal_context,
     resource_tag_context,
 )
@@ -116,3 +117,10 @@ def test_resource_tags_under_both_prefixes_and_later_parts_win() -> None:
         "iam:ResourceTag/env": "dev",
     }
     assert merged({"k": "a", "l": ("x", "y")}, None, {"k": "b"}) == {"k": "b", "l": ["x", "y"]}
+
+
+def test_a_role_added_to_an_instance_profile_is_passed_to_ec2() -> None:
+    params = {"InstanceProfileName": "web", "RoleName": "app"}
+    assert pass_role_context("iam:PassRole", params) == {"iam:PassedToService": "ec2.amazonaws.com"}
+    assert pass_role_context("iam:AddRoleToInstanceProfile", params) == {}
+    assert pass_role_context("iam:PassRole", {"RoleName": "app"}) == {}

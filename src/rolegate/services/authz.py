@@ -36,6 +36,7 @@ from rolegate.services.request_context import (
     base_context,
     merged,
     parameter_context,
+    pass_role_context,
     principal_context,
     resource_tag_context,
 )
@@ -165,7 +166,7 @@ class RequestAuthorizer:
         needs_context = policy_set.candidates(action.lower(), resource).needs_context
         request_context: ContextDict = {}
         if needs_context:
-            request_context = self.context_for(resource, context)
+            request_context = self.context_for(action, resource, context)
         elif context:
             request_context = merged(context)
         if self._principal is None:
@@ -179,7 +180,9 @@ class RequestAuthorizer:
         )
         return evaluate(request, policy_set)
 
-    def context_for(self, resource: str, explicit: ContextValues | None = None) -> ContextDict:
+    def context_for(
+        self, action: str, resource: str, explicit: ContextValues | None = None
+    ) -> ContextDict:
         """Every key the request supplies: surroundings, principal, resource tags, parameters,
         then the operation's own keys (which win)."""
         where = Surroundings(self.now, self.source_ip, self.secure_transport, self.region)
@@ -188,6 +191,7 @@ class RequestAuthorizer:
             principal_context(self.caller, self._gathered().principal_tags),
             resource_tag_context(self._resource_tags(resource)),
             parameter_context(self.params),
+            pass_role_context(action, self.params),
             explicit,
         )
 
@@ -213,7 +217,12 @@ class RequestAuthorizer:
             )
         }
         document = decision_document(
-            self.caller, action, resource, decision, self.context_for(resource, context), by_id
+            self.caller,
+            action,
+            resource,
+            decision,
+            self.context_for(action, resource, context),
+            by_id,
         )
         return self.messages.encode(self.caller.account_id, document)
 

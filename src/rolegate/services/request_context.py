@@ -156,6 +156,16 @@ def parameter_context(params: Mapping[str, Any] | None) -> ContextDict:
     return context
 
 
+def pass_role_context(action: str, params: Mapping[str, Any] | None) -> ContextDict:
+    """``iam:PassedToService`` for ``iam:PassRole`` (reference_policies_iam-condition-keys.md):
+    a role added to an instance profile is passed to EC2."""
+    if action.lower() != "iam:passrole" or not params:
+        return {}
+    if "InstanceProfileName" in params:
+        return {"iam:PassedToService": "ec2.amazonaws.com"}
+    return {}
+
+
 def merged(*parts: ContextValues | None) -> ContextDict:
     """Later parts win (the operation's explicit context over derived keys)."""
     context: ContextDict = {}
