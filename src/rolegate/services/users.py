@@ -49,12 +49,10 @@ def load_user(ctx: OperationContext, user_name: str, action: str) -> User:
 def lock_user(ctx: OperationContext, user: User) -> User:
     """``user`` as it is once this transaction holds its row lock (NoSuchEntity if a concurrent
     DeleteUser won). Operations that check what the user holds before changing it lock first."""
-    fresh = (
-        ctx.tx.users.get(ctx.account_id, user.user_name)
-        if ctx.tx.users.lock(user.user_id)
-        else None
-    )
-    if fresh is None or fresh.user_id != user.user_id:
+    if not ctx.tx.users.lock(user.user_id):
+        raise no_such_user(user.user_name)
+    fresh = ctx.tx.users.get(ctx.account_id, user.user_name)
+    if fresh is None or fresh.user_id != user.user_id:  # renamed while we waited
         raise no_such_user(user.user_name)
     return fresh
 
