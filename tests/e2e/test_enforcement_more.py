@@ -273,11 +273,11 @@ DEFAULT_SCOPE = tuple(
 )
 
 
-def session(server: Server, statement: dict[str, Any]) -> Any:
+def session(server: Server, *statements: dict[str, Any]) -> Any:
     root = server.client("iam")
     name = f"more-{uuid.uuid4().hex[:10]}"
     role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
-    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
     root.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
     return mint_role_session(server, role)
 
@@ -377,3 +377,26 @@ def test_get_access_key_info_needs_its_permission(server: Server) -> None:
         lambda: unable.client(server, "sts").get_access_key_info(AccessKeyId=key_id)
     )
     assert message == expected(unable.arn, "sts:GetAccessKeyInfo", "*")
+
+
+def test_pass_role_to_an_instance_profile_is_passed_to_ec2(server: Server) -> None:
+    tag = uuid.uuid4().hex[:8]
+    names = Names(name=f"pass{tag}", other=f"none{tag}")
+    _profile_and_role(server.client("iam"), names)
+    add = {"Effect": "Allow", "Action": "iam:AddRoleToInstanceProfile", "Resource": "*"}
+
+    def passing_to(service: str) -> Any:
+        condition = {"StringEquals": {"iam:PassedToService": service}}
+        statement = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+        return session(server, {**statement, "Condition": condition}, add)
+
+    lambda_only = passing_to("lambda.amazonaws.com")
+    message = denied_message(
+        lambda: lambda_only.client(server).add_role_to_instance_profile(
+            InstanceProfileName=names.name, RoleName=names.name
+        )
+    )
+    assert message == expected(lambda_only.arn, "iam:PassRole", arn("role", names.name, ALLOWED))
+    passing_to("ec2.amazonaws.com").client(server).add_role_to_instance_profile(
+        InstanceProfileName=names.name, RoleName=names.name
+    )
