@@ -171,3 +171,18 @@ def test_last_used_of_an_unknown_key_is_no_such_entity(iam) -> None:
         404,
         "The Access Key with id AKIANOSUCHKEY0000000 cannot be found.",
     )
+
+
+def test_permissive_mode_still_knows_and_verifies_user_keys(start_server) -> None:
+    """Unknown keys act as the root user there; a user's real key is that user, and a wrong
+    secret for it is still refused."""
+    srv = start_server(auth="permissive")
+    root = srv.client("iam", "AKIAMADEUPKEY0000001", "made-up-secret")
+    root.create_user(UserName="dev")
+    key = root.create_access_key(UserName="dev")["AccessKey"]
+    identity = srv.client("sts", key["AccessKeyId"], key["SecretAccessKey"]).get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/dev"
+    wrong = srv.client("sts", key["AccessKeyId"], "not-the-secret")
+    with pytest.raises(ClientError) as excinfo:
+        wrong.get_caller_identity()
+    assert error_of(excinfo)[:2] == ("SignatureDoesNotMatch", 403)
