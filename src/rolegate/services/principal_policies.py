@@ -1,10 +1,10 @@
 """Every policy that bears on one caller's requests, gathered before the engine decides
 (reference_policies_evaluation-logic.md, "Policy evaluation logic").
 
-* IAM user: its inline policies (attached and group policies join when they exist), its
+* IAM user: its inline and attached managed policies (its groups' join when groups exist), its
   permissions boundary; GetSessionToken sessions have exactly the user's permissions.
-* Role session: the role's inline policies and boundary, narrowed by the session policies
-  (``Policy`` and ``PolicyArns`` of AssumeRole*) carried in the session token.
+* Role session: the role's inline and attached policies and boundary, narrowed by the session
+  policies (``Policy`` and ``PolicyArns`` of AssumeRole*) carried in the session token.
 * Federated user (GetFederationToken): the calling IAM user's policies and boundary, narrowed by
   the session policies; without any session policy it can do nothing.
 * Root: none (full access to its own account is a row of the decision table).
