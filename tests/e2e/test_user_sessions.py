@@ -4,6 +4,9 @@ user assumes a role."""
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 import pytest
 from botocore.exceptions import ClientError
 from sts_helpers import Account, allow, document, temporary_client, trust
@@ -55,3 +58,32 @@ def test_assuming_a_role_records_the_users_key_as_used_by_sts(home: Account) -> 
         "sts",
         REGION,
     )
+
+
+def test_get_session_token_credentials_with_mfa_act_as_the_user(
+    home: Account, server: Server
+) -> None:
+    """GetSessionToken credentials are the user itself (GetUser with no name answers the user);
+    without MFA they may call no IAM operation (InvalidClientTokenId, as IAM answers)."""
+    user = home.user(document(allow("iam:GetUser", "arn:aws:iam::*:user/*")))
+    iam = home.client()
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user.name}-mfa")[
+        "VirtualMFADevice"
+    ]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName=user.name,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 60),
+        AuthenticationCode2=totp.at(now - 30),
+    )
+    with_mfa = user.client().get_session_token(
+        SerialNumber=device["SerialNumber"], TokenCode=totp.at(now)
+    )["Credentials"]
+    me = temporary_client(server, with_mfa, "iam").get_user()["User"]
+    assert (me["UserName"], me["Arn"], me["UserId"]) == (user.name, user.arn, user.user_id)
+    without_mfa = user.client().get_session_token()["Credentials"]
+    with pytest.raises(ClientError) as excinfo:
+        temporary_client(server, without_mfa, "iam").get_user()
+    assert excinfo.value.response["Error"]["Code"] == "InvalidClientTokenId"
