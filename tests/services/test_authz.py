@@ -21,6 +21,7 @@ from rolegate.domain.errors import (
     InvalidClientTokenId,
     ServiceFailure,
 )
+from rolegate.domain.mfa import MfaDevice
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.services import aws_managed_catalogue
@@ -478,3 +479,22 @@ def test_trust_checks_see_the_roles_tags_as_resource_tags(store: Store) -> None:
         prod = make_role(tx, "prod", account=B, trust=trust({"AWS": A}), tags=(Tag("env", "prod"),))
         evaluate_trust(ctx_for(tx, caller), dev, "sts:AssumeRole", {})
         denied(evaluate_trust, ctx_for(tx, caller), prod, "sts:AssumeRole", {})
+
+
+def test_resource_tags_of_mfa_devices(store: Store) -> None:
+    dev_only = {"StringEquals": {"aws:ResourceTag/env": "dev"}}
+    with store.transaction() as tx:
+        caller = session_of(make_role(tx, "c", policies=(doc(allow("iam:*", Condition=dev_only)),)))
+        for name, env in (("dev-mfa", "dev"), ("prod-mfa", "prod")):
+            serial = f"arn:aws:iam::{A}:mfa/{name}"
+            tx.mfa_devices.create(
+                MfaDevice(A, serial, name, "/", "JBSWY3DPEHPK3PXP", NOW, tags=(Tag("env", env),))
+            )
+        authorizer(tx, caller).require(
+            "iam:DeleteVirtualMFADevice", f"arn:aws:iam::{A}:mfa/dev-mfa"
+        )
+        denied(
+            authorizer(tx, caller).require,
+            "iam:DeleteVirtualMFADevice",
+            f"arn:aws:iam::{A}:mfa/prod-mfa",
+        )

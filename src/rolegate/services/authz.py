@@ -265,7 +265,7 @@ class RequestAuthorizer:
         self._resource_tags_known[resource] = tags
 
     def _resource_tags(self, resource: str) -> tuple[Tag, ...]:
-        """Tags of the role, user, instance profile or managed policy ``resource`` names
+        """Tags of the role, user, instance profile, managed policy or MFA device ``resource`` names
         (aws:ResourceTag/*); none for anything else or an entity that does not exist."""
         known = self._resource_tags_known.get(resource)
         if known is not None:
@@ -285,6 +285,9 @@ class RequestAuthorizer:
             entity = self.tx.instance_profiles.get(account, name)
         elif kind == "policy":
             entity = self.tx.managed_policies.get_by_arn(resource)
+        elif kind == "mfa":  # a virtual MFA device's ARN is its serial number
+            device = self.tx.mfa_devices.get(resource)
+            return tuple(device.tags) if device is not None else ()
         if entity is None or entity.arn != resource:
             return ()
         return tuple(entity.tags)
