@@ -93,6 +93,12 @@ def _codes(n: Names) -> dict[str, str]:
     return {"AuthenticationCode1": totp.at(now - 30), "AuthenticationCode2": totp.at(now)}
 
 
+def _later_codes(n: Names) -> dict[str, str]:
+    """Two consecutive codes not yet spent by EnableMFADevice (resynchronising a device)."""
+    totp, now = pyotp.TOTP(n.found["seed"]), time.time()
+    return {"AuthenticationCode1": totp.at(now + 30), "AuthenticationCode2": totp.at(now + 60)}
+
+
 def _enabled_device(root: Any, n: Names) -> None:
     _device_and_user(root, n)
     root.enable_mfa_device(UserName=n.name, SerialNumber=n.found["serial"], **_codes(n))
@@ -243,6 +249,42 @@ MORE_CASES: dict[str, Case] = {
         lambda n: arn("mfa", n.name, ALLOWED),
         lambda c, n: c.delete_virtual_mfa_device(SerialNumber=arn("mfa", n.other)),
         lambda n: arn("mfa", n.other),
+    ),
+    "TagMFADevice": Case(
+        "iam:TagMFADevice",
+        _device,
+        lambda c, n: c.tag_mfa_device(SerialNumber=n.found["serial"], Tags=TAGS),
+        lambda n: arn("mfa", n.name, ALLOWED),
+        lambda c, n: c.tag_mfa_device(SerialNumber=arn("mfa", n.other), Tags=TAGS),
+        lambda n: arn("mfa", n.other),
+    ),
+    "UntagMFADevice": Case(
+        "iam:UntagMFADevice",
+        _device,
+        lambda c, n: c.untag_mfa_device(SerialNumber=n.found["serial"], TagKeys=["team"]),
+        lambda n: arn("mfa", n.name, ALLOWED),
+        lambda c, n: c.untag_mfa_device(SerialNumber=arn("mfa", n.other), TagKeys=["team"]),
+        lambda n: arn("mfa", n.other),
+    ),
+    "ListMFADeviceTags": Case(
+        "iam:ListMFADeviceTags",
+        _device,
+        lambda c, n: c.list_mfa_device_tags(SerialNumber=n.found["serial"]),
+        lambda n: arn("mfa", n.name, ALLOWED),
+        lambda c, n: c.list_mfa_device_tags(SerialNumber=arn("mfa", n.other)),
+        lambda n: arn("mfa", n.other),
+    ),
+    "ResyncMFADevice": Case(
+        "iam:ResyncMFADevice",
+        _enabled_device,
+        lambda c, n: c.resync_mfa_device(
+            UserName=n.name, SerialNumber=n.found["serial"], **_later_codes(n)
+        ),
+        lambda n: arn("user", n.name, ALLOWED),
+        lambda c, n: c.resync_mfa_device(
+            UserName=n.other, SerialNumber=n.found["serial"], **_later_codes(n)
+        ),
+        lambda n: arn("user", n.other),
     ),
     # --- service-linked roles -------------------------------------------------------------------
     "CreateServiceLinkedRole": Case(

@@ -356,3 +356,52 @@ def test_a_code_races_once(home: Account) -> None:
     assert set(outcomes) - {"ok"} == {
         "MultiFactorAuthentication failed with invalid MFA one time pass code. "
     }
+
+
+def test_mfa_device_tags_and_resync(home: Account) -> None:
+    user = home.user()
+    iam = home.client()
+    serial, totp = enable_virtual_mfa(home, user)
+    iam.tag_mfa_device(SerialNumber=serial, Tags=[{"Key": "Team", "Value": "a"}])
+    iam.tag_mfa_device(
+        SerialNumber=serial, Tags=[{"Key": "team", "Value": "b"}, {"Key": "cost", "Value": "1"}]
+    )
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [
+        {"Key": "team", "Value": "b"},
+        {"Key": "cost", "Value": "1"},
+    ]
+    first = iam.list_mfa_device_tags(SerialNumber=serial, MaxItems=1)
+    assert first["IsTruncated"] and first["Tags"] == [{"Key": "team", "Value": "b"}]
+    iam.untag_mfa_device(SerialNumber=serial, TagKeys=["TEAM"])
+    assert iam.list_mfa_device_tags(SerialNumber=serial)["Tags"] == [{"Key": "cost", "Value": "1"}]
+    missing = f"arn:aws:iam::{ACCOUNT_ID}:mfa/no-such-device"
+    assert error_of(iam.list_mfa_device_tags, SerialNumber=missing)[0] == "NoSuchEntity"
+
+    now = time.time()
+    code, message = error_of(
+        iam.resync_mfa_device,
+        UserName=user.name,
+        SerialNumber=serial,
+        AuthenticationCode1=totp.at(now + 60),
+        AuthenticationCode2=totp.at(now + 30),
+    )
+    assert (code, message) == (
+        "InvalidAuthenticationCode",
+        "Authentication code for device is not valid.",
+    )
+    iam.resync_mfa_device(
+        UserName=user.name,
+        SerialNumber=serial,
+        AuthenticationCode1=totp.at(now + 30),
+        AuthenticationCode2=totp.at(now + 60),
+    )
+    # the resynchronising codes are spent: the step after them is the next good one
+    role = home.role(trust({"AWS": user.arn}))
+    code, _ = error_of(
+        user.client().assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="spent",
+        SerialNumber=serial,
+        TokenCode=totp.at(now + 30),
+    )
+    assert code == "AccessDenied"

@@ -73,3 +73,13 @@ def test_a_time_step_is_accepted_once(store: Store) -> None:
         assert tx.mfa_devices.advance_step(serial, 101)
         device_now = tx.mfa_devices.get(serial)
         assert device_now is not None and device_now.last_used_step == 101
+
+
+def test_tags_are_replaced_in_order(store: Store) -> None:
+    serial = device("dave").serial_number
+    with store.transaction() as tx:
+        tx.mfa_devices.create(device("dave"))
+        tx.mfa_devices.set_tags(serial, [Tag("b", "2"), Tag("a", "1")])
+    with store.transaction() as tx:
+        got = tx.mfa_devices.get(serial)
+        assert got is not None and got.tags == (Tag("b", "2"), Tag("a", "1"))

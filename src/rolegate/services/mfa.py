@@ -143,11 +143,15 @@ def qr_code_png(device_name: str, account_name: str, seed: str) -> bytes:
     return image.getvalue()
 
 
+def no_such_device(serial: str) -> NoSuchEntity:
+    # unverified: AWS's wording for an unknown serial number
+    return NoSuchEntity(f"MFA Device with serial number {serial} does not exist.")
+
+
 def _load_device(ctx: OperationContext, serial: str) -> MfaDevice:
     device = ctx.tx.mfa_devices.get(serial)
     if device is None or device.account_id != ctx.account_id:
-        # unverified: AWS's wording for an unknown serial number
-        raise NoSuchEntity(f"MFA Device with serial number {serial} does not exist.")
+        raise no_such_device(serial)
     return device
 
 
@@ -172,9 +176,8 @@ def deactivate_mfa_device(ctx: OperationContext, params: Params) -> Result:
         raise ValidationError("Must specify userName when calling with non-User credentials")
     user = load_user(ctx, name, "iam:DeactivateMFADevice")
     device = _load_device(ctx, params["SerialNumber"])
-    if device.user_name != user.user_name:
-        # unverified: AWS's wording for a device that is not enabled for this user
-        raise NoSuchEntity(f"MFA Device with serial number {device.serial_number} does not exist.")
+    if device.user_name != user.user_name:  # not enabled for this user
+        raise no_such_device(device.serial_number)
     ctx.tx.mfa_devices.set_user(device.serial_number, None, None)
     return {}
 

@@ -4,6 +4,7 @@ enabled for at most one user (``user_name``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +91,14 @@ class MfaDeviceRepo:
             .values(last_used_step=step)
         )
         return result.rowcount > 0
+
+    def set_tags(self, serial_number: str, tags: Sequence[Tag]) -> None:
+        """Replace all tags of the device, keeping the given order."""
+        self._conn.execute(
+            update(mfa_devices)
+            .where(mfa_devices.c.serial_number == serial_number)
+            .values(tags_json=json.dumps([[t.key, t.value] for t in tags]))
+        )
 
     def delete(self, serial_number: str) -> bool:
         query = delete(mfa_devices).where(mfa_devices.c.serial_number == serial_number)
