@@ -3,6 +3,7 @@ SourceIdentity (set once, immutable), and MFA with real TOTP codes."""
 
 from __future__ import annotations
 
+import json
 import random
 import string
 import time
@@ -405,3 +406,44 @@ def test_mfa_device_tags_and_resync(home: Account) -> None:
         TokenCode=totp.at(now + 30),
     )
     assert code == "AccessDenied"
+
+
+def test_trust_policy_conditions_on_passed_tags(home: Account) -> None:
+    """id_session-tags.md: aws:RequestTag and sts:TransitiveTagKeys in the trust policy."""
+    user = home.user()
+    statements = [
+        {"Effect": "Allow", "Principal": {"AWS": user.arn}, "Action": "sts:AssumeRole"},
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": user.arn},
+            "Action": "sts:TagSession",
+            "Condition": {
+                "StringEquals": {"aws:RequestTag/team": "blue"},
+                "ForAllValues:StringEquals": {"sts:TransitiveTagKeys": ["team"]},
+            },
+        },
+    ]
+    role = home.role(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    sts = user.client()
+    sts.assume_role(
+        RoleArn=role["Arn"],
+        RoleSessionName="blue",
+        Tags=[{"Key": "team", "Value": "blue"}],
+        TransitiveTagKeys=["team"],
+    )
+    for tags, transitive in (
+        ([{"Key": "team", "Value": "red"}], []),
+        ([{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": "1"}], ["cost"]),
+    ):
+        code, message = error_of(
+            sts.assume_role,
+            RoleArn=role["Arn"],
+            RoleSessionName="other",
+            Tags=tags,
+            TransitiveTagKeys=transitive,
+        )
+        assert (code, message) == (
+            "AccessDenied",
+            f"User: {user.arn} is not authorized to perform: sts:TagSession on resource: "
+            f"{role['Arn']}",
+        )

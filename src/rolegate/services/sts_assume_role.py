@@ -192,7 +192,7 @@ def _trust_context(
         context["sts:ExternalId"] = params["ExternalId"]
     if source_identity is not None:
         context["sts:SourceIdentity"] = source_identity
-    context.update(tag_context(tags.tags, tags.passed_transitive))
+    context.update(tag_context(tags.passed, tags.passed_transitive))  # what this call passes
     context.update(mfa.context())
     return context
 
