@@ -124,3 +124,8 @@ def test_a_role_added_to_an_instance_profile_is_passed_to_ec2() -> None:
     assert pass_role_context("iam:PassRole", params) == {"iam:PassedToService": "ec2.amazonaws.com"}
     assert pass_role_context("iam:AddRoleToInstanceProfile", params) == {}
     assert pass_role_context("iam:PassRole", {"RoleName": "app"}) == {}
+
+
+def test_federation_callers_have_no_iam_principal_keys() -> None:
+    web = Caller(A, "web_identity", "accounts.google.com", "sub-123")
+    assert principal_context(web, []) == {}

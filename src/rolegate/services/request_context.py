@@ -83,12 +83,15 @@ def principal_context(caller: Caller, principal_tags: Iterable[Tag]) -> ContextD
     For role sessions aws:PrincipalArn is the role's ARN and ``aws:userid`` is
     ``AROA…:session`` ("AWS global condition context keys").
     """
+    principal_type = _PRINCIPAL_TYPE.get(caller.principal_type)
+    if principal_type is None:  # web identity / SAML callers of AssumeRoleWith*: not IAM's
+        return {}
     session = caller.session
     arn = session.role_arn if session is not None and session.role_arn else caller.arn
     context: ContextDict = {
         "aws:PrincipalArn": arn,
         "aws:PrincipalAccount": caller.account_id,
-        "aws:PrincipalType": _PRINCIPAL_TYPE.get(caller.principal_type, "Account"),
+        "aws:PrincipalType": principal_type,
         "aws:userid": caller.user_id,
     }
     if caller.user_name is not None and caller.principal_type == "user":
