@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from rolegate.auth.keyring import KeyRing
 from rolegate.domain.arn import assumed_role_arn, role_arn, root_arn, user_arn
-from rolegate.domain.entities import Account, InlinePolicy, Role, Tag
+from rolegate.domain.entities import Account, InlinePolicy, Role, Tag, User
 from rolegate.domain.errors import (
     AccessDenied,
     InvalidAuthorizationMessage,
@@ -27,7 +28,7 @@ from rolegate.policy.compile import PolicyCompiler
 from rolegate.services import aws_managed_catalogue
 from rolegate.services.authz import PolicyDenied, RequestAuthorizer, evaluate_trust
 from rolegate.services.context import Caller, OperationContext
-from rolegate.services.principal_policies import PolicySetCache
+from rolegate.services.principal_policies import PolicySetCache, gather
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, Tx
 
@@ -498,3 +499,32 @@ def test_resource_tags_of_mfa_devices(store: Store) -> None:
             "iam:DeleteVirtualMFADevice",
             f"arn:aws:iam::{A}:mfa/prod-mfa",
         )
+
+
+def test_a_user_read_by_authentication_is_not_read_again(store: Store) -> None:
+    with store.transaction() as tx:
+        user = User(A, "AIDA" + "Q" * 17, "alice", "/", user_arn(A, "/", "alice"), NOW)
+        tx.users.create(user)
+        tx.user_policies.put(user.user_id, InlinePolicy("p", doc(allow("iam:GetUser"))))
+        plain = Caller(A, "user", user.arn, user.user_id, "AKIAALICE", "alice")
+        known = replace(plain, user=user)
+        engine = tx.connection.engine
+
+        def user_reads(caller: Caller) -> tuple[int, object]:
+            seen: list[str] = []
+
+            def record(*args: object) -> None:
+                seen.append(str(args[2]))
+
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                found = gather(tx, caller)
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+            return sum("FROM users" in statement for statement in seen), found
+
+        reads_without, found_without = user_reads(plain)
+        reads_with, found_with = user_reads(known)
+        authorizer(tx, known).require("iam:GetUser", user.arn)
+    assert found_without == found_with
+    assert (reads_without, reads_with) == (1, 0)

@@ -95,6 +95,7 @@ def user_caller(user: User, access_key_id: str | None) -> Caller:
         user_id=user.user_id,
         access_key_id=access_key_id,
         user_name=user.user_name,
+        user=user,
     )
 
 

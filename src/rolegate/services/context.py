@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from rolegate.auth.session_token import SessionTokenCodec
+from rolegate.domain.entities import User
 from rolegate.domain.ids import Rng
 from rolegate.domain.session import SessionClaims
 from rolegate.store import Tx
@@ -31,6 +32,9 @@ class Caller:
     access_key_id: str | None = None
     user_name: str | None = None  # IAM users only (aws:username)
     session: SessionClaims | None = None
+    # The IAM user as authentication read it (users' long-term keys), so authorization need
+    # not read it again within the request.
+    user: User | None = None
 
 
 class Authorizer(Protocol):

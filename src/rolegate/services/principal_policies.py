@@ -18,7 +18,7 @@ import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from rolegate.domain.entities import Tag
+from rolegate.domain.entities import Tag, User
 from rolegate.domain.errors import MalformedPolicyDocument, ServiceFailure
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.evaluate import PolicySet
@@ -110,7 +110,7 @@ def gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
             tuple(effective_principal_tags((), caller)),
         )
     if caller.principal_type == "user":
-        user = _user_policies(tx, caller.account_id, caller.arn)
+        user = _user_policies(tx, caller.account_id, caller.arn, caller.user)
         tags = effective_principal_tags(user.principal_tags, caller)
         return PrincipalPolicies(user.identity, user.boundary, None, tuple(tags))
     return PrincipalPolicies()
@@ -189,11 +189,16 @@ def _session_policies(tx: Tx, caller: Caller) -> tuple[SourcePolicy, ...]:
     return tuple(found)
 
 
-def _user_policies(tx: Tx, account_id: str, arn: str | None) -> PrincipalPolicies:
-    """An IAM user's inline and attached policies, boundary and tags."""
+def _user_policies(
+    tx: Tx, account_id: str, arn: str | None, known: User | None = None
+) -> PrincipalPolicies:
+    """An IAM user's inline and attached policies, boundary and tags (``known``: the user as
+    authentication read it in this request)."""
     if arn is None:
         return PrincipalPolicies()
-    user = tx.users.get(account_id, arn.rsplit("/", 1)[-1])
+    user = known if known is not None and known.arn == arn else None
+    if user is None:
+        user = tx.users.get(account_id, arn.rsplit("/", 1)[-1])
     if user is None or user.arn != arn:
         return PrincipalPolicies()
     identity = tuple(
