@@ -197,3 +197,35 @@ def test_mfa_conditions_for_a_user(home: Account, server: Server) -> None:
     )
     mfa = user.client().get_session_token(SerialNumber=serial, TokenCode=totp.now())["Credentials"]
     assert temporary_client(server, mfa).list_users()["Users"]
+
+
+def test_explicit_denies_name_their_policy_type(home: Account, server: Server) -> None:
+    """A Deny in the permissions boundary or in the session policy is named as such."""
+    iam = home.client()
+    boundary_doc = document(
+        allow("iam:*"), {"Effect": "Deny", "Action": "iam:ListRoles", "Resource": "*"}
+    )
+    name = f"deny-boundary-{time.time_ns()}"
+    boundary = iam.create_policy(PolicyName=name, PolicyDocument=boundary_doc)["Policy"]["Arn"]
+    role = home.role(
+        trust({"AWS": ACCOUNT_ID}), document(allow("iam:*")), PermissionsBoundary=boundary
+    )
+    bounded = mint_role_session(server, role, "b")
+    assert error(bounded.client(server).list_roles) == (
+        "AccessDenied",
+        f"User: {bounded.arn} is not authorized to perform: iam:ListRoles on resource: "
+        f"arn:aws:iam::{ACCOUNT_ID}:role/ with an explicit deny in a permissions boundary",
+    )
+    narrowed = mint_role_session(
+        server,
+        role,
+        "s",
+        session_policy=document(
+            allow("iam:*"), {"Effect": "Deny", "Action": "iam:GetRole", "Resource": "*"}
+        ),
+    )
+    assert error(narrowed.client(server).get_role, RoleName=role["RoleName"]) == (
+        "AccessDenied",
+        f"User: {narrowed.arn} is not authorized to perform: iam:GetRole on resource: "
+        f"{role['Arn']} with an explicit deny in a session policy",
+    )
