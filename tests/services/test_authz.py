@@ -528,3 +528,16 @@ def test_a_user_read_by_authentication_is_not_read_again(store: Store) -> None:
         authorizer(tx, known).require("iam:GetUser", user.arn)
     assert found_without == found_with
     assert (reads_without, reads_with) == (1, 0)
+
+
+def test_managed_session_policies_narrow_and_unknown_ones_allow_nothing(store: Store) -> None:
+    read_only = ("arn:aws:iam::aws:policy/IAMReadOnlyAccess",)
+    missing = (f"arn:aws:iam::{A}:policy/NoSuchPolicy",)
+    with store.transaction() as tx:
+        role = make_role(tx, "r", policies=(doc(allow("iam:*")),))
+        narrowed = authorizer(tx, session_of(role, session_policy_arns=read_only))
+        narrowed.require("iam:GetRole", role.arn)
+        message = denied(narrowed.require, "iam:CreateRole", role.arn)
+        nothing = authorizer(tx, session_of(role, "s2", session_policy_arns=missing))
+        denied(nothing.require, "iam:GetRole", role.arn)
+    assert message.endswith("because no session policy allows the iam:CreateRole action")
