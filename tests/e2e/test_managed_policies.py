@@ -675,3 +675,47 @@ def test_reset_keeps_the_aws_managed_policies(start_server) -> None:  # type: ig
     assert iam.list_policies(Scope="Local")["Policies"] == []
     aws = {p["PolicyName"] for p in iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]}
     assert "AdministratorAccess" in aws
+
+
+def test_cli_paginates_and_manages_versions(server: Server, unique, tmp_path: Path) -> None:
+    prefix = f"/{unique('clipage')}/"
+    document = tmp_path / "policy.json"
+    document.write_text(doc())
+    names = sorted(unique(f"cp{i}") for i in range(3))
+    for name in names:
+        server.aws_json(
+            "iam",
+            "create-policy",
+            "--policy-name",
+            name,
+            "--path",
+            prefix,
+            "--policy-document",
+            f"file://{document}",
+        )
+    # The CLI follows IsTruncated/Marker itself; --page-size 1 makes it walk three pages.
+    listed = server.aws_json("iam", "list-policies", "--path-prefix", prefix, "--page-size", "1")
+    assert [p["PolicyName"] for p in listed["Policies"]] == names
+    first = server.aws_json("iam", "list-policies", "--path-prefix", prefix, "--max-items", "2")
+    assert [p["PolicyName"] for p in first["Policies"]] == names[:2]
+    rest = server.aws_json(
+        "iam", "list-policies", "--path-prefix", prefix, "--starting-token", first["NextToken"]
+    )
+    assert [p["PolicyName"] for p in rest["Policies"]] == names[2:]
+    arn = f"arn:aws:iam::{ACCOUNT}:policy{prefix}{names[0]}"
+    document.write_text(doc("s3:PutObject"))
+    version = server.aws_json(
+        "iam",
+        "create-policy-version",
+        "--policy-arn",
+        arn,
+        "--policy-document",
+        f"file://{document}",
+        "--set-as-default",
+    )["PolicyVersion"]
+    assert (version["VersionId"], version["IsDefaultVersion"]) == ("v2", True)
+    versions = server.aws_json("iam", "list-policy-versions", "--policy-arn", arn)["Versions"]
+    assert [v["VersionId"] for v in versions] == ["v2", "v1"]
+    failed = server.aws("iam", "delete-policy", "--policy-arn", arn)
+    assert failed.returncode != 0
+    assert "DeleteConflict" in failed.stderr and "more than one version" in failed.stderr
