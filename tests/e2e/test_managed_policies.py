@@ -719,3 +719,38 @@ def test_cli_paginates_and_manages_versions(server: Server, unique, tmp_path: Pa
     failed = server.aws("iam", "delete-policy", "--policy-arn", arn)
     assert failed.returncode != 0
     assert "DeleteConflict" in failed.stderr and "more than one version" in failed.stderr
+
+
+def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) -> None:
+    """Rounds of two attachments racing for the tenth place: exactly one wins each time."""
+    role = unique("race-att")
+    make_role(iam, role)
+    arns = [make_policy(iam, unique(f"ra{i}"))["Arn"] for i in range(11)]
+    for arn in arns[:9]:
+        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+    clients = [server.client("iam") for _ in range(2)]
+
+    def attach(client, arn: str, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            client.attach_role_policy(RoleName=role, PolicyArn=arn)
+            outcomes.append("ok")
+        except ClientError as exc:
+            outcomes.append(exc.response["Error"]["Code"])
+
+    for _ in range(8):
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+        threads = [
+            threading.Thread(target=attach, args=(c, a, barrier, outcomes))
+            for c, a in zip(clients, arns[9:], strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        assert sorted(outcomes) == ["LimitExceeded", "ok"]
+        assert len(attached) == 10
+        for extra in {p["PolicyArn"] for p in attached} & set(arns[9:]):
+            iam.detach_role_policy(RoleName=role, PolicyArn=extra)
