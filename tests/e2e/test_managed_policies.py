@@ -225,14 +225,14 @@ def test_at_most_five_versions(iam, unique) -> None:
 
 
 def test_racing_create_policy_version_never_makes_six(iam, unique, server: Server) -> None:
+    """Rounds of two CreatePolicyVersion calls racing for the fifth version: exactly one wins
+    each time, and never a sixth version."""
     arn = make_policy(iam, unique("race"))["Arn"]
     for i in range(3):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Get{i}"))
     clients = [server.client("iam") for _ in range(2)]
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def create(client) -> None:  # type: ignore[no-untyped-def]
+    def create(client, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
         barrier.wait()
         try:
             client.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
@@ -240,15 +240,18 @@ def test_racing_create_policy_version_never_makes_six(iam, unique, server: Serve
         except ClientError as exc:
             outcomes.append(exc.response["Error"]["Code"])
 
-    for _ in range(3):  # several rounds at the limit: 4 -> 5 (one wins), then both refused
-        threads = [threading.Thread(target=create, args=(c,)) for c in clients]
+    for _ in range(6):
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+        threads = [threading.Thread(target=create, args=(c, barrier, outcomes)) for c in clients]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
-    assert len(versions) == 5
-    assert sorted(outcomes) == ["LimitExceeded"] * 5 + ["ok"]
+        versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+        assert sorted(outcomes) == ["LimitExceeded", "ok"]
+        assert len(versions) == 5
+        iam.delete_policy_version(PolicyArn=arn, VersionId=versions[0]["VersionId"])
 
 
 # --- deletion ordering --------------------------------------------------------------------------
