@@ -1,5 +1,6 @@
-"""Managed policies, versions, attachments and permissions boundaries end to end with boto3 (and
-the AWS CLI) against a real server, on SQLite and PostgreSQL.
+"""Managed policies and their versions end to end with boto3 and the AWS CLI against a real
+server, on SQLite and PostgreSQL: CreatePolicy … DeletePolicy, versions, tags, listings, AWS
+managed policies. Attachments and boundaries: test_policy_attachments.py.
 
 Each bad input names the answer AWS gives: code, HTTP status and message.
 """
@@ -13,59 +14,12 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from sessions import mint_role_session
+from policy_helpers import ACCOUNT, TRUST, doc, error_of, fails, make_policy, make_role
 
 from harness import Server
 from signing import send
 
-ACCOUNT = "123456789012"
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
-
-def doc(action: str = "s3:GetObject") -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}],
-        }
-    )
-
-
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
-
-
-def fails(call, *args, **kwargs) -> tuple[str, int, str]:  # type: ignore[no-untyped-def]
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    return error_of(excinfo)
-
-
-def make_policy(iam, name: str, **kw) -> dict:  # type: ignore[no-untyped-def]
-    return iam.create_policy(PolicyName=name, PolicyDocument=doc(), **kw)["Policy"]  # type: ignore[no-any-return]
-
-
-def make_role(iam, name: str, **kw) -> dict:  # type: ignore[no-untyped-def]
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, **kw)["Role"]  # type: ignore[no-any-return]
-
-
-# --- CreatePolicy / GetPolicy ---------------------------------------------------------------------
 def test_create_policy_returns_the_aws_shape(iam, unique) -> None:
     name = unique("pol")
     before = datetime.now(UTC) - timedelta(seconds=2)
@@ -161,7 +115,6 @@ def test_unknown_and_invalid_policy_arns(iam, unique) -> None:
     assert fails(iam.get_policy, PolicyArn=wrong_path)[0] == "NoSuchEntity"
 
 
-# --- versions -----------------------------------------------------------------------------------
 def test_versions_lifecycle(iam, unique) -> None:
     arn = make_policy(iam, unique("ver"))["Arn"]
     v2 = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
@@ -254,7 +207,6 @@ def test_racing_create_policy_version_never_makes_six(iam, unique, server: Serve
         iam.delete_policy_version(PolicyArn=arn, VersionId=versions[0]["VersionId"])
 
 
-# --- deletion ordering --------------------------------------------------------------------------
 def test_delete_policy_needs_detaching_and_version_cleanup_first(iam, unique) -> None:
     arn = make_policy(iam, unique("del"))["Arn"]
     role = unique("holder")
@@ -283,145 +235,6 @@ def test_delete_policy_needs_detaching_and_version_cleanup_first(iam, unique) ->
     iam.delete_policy(PolicyArn=arn)
     assert fails(iam.get_policy, PolicyArn=arn)[0] == "NoSuchEntity"
     iam.delete_role(RoleName=role)
-
-
-def test_deleting_a_role_with_a_boundary_frees_the_policy(iam, unique) -> None:
-    arn = make_policy(iam, unique("bnd"))["Arn"]
-    role = unique("bounded")
-    make_role(iam, role, PermissionsBoundary=arn)
-    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 1
-    iam.delete_role(RoleName=role)
-    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 0
-    iam.delete_policy(PolicyArn=arn)
-
-
-# --- attachments --------------------------------------------------------------------------------
-def test_attach_detach_list_and_counts(iam, unique) -> None:
-    role = unique("att")
-    make_role(iam, role)
-    first = make_policy(iam, unique("b-pol"), Path="/team/")
-    second = make_policy(iam, unique("a-pol"))
-    for policy in (first, second, first):  # attaching twice is no error
-        iam.attach_role_policy(RoleName=role.upper(), PolicyArn=policy["Arn"])
-    listed = iam.list_attached_role_policies(RoleName=role)
-    assert listed["AttachedPolicies"] == [
-        {"PolicyName": second["PolicyName"], "PolicyArn": second["Arn"]},
-        {"PolicyName": first["PolicyName"], "PolicyArn": first["Arn"]},
-    ]
-    assert listed["IsTruncated"] is False
-    only_team = iam.list_attached_role_policies(RoleName=role, PathPrefix="/team/")
-    assert [p["PolicyArn"] for p in only_team["AttachedPolicies"]] == [first["Arn"]]
-    page = iam.list_attached_role_policies(RoleName=role, MaxItems=1)
-    assert page["IsTruncated"] is True and len(page["AttachedPolicies"]) == 1
-    rest = iam.list_attached_role_policies(RoleName=role, Marker=page["Marker"])
-    assert rest["AttachedPolicies"] == listed["AttachedPolicies"][1:]
-    assert iam.get_policy(PolicyArn=first["Arn"])["Policy"]["AttachmentCount"] == 1
-    iam.detach_role_policy(RoleName=role, PolicyArn=first["Arn"])
-    assert iam.get_policy(PolicyArn=first["Arn"])["Policy"]["AttachmentCount"] == 0
-    assert fails(iam.detach_role_policy, RoleName=role, PolicyArn=first["Arn"]) == (
-        "NoSuchEntity",
-        404,
-        f"Policy {first['Arn']} was not found.",
-    )
-
-
-def test_attach_errors(iam, unique) -> None:
-    role = unique("atterr")
-    make_role(iam, role)
-    ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
-    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn=ghost) == (
-        "NoSuchEntity",
-        404,
-        f"Policy {ghost} does not exist or is not attachable.",
-    )
-    other_account = f"arn:aws:iam::210987654321:policy/{unique('theirs')}"
-    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn=other_account)[0] == (
-        "NoSuchEntity"
-    )
-    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn="arn:aws:s3:::bucket/x") == (
-        "InvalidInput",
-        400,
-        "ARN arn:aws:s3:::bucket/x is not valid.",
-    )
-    missing_role = unique("norole")
-    policy = make_policy(iam, unique("p"))["Arn"]
-    assert fails(iam.attach_role_policy, RoleName=missing_role, PolicyArn=policy) == (
-        "NoSuchEntity",
-        404,
-        f"The role with name {missing_role} cannot be found.",
-    )
-
-
-def test_at_most_ten_attached_policies(iam, unique) -> None:
-    role = unique("ten")
-    make_role(iam, role)
-    arns = [make_policy(iam, unique(f"p{i}"))["Arn"] for i in range(11)]
-    for arn in arns[:10]:
-        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
-    assert fails(iam.attach_role_policy, RoleName=role, PolicyArn=arns[10]) == (
-        "LimitExceeded",
-        409,
-        "Cannot exceed quota for PoliciesPerRole: 10",
-    )
-    iam.attach_role_policy(RoleName=role, PolicyArn=arns[0])  # re-attaching stays allowed
-    assert len(iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]) == 10
-
-
-def test_list_entities_for_policy(iam, unique) -> None:
-    arn = make_policy(iam, unique("ent"))["Arn"]
-    roles = sorted(unique(f"r{i}") for i in range(3))
-    created = {
-        name: make_role(iam, name, Path="/svc/" if i else "/") for i, name in enumerate(roles)
-    }
-    for name in roles[:2]:
-        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
-    iam.put_role_permissions_boundary(RoleName=roles[2], PermissionsBoundary=arn)
-    by_id = sorted(roles, key=lambda n: created[n]["RoleId"])  # listed in the order of ids
-    everything = iam.list_entities_for_policy(PolicyArn=arn)
-    assert everything["PolicyRoles"] == [
-        {"RoleName": n, "RoleId": created[n]["RoleId"]} for n in by_id
-    ]
-    assert everything["PolicyUsers"] == [] and everything["PolicyGroups"] == []
-    attached = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy")
-    assert sorted(r["RoleName"] for r in attached["PolicyRoles"]) == roles[:2]
-    bounded = iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")
-    assert [r["RoleName"] for r in bounded["PolicyRoles"]] == roles[2:]
-    svc = iam.list_entities_for_policy(PolicyArn=arn, PathPrefix="/svc/")
-    assert sorted(r["RoleName"] for r in svc["PolicyRoles"]) == roles[1:]
-    assert iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="User")["PolicyRoles"] == []
-    names: list[str] = []
-    marker = None
-    while True:
-        kw = {"Marker": marker} if marker else {}
-        page = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=1, **kw)
-        names += [r["RoleName"] for r in page["PolicyRoles"]]
-        if not page["IsTruncated"]:
-            break
-        marker = page["Marker"]
-    assert names == by_id
-
-
-# --- permissions boundaries ---------------------------------------------------------------------
-def test_boundaries_on_roles(iam, unique) -> None:
-    arn = make_policy(iam, unique("bound"))["Arn"]
-    role = unique("bounded")
-    created = make_role(iam, role, PermissionsBoundary=arn)
-    shown = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
-    assert created["PermissionsBoundary"] == shown
-    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"] == shown
-    iam.delete_role_permissions_boundary(RoleName=role)
-    assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"]
-    aws_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
-    iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=aws_arn)
-    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == (
-        aws_arn
-    )
-    ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
-    scope_error = ("NoSuchEntity", 404, f"Scope ARN: {ghost} does not exist or is not attachable.")
-    assert fails(iam.put_role_permissions_boundary, RoleName=role, PermissionsBoundary=ghost) == (
-        scope_error
-    )
-    assert fails(make_role, iam, unique("nope"), PermissionsBoundary=ghost) == scope_error
 
 
 def test_list_policies_filters(iam, unique) -> None:
@@ -462,7 +275,6 @@ def test_list_policies_filters(iam, unique) -> None:
     assert fails(iam.list_policies, Marker="bogus") == ("ValidationError", 400, "Invalid Marker.")
 
 
-# --- AWS managed policies -----------------------------------------------------------------------
 def test_aws_managed_policies_are_listed_attachable_and_unmodifiable(iam, unique) -> None:
     aws = iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]
     names = {p["PolicyName"] for p in aws}
@@ -539,7 +351,6 @@ def test_operators_add_aws_managed_policies(backend, tmp_path: Path, start_serve
         custom.stop()
 
 
-# --- tags ---------------------------------------------------------------------------------------
 def test_policy_tags(iam, unique) -> None:
     arn = make_policy(iam, unique("tagged"), Tags=[{"Key": "a", "Value": "1"}])["Arn"]
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "A", "Value": "2"}, {"Key": "b", "Value": "3"}])
@@ -556,7 +367,6 @@ def test_policy_tags(iam, unique) -> None:
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "3"}]
 
 
-# --- the AWS CLI --------------------------------------------------------------------------------
 def test_cli_create_attach_and_list(server: Server, unique, tmp_path: Path) -> None:
     name = unique("cli")
     document = tmp_path / "policy.json"
@@ -580,44 +390,6 @@ def test_cli_create_attach_and_list(server: Server, unique, tmp_path: Path) -> N
     assert arn in {p["Arn"] for p in listed["Policies"]}
 
 
-# --- users --------------------------------------------------------------------------------------
-def test_user_attachments_and_boundaries(iam, unique) -> None:
-    user = unique("u")
-    iam.create_user(UserName=user)
-    arn = make_policy(iam, unique("upol"))["Arn"]
-    iam.attach_user_policy(UserName=user.upper(), PolicyArn=arn)
-    name = arn.rsplit("/", 1)[1]
-    assert iam.list_attached_user_policies(UserName=user)["AttachedPolicies"] == [
-        {"PolicyName": name, "PolicyArn": arn}
-    ]
-    users = iam.list_entities_for_policy(PolicyArn=arn)["PolicyUsers"]
-    assert [u["UserName"] for u in users] == [user]
-    assert users[0]["UserId"].startswith("AIDA")
-    assert fails(iam.delete_user, UserName=user) == (
-        "DeleteConflict",
-        409,
-        "Cannot delete entity, must detach all policies first.",
-    )
-    iam.detach_user_policy(UserName=user, PolicyArn=arn)
-    assert fails(iam.detach_user_policy, UserName=user, PolicyArn=arn)[0] == "NoSuchEntity"
-    ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
-    assert fails(iam.put_user_permissions_boundary, UserName=user, PermissionsBoundary=ghost) == (
-        "NoSuchEntity",
-        404,
-        f"Scope ARN: {ghost} does not exist or is not attachable.",
-    )
-    iam.put_user_permissions_boundary(UserName=user, PermissionsBoundary=arn)
-    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 1
-    iam.delete_user(UserName=user)  # a boundary does not stop the deletion, and goes with it
-    assert iam.get_policy(PolicyArn=arn)["Policy"]["PermissionsBoundaryUsageCount"] == 0
-    missing = unique("nouser")
-    assert fails(iam.attach_user_policy, UserName=missing, PolicyArn=arn) == (
-        "NoSuchEntity",
-        404,
-        f"The user with name {missing} cannot be found.",
-    )
-
-
 def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, unique) -> None:
     arn = "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy"
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
@@ -639,34 +411,6 @@ def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, uniq
         iam.put_role_permissions_boundary, RoleName=plain, PermissionsBoundary=arn
     )
     assert (code, status) == ("PolicyNotAttachable", 400)
-
-
-# --- evaluation ---------------------------------------------------------------------------------
-def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: Server) -> None:
-    name = unique("evaluated")
-    role = make_role(iam, name)
-    session = mint_role_session(server, role).client(server)
-    with pytest.raises(ClientError):
-        session.list_roles()
-    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
-    session.list_roles()  # allowed by the attached AWS managed policy
-    code, _, message = fails(session.create_policy, PolicyName=unique("p"), PolicyDocument=doc())
-    assert code == "AccessDenied"
-    assert message.endswith("because no identity-based policy allows the iam:CreatePolicy action")
-    boundary = iam.create_policy(PolicyName=unique("only-get"), PolicyDocument=doc("iam:GetRole"))
-    arn = boundary["Policy"]["Arn"]
-    iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=arn)
-    session.get_role(RoleName=name)  # allowed by both
-    code, _, message = fails(session.list_roles)
-    assert code == "AccessDenied"
-    assert message.endswith("because no permissions boundary allows the iam:ListRoles action")
-    # The boundary's default version is the one in force.
-    iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("iam:List*"), SetAsDefault=True)
-    session.list_roles()
-    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
-    assert fails(session.list_roles)[0] == "AccessDenied"
-    iam.detach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
-    assert fails(session.get_role, RoleName=name)[0] == "AccessDenied"
 
 
 def test_reset_keeps_the_aws_managed_policies(start_server) -> None:  # type: ignore[no-untyped-def]
@@ -722,38 +466,3 @@ def test_cli_paginates_and_manages_versions(server: Server, unique, tmp_path: Pa
     failed = server.aws("iam", "delete-policy", "--policy-arn", arn)
     assert failed.returncode != 0
     assert "DeleteConflict" in failed.stderr and "more than one version" in failed.stderr
-
-
-def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) -> None:
-    """Rounds of two attachments racing for the tenth place: exactly one wins each time."""
-    role = unique("race-att")
-    make_role(iam, role)
-    arns = [make_policy(iam, unique(f"ra{i}"))["Arn"] for i in range(11)]
-    for arn in arns[:9]:
-        iam.attach_role_policy(RoleName=role, PolicyArn=arn)
-    clients = [server.client("iam") for _ in range(2)]
-
-    def attach(client, arn: str, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
-        barrier.wait()
-        try:
-            client.attach_role_policy(RoleName=role, PolicyArn=arn)
-            outcomes.append("ok")
-        except ClientError as exc:
-            outcomes.append(exc.response["Error"]["Code"])
-
-    for _ in range(8):
-        barrier = threading.Barrier(2)
-        outcomes: list[str] = []
-        threads = [
-            threading.Thread(target=attach, args=(c, a, barrier, outcomes))
-            for c, a in zip(clients, arns[9:], strict=True)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-        assert sorted(outcomes) == ["LimitExceeded", "ok"]
-        assert len(attached) == 10
-        for extra in {p["PolicyArn"] for p in attached} & set(arns[9:]):
-            iam.detach_role_policy(RoleName=role, PolicyArn=extra)
