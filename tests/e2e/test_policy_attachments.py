@@ -6,6 +6,7 @@ Each bad input names the answer AWS gives: code, HTTP status and message.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -250,3 +251,40 @@ def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) ->
         assert len(attached) == 10
         for extra in {p["PolicyArn"] for p in attached} & set(arns[9:]):
             iam.detach_role_policy(RoleName=role, PolicyArn=extra)
+
+
+def test_condition_keys_on_policy_arns_and_boundaries(iam, unique, server: Server) -> None:
+    """The classic delegation pattern: a role may attach only one policy, and create roles
+    only with a given boundary (iam:PolicyARN, iam:PermissionsBoundary)."""
+    allowed = make_policy(iam, unique("allowed"))["Arn"]
+    other = make_policy(iam, unique("other"))["Arn"]
+    delegate = unique("delegate")
+    role = make_role(iam, delegate)
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": "iam:AttachRolePolicy",
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"iam:PolicyARN": allowed}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": allowed}},
+        },
+    ]
+    iam.put_role_policy(
+        RoleName=delegate,
+        PolicyName="delegation",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    session = mint_role_session(server, role).client(server)
+    target = unique("target")
+    assert fails(make_role, session, target)[0] == "AccessDenied"  # no boundary
+    assert fails(make_role, session, target, PermissionsBoundary=other)[0] == "AccessDenied"
+    make_role(session, target, PermissionsBoundary=allowed)
+    session.attach_role_policy(RoleName=target, PolicyArn=allowed)
+    code, _, message = fails(session.attach_role_policy, RoleName=target, PolicyArn=other)
+    assert code == "AccessDenied"
+    assert "iam:AttachRolePolicy" in message
