@@ -143,7 +143,7 @@ class ManagedPolicyRepo:
         owners = {"All": (account_id, AWS_ACCOUNT), "AWS": (AWS_ACCOUNT,), "Local": (account_id,)}
         rows: list[Any] = []
         for owner in owners[scope]:
-            query = _policy_page_query(
+            query = policy_page_query(
                 owner, account_id, path_prefix, usage, after=after, limit=max_items + 1
             )
             rows.extend(self._conn.execute(query).all())
@@ -253,7 +253,7 @@ _ATTACHED_DOCUMENTS = (
 )
 
 
-def _policy_page_query(
+def policy_page_query(
     owner: str,
     account_id: str,
     path_prefix: str,
