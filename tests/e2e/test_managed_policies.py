@@ -120,6 +120,7 @@ def test_versions_lifecycle(iam, unique) -> None:
     v2 = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
     assert v2["PolicyVersion"]["VersionId"] == "v2"
     assert v2["PolicyVersion"]["IsDefaultVersion"] is False
+    v2_created = v2["PolicyVersion"]["CreateDate"]
     assert "Document" not in v2["PolicyVersion"]
     v3 = iam.create_policy_version(
         PolicyArn=arn, PolicyDocument=doc("s3:DeleteObject"), SetAsDefault=True
@@ -146,6 +147,8 @@ def test_versions_lifecycle(iam, unique) -> None:
     iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
     assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v1"
     iam.delete_policy_version(PolicyArn=arn, VersionId="v3")
+    # UpdateDate follows the newest version kept.
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["UpdateDate"] == v2_created
     missing = f"Policy {arn} version v3 does not exist or is not attachable."
     assert fails(iam.get_policy_version, PolicyArn=arn, VersionId="v3") == (
         "NoSuchEntity",

@@ -99,7 +99,12 @@ def delete_policy_version(ctx: OperationContext, params: Params) -> Result:
     version = _version(ctx, policy, params["VersionId"])
     if version.version == policy.default_version:
         raise DeleteConflict("Cannot delete the default version of a policy.")
-    ctx.tx.managed_policies.delete_version(policy.policy_id, version.version)
+    repo = ctx.tx.managed_policies
+    repo.delete_version(policy.policy_id, version.version)
+    # UpdateDate is the creation of the newest version still kept (the Policy shape's doc).
+    newest = max(v.create_date for v in repo.versions(policy.policy_id))
+    if newest != policy.update_date:
+        repo.update(replace(policy, update_date=newest))
     return {}
 
 
