@@ -408,3 +408,51 @@ def test_merged_pages_partition_the_sorted_policies(
             marker = page.next_marker
     expected = [(n, ACCOUNT) for n in local] + [(n, AWS_ACCOUNT) for n in aws]
     assert seen == sorted(expected, key=lambda e: (e[0].lower(), e[1]))
+
+
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["attach", "detach", "boundary", "no-boundary", "clear"]),
+        st.integers(0, 2),  # role
+        st.integers(0, 2),  # policy
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=operations)
+def test_usage_counters_equal_the_attachments_after_any_operations(
+    shared_store: Store, steps: list[tuple[str, int, int]]
+) -> None:
+    shared_store.reset()
+    policies = [make_managed_policy(f"P{i}") for i in range(3)]
+    roles = [make_role(f"R{i}") for i in range(3)]
+    with shared_store.transaction() as tx:
+        for policy in policies:
+            tx.managed_policies.create(policy, PolicyVersion(1, "{}", T0))
+        for role in roles:
+            tx.roles.create(role)
+        repo = tx.policy_attachments
+        for action, r, p in steps:
+            role_id, policy_id = roles[r].role_id, policies[p].policy_id
+            if action == "attach":
+                repo.attach(ACCOUNT, OwnerKind.ROLE, role_id, policy_id)
+            elif action == "detach":
+                repo.detach(OwnerKind.ROLE, role_id, policy_id)
+            elif action == "boundary":
+                repo.set_boundary(ACCOUNT, OwnerKind.ROLE, role_id, policy_id)
+            elif action == "no-boundary":
+                repo.set_boundary(ACCOUNT, OwnerKind.ROLE, role_id, None)
+            else:
+                repo.clear(OwnerKind.ROLE, role_id)
+        counted = {p.policy_id: [0, 0] for p in policies}
+        for role in roles:
+            for policy in repo.attached(OwnerKind.ROLE, role.role_id):
+                counted[policy.policy_id][0] += 1
+            for policy in repo.attached(OwnerKind.ROLE, role.role_id, PolicyUsage.BOUNDARY):
+                counted[policy.policy_id][1] += 1
+            assert len(repo.attached(OwnerKind.ROLE, role.role_id, PolicyUsage.BOUNDARY)) <= 1
+        counters = tx.managed_policies.usage_counts(ACCOUNT, list(counted))
+    for policy_id, (attached, bounded) in counted.items():
+        assert counters.get(policy_id, UsageCounts()) == UsageCounts(attached, bounded)
