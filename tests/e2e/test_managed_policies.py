@@ -469,3 +469,35 @@ def test_cli_paginates_and_manages_versions(server: Server, unique, tmp_path: Pa
     failed = server.aws("iam", "delete-policy", "--policy-arn", arn)
     assert failed.returncode != 0
     assert "DeleteConflict" in failed.stderr and "more than one version" in failed.stderr
+
+
+def test_remaining_documented_errors(iam, unique) -> None:
+    arn = make_policy(iam, unique("errs"), Tags=[{"Key": "k0", "Value": "v"}])["Arn"]
+    code, status, _ = fails(iam.create_policy_version, PolicyArn=arn, PolicyDocument="[]")
+    assert (code, status) == ("MalformedPolicyDocument", 400)
+    assert fails(
+        iam.tag_policy, PolicyArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}]
+    ) == (
+        "InvalidInput",
+        400,
+        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+    )
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(1, 50)])
+    assert fails(iam.tag_policy, PolicyArn=arn, Tags=[{"Key": "one-more", "Value": "v"}]) == (
+        "LimitExceeded",
+        409,
+        "Cannot exceed quota for TagsPerPolicy: 50",
+    )
+    bad = "arn:aws:iam::123456789012:user/not-a-policy"
+    role = unique("errs-role")
+    make_role(iam, role)
+    for call in (
+        lambda: iam.delete_policy(PolicyArn=bad),
+        lambda: iam.list_entities_for_policy(PolicyArn=bad),
+        lambda: iam.get_policy_version(PolicyArn=bad, VersionId="v1"),
+        lambda: iam.detach_role_policy(RoleName=role, PolicyArn=bad),
+        lambda: iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=bad),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_of(excinfo) == ("InvalidInput", 400, f"ARN {bad} is not valid.")
