@@ -82,7 +82,8 @@ def test_other_content_types_are_not_read() -> None:
         (b"A=%C3%28", None, "Request parameters are not valid UTF-8"),
         (b"A=\xff", None, "Request parameters are not valid UTF-8"),
         (b"not gzip", "gzip", None),
-        (gzip.compress(b"A=1")[:-6], "gzip", None),
+        # mtime=0: the same bytes, hence the same test ids, in every xdist worker
+        (gzip.compress(b"A=1", mtime=0)[:-6], "gzip", None),
         (b"A=1", "br", "Unsupported Content-Encoding: br"),
     ],
 )
