@@ -157,3 +157,17 @@ def test_unicode_text_round_trips(store: Store) -> None:
         tx.roles.create(role)
     with store.transaction() as tx:
         assert tx.roles.get(ACCOUNT, "uni") == role
+
+
+def test_listing_without_tags_reads_no_tags(store: Store) -> None:
+    role = replace(make_role("Listed", tags=(Tag("a", "1"),)), path="/no-tags/")
+    with store.transaction() as tx:
+        tx.roles.create(role)
+    with store.transaction() as tx:
+        full = tx.roles.list(ACCOUNT, path_prefix="/no-tags/", marker=None, max_items=10)
+        bare = tx.roles.list(
+            ACCOUNT, path_prefix="/no-tags/", marker=None, max_items=10, with_tags=False
+        )
+    assert [r.tags for r in full.items] == [(Tag("a", "1"),)]
+    assert [r.tags for r in bare.items] == [()]
+    assert [r.role_id for r in bare.items] == [role.role_id]

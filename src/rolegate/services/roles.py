@@ -121,7 +121,11 @@ def list_roles(ctx: OperationContext, params: Params) -> Result:
     roles, paging = fetch_page(
         params,
         lambda marker, max_items: ctx.tx.roles.list(
-            ctx.account_id, path_prefix=prefix, marker=marker, max_items=max_items
+            ctx.account_id,
+            path_prefix=prefix,
+            marker=marker,
+            max_items=max_items,
+            with_tags=False,  # ListRoles leaves tags out
         ),
     )
     return {"Roles": [role_to_wire(r, listing=True) for r in roles], **paging}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import string
 from urllib.parse import quote
 
@@ -10,6 +11,7 @@ _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-_.~")
 _ASCII_ENCODING = {c: f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
 
 
+@functools.lru_cache(maxsize=1024)  # documents repeat (one trust policy for many roles)
 def url_encoded_policy(document: str) -> str:
     """IAM returns every policy document URL-encoded (RFC 3986), as it was submitted.
 

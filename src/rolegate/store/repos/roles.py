@@ -60,9 +60,19 @@ class RoleRepo:
         return None if row is None else _role(row, self._tags.of(row.role_id))
 
     def list(
-        self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
+        self,
+        account_id: str,
+        *,
+        path_prefix: str = "/",
+        marker: str | None,
+        max_items: int,
+        with_tags: bool = True,
     ) -> Page[Role]:
-        """Roles whose path starts with ``path_prefix`` (case-sensitive), by case-folded name."""
+        """Roles whose path starts with ``path_prefix`` (case-sensitive), by case-folded name.
+
+        ``with_tags=False`` skips reading tags (ListRoles does not show them): the roles then
+        carry no tags whatever they have.
+        """
         check_max_items(max_items)
         after = None if marker is None else decode_marker(_LISTING, marker)
         rows = self._conn.execute(
@@ -70,7 +80,7 @@ class RoleRepo:
         ).all()
         truncated = len(rows) > max_items
         rows = rows[:max_items]
-        tags = self._tags.of_many(row.role_id for row in rows)
+        tags = self._tags.of_many(row.role_id for row in rows) if with_tags else {}
         items = [_role(row, tags.get(row.role_id, ())) for row in rows]
         next_marker = encode_marker(_LISTING, rows[-1].name_key) if truncated else None
         return Page(items, next_marker)
