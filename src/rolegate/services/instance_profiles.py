@@ -17,12 +17,11 @@ from rolegate.domain.errors import (
     EntityAlreadyExists,
     LimitExceeded,
     NoSuchEntity,
-    ValidationError,
 )
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.instance_profile import InstanceProfile
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.pagination import fetch_page
+from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.protected_roles import ensure_modifiable
 from rolegate.services.roles import load_role
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
@@ -209,23 +208,7 @@ def list_instance_profile_tags(ctx: OperationContext, params: Params) -> Result:
     profile = load_instance_profile(
         ctx, params["InstanceProfileName"], "iam:ListInstanceProfileTags"
     )
-    tags = tags_to_wire(profile.tags)
-    start = _tag_marker_start(params.get("Marker"), len(tags))
-    max_items = params.get("MaxItems") or 100
-    out: Result = {"Tags": tags[start : start + max_items]}
-    out["IsTruncated"] = start + max_items < len(tags)
-    if out["IsTruncated"]:
-        out["Marker"] = str(start + max_items)
-    return out
-
-
-def _tag_marker_start(marker: str | None, count: int) -> int:
-    """At most 50 tags per profile, so the tag listing pages by position."""
-    if marker is None:
-        return 0
-    if not marker.isdigit() or int(marker) > count:
-        raise ValidationError("Invalid Marker.")
-    return int(marker)
+    return page_by_position(tags_to_wire(profile.tags), "Tags", params)
 
 
 def operations() -> dict[str, Handler]:

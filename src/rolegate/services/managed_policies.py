@@ -17,7 +17,6 @@ from rolegate.domain.errors import (
     EntityAlreadyExists,
     InvalidInput,
     NoSuchEntity,
-    ValidationError,
 )
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.managed_policy import (
@@ -32,7 +31,7 @@ from rolegate.domain.managed_policy import (
 )
 from rolegate.policy import PolicyKind, check_managed_policy_size, validate_policy
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.pagination import fetch_page
+from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.store import Conflict
 
@@ -254,22 +253,6 @@ def untag_policy(ctx: OperationContext, params: Params) -> Result:
 def list_policy_tags(ctx: OperationContext, params: Params) -> Result:
     policy = load_policy(ctx, params["PolicyArn"], "iam:ListPolicyTags")
     return page_by_position(tags_to_wire(policy.tags), "Tags", params)
-
-
-def page_by_position(items: list[Any], element: str, params: Params) -> Result:
-    """Pages of a short listing read whole (tags, versions): the marker is a position."""
-    marker = params.get("Marker")
-    start = 0
-    if marker is not None:
-        if not marker.isdigit() or int(marker) > len(items):
-            raise ValidationError("Invalid Marker.")
-        start = int(marker)
-    max_items = params.get("MaxItems") or 100
-    out: Result = {element: items[start : start + max_items]}
-    out["IsTruncated"] = start + max_items < len(items)
-    if out["IsTruncated"]:
-        out["Marker"] = str(start + max_items)
-    return out
 
 
 def operations() -> dict[str, Handler]:

@@ -3,10 +3,11 @@ id_credentials_mfa_sync.md): TagMFADevice, UntagMFADevice, ListMFADeviceTags, Re
 
 from __future__ import annotations
 
-from rolegate.domain.errors import InvalidAuthenticationCode, ValidationError
+from rolegate.domain.errors import InvalidAuthenticationCode
 from rolegate.domain.mfa import MfaDevice
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.mfa import matching_step, no_such_device
+from rolegate.services.pagination import page_by_position
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.users import load_user
 
@@ -37,19 +38,8 @@ def untag_mfa_device(ctx: OperationContext, params: Params) -> Result:
 
 
 def list_mfa_device_tags(ctx: OperationContext, params: Params) -> Result:
-    """A device holds at most 50 tags, so the listing pages by position."""
     device = load_device(ctx, params["SerialNumber"], "iam:ListMFADeviceTags")
-    tags = tags_to_wire(device.tags)
-    marker = params.get("Marker")
-    if marker is not None and (not marker.isdigit() or int(marker) > len(tags)):
-        raise ValidationError("Invalid Marker.")
-    start = int(marker) if marker is not None else 0
-    max_items = params.get("MaxItems") or 100
-    out: Result = {"Tags": tags[start : start + max_items]}
-    out["IsTruncated"] = start + max_items < len(tags)
-    if out["IsTruncated"]:
-        out["Marker"] = str(start + max_items)
-    return out
+    return page_by_position(tags_to_wire(device.tags), "Tags", params)
 
 
 def resync_mfa_device(ctx: OperationContext, params: Params) -> Result:

@@ -26,3 +26,19 @@ def fetch_page(
     if page.next_marker is not None:
         extra["Marker"] = page.next_marker
     return list(page.items), extra
+
+
+def page_by_position(items: list[Any], element: str, params: Any) -> dict[str, Any]:
+    """Pages of a short listing read whole (tags, versions): the marker is a position."""
+    marker = params.get("Marker")
+    start = 0
+    if marker is not None:
+        if not marker.isdigit() or int(marker) > len(items):
+            raise ValidationError("Invalid Marker.")
+        start = int(marker)
+    max_items = params.get("MaxItems") or DEFAULT_MAX_ITEMS
+    out: dict[str, Any] = {element: items[start : start + max_items]}
+    out["IsTruncated"] = start + max_items < len(items)
+    if out["IsTruncated"]:
+        out["Marker"] = str(start + max_items)
+    return out

@@ -19,8 +19,8 @@ from rolegate.services.managed_policies import (
     check_managed_policy_document,
     load_policy,
     lock_policy,
-    page_by_position,
 )
+from rolegate.services.pagination import page_by_position
 from rolegate.services.wire_format import url_encoded_policy
 
 MAX_VERSIONS = 5

@@ -13,13 +13,12 @@ from rolegate.domain.errors import (
     DeleteConflict,
     EntityAlreadyExists,
     NoSuchEntity,
-    ValidationError,
 )
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.boundaries import record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.pagination import fetch_page
+from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.policy_documents import check_trust_policy
 from rolegate.services.protected_roles import check_customer_role_path, ensure_modifiable
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
@@ -194,23 +193,7 @@ def untag_role(ctx: OperationContext, params: Params) -> Result:
 
 def list_role_tags(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:ListRoleTags")
-    tags = tags_to_wire(role.tags)
-    start = _tag_marker_start(params.get("Marker"), len(tags))
-    max_items = params.get("MaxItems") or 100
-    page = tags[start : start + max_items]
-    out: Result = {"Tags": page, "IsTruncated": start + max_items < len(tags)}
-    if out["IsTruncated"]:
-        out["Marker"] = str(start + max_items)
-    return out
-
-
-def _tag_marker_start(marker: str | None, count: int) -> int:
-    """A role holds at most 50 tags, so ListRoleTags pages by position."""
-    if marker is None:
-        return 0
-    if not marker.isdigit() or int(marker) > count:
-        raise ValidationError("Invalid Marker.")
-    return int(marker)
+    return page_by_position(tags_to_wire(role.tags), "Tags", params)
 
 
 def operations() -> dict[str, Handler]:

@@ -21,7 +21,7 @@ from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.boundaries import record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.pagination import fetch_page
+from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.store import Conflict
 
@@ -199,21 +199,8 @@ def untag_user(ctx: OperationContext, params: Params) -> Result:
 
 
 def list_user_tags(ctx: OperationContext, params: Params) -> Result:
-    """A user holds at most 50 tags, so the listing pages by position."""
     user = load_user(ctx, params["UserName"], "iam:ListUserTags")
-    tags = tags_to_wire(user.tags)
-    marker = params.get("Marker")
-    start = 0
-    if marker is not None:
-        if not marker.isdigit() or int(marker) > len(tags):
-            raise ValidationError("Invalid Marker.")
-        start = int(marker)
-    max_items = params.get("MaxItems") or 100
-    out: Result = {"Tags": tags[start : start + max_items]}
-    out["IsTruncated"] = start + max_items < len(tags)
-    if out["IsTruncated"]:
-        out["Marker"] = str(start + max_items)
-    return out
+    return page_by_position(tags_to_wire(user.tags), "Tags", params)
 
 
 def put_user_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
