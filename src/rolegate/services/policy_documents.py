@@ -7,11 +7,8 @@ a document is stored (reference_iam-quotas.md, "IAM and STS character limits").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from rolegate.policy import (
     PolicyKind,
-    check_inline_policies_size,
     check_trust_policy_size,
     validate_policy,
 )
@@ -25,8 +22,3 @@ def check_trust_policy(document: str) -> None:
 
 def check_identity_policy(document: str) -> None:
     validate_policy(document, PolicyKind.IDENTITY)
-
-
-def check_role_inline_total(role_name: str, documents: Iterable[str]) -> None:
-    """All inline policies of one role together: at most 10,240 characters."""
-    check_inline_policies_size("role", role_name, documents)
