@@ -56,6 +56,31 @@ def test_get_session_token_acts_as_the_user(home: Account, server: Server) -> No
     )
 
 
+def test_session_token_credentials_call_no_other_sts_operation(
+    home: Account, server: Server
+) -> None:
+    """GetSessionToken credentials call STS only for AssumeRole and GetCallerIdentity
+    (id_credentials_temp_request.md), even when the user's policies allow more."""
+    user = home.user(document(allow("sts:*")))
+    creds = user.client().get_session_token()["Credentials"]
+    sts = temporary_client(server, creds, "sts")
+    for call, action, params in (
+        (sts.get_access_key_info, "GetAccessKeyInfo", {"AccessKeyId": ROOT_KEY_ID}),
+        (
+            sts.decode_authorization_message,
+            "DecodeAuthorizationMessage",
+            {"EncodedMessage": "x" * 20},
+        ),
+    ):
+        code, message = error_of(call, **params)
+        assert (code, message) == (
+            "AccessDenied",
+            f"User: {user.arn} is not authorized to perform: sts:{action}",
+        )
+    # the user's own long-term key may call both
+    assert user.client().get_access_key_info(AccessKeyId=ROOT_KEY_ID)["Account"] == ACCOUNT_ID
+
+
 def test_root_session_tokens_last_one_hour_at_most(home: Account, server: Server) -> None:
     started = datetime.now(UTC)
     creds = home.client("sts").get_session_token(DurationSeconds=7200)["Credentials"]

@@ -354,7 +354,9 @@ def _check_session_scope(caller: Caller, action: str) -> None:
     and STS only for AssumeRole / GetCallerIdentity; federated users call no IAM operation and
     no STS operation but GetCallerIdentity. IAM answers GetSessionToken credentials without MFA
     with InvalidClientTokenId (widely reported, e.g. 99designs/aws-vault#1056); federated users
-    are answered the same way (unverified). The STS side is checked by the STS operations."""
+    are answered the same way (unverified). STS operations outside those lists are denied with
+    the usual denial message (unverified: AWS's wording); GetSessionToken, GetFederationToken and
+    AssumeRole answer their own messages before asking here."""
     session = caller.session
     if session is None:
         return
@@ -362,5 +364,16 @@ def _check_session_scope(caller: Caller, action: str) -> None:
     if session.kind == SessionKind.SESSION_TOKEN:
         if service == "iam" and not session.mfa_authenticated:
             raise InvalidClientTokenId(IAM_INVALID_TOKEN)
-    elif session.kind == SessionKind.FEDERATED_USER and service == "iam":
-        raise InvalidClientTokenId(IAM_INVALID_TOKEN)
+        allowed_sts = _STS_FOR_SESSION_TOKENS
+    elif session.kind == SessionKind.FEDERATED_USER:
+        if service == "iam":
+            raise InvalidClientTokenId(IAM_INVALID_TOKEN)
+        allowed_sts = _STS_FOR_FEDERATED_USERS
+    else:
+        return
+    if service == "sts" and action.lower() not in allowed_sts:
+        raise PolicyDenied(denial_message(caller, action, "*", ""))
+
+
+_STS_FOR_SESSION_TOKENS = frozenset({"sts:assumerole", "sts:getcalleridentity"})
+_STS_FOR_FEDERATED_USERS = frozenset({"sts:getcalleridentity"})
