@@ -18,6 +18,7 @@ from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
+from rolegate.domain.saml_provider import SamlProvider
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
 from rolegate.store.migrate import alembic_config, head_revision
@@ -48,6 +49,10 @@ def _fill(store: Store) -> None:
         tx.instance_profiles.create(replace(profile, tags=(Tag("k", "v"),)))
         tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)
         tx.slr_deletion_tasks.create(DeletionTask("task/x", ACCOUNT, "AROAX", "SUCCEEDED", T0))
+        saml_arn = f"arn:aws:iam::{ACCOUNT}:saml-provider/s"
+        saml = SamlProvider("SAMLFILL", ACCOUNT, "s", saml_arn, "<m/>", "urn:idp", (), T0, None)
+        tx.saml_providers.create(replace(saml, tags=(Tag("k", "v"),)))
+        tx.saml_providers.record_assertion(saml_arn, "_assertion", T0)
 
 
 def _row_counts(store: Store) -> dict[str, int]:

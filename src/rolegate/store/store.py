@@ -20,6 +20,7 @@ from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.roles import RoleRepo
+from rolegate.store.repos.saml_providers import SamlProviderRepo
 from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
@@ -46,6 +47,7 @@ class Tx:
         "policy_attachments",
         "role_policies",
         "roles",
+        "saml_providers",
         "slr_deletion_tasks",
         "user_policies",
         "users",
@@ -64,6 +66,7 @@ class Tx:
         self.users = UserRepo(connection)
         self.user_policies = InlinePolicyRepo(connection, user_policies)
         self.mfa_devices = MfaDeviceRepo(connection, sealer)
+        self.saml_providers = SamlProviderRepo(connection)
 
 
 class Store:
