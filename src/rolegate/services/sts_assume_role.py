@@ -9,51 +9,40 @@ AssumeRole never reveals which roles exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
-from rolegate.domain.arn import Arn, assumed_role_arn
+from rolegate.domain.arn import Arn
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import AccessDenied, InvalidParameterValue, ValidationError
-from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services import authz
 from rolegate.services.authz import denial_message
 from rolegate.services.context import Caller, OperationContext, Params, Result
 from rolegate.services.mfa import MfaCheck, verify_mfa
 from rolegate.services.sts_credentials import (
-    credentials_to_wire,
-    expiry,
-    issue_time,
-    new_secret,
-    packed_policy_size,
     session_policy,
     session_policy_arns,
     session_tags,
     tag_context,
-    temporary_access_key_id,
+)
+from rolegate.services.sts_role_session import (
+    DEFAULT_DURATION,
+    RoleSessionRequest,
+    SessionTags,
+    issue_role_session,
+    packed_size,
+    role_duration,
+)
+from rolegate.services.sts_role_session import (
+    EXCEEDS_MAX as EXCEEDS_MAX,  # re-exported: the duration rule is shared
 )
 
-DEFAULT_DURATION = 3600
-RECORD_USE_EVERY = timedelta(minutes=1)
 CHAINED_MAX_DURATION = 3600
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
 INVALID_ARN = "Request ARN is invalid"
-EXCEEDS_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 EXCEEDS_CHAIN = (
     "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
     "chaining."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionTags:
-    """The new session's tags: inherited transitive tags first, then the ones passed now."""
-
-    tags: tuple[tuple[str, str], ...]
-    transitive_keys: tuple[str, ...]
-    passed: tuple[tuple[str, str], ...]
-    passed_transitive: tuple[str, ...]
 
 
 def assume_role(ctx: OperationContext, params: Params) -> Result:
@@ -71,9 +60,7 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
     policy_arns = session_policy_arns(params)
     tags = _session_tags(caller, params)
     source_identity = _source_identity(caller, params.get("SourceIdentity"), role_arn)
-    packed = None
-    if policy is not None or policy_arns or tags.passed:
-        packed = packed_policy_size(policy, policy_arns, tags.tags)
+    packed = packed_size(policy, policy_arns, tags)
     mfa = verify_mfa(ctx, params.get("SerialNumber"), params.get("TokenCode"))
 
     role = ctx.tx.roles.get(account_id, role_name)
@@ -87,33 +74,24 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
         authz.evaluate_trust(ctx, role, "sts:SetSourceIdentity", context)
 
     duration = _duration(caller, role, params.get("DurationSeconds"))
-    claims = replace(
-        _claims(ctx, role, session_name, duration, policy, policy_arns, tags),
-        source_identity=source_identity,
-        mfa_authenticated=mfa.authenticated,
-        mfa_authenticated_at=mfa.authenticated_at,
+    session = caller.session
+    return issue_role_session(
+        ctx,
+        RoleSessionRequest(
+            role=role,
+            session_name=session_name,
+            duration=duration,
+            policy=policy,
+            policy_arns=policy_arns,
+            tags=tags,
+            source_identity=source_identity,
+            source_user_arn=caller.arn,
+            chain_depth=0 if session is None else session.chain_depth + 1,
+            mfa_authenticated=mfa.authenticated,
+            mfa_authenticated_at=mfa.authenticated_at,
+            packed_policy_size=packed,
+        ),
     )
-    _record_role_use(ctx, role)
-    result: Result = {
-        "Credentials": credentials_to_wire(ctx, claims),
-        "AssumedRoleUser": {"AssumedRoleId": claims.principal_id, "Arn": claims.principal_arn},
-    }
-    if packed is not None:
-        result["PackedPolicySize"] = packed
-    if source_identity is not None:
-        result["SourceIdentity"] = source_identity
-    return result
-
-
-def _record_role_use(ctx: OperationContext, role: Role) -> None:
-    """RoleLastUsed as GetRole shows it (id_roles_manage_delete.md, "last used"). Written at
-    most once a minute per role and region, so that a busy role does not make every AssumeRole
-    a database write; AWS itself reports it with a delay."""
-    last = role.last_used_date
-    fresh = last is not None and (ctx.now - last) < RECORD_USE_EVERY
-    if fresh and role.last_used_region == ctx.region:
-        return
-    ctx.tx.roles.record_use(role.role_id, ctx.now, ctx.region)
 
 
 def _parse_role_arn(text: str) -> tuple[str, str]:
@@ -204,39 +182,4 @@ def _duration(caller: Caller, role: Role, requested: int | None) -> int:
         if requested is not None and requested > CHAINED_MAX_DURATION:
             raise ValidationError(EXCEEDS_CHAIN)
         return min(requested or DEFAULT_DURATION, role.max_session_duration, CHAINED_MAX_DURATION)
-    if requested is not None and requested > role.max_session_duration:
-        raise ValidationError(EXCEEDS_MAX)
-    return requested or min(DEFAULT_DURATION, role.max_session_duration)
-
-
-def _claims(
-    ctx: OperationContext,
-    role: Role,
-    session_name: str,
-    duration: int,
-    policy: str | None,
-    policy_arns: tuple[str, ...],
-    tags: SessionTags,
-) -> SessionClaims:
-    issued = issue_time(ctx.now)
-    caller_session = ctx.caller.session
-    depth = 0 if caller_session is None else caller_session.chain_depth + 1
-    return SessionClaims(
-        kind=SessionKind.ROLE,
-        account_id=role.account_id,
-        access_key_id=temporary_access_key_id(role.account_id, ctx.rng),
-        secret_access_key=new_secret(ctx.rng),
-        issued_at=issued,
-        expires_at=expiry(issued, duration),
-        principal_arn=assumed_role_arn(role.account_id, role.role_name, session_name),
-        principal_id=f"{role.role_id}:{session_name}",
-        role_arn=role.arn,
-        role_id=role.role_id,
-        session_name=session_name,
-        source_user_arn=ctx.caller.arn,
-        session_policy=policy,
-        session_policy_arns=policy_arns,
-        tags=tags.tags,
-        transitive_tag_keys=tags.transitive_keys,
-        chain_depth=depth,
-    )
+    return role_duration(role, requested)
