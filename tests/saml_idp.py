@@ -1,0 +1,233 @@
+"""A SAML identity provider for the tests: generated keys, metadata, signed responses.
+
+Responses are built as an IdP builds them (Response > Issuer, Status, Assertion > Issuer,
+Subject, Conditions, AuthnStatement, AttributeStatement) and signed with signxml's XMLSigner
+(RSA-SHA256, exclusive c14n), at the Assertion or at the Response. The attack tests take the
+pieces (``assertion_element``, ``sign``) and rearrange them.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from lxml import etree
+from signxml.algorithms import SignatureMethod
+from signxml.signer import XMLSigner
+
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+AWS_RECIPIENT = "https://signin.aws.amazon.com/saml"
+ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
+SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+
+
+def _q(ns: str, local: str) -> str:
+    return f"{{{ns}}}{local}"
+
+
+@dataclass
+class SigningKey:
+    key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+
+    @classmethod
+    def generate(cls, common_name: str = "test-idp", bits: int = 2048) -> SigningKey:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = datetime.now(UTC)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365))
+            .sign(key, hashes.SHA256())
+        )
+        return cls(key, certificate)
+
+    @property
+    def certificate_b64(self) -> str:
+        der = self.certificate.public_bytes(serialization.Encoding.DER)
+        return base64.b64encode(der).decode("ascii")
+
+    @property
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    @property
+    def certificate_pem(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def metadata_document(
+    entity_id: str, keys: Sequence[SigningKey], valid_until: str | None = None
+) -> str:
+    """IdP metadata with one signing KeyDescriptor per key (always over IAM's 1,000 characters
+    minimum: a 2048-bit certificate alone is longer)."""
+    descriptors = "".join(
+        f'<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{key.certificate_b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+        f"</md:KeyDescriptor>"
+        for key in keys
+    )
+    until = f' validUntil="{valid_until}"' if valid_until else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="{DS}" entityID="{entity_id}"{until}>'
+        f'<md:IDPSSODescriptor protocolSupportEnumeration="{SAMLP}">{descriptors}'
+        f"<md:NameIDFormat>{PERSISTENT}</md:NameIDFormat>"
+        f'<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"'
+        f' Location="{entity_id}/sso"/>'
+        f"</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass
+class AssertionSpec:
+    issuer: str
+    role_arn: str | None = None
+    provider_arn: str | None = None
+    session_name: str | None = "alice"
+    subject: str = "_cbb88bf52c2510eabe00c1642d4643f4"
+    subject_format: str = PERSISTENT
+    recipient: str = AWS_RECIPIENT
+    audience: str = AWS_RECIPIENT
+    issued: datetime = field(default_factory=lambda: datetime.now(UTC))
+    lifetime: timedelta = timedelta(minutes=5)
+    not_before: datetime | None = None
+    assertion_id: str = "_a1"
+    response_id: str = "_r1"
+    attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    role_values: Sequence[str] | None = None  # overrides "role,provider"
+    status: str = "urn:oasis:names:tc:SAML:2.0:status:Success"
+
+
+def assertion_element(spec: AssertionSpec) -> etree._Element:
+    issued = spec.issued
+    ends = _iso(issued + spec.lifetime)
+    starts = _iso(spec.not_before or issued - timedelta(seconds=30))
+    assertion = etree.Element(
+        _q(SAML, "Assertion"),
+        nsmap={"saml": SAML},
+        ID=spec.assertion_id,
+        Version="2.0",
+        IssueInstant=_iso(issued),
+    )
+    etree.SubElement(assertion, _q(SAML, "Issuer")).text = spec.issuer
+    subject = etree.SubElement(assertion, _q(SAML, "Subject"))
+    name_id = etree.SubElement(subject, _q(SAML, "NameID"), Format=spec.subject_format)
+    name_id.text = spec.subject
+    confirmation = etree.SubElement(
+        subject, _q(SAML, "SubjectConfirmation"), Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"
+    )
+    etree.SubElement(
+        confirmation,
+        _q(SAML, "SubjectConfirmationData"),
+        NotOnOrAfter=ends,
+        Recipient=spec.recipient,
+    )
+    conditions = etree.SubElement(
+        assertion, _q(SAML, "Conditions"), NotBefore=starts, NotOnOrAfter=ends
+    )
+    restriction = etree.SubElement(conditions, _q(SAML, "AudienceRestriction"))
+    etree.SubElement(restriction, _q(SAML, "Audience")).text = spec.audience
+    authn = etree.SubElement(
+        assertion, _q(SAML, "AuthnStatement"), AuthnInstant=_iso(issued), SessionIndex="_s1"
+    )
+    context = etree.SubElement(authn, _q(SAML, "AuthnContext"))
+    etree.SubElement(
+        context, _q(SAML, "AuthnContextClassRef")
+    ).text = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+    attributes: dict[str, Sequence[str]] = {}
+    if spec.role_values is not None:
+        attributes[ROLE_ATTRIBUTE] = spec.role_values
+    elif spec.role_arn and spec.provider_arn:
+        attributes[ROLE_ATTRIBUTE] = [f"{spec.role_arn},{spec.provider_arn}"]
+    if spec.session_name is not None:
+        attributes[SESSION_NAME_ATTRIBUTE] = [spec.session_name]
+    attributes.update(spec.attributes)
+    statement = etree.SubElement(assertion, _q(SAML, "AttributeStatement"))
+    for name, values in attributes.items():
+        attribute = etree.SubElement(statement, _q(SAML, "Attribute"), Name=name)
+        for value in values:
+            etree.SubElement(attribute, _q(SAML, "AttributeValue")).text = value
+    return assertion
+
+
+def sign(element: etree._Element, key: SigningKey) -> etree._Element:
+    """``element`` with an enveloped RSA-SHA256 signature referencing its ID, placed right
+    after its Issuer as SAML's schema wants."""
+    signer = XMLSigner(
+        signature_algorithm=SignatureMethod.RSA_SHA256,
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    )
+    signed: etree._Element = signer.sign(
+        element,
+        key=key.key_pem,
+        cert=key.certificate_pem.decode("ascii"),
+        reference_uri=f"#{element.get('ID')}",
+        id_attribute="ID",
+    )
+    signature = signed.find(_q(DS, "Signature"))
+    issuer = signed.find(_q(SAML, "Issuer"))
+    if signature is not None and issuer is not None:
+        signed.remove(signature)
+        issuer.addnext(signature)
+    return signed
+
+
+def response_element(spec: AssertionSpec, assertion: etree._Element) -> etree._Element:
+    response = etree.Element(
+        _q(SAMLP, "Response"),
+        nsmap={"samlp": SAMLP, "saml": SAML},
+        ID=spec.response_id,
+        Version="2.0",
+        IssueInstant=_iso(spec.issued),
+        Destination=spec.recipient,
+    )
+    etree.SubElement(response, _q(SAML, "Issuer")).text = spec.issuer
+    status = etree.SubElement(response, _q(SAMLP, "Status"))
+    etree.SubElement(status, _q(SAMLP, "StatusCode"), Value=spec.status)
+    response.append(assertion)
+    return response
+
+
+def encode(element: etree._Element | bytes) -> str:
+    data = element if isinstance(element, bytes) else etree.tostring(element)
+    return base64.b64encode(data).decode("ascii")
+
+
+def signed_response(
+    spec: AssertionSpec,
+    key: SigningKey,
+    where: Literal["assertion", "response", "both", "none"] = "assertion",
+) -> str:
+    """The base64 SAMLResponse an IdP would POST."""
+    assertion = assertion_element(spec)
+    if where in ("assertion", "both"):
+        assertion = sign(assertion, key)
+    response = response_element(spec, assertion)
+    if where in ("response", "both"):
+        response = sign(response, key)
+    return encode(response)
