@@ -18,6 +18,7 @@ from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
+from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
 from rolegate.domain.saml_provider import SamlProvider
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
@@ -53,6 +54,9 @@ def _fill(store: Store) -> None:
         saml = SamlProvider("SAMLFILL", ACCOUNT, "s", saml_arn, "<m/>", "urn:idp", (), T0, None)
         tx.saml_providers.create(replace(saml, tags=(Tag("k", "v"),)))
         tx.saml_providers.record_assertion(saml_arn, "_assertion", T0)
+        oidc_arn = oidc_provider_arn(ACCOUNT, "issuer.example")
+        oidc = OidcProvider("OIDCFILL", ACCOUNT, "issuer.example", oidc_arn, ("a",), (), T0)
+        tx.oidc_providers.create(replace(oidc, tags=(Tag("k", "v"),)))
 
 
 def _row_counts(store: Store) -> dict[str, int]:

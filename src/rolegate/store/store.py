@@ -18,6 +18,7 @@ from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.instance_profiles import InstanceProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
+from rolegate.store.repos.oidc_providers import OidcProviderRepo
 from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.saml_providers import SamlProviderRepo
@@ -44,6 +45,7 @@ class Tx:
         "instance_profiles",
         "managed_policies",
         "mfa_devices",
+        "oidc_providers",
         "policy_attachments",
         "role_policies",
         "roles",
@@ -67,6 +69,7 @@ class Tx:
         self.user_policies = InlinePolicyRepo(connection, user_policies)
         self.mfa_devices = MfaDeviceRepo(connection, sealer)
         self.saml_providers = SamlProviderRepo(connection)
+        self.oidc_providers = OidcProviderRepo(connection)
 
 
 class Store:
