@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.domain.arn import Arn
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import AccessDenied, InvalidParameterValue, ValidationError
 from rolegate.services import authz
@@ -30,15 +29,17 @@ from rolegate.services.sts_role_session import (
     SessionTags,
     issue_role_session,
     packed_size,
+    parse_role_arn,
     role_duration,
 )
-from rolegate.services.sts_role_session import (
-    EXCEEDS_MAX as EXCEEDS_MAX,  # re-exported: the duration rule is shared
-)
+
+# re-exported: AssumeRoleWithSAML and the rule tests name them here
+from rolegate.services.sts_role_session import EXCEEDS_MAX as EXCEEDS_MAX
+from rolegate.services.sts_role_session import INVALID_ARN as INVALID_ARN
 
 CHAINED_MAX_DURATION = 3600
+_parse_role_arn = parse_role_arn  # the name the rule tests use
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
-INVALID_ARN = "Request ARN is invalid"
 EXCEEDS_CHAIN = (
     "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
     "chaining."
@@ -55,7 +56,7 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
         # id_credentials_temp_request.md: federated users call no STS operation but
         # GetCallerIdentity (unverified: AWS's wording)
         raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, ""))
-    account_id, role_name = _parse_role_arn(role_arn)
+    account_id, role_name = parse_role_arn(role_arn)
     policy = session_policy(params)
     policy_arns = session_policy_arns(params)
     tags = _session_tags(caller, params)
@@ -92,25 +93,6 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
             packed_policy_size=packed,
         ),
     )
-
-
-def _parse_role_arn(text: str) -> tuple[str, str]:
-    """(account, role name) of ``arn:aws:iam::ACCOUNT:role/PATH/NAME``."""
-    try:
-        arn = Arn.parse(text)
-    except ValueError:
-        raise ValidationError(INVALID_ARN) from None
-    if (
-        arn.service != "iam"
-        or arn.region
-        or not (len(arn.account) == 12 and arn.account.isdigit())
-        or not arn.resource.startswith("role/")
-    ):
-        raise ValidationError(INVALID_ARN)
-    name = arn.resource.rsplit("/", 1)[-1]
-    if not name:
-        raise ValidationError(INVALID_ARN)
-    return arn.account, name
 
 
 def _session_tags(caller: Caller, params: Params) -> SessionTags:

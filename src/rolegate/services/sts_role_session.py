@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rolegate.domain.arn import assumed_role_arn
+from rolegate.domain.arn import Arn, assumed_role_arn
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import ValidationError
 from rolegate.domain.session import SessionClaims, SessionKind
@@ -28,6 +28,7 @@ from rolegate.services.sts_credentials import (
 
 DEFAULT_DURATION = 3600
 RECORD_USE_EVERY = timedelta(minutes=1)
+INVALID_ARN = "Request ARN is invalid"
 EXCEEDS_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 
 
@@ -58,6 +59,25 @@ class RoleSessionRequest:
     mfa_authenticated: bool = False
     mfa_authenticated_at: datetime | None = None
     packed_policy_size: int | None = None  # from :func:`packed_size`, computed before trust
+
+
+def parse_role_arn(text: str) -> tuple[str, str]:
+    """(account, role name) of ``arn:aws:iam::ACCOUNT:role/PATH/NAME``."""
+    try:
+        arn = Arn.parse(text)
+    except ValueError:
+        raise ValidationError(INVALID_ARN) from None
+    if (
+        arn.service != "iam"
+        or arn.region
+        or not (len(arn.account) == 12 and arn.account.isdigit())
+        or not arn.resource.startswith("role/")
+    ):
+        raise ValidationError(INVALID_ARN)
+    name = arn.resource.rsplit("/", 1)[-1]
+    if not name:
+        raise ValidationError(INVALID_ARN)
+    return arn.account, name
 
 
 def packed_size(policy: str | None, policy_arns: tuple[str, ...], tags: SessionTags) -> int | None:
