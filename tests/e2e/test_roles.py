@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from harness import ACCOUNT_ID
+
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -149,6 +151,42 @@ def test_malformed_trust_policies_are_refused_and_change_nothing(iam, unique) ->
     with pytest.raises(ClientError) as excinfo:
         iam.get_role(RoleName=name)
     assert error_of(excinfo)[0] == "NoSuchEntity"
+
+
+def test_trust_policy_principals_must_exist(iam, unique) -> None:
+    """A trust policy naming a user or role of a held account that does not exist is refused
+    (IAM keeps principals by unique id); unknown accounts and existing roles pass."""
+    account = ACCOUNT_ID
+    name = unique("named-trust")
+    missing = f"arn:aws:iam::{account}:user/{unique('nobody')}"
+
+    def trusting(*arns: str) -> str:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": list(arns)},
+            "Action": "sts:AssumeRole",
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trusting(missing))
+    assert error_of(excinfo) == (
+        "MalformedPolicyDocument",
+        400,
+        f'Invalid principal in policy: "AWS":"{missing}"',
+    )
+    other = iam.create_role(
+        RoleName=unique("other"), Path="/team/", AssumeRolePolicyDocument=TRUST_TEXT
+    )
+    other_arn = other["Role"]["Arn"]
+    elsewhere = "arn:aws:iam::999999999999:role/not-held-here"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=trusting(other_arn, elsewhere))
+    wrong_path = other_arn.replace("/team/", "/")
+    with pytest.raises(ClientError) as excinfo:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=trusting(wrong_path))
+    assert error_of(excinfo)[2] == f'Invalid principal in policy: "AWS":"{wrong_path}"'
+    stored = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    assert stored["Statement"][0]["Principal"]["AWS"] == [other_arn, elsewhere]
 
 
 def test_trust_policy_size_quota(iam, unique) -> None:

@@ -79,7 +79,7 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:CreateRole", arn)
     check_customer_role_path(path)
     document = params["AssumeRolePolicyDocument"]
-    check_trust_policy(document)
+    check_trust_policy(document, ctx.tx)
     tags = tags_from_params(params.get("Tags"))
     boundary = None
     if params.get("PermissionsBoundary") is not None:
@@ -173,7 +173,7 @@ def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:UpdateAssumeRolePolicy")
     ensure_modifiable(role)
     document = params["PolicyDocument"]
-    check_trust_policy(document)
+    check_trust_policy(document, ctx.tx)
     ctx.tx.roles.update(replace(role, assume_role_policy_document=document))
     return {}
 
