@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
+from rolegate.domain.group import Group
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
@@ -50,6 +51,10 @@ def _fill(store: Store) -> None:
         tx.instance_profiles.create(replace(profile, tags=(Tag("k", "v"),)))
         tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)
         tx.slr_deletion_tasks.create(DeletionTask("task/x", ACCOUNT, "AROAX", "SUCCEEDED", T0))
+        group = Group(ACCOUNT, "AGPAFILL", "g", "/", f"arn:aws:iam::{ACCOUNT}:group/g", T0)
+        tx.groups.create(group)
+        tx.groups.add_member(group.group_id, user.user_id)
+        tx.group_policies.put(group.group_id, InlinePolicy("P", "{}"))
         saml_arn = f"arn:aws:iam::{ACCOUNT}:saml-provider/s"
         saml = SamlProvider("SAMLFILL", ACCOUNT, "s", saml_arn, "<m/>", "urn:idp", (), T0, None)
         tx.saml_providers.create(replace(saml, tags=(Tag("k", "v"),)))

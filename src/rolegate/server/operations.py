@@ -5,6 +5,8 @@ from __future__ import annotations
 from rolegate.services import (
     access_keys,
     attachments,
+    group_policies,
+    groups,
     instance_profiles,
     managed_policies,
     mfa,
@@ -38,6 +40,8 @@ def operation_table() -> dict[tuple[str, str], Handler]:
         ("iam", access_keys),
         ("iam", instance_profiles),
         ("iam", service_linked_roles),
+        ("iam", groups),
+        ("iam", group_policies),
     ):
         for name, handler in module.operations().items():
             table[(service, name)] = handler

@@ -1,5 +1,5 @@
-"""Attaching managed policies to roles and users (groups join the same way):
-Attach/Detach/ListAttached{Role,User}Policies, Put/DeleteRolePermissionsBoundary (the user ones
+"""Attaching managed policies to roles, users and groups: Attach/Detach/ListAttached{Role,User,
+Group}Policies, Put/DeleteRolePermissionsBoundary (the user ones
 are in ``users``) (access_policies_manage-attach-detach.md, access_policies_boundaries.md).
 
 A principal holds at most 10 attached managed policies by default (reference_iam-quotas.md,
@@ -17,6 +17,7 @@ from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
 from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, split_policy_arn
 from rolegate.services.boundaries import attachable_policy, record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.groups import load_group
 from rolegate.services.managed_policies import invalid_arn
 from rolegate.services.pagination import DEFAULT_MAX_ITEMS
 from rolegate.services.protected_roles import ensure_modifiable
@@ -57,6 +58,10 @@ def _modifiable_role(ctx: OperationContext, params: Params, action: str) -> Prin
 
 def _user(ctx: OperationContext, params: Params, action: str) -> Principal:
     return Principal(OwnerKind.USER, load_user(ctx, params["UserName"], action).user_id)
+
+
+def _group(ctx: OperationContext, params: Params, action: str) -> Principal:
+    return Principal(OwnerKind.GROUP, load_group(ctx, params["GroupName"], action).group_id)
 
 
 def attach_policy(ctx: OperationContext, principal: Principal, arn: str) -> None:
@@ -161,6 +166,20 @@ def list_attached_user_policies(ctx: OperationContext, params: Params) -> Result
     return list_attached(ctx, _user(ctx, params, "iam:ListAttachedUserPolicies"), params)
 
 
+def attach_group_policy(ctx: OperationContext, params: Params) -> Result:
+    attach_policy(ctx, _group(ctx, params, "iam:AttachGroupPolicy"), params["PolicyArn"])
+    return {}
+
+
+def detach_group_policy(ctx: OperationContext, params: Params) -> Result:
+    detach_policy(ctx, _group(ctx, params, "iam:DetachGroupPolicy"), params["PolicyArn"])
+    return {}
+
+
+def list_attached_group_policies(ctx: OperationContext, params: Params) -> Result:
+    return list_attached(ctx, _group(ctx, params, "iam:ListAttachedGroupPolicies"), params)
+
+
 def operations() -> dict[str, Handler]:
     return {
         "AttachRolePolicy": attach_role_policy,
@@ -171,4 +190,7 @@ def operations() -> dict[str, Handler]:
         "AttachUserPolicy": attach_user_policy,
         "DetachUserPolicy": detach_user_policy,
         "ListAttachedUserPolicies": list_attached_user_policies,
+        "AttachGroupPolicy": attach_group_policy,
+        "DetachGroupPolicy": detach_group_policy,
+        "ListAttachedGroupPolicies": list_attached_group_policies,
     }

@@ -1,8 +1,8 @@
 """Every policy that bears on one caller's requests, gathered before the engine decides
 (reference_policies_evaluation-logic.md, "Policy evaluation logic").
 
-* IAM user: its inline and attached managed policies (its groups' join when groups exist), its
-  permissions boundary; GetSessionToken sessions have exactly the user's permissions.
+* IAM user: its inline and attached managed policies, those of every group it is in (id_groups.md),
+  its permissions boundary; GetSessionToken sessions have exactly the user's permissions.
 * Role session: the role's inline and attached policies and boundary, narrowed by the session
   policies (``Policy`` and ``PolicyArns`` of AssumeRole*) carried in the session token.
 * Federated user (GetFederationToken): the calling IAM user's policies and boundary, narrowed by
@@ -192,8 +192,8 @@ def _session_policies(tx: Tx, caller: Caller) -> tuple[SourcePolicy, ...]:
 def _user_policies(
     tx: Tx, account_id: str, arn: str | None, known: User | None = None
 ) -> PrincipalPolicies:
-    """An IAM user's inline and attached policies, boundary and tags (``known``: the user as
-    authentication read it in this request)."""
+    """An IAM user's inline and attached policies with its groups', boundary and tags
+    (``known``: the user as authentication read it in this request)."""
     if arn is None:
         return PrincipalPolicies()
     user = known if known is not None and known.arn == arn else None
@@ -204,7 +204,9 @@ def _user_policies(
     identity = tuple(
         (f"{user.arn}/{policy.policy_name}", policy.policy_document)
         for policy in tx.user_policies.list_all(user.user_id)
-    ) + _attached(tx, "user", user.user_id)
+    )
+    identity += _attached(tx, "user", user.user_id)
+    identity += tuple(tx.groups.policies_of_user_groups(user.user_id))
     return PrincipalPolicies(
         identity, _boundary(tx, user.permissions_boundary_arn), None, tuple(user.tags)
     )

@@ -170,7 +170,8 @@ def update_user(ctx: OperationContext, params: Params) -> Result:
 
 def delete_user(ctx: OperationContext, params: Params) -> Result:
     """Refused while the user still has what id_users_manage.md says to remove first; the
-    checks follow the order of that list (access keys, MFA devices, inline policies)."""
+    checks follow the order of that list (access keys, MFA devices, inline policies, attached
+    policies, groups)."""
     user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:DeleteUser"))
     if ctx.tx.access_keys.count_for(ctx.account_id, user.user_name):
         raise DeleteConflict("Cannot delete entity, must delete access keys first.")
@@ -180,6 +181,8 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
     if ctx.tx.policy_attachments.count(OwnerKind.USER, user.user_id):
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if ctx.tx.groups.count_for_user(user.user_id):
+        raise DeleteConflict("Cannot delete entity, must remove users from group first.")
     ctx.tx.policy_attachments.clear(OwnerKind.USER, user.user_id)  # its boundary
     ctx.tx.users.delete(user.user_id)
     return {}

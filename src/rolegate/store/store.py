@@ -14,6 +14,7 @@ from rolegate.store.errors import StoreUnavailable
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
+from rolegate.store.repos.groups import GroupRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.instance_profiles import InstanceProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
@@ -25,6 +26,7 @@ from rolegate.store.repos.saml_providers import SamlProviderRepo
 from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
+from rolegate.store.schema_groups import group_policies
 
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
@@ -42,6 +44,8 @@ class Tx:
         "access_keys",
         "accounts",
         "connection",
+        "group_policies",
+        "groups",
         "instance_profiles",
         "managed_policies",
         "mfa_devices",
@@ -68,6 +72,8 @@ class Tx:
         self.users = UserRepo(connection)
         self.user_policies = InlinePolicyRepo(connection, user_policies)
         self.mfa_devices = MfaDeviceRepo(connection, sealer)
+        self.groups = GroupRepo(connection)
+        self.group_policies = InlinePolicyRepo(connection, group_policies)
         self.saml_providers = SamlProviderRepo(connection)
         self.oidc_providers = OidcProviderRepo(connection)
 

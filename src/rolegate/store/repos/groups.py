@@ -1,0 +1,238 @@
+"""IAM groups and their members (tables in ``schema_groups``).
+
+Names are unique per account without regard to case; ListGroups orders by the case-folded name
+and pages by keyset on the unique index, like roles and users. A group's members and a user's
+groups are listed by case-folded name as well. The policies of a user's groups are read for
+every request the user signs, in two queries however many groups it is in.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import User
+from rolegate.domain.group import Group
+from rolegate.domain.managed_policy import OwnerKind, PolicyUsage
+from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.errors import Conflict
+from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.schema import users
+from rolegate.store.schema_groups import group_members, group_policies, groups
+from rolegate.store.schema_policies import managed_policies, policy_attachments, policy_versions
+from rolegate.store.types import name_key
+
+_LISTING = "groups"
+_FOR_USER_LISTING = "groups-for-user"
+_MEMBERS_LISTING = "group-members"
+_g = groups.c
+_m = group_members.c
+
+
+class GroupRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def create(self, group: Group) -> None:
+        """Insert ``group``; Conflict if the account has the name (any case)."""
+        stmt = insert_ignoring_duplicates(groups, self._conn.dialect.name)
+        values = {
+            "group_id": group.group_id,
+            "account_id": group.account_id,
+            "group_name": group.group_name,
+            "name_key": name_key(group.group_name),
+            "path": group.path,
+            "arn": group.arn,
+            "create_date": group.create_date,
+        }
+        if self._conn.execute(stmt, values).rowcount == 0:
+            raise Conflict(f"group {group.group_name} exists in account {group.account_id}")
+
+    def get(self, account_id: str, name: str, *, for_update: bool = False) -> Group | None:
+        """The group named ``name`` (any case). ``for_update`` holds its row until the
+        transaction ends (PostgreSQL; SQLite's write transactions are serialised already)."""
+        query = select(groups).where(_g.account_id == account_id, _g.name_key == name_key(name))
+        row = self._conn.execute(query.with_for_update() if for_update else query).first()
+        return None if row is None else _group(row)
+
+    def count(self, account_id: str) -> int:
+        query = select(func.count()).select_from(groups).where(_g.account_id == account_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def list(
+        self, account_id: str, *, path_prefix: str = "/", marker: str | None, max_items: int
+    ) -> Page[Group]:
+        """Groups whose path starts with ``path_prefix`` (case-sensitive), by folded name."""
+        check_max_items(max_items)
+        after = None if marker is None else decode_marker(_LISTING, marker)
+        query = group_page_query(account_id, path_prefix, after=after, limit=max_items + 1)
+        return _group_page(self._conn.execute(query).all(), _LISTING, max_items)
+
+    def rename(self, group: Group, *, new_name: str, new_path: str, new_arn: str) -> None:
+        """UpdateGroup: a new name and/or path (so a new ARN); Conflict when another group of
+        the account has the new name. The unique index decides between concurrent renames."""
+        clash = self.get(group.account_id, new_name)
+        if clash is not None and clash.group_id != group.group_id:
+            raise Conflict(f"group {new_name} exists in account {group.account_id}")
+        self._conn.execute(
+            update(groups)
+            .where(_g.group_id == group.group_id)
+            .values(group_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn)
+        )
+
+    def delete(self, group_id: str) -> None:
+        """Delete the group with its inline policies (cascade). Members must be gone first."""
+        self._conn.execute(delete(groups).where(_g.group_id == group_id))
+
+    # --- membership ---------------------------------------------------------------------------
+    def add_member(self, group_id: str, user_id: str) -> bool:
+        """Put the user in the group; False if it was in already (no error in IAM)."""
+        stmt = insert_ignoring_duplicates(group_members, self._conn.dialect.name)
+        return bool(self._conn.execute(stmt, {"group_id": group_id, "user_id": user_id}).rowcount)
+
+    def is_member(self, group_id: str, user_id: str) -> bool:
+        query = select(_m.group_id).where(_m.group_id == group_id, _m.user_id == user_id)
+        return self._conn.execute(query).first() is not None
+
+    def remove_member(self, group_id: str, user_id: str) -> bool:
+        result = self._conn.execute(
+            delete(group_members).where(_m.group_id == group_id, _m.user_id == user_id)
+        )
+        return result.rowcount > 0
+
+    def count_members(self, group_id: str) -> int:
+        query = select(func.count()).select_from(group_members).where(_m.group_id == group_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def count_for_user(self, user_id: str) -> int:
+        query = select(func.count()).select_from(group_members).where(_m.user_id == user_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def members(self, group_id: str, *, marker: str | None, max_items: int) -> Page[User]:
+        """GetGroup's ``Users``: the members by case-folded user name (without tags)."""
+        check_max_items(max_items)
+        query = (
+            select(users)
+            .join(group_members, _m.user_id == users.c.user_id)
+            .where(_m.group_id == group_id)
+        )
+        if marker is not None:
+            query = query.where(users.c.name_key > decode_marker(_MEMBERS_LISTING, marker))
+        rows = self._conn.execute(query.order_by(users.c.name_key).limit(max_items + 1)).all()
+        truncated = len(rows) > max_items
+        rows = rows[:max_items]
+        next_marker = encode_marker(_MEMBERS_LISTING, rows[-1].name_key) if truncated else None
+        return Page([_member(row) for row in rows], next_marker)
+
+    def groups_of_user(self, user_id: str, *, marker: str | None, max_items: int) -> Page[Group]:
+        """ListGroupsForUser: the user's groups by case-folded name."""
+        check_max_items(max_items)
+        query = (
+            select(groups)
+            .join(group_members, _m.group_id == _g.group_id)
+            .where(_m.user_id == user_id)
+        )
+        if marker is not None:
+            query = query.where(_g.name_key > decode_marker(_FOR_USER_LISTING, marker))
+        rows = self._conn.execute(query.order_by(_g.name_key).limit(max_items + 1)).all()
+        return _group_page(rows, _FOR_USER_LISTING, max_items)
+
+    # --- for the policy engine ----------------------------------------------------------------
+    def policies_of_user_groups(self, user_id: str) -> builtins.list[tuple[str, str]]:
+        """(source id, document) of every inline policy (``GROUP_ARN/POLICY_NAME``) and every
+        attached managed policy (its ARN, default version) of the user's groups: group by group
+        in name order, inline before attached. Two queries, however many groups."""
+        params = {"user_id": user_id}
+        inline = self._conn.execute(_GROUP_INLINE, params).all()
+        attached = self._conn.execute(_GROUP_ATTACHED, params).all()
+        by_group: dict[str, list[tuple[str, str]]] = {}
+        for row in inline:
+            by_group.setdefault(row.name_key, []).append(
+                (f"{row.arn}/{row.policy_name}", row.policy_document)
+            )
+        for managed in attached:
+            by_group.setdefault(managed.name_key, []).append((managed.arn, managed.document))
+        return [policy for key in sorted(by_group) for policy in by_group[key]]
+
+
+# Built once: read on every request an IAM user signs.
+_GROUP_INLINE = (
+    select(_g.name_key, _g.arn, group_policies.c.policy_name, group_policies.c.policy_document)
+    .select_from(
+        group_members.join(groups, _g.group_id == _m.group_id).join(
+            group_policies, group_policies.c.owner_id == _g.group_id
+        )
+    )
+    .where(_m.user_id == bindparam("user_id"))
+    .order_by(_g.name_key, group_policies.c.name_key)
+)
+_GROUP_ATTACHED = (
+    select(_g.name_key, managed_policies.c.arn, policy_versions.c.document)
+    .select_from(
+        group_members.join(groups, _g.group_id == _m.group_id)
+        .join(
+            policy_attachments,
+            and_(
+                policy_attachments.c.owner_kind == OwnerKind.GROUP.value,
+                policy_attachments.c.owner_id == _g.group_id,
+                policy_attachments.c.usage == PolicyUsage.PERMISSIONS.value,
+            ),
+        )
+        .join(managed_policies, managed_policies.c.policy_id == policy_attachments.c.policy_id)
+        .join(
+            policy_versions,
+            and_(
+                policy_versions.c.policy_id == managed_policies.c.policy_id,
+                policy_versions.c.version == managed_policies.c.default_version,
+            ),
+        )
+    )
+    .where(_m.user_id == bindparam("user_id"))
+    .order_by(_g.name_key, managed_policies.c.name_key, managed_policies.c.account_id)
+)
+
+
+def group_page_query(
+    account_id: str, path_prefix: str, *, after: str | None, limit: int
+) -> Select[Any]:
+    """Keyset page: a range scan of the unique (account_id, name_key) index, no sort step."""
+    query = select(groups).where(_g.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(func.substr(_g.path, 1, len(path_prefix)) == path_prefix)
+    if after is not None:
+        query = query.where(_g.name_key > after)
+    return query.order_by(_g.name_key).limit(limit)
+
+
+def _group_page(rows: Any, listing: str, max_items: int) -> Page[Group]:
+    truncated = len(rows) > max_items
+    rows = rows[:max_items]
+    next_marker = encode_marker(listing, rows[-1].name_key) if truncated else None
+    return Page([_group(row) for row in rows], next_marker)
+
+
+def _group(row: Any) -> Group:
+    return Group(
+        account_id=row.account_id,
+        group_id=row.group_id,
+        group_name=row.group_name,
+        path=row.path,
+        arn=row.arn,
+        create_date=row.create_date,
+    )
+
+
+def _member(row: Any) -> User:
+    """A member as GetGroup lists it (the ``User`` shape without tags)."""
+    return User(
+        account_id=row.account_id,
+        user_id=row.user_id,
+        user_name=row.user_name,
+        path=row.path,
+        arn=row.arn,
+        create_date=row.create_date,
+        permissions_boundary_arn=row.permissions_boundary_arn,
+    )
