@@ -311,7 +311,8 @@ MORE_CASES: dict[str, Case] = {
 }
 
 DEFAULT_SCOPE = tuple(
-    arn(kind, "*", ALLOWED) for kind in ("role", "user", "instance-profile", "mfa", "policy")
+    arn(kind, "*", ALLOWED)
+    for kind in ("role", "user", "group", "instance-profile", "mfa", "policy")
 )
 
 
@@ -347,7 +348,12 @@ def expected(arn_: str, action: str, resource: str) -> str:
 def test_allowed_and_denied(operation: str, server: Server) -> None:
     if ("iam", operation) not in operation_table():
         pytest.skip(f"{operation} is not implemented yet")
-    case = MORE_CASES[operation]
+    run_case(MORE_CASES[operation], server)
+
+
+def run_case(case: Case, server: Server) -> None:
+    """The allowed call succeeds in a session allowed exactly the case's action; the calls
+    outside the scope, and in a session allowed everything else, get AWS's AccessDenied."""
     tag = uuid.uuid4().hex[:8]
     names = Names(name=f"ok{tag}", other=f"no{tag}")
     case.setup(server.client("iam"), names)
