@@ -121,6 +121,7 @@ class AssertionSpec:
     attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     role_values: Sequence[str] | None = None  # overrides "role,provider"
     status: str = "urn:oasis:names:tc:SAML:2.0:status:Success"
+    session_not_on_or_after: datetime | None = None
 
 
 def assertion_element(spec: AssertionSpec) -> etree._Element:
@@ -155,6 +156,8 @@ def assertion_element(spec: AssertionSpec) -> etree._Element:
     authn = etree.SubElement(
         assertion, _q(SAML, "AuthnStatement"), AuthnInstant=_iso(issued), SessionIndex="_s1"
     )
+    if spec.session_not_on_or_after is not None:
+        authn.set("SessionNotOnOrAfter", _iso(spec.session_not_on_or_after))
     context = etree.SubElement(authn, _q(SAML, "AuthnContext"))
     etree.SubElement(
         context, _q(SAML, "AuthnContextClassRef")

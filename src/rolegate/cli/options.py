@@ -20,6 +20,6 @@ def add_database_flags(parser: argparse.ArgumentParser) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     flags = {
         name: getattr(args, name, None)
-        for name in ("host", "port", "data_dir", "database_url", "auth", "workers")
+        for name in ("host", "port", "data_dir", "database_url", "auth", "workers", "saml_audience")
     }
     return Settings.from_sources(flags, os.environ)

@@ -33,6 +33,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
     parser.add_argument(
         "--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)"
     )
+    parser.add_argument(
+        "--saml-audience",
+        help="this server's SAML endpoint URL(s), comma-separated, accepted as Recipient and "
+        "Audience of SAML responses besides AWS's (ROLEGATE_SAML_AUDIENCE)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -83,7 +88,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def _export_settings(settings: object) -> None:
     """Worker processes rebuild their settings from the environment."""
-    for name in ("data_dir", "database_url", "auth", "default_account_id", "region", "master_key"):
+    for name in (
+        "data_dir",
+        "database_url",
+        "auth",
+        "default_account_id",
+        "region",
+        "master_key",
+        "saml_audience",
+    ):
         value = getattr(settings, name)
         if value is not None:
             os.environ[f"ROLEGATE_{name.upper()}"] = str(value)

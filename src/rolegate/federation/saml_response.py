@@ -10,7 +10,7 @@ bearer subject confirmation (Recipient, NotOnOrAfter) and the Conditions' validi
 small leeway for clocks.
 
 Messages marked ``# unverified`` are our reconstruction; the others are the texts AWS documents
-in troubleshoot_saml.md.
+in the IAM User Guide page "Troubleshoot SAML federation with IAM".
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class VerifiedAssertion:
     audience: str  # the accepted Audience
     usable_until: datetime  # the assertion is refused from then on: replay memory may end there
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    session_not_on_or_after: datetime | None = None  # AuthnStatement's: caps the session
 
     def values(self, name: str) -> tuple[str, ...]:
         return self.attributes.get(name, ())
@@ -216,6 +217,7 @@ def _read(assertion: etree._Element, trust: SamlTrust, now: datetime) -> Verifie
         audience=audience,
         usable_until=usable_until + LEEWAY,
         attributes=_attributes(assertion),
+        session_not_on_or_after=_session_end(assertion),
     )
 
 
@@ -264,6 +266,15 @@ def _attributes(assertion: etree._Element) -> dict[str, tuple[str, ...]]:
         values = tuple(text_of(v) or "" for v in attribute.findall("saml:AttributeValue", NS))
         found[name] = found.get(name, ()) + values
     return found
+
+
+def _session_end(assertion: etree._Element) -> datetime | None:
+    ends = [
+        _instant(value)
+        for statement in assertion.findall("saml:AuthnStatement", NS)
+        if (value := statement.get("SessionNotOnOrAfter")) is not None
+    ]
+    return min(ends) if ends else None
 
 
 def _instant(text: str) -> datetime:

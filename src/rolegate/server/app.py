@@ -73,7 +73,7 @@ def build_runtime(settings: Settings) -> Runtime:
             bootstrap.account_id,
             session_tokens=SessionTokenCodec(ring),
         ),
-        operations=operation_table(),
+        operations=operation_table(saml_audiences=settings.saml_audiences),
         clock=utc_now,
         rng=rng,
         region=settings.region,

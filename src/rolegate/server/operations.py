@@ -14,16 +14,22 @@ from rolegate.services import (
     policy_versions,
     role_policies,
     roles,
+    saml_providers,
     service_linked_roles,
     sts,
     sts_decode,
+    sts_saml,
     user_policies,
     users,
 )
 from rolegate.services.context import Handler
 
 
-def operation_table() -> dict[tuple[str, str], Handler]:
+def operation_table(
+    *, saml_audiences: frozenset[str] = frozenset()
+) -> dict[tuple[str, str], Handler]:
+    """``saml_audiences``: this server's own endpoints, accepted in SAML responses' Recipient
+    and Audience besides AWS's (``--saml-audience``)."""
     table: dict[tuple[str, str], Handler] = {}
     for service, module in (
         ("iam", roles),
@@ -40,9 +46,11 @@ def operation_table() -> dict[tuple[str, str], Handler]:
         ("iam", access_keys),
         ("iam", instance_profiles),
         ("iam", service_linked_roles),
+        ("iam", saml_providers),
         ("iam", groups),
         ("iam", group_policies),
     ):
         for name, handler in module.operations().items():
             table[(service, name)] = handler
+    table.update({("sts", n): h for n, h in sts_saml.operations(saml_audiences).items()})
     return table

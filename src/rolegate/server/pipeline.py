@@ -26,7 +26,7 @@ from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.services.authz import RequestAuthorizer
-from rolegate.services.context import Handler, OperationContext
+from rolegate.services.context import Caller, Handler, OperationContext
 from rolegate.services.principal_policies import PolicySetCache
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, StoreUnavailable
@@ -37,6 +37,8 @@ log = logging.getLogger("rolegate.request")
 # STS calls whose credentials are the token or assertion they carry
 # (id_credentials_temp_request.md).
 UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+# Who calls an unsigned operation: nobody yet; the operation finds its principal in the token.
+UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user_id="")
 # Operations that only read take a read transaction (on SQLite they then never wait for a writer).
 READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
@@ -151,6 +153,8 @@ class Pipeline:
                 caller = self.authenticator.caller_for(tx, claim, request, now)
             parsed = service.parse_request(form)
             handler = self.operations.get((service.name, parsed.operation))
+            if caller is None and parsed.operation in UNSIGNED_OPERATIONS:
+                caller = UNSIGNED_CALLER
             if handler is None or caller is None:
                 raise OperationNotImplemented(
                     f"rolegate does not implement {service.name}:{parsed.operation} yet."

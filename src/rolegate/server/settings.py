@@ -24,12 +24,20 @@ class Settings:
     region: str = "us-east-1"
     workers: int = 1
     aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (README)
+    # This server's SAML endpoint URL(s), comma-separated: accepted as Recipient and Audience
+    # of SAML responses besides AWS's sign-in endpoints (README, "Federation: SAML 2.0").
+    saml_audience: str | None = None
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'rolegate.db').resolve()}"
+
+    @property
+    def saml_audiences(self) -> frozenset[str]:
+        parts = (self.saml_audience or "").split(",")
+        return frozenset(part.strip() for part in parts if part.strip())
 
     @classmethod
     def from_sources(
@@ -64,6 +72,7 @@ class Settings:
             region=pick("region") or defaults.region,
             workers=int(pick("workers") or defaults.workers),
             aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
+            saml_audience=pick("saml_audience"),
         )
 
 
