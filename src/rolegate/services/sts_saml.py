@@ -27,14 +27,14 @@ from rolegate.federation.saml_response import SamlTrust, VerifiedAssertion, veri
 from rolegate.services import authz
 from rolegate.services.context import Caller, OperationContext, Params, Result
 from rolegate.services.saml_providers import parse_provider_arn
-from rolegate.services.sts_assume_role import INVALID_ARN
-from rolegate.services.sts_assume_role import _parse_role_arn as parse_role_arn
 from rolegate.services.sts_credentials import session_policy, session_policy_arns, tag_context
 from rolegate.services.sts_role_session import (
+    INVALID_ARN,
     RoleSessionRequest,
     SessionTags,
     issue_role_session,
     packed_size,
+    parse_role_arn,
     role_duration,
 )
 from rolegate.services.sts_saml_claims import (
