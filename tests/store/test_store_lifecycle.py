@@ -20,6 +20,7 @@ from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
+from rolegate.domain.password_policy import PasswordPolicy
 from rolegate.domain.saml_provider import SamlProvider
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
@@ -51,6 +52,9 @@ def _fill(store: Store) -> None:
         tx.instance_profiles.create(replace(profile, tags=(Tag("k", "v"),)))
         tx.instance_profiles.add_role(profile.instance_profile_id, role.role_id)
         tx.slr_deletion_tasks.create(DeletionTask("task/x", ACCOUNT, "AROAX", "SUCCEEDED", T0))
+        tx.account_settings.set_alias(ACCOUNT, "fill")
+        tx.account_settings.put_password_policy(ACCOUNT, PasswordPolicy())
+        tx.account_settings.set_quota(ACCOUNT, "RolesQuota", 5)
         group = Group(ACCOUNT, "AGPAFILL", "g", "/", f"arn:aws:iam::{ACCOUNT}:group/g", T0)
         tx.groups.create(group)
         tx.groups.add_member(group.group_id, user.user_id)

@@ -8,6 +8,7 @@ import json
 import secrets
 import sys
 
+from rolegate.cli.account_quota import add_quota_commands
 from rolegate.cli.aws_profile import write_profile
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import open_store, utc_now
@@ -42,6 +43,7 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     listing = account_commands.add_parser("list", help="list accounts")
     add_database_flags(listing)
     listing.set_defaults(handler=run_account_list)
+    add_quota_commands(account_commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from rolegate.services import (
     access_keys,
+    account_aliases,
+    account_authorization_details,
+    account_summary,
     attachments,
     group_policies,
     groups,
@@ -11,6 +14,7 @@ from rolegate.services import (
     managed_policies,
     mfa,
     mfa_tags,
+    password_policy,
     policy_versions,
     role_policies,
     roles,
@@ -47,6 +51,10 @@ def operation_table(
         ("iam", instance_profiles),
         ("iam", service_linked_roles),
         ("iam", saml_providers),
+        ("iam", account_aliases),
+        ("iam", password_policy),
+        ("iam", account_summary),
+        ("iam", account_authorization_details),
         ("iam", groups),
         ("iam", group_policies),
     ):

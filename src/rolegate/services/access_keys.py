@@ -11,13 +11,13 @@ from typing import Any
 
 from rolegate.domain.arn import root_arn, user_arn
 from rolegate.domain.entities import AccessKey, User
-from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
+from rolegate.domain.errors import NoSuchEntity, ValidationError
 from rolegate.domain.ids import IdPrefix, access_key_id, secret_access_key
 from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.quotas import ACCESS_KEYS_PER_USER, check_quota
 from rolegate.services.users import load_user, lock_user, target_user_name
 from rolegate.store import Conflict
 
-MAX_KEYS_PER_USER = 2
 NOT_AVAILABLE = "N/A"  # GetAccessKeyLastUsed's ServiceName/Region for a key never used
 
 
@@ -88,8 +88,7 @@ def create_access_key(ctx: OperationContext, params: Params) -> Result:
         if owner_name is not None
         else len(ctx.tx.access_keys.list_for(ctx.account_id, None))
     )
-    if existing >= MAX_KEYS_PER_USER:
-        raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
+    check_quota(ctx, ACCESS_KEYS_PER_USER, existing)
     key = _insert_new_key(ctx, owner_name)
     return {"AccessKey": {**_metadata(key), "SecretAccessKey": key.secret_access_key}}
 

@@ -3,9 +3,9 @@ Group}Policies, Put/DeleteRolePermissionsBoundary (the user ones
 are in ``users``) (access_policies_manage-attach-detach.md, access_policies_boundaries.md).
 
 A principal holds at most 10 attached managed policies by default (reference_iam-quotas.md,
-"Managed policies attached to an IAM role/user/group": 10, adjustable to 20). Attaching a policy
-twice is no error. The principal's row is locked before counting, so concurrent attachments
-cannot pass the quota together.
+"Managed policies attached to an IAM role/user/group": 10, adjustable to 20; see ``quotas``).
+Attaching a policy twice is no error. The principal's row is locked before counting, so
+concurrent attachments cannot pass the quota together.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from rolegate.domain.errors import LimitExceeded, NoSuchEntity, ValidationError
+from rolegate.domain.errors import NoSuchEntity, ValidationError
 from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, split_policy_arn
 from rolegate.services.boundaries import attachable_policy, record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
@@ -21,16 +21,21 @@ from rolegate.services.groups import load_group
 from rolegate.services.managed_policies import invalid_arn
 from rolegate.services.pagination import DEFAULT_MAX_ITEMS
 from rolegate.services.protected_roles import ensure_modifiable
+from rolegate.services.quotas import (
+    ATTACHED_PER_GROUP,
+    ATTACHED_PER_ROLE,
+    ATTACHED_PER_USER,
+    check_quota,
+)
 from rolegate.services.roles import load_role
 from rolegate.services.users import load_user
 from rolegate.store import InvalidMarker
 from rolegate.store.page import decode_marker, encode_marker
 
-DEFAULT_ATTACHED_POLICIES_QUOTA = 10
-_QUOTA_NAMES = {
-    OwnerKind.ROLE: "PoliciesPerRole",
-    OwnerKind.USER: "PoliciesPerUser",
-    OwnerKind.GROUP: "PoliciesPerGroup",
+_QUOTAS = {
+    OwnerKind.ROLE: ATTACHED_PER_ROLE,
+    OwnerKind.USER: ATTACHED_PER_USER,
+    OwnerKind.GROUP: ATTACHED_PER_GROUP,
 }
 
 
@@ -72,9 +77,7 @@ def attach_policy(ctx: OperationContext, principal: Principal, arn: str) -> None
     current = attachments.attached(principal.kind, principal.owner_id)
     if any(p.policy_id == policy.policy_id for p in current):
         return
-    quota = DEFAULT_ATTACHED_POLICIES_QUOTA
-    if len(current) >= quota:
-        raise LimitExceeded(f"Cannot exceed quota for {_QUOTA_NAMES[principal.kind]}: {quota}")
+    check_quota(ctx, _QUOTAS[principal.kind], len(current))
     attachments.attach(ctx.account_id, principal.kind, principal.owner_id, policy.policy_id)
 
 

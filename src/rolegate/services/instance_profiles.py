@@ -4,7 +4,7 @@ ListInstanceProfilesForRole, TagInstanceProfile, UntagInstanceProfile, ListInsta
 (id_roles_use_switch-role-ec2_instance-profiles.md).
 
 A profile holds at most one role ("InstanceSessionsPerInstanceProfile", reference_iam-quotas.md);
-an account holds at most 1,000 profiles.
+an account holds at most 1,000 profiles unless its quota says otherwise (``quotas``).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from rolegate.domain.instance_profile import InstanceProfile
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.protected_roles import ensure_modifiable
+from rolegate.services.quotas import INSTANCE_PROFILES, check_account_quota
 from rolegate.services.roles import load_role
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import Conflict
 
-MAX_INSTANCE_PROFILES_PER_ACCOUNT = 1000
 MAX_ROLES_PER_INSTANCE_PROFILE = 1
 
 
@@ -86,11 +86,6 @@ def create_instance_profile(ctx: OperationContext, params: Params) -> Result:
     arn = instance_profile_arn(ctx.account_id, path, name)
     ctx.authorize("iam:CreateInstanceProfile", arn)
     tags = tags_from_params(params.get("Tags"))
-    if ctx.tx.instance_profiles.count(ctx.account_id) >= MAX_INSTANCE_PROFILES_PER_ACCOUNT:
-        raise LimitExceeded(
-            "Cannot exceed quota for InstanceProfilesPerAccount: "
-            f"{MAX_INSTANCE_PROFILES_PER_ACCOUNT}"
-        )
     profile = InstanceProfile(
         account_id=ctx.account_id,
         instance_profile_id=unique_id(IdPrefix.INSTANCE_PROFILE, ctx.rng),
@@ -100,6 +95,7 @@ def create_instance_profile(ctx: OperationContext, params: Params) -> Result:
         create_date=ctx.now,
         tags=tuple(tags),
     )
+    check_account_quota(ctx, INSTANCE_PROFILES, ctx.tx.instance_profiles.count)
     try:
         ctx.tx.instance_profiles.create(profile)
     except Conflict:

@@ -32,6 +32,7 @@ from rolegate.domain.managed_policy import (
 from rolegate.policy import PolicyKind, check_managed_policy_size, validate_policy
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page, page_by_position
+from rolegate.services.quotas import POLICIES, check_account_quota
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.store import Conflict
 
@@ -149,6 +150,7 @@ def create_policy(ctx: OperationContext, params: Params) -> Result:
         description=params.get("Description"),
         tags=tuple(tags),
     )
+    check_account_quota(ctx, POLICIES, ctx.tx.managed_policies.count)
     try:
         ctx.tx.managed_policies.create(policy, PolicyVersion(1, document, ctx.now))
     except Conflict:

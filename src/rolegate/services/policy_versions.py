@@ -21,13 +21,15 @@ from rolegate.services.managed_policies import (
     lock_policy,
 )
 from rolegate.services.pagination import page_by_position
+from rolegate.services.quotas import VERSIONS_PER_POLICY, quota_value
 from rolegate.services.wire_format import url_encoded_policy
 
-MAX_VERSIONS = 5
-TOO_MANY_VERSIONS = (
-    "A managed policy can have up to 5 versions. Before you create a new version, you must "
-    "delete an existing version."
-)
+
+def too_many_versions(limit: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"A managed policy can have up to {limit} versions. Before you create a new version, "
+        "you must delete an existing version."
+    )
 
 
 def _no_such_version(policy: ManagedPolicy, version_id: str) -> NoSuchEntity:
@@ -66,8 +68,9 @@ def create_policy_version(ctx: OperationContext, params: Params) -> Result:
     check_managed_policy_document(document)
     policy = lock_policy(ctx, found)
     repo = ctx.tx.managed_policies
-    if len(repo.versions(policy.policy_id)) >= MAX_VERSIONS:
-        raise LimitExceeded(TOO_MANY_VERSIONS)
+    limit = quota_value(ctx.tx, ctx.account_id, VERSIONS_PER_POLICY)
+    if len(repo.versions(policy.policy_id)) >= limit:
+        raise too_many_versions(limit)
     version = PolicyVersion(policy.latest_version + 1, document, ctx.now)
     repo.add_version(policy.policy_id, version)
     policy = replace(policy, latest_version=version.version, update_date=ctx.now)

@@ -21,6 +21,7 @@ from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.policy_documents import check_trust_policy
 from rolegate.services.protected_roles import check_customer_role_path, ensure_modifiable
+from rolegate.services.quotas import ROLES, check_account_quota
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import Conflict
@@ -97,6 +98,7 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
         permissions_boundary_arn=boundary.arn if boundary is not None else None,
         tags=tuple(tags),
     )
+    check_account_quota(ctx, ROLES, ctx.tx.roles.count)
     try:
         ctx.tx.roles.create(role)
     except Conflict:

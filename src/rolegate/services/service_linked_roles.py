@@ -26,6 +26,7 @@ from rolegate.domain.instance_profile import DeletionTask
 from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.protected_roles import SERVICE_ROLE_PATH_PREFIX, linked_service
+from rolegate.services.quotas import ROLES, check_account_quota
 from rolegate.services.roles import DEFAULT_MAX_SESSION_DURATION, load_role, role_to_wire
 from rolegate.services.service_catalog import LinkedService, service_catalog
 from rolegate.store import Conflict
@@ -71,6 +72,7 @@ def create_service_linked_role(ctx: OperationContext, params: Params) -> Result:
         description=params.get("Description") or entry.description,
         max_session_duration=DEFAULT_MAX_SESSION_DURATION,
     )
+    check_account_quota(ctx, ROLES, ctx.tx.roles.count)  # service-linked roles count too
     try:
         ctx.tx.roles.create(role)
     except Conflict:

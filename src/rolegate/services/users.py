@@ -22,6 +22,7 @@ from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.boundaries import record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page, page_by_position
+from rolegate.services.quotas import USERS, check_account_quota
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.store import Conflict
 
@@ -112,6 +113,7 @@ def create_user(ctx: OperationContext, params: Params) -> Result:
         permissions_boundary_arn=boundary.arn if boundary is not None else None,
         tags=tuple(tags_from_params(params.get("Tags"))),
     )
+    check_account_quota(ctx, USERS, ctx.tx.users.count)
     try:
         ctx.tx.users.create(user)
     except Conflict:

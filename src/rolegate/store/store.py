@@ -13,6 +13,7 @@ from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import StoreUnavailable
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
+from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.groups import GroupRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
@@ -42,6 +43,7 @@ class Tx:
 
     __slots__ = (
         "access_keys",
+        "account_settings",
         "accounts",
         "connection",
         "group_policies",
@@ -72,6 +74,7 @@ class Tx:
         self.users = UserRepo(connection)
         self.user_policies = InlinePolicyRepo(connection, user_policies)
         self.mfa_devices = MfaDeviceRepo(connection, sealer)
+        self.account_settings = AccountSettingsRepo(connection)
         self.groups = GroupRepo(connection)
         self.group_policies = InlinePolicyRepo(connection, group_policies)
         self.saml_providers = SamlProviderRepo(connection)

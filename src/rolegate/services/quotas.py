@@ -1,0 +1,99 @@
+"""IAM quotas as data (``quotas.json``), adjustable per account, enforced where entities are made.
+
+Names are GetAccountSummary's keys (``RolesQuota``); each quota also has the name AWS uses in its
+``LimitExceeded`` message ("Cannot exceed quota for RolesPerAccount: 1000"), which the admin
+command accepts too. An override lives in ``account_quotas``; without one AWS's default applies
+(reference_iam-quotas.md, "IAM object quotas"). An override is a positive number no higher than
+AWS's maximum quota; quotas AWS does not adjust may be lowered but not raised.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+
+from rolegate.domain.errors import LimitExceeded
+from rolegate.services.context import OperationContext
+from rolegate.store import Tx
+
+ROLES = "RolesQuota"
+USERS = "UsersQuota"
+GROUPS = "GroupsQuota"
+POLICIES = "PoliciesQuota"
+INSTANCE_PROFILES = "InstanceProfilesQuota"
+VERSIONS_PER_POLICY = "VersionsPerPolicyQuota"
+ACCESS_KEYS_PER_USER = "AccessKeysPerUserQuota"
+GROUPS_PER_USER = "GroupsPerUserQuota"
+ATTACHED_PER_ROLE = "AttachedPoliciesPerRoleQuota"
+ATTACHED_PER_USER = "AttachedPoliciesPerUserQuota"
+ATTACHED_PER_GROUP = "AttachedPoliciesPerGroupQuota"
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaSpec:
+    name: str  # GetAccountSummary's key
+    limit_name: str  # the name in LimitExceeded messages
+    default: int
+    maximum: int
+
+    def exceeded(self, value: int) -> LimitExceeded:
+        return LimitExceeded(f"Cannot exceed quota for {self.limit_name}: {value}")
+
+
+class InvalidQuota(ValueError):
+    """An unknown quota name or an override outside 1..maximum (the admin command's errors)."""
+
+
+@functools.cache
+def quota_specs() -> dict[str, QuotaSpec]:
+    text = resources.files("rolegate.services").joinpath("quotas.json").read_text("utf-8")
+    return {
+        name: QuotaSpec(name, spec["limit_name"], int(spec["default"]), int(spec["maximum"]))
+        for name, spec in json.loads(text)["quotas"].items()
+    }
+
+
+def find_quota(name: str) -> QuotaSpec:
+    """The quota called ``name`` (GetAccountSummary's key or the LimitExceeded name, any case)."""
+    wanted = name.lower()
+    for spec in quota_specs().values():
+        if wanted in (spec.name.lower(), spec.limit_name.lower()):
+            return spec
+    raise InvalidQuota(f"unknown quota {name!r} (see `rolegate account quota list`)")
+
+
+def check_override(spec: QuotaSpec, value: int) -> None:
+    if value < 1:
+        raise InvalidQuota(f"{spec.name} must be at least 1, not {value}")
+    if value > spec.maximum:
+        adjustable = "AWS's maximum" if spec.maximum > spec.default else "AWS's fixed quota"
+        raise InvalidQuota(f"{spec.name} cannot exceed {adjustable} of {spec.maximum}")
+
+
+def quota_values(tx: Tx, account_id: str) -> dict[str, int]:
+    """Every quota in force for the account: its overrides over AWS's defaults."""
+    overrides = tx.account_settings.quota_overrides(account_id)
+    return {name: overrides.get(name, spec.default) for name, spec in quota_specs().items()}
+
+
+def quota_value(tx: Tx, account_id: str, name: str) -> int:
+    override = tx.account_settings.quota_override(account_id, name)
+    return quota_specs()[name].default if override is None else override
+
+
+def check_quota(ctx: OperationContext, name: str, current: int) -> None:
+    """Raise AWS's LimitExceeded if ``current`` entities already fill the quota ``name``."""
+    value = quota_value(ctx.tx, ctx.account_id, name)
+    if current >= value:
+        raise quota_specs()[name].exceeded(value)
+
+
+def check_account_quota(ctx: OperationContext, name: str, count: Callable[[str], int]) -> None:
+    """Before creating an entity counted per account: lock the account's row, then count
+    (``count(account_id)``) inside the writing transaction, so concurrent creates cannot pass
+    the quota together."""
+    ctx.tx.account_settings.lock_account(ctx.account_id)
+    check_quota(ctx, name, count(ctx.account_id))

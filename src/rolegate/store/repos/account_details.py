@@ -1,0 +1,155 @@
+"""Reads for the account views: GetAccountSummary's counts and the per-page detail lookups of
+GetAccountAuthorizationDetails.
+
+Every detail method takes the ids of one page and answers in one query whatever their number,
+so a page costs the same in an account of ten roles or ten thousand. Tables of features that may
+not be installed (groups, identity providers) are found through the shared ``metadata``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, ScalarSelect, Table, func, select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.entities import InlinePolicy, Tag
+from rolegate.domain.managed_policy import OwnerKind, PolicyUsage, PolicyVersion
+from rolegate.store.repos.tags import TagStore
+from rolegate.store.schema import (
+    access_keys,
+    metadata,
+    roles,
+    user_tags,
+    users,
+)
+from rolegate.store.schema_mfa import mfa_devices
+from rolegate.store.schema_policies import managed_policies, policy_attachments, policy_versions
+from rolegate.store.schema_profiles import instance_profiles
+
+_PROVIDER_TABLES = ("oidc_providers", "saml_providers")
+
+
+class AccountDetailsRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    # --- GetAccountSummary ----------------------------------------------------------------------
+    def summary_counts(self, account_id: str) -> dict[str, int]:
+        """Usage counts keyed by GetAccountSummary's names, in one round trip."""
+        p = managed_policies.c
+        counts: dict[str, ScalarSelect[int]] = {
+            "Users": _count(users, users.c.account_id == account_id),
+            "Roles": _count(roles, roles.c.account_id == account_id),
+            "Policies": _count(managed_policies, p.account_id == account_id),
+            "PolicyVersionsInUse": select(func.count())
+            .select_from(policy_versions.join(managed_policies))
+            .where(p.account_id == account_id)
+            .scalar_subquery(),
+            "InstanceProfiles": _count(
+                instance_profiles, instance_profiles.c.account_id == account_id
+            ),
+            "MFADevices": _count(mfa_devices, mfa_devices.c.account_id == account_id),
+            "MFADevicesInUse": _count(
+                mfa_devices,
+                mfa_devices.c.account_id == account_id,
+                mfa_devices.c.user_name.is_not(None),
+            ),
+            "AccountAccessKeysPresent": _count(
+                access_keys,
+                access_keys.c.account_id == account_id,
+                access_keys.c.user_name.is_(None),
+            ),
+        }
+        groups = metadata.tables.get("groups")
+        if groups is not None:
+            counts["Groups"] = _count(groups, groups.c.account_id == account_id)
+        for name in _PROVIDER_TABLES:
+            table = metadata.tables.get(name)
+            if table is not None:
+                counts[name] = _count(table, table.c.account_id == account_id)
+        row = self._conn.execute(select(*(q.label(k) for k, q in counts.items()))).one()
+        found = {key: int(row._mapping[key]) for key in counts}
+        found["Providers"] = sum(found.pop(name, 0) for name in _PROVIDER_TABLES)
+        found["AccountAccessKeysPresent"] = min(found["AccountAccessKeysPresent"], 1)
+        found.setdefault("Groups", 0)
+        return found
+
+    # --- GetAccountAuthorizationDetails ---------------------------------------------------------
+    def inline_policies(
+        self, table: Table, owner_ids: Sequence[str]
+    ) -> dict[str, list[InlinePolicy]]:
+        """The inline policies of each owner (``role_policies``, ``user_policies``...), by name."""
+        found: dict[str, list[InlinePolicy]] = defaultdict(list)
+        if owner_ids:
+            t = table.c
+            rows = self._conn.execute(
+                select(t.owner_id, t.policy_name, t.policy_document)
+                .where(t.owner_id.in_(owner_ids))
+                .order_by(t.owner_id, t.name_key)
+            )
+            for row in rows:
+                found[row.owner_id].append(InlinePolicy(row.policy_name, row.policy_document))
+        return found
+
+    def attached_policies(
+        self, owner_kind: OwnerKind, owner_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, str]]]:
+        """(name, ARN) of the managed policies attached to each principal, by policy name."""
+        found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        if owner_ids:
+            a, p = policy_attachments.c, managed_policies.c
+            rows = self._conn.execute(
+                select(a.owner_id, p.policy_name, p.arn)
+                .join_from(policy_attachments, managed_policies, a.policy_id == p.policy_id)
+                .where(
+                    a.owner_kind == owner_kind.value,
+                    a.owner_id.in_(owner_ids),
+                    a.usage == PolicyUsage.PERMISSIONS.value,
+                )
+                .order_by(a.owner_id, p.name_key, p.account_id)
+            )
+            for row in rows:
+                found[row.owner_id].append((row.policy_name, row.arn))
+        return found
+
+    def policy_versions(self, policy_ids: Sequence[str]) -> dict[str, list[PolicyVersion]]:
+        """Every version of each policy, newest first."""
+        found: dict[str, list[PolicyVersion]] = defaultdict(list)
+        if policy_ids:
+            v = policy_versions.c
+            rows = self._conn.execute(
+                select(v.policy_id, v.version, v.document, v.create_date)
+                .where(v.policy_id.in_(policy_ids))
+                .order_by(v.policy_id, v.version.desc())
+            )
+            for row in rows:
+                found[row.policy_id].append(
+                    PolicyVersion(row.version, row.document, row.create_date)
+                )
+        return found
+
+    def user_tags(self, user_ids: Iterable[str]) -> dict[str, tuple[Tag, ...]]:
+        return TagStore(self._conn, user_tags).of_many(user_ids)
+
+    def group_names(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The groups each user is in, by group name (empty while groups are not installed)."""
+        groups, members = metadata.tables.get("groups"), metadata.tables.get("group_members")
+        found: dict[str, list[str]] = defaultdict(list)
+        if groups is None or members is None or not user_ids:
+            return found
+        g, m = groups.c, members.c
+        rows = self._conn.execute(
+            select(m.user_id, g.group_name)
+            .join_from(members, groups, m.group_id == g.group_id)
+            .where(m.user_id.in_(user_ids))
+            .order_by(m.user_id, g.name_key)
+        )
+        for row in rows:
+            found[row.user_id].append(row.group_name)
+        return found
+
+
+def _count(table: Table, *conditions: ColumnElement[bool]) -> ScalarSelect[int]:
+    return select(func.count()).select_from(table).where(*conditions).scalar_subquery()

@@ -1,0 +1,107 @@
+"""Per-account settings: the alias, the password policy and quota overrides (``schema_account``).
+
+Also the account-row lock that makes the per-account quotas exact: a create that counts the
+account's entities first holds the account's row (PostgreSQL ``FOR UPDATE``; SQLite's write
+transactions are serialised already), so two concurrent creates cannot both pass the count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from rolegate.domain.password_policy import PasswordPolicy
+from rolegate.store.dialects import insert_ignoring_duplicates, upsert
+from rolegate.store.errors import Conflict
+from rolegate.store.schema import accounts
+from rolegate.store.schema_account import account_aliases, account_quotas, password_policies
+
+_POLICY_COLUMNS = tuple(f.name for f in fields(PasswordPolicy))
+
+
+class AccountSettingsRepo:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def lock_account(self, account_id: str) -> None:
+        """Hold the account's row until the transaction ends (see the module docstring)."""
+        a = accounts.c
+        self._conn.execute(select(a.account_id).where(a.account_id == account_id).with_for_update())
+
+    # --- alias -----------------------------------------------------------------------------------
+    def alias(self, account_id: str) -> str | None:
+        t = account_aliases.c
+        value = self._conn.execute(
+            select(t.account_alias).where(t.account_id == account_id)
+        ).scalar()
+        return None if value is None else str(value)
+
+    def set_alias(self, account_id: str, alias: str) -> None:
+        """Make ``alias`` the account's only alias; Conflict if another account holds it."""
+        t = account_aliases.c
+        self._conn.execute(
+            delete(account_aliases).where(t.account_id == account_id, t.account_alias != alias)
+        )
+        stmt = insert_ignoring_duplicates(account_aliases, self._conn.dialect.name)
+        if self._conn.execute(stmt, {"account_alias": alias, "account_id": account_id}).rowcount:
+            return
+        if self.alias(account_id) != alias:
+            raise Conflict(f"account alias {alias} is taken")
+
+    def delete_alias(self, account_id: str, alias: str) -> bool:
+        t = account_aliases.c
+        result = self._conn.execute(
+            delete(account_aliases).where(t.account_id == account_id, t.account_alias == alias)
+        )
+        return result.rowcount > 0
+
+    # --- password policy ------------------------------------------------------------------------
+    def password_policy(self, account_id: str) -> PasswordPolicy | None:
+        t = password_policies
+        row = self._conn.execute(select(t).where(t.c.account_id == account_id)).first()
+        if row is None:
+            return None
+        return PasswordPolicy(**{name: getattr(row, name) for name in _POLICY_COLUMNS})
+
+    def put_password_policy(self, account_id: str, policy: PasswordPolicy) -> None:
+        stmt = upsert(password_policies, self._conn.dialect.name, ("account_id",), _POLICY_COLUMNS)
+        self._conn.execute(stmt, {"account_id": account_id, **asdict(policy)})
+
+    def delete_password_policy(self, account_id: str) -> bool:
+        t = password_policies.c
+        return (
+            self._conn.execute(delete(password_policies).where(t.account_id == account_id)).rowcount
+            > 0
+        )
+
+    # --- quota overrides ------------------------------------------------------------------------
+    def quota_overrides(self, account_id: str) -> dict[str, int]:
+        t = account_quotas.c
+        rows = self._conn.execute(
+            select(t.quota_name, t.quota_value).where(t.account_id == account_id)
+        )
+        return {row.quota_name: int(row.quota_value) for row in rows}
+
+    def quota_override(self, account_id: str, quota_name: str) -> int | None:
+        t = account_quotas.c
+        value = self._conn.execute(
+            select(t.quota_value).where(t.account_id == account_id, t.quota_name == quota_name)
+        ).scalar()
+        return None if value is None else int(value)
+
+    def set_quota(self, account_id: str, quota_name: str, value: int) -> None:
+        stmt = upsert(
+            account_quotas, self._conn.dialect.name, ("account_id", "quota_name"), ("quota_value",)
+        )
+        self._conn.execute(
+            stmt, {"account_id": account_id, "quota_name": quota_name, "quota_value": value}
+        )
+
+    def clear_quota(self, account_id: str, quota_name: str) -> bool:
+        t = account_quotas.c
+        result = self._conn.execute(
+            delete(account_quotas).where(t.account_id == account_id, t.quota_name == quota_name)
+        )
+        return result.rowcount > 0
