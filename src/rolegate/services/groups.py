@@ -3,8 +3,8 @@ RemoveUserFromGroup, ListGroupsForUser (id_groups.md). Inline group policies are
 ``group_policies``, attached managed policies in ``attachments``.
 
 A group gives its policies to its members (``principal_policies`` joins them to each member's
-evaluation). An account holds at most 300 groups and a user is in at most 10
-(reference_iam-quotas.md). Membership changes are authorized on the group alone;
+evaluation). An account holds at most 300 groups and a user is in at most 10 by default
+(reference_iam-quotas.md; ``quotas``). Membership changes are authorized on the group alone;
 ListGroupsForUser on the user.
 """
 
@@ -12,17 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rolegate.domain.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from rolegate.domain.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from rolegate.domain.group import Group, group_arn
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
+from rolegate.services.quotas import GROUPS, GROUPS_PER_USER, check_account_quota, check_quota
 from rolegate.services.users import load_user, lock_user, no_such_user, user_to_wire
 from rolegate.store import Conflict
 
-MAX_GROUPS_PER_ACCOUNT = 300
-MAX_GROUPS_PER_USER = 10
 # DeleteUser and DeleteGroup both answer this while a membership remains.
 MEMBERS_REMAIN = "Cannot delete entity, must remove users from group first."
 
@@ -62,8 +61,7 @@ def create_group(ctx: OperationContext, params: Params) -> Result:
     path = params.get("Path") or "/"
     arn = group_arn(ctx.account_id, path, name)
     ctx.authorize("iam:CreateGroup", arn)
-    if ctx.tx.groups.count(ctx.account_id) >= MAX_GROUPS_PER_ACCOUNT:
-        raise LimitExceeded(f"Cannot exceed quota for GroupsPerAccount: {MAX_GROUPS_PER_ACCOUNT}")
+    check_account_quota(ctx, GROUPS, ctx.tx.groups.count)
     group = Group(
         account_id=ctx.account_id,
         group_id=unique_id(IdPrefix.GROUP, ctx.rng),
@@ -146,8 +144,7 @@ def add_user_to_group(ctx: OperationContext, params: Params) -> Result:
     user = lock_user(ctx, user)
     if ctx.tx.groups.is_member(group.group_id, user.user_id):
         return {}
-    if ctx.tx.groups.count_for_user(user.user_id) >= MAX_GROUPS_PER_USER:
-        raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
+    check_quota(ctx, GROUPS_PER_USER, ctx.tx.groups.count_for_user(user.user_id))
     ctx.tx.groups.add_member(group.group_id, user.user_id)
     return {}
 
