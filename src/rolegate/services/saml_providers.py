@@ -11,9 +11,12 @@ assertions: a private key for assertion encryption is not accepted.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from rolegate.domain.arn import PARTITION
+from rolegate.domain.entities import Tag
 from rolegate.domain.errors import (
     EntityAlreadyExists,
     InvalidInput,
@@ -21,14 +24,14 @@ from rolegate.domain.errors import (
     NoSuchEntity,
     OperationNotImplemented,
 )
-from rolegate.domain.ids import unique_id
+from rolegate.domain.ids import Rng, unique_id
 from rolegate.domain.saml_provider import SamlProvider
 from rolegate.federation.saml_metadata import IdpMetadata, InvalidMetadata, parse_metadata
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.managed_policies import invalid_arn
 from rolegate.services.pagination import page_by_position
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
-from rolegate.store import Conflict
+from rolegate.store import Conflict, Tx
 
 MAX_PROVIDERS_PER_ACCOUNT = 100
 # Messages from the IAM User Guide page "Troubleshoot SAML federation with IAM":
@@ -94,32 +97,49 @@ def create_saml_provider(ctx: OperationContext, params: Params) -> Result:
     if tags:
         ctx.authorize("iam:TagSAMLProvider", arn)
     _refuse_private_keys(params)
-    metadata = _metadata(params["SAMLMetadataDocument"])
-    if ctx.tx.saml_providers.count(ctx.account_id) >= MAX_PROVIDERS_PER_ACCOUNT:
-        raise LimitExceeded(
-            f"Cannot exceed quota for SAMLProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
-        )
-    provider = SamlProvider(
-        provider_id=unique_id("", ctx.rng) + unique_id("", ctx.rng)[:9],
-        account_id=ctx.account_id,
-        name=name,
-        arn=arn,
-        metadata_document=params["SAMLMetadataDocument"],
-        entity_id=metadata.entity_id,
-        certificates=metadata.certificates,
-        create_date=ctx.now,
-        valid_until=metadata.valid_until,
-        tags=tuple(tags),
+    add_saml_provider(
+        ctx.tx, ctx.account_id, name, params["SAMLMetadataDocument"], ctx.now, ctx.rng, tags
     )
-    try:
-        ctx.tx.saml_providers.create(provider)
-    except Conflict:
-        # unverified: AWS's wording
-        raise EntityAlreadyExists(f"SAMLProvider {name} already exists.") from None
     result: Result = {"SAMLProviderArn": arn}
     if tags:
         result["Tags"] = tags_to_wire(tags)
     return result
+
+
+def add_saml_provider(
+    tx: Tx,
+    account_id: str,
+    name: str,
+    document: str,
+    now: datetime,
+    rng: Rng,
+    tags: Sequence[Tag] = (),
+) -> SamlProvider:
+    """Parse ``document`` and store the provider (CreateSAMLProvider once authorized, and
+    ``rolegate provider add-saml``). AWS's errors for bad metadata, quota and duplicates."""
+    metadata = _metadata(document)
+    if tx.saml_providers.count(account_id) >= MAX_PROVIDERS_PER_ACCOUNT:
+        raise LimitExceeded(
+            f"Cannot exceed quota for SAMLProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
+        )
+    provider = SamlProvider(
+        provider_id=unique_id("", rng) + unique_id("", rng)[:9],
+        account_id=account_id,
+        name=name,
+        arn=saml_provider_arn(account_id, name),
+        metadata_document=document,
+        entity_id=metadata.entity_id,
+        certificates=metadata.certificates,
+        create_date=now,
+        valid_until=metadata.valid_until,
+        tags=tuple(tags),
+    )
+    try:
+        tx.saml_providers.create(provider)
+    except Conflict:
+        # unverified: AWS's wording
+        raise EntityAlreadyExists(f"SAMLProvider {name} already exists.") from None
+    return provider
 
 
 def get_saml_provider(ctx: OperationContext, params: Params) -> Result:
