@@ -246,3 +246,26 @@ def test_comment_in_name_id_does_not_truncate_the_subject() -> None:
     response = etree.fromstring(base64.b64decode(signed_response(spec, KEY)))
     verified = verify_response(encode(response), TRUST, NOW)
     assert verified.subject == "user@example.com.evil.com"
+
+
+def test_sha1_signatures_are_refused() -> None:
+    from signxml.algorithms import DigestAlgorithm, SignatureMethod
+    from signxml.signer import XMLSigner
+
+    class Sha1Signer(XMLSigner):
+        def check_deprecated_methods(self) -> None:  # an old IdP still signs with SHA-1
+            pass
+
+    signer = Sha1Signer(
+        signature_algorithm=SignatureMethod.RSA_SHA1,
+        digest_algorithm=DigestAlgorithm.SHA1,
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    )
+    signed = signer.sign(
+        assertion_element(_spec()),
+        key=KEY.key_pem,
+        cert=KEY.certificate_pem.decode(),
+        reference_uri="#_a1",
+        id_attribute="ID",
+    )
+    _refused(encode(response_element(_spec(), signed)), InvalidIdentityToken, SIGNATURE_INVALID)

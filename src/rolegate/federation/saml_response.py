@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from cryptography import x509
 from lxml import etree
+from signxml.algorithms import SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, VerifyResult, XMLVerifier
 
@@ -49,6 +50,17 @@ AWS_ENDPOINTS = frozenset(
     {"https://signin.aws.amazon.com/saml", "https://signin.aws.amazon.com/static/saml"}
 )
 AWS_AUDIENCES = AWS_ENDPOINTS | {"urn:amazon:webservices"}
+# Asymmetric, SHA-2 only: never HMAC (a shared secret would be the certificate), never SHA-1.
+SIGNATURE_METHODS = frozenset(
+    {
+        SignatureMethod.RSA_SHA256,
+        SignatureMethod.RSA_SHA384,
+        SignatureMethod.RSA_SHA512,
+        SignatureMethod.ECDSA_SHA256,
+        SignatureMethod.ECDSA_SHA384,
+        SignatureMethod.ECDSA_SHA512,
+    }
+)
 _REGIONAL_ENDPOINT = re.compile(r"https://[a-z]{2}(?:-[a-z]+)+-\d\.signin\.aws\.amazon\.com/saml")
 
 SIGNATURE_INVALID = "Response signature invalid"
@@ -173,7 +185,9 @@ def _verified_assertion(
 def _verify(data: bytes, element_id: str | None, certificates: Iterable[bytes]) -> etree._Element:
     """The subtree the enveloped signature directly under ``data``'s root covers, which must be
     that root itself (reference to its ID, or to the whole document)."""
-    config = SignatureConfiguration(location="./", expect_references=1)
+    config = SignatureConfiguration(
+        location="./", expect_references=1, signature_methods=SIGNATURE_METHODS
+    )
     for der in certificates:
         certificate = x509.load_der_x509_certificate(der)
         try:
