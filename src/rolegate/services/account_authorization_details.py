@@ -18,6 +18,7 @@ from typing import Any
 
 from rolegate.domain.entities import InlinePolicy, Role, User
 from rolegate.domain.errors import ValidationError
+from rolegate.domain.group import Group
 from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, PolicyUsage
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.instance_profiles import instance_profile_to_wire
@@ -30,6 +31,7 @@ from rolegate.store import InvalidMarker, Page
 from rolegate.store.page import decode_marker, encode_marker
 from rolegate.store.repos.account_details import AccountDetailsRepo
 from rolegate.store.schema import role_policies, user_policies
+from rolegate.store.schema_groups import group_policies
 
 _LISTING = "account-authorization-details"
 
@@ -74,6 +76,31 @@ def _user_details(
         detail["Tags"] = tags_to_wire(tags.get(user.user_id, ()))
         out.append(detail)
     return out
+
+
+# --- groups --------------------------------------------------------------------------------------
+def _groups(ctx: OperationContext, marker: str | None, max_items: int) -> Page[Group]:
+    return ctx.tx.groups.list(ctx.account_id, marker=marker, max_items=max_items)
+
+
+def _group_details(
+    ctx: OperationContext, repo: AccountDetailsRepo, groups: list[Group]
+) -> list[dict[str, Any]]:
+    ids = [g.group_id for g in groups]
+    inline = repo.inline_policies(group_policies, ids)
+    attached = repo.attached_policies(OwnerKind.GROUP, ids)
+    return [
+        {
+            "Path": group.path,
+            "GroupName": group.group_name,
+            "GroupId": group.group_id,
+            "Arn": group.arn,
+            "CreateDate": group.create_date,
+            "GroupPolicyList": _inline_to_wire(inline.get(group.group_id, [])),
+            "AttachedManagedPolicies": _attached_to_wire(attached.get(group.group_id, [])),
+        }
+        for group in groups
+    ]
 
 
 # --- roles ---------------------------------------------------------------------------------------
@@ -171,6 +198,7 @@ def _boundary_to_wire(arn: str | None) -> dict[str, Any]:
 
 _KINDS = (
     _Kind("User", "UserDetailList", _users, _user_details),
+    _Kind("Group", "GroupDetailList", _groups, _group_details),
     _Kind("Role", "RoleDetailList", _roles, _role_details),
     _Kind("LocalManagedPolicy", "Policies", _local_policies, _policy_details),
     _Kind("AWSManagedPolicy", "Policies", _aws_policies, _policy_details),
