@@ -466,3 +466,26 @@ def test_configured_rolegate_audience(audience_server: Server, server: Server) -
         400,
         "Response does not contain the required recipient.",
     )
+
+
+def test_a_replay_on_another_node_is_refused(server: Server, idp: Idp, tmp_path: Path) -> None:
+    """Two nodes on one database (the master key shared, as the README requires): an assertion
+    used on one is refused on the other."""
+    second_dir = tmp_path / "node2"
+    second_dir.mkdir()
+    (second_dir / "master.key").write_bytes((server.data_dir / "master.key").read_bytes())
+    second = Server(second_dir, server.database_url).start()
+    try:
+        assertion = signed_response(idp.spec(), KEY)
+        idp.assume(assertion)
+        other_node = replace(idp, server=second)
+        assert other_node.refused(assertion) == (
+            "InvalidIdentityToken",
+            400,
+            "SAML assertion has already been used",
+        )
+        fresh = signed_response(idp.spec(), KEY)
+        other_node.assume(fresh)
+        assert idp.refused(fresh)[0] == "InvalidIdentityToken"
+    finally:
+        second.stop()
