@@ -45,7 +45,12 @@ from rolegate.policy.variables import (
 )
 from rolegate.policy.wildcard import MatcherCache, glob_regex
 
-ValueTest = Callable[[str, Context], bool]  # does one request value match any policy value?
+# Per decision: typed readings of request values by (reader, text), so that a source IP or a
+# date is parsed once however many conditions test it. Evaluation also keeps its condition
+# results in the same dict (keyed by the conditions themselves).
+Memo = dict[Any, Any]
+ValueTest = Callable[[str, Context, "Memo | None"], bool]  # does one value match any policy value?
+_UNREAD = object()
 
 PLAIN, FOR_ALL, FOR_ANY = "plain", "all", "any"
 
@@ -111,9 +116,24 @@ def split_operator(name: str) -> tuple[str, str, bool]:
 
 
 class CompiledCondition:
-    """One compiled ``operator/key/values`` clause; :meth:`holds` answers it for a context."""
+    """One compiled ``operator/key/values`` clause; :meth:`holds` answers it for a context.
 
-    __slots__ = ("cost", "if_exists", "key", "mode", "negated", "null_wanted", "test")
+    ``equals`` is the fast path of the commonest clause, decided at compile time: a plain (no
+    set operator) String/StringIgnoreCase/Bool equality against literal values, answered by one
+    set lookup (``fold``: lower-case the request value first).
+    """
+
+    __slots__ = (
+        "cost",
+        "equals",
+        "fold",
+        "if_exists",
+        "key",
+        "mode",
+        "negated",
+        "null_wanted",
+        "test",
+    )
 
     def __init__(self, clause: ConditionClause, *, variables: bool, cache: MatcherCache) -> None:
         self.mode, base, self.if_exists = split_operator(clause.operator)
@@ -121,6 +141,8 @@ class CompiledCondition:
         self.cost = _COST.get(family, 1)  # cheap tests run first (conditions are ANDed)
         self.key = clause.key.lower()
         self.null_wanted: tuple[bool, ...] | None = None
+        self.equals: frozenset[str] | None = None
+        self.fold = family in ("string_ignore_case", "bool")
         if family == "null":
             readings = (read_bool(value) for value in clause.values)
             self.null_wanted = tuple(reading == "true" for reading in readings if reading)
@@ -133,10 +155,15 @@ class CompiledCondition:
             variables=variables and family in _VARIABLE_FAMILIES,
             cache=cache,
         )
+        if self.mode == PLAIN and family in _EQUALITY_FAMILIES:
+            self.equals = _literal_values(family, clause.values, variables=variables)
 
-    def holds(self, context: Context) -> bool:
+    def holds(self, context: Context, memo: Memo | None = None) -> bool:
         """Does the clause hold for ``context`` (lower-cased key names)?"""
         raw = context.get(self.key)
+        equals = self.equals
+        if equals is not None and raw.__class__ is str and raw:  # the fast path (see class)
+            return ((raw.lower() if self.fold else raw) in equals) is not self.negated
         if self.null_wanted is not None:
             is_null = raw is None or len(raw) == 0
             return any(wanted == is_null for wanted in self.null_wanted)
@@ -145,18 +172,44 @@ class CompiledCondition:
                 return self.if_exists or self.negated
             return self.mode == FOR_ALL or self.if_exists
         if isinstance(raw, str):  # one value; under a set operator, a one-element set
-            return self.test(raw, context) is not self.negated
+            return self.test(raw, context, memo) is not self.negated
         if self.mode == PLAIN:
             if len(raw) > 1:
                 return False
-            return self.test(raw[0], context) is not self.negated
+            return self.test(raw[0], context, memo) is not self.negated
         test, negated = self.test, self.negated
         if self.mode == FOR_ALL:
-            return all(test(value, context) is not negated for value in raw)
-        return any(test(value, context) is not negated for value in raw)
+            return all(test(value, context, memo) is not negated for value in raw)
+        return any(test(value, context, memo) is not negated for value in raw)
 
 
-def _never(_value: str, _context: Context) -> bool:
+_EQUALITY_FAMILIES = ("string", "string_ignore_case", "bool")
+
+
+def _literal_values(
+    family: str, values: Sequence[str], *, variables: bool
+) -> frozenset[str] | None:
+    """The normalized policy values of an equality clause, or None when one holds a variable."""
+    templates = [parse_template(value, variables_enabled=variables) for value in values]
+    if any(has_variables(template) for template in templates):
+        return None
+    normalize = _normalizer(family)
+    texts = ("".join(p[0] for p in t if isinstance(p, tuple)) for t in templates)
+    return frozenset(n for n in map(normalize, texts) if n is not None)
+
+
+def _read(read: Callable[[str], Any], value: str, memo: Memo | None) -> Any:
+    """``read(value)``, once per decision."""
+    if memo is None:
+        return read(value)
+    key = (read, value)
+    found = memo.get(key, _UNREAD)
+    if found is _UNREAD:
+        found = memo[key] = read(value)
+    return found
+
+
+def _never(_value: str, _context: Context, _memo: Memo | None) -> bool:
     return False
 
 
@@ -180,8 +233,8 @@ def _build_test(
         return _ip_test(values)
     blobs = frozenset(read_binary(value) for value in values)  # binary
 
-    def binary_test(value: str, _context: Context) -> bool:
-        return read_binary(value) in blobs
+    def binary_test(value: str, _context: Context, memo: Memo | None) -> bool:
+        return _read(read_binary, value, memo) in blobs
 
     return binary_test
 
@@ -190,11 +243,14 @@ def _ip_test(values: Sequence[str]) -> ValueTest:
     networks = tuple(n for n in map(read_network, values) if n is not None)
     v4 = tuple((int(n.network_address), int(n.netmask)) for n in networks if n.version == 4)
 
-    def ip_test(value: str, _context: Context) -> bool:
-        fast = read_ipv4(value)
+    def ip_test(value: str, _context: Context, memo: Memo | None) -> bool:
+        fast = _read(read_ipv4, value, memo)
         if fast is not None:
-            return any(fast & mask == network for network, mask in v4)
-        address = read_address(value)
+            for network, mask in v4:  # noqa: SIM110 (a generator costs more on this hot path)
+                if fast & mask == network:
+                    return True
+            return False
+        address = _read(read_address, value, memo)
         return address is not None and any(address_in(address, n) for n in networks)
 
     return ip_test
@@ -210,17 +266,23 @@ def _normalizer(family: str) -> Callable[[str], str | None]:
 
 def _equality_test(family: str, values: Sequence[str], *, variables: bool) -> ValueTest:
     normalize = _normalizer(family)
-    templates = [parse_template(value, variables_enabled=variables) for value in values]
-    if not any(has_variables(template) for template in templates):
-        texts = ("".join(p[0] for p in t if isinstance(p, tuple)) for t in templates)
-        wanted = frozenset(n for n in map(normalize, texts) if n is not None)
+    wanted = _literal_values(family, values, variables=variables)
+    if wanted is not None:
+        if family == "string":
 
-        def static_equals(value: str, _context: Context) -> bool:
+            def exact_equals(value: str, _context: Context, _memo: Memo | None) -> bool:
+                return value in wanted
+
+            return exact_equals
+
+        def static_equals(value: str, _context: Context, _memo: Memo | None) -> bool:
             return normalize(value) in wanted
 
         return static_equals
 
-    def templated_equals(value: str, context: Context) -> bool:
+    templates = [parse_template(value, variables_enabled=variables) for value in values]
+
+    def templated_equals(value: str, context: Context, _memo: Memo | None) -> bool:
         actual = normalize(value)
         if actual is None:
             return False
@@ -248,7 +310,7 @@ def _glob_test(
             regex = re.compile(glob_regex(template, arn=arn), re.DOTALL)  # type: ignore[arg-type]
             static.append(regex.fullmatch)
 
-    def glob_test(value: str, context: Context) -> bool:
+    def glob_test(value: str, context: Context, _memo: Memo | None) -> bool:
         for matcher in static:
             if matcher(value):
                 return True
@@ -266,8 +328,13 @@ def _ordered_test(
 ) -> ValueTest:
     limits = tuple(limit for limit in map(read, values) if limit is not None)
 
-    def ordered_test(value: str, _context: Context) -> bool:
-        actual = read(value)
-        return actual is not None and any(compare(actual, limit) for limit in limits)
+    def ordered_test(value: str, _context: Context, memo: Memo | None) -> bool:
+        actual = _read(read, value, memo)
+        if actual is None:
+            return False
+        for limit in limits:  # noqa: SIM110 (a generator costs more on this hot path)
+            if compare(actual, limit):
+                return True
+        return False
 
     return ordered_test

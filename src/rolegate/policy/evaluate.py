@@ -10,7 +10,7 @@ one ``match`` turns them into the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rolegate.policy.compile import CompiledPolicy, CompiledStatement, resource_service
 from rolegate.policy.conditions import CompiledCondition
@@ -55,6 +55,7 @@ def resource_policy_required(action: str) -> bool:
 
 
 _SLOTS = ("identity", "resource", "boundary", "session", "scp")
+_RESOURCE, _SESSION = 1, 3  # positions in _SLOTS
 
 
 class Caller(NamedTuple):
@@ -67,9 +68,45 @@ class Caller(NamedTuple):
     context: dict[str, ContextValue]  # keys derived from the principal (aws:PrincipalArn...)
 
 
+# One candidate in the decision loop, flattened once per (action, resource service):
+# (resource test, conditions, policy type position, is_deny, reason, statement). The resource
+# test is None for ``*``, a matcher for one static pattern, else ``SLOW_RESOURCE``.
+PlanEntry = tuple[
+    object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, CompiledStatement
+]
+SLOW_RESOURCE = object()  # marker: call ``CompiledStatement.matches_resource`` with the context
+
+
 class Candidates(NamedTuple):
+    """The statements that can apply to one (action, resource service), per policy type, and the
+    same flattened for the decision loop (with and without the session policies)."""
+
     slots: tuple[tuple[Entry, ...], ...]
     needs_context: bool
+    entries: tuple[PlanEntry, ...]
+    entries_without_session: tuple[PlanEntry, ...]
+    resource_required: bool
+
+
+def _plan(action: str, slots: tuple[tuple[Entry, ...], ...]) -> Candidates:
+    entries: list[PlanEntry] = []
+    for position, slot in enumerate(slots):
+        for statement, reason in slot:
+            test: object = None
+            if statement.resource_test is not None:
+                test = statement.resource_test
+            elif not statement.resource_any:
+                test = SLOW_RESOURCE
+            entries.append(
+                (test, statement.conditions, position, statement.is_deny, reason, statement)
+            )
+    return Candidates(
+        slots,
+        any(s.needs_context for slot in slots for s, _ in slot),
+        tuple(entries),
+        tuple(entry for entry in entries if entry[2] != _SESSION),
+        resource_policy_required(action),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +128,7 @@ class PolicySet:
         default_factory=dict, init=False, repr=False, compare=False
     )
     _caller: list[Caller] = field(default_factory=list, init=False, repr=False, compare=False)
-    _table: dict[Facts, tuple[str, tuple[str, ...]]] = field(
+    _table: dict[tuple[object, ...], tuple[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )  # decide() is a pure function of a few booleans: remember its rows
 
@@ -106,8 +143,7 @@ class PolicySet:
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             slots = tuple(index.candidates(*key) for index in self._indexes)
-            needs_context = any(s.needs_context for slot in slots for s, _ in slot)
-            found = self._memo[key] = Candidates(slots, needs_context)
+            found = self._memo[key] = _plan(action, slots)
         return found
 
     def caller(self, who: Principal) -> Caller:
@@ -154,80 +190,71 @@ class Facts(NamedTuple):
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     """Decide one request; pure and deterministic."""
     action = request.action.lower()
-    slots, needs_context = policies.candidates(action, request.resource)
+    resource = request.resource
+    plan = policies.candidates(action, resource)
     who = request.principal
     caller = policies.caller(who)
     context: dict[str, ContextValue] | None = None
-    if needs_context:  # lower-cased key names; explicit keys win over derived principal keys
+    if plan.needs_context:  # lower-cased key names; explicit keys win over derived principal keys
         context = dict(caller.context)
         for key, value in request.context.items():
             context[key.lower()] = value
-    resource = request.resource
     matched: list[MatchedStatement] = []
-    known: dict[CompiledCondition, bool] = {}  # condition results within this decision
+    # Per decision: condition results (conditions are interned, so statements share them) and
+    # typed readings of context values (see CompiledCondition.holds).
+    known: dict[Any, Any] = {}
     allows = [False, False, False, False, False]
     explicit_deny = False
     grant: Grant | None = None
-    for position, slot in enumerate(slots):
-        if not slot or (position == 3 and not caller.is_session):
-            continue  # (session policies exist only for sessions)
-        for statement, reason in slot:
-            test = statement.resource_test
-            if test is not None:
-                if not test(resource):
+    # (session policies exist only for sessions)
+    entries = plan.entries if caller.is_session else plan.entries_without_session
+    for test, conditions, position, is_deny, reason, statement in entries:
+        if test is not None:
+            if test is SLOW_RESOURCE:
+                if not statement.matches_resource(resource, context):
                     continue
-            elif not statement.resource_any and not statement.matches_resource(resource, context):
+            elif not test(resource):  # type: ignore[operator]
                 continue
-            if statement.conditions and not _conditions_hold(statement, context, known):
+        if conditions:
+            holds = True
+            for condition in conditions:  # ANDed, cheapest first
+                result = known.get(condition)
+                if result is None:
+                    result = known[condition] = condition.holds(context, known)  # type: ignore[arg-type]
+                if not result:
+                    holds = False
+                    break
+            if not holds:
                 continue
-            if position == 1:  # resource policy: the statement must name the caller
-                named = statement.grant_for(who)
-                if named is None:
-                    continue
-                if not statement.is_deny and (grant is None or named > grant):
-                    grant = named
-            matched.append(reason)
-            if statement.is_deny:
-                explicit_deny = True
-            else:
-                allows[position] = True
-    root = caller.kind == "root"  # full access in its own account: its identity side allows
-    facts = Facts(
-        explicit_deny=explicit_deny,
-        caller=caller.kind,
-        cross_account=_is_cross_account(request),
-        scp_allows=allows[4] or not policies.scps or caller.kind == "non_iam",
-        resource_required=resource_policy_required(action),
-        grant=grant,
-        identity_allows=allows[0] or root,
-        boundary_allows=allows[2] or policies.boundary is None or root,
-        session_allows=allows[3] or caller.session_policy_not_needed or root,
+        if position == _RESOURCE:  # resource policy: the statement must name the caller
+            named = statement.grant_for(who)
+            if named is None:
+                continue
+            if not is_deny and (grant is None or named > grant):
+                grant = named
+        matched.append(reason)
+        if is_deny:
+            explicit_deny = True
+        else:
+            allows[position] = True
+    kind = caller.kind
+    root = kind == "root"  # full access in its own account: its identity side allows
+    owner, account = request.resource_account, who.account
+    facts = (  # the fields of Facts, as a plain tuple (cheaper to build and hash)
+        explicit_deny,
+        kind,
+        owner is not None and account is not None and owner != account,
+        allows[4] or not policies.scps or kind == "non_iam",
+        plan.resource_required,
+        grant,
+        allows[0] or root,
+        allows[2] or policies.boundary is None or root,
+        allows[3] or caller.session_policy_not_needed or root,
     )
     row = policies._table.get(facts)
     if row is None:
-        row = policies._table[facts] = decide(facts)
-    effect, missing = row
-    return Decision(effect, tuple(matched), missing)
-
-
-def _conditions_hold(
-    statement: CompiledStatement,
-    context: dict[str, ContextValue] | None,
-    known: dict[CompiledCondition, bool],
-) -> bool:
-    """All conditions hold; results are shared within the decision (conditions are interned)."""
-    for condition in statement.conditions:
-        result = known.get(condition)
-        if result is None:
-            result = known[condition] = condition.holds(context)  # type: ignore[arg-type]
-        if not result:
-            return False
-    return True
-
-
-def _is_cross_account(request: Request) -> bool:
-    owner, caller = request.resource_account, request.principal.account
-    return owner is not None and caller is not None and owner != caller
+        row = policies._table[facts] = decide(Facts(*facts))
+    return Decision(row[0], tuple(matched), row[1])
 
 
 def _session_policy_not_needed(who: Principal, policies: PolicySet) -> bool:
