@@ -20,6 +20,15 @@ def add_database_flags(parser: argparse.ArgumentParser) -> None:
 def settings_from(args: argparse.Namespace) -> Settings:
     flags = {
         name: getattr(args, name, None)
-        for name in ("host", "port", "data_dir", "database_url", "auth", "workers", "saml_audience")
+        for name in (
+            "host",
+            "port",
+            "data_dir",
+            "database_url",
+            "auth",
+            "workers",
+            "saml_audience",
+            "oidc_ca_bundle",
+        )
     }
     return Settings.from_sources(flags, os.environ)

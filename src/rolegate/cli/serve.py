@@ -38,6 +38,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="this server's SAML endpoint URL(s), comma-separated, accepted as Recipient and "
         "Audience of SAML responses besides AWS's (ROLEGATE_SAML_AUDIENCE)",
     )
+    parser.add_argument(
+        "--oidc-ca-bundle",
+        help="PEM file of CA certificates trusted for OpenID Connect issuers instead of the "
+        "system's (ROLEGATE_OIDC_CA_BUNDLE)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -95,6 +100,8 @@ def _export_settings(settings: object) -> None:
         "default_account_id",
         "region",
         "master_key",
+        "oidc_ca_bundle",
+        "oidc_refresh_floor",
         "saml_audience",
     ):
         value = getattr(settings, name)

@@ -22,6 +22,9 @@ from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest
 from rolegate.domain.errors import RequestEntityTooLarge
+from rolegate.federation.oidc_http import tls_context
+from rolegate.federation.oidc_keys import OidcKeyCache
+from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
@@ -61,6 +64,14 @@ def open_store(settings: Settings, ring: KeyRing | None = None) -> Store:
     return Store.open(settings.resolved_database_url, sealer=ring)
 
 
+def web_identity_verifier(settings: Settings) -> WebIdentityVerifier:
+    """One per node: its JWKS cache trusts the system roots or ``--oidc-ca-bundle``."""
+    cache = OidcKeyCache(
+        tls_context(settings.oidc_ca_bundle), refresh_floor=settings.oidc_refresh_floor
+    )
+    return WebIdentityVerifier(cache)
+
+
 def build_runtime(settings: Settings) -> Runtime:
     rng = secrets.SystemRandom()
     ring = open_key_ring(settings)
@@ -73,7 +84,9 @@ def build_runtime(settings: Settings) -> Runtime:
             bootstrap.account_id,
             session_tokens=SessionTokenCodec(ring),
         ),
-        operations=operation_table(saml_audiences=settings.saml_audiences),
+        operations=operation_table(
+            saml_audiences=settings.saml_audiences, web_identity=web_identity_verifier(settings)
+        ),
         clock=utc_now,
         rng=rng,
         region=settings.region,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.services import (
     access_keys,
     account_aliases,
@@ -14,6 +15,7 @@ from rolegate.services import (
     managed_policies,
     mfa,
     mfa_tags,
+    oidc_providers,
     password_policy,
     policy_versions,
     role_policies,
@@ -23,6 +25,7 @@ from rolegate.services import (
     sts,
     sts_decode,
     sts_saml,
+    sts_web_identity,
     user_policies,
     users,
 )
@@ -30,7 +33,9 @@ from rolegate.services.context import Handler
 
 
 def operation_table(
-    *, saml_audiences: frozenset[str] = frozenset()
+    *,
+    saml_audiences: frozenset[str] = frozenset(),
+    web_identity: WebIdentityVerifier | None = None,
 ) -> dict[tuple[str, str], Handler]:
     """``saml_audiences``: this server's own endpoints, accepted in SAML responses' Recipient
     and Audience besides AWS's (``--saml-audience``)."""
@@ -50,6 +55,7 @@ def operation_table(
         ("iam", access_keys),
         ("iam", instance_profiles),
         ("iam", service_linked_roles),
+        ("iam", oidc_providers),
         ("iam", saml_providers),
         ("iam", account_aliases),
         ("iam", password_policy),
@@ -61,4 +67,6 @@ def operation_table(
         for name, handler in module.operations().items():
             table[(service, name)] = handler
     table.update({("sts", n): h for n, h in sts_saml.operations(saml_audiences).items()})
+    # The node's verifier holds its JWKS cache (``--oidc-ca-bundle``); None: system roots.
+    table.update({("sts", n): h for n, h in sts_web_identity.operations(web_identity).items()})
     return table

@@ -24,6 +24,11 @@ class Settings:
     region: str = "us-east-1"
     workers: int = 1
     aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (README)
+    # PEM CA certificates trusted for OIDC issuers, instead of the system roots (README,
+    # "Federation: OpenID Connect").
+    oidc_ca_bundle: Path | None = None
+    # Seconds before an unknown key id may make a node fetch an issuer's JWKS again.
+    oidc_refresh_floor: float = 60.0
     # This server's SAML endpoint URL(s), comma-separated: accepted as Recipient and Audience
     # of SAML responses besides AWS's sign-in endpoints (README, "Federation: SAML 2.0").
     saml_audience: str | None = None
@@ -72,6 +77,8 @@ class Settings:
             region=pick("region") or defaults.region,
             workers=int(pick("workers") or defaults.workers),
             aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
+            oidc_ca_bundle=_optional_path(pick("oidc_ca_bundle")),
+            oidc_refresh_floor=float(pick("oidc_refresh_floor") or defaults.oidc_refresh_floor),
             saml_audience=pick("saml_audience"),
         )
 

@@ -1,0 +1,161 @@
+# ruff: noqa: F811 - the fixtures imported from oidc_setup are parameters here
+"""AssumeRoleWithWebIdentity against a real OIDC issuer on loopback (HTTPS, test CA), through
+boto3 and the SDK's web-identity credential provider, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from oidc_issuer import Issuer
+from oidc_setup import (  # noqa: F401 - fixtures
+    OidcServer,
+    federate,
+    issuer,
+    oidc_server,
+    test_ca,
+)
+
+from harness import REGION
+
+pytestmark = pytest.mark.e2e
+
+
+def error_of(call: Any, **kw: Any) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as caught:
+        call(**kw)
+    err = caught.value.response
+    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_boto3_assume_role_with_web_identity(oidc_server: OidcServer, issuer: Issuer) -> None:
+    fed = federate(oidc_server, issuer)
+    token = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main")
+    sts = oidc_server.unsigned_sts()
+    got = sts.assume_role_with_web_identity(
+        RoleArn=fed.role_arn, RoleSessionName="ci-run", WebIdentityToken=token
+    )
+    assert got["SubjectFromWebIdentityToken"] == "repo:org/app:ref:refs/heads/main"
+    assert got["Provider"] == fed.provider_arn
+    assert got["Audience"] == "sts.amazonaws.com"
+    assumed = got["AssumedRoleUser"]
+    assert assumed["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{fed.role_name}/ci-run"
+    assert assumed["AssumedRoleId"].startswith("AROA") and assumed["AssumedRoleId"].endswith(
+        ":ci-run"
+    )
+    assert "PackedPolicySize" not in got and "SourceIdentity" not in got
+    creds = got["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    session = oidc_server.client(
+        "sts",
+        key_id=creds["AccessKeyId"],
+        secret=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    me = session.get_caller_identity()
+    assert me["Arn"] == assumed["Arn"]
+    assert me["UserId"] == assumed["AssumedRoleId"]
+    assert me["Account"] == "123456789012"
+
+
+def test_ec_keys_and_key_rotation(oidc_server: OidcServer, issuer: Issuer) -> None:
+    """ES384 verifies; a key added later is fetched once its kid shows up (after the floor)."""
+    fed = federate(oidc_server, issuer, kind="P-384")
+    sts = oidc_server.unsigned_sts()
+    call = {"RoleArn": fed.role_arn, "RoleSessionName": "sess"}
+    sts.assume_role_with_web_identity(**call, WebIdentityToken=issuer.token(fed.tenant))
+    assert issuer.fetches(fed.tenant) == 1
+    sts.assume_role_with_web_identity(**call, WebIdentityToken=issuer.token(fed.tenant))
+    assert issuer.fetches(fed.tenant) == 1  # warm: no fetch
+    new_key = fed.tenant.add_key("RSA")
+    time.sleep(1.2)  # the server's refresh floor (oidc_setup.REFRESH_FLOOR)
+    token = issuer.token(fed.tenant, key=new_key)
+    sts.assume_role_with_web_identity(**call, WebIdentityToken=token)
+    assert issuer.fetches(fed.tenant) == 2
+
+
+def test_session_tags_and_source_identity_from_claims(
+    oidc_server: OidcServer, issuer: Issuer
+) -> None:
+    actions = ["sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"]
+    fed = federate(oidc_server, issuer, actions=actions)
+    token = issuer.token(
+        fed.tenant,
+        **{
+            "https://aws.amazon.com/tags": {
+                "principal_tags": {"team": ["blue"], "env": ["ci"]},
+                "transitive_tag_keys": ["team"],
+            },
+            "https://aws.amazon.com/source_identity": "alice",
+        },
+    )
+    got = oidc_server.unsigned_sts().assume_role_with_web_identity(
+        RoleArn=fed.role_arn, RoleSessionName="tagged", WebIdentityToken=token
+    )
+    assert got["SourceIdentity"] == "alice"
+    assert 0 < got["PackedPolicySize"] <= 100
+
+
+def test_trust_policy_decides(oidc_server: OidcServer, issuer: Issuer) -> None:
+    """A subject the trust policy does not name, or tags without sts:TagSession: AccessDenied
+    naming the action."""
+    fed = federate(oidc_server, issuer, sub="repo:org/app:ref:refs/heads/main")
+    sts = oidc_server.unsigned_sts()
+    call = {"RoleArn": fed.role_arn, "RoleSessionName": "sess"}
+    token = issuer.token(fed.tenant, sub="repo:org/app:pull_request")
+    assert error_of(sts.assume_role_with_web_identity, **call, WebIdentityToken=token) == (
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRoleWithWebIdentity",
+        403,
+    )
+    tagged = issuer.token(
+        fed.tenant,
+        sub="repo:org/app:ref:refs/heads/main",
+        **{"https://aws.amazon.com/tags": {"principal_tags": {"team": ["blue"]}}},
+    )
+    assert error_of(sts.assume_role_with_web_identity, **call, WebIdentityToken=tagged) == (
+        "AccessDenied",
+        "Not authorized to perform sts:TagSession",
+        403,
+    )
+    missing_role = {**call, "RoleArn": fed.role_arn + "-gone"}
+    token = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main")
+    assert error_of(sts.assume_role_with_web_identity, **missing_role, WebIdentityToken=token)[
+        0
+    ] == ("AccessDenied")
+
+
+def test_sdk_web_identity_credential_provider(
+    oidc_server: OidcServer, issuer: Issuer, tmp_path: Path
+) -> None:
+    """boto3 in a fresh process, configured only by AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN
+    and AWS_ENDPOINT_URL_STS, gets credentials from rolegate and uses them."""
+    fed = federate(oidc_server, issuer)
+    token_file = tmp_path / "token"
+    token_file.write_text(issuer.token(fed.tenant))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_WEB_IDENTITY_TOKEN_FILE=str(token_file),
+        AWS_ROLE_ARN=fed.role_arn,
+        AWS_ROLE_SESSION_NAME="sdk-session",
+        AWS_ENDPOINT_URL_STS=oidc_server.endpoint,
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    script = "import boto3, json; print(json.dumps(boto3.client('sts').get_caller_identity()))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    me = json.loads(done.stdout)
+    assert me["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{fed.role_name}/sdk-session"
