@@ -155,3 +155,40 @@ def test_group_operations_are_authorized_on_the_groups_arn(server, iam, unique) 
         f"on resource: {ghost_arn} "
     )
     assert fails(client.list_groups)[0] == "AccessDenied"
+
+
+def test_session_tokens_of_a_member_carry_the_groups_policies(server, iam, unique) -> None:
+    """GetSessionToken credentials have the user's permissions, its groups' included. (Without
+    MFA they may call no IAM operation, so the group grants sts:AssumeRole.)"""
+    user, group, role = unique("sessions"), unique("session-group"), unique("target")
+    trust = {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}
+    role_arn = iam.create_role(
+        RoleName=role,
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
+    )["Role"]["Arn"]
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    credentials = server.client(
+        "sts", key["AccessKeyId"], key["SecretAccessKey"]
+    ).get_session_token()["Credentials"]
+    session = server.client(
+        "sts",
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    refused = fails(session.assume_role, RoleArn=role_arn, RoleSessionName="member-session")
+    assert refused[0] == "AccessDenied"
+
+    iam.create_group(GroupName=group)
+    iam.put_group_policy(
+        GroupName=group, PolicyName="p", PolicyDocument=allow("sts:AssumeRole", resource=role_arn)
+    )
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    assumed = session.assume_role(RoleArn=role_arn, RoleSessionName="member-session")[
+        "AssumedRoleUser"
+    ]
+    assert assumed["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/member-session"
+
+    iam.remove_user_from_group(GroupName=group, UserName=user)  # decided at each request
+    assert fails(session.assume_role, RoleArn=role_arn, RoleSessionName="member-session") == refused
