@@ -30,7 +30,7 @@ from joserfc.jwk import ECKey, RSAKey
 
 
 @dataclass
-class TestCa:
+class IssuerCa:
     """A CA and a server certificate for ``localhost`` / 127.0.0.1 that it signed."""
 
     bundle: Path  # the CA certificate, PEM: what --oidc-ca-bundle names
@@ -39,7 +39,7 @@ class TestCa:
     ca_thumbprint: str  # hex SHA-1 of the CA certificate (IAM's thumbprint)
 
     @classmethod
-    def create(cls, directory: Path, name: str = "rolegate test CA") -> TestCa:
+    def create(cls, directory: Path, name: str = "rolegate test CA") -> IssuerCa:
         directory.mkdir(parents=True, exist_ok=True)
         now = dt.datetime.now(dt.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -144,7 +144,7 @@ class Tenant:
 class Issuer:
     """The HTTPS server; ``issuer_url(tenant)`` is what a token's ``iss`` carries."""
 
-    def __init__(self, ca: TestCa) -> None:
+    def __init__(self, ca: IssuerCa) -> None:
         self.ca = ca
         self.tenants: dict[str, Tenant] = {}
         self.served: Counter[str] = Counter()  # "tenant path" -> requests served

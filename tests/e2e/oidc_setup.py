@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
-from oidc_issuer import Issuer, Tenant, TestCa
+from oidc_issuer import Issuer, IssuerCa, Tenant
 
 from conftest_db import fresh_database_url
 from harness import REGION, Server
@@ -51,13 +51,13 @@ class OidcServer(Server):
 
 
 @pytest.fixture(scope="session")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCa:
-    return TestCa.create(tmp_path_factory.mktemp("oidc-ca"))
+def issuer_ca(tmp_path_factory: pytest.TempPathFactory) -> IssuerCa:
+    return IssuerCa.create(tmp_path_factory.mktemp("oidc-ca"))
 
 
 @pytest.fixture(scope="session")
-def issuer(test_ca: TestCa) -> Iterator[Issuer]:
-    started = Issuer(test_ca).start()
+def issuer(issuer_ca: IssuerCa) -> Iterator[Issuer]:
+    started = Issuer(issuer_ca).start()
     try:
         yield started
     finally:
@@ -66,11 +66,11 @@ def issuer(test_ca: TestCa) -> Iterator[Issuer]:
 
 @pytest.fixture(scope="session")
 def oidc_server(
-    backend: str, test_ca: TestCa, tmp_path_factory: pytest.TempPathFactory
+    backend: str, issuer_ca: IssuerCa, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[OidcServer]:
     with fresh_database_url(backend, tmp_path_factory.mktemp(f"oidc-db-{backend}")) as url:
         data_dir = tmp_path_factory.mktemp(f"oidc-data-{backend}")
-        srv = OidcServer(data_dir, url, ca_bundle=test_ca.bundle)
+        srv = OidcServer(data_dir, url, ca_bundle=issuer_ca.bundle)
         srv.start()
         try:
             yield srv

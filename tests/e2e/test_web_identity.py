@@ -19,8 +19,9 @@ from oidc_setup import (  # noqa: F401 - fixtures
     OidcServer,
     federate,
     issuer,
+    issuer_ca,
     oidc_server,
-    test_ca,
+    trust_policy,
 )
 
 from harness import REGION
@@ -159,3 +160,45 @@ def test_sdk_web_identity_credential_provider(
     assert done.returncode == 0, done.stderr
     me = json.loads(done.stdout)
     assert me["Arn"] == f"arn:aws:sts::123456789012:assumed-role/{fed.role_name}/sdk-session"
+
+
+def test_cli_add_oidc_discovers_and_records_the_thumbprint(
+    oidc_server: OidcServer, issuer: Issuer
+) -> None:
+    """``rolegate provider add-oidc`` on the server's database: discovery over the test CA, the
+    CA's thumbprint recorded, and the provider usable at once by AssumeRoleWithWebIdentity."""
+    tenant = issuer.tenant(f"cli-{os.getpid()}-{time.monotonic_ns()}")
+    url = issuer.issuer_url(tenant)
+    ca_bundle = str(oidc_server.ca_bundle)
+    done = oidc_server.admin(
+        "provider",
+        "add-oidc",
+        "--url",
+        url,
+        "--client-id",
+        "sts.amazonaws.com",
+        "--ca-bundle",
+        ca_bundle,
+    )
+    assert done.returncode == 0, done.stderr
+    added = json.loads(done.stdout)
+    assert added["ThumbprintList"] == [issuer.ca.ca_thumbprint]
+    assert added["JwksUri"] == f"{url}/jwks"
+    provider_arn = added["OpenIDConnectProviderArn"]
+    host = issuer.provider_url(tenant)
+    assert provider_arn == f"arn:aws:iam::123456789012:oidc-provider/{host}"
+    iam = oidc_server.client("iam")
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
+    assert got["ClientIDList"] == ["sts.amazonaws.com"]
+    role = iam.create_role(
+        RoleName=f"cli-{tenant.name}"[:64],
+        AssumeRolePolicyDocument=trust_policy(provider_arn, host),
+    )["Role"]
+    oidc_server.unsigned_sts().assume_role_with_web_identity(
+        RoleArn=role["Arn"], RoleSessionName="cli", WebIdentityToken=issuer.token(tenant)
+    )
+    again = oidc_server.admin("provider", "add-oidc", "--url", url, "--ca-bundle", ca_bundle)
+    assert again.returncode == 1
+    assert f"EntityAlreadyExists: Provider with url {url} already exists." in again.stderr
+    untrusted = oidc_server.admin("provider", "add-oidc", "--url", url + "x")
+    assert untrusted.returncode == 1 and "cannot discover" in untrusted.stderr

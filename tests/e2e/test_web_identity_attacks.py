@@ -16,8 +16,8 @@ from oidc_setup import (  # noqa: F401 - fixtures
     OidcServer,
     federate,
     issuer,
+    issuer_ca,
     oidc_server,
-    test_ca,
 )
 
 from harness import free_port

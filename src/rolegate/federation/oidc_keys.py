@@ -115,13 +115,24 @@ class OidcKeyCache:
             return self._locks.setdefault(issuer, threading.Lock())
 
     def _discover(self, issuer: str) -> IssuerKeys:
-        discovery = self._fetch(
-            f"{issuer.rstrip('/')}/.well-known/openid-configuration", self._context
-        )
-        if discovery.document.get("issuer") != issuer:
-            raise FetchError(f"discovery names issuer {discovery.document.get('issuer')!r}")
-        jwks_uri = discovery.document.get("jwks_uri")
-        if not isinstance(jwks_uri, str) or urlsplit(jwks_uri).scheme != "https":
-            raise FetchError(f"jwks_uri {jwks_uri!r} is not an https URL")
-        jwks = self._fetch(jwks_uri, self._context)
-        return IssuerKeys(usable_keys(jwks.document), jwks.ca_thumbprints, self._monotonic())
+        found = discover(issuer, self._context, self._fetch)
+        return IssuerKeys(found.keys, found.ca_thumbprints, self._monotonic())
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    jwks_uri: str
+    keys: tuple[PublicKey, ...]
+    ca_thumbprints: tuple[str, ...]  # of the JWKS host's chain, leaf excluded, root last
+
+
+def discover(issuer: str, context: ssl.SSLContext, fetch: Fetcher = fetch_json) -> Discovered:
+    """The issuer's discovery document, then its JWKS (FetchError when either fails)."""
+    discovery = fetch(f"{issuer.rstrip('/')}/.well-known/openid-configuration", context)
+    if discovery.document.get("issuer") != issuer:
+        raise FetchError(f"discovery names issuer {discovery.document.get('issuer')!r}")
+    jwks_uri = discovery.document.get("jwks_uri")
+    if not isinstance(jwks_uri, str) or urlsplit(jwks_uri).scheme != "https":
+        raise FetchError(f"jwks_uri {jwks_uri!r} is not an https URL")
+    jwks = fetch(jwks_uri, context)
+    return Discovered(jwks_uri, usable_keys(jwks.document), jwks.ca_thumbprints)

@@ -15,17 +15,19 @@ and succeeds, as AWS documents for both operations.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from urllib.parse import urlsplit
 
+from rolegate.domain.entities import Tag
 from rolegate.domain.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
-from rolegate.domain.ids import unique_id
+from rolegate.domain.ids import Rng, unique_id
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.managed_policies import invalid_arn
 from rolegate.services.pagination import page_by_position
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
-from rolegate.store import Conflict
+from rolegate.store import Conflict, Tx
 
 MAX_PROVIDERS_PER_ACCOUNT = 100
 MAX_CLIENT_IDS = 100
@@ -120,30 +122,56 @@ def create_oidc_provider(ctx: OperationContext, params: Params) -> Result:
     tags = tags_from_params(params.get("Tags"))
     if tags:
         ctx.authorize("iam:TagOpenIDConnectProvider", arn)
-    ids = client_ids(params.get("ClientIDList") or ())
-    prints = thumbprints(params.get("ThumbprintList") or ())
-    if len(ctx.tx.oidc_providers.list(ctx.account_id)) >= MAX_PROVIDERS_PER_ACCOUNT:
-        raise LimitExceeded(
-            f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
-        )
-    provider = OidcProvider(
-        provider_id=unique_id("", ctx.rng) + unique_id("", ctx.rng)[:9],
-        account_id=ctx.account_id,
-        url=url,
-        arn=arn,
-        client_ids=ids,
-        thumbprints=prints,
-        create_date=ctx.now,
-        tags=tuple(tags),
+    add_oidc_provider(
+        ctx.tx,
+        ctx.account_id,
+        params["Url"],
+        params.get("ClientIDList") or (),
+        params.get("ThumbprintList") or (),
+        ctx.now,
+        ctx.rng,
+        tags,
     )
-    try:
-        ctx.tx.oidc_providers.create(provider)
-    except Conflict:
-        raise EntityAlreadyExists(f"Provider with url https://{url} already exists.") from None
     result: Result = {"OpenIDConnectProviderArn": arn}
     if tags:
         result["Tags"] = tags_to_wire(tags)
     return result
+
+
+def add_oidc_provider(
+    tx: Tx,
+    account_id: str,
+    url: str,
+    ids: Iterable[str],
+    prints: Iterable[str],
+    now: datetime,
+    rng: Rng,
+    tags: Sequence[Tag] = (),
+) -> OidcProvider:
+    """Check and store a provider (CreateOpenIDConnectProvider once authorized, and
+    ``rolegate provider add-oidc``), with IAM's errors for URL, lists, quota and duplicates."""
+    bare = provider_url(url)
+    client_id_list = client_ids(ids)
+    thumbprint_list = thumbprints(prints)
+    if len(tx.oidc_providers.list(account_id)) >= MAX_PROVIDERS_PER_ACCOUNT:
+        raise LimitExceeded(
+            f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
+        )
+    provider = OidcProvider(
+        provider_id=unique_id("", rng) + unique_id("", rng)[:9],
+        account_id=account_id,
+        url=bare,
+        arn=oidc_provider_arn(account_id, bare),
+        client_ids=client_id_list,
+        thumbprints=thumbprint_list,
+        create_date=now,
+        tags=tuple(tags),
+    )
+    try:
+        tx.oidc_providers.create(provider)
+    except Conflict:
+        raise EntityAlreadyExists(f"Provider with url https://{bare} already exists.") from None
+    return provider
 
 
 def get_oidc_provider(ctx: OperationContext, params: Params) -> Result:
