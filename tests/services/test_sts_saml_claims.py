@@ -82,6 +82,8 @@ def test_tags_duration_and_their_limits() -> None:
         session_attributes(assertion(**too_many))
     with pytest.raises(InvalidIdentityToken):
         session_attributes(assertion(**{PRINCIPAL_TAG + "k": ("v" * 257,)}))
+    with pytest.raises(InvalidIdentityToken):
+        session_attributes(assertion(**{PRINCIPAL_TAG + "aws:region": ("x",)}))
 
 
 def test_trust_context_maps_documented_attributes() -> None:

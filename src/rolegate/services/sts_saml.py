@@ -93,7 +93,8 @@ class AssumeRoleWithSaml:
         role = ctx.tx.roles.get(role_account, role_name)
         if role is None or role.arn != role_arn:
             raise AccessDenied(NOT_AUTHORIZED)
-        federated = Caller(provider_account, "saml", provider_arn, provider_arn)
+        # The provider is the principal (no aws:userid: it is not an IAM identity).
+        federated = Caller(provider_account, "saml", provider_arn, user_id="")
         context: dict[str, Any] = {
             **trust_context(assertion, provider_account, provider_name),
             **tag_context(attributes.tags, attributes.transitive_keys),

@@ -158,7 +158,8 @@ def _tags(assertion: VerifiedAssertion) -> tuple[tuple[tuple[str, str], ...], tu
         if not name.startswith(PRINCIPAL_TAG) or not values:
             continue
         key = name.removeprefix(PRINCIPAL_TAG)
-        if not key or len(key) > MAX_TAG_KEY or len(values[0]) > MAX_TAG_VALUE:
+        too_long = len(key) > MAX_TAG_KEY or len(values[0]) > MAX_TAG_VALUE
+        if not key or too_long or key.lower().startswith("aws:"):  # aws: is AWS's own prefix
             raise InvalidIdentityToken(TAGS_INVALID)
         if key.lower() in seen:
             raise InvalidIdentityToken(TAGS_INVALID)
