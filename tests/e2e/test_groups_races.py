@@ -103,3 +103,21 @@ def test_an_account_holds_at_most_300_groups(start_server, unique) -> None:
     iam.create_group(GroupName="one-more")
     listed = iam.list_groups(MaxItems=1000)
     assert len(listed["Groups"]) == 300 and listed["IsTruncated"] is False
+
+
+def test_two_renames_to_one_name_exactly_one_wins(server, iam, unique) -> None:
+    first, second = server.client("iam"), server.client("iam")
+    for _ in range(ROUNDS):
+        a, b, target = unique("a"), unique("b"), unique("target")
+        iam.create_group(GroupName=a)
+        iam.create_group(GroupName=b)
+        outcomes = _race(
+            [
+                lambda g=a, t=target: first.update_group(GroupName=g, NewGroupName=t),
+                lambda g=b, t=target: second.update_group(GroupName=g, NewGroupName=t.upper()),
+            ]
+        )
+        assert sorted(outcomes) == ["EntityAlreadyExists", "ok"]
+        left = a if outcomes[0] != "ok" else b
+        assert iam.get_group(GroupName=left)["Group"]["GroupName"] == left
+        assert iam.get_group(GroupName=target)["Group"]["GroupName"] in (target, target.upper())

@@ -203,3 +203,35 @@ def test_two_writers_creating_one_name_exactly_one_wins(store: Store) -> None:
     assert sorted(results) == ["conflict", "created"]
     with store.transaction(write=False) as tx:
         assert tx.groups.count(ACCOUNT) == 1
+
+
+def test_a_rename_racing_another_to_the_same_name_is_a_conflict(store: Store) -> None:
+    """The second rename's check runs before the first commits (PostgreSQL); the unique index
+    then refuses it, and that is a Conflict too, not a database error."""
+    a, b = make_group("a"), make_group("b")
+    with store.transaction() as tx:
+        tx.groups.create(a)
+        tx.groups.create(b)
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with store.transaction() as tx:
+                tx.groups.rename(b, new_name="TARGET", new_path="/", new_arn="arn-b")
+            outcome.append("renamed")
+        except Conflict:
+            outcome.append("conflict")
+
+    with store.transaction() as tx:
+        tx.groups.rename(a, new_name="target", new_path="/", new_arn="arn-a")
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(1.0)  # it waits: for the write lock (SQLite) or the index entry (PostgreSQL)
+        assert racer.is_alive()
+    racer.join(30)
+    assert outcome == ["conflict"]
+    with store.transaction(write=False) as tx:
+        assert [g.group_name for g in tx.groups.list(ACCOUNT, marker=None, max_items=5).items] == [
+            "b",
+            "target",
+        ]

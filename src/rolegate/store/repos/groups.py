@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from rolegate.domain.entities import User
 from rolegate.domain.group import Group
@@ -77,11 +78,18 @@ class GroupRepo:
         clash = self.get(group.account_id, new_name)
         if clash is not None and clash.group_id != group.group_id:
             raise Conflict(f"group {new_name} exists in account {group.account_id}")
-        self._conn.execute(
-            update(groups)
-            .where(_g.group_id == group.group_id)
-            .values(group_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn)
-        )
+        try:
+            self._conn.execute(
+                update(groups)
+                .where(_g.group_id == group.group_id)
+                .values(
+                    group_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn
+                )
+            )
+        except IntegrityError:
+            # A concurrent rename or create took the name after the check (PostgreSQL); the
+            # transaction is spoilt, and the caller answers EntityAlreadyExists, rolling it back.
+            raise Conflict(f"group {new_name} exists in account {group.account_id}") from None
 
     def delete(self, group_id: str) -> None:
         """Delete the group with its inline policies (cascade). Members must be gone first."""
