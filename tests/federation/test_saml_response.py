@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import copy
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -26,6 +27,7 @@ from rolegate.federation.saml_response import (
     verify_response,
 )
 from saml_idp import (
+    DS,
     SAML,
     AssertionSpec,
     SigningKey,
@@ -268,4 +270,22 @@ def test_sha1_signatures_are_refused() -> None:
         reference_uri="#_a1",
         id_attribute="ID",
     )
+    _refused(encode(response_element(_spec(), signed)), InvalidIdentityToken, SIGNATURE_INVALID)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda sig: sig.find(f"{{{DS}}}SignatureValue").__setattr__("text", None),
+        lambda sig: sig.remove(sig.find(f"{{{DS}}}SignedInfo")),
+        lambda sig: sig.find(f".//{{{DS}}}SignatureMethod").set("Algorithm", "urn:nonsense"),
+        lambda sig: sig.find(f".//{{{DS}}}DigestMethod").attrib.pop("Algorithm"),
+        lambda sig: sig.find(f".//{{{DS}}}Reference").set("URI", "http://127.0.0.1:9/x"),
+        lambda sig: sig.find(f".//{{{DS}}}Reference").set("URI", "#xpointer(/)"),
+        lambda sig: sig.find(f"{{{DS}}}SignatureValue").__setattr__("text", "!!notbase64!!"),
+    ],
+)
+def test_malformed_signatures_are_invalid_not_errors(damage: Any) -> None:
+    signed = sign(assertion_element(_spec()), KEY)
+    damage(signed.find(f"{{{DS}}}Signature"))
     _refused(encode(response_element(_spec(), signed)), InvalidIdentityToken, SIGNATURE_INVALID)

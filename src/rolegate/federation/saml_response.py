@@ -194,6 +194,8 @@ def _verify(data: bytes, element_id: str | None, certificates: Iterable[bytes]) 
             result = XMLVerifier().verify(data, x509_cert=certificate, expect_config=config)
         except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput, ValueError):
             continue
+        except Exception:  # a malformed signature (missing values, wrong types): not verified
+            continue
         if not isinstance(result, VerifyResult):
             break
         reference = result.signature_xml.find("ds:SignedInfo/ds:Reference", NS)
