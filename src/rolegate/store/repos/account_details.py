@@ -2,8 +2,7 @@
 GetAccountAuthorizationDetails.
 
 Every detail method takes the ids of one page and answers in one query whatever their number,
-so a page costs the same in an account of ten roles or ten thousand. Tables of features that may
-not be installed (groups, identity providers) are found through the shared ``metadata``.
+so a page costs the same in an account of ten roles or ten thousand.
 """
 
 from __future__ import annotations
@@ -19,16 +18,16 @@ from rolegate.domain.managed_policy import OwnerKind, PolicyUsage, PolicyVersion
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import (
     access_keys,
-    metadata,
     roles,
     user_tags,
     users,
 )
+from rolegate.store.schema_groups import group_members, groups
 from rolegate.store.schema_mfa import mfa_devices
+from rolegate.store.schema_oidc import oidc_providers
 from rolegate.store.schema_policies import managed_policies, policy_attachments, policy_versions
 from rolegate.store.schema_profiles import instance_profiles
-
-_PROVIDER_TABLES = ("oidc_providers", "saml_providers")
+from rolegate.store.schema_saml import saml_providers
 
 
 class AccountDetailsRepo:
@@ -47,6 +46,9 @@ class AccountDetailsRepo:
             .select_from(policy_versions.join(managed_policies))
             .where(p.account_id == account_id)
             .scalar_subquery(),
+            "Groups": _count(groups, groups.c.account_id == account_id),
+            "OidcProviders": _count(oidc_providers, oidc_providers.c.account_id == account_id),
+            "SamlProviders": _count(saml_providers, saml_providers.c.account_id == account_id),
             "InstanceProfiles": _count(
                 instance_profiles, instance_profiles.c.account_id == account_id
             ),
@@ -62,18 +64,10 @@ class AccountDetailsRepo:
                 access_keys.c.user_name.is_(None),
             ),
         }
-        groups = metadata.tables.get("groups")
-        if groups is not None:
-            counts["Groups"] = _count(groups, groups.c.account_id == account_id)
-        for name in _PROVIDER_TABLES:
-            table = metadata.tables.get(name)
-            if table is not None:
-                counts[name] = _count(table, table.c.account_id == account_id)
         row = self._conn.execute(select(*(q.label(k) for k, q in counts.items()))).one()
         found = {key: int(row._mapping[key]) for key in counts}
-        found["Providers"] = sum(found.pop(name, 0) for name in _PROVIDER_TABLES)
+        found["Providers"] = found.pop("OidcProviders") + found.pop("SamlProviders")
         found["AccountAccessKeysPresent"] = min(found["AccountAccessKeysPresent"], 1)
-        found.setdefault("Groups", 0)
         return found
 
     # --- GetAccountAuthorizationDetails ---------------------------------------------------------
@@ -134,15 +128,14 @@ class AccountDetailsRepo:
         return TagStore(self._conn, user_tags).of_many(user_ids)
 
     def group_names(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
-        """The groups each user is in, by group name (empty while groups are not installed)."""
-        groups, members = metadata.tables.get("groups"), metadata.tables.get("group_members")
+        """The groups each user is in, by group name."""
         found: dict[str, list[str]] = defaultdict(list)
-        if groups is None or members is None or not user_ids:
+        if not user_ids:
             return found
-        g, m = groups.c, members.c
+        g, m = groups.c, group_members.c
         rows = self._conn.execute(
             select(m.user_id, g.group_name)
-            .join_from(members, groups, m.group_id == g.group_id)
+            .join_from(group_members, groups, m.group_id == g.group_id)
             .where(m.user_id.in_(user_ids))
             .order_by(m.user_id, g.name_key)
         )
