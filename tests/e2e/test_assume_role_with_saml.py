@@ -489,3 +489,16 @@ def test_a_replay_on_another_node_is_refused(server: Server, idp: Idp, tmp_path:
         assert idp.refused(fresh)[0] == "InvalidIdentityToken"
     finally:
         second.stop()
+
+
+def test_a_provider_whose_metadata_expired_is_refused(server: Server) -> None:
+    idp = make_idp(server)
+    expired = metadata_document(idp.issuer, [KEY], "2020-01-01T00:00:00Z")
+    server.client("iam").update_saml_provider(
+        SAMLProviderArn=idp.provider_arn, SAMLMetadataDocument=expired
+    )
+    assert idp.refused(signed_response(idp.spec(), KEY)) == (
+        "InvalidIdentityToken",
+        400,
+        "The SAML provider's metadata has expired.",
+    )

@@ -177,3 +177,20 @@ def test_aws_cli_create_and_list(server, unique, tmp_path) -> None:
     assert created["SAMLProviderArn"] == arn(name)
     listed = server.aws_json("iam", "list-saml-providers")["SAMLProviderList"]
     assert arn(name) in {p["Arn"] for p in listed}
+
+
+def test_racing_creates_of_one_name_exactly_one_wins(iam, unique) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = unique("Race")
+
+    def create(_: int) -> str:
+        try:
+            iam.create_saml_provider(Name=name, SAMLMetadataDocument=METADATA)
+            return "created"
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(create, range(4)))
+    assert outcomes == ["EntityAlreadyExists"] * 3 + ["created"]
