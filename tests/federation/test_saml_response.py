@@ -171,6 +171,12 @@ def test_xsw_duplicated_id_is_refused() -> None:
     response = response_element(_spec(), sign(assertion_element(_spec()), KEY))
     response.insert(1, etree.Element("{urn:oasis:names:tc:SAML:2.0:protocol}Extensions", ID="_a1"))
     _refused(encode(response), InvalidIdentityToken, SIGNATURE_INVALID)
+    # the same with xml:id, which signxml also resolves references by
+    response = response_element(_spec(), sign(assertion_element(_spec()), KEY))
+    extensions = etree.Element("{urn:oasis:names:tc:SAML:2.0:protocol}Extensions")
+    extensions.set("{http://www.w3.org/XML/1998/namespace}id", "_a1")
+    response.insert(1, extensions)
+    _refused(encode(response), InvalidIdentityToken, SIGNATURE_INVALID)
 
 
 def test_xsw_response_signature_covering_another_element_is_refused() -> None:

@@ -149,11 +149,12 @@ def _check_signature_places(root: etree._Element, assertion: etree._Element) -> 
 
 
 def _check_unique_ids(root: etree._Element) -> None:
+    """No two ID-like attributes (any namespace: signxml resolves references by local name,
+    xml:id included) share a value."""
     seen: set[str] = set()
     for element in root.iter(etree.Element):
-        for name in ("ID", "Id", "id"):
-            value = element.get(name)
-            if value is None:
+        for name, value in element.attrib.items():
+            if etree.QName(name).localname not in ("ID", "Id", "id"):
                 continue
             if value in seen:
                 raise InvalidIdentityToken(SIGNATURE_INVALID)
