@@ -44,6 +44,9 @@ READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
 # carry an MFA code: its time step, once accepted, must be recorded as spent.
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
+# Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)
+# always read: a write transaction would hold the node's writers while the issuer answers.
+NETWORK_READ_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity"})
 MFA_CODE_PARAMETER = "SerialNumber"
 SERVICE_FAILURE_MESSAGE = (
     "The request processing has failed because of an unknown error, exception or failure."
@@ -143,7 +146,11 @@ class Pipeline:
         action = form.get("Action") or ""
         # Permissive mode may create an account on first use, so it always writes.
         read_only = (
-            (action.startswith(READ_ONLY_PREFIXES) or action in READ_MOSTLY_OPERATIONS)
+            (
+                action.startswith(READ_ONLY_PREFIXES)
+                or action in READ_MOSTLY_OPERATIONS
+                or action in NETWORK_READ_OPERATIONS
+            )
             and MFA_CODE_PARAMETER not in form
             and not self.authenticator.permissive
         )
