@@ -7,10 +7,12 @@ so a page costs the same in an account of ten roles or ten thousand.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Table, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, Table, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import InlinePolicy, Tag
@@ -71,18 +73,14 @@ class AccountDetailsRepo:
         return found
 
     # --- GetAccountAuthorizationDetails ---------------------------------------------------------
+    # Each statement is built once (expanding ``ids``), so a page pays no query construction.
     def inline_policies(
         self, table: Table, owner_ids: Sequence[str]
     ) -> dict[str, list[InlinePolicy]]:
         """The inline policies of each owner (``role_policies``, ``user_policies``...), by name."""
         found: dict[str, list[InlinePolicy]] = defaultdict(list)
         if owner_ids:
-            t = table.c
-            rows = self._conn.execute(
-                select(t.owner_id, t.policy_name, t.policy_document)
-                .where(t.owner_id.in_(owner_ids))
-                .order_by(t.owner_id, t.name_key)
-            )
+            rows = self._conn.execute(_inline_statement(table), {"ids": list(owner_ids)})
             for row in rows:
                 found[row.owner_id].append(InlinePolicy(row.policy_name, row.policy_document))
         return found
@@ -93,18 +91,8 @@ class AccountDetailsRepo:
         """(name, ARN) of the managed policies attached to each principal, by policy name."""
         found: dict[str, list[tuple[str, str]]] = defaultdict(list)
         if owner_ids:
-            a, p = policy_attachments.c, managed_policies.c
-            rows = self._conn.execute(
-                select(a.owner_id, p.policy_name, p.arn)
-                .join_from(policy_attachments, managed_policies, a.policy_id == p.policy_id)
-                .where(
-                    a.owner_kind == owner_kind.value,
-                    a.owner_id.in_(owner_ids),
-                    a.usage == PolicyUsage.PERMISSIONS.value,
-                )
-                .order_by(a.owner_id, p.name_key, p.account_id)
-            )
-            for row in rows:
+            params = {"kind": owner_kind.value, "ids": list(owner_ids)}
+            for row in self._conn.execute(_ATTACHED, params):
                 found[row.owner_id].append((row.policy_name, row.arn))
         return found
 
@@ -112,13 +100,7 @@ class AccountDetailsRepo:
         """Every version of each policy, newest first."""
         found: dict[str, list[PolicyVersion]] = defaultdict(list)
         if policy_ids:
-            v = policy_versions.c
-            rows = self._conn.execute(
-                select(v.policy_id, v.version, v.document, v.create_date)
-                .where(v.policy_id.in_(policy_ids))
-                .order_by(v.policy_id, v.version.desc())
-            )
-            for row in rows:
+            for row in self._conn.execute(_VERSIONS, {"ids": list(policy_ids)}):
                 found[row.policy_id].append(
                     PolicyVersion(row.version, row.document, row.create_date)
                 )
@@ -130,18 +112,54 @@ class AccountDetailsRepo:
     def group_names(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
         """The groups each user is in, by group name."""
         found: dict[str, list[str]] = defaultdict(list)
-        if not user_ids:
-            return found
-        g, m = groups.c, group_members.c
-        rows = self._conn.execute(
-            select(m.user_id, g.group_name)
-            .join_from(group_members, groups, m.group_id == g.group_id)
-            .where(m.user_id.in_(user_ids))
-            .order_by(m.user_id, g.name_key)
-        )
-        for row in rows:
-            found[row.user_id].append(row.group_name)
+        if user_ids:
+            for row in self._conn.execute(_GROUP_NAMES, {"ids": list(user_ids)}):
+                found[row.user_id].append(row.group_name)
         return found
+
+
+@functools.cache
+def _inline_statement(table: Table) -> Select[Any]:
+    t = table.c
+    return (
+        select(t.owner_id, t.policy_name, t.policy_document)
+        .where(t.owner_id.in_(bindparam("ids", expanding=True)))
+        .order_by(t.owner_id, t.name_key)
+    )
+
+
+_ATTACHED = (
+    select(policy_attachments.c.owner_id, managed_policies.c.policy_name, managed_policies.c.arn)
+    .join_from(
+        policy_attachments,
+        managed_policies,
+        policy_attachments.c.policy_id == managed_policies.c.policy_id,
+    )
+    .where(
+        policy_attachments.c.owner_kind == bindparam("kind"),
+        policy_attachments.c.owner_id.in_(bindparam("ids", expanding=True)),
+        policy_attachments.c.usage == PolicyUsage.PERMISSIONS.value,
+    )
+    .order_by(
+        policy_attachments.c.owner_id, managed_policies.c.name_key, managed_policies.c.account_id
+    )
+)
+_VERSIONS = (
+    select(
+        policy_versions.c.policy_id,
+        policy_versions.c.version,
+        policy_versions.c.document,
+        policy_versions.c.create_date,
+    )
+    .where(policy_versions.c.policy_id.in_(bindparam("ids", expanding=True)))
+    .order_by(policy_versions.c.policy_id, policy_versions.c.version.desc())
+)
+_GROUP_NAMES = (
+    select(group_members.c.user_id, groups.c.group_name)
+    .join_from(group_members, groups, group_members.c.group_id == groups.c.group_id)
+    .where(group_members.c.user_id.in_(bindparam("ids", expanding=True)))
+    .order_by(group_members.c.user_id, groups.c.name_key)
+)
 
 
 def _count(table: Table, *conditions: ColumnElement[bool]) -> ScalarSelect[int]:
