@@ -502,3 +502,42 @@ def test_a_provider_whose_metadata_expired_is_refused(server: Server) -> None:
         400,
         "The SAML provider's metadata has expired.",
     )
+
+
+def test_the_next_role_sees_the_saml_subject(idp: Idp) -> None:
+    """saml:sub, saml:sub_type and saml:namequalifier stay with the session: a role assumed
+    from it can trust them (cross-service SAML keys)."""
+    spec = idp.spec(subject="_user42")
+    first = idp.assume(signed_response(spec, KEY))
+    iam = idp.server.client("iam")
+    next_name = f"next-{uuid.uuid4().hex[:8]}"
+
+    def next_role(subject: str) -> str:
+        policy = trust(
+            {"AWS": idp.role_arn},
+            Condition={
+                "StringEquals": {
+                    "saml:sub": subject,
+                    "saml:sub_type": "persistent",
+                    "saml:namequalifier": first["NameQualifier"],
+                }
+            },
+        )
+        try:
+            iam.update_assume_role_policy(RoleName=next_name, PolicyDocument=policy)
+        except ClientError:
+            iam.create_role(RoleName=next_name, AssumeRolePolicyDocument=policy)
+        return f"arn:aws:iam::{ACCOUNT}:role/{next_name}"
+
+    creds = first["Credentials"]
+    session = idp.server.client(
+        "sts",
+        creds["AccessKeyId"],
+        creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    chained = session.assume_role(RoleArn=next_role("_user42"), RoleSessionName="next")
+    assert chained["AssumedRoleUser"]["Arn"].endswith(f"/{next_name}/next")
+    with pytest.raises(ClientError) as caught:
+        session.assume_role(RoleArn=next_role("_someone_else"), RoleSessionName="next")
+    assert error_of(caught)[:2] == ("AccessDenied", 403)

@@ -69,13 +69,16 @@ def _encode_claims(c: SessionClaims) -> bytes:
         c.chain_depth,
         c.federated_provider,
     ]
+    if c.federated_keys:  # only SAML sessions carry them: other tokens keep the 22 fields
+        fields.append([list(pair) for pair in c.federated_keys])
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _decode_claims(raw: bytes) -> SessionClaims:
     fields = json.loads(raw)
-    if not isinstance(fields, list) or len(fields) != 22 or fields[0] != _FORMAT:
+    if not isinstance(fields, list) or len(fields) not in (22, 23) or fields[0] != _FORMAT:
         raise ValueError("unknown session token layout")
+    keys = fields.pop() if len(fields) == 23 else []
     (
         _,
         kind,
@@ -122,6 +125,7 @@ def _decode_claims(raw: bytes) -> SessionClaims:
         mfa_authenticated_at=None if mfa_at is None else _time(mfa_at),
         chain_depth=int(chain_depth),
         federated_provider=provider,
+        federated_keys=tuple((str(k), str(v)) for k, v in keys),
     )
 
 

@@ -39,3 +39,6 @@ class SessionClaims:
     mfa_authenticated_at: datetime | None = None
     chain_depth: int = 0  # 0: from long-term credentials; 1+: role chaining (1-hour maximum)
     federated_provider: str | None = None  # web identity / SAML provider ARN, when federated
+    # Keys of the federation that later requests still see (SAML: saml:namequalifier, saml:sub,
+    # saml:sub_type; reference_policies_iam-condition-keys.md, cross-service SAML keys).
+    federated_keys: tuple[tuple[str, str], ...] = ()

@@ -74,6 +74,7 @@ def session_context(caller: Caller, now: datetime) -> ContextDict:
         context["aws:SourceIdentity"] = session.source_identity
     if session.kind == SessionKind.ROLE and session.federated_provider is not None:
         context["aws:FederatedProvider"] = session.federated_provider
+    context.update(session.federated_keys)
     return context
 
 

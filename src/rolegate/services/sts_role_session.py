@@ -54,6 +54,7 @@ class RoleSessionRequest:
     tags: SessionTags = SessionTags()
     source_identity: str | None = None
     federated_provider: str | None = None  # OIDC / SAML provider ARN (aws:FederatedProvider)
+    federated_keys: tuple[tuple[str, str], ...] = ()  # SAML keys later requests still see
     source_user_arn: str | None = None  # the IAM caller behind AssumeRole; None when federated
     chain_depth: int = 0
     mfa_authenticated: bool = False
@@ -137,6 +138,7 @@ def session_claims(ctx: OperationContext, request: RoleSessionRequest) -> Sessio
         mfa_authenticated_at=request.mfa_authenticated_at,
         chain_depth=request.chain_depth,
         federated_provider=request.federated_provider,
+        federated_keys=request.federated_keys,
     )
 
 

@@ -54,6 +54,7 @@ NO_PROVIDER = "Specified provider doesn't exist."
 PROVIDER_EXPIRED = "The SAML provider's metadata has expired."
 REPLAYED = "SAML assertion has already been used"
 SESSION_ENDED = "The SAML session has ended (SessionNotOnOrAfter)"
+LATER_KEYS = ("saml:namequalifier", "saml:sub", "saml:sub_type")
 # Forget expired assertion ids on about one call in this many.
 PURGE_EVERY = 64
 
@@ -122,6 +123,7 @@ class AssumeRoleWithSaml:
                 tags=tags,
                 source_identity=attributes.source_identity,
                 federated_provider=provider_arn,
+                federated_keys=_later_keys(context),
                 packed_policy_size=packed,
             ),
         )
@@ -133,6 +135,12 @@ class AssumeRoleWithSaml:
             NameQualifier=name_qualifier(assertion.issuer, provider_account, provider_name),
         )
         return result
+
+
+def _later_keys(context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The SAML keys the session's later requests still see (reference_policies_iam-condition-
+    keys.md, "Cross-service SAML-based AWS STS federation context keys")."""
+    return tuple((key, context[key]) for key in LATER_KEYS)
 
 
 def _provider(ctx: OperationContext, account: str, name: str, arn: str) -> SamlProvider:
