@@ -541,3 +541,25 @@ def test_the_next_role_sees_the_saml_subject(idp: Idp) -> None:
     with pytest.raises(ClientError) as caught:
         session.assume_role(RoleArn=next_role("_someone_else"), RoleSessionName="next")
     assert error_of(caught)[:2] == ("AccessDenied", 403)
+
+
+def test_a_permission_policy_can_use_the_saml_subject_as_a_variable(idp: Idp) -> None:
+    iam = idp.server.client("iam")
+    subject = f"u{uuid.uuid4().hex[:8]}"
+    iam.create_role(RoleName=subject, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}))
+    iam.put_role_policy(
+        RoleName=idp.role_name,
+        PolicyName="own-role",
+        PolicyDocument=document(allow("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/${{saml:sub}}")),
+    )
+    creds = idp.assume(signed_response(idp.spec(subject=subject), KEY))["Credentials"]
+    session = idp.server.client(
+        "iam",
+        creds["AccessKeyId"],
+        creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    assert session.get_role(RoleName=subject)["Role"]["RoleName"] == subject
+    with pytest.raises(ClientError) as caught:
+        session.get_role(RoleName=idp.role_name)
+    assert error_of(caught)[:2] == ("AccessDenied", 403)
