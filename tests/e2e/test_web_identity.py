@@ -202,3 +202,51 @@ def test_cli_add_oidc_discovers_and_records_the_thumbprint(
     assert f"EntityAlreadyExists: Provider with url {url} already exists." in again.stderr
     untrusted = oidc_server.admin("provider", "add-oidc", "--url", url + "x")
     assert untrusted.returncode == 1 and "cannot discover" in untrusted.stderr
+
+
+def test_claim_tags_and_provider_reach_the_session(oidc_server: OidcServer, issuer: Issuer) -> None:
+    """The session's permissions see the claim's tags as aws:PrincipalTag/* and the provider as
+    aws:FederatedProvider: a role policy conditioned on both allows only such sessions."""
+    fed = federate(oidc_server, issuer, actions=["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iam:ListRoles",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "aws:PrincipalTag/team": "blue",
+                        "aws:FederatedProvider": fed.provider_arn,
+                    }
+                },
+            }
+        ],
+    }
+    iam = oidc_server.client("iam")
+    iam.put_role_policy(
+        RoleName=fed.role_name, PolicyName="by-tag", PolicyDocument=json.dumps(policy)
+    )
+    sts = oidc_server.unsigned_sts()
+
+    def session_iam(team: str) -> Any:
+        tags = {"https://aws.amazon.com/tags": {"principal_tags": {"team": [team]}}}
+        creds = sts.assume_role_with_web_identity(
+            RoleArn=fed.role_arn,
+            RoleSessionName=f"team-{team}",
+            WebIdentityToken=issuer.token(fed.tenant, **tags),
+        )["Credentials"]
+        return oidc_server.client(
+            "iam",
+            key_id=creds["AccessKeyId"],
+            secret=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    assert "Roles" in session_iam("blue").list_roles()
+    code, message, status = error_of(session_iam("red").list_roles)
+    assert (code, status) == ("AccessDenied", 403)
+    assert f"assumed-role/{fed.role_name}/team-red is not authorized to perform: iam:ListRoles" in (
+        message
+    )

@@ -162,6 +162,13 @@ class IDPCommunicationError(AwsError):
     code, status, sender_fault = "IDPCommunicationError", 400, True
 
 
+class ExpiredWebIdentityToken(AwsError):
+    """An expired web identity token (the sts model's ExpiredTokenException, as AWS answers
+    AssumeRoleWithWebIdentity; not ExpiredToken, its answer to expired session credentials)."""
+
+    code, status, sender_fault = "ExpiredTokenException", 400, True
+
+
 class InvalidAuthorizationMessage(AwsError):
     code, status, sender_fault = "InvalidAuthorizationMessageException", 400, True
 

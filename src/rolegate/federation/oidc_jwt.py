@@ -27,7 +27,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
-from rolegate.domain.errors import AwsError, InvalidIdentityToken
+from rolegate.domain.errors import ExpiredWebIdentityToken, InvalidIdentityToken
 
 LEEWAY_SECONDS = 60
 ALLOWED_ALGORITHMS = {
@@ -68,12 +68,6 @@ def expired_message(now: int, expires: int) -> str:
     return (
         f"Token expired: current date/time {now} must be before the expiration date/time{expires}"
     )
-
-
-class ExpiredWebIdentityToken(AwsError):
-    """STS's answer to an expired web identity token (the sts model's ExpiredTokenException)."""
-
-    code, status, sender_fault = "ExpiredTokenException", 400, True
 
 
 @dataclass(frozen=True, slots=True)
