@@ -250,3 +250,33 @@ def test_claim_tags_and_provider_reach_the_session(oidc_server: OidcServer, issu
     assert f"assumed-role/{fed.role_name}/team-red is not authorized to perform: iam:ListRoles" in (
         message
     )
+
+
+def test_aws_cli_assume_role_with_web_identity(oidc_server: OidcServer, issuer: Issuer) -> None:
+    """The AWS CLI sends the call unsigned and reads rolegate's answer."""
+    fed = federate(oidc_server, issuer)
+    got = oidc_server.aws_json(
+        "sts",
+        "assume-role-with-web-identity",
+        "--role-arn",
+        fed.role_arn,
+        "--role-session-name",
+        "cli-session",
+        "--web-identity-token",
+        issuer.token(fed.tenant),
+    )
+    assert got["Provider"] == fed.provider_arn
+    assert got["AssumedRoleUser"]["Arn"].endswith(f"assumed-role/{fed.role_name}/cli-session")
+    assert got["Credentials"]["AccessKeyId"].startswith("ASIA")
+    done = oidc_server.aws(
+        "sts",
+        "assume-role-with-web-identity",
+        "--role-arn",
+        fed.role_arn,
+        "--role-session-name",
+        "cli-session",
+        "--web-identity-token",
+        issuer.token(fed.tenant, aud="nobody"),
+    )
+    assert done.returncode != 0
+    assert "(InvalidIdentityToken)" in done.stderr and "Incorrect token audience" in done.stderr
