@@ -143,6 +143,7 @@ def test_admin_command(server: Server, account: Account) -> None:
         "Default": 1000,
         "Maximum": 5000,
         "Overridden": False,
+        "ReportedOnly": False,
     }
     assert {q["Name"] for q in listed} >= {"UsersQuota", "PoliciesQuota", "VersionsPerPolicyQuota"}
     done = quota_cmd(server, "set", "--account-id", acct, "--name", "rolesquota", "--value", "2000")
@@ -159,6 +160,10 @@ def test_admin_command(server: Server, account: Account) -> None:
             "UsersQuota cannot exceed AWS's fixed quota of 5000",
         ),
         (("--name", "NoSuchQuota", "--value", "1"), "unknown quota 'NoSuchQuota'"),
+        (
+            ("--name", "AssumeRolePolicySizeQuota", "--value", "4096"),
+            "AssumeRolePolicySizeQuota is not adjustable in rolegate (AWS's 2048 applies)",
+        ),
     ]
     for args, message in refusals:
         done = quota_cmd(server, "set", "--account-id", acct, *args)

@@ -51,6 +51,7 @@ def run_quota_list(args: argparse.Namespace) -> int:
                         "Default": spec.default,
                         "Maximum": spec.maximum,
                         "Overridden": spec.name in overrides,
+                        "ReportedOnly": spec.reported_only,
                     }
                 )
             )

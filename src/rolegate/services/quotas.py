@@ -4,7 +4,8 @@ Names are GetAccountSummary's keys (``RolesQuota``); each quota also has the nam
 ``LimitExceeded`` message ("Cannot exceed quota for RolesPerAccount: 1000"), which the admin
 command accepts too. An override lives in ``account_quotas``; without one AWS's default applies
 (reference_iam-quotas.md, "IAM object quotas"). An override is a positive number no higher than
-AWS's maximum quota; quotas AWS does not adjust may be lowered but not raised.
+AWS's maximum quota; quotas AWS does not adjust may be lowered but not raised. Quotas marked
+``reported_only`` (policy sizes, certificates) are shown but cannot be overridden.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class QuotaSpec:
     limit_name: str  # the name in LimitExceeded messages
     default: int
     maximum: int
+    reported_only: bool = False  # shown by GetAccountSummary, not enforced from here
 
     def exceeded(self, value: int) -> LimitExceeded:
         return LimitExceeded(f"Cannot exceed quota for {self.limit_name}: {value}")
@@ -51,7 +53,13 @@ class InvalidQuota(ValueError):
 def quota_specs() -> dict[str, QuotaSpec]:
     text = resources.files("rolegate.services").joinpath("quotas.json").read_text("utf-8")
     return {
-        name: QuotaSpec(name, spec["limit_name"], int(spec["default"]), int(spec["maximum"]))
+        name: QuotaSpec(
+            name,
+            spec["limit_name"],
+            int(spec["default"]),
+            int(spec["maximum"]),
+            bool(spec.get("reported_only", False)),
+        )
         for name, spec in json.loads(text)["quotas"].items()
     }
 
@@ -66,6 +74,10 @@ def find_quota(name: str) -> QuotaSpec:
 
 
 def check_override(spec: QuotaSpec, value: int) -> None:
+    if spec.reported_only:
+        raise InvalidQuota(
+            f"{spec.name} is not adjustable in rolegate (AWS's {spec.default} applies)"
+        )
     if value < 1:
         raise InvalidQuota(f"{spec.name} must be at least 1, not {value}")
     if value > spec.maximum:
