@@ -4,6 +4,7 @@ documented errors (id_roles_providers_create_oidc.md, reference_iam-quotas.md)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -168,3 +169,32 @@ def test_aws_cli(server: Server, unique: Callable[[str], str]) -> None:
     assert got["Url"] == host and got["ThumbprintList"] == [PRINT]
     listed = server.aws_json("iam", "list-open-id-connect-providers")
     assert {"Arn": arn} in listed["OpenIDConnectProviderList"]
+
+
+def test_concurrent_client_id_changes_lose_nothing(
+    server: Server, unique: Callable[[str], str]
+) -> None:
+    """Client ids live in one row: concurrent adds must not overwrite each other (the row is
+    locked for the change), and at the quota exactly the free places are filled."""
+    iam = server.client("iam")
+    arn = iam.create_open_id_connect_provider(
+        Url=f"https://{unique('race')}.example.com",
+        ClientIDList=[f"base{i}" for i in range(90)],
+    )["OpenIDConnectProviderArn"]
+    clients = [server.client("iam") for _ in range(8)]
+
+    def add(i: int) -> str:
+        try:
+            clients[i % 8].add_client_id_to_open_id_connect_provider(
+                OpenIDConnectProviderArn=arn, ClientID=f"new{i}"
+            )
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+        return "ok"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(add, range(16)))
+    assert outcomes.count("ok") == 10 and outcomes.count("LimitExceeded") == 6, outcomes
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ClientIDList"]
+    added = {f"new{i}" for i, outcome in enumerate(outcomes) if outcome == "ok"}
+    assert len(got) == 100 and added <= set(got)
