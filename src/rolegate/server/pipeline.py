@@ -42,7 +42,9 @@ UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user
 # Operations that only read take a read transaction (on SQLite they then never wait for a writer).
 READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
-# carry an MFA code: its time step, once accepted, must be recorded as spent.
+# carry an MFA code: its time step, once accepted, must be recorded as spent. Where writes share
+# COMMITs (SQLite's group commit) they write instead: joining a group costs less than a lone
+# COMMIT of the upgraded read transaction, which holds the write lock through its own fsync.
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
 # Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)
 # always read: a write transaction would hold the node's writers while the issuer answers.
@@ -75,6 +77,36 @@ class Pipeline:
     authorization_messages: AuthorizationMessages | None = None
     # Compiled PolicySets by policy texts, shared by this node's requests (services.authz).
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
+    # Answer read-only requests on the event loop (SQLite: they never wait; see inline_form).
+    inline_reads: bool = False
+
+    def inline_form(
+        self, request: HttpRequest, content_type: str | None, content_encoding: str | None
+    ) -> dict[str, str] | None:
+        """The request's form if it may be answered without a worker thread, else None.
+
+        On SQLite a read-only operation never waits: WAL readers take no lock a writer holds,
+        and the best-effort last-used writes of a read transaction fail at once instead of
+        waiting when a writer is busy (SQLite calls no busy handler for a read transaction's
+        upgrade). Such a request is cheaper answered right away than handed to a thread.
+        PostgreSQL's reads wait on the network; writes wait for their COMMIT; gzip bodies
+        may be large: those go to the thread pool.
+        """
+        if not self.inline_reads or content_encoding or self.authenticator.permissive:
+            return None
+        try:
+            form = decode_form(
+                request.body,
+                query_string=request.query_string,
+                content_type=content_type,
+                content_encoding=None,
+            )
+        except AwsError:
+            return None  # answered by handle(), in the thread pool
+        action = form.get("Action") or ""
+        if not action.startswith(READ_ONLY_PREFIXES) or MFA_CODE_PARAMETER in form:
+            return None
+        return form
 
     def handle(
         self,
@@ -84,18 +116,21 @@ class Pipeline:
         *,
         source_ip: str | None = None,
         secure_transport: bool = False,
+        form: dict[str, str] | None = None,
     ) -> Response:
+        """Answer ``request``; ``form``: its parameters when already decoded (inline_form)."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         service: WireService = load_service("iam")
         operation = "-"
         try:
-            form = decode_form(
-                request.body,
-                query_string=request.query_string,
-                content_type=content_type,
-                content_encoding=content_encoding,
-            )
+            if form is None:
+                form = decode_form(
+                    request.body,
+                    query_string=request.query_string,
+                    content_type=content_type,
+                    content_encoding=content_encoding,
+                )
             claim = parse_sigv4(request)
             if claim is None and form.get("Action") not in UNSIGNED_OPERATIONS:
                 raise MissingAuthenticationToken("Request is missing Authentication Token")
@@ -145,10 +180,11 @@ class Pipeline:
         now = self.clock()
         action = form.get("Action") or ""
         # Permissive mode may create an account on first use, so it always writes.
+        read_mostly = action in READ_MOSTLY_OPERATIONS and not self.store.groups_commits
         read_only = (
             (
                 action.startswith(READ_ONLY_PREFIXES)
-                or action in READ_MOSTLY_OPERATIONS
+                or read_mostly
                 or action in NETWORK_READ_OPERATIONS
             )
             and MFA_CODE_PARAMETER not in form

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import StoreUnavailable
+from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.account_settings import AccountSettingsRepo
@@ -86,6 +87,10 @@ class Store:
         self._engine = engine
         self._sealer = sealer
         self.dialect_name: str = engine.dialect.name
+        # SQLite: this process's writers share COMMITs (store.group_commit); PostgreSQL commits
+        # concurrently by itself.
+        self._group = GroupCommitter(engine) if self.dialect_name == "sqlite" else None
+        self.groups_commits: bool = self._group is not None
 
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
@@ -108,8 +113,14 @@ class Store:
         ``write=False`` marks a transaction that only reads. On SQLite it then starts with a
         plain ``BEGIN`` instead of ``BEGIN IMMEDIATE`` and runs alongside a writer; a write
         attempted in it may fail with StoreUnavailable when another writer holds the lock.
+        SQLite write transactions are savepoints of a shared transaction, committed (and
+        returned from) together: see :mod:`rolegate.store.group_commit`.
         """
         try:
+            if write and self._group is not None:
+                with self._group.transaction() as conn:
+                    yield Tx(conn, self._sealer)
+                return
             with self._engine.connect() as conn:
                 if not write:
                     conn.execution_options(**{WRITE_OPTION: False})
