@@ -154,7 +154,7 @@ def _check_unique_ids(root: etree._Element) -> None:
     seen: set[str] = set()
     for element in root.iter(etree.Element):
         for name, value in element.attrib.items():
-            if etree.QName(name).localname not in ("ID", "Id", "id"):
+            if name.rpartition("}")[2] not in ("ID", "Id", "id"):  # {namespace}local
                 continue
             if value in seen:
                 raise InvalidIdentityToken(SIGNATURE_INVALID)
