@@ -213,7 +213,9 @@ def policy_docs(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def compile_set(docs: dict[str, object], compiler: PolicyCompiler | None = None) -> PolicySet:
+def compile_set(
+    docs: dict[str, object], compiler: PolicyCompiler | None = None, *, strategy: str = "auto"
+) -> PolicySet:
     compiler = compiler or PolicyCompiler()
 
     def one(kind: str, i: int, doc: PolicyDocument) -> CompiledPolicy:
@@ -235,6 +237,7 @@ def compile_set(docs: dict[str, object], compiler: PolicyCompiler | None = None)
         boundary=one("boundary", 0, boundary) if boundary else None,
         session=many("session"),
         scps=many("scps"),
+        strategy=strategy,
     )
 
 

@@ -15,6 +15,7 @@ from rolegate.policy.compile import PolicyCompiler
 from rolegate.policy.conditions import UnsupportedConditionOperator
 from rolegate.policy.decision import Decision, MatchedStatement
 from rolegate.policy.evaluate import PolicySet, evaluate
+from rolegate.policy.plan import STRATEGIES
 from rolegate.policy.request import Principal, Request, lowered_context
 from rolegate.policy.typed_values import read_date, read_ipv4, read_number
 from rolegate.policy.variables import Variable, parse_template
@@ -44,7 +45,12 @@ def _decide(text: str, context: dict[str, object] | None = None, **request: obje
         "context": context or {},
     }
     fields.update(request)
-    return evaluate(Request(**fields), PolicySet(identity=(compiled,))).effect  # type: ignore[arg-type]
+    decisions = {  # every way of walking the candidates (plan.py) gives the same decision
+        evaluate(Request(**fields), PolicySet(identity=(compiled,), strategy=strategy))  # type: ignore[arg-type]
+        for strategy in STRATEGIES
+    }
+    assert len(decisions) == 1, decisions
+    return decisions.pop().effect
 
 
 # --- compiler ----------------------------------------------------------------------------------
@@ -193,13 +199,13 @@ def test_context_keys_are_lower_cased_and_principal_keys_derived() -> None:
     assert lowered_context(override)["aws:username"] == "other"
 
 
-def test_decision_lists_matched_statements_in_policy_order_and_to_json() -> None:
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_decision_lists_matched_statements_in_policy_order_and_to_json(strategy: str) -> None:
     compiler = PolicyCompiler()
+    first = _policy({"Sid": "A", "Effect": "Allow", "Action": "*"})
     policies = PolicySet(
         identity=(
-            compiler.compile(
-                _policy({"Sid": "A", "Effect": "Allow", "Action": "*"}), policy_id="p1"
-            ),
+            compiler.compile(first, policy_id="p1"),
             compiler.compile(
                 _policy(
                     {"Sid": "N", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
@@ -207,7 +213,9 @@ def test_decision_lists_matched_statements_in_policy_order_and_to_json() -> None
                 ),
                 policy_id="p2",
             ),
-        )
+            compiler.compile(first, policy_id="p3"),  # same text: one shared compiled body
+        ),
+        strategy=strategy,
     )
     decision = evaluate(Request(ALICE, "S3:GetObject", "arn:aws:s3:::b"), policies)
     assert decision == Decision(
@@ -216,6 +224,7 @@ def test_decision_lists_matched_statements_in_policy_order_and_to_json() -> None
             MatchedStatement("identity", "p1", "A", 0, "Allow"),
             MatchedStatement("identity", "p2", "N", 0, "Allow"),
             MatchedStatement("identity", "p2", "D", 1, "Deny"),
+            MatchedStatement("identity", "p3", "A", 0, "Allow"),
         ),
         (),
     )
@@ -227,7 +236,39 @@ def test_decision_lists_matched_statements_in_policy_order_and_to_json() -> None
         "effect": "Deny",
     }
     iam = evaluate(Request(ALICE, "iam:GetUser", "*"), policies)
-    assert [m.sid for m in iam.matched] == ["A"]
+    assert [(m.policy_id, m.sid) for m in iam.matched] == [("p1", "A"), ("p3", "A")]
+
+
+def test_policy_set_rejects_an_unknown_strategy() -> None:
+    with pytest.raises(ValueError, match="unknown strategy 'fastest'"):
+        PolicySet(strategy="fastest")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_one_source_ip_read_serves_every_condition_on_it(strategy: str) -> None:
+    """Typed request values are read once per decision and shared by the conditions."""
+    nets = ["10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/16", "2001:db8::/32"]
+    statements = [
+        {
+            "Sid": f"S{i}",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": net}},
+        }
+        for i, net in enumerate(nets)
+    ]
+    compiled = PolicyCompiler().compile(_policy(*statements), policy_id="p")
+    policies = PolicySet(identity=(compiled,), strategy=strategy)
+
+    def sids(address: str) -> list[str | None]:
+        request = Request(ALICE, "s3:GetObject", "*", None, {"aws:SourceIp": address})
+        return [m.sid for m in evaluate(request, policies).matched]
+
+    assert sids("10.1.2.3") == ["S0", "S1"]
+    assert sids("192.168.9.9") == ["S2"]
+    assert sids("2001:db8::7") == ["S3"]
+    assert sids("not-an-address") == []
 
 
 def test_policy_set_memo_is_bounded_and_keeps_answers() -> None:

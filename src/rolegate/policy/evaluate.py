@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from rolegate.policy.compile import CompiledPolicy, CompiledStatement, resource_service
-from rolegate.policy.conditions import CompiledCondition
+from rolegate.policy.compile import CompiledPolicy, resource_service
 from rolegate.policy.decision import (
     ALLOW,
     EXPLICIT_DENY,
@@ -21,7 +20,15 @@ from rolegate.policy.decision import (
     Decision,
     MatchedStatement,
 )
-from rolegate.policy.index import Entry, SlotIndex
+from rolegate.policy.index import SlotIndex
+from rolegate.policy.plan import (
+    RESOURCE_POLICY,
+    SLOW_RESOURCE,
+    STRATEGIES,
+    Candidates,
+    applicable_by_test,
+    build_plan,
+)
 from rolegate.policy.principals import Grant
 from rolegate.policy.request import (
     NON_IAM_TYPES,
@@ -55,7 +62,6 @@ def resource_policy_required(action: str) -> bool:
 
 
 _SLOTS = ("identity", "resource", "boundary", "session", "scp")
-_RESOURCE, _SESSION = 1, 3  # positions in _SLOTS
 
 
 class Caller(NamedTuple):
@@ -66,47 +72,6 @@ class Caller(NamedTuple):
     is_session: bool
     session_policy_not_needed: bool
     context: dict[str, ContextValue]  # keys derived from the principal (aws:PrincipalArn...)
-
-
-# One candidate in the decision loop, flattened once per (action, resource service):
-# (resource test, conditions, policy type position, is_deny, reason, statement). The resource
-# test is None for ``*``, a matcher for one static pattern, else ``SLOW_RESOURCE``.
-PlanEntry = tuple[
-    object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, CompiledStatement
-]
-SLOW_RESOURCE = object()  # marker: call ``CompiledStatement.matches_resource`` with the context
-
-
-class Candidates(NamedTuple):
-    """The statements that can apply to one (action, resource service), per policy type, and the
-    same flattened for the decision loop (with and without the session policies)."""
-
-    slots: tuple[tuple[Entry, ...], ...]
-    needs_context: bool
-    entries: tuple[PlanEntry, ...]
-    entries_without_session: tuple[PlanEntry, ...]
-    resource_required: bool
-
-
-def _plan(action: str, slots: tuple[tuple[Entry, ...], ...]) -> Candidates:
-    entries: list[PlanEntry] = []
-    for position, slot in enumerate(slots):
-        for statement, reason in slot:
-            test: object = None
-            if statement.resource_test is not None:
-                test = statement.resource_test
-            elif not statement.resource_any:
-                test = SLOW_RESOURCE
-            entries.append(
-                (test, statement.conditions, position, statement.is_deny, reason, statement)
-            )
-    return Candidates(
-        slots,
-        any(s.needs_context for slot in slots for s, _ in slot),
-        tuple(entries),
-        tuple(entry for entry in entries if entry[2] != _SESSION),
-        resource_policy_required(action),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +88,9 @@ class PolicySet:
     boundary: CompiledPolicy | None = None
     session: tuple[CompiledPolicy, ...] | None = None
     scps: tuple[CompiledPolicy, ...] | None = None
+    # How a decision walks the candidates (plan.py): "auto", "by_statement" or "by_test"; the
+    # decisions are the same.
+    strategy: str = field(default="auto", repr=False, compare=False)
     _indexes: list[SlotIndex] = field(default_factory=list, init=False, repr=False, compare=False)
     _memo: dict[tuple[str, str], Candidates] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -131,6 +99,10 @@ class PolicySet:
     _table: dict[tuple[object, ...], tuple[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )  # decide() is a pure function of a few booleans: remember its rows
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}, expected one of {STRATEGIES}")
 
     def candidates(self, action: str, resource: str = "*") -> Candidates:
         """Statements that can apply to ``action`` (lower-cased) on ``resource``, per type
@@ -143,7 +115,10 @@ class PolicySet:
             if len(self._memo) >= _MEMO_LIMIT:
                 self._memo.clear()
             slots = tuple(index.candidates(*key) for index in self._indexes)
-            found = self._memo[key] = _plan(action, slots)
+            required = resource_policy_required(action)
+            found = self._memo[key] = build_plan(
+                slots, resource_required=required, strategy=self.strategy
+            )
         return found
 
     def caller(self, who: Principal) -> Caller:
@@ -199,49 +174,68 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         context = dict(caller.context)
         for key, value in request.context.items():
             context[key.lower()] = value
-    matched: list[MatchedStatement] = []
-    # Per decision: condition results (conditions are interned, so statements share them) and
-    # typed readings of context values (see CompiledCondition.holds).
-    known: dict[Any, Any] = {}
-    allows = [False, False, False, False, False]
-    explicit_deny = False
+    memo: dict[Any, Any] = {}  # condition results and typed request values of this decision
     grant: Grant | None = None
-    # (session policies exist only for sessions)
-    entries = plan.entries if caller.is_session else plan.entries_without_session
-    for test, conditions, position, is_deny, reason, statement in entries:
-        if test is not None:
-            if test is SLOW_RESOURCE:
-                if not statement.matches_resource(resource, context):
+    steps = plan.steps if caller.is_session else plan.steps_without_session  # (sessions only)
+    if steps is not None:  # few candidates: statement by statement (plan.py)
+        matched: list[MatchedStatement] = []
+        deny = False
+        allows = [False, False, False, False, False]
+        for test, conditions, position, is_deny, reason, statement in steps:
+            if test is not None:
+                if test is SLOW_RESOURCE:
+                    if not statement.matches_resource(resource, context):
+                        continue
+                elif not test(resource):  # type: ignore[operator]
                     continue
-            elif not test(resource):  # type: ignore[operator]
-                continue
-        if conditions:
-            holds = True
-            for condition in conditions:  # ANDed, cheapest first
-                result = known.get(condition)
-                if result is None:
-                    result = known[condition] = condition.holds(context, known)  # type: ignore[arg-type]
-                if not result:
-                    holds = False
-                    break
-            if not holds:
-                continue
-        if position == _RESOURCE:  # resource policy: the statement must name the caller
-            named = statement.grant_for(who)
-            if named is None:
-                continue
-            if not is_deny and (grant is None or named > grant):
-                grant = named
-        matched.append(reason)
-        if is_deny:
-            explicit_deny = True
-        else:
-            allows[position] = True
+            if conditions:
+                holds = True
+                for condition in conditions:  # ANDed, cheapest first
+                    result = memo.get(condition)
+                    if result is None:
+                        result = memo[condition] = condition.holds(context, memo)  # type: ignore[arg-type]
+                    if not result:
+                        holds = False
+                        break
+                if not holds:
+                    continue
+            if position == RESOURCE_POLICY:  # the statement must name the caller
+                named = statement.grant_for(who)
+                if named is None:
+                    continue
+                if not is_deny and (grant is None or named > grant):
+                    grant = named
+            matched.append(reason)
+            if is_deny:
+                deny = True
+            else:
+                allows[position] = True
+    else:  # many candidates: test by test over bitsets (plan.py)
+        alive = plan.everyone if caller.is_session else plan.without_session
+        alive = applicable_by_test(plan, alive, resource, context, memo)
+        if alive & plan.principal_mask:  # resource policy: the statement must name the caller
+            for statement, mask, keep in plan.principal_checks:
+                if alive & mask:
+                    named = statement.grant_for(who)
+                    if named is None:
+                        alive &= keep
+                    elif not statement.is_deny and (grant is None or named > grant):
+                        grant = named
+        matched = []
+        if alive:
+            reasons = plan.reasons
+            bits = bin(alive)[:1:-1]  # lowest bit first
+            found = bits.find("1")
+            while found >= 0:
+                matched.append(reasons[found])
+                found = bits.find("1", found + 1)
+        deny = (alive & plan.deny_mask) != 0
+        allows = [(alive & mask) != 0 for mask in plan.allow_masks]
     kind = caller.kind
     root = kind == "root"  # full access in its own account: its identity side allows
     owner, account = request.resource_account, who.account
     facts = (  # the fields of Facts, as a plain tuple (cheaper to build and hash)
-        explicit_deny,
+        deny,
         kind,
         owner is not None and account is not None and owner != account,
         allows[4] or not policies.scps or kind == "non_iam",

@@ -1,0 +1,145 @@
+"""The candidate statements of one (action, resource service) as bitsets, so that a decision
+costs what the *distinct* tests of those statements cost.
+
+Each candidate statement (from :mod:`rolegate.policy.index`) gets one bit, in policy-type order
+then policy order. Each distinct test among them (a static resource matcher, a statement's
+templated or negated Resource, an interned condition, a resource-policy Principal) carries the
+mask of the statements that need it. A decision starts with every bit set, runs a test only while
+a statement still set needs it, and clears the bits of the statements the test rejects; the bits
+left are the statements that apply, in the order of the decision's reasons. Tests are pure and
+total, so running them test by test instead of statement by statement gives the same answer.
+
+When the candidates are fewer than their distinct tests (a few policies: tests are rarely shared)
+walking them statement by statement is cheaper; ``steps`` then lists them, and a per-decision
+memo still runs each condition once. Both ways find the same statements (``strategy`` forces
+one, for the tests and the benchmark).
+
+Built once per (action, resource service) and memoized by the PolicySet: it holds statements and
+tests, never request data or decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import NamedTuple, TypeVar
+
+from rolegate.policy.compile import CompiledStatement
+from rolegate.policy.conditions import CompiledCondition, Memo
+from rolegate.policy.decision import MatchedStatement
+from rolegate.policy.index import Entry
+from rolegate.policy.variables import Context
+from rolegate.policy.wildcard import Matcher
+
+RESOURCE_POLICY, SESSION_POLICY = 1, 3  # positions of the policy types in a PolicySet's slots
+_T = TypeVar("_T", bound=Hashable)
+Check = tuple[_T, int, int]  # (test, mask of the statements it decides, the mask's complement)
+# (resource test, conditions, policy type position, is_deny, reason, statement); the resource
+# test is None for ``*``, a matcher for one static pattern, else SLOW_RESOURCE
+# (``CompiledStatement.matches_resource``).
+Step = tuple[object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, CompiledStatement]
+SLOW_RESOURCE = object()
+STRATEGIES = ("auto", "by_statement", "by_test")
+
+
+class Candidates(NamedTuple):
+    """What can apply to one (action, resource service); see the module docstring."""
+
+    slots: tuple[tuple[Entry, ...], ...]  # per policy type (identity, resource, boundary, ...)
+    needs_context: bool
+    resource_required: bool  # the action's resource policy must allow in all cases
+    reasons: tuple[MatchedStatement, ...]  # by bit
+    everyone: int  # every bit
+    without_session: int  # every bit but the session policies' (for non-session callers)
+    resource_checks: tuple[Check[Matcher], ...]
+    slow_resource_checks: tuple[Check[CompiledStatement], ...]  # with variables, NotResource...
+    condition_checks: tuple[Check[CompiledCondition], ...]  # cheapest first
+    principal_checks: tuple[Check[CompiledStatement], ...]  # resource-policy statements
+    principal_mask: int
+    deny_mask: int
+    allow_masks: tuple[int, ...]  # per policy type: its Allow statements
+    steps: tuple[Step, ...] | None  # set when walking statement by statement is cheaper
+    steps_without_session: tuple[Step, ...] | None
+
+
+def build_plan(
+    slots: tuple[tuple[Entry, ...], ...], *, resource_required: bool, strategy: str = "auto"
+) -> Candidates:
+    reasons: list[MatchedStatement] = []
+    steps: list[Step] = []
+    resources: dict[Matcher, int] = {}
+    slow: dict[CompiledStatement, int] = {}
+    conditions: dict[CompiledCondition, int] = {}
+    principals: dict[CompiledStatement, int] = {}
+    session = deny = 0
+    allow = [0] * len(slots)
+    for position, slot in enumerate(slots):
+        for statement, reason in slot:
+            bit = 1 << len(reasons)
+            reasons.append(reason)
+            test: object = None
+            if statement.resource_test is not None:  # one static pattern: a shared matcher
+                test = statement.resource_test
+                resources[statement.resource_test] = resources.get(statement.resource_test, 0) | bit
+            elif not statement.resource_any:
+                test = SLOW_RESOURCE
+                slow[statement] = slow.get(statement, 0) | bit  # (bodies are shared)
+            steps.append(
+                (test, statement.conditions, position, statement.is_deny, reason, statement)
+            )
+            for condition in statement.conditions:
+                conditions[condition] = conditions.get(condition, 0) | bit
+            if position == RESOURCE_POLICY:
+                principals[statement] = principals.get(statement, 0) | bit
+            elif position == SESSION_POLICY:
+                session |= bit
+            if statement.is_deny:
+                deny |= bit
+            else:
+                allow[position] |= bit
+    everyone = (1 << len(reasons)) - 1
+    tests = len(resources) + len(slow) + len(conditions)
+    by_statement = strategy == "by_statement" or (strategy == "auto" and len(reasons) <= tests)
+    # A test needed by many statements first: it is almost surely run anyway, and clears most.
+    by_reach = sorted(resources.items(), key=lambda item: -item[1].bit_count())
+    by_cost = sorted(conditions.items(), key=lambda item: (item[0].cost, -item[1].bit_count()))
+    return Candidates(
+        slots=slots,
+        needs_context=any(s.needs_context for slot in slots for s, _ in slot),
+        resource_required=resource_required,
+        reasons=tuple(reasons),
+        everyone=everyone,
+        without_session=everyone & ~session,
+        resource_checks=_checks(by_reach),
+        slow_resource_checks=_checks(slow.items()),
+        condition_checks=_checks(by_cost),
+        principal_checks=_checks(principals.items()),
+        principal_mask=sum(principals.values()),
+        deny_mask=deny,
+        allow_masks=tuple(allow),
+        steps=tuple(steps) if by_statement else None,
+        steps_without_session=(
+            tuple(step for step in steps if step[2] != SESSION_POLICY) if by_statement else None
+        ),
+    )
+
+
+def _checks(items: Iterable[tuple[_T, int]]) -> tuple[Check[_T], ...]:
+    return tuple((test, mask, ~mask) for test, mask in items)
+
+
+def applicable_by_test(
+    plan: Candidates, alive: int, resource: str, context: Context | None, readings: Memo
+) -> int:
+    """The bits of ``alive`` whose statement's Resource and Condition match, test by test."""
+    for matcher, mask, keep in plan.resource_checks:
+        if alive & mask and not matcher(resource):
+            alive &= keep
+    for statement, mask, keep in plan.slow_resource_checks:
+        if alive & mask and not statement.matches_resource(resource, context):
+            alive &= keep
+    for condition, mask, keep in plan.condition_checks:
+        if alive & mask and not condition.holds(context, readings):  # type: ignore[arg-type]
+            alive &= keep
+            if not alive:
+                break
+    return alive
