@@ -73,7 +73,8 @@ class Server:
             self.process = subprocess.Popen(
                 self.command(), env=self.environment(), stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 30
+        # generous: a shared 2-core machine under load may take long to import and migrate
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"rolegate serve exited:\n{self.output()}")
