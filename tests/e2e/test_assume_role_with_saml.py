@@ -210,7 +210,7 @@ def test_attacks_are_refused(idp: Idp) -> None:
         "xsw duplicate id": (encode(duplicate_id), SIGNATURE_INVALID),
         "expired": (
             signed_response(idp.spec(issued=datetime.now(UTC) - timedelta(minutes=10)), KEY),
-            ("ExpiredToken", 400, "Response has expired"),
+            ("ExpiredTokenException", 400, "Response has expired"),
         ),
         "not yet valid": (
             signed_response(

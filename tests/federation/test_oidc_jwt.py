@@ -12,7 +12,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from rolegate.domain.errors import ExpiredWebIdentityToken, InvalidIdentityToken
+from rolegate.domain.errors import ExpiredIdentityToken, InvalidIdentityToken
 from rolegate.federation.oidc_jwt import (
     BAD_AUDIENCE,
     LEEWAY_SECONDS,
@@ -117,7 +117,7 @@ def check(raw: str, now: datetime = NOW, client_ids: tuple[str, ...] = ("app",))
 
 def test_time_edges_with_leeway() -> None:
     assert check(token(exp=T - LEEWAY_SECONDS + 1)) == "app"
-    with pytest.raises(ExpiredWebIdentityToken) as caught:
+    with pytest.raises(ExpiredIdentityToken) as caught:
         check(token(exp=T - LEEWAY_SECONDS))
     assert caught.value.code == "ExpiredTokenException"
     assert str(caught.value) == (

@@ -14,7 +14,12 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from rolegate.domain.errors import AwsError, ExpiredToken, IDPRejectedClaim, InvalidIdentityToken
+from rolegate.domain.errors import (
+    AwsError,
+    ExpiredIdentityToken,
+    IDPRejectedClaim,
+    InvalidIdentityToken,
+)
 from rolegate.federation.saml_response import (
     BAD_RECIPIENT,
     EXPIRED,
@@ -22,6 +27,7 @@ from rolegate.federation.saml_response import (
     ISSUER_NOT_IN_PROVIDER,
     NO_AUDIENCE,
     NOT_YET_VALID,
+    REDEEMED_LATE,
     SIGNATURE_INVALID,
     SamlTrust,
     verify_response,
@@ -192,7 +198,7 @@ def test_xsw_response_signature_covering_another_element_is_refused() -> None:
 
 def test_expired_not_yet_valid_wrong_audience_recipient_issuer() -> None:
     old = _spec(issued=NOW - timedelta(minutes=10))
-    _refused(signed_response(old, KEY), ExpiredToken, EXPIRED)
+    _refused(signed_response(old, KEY), ExpiredIdentityToken, EXPIRED)
     early = _spec(not_before=NOW + timedelta(minutes=10), issued=NOW + timedelta(minutes=10))
     _refused(signed_response(early, KEY), InvalidIdentityToken, NOT_YET_VALID)
     wrong_audience = _spec(audience="https://other.example.com/sp")
@@ -203,11 +209,19 @@ def test_expired_not_yet_valid_wrong_audience_recipient_issuer() -> None:
     _refused(signed_response(other_issuer, KEY), InvalidIdentityToken, ISSUER_NOT_IN_PROVIDER)
 
 
+def test_an_assertion_is_redeemed_within_five_minutes_of_its_issue() -> None:
+    """However long its conditions allow (AWS's ExpiredTokenException, as reported)."""
+    long_lived = _spec(issued=NOW - timedelta(minutes=7, seconds=1), lifetime=timedelta(hours=1))
+    _refused(signed_response(long_lived, KEY), ExpiredIdentityToken, REDEEMED_LATE)
+    recent = _spec(issued=NOW - timedelta(minutes=6), lifetime=timedelta(hours=1))
+    verify_response(signed_response(recent, KEY), TRUST, NOW)
+
+
 def test_leeway_is_small_and_bounded() -> None:
     just_expired = _spec(issued=NOW - timedelta(minutes=5, seconds=60))
     verify_response(signed_response(just_expired, KEY), TRUST, NOW)
     too_late = _spec(issued=NOW - timedelta(minutes=7, seconds=1))
-    _refused(signed_response(too_late, KEY), ExpiredToken, EXPIRED)
+    _refused(signed_response(too_late, KEY), ExpiredIdentityToken, EXPIRED)
 
 
 def test_idp_failure_status_is_rejected_claim() -> None:

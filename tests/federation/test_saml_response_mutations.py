@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolegate.domain.errors import ExpiredToken, IDPRejectedClaim, InvalidIdentityToken
+from rolegate.domain.errors import ExpiredIdentityToken, IDPRejectedClaim, InvalidIdentityToken
 from rolegate.federation.saml_response import SamlTrust, verify_response
 from saml_idp import AssertionSpec, SigningKey, signed_response
 
@@ -46,6 +46,6 @@ def test_mutated_responses_are_refused_or_unchanged(
         data[int(fraction * len(data))] = value
     try:
         facts = verify_response(base64.b64encode(bytes(data)).decode(), TRUST, NOW)
-    except (InvalidIdentityToken, ExpiredToken, IDPRejectedClaim):
+    except (InvalidIdentityToken, ExpiredIdentityToken, IDPRejectedClaim):
         return
     assert facts == FACTS  # only bytes outside the signed content changed

@@ -162,9 +162,10 @@ class IDPCommunicationError(AwsError):
     code, status, sender_fault = "IDPCommunicationError", 400, True
 
 
-class ExpiredWebIdentityToken(AwsError):
-    """An expired web identity token (the sts model's ExpiredTokenException, as AWS answers
-    AssumeRoleWithWebIdentity; not ExpiredToken, its answer to expired session credentials)."""
+class ExpiredIdentityToken(AwsError):
+    """An expired web identity token or SAML response (the sts model's ExpiredTokenException,
+    as AWS answers AssumeRoleWithWebIdentity and AssumeRoleWithSAML; not ExpiredToken, its
+    answer to expired session credentials)."""
 
     code, status, sender_fault = "ExpiredTokenException", 400, True
 

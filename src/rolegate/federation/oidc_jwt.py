@@ -27,7 +27,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
-from rolegate.domain.errors import ExpiredWebIdentityToken, InvalidIdentityToken
+from rolegate.domain.errors import ExpiredIdentityToken, InvalidIdentityToken
 
 LEEWAY_SECONDS = 60
 ALLOWED_ALGORITHMS = {
@@ -181,7 +181,7 @@ def check_claims(
     expires = _time_claim(claims, "exp", required=True)
     assert expires is not None
     if current >= expires + leeway:
-        raise ExpiredWebIdentityToken(expired_message(current, expires))
+        raise ExpiredIdentityToken(expired_message(current, expires))
     not_before = _time_claim(claims, "nbf", required=False)
     if not_before is not None and current + leeway < not_before:
         raise InvalidIdentityToken(NOT_YET_VALID)

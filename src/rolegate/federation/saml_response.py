@@ -26,7 +26,7 @@ from signxml.algorithms import SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, VerifyResult, XMLVerifier
 
-from rolegate.domain.errors import ExpiredToken, IDPRejectedClaim, InvalidIdentityToken
+from rolegate.domain.errors import ExpiredIdentityToken, IDPRejectedClaim, InvalidIdentityToken
 from rolegate.federation.saml_xml import (
     DS,
     NS,
@@ -68,7 +68,11 @@ INVALID_RESPONSE = "Invalid SAML response"  # unverified
 ISSUER_NOT_IN_PROVIDER = "Issuer not present in specified provider"
 NO_AUDIENCE = "Response does not contain the required audience."
 BAD_RECIPIENT = "Response does not contain the required recipient."  # unverified
-EXPIRED = "Response has expired"  # unverified
+# Both reported from AWS with ExpiredTokenException (e.g. Versent/saml2aws#759,
+# Nike-Inc/gimme-aws-creds#251): AWS redeems an assertion within 5 minutes of its issue.
+EXPIRED = "Response has expired"
+REDEEMED_LATE = "Token must be redeemed within 5 minutes of issuance"
+REDEEM_WITHIN = timedelta(minutes=5)
 NOT_YET_VALID = "Response is not yet valid"  # unverified
 IDP_REJECTED = "The identity provider did not authenticate the user"  # unverified
 
@@ -224,7 +228,12 @@ def _read(assertion: etree._Element, trust: SamlTrust, now: datetime) -> Verifie
     audience, conditions_end = _conditions(assertion, trust, now)
     usable_until = min(t for t in (confirmation_ends, conditions_end) if t is not None)
     if now >= usable_until + LEEWAY:
-        raise ExpiredToken(EXPIRED)
+        raise ExpiredIdentityToken(EXPIRED)
+    issued = assertion.get("IssueInstant")
+    if issued is None:
+        raise InvalidIdentityToken(INVALID_RESPONSE)
+    if now >= _instant(issued) + REDEEM_WITHIN + LEEWAY:
+        raise ExpiredIdentityToken(REDEEMED_LATE)
     return VerifiedAssertion(
         assertion_id=assertion_id,
         issuer=issuer,

@@ -17,7 +17,7 @@ from typing import Any
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import (
     AccessDenied,
-    ExpiredToken,
+    ExpiredIdentityToken,
     InvalidIdentityToken,
     InvalidInput,
     ValidationError,
@@ -176,7 +176,7 @@ def _duration(
     if ends is not None:
         remaining = int((ends - now).total_seconds())
         if remaining <= 0:
-            raise ExpiredToken(SESSION_ENDED)
+            raise ExpiredIdentityToken(SESSION_ENDED)
         duration = min(duration, remaining)
     return duration
 
