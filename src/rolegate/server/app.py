@@ -3,8 +3,8 @@ clock and randomness.
 
 Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` (permissive mode only), and
 every other path is the AWS Query endpoint for IAM and STS (POST form body or GET query string).
-Database work runs on a thread pool so a slow query never stalls the event loop, except SQLite
-reads, which never wait and are answered on the loop (``Pipeline.inline_form``).
+Database work runs on a thread pool so a slow query never stalls the event loop. (Answering
+SQLite reads on the loop instead was measured slower under load: docs/benchmarks.md.)
 """
 
 from __future__ import annotations
@@ -93,7 +93,6 @@ def build_runtime(settings: Settings) -> Runtime:
         region=settings.region,
         compiler=PolicyCompiler(),  # one per node: compiled policies by content hash
         authorization_messages=AuthorizationMessages(ring),
-        inline_reads=store.dialect_name == "sqlite",
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
@@ -144,20 +143,16 @@ class RolegateApp:
         if too_large:
             return pipeline.reject(RequestEntityTooLarge("Request body too large."))
         client = scope.get("client")
-        content_type = lowered.get("content-type")
-        content_encoding = lowered.get("content-encoding")
-        answer = functools.partial(
-            pipeline.handle,
+        response: Response = await self._run(
+            functools.partial(
+                pipeline.handle,
+                source_ip=client[0] if client else None,
+                secure_transport=scope.get("scheme") == "https",
+            ),
             request,
-            content_type,
-            content_encoding,
-            source_ip=client[0] if client else None,
-            secure_transport=scope.get("scheme") == "https",
+            lowered.get("content-type"),
+            lowered.get("content-encoding"),
         )
-        form = pipeline.inline_form(request, content_type, content_encoding)
-        if form is not None:  # a read that never waits: no thread hand-off (Pipeline docs)
-            return answer(form=form)
-        response: Response = await self._run(answer)
         return response
 
     async def _run(self, fn: Any, *args: Any) -> Any:

@@ -77,36 +77,6 @@ class Pipeline:
     authorization_messages: AuthorizationMessages | None = None
     # Compiled PolicySets by policy texts, shared by this node's requests (services.authz).
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
-    # Answer read-only requests on the event loop (SQLite: they never wait; see inline_form).
-    inline_reads: bool = False
-
-    def inline_form(
-        self, request: HttpRequest, content_type: str | None, content_encoding: str | None
-    ) -> dict[str, str] | None:
-        """The request's form if it may be answered without a worker thread, else None.
-
-        On SQLite a read-only operation never waits: WAL readers take no lock a writer holds,
-        and the best-effort last-used writes of a read transaction fail at once instead of
-        waiting when a writer is busy (SQLite calls no busy handler for a read transaction's
-        upgrade). Such a request is cheaper answered right away than handed to a thread.
-        PostgreSQL's reads wait on the network; writes wait for their COMMIT; gzip bodies
-        may be large: those go to the thread pool.
-        """
-        if not self.inline_reads or content_encoding or self.authenticator.permissive:
-            return None
-        try:
-            form = decode_form(
-                request.body,
-                query_string=request.query_string,
-                content_type=content_type,
-                content_encoding=None,
-            )
-        except AwsError:
-            return None  # answered by handle(), in the thread pool
-        action = form.get("Action") or ""
-        if not action.startswith(READ_ONLY_PREFIXES) or MFA_CODE_PARAMETER in form:
-            return None
-        return form
 
     def handle(
         self,
@@ -116,21 +86,18 @@ class Pipeline:
         *,
         source_ip: str | None = None,
         secure_transport: bool = False,
-        form: dict[str, str] | None = None,
     ) -> Response:
-        """Answer ``request``; ``form``: its parameters when already decoded (inline_form)."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         service: WireService = load_service("iam")
         operation = "-"
         try:
-            if form is None:
-                form = decode_form(
-                    request.body,
-                    query_string=request.query_string,
-                    content_type=content_type,
-                    content_encoding=content_encoding,
-                )
+            form = decode_form(
+                request.body,
+                query_string=request.query_string,
+                content_type=content_type,
+                content_encoding=content_encoding,
+            )
             claim = parse_sigv4(request)
             if claim is None and form.get("Action") not in UNSIGNED_OPERATIONS:
                 raise MissingAuthenticationToken("Request is missing Authentication Token")
