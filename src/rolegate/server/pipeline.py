@@ -42,9 +42,8 @@ UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user
 # Operations that only read take a read transaction (on SQLite they then never wait for a writer).
 READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
-# carry an MFA code: its time step, once accepted, must be recorded as spent. Where writes share
-# COMMITs (SQLite's group commit) they write instead: joining a group costs less than a lone
-# COMMIT of the upgraded read transaction, which holds the write lock through its own fsync.
+# carry an MFA code: its time step, once accepted, must be recorded as spent. (Making AssumeRole
+# a member of SQLite's group commit instead was measured: its p50 doubled, docs/benchmarks.md.)
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
 # Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)
 # always read: a write transaction would hold the node's writers while the issuer answers.
@@ -147,11 +146,10 @@ class Pipeline:
         now = self.clock()
         action = form.get("Action") or ""
         # Permissive mode may create an account on first use, so it always writes.
-        read_mostly = action in READ_MOSTLY_OPERATIONS and not self.store.groups_commits
         read_only = (
             (
                 action.startswith(READ_ONLY_PREFIXES)
-                or read_mostly
+                or action in READ_MOSTLY_OPERATIONS
                 or action in NETWORK_READ_OPERATIONS
             )
             and MFA_CODE_PARAMETER not in form

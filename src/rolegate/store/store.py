@@ -90,7 +90,6 @@ class Store:
         # SQLite: this process's writers share COMMITs (store.group_commit); PostgreSQL commits
         # concurrently by itself.
         self._group = GroupCommitter(engine) if self.dialect_name == "sqlite" else None
-        self.groups_commits: bool = self._group is not None
 
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
