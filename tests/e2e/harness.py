@@ -71,7 +71,11 @@ class Server:
         self.log_path = self.data_dir / f"server-{self.port}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                self.command(), env=self.environment(), stdout=log, stderr=subprocess.STDOUT
+                self.command(),
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_end_with_parent,
             )
         # generous: a shared 2-core machine under load may take long to import and migrate
         deadline = time.monotonic() + 90
@@ -152,3 +156,13 @@ class Server:
         return subprocess.run(
             cmd, env=self.environment(), capture_output=True, text=True, timeout=120
         )
+
+
+def _end_with_parent() -> None:
+    """In the child before exec: on Linux, SIGTERM the server when the test process dies, so a
+    killed test run leaves no server behind (prctl PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
