@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -299,3 +300,34 @@ def test_upgrading_from_r0001_keeps_access_keys_and_adds_users(
             assert tx.users.count(ACCOUNT) == 1
     finally:
         store.close()
+
+
+def test_a_rename_racing_another_to_the_same_name_is_a_conflict(store: Store) -> None:
+    """The second rename's check runs before the first commits (PostgreSQL); the unique index
+    then refuses it, and that is a Conflict (EntityAlreadyExists), not a database error."""
+    a, b = make_user("a"), make_user("b")
+    with store.transaction() as tx:
+        tx.users.create(a)
+        tx.users.create(b)
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with store.transaction() as tx:
+                tx.users.rename(b, new_name="TARGET", new_path="/", new_arn="arn-b")
+            outcome.append("renamed")
+        except Conflict:
+            outcome.append("conflict")
+
+    with store.transaction() as tx:
+        tx.users.rename(a, new_name="target", new_path="/", new_arn="arn-a")
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(1.0)  # it waits: for the write lock (SQLite) or the index entry (PostgreSQL)
+        assert racer.is_alive()
+    racer.join(30)
+    assert outcome == ["conflict"]
+    with store.transaction(write=False) as tx:
+        assert tx.users.get(ACCOUNT, "b") is not None
+        renamed = tx.users.get(ACCOUNT, "TARGET")
+        assert renamed is not None and renamed.user_id == a.user_id

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from rolegate.domain.entities import Tag, User
 from rolegate.store.dialects import insert_ignoring_duplicates
@@ -111,12 +112,20 @@ class UserRepo:
         clash = self.get(user.account_id, new_name)
         if clash is not None and clash.user_id != user.user_id:
             raise Conflict(f"user {new_name} exists in account {user.account_id}")
-        self._conn.execute(
-            update(users)
-            .where(users.c.user_id == user.user_id)
-            .values(user_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn)
-        )
-        self._by_name.clear()  # the clash check above remembered the new name as free
+        try:
+            self._conn.execute(
+                update(users)
+                .where(users.c.user_id == user.user_id)
+                .values(
+                    user_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn
+                )
+            )
+        except IntegrityError:
+            # a concurrent rename or create took the name after the check (PostgreSQL): the
+            # caller answers EntityAlreadyExists and the transaction rolls back
+            raise Conflict(f"user {new_name} exists in account {user.account_id}") from None
+        finally:
+            self._by_name.clear()  # the clash check above remembered the new name as free
 
     def set_permissions_boundary(self, user_id: str, boundary_arn: str | None) -> None:
         self._by_name.clear()
