@@ -116,9 +116,7 @@ class UserRepo:
             self._conn.execute(
                 update(users)
                 .where(users.c.user_id == user.user_id)
-                .values(
-                    user_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn
-                )
+                .values(user_name=new_name, name_key=name_key(new_name), path=new_path, arn=new_arn)
             )
         except IntegrityError:
             # a concurrent rename or create took the name after the check (PostgreSQL): the
