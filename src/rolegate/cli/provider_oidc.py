@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 from pathlib import Path
 
 from rolegate.cli.options import add_database_flags, settings_from
-from rolegate.domain.errors import AwsError
+from rolegate.cli.provider_store import add_in_account
 from rolegate.federation.oidc_http import FetchError, tls_context
 from rolegate.federation.oidc_keys import discover
-from rolegate.server.app import open_store, utc_now
-from rolegate.server.bootstrap import ensure_default_account
 from rolegate.services.oidc_providers import add_oidc_provider
 
 DEFAULT_CLIENT_ID = "sts.amazonaws.com"
@@ -85,24 +82,15 @@ def run_add_oidc(args: argparse.Namespace) -> int:
     if not thumbprints and not args.no_thumbprint and found.ca_thumbprints:
         thumbprints = [found.ca_thumbprints[-1]]
     client_ids = args.client_ids or [DEFAULT_CLIENT_ID]
-    store = open_store(settings)
-    rng = secrets.SystemRandom()
-    try:
-        account_id = args.account_id
-        if account_id is None:
-            account_id = ensure_default_account(store, settings, rng=rng, now=utc_now()).account_id
-        with store.transaction() as tx:
-            if tx.accounts.get(account_id) is None:
-                print(f"rolegate: no account {account_id}", file=sys.stderr)
-                return 1
-            provider = add_oidc_provider(
-                tx, account_id, issuer, client_ids, thumbprints, utc_now(), rng
-            )
-    except AwsError as error:
-        print(f"rolegate: {error.code}: {error}", file=sys.stderr)
+    provider = add_in_account(
+        settings,
+        args.account_id,
+        lambda tx, account_id, now, rng: add_oidc_provider(
+            tx, account_id, issuer, client_ids, thumbprints, now, rng
+        ),
+    )
+    if provider is None:
         return 1
-    finally:
-        store.close()
     result = {
         "OpenIDConnectProviderArn": provider.arn,
         "ClientIDList": list(provider.client_ids),

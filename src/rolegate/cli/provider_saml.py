@@ -8,14 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import secrets
 import sys
 from pathlib import Path
 
 from rolegate.cli.options import add_database_flags, settings_from
-from rolegate.domain.errors import AwsError
-from rolegate.server.app import open_store, utc_now
-from rolegate.server.bootstrap import ensure_default_account
+from rolegate.cli.provider_store import add_in_account
 from rolegate.services.saml_providers import add_saml_provider
 
 _NAME = re.compile(r"[\w._-]{1,128}")  # SAMLProviderNameType in the iam model
@@ -44,22 +41,14 @@ def run_add_saml(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"rolegate: cannot read {args.metadata_file}: {error}", file=sys.stderr)
         return 2
-    settings = settings_from(args)
-    store = open_store(settings)
-    rng = secrets.SystemRandom()
-    try:
-        account_id = args.account_id
-        if account_id is None:
-            account_id = ensure_default_account(store, settings, rng=rng, now=utc_now()).account_id
-        with store.transaction() as tx:
-            if tx.accounts.get(account_id) is None:
-                print(f"rolegate: no account {account_id}", file=sys.stderr)
-                return 1
-            provider = add_saml_provider(tx, account_id, args.name, document, utc_now(), rng)
-    except AwsError as error:
-        print(f"rolegate: {error.code}: {error}", file=sys.stderr)
+    provider = add_in_account(
+        settings_from(args),
+        args.account_id,
+        lambda tx, account_id, now, rng: add_saml_provider(
+            tx, account_id, args.name, document, now, rng
+        ),
+    )
+    if provider is None:
         return 1
-    finally:
-        store.close()
     print(json.dumps({"SAMLProviderArn": provider.arn}))
     return 0
