@@ -43,7 +43,7 @@ class UtcTimestamp(TypeDecorator[datetime]):
         if value is None:
             return None
         if isinstance(value, int):
-            return _EPOCH + timedelta(microseconds=value)
+            return _EPOCH + timedelta(0, 0, value)  # (days, seconds, µs): positional is faster
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
 

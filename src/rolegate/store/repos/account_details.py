@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import InlinePolicy, Tag
 from rolegate.domain.managed_policy import OwnerKind, PolicyUsage, PolicyVersion
+from rolegate.store.id_lists import in_ids
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import (
     access_keys,
@@ -84,16 +85,17 @@ class AccountDetailsRepo:
         return found
 
     # --- GetAccountAuthorizationDetails ---------------------------------------------------------
-    # Each statement is built once (expanding ``ids``), so a page pays no query construction.
+    # Each statement is built once (the ids bound as one list, store.id_lists), so a page pays
+    # no query construction; rows are unpacked by position (a Row's attributes cost ~1 µs each).
     def inline_policies(
         self, table: Table, owner_ids: Sequence[str]
     ) -> dict[str, list[InlinePolicy]]:
         """The inline policies of each owner (``role_policies``, ``user_policies``...), by name."""
         found: dict[str, list[InlinePolicy]] = defaultdict(list)
         if owner_ids:
-            rows = self._conn.execute(_inline_statement(table), {"ids": list(owner_ids)})
-            for row in rows:
-                found[row.owner_id].append(InlinePolicy(row.policy_name, row.policy_document))
+            rows = self._conn.execute(_inline_statement(table), {"ids": owner_ids})
+            for owner_id, name, document in rows:
+                found[owner_id].append(InlinePolicy(name, document))
         return found
 
     def attached_policies(
@@ -104,18 +106,20 @@ class AccountDetailsRepo:
         if owner_ids:
             params = {"kind": owner_kind.value, "ids": list(owner_ids)}
             pg = self._conn.dialect.name == "postgresql"
-            for row in self._conn.execute(_ATTACHED_PG if pg else _ATTACHED, params):
-                found[row.owner_id].append((row.policy_name, row.arn))
+            for owner_id, name, arn in self._conn.execute(
+                _ATTACHED_PG if pg else _ATTACHED, params
+            ):
+                found[owner_id].append((name, arn))
         return found
 
     def policy_versions(self, policy_ids: Sequence[str]) -> dict[str, list[PolicyVersion]]:
         """Every version of each policy, newest first."""
         found: dict[str, list[PolicyVersion]] = defaultdict(list)
         if policy_ids:
-            for row in self._conn.execute(_VERSIONS, {"ids": list(policy_ids)}):
-                found[row.policy_id].append(
-                    PolicyVersion(row.version, row.document, row.create_date)
-                )
+            for policy_id, number, document, created in self._conn.execute(
+                _VERSIONS, {"ids": policy_ids}
+            ):
+                found[policy_id].append(PolicyVersion(number, document, created))
         return found
 
     def user_tags(self, user_ids: Iterable[str]) -> dict[str, tuple[Tag, ...]]:
@@ -125,8 +129,8 @@ class AccountDetailsRepo:
         """The groups each user is in, by group name."""
         found: dict[str, list[str]] = defaultdict(list)
         if user_ids:
-            for row in self._conn.execute(_GROUP_NAMES, {"ids": list(user_ids)}):
-                found[row.user_id].append(row.group_name)
+            for user_id, group_name in self._conn.execute(_GROUP_NAMES, {"ids": user_ids}):
+                found[user_id].append(group_name)
         return found
 
 
@@ -135,7 +139,7 @@ def _inline_statement(table: Table) -> Select[Any]:
     t = table.c
     return (
         select(t.owner_id, t.policy_name, t.policy_document)
-        .where(t.owner_id.in_(bindparam("ids", expanding=True)))
+        .where(in_ids(t.owner_id))
         .order_by(t.owner_id, t.name_key)
     )
 
@@ -149,7 +153,7 @@ _ATTACHED = (
     )
     .where(
         policy_attachments.c.owner_kind == bindparam("kind"),
-        policy_attachments.c.owner_id.in_(bindparam("ids", expanding=True)),
+        in_ids(policy_attachments.c.owner_id),
         policy_attachments.c.usage == PolicyUsage.PERMISSIONS.value,
     )
     .order_by(
@@ -188,13 +192,13 @@ _VERSIONS = (
         policy_versions.c.document,
         policy_versions.c.create_date,
     )
-    .where(policy_versions.c.policy_id.in_(bindparam("ids", expanding=True)))
+    .where(in_ids(policy_versions.c.policy_id))
     .order_by(policy_versions.c.policy_id, policy_versions.c.version.desc())
 )
 _GROUP_NAMES = (
     select(group_members.c.user_id, groups.c.group_name)
     .join_from(group_members, groups, group_members.c.group_id == groups.c.group_id)
-    .where(group_members.c.user_id.in_(bindparam("ids", expanding=True)))
+    .where(in_ids(group_members.c.user_id))
     .order_by(group_members.c.user_id, groups.c.name_key)
 )
 

@@ -16,6 +16,7 @@ from rolegate.domain.entities import Role, Tag
 from rolegate.domain.instance_profile import InstanceProfile
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
+from rolegate.store.id_lists import in_ids
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import roles
@@ -102,12 +103,7 @@ class InstanceProfileRepo:
         ids = list(role_ids)
         if not ids:
             return {}
-        rows = self._conn.execute(
-            select(instance_profiles)
-            .join(instance_profile_roles, _m.instance_profile_id == _p.instance_profile_id)
-            .where(_m.role_id.in_(ids))
-            .order_by(_p.name_key)
-        ).all()
+        rows = self._conn.execute(_PROFILES_OF_ROLES, {"ids": ids}).all()
         found: dict[str, tuple[InstanceProfile, ...]] = {}
         for profile in self._assemble(rows, with_tags=True):
             for role in profile.roles:
@@ -191,6 +187,14 @@ class InstanceProfileRepo:
         for row in rows:
             found[row.instance_profile_id] = (*found.get(row.instance_profile_id, ()), _role(row))
         return found
+
+
+_PROFILES_OF_ROLES = (
+    select(instance_profiles)
+    .join(instance_profile_roles, _m.instance_profile_id == _p.instance_profile_id)
+    .where(in_ids(_m.role_id))
+    .order_by(_p.name_key)
+)
 
 
 def profile_page_query(

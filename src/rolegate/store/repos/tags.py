@@ -9,6 +9,7 @@ from sqlalchemy import Select, Table, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
+from rolegate.store.id_lists import in_ids
 
 
 @functools.cache
@@ -17,6 +18,15 @@ def _tags_of(table: Table) -> Select[tuple[str, str]]:
         select(table.c.tag_key, table.c.tag_value)
         .where(table.c.owner_id == bindparam("owner_id"))
         .order_by(table.c.position)
+    )
+
+
+@functools.cache
+def _tags_of_many(table: Table) -> Select[str, str, str]:
+    return (
+        select(table.c.owner_id, table.c.tag_key, table.c.tag_value)
+        .where(in_ids(table.c.owner_id))
+        .order_by(table.c.owner_id, table.c.position)
     )
 
 
@@ -46,13 +56,7 @@ class TagStore:
         ids = list(owner_ids)
         if not ids:
             return {}
-        t = self._table
-        rows = self._conn.execute(
-            select(t.c.owner_id, t.c.tag_key, t.c.tag_value)
-            .where(t.c.owner_id.in_(ids))
-            .order_by(t.c.owner_id, t.c.position)
-        )
         found: dict[str, list[Tag]] = {}
-        for row in rows:
-            found.setdefault(row.owner_id, []).append(Tag(row.tag_key, row.tag_value))
+        for owner_id, key, value in self._conn.execute(_tags_of_many(self._table), {"ids": ids}):
+            found.setdefault(owner_id, []).append(Tag(key, value))
         return {owner: tuple(tags) for owner, tags in found.items()}
