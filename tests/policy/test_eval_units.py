@@ -17,7 +17,7 @@ from rolegate.policy.decision import Decision, MatchedStatement
 from rolegate.policy.evaluate import PolicySet, evaluate
 from rolegate.policy.plan import STRATEGIES
 from rolegate.policy.request import Principal, Request, lowered_context
-from rolegate.policy.typed_values import read_date, read_ipv4, read_number
+from rolegate.policy.typed_values import read_date, read_ip, read_number
 from rolegate.policy.variables import Variable, parse_template
 from rolegate.policy.wildcard import build_matcher
 
@@ -142,8 +142,13 @@ def test_typed_readers() -> None:
     assert read_date("yesterday") is None
     assert read_number("1e3") == read_number("1000.0")
     assert read_number("NaN") is None
-    assert read_ipv4("10.0.0.1") == 0x0A000001
-    assert read_ipv4("10.0.0.01") is None
+    assert read_ip("10.0.0.1") == (4, 0x0A000001)
+    assert read_ip("10.0.0.01") is None  # no leading zeros, as the ipaddress module
+    assert read_ip("2001:db8::1") == (6, 0x20010DB8 << 96 | 1)
+    assert read_ip(" 10.0.0.1 ") == (4, 0x0A000001)  # the slow path strips
+    assert read_ip("10.0.0.1/8") is None
+    assert read_date("2024-01-01T00:00:00+01:00") == read_date("2023-12-31T23:00:00Z")
+    assert read_date(" 2024-01-01 ") == read_date("2024-01-01T00:00:00Z")
 
 
 @pytest.mark.parametrize(

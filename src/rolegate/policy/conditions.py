@@ -26,12 +26,11 @@ from rolegate.domain.errors import MalformedPolicyDocument
 from rolegate.policy.ast import ConditionClause
 from rolegate.policy.messages import invalid_condition_operator
 from rolegate.policy.typed_values import (
-    address_in,
-    read_address,
+    cidr_bits,
     read_binary,
     read_bool,
     read_date,
-    read_ipv4,
+    read_ip,
     read_network,
     read_number,
 )
@@ -40,16 +39,18 @@ from rolegate.policy.variables import (
     RegexTemplate,
     has_variables,
     parse_template,
-    pieces_text,
-    substitute,
+    renderer,
 )
 from rolegate.policy.wildcard import MatcherCache, glob_regex
 
-# Per decision: typed readings of request values by (reader, text), so that a source IP or a
+# Per decision: typed readings of request values, by (reader, text) for the values of a
+# multivalued key and by (key, reader, None) for a key's single value, so that a source IP or a
 # date is parsed once however many conditions test it. Evaluation also keeps its condition
 # results in the same dict (keyed by the conditions themselves).
 Memo = dict[Any, Any]
 ValueTest = Callable[[str, Context, "Memo | None"], bool]  # does one value match any policy value?
+Reader = Callable[[str], Any]  # request text -> typed reading (None: not of the type)
+TypedTest = Callable[[Any], bool]  # does a typed reading match any policy value?
 _UNREAD = object()
 
 PLAIN, FOR_ALL, FOR_ANY = "plain", "all", "any"
@@ -120,7 +121,9 @@ class CompiledCondition:
 
     ``equals`` is the fast path of the commonest clause, decided at compile time: a plain (no
     set operator) String/StringIgnoreCase/Bool equality against literal values, answered by one
-    set lookup (``fold``: lower-case the request value first).
+    set lookup (``fold``: lower-case the request value first). The typed families (numbers,
+    dates, IPs, binary) have a ``reader`` and a ``typed`` test: a key's single value is read
+    once per decision, whichever of its conditions asks first.
     """
 
     __slots__ = (
@@ -132,7 +135,10 @@ class CompiledCondition:
         "mode",
         "negated",
         "null_wanted",
+        "reader",
+        "reading_key",
         "test",
+        "typed",
     )
 
     def __init__(self, clause: ConditionClause, *, variables: bool, cache: MatcherCache) -> None:
@@ -143,18 +149,26 @@ class CompiledCondition:
         self.null_wanted: tuple[bool, ...] | None = None
         self.equals: frozenset[str] | None = None
         self.fold = family in ("string_ignore_case", "bool")
+        self.reader: Reader | None = None
+        self.typed: TypedTest = _never_typed
+        self.reading_key: tuple[str, Reader | None, None] = (self.key, None, None)
         if family == "null":
             readings = (read_bool(value) for value in clause.values)
             self.null_wanted = tuple(reading == "true" for reading in readings if reading)
             self.test: ValueTest = _never
             return
-        self.test = _build_test(
-            family,
-            _COMPARE[comparison],
-            clause.values,
-            variables=variables and family in _VARIABLE_FAMILIES,
-            cache=cache,
-        )
+        typed = _build_typed_test(family, _COMPARE[comparison], clause.values)
+        if typed is not None:
+            self.reader, self.typed = typed
+            self.test = _reading_test(self.reader, self.typed)
+        else:
+            self.test = _build_test(
+                family,
+                clause.values,
+                variables=variables and family in _VARIABLE_FAMILIES,
+                cache=cache,
+            )
+        self.reading_key = (self.key, self.reader, None)  # (not a (reader, text) memo key)
         if self.mode == PLAIN and family in _EQUALITY_FAMILIES:
             self.equals = _literal_values(family, clause.values, variables=variables)
 
@@ -172,7 +186,15 @@ class CompiledCondition:
                 return self.if_exists or self.negated
             return self.mode == FOR_ALL or self.if_exists
         if isinstance(raw, str):  # one value; under a set operator, a one-element set
-            return self.test(raw, context, memo) is not self.negated
+            reader = self.reader
+            if reader is None:
+                return self.test(raw, context, memo) is not self.negated
+            if memo is None:
+                return self.typed(reader(raw)) is not self.negated
+            reading = memo.get(self.reading_key, _UNREAD)
+            if reading is _UNREAD:
+                reading = memo[self.reading_key] = reader(raw)
+            return self.typed(reading) is not self.negated
         if self.mode == PLAIN:
             if len(raw) > 1:
                 return False
@@ -198,7 +220,7 @@ def _literal_values(
     return frozenset(n for n in map(normalize, texts) if n is not None)
 
 
-def _read(read: Callable[[str], Any], value: str, memo: Memo | None) -> Any:
+def _read(read: Reader, value: str, memo: Memo | None) -> Any:
     """``read(value)``, once per decision."""
     if memo is None:
         return read(value)
@@ -213,45 +235,56 @@ def _never(_value: str, _context: Context, _memo: Memo | None) -> bool:
     return False
 
 
+def _never_typed(_reading: Any) -> bool:
+    return False
+
+
+def _reading_test(reader: Reader, typed: TypedTest) -> ValueTest:
+    """A typed test on raw text (the values of a multivalued key), each read once per decision."""
+
+    def reading_test(value: str, _context: Context, memo: Memo | None) -> bool:
+        return typed(_read(reader, value, memo))
+
+    return reading_test
+
+
+def _build_typed_test(
+    family: str, compare: Callable[[Any, Any], bool], values: Sequence[str]
+) -> tuple[Reader, TypedTest] | None:
+    """(reader, test of a reading) for the typed families; ``None`` for the string families."""
+    if family == "numeric":
+        return read_number, _ordered_test(read_number, values, compare)
+    if family == "date":
+        return read_date, _ordered_test(read_date, values, compare)
+    if family == "ip":
+        return read_ip, _ip_test(values)
+    if family == "binary":
+        blobs = frozenset(read_binary(value) for value in values)
+        return read_binary, blobs.__contains__
+    return None
+
+
 def _build_test(
-    family: str,
-    compare: Callable[[Any, Any], bool],
-    values: Sequence[str],
-    *,
-    variables: bool,
-    cache: MatcherCache,
+    family: str, values: Sequence[str], *, variables: bool, cache: MatcherCache
 ) -> ValueTest:
     if family in ("string", "string_ignore_case", "bool"):
         return _equality_test(family, values, variables=variables)
-    if family in ("string_like", "arn"):
-        return _glob_test(values, arn=family == "arn", variables=variables, cache=cache)
-    if family == "numeric":
-        return _ordered_test(read_number, values, compare)
-    if family == "date":
-        return _ordered_test(read_date, values, compare)
-    if family == "ip":
-        return _ip_test(values)
-    blobs = frozenset(read_binary(value) for value in values)  # binary
-
-    def binary_test(value: str, _context: Context, memo: Memo | None) -> bool:
-        return _read(read_binary, value, memo) in blobs
-
-    return binary_test
+    return _glob_test(values, arn=family == "arn", variables=variables, cache=cache)
 
 
-def _ip_test(values: Sequence[str]) -> ValueTest:
-    networks = tuple(n for n in map(read_network, values) if n is not None)
-    v4 = tuple((int(n.network_address), int(n.netmask)) for n in networks if n.version == 4)
+def _ip_test(values: Sequence[str]) -> TypedTest:
+    bits = [cidr_bits(n) for n in map(read_network, values) if n is not None]
+    v4 = tuple((network, mask) for version, network, mask in bits if version == 4)
+    v6 = tuple((network, mask) for version, network, mask in bits if version == 6)
 
-    def ip_test(value: str, _context: Context, memo: Memo | None) -> bool:
-        fast = _read(read_ipv4, value, memo)
-        if fast is not None:
-            for network, mask in v4:  # noqa: SIM110 (a generator costs more on this hot path)
-                if fast & mask == network:
-                    return True
+    def ip_test(reading: tuple[int, int] | None) -> bool:
+        if reading is None:
             return False
-        address = _read(read_address, value, memo)
-        return address is not None and any(address_in(address, n) for n in networks)
+        version, address = reading
+        for network, mask in v4 if version == 4 else v6:  # noqa: SIM110 (hot path)
+            if address & mask == network:
+                return True
+        return False
 
     return ip_test
 
@@ -280,15 +313,15 @@ def _equality_test(family: str, values: Sequence[str], *, variables: bool) -> Va
 
         return static_equals
 
-    templates = [parse_template(value, variables_enabled=variables) for value in values]
+    renders = [renderer(parse_template(value, variables_enabled=variables)) for value in values]
 
     def templated_equals(value: str, context: Context, _memo: Memo | None) -> bool:
         actual = normalize(value)
         if actual is None:
             return False
-        for template in templates:
-            pieces = substitute(template, context)
-            if pieces is not None and normalize(pieces_text(pieces)) == actual:
+        for render in renders:
+            text = render(context)
+            if text is not None and normalize(text) == actual:
                 return True
         return False
 
@@ -324,12 +357,11 @@ def _glob_test(
 
 
 def _ordered_test(
-    read: Callable[[str], Any], values: Sequence[str], compare: Callable[[Any, Any], bool]
-) -> ValueTest:
+    read: Reader, values: Sequence[str], compare: Callable[[Any, Any], bool]
+) -> TypedTest:
     limits = tuple(limit for limit in map(read, values) if limit is not None)
 
-    def ordered_test(value: str, _context: Context, memo: Memo | None) -> bool:
-        actual = _read(read, value, memo)
+    def ordered_test(actual: Any) -> bool:
         if actual is None:
             return False
         for limit in limits:  # noqa: SIM110 (a generator costs more on this hot path)

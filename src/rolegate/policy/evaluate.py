@@ -54,6 +54,7 @@ TRUST_POLICY_ACTIONS = frozenset(
 # logic" -> *Resource-based policies*; an identity policy alone never grants a key).
 RESOURCE_POLICY_SERVICES = frozenset({"kms"})
 _MEMO_LIMIT = 4096
+_new_decision = tuple.__new__  # Decision(...) without the named tuple's Python-level __new__
 
 
 def resource_policy_required(action: str) -> bool:
@@ -99,6 +100,9 @@ class PolicySet:
     _table: dict[tuple[object, ...], tuple[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )  # decide() is a pure function of a few booleans: remember its rows
+    _key_names: dict[str, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )  # context key name -> lower-cased (a dict hit costs less than str.lower)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -171,9 +175,15 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     caller = policies.caller(who)
     context: dict[str, ContextValue] | None = None
     if plan.needs_context:  # lower-cased key names; explicit keys win over derived principal keys
-        context = dict(caller.context)
+        context = caller.context.copy()
+        names = policies._key_names
         for key, value in request.context.items():
-            context[key.lower()] = value
+            name = names.get(key)
+            if name is None:
+                name = key.lower()
+                if len(names) < _MEMO_LIMIT:
+                    names[key] = name
+            context[name] = value
     memo: dict[Any, Any] = {}  # condition results and typed request values of this decision
     grant: Grant | None = None
     steps = plan.steps if caller.is_session else plan.steps_without_session  # (sessions only)
@@ -248,7 +258,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     row = policies._table.get(facts)
     if row is None:
         row = policies._table[facts] = decide(Facts(*facts))
-    return Decision(row[0], tuple(matched), row[1])
+    return _new_decision(Decision, (row[0], tuple(matched), row[1]))
 
 
 def _session_policy_not_needed(who: Principal, policies: PolicySet) -> bool:

@@ -11,6 +11,7 @@ import base64
 import binascii
 import ipaddress
 import re
+import socket
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -34,6 +35,15 @@ def read_date(text: str) -> int | None:
 
     Timezone-less values are UTC; comparison granularity is the second ([undocumented]).
     """
+    if text[4:5] == "-":  # an ISO date (never epoch time): skip the epoch check
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return int(moment.timestamp() // 1)
     text = text.strip()
     if _EPOCH.fullmatch(text):
         return int(Decimal(text))
@@ -59,25 +69,27 @@ def read_network(text: str) -> IpNetwork | None:
         return None
 
 
-def read_ipv4(text: str) -> int | None:
-    """Fast path: a dotted-quad IPv4 address as an integer (``None`` for anything else)."""
-    parts = text.split(".")
-    if len(parts) != 4:
-        return None
-    value = 0
-    for part in parts:
-        if (
-            not part.isdigit()
-            or not part.isascii()
-            or len(part) > 3
-            or (len(part) > 1 and part[0] == "0")
-        ):
-            return None
-        octet = int(part)
-        if octet > 255:
-            return None
-        value = value << 8 | octet
-    return value
+def read_ip(text: str) -> tuple[int, int] | None:
+    """An IP address as (version, integer value), for bitmask tests against :func:`cidr_bits`.
+
+    ``inet_pton`` (strict: dotted quads without leading zeros, RFC 4291 text) reads the usual
+    forms in C; anything else (surrounding spaces, an IPv6 scope id) goes through ``ipaddress``.
+    """
+    try:
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError, UnicodeError):
+        pass
+    try:
+        return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+    except (OSError, ValueError, UnicodeError):
+        pass
+    address = read_address(text)
+    return None if address is None else (address.version, int(address))
+
+
+def cidr_bits(network: IpNetwork) -> tuple[int, int, int]:
+    """(version, network value, netmask): ``read_ip(a)`` is in it when ``value & mask == net``."""
+    return network.version, int(network.network_address), int(network.netmask)
 
 
 def read_address(text: str) -> IpAddress | None:

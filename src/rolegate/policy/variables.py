@@ -16,7 +16,7 @@ happens before wildcard interpretation, POLICY-EVALUATION.md 4.5).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rolegate.policy.wildcard import ARN_FIXED_SEGMENTS, Piece, glob_regex
@@ -93,8 +93,27 @@ def substitute(parts: Sequence[TemplatePart], context: Context) -> list[Piece] |
     return pieces
 
 
-def pieces_text(pieces: Sequence[Piece]) -> str:
-    return "".join(text for text, _literal in pieces)
+def renderer(parts: Sequence[TemplatePart]) -> Callable[[Context], str | None]:
+    """``render(context)``: the template's text with its variables' values (``None`` if one is
+    null): the substituted pieces' text, without building the pieces."""
+    if len(parts) == 1 and isinstance(parts[0], Variable):  # the common "${aws:username}"
+        only = parts[0]
+        return lambda context: variable_value(context, only)
+    chunks = tuple(part if isinstance(part, Variable) else part[0] for part in parts)
+
+    def render(context: Context) -> str | None:
+        out: list[str] = []
+        for chunk in chunks:
+            if isinstance(chunk, str):
+                out.append(chunk)
+                continue
+            value = variable_value(context, chunk)
+            if value is None:
+                return None
+            out.append(value)
+        return "".join(out)
+
+    return render
 
 
 class RegexTemplate:
