@@ -139,6 +139,7 @@ class CompiledCondition:
         "reading_key",
         "test",
         "typed",
+        "when_null",
     )
 
     def __init__(self, clause: ConditionClause, *, variables: bool, cache: MatcherCache) -> None:
@@ -155,8 +156,14 @@ class CompiledCondition:
         if family == "null":
             readings = (read_bool(value) for value in clause.values)
             self.null_wanted = tuple(reading == "true" for reading in readings if reading)
+            self.when_null = True in self.null_wanted
             self.test: ValueTest = _never
             return
+        # Missing key, empty set or empty string (a null data set): the answer is fixed.
+        if self.mode == PLAIN:
+            self.when_null = self.if_exists or self.negated
+        else:
+            self.when_null = self.mode == FOR_ALL or self.if_exists
         typed = _build_typed_test(family, _COMPARE[comparison], clause.values)
         if typed is not None:
             self.reader, self.typed = typed
@@ -178,13 +185,10 @@ class CompiledCondition:
         equals = self.equals
         if equals is not None and raw.__class__ is str and raw:  # the fast path (see class)
             return ((raw.lower() if self.fold else raw) in equals) is not self.negated
-        if self.null_wanted is not None:
-            is_null = raw is None or len(raw) == 0
-            return any(wanted == is_null for wanted in self.null_wanted)
         if raw is None or len(raw) == 0:  # missing key, empty set or empty string: null data set
-            if self.mode == PLAIN:
-                return self.if_exists or self.negated
-            return self.mode == FOR_ALL or self.if_exists
+            return self.when_null
+        if self.null_wanted is not None:
+            return False in self.null_wanted
         if isinstance(raw, str):  # one value; under a set operator, a one-element set
             reader = self.reader
             if reader is None:

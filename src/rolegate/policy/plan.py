@@ -41,6 +41,17 @@ SLOW_RESOURCE = object()
 STRATEGIES = ("auto", "by_statement", "by_test")
 
 
+class KeyChecks(NamedTuple):
+    """The conditions on one context key: when the key has no value (missing, empty set or
+    empty string) each one's answer is fixed at compile time, so one mask operation decides them
+    all; otherwise they run one by one, cheapest first."""
+
+    key: str  # lower-cased
+    mask: int  # statements with a condition on this key
+    keep_when_null: int  # bits to keep when the key has no value
+    checks: tuple[Check[CompiledCondition], ...]
+
+
 class Candidates(NamedTuple):
     """What can apply to one (action, resource service); see the module docstring."""
 
@@ -52,7 +63,7 @@ class Candidates(NamedTuple):
     without_session: int  # every bit but the session policies' (for non-session callers)
     resource_checks: tuple[Check[Matcher], ...]
     slow_resource_checks: tuple[Check[CompiledStatement], ...]  # with variables, NotResource...
-    condition_checks: tuple[Check[CompiledCondition], ...]  # cheapest first
+    condition_keys: tuple[KeyChecks, ...]  # the conditions by key, cheapest key first
     principal_checks: tuple[Check[CompiledStatement], ...]  # resource-policy statements
     principal_mask: int
     deny_mask: int
@@ -101,7 +112,6 @@ def build_plan(
     by_statement = strategy == "by_statement" or (strategy == "auto" and len(reasons) <= tests)
     # A test needed by many statements first: it is almost surely run anyway, and clears most.
     by_reach = sorted(resources.items(), key=lambda item: -item[1].bit_count())
-    by_cost = sorted(conditions.items(), key=lambda item: (item[0].cost, -item[1].bit_count()))
     return Candidates(
         slots=slots,
         needs_context=any(s.needs_context for slot in slots for s, _ in slot),
@@ -111,7 +121,7 @@ def build_plan(
         without_session=everyone & ~session,
         resource_checks=_checks(by_reach),
         slow_resource_checks=_checks(slow.items()),
-        condition_checks=_checks(by_cost),
+        condition_keys=_by_key(conditions),
         principal_checks=_checks(principals.items()),
         principal_mask=sum(principals.values()),
         deny_mask=deny,
@@ -127,6 +137,29 @@ def _checks(items: Iterable[tuple[_T, int]]) -> tuple[Check[_T], ...]:
     return tuple((test, mask, ~mask) for test, mask in items)
 
 
+def _by_key(conditions: dict[CompiledCondition, int]) -> tuple[KeyChecks, ...]:
+    keys: dict[str, list[tuple[CompiledCondition, int]]] = {}
+    for condition, mask in conditions.items():
+        keys.setdefault(condition.key, []).append((condition, mask))
+    groups = []
+    for key, items in keys.items():
+        items.sort(key=lambda item: (item[0].cost, -item[1].bit_count()))
+        killed = 0
+        for condition, mask in items:
+            if not condition.when_null:
+                killed |= mask
+        groups.append(KeyChecks(key, _union(items), ~killed, _checks(items)))
+    groups.sort(key=lambda group: min(c.cost for c, _m, _k in group.checks))
+    return tuple(groups)
+
+
+def _union(items: Iterable[tuple[CompiledCondition, int]]) -> int:
+    union = 0
+    for _condition, mask in items:
+        union |= mask
+    return union
+
+
 def applicable_by_test(
     plan: Candidates, alive: int, resource: str, context: Context | None, readings: Memo
 ) -> int:
@@ -137,9 +170,16 @@ def applicable_by_test(
     for statement, mask, keep in plan.slow_resource_checks:
         if alive & mask and not statement.matches_resource(resource, context):
             alive &= keep
-    for condition, mask, keep in plan.condition_checks:
-        if alive & mask and not condition.holds(context, readings):  # type: ignore[arg-type]
-            alive &= keep
-            if not alive:
-                break
+    for key, key_mask, keep_when_null, checks in plan.condition_keys:
+        if not alive & key_mask:
+            continue
+        raw = context.get(key)  # type: ignore[union-attr]
+        if raw is None or len(raw) == 0:
+            alive &= keep_when_null
+        else:
+            for condition, mask, keep in checks:
+                if alive & mask and not condition.holds(context, readings):  # type: ignore[arg-type]
+                    alive &= keep
+        if not alive:
+            break
     return alive
