@@ -191,8 +191,11 @@ def resource_service(resource: str) -> str:
     """The service segment of a resource ARN (``""`` for ``*`` and other non-ARNs)."""
     if not resource.startswith("arn:"):
         return ""
-    parts = resource.split(":", 3)
-    return parts[2] if len(parts) > 2 else ""
+    start = resource.find(":", 4) + 1  # (no list of parts: this runs once per decision)
+    if not start:
+        return ""
+    end = resource.find(":", start)
+    return resource[start:end] if end >= 0 else resource[start:]
 
 
 def _literal_services(patterns: tuple[str, ...]) -> frozenset[str] | None:

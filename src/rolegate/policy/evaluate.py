@@ -71,8 +71,12 @@ class Caller(NamedTuple):
     principal: Principal
     kind: str  # "root" | "iam" | "non_iam"
     is_session: bool
-    session_policy_not_needed: bool
     context: dict[str, ContextValue]  # keys derived from the principal (aws:PrincipalArn...)
+    # Facts that hold whatever the request (see Facts): no Allow is needed from ...
+    scps_not_needed: bool  # ... SCPs (there are none, or the caller is not an IAM principal)
+    identity_not_needed: bool  # ... identity policies (root in its own account)
+    boundary_not_needed: bool  # ... a boundary (there is none, or root)
+    session_not_needed: bool  # ... session policies (not a session, or none narrows it; root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +104,9 @@ class PolicySet:
     _table: dict[tuple[object, ...], tuple[str, tuple[str, ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )  # decide() is a pure function of a few booleans: remember its rows
-    _key_names: dict[str, str] = field(
+    _lowered: dict[str, str] = field(
         default_factory=dict, init=False, repr=False, compare=False
-    )  # context key name -> lower-cased (a dict hit costs less than str.lower)
+    )  # action and context key names, lower-cased (a dict hit costs less than str.lower)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -131,12 +135,16 @@ class PolicySet:
         if remembered is not None and remembered.principal is who:
             return remembered
         kind = "root" if who.type == "root" else "non_iam" if who.type in NON_IAM_TYPES else "iam"
+        root = kind == "root"  # full access in its own account: its identity side allows
         caller = Caller(
             who,
             kind,
             who.type in SESSION_TYPES,
-            _session_policy_not_needed(who, self),
             principal_context(who),
+            scps_not_needed=not self.scps or kind == "non_iam",
+            identity_not_needed=root,
+            boundary_not_needed=self.boundary is None or root,
+            session_not_needed=_session_policy_not_needed(who, self) or root,
         )
         self._caller[:] = [caller]  # one atomic store
         return caller
@@ -168,7 +176,10 @@ class Facts(NamedTuple):
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     """Decide one request; pure and deterministic."""
-    action = request.action.lower()
+    lowered = policies._lowered
+    action = lowered.get(request.action)
+    if action is None:
+        action = _remember_lowered(lowered, request.action)
     resource = request.resource
     plan = policies.candidates(action, resource)
     who = request.principal
@@ -176,14 +187,9 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     context: dict[str, ContextValue] | None = None
     if plan.needs_context:  # lower-cased key names; explicit keys win over derived principal keys
         context = caller.context.copy()
-        names = policies._key_names
         for key, value in request.context.items():
-            name = names.get(key)
-            if name is None:
-                name = key.lower()
-                if len(names) < _MEMO_LIMIT:
-                    names[key] = name
-            context[name] = value
+            name = lowered.get(key)
+            context[name or _remember_lowered(lowered, key)] = value
     memo: dict[Any, Any] = {}  # condition results and typed request values of this decision
     grant: Grant | None = None
     steps = plan.steps if caller.is_session else plan.steps_without_session  # (sessions only)
@@ -241,24 +247,29 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                 found = bits.find("1", found + 1)
         deny = (alive & plan.deny_mask) != 0
         allows = [(alive & mask) != 0 for mask in plan.allow_masks]
-    kind = caller.kind
-    root = kind == "root"  # full access in its own account: its identity side allows
     owner, account = request.resource_account, who.account
     facts = (  # the fields of Facts, as a plain tuple (cheaper to build and hash)
         deny,
-        kind,
+        caller.kind,
         owner is not None and account is not None and owner != account,
-        allows[4] or not policies.scps or kind == "non_iam",
+        allows[4] or caller.scps_not_needed,
         plan.resource_required,
         grant,
-        allows[0] or root,
-        allows[2] or policies.boundary is None or root,
-        allows[3] or caller.session_policy_not_needed or root,
+        allows[0] or caller.identity_not_needed,
+        allows[2] or caller.boundary_not_needed,
+        allows[3] or caller.session_not_needed,
     )
     row = policies._table.get(facts)
     if row is None:
         row = policies._table[facts] = decide(Facts(*facts))
     return _new_decision(Decision, (row[0], tuple(matched), row[1]))
+
+
+def _remember_lowered(lowered: dict[str, str], name: str) -> str:
+    if len(lowered) >= _MEMO_LIMIT:
+        lowered.clear()
+    lowered[name] = name.lower()
+    return lowered[name]
 
 
 def _session_policy_not_needed(who: Principal, policies: PolicySet) -> bool:
