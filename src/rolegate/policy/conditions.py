@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator as op
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from rolegate.domain.errors import MalformedPolicyDocument
 from rolegate.policy.ast import ConditionClause
@@ -52,6 +52,13 @@ ValueTest = Callable[[str, Context, "Memo | None"], bool]  # does one value matc
 Reader = Callable[[str], Any]  # request text -> typed reading (None: not of the type)
 TypedTest = Callable[[Any], bool]  # does a typed reading match any policy value?
 _UNREAD = object()
+
+
+class Holds(Protocol):
+    """Does a condition hold for ``context`` (lower-cased key names)?"""
+
+    def __call__(self, context: Context, memo: Memo | None = None, /) -> bool: ...
+
 
 PLAIN, FOR_ALL, FOR_ANY = "plain", "all", "any"
 
@@ -117,19 +124,23 @@ def split_operator(name: str) -> tuple[str, str, bool]:
 
 
 class CompiledCondition:
-    """One compiled ``operator/key/values`` clause; :meth:`holds` answers it for a context.
+    """One compiled ``operator/key/values`` clause; ``holds(context, memo=None)`` answers it.
 
     ``equals`` is the fast path of the commonest clause, decided at compile time: a plain (no
     set operator) String/StringIgnoreCase/Bool equality against literal values, answered by one
     set lookup (``fold``: lower-case the request value first). The typed families (numbers,
     dates, IPs, binary) have a ``reader`` and a ``typed`` test: a key's single value is read
-    once per decision, whichever of its conditions asks first.
+    once per decision, whichever of its conditions asks first. ``holds`` is a closure made for
+    the clause's shape (:func:`_specialize`) that falls back to :meth:`holds_any`.
     """
+
+    holds: Holds
 
     __slots__ = (
         "cost",
         "equals",
         "fold",
+        "holds",
         "if_exists",
         "key",
         "mode",
@@ -158,6 +169,7 @@ class CompiledCondition:
             self.null_wanted = tuple(reading == "true" for reading in readings if reading)
             self.when_null = True in self.null_wanted
             self.test: ValueTest = _never
+            self.holds = self.holds_any
             return
         # Missing key, empty set or empty string (a null data set): the answer is fixed.
         if self.mode == PLAIN:
@@ -178,9 +190,10 @@ class CompiledCondition:
         self.reading_key = (self.key, self.reader, None)  # (not a (reader, text) memo key)
         if self.mode == PLAIN and family in _EQUALITY_FAMILIES:
             self.equals = _literal_values(family, clause.values, variables=variables)
+        self.holds = _specialize(self)
 
-    def holds(self, context: Context, memo: Memo | None = None) -> bool:
-        """Does the clause hold for ``context`` (lower-cased key names)?"""
+    def holds_any(self, context: Context, memo: Memo | None = None) -> bool:
+        """Does the clause hold for ``context`` (lower-cased key names)? Every shape."""
         raw = context.get(self.key)
         equals = self.equals
         if equals is not None and raw.__class__ is str and raw:  # the fast path (see class)
@@ -210,6 +223,45 @@ class CompiledCondition:
 
 
 _EQUALITY_FAMILIES = ("string", "string_ignore_case", "bool")
+
+
+def _specialize(condition: CompiledCondition) -> Holds:
+    """``condition.holds`` with the common case inlined: a single string value tested without
+    attribute lookups (literal equality, or a typed reading); anything else -> ``holds_any``."""
+    key, negated, fallback = condition.key, condition.negated, condition.holds_any
+    equals, reader, typed = condition.equals, condition.reader, condition.typed
+    if equals is not None and not condition.fold:
+
+        def holds_equal(context: Context, memo: Memo | None = None) -> bool:
+            raw = context.get(key)
+            if raw.__class__ is str and raw:
+                return (raw in equals) is not negated
+            return fallback(context, memo)
+
+        return holds_equal
+    if equals is not None:
+
+        def holds_equal_folded(context: Context, memo: Memo | None = None) -> bool:
+            raw = context.get(key)
+            if raw.__class__ is str and raw:
+                return (raw.lower() in equals) is not negated
+            return fallback(context, memo)
+
+        return holds_equal_folded
+    if reader is not None and condition.mode == PLAIN:
+        reading_key = condition.reading_key
+
+        def holds_typed(context: Context, memo: Memo | None = None) -> bool:
+            raw = context.get(key)
+            if raw.__class__ is not str or not raw or memo is None:
+                return fallback(context, memo)
+            reading = memo.get(reading_key, _UNREAD)
+            if reading is _UNREAD:
+                reading = memo[reading_key] = reader(raw)
+            return typed(reading) is not negated
+
+        return holds_typed
+    return fallback
 
 
 def _literal_values(
