@@ -9,12 +9,10 @@ SQLite reads on the loop instead was measured slower under load: docs/benchmarks
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import os
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +30,7 @@ from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response
 from rolegate.server.settings import Settings
+from rolegate.server.workers import WorkerThreads
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store
 from rolegate.wire import load_service
@@ -104,7 +103,7 @@ class RolegateApp:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="rolegate")
+        self.workers = WorkerThreads(WORKER_THREADS, "rolegate")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -156,7 +155,7 @@ class RolegateApp:
         return response
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        return await self.workers.run(fn, *args)
 
     def _reset(self) -> None:
         """Wipe everything, then start afresh as on first start (permissive mode only)."""
@@ -173,7 +172,7 @@ class RolegateApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.executor.shutdown(wait=True)
+                self.workers.shutdown()
                 self.runtime.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, create_engine, event
@@ -93,7 +95,7 @@ def _sqlite_engine(url: str) -> Engine:
         if conn.get_execution_options().get(WRITE_OPTION, True):
             _begin_immediate(conn.connection.dbapi_connection)
         else:
-            conn.exec_driver_sql("BEGIN")
+            _execute_on_driver(conn.connection.dbapi_connection, "BEGIN")
 
     return engine
 
@@ -123,6 +125,38 @@ def _begin_immediate(dbapi_connection: Any) -> None:
             delay = min(delay * 1.5, _WRITE_POLL_MAX_S)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+@contextmanager
+def driver_savepoint(conn: Connection, name: str) -> Iterator[None]:
+    """A SAVEPOINT around the block, rolled back to if the block raises, then released.
+
+    Sent to the driver's connection directly: SQLAlchemy's ``begin_nested`` costs about 0.1 ms
+    of CPU per savepoint (statement compilation and bookkeeping), more than the rest of a small
+    write. SQLAlchemy's own view of the transaction is unchanged, so the block may use
+    ``conn`` as usual (including its own savepoints, which nest inside this one). Driver errors
+    are raised as SQLAlchemy's OperationalError, as ``conn.execute`` would.
+    """
+    execute_on_driver(conn, f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        execute_on_driver(conn, f"ROLLBACK TO SAVEPOINT {name}")
+        execute_on_driver(conn, f"RELEASE SAVEPOINT {name}")
+        raise
+    execute_on_driver(conn, f"RELEASE SAVEPOINT {name}")
+
+
+def execute_on_driver(conn: Connection, sql: str) -> None:
+    """Run ``sql`` (no parameters, no result) on the driver's connection under ``conn``."""
+    _execute_on_driver(conn.connection.dbapi_connection, sql)
+
+
+def _execute_on_driver(driver: Any, sql: str) -> None:
+    try:
+        driver.execute(sql)
+    except Exception as exc:  # sqlite3.Error, psycopg.Error: wrapped as by SQLAlchemy
+        raise OperationalError(sql, None, exc) from exc
 
 
 def _enable_wal(cursor: Any) -> None:

@@ -29,10 +29,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection, Engine
 
+from rolegate.store.dialects import execute_on_driver
 from rolegate.store.errors import StoreUnavailable
 
 #: members per COMMIT at most: each member's work delays the answers of those before it
 MAX_BATCH = 8
+# Each member's savepoint, sent to the driver directly (store.dialects.driver_savepoint says why).
+_MEMBER = "rolegate_member"
 
 
 class _Batch:
@@ -78,7 +81,7 @@ class GroupCommitter:
             self._turn.release()
             raise
         try:
-            savepoint = batch.connection.begin_nested()
+            execute_on_driver(batch.connection, f"SAVEPOINT {_MEMBER}")
         except BaseException:
             batch.usable = False  # the connection's state is unknown: commit nothing
             self._finish_turn(batch)
@@ -89,10 +92,9 @@ class GroupCommitter:
         except BaseException as exc:  # rolled back below, then raised again
             failure = exc
         try:
-            if failure is None:
-                savepoint.commit()
-            else:
-                savepoint.rollback()
+            if failure is not None:
+                execute_on_driver(batch.connection, f"ROLLBACK TO SAVEPOINT {_MEMBER}")
+            execute_on_driver(batch.connection, f"RELEASE SAVEPOINT {_MEMBER}")
         except BaseException as exc:
             batch.usable = False
             failure = failure or exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 
 from sqlalchemy import delete
 from sqlalchemy import exc as sa_exc
@@ -40,46 +41,78 @@ _UNAVAILABLE = (
 
 
 class Tx:
-    """The repositories of one open transaction. Valid only inside ``Store.transaction()``."""
+    """The repositories of one open transaction. Valid only inside ``Store.transaction()``.
 
-    __slots__ = (
-        "access_keys",
-        "account_settings",
-        "accounts",
-        "connection",
-        "group_policies",
-        "groups",
-        "instance_profiles",
-        "managed_policies",
-        "mfa_devices",
-        "oidc_providers",
-        "policy_attachments",
-        "role_policies",
-        "roles",
-        "saml_providers",
-        "slr_deletion_tasks",
-        "user_policies",
-        "users",
-    )
+    Each repository is built on first use: a request touches two or three of them.
+    """
 
     def __init__(self, connection: Connection, sealer: Sealer) -> None:
         self.connection = connection
-        self.accounts = AccountRepo(connection)
-        self.access_keys = AccessKeyRepo(connection, sealer)
-        self.roles = RoleRepo(connection)
-        self.role_policies = InlinePolicyRepo(connection, role_policies)
-        self.instance_profiles = InstanceProfileRepo(connection)
-        self.slr_deletion_tasks = DeletionTaskRepo(connection)
-        self.managed_policies = ManagedPolicyRepo(connection)
-        self.policy_attachments = PolicyAttachmentRepo(connection)
-        self.users = UserRepo(connection)
-        self.user_policies = InlinePolicyRepo(connection, user_policies)
-        self.mfa_devices = MfaDeviceRepo(connection, sealer)
-        self.account_settings = AccountSettingsRepo(connection)
-        self.groups = GroupRepo(connection)
-        self.group_policies = InlinePolicyRepo(connection, group_policies)
-        self.saml_providers = SamlProviderRepo(connection)
-        self.oidc_providers = OidcProviderRepo(connection)
+        self._sealer = sealer
+
+    @cached_property
+    def accounts(self) -> AccountRepo:
+        return AccountRepo(self.connection)
+
+    @cached_property
+    def access_keys(self) -> AccessKeyRepo:
+        return AccessKeyRepo(self.connection, self._sealer)
+
+    @cached_property
+    def roles(self) -> RoleRepo:
+        return RoleRepo(self.connection)
+
+    @cached_property
+    def role_policies(self) -> InlinePolicyRepo:
+        return InlinePolicyRepo(self.connection, role_policies)
+
+    @cached_property
+    def instance_profiles(self) -> InstanceProfileRepo:
+        return InstanceProfileRepo(self.connection)
+
+    @cached_property
+    def slr_deletion_tasks(self) -> DeletionTaskRepo:
+        return DeletionTaskRepo(self.connection)
+
+    @cached_property
+    def managed_policies(self) -> ManagedPolicyRepo:
+        return ManagedPolicyRepo(self.connection)
+
+    @cached_property
+    def policy_attachments(self) -> PolicyAttachmentRepo:
+        return PolicyAttachmentRepo(self.connection)
+
+    @cached_property
+    def users(self) -> UserRepo:
+        return UserRepo(self.connection)
+
+    @cached_property
+    def user_policies(self) -> InlinePolicyRepo:
+        return InlinePolicyRepo(self.connection, user_policies)
+
+    @cached_property
+    def mfa_devices(self) -> MfaDeviceRepo:
+        return MfaDeviceRepo(self.connection, self._sealer)
+
+    @cached_property
+    def account_settings(self) -> AccountSettingsRepo:
+        return AccountSettingsRepo(self.connection)
+
+    @cached_property
+    def groups(self) -> GroupRepo:
+        return GroupRepo(self.connection)
+
+    @cached_property
+    def group_policies(self) -> InlinePolicyRepo:
+        return InlinePolicyRepo(self.connection, group_policies)
+
+    @cached_property
+    def saml_providers(self) -> SamlProviderRepo:
+        return SamlProviderRepo(self.connection)
+
+    @cached_property
+    def oidc_providers(self) -> OidcProviderRepo:
+        return OidcProviderRepo(self.connection)
 
 
 class Store:

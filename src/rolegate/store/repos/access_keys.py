@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey
-from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.schema import access_keys
 
@@ -112,7 +112,7 @@ class AccessKeyRepo:
         if known == (minute, service, region):
             return
         try:
-            with self._conn.begin_nested():
+            with driver_savepoint(self._conn, "rolegate_last_used"):
                 self._conn.execute(
                     _RECORD_USE,
                     {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.password_policy import PasswordPolicy
@@ -19,6 +19,16 @@ from rolegate.store.schema import accounts
 from rolegate.store.schema_account import account_aliases, account_quotas, password_policies
 
 _POLICY_COLUMNS = tuple(f.name for f in fields(PasswordPolicy))
+# Every create counted against a quota runs these two: built once.
+_LOCK_ACCOUNT = (
+    select(accounts.c.account_id)
+    .where(accounts.c.account_id == bindparam("account_id"))
+    .with_for_update()
+)
+_QUOTA_OVERRIDE = select(account_quotas.c.quota_value).where(
+    account_quotas.c.account_id == bindparam("account_id"),
+    account_quotas.c.quota_name == bindparam("quota_name"),
+)
 
 
 class AccountSettingsRepo:
@@ -27,8 +37,7 @@ class AccountSettingsRepo:
 
     def lock_account(self, account_id: str) -> None:
         """Hold the account's row until the transaction ends (see the module docstring)."""
-        a = accounts.c
-        self._conn.execute(select(a.account_id).where(a.account_id == account_id).with_for_update())
+        self._conn.execute(_LOCK_ACCOUNT, {"account_id": account_id})
 
     # --- alias -----------------------------------------------------------------------------------
     def alias(self, account_id: str) -> str | None:
@@ -85,10 +94,8 @@ class AccountSettingsRepo:
         return {row.quota_name: int(row.quota_value) for row in rows}
 
     def quota_override(self, account_id: str, quota_name: str) -> int | None:
-        t = account_quotas.c
-        value = self._conn.execute(
-            select(t.quota_value).where(t.account_id == account_id, t.quota_name == quota_name)
-        ).scalar()
+        params = {"account_id": account_id, "quota_name": quota_name}
+        value = self._conn.execute(_QUOTA_OVERRIDE, params).scalar()
         return None if value is None else int(value)
 
     def set_quota(self, account_id: str, quota_name: str, value: int) -> None:

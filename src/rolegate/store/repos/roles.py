@@ -12,7 +12,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
-from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.repos.tags import TagStore
@@ -24,6 +24,14 @@ _BY_NAME = select(roles).where(
     roles.c.account_id == bindparam("account_id"), roles.c.name_key == bindparam("name_key")
 )
 _BY_ID = select(roles).where(roles.c.role_id == bindparam("role_id"))
+_COUNT = (
+    select(func.count()).select_from(roles).where(roles.c.account_id == bindparam("account_id"))
+)
+_RECORD_USE = (
+    update(roles)
+    .where(roles.c.role_id == bindparam("used_role_id"))
+    .values(last_used_date=bindparam("when"), last_used_region=bindparam("region"))
+)
 
 
 class RoleRepo:
@@ -86,8 +94,7 @@ class RoleRepo:
         return Page(items, next_marker)
 
     def count(self, account_id: str) -> int:
-        query = select(func.count()).select_from(roles).where(roles.c.account_id == account_id)
-        return int(self._conn.execute(query).scalar_one())
+        return int(self._conn.execute(_COUNT, {"account_id": account_id}).scalar_one())
 
     def update(self, role: Role) -> None:
         """Store the mutable attributes of ``role`` (matched by role_id); tags: ``set_tags``."""
@@ -100,11 +107,9 @@ class RoleRepo:
         another writer may hold the lock, and losing one last-used update is better than
         failing the AssumeRole that caused it."""
         try:
-            with self._conn.begin_nested():
+            with driver_savepoint(self._conn, "rolegate_last_used"):
                 self._conn.execute(
-                    update(roles)
-                    .where(roles.c.role_id == role_id)
-                    .values(last_used_date=when, last_used_region=region)
+                    _RECORD_USE, {"used_role_id": role_id, "when": when, "region": region}
                 )
         except sa_exc.OperationalError:
             pass
