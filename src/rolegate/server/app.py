@@ -27,6 +27,7 @@ from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
+from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response
 from rolegate.server.settings import Settings
@@ -170,6 +171,7 @@ class RolegateApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                tune_for_serving()  # all loaded: freeze it, collect garbage seldom (gc_tuning)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.workers.shutdown()
