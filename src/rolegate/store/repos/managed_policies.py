@@ -8,11 +8,23 @@ many policies exist.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, exists, func, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
@@ -145,10 +157,10 @@ class ManagedPolicyRepo:
         owners = {"All": (account_id, AWS_ACCOUNT), "AWS": (AWS_ACCOUNT,), "Local": (account_id,)}
         rows: list[Any] = []
         for owner in owners[scope]:
-            query = policy_page_query(
+            statement, params = _policy_page(
                 owner, account_id, path_prefix, usage, after=after, limit=max_items + 1
             )
-            rows.extend(self._conn.execute(query).all())
+            rows.extend(self._conn.execute(statement, params).all())
         if len(owners[scope]) > 1:
             rows.sort(key=_ORDER)
         truncated = len(rows) > max_items
@@ -272,23 +284,66 @@ def policy_page_query(
     after: tuple[str, str] | None,
     limit: int,
 ) -> Select[Any]:
+    """One page's statement with its values in place (what ``list_policies`` runs)."""
+    statement, params = _policy_page(
+        owner, account_id, path_prefix, usage, after=after, limit=limit
+    )
+    return statement.params(params)
+
+
+def _policy_page(
+    owner: str,
+    account_id: str,
+    path_prefix: str,
+    usage: PolicyUsage | None,
+    *,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The keyset page of ``owner``'s policies: a statement built once per shape of page, and
+    the values to run it with."""
+    after_name: str | None = None
+    comparison: str | None = None
+    if after is not None:
+        after_name, after_account = after
+        # Keyset on (name_key, account_id) with the account fixed within this query.
+        comparison = ">=" if owner > after_account else ">"
+    statement = _policy_page_statement(path_prefix != "/", usage, comparison)
+    params = {
+        "owner": owner,
+        "account_id": account_id,
+        "prefix": path_prefix,
+        "prefix_length": len(path_prefix),
+        "after": after_name,
+        "limit": limit,
+    }
+    return statement, params
+
+
+@functools.cache
+def _policy_page_statement(
+    by_prefix: bool, usage: PolicyUsage | None, comparison: str | None
+) -> Select[Any]:
     p = managed_policies
-    query = select(p).where(p.c.account_id == owner)
-    if path_prefix != "/":
-        query = query.where(func.substr(p.c.path, 1, len(path_prefix)) == path_prefix)
+    query = select(p).where(p.c.account_id == bindparam("owner"))
+    if by_prefix:
+        length = bindparam("prefix_length", type_=Integer())
+        query = query.where(func.substr(p.c.path, 1, length) == bindparam("prefix", type_=String()))
     if usage is not None:
         c = policy_usage_counts
         used = c.c.attachments if usage is PolicyUsage.PERMISSIONS else c.c.boundaries
         query = query.where(
-            exists().where(c.c.policy_id == p.c.policy_id, c.c.account_id == account_id, used > 0)
+            exists().where(
+                c.c.policy_id == p.c.policy_id,
+                c.c.account_id == bindparam("account_id"),
+                used > 0,
+            )
         )
-    if after is not None:
-        after_name, after_account = after
-        # Keyset on (name_key, account_id) with the account fixed within this query.
-        query = query.where(
-            p.c.name_key >= after_name if owner > after_account else p.c.name_key > after_name
-        )
-    return query.order_by(p.c.name_key).limit(limit)
+    if comparison == ">=":
+        query = query.where(p.c.name_key >= bindparam("after"))
+    elif comparison == ">":
+        query = query.where(p.c.name_key > bindparam("after"))
+    return query.order_by(p.c.name_key).limit(bindparam("limit", type_=Integer()))
 
 
 def _split_sort_key(key: str) -> tuple[str, str]:
