@@ -17,12 +17,15 @@ from sqlalchemy.engine import Connection
 from rolegate.domain.entities import AccessKey
 from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
+from rolegate.store.prepared import Prepared
 from rolegate.store.schema import access_keys
 
 SECRETS_PURPOSE = "secrets-at-rest"
 
 
-_BY_ID = select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id"))
+_BY_ID = Prepared(
+    select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id"))
+)
 _RECORD_USE = (
     update(access_keys)
     .where(access_keys.c.access_key_id == bindparam("key_id"))
@@ -67,7 +70,7 @@ class AccessKeyRepo:
             raise Conflict(f"access key {key.access_key_id} exists")
 
     def get(self, access_key_id: str) -> AccessKey | None:
-        row = self._conn.execute(_BY_ID, {"access_key_id": access_key_id}).first()
+        row = _BY_ID.first(self._conn, {"access_key_id": access_key_id})
         return None if row is None else self._key(row)
 
     def list_for(self, account_id: str, user_name: str | None) -> list[AccessKey]:

@@ -15,19 +15,22 @@ from sqlalchemy.engine import Connection
 from rolegate.domain.password_policy import PasswordPolicy
 from rolegate.store.dialects import insert_ignoring_duplicates, upsert
 from rolegate.store.errors import Conflict
+from rolegate.store.prepared import Prepared
 from rolegate.store.schema import accounts
 from rolegate.store.schema_account import account_aliases, account_quotas, password_policies
 
 _POLICY_COLUMNS = tuple(f.name for f in fields(PasswordPolicy))
 # Every create counted against a quota runs these two: built once.
-_LOCK_ACCOUNT = (
+_LOCK_ACCOUNT = Prepared(
     select(accounts.c.account_id)
     .where(accounts.c.account_id == bindparam("account_id"))
     .with_for_update()
 )
-_QUOTA_OVERRIDE = select(account_quotas.c.quota_value).where(
-    account_quotas.c.account_id == bindparam("account_id"),
-    account_quotas.c.quota_name == bindparam("quota_name"),
+_QUOTA_OVERRIDE = Prepared(
+    select(account_quotas.c.quota_value).where(
+        account_quotas.c.account_id == bindparam("account_id"),
+        account_quotas.c.quota_name == bindparam("quota_name"),
+    )
 )
 
 
@@ -37,7 +40,7 @@ class AccountSettingsRepo:
 
     def lock_account(self, account_id: str) -> None:
         """Hold the account's row until the transaction ends (see the module docstring)."""
-        self._conn.execute(_LOCK_ACCOUNT, {"account_id": account_id})
+        _LOCK_ACCOUNT.all(self._conn, {"account_id": account_id})
 
     # --- alias -----------------------------------------------------------------------------------
     def alias(self, account_id: str) -> str | None:
@@ -95,7 +98,7 @@ class AccountSettingsRepo:
 
     def quota_override(self, account_id: str, quota_name: str) -> int | None:
         params = {"account_id": account_id, "quota_name": quota_name}
-        value = self._conn.execute(_QUOTA_OVERRIDE, params).scalar()
+        value = _QUOTA_OVERRIDE.scalar(self._conn, params)
         return None if value is None else int(value)
 
     def set_quota(self, account_id: str, quota_name: str, value: int) -> None:

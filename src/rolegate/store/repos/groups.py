@@ -21,6 +21,7 @@ from rolegate.domain.managed_policy import OwnerKind, PolicyUsage
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.prepared import Prepared
 from rolegate.store.schema import users
 from rolegate.store.schema_groups import group_members, group_policies, groups
 from rolegate.store.schema_policies import managed_policies, policy_attachments, policy_versions
@@ -154,8 +155,8 @@ class GroupRepo:
         attached managed policy (its ARN, default version) of the user's groups: group by group
         in name order, inline before attached. Two queries, however many groups."""
         params = {"user_id": user_id}
-        inline = self._conn.execute(_GROUP_INLINE, params).all()
-        attached = self._conn.execute(_GROUP_ATTACHED, params).all()
+        inline = _GROUP_INLINE.all(self._conn, params)
+        attached = _GROUP_ATTACHED.all(self._conn, params)
         by_group: dict[str, list[tuple[str, str]]] = {}
         for row in inline:
             by_group.setdefault(row.name_key, []).append(
@@ -167,7 +168,7 @@ class GroupRepo:
 
 
 # Built once: read on every request an IAM user signs.
-_GROUP_INLINE = (
+_GROUP_INLINE = Prepared(
     select(_g.name_key, _g.arn, group_policies.c.policy_name, group_policies.c.policy_document)
     .select_from(
         group_members.join(groups, _g.group_id == _m.group_id).join(
@@ -177,7 +178,7 @@ _GROUP_INLINE = (
     .where(_m.user_id == bindparam("user_id"))
     .order_by(_g.name_key, group_policies.c.name_key)
 )
-_GROUP_ATTACHED = (
+_GROUP_ATTACHED = Prepared(
     select(_g.name_key, managed_policies.c.arn, policy_versions.c.document)
     .select_from(
         group_members.join(groups, _g.group_id == _m.group_id)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from rolegate.domain.entities import InlinePolicy
 from rolegate.store.dialects import upsert
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.prepared import Prepared
 from rolegate.store.types import name_key
 
 
@@ -63,7 +64,7 @@ class InlinePolicyRepo:
 
     def list_all(self, owner_id: str) -> list[InlinePolicy]:
         """Every inline policy of the owner, in listing order (for quota checks and evaluation)."""
-        rows = self._conn.execute(_list_all_statement(self._table), {"owner_id": owner_id})
+        rows = _list_all_statement(self._table).all(self._conn, {"owner_id": owner_id})
         return [_policy(row) for row in rows]
 
     def delete(self, owner_id: str, policy_name: str) -> bool:
@@ -88,9 +89,9 @@ class InlinePolicyRepo:
 
 
 @functools.cache
-def _list_all_statement(t: Table) -> Select[Any]:
+def _list_all_statement(t: Table) -> Prepared:
     """Built once per table: the policy engine reads every inline policy on each request."""
-    return (
+    return Prepared(
         select(t.c.policy_name, t.c.policy_document)
         .where(t.c.owner_id == bindparam("owner_id"))
         .order_by(t.c.name_key)

@@ -15,16 +15,26 @@ from rolegate.domain.entities import Role, Tag
 from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import role_tags, roles
 from rolegate.store.types import name_key
 
 _LISTING = "roles"
-_BY_NAME = select(roles).where(
-    roles.c.account_id == bindparam("account_id"), roles.c.name_key == bindparam("name_key")
+# One round trip for a role and its tags: a role row per tag (one row with NULL tag columns when
+# the role has none), in tag order.
+_WITH_TAGS = (
+    select(roles, role_tags.c.tag_key, role_tags.c.tag_value)
+    .select_from(roles.outerjoin(role_tags, role_tags.c.owner_id == roles.c.role_id))
+    .order_by(role_tags.c.position)
 )
-_BY_ID = select(roles).where(roles.c.role_id == bindparam("role_id"))
-_COUNT = (
+_BY_NAME = Prepared(
+    _WITH_TAGS.where(
+        roles.c.account_id == bindparam("account_id"), roles.c.name_key == bindparam("name_key")
+    )
+)
+_BY_ID = Prepared(_WITH_TAGS.where(roles.c.role_id == bindparam("role_id")))
+_COUNT = Prepared(
     select(func.count()).select_from(roles).where(roles.c.account_id == bindparam("account_id"))
 )
 _RECORD_USE = (
@@ -60,12 +70,10 @@ class RoleRepo:
 
     def get(self, account_id: str, role_name: str) -> Role | None:
         params = {"account_id": account_id, "name_key": name_key(role_name)}
-        row = self._conn.execute(_BY_NAME, params).first()
-        return None if row is None else _role(row, self._tags.of(row.role_id))
+        return _role_with_tags(_BY_NAME.all(self._conn, params))
 
     def get_by_id(self, role_id: str) -> Role | None:
-        row = self._conn.execute(_BY_ID, {"role_id": role_id}).first()
-        return None if row is None else _role(row, self._tags.of(row.role_id))
+        return _role_with_tags(_BY_ID.all(self._conn, {"role_id": role_id}))
 
     def list(
         self,
@@ -94,7 +102,7 @@ class RoleRepo:
         return Page(items, next_marker)
 
     def count(self, account_id: str) -> int:
-        return int(self._conn.execute(_COUNT, {"account_id": account_id}).scalar_one())
+        return int(_COUNT.scalar(self._conn, {"account_id": account_id}) or 0)
 
     def update(self, role: Role) -> None:
         """Store the mutable attributes of ``role`` (matched by role_id); tags: ``set_tags``."""
@@ -152,6 +160,15 @@ def _mutable_columns(role: Role) -> dict[str, Any]:
 
 
 _ROLE_ID = roles.c.keys().index("role_id")
+_ROLE_COLUMNS = len(roles.c)
+
+
+def _role_with_tags(rows: Sequence[Any]) -> Role | None:
+    """The role of ``_WITH_TAGS`` rows (None when there are none)."""
+    if not rows:
+        return None
+    tags = tuple(Tag(r.tag_key, r.tag_value) for r in rows if r.tag_key is not None)
+    return _role(rows[0][:_ROLE_COLUMNS], tags)  # the role's own columns come first
 
 
 def _role(row: Any, tags: tuple[Tag, ...]) -> Role:

@@ -19,6 +19,7 @@ from rolegate.domain.entities import Tag, User
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import user_tags, users
 from rolegate.store.types import name_key
@@ -31,10 +32,12 @@ _WITH_TAGS = (
     .select_from(users.outerjoin(user_tags, user_tags.c.owner_id == users.c.user_id))
     .order_by(user_tags.c.position)
 )
-_BY_NAME = _WITH_TAGS.where(
-    users.c.account_id == bindparam("account_id"), users.c.name_key == bindparam("name_key")
+_BY_NAME = Prepared(
+    _WITH_TAGS.where(
+        users.c.account_id == bindparam("account_id"), users.c.name_key == bindparam("name_key")
+    )
 )
-_BY_ID = _WITH_TAGS.where(users.c.user_id == bindparam("user_id"))
+_BY_ID = Prepared(_WITH_TAGS.where(users.c.user_id == bindparam("user_id")))
 
 
 class UserRepo:
@@ -67,11 +70,11 @@ class UserRepo:
         key = (account_id, name_key(user_name))
         if key not in self._by_name:
             params = {"account_id": account_id, "name_key": key[1]}
-            self._by_name[key] = _user_with_tags(self._conn.execute(_BY_NAME, params).all())
+            self._by_name[key] = _user_with_tags(_BY_NAME.all(self._conn, params))
         return self._by_name[key]
 
     def get_by_id(self, user_id: str) -> User | None:
-        return _user_with_tags(self._conn.execute(_BY_ID, {"user_id": user_id}).all())
+        return _user_with_tags(_BY_ID.all(self._conn, {"user_id": user_id}))
 
     def lock(self, user_id: str) -> bool:
         """Hold a row lock on the user until the transaction ends; False if it is gone.
