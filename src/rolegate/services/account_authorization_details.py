@@ -68,11 +68,12 @@ def _user_details(
             "UserId": user.user_id,
             "Arn": user.arn,
             "CreateDate": user.create_date,
-            "UserPolicyList": _inline_to_wire(inline.get(user.user_id, [])),
+            "UserPolicyList": _inline_to_wire(inline.get(user.user_id, ())),
             "GroupList": groups.get(user.user_id, []),
-            "AttachedManagedPolicies": _attached_to_wire(attached.get(user.user_id, [])),
+            "AttachedManagedPolicies": _attached_to_wire(attached.get(user.user_id, ())),
         }
-        detail |= _boundary_to_wire(user.permissions_boundary_arn)
+        if user.permissions_boundary_arn is not None:
+            detail["PermissionsBoundary"] = _boundary_to_wire(user.permissions_boundary_arn)
         detail["Tags"] = tags_to_wire(tags.get(user.user_id, ()))
         out.append(detail)
     return out
@@ -96,8 +97,8 @@ def _group_details(
             "GroupId": group.group_id,
             "Arn": group.arn,
             "CreateDate": group.create_date,
-            "GroupPolicyList": _inline_to_wire(inline.get(group.group_id, [])),
-            "AttachedManagedPolicies": _attached_to_wire(attached.get(group.group_id, [])),
+            "GroupPolicyList": _inline_to_wire(inline.get(group.group_id, ())),
+            "AttachedManagedPolicies": _attached_to_wire(attached.get(group.group_id, ())),
         }
         for group in groups
     ]
@@ -117,25 +118,26 @@ def _role_details(
     attached = repo.attached_policies(OwnerKind.ROLE, ids)
     out = []
     for role in roles:
+        role_id = role.role_id
         detail: dict[str, Any] = {
             "Path": role.path,
             "RoleName": role.role_name,
-            "RoleId": role.role_id,
+            "RoleId": role_id,
             "Arn": role.arn,
             "CreateDate": role.create_date,
             "AssumeRolePolicyDocument": url_encoded_policy(role.assume_role_policy_document),
-            "InstanceProfileList": [
-                instance_profile_to_wire(p) for p in profiles.get(role.role_id, ())
-            ],
-            "RolePolicyList": _inline_to_wire(inline.get(role.role_id, [])),
-            "AttachedManagedPolicies": _attached_to_wire(attached.get(role.role_id, [])),
+            "InstanceProfileList": [instance_profile_to_wire(p) for p in profiles.get(role_id, ())],
+            "RolePolicyList": _inline_to_wire(inline.get(role_id, ())),
+            "AttachedManagedPolicies": _attached_to_wire(attached.get(role_id, ())),
         }
-        detail |= _boundary_to_wire(role.permissions_boundary_arn)
+        if role.permissions_boundary_arn is not None:
+            detail["PermissionsBoundary"] = _boundary_to_wire(role.permissions_boundary_arn)
         detail["Tags"] = tags_to_wire(role.tags)
-        last_used: dict[str, Any] = {}
-        if role.last_used_date is not None:
-            last_used = {"LastUsedDate": role.last_used_date, "Region": role.last_used_region}
-        detail["RoleLastUsed"] = last_used
+        detail["RoleLastUsed"] = (
+            {"LastUsedDate": role.last_used_date, "Region": role.last_used_region}
+            if role.last_used_date is not None
+            else {}
+        )
         out.append(detail)
     return out
 
@@ -188,12 +190,8 @@ def _attached_to_wire(policies: Sequence[tuple[str, str]]) -> list[dict[str, str
     return [{"PolicyName": name, "PolicyArn": arn} for name, arn in policies]
 
 
-def _boundary_to_wire(arn: str | None) -> dict[str, Any]:
-    if arn is None:
-        return {}
-    return {
-        "PermissionsBoundary": {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
-    }
+def _boundary_to_wire(arn: str) -> dict[str, str]:
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
 
 
 _KINDS = (
