@@ -226,17 +226,26 @@ _EQUALITY_FAMILIES = ("string", "string_ignore_case", "bool")
 
 
 def _specialize(condition: CompiledCondition) -> Holds:
-    """``condition.holds`` with the common case inlined: a single string value tested without
-    attribute lookups (literal equality, or a typed reading); anything else -> ``holds_any``."""
+    """``condition.holds`` with the common cases inlined, without attribute lookups: a missing
+    key, and a single string value (literal equality, a typed reading, any other test); sets
+    and empty values go to ``holds_any``."""
     key, negated, fallback = condition.key, condition.negated, condition.holds_any
-    equals, reader, typed = condition.equals, condition.reader, condition.typed
+    equals, reader, typed, test = (
+        condition.equals,
+        condition.reader,
+        condition.typed,
+        condition.test,
+    )
+    when_null = condition.when_null
+    if condition.null_wanted is not None:
+        return fallback
     if equals is not None and not condition.fold:
 
         def holds_equal(context: Context, memo: Memo | None = None) -> bool:
             raw = context.get(key)
             if raw.__class__ is str and raw:
                 return (raw in equals) is not negated
-            return fallback(context, memo)
+            return when_null if raw is None else fallback(context, memo)
 
         return holds_equal
     if equals is not None:
@@ -245,23 +254,30 @@ def _specialize(condition: CompiledCondition) -> Holds:
             raw = context.get(key)
             if raw.__class__ is str and raw:
                 return (raw.lower() in equals) is not negated
-            return fallback(context, memo)
+            return when_null if raw is None else fallback(context, memo)
 
         return holds_equal_folded
-    if reader is not None and condition.mode == PLAIN:
+    if reader is not None:
         reading_key = condition.reading_key
 
         def holds_typed(context: Context, memo: Memo | None = None) -> bool:
             raw = context.get(key)
             if raw.__class__ is not str or not raw or memo is None:
-                return fallback(context, memo)
+                return when_null if raw is None else fallback(context, memo)
             reading = memo.get(reading_key, _UNREAD)
             if reading is _UNREAD:
                 reading = memo[reading_key] = reader(raw)
             return typed(reading) is not negated
 
         return holds_typed
-    return fallback
+
+    def holds_text(context: Context, memo: Memo | None = None) -> bool:
+        raw = context.get(key)
+        if raw.__class__ is str and raw:
+            return test(raw, context, memo) is not negated
+        return when_null if raw is None else fallback(context, memo)
+
+    return holds_text
 
 
 def _literal_values(

@@ -18,12 +18,9 @@ from rolegate.policy.decision import (
     EXPLICIT_DENY,
     IMPLICIT_DENY,
     Decision,
-    MatchedStatement,
 )
 from rolegate.policy.index import SlotIndex
 from rolegate.policy.plan import (
-    RESOURCE_POLICY,
-    SLOW_RESOURCE,
     STRATEGIES,
     Candidates,
     applicable_by_test,
@@ -187,47 +184,19 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     context: dict[str, ContextValue] | None = None
     if plan.needs_context:  # lower-cased key names; explicit keys win over derived principal keys
         context = caller.context.copy()
-        for key, value in request.context.items():
-            name = lowered.get(key)
-            context[name or _remember_lowered(lowered, key)] = value
-    memo: dict[Any, Any] = {}  # condition results and typed request values of this decision
+        given = request.context
+        try:  # every name seen before: the copy runs in C
+            context.update(zip(map(lowered.__getitem__, given), given.values(), strict=True))
+        except KeyError:
+            for key, value in given.items():
+                context[lowered.get(key) or _remember_lowered(lowered, key)] = value
     grant: Grant | None = None
-    steps = plan.steps if caller.is_session else plan.steps_without_session  # (sessions only)
-    if steps is not None:  # few candidates: statement by statement (plan.py)
-        matched: list[MatchedStatement] = []
-        deny = False
-        allows = [False, False, False, False, False]
-        for test, conditions, position, is_deny, reason, statement in steps:
-            if test is not None:
-                if test is SLOW_RESOURCE:
-                    if not statement.matches_resource(resource, context):
-                        continue
-                elif not test(resource):  # type: ignore[operator]
-                    continue
-            if conditions:
-                holds = True
-                for condition in conditions:  # ANDed, cheapest first
-                    result = memo.get(condition)
-                    if result is None:
-                        result = memo[condition] = condition.holds(context, memo)  # type: ignore[arg-type]
-                    if not result:
-                        holds = False
-                        break
-                if not holds:
-                    continue
-            if position == RESOURCE_POLICY:  # the statement must name the caller
-                named = statement.grant_for(who)
-                if named is None:
-                    continue
-                if not is_deny and (grant is None or named > grant):
-                    grant = named
-            matched.append(reason)
-            if is_deny:
-                deny = True
-            else:
-                allows[position] = True
+    run = plan.run if caller.is_session else plan.run_without_session  # (sessions only)
+    if run is not None:  # few candidates: statement by statement (plan.py, step_code.py)
+        matched, deny, identity, boundary, session, scp, grant = run(resource, context, who)
     else:  # many candidates: test by test over bitsets (plan.py)
         alive = plan.everyone if caller.is_session else plan.without_session
+        memo: dict[Any, Any] = {}  # condition results and typed request values of this decision
         alive = applicable_by_test(plan, alive, resource, context, memo)
         if alive & plan.principal_mask:  # resource policy: the statement must name the caller
             for statement, mask, keep in plan.principal_checks:
@@ -246,18 +215,18 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                 matched.append(reasons[found])
                 found = bits.find("1", found + 1)
         deny = (alive & plan.deny_mask) != 0
-        allows = [(alive & mask) != 0 for mask in plan.allow_masks]
+        identity, _, boundary, session, scp = [(alive & mask) != 0 for mask in plan.allow_masks]
     owner, account = request.resource_account, who.account
     facts = (  # the fields of Facts, as a plain tuple (cheaper to build and hash)
         deny,
         caller.kind,
         owner is not None and account is not None and owner != account,
-        allows[4] or caller.scps_not_needed,
+        scp or caller.scps_not_needed,
         plan.resource_required,
         grant,
-        allows[0] or caller.identity_not_needed,
-        allows[2] or caller.boundary_not_needed,
-        allows[3] or caller.session_not_needed,
+        identity or caller.identity_not_needed,
+        boundary or caller.boundary_not_needed,
+        session or caller.session_not_needed,
     )
     row = policies._table.get(facts)
     if row is None:

@@ -10,9 +10,9 @@ left are the statements that apply, in the order of the decision's reasons. Test
 total, so running them test by test instead of statement by statement gives the same answer.
 
 When the candidates are fewer than their distinct tests (a few policies: tests are rarely shared)
-walking them statement by statement is cheaper; ``steps`` then lists them, and a per-decision
-memo still runs each condition once. Both ways find the same statements (``strategy`` forces
-one, for the tests and the benchmark).
+walking them statement by statement is cheaper; ``run`` is then that walk as generated code
+(:mod:`rolegate.policy.step_code`), which still runs a shared condition once. Both ways find the
+same statements (``strategy`` forces one, for the tests and the benchmark).
 
 Built once per (action, resource service) and memoized by the PolicySet: it holds statements and
 tests, never request data or decisions.
@@ -25,12 +25,14 @@ from typing import NamedTuple, TypeVar
 
 from rolegate.policy.compile import CompiledStatement
 from rolegate.policy.conditions import CompiledCondition, Memo
-from rolegate.policy.decision import MatchedStatement
+from rolegate.policy.decision import POLICY_TYPES, MatchedStatement
 from rolegate.policy.index import Entry
+from rolegate.policy.step_code import Runner, build_runner
 from rolegate.policy.variables import Context
 from rolegate.policy.wildcard import Matcher
 
-RESOURCE_POLICY, SESSION_POLICY = 1, 3  # positions of the policy types in a PolicySet's slots
+# positions of the policy types in a PolicySet's slots
+RESOURCE_POLICY, SESSION_POLICY = POLICY_TYPES.index("resource"), POLICY_TYPES.index("session")
 _T = TypeVar("_T", bound=Hashable)
 Check = tuple[_T, int, int]  # (test, mask of the statements it decides, the mask's complement)
 # (resource test, conditions, policy type position, is_deny, reason, statement); the resource
@@ -68,8 +70,8 @@ class Candidates(NamedTuple):
     principal_mask: int
     deny_mask: int
     allow_masks: tuple[int, ...]  # per policy type: its Allow statements
-    steps: tuple[Step, ...] | None  # set when walking statement by statement is cheaper
-    steps_without_session: tuple[Step, ...] | None
+    run: Runner | None  # set when walking statement by statement is cheaper (step_code.py)
+    run_without_session: Runner | None  # the same without the session policies' statements
 
 
 def build_plan(
@@ -126,9 +128,11 @@ def build_plan(
         principal_mask=sum(principals.values()),
         deny_mask=deny,
         allow_masks=tuple(allow),
-        steps=tuple(steps) if by_statement else None,
-        steps_without_session=(
-            tuple(step for step in steps if step[2] != SESSION_POLICY) if by_statement else None
+        run=build_runner(steps, SLOW_RESOURCE) if by_statement else None,
+        run_without_session=(
+            build_runner([step for step in steps if step[2] != SESSION_POLICY], SLOW_RESOURCE)
+            if by_statement
+            else None
         ),
     )
 
