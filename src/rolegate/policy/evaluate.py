@@ -10,7 +10,7 @@ one ``match`` turns them into the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from rolegate.policy.compile import CompiledPolicy, resource_service
 from rolegate.policy.decision import (
@@ -23,7 +23,6 @@ from rolegate.policy.index import SlotIndex
 from rolegate.policy.plan import (
     STRATEGIES,
     Candidates,
-    applicable_by_test,
     build_plan,
 )
 from rolegate.policy.principals import Grant
@@ -196,8 +195,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
         matched, deny, identity, boundary, session, scp, grant = run(resource, context, who)
     else:  # many candidates: test by test over bitsets (plan.py)
         alive = plan.everyone if caller.is_session else plan.without_session
-        memo: dict[Any, Any] = {}  # condition results and typed request values of this decision
-        alive = applicable_by_test(plan, alive, resource, context, memo)
+        alive = plan.keep_applicable(alive, resource, context, {})  # type: ignore[misc]
         if alive & plan.principal_mask:  # resource policy: the statement must name the caller
             for statement, mask, keep in plan.principal_checks:
                 if alive & mask:

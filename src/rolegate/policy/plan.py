@@ -11,7 +11,7 @@ total, so running them test by test instead of statement by statement gives the 
 
 When the candidates are fewer than their distinct tests (a few policies: tests are rarely shared)
 walking them statement by statement is cheaper; ``run`` is then that walk as generated code
-(:mod:`rolegate.policy.step_code`), which still runs a shared condition once. Both ways find the
+(:mod:`rolegate.policy.plan_code`), which still runs a shared condition once. Both ways find the
 same statements (``strategy`` forces one, for the tests and the benchmark).
 
 Built once per (action, resource service) and memoized by the PolicySet: it holds statements and
@@ -24,11 +24,10 @@ from collections.abc import Hashable, Iterable
 from typing import NamedTuple, TypeVar
 
 from rolegate.policy.compile import CompiledStatement
-from rolegate.policy.conditions import CompiledCondition, Memo
+from rolegate.policy.conditions import CompiledCondition
 from rolegate.policy.decision import POLICY_TYPES, MatchedStatement
 from rolegate.policy.index import Entry
-from rolegate.policy.step_code import Runner, build_runner
-from rolegate.policy.variables import Context
+from rolegate.policy.plan_code import Filter, Runner, build_filter, build_runner
 from rolegate.policy.wildcard import Matcher
 
 # positions of the policy types in a PolicySet's slots
@@ -63,9 +62,8 @@ class Candidates(NamedTuple):
     reasons: tuple[MatchedStatement, ...]  # by bit
     everyone: int  # every bit
     without_session: int  # every bit but the session policies' (for non-session callers)
-    resource_checks: tuple[Check[Matcher], ...]
-    slow_resource_checks: tuple[Check[CompiledStatement], ...]  # with variables, NotResource...
-    condition_keys: tuple[KeyChecks, ...]  # the conditions by key, cheapest key first
+    # The tests, run test by test (plan_code.build_filter); None when ``run`` is set.
+    keep_applicable: Filter | None
     principal_checks: tuple[Check[CompiledStatement], ...]  # resource-policy statements
     principal_mask: int
     deny_mask: int
@@ -114,6 +112,7 @@ def build_plan(
     by_statement = strategy == "by_statement" or (strategy == "auto" and len(reasons) <= tests)
     # A test needed by many statements first: it is almost surely run anyway, and clears most.
     by_reach = sorted(resources.items(), key=lambda item: -item[1].bit_count())
+    run = build_runner(steps, SLOW_RESOURCE) if by_statement else None
     return Candidates(
         slots=slots,
         needs_context=any(s.needs_context for slot in slots for s, _ in slot),
@@ -121,18 +120,20 @@ def build_plan(
         reasons=tuple(reasons),
         everyone=everyone,
         without_session=everyone & ~session,
-        resource_checks=_checks(by_reach),
-        slow_resource_checks=_checks(slow.items()),
-        condition_keys=_by_key(conditions),
+        keep_applicable=(
+            None
+            if by_statement
+            else build_filter(_checks(by_reach), _checks(slow.items()), _by_key(conditions))
+        ),
         principal_checks=_checks(principals.items()),
         principal_mask=sum(principals.values()),
         deny_mask=deny,
         allow_masks=tuple(allow),
-        run=build_runner(steps, SLOW_RESOURCE) if by_statement else None,
+        run=run,
         run_without_session=(
             build_runner([step for step in steps if step[2] != SESSION_POLICY], SLOW_RESOURCE)
-            if by_statement
-            else None
+            if run is not None and session
+            else run
         ),
     )
 
@@ -162,28 +163,3 @@ def _union(items: Iterable[tuple[CompiledCondition, int]]) -> int:
     for _condition, mask in items:
         union |= mask
     return union
-
-
-def applicable_by_test(
-    plan: Candidates, alive: int, resource: str, context: Context | None, readings: Memo
-) -> int:
-    """The bits of ``alive`` whose statement's Resource and Condition match, test by test."""
-    for matcher, mask, keep in plan.resource_checks:
-        if alive & mask and not matcher(resource):
-            alive &= keep
-    for statement, mask, keep in plan.slow_resource_checks:
-        if alive & mask and not statement.matches_resource(resource, context):
-            alive &= keep
-    for key, key_mask, keep_when_null, checks in plan.condition_keys:
-        if not alive & key_mask:
-            continue
-        raw = context.get(key)  # type: ignore[union-attr]
-        if raw is None or len(raw) == 0:
-            alive &= keep_when_null
-        else:
-            for condition, mask, keep in checks:
-                if alive & mask and not condition.holds(context, readings):  # type: ignore[arg-type]
-                    alive &= keep
-        if not alive:
-            break
-    return alive

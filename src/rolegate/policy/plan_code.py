@@ -1,24 +1,29 @@
-"""A statement-by-statement plan as one generated Python function (the last compile stage).
+"""Plans as generated Python functions (the last compile stage).
 
-Walking a few candidate statements in a generic loop costs more in the loop (unpacking each
-step, dispatching on its resource test, memoizing condition results in a dict) than in the tests
-themselves. So :func:`build_runner` writes the walk out as straight-line code, one ``if`` per
-statement, and compiles it once per plan: a condition that several statements share is run at
-most once through a local variable, and the others are called directly.
+Walking the candidates of a plan in a generic loop costs more in the loop (unpacking each item,
+dispatching on its kind, memoizing results in a dict) than in the tests themselves. So each plan
+is written out once as straight-line code and compiled:
+
+* :func:`build_runner`, statement by statement: one ``if`` per statement; a condition that
+  several statements share runs at most once, through a local variable. ``run(resource, context,
+  who)`` returns ``(matched, deny, identity, boundary, session, scp, grant)``: the reasons of the
+  statements that apply, in step order; whether one of them denies; whether each policy type has
+  an applicable Allow; the strongest resource-policy grant.
+* :func:`build_filter`, test by test over bitsets (see plan.py): one line per distinct test.
+  ``keep(alive, resource, context, readings)`` returns the bits of ``alive`` whose statements'
+  Resource and Condition match.
 
 The generated source holds only names made here (``T3``, ``H0``, ``c0``...) and small integers;
-the objects they name (matchers, condition closures, reasons, principal checks) are passed in its
-namespace. No text from a policy document ever reaches the source.
-
-``run(resource, context, who)`` returns ``(matched, deny, identity, boundary, session, scp,
-grant)``: the reasons of the statements that apply, in step order; whether one of them denies;
-whether each policy type has an applicable Allow; the strongest resource-policy grant.
+the objects they name (matchers, condition closures, masks, key names, reasons, principal checks)
+are passed in its namespace. No text from a policy document ever reaches the source.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
+from types import CodeType
 from typing import Any
 
 from rolegate.policy.compile import CompiledStatement
@@ -30,6 +35,7 @@ Runner = Callable[
     [str, Any, Any],
     tuple[list[MatchedStatement], bool, bool, bool, bool, bool, Grant | None],
 ]
+Filter = Callable[[int, str, Any, Any], int]
 # (resource test, conditions, policy type position, is_deny, reason, statement): plan.Step
 StepLike = tuple[object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, Any]
 
@@ -87,11 +93,57 @@ def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
         applies = _applies(position, is_deny, reason, statement, names)
         lines.extend(indent + line for line in applies)
     lines.append("    return matched, deny, a0, a2, a3, a4, grant")
-    code = compile("\n".join(lines) + "\n", "<rolegate.policy.step_code>", "exec")
-    namespace = names.namespace
-    exec(code, namespace)
-    runner: Runner = namespace.pop("run")  # type: ignore[assignment]
+    runner: Runner = _compiled("run", lines, names)  # type: ignore[assignment]
     return runner
+
+
+def build_filter(
+    resource_checks: Sequence[tuple[Any, int, int]],
+    slow_resource_checks: Sequence[tuple[CompiledStatement, int, int]],
+    condition_keys: Sequence[tuple[str, int, int, Sequence[tuple[CompiledCondition, int, int]]]],
+) -> Filter:
+    """Compile plan.py's checks: ``(test, mask, keep)`` triples, and per context key ``(key,
+    mask, keep when the key has no value, checks)``; a test runs only while a statement that
+    needs it is alive, and clears the bits of the statements it rejects."""
+    names = _Names()
+    lines = ["def keep(alive, resource, context, readings):"]
+    for test, mask, keep in resource_checks:
+        guard = f"alive & {names.of('M', mask)} and not {names.of('T', test)}(resource)"
+        lines += [f"    if {guard}:", f"        alive &= {names.of('K', keep)}"]
+    for statement, mask, keep in slow_resource_checks:
+        matches = names.of("S", statement.matches_resource)
+        guard = f"alive & {names.of('M', mask)} and not {matches}(resource, context)"
+        lines += [f"    if {guard}:", f"        alive &= {names.of('K', keep)}"]
+    for key, key_mask, keep_when_null, checks in condition_keys:
+        lines += [
+            f"    if alive & {names.of('M', key_mask)}:",
+            f"        raw = context.get({names.of('N', key)})",
+            "        if raw is None or len(raw) == 0:",
+            f"            alive &= {names.of('K', keep_when_null)}",
+            "        else:",
+        ]
+        for condition, mask, keep in checks:
+            holds = names.of("H", condition.holds)
+            guard = f"alive & {names.of('M', mask)} and not {holds}(context, readings)"
+            lines += [f"            if {guard}:", f"                alive &= {names.of('K', keep)}"]
+        lines += ["        if not alive:", "            return 0"]
+    lines.append("    return alive")
+    keep_applicable: Filter = _compiled("keep", lines, names)  # type: ignore[assignment]
+    return keep_applicable
+
+
+def _compiled(name: str, lines: list[str], names: _Names) -> object:
+    """The generated function ``name``, bound to the objects of ``names``."""
+    namespace = names.namespace
+    exec(_code("\n".join(lines) + "\n"), namespace)  # generated names only (module docstring)
+    return namespace.pop(name)
+
+
+@functools.lru_cache(maxsize=2048)
+def _code(source: str) -> CodeType:
+    """Plans of the same shape have the same source (names are numbered in order), as when
+    principals share their policies: compile each shape once (about a millisecond each)."""
+    return compile(source, "<rolegate.policy.plan_code>", "exec")
 
 
 def _resource_guard(
