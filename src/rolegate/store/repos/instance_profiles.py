@@ -18,6 +18,7 @@ from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.id_lists import in_ids
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import roles
 from rolegate.store.schema_profiles import (
@@ -103,7 +104,7 @@ class InstanceProfileRepo:
         ids = list(role_ids)
         if not ids:
             return {}
-        rows = self._conn.execute(_PROFILES_OF_ROLES, {"ids": ids}).all()
+        rows = _PROFILES_OF_ROLES.all(self._conn, {"ids": ids})
         found: dict[str, tuple[InstanceProfile, ...]] = {}
         for profile in self._assemble(rows, with_tags=True):
             for role in profile.roles:
@@ -189,7 +190,7 @@ class InstanceProfileRepo:
         return found
 
 
-_PROFILES_OF_ROLES = (
+_PROFILES_OF_ROLES = Prepared(
     select(instance_profiles)
     .join(instance_profile_roles, _m.instance_profile_id == _p.instance_profile_id)
     .where(in_ids(_m.role_id))

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
 from rolegate.store.id_lists import in_ids
+from rolegate.store.prepared import Prepared
 
 
 @functools.cache
@@ -22,8 +23,8 @@ def _tags_of(table: Table) -> Select[tuple[str, str]]:
 
 
 @functools.cache
-def _tags_of_many(table: Table) -> Select[str, str, str]:
-    return (
+def _tags_of_many(table: Table) -> Prepared:
+    return Prepared(
         select(table.c.owner_id, table.c.tag_key, table.c.tag_value)
         .where(in_ids(table.c.owner_id))
         .order_by(table.c.owner_id, table.c.position)
@@ -57,6 +58,6 @@ class TagStore:
         if not ids:
             return {}
         found: dict[str, list[Tag]] = {}
-        for owner_id, key, value in self._conn.execute(_tags_of_many(self._table), {"ids": ids}):
+        for owner_id, key, value in _tags_of_many(self._table).all(self._conn, {"ids": ids}):
             found.setdefault(owner_id, []).append(Tag(key, value))
         return {owner: tuple(tags) for owner, tags in found.items()}
