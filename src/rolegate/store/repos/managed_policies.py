@@ -41,6 +41,7 @@ from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict, InvalidMarker
 from rolegate.store.id_lists import in_ids
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema_policies import (
     managed_policies,
@@ -160,7 +161,7 @@ class ManagedPolicyRepo:
             statement, params = _policy_page(
                 owner, account_id, path_prefix, usage, after=after, limit=max_items + 1
             )
-            rows.extend(self._conn.execute(statement, params).all())
+            rows.extend(_prepared(statement).all(self._conn, params))
         if len(owners[scope]) > 1:
             rows.sort(key=_ORDER)
         truncated = len(rows) > max_items
@@ -181,7 +182,7 @@ class ManagedPolicyRepo:
         ids = list(policy_ids)
         if not ids:
             return {}
-        rows = self._conn.execute(_USAGE_COUNTS, {"account_id": account_id, "ids": ids})
+        rows = _USAGE_COUNTS.all(self._conn, {"account_id": account_id, "ids": ids})
         return {
             policy_id: UsageCounts(attached, bounding) for policy_id, attached, bounding in rows
         }
@@ -243,13 +244,15 @@ class ManagedPolicyRepo:
 
 
 # Read for every page of ListPolicies and GetAccountAuthorizationDetails: built once.
-_USAGE_COUNTS = select(
-    policy_usage_counts.c.policy_id,
-    policy_usage_counts.c.attachments,
-    policy_usage_counts.c.boundaries,
-).where(
-    policy_usage_counts.c.account_id == bindparam("account_id"),
-    in_ids(policy_usage_counts.c.policy_id),
+_USAGE_COUNTS = Prepared(
+    select(
+        policy_usage_counts.c.policy_id,
+        policy_usage_counts.c.attachments,
+        policy_usage_counts.c.boundaries,
+    ).where(
+        policy_usage_counts.c.account_id == bindparam("account_id"),
+        in_ids(policy_usage_counts.c.policy_id),
+    )
 )
 
 # Read on every request of a non-root principal (the authorizer): built once.
@@ -318,6 +321,12 @@ def _policy_page(
         "limit": limit,
     }
     return statement, params
+
+
+@functools.cache
+def _prepared(page_statement: Select[Any]) -> Prepared:
+    """A page statement (one object per shape of page) run on the driver's cursor."""
+    return Prepared(page_statement)
 
 
 @functools.cache
