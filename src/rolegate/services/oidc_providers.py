@@ -153,6 +153,7 @@ def add_oidc_provider(
     bare = provider_url(url)
     client_id_list = client_ids(ids)
     thumbprint_list = thumbprints(prints)
+    tx.account_settings.lock_account(account_id)  # concurrent creates count one by one
     if len(tx.oidc_providers.list(account_id)) >= MAX_PROVIDERS_PER_ACCOUNT:
         raise LimitExceeded(
             f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"

@@ -118,6 +118,7 @@ def add_saml_provider(
     """Parse ``document`` and store the provider (CreateSAMLProvider once authorized, and
     ``rolegate provider add-saml``). AWS's errors for bad metadata, quota and duplicates."""
     metadata = _metadata(document)
+    tx.account_settings.lock_account(account_id)  # concurrent creates count one by one
     if tx.saml_providers.count(account_id) >= MAX_PROVIDERS_PER_ACCOUNT:
         raise LimitExceeded(
             f"Cannot exceed quota for SAMLProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
