@@ -8,7 +8,8 @@ produced for the connection's dialect (SQL text, parameter order, the column typ
 result processors, e.g. ``UtcTimestamp``) and sends it to the driver directly, inside the same
 transaction. Rows come back as named tuples with the statement's column names, so
 ``row.role_id`` reads as with SQLAlchemy's rows. Driver errors are raised as SQLAlchemy's
-(``DBAPIError.instance``), so callers and ``Store.transaction`` see the usual exceptions.
+(``DBAPIError.instance``), so callers and ``Store.transaction`` see the usual exceptions, and
+``before_cursor_execute`` listeners are called as for any statement.
 
 For fixed statements only: every parameter is a ``bindparam`` given at run time (or a literal
 the statement carries); no ``IN`` lists that expand.
@@ -16,6 +17,7 @@ the statement carries); no ``IN`` lists that expand.
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,6 +40,13 @@ class _Compiled:
     row: Any  # namedtuple class of the result columns (None: no result)
 
 
+@functools.cache
+def prepared(statement: ClauseElement) -> Prepared:
+    """The one Prepared form of a statement built once elsewhere (say, by a cached factory of
+    dialect-specific statements such as ``dialects.upsert``)."""
+    return Prepared(statement)
+
+
 class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
         self._statement = statement
@@ -56,20 +65,33 @@ class Prepared:
         row = self.first(conn, params)
         return None if row is None else row[0]
 
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Execute a statement without result (UPDATE, INSERT, ...); the rows it touched."""
+        return int(self._run(conn, params, fetch=False)[0])
+
     def _run(self, conn: Connection, params: Mapping[str, Any], *, fetch: bool) -> list[Any]:
+        """The rows (``fetch``), or ``[rowcount]``."""
         dialect = conn.dialect
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
         values = {**compiled.defaults, **params} if compiled.defaults else dict(params)
-        for name, bind in compiled.binders:
-            values[name] = bind(values[name])
+        try:
+            for name, bind in compiled.binders:
+                values[name] = bind(values[name])
+        except Exception as error:  # e.g. UtcTimestamp refusing a naive datetime
+            raise sa_exc.StatementError(str(error), compiled.sql, params, error) from error
         arguments: Any = values
         if compiled.positional is not None:
             arguments = tuple(values[name] for name in compiled.positional)
         driver = conn.connection.dbapi_connection
         cursor = driver.cursor()  # type: ignore[union-attr]
         try:
+            listeners = conn.dispatch.before_cursor_execute
+            if listeners:  # statement logging and counting (tests) see these statements too
+                listeners(conn, cursor, compiled.sql, arguments, None, False)
             cursor.execute(compiled.sql, arguments)
-            raw = cursor.fetchall() if fetch else []
+            if not fetch:
+                return [cursor.rowcount]
+            raw = cursor.fetchall()
         except dialect.loaded_dbapi.Error as error:
             raise sa_exc.DBAPIError.instance(
                 compiled.sql, arguments, error, dialect.loaded_dbapi.Error, dialect=dialect

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from rolegate.domain.entities import InlinePolicy
 from rolegate.store.dialects import upsert
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
-from rolegate.store.prepared import Prepared
+from rolegate.store.prepared import Prepared, prepared
 from rolegate.store.types import name_key
 
 
@@ -39,7 +39,7 @@ class InlinePolicyRepo:
         stmt = upsert(
             self._table, self._conn.dialect.name, ("owner_id", "name_key"), ("policy_document",)
         )
-        self._conn.execute(stmt, values)
+        prepared(stmt).run(self._conn, values)
 
     def get(self, owner_id: str, policy_name: str) -> InlinePolicy | None:
         t = self._table

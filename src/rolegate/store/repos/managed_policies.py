@@ -239,8 +239,7 @@ class ManagedPolicyRepo:
         """(policy ARN, default version's document) of every managed policy attached to the
         principal as a permissions policy, by policy name."""
         params = {"owner_kind": OwnerKind(owner_kind).value, "owner_id": owner_id}
-        rows = self._conn.execute(_ATTACHED_DOCUMENTS, params)
-        return [(row.arn, row.document) for row in rows]
+        return [(row.arn, row.document) for row in _ATTACHED_DOCUMENTS.all(self._conn, params)]
 
 
 # Read for every page of ListPolicies and GetAccountAuthorizationDetails: built once.
@@ -256,7 +255,7 @@ _USAGE_COUNTS = Prepared(
 )
 
 # Read on every request of a non-root principal (the authorizer): built once.
-_ATTACHED_DOCUMENTS = (
+_ATTACHED_DOCUMENTS = Prepared(
     select(managed_policies.c.arn, policy_versions.c.document)
     .select_from(
         policy_attachments.join(

@@ -3,12 +3,11 @@ ListRoles orders by the case-folded name and pages by keyset on the unique index
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
@@ -16,7 +15,7 @@ from rolegate.domain.entities import Role, Tag
 from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
-from rolegate.store.prepared import Prepared
+from rolegate.store.prepared import Prepared, prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import role_tags, roles
 from rolegate.store.types import name_key
@@ -38,7 +37,7 @@ _BY_ID = Prepared(_WITH_TAGS.where(roles.c.role_id == bindparam("role_id")))
 _COUNT = Prepared(
     select(func.count()).select_from(roles).where(roles.c.account_id == bindparam("account_id"))
 )
-_RECORD_USE = (
+_RECORD_USE = Prepared(
     update(roles)
     .where(roles.c.role_id == bindparam("used_role_id"))
     .values(last_used_date=bindparam("when"), last_used_region=bindparam("region"))
@@ -53,7 +52,7 @@ class RoleRepo:
     def create(self, role: Role) -> None:
         """Insert ``role`` and its tags; raises Conflict if the account has the name (any case)
         or the role id exists. The unique index decides between concurrent creates."""
-        stmt = insert_ignoring_duplicates(roles, self._conn.dialect.name)
+        stmt = prepared(insert_ignoring_duplicates(roles, self._conn.dialect.name))
         values = {
             "role_id": role.role_id,
             "account_id": role.account_id,
@@ -64,7 +63,7 @@ class RoleRepo:
             "create_date": role.create_date,
             **_mutable_columns(role),
         }
-        if self._conn.execute(stmt, values).rowcount == 0:
+        if stmt.run(self._conn, values) == 0:
             raise Conflict(f"role {role.role_name} exists in account {role.account_id}")
         if role.tags:
             self._tags.replace(role.role_id, role.tags)
@@ -92,8 +91,9 @@ class RoleRepo:
         """
         check_max_items(max_items)
         after = None if marker is None else decode_marker(_LISTING, marker)
-        statement, params = _role_page(account_id, path_prefix, after=after, limit=max_items + 1)
-        rows = _prepared_page(statement).all(self._conn, params)
+        rows = self._conn.execute(
+            role_page_query(account_id, path_prefix, after=after, limit=max_items + 1)
+        ).all()
         truncated = len(rows) > max_items
         rows = rows[:max_items]
         tags = self._tags.of_many(row[_ROLE_ID] for row in rows) if with_tags else {}
@@ -116,8 +116,8 @@ class RoleRepo:
         failing the AssumeRole that caused it."""
         try:
             with driver_savepoint(self._conn, "rolegate_last_used"):
-                self._conn.execute(
-                    _RECORD_USE, {"used_role_id": role_id, "when": when, "region": region}
+                _RECORD_USE.run(
+                    self._conn, {"used_role_id": role_id, "when": when, "region": region}
                 )
         except sa_exc.OperationalError:
             pass
@@ -139,43 +139,13 @@ class RoleRepo:
 def role_page_query(
     account_id: str, path_prefix: str, *, after: str | None, limit: int
 ) -> Select[Any]:
-    """One page's statement with its values in place (what ``list`` runs)."""
-    statement, params = _role_page(account_id, path_prefix, after=after, limit=limit)
-    return statement.params(params)
-
-
-def _role_page(
-    account_id: str, path_prefix: str, *, after: str | None, limit: int
-) -> tuple[Select[Any], dict[str, Any]]:
-    """The statement of a page (built once per shape of page) and the values to run it with."""
-    params = {
-        "account_id": account_id,
-        "prefix": path_prefix,
-        "prefix_length": len(path_prefix),
-        "after": after,
-        "limit": limit,
-    }
-    return _role_page_statement(path_prefix != "/", after is not None), params
-
-
-@functools.cache
-def _role_page_statement(by_prefix: bool, after: bool) -> Select[Any]:
     """Keyset page: an index range scan on (account_id, name_key), no OFFSET, no sort step."""
-    query = select(roles).where(roles.c.account_id == bindparam("account_id"))
-    if by_prefix:
-        length = bindparam("prefix_length", type_=Integer())
-        query = query.where(
-            func.substr(roles.c.path, 1, length) == bindparam("prefix", type_=String())
-        )
-    if after:
-        query = query.where(roles.c.name_key > bindparam("after"))
-    return query.order_by(roles.c.name_key).limit(bindparam("limit", type_=Integer()))
-
-
-@functools.cache
-def _prepared_page(page_statement: Select[Any]) -> Prepared:
-    """A page statement run on the driver's cursor."""
-    return Prepared(page_statement)
+    query = select(roles).where(roles.c.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(func.substr(roles.c.path, 1, len(path_prefix)) == path_prefix)
+    if after is not None:
+        query = query.where(roles.c.name_key > after)
+    return query.order_by(roles.c.name_key).limit(limit)
 
 
 def _mutable_columns(role: Role) -> dict[str, Any]:
