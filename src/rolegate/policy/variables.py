@@ -100,20 +100,24 @@ def renderer(parts: Sequence[TemplatePart]) -> Callable[[Context], str | None]:
         only = parts[0]
         return lambda context: variable_value(context, only)
     chunks = tuple(part if isinstance(part, Variable) else part[0] for part in parts)
+    return lambda context: fill(chunks, context)
 
-    def render(context: Context) -> str | None:
-        out: list[str] = []
-        for chunk in chunks:
-            if isinstance(chunk, str):
-                out.append(chunk)
-                continue
-            value = variable_value(context, chunk)
-            if value is None:
-                return None
-            out.append(value)
-        return "".join(out)
 
-    return render
+def fill(
+    chunks: Sequence[str | Variable], context: Context, escape: Callable[[str], str] | None = None
+) -> str | None:
+    """Text chunks and variables' values (passed through ``escape``) joined; ``None`` if a
+    variable is null."""
+    out: list[str] = []
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            out.append(chunk)
+            continue
+        value = variable_value(context, chunk)
+        if value is None:
+            return None
+        out.append(value if escape is None else escape(value))
+    return "".join(out)
 
 
 class RegexTemplate:
@@ -146,13 +150,4 @@ class RegexTemplate:
         if self.fragments is None:
             pieces = substitute(self.parts, context)
             return None if pieces is None else glob_regex(pieces, arn=self.arn)
-        out = []
-        for fragment in self.fragments:
-            if isinstance(fragment, str):
-                out.append(fragment)
-                continue
-            value = variable_value(context, fragment)
-            if value is None:
-                return None
-            out.append(re.escape(value))
-        return "".join(out)
+        return fill(self.fragments, context, re.escape)
