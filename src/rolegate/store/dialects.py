@@ -147,6 +147,28 @@ def driver_savepoint(conn: Connection, name: str) -> Iterator[None]:
     execute_on_driver(conn, f"RELEASE SAVEPOINT {name}")
 
 
+@contextmanager
+def best_effort_write(conn: Connection) -> Iterator[None]:
+    """A write the request may lose (a last-used date): in a savepoint, and on SQLite without
+    waiting for the write lock.
+
+    Inside a read transaction, SQLite grants the lock only if no other write committed since the
+    transaction's snapshot; a writer holding the lock now will commit, so waiting for it (the
+    busy handler sleeps up to 100 ms a time) mostly ends in SQLITE_BUSY_SNAPSHOT anyway, and
+    only lengthened the request. Failing at once raises OperationalError, for the caller to
+    ignore; the next use writes the date.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        execute_on_driver(conn, "PRAGMA busy_timeout=0")
+    try:
+        with driver_savepoint(conn, "rolegate_best_effort"):
+            yield
+    finally:
+        if sqlite:
+            execute_on_driver(conn, f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
 def execute_on_driver(conn: Connection, sql: str) -> None:
     """Run ``sql`` (no parameters, no result) on the driver's connection under ``conn``."""
     _execute_on_driver(conn.connection.dbapi_connection, sql)

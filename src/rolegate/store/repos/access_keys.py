@@ -15,7 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey
-from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
+from rolegate.store.dialects import best_effort_write, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.prepared import Prepared
 from rolegate.store.schema import access_keys
@@ -115,7 +115,7 @@ class AccessKeyRepo:
         if known == (minute, service, region):
             return
         try:
-            with driver_savepoint(self._conn, "rolegate_last_used"):
+            with best_effort_write(self._conn):
                 self._conn.execute(
                     _RECORD_USE,
                     {

@@ -13,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
-from rolegate.store.dialects import driver_savepoint, insert_ignoring_duplicates
+from rolegate.store.dialects import best_effort_write, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared, prepared
@@ -115,7 +115,7 @@ class RoleRepo:
         another writer may hold the lock, and losing one last-used update is better than
         failing the AssumeRole that caused it."""
         try:
-            with driver_savepoint(self._conn, "rolegate_last_used"):
+            with best_effort_write(self._conn):
                 _RECORD_USE.run(
                     self._conn, {"used_role_id": role_id, "when": when, "region": region}
                 )
