@@ -54,8 +54,8 @@ def format_timestamp(value: datetime) -> str:
     """``2024-01-02T03:04:05Z``; naive datetimes are taken to be UTC already."""
     if value.tzinfo is not None and value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    # "YYYY-MM-DDTHH:MM:SS" then any offset ("+00:00"), which the Z replaces
-    return value.isoformat(timespec="seconds")[:19] + "Z"
+    # "YYYY-MM-DDTHH:MM:SS" then any fraction and offset, which the Z replaces
+    return value.isoformat()[:19] + "Z"
 
 
 def _format_timestamp_as(timestamp_format: str | None, value: datetime) -> str:
