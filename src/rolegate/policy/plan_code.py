@@ -40,6 +40,7 @@ Filter = Callable[[int, str, Any, Any], int]
 StepLike = tuple[object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, Any]
 
 RESOURCE_POLICY = POLICY_TYPES.index("resource")
+_UNREAD = object()
 _ALLOW_FLAGS = {  # the returned flags: an applicable Allow in identity, boundary, session, scp
     POLICY_TYPES.index(kind): f"a{POLICY_TYPES.index(kind)}"
     for kind in ("identity", "boundary", "session", "scp")
@@ -106,6 +107,7 @@ def build_filter(
     mask, keep when the key has no value, checks)``; a test runs only while a statement that
     needs it is alive, and clears the bits of the statements it rejects."""
     names = _Names()
+    names.namespace["UNREAD"] = _UNREAD
     lines = ["def keep(alive, resource, context, readings):"]
     for test, mask, keep in resource_checks:
         guard = f"alive & {names.of('M', mask)} and not {names.of('T', test)}(resource)"
@@ -120,6 +122,8 @@ def build_filter(
             f"        raw = context.get({names.of('N', key)})",
             "        if raw is None or len(raw) == 0:",
             f"            alive &= {names.of('K', keep_when_null)}",
+            "        elif raw.__class__ is str:",  # one value: the common shapes inlined
+            *_single_value_checks(checks, names),
             "        else:",
         ]
         for condition, mask, keep in checks:
@@ -130,6 +134,40 @@ def build_filter(
     lines.append("    return alive")
     keep_applicable: Filter = _compiled("keep", lines, names)  # type: ignore[assignment]
     return keep_applicable
+
+
+def _single_value_checks(
+    checks: Sequence[tuple[CompiledCondition, int, int]], names: _Names
+) -> list[str]:
+    """The checks of one key when its value is one non-empty string ``raw``: a literal equality
+    is a set lookup, a typed test reads ``raw`` once per reader (on first need); the rest call
+    the condition. (What ``CompiledCondition.holds_any`` does for a single value.)"""
+    lines = []
+    readers: dict[object, str] = {}
+    for condition, _mask, _keep in checks:
+        if condition.null_wanted is None and condition.equals is None and condition.reader:
+            readers.setdefault(condition.reader, f"rd{len(readers)}")
+    lines += [f"            {local} = UNREAD" for local in readers.values()]
+    if any(c.equals is not None and c.fold for c, _m, _k in checks):
+        lines.append("            folded = raw.lower()")
+    for condition, mask, keep in checks:
+        negated = "True" if condition.negated else "False"
+        if condition.null_wanted is not None:  # Null: a value is there
+            fails = f"not {names.of('H', condition.holds)}(context, readings)"
+        elif condition.equals is not None:
+            value = "folded" if condition.fold else "raw"
+            fails = f"({value} in {names.of('E', condition.equals)}) is {negated}"
+        elif condition.reader is not None:
+            local, read = readers[condition.reader], names.of("R", condition.reader)
+            reading = f"({local} if {local} is not UNREAD else ({local} := {read}(raw)))"
+            fails = f"{names.of('Y', condition.typed)}({reading}) is {negated}"
+        else:
+            fails = f"not {names.of('H', condition.holds)}(context, readings)"
+        lines += [
+            f"            if alive & {names.of('M', mask)} and {fails}:",
+            f"                alive &= {names.of('K', keep)}",
+        ]
+    return lines
 
 
 def _compiled(name: str, lines: list[str], names: _Names) -> object:
