@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import CodeType
 from typing import Any
 
@@ -65,8 +65,10 @@ class _Names:
 def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
     """Compile ``steps`` (``plan.Step`` tuples; ``slow_resource`` is plan's SLOW_RESOURCE)."""
     names = _Names()
+    names.namespace["UNREAD"] = _UNREAD
     uses = Counter(condition for step in steps for condition in step[1])
     shared = {condition: f"c{i}" for i, condition in enumerate(c for c, n in uses.items() if n > 1)}
+    inline = _InlineConditions(uses, names)
     lines = [
         "def run(resource, context, who):",
         "    memo = {}",  # typed readings of this decision (see conditions.Memo)
@@ -74,19 +76,19 @@ def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
         "    append = matched.append",
         "    deny = a0 = a2 = a3 = a4 = False",
         "    grant = None",
+        *inline.prologue(),
     ]
     if shared:
         lines.append("    " + " = ".join(shared.values()) + " = None")
     for test, conditions, position, is_deny, reason, statement in steps:
         guards = _resource_guard(test, statement, slow_resource, names)
         for condition in conditions:
-            holds = names.of("H", condition.holds)
+            holds = inline.expression(condition)
             local = shared.get(condition)
             if local is None:
-                guards.append(f"{holds}(context, memo)")
+                guards.append(holds)
             else:
-                run_once = f"({local} := {holds}(context, memo))"
-                guards.append(f"({local} if {local} is not None else {run_once})")
+                guards.append(f"({local} if {local} is not None else ({local} := {holds}))")
         indent = "    "
         if guards:
             lines.append(f"    if {' and '.join(guards)}:")
@@ -96,6 +98,57 @@ def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
     lines.append("    return matched, deny, a0, a2, a3, a4, grant")
     runner: Runner = _compiled("run", lines, names)  # type: ignore[assignment]
     return runner
+
+
+class _InlineConditions:
+    """Condition tests as expressions of the runner: a literal equality or a typed test on a
+    key's single non-empty string value is written out (the key read once at the start, a typed
+    reading once per reader on first need); any other value, and other shapes, call the
+    condition (``holds``)."""
+
+    def __init__(self, conditions: Iterable[CompiledCondition], names: _Names) -> None:
+        self._names = names
+        self._values: dict[str, str] = {}  # key -> local holding its value
+        self._readings: dict[tuple[str, object], str] = {}  # (key, reader) -> local
+        for condition in conditions:
+            if condition.null_wanted is not None:
+                continue
+            if condition.equals is not None or condition.reader is not None:
+                self._values.setdefault(condition.key, f"v{len(self._values)}")
+            if condition.equals is None and condition.reader is not None:
+                reading = (condition.key, condition.reader)
+                self._readings.setdefault(reading, f"rd{len(self._readings)}")
+
+    def prologue(self) -> list[str]:
+        names = self._names
+        return [
+            *(
+                f"    {local} = context.get({names.of('N', key)})"
+                for key, local in self._values.items()
+            ),
+            *(f"    {local} = UNREAD" for local in self._readings.values()),
+        ]
+
+    def expression(self, condition: CompiledCondition) -> str:
+        names = self._names
+        call = f"{names.of('H', condition.holds)}(context, memo)"
+        value = self._values.get(condition.key)
+        if value is None or condition.null_wanted is not None:
+            return call
+        if condition.equals is not None:
+            text = f"{value}.lower()" if condition.fold else value
+            member = "not in" if condition.negated else "in"
+            test = f"{text} {member} {names.of('E', condition.equals)}"
+        elif condition.reader is not None:
+            local = self._readings[(condition.key, condition.reader)]
+            read = f"({local} := {names.of('R', condition.reader)}({value}))"
+            typed = (
+                f"{names.of('Y', condition.typed)}({local} if {local} is not UNREAD else {read})"
+            )
+            test = f"not {typed}" if condition.negated else typed
+        else:
+            return call
+        return f"(({test}) if {value}.__class__ is str and {value} else {call})"
 
 
 def build_filter(
