@@ -37,6 +37,17 @@ def test_finds_exactly_the_listed_ids(store: Store) -> None:
     assert nothing == []
 
 
+def test_ids_with_characters_that_array_and_json_syntax_give_meaning_to(store: Store) -> None:
+    odd = ['a,b', "{c}", 'd"e', "f\\g", " h ", "NULL", "ü"]
+    with store.transaction() as tx:
+        for i, role_id in enumerate(odd):
+            tx.roles.create(make_role(f"odd{i}", role_id=role_id))
+        tx.roles.create(make_role("plain", role_id="a"))
+    with store.transaction(write=False) as tx:
+        names = tx.connection.execute(_BY_IDS, {"ids": odd}).scalars().all()
+    assert names == [f"odd{i}" for i in range(len(odd))]
+
+
 def test_probes_the_primary_key(store: Store) -> None:
     ids = _fill(store, 30)
     with store.transaction(write=False) as tx, _explained(tx.connection) as plan:

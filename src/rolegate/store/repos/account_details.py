@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    cast,
     func,
     select,
     true,
@@ -26,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import InlinePolicy, Tag
 from rolegate.domain.managed_policy import OwnerKind, PolicyUsage, PolicyVersion
-from rolegate.store.id_lists import in_ids
+from rolegate.store.id_lists import IdList, in_ids
 from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import (
@@ -164,7 +165,9 @@ _ATTACHED = Prepared(
 # account. Each id drives its own probe here: a LATERAL subquery that OFFSET 0 keeps from being
 # flattened into a join, then a probe of managed_policies' key (same rows, same order).
 _owner = (
-    func.unnest(bindparam("ids", type_=ARRAY(String()))).table_valued("id").render_derived(name="o")
+    func.unnest(cast(bindparam("ids", type_=IdList()), ARRAY(String())))
+    .table_valued("id")
+    .render_derived(name="o")
 )
 _per_owner = (
     select(policy_attachments.c.owner_id, policy_attachments.c.policy_id)
