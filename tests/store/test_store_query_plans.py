@@ -6,9 +6,11 @@ from sqlalchemy import Select, select
 from store_helpers import ACCOUNT, make_role
 
 from rolegate.store import Store
+from rolegate.store.keyset import page_statement
 from rolegate.store.repos.inline_policies import name_page_query
 from rolegate.store.repos.roles import role_page_query
-from rolegate.store.schema import role_policies, roles
+from rolegate.store.schema import role_policies, roles, users
+from rolegate.store.schema_groups import groups
 
 
 def _plan(store: Store, query: Select) -> str:  # type: ignore[type-arg]
@@ -51,3 +53,12 @@ def test_policy_name_pages_are_primary_key_range_scans(store: Store) -> None:
     plan = _plan(store, name_page_query(role_policies, "AROAX", after="p", limit=11))
     assert "pk_role_policies" in plan or "sqlite_autoindex_role_policies" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
+
+
+def test_user_and_group_pages_are_index_range_scans_without_a_sort(store: Store) -> None:
+    for table in (users, groups):
+        for prefix, after in (("/", None), ("/", "n010"), ("/app/", "n010")):
+            statement, params = page_statement(table, ACCOUNT, prefix, after=after, limit=11)
+            plan = _plan(store, statement.params(params))
+            assert f"ux_{table.name}_account_name" in plan, plan
+            assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,7 @@ from rolegate.domain.group import Group
 from rolegate.domain.managed_policy import OwnerKind, PolicyUsage
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
+from rolegate.store.keyset import page_rows
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared
 from rolegate.store.schema import users
@@ -70,8 +71,10 @@ class GroupRepo:
         """Groups whose path starts with ``path_prefix`` (case-sensitive), by folded name."""
         check_max_items(max_items)
         after = None if marker is None else decode_marker(_LISTING, marker)
-        query = group_page_query(account_id, path_prefix, after=after, limit=max_items + 1)
-        return _group_page(self._conn.execute(query).all(), _LISTING, max_items)
+        rows = page_rows(
+            self._conn, groups, account_id, path_prefix, after=after, limit=max_items + 1
+        )
+        return _group_page(rows, _LISTING, max_items)
 
     def rename(self, group: Group, *, new_name: str, new_path: str, new_arn: str) -> None:
         """UpdateGroup: a new name and/or path (so a new ARN); Conflict when another group of
@@ -202,18 +205,6 @@ _GROUP_ATTACHED = Prepared(
     .where(_m.user_id == bindparam("user_id"))
     .order_by(_g.name_key, managed_policies.c.name_key, managed_policies.c.account_id)
 )
-
-
-def group_page_query(
-    account_id: str, path_prefix: str, *, after: str | None, limit: int
-) -> Select[Any]:
-    """Keyset page: a range scan of the unique (account_id, name_key) index, no sort step."""
-    query = select(groups).where(_g.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(func.substr(_g.path, 1, len(path_prefix)) == path_prefix)
-    if after is not None:
-        query = query.where(_g.name_key > after)
-    return query.order_by(_g.name_key).limit(limit)
 
 
 def _group_page(rows: Any, listing: str, max_items: int) -> Page[Group]:

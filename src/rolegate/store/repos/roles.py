@@ -3,18 +3,18 @@ ListRoles orders by the case-folded name and pages by keyset on the unique index
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
 from rolegate.store.dialects import best_effort_write, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
+from rolegate.store.keyset import page_rows, page_statement
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared, prepared
 from rolegate.store.repos.tags import TagStore
@@ -92,8 +92,9 @@ class RoleRepo:
         """
         check_max_items(max_items)
         after = None if marker is None else decode_marker(_LISTING, marker)
-        statement, params = _role_page(account_id, path_prefix, after=after, limit=max_items + 1)
-        rows = _prepared_page(statement).all(self._conn, params)
+        rows = page_rows(
+            self._conn, roles, account_id, path_prefix, after=after, limit=max_items + 1
+        )
         truncated = len(rows) > max_items
         rows = rows[:max_items]
         tags = self._tags.of_many(row[_ROLE_ID] for row in rows) if with_tags else {}
@@ -140,42 +141,8 @@ def role_page_query(
     account_id: str, path_prefix: str, *, after: str | None, limit: int
 ) -> Select[Any]:
     """One page's statement with its values in place (what ``list`` runs)."""
-    statement, params = _role_page(account_id, path_prefix, after=after, limit=limit)
+    statement, params = page_statement(roles, account_id, path_prefix, after=after, limit=limit)
     return statement.params(params)
-
-
-def _role_page(
-    account_id: str, path_prefix: str, *, after: str | None, limit: int
-) -> tuple[Select[Any], dict[str, Any]]:
-    """The statement of a page (built once per shape of page) and the values to run it with."""
-    params = {
-        "account_id": account_id,
-        "prefix": path_prefix,
-        "prefix_length": len(path_prefix),
-        "after": after,
-        "limit": limit,
-    }
-    return _role_page_statement(path_prefix != "/", after is not None), params
-
-
-@functools.cache
-def _role_page_statement(by_prefix: bool, after: bool) -> Select[Any]:
-    """Keyset page: an index range scan on (account_id, name_key), no OFFSET, no sort step."""
-    query = select(roles).where(roles.c.account_id == bindparam("account_id"))
-    if by_prefix:
-        length = bindparam("prefix_length", type_=Integer())
-        query = query.where(
-            func.substr(roles.c.path, 1, length) == bindparam("prefix", type_=String())
-        )
-    if after:
-        query = query.where(roles.c.name_key > bindparam("after"))
-    return query.order_by(roles.c.name_key).limit(bindparam("limit", type_=Integer()))
-
-
-@functools.cache
-def _prepared_page(page_statement: Select[Any]) -> Prepared:
-    """A page statement run on the driver's cursor."""
-    return Prepared(page_statement)
 
 
 def _mutable_columns(role: Role) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from rolegate.domain.entities import Tag, User
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
+from rolegate.store.keyset import page_rows
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
@@ -96,9 +97,9 @@ class UserRepo:
         """
         check_max_items(max_items)
         after = None if marker is None else decode_marker(_LISTING, marker)
-        rows = self._conn.execute(
-            _page_query(account_id, path_prefix, after=after, limit=max_items + 1)
-        ).all()
+        rows = page_rows(
+            self._conn, users, account_id, path_prefix, after=after, limit=max_items + 1
+        )
         truncated = len(rows) > max_items
         rows = rows[:max_items]
         items = [_user(row, ()) for row in rows]
@@ -146,16 +147,6 @@ class UserRepo:
         """Replace all tags of the user, keeping the given order."""
         self._by_name.clear()
         self._tags.replace(user_id, tags)
-
-
-def _page_query(account_id: str, path_prefix: str, *, after: str | None, limit: int) -> Select[Any]:
-    """Keyset page: an index range scan on (account_id, name_key), no OFFSET, no sort step."""
-    query = select(users).where(users.c.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(func.substr(users.c.path, 1, len(path_prefix)) == path_prefix)
-    if after is not None:
-        query = query.where(users.c.name_key > after)
-    return query.order_by(users.c.name_key).limit(limit)
 
 
 def _user_with_tags(rows: Sequence[Any]) -> User | None:
