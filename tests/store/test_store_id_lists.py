@@ -38,7 +38,7 @@ def test_finds_exactly_the_listed_ids(store: Store) -> None:
 
 
 def test_ids_with_characters_that_array_and_json_syntax_give_meaning_to(store: Store) -> None:
-    odd = ['a,b', "{c}", 'd"e', "f\\g", " h ", "NULL", "ü"]
+    odd = ["a,b", "{c}", 'd"e', "f\\g", " h ", "NULL", "ü"]
     with store.transaction() as tx:
         for i, role_id in enumerate(odd):
             tx.roles.create(make_role(f"odd{i}", role_id=role_id))
