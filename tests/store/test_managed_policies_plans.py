@@ -54,6 +54,7 @@ def test_policy_pages_walk_the_name_index(store: Store) -> None:
         ):
             plan = _plan(store, query)
             assert "ux_managed_policies_account_name" in plan, plan
+            assert "Hash" not in plan, plan  # usage counts: a key probe per policy
             _no_sort(plan)
 
 

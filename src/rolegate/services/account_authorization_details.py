@@ -19,7 +19,7 @@ from typing import Any
 from rolegate.domain.entities import InlinePolicy, Role, User
 from rolegate.domain.errors import ValidationError
 from rolegate.domain.group import Group
-from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, PolicyUsage
+from rolegate.domain.managed_policy import ManagedPolicy, OwnerKind, PolicyUsage, UsageCounts
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.instance_profiles import instance_profile_to_wire
 from rolegate.services.managed_policies import policy_to_wire
@@ -145,15 +145,17 @@ def _role_details(
 # --- managed policies ----------------------------------------------------------------------------
 def _local_policies(
     ctx: OperationContext, marker: str | None, max_items: int
-) -> Page[ManagedPolicy]:
-    return ctx.tx.managed_policies.list_policies(
+) -> Page[tuple[ManagedPolicy, UsageCounts]]:
+    return ctx.tx.managed_policies.list_policies_with_counts(
         ctx.account_id, scope="Local", marker=marker, max_items=max_items
     )
 
 
-def _aws_policies(ctx: OperationContext, marker: str | None, max_items: int) -> Page[ManagedPolicy]:
+def _aws_policies(
+    ctx: OperationContext, marker: str | None, max_items: int
+) -> Page[tuple[ManagedPolicy, UsageCounts]]:
     # AWS managed policies count only where the account attached them.
-    return ctx.tx.managed_policies.list_policies(
+    return ctx.tx.managed_policies.list_policies_with_counts(
         ctx.account_id,
         scope="AWS",
         usage=PolicyUsage.PERMISSIONS,
@@ -163,14 +165,14 @@ def _aws_policies(ctx: OperationContext, marker: str | None, max_items: int) -> 
 
 
 def _policy_details(
-    ctx: OperationContext, repo: AccountDetailsRepo, policies: list[ManagedPolicy]
+    ctx: OperationContext,
+    repo: AccountDetailsRepo,
+    policies: list[tuple[ManagedPolicy, UsageCounts]],
 ) -> list[dict[str, Any]]:
-    ids = [p.policy_id for p in policies]
-    counts = ctx.tx.managed_policies.usage_counts(ctx.account_id, ids)
-    versions = repo.policy_versions(ids)
+    versions = repo.policy_versions([policy.policy_id for policy, _ in policies])
     out = []
-    for policy in policies:
-        detail = policy_to_wire(policy, counts.get(policy.policy_id))
+    for policy, counts in policies:
+        detail = policy_to_wire(policy, counts)
         detail["PolicyVersionList"] = [
             version_to_wire(policy, v, with_document=True) for v in versions[policy.policy_id]
         ]

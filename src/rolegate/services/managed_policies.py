@@ -180,9 +180,9 @@ def list_policies(ctx: OperationContext, params: Params) -> Result:
     elif params.get("OnlyAttached"):
         usage = PolicyUsage.PERMISSIONS
     repo = ctx.tx.managed_policies
-    policies, paging = fetch_page(
+    counted, paging = fetch_page(
         params,
-        lambda marker, max_items: repo.list_policies(
+        lambda marker, max_items: repo.list_policies_with_counts(
             ctx.account_id,
             scope=params.get("Scope") or "All",
             path_prefix=prefix,
@@ -191,9 +191,8 @@ def list_policies(ctx: OperationContext, params: Params) -> Result:
             max_items=max_items,
         ),
     )
-    counts = repo.usage_counts(ctx.account_id, (p.policy_id for p in policies))
     return {
-        "Policies": [policy_to_wire(p, counts.get(p.policy_id), listing=True) for p in policies],
+        "Policies": [policy_to_wire(p, counts, listing=True) for p, counts in counted],
         **paging,
     }
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    exists,
     func,
     select,
     update,
@@ -151,6 +150,28 @@ class ManagedPolicyRepo:
     ) -> Page[ManagedPolicy]:
         """ListPolicies: ``scope`` All|AWS|Local; ``usage`` keeps only the policies used that
         way in ``account_id``. Items carry no tags (ListPolicies shows none)."""
+        page = self.list_policies_with_counts(
+            account_id,
+            scope=scope,
+            path_prefix=path_prefix,
+            usage=usage,
+            marker=marker,
+            max_items=max_items,
+        )
+        return Page([policy for policy, _ in page.items], page.next_marker)
+
+    def list_policies_with_counts(
+        self,
+        account_id: str,
+        *,
+        scope: str = "All",
+        path_prefix: str = "/",
+        usage: PolicyUsage | None = None,
+        marker: str | None,
+        max_items: int,
+    ) -> Page[tuple[ManagedPolicy, UsageCounts]]:
+        """``list_policies``, each policy with its usage counts in ``account_id`` (read in the
+        same statement, one probe of the counts' key per policy)."""
         check_max_items(max_items)
         if scope not in _SCOPES:
             raise ValueError(f"scope must be one of {_SCOPES}, not {scope!r}")
@@ -166,7 +187,13 @@ class ManagedPolicyRepo:
             rows.sort(key=_ORDER)
         truncated = len(rows) > max_items
         rows = rows[:max_items]
-        items = [policy_from_row(row, ()) for row in rows]
+        items = [
+            (
+                policy_from_row(row[:_POLICY_COLUMNS], ()),
+                UsageCounts(row.attachments or 0, row.boundaries or 0),
+            )
+            for row in rows
+        ]
         next_marker = None
         if truncated:
             next_marker = encode_marker(_LISTING, f"{rows[-1].name_key}\n{rows[-1].account_id}")
@@ -332,21 +359,21 @@ def _prepared(page_statement: Select[Any]) -> Prepared:
 def _policy_page_statement(
     by_prefix: bool, usage: PolicyUsage | None, comparison: str | None
 ) -> Select[Any]:
-    p = managed_policies
-    query = select(p).where(p.c.account_id == bindparam("owner"))
+    p, c = managed_policies, policy_usage_counts
+    counted = p.outerjoin(
+        c, and_(c.c.policy_id == p.c.policy_id, c.c.account_id == bindparam("account_id"))
+    )
+    query = (
+        select(p, c.c.attachments, c.c.boundaries)
+        .select_from(counted)
+        .where(p.c.account_id == bindparam("owner"))
+    )
     if by_prefix:
         length = bindparam("prefix_length", type_=Integer())
         query = query.where(func.substr(p.c.path, 1, length) == bindparam("prefix", type_=String()))
-    if usage is not None:
-        c = policy_usage_counts
+    if usage is not None:  # used that way in the account: its joined count is positive
         used = c.c.attachments if usage is PolicyUsage.PERMISSIONS else c.c.boundaries
-        query = query.where(
-            exists().where(
-                c.c.policy_id == p.c.policy_id,
-                c.c.account_id == bindparam("account_id"),
-                used > 0,
-            )
-        )
+        query = query.where(used > 0)
     if comparison == ">=":
         query = query.where(p.c.name_key >= bindparam("after"))
     elif comparison == ">":
@@ -370,6 +397,7 @@ def _mutable_columns(policy: ManagedPolicy) -> dict[str, Any]:
     }
 
 
+_POLICY_COLUMNS = len(managed_policies.c)  # a page row: the policy's columns, then its counts
 # ListPolicies' order, (case-folded name, account), of rows of ``select(managed_policies)``
 _ORDER = operator.itemgetter(
     *(managed_policies.c.keys().index(k) for k in ("name_key", "account_id"))
