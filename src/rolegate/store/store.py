@@ -14,6 +14,7 @@ from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import StoreUnavailable
 from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.migrate import upgrade_engine
+from rolegate.store.readers import ReadConnections
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
@@ -123,6 +124,9 @@ class Store:
         # SQLite: this process's writers share COMMITs (store.group_commit); PostgreSQL commits
         # concurrently by itself.
         self._group = GroupCommitter(engine) if self.dialect_name == "sqlite" else None
+        # SQLite: read transactions reuse connections (store.readers); PostgreSQL's come from
+        # the pool, which checks them (pool_pre_ping) after a restart of the server.
+        self._readers = ReadConnections(engine) if self.dialect_name == "sqlite" else None
 
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
@@ -153,6 +157,10 @@ class Store:
                 with self._group.transaction() as conn:
                     yield Tx(conn, self._sealer)
                 return
+            if not write and self._readers is not None:
+                with self._readers.connection() as conn, conn.begin():
+                    yield Tx(conn, self._sealer)
+                return
             with self._engine.connect() as conn:
                 if not write:
                     conn.execution_options(**{WRITE_OPTION: False})
@@ -168,4 +176,6 @@ class Store:
                 tx.connection.execute(delete(table))
 
     def close(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
         self._engine.dispose()
