@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from types import CodeType
 from typing import Any
 
@@ -68,22 +68,18 @@ def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
     names.namespace["UNREAD"] = _UNREAD
     uses = Counter(condition for step in steps for condition in step[1])
     shared = {condition: f"c{i}" for i, condition in enumerate(c for c, n in uses.items() if n > 1)}
-    inline = _InlineConditions(uses, names)
-    lines = [
-        "def run(resource, context, who):",
-        "    memo = {}",  # typed readings of this decision (see conditions.Memo)
-        "    matched = []",
-        "    append = matched.append",
-        "    deny = a0 = a2 = a3 = a4 = False",
-        "    grant = None",
-        *inline.prologue(),
-    ]
-    if shared:
-        lines.append("    " + " = ".join(shared.values()) + " = None")
+    single = _SingleValue(names)
+    values: dict[str, str] = {}  # key -> local holding its value (read once at the start)
+    body = []
     for test, conditions, position, is_deny, reason, statement in steps:
         guards = _resource_guard(test, statement, slow_resource, names)
         for condition in conditions:
-            holds = inline.expression(condition)
+            holds = f"{names.of('H', condition.holds)}(context, memo)"
+            value = values.get(condition.key, f"v{len(values)}")
+            inline = single.test(condition, value)
+            if inline is not None:
+                values[condition.key] = value
+                holds = f"(({inline}) if {value}.__class__ is str and {value} else {holds})"
             local = shared.get(condition)
             if local is None:
                 guards.append(holds)
@@ -91,64 +87,54 @@ def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
                 guards.append(f"({local} if {local} is not None else ({local} := {holds}))")
         indent = "    "
         if guards:
-            lines.append(f"    if {' and '.join(guards)}:")
+            body.append(f"    if {' and '.join(guards)}:")
             indent = "        "
         applies = _applies(position, is_deny, reason, statement, names)
-        lines.extend(indent + line for line in applies)
-    lines.append("    return matched, deny, a0, a2, a3, a4, grant")
+        body.extend(indent + line for line in applies)
+    lines = [
+        "def run(resource, context, who):",
+        "    memo = {}",  # typed readings of this decision (see conditions.Memo)
+        "    matched = []",
+        "    append = matched.append",
+        "    deny = a0 = a2 = a3 = a4 = False",
+        "    grant = None",
+        *(f"    {local} = context.get({names.of('N', key)})" for key, local in values.items()),
+        *(f"    {local} = UNREAD" for local in single.readings.values()),
+        *(["    " + " = ".join(shared.values()) + " = None"] if shared else []),
+        *body,
+        "    return matched, deny, a0, a2, a3, a4, grant",
+    ]
     runner: Runner = _compiled("run", lines, names)  # type: ignore[assignment]
     return runner
 
 
-class _InlineConditions:
-    """Condition tests as expressions of the runner: a literal equality or a typed test on a
-    key's single non-empty string value is written out (the key read once at the start, a typed
-    reading once per reader on first need); any other value, and other shapes, call the
-    condition (``holds``)."""
+class _SingleValue:
+    """Condition tests written out for a key's single non-empty string value (what
+    ``CompiledCondition.holds_any`` does then): a literal equality is a set lookup; a typed
+    test reads the value into a local on first need, once per (key, reader). ``None`` for the
+    other shapes, which call the condition."""
 
-    def __init__(self, conditions: Iterable[CompiledCondition], names: _Names) -> None:
+    def __init__(self, names: _Names) -> None:
         self._names = names
-        self._values: dict[str, str] = {}  # key -> local holding its value
-        self._readings: dict[tuple[str, object], str] = {}  # (key, reader) -> local
-        for condition in conditions:
-            if condition.null_wanted is not None:
-                continue
-            if condition.equals is not None or condition.reader is not None:
-                self._values.setdefault(condition.key, f"v{len(self._values)}")
-            if condition.equals is None and condition.reader is not None:
-                reading = (condition.key, condition.reader)
-                self._readings.setdefault(reading, f"rd{len(self._readings)}")
+        self.readings: dict[tuple[str, object], str] = {}  # (key, reader) -> local
 
-    def prologue(self) -> list[str]:
+    def test(self, condition: CompiledCondition, value: str) -> str | None:
+        """An expression true when ``condition`` holds for the string in local ``value``."""
         names = self._names
-        return [
-            *(
-                f"    {local} = context.get({names.of('N', key)})"
-                for key, local in self._values.items()
-            ),
-            *(f"    {local} = UNREAD" for local in self._readings.values()),
-        ]
-
-    def expression(self, condition: CompiledCondition) -> str:
-        names = self._names
-        call = f"{names.of('H', condition.holds)}(context, memo)"
-        value = self._values.get(condition.key)
-        if value is None or condition.null_wanted is not None:
-            return call
+        if condition.null_wanted is not None:
+            return None
         if condition.equals is not None:
             text = f"{value}.lower()" if condition.fold else value
             member = "not in" if condition.negated else "in"
-            test = f"{text} {member} {names.of('E', condition.equals)}"
-        elif condition.reader is not None:
-            local = self._readings[(condition.key, condition.reader)]
-            read = f"({local} := {names.of('R', condition.reader)}({value}))"
-            typed = (
-                f"{names.of('Y', condition.typed)}({local} if {local} is not UNREAD else {read})"
-            )
-            test = f"not {typed}" if condition.negated else typed
-        else:
-            return call
-        return f"(({test}) if {value}.__class__ is str and {value} else {call})"
+            return f"{text} {member} {names.of('E', condition.equals)}"
+        if condition.reader is None:
+            return None
+        local = self.readings.setdefault(
+            (condition.key, condition.reader), f"rd{len(self.readings)}"
+        )
+        read = f"({local} := {names.of('R', condition.reader)}({value}))"
+        typed = f"{names.of('Y', condition.typed)}({local} if {local} is not UNREAD else {read})"
+        return f"not {typed}" if condition.negated else typed
 
 
 def build_filter(
@@ -192,35 +178,19 @@ def build_filter(
 def _single_value_checks(
     checks: Sequence[tuple[CompiledCondition, int, int]], names: _Names
 ) -> list[str]:
-    """The checks of one key when its value is one non-empty string ``raw``: a literal equality
-    is a set lookup, a typed test reads ``raw`` once per reader (on first need); the rest call
-    the condition. (What ``CompiledCondition.holds_any`` does for a single value.)"""
+    """The checks of one key when its value is one non-empty string ``raw``."""
+    single = _SingleValue(names)
     lines = []
-    readers: dict[object, str] = {}
-    for condition, _mask, _keep in checks:
-        if condition.null_wanted is None and condition.equals is None and condition.reader:
-            readers.setdefault(condition.reader, f"rd{len(readers)}")
-    lines += [f"            {local} = UNREAD" for local in readers.values()]
-    if any(c.equals is not None and c.fold for c, _m, _k in checks):
-        lines.append("            folded = raw.lower()")
     for condition, mask, keep in checks:
-        negated = "True" if condition.negated else "False"
-        if condition.null_wanted is not None:  # Null: a value is there
-            fails = f"not {names.of('H', condition.holds)}(context, readings)"
-        elif condition.equals is not None:
-            value = "folded" if condition.fold else "raw"
-            fails = f"({value} in {names.of('E', condition.equals)}) is {negated}"
-        elif condition.reader is not None:
-            local, read = readers[condition.reader], names.of("R", condition.reader)
-            reading = f"({local} if {local} is not UNREAD else ({local} := {read}(raw)))"
-            fails = f"{names.of('Y', condition.typed)}({reading}) is {negated}"
-        else:
-            fails = f"not {names.of('H', condition.holds)}(context, readings)"
+        inline = single.test(condition, "raw")
+        fails = f"not {names.of('H', condition.holds)}(context, readings)"
+        if inline is not None:
+            fails = f"not ({inline})"
         lines += [
             f"            if alive & {names.of('M', mask)} and {fails}:",
             f"                alive &= {names.of('K', keep)}",
         ]
-    return lines
+    return [f"            {local} = UNREAD" for local in single.readings.values()] + lines
 
 
 def _compiled(name: str, lines: list[str], names: _Names) -> object:
