@@ -193,7 +193,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
                 context[lowered.get(key) or _remember_lowered(lowered, key)] = value
     grant: Grant | None = None
     run = plan.run if caller.is_session else plan.run_without_session  # (sessions only)
-    if run is not None:  # few candidates: statement by statement (plan.py, step_code.py)
+    if run is not None:  # few candidates: statement by statement (plan.py, plan_code.py)
         matched, deny, identity, boundary, session, scp, grant = run(resource, context, who)
     else:  # many candidates: test by test over bitsets (plan.py)
         alive = plan.everyone if caller.is_session else plan.without_session
