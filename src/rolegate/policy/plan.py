@@ -68,7 +68,7 @@ class Candidates(NamedTuple):
     principal_mask: int
     deny_mask: int
     allow_masks: tuple[int, ...]  # per policy type: its Allow statements
-    run: Runner | None  # set when walking statement by statement is cheaper (step_code.py)
+    run: Runner | None  # set when walking statement by statement is cheaper (plan_code.py)
     run_without_session: Runner | None  # the same without the session policies' statements
 
 
