@@ -17,24 +17,12 @@ from rolegate.store.errors import Conflict
 from rolegate.store.keyset import page_rows, page_statement
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared, prepared
-from rolegate.store.repos.tags import TagStore
+from rolegate.store.repos.tags import TagStore, WithTags
 from rolegate.store.schema import role_tags, roles
 from rolegate.store.types import name_key
 
 _LISTING = "roles"
-# One round trip for a role and its tags: a role row per tag (one row with NULL tag columns when
-# the role has none), in tag order.
-_WITH_TAGS = (
-    select(roles, role_tags.c.tag_key, role_tags.c.tag_value)
-    .select_from(roles.outerjoin(role_tags, role_tags.c.owner_id == roles.c.role_id))
-    .order_by(role_tags.c.position)
-)
-_BY_NAME = Prepared(
-    _WITH_TAGS.where(
-        roles.c.account_id == bindparam("account_id"), roles.c.name_key == bindparam("name_key")
-    )
-)
-_BY_ID = Prepared(_WITH_TAGS.where(roles.c.role_id == bindparam("role_id")))
+_WITH_TAGS = WithTags(roles, role_tags, "role_id")
 _COUNT = Prepared(
     select(func.count()).select_from(roles).where(roles.c.account_id == bindparam("account_id"))
 )
@@ -71,10 +59,10 @@ class RoleRepo:
 
     def get(self, account_id: str, role_name: str) -> Role | None:
         params = {"account_id": account_id, "name_key": name_key(role_name)}
-        return _role_with_tags(_BY_NAME.all(self._conn, params))
+        return _role_with_tags(_WITH_TAGS.by_name.all(self._conn, params))
 
     def get_by_id(self, role_id: str) -> Role | None:
-        return _role_with_tags(_BY_ID.all(self._conn, {"role_id": role_id}))
+        return _role_with_tags(_WITH_TAGS.by_id.all(self._conn, {"role_id": role_id}))
 
     def list(
         self,
@@ -157,15 +145,18 @@ def _mutable_columns(role: Role) -> dict[str, Any]:
 
 
 _ROLE_ID = roles.c.keys().index("role_id")
-_ROLE_COLUMNS = len(roles.c)
 
 
 def _role_with_tags(rows: Sequence[Any]) -> Role | None:
     """The role of ``_WITH_TAGS`` rows (None when there are none)."""
-    if not rows:
+    found = _WITH_TAGS.split(rows)
+    if found is None:
         return None
-    tags = tuple(Tag(r.tag_key, r.tag_value) for r in rows if r.tag_key is not None)
-    return _role(rows[0][:_ROLE_COLUMNS], tags)  # the role's own columns come first
+    row, tags = found
+    return _role(row[:_ROLE_COLUMNS], tags)  # the role's own columns come first
+
+
+_ROLE_COLUMNS = len(roles.c)
 
 
 def _role(row: Any, tags: tuple[Tag, ...]) -> Role:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, delete, insert, select
 from sqlalchemy.engine import Connection
@@ -11,6 +12,35 @@ from sqlalchemy.engine import Connection
 from rolegate.domain.entities import Tag
 from rolegate.store.id_lists import in_ids
 from rolegate.store.prepared import Prepared
+
+
+class WithTags:
+    """Lookups of one entity kind (a table with ``account_id`` and ``name_key`` columns) together
+    with its tags in one round trip: a row per tag (one row with NULL tag columns when it has
+    none), in tag order. ``by_name`` binds ``account_id`` and ``name_key``, ``by_id`` the id
+    column's own name."""
+
+    def __init__(self, table: Table, tag_table: Table, id_column: str) -> None:
+        joined = (
+            select(table, tag_table.c.tag_key, tag_table.c.tag_value)
+            .select_from(table.outerjoin(tag_table, tag_table.c.owner_id == table.c[id_column]))
+            .order_by(tag_table.c.position)
+        )
+        self.by_name = Prepared(
+            joined.where(
+                table.c.account_id == bindparam("account_id"),
+                table.c.name_key == bindparam("name_key"),
+            )
+        )
+        self.by_id = Prepared(joined.where(table.c[id_column] == bindparam(id_column)))
+
+    @staticmethod
+    def split(rows: Sequence[Any]) -> tuple[Any, tuple[Tag, ...]] | None:
+        """(the first row: the entity's own columns first, then tag columns; the tags) of the
+        rows of a lookup; None when there are none."""
+        if not rows:
+            return None
+        return rows[0], tuple(Tag(r.tag_key, r.tag_value) for r in rows if r.tag_key is not None)
 
 
 @functools.cache

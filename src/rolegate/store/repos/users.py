@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -20,25 +20,12 @@ from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.keyset import page_rows
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
-from rolegate.store.prepared import Prepared
-from rolegate.store.repos.tags import TagStore
+from rolegate.store.repos.tags import TagStore, WithTags
 from rolegate.store.schema import user_tags, users
 from rolegate.store.types import name_key
 
 _LISTING = "users"
-# One round trip for a user and its tags: a user row per tag (one row with NULL tag columns when
-# the user has none), in tag order.
-_WITH_TAGS = (
-    select(users, user_tags.c.tag_key, user_tags.c.tag_value)
-    .select_from(users.outerjoin(user_tags, user_tags.c.owner_id == users.c.user_id))
-    .order_by(user_tags.c.position)
-)
-_BY_NAME = Prepared(
-    _WITH_TAGS.where(
-        users.c.account_id == bindparam("account_id"), users.c.name_key == bindparam("name_key")
-    )
-)
-_BY_ID = Prepared(_WITH_TAGS.where(users.c.user_id == bindparam("user_id")))
+_WITH_TAGS = WithTags(users, user_tags, "user_id")
 
 
 class UserRepo:
@@ -71,11 +58,11 @@ class UserRepo:
         key = (account_id, name_key(user_name))
         if key not in self._by_name:
             params = {"account_id": account_id, "name_key": key[1]}
-            self._by_name[key] = _user_with_tags(_BY_NAME.all(self._conn, params))
+            self._by_name[key] = _user_with_tags(_WITH_TAGS.by_name.all(self._conn, params))
         return self._by_name[key]
 
     def get_by_id(self, user_id: str) -> User | None:
-        return _user_with_tags(_BY_ID.all(self._conn, {"user_id": user_id}))
+        return _user_with_tags(_WITH_TAGS.by_id.all(self._conn, {"user_id": user_id}))
 
     def lock(self, user_id: str) -> bool:
         """Hold a row lock on the user until the transaction ends; False if it is gone.
@@ -151,10 +138,8 @@ class UserRepo:
 
 def _user_with_tags(rows: Sequence[Any]) -> User | None:
     """The user of ``_WITH_TAGS`` rows (None when there are none)."""
-    if not rows:
-        return None
-    tags = tuple(Tag(r.tag_key, r.tag_value) for r in rows if r.tag_key is not None)
-    return _user(rows[0], tags)
+    found = _WITH_TAGS.split(rows)
+    return None if found is None else _user(*found)
 
 
 def _user(row: Any, tags: tuple[Tag, ...]) -> User:
