@@ -16,7 +16,7 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -128,18 +128,34 @@ def run_load(
     mix: Sequence[Scenario],
     shape: LoadShape,
     server_cpu_seconds: Callable[[], float],
+    other_credentials: Sequence[Mapping[str, Endpoint]] = (),
 ) -> LoadResult:
     """Run ``mix`` for ``shape.seconds`` over ``shape.connections`` and gather every latency.
 
     ``server_cpu_seconds`` is read when the window opens and when its last answer arrived.
+    ``other_credentials[i]``, when given, holds connection i's further credential sets (by the
+    name a scenario's ``credentials`` gives); every connection also has ``endpoint``'s own.
     """
+    if other_credentials and len(other_credentials) != shape.connections:
+        raise ValueError(
+            f"other_credentials: {len(other_credentials)} sets for {shape.connections} connections"
+        )
     mp = multiprocessing.get_context("fork")
     start_barrier = mp.Barrier(shape.connections + shape.processes + 1)
     results = mp.Queue()
     workers = [
         mp.Process(
             target=_client_process,
-            args=(endpoint, context, mix, shape, index, start_barrier, results.put),
+            args=(
+                endpoint,
+                context,
+                mix,
+                shape,
+                index,
+                start_barrier,
+                results.put,
+                other_credentials,
+            ),
             daemon=True,
         )
         for index in range(shape.processes)
@@ -175,11 +191,14 @@ def _client_process(
     process_index: int,
     start_barrier: threading.Barrier,
     report: Callable[[dict[str, object]], None],
+    other_credentials: Sequence[Mapping[str, Endpoint]],
 ) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the orchestrator's clean-up handler
+    first = process_index * shape.connections_per_process
+    indexes = range(first, first + shape.connections_per_process)
     connections = [
-        _Connection(endpoint, context, mix, process_index * shape.connections_per_process + index)
-        for index in range(shape.connections_per_process)
+        _Connection(endpoint, context, mix, i, other_credentials[i] if other_credentials else {})
+        for i in indexes
     ]
     threads = [
         threading.Thread(target=c.run, args=(shape, start_barrier), daemon=True)
@@ -213,9 +232,14 @@ def _cpu_seconds() -> float:
 
 class _Connection:
     def __init__(
-        self, endpoint: Endpoint, context: RunContext, mix: Sequence[Scenario], index: int
+        self,
+        endpoint: Endpoint,
+        context: RunContext,
+        mix: Sequence[Scenario],
+        index: int,
+        other_credentials: Mapping[str, Endpoint],
     ) -> None:
-        self.client = SignedClient(endpoint)
+        self.client = SignedClient(endpoint, other_credentials=other_credentials)
         self.context = context
         self.mix = mix
         self.index = index
@@ -226,12 +250,12 @@ class _Connection:
         self.signed_inline = 0
         self._sequence = 0
 
-    def _next_call(self) -> tuple[str, Call]:
+    def _next_call(self) -> tuple[Scenario, Call]:
         position = (self.index + self._sequence) % len(self.cycle)
         scenario = self.mix[self.cycle[position]]
         call = scenario.make(self.context, self.index, self._sequence)
         self._sequence += 1
-        return scenario.name, call
+        return scenario, call
 
     def run(self, shape: LoadShape, start_barrier: threading.Barrier) -> None:
         try:
@@ -248,8 +272,10 @@ class _Connection:
                 position += 1
                 outcome = self.client.send_prepared(request)
             else:
-                name, call = self._next_call()
-                request = self.client.prepare(call)  # signing stays outside the timed interval
+                scenario, call = self._next_call()
+                # signing stays outside the timed interval
+                request = self.client.prepare(call, scenario.credentials)
+                name = scenario.name
                 self.signed_inline += 1
                 outcome = self.client.send_prepared(request)
             self.samples[name].record(outcome, request.action)
@@ -261,7 +287,8 @@ class _Connection:
         halfway = started + shape.warmup_seconds / 2
         sent_in_second_half = 0
         while (now := time.perf_counter()) - started < shape.warmup_seconds:
-            self.client.send(self._next_call()[1])
+            scenario, call = self._next_call()
+            self.client.send(call, scenario.credentials)
             sent_in_second_half += now >= halfway
         if not shape.sign_ahead:
             return []
@@ -270,6 +297,6 @@ class _Connection:
         size = min(int(rate * shape.seconds * SIGN_AHEAD_HEADROOM) + 50, MAX_SIGNED_AHEAD)
         batch = []
         for _ in range(size):
-            name, call = self._next_call()
-            batch.append((name, self.client.prepare(call)))
+            scenario, call = self._next_call()
+            batch.append((scenario.name, self.client.prepare(call, scenario.credentials)))
         return batch

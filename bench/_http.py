@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 REGION = "us-east-1"
+DEFAULT_CREDENTIALS = "default"  # the endpoint's own credentials
 API_VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -76,15 +78,28 @@ class SignedClient:
     """Signs each call with SigV4 and sends it over a kept-alive ``http.client`` connection.
 
     A server that answers ``Connection: close`` (moto's Werkzeug dev server speaks HTTP/1.0)
-    makes ``http.client`` reconnect transparently on the next request.
+    makes ``http.client`` reconnect transparently on the next request. ``other_credentials``
+    names further credential sets for the same server (e.g. a role session's temporary
+    credentials); ``prepare`` signs with the set it is given, over the same connection.
     """
 
-    def __init__(self, endpoint: Endpoint, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        timeout: float = 30.0,
+        other_credentials: Mapping[str, Endpoint] | None = None,
+    ) -> None:
         self._url = endpoint.url
-        credentials = Credentials(
-            endpoint.access_key_id, endpoint.secret_access_key, endpoint.session_token
-        )
-        self._signers = {name: SigV4Auth(credentials, name, REGION) for name in API_VERSIONS}
+        credential_sets = {DEFAULT_CREDENTIALS: endpoint, **(other_credentials or {})}
+        self._signers: dict[tuple[str, str], SigV4Auth] = {}
+        for set_name, holder in credential_sets.items():
+            if holder.url != endpoint.url:
+                raise ValueError(f"credentials {set_name!r} are for another server")
+            credentials = Credentials(
+                holder.access_key_id, holder.secret_access_key, holder.session_token
+            )
+            for service in API_VERSIONS:
+                self._signers[set_name, service] = SigV4Auth(credentials, service, REGION)
         self._connection = http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
 
     def reconnect(self) -> None:
@@ -101,17 +116,18 @@ class SignedClient:
     def close(self) -> None:
         self._connection.close()
 
-    def prepare(self, call: Call) -> PreparedRequest:
-        """Encode and sign ``call`` now (X-Amz-Date is now); send it with ``send_prepared``."""
+    def prepare(self, call: Call, credentials: str = DEFAULT_CREDENTIALS) -> PreparedRequest:
+        """Encode and sign ``call`` now (X-Amz-Date is now) with the named credential set; send
+        it with ``send_prepared``. Temporary credentials add ``X-Amz-Security-Token``."""
         body = call.form_body()
         request = AWSRequest(
             method="POST", url=self._url, data=body, headers={"Content-Type": FORM_CONTENT_TYPE}
         )
-        self._signers[call.service].add_auth(request)
+        self._signers[credentials, call.service].add_auth(request)
         return PreparedRequest(call.action, body.encode(), dict(request.headers.items()))
 
-    def send(self, call: Call) -> Outcome:
-        return self.send_prepared(self.prepare(call))
+    def send(self, call: Call, credentials: str = DEFAULT_CREDENTIALS) -> Outcome:
+        return self.send_prepared(self.prepare(call, credentials))
 
     def send_prepared(self, request: PreparedRequest) -> Outcome:
         started = time.perf_counter_ns()

@@ -82,13 +82,15 @@ def _row(operation: str, latencies_ns: list[int], errors: int, wall: float) -> R
 
 
 def format_table(summaries: Sequence[TargetSummary]) -> str:
-    header = f"{'target':<32} {'operation':<18} {'count':>7} {'errors':>6} "
+    names = [row.operation for summary in summaries for row in summary.rows]
+    width = max([18, *map(len, names)])  # the operation column
+    header = f"{'target':<32} {'operation':<{width}} {'count':>7} {'errors':>6} "
     header += f"{'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
     lines = [header, "-" * len(header)]
     for summary in summaries:
         for row in summary.rows:
             lines.append(
-                f"{summary.target:<32} {row.operation:<18} {row.count:>7} {row.errors:>6} "
+                f"{summary.target:<32} {row.operation:<{width}} {row.count:>7} {row.errors:>6} "
                 f"{row.requests_per_second:>9.1f} {row.p50_ms:>8.2f} {row.p99_ms:>8.2f}"
             )
         lines.append(
@@ -165,3 +167,36 @@ def to_json(settings: dict[str, object], summaries: Sequence[TargetSummary]) -> 
             entry["throughput_ratio_vs_moto"] = summary.overall.requests_per_second / base_rate
         targets.append(entry)
     return json.dumps({"settings": settings, "targets": targets}, indent=2)
+
+
+def operation_verdict(
+    baseline: TargetSummary | None,
+    candidate: TargetSummary,
+    operation: str,
+    ratio_target: float,
+    p99_target_ms: float,
+) -> tuple[list[str], bool]:
+    """One operation's targets: its throughput at least ``ratio_target`` x the baseline's and
+    its p99 under ``p99_target_ms``; the whole mix's ratio is shown alongside. Without a
+    baseline (``--only rolegate``) only the latency is judged."""
+    row = candidate.row(operation)
+    latency_ok = row.p99_ms < p99_target_ms
+    latency = (
+        f"{operation} p99 {row.p99_ms:.2f} ms vs target < {p99_target_ms:g} ms: "
+        f"{'PASS' if latency_ok else 'FAIL'}"
+    )
+    if baseline is None:
+        line = f"{candidate.target}: {latency}; throughput ratio not measured (no moto run)"
+        return [line], latency_ok
+    ratio = row.requests_per_second / max(baseline.row(operation).requests_per_second, 1e-9)
+    mix_ratio = candidate.overall.requests_per_second / max(
+        baseline.overall.requests_per_second, 1e-9
+    )
+    throughput_ok = ratio >= ratio_target
+    lines = [
+        f"{candidate.target} / {baseline.target}: {operation} throughput {ratio:.1f}x, "
+        f"whole mix {mix_ratio:.1f}x",
+        f"  verdict: {operation} throughput {ratio:.1f}x vs target >= {ratio_target:g}x: "
+        f"{'PASS' if throughput_ok else 'FAIL'}; {latency}",
+    ]
+    return lines, throughput_ok and latency_ok

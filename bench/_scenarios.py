@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from _http import Call
+from _http import DEFAULT_CREDENTIALS, Call
 
 ROLE_PATH = "/bench/"
 PRELOADED_ROLE_PREFIX = "bench-r"
@@ -46,11 +46,14 @@ class RunContext:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """``make(context, connection_index, sequence)`` builds the call; ``weight`` sets its share."""
+    """``make(context, connection_index, sequence)`` builds the call; ``weight`` sets its share;
+    ``credentials`` names the credential set of the connection that signs it (default: the
+    endpoint's own)."""
 
     name: str
     weight: int
     make: Callable[[RunContext, int, int], Call]
+    credentials: str = DEFAULT_CREDENTIALS
 
 
 def preload_role_call(context: RunContext, index: int) -> Call:

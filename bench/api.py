@@ -25,25 +25,23 @@ import signal
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
-from importlib.metadata import version
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from _driver import LoadResult, LoadShape, combine, run_load, run_setup
-from _http import Call, Endpoint, SignedClient
-from _principals import PRINCIPALS, endpoint_for
-from _report import (
-    TargetSummary,
-    check_targets_alone,
-    compare,
-    format_table,
-    run_failures,
-    summarize,
-    to_json,
+from _contest import (
+    Contestant,
+    json_settings,
+    run_rounds,
+    stop_on_sigterm,
+    summarize_contestant,
+    targets_for,
+    versions,
 )
-from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, Scenario, preload_role_call
-from _targets import MotoTarget, RolegateTarget, Target
+from _driver import LoadShape, run_setup
+from _http import Call, SignedClient
+from _principals import PRINCIPALS, endpoint_for
+from _report import TargetSummary, check_targets_alone, compare, format_table, run_failures, to_json
+from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, preload_role_call
+from _targets import Target
 
 
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -96,27 +94,6 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return arguments
 
 
-def targets_for(arguments: argparse.Namespace) -> list[Target]:
-    targets: list[Target] = []
-    if arguments.only in (None, "moto"):
-        targets.append(MotoTarget())
-    if arguments.only in (None, "rolegate"):
-        targets.append(RolegateTarget(workers=arguments.rolegate_workers))
-        if arguments.database_url:
-            targets.append(RolegateTarget(arguments.database_url, arguments.rolegate_workers))
-    return targets
-
-
-@dataclass
-class Contestant:
-    """A started target with its setup done, and what its timed windows gathered so far."""
-
-    target: Target
-    endpoint: Endpoint  # the server, with the credentials of the principal the mix runs as
-    context: RunContext
-    results: list[LoadResult] = field(default_factory=list)
-
-
 def start_and_prepare(
     target: Target, roles: int, principal: str, stack: ExitStack
 ) -> Contestant | None:
@@ -154,29 +131,6 @@ def first_page_size(target: Target) -> int:
     return outcome.body.count(b"<RoleName>") if outcome.succeeded("ListRoles") else -1
 
 
-def run_rounds(
-    contestants: Sequence[Contestant], mix: Sequence[Scenario], shape: LoadShape, rounds: int
-) -> None:
-    """Alternate the targets' windows, so drifting background load hits every target alike."""
-    window = replace(shape, seconds=shape.seconds / rounds)
-    for round_number in range(1, rounds + 1):
-        for contestant in contestants:
-            target = contestant.target
-            print(f"[{target.describe()}] round {round_number}/{rounds}", flush=True)
-            context = replace(contestant.context, window=round_number)
-            result = run_load(contestant.endpoint, context, mix, window, target.server_cpu_seconds)
-            contestant.results.append(result)
-
-
-def summarize_contestant(contestant: Contestant) -> TargetSummary:
-    name = contestant.target.describe()
-    result = combine(contestant.results)
-    for operation, samples in result.per_scenario.items():
-        for sample in samples.error_samples:
-            print(f"[{name}] {operation} error: {sample}")
-    return summarize(name, result)
-
-
 def main(argv: Sequence[str]) -> int:
     arguments = parse_arguments(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)  # so the servers and scratch state go too
@@ -201,7 +155,8 @@ def main(argv: Sequence[str]) -> int:
     failures: list[str] = []
     with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
         contestants = []
-        for target in targets_for(arguments):
+        only, database_url = arguments.only, arguments.database_url
+        for target in targets_for(only, database_url, arguments.rolegate_workers):
             contestant = start_and_prepare(target, arguments.roles, arguments.principal, stack)
             if contestant is None:
                 failures.append(f"{target.describe()}: did not run")
@@ -215,31 +170,11 @@ def main(argv: Sequence[str]) -> int:
     print()
     targets_met = verdicts(summaries)
     if arguments.json:
-        settings = {key: value for key, value in vars(arguments).items() if key != "json"}
-        settings["database_url"] = without_password(arguments.database_url)
-        settings["cores"] = os.cpu_count()
-        settings["versions"] = versions()
-        Path(arguments.json).write_text(to_json(settings, summaries) + "\n")
+        Path(arguments.json).write_text(to_json(json_settings(arguments), summaries) + "\n")
     if failures:
         print(f"RUN FAILED: {'; '.join(failures)} (see above)")
         return 1
     return 2 if arguments.check_targets and not targets_met else 0
-
-
-def stop_on_sigterm(signal_number: int, frame: object) -> None:
-    raise SystemExit(128 + signal_number)
-
-
-def versions() -> str:
-    """The baseline's and the client's versions, for the record."""
-    return ", ".join(f"{name} {version(name)}" for name in ("moto", "werkzeug", "botocore"))
-
-
-def without_password(url: str | None) -> str | None:
-    parts = urlsplit(url or "")
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 def verdicts(summaries: Sequence[TargetSummary]) -> bool:

@@ -1,0 +1,99 @@
+"""What the HTTP benchmarks (``api.py``, ``assume_role.py``) share around the load driver.
+
+The targets to run, a started and prepared target (a ``Contestant``), the rounds in which the
+targets take turns, the per-target summary, the JSON settings and the clean-up on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib.metadata import version
+from urllib.parse import urlsplit, urlunsplit
+
+from _driver import LoadResult, LoadShape, combine, run_load
+from _http import Endpoint
+from _report import TargetSummary, summarize
+from _scenarios import RunContext, Scenario
+from _targets import MotoTarget, RolegateTarget, Target
+
+
+def targets_for(only: str | None, database_url: str | None, workers: int) -> list[Target]:
+    """moto, rolegate on SQLite and, with ``database_url``, rolegate on PostgreSQL."""
+    targets: list[Target] = []
+    if only in (None, "moto"):
+        targets.append(MotoTarget())
+    if only in (None, "rolegate"):
+        targets.append(RolegateTarget(workers=workers))
+        if database_url:
+            targets.append(RolegateTarget(database_url, workers))
+    return targets
+
+
+@dataclass
+class Contestant:
+    """A started target with its setup done, and what its timed windows gathered so far."""
+
+    target: Target
+    endpoint: Endpoint  # the server, with the credentials of the principal the mix runs as
+    context: RunContext
+    # per connection: further credential sets its scenarios may sign with (empty: none)
+    other_credentials: Sequence[Mapping[str, Endpoint]] = ()
+    results: list[LoadResult] = field(default_factory=list)
+
+
+def run_rounds(
+    contestants: Sequence[Contestant], mix: Sequence[Scenario], shape: LoadShape, rounds: int
+) -> None:
+    """Alternate the targets' windows, so drifting background load hits every target alike."""
+    window = replace(shape, seconds=shape.seconds / rounds)
+    for round_number in range(1, rounds + 1):
+        for contestant in contestants:
+            target = contestant.target
+            print(f"[{target.describe()}] round {round_number}/{rounds}", flush=True)
+            context = replace(contestant.context, window=round_number)
+            result = run_load(
+                contestant.endpoint,
+                context,
+                mix,
+                window,
+                target.server_cpu_seconds,
+                contestant.other_credentials,
+            )
+            contestant.results.append(result)
+
+
+def summarize_contestant(contestant: Contestant) -> TargetSummary:
+    name = contestant.target.describe()
+    result = combine(contestant.results)
+    for operation, samples in result.per_scenario.items():
+        for sample in samples.error_samples:
+            print(f"[{name}] {operation} error: {sample}")
+    return summarize(name, result)
+
+
+def json_settings(arguments: argparse.Namespace) -> dict[str, object]:
+    """The run's settings for ``--json``: the arguments (password masked), cores, versions."""
+    settings = {key: value for key, value in vars(arguments).items() if key != "json"}
+    settings["database_url"] = without_password(arguments.database_url)
+    settings["cores"] = os.cpu_count()
+    settings["versions"] = versions()
+    return settings
+
+
+def stop_on_sigterm(signal_number: int, frame: object) -> None:
+    raise SystemExit(128 + signal_number)
+
+
+def versions() -> str:
+    """The baseline's and the client's versions, for the record."""
+    return ", ".join(f"{name} {version(name)}" for name in ("moto", "werkzeug", "botocore"))
+
+
+def without_password(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))

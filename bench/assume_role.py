@@ -1,0 +1,165 @@
+"""Issue 4's AssumeRole benchmark: rolegate against moto_server, same mix, same run.
+
+A user with two policies (inline: sts:AssumeRole on the roles; attached managed: iam:GetRole,
+iam:ListRoles) assumes roles whose trust policy allows it on an ``sts:ExternalId`` condition,
+and role sessions call back with their temporary credentials. The timed mix, equally weighted:
+
+- ``AssumeRole``, signed by the user, a fresh RoleSessionName per call, with the ExternalId;
+- ``SessionGetCallerIdentity`` and ``SessionGetRole``, signed with a role session's temporary
+  credentials (X-Amz-Security-Token); each connection assumes its role once, untimed.
+
+Setup, rounds, windows and the report are ``bench/api.py``'s (see docs/benchmarks.md). The
+verdict is issue 4's target: AssumeRole at least 5x moto's throughput, AssumeRole p99 under
+25 ms.
+
+    .venv/bin/python bench/assume_role.py            # full run, about a minute
+    .venv/bin/python bench/assume_role.py --quick
+    .venv/bin/python bench/assume_role.py --only rolegate --quick \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+Exit status: 1 if a run failed (a server did not start, setup failed, rolegate answered a request
+wrongly, moto's errors exceeded 1%); with --check-targets, 2 if the run was clean but a target was
+missed; otherwise 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+from _contest import (
+    Contestant,
+    json_settings,
+    run_rounds,
+    stop_on_sigterm,
+    summarize_contestant,
+    targets_for,
+    versions,
+)
+from _driver import LoadShape
+from _report import TargetSummary, format_table, operation_verdict, run_failures, to_json
+from _role_sessions import ASSUME_ROLE, MIX, SESSION, open_sessions, prepare_caller_and_roles
+from _scenarios import RunContext
+from _targets import Target
+
+THROUGHPUT_RATIO_TARGET = 5.0  # AssumeRole, rolegate / moto (issue 4)
+P99_TARGET_MS = 25.0  # AssumeRole (issue 4)
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3 s per target")
+    parser.add_argument("--only", choices=("moto", "rolegate"), help="run one side only")
+    parser.add_argument(
+        "--database-url",
+        help="also run rolegate on PostgreSQL: a scratch database is created on this server",
+    )
+    parser.add_argument("--roles", type=int, default=100, help="roles to assume (default 100)")
+    parser.add_argument("--seconds", type=float, help="timed seconds per target (default 20)")
+    parser.add_argument("--rounds", type=int, help="windows per target, alternated (default 4)")
+    parser.add_argument("--warmup-seconds", type=float, help="untimed load per window (default 2)")
+    parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument(
+        "--connections", type=int, default=2, help="connections per client process (default 2)"
+    )
+    parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit with status 2 when a target is missed"
+    )
+    arguments = parser.parse_args(argv)
+    arguments.seconds = arguments.seconds or (3.0 if arguments.quick else 20.0)
+    arguments.rounds = arguments.rounds or (1 if arguments.quick else 4)
+    arguments.warmup_seconds = arguments.warmup_seconds or (1.0 if arguments.quick else 2.0)
+    if arguments.seconds / arguments.rounds > 180:
+        parser.error("windows above 180 s: requests are signed ahead (valid for 5 min)")
+    if arguments.roles < 1:
+        parser.error("--roles must be at least 1")
+    return arguments
+
+
+def start_and_prepare(
+    target: Target, roles: int, connections: int, stack: ExitStack
+) -> Contestant | None:
+    """Start ``target``, create the user, roles and sessions; None (after saying why) on failure."""
+    name = target.describe()
+    print(f"[{name}] starting", flush=True)
+    try:
+        stack.enter_context(target)
+    except (RuntimeError, OSError) as error:
+        print(f"[{name}] could not start: {error}")
+        return None
+    context = RunContext(target.account_id, roles)
+    try:
+        caller = prepare_caller_and_roles(target.endpoint, context)
+        sessions = open_sessions(caller, context, connections)
+    except RuntimeError as error:
+        print(f"[{name}] setup failed: {error}")
+        return None
+    print(f"[{name}] {roles} roles, the caller and {connections} role sessions ready", flush=True)
+    other_credentials = [{SESSION: session} for session in sessions]
+    return Contestant(target, caller, context, other_credentials)
+
+
+def main(argv: Sequence[str]) -> int:
+    arguments = parse_arguments(argv)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)  # so the servers and scratch state go too
+    shape = LoadShape(
+        processes=arguments.processes,
+        connections_per_process=arguments.connections,
+        seconds=arguments.seconds,
+        warmup_seconds=arguments.warmup_seconds,
+    )
+    print(
+        f"AssumeRole benchmark (issue 4): {os.cpu_count()} cores; {shape.processes} client "
+        f"processes x {shape.connections_per_process} connections; {arguments.roles} roles; "
+        f"{arguments.rounds} round(s) of {shape.warmup_seconds:g} s warm-up + "
+        f"{shape.seconds / arguments.rounds:g} s timed per target; "
+        f"mix {','.join(scenario.name for scenario in MIX)}; {versions()}",
+        flush=True,
+    )
+    failures: list[str] = []
+    with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
+        contestants = []
+        only, database_url = arguments.only, arguments.database_url
+        for target in targets_for(only, database_url, arguments.rolegate_workers):
+            contestant = start_and_prepare(target, arguments.roles, shape.connections, stack)
+            if contestant is None:
+                failures.append(f"{target.describe()}: did not run")
+            else:
+                contestants.append(contestant)
+        run_rounds(contestants, MIX, shape, arguments.rounds)
+    summaries = [summarize_contestant(contestant) for contestant in contestants]
+    failures += [failure for summary in summaries if (failure := run_failures(summary))]
+    print()
+    print(format_table(summaries))
+    print()
+    targets_met = verdicts(summaries)
+    if arguments.json:
+        Path(arguments.json).write_text(to_json(json_settings(arguments), summaries) + "\n")
+    if failures:
+        print(f"RUN FAILED: {'; '.join(failures)} (see above)")
+        return 1
+    return 2 if arguments.check_targets and not targets_met else 0
+
+
+def verdicts(summaries: Sequence[TargetSummary]) -> bool:
+    baseline = next((s for s in summaries if s.target == "moto"), None)
+    all_met = True
+    for candidate in summaries:
+        if candidate.target.startswith("rolegate"):
+            lines, met = operation_verdict(
+                baseline, candidate, ASSUME_ROLE, THROUGHPUT_RATIO_TARGET, P99_TARGET_MS
+            )
+            print("\n".join(lines))
+            all_met = all_met and met
+    return all_met
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
