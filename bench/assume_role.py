@@ -68,6 +68,12 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--connections", type=int, default=2, help="connections per client process (default 2)"
     )
     parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument(
+        "--assume-role-alone",
+        action="store_true",
+        help="time AssumeRole alone instead of the mix (in the closed-loop mix every operation "
+        "gets the same share, so AssumeRole's rate there is the mix's rate / 3)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument(
         "--check-targets", action="store_true", help="exit with status 2 when a target is missed"
@@ -109,6 +115,7 @@ def start_and_prepare(
 def main(argv: Sequence[str]) -> int:
     arguments = parse_arguments(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)  # so the servers and scratch state go too
+    mix = MIX[:1] if arguments.assume_role_alone else MIX
     shape = LoadShape(
         processes=arguments.processes,
         connections_per_process=arguments.connections,
@@ -120,7 +127,7 @@ def main(argv: Sequence[str]) -> int:
         f"processes x {shape.connections_per_process} connections; {arguments.roles} roles; "
         f"{arguments.rounds} round(s) of {shape.warmup_seconds:g} s warm-up + "
         f"{shape.seconds / arguments.rounds:g} s timed per target; "
-        f"mix {','.join(scenario.name for scenario in MIX)}; {versions()}",
+        f"mix {','.join(scenario.name for scenario in mix)}; {versions()}",
         flush=True,
     )
     failures: list[str] = []
@@ -133,7 +140,7 @@ def main(argv: Sequence[str]) -> int:
                 failures.append(f"{target.describe()}: did not run")
             else:
                 contestants.append(contestant)
-        run_rounds(contestants, MIX, shape, arguments.rounds)
+        run_rounds(contestants, mix, shape, arguments.rounds)
     summaries = [summarize_contestant(contestant) for contestant in contestants]
     failures += [failure for summary in summaries if (failure := run_failures(summary))]
     print()
