@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from urllib.parse import urlsplit, urlunsplit
@@ -20,15 +20,18 @@ from _scenarios import RunContext, Scenario
 from _targets import MotoTarget, RolegateTarget, Target
 
 
-def targets_for(only: str | None, database_url: str | None, workers: int) -> list[Target]:
-    """moto, rolegate on SQLite and, with ``database_url``, rolegate on PostgreSQL."""
+def targets_for(
+    only: str | None, database_url: str | None, workers: int, threads: int | None = None
+) -> list[Target]:
+    """moto, rolegate on SQLite and, with ``database_url``, rolegate on PostgreSQL
+    (``threads``: ``rolegate serve --threads``, None for its default)."""
     targets: list[Target] = []
     if only in (None, "moto"):
         targets.append(MotoTarget())
     if only in (None, "rolegate"):
-        targets.append(RolegateTarget(workers=workers))
+        targets.append(RolegateTarget(workers=workers, threads=threads))
         if database_url:
-            targets.append(RolegateTarget(database_url, workers))
+            targets.append(RolegateTarget(database_url, workers, threads))
     return targets
 
 
@@ -45,9 +48,14 @@ class Contestant:
 
 
 def run_rounds(
-    contestants: Sequence[Contestant], mix: Sequence[Scenario], shape: LoadShape, rounds: int
+    contestants: Sequence[Contestant],
+    mix: Sequence[Scenario],
+    shape: LoadShape,
+    rounds: int,
+    after_window: Callable[[Target], None] | None = None,
 ) -> None:
-    """Alternate the targets' windows, so drifting background load hits every target alike."""
+    """Alternate the targets' windows, so drifting background load hits every target alike.
+    ``after_window(target)`` runs (untimed) after each of the target's windows."""
     window = replace(shape, seconds=shape.seconds / rounds)
     for round_number in range(1, rounds + 1):
         for contestant in contestants:
@@ -63,6 +71,8 @@ def run_rounds(
                 contestant.other_credentials,
             )
             contestant.results.append(result)
+            if after_window is not None:
+                after_window(target)
 
 
 def summarize_contestant(contestant: Contestant) -> TargetSummary:

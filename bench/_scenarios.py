@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from _http import DEFAULT_CREDENTIALS, Call
 
 ROLE_PATH = "/bench/"
+NEW_ROLE_PATH = "/bench/new/"  # CreateRole's roles: removed after each window (see api.py)
 PRELOADED_ROLE_PREFIX = "bench-r"
 
 TRUST_POLICY_TEMPLATE = {
@@ -58,13 +59,13 @@ class Scenario:
 
 def preload_role_call(context: RunContext, index: int) -> Call:
     """Setup (not timed): the roles that GetRole, ListRoles and PutRolePolicy work on."""
-    return _create_role(context, f"{PRELOADED_ROLE_PREFIX}{index:05d}")
+    return _create_role(context, f"{PRELOADED_ROLE_PREFIX}{index:05d}", ROLE_PATH)
 
 
-def _create_role(context: RunContext, name: str) -> Call:
+def _create_role(context: RunContext, name: str, path: str) -> Call:
     params = (
         ("RoleName", name),
-        ("Path", ROLE_PATH),
+        ("Path", path),
         ("AssumeRolePolicyDocument", context.trust_policy()),
         ("Description", "rolegate API benchmark"),
     )
@@ -72,7 +73,8 @@ def _create_role(context: RunContext, name: str) -> Call:
 
 
 def _create_new_role(context: RunContext, connection: int, sequence: int) -> Call:
-    return _create_role(context, f"bench-w{context.window}-c{connection}-{sequence}")
+    name = f"bench-w{context.window}-c{connection}-{sequence}"
+    return _create_role(context, name, NEW_ROLE_PATH)
 
 
 def _get_role(context: RunContext, connection: int, sequence: int) -> Call:

@@ -169,18 +169,25 @@ class RolegateTarget(Target):
     name = "rolegate"
     health_path = "/healthz"
 
-    def __init__(self, database_url: str | None = None, workers: int = 1) -> None:
+    def __init__(
+        self, database_url: str | None = None, workers: int = 1, threads: int | None = None
+    ) -> None:
         super().__init__()
         self.workers = workers
+        self.threads = threads  # None: rolegate serve's default
         self._scratch = ScratchDatabase(database_url) if database_url else None
 
     def describe(self) -> str:
         storage = "PostgreSQL" if self._scratch else "SQLite"
-        return f"rolegate ({storage}, {self.workers} worker{'s' if self.workers > 1 else ''})"
+        threads = "" if self.threads is None else f", {self.threads} threads"
+        plural = "s" if self.workers > 1 else ""
+        return f"rolegate ({storage}, {self.workers} worker{plural}{threads})"
 
     def command(self) -> list[str]:
         command = [str(VENV_BIN / "rolegate"), "serve", "--host", HOST, "--port", str(self.port)]
         command += ["--data-dir", str(self.scratch_dir / "data"), "--workers", str(self.workers)]
+        if self.threads is not None:
+            command += ["--threads", str(self.threads)]
         if self._scratch is not None:
             command += ["--database-url", self._scratch.url]
         return command

@@ -20,7 +20,9 @@ missed; otherwise 0.
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -36,11 +38,11 @@ from _contest import (
     targets_for,
     versions,
 )
-from _driver import LoadShape, run_setup
+from _driver import LoadShape, describe_failure, run_setup
 from _http import Call, SignedClient
 from _principals import PRINCIPALS, endpoint_for
 from _report import TargetSummary, check_targets_alone, compare, format_table, run_failures, to_json
-from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, preload_role_call
+from _scenarios import DEFAULT_MIX, NEW_ROLE_PATH, SCENARIOS, RunContext, preload_role_call
 from _targets import Target
 
 
@@ -66,6 +68,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="sign each request inside the timed loop (default: signed just before the timing)",
     )
     parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument("--rolegate-threads", type=int, help="rolegate serve --threads")
     parser.add_argument(
         "--principal",
         choices=PRINCIPALS,
@@ -123,6 +126,32 @@ def start_and_prepare(
     return Contestant(target, endpoint, context)
 
 
+def remove_new_roles(target: Target) -> None:
+    """Delete the roles the window's CreateRole calls made (not timed), so every window starts
+    with the preloaded roles only: ListRoles then always runs against the same account, and a
+    fast server stays under AWS's 5,000-roles quota however many windows it runs."""
+    client = SignedClient(target.endpoint)
+    names: list[str] = []
+    marker = None
+    while True:
+        params = (("PathPrefix", NEW_ROLE_PATH), ("MaxItems", "1000"))
+        params += (("Marker", marker),) if marker else ()
+        outcome = client.send(Call("iam", "ListRoles", params))
+        if not outcome.succeeded("ListRoles"):
+            raise RuntimeError(f"ListRoles for the clean-up failed: {describe_failure(outcome)}")
+        body = outcome.body.decode()
+        names += re.findall(r"<RoleName>([^<]+)</RoleName>", body)
+        found = re.search(r"<Marker>([^<]+)</Marker>", body)
+        if "<IsTruncated>true</IsTruncated>" not in body or found is None:
+            break
+        marker = html.unescape(found.group(1))
+    client.close()
+    deletions = (Call("iam", "DeleteRole", (("RoleName", name),)) for name in names)
+    failures = run_setup(target.endpoint, deletions, target.setup_connections)
+    if failures:
+        raise RuntimeError(f"clean-up failed ({len(failures)} calls), e.g. {failures[0]}")
+
+
 def first_page_size(target: Target) -> int:
     """How many roles an unparameterised ListRoles returns (both servers should say 100)."""
     client = SignedClient(target.endpoint)
@@ -156,13 +185,15 @@ def main(argv: Sequence[str]) -> int:
     with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
         contestants = []
         only, database_url = arguments.only, arguments.database_url
-        for target in targets_for(only, database_url, arguments.rolegate_workers):
+        for target in targets_for(
+            only, database_url, arguments.rolegate_workers, arguments.rolegate_threads
+        ):
             contestant = start_and_prepare(target, arguments.roles, arguments.principal, stack)
             if contestant is None:
                 failures.append(f"{target.describe()}: did not run")
             else:
                 contestants.append(contestant)
-        run_rounds(contestants, mix, shape, arguments.rounds)
+        run_rounds(contestants, mix, shape, arguments.rounds, after_window=remove_new_roles)
     summaries = [summarize_contestant(contestant) for contestant in contestants]
     failures += [failure for summary in summaries if (failure := run_failures(summary))]
     print()

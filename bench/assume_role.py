@@ -68,6 +68,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--connections", type=int, default=2, help="connections per client process (default 2)"
     )
     parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument("--rolegate-threads", type=int, help="rolegate serve --threads")
     parser.add_argument(
         "--assume-role-alone",
         action="store_true",
@@ -134,7 +135,9 @@ def main(argv: Sequence[str]) -> int:
     with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
         contestants = []
         only, database_url = arguments.only, arguments.database_url
-        for target in targets_for(only, database_url, arguments.rolegate_workers):
+        for target in targets_for(
+            only, database_url, arguments.rolegate_workers, arguments.rolegate_threads
+        ):
             contestant = start_and_prepare(target, arguments.roles, shape.connections, stack)
             if contestant is None:
                 failures.append(f"{target.describe()}: did not run")
