@@ -126,6 +126,10 @@ class Tenant:
 
     name: str
     keys: list[RSAKey | ECKey] = field(default_factory=list)
+    # When set, the issuer holds every request for this tenant until the gate opens (a slow
+    # issuer), and ``arrived`` says a request is being held.
+    gate: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def add_key(self, kind: str = "RSA", kid: str | None = None) -> RSAKey | ECKey:
         kid = kid or f"{self.name}-{kind}-{len(self.keys)}"
@@ -231,6 +235,9 @@ class Issuer:
         rest = "/".join(parts[3:])
         with self._lock:
             self.served[f"{tenant.name} {rest.split('/')[-1]}"] += 1
+        if tenant.gate is not None:
+            tenant.arrived.set()
+            tenant.gate.wait(timeout=30)
         if rest == ".well-known/openid-configuration":
             issuer = self.issuer_url(tenant)
             _send(request, 200, {"issuer": issuer, "jwks_uri": f"{issuer}/jwks"})

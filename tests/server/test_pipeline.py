@@ -15,7 +15,7 @@ from rolegate.auth.sigv4 import HttpRequest
 from rolegate.domain.entities import Role
 from rolegate.server.authn import Authenticator
 from rolegate.server.operations import operation_table
-from rolegate.server.pipeline import Pipeline
+from rolegate.server.pipeline import Pipeline, may_wait_on_network
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.store import Store
 
@@ -129,3 +129,20 @@ def test_permissive_mode_creates_the_named_account_once(store: Store) -> None:
         assert b"<Arn>arn:aws:iam::444455556666:root</Arn>" in response.body
     with store.transaction() as tx:
         assert tx.accounts.get("444455556666") is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "expected"),
+    [
+        (b"Action=AssumeRoleWithWebIdentity&Version=2011-06-15", "", True),
+        (b"Version=2011-06-15&Action=AssumeRoleWithWebIdentity", "", True),
+        (b"", "Action=AssumeRoleWithWebIdentity&Version=2011-06-15", True),
+        (b"Action=AssumeRole&Version=2011-06-15", "", False),
+        (b"Action=GetCallerIdentity&Version=2011-06-15", "", False),
+        (b"", "", False),
+    ],
+)
+def test_requests_that_may_wait_on_an_issuer_are_told_apart_before_parsing(
+    body: bytes, query: str, expected: bool
+) -> None:
+    assert may_wait_on_network(body, query) is expected

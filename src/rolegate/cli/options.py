@@ -27,6 +27,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "database_url",
             "auth",
             "workers",
+            "threads",
             "saml_audience",
             "oidc_ca_bundle",
         )

@@ -34,6 +34,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         "--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)"
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        help="request threads per server process (default 2; ROLEGATE_THREADS)",
+    )
+    parser.add_argument(
         "--saml-audience",
         help="this server's SAML endpoint URL(s), comma-separated, accepted as Recipient and "
         "Audience of SAML responses besides AWS's (ROLEGATE_SAML_AUDIENCE)",
@@ -99,6 +104,7 @@ def _export_settings(settings: object) -> None:
         "auth",
         "default_account_id",
         "region",
+        "threads",
         "master_key",
         "oidc_ca_bundle",
         "oidc_refresh_floor",

@@ -3,8 +3,10 @@ clock and randomness.
 
 Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` (permissive mode only), and
 every other path is the AWS Query endpoint for IAM and STS (POST form body or GET query string).
-Database work runs on a thread pool so a slow query never stalls the event loop. (Answering
-SQLite reads on the loop instead was measured slower under load: docs/benchmarks.md.)
+Database work runs on a few threads (``--threads``, default 2) so a slow query never stalls
+the event loop; operations that may wait on another server's answer (an OIDC issuer) run on
+threads of their own. (Answering SQLite reads on the loop instead was measured slower under
+load, and so were 8 threads: docs/benchmarks.md.)
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rolegate.server.authn import Authenticator
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.operations import operation_table
-from rolegate.server.pipeline import Pipeline, Response
+from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
 from rolegate.server.settings import Settings
 from rolegate.server.workers import WorkerThreads
 from rolegate.services.sts_decode import AuthorizationMessages
@@ -39,7 +41,8 @@ from rolegate.wire import load_service
 log = logging.getLogger("rolegate.server")
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
-WORKER_THREADS = 8
+# Threads for the operations that may wait on the network: each waits, it does not compute.
+NETWORK_THREADS = 4
 
 
 def utc_now() -> datetime:
@@ -104,7 +107,8 @@ class RolegateApp:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.workers = WorkerThreads(WORKER_THREADS, "rolegate")
+        self.workers = WorkerThreads(runtime.settings.threads, "rolegate")
+        self.network_workers = WorkerThreads(NETWORK_THREADS, "rolegate_network")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -143,7 +147,10 @@ class RolegateApp:
         if too_large:
             return pipeline.reject(RequestEntityTooLarge("Request body too large."))
         client = scope.get("client")
-        response: Response = await self._run(
+        workers = self.workers
+        if may_wait_on_network(body, request.query_string):
+            workers = self.network_workers
+        response: Response = await workers.run(
             functools.partial(
                 pipeline.handle,
                 source_ip=client[0] if client else None,
@@ -175,6 +182,7 @@ class RolegateApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.workers.shutdown()
+                self.network_workers.shutdown()
                 self.runtime.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -49,9 +49,23 @@ READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
 # always read: a write transaction would hold the node's writers while the issuer answers.
 NETWORK_READ_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity"})
 MFA_CODE_PARAMETER = "SerialNumber"
+# The same operations as they appear in a form body or query string, before any parsing.
+_NETWORK_ACTION_FIELDS = tuple(f"Action={name}" for name in sorted(NETWORK_READ_OPERATIONS))
+_NETWORK_ACTION_BYTES = tuple(field.encode() for field in _NETWORK_ACTION_FIELDS)
 SERVICE_FAILURE_MESSAGE = (
     "The request processing has failed because of an unknown error, exception or failure."
 )
+
+
+def may_wait_on_network(body: bytes, query_string: str) -> bool:
+    """Whether the raw request names one of the ``NETWORK_READ_OPERATIONS``: the server runs
+    those on threads of their own, so an issuer that is slow to answer never holds the threads
+    every other request needs. A match by accident (the text inside some other value) only
+    picks the other threads; a request that spells its Action unusually (percent-encoded
+    letters) still works, on the common threads."""
+    return any(field in body for field in _NETWORK_ACTION_BYTES) or any(
+        field in query_string for field in _NETWORK_ACTION_FIELDS
+    )
 
 
 @dataclass(frozen=True, slots=True)

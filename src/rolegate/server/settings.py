@@ -23,6 +23,10 @@ class Settings:
     master_key: str | None = None  # base64 of 32 bytes; else ``data_dir/master.key``
     region: str = "us-east-1"
     workers: int = 1
+    # Threads per server process that run requests (database, policy evaluation). Few is best:
+    # Python runs one thread at a time, and more threads than cores only share that one core
+    # in slices, which lengthens every request (docs/benchmarks.md, "Request threads").
+    threads: int = 2
     aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (README)
     # PEM CA certificates trusted for OIDC issuers, instead of the system roots (README,
     # "Federation: OpenID Connect").
@@ -76,11 +80,24 @@ class Settings:
             master_key=pick("master_key"),
             region=pick("region") or defaults.region,
             workers=int(pick("workers") or defaults.workers),
+            threads=_positive("threads", pick("threads"), defaults.threads),
             aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
             oidc_ca_bundle=_optional_path(pick("oidc_ca_bundle")),
             oidc_refresh_floor=float(pick("oidc_refresh_floor") or defaults.oidc_refresh_floor),
             saml_audience=pick("saml_audience"),
         )
+
+
+def _positive(name: str, value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"--{name} must be a whole number of at least 1, not {value!r}")
+    return number
 
 
 def _optional_path(value: str | None) -> Path | None:
