@@ -181,7 +181,7 @@ def test_attachments_boundaries_and_documents_for_the_engine(store: Store) -> No
         boundaries = repo.attached(OwnerKind.ROLE, role.role_id, PolicyUsage.BOUNDARY)
         assert [p.policy_name for p in boundaries] == ["a-second"]
         assert repo.count(OwnerKind.ROLE, role.role_id) == 2
-        assert tx.managed_policies.attached_policy_documents("role", role.role_id) == [
+        assert tx.identity_policies.of_role(role.role_id, role.arn) == [
             (second.arn, DOC_2),
             (first.arn, DOC_1),
         ]

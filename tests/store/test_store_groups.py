@@ -167,12 +167,12 @@ def test_policies_of_a_users_groups_inline_and_attached(store: Store) -> None:
         tx.group_policies.put(not_mine.group_id, InlinePolicy("other", '{"c":1}'))
         tx.policy_attachments.attach(ACCOUNT, OwnerKind.GROUP, b_group.group_id, managed.policy_id)
     with store.transaction(write=False) as tx:
-        assert tx.groups.policies_of_user_groups(user.user_id) == [
+        assert tx.identity_policies.of_user(user.user_id, user.arn) == [
             (f"{a_group.arn}/inline-a", '{"a":1}'),
             (f"{b_group.arn}/inline-b", '{"b":1}'),
             (managed.arn, ALLOW_ALL),
         ]
-        assert tx.groups.policies_of_user_groups(loner.user_id) == []
+        assert tx.identity_policies.of_user(loner.user_id, loner.arn) == []
         # ListEntitiesForPolicy names the group (groups first, then roles and users).
         entities = tx.policy_attachments.entities(
             managed.policy_id, ACCOUNT, marker=None, max_items=10

@@ -144,11 +144,6 @@ def managed_policy_document(tx: Tx, arn: str) -> str | None:
     return tx.managed_policies.policy_document(arn)
 
 
-def _attached(tx: Tx, owner_kind: str, owner_id: str) -> tuple[SourcePolicy, ...]:
-    """Managed policies attached to a role or user (their default versions)."""
-    return tuple(tx.managed_policies.attached_policy_documents(owner_kind, owner_id))
-
-
 def _boundary(tx: Tx, arn: str | None) -> SourcePolicy | None:
     if arn is None:
         return None
@@ -165,10 +160,7 @@ def _role_session(tx: Tx, caller: Caller) -> PrincipalPolicies:
     if role is None or role.arn != session.role_arn:
         # The role was deleted (or deleted and re-created): its sessions keep no permissions.
         return PrincipalPolicies(session=_session_policies(tx, caller) or None)
-    identity = tuple(
-        (f"{role.arn}/{policy.policy_name}", policy.policy_document)
-        for policy in tx.role_policies.list_all(role.role_id)
-    ) + _attached(tx, "role", role.role_id)
+    identity = tuple(tx.identity_policies.of_role(role.role_id, role.arn))
     return PrincipalPolicies(
         identity,
         _boundary(tx, role.permissions_boundary_arn),
@@ -201,12 +193,7 @@ def _user_policies(
         user = tx.users.get(account_id, arn.rsplit("/", 1)[-1])
     if user is None or user.arn != arn:
         return PrincipalPolicies()
-    identity = tuple(
-        (f"{user.arn}/{policy.policy_name}", policy.policy_document)
-        for policy in tx.user_policies.list_all(user.user_id)
-    )
-    identity += _attached(tx, "user", user.user_id)
-    identity += tuple(tx.groups.policies_of_user_groups(user.user_id))
+    identity = tuple(tx.identity_policies.of_user(user.user_id, user.arn))
     return PrincipalPolicies(
         identity, _boundary(tx, user.permissions_boundary_arn), None, tuple(user.tags)
     )

@@ -19,6 +19,7 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.groups import GroupRepo
+from rolegate.store.repos.identity_policies import IdentityPolicyRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.instance_profiles import InstanceProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
@@ -102,6 +103,10 @@ class Tx:
     @cached_property
     def groups(self) -> GroupRepo:
         return GroupRepo(self.connection)
+
+    @cached_property
+    def identity_policies(self) -> IdentityPolicyRepo:
+        return IdentityPolicyRepo(self.connection)
 
     @cached_property
     def group_policies(self) -> InlinePolicyRepo:

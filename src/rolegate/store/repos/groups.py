@@ -8,24 +8,20 @@ every request the user signs, in two queries however many groups it is in.
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from rolegate.domain.entities import User
 from rolegate.domain.group import Group
-from rolegate.domain.managed_policy import OwnerKind, PolicyUsage
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.keyset import page_rows
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
-from rolegate.store.prepared import Prepared
 from rolegate.store.schema import users
-from rolegate.store.schema_groups import group_members, group_policies, groups
-from rolegate.store.schema_policies import managed_policies, policy_attachments, policy_versions
+from rolegate.store.schema_groups import group_members, groups
 from rolegate.store.types import name_key
 
 _LISTING = "groups"
@@ -151,60 +147,6 @@ class GroupRepo:
             query = query.where(_g.name_key > decode_marker(_FOR_USER_LISTING, marker))
         rows = self._conn.execute(query.order_by(_g.name_key).limit(max_items + 1)).all()
         return _group_page(rows, _FOR_USER_LISTING, max_items)
-
-    # --- for the policy engine ----------------------------------------------------------------
-    def policies_of_user_groups(self, user_id: str) -> builtins.list[tuple[str, str]]:
-        """(source id, document) of every inline policy (``GROUP_ARN/POLICY_NAME``) and every
-        attached managed policy (its ARN, default version) of the user's groups: group by group
-        in name order, inline before attached. Two queries, however many groups."""
-        params = {"user_id": user_id}
-        inline = _GROUP_INLINE.all(self._conn, params)
-        attached = _GROUP_ATTACHED.all(self._conn, params)
-        by_group: dict[str, list[tuple[str, str]]] = {}
-        for row in inline:
-            by_group.setdefault(row.name_key, []).append(
-                (f"{row.arn}/{row.policy_name}", row.policy_document)
-            )
-        for managed in attached:
-            by_group.setdefault(managed.name_key, []).append((managed.arn, managed.document))
-        return [policy for key in sorted(by_group) for policy in by_group[key]]
-
-
-# Built once: read on every request an IAM user signs.
-_GROUP_INLINE = Prepared(
-    select(_g.name_key, _g.arn, group_policies.c.policy_name, group_policies.c.policy_document)
-    .select_from(
-        group_members.join(groups, _g.group_id == _m.group_id).join(
-            group_policies, group_policies.c.owner_id == _g.group_id
-        )
-    )
-    .where(_m.user_id == bindparam("user_id"))
-    .order_by(_g.name_key, group_policies.c.name_key)
-)
-_GROUP_ATTACHED = Prepared(
-    select(_g.name_key, managed_policies.c.arn, policy_versions.c.document)
-    .select_from(
-        group_members.join(groups, _g.group_id == _m.group_id)
-        .join(
-            policy_attachments,
-            and_(
-                policy_attachments.c.owner_kind == OwnerKind.GROUP.value,
-                policy_attachments.c.owner_id == _g.group_id,
-                policy_attachments.c.usage == PolicyUsage.PERMISSIONS.value,
-            ),
-        )
-        .join(managed_policies, managed_policies.c.policy_id == policy_attachments.c.policy_id)
-        .join(
-            policy_versions,
-            and_(
-                policy_versions.c.policy_id == managed_policies.c.policy_id,
-                policy_versions.c.version == managed_policies.c.default_version,
-            ),
-        )
-    )
-    .where(_m.user_id == bindparam("user_id"))
-    .order_by(_g.name_key, managed_policies.c.name_key, managed_policies.c.account_id)
-)
 
 
 def _group_page(rows: Any, listing: str, max_items: int) -> Page[Group]:

@@ -30,7 +30,6 @@ from rolegate.domain.entities import Tag
 from rolegate.domain.managed_policy import (
     AWS_ACCOUNT,
     ManagedPolicy,
-    OwnerKind,
     PolicyUsage,
     PolicyVersion,
     UsageCounts,
@@ -44,7 +43,6 @@ from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema_policies import (
     managed_policies,
-    policy_attachments,
     policy_tags,
     policy_usage_counts,
     policy_versions,
@@ -260,14 +258,6 @@ class ManagedPolicyRepo:
 
     default_document = policy_document
 
-    def attached_policy_documents(
-        self, owner_kind: OwnerKind | str, owner_id: str
-    ) -> list[tuple[str, str]]:
-        """(policy ARN, default version's document) of every managed policy attached to the
-        principal as a permissions policy, by policy name."""
-        params = {"owner_kind": OwnerKind(owner_kind).value, "owner_id": owner_id}
-        return [(row.arn, row.document) for row in _ATTACHED_DOCUMENTS.all(self._conn, params)]
-
 
 # Read for every page of ListPolicies and GetAccountAuthorizationDetails: built once.
 _USAGE_COUNTS = Prepared(
@@ -281,29 +271,8 @@ _USAGE_COUNTS = Prepared(
     )
 )
 
+
 # Read on every request of a non-root principal (the authorizer): built once.
-_ATTACHED_DOCUMENTS = Prepared(
-    select(managed_policies.c.arn, policy_versions.c.document)
-    .select_from(
-        policy_attachments.join(
-            managed_policies, managed_policies.c.policy_id == policy_attachments.c.policy_id
-        ).join(
-            policy_versions,
-            and_(
-                policy_versions.c.policy_id == managed_policies.c.policy_id,
-                policy_versions.c.version == managed_policies.c.default_version,
-            ),
-        )
-    )
-    .where(
-        policy_attachments.c.owner_kind == bindparam("owner_kind"),
-        policy_attachments.c.owner_id == bindparam("owner_id"),
-        policy_attachments.c.usage == PolicyUsage.PERMISSIONS.value,
-    )
-    .order_by(managed_policies.c.name_key, managed_policies.c.account_id)
-)
-
-
 def policy_page_query(
     owner: str,
     account_id: str,
