@@ -20,6 +20,35 @@ from _scenarios import RunContext, Scenario
 from _targets import MotoTarget, RolegateTarget, Target
 
 
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags every HTTP benchmark takes: targets, window shape, output."""
+    parser.add_argument("--only", choices=("moto", "rolegate"), help="run one side only")
+    parser.add_argument(
+        "--database-url",
+        help="also run rolegate on PostgreSQL: a scratch database is created on this server",
+    )
+    parser.add_argument("--seconds", type=float, help="timed seconds per target (default 20)")
+    parser.add_argument("--rounds", type=int, help="windows per target, alternated (default 4)")
+    parser.add_argument("--warmup-seconds", type=float, help="untimed load per window (default 2)")
+    parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
+    parser.add_argument(
+        "--connections", type=int, default=2, help="connections per client process (default 2)"
+    )
+    parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
+    parser.add_argument("--rolegate-threads", type=int, help="rolegate serve --threads")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--check-targets", action="store_true", help="exit with status 2 when a target is missed"
+    )
+
+
+def apply_window_defaults(arguments: argparse.Namespace) -> None:
+    """Window shape left unset: 20 s in 4 rounds after 2 s of warm-up (``--quick``: 3 s, 1, 1 s)."""
+    arguments.seconds = arguments.seconds or (3.0 if arguments.quick else 20.0)
+    arguments.rounds = arguments.rounds or (1 if arguments.quick else 4)
+    arguments.warmup_seconds = arguments.warmup_seconds or (1.0 if arguments.quick else 2.0)
+
+
 def targets_for(
     only: str | None, database_url: str | None, workers: int, threads: int | None = None
 ) -> list[Target]:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from _contest import (
     Contestant,
+    add_load_arguments,
+    apply_window_defaults,
     json_settings,
     run_rounds,
     stop_on_sigterm,
@@ -49,35 +51,18 @@ from _targets import Target
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 roles, 3 s per target")
-    parser.add_argument("--only", choices=("moto", "rolegate"), help="run one side only")
-    parser.add_argument(
-        "--database-url",
-        help="also run rolegate on PostgreSQL: a scratch database is created on this server",
-    )
+    add_load_arguments(parser)
     parser.add_argument("--roles", type=int, help="roles created before timing (default 1000)")
-    parser.add_argument("--seconds", type=float, help="timed seconds per target (default 20)")
-    parser.add_argument("--rounds", type=int, help="windows per target, alternated (default 4)")
-    parser.add_argument("--warmup-seconds", type=float, help="untimed load per window (default 2)")
-    parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
-    parser.add_argument(
-        "--connections", type=int, default=2, help="connections per client process (default 2)"
-    )
     parser.add_argument(
         "--sign-inline",
         action="store_true",
         help="sign each request inside the timed loop (default: signed just before the timing)",
     )
-    parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
-    parser.add_argument("--rolegate-threads", type=int, help="rolegate serve --threads")
     parser.add_argument(
         "--principal",
         choices=PRINCIPALS,
         default="root",
         help="sign the mix as the root user (default) or as an IAM user allowed everything",
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument(
-        "--check-targets", action="store_true", help="exit with status 2 when a target is missed"
     )
     parser.add_argument(
         "--scenarios",
@@ -86,9 +71,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     arguments = parser.parse_args(argv)
     arguments.roles = arguments.roles or (200 if arguments.quick else 1000)
-    arguments.seconds = arguments.seconds or (3.0 if arguments.quick else 20.0)
-    arguments.rounds = arguments.rounds or (1 if arguments.quick else 4)
-    arguments.warmup_seconds = arguments.warmup_seconds or (1.0 if arguments.quick else 2.0)
+    apply_window_defaults(arguments)
     if not arguments.sign_inline and arguments.seconds / arguments.rounds > 180:
         parser.error("windows above 180 s need --sign-inline (signatures expire after 5 min)")
     unknown = [name for name in arguments.scenarios.split(",") if name not in SCENARIOS]

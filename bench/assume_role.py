@@ -34,6 +34,8 @@ from pathlib import Path
 
 from _contest import (
     Contestant,
+    add_load_arguments,
+    apply_window_defaults,
     json_settings,
     run_rounds,
     stop_on_sigterm,
@@ -54,35 +56,16 @@ P99_TARGET_MS = 25.0  # AssumeRole (issue 4)
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s per target")
-    parser.add_argument("--only", choices=("moto", "rolegate"), help="run one side only")
-    parser.add_argument(
-        "--database-url",
-        help="also run rolegate on PostgreSQL: a scratch database is created on this server",
-    )
+    add_load_arguments(parser)
     parser.add_argument("--roles", type=int, default=100, help="roles to assume (default 100)")
-    parser.add_argument("--seconds", type=float, help="timed seconds per target (default 20)")
-    parser.add_argument("--rounds", type=int, help="windows per target, alternated (default 4)")
-    parser.add_argument("--warmup-seconds", type=float, help="untimed load per window (default 2)")
-    parser.add_argument("--processes", type=int, default=2, help="client processes (default 2)")
-    parser.add_argument(
-        "--connections", type=int, default=2, help="connections per client process (default 2)"
-    )
-    parser.add_argument("--rolegate-workers", type=int, default=1, help="rolegate serve --workers")
-    parser.add_argument("--rolegate-threads", type=int, help="rolegate serve --threads")
     parser.add_argument(
         "--assume-role-alone",
         action="store_true",
         help="time AssumeRole alone instead of the mix (in the closed-loop mix every operation "
         "gets the same share, so AssumeRole's rate there is the mix's rate / 3)",
     )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument(
-        "--check-targets", action="store_true", help="exit with status 2 when a target is missed"
-    )
     arguments = parser.parse_args(argv)
-    arguments.seconds = arguments.seconds or (3.0 if arguments.quick else 20.0)
-    arguments.rounds = arguments.rounds or (1 if arguments.quick else 4)
-    arguments.warmup_seconds = arguments.warmup_seconds or (1.0 if arguments.quick else 2.0)
+    apply_window_defaults(arguments)
     if arguments.seconds / arguments.rounds > 180:
         parser.error("windows above 180 s: requests are signed ahead (valid for 5 min)")
     if arguments.roles < 1:

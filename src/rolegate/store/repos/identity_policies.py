@@ -67,6 +67,20 @@ def _text(value: str | None) -> ColumnElement[Any]:
     return cast(literal_column("''"), String())
 
 
+def _managed_row(part: ColumnElement[Any], group_key: ColumnElement[Any]) -> list[Any]:
+    """The columns of an attached managed policy (sorted by name, then account)."""
+    return _row(
+        part,
+        group_key,
+        _int(_MANAGED_KIND),
+        managed_policies.c.name_key,
+        managed_policies.c.account_id,
+        managed_policies.c.arn,
+        _text(None),
+        policy_versions.c.document,
+    )
+
+
 def _default_version() -> Any:
     return and_(
         policy_versions.c.policy_id == managed_policies.c.policy_id,
@@ -106,18 +120,7 @@ def _own_parts(inline_table: Any, owner_kind: OwnerKind) -> list[Select[Any]]:
         )
     ).where(inline_table.c.owner_id == owner)
     attached = (
-        select(
-            *_row(
-                _int(_ATTACHED),
-                _text(""),
-                _int(_MANAGED_KIND),
-                managed_policies.c.name_key,
-                managed_policies.c.account_id,
-                managed_policies.c.arn,
-                _text(None),
-                policy_versions.c.document,
-            )
-        )
+        select(*_managed_row(_int(_ATTACHED), _text("")))
         .select_from(_with_documents(policy_attachments))
         .where(_permissions_of(owner_kind, owner))
     )
@@ -145,18 +148,7 @@ def _group_parts() -> list[Select[Any]]:
         .where(member)
     )
     attached = (
-        select(
-            *_row(
-                _int(_GROUPS),
-                groups.c.name_key,
-                _int(_MANAGED_KIND),
-                managed_policies.c.name_key,
-                managed_policies.c.account_id,
-                managed_policies.c.arn,
-                _text(None),
-                policy_versions.c.document,
-            )
-        )
+        select(*_managed_row(_int(_GROUPS), groups.c.name_key))
         .select_from(
             _with_documents(
                 in_groups.join(
