@@ -3,8 +3,8 @@
 The policy engine needs them on each request a user or role session signs, and on AssumeRole
 for the caller (reference_policies_evaluation-logic.md): the principal's inline policies, its
 attached managed policies (their default versions) and, for a user, the inline and attached
-policies of each of its groups (id_groups.md). Read as four or five statements they cost four or
-five round trips on PostgreSQL; here they are one ``UNION ALL``, in this order:
+policies of each of its groups (id_groups.md). Read one kind at a time they cost four round trips
+on PostgreSQL for a user, two for a role; here they are one ``UNION ALL``, in this order:
 
 1. the principal's inline policies, by case-folded name;
 2. its attached managed policies, by case-folded name, then account;
