@@ -3,29 +3,18 @@ process answers any request (README, "Processes and threads")."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sts_helpers import allow, document, trust
 
 from conftest_db import fresh_database_url
 from harness import ACCOUNT_ID, Server
 
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+TRUST = trust({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"})
 
 
 @dataclass
@@ -84,32 +73,11 @@ def test_writes_from_many_connections_are_seen_by_every_process(two_processes: S
 def test_a_session_issued_by_one_process_is_accepted_by_both(two_processes: Server) -> None:
     iam = two_processes.client("iam")
     iam.create_user(UserName="proc-caller")
-    iam.put_user_policy(
-        UserName="proc-caller",
-        PolicyName="assume",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
-            }
-        ),
-    )
+    assume = document(allow("sts:AssumeRole"))
+    iam.put_user_policy(UserName="proc-caller", PolicyName="assume", PolicyDocument=assume)
     key = iam.create_access_key(UserName="proc-caller")["AccessKey"]
-    role = iam.create_role(
-        RoleName="proc-target",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/proc-caller"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )["Role"]
+    caller = {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:user/proc-caller"}
+    role = iam.create_role(RoleName="proc-target", AssumeRolePolicyDocument=trust(caller))["Role"]
     sts = two_processes.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
     credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="across")["Credentials"]
     for _ in range(6):  # each a new connection: both processes open the sealed token
