@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from _http import Call, Endpoint, Outcome, PreparedRequest, SignedClient
+from _http import Call, Endpoint, Outcome, PreparedRequest, SignedClient, describe_failure
 from _scenarios import RunContext, Scenario, weighted_cycle
 
 MAX_ERROR_SAMPLES = 3
@@ -95,12 +95,6 @@ def combine(results: Sequence[LoadResult]) -> LoadResult:
         server_cpu_seconds=sum(result.server_cpu_seconds for result in results),
         signed_inline=sum(result.signed_inline for result in results),
     )
-
-
-def describe_failure(outcome: Outcome) -> str:
-    if outcome.error is not None:
-        return outcome.error
-    return f"HTTP {outcome.status}: {outcome.body[:300].decode(errors='replace')}"
 
 
 def run_setup(endpoint: Endpoint, calls: Iterable[Call], connections: int) -> list[str]:

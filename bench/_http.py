@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -140,3 +141,34 @@ class SignedClient:
             elapsed = time.perf_counter_ns() - started
             return Outcome(0, b"", elapsed, f"{type(error).__name__}: {error}")
         return Outcome(response.status, data, time.perf_counter_ns() - started)
+
+
+def describe_failure(outcome: Outcome) -> str:
+    if outcome.error is not None:
+        return outcome.error
+    return f"HTTP {outcome.status}: {outcome.body[:300].decode(errors='replace')}"
+
+
+def expect(client: SignedClient, call: Call, credentials: str = DEFAULT_CREDENTIALS) -> bytes:
+    """Send an untimed set-up call; its answer's body, or RuntimeError saying what failed."""
+    outcome = client.send(call, credentials)
+    if not outcome.succeeded(call.action):
+        raise RuntimeError(f"{call.action} failed: {describe_failure(outcome)}")
+    return outcome.body
+
+
+def answer_texts(body: bytes, local_name: str) -> list[str]:
+    """The texts of every element named ``local_name`` (any namespace) in an XML answer."""
+    return [
+        element.text
+        for element in ElementTree.fromstring(body).iter()
+        if element.tag.rsplit("}", 1)[-1] == local_name and element.text
+    ]
+
+
+def answer_text(body: bytes, local_name: str) -> str:
+    """The first ``local_name`` element's text; RuntimeError if the answer has none."""
+    found = answer_texts(body, local_name)
+    if not found:
+        raise RuntimeError(f"the answer has no {local_name}: {body[:200]!r}")
+    return found[0]

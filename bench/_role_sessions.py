@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from xml.etree import ElementTree
 
-from _driver import describe_failure, run_setup
-from _http import DEFAULT_CREDENTIALS, Call, Endpoint, SignedClient
+from _driver import run_setup
+from _http import Call, Endpoint, SignedClient, answer_text, expect
 from _scenarios import PRELOADED_ROLE_PREFIX, ROLE_PATH, RunContext, Scenario
 
 CALLER = "bench-caller"
@@ -110,10 +109,10 @@ def prepare_caller_and_roles(root: Endpoint, context: RunContext) -> Endpoint:
     client = SignedClient(root)
     try:
         for call in _caller_calls(context):
-            body = _expect(client, call)
+            body = expect(client, call)
     finally:
         client.close()
-    key_id, secret = _text(body, "AccessKeyId"), _text(body, "SecretAccessKey")
+    key_id, secret = answer_text(body, "AccessKeyId"), answer_text(body, "SecretAccessKey")
     for calls in _role_calls(context):  # one connection: moto's IAM races (see api.py)
         failures = run_setup(root, calls, connections=1)
         if failures:
@@ -135,25 +134,26 @@ def open_sessions(caller: Endpoint, context: RunContext, connections: int) -> li
                 ("ExternalId", EXTERNAL_ID),
                 ("DurationSeconds", SETUP_SESSION_SECONDS),
             )
-            body = _expect(client, Call("sts", "AssumeRole", params))
+            body = expect(client, Call("sts", "AssumeRole", params))
             sessions.append(
                 replace(
                     caller,
-                    access_key_id=_text(body, "AccessKeyId"),
-                    secret_access_key=_text(body, "SecretAccessKey"),
-                    session_token=_text(body, "SessionToken"),
+                    access_key_id=answer_text(body, "AccessKeyId"),
+                    secret_access_key=answer_text(body, "SecretAccessKey"),
+                    session_token=answer_text(body, "SessionToken"),
                 )
             )
     finally:
         client.close()
     client = SignedClient(caller, other_credentials={SESSION: sessions[0]})
     try:
-        identity = _expect(client, Call("sts", "GetCallerIdentity"), SESSION)
+        identity = expect(client, Call("sts", "GetCallerIdentity"), SESSION)
     finally:
         client.close()
     expected = f":assumed-role/{context.preloaded_role_name(0)}/setup-c0"
-    if expected not in _text(identity, "Arn"):
-        raise RuntimeError(f"a role session's GetCallerIdentity says {_text(identity, 'Arn')}")
+    arn = answer_text(identity, "Arn")
+    if expected not in arn:
+        raise RuntimeError(f"a role session's GetCallerIdentity says {arn}")
     return sessions
 
 
@@ -183,17 +183,3 @@ MIX = (
     Scenario("SessionGetCallerIdentity", 1, _session_get_caller_identity, SESSION),
     Scenario("SessionGetRole", 1, _session_get_role, SESSION),
 )
-
-
-def _expect(client: SignedClient, call: Call, credentials: str = DEFAULT_CREDENTIALS) -> bytes:
-    outcome = client.send(call, credentials)
-    if not outcome.succeeded(call.action):
-        raise RuntimeError(f"setup {call.action} failed: {describe_failure(outcome)}")
-    return outcome.body
-
-
-def _text(body: bytes, local_name: str) -> str:
-    for element in ElementTree.fromstring(body).iter():
-        if element.tag.rsplit("}", 1)[-1] == local_name and element.text:
-            return element.text
-    raise RuntimeError(f"the answer has no {local_name}: {body[:200]!r}")

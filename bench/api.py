@@ -20,9 +20,7 @@ missed; otherwise 0.
 from __future__ import annotations
 
 import argparse
-import html
 import os
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -40,8 +38,8 @@ from _contest import (
     targets_for,
     versions,
 )
-from _driver import LoadShape, describe_failure, run_setup
-from _http import Call, SignedClient
+from _driver import LoadShape, run_setup
+from _http import Call, SignedClient, answer_texts, describe_failure
 from _principals import PRINCIPALS, endpoint_for
 from _report import TargetSummary, check_targets_alone, compare, format_table, run_failures, to_json
 from _scenarios import DEFAULT_MIX, NEW_ROLE_PATH, SCENARIOS, RunContext, preload_role_call
@@ -117,17 +115,16 @@ def remove_new_roles(target: Target) -> None:
     names: list[str] = []
     marker = None
     while True:
-        params = (("PathPrefix", NEW_ROLE_PATH), ("MaxItems", "1000"))
+        params: tuple[tuple[str, str], ...] = (("PathPrefix", NEW_ROLE_PATH), ("MaxItems", "1000"))
         params += (("Marker", marker),) if marker else ()
         outcome = client.send(Call("iam", "ListRoles", params))
         if not outcome.succeeded("ListRoles"):
             raise RuntimeError(f"ListRoles for the clean-up failed: {describe_failure(outcome)}")
-        body = outcome.body.decode()
-        names += re.findall(r"<RoleName>([^<]+)</RoleName>", body)
-        found = re.search(r"<Marker>([^<]+)</Marker>", body)
-        if "<IsTruncated>true</IsTruncated>" not in body or found is None:
+        names += answer_texts(outcome.body, "RoleName")
+        markers = answer_texts(outcome.body, "Marker")
+        if answer_texts(outcome.body, "IsTruncated") != ["true"] or not markers:
             break
-        marker = html.unescape(found.group(1))
+        marker = markers[0]
     client.close()
     deletions = (Call("iam", "DeleteRole", (("RoleName", name),)) for name in names)
     failures = run_setup(target.endpoint, deletions, target.setup_connections)

@@ -19,8 +19,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-from _driver import describe_failure, run_setup
-from _http import SignedClient
+from _driver import run_setup
+from _http import SignedClient, describe_failure
 from _principals import PRINCIPALS, endpoint_for
 from _scenarios import DEFAULT_MIX, SCENARIOS, RunContext, preload_role_call
 from _targets import MotoTarget, RolegateTarget, Target

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from xml.etree import ElementTree
 
-from _driver import describe_failure
-from _http import Call, Endpoint, SignedClient
+from _http import Call, Endpoint, SignedClient, describe_failure
+from _http import expect as expect_answer
 from _targets import RolegateTarget
 
 GROUPS = 10
@@ -40,11 +40,7 @@ def statement(i: int) -> str:
 
 
 def expect(client: SignedClient, action: str, **params: str) -> bytes:
-    call = Call("iam", action, tuple(params.items()))
-    outcome = client.send(call)
-    if not outcome.succeeded(action):
-        raise RuntimeError(f"{action}: {describe_failure(outcome)}")
-    return outcome.body
+    return expect_answer(client, Call("iam", action, tuple(params.items())))
 
 
 def make_user(client: SignedClient, root: Endpoint, name: str) -> Endpoint:
