@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from _driver import LoadResult, LoadShape, combine, run_load
 from _http import Endpoint
-from _report import TargetSummary, summarize
+from _report import TargetSummary, format_table, run_failures, summarize, to_json
 from _scenarios import RunContext, Scenario
 from _targets import MotoTarget, RolegateTarget, Target
 
@@ -136,3 +138,43 @@ def without_password(url: str | None) -> str | None:
     if parts.password is None:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def run_contest(
+    arguments: argparse.Namespace,
+    mix: Sequence[Scenario],
+    shape: LoadShape,
+    prepare: Callable[[Target, ExitStack], Contestant | None],
+    verdicts: Callable[[Sequence[TargetSummary]], bool],
+    after_window: Callable[[Target], None] | None = None,
+) -> int:
+    """Start and ``prepare`` every target of ``arguments``, run the rounds, print the table and
+    the ``verdicts``; the exit status: 1 if a run failed, 2 with ``--check-targets`` if a target
+    was missed, else 0. Every server runs until the end; only one is loaded at a time."""
+    failures: list[str] = []
+    with ExitStack() as stack:
+        contestants = []
+        for target in targets_for(
+            arguments.only,
+            arguments.database_url,
+            arguments.rolegate_workers,
+            arguments.rolegate_threads,
+        ):
+            contestant = prepare(target, stack)
+            if contestant is None:
+                failures.append(f"{target.describe()}: did not run")
+            else:
+                contestants.append(contestant)
+        run_rounds(contestants, mix, shape, arguments.rounds, after_window)
+    summaries = [summarize_contestant(contestant) for contestant in contestants]
+    failures += [failure for summary in summaries if (failure := run_failures(summary))]
+    print()
+    print(format_table(summaries))
+    print()
+    targets_met = verdicts(summaries)
+    if arguments.json:
+        Path(arguments.json).write_text(to_json(json_settings(arguments), summaries) + "\n")
+    if failures:
+        print(f"RUN FAILED: {'; '.join(failures)} (see above)")
+        return 1
+    return 2 if arguments.check_targets and not targets_met else 0

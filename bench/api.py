@@ -25,23 +25,19 @@ import signal
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
-from pathlib import Path
 
 from _contest import (
     Contestant,
     add_load_arguments,
     apply_window_defaults,
-    json_settings,
-    run_rounds,
+    run_contest,
     stop_on_sigterm,
-    summarize_contestant,
-    targets_for,
     versions,
 )
 from _driver import LoadShape, run_setup
 from _http import Call, SignedClient, answer_texts, describe_failure
 from _principals import PRINCIPALS, endpoint_for
-from _report import TargetSummary, check_targets_alone, compare, format_table, run_failures, to_json
+from _report import TargetSummary, check_targets_alone, compare
 from _scenarios import DEFAULT_MIX, NEW_ROLE_PATH, SCENARIOS, RunContext, preload_role_call
 from _targets import Target
 
@@ -161,31 +157,11 @@ def main(argv: Sequence[str]) -> int:
         f"{versions()}",
         flush=True,
     )
-    failures: list[str] = []
-    with ExitStack() as stack:  # every server runs until the end; only one is loaded at a time
-        contestants = []
-        only, database_url = arguments.only, arguments.database_url
-        for target in targets_for(
-            only, database_url, arguments.rolegate_workers, arguments.rolegate_threads
-        ):
-            contestant = start_and_prepare(target, arguments.roles, arguments.principal, stack)
-            if contestant is None:
-                failures.append(f"{target.describe()}: did not run")
-            else:
-                contestants.append(contestant)
-        run_rounds(contestants, mix, shape, arguments.rounds, after_window=remove_new_roles)
-    summaries = [summarize_contestant(contestant) for contestant in contestants]
-    failures += [failure for summary in summaries if (failure := run_failures(summary))]
-    print()
-    print(format_table(summaries))
-    print()
-    targets_met = verdicts(summaries)
-    if arguments.json:
-        Path(arguments.json).write_text(to_json(json_settings(arguments), summaries) + "\n")
-    if failures:
-        print(f"RUN FAILED: {'; '.join(failures)} (see above)")
-        return 1
-    return 2 if arguments.check_targets and not targets_met else 0
+
+    def prepare(target: Target, stack: ExitStack) -> Contestant | None:
+        return start_and_prepare(target, arguments.roles, arguments.principal, stack)
+
+    return run_contest(arguments, mix, shape, prepare, verdicts, remove_new_roles)
 
 
 def verdicts(summaries: Sequence[TargetSummary]) -> bool:
