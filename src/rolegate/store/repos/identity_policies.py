@@ -60,11 +60,14 @@ def _int(value: int) -> ColumnElement[Any]:
     return cast(literal_column(str(int(value))), Integer())
 
 
-def _text(value: str | None) -> ColumnElement[Any]:
-    if value is None:
-        return cast(null(), String())
-    assert value == "", "only the empty string is written into the SQL"
+def _empty_text() -> ColumnElement[Any]:
+    """``''`` as a typed column, for the sort keys a part does not have."""
     return cast(literal_column("''"), String())
+
+
+def _no_text() -> ColumnElement[Any]:
+    """NULL as a typed column, for the ARN or policy name a part does not have."""
+    return cast(null(), String())
 
 
 def _managed_row(part: ColumnElement[Any], group_key: ColumnElement[Any]) -> list[Any]:
@@ -76,7 +79,7 @@ def _managed_row(part: ColumnElement[Any], group_key: ColumnElement[Any]) -> lis
         managed_policies.c.name_key,
         managed_policies.c.account_id,
         managed_policies.c.arn,
-        _text(None),
+        _no_text(),
         policy_versions.c.document,
     )
 
@@ -110,17 +113,17 @@ def _own_parts(inline_table: Any, owner_kind: OwnerKind) -> list[Select[Any]]:
     inline = select(
         *_row(
             _int(_PRINCIPAL),
-            _text(""),
+            _empty_text(),
             _int(_INLINE_KIND),
             inline_table.c.name_key,
-            _text(""),
-            _text(None),
+            _empty_text(),
+            _no_text(),
             inline_table.c.policy_name,
             inline_table.c.policy_document,
         )
     ).where(inline_table.c.owner_id == owner)
     attached = (
-        select(*_managed_row(_int(_ATTACHED), _text("")))
+        select(*_managed_row(_int(_ATTACHED), _empty_text()))
         .select_from(_with_documents(policy_attachments))
         .where(_permissions_of(owner_kind, owner))
     )
@@ -138,7 +141,7 @@ def _group_parts() -> list[Select[Any]]:
                 groups.c.name_key,
                 _int(_INLINE_KIND),
                 group_policies.c.name_key,
-                _text(""),
+                _empty_text(),
                 groups.c.arn,
                 group_policies.c.policy_name,
                 group_policies.c.policy_document,
