@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from rolegate.domain.entities import Tag
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services.context import Caller
+from rolegate.services.iam_condition_keys import iam_actions_supporting
 from rolegate.services.request_context import (
     Surroundings,
     base_context,
@@ -16,6 +17,7 @@ from rolegate.services.request_context import (
     pass_role_context,
     principal_context,
     resource_tag_context,
+    target_boundary_context,
 )
 
 A = "111111111111"
@@ -109,6 +111,73 @@ def test_parameter_keys() -> None:
     }
     assert parameter_context({"TagKeys": ["a", "b"]}) == {"aws:TagKeys": ["a", "b"]}
     assert parameter_context(None) == {}
+
+
+BOUNDARY = f"arn:aws:iam::{A}:policy/XCompanyBoundaries"
+
+# The IAM actions whose condition-key column in the Service Authorization Reference lists
+# iam:PermissionsBoundary (list_awsidentityandaccessmanagementiam.html), as of this writing.
+ACTIONS_WITH_BOUNDARY_KEY = {
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:CreateRole",
+    "iam:CreateUser",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteUserPolicy",
+    "iam:DetachRolePolicy",
+    "iam:DetachUserPolicy",
+    "iam:GetRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutUserPolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+}
+
+
+def test_the_reference_lists_the_boundary_key_for_these_actions() -> None:
+    supported = iam_actions_supporting("iam:PermissionsBoundary")
+    assert {a.lower() for a in ACTIONS_WITH_BOUNDARY_KEY} <= supported
+    assert iam_actions_supporting("IAM:PERMISSIONSBOUNDARY") == supported  # any case
+    for action in ("iam:GetUser", "iam:TagRole", "iam:ListRoles", "iam:PassRole"):
+        assert action.lower() not in supported
+    assert "iam:passrole" in iam_actions_supporting("iam:PassedToService")
+
+
+def test_the_targets_current_boundary_for_actions_on_an_existing_principal() -> None:
+    for action in ACTIONS_WITH_BOUNDARY_KEY - {
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutUserPermissionsBoundary",
+    }:
+        assert target_boundary_context(action, BOUNDARY) == {"iam:PermissionsBoundary": BOUNDARY}
+    assert target_boundary_context("IAM:putUserPolicy", BOUNDARY) == {
+        "iam:PermissionsBoundary": BOUNDARY
+    }
+
+
+def test_no_boundary_key_without_a_boundary_or_for_other_actions() -> None:
+    assert target_boundary_context("iam:PutUserPolicy", None) == {}
+    assert target_boundary_context("iam:DeleteUserPermissionsBoundary", None) == {}
+    assert target_boundary_context("iam:GetUser", BOUNDARY) == {}
+    assert target_boundary_context("iam:TagRole", BOUNDARY) == {}
+
+
+def test_put_permissions_boundary_carries_the_boundary_it_sets() -> None:
+    """The key is the request's boundary, not the one it replaces (access_policies_boundaries.md,
+    "set the permissions boundary for existing users but only using that same policy")."""
+    new = f"arn:aws:iam::{A}:policy/Other"
+    for action in ("iam:PutUserPermissionsBoundary", "iam:PutRolePermissionsBoundary"):
+        assert target_boundary_context(action, BOUNDARY) == {}
+        context = merged(
+            parameter_context({"UserName": "u", "PermissionsBoundary": new}),
+            target_boundary_context(action, BOUNDARY),
+        )
+        assert context["iam:PermissionsBoundary"] == new
 
 
 def test_resource_tags_under_both_prefixes_and_later_parts_win() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from rolegate.domain.entities import Tag
 from rolegate.domain.session import SessionKind
 from rolegate.services.context import Caller, ContextValues
+from rolegate.services.iam_condition_keys import iam_actions_supporting
 
 ContextDict = dict[str, str | list[str]]
 
@@ -135,7 +136,8 @@ def parameter_context(params: Mapping[str, Any] | None) -> ContextDict:
     * ``Tags`` (CreateRole, CreateUser, TagRole, TagUser, …): ``aws:RequestTag/KEY`` and
       ``aws:TagKeys``; ``TagKeys`` (UntagRole, UntagUser): ``aws:TagKeys``.
     * ``PermissionsBoundary`` (CreateRole, CreateUser, Put*PermissionsBoundary):
-      ``iam:PermissionsBoundary``.
+      ``iam:PermissionsBoundary`` (other actions on a role or user carry the target's boundary:
+      :func:`target_boundary_context`).
     * ``PolicyArn`` (Attach*/Detach*Policy): ``iam:PolicyARN``.
     """
     if not params:
@@ -158,6 +160,31 @@ def parameter_context(params: Mapping[str, Any] | None) -> ContextDict:
     if isinstance(policy_arn, str):
         context["iam:PolicyARN"] = policy_arn
     return context
+
+
+# Put{Role,User}PermissionsBoundary are judged by the boundary they set, not by the one they
+# replace: access_policies_boundaries.md's "CreateOrChangeOnlyWithBoundary" lets a delegated
+# administrator "set the permissions boundary for existing users but only using that same policy".
+# parameter_context supplies it from the request.
+_BOUNDARY_FROM_REQUEST = frozenset(
+    {"iam:putrolepermissionsboundary", "iam:putuserpermissionsboundary"}
+)
+
+
+def target_boundary_context(action: str, boundary_arn: str | None) -> ContextDict:
+    """``iam:PermissionsBoundary`` of ``action`` on an existing role or user: the ARN of the
+    boundary the target has before the change, for every action whose row in the Service
+    Authorization Reference lists the key (Put/Delete/Attach/Detach{Role,User}Policy,
+    Delete{Role,User}PermissionsBoundary, GetRole, UpdateRole, …; ``iam_condition_keys``).
+    Absent when the target has no boundary, so a condition on it behaves as for absent keys."""
+    lowered = action.lower()
+    if (
+        boundary_arn is None
+        or lowered in _BOUNDARY_FROM_REQUEST
+        or lowered not in iam_actions_supporting("iam:PermissionsBoundary")
+    ):
+        return {}
+    return {"iam:PermissionsBoundary": boundary_arn}
 
 
 def pass_role_context(action: str, params: Mapping[str, Any] | None) -> ContextDict:

@@ -22,6 +22,7 @@ from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.policy_documents import check_trust_policy
 from rolegate.services.protected_roles import check_customer_role_path, ensure_modifiable
 from rolegate.services.quotas import ROLES, check_account_quota
+from rolegate.services.request_context import target_boundary_context
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import Conflict
@@ -34,10 +35,16 @@ def load_role(ctx: OperationContext, role_name: str, action: str) -> Role:
 
     Authorization comes first, as in AWS: a caller that may not act on the role gets
     AccessDenied whether or not it exists; an existing role is judged by its real ARN (with its
-    path), a missing one by the path-less ARN its name would have.
+    path), a missing one by the path-less ARN its name would have. ``iam:PermissionsBoundary``
+    is the boundary the role has now, for the actions that carry it.
     """
     role = ctx.tx.roles.get(ctx.account_id, role_name)
-    ctx.authorize(action, role.arn if role else role_arn(ctx.account_id, "/", role_name))
+    boundary = role.permissions_boundary_arn if role else None
+    ctx.authorize(
+        action,
+        role.arn if role else role_arn(ctx.account_id, "/", role_name),
+        context=target_boundary_context(action, boundary),
+    )
     if role is None:
         raise NoSuchEntity(f"The role with name {role_name} cannot be found.")
     return role

@@ -23,6 +23,7 @@ from rolegate.services.boundaries import record_boundary, resolve_boundary
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page, page_by_position
 from rolegate.services.quotas import USERS, check_account_quota
+from rolegate.services.request_context import target_boundary_context
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.store import Conflict
 
@@ -38,10 +39,16 @@ def load_user(ctx: OperationContext, user_name: str, action: str) -> User:
     """The user, once the caller may perform ``action`` on it.
 
     As ``services.roles.load_role``: authorization comes first, on the user's real ARN (with its
-    path) when it exists and on the path-less ARN its name would have when it does not.
+    path) when it exists and on the path-less ARN its name would have when it does not, with
+    the user's current boundary as ``iam:PermissionsBoundary`` for the actions that carry it.
     """
     user = ctx.tx.users.get(ctx.account_id, user_name)
-    ctx.authorize(action, user.arn if user else user_arn(ctx.account_id, "/", user_name))
+    boundary = user.permissions_boundary_arn if user else None
+    ctx.authorize(
+        action,
+        user.arn if user else user_arn(ctx.account_id, "/", user_name),
+        context=target_boundary_context(action, boundary),
+    )
     if user is None:
         raise no_such_user(user_name)
     return user
