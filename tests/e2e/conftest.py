@@ -50,6 +50,21 @@ def start_server(backend: str, tmp_path: Path) -> Iterator[Callable[..., Server]
         yield start
 
 
+@pytest.fixture
+def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    """Two servers on one database and one master key, as behind a load balancer."""
+    with fresh_database_url(backend, tmp_path) as url:
+        first = Server(tmp_path / "data", url).start()
+        try:
+            second = Server(tmp_path / "data", url).start()
+            try:
+                yield first, second
+            finally:
+                second.stop()
+        finally:
+            first.stop()
+
+
 _counter = itertools.count()
 
 

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 from sessions import Credentials, mint_role_session
 
-from conftest_db import fresh_database_url
 from harness import ACCOUNT_ID, Server
 
 TRUST = json.dumps(
@@ -91,21 +87,6 @@ def test_revocation_denies_older_sessions_only(server: Server) -> None:
     assert get_role_error(server, new, role) is None
     # The revocation also stops what the session could otherwise always do but GetCallerIdentity.
     assert old.client(server, "sts").get_caller_identity()["Arn"] == old.arn
-
-
-@pytest.fixture
-def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    """Two servers on one database and one master key, as behind a load balancer."""
-    with fresh_database_url(backend, tmp_path) as url:
-        first = Server(tmp_path / "data", url).start()
-        try:
-            second = Server(tmp_path / "data", url).start()
-            try:
-                yield first, second
-            finally:
-                second.stop()
-        finally:
-            first.stop()
 
 
 def test_revocation_reaches_every_node(two_nodes: tuple[Server, Server]) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
-from sts_helpers import Account, User, allow, document, temporary_client, trust
+from mfa_helpers import enable_virtual_mfa, next_code
+from sts_helpers import Account, allow, document, temporary_client, trust
 
 from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
 
@@ -166,31 +167,6 @@ def test_source_identity_is_set_once_and_kept(home: Account, server: Server) -> 
 
 
 # --- MFA -----------------------------------------------------------------------------------------
-def enable_virtual_mfa(home: Account, user: User) -> tuple[str, pyotp.TOTP]:
-    iam = home.client()
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user.name}-mfa")[
-        "VirtualMFADevice"
-    ]
-    serial = device["SerialNumber"]
-    assert serial == f"arn:aws:iam::{ACCOUNT_ID}:mfa/{user.name}-mfa"
-    assert device["QRCodePNG"].startswith(b"\x89PNG\r\n\x1a\n")  # the QR code, as an image
-    totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
-    now = time.time()
-    iam.enable_mfa_device(
-        UserName=user.name,
-        SerialNumber=serial,
-        AuthenticationCode1=totp.at(now - 30),
-        AuthenticationCode2=totp.at(now),
-    )
-    return serial, totp
-
-
-def next_code(totp: pyotp.TOTP) -> str:
-    """The code of the step after now: accepted (one step of clock drift either side) and not
-    yet spent by EnableMFADevice, which spends the current one."""
-    return totp.at(time.time() + 30)
-
-
 def test_virtual_mfa_device_lifecycle(home: Account) -> None:
     user = home.user()
     iam = home.client()

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 from sts_helpers import Account, allow, document, temporary_client, trust
 
-from conftest_db import fresh_database_url
 from harness import ACCOUNT_ID, BIN, REGION, ROOT_KEY_ID, ROOT_SECRET, Server
 
 INVALID = "The security token included in the request is invalid."
@@ -283,21 +281,6 @@ def test_permissive_mode_takes_made_up_tokens_as_root(start_server: Any) -> None
     creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="real")["Credentials"]
     session = temporary_client(srv, creds, "sts").get_caller_identity()
     assert session["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/permissive-role/real"
-
-
-@pytest.fixture
-def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    """Two servers on one database and one master key, as behind a load balancer."""
-    with fresh_database_url(backend, tmp_path) as url:
-        first = Server(tmp_path / "data", url).start()
-        try:
-            second = Server(tmp_path / "data", url).start()
-            try:
-                yield first, second
-            finally:
-                second.stop()
-        finally:
-            first.stop()
 
 
 def test_credentials_from_one_node_work_on_another_and_revocation_follows(
