@@ -1,15 +1,18 @@
-"""Virtual MFA devices: create, sealed seed, enable/deactivate, one-time use of a TOTP step."""
+"""Virtual MFA devices: create, sealed seed, enable/deactivate, one-time use of a TOTP step, and
+the count of wrong codes (no update lost between nodes)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
-from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0
+from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, AesGcmSealer
 
 from rolegate.domain.entities import Tag
-from rolegate.domain.mfa import MfaDevice
+from rolegate.domain.mfa import MfaAttempts, MfaDevice
 from rolegate.store import Conflict, Store
 from rolegate.store.schema_mfa import mfa_devices
 
@@ -83,3 +86,51 @@ def test_tags_are_replaced_in_order(store: Store) -> None:
     with store.transaction() as tx:
         got = tx.mfa_devices.get(serial)
         assert got is not None and got.tags == (Tag("b", "2"), Tag("a", "1"))
+
+
+def test_attempts_start_at_zero_and_are_stored(store: Store) -> None:
+    serial = device("erin").serial_number
+    with store.transaction() as tx:
+        assert tx.mfa_devices.lock_attempts(serial) is None
+        tx.mfa_devices.create(device("erin"))
+        assert tx.mfa_devices.lock_attempts(serial) == MfaAttempts()
+        tx.mfa_devices.set_attempts(serial, MfaAttempts(5, T0))
+    with store.transaction() as tx:
+        assert tx.mfa_devices.lock_attempts(serial) == MfaAttempts(5, T0)
+        assert tx.mfa_devices.get(serial) == device("erin")  # the device itself is unchanged
+
+
+def test_concurrent_counts_on_two_nodes_lose_no_update(url: str, sealer: AesGcmSealer) -> None:
+    """Four writers on two stores (two nodes) each count ten failures, reading the count and
+    writing it back a moment later: the row lock makes them take turns, so all 40 count."""
+    nodes = [Store.open(url, sealer=sealer) for _ in range(2)]
+    serial = device("gina").serial_number
+    try:
+        with nodes[0].transaction() as tx:
+            tx.mfa_devices.create(device("gina"))
+        barrier = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def count_failures(node: Store) -> None:
+            barrier.wait()
+            try:
+                for _ in range(10):
+                    with node.transaction() as tx:
+                        attempts = tx.mfa_devices.lock_attempts(serial)
+                        assert attempts is not None
+                        time.sleep(0.005)  # checking the code, while the others try
+                        tx.mfa_devices.set_attempts(serial, MfaAttempts(attempts.failures + 1))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=count_failures, args=(nodes[i % 2],)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+        with nodes[1].transaction(write=False) as tx:
+            assert tx.mfa_devices.lock_attempts(serial) == MfaAttempts(40)
+    finally:
+        for node in nodes:
+            node.close()

@@ -20,3 +20,12 @@ class MfaDevice:
     enable_date: datetime | None = None
     last_used_step: int | None = None  # the newest TOTP time step accepted (no code twice)
     tags: tuple[Tag, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class MfaAttempts:
+    """A device's wrong codes since its last right one, and until when it refuses every code
+    (services.mfa_attempts decides both)."""
+
+    failures: int = 0
+    locked_until: datetime | None = None

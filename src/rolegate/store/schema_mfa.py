@@ -2,12 +2,14 @@
 
 The serial number (the device's ARN) is the key; ``user_name`` is set while the device is enabled
 for a user. The TOTP seed is sealed at rest (AEAD bound to the serial number). Tags are few and
-only ever read with the device, so they are one JSON column.
+only ever read with the device, so they are one JSON column. ``failed_attempts`` and
+``locked_until`` (revision r0011) throttle wrong codes (services.mfa_attempts); they live on the
+device's row so that its row lock serialises every check of its codes, on every node.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
 from rolegate.store.schema import ACCOUNT_ID, ARN, metadata
 from rolegate.store.types import UtcTimestamp
@@ -25,5 +27,7 @@ mfa_devices = Table(
     Column("enable_date", UtcTimestamp(), nullable=True),
     Column("last_used_step", BigInteger(), nullable=True),
     Column("tags_json", Text(), nullable=False),
+    Column("failed_attempts", Integer(), nullable=False, server_default="0"),
+    Column("locked_until", UtcTimestamp(), nullable=True),
     Index("ix_mfa_devices_account_user", "account_id", "user_name"),
 )

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
-from rolegate.domain.mfa import MfaDevice
+from rolegate.domain.mfa import MfaAttempts, MfaDevice
 from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.repos.access_keys import SECRETS_PURPOSE, Sealer
@@ -91,6 +91,26 @@ class MfaDeviceRepo:
             .values(last_used_step=step)
         )
         return result.rowcount > 0
+
+    def lock_attempts(self, serial_number: str) -> MfaAttempts | None:
+        """The device's wrong-code count, its row locked until the transaction ends (None: no
+        such device): checks of one device's codes take turns, on every node. PostgreSQL locks
+        the row (``FOR UPDATE``); SQLite has one writer at a time, and codes are only checked in
+        write transactions (server.pipeline)."""
+        query = (
+            select(mfa_devices.c.failed_attempts, mfa_devices.c.locked_until)
+            .where(mfa_devices.c.serial_number == serial_number)
+            .with_for_update()
+        )
+        row = self._conn.execute(query).first()
+        return None if row is None else MfaAttempts(row.failed_attempts, row.locked_until)
+
+    def set_attempts(self, serial_number: str, attempts: MfaAttempts) -> None:
+        self._conn.execute(
+            update(mfa_devices)
+            .where(mfa_devices.c.serial_number == serial_number)
+            .values(failed_attempts=attempts.failures, locked_until=attempts.locked_until)
+        )
 
     def set_tags(self, serial_number: str, tags: Sequence[Tag]) -> None:
         """Replace all tags of the device, keeping the given order."""

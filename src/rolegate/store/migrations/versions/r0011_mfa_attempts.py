@@ -1,0 +1,32 @@
+"""Throttling of wrong MFA codes: each device's failures and the end of its lock.
+
+Revision ID: r0011
+Revises: r0009
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from rolegate.store.types import UtcTimestamp
+
+revision = "r0011"
+down_revision = "r0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # ADD COLUMN with a constant default works in place on both backends (no table rebuild).
+    op.add_column(
+        "mfa_devices",
+        sa.Column("failed_attempts", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.add_column("mfa_devices", sa.Column("locked_until", UtcTimestamp(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mfa_devices") as batch:
+        batch.drop_column("locked_until")
+        batch.drop_column("failed_attempts")
