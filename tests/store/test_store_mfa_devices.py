@@ -1,5 +1,5 @@
 """Virtual MFA devices: create, sealed seed, enable/deactivate, one-time use of a TOTP step, and
-the count of wrong codes (no update lost between nodes)."""
+the count of wrong codes (kept by a failing request; no update lost between nodes)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from sqlalchemy import select
 from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0, AesGcmSealer
 
 from rolegate.domain.entities import Tag
+from rolegate.domain.errors import AccessDenied
 from rolegate.domain.mfa import MfaAttempts, MfaDevice
-from rolegate.store import Conflict, Store
+from rolegate.store import CommitAndRaise, Conflict, Store
 from rolegate.store.schema_mfa import mfa_devices
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -98,6 +99,24 @@ def test_attempts_start_at_zero_and_are_stored(store: Store) -> None:
     with store.transaction() as tx:
         assert tx.mfa_devices.lock_attempts(serial) == MfaAttempts(5, T0)
         assert tx.mfa_devices.get(serial) == device("erin")  # the device itself is unchanged
+
+
+def test_commit_and_raise_keeps_the_count_and_raises_its_error(store: Store) -> None:
+    """A wrong code fails its request, yet its count must stay; any other failure still
+    rolls back."""
+    serial = device("fred").serial_number
+    with store.transaction() as tx:
+        tx.mfa_devices.create(device("fred"))
+    refusal = AccessDenied("wrong code")
+    with pytest.raises(AccessDenied) as raised, store.transaction() as tx:
+        tx.mfa_devices.set_attempts(serial, MfaAttempts(3, T0))
+        raise CommitAndRaise(refusal)
+    assert raised.value is refusal
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.mfa_devices.set_attempts(serial, MfaAttempts(4))
+        raise RuntimeError("a failure that changes nothing")
+    with store.transaction(write=False) as tx:
+        assert tx.mfa_devices.lock_attempts(serial) == MfaAttempts(3, T0)
 
 
 def test_concurrent_counts_on_two_nodes_lose_no_update(url: str, sealer: AesGcmSealer) -> None:

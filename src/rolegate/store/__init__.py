@@ -5,7 +5,7 @@ with store.transaction() as tx:
     tx.roles.create(role)
 """
 
-from rolegate.store.errors import Conflict, InvalidMarker, StoreUnavailable
+from rolegate.store.errors import CommitAndRaise, Conflict, InvalidMarker, StoreUnavailable
 from rolegate.store.migrate import upgrade
 from rolegate.store.page import Page
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
@@ -20,6 +20,7 @@ from rolegate.store.store import Store, Tx
 __all__ = [
     "AccessKeyRepo",
     "AccountRepo",
+    "CommitAndRaise",
     "Conflict",
     "InlinePolicyRepo",
     "InvalidMarker",

@@ -13,3 +13,16 @@ class InvalidMarker(Exception):
 
 class StoreUnavailable(Exception):
     """The database cannot be reached or is too busy to answer (a 500/503 ServiceFailure)."""
+
+
+class CommitAndRaise(Exception):
+    """Raised inside ``Store.transaction()``: commit the transaction, then raise ``error``.
+
+    For a refusal that must be remembered although the request fails: a wrong MFA code counts
+    towards its device's lock (services.mfa_attempts). Everything the transaction changed is
+    committed, so raise it before the operation has changed anything else.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error

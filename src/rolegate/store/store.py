@@ -11,7 +11,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from rolegate.store.dialects import WRITE_OPTION, create_store_engine
-from rolegate.store.errors import StoreUnavailable
+from rolegate.store.errors import CommitAndRaise, StoreUnavailable
 from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.readers import ReadConnections
@@ -149,7 +149,8 @@ class Store:
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Tx]:
-        """One database transaction: committed on normal exit, rolled back on any exception.
+        """One database transaction: committed on normal exit, rolled back on any exception but
+        ``CommitAndRaise(error)``, which commits and then raises ``error``.
 
         ``write=False`` marks a transaction that only reads. On SQLite it then starts with a
         plain ``BEGIN`` instead of ``BEGIN IMMEDIATE`` and runs alongside a writer; a write
@@ -157,22 +158,34 @@ class Store:
         SQLite write transactions are savepoints of a shared transaction, committed (and
         returned from) together: see :mod:`rolegate.store.group_commit`.
         """
+        kept: CommitAndRaise | None = None
         try:
-            if write and self._group is not None:
-                with self._group.transaction() as conn:
+            with self._connection(write) as conn:
+                try:
                     yield Tx(conn, self._sealer)
-                return
-            if not write and self._readers is not None:
-                with self._readers.connection() as conn, conn.begin():
-                    yield Tx(conn, self._sealer)
-                return
-            with self._engine.connect() as conn:
-                if not write:
-                    conn.execution_options(**{WRITE_OPTION: False})
-                with conn.begin():
-                    yield Tx(conn, self._sealer)
+                except CommitAndRaise as refusal:
+                    kept = refusal
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
+        if kept is not None:
+            raise kept.error
+
+    @contextmanager
+    def _connection(self, write: bool) -> Iterator[Connection]:
+        """A connection in an open transaction, committed when the block ends normally."""
+        if write and self._group is not None:
+            with self._group.transaction() as conn:
+                yield conn
+            return
+        if not write and self._readers is not None:
+            with self._readers.connection() as conn, conn.begin():
+                yield conn
+            return
+        with self._engine.connect() as conn:
+            if not write:
+                conn.execution_options(**{WRITE_OPTION: False})
+            with conn.begin():
+                yield conn
 
     def reset(self) -> None:
         """Delete every row of every table (the schema and its revision stay)."""
