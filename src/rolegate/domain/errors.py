@@ -57,6 +57,14 @@ class InvalidParameterCombination(AwsError):
     code, status, sender_fault = "InvalidParameterCombination", 400, True
 
 
+class Throttling(AwsError):
+    """A request refused for its rate (IAM's and STS's "Common Errors": ThrottlingException,
+    400; on the Query protocol's wire the code is ``Throttling``, the message "Rate exceeded").
+    SDKs retry it with backoff."""
+
+    code, status, sender_fault = "Throttling", 400, True
+
+
 class MalformedQueryString(AwsError):
     code, status, sender_fault = "MalformedQueryString", 404, True
 

@@ -42,7 +42,8 @@ UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user
 # Operations that only read take a read transaction (on SQLite they then never wait for a writer).
 READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
-# carry an MFA code: its time step, once accepted, must be recorded as spent. (Making AssumeRole
+# carry an MFA code: its time step, once accepted, must be recorded as spent, and a wrong code
+# counted, under the device's row lock (services.mfa_attempts). (Making AssumeRole
 # a member of SQLite's group commit instead was measured: its p50 doubled, docs/benchmarks.md.)
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
 # Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)

@@ -3,7 +3,8 @@
 CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice, ListMFADevices,
 ListVirtualMFADevices, DeleteVirtualMFADevice; and ``verify_mfa`` for the STS calls that take
 ``SerialNumber``/``TokenCode``. Codes are TOTP (RFC 6238: 30-second steps, 6 digits, HMAC-SHA1),
-accepted one step either side of now; a step, once accepted, is never accepted again.
+accepted one step either side of now; a step, once accepted, is never accepted again. Wrong
+codes are throttled per device (services.mfa_attempts).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rolegate.domain.errors import (
     ValidationError,
 )
 from rolegate.domain.mfa import MfaDevice
+from rolegate.services import mfa_attempts
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.pagination import fetch_page
 from rolegate.services.tags import tags_from_params, tags_to_wire
@@ -40,6 +42,7 @@ from rolegate.store.page import decode_marker, encode_marker
 STEP_SECONDS = 30
 SEED_CHARACTERS = 64  # AWS's seeds are 64 base32 characters (40 bytes)
 INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+INVALID_CODES = "Authentication code for device is not valid."
 UNKNOWN_DEVICE = (
     "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA "
     "serial number is valid and associated with this user."
@@ -79,6 +82,35 @@ def matching_step(seed: str, code: str, now: datetime, window: range = range(-1,
     return None
 
 
+def consecutive_step(
+    seed: str, first_code: str, second_code: str, now: datetime, window: range
+) -> int | None:
+    """The step of ``second_code`` if the two codes are of consecutive steps within ``window``
+    (EnableMFADevice and ResyncMFADevice: the device is in sync)."""
+    first = matching_step(seed, first_code, now, window)
+    second = matching_step(seed, second_code, now, window)
+    return second if first is not None and second == first + 1 else None
+
+
+def check_consecutive_codes(
+    ctx: OperationContext, device: MfaDevice, params: Params, window: range
+) -> int:
+    """The step of ``AuthenticationCode2``, once both codes prove the device; else
+    InvalidAuthenticationCode (or Throttling while the device is locked)."""
+    return mfa_attempts.check_codes(
+        ctx,
+        device.serial_number,
+        lambda: consecutive_step(
+            device.seed,
+            params["AuthenticationCode1"],
+            params["AuthenticationCode2"],
+            ctx.now,
+            window,
+        ),
+        InvalidAuthenticationCode(INVALID_CODES),
+    )
+
+
 def verify_mfa(ctx: OperationContext, serial: str | None, code: str | None) -> MfaCheck:
     """Check ``SerialNumber``/``TokenCode`` of an STS call; without them the caller's session
     state carries over (GetSessionToken with MFA, then AssumeRole)."""
@@ -99,9 +131,12 @@ def verify_mfa(ctx: OperationContext, serial: str | None, code: str | None) -> M
         or device.user_name != caller.user_name
     ):
         raise AccessDenied(UNKNOWN_DEVICE)
-    step = matching_step(device.seed, code, ctx.now)
-    if step is None or not ctx.tx.mfa_devices.advance_step(serial, step):
-        raise AccessDenied(INVALID_CODE)
+
+    def spend() -> int | None:  # the code's step, now spent; None if wrong or spent before
+        step = matching_step(device.seed, code, ctx.now)
+        return step if step is not None and ctx.tx.mfa_devices.advance_step(serial, step) else None
+
+    mfa_attempts.check_codes(ctx, serial, spend, AccessDenied(INVALID_CODE))
     return MfaCheck(True, ctx.now, fresh=True)
 
 
@@ -161,10 +196,7 @@ def enable_mfa_device(ctx: OperationContext, params: Params) -> Result:
     device = _load_device(ctx, params["SerialNumber"])
     if device.user_name is not None:
         raise EntityAlreadyExists("MFA Device is already in use.")  # unverified wording
-    first = matching_step(device.seed, params["AuthenticationCode1"], ctx.now, range(-10, 2))
-    second = matching_step(device.seed, params["AuthenticationCode2"], ctx.now, range(-10, 2))
-    if first is None or second != first + 1:
-        raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+    second = check_consecutive_codes(ctx, device, params, range(-10, 2))
     ctx.tx.mfa_devices.set_user(device.serial_number, user.user_name, ctx.now)
     ctx.tx.mfa_devices.advance_step(device.serial_number, second)
     return {}

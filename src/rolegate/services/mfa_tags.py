@@ -3,10 +3,9 @@ id_credentials_mfa_sync.md): TagMFADevice, UntagMFADevice, ListMFADeviceTags, Re
 
 from __future__ import annotations
 
-from rolegate.domain.errors import InvalidAuthenticationCode
 from rolegate.domain.mfa import MfaDevice
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.mfa import matching_step, no_such_device
+from rolegate.services.mfa import check_consecutive_codes, no_such_device
 from rolegate.services.pagination import page_by_position
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.users import load_user
@@ -48,10 +47,7 @@ def resync_mfa_device(ctx: OperationContext, params: Params) -> Result:
     device = ctx.tx.mfa_devices.get(params["SerialNumber"])
     if device is None or device.account_id != ctx.account_id or device.user_name != user.user_name:
         raise no_such_device(params["SerialNumber"])
-    first = matching_step(device.seed, params["AuthenticationCode1"], ctx.now, RESYNC_WINDOW)
-    second = matching_step(device.seed, params["AuthenticationCode2"], ctx.now, RESYNC_WINDOW)
-    if first is None or second != first + 1:
-        raise InvalidAuthenticationCode("Authentication code for device is not valid.")
+    second = check_consecutive_codes(ctx, device, params, RESYNC_WINDOW)
     ctx.tx.mfa_devices.advance_step(device.serial_number, second)
     return {}
 
