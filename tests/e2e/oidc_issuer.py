@@ -130,6 +130,7 @@ class Tenant:
     # issuer), and ``arrived`` says a request is being held.
     gate: threading.Event | None = None
     arrived: threading.Event = field(default_factory=threading.Event)
+    jwks_text: bytes | None = None  # served instead of the JWKS when set (a broken issuer)
 
     def add_key(self, kind: str = "RSA", kid: str | None = None) -> RSAKey | ECKey:
         kid = kid or f"{self.name}-{kind}-{len(self.keys)}"
@@ -242,7 +243,7 @@ class Issuer:
             issuer = self.issuer_url(tenant)
             _send(request, 200, {"issuer": issuer, "jwks_uri": f"{issuer}/jwks"})
         elif rest == "jwks":
-            _send(request, 200, tenant.jwks())
+            _send(request, 200, tenant.jwks() if tenant.jwks_text is None else tenant.jwks_text)
         else:
             _send(request, 404, {"error": "not found"})
 
@@ -250,8 +251,8 @@ class Issuer:
 _EC_ALG = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 
 
-def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
-    data = json.dumps(body).encode()
+def _send(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any] | bytes) -> None:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
     request.send_response(status)
     request.send_header("Content-Type", "application/json")
     request.send_header("Content-Length", str(len(data)))

@@ -4,13 +4,14 @@ real rolegate server and a real issuer on loopback (both backends)."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from joserfc import jwt
-from oidc_issuer import Issuer, claims_of, forged, hs256_with_public_key
+from joserfc import jws, jwt
+from oidc_issuer import Issuer, b64url, claims_of, forged, hs256_with_public_key
 from oidc_setup import (  # noqa: F401 - fixtures
     Federation,
     OidcServer,
@@ -204,3 +205,48 @@ def test_untrusted_tls(oidc_server: OidcServer, issuer: Issuer) -> None:
         assert code == "IDPCommunicationError"
     finally:
         plain.stop()
+
+
+def test_deeply_nested_header_or_claims_are_not_a_jwt(
+    oidc_server: OidcServer, issuer: Issuer, fed: Federation
+) -> None:
+    """Nesting that made json.loads raise RecursionError (a 500 with a traceback in the log),
+    and nesting past rolegate's bound of 32 levels that json.loads would take."""
+    claims = json.dumps(claims_of(issuer.token(fed.tenant)))
+    header = f'{{"alg":"RS256","kid":"{fed.tenant.keys[0].kid}"'
+    deep = "[" * 10_000
+    closed = "[" * 33 + "]" * 33
+    logged = len(oidc_server.output())
+    for head, body in (
+        (f'{header},"x":{deep}}}', claims),
+        (f"{header}}}", f'{claims[:-1]},"x":{deep}}}'),
+        (f'{header},"x":{closed}}}', claims),
+        (f"{header}}}", f'{claims[:-1]},"x":{closed}}}'),
+    ):
+        token = f"{b64url(head.encode())}.{b64url(body.encode())}.{b64url(b'sig')}"
+        assert len(token) <= 20_000  # the WebIdentityToken shape's maximum
+        assert refused(oidc_server, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
+    assert "Traceback" not in oidc_server.output()[logged:]
+
+
+def test_an_infinite_expiry_signed_by_the_issuer_is_not_a_jwt(
+    oidc_server: OidcServer, issuer: Issuer, fed: Federation
+) -> None:
+    """``"exp": 1e999`` is valid JSON that decodes as infinity (int() of it was a 500)."""
+    claims = claims_of(issuer.token(fed.tenant))
+    key = fed.tenant.keys[0]
+    payload = json.dumps({**claims, "exp": 0}).replace('"exp": 0', '"exp": 1e999').encode()
+    token = jws.serialize_compact({"alg": "RS256", "kid": key.kid}, payload, key)
+    assert refused(oidc_server, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
+
+
+def test_an_issuer_answering_deeply_nested_json(oidc_server: OidcServer, issuer: Issuer) -> None:
+    """A JWKS document nested 100,000 deep (within the 512 KiB an issuer may send) is an
+    unusable answer, as an unreachable issuer's: IDPCommunicationError, not a 500."""
+    fed = federate(oidc_server, issuer)
+    fed.tenant.jwks_text = b'{"keys":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    code, message, status = refused(oidc_server, fed, issuer.token(fed.tenant))
+    assert (code, status) == ("IDPCommunicationError", 400)
+    assert message == (
+        "Couldn't reach the OpenID Connect provider to retrieve its verification keys."
+    )

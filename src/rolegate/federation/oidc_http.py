@@ -4,19 +4,21 @@ TLS always verifies the server (host name and chain) against the system's roots,
 CA bundle the operator names (``--oidc-ca-bundle``) for an issuer with a private CA. Each answer
 also carries the SHA-1 thumbprints of the CA certificates of the verified chain, for the
 provider-thumbprint check (id_roles_providers_create_oidc_verify-thumbprint.md). No redirects,
-bounded size, short timeouts: an issuer that misbehaves costs one failed call.
+bounded size and nesting (``bounded_json``), short timeouts: an issuer that misbehaves costs one
+failed call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from rolegate.federation.bounded_json import loads_object
 
 MAX_DOCUMENT_BYTES = 512 * 1024
 TIMEOUT_SECONDS = 5.0
@@ -62,11 +64,9 @@ def fetch_json(url: str, context: ssl.SSLContext, timeout: float = TIMEOUT_SECON
     if len(body) > MAX_DOCUMENT_BYTES:
         raise FetchError(f"{url}: larger than {MAX_DOCUMENT_BYTES} bytes")
     try:
-        document = json.loads(body)
+        document = loads_object(body)
     except ValueError as exc:
-        raise FetchError(f"{url}: not JSON") from exc
-    if not isinstance(document, dict):
-        raise FetchError(f"{url}: not a JSON object")
+        raise FetchError(f"{url}: not a JSON object ({exc})") from exc
     return Fetched(document, thumbprints)
 
 

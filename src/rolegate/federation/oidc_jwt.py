@@ -8,7 +8,9 @@ Hardening, after RFC 8725 ("JWT Best Current Practices"):
   used as an HMAC secret), never a JWE;
 - the key comes only from the issuer's JWKS, must be of the algorithm's type (and curve), and a
   key's own ``alg`` / ``use`` must agree;
-- ``crit`` headers are refused; compact serialization only; bounded size (the wire: 20,000);
+- ``crit`` headers are refused; compact serialization only; bounded size (20,000 characters, as
+  the wire's ``WebIdentityToken`` shape) checked before anything is decoded, and header and
+  claims nested at most :data:`~rolegate.federation.bounded_json.MAX_DEPTH` levels;
 - ``iss`` equals the provider's URL exactly; ``aud`` (or ``azp``) is one of the provider's client
   ids; ``exp`` / ``nbf`` / ``iat`` are checked with :data:`LEEWAY_SECONDS`.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,8 +30,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
 from rolegate.domain.errors import ExpiredIdentityToken, InvalidIdentityToken
+from rolegate.federation.bounded_json import loads_object
 
 LEEWAY_SECONDS = 60
+MAX_TOKEN_CHARS = 20_000  # the WebIdentityToken shape's maximum length
 ALLOWED_ALGORITHMS = {
     "RS256": ("RSA", None),
     "RS384": ("RSA", None),
@@ -94,6 +98,8 @@ class WebIdentity:
 def read_unverified(token: str) -> UnverifiedToken:
     """Split and decode the compact JWS; InvalidIdentityToken for anything that is not a signed
     JWT with an allowed algorithm and an ``iss``."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InvalidIdentityToken(NOT_A_JWT)
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):  # an empty signature is an unsigned token
         raise InvalidIdentityToken(NOT_A_JWT)
@@ -218,17 +224,14 @@ def _time_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> int 
         if required:
             raise InvalidIdentityToken(missing_claim_message(name))
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidIdentityToken(NOT_A_JWT)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidIdentityToken(NOT_A_JWT)  # 1e999 decodes as infinity
     return int(value)
 
 
 def _json_part(part: str) -> dict[str, Any]:
+    """A segment's JSON object: base64url, UTF-8, nesting bounded (``bounded_json``)."""
     try:
-        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return loads_object(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (binascii.Error, ValueError):  # UnicodeDecodeError and TooDeep are ValueErrors
         raise InvalidIdentityToken(NOT_A_JWT) from None
-    if not isinstance(value, dict):
-        raise InvalidIdentityToken(NOT_A_JWT)
-    return value
