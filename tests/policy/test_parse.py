@@ -180,6 +180,26 @@ def test_deep_nesting_is_a_syntax_error_not_a_recursion_error() -> None:
             parse_policy(text)
 
 
+def test_nesting_gets_one_answer_whatever_the_callers_stack() -> None:
+    """json.loads recurses per level up to the interpreter's limit, minus the frames already on
+    the stack: 600 levels decode at the top of a stack and raise RecursionError under 900
+    frames. Both are the same syntax error (the grammar never nests more than five levels)."""
+    text = '{"Statement": [{"Effect": "Allow", "Sid": ' + "[" * 600 + "]" * 600 + "}]}"
+    answers: list[str] = []
+
+    def under(frames: int) -> None:
+        if frames:
+            under(frames - 1)
+            return
+        with pytest.raises(PolicyParseError) as raised:
+            parse_policy(text)
+        answers.append(raised.value.message)
+
+    under(0)
+    under(900)
+    assert answers == ["Syntax errors in policy."] * 2
+
+
 def test_non_string_input_is_a_syntax_error() -> None:
     with pytest.raises(PolicyParseError):
         parse_policy(b'{"Statement": []}')  # type: ignore[arg-type]
