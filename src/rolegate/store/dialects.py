@@ -1,6 +1,7 @@
 """Everything that differs between SQLite and PostgreSQL, in one place.
 
-SQLite: WAL journal, ``foreign_keys=ON``, ``synchronous=FULL`` (a commit is on disk when it
+SQLite: a database file created private (mode 0600, :func:`_create_private_file`), WAL journal,
+``foreign_keys=ON``, ``synchronous=FULL`` (a commit is on disk when it
 returns), a busy timeout, and explicit ``BEGIN``/``BEGIN IMMEDIATE``: Python's sqlite3 module
 would otherwise open transactions lazily at the first write, which turns a read followed by a write
 into a lock *upgrade*; if another writer committed since the read began, the upgrade fails at once
@@ -15,6 +16,7 @@ PostgreSQL: psycopg 3 through a connection pool; ``postgresql://`` URLs are mapp
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -70,6 +72,7 @@ def create_store_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
+    _create_private_file(make_url(url).database or "")
     engine = create_engine(
         url,
         pool_size=_SQLITE_POOL_SIZE,
@@ -98,6 +101,24 @@ def _sqlite_engine(url: str) -> Engine:
             _execute_on_driver(conn.connection.dbapi_connection, "BEGIN")
 
     return engine
+
+
+def _create_private_file(database: str) -> None:
+    """Create the database file, empty and mode 0600, unless something is at its path already.
+
+    SQLite itself would create it 0644 (0666 less the usual umask): readable by every local user
+    when the data directory is. Its ``-wal`` and ``-shm`` files, created later, take the
+    database file's mode (SQLite's unix VFS copies it), so this one file decides all three. An
+    empty file is an empty SQLite database. An existing file (or a link to one) keeps the mode
+    its owner gave it; a missing directory is left for SQLite to report.
+    """
+    if not database or database.startswith("file:"):  # a URI filename: SQLite's own rules
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        os.close(os.open(database, flags, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        pass
 
 
 def _begin_immediate(dbapi_connection: Any) -> None:
