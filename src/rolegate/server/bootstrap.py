@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,15 +60,29 @@ def ensure_default_account(
 
 
 def write_secret_file(data_dir: Path, name: str, content: dict[str, str]) -> Path:
-    """Write ``content`` as JSON to a new 0600 file (replacing an older one atomically)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``content`` as JSON to ``data_dir/name``, mode 0600, replacing what is there.
+
+    The text goes to a new file of an unpredictable name opened with ``O_CREAT | O_EXCL |
+    O_NOFOLLOW``, so nothing planted in the directory beforehand is written through: neither a
+    symbolic link to a file of someone's choosing nor a file they own (whose owner and mode
+    opening it would have kept). ``rename`` then puts it in place atomically; at ``name`` it
+    replaces an older file, or a symbolic link itself, without following it.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / name
-    tmp = data_dir / f".{name}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(content, fh, indent=2)
-        fh.write("\n")
-    os.replace(tmp, path)
+    temporary = data_dir / f".{name}.{secrets.token_hex(8)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    descriptor = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(content, handle, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 
