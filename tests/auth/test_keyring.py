@@ -202,6 +202,26 @@ def test_bad_key_file(tmp_path: Path) -> None:
         load_or_create_master_key(tmp_path, None)
 
 
+def test_a_key_is_never_created_through_a_dangling_link(tmp_path: Path) -> None:
+    """A link planted at master.key whose target does not exist yet: refused with a clear error
+    (was FileNotFoundError), and nothing is written where it points."""
+    target = tmp_path / "elsewhere" / "key"
+    target.parent.mkdir()
+    (tmp_path / "master.key").symlink_to(target)
+    with pytest.raises(ValueError, match="symbolic link to a missing file"):
+        load_or_create_master_key(tmp_path, None)
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "master.key"]
+
+
+def test_a_key_file_may_be_a_link_to_a_mounted_secret(tmp_path: Path) -> None:
+    secret = tmp_path / "mounted" / "key"
+    secret.parent.mkdir()
+    secret.write_text(base64.b64encode(NEW).decode())
+    (tmp_path / "master.key").symlink_to(secret)
+    assert load_or_create_master_key(tmp_path, None) == NEW
+
+
 def test_concurrent_creators_agree_on_one_key(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

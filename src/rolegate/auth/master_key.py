@@ -36,14 +36,19 @@ def load_or_create_master_key(data_dir: Path, env_value: str | None) -> bytes:
     """``env_value`` (ROLEGATE_MASTER_KEY) wins; else read or atomically create the key file.
 
     The file holds the base64 text and is created with mode 0600: written to a private
-    temporary file, fsynced, then hard-linked into place so that a concurrent starter either
-    wins or reads the winner's complete file.
+    temporary file (``mkstemp``: ``O_EXCL | O_NOFOLLOW``, unpredictable name), fsynced, then
+    hard-linked into place (``link`` neither follows nor replaces what is at the path) so that
+    a concurrent starter either wins or reads the winner's complete file. An existing key file
+    may be a symbolic link (a mounted secret); one whose target is missing is an error, never
+    a place to create the key.
     """
     if env_value is not None and env_value.strip():
         return decode_master_key(env_value, source=ENV_VAR)
     path = data_dir / KEY_FILE_NAME
     if path.exists():
         return decode_master_key(path.read_text(encoding="ascii"), source=str(path))
+    if path.is_symlink():
+        raise ValueError(f"{path} is a symbolic link to a missing file")
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     encoded = base64.b64encode(os.urandom(MASTER_KEY_BYTES)) + b"\n"
     descriptor, temporary_name = tempfile.mkstemp(prefix=f".{KEY_FILE_NAME}.", dir=data_dir)
