@@ -202,6 +202,15 @@ def test_bad_key_file(tmp_path: Path) -> None:
         load_or_create_master_key(tmp_path, None)
 
 
+def test_a_key_file_comes_after_the_environment_value(tmp_path: Path) -> None:
+    key_file = tmp_path / "elsewhere.key"
+    key_file.write_text(base64.b64encode(NEW).decode() + "\n")
+    assert load_or_create_master_key(tmp_path / "data", None, key_file) == NEW
+    assert not (tmp_path / "data").exists()  # no master.key created beside it
+    env = base64.b64encode(OLD).decode()
+    assert load_or_create_master_key(tmp_path / "data", env, key_file) == OLD
+
+
 def test_a_key_is_never_created_through_a_dangling_link(tmp_path: Path) -> None:
     """A link planted at master.key whose target does not exist yet: refused with a clear error
     (was FileNotFoundError), and nothing is written where it points."""

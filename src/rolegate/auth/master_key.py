@@ -1,4 +1,5 @@
-"""The master key: from ROLEGATE_MASTER_KEY, else ``<data dir>/master.key``, else created there.
+"""The master key: from ROLEGATE_MASTER_KEY, else the file ROLEGATE_MASTER_KEY_FILE names, else
+``<data dir>/master.key``, else created there.
 
 This is auth's only I/O (and its only use of the system's randomness outside nonces). The key is
 never logged and never appears in an error message.
@@ -32,8 +33,11 @@ def decode_master_key(text: str, *, source: str) -> bytes:
     return key
 
 
-def load_or_create_master_key(data_dir: Path, env_value: str | None) -> bytes:
-    """``env_value`` (ROLEGATE_MASTER_KEY) wins; else read or atomically create the key file.
+def load_or_create_master_key(
+    data_dir: Path, env_value: str | None, key_file: Path | None = None
+) -> bytes:
+    """``env_value`` (ROLEGATE_MASTER_KEY) wins, then ``key_file`` (ROLEGATE_MASTER_KEY_FILE);
+    else read or atomically create ``<data dir>/master.key``.
 
     The file holds the base64 text and is created with mode 0600: written to a private
     temporary file (``mkstemp``: ``O_EXCL | O_NOFOLLOW``, unpredictable name), fsynced, then
@@ -44,6 +48,8 @@ def load_or_create_master_key(data_dir: Path, env_value: str | None) -> bytes:
     """
     if env_value is not None and env_value.strip():
         return decode_master_key(env_value, source=ENV_VAR)
+    if key_file is not None:
+        return decode_master_key(key_file.read_text(encoding="ascii"), source=str(key_file))
     path = data_dir / KEY_FILE_NAME
     if path.exists():
         return decode_master_key(path.read_text(encoding="ascii"), source=str(path))

@@ -12,6 +12,7 @@ import uvicorn
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import RolegateApp, build_runtime
 from rolegate.server.bootstrap import announce_created
+from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
     "rolegate: WARNING: --auth permissive: requests signed with unknown access keys act as the "
@@ -74,7 +75,7 @@ def run_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if settings.workers > 1:
         runtime.store.close()
-        _export_settings(settings)
+        _export_settings(settings_for_workers(settings))  # the master key not in their environment
         uvicorn.run(
             "rolegate.server.app:app_from_environment",
             factory=True,
@@ -105,7 +106,7 @@ def _export_settings(settings: object) -> None:
         "default_account_id",
         "region",
         "threads",
-        "master_key",
+        "master_key_file",
         "oidc_ca_bundle",
         "oidc_refresh_floor",
         "saml_audience",

@@ -58,7 +58,9 @@ class Runtime:
 
 
 def open_key_ring(settings: Settings) -> KeyRing:
-    master_key = load_or_create_master_key(settings.data_dir, settings.master_key)
+    master_key = load_or_create_master_key(
+        settings.data_dir, settings.master_key, settings.master_key_file
+    )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return KeyRing.from_master_key(master_key)
 

@@ -21,6 +21,7 @@ class Settings:
     root_access_key_id: str | None = None
     root_secret_access_key: str | None = None
     master_key: str | None = None  # base64 of 32 bytes; else ``data_dir/master.key``
+    master_key_file: Path | None = None  # a file holding it (``server/worker_key``); else as above
     region: str = "us-east-1"
     workers: int = 1
     # Threads per server process that run requests (database, policy evaluation). Few is best:
@@ -78,6 +79,7 @@ class Settings:
             root_access_key_id=pick("root_access_key_id"),
             root_secret_access_key=pick("root_secret_access_key"),
             master_key=pick("master_key"),
+            master_key_file=_optional_path(pick("master_key_file")),
             region=pick("region") or defaults.region,
             workers=int(pick("workers") or defaults.workers),
             threads=_positive("threads", pick("threads"), defaults.threads),
