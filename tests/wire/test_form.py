@@ -6,8 +6,9 @@ import gzip
 
 import pytest
 
-from rolegate.domain.errors import MalformedQueryString
+from rolegate.domain.errors import MalformedQueryString, RequestEntityTooLarge
 from rolegate.wire import decode_form
+from rolegate.wire.form import MAX_PARAMETERS, MAX_REQUEST_BYTES
 
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -100,3 +101,54 @@ def test_malformed_input_is_malformed_query_string(
 def test_malformed_query_string_escape() -> None:
     with pytest.raises(MalformedQueryString):
         decode_form(b"", query_string="Action=%G1", content_type=None, content_encoding=None)
+
+
+# --- bounds: what decoding may cost before anyone is authenticated ----------------------------
+
+
+def test_the_query_string_and_the_body_share_one_size_limit() -> None:
+    half = b"A=" + b"x" * (MAX_REQUEST_BYTES // 2)
+    decode_form(half[:-10], query_string="B=1", content_type=FORM, content_encoding=None)
+    with pytest.raises(RequestEntityTooLarge) as caught:
+        decode_form(half, query_string=half.decode(), content_type=FORM, content_encoding=None)
+    assert (caught.value.status, caught.value.message) == (
+        413,
+        f"Request size {2 * len(half)} exceeded {MAX_REQUEST_BYTES} bytes",
+    )
+
+
+def test_parameters_are_counted_before_any_is_decoded() -> None:
+    at_limit = b"&".join(b"k%d=v" % i for i in range(MAX_PARAMETERS))
+    assert len(
+        decode_form(at_limit, query_string="", content_type=FORM, content_encoding=None)
+    ) == (MAX_PARAMETERS)
+    with pytest.raises(RequestEntityTooLarge) as caught:
+        decode_form(at_limit, query_string="X=1", content_type=FORM, content_encoding=None)
+    assert caught.value.message == (
+        f"Request parameter count {MAX_PARAMETERS + 1} exceeded {MAX_PARAMETERS} parameters"
+    )
+
+
+def test_inflating_stops_at_the_limit() -> None:
+    bomb = gzip.compress(b"A=" + b"0" * (16 * MAX_REQUEST_BYTES))
+    with pytest.raises(RequestEntityTooLarge) as caught:
+        decode_form(bomb, query_string="", content_type=FORM, content_encoding="gzip")
+    assert (
+        caught.value.message == f"Request size exceeded {MAX_REQUEST_BYTES} bytes when decompressed"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gzip, gzip", "gzip,gzip, identity", "identity, gzip, gzip"])
+def test_one_content_coding_at_most(encoding: str) -> None:
+    body = gzip.compress(gzip.compress(b"A=1"))
+    with pytest.raises(MalformedQueryString) as caught:
+        decode_form(body, query_string="", content_type=FORM, content_encoding=encoding)
+    assert caught.value.message == (
+        f"Unsupported Content-Encoding: {encoding} (one gzip coding at most)"
+    )
+
+
+def test_identity_beside_gzip_is_still_one_coding() -> None:
+    body = gzip.compress(b"A=1")
+    form = decode_form(body, query_string="", content_type=FORM, content_encoding="identity, gzip")
+    assert form == {"A": "1"}

@@ -22,7 +22,6 @@ from typing import Any
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest
-from rolegate.domain.errors import RequestEntityTooLarge
 from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 from rolegate.federation.oidc_verify import WebIdentityVerifier
@@ -37,10 +36,10 @@ from rolegate.server.workers import WorkerThreads
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store
 from rolegate.wire import load_service
+from rolegate.wire.form import MAX_REQUEST_BYTES, request_too_large
 
 log = logging.getLogger("rolegate.server")
 
-MAX_BODY_BYTES = 4 * 1024 * 1024
 # Threads for the operations that may wait on the network: each waits, it does not compute.
 NETWORK_THREADS = 4
 
@@ -136,7 +135,7 @@ class RolegateApp:
 
     async def _api(self, scope: dict[str, Any], receive: Any) -> Response:
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        body, too_large = await _read_body(receive)
+        body, size = await _read_body(receive)
         pipeline = self.runtime.pipeline
         lowered = {k.lower(): v for k, v in headers}
         request = HttpRequest(
@@ -146,8 +145,8 @@ class RolegateApp:
             headers=headers,
             body=body,
         )
-        if too_large:
-            return pipeline.reject(RequestEntityTooLarge("Request body too large."))
+        if size > MAX_REQUEST_BYTES:
+            return pipeline.reject(request_too_large(size))
         client = scope.get("client")
         workers = self.workers
         if may_wait_on_network(body, request.query_string):
@@ -160,7 +159,8 @@ class RolegateApp:
             ),
             request,
             lowered.get("content-type"),
-            lowered.get("content-encoding"),
+            # every coding of every Content-Encoding line, as HTTP reads repeated headers
+            ", ".join(v for k, v in headers if k.lower() == "content-encoding") or None,
         )
         return response
 
@@ -190,17 +190,18 @@ class RolegateApp:
                 return
 
 
-async def _read_body(receive: Any) -> tuple[bytes, bool]:
+async def _read_body(receive: Any) -> tuple[bytes, int]:
+    """The body and its size; past ``MAX_REQUEST_BYTES`` the rest is counted, not kept."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size <= MAX_BODY_BYTES:
+        if size <= MAX_REQUEST_BYTES:
             chunks.append(chunk)
         if not message.get("more_body"):
-            return b"".join(chunks), size > MAX_BODY_BYTES
+            return b"".join(chunks), size
 
 
 async def _send(send: Any, status: int, body: bytes, content_type: str, rid: str | None) -> None:

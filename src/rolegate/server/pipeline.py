@@ -1,4 +1,10 @@
-"""One request, from raw HTTP to AWS XML: decode -> route -> authenticate -> validate -> operate.
+"""One request, from raw HTTP to AWS XML: claim -> decode -> route -> authenticate -> validate ->
+operate.
+
+What runs before the caller is known is cheap or bounded: the signature's shape is parsed from
+the headers and query string first (a request with no claim at all may only be one of the
+``UNSIGNED_OPERATIONS``), and the form is decoded within ``wire.form``'s bounds (size, parameter
+count, one content coding).
 
 Everything here is synchronous and runs on a worker thread; the ASGI layer only moves bytes.
 Errors become HTTP here and nowhere else: an ``AwsError`` is answered with its own code and
@@ -106,13 +112,13 @@ class Pipeline:
         service: WireService = load_service("iam")
         operation = "-"
         try:
+            claim = parse_sigv4(request)
             form = decode_form(
                 request.body,
                 query_string=request.query_string,
                 content_type=content_type,
                 content_encoding=content_encoding,
             )
-            claim = parse_sigv4(request)
             if claim is None and form.get("Action") not in UNSIGNED_OPERATIONS:
                 raise MissingAuthenticationToken("Request is missing Authentication Token")
             service = route_action(
