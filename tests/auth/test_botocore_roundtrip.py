@@ -263,6 +263,11 @@ def test_scope_terminator_service_and_region_are_bound() -> None:
     with pytest.raises(SignatureDoesNotMatch) as raised:
         verify_sigv4(claim, request, SECRET, now, regions={"eu-west-1"})
     assert raised.value.message == "Credential should be scoped to a valid region. "
+    with pytest.raises(SignatureDoesNotMatch) as raised:
+        verify_sigv4(claim, request, SECRET, now, regions={"eu-west-1"}, name_region=True)
+    assert (
+        raised.value.message == "Credential should be scoped to a valid region, not 'us-east-1'. "
+    )
     everything = dataclasses.replace(claim, terminator="x", date="20000101")
     with pytest.raises(SignatureDoesNotMatch) as raised:
         verify_sigv4(everything, request, SECRET, now, service="sts", regions={"eu-west-1"})

@@ -105,12 +105,17 @@ class Server:
 
     # --- clients -------------------------------------------------------------------------------
     def client(
-        self, service: str, key_id: str = ROOT_KEY_ID, secret: str = ROOT_SECRET, **kw: Any
+        self,
+        service: str,
+        key_id: str = ROOT_KEY_ID,
+        secret: str = ROOT_SECRET,
+        region_name: str = REGION,
+        **kw: Any,
     ) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
-            region_name=REGION,
+            region_name=region_name,
             aws_access_key_id=key_id,
             aws_secret_access_key=secret,
             # No client-side validation: the server's own answers are what the tests check.

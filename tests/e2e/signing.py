@@ -59,10 +59,12 @@ def signed(
     at: datetime | None = None,
     compress: bool = False,
     raw_body: bytes | None = None,
+    region: str = REGION,
 ) -> tuple[str, bytes, dict[str, str]]:
     """A POST form signed by botocore; ``at`` signs as if the clock said so.
 
-    ``raw_body`` replaces the encoded ``params`` with exactly these bytes (still signed).
+    ``raw_body`` replaces the encoded ``params`` with exactly these bytes (still signed);
+    ``service`` and ``region`` are the credential scope.
     """
     body = urllib.parse.urlencode(params).encode() if raw_body is None else raw_body
     request = AWSRequest(
@@ -74,7 +76,7 @@ def signed(
     if compress:
         request.data = gzip.compress(body)
         request.headers["Content-Encoding"] = "gzip"
-    auth = SigV4Auth(Credentials(key_id, secret, token), service, REGION)
+    auth = SigV4Auth(Credentials(key_id, secret, token), service, region)
     if at is None:
         auth.add_auth(request)
     else:

@@ -21,6 +21,10 @@ are named IncompleteSignatureException / InvalidSignatureException):
 Skew needs the clock, so it is checked in ``verify_sigv4`` after everything ``parse_sigv4``
 checks: a request both expired and malformed is reported as malformed. A presigned URL used after
 its ``X-Amz-Expires`` -> ``RequestExpired`` (400) "Request has expired.".
+
+The region check names the region it refuses where the service does (IAM: "Credential should be
+scoped to a valid region, not 'eu-west-1'. "; STS: "Credential should be scoped to a valid
+region. ").
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ __all__ = [
     "SigningKeyCache",
     "canonical_request",
     "canonical_request_for",
+    "check_claim",
+    "check_signature",
     "parse_sigv4",
     "string_to_sign",
     "verify_sigv4",
@@ -361,12 +367,20 @@ def _basic(moment: datetime) -> str:
 
 
 def _check_scope(
-    claim: SigV4Claim, service: str | None, regions: Collection[str] | None, amz_date: str
+    claim: SigV4Claim,
+    service: str | None,
+    regions: Collection[str] | None,
+    amz_date: str,
+    name_region: bool = False,
 ) -> None:
     """Every scope problem at once, in AWS's order (region, service, terminator, date)."""
     problems = []
     if regions is not None and claim.region not in regions:
-        problems.append("Credential should be scoped to a valid region. ")
+        problems.append(
+            f"Credential should be scoped to a valid region, not '{claim.region}'. "
+            if name_region
+            else "Credential should be scoped to a valid region. "
+        )
     if service is not None and claim.service != service:
         problems.append(f"Credential should be scoped to correct service: '{service}'. ")
     if claim.terminator != TERMINATOR:
@@ -425,28 +439,36 @@ def canonical_request_for(claim: SigV4Claim, request: HttpRequest) -> str:
     )
 
 
-def verify_sigv4(
+def check_claim(
     claim: SigV4Claim,
-    request: HttpRequest,
-    secret_access_key: str,
     now: datetime,
     *,
     max_skew: timedelta = DEFAULT_MAX_SKEW,
-    key_cache: SigningKeyCache | None = None,
     service: str | None = None,
     regions: Collection[str] | None = None,
+    name_region: bool = False,
 ) -> None:
-    """Raise unless ``claim`` is a valid signature of ``request`` by ``secret_access_key``.
+    """What AWS checks of ``claim`` before it looks up the key: time, then scope.
 
     ``service`` / ``regions``, when given, bind the credential scope (AWS rejects a credential
-    scoped to another service or an unknown region). Order of checks as AWS: time, scope,
-    signature.
+    scoped to another service or an unknown region); ``name_region``: the region message names
+    the region (as IAM's does).
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    amz_date = _basic(claim.request_time)
     _check_time(claim, now, max_skew)
-    _check_scope(claim, service, regions, amz_date)
+    _check_scope(claim, service, regions, _basic(claim.request_time), name_region)
+
+
+def check_signature(
+    claim: SigV4Claim,
+    request: HttpRequest,
+    secret_access_key: str,
+    *,
+    key_cache: SigningKeyCache | None = None,
+) -> None:
+    """Raise unless ``claim.signature`` signs ``request`` with ``secret_access_key``."""
+    amz_date = _basic(claim.request_time)
     creq = canonical_request_for(claim, request)
     to_sign = string_to_sign(amz_date, claim.scope, creq)
     if key_cache is not None:
@@ -458,8 +480,31 @@ def verify_sigv4(
         raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)
 
 
+def verify_sigv4(
+    claim: SigV4Claim,
+    request: HttpRequest,
+    secret_access_key: str,
+    now: datetime,
+    *,
+    max_skew: timedelta = DEFAULT_MAX_SKEW,
+    key_cache: SigningKeyCache | None = None,
+    service: str | None = None,
+    regions: Collection[str] | None = None,
+    name_region: bool = False,
+) -> None:
+    """Raise unless ``claim`` is a valid signature of ``request`` by ``secret_access_key``.
+
+    ``check_claim`` then ``check_signature``: the order of AWS's checks is time, scope,
+    signature.
+    """
+    check_claim(
+        claim, now, max_skew=max_skew, service=service, regions=regions, name_region=name_region
+    )
+    check_signature(claim, request, secret_access_key, key_cache=key_cache)
+
+
 class SigV4Verifier:
-    """``verify_sigv4`` with a signing-key cache and fixed policy (skew, service, regions)."""
+    """The checks with a signing-key cache and a fixed policy (skew, service, regions)."""
 
     def __init__(
         self,
@@ -467,23 +512,32 @@ class SigV4Verifier:
         max_skew: timedelta = DEFAULT_MAX_SKEW,
         service: str | None = None,
         regions: Iterable[str] | None = None,
+        name_region: bool = False,
         cache_size: int = 1024,
     ) -> None:
         self._max_skew = max_skew
         self._service = service
         self._regions = frozenset(regions) if regions is not None else None
+        self._name_region = name_region
         self.key_cache = SigningKeyCache(cache_size)
+
+    def check_claim(self, claim: SigV4Claim, now: datetime) -> None:
+        check_claim(
+            claim,
+            now,
+            max_skew=self._max_skew,
+            service=self._service,
+            regions=self._regions,
+            name_region=self._name_region,
+        )
+
+    def check_signature(
+        self, claim: SigV4Claim, request: HttpRequest, secret_access_key: str
+    ) -> None:
+        check_signature(claim, request, secret_access_key, key_cache=self.key_cache)
 
     def verify(
         self, claim: SigV4Claim, request: HttpRequest, secret_access_key: str, now: datetime
     ) -> None:
-        verify_sigv4(
-            claim,
-            request,
-            secret_access_key,
-            now,
-            max_skew=self._max_skew,
-            key_cache=self.key_cache,
-            service=self._service,
-            regions=self._regions,
-        )
+        self.check_claim(claim, now)
+        self.check_signature(claim, request, secret_access_key)

@@ -1,13 +1,16 @@
 """Who signed the request: SigV4 claim -> access key -> caller.
 
-strict (default): only known, active keys with a valid signature. permissive (local emulator use,
-as moto and LocalStack): a key the database does not know acts as the root user of the default
-account, or of the account it names when the access key id is 12 digits (created on first use);
-known keys are still verified.
+strict (default): only known, active keys with a valid signature, scoped to the service the
+request is for and to a region that service takes (``wire.regions``); the time and the scope are
+checked before the key is looked up, as AWS does (``auth.sigv4``). permissive (local emulator
+use, as moto and LocalStack): a key the database does not know acts as the root user of the
+default account, or of the account it names when the access key id is 12 digits (created on
+first use), and nothing of its signature is checked; known keys are still verified.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,23 +22,39 @@ from rolegate.domain.errors import InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services.context import Caller
 from rolegate.store import Conflict, Tx
+from rolegate.wire.regions import signing_regions
 
 INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+def scoped_verifiers() -> dict[str, SigV4Verifier]:
+    """One verifier per service, bound to that service's credential scope. IAM names the region
+    it refuses ("..., not 'eu-west-1'. "), STS does not (answers quoted in SDK bug reports)."""
+    return {
+        "iam": SigV4Verifier(service="iam", regions=signing_regions("iam"), name_region=True),
+        "sts": SigV4Verifier(service="sts", regions=signing_regions("sts")),
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class Authenticator:
     permissive: bool
     default_account_id: str
-    # Keeps derived signing keys; the scope's service was already bound by routing the action.
-    verifier: SigV4Verifier = field(default_factory=SigV4Verifier)
     # Opens the session tokens of temporary credentials (None: temporary credentials refused).
     session_tokens: SessionTokenCodec | None = None
+    # By service name (iam, sts): checks claims and signatures, keeps derived signing keys.
+    verifiers: Mapping[str, SigV4Verifier] = field(default_factory=scoped_verifiers)
 
-    def caller_for(self, tx: Tx, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
+    def caller_for(
+        self, tx: Tx, claim: SigV4Claim, request: HttpRequest, now: datetime, service: str
+    ) -> Caller:
+        """Who signed ``request``, a request for ``service`` (``iam`` or ``sts``)."""
+        verifier = self.verifiers[service]
+        if not self.permissive:
+            verifier.check_claim(claim, now)
         if claim.security_token is not None:
             try:
-                return self._temporary_caller(claim, request, now)
+                return self._temporary_caller(verifier, claim, request, now)
             except InvalidClientTokenId:
                 # permissive: emulator clients send made-up tokens with made-up keys
                 if not self.permissive or tx.access_keys.get(claim.access_key_id) is not None:
@@ -49,7 +68,7 @@ class Authenticator:
         if key.status != "Active" or claim.security_token is not None:
             # Long-term keys never carry a session token; an inactive key is unknown to AWS.
             raise InvalidClientTokenId(INVALID_TOKEN)
-        self.verifier.verify(claim, request, key.secret_access_key, now)
+        self._check_signature(verifier, claim, request, key.secret_access_key, now)
         # GetAccessKeyLastUsed; written in the request's transaction, so a request that fails
         # (denied, invalid) leaves no trace (AWS may record those too: unverified).
         tx.access_keys.record_use(key, now, claim.service, claim.region)
@@ -60,7 +79,21 @@ class Authenticator:
             raise InvalidClientTokenId(INVALID_TOKEN)
         return user_caller(user, key.access_key_id)
 
-    def _temporary_caller(self, claim: SigV4Claim, request: HttpRequest, now: datetime) -> Caller:
+    def _check_signature(
+        self,
+        verifier: SigV4Verifier,
+        claim: SigV4Claim,
+        request: HttpRequest,
+        secret_access_key: str,
+        now: datetime,
+    ) -> None:
+        if self.permissive:  # strict mode checked the claim before it looked the key up
+            verifier.check_claim(claim, now)
+        verifier.check_signature(claim, request, secret_access_key)
+
+    def _temporary_caller(
+        self, verifier: SigV4Verifier, claim: SigV4Claim, request: HttpRequest, now: datetime
+    ) -> Caller:
         """Temporary credentials: the sealed token alone says who signed, no database read."""
         if self.session_tokens is None or claim.security_token is None:
             raise InvalidClientTokenId(INVALID_TOKEN)
@@ -71,7 +104,7 @@ class Authenticator:
             raise InvalidClientTokenId(
                 INVALID_TOKEN.rstrip(".") if claim.service == "iam" else INVALID_TOKEN
             ) from None
-        self.verifier.verify(claim, request, session.secret_access_key, now)
+        self._check_signature(verifier, claim, request, session.secret_access_key, now)
         return session_caller(session)
 
     def _permissive_root(self, tx: Tx, access_key_id: str, now: datetime) -> Caller:

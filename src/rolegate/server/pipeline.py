@@ -179,7 +179,7 @@ class Pipeline:
         with self.store.transaction(write=not read_only) as tx:
             caller = None
             if claim is not None:
-                caller = self.authenticator.caller_for(tx, claim, request, now)
+                caller = self.authenticator.caller_for(tx, claim, request, now, service.name)
             parsed = service.parse_request(form)
             handler = self.operations.get((service.name, parsed.operation))
             if caller is None and parsed.operation in UNSIGNED_OPERATIONS:
