@@ -347,6 +347,18 @@ def test_unsigned_payload_only_for_presigned_requests() -> None:
         _verify(signed)
 
 
+def test_a_body_beside_an_unsigned_payload_presign_is_refused_when_parsed() -> None:
+    """The signature covers no body, so parameters in one are not the signer's."""
+    unsigned = {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+    presigned = sign_raw(
+        "POST", f"{ENDPOINT}/?Action=ListRoles", headers=unsigned, presign_expires=60
+    )
+    assert _claim(presigned).presigned
+    with pytest.raises(SignatureDoesNotMatch) as raised:
+        parse_sigv4(dataclasses.replace(presigned, body=b"PathPrefix=%2Fx%2F"))
+    assert (raised.value.status, raised.value.message) == (403, SIGNATURE_MISMATCH)
+
+
 def test_date_header_instead_of_x_amz_date() -> None:
     """Signed with botocore's primitives: the Date header, in ISO basic form in the signature."""
     credentials = botocore.credentials.Credentials(ACCESS_KEY_ID, SECRET)

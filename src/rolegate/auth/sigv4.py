@@ -25,6 +25,12 @@ its ``X-Amz-Expires`` -> ``RequestExpired`` (400) "Request has expired.".
 The region check names the region it refuses where the service does (IAM: "Credential should be
 scoped to a valid region, not 'eu-west-1'. "; STS: "Credential should be scoped to a valid
 region. ").
+
+Parameters come only from what the signature covers: a presigned URL whose payload is
+``UNSIGNED-PAYLOAD`` (``x-amz-content-sha256``) covers no body, so a body sent with it is refused
+(``SignatureDoesNotMatch``, as any body the signature does not match) before anything reads it.
+botocore's presigner moves every parameter into the query string; a body added to such a URL
+can only come from someone other than its signer.
 """
 
 from __future__ import annotations
@@ -82,7 +88,9 @@ _PRESIGN_PARAMS = (
     "X-Amz-Date",
 )
 _PRESIGN_MARKERS = frozenset(_PRESIGN_PARAMS[:4])
-_AUTH_HEADERS = frozenset({"authorization", "x-amz-date", "date", "x-amz-security-token"})
+_AUTH_HEADERS = frozenset(
+    {"authorization", "x-amz-date", "date", "x-amz-security-token", "x-amz-content-sha256"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +154,10 @@ def parse_sigv4(request: HttpRequest) -> SigV4Claim | None:
     if "X-Amz-" in request.query_string:
         params = _decoded_query(request.query_string)
         if not _PRESIGN_MARKERS.isdisjoint(params):
-            return _parse_presigned(params)
+            claim = _parse_presigned(params)
+            if request.body and headers.get("x-amz-content-sha256") == UNSIGNED_PAYLOAD:
+                raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)  # a body it does not cover
+            return claim
     return None
 
 
