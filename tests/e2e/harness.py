@@ -39,6 +39,7 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    args: tuple[str, ...] = ()  # more ``rolegate serve`` flags
 
     @property
     def endpoint(self) -> str:
@@ -55,7 +56,7 @@ class Server:
         ]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
-        return [*cmd, "--auth", self.auth]
+        return [*cmd, "--auth", self.auth, *self.args]
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLEGATE_", "AWS_"))}

@@ -30,6 +30,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "threads",
             "saml_audience",
             "oidc_ca_bundle",
+            "trusted_proxies",
         )
     }
     return Settings.from_sources(flags, os.environ)

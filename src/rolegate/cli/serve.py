@@ -49,6 +49,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="PEM file of CA certificates trusted for OpenID Connect issuers instead of the "
         "system's (ROLEGATE_OIDC_CA_BUNDLE)",
     )
+    parser.add_argument(
+        "--trusted-proxies",
+        help="comma-separated addresses or CIDR networks of the proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto count (default none; ROLEGATE_TRUSTED_PROXIES)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -73,6 +78,7 @@ def run_serve(args: argparse.Namespace) -> int:
         f"on http://{settings.host}:{settings.port}\n"
     )
     sys.stdout.flush()
+    # uvicorn reads X-Forwarded-For/-Proto only from --trusted-proxies (its default: 127.0.0.1).
     if settings.workers > 1:
         runtime.store.close()
         _export_settings(settings_for_workers(settings))  # the master key not in their environment
@@ -84,6 +90,8 @@ def run_serve(args: argparse.Namespace) -> int:
             workers=settings.workers,
             log_level=args.log_level,
             access_log=False,
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies),
         )
     else:
         uvicorn.run(
@@ -93,6 +101,8 @@ def run_serve(args: argparse.Namespace) -> int:
             log_level=args.log_level,
             access_log=False,
             lifespan="on",
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies),
         )
     return 0
 
@@ -110,7 +120,10 @@ def _export_settings(settings: object) -> None:
         "oidc_ca_bundle",
         "oidc_refresh_floor",
         "saml_audience",
+        "trusted_proxies",
     ):
         value = getattr(settings, name)
+        if isinstance(value, tuple):
+            value = ",".join(value)
         if value is not None:
             os.environ[f"ROLEGATE_{name.upper()}"] = str(value)

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from rolegate.server.edge import parse_networks
+
 AUTH_MODES = ("strict", "permissive")
 
 
@@ -37,6 +39,9 @@ class Settings:
     # This server's SAML endpoint URL(s), comma-separated: accepted as Recipient and Audience
     # of SAML responses besides AWS's sign-in endpoints (README, "Federation: SAML 2.0").
     saml_audience: str | None = None
+    # Networks of the proxies whose X-Forwarded-For / X-Forwarded-Proto count (README,
+    # "Security"); none by default: aws:SourceIp is the socket's peer.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def resolved_database_url(self) -> str:
@@ -87,6 +92,7 @@ class Settings:
             oidc_ca_bundle=_optional_path(pick("oidc_ca_bundle")),
             oidc_refresh_floor=float(pick("oidc_refresh_floor") or defaults.oidc_refresh_floor),
             saml_audience=pick("saml_audience"),
+            trusted_proxies=parse_networks(pick("trusted_proxies")),
         )
 
 
