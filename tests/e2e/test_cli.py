@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import BIN, Server
+from harness import BIN, RESET, Server
 from signing import send
 
 TRUST = {
@@ -134,6 +134,6 @@ def test_permissive_mode_and_reset(start_server) -> None:
     with pytest.raises(ClientError) as excinfo:
         srv.client("iam", "AKIAROLEGATETESTROOT", "wrong").list_roles()
     assert excinfo.value.response["Error"]["Code"] == "SignatureDoesNotMatch"
-    assert send(srv.endpoint + "/_rolegate/reset", body=b"").status == 200
+    assert send(srv.endpoint + "/_rolegate/reset", headers=RESET).status == 200
     assert srv.client("iam").list_roles()["Roles"] == []
     assert "--auth permissive" in srv.output()

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from policy_helpers import ACCOUNT, TRUST, doc, error_of, fails, make_policy, make_role
 
-from harness import Server
+from harness import RESET, Server
 from signing import send
 
 
@@ -420,7 +420,7 @@ def test_reset_keeps_the_aws_managed_policies(start_server) -> None:  # type: ig
     srv = start_server(auth="permissive")
     iam = srv.client("iam")
     arn = make_policy(iam, "Local")["Arn"]
-    assert send(srv.endpoint + "/_rolegate/reset", body=b"").status == 200
+    assert send(srv.endpoint + "/_rolegate/reset", headers=RESET).status == 200
     assert fails(iam.get_policy, PolicyArn=arn)[0] == "NoSuchEntity"
     assert iam.list_policies(Scope="Local")["Policies"] == []
     aws = {p["PolicyName"] for p in iam.list_policies(Scope="AWS", MaxItems=1000)["Policies"]}

@@ -22,12 +22,32 @@ def test_threads_must_be_a_whole_number_of_at_least_one(value: str) -> None:
         Settings.from_sources({}, {"ROLEGATE_THREADS": value})
 
 
-def test_no_proxy_is_trusted_by_default() -> None:
-    assert Settings.from_sources({}, {}).trusted_proxies == ()
+def test_no_proxy_is_trusted_and_no_origin_allowed_by_default() -> None:
+    settings = Settings.from_sources({}, {})
+    assert (settings.trusted_proxies, settings.allowed_origins) == ((), ())
 
 
-def test_proxies_from_the_flag_over_the_environment() -> None:
-    env = {"ROLEGATE_TRUSTED_PROXIES": "10.0.0.0/8"}
+def test_proxies_and_origins_from_the_flag_over_the_environment() -> None:
+    env = {
+        "ROLEGATE_TRUSTED_PROXIES": "10.0.0.0/8",
+        "ROLEGATE_ALLOWED_ORIGINS": "http://localhost:3000",
+    }
     assert Settings.from_sources({}, env).trusted_proxies == ("10.0.0.0/8",)
-    settings = Settings.from_sources({"trusted_proxies": "127.0.0.1"}, env)
-    assert settings.trusted_proxies == ("127.0.0.1/32",)
+    flags = {"trusted_proxies": "127.0.0.1", "allowed_origins": "https://a.example"}
+    settings = Settings.from_sources(flags, env)
+    assert (settings.trusted_proxies, settings.allowed_origins) == (
+        ("127.0.0.1/32",),
+        ("https://a.example",),
+    )
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "rolegate.internal"])
+def test_permissive_mode_listens_on_loopback_unless_told_otherwise(host: str) -> None:
+    with pytest.raises(ValueError, match="--auth permissive listens on a loopback address only"):
+        Settings.from_sources({"auth": "permissive", "host": host}, {})
+    told = Settings.from_sources(
+        {"auth": "permissive", "host": host}, {"ROLEGATE_ALLOW_REMOTE_PERMISSIVE": "1"}
+    )
+    assert told.allow_remote_permissive
+    assert Settings.from_sources({"auth": "strict", "host": host}, {}).host == host
+    assert Settings.from_sources({"auth": "permissive", "host": "::1"}, {}).auth == "permissive"

@@ -31,6 +31,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "saml_audience",
             "oidc_ca_bundle",
             "trusted_proxies",
+            "allowed_origins",
+            "allow_remote_permissive",
         )
     }
     return Settings.from_sources(flags, os.environ)

@@ -12,12 +12,18 @@ import uvicorn
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import RolegateApp, build_runtime
 from rolegate.server.bootstrap import announce_created
+from rolegate.server.edge import is_loopback
 from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
     "rolegate: WARNING: --auth permissive: requests signed with unknown access keys act as the "
     "root user of the default account (or of the account a 12-digit key names) and "
     "POST /_rolegate/reset wipes all state. Use this for local testing only.\n"
+)
+REMOTE_PERMISSIVE_WARNING = (
+    "rolegate: WARNING: --auth permissive on {host}, not a loopback address "
+    "(--allow-remote-permissive): ANYONE WHO REACHES PORT {port} ACTS AS THE ROOT USER OF ANY "
+    "ACCOUNT and can wipe all state.\n"
 )
 
 
@@ -54,6 +60,18 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="comma-separated addresses or CIDR networks of the proxies whose X-Forwarded-For "
         "and X-Forwarded-Proto count (default none; ROLEGATE_TRUSTED_PROXIES)",
     )
+    parser.add_argument(
+        "--allowed-origins",
+        help="comma-separated origins (http://localhost:3000) whose browser requests are "
+        "answered; others are refused (default none; ROLEGATE_ALLOWED_ORIGINS)",
+    )
+    parser.add_argument(
+        "--allow-remote-permissive",
+        action="store_true",
+        default=None,
+        help="let --auth permissive listen on an address other than loopback "
+        "(ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -73,6 +91,10 @@ def run_serve(args: argparse.Namespace) -> int:
         sys.stdout.write(message)
     if settings.auth == "permissive":
         sys.stderr.write(PERMISSIVE_WARNING)
+        if not is_loopback(settings.host):
+            sys.stderr.write(
+                REMOTE_PERMISSIVE_WARNING.format(host=settings.host, port=settings.port)
+            )
     sys.stdout.write(
         f"rolegate: serving IAM and STS for account {runtime.bootstrap.account_id} "
         f"on http://{settings.host}:{settings.port}\n"
@@ -120,7 +142,10 @@ def _export_settings(settings: object) -> None:
         "oidc_ca_bundle",
         "oidc_refresh_floor",
         "saml_audience",
+        "host",
         "trusted_proxies",
+        "allowed_origins",
+        "allow_remote_permissive",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

@@ -1,8 +1,11 @@
 """The ASGI application and its factory: the only place that builds settings, store, key ring,
 clock and randomness.
 
-Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` (permissive mode only), and
-every other path is the AWS Query endpoint for IAM and STS (POST form body or GET query string).
+Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` with the header
+``X-Rolegate-Reset: 1`` (permissive mode only; a custom header is what a web page cannot send to
+another site without the browser asking first), and every other path is the AWS Query endpoint
+for IAM and STS (POST form body or GET query string). Browser requests from other sites are
+refused on both (``server.edge``).
 Database work runs on a few threads (``--threads``, default 2) so a slow query never stalls
 the event loop; operations that may wait on another server's answer (an OIDC issuer) run on
 threads of their own. (Answering SQLite reads on the loop instead was measured slower under
@@ -22,12 +25,14 @@ from typing import Any
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest
+from rolegate.domain.errors import AccessDenied
 from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
+from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
@@ -42,6 +47,7 @@ log = logging.getLogger("rolegate.server")
 
 # Threads for the operations that may wait on the network: each waits, it does not compute.
 NETWORK_THREADS = 4
+RESET_HEADER = "x-rolegate-reset"
 
 
 def utc_now() -> datetime:
@@ -110,6 +116,11 @@ class RolegateApp:
         self.runtime = runtime
         self.workers = WorkerThreads(runtime.settings.threads, "rolegate")
         self.network_workers = WorkerThreads(NETWORK_THREADS, "rolegate_network")
+        settings = runtime.settings
+        self.browser_guard = BrowserGuard(
+            settings.allowed_origins,
+            loopback_hosts_only=settings.auth == "permissive" and is_loopback(settings.host),
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -121,23 +132,38 @@ class RolegateApp:
         if path == "/healthz":
             await _send(send, 200, b"ok\n", "text/plain", None)
             return
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        lowered = {k.lower(): v for k, v in headers}
+        refusal = self.browser_guard.refusal(lowered)
         if path == "/_rolegate/reset" and self.runtime.settings.auth == "permissive":
             if scope["method"] != "POST":
                 await _send(send, 405, b"use POST\n", "text/plain", None)
-                return
-            await self._run(self._reset)
-            await _send(send, 200, b"reset\n", "text/plain", None)
+            elif refusal is not None:
+                await _send(send, 403, f"{refusal}\n".encode(), "text/plain", None)
+            elif lowered.get(RESET_HEADER, "").strip() != "1":
+                message = b"reset needs the header X-Rolegate-Reset: 1\n"
+                await _send(send, 403, message, "text/plain", None)
+            else:
+                await self._run(self._reset)
+                await _send(send, 200, b"reset\n", "text/plain", None)
             return
-        response = await self._api(scope, receive)
+        if refusal is not None:
+            response = self.runtime.pipeline.reject(AccessDenied(refusal))
+        else:
+            response = await self._api(scope, receive, headers, lowered)
         await _send(
             send, response.status, response.body, response.content_type, response.request_id
         )
 
-    async def _api(self, scope: dict[str, Any], receive: Any) -> Response:
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+    async def _api(
+        self,
+        scope: dict[str, Any],
+        receive: Any,
+        headers: tuple[tuple[str, str], ...],
+        lowered: dict[str, str],
+    ) -> Response:
         body, size = await _read_body(receive)
         pipeline = self.runtime.pipeline
-        lowered = {k.lower(): v for k, v in headers}
         request = HttpRequest(
             method=scope["method"],
             path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],

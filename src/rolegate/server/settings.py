@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rolegate.server.edge import parse_networks
+from rolegate.server.edge import is_loopback, parse_networks, parse_origins
 
 AUTH_MODES = ("strict", "permissive")
 
@@ -42,6 +42,10 @@ class Settings:
     # Networks of the proxies whose X-Forwarded-For / X-Forwarded-Proto count (README,
     # "Security"); none by default: aws:SourceIp is the socket's peer.
     trusted_proxies: tuple[str, ...] = ()
+    # Origins whose browser requests are answered; none by default (server.edge).
+    allowed_origins: tuple[str, ...] = ()
+    # Permissive mode listens on loopback only, unless the operator says otherwise.
+    allow_remote_permissive: bool = False
 
     @property
     def resolved_database_url(self) -> str:
@@ -71,11 +75,19 @@ class Settings:
         auth = pick("auth") or defaults.auth
         if auth not in AUTH_MODES:
             raise ValueError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
+        host = pick("host") or defaults.host
+        allow_remote_permissive = _flag(pick("allow_remote_permissive"))
+        if auth == "permissive" and not is_loopback(host) and not allow_remote_permissive:
+            raise ValueError(
+                f"--auth permissive listens on a loopback address only, not {host!r}: anyone "
+                "who reaches the port acts as the root user of any account. Add "
+                "--allow-remote-permissive (ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1) to mean it."
+            )
         account = pick("default_account_id")
         if account is not None and not (len(account) == 12 and account.isdigit()):
             raise ValueError("ROLEGATE_DEFAULT_ACCOUNT_ID must be 12 digits")
         return cls(
-            host=pick("host") or defaults.host,
+            host=host,
             port=int(pick("port") or defaults.port),
             data_dir=Path(pick("data_dir") or defaults.data_dir),
             database_url=pick("database_url"),
@@ -93,6 +105,8 @@ class Settings:
             oidc_refresh_floor=float(pick("oidc_refresh_floor") or defaults.oidc_refresh_floor),
             saml_audience=pick("saml_audience"),
             trusted_proxies=parse_networks(pick("trusted_proxies")),
+            allowed_origins=parse_origins(pick("allowed_origins")),
+            allow_remote_permissive=allow_remote_permissive,
         )
 
 
@@ -106,6 +120,10 @@ def _positive(name: str, value: str | None, default: int) -> int:
     if number < 1:
         raise ValueError(f"--{name} must be a whole number of at least 1, not {value!r}")
     return number
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _optional_path(value: str | None) -> Path | None:
