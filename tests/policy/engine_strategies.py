@@ -12,21 +12,36 @@ from rolegate.policy.request import Principal, Request
 
 ACCT_A, ACCT_B = "111122223333", "444455556666"
 ROLE_A = f"arn:aws:iam::{ACCT_A}:role/app"
+ALICE = f"arn:aws:iam::{ACCT_A}:user/alice"
+# Unique ids: alice and role app, and the user and role re-created under the same names.
+ALICE_ID, NEW_ALICE_ID = "AIDAALICE00000000", "AIDAALICE11111111"
+APP_ID, NEW_APP_ID = "AROAAPP000000000", "AROAAPP111111111"
 PRINCIPALS = (
-    Principal("user", f"arn:aws:iam::{ACCT_A}:user/alice", ACCT_A, id="AIDAALICE"),
-    Principal("user", f"arn:aws:iam::{ACCT_B}:user/bob", ACCT_B, id="AIDABOB"),
+    Principal("user", ALICE, ACCT_A, id=ALICE_ID, unique_id=ALICE_ID),
+    Principal("user", ALICE, ACCT_A, id=NEW_ALICE_ID, unique_id=NEW_ALICE_ID),
+    Principal("user", f"arn:aws:iam::{ACCT_B}:user/bob", ACCT_B, id="AIDABOB", unique_id="AIDABOB"),
     Principal(
         "role_session",
         f"arn:aws:sts::{ACCT_A}:assumed-role/app/s1",
         ACCT_A,
         role_arn=ROLE_A,
-        id="AROAAPP:s1",
+        id=f"{APP_ID}:s1",
+        unique_id=APP_ID,
+    ),
+    Principal(
+        "role_session",
+        f"arn:aws:sts::{ACCT_A}:assumed-role/app/s1",
+        ACCT_A,
+        role_arn=ROLE_A,
+        id=f"{NEW_APP_ID}:s1",
+        unique_id=NEW_APP_ID,
     ),
     Principal(
         "federated_user",
         f"arn:aws:sts::{ACCT_A}:federated-user/fed",
         ACCT_A,
-        user_arn=f"arn:aws:iam::{ACCT_A}:user/alice",
+        user_arn=ALICE,
+        unique_id=ALICE_ID,
     ),
     Principal("root", f"arn:aws:iam::{ACCT_A}:root", ACCT_A),
     Principal("root", f"arn:aws:iam::{ACCT_B}:root", ACCT_B),
@@ -39,12 +54,22 @@ PRINCIPAL_VALUES = (
     ACCT_A,
     ACCT_B,
     f"arn:aws:iam::{ACCT_A}:root",
-    f"arn:aws:iam::{ACCT_A}:user/alice",
+    ALICE,
     f"arn:aws:iam::{ACCT_B}:user/bob",
     ROLE_A,
     f"arn:aws:sts::{ACCT_A}:assumed-role/app/s1",
     f"arn:aws:sts::{ACCT_A}:federated-user/fed",
     f"arn:aws:iam::{ACCT_A}:user/*",
+    ALICE_ID,
+    APP_ID,
+)
+# How a stored resource policy's principals may have been bound (rolegate.policy.principals):
+# not at all, to the principal of the ARN, to one re-created since, to one already gone.
+PRINCIPAL_ID_BINDINGS = (
+    (),
+    ((ALICE, ALICE_ID),),
+    ((ALICE, NEW_ALICE_ID), (ROLE_A, APP_ID)),
+    ((ALICE, ""), (ROLE_A, NEW_APP_ID)),
 )
 ACTIONS = (
     "s3:GetObject",
@@ -59,7 +84,7 @@ RESOURCES = (
     "arn:aws:s3:::bucket/alice/x.txt",
     "arn:aws:s3:::bucket/bob/y:z",
     "arn:aws:s3:::other",
-    f"arn:aws:iam::{ACCT_A}:user/alice",
+    ALICE,
     ROLE_A,
     "*",
 )
@@ -207,6 +232,7 @@ def policy_docs(draw: st.DrawFn) -> dict[str, object]:
     return {
         "identity": draw(st.lists(documents(), max_size=3)),
         "resource": draw(st.none() | documents(resource_policy=True)),
+        "resource_ids": draw(st.sampled_from(PRINCIPAL_ID_BINDINGS)),
         "boundary": draw(st.none() | documents()),
         "session": draw(st.none() | st.lists(documents(), min_size=1, max_size=2)),
         "scps": draw(st.none() | st.lists(documents(), min_size=1, max_size=1)),
@@ -219,7 +245,9 @@ def compile_set(
     compiler = compiler or PolicyCompiler()
 
     def one(kind: str, i: int, doc: PolicyDocument) -> CompiledPolicy:
-        return compiler.compile(doc, policy_id=doc.id or f"{kind}-{i}")
+        ids = docs.get("resource_ids", ()) if kind == "resource" else ()
+        assert isinstance(ids, tuple)
+        return compiler.compile(doc, policy_id=doc.id or f"{kind}-{i}", principal_ids=ids)
 
     def many(kind: str) -> tuple[CompiledPolicy, ...] | None:
         value = docs[kind]

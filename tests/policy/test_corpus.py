@@ -3,7 +3,8 @@
 Each YAML file has optional ``defaults.request`` (merged under every case's ``request``) and a list
 of ``cases``; each case has ``name``, ``cite`` (the AWS doc section it checks), ``policies``,
 ``request`` and ``expect``: ``decision`` and optionally ``matched`` (Sids of the statements that
-applied, in order) and ``missing_allow``.
+applied, in order) and ``missing_allow``; optionally ``principal_ids`` (the resource policy's
+principals bound to unique ids).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ CORPUS = Path(__file__).parent / "corpus"
 
 def _merge(defaults: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
     request = {**defaults.get("request", {}), **case.get("request", {})}
-    return {"policies": case.get("policies") or {}, "request": request}
+    merged = {"policies": case.get("policies") or {}, "request": request}
+    if "principal_ids" in case:
+        merged["principal_ids"] = case["principal_ids"]
+    return merged
 
 
 def load_corpus() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:

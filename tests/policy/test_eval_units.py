@@ -346,3 +346,21 @@ def test_policy_set_index_is_built_once_under_threads() -> None:
         thread.join()
     assert results == ["Allow"] * 200
     assert len(policies._indexes) == 5
+
+
+def test_the_compiler_keeps_a_body_per_text_and_principal_bindings() -> None:
+    """The same trust text stored before and after its user was re-created compiles twice:
+    the bindings are part of the cache key (rolegate.policy.principals)."""
+    user = "arn:aws:iam::111122223333:user/alice"
+    text = _policy({"Effect": "Allow", "Principal": {"AWS": user}, "Action": "sts:AssumeRole"})
+    compiler = PolicyCompiler()
+    old = compiler.compile(text, policy_id="t", principal_ids=((user, "AIDAOLD000000000"),))
+    new = compiler.compile(text, policy_id="t", principal_ids=((user, "AIDANEW000000000"),))
+    assert len(compiler) == 2 and old.principal_ids != new.principal_ids
+    caller = Principal("user", user, "111122223333", unique_id="AIDANEW000000000")
+    request = Request(caller, "sts:AssumeRole", "arn:aws:iam::111122223333:role/r")
+    assert not evaluate(request, PolicySet(resource=old)).allowed
+    assert evaluate(request, PolicySet(resource=new)).allowed
+    assert compiler.compile(text, policy_id="u", principal_ids=new.principal_ids).statements is (
+        new.statements
+    )

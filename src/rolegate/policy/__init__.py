@@ -20,6 +20,8 @@ from rolegate.policy.limits import (
     policy_size,
 )
 from rolegate.policy.parser import parse_policy
+from rolegate.policy.principal_text import replace_principals
+from rolegate.policy.principals import PrincipalIds
 from rolegate.policy.request import Principal, Request
 from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
 from rolegate.policy.validate_principals import iam_principal_arns
@@ -38,6 +40,7 @@ __all__ = [
     "PolicyValidationError",
     "Position",
     "Principal",
+    "PrincipalIds",
     "PrincipalSet",
     "Request",
     "Statement",
@@ -50,6 +53,7 @@ __all__ = [
     "iam_principal_arns",
     "parse_policy",
     "policy_size",
+    "replace_principals",
     "validate_document",
     "validate_policy",
 ]

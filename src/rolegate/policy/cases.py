@@ -4,14 +4,17 @@ A case::
 
     {"policies": {"identity": [DOC, ...], "resource": DOC|null, "boundary": DOC|null,
                   "session": [DOC, ...]|null, "scps": [DOC, ...]|null},
+     "principal_ids": {"arn:aws:iam::111122223333:user/bob": "AIDA..."},
      "request": {"principal": {"type": "...", "arn": "...", "account": "...",
-                               "role_arn": "...", "user_arn": "...", "id": "..."},
+                               "role_arn": "...", "user_arn": "...", "id": "...",
+                               "unique_id": "..."},
                  "action": "s3:GetObject", "resource": "arn:...", "resource_account": "...",
                  "context": {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]}}}
 
 ``DOC`` is a policy document as a JSON object or as its text. Policy ids (for ``matched``) are
 the document's ``Id`` when it has one, else ``identity[0]``, ``resource``, ``boundary``,
-``session[1]``, ``scps[0]``.
+``session[1]``, ``scps[0]``. ``principal_ids`` (optional) are the unique ids the resource
+policy's user and role principals were bound to when it was stored (``rolegate.policy.principals``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.decision import Decision
 from rolegate.policy.evaluate import PolicySet, evaluate
+from rolegate.policy.principals import PrincipalIds
 from rolegate.policy.request import PRINCIPAL_TYPES, ContextValue, Principal, Request
 
 
@@ -46,10 +50,11 @@ def policies_from_json(case: Mapping[str, Any], compiler: PolicyCompiler) -> Pol
     if unknown:
         raise CaseError(f"unknown policy types: {', '.join(sorted(unknown))}")
 
-    def one(doc: object, default_id: str) -> CompiledPolicy:
+    def one(doc: object, default_id: str, ids: PrincipalIds = ()) -> CompiledPolicy:
         text = doc if isinstance(doc, str) else json.dumps(doc)
         name = doc.get("Id") if isinstance(doc, Mapping) else None
-        return compiler.compile(text, policy_id=name if isinstance(name, str) else default_id)
+        policy_id = name if isinstance(name, str) else default_id
+        return compiler.compile(text, policy_id=policy_id, principal_ids=ids)
 
     def many(kind: str) -> tuple[CompiledPolicy, ...] | None:
         docs = policies.get(kind)
@@ -62,7 +67,7 @@ def policies_from_json(case: Mapping[str, Any], compiler: PolicyCompiler) -> Pol
     resource, boundary = policies.get("resource"), policies.get("boundary")
     return PolicySet(
         identity=many("identity") or (),
-        resource=None if resource is None else one(resource, "resource"),
+        resource=None if resource is None else one(resource, "resource", _principal_ids(case)),
         boundary=None if boundary is None else one(boundary, "boundary"),
         session=many("session"),
         scps=many("scps"),
@@ -75,7 +80,7 @@ def request_from_json(request: object) -> Request:
     principal = request.get("principal")
     if not isinstance(principal, Mapping) or principal.get("type") not in PRINCIPAL_TYPES:
         raise CaseError(f'"principal" needs a "type" among {", ".join(PRINCIPAL_TYPES)}')
-    fields = ("account", "role_arn", "user_arn", "id")
+    fields = ("account", "role_arn", "user_arn", "id", "unique_id")
     who = Principal(
         type=principal["type"],
         arn=_text(principal.get("arn", ""), "principal.arn"),
@@ -91,6 +96,13 @@ def request_from_json(request: object) -> Request:
         resource_account=_optional_text(request.get("resource_account"), "resource_account"),
         context={str(k): _context_value(v) for k, v in context.items()},
     )
+
+
+def _principal_ids(case: Mapping[str, Any]) -> PrincipalIds:
+    ids = case.get("principal_ids") or {}
+    if not isinstance(ids, Mapping):
+        raise CaseError('"principal_ids" must be an object of ARNs and unique ids')
+    return tuple((_text(arn, "principal_ids"), _text(i, "principal_ids")) for arn, i in ids.items())
 
 
 def _text(value: object, name: str) -> str:

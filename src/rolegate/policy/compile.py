@@ -7,7 +7,9 @@
 * Conditions: typed tests bound to their operator (:mod:`rolegate.policy.conditions`).
 
 :class:`PolicyCompiler` caches compiled bodies by content hash (bounded LRU); the same text under
-two policy ids shares one body.
+two policy ids shares one body. A resource policy compiles with the unique ids its user and role
+principals were bound to when it was stored (``principal_ids``, :mod:`rolegate.policy.principals`):
+they are part of the cache key.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import hashlib
 import re
 import sys
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rolegate.policy.ast import ConditionClause, PolicyDocument, PrincipalSet, Statement
 from rolegate.policy.conditions import CompiledCondition
-from rolegate.policy.principals import CompiledPrincipals, Grant
+from rolegate.policy.principals import CompiledPrincipals, Grant, PrincipalIds
 from rolegate.policy.request import Principal
 from rolegate.policy.variables import (
     VARIABLES_VERSION,
@@ -86,7 +89,14 @@ class CompiledStatement:
         "sid",
     )
 
-    def __init__(self, statement: Statement, *, variables: bool, cache: Interner) -> None:
+    def __init__(
+        self,
+        statement: Statement,
+        *,
+        variables: bool,
+        cache: Interner,
+        principal_ids: Mapping[str, str] | None = None,
+    ) -> None:
         self.sid = statement.sid
         self.index = statement.index
         self.effect = statement.effect
@@ -107,8 +117,8 @@ class CompiledStatement:
             self._compile_resources(resources or (), variables=variables, cache=cache)
             if not self.not_resource:
                 self.resource_services = cache.shared(_literal_services(resources or ()))
-        self.principals = _principals(statement.principal)
-        self.not_principals = _principals(statement.not_principal)
+        self.principals = _principals(statement.principal, principal_ids)
+        self.not_principals = _principals(statement.not_principal, principal_ids)
         conditions = (cache.condition(clause, variables) for clause in statement.conditions)
         self.conditions = tuple(sorted(conditions, key=lambda condition: condition.cost))
         self.needs_context = bool(self.conditions or self.resource_templates)
@@ -217,8 +227,10 @@ def _split_resource_part(pattern: str) -> tuple[str, str, str]:
     return ":".join(parts[:5]), ":", parts[5]
 
 
-def _principals(value: PrincipalSet | None) -> CompiledPrincipals | None:
-    return None if value is None else CompiledPrincipals(value)
+def _principals(
+    value: PrincipalSet | None, principal_ids: Mapping[str, str] | None
+) -> CompiledPrincipals | None:
+    return None if value is None else CompiledPrincipals(value, principal_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +240,7 @@ class CompiledPolicy:
     policy_id: str
     document: PolicyDocument | None  # None when the compiler does not keep documents
     statements: tuple[CompiledStatement, ...]
+    principal_ids: PrincipalIds = ()  # the bindings it was compiled with
 
 
 class PolicyCompiler:
@@ -241,17 +254,26 @@ class PolicyCompiler:
         self._max_entries = max_entries
         self._keep_documents = keep_documents
         self._bodies: OrderedDict[
-            str, tuple[PolicyDocument | None, tuple[CompiledStatement, ...]]
+            tuple[str, PrincipalIds], tuple[PolicyDocument | None, tuple[CompiledStatement, ...]]
         ] = OrderedDict()
         self._interner = Interner()
 
-    def compile(self, text_or_doc: str | PolicyDocument, *, policy_id: str) -> CompiledPolicy:
-        """Parse (if given text) and compile; raises ``MalformedPolicyDocument`` subclasses."""
+    def compile(
+        self,
+        text_or_doc: str | PolicyDocument,
+        *,
+        policy_id: str,
+        principal_ids: PrincipalIds = (),
+    ) -> CompiledPolicy:
+        """Parse (if given text) and compile; raises ``MalformedPolicyDocument`` subclasses.
+
+        ``principal_ids``: a resource policy's principals bound to unique ids."""
         if isinstance(text_or_doc, PolicyDocument) and not text_or_doc.source:
             # built by hand, no text to hash: compile without caching
-            return CompiledPolicy(policy_id, text_or_doc, self._compile_statements(text_or_doc))
+            statements = self._compile_statements(text_or_doc, principal_ids)
+            return CompiledPolicy(policy_id, text_or_doc, statements, principal_ids)
         source = text_or_doc if isinstance(text_or_doc, str) else text_or_doc.source
-        key = hashlib.sha256(source.encode()).hexdigest()
+        key = (hashlib.sha256(source.encode()).hexdigest(), principal_ids)
         body = self._bodies.get(key)
         if body is not None:
             try:
@@ -260,17 +282,22 @@ class PolicyCompiler:
                 pass
         else:
             document = text_or_doc if isinstance(text_or_doc, PolicyDocument) else _parse(source)
-            statements = self._compile_statements(document)
+            statements = self._compile_statements(document, principal_ids)
             body = (document if self._keep_documents else None, statements)
             self._bodies[key] = body
             if len(self._bodies) > self._max_entries:
                 self._bodies.popitem(last=False)
-        return CompiledPolicy(policy_id, body[0], body[1])
+        return CompiledPolicy(policy_id, body[0], body[1], principal_ids)
 
-    def _compile_statements(self, document: PolicyDocument) -> tuple[CompiledStatement, ...]:
+    def _compile_statements(
+        self, document: PolicyDocument, principal_ids: PrincipalIds = ()
+    ) -> tuple[CompiledStatement, ...]:
         variables = document.version == VARIABLES_VERSION
+        bound = dict(principal_ids) if principal_ids else None
         return tuple(
-            CompiledStatement(statement, variables=variables, cache=self._interner)
+            CompiledStatement(
+                statement, variables=variables, cache=self._interner, principal_ids=bound
+            )
             for statement in document.statements
         )
 

@@ -125,11 +125,18 @@ def resource_matches(statement: Statement, resource: str, context: Context, var:
     return True
 
 
-def _accounts_and_arns(principals: PrincipalSet) -> tuple[set[str], set[str]]:
-    accounts, arns = set(), set()
+def _accounts_arns_ids(
+    principals: PrincipalSet, bound: Mapping[str, str]
+) -> tuple[set[str], set[str], set[str]]:
+    """Named accounts, ARNs matched as written, and unique ids (bound ARNs, written ids)."""
+    accounts, arns, ids = set(), set(), set()
     for value in principals.aws:
         parts = value.split(":")
-        if len(value) == 12 and value.isdecimal():
+        if value in bound:
+            ids.add(bound[value])
+        elif _is_unique_id(value):
+            ids.add(value)
+        elif len(value) == 12 and value.isdecimal():
             accounts.add(value)
         elif (
             len(parts) == 6
@@ -143,14 +150,26 @@ def _accounts_and_arns(principals: PrincipalSet) -> tuple[set[str], set[str]]:
             accounts.add(parts[4])
         else:
             arns.add(value)
-    return accounts, arns
+    ids.discard("")  # bound to a principal that was already gone: names no one
+    return accounts, arns, ids
 
 
-def principal_grant(principals: PrincipalSet, who: Principal) -> int:
+def _is_unique_id(value: str) -> bool:
+    """A user's or role's unique id: AIDA or AROA, then at least 12 capitals and digits."""
+    rest = value[4:]
+    return value[:4] in ("AIDA", "AROA") and len(rest) >= 12 and all(c in _ID_CHARS for c in rest)
+
+
+_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def principal_grant(
+    principals: PrincipalSet, who: Principal, bound: Mapping[str, str] | None = None
+) -> int:
     """0 = not named, 1 = account named, 2 = role / federating user named, 3 = caller named."""
     if principals.wildcard or "*" in principals.aws:
         return 3
-    accounts, arns = _accounts_and_arns(principals)
+    accounts, arns, ids = _accounts_arns_ids(principals, bound or {})
     if who.type == "service":
         return 3 if who.arn in principals.service else 0
     if who.type in ("web_identity", "saml"):
@@ -159,6 +178,8 @@ def principal_grant(principals: PrincipalSet, who: Principal) -> int:
         return 0
     if who.arn in arns or (who.type == "root" and who.account in accounts):
         return 3
+    if who.unique_id in ids:
+        return 3 if who.type == "user" else 2
     if who.type == "role_session" and who.role_arn in arns:
         return 2
     if who.type == "federated_user" and who.user_arn in arns:
@@ -168,10 +189,12 @@ def principal_grant(principals: PrincipalSet, who: Principal) -> int:
     return 0
 
 
-def principal_excepted(principals: PrincipalSet, who: Principal) -> bool:
+def principal_excepted(
+    principals: PrincipalSet, who: Principal, bound: Mapping[str, str] | None = None
+) -> bool:
     if principals.wildcard or "*" in principals.aws:
         return True
-    accounts, arns = _accounts_and_arns(principals)
+    accounts, arns, ids = _accounts_arns_ids(principals, bound or {})
     if who.type == "service":
         return who.arn in principals.service
     if who.type in ("web_identity", "saml"):
@@ -180,8 +203,12 @@ def principal_excepted(principals: PrincipalSet, who: Principal) -> bool:
         return False
     if who.type == "root":
         return who.account in accounts or who.arn in arns
-    needed = [who.arn] + ([who.role_arn] if who.type == "role_session" else [])
-    return who.account in accounts and all(a in arns for a in needed)
+    if who.type == "user":
+        return who.account in accounts and (who.arn in arns or who.unique_id in ids)
+    if who.type == "role_session":
+        role_named = who.role_arn in arns or who.unique_id in ids
+        return who.account in accounts and who.arn in arns and role_named
+    return who.account in accounts and who.arn in arns
 
 
 # --- conditions --------------------------------------------------------------------------------
@@ -299,15 +326,17 @@ def _scan(
         if document is None:
             raise ValueError("the reference evaluator needs documents (keep_documents=True)")
         var = document.version == VARIABLES_VERSION
+        bound = dict(policy.principal_ids)
         for st in document.statements:
             if not _applies(st, request, context, var):
                 continue
             named = 3
             if kind == "resource":
                 if st.principal is not None:
-                    named = principal_grant(st.principal, request.principal)
+                    named = principal_grant(st.principal, request.principal, bound)
                 elif st.not_principal is not None:
-                    named = 0 if principal_excepted(st.not_principal, request.principal) else 3
+                    excepted = principal_excepted(st.not_principal, request.principal, bound)
+                    named = 0 if excepted else 3
                 else:
                     named = 0
                 if named == 0:

@@ -40,6 +40,10 @@ class Principal:
     for ``web_identity``/``saml`` the identity provider named by ``Federated`` in trust policies.
     ``role_arn`` is set for role sessions, ``user_arn`` for federated users (the IAM user that
     called GetFederationToken). ``id`` is the unique id (``aws:userid``, or a canonical user id).
+    ``unique_id`` is the unique id of the IAM user or role the caller is or acts for: a user's
+    ``AIDA…`` (for a federated user, the user that called GetFederationToken), the role's
+    ``AROA…`` for role sessions. A resource policy's principal that IAM bound to a unique id when
+    it stored the policy names the caller only through it (:mod:`rolegate.policy.principals`).
     """
 
     type: str
@@ -48,6 +52,7 @@ class Principal:
     role_arn: str | None = None
     user_arn: str | None = None
     id: str | None = None
+    unique_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

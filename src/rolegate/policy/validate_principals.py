@@ -14,6 +14,7 @@ import re
 
 from rolegate.policy import messages
 from rolegate.policy.ast import PolicyDocument, PolicyKind, PrincipalSet
+from rolegate.policy.principals import UNIQUE_ID
 from rolegate.policy.validate_values import PARTITIONS
 
 _PARTITION = "(?:" + "|".join(re.escape(p) for p in sorted(PARTITIONS)) + ")"
@@ -31,8 +32,6 @@ _IAM_USER_OR_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::\d{{12}}:(?:user|rol
 _CLOUDFRONT_OAI = re.compile(
     r"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity [A-Z0-9]+", re.ASCII
 )
-#: Unique ids that IAM shows in place of a deleted user or role (AIDA.../AROA...).
-_UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,}", re.ASCII)
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.amazonaws\.com(?:\.cn)?", re.ASCII)
 _FEDERATED_PROVIDER_ARN = re.compile(
     rf"arn:{_PARTITION}:iam::\d{{12}}:(?:saml-provider/[\w.\-]+|oidc-provider/[^*?\s]+)",
@@ -128,5 +127,5 @@ def _is_aws_principal(value: str) -> bool:
         value == "*"
         or _ACCOUNT_ID.fullmatch(value) is not None
         or _AWS_PRINCIPAL_ARN.fullmatch(value) is not None
-        or _UNIQUE_ID.fullmatch(value) is not None
+        or UNIQUE_ID.fullmatch(value) is not None  # as IAM shows a deleted user or role
     )
