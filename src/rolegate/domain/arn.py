@@ -45,6 +45,19 @@ def user_arn(account: str, path: str, name: str) -> str:
     return iam_arn(account, "user", path, name)
 
 
+def iam_principal_parts(text: str) -> tuple[str, str, str, str] | None:
+    """(account, ``"user"`` or ``"role"``, path, name) of a user or role ARN, else None."""
+    try:
+        arn = Arn.parse(text)
+    except ValueError:
+        return None
+    kind, slash, path_and_name = arn.resource.partition("/")
+    if arn.service != "iam" or kind not in ("user", "role") or not slash:
+        return None
+    path, _, name = ("/" + path_and_name).rpartition("/")
+    return arn.account, kind, path + "/", name
+
+
 def root_arn(account: str) -> str:
     return f"arn:{PARTITION}:iam::{account}:root"
 

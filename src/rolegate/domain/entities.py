@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: A stored resource policy's user and role principals as IAM keeps them: (the ARN as written in
+#: the policy, the unique id AIDA…/AROA… it named when the policy was stored; "" when it named no
+#: one any more), in the document's order (reference_policies_elements_principal.md).
+PrincipalIds = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Tag:
@@ -49,6 +54,7 @@ class Role:
     tags: tuple[Tag, ...] = field(default=())
     last_used_date: datetime | None = None
     last_used_region: str | None = None
+    trust_principal_ids: PrincipalIds = field(default=())  # the trust policy's, as stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ from rolegate.policy.limits import (
 )
 from rolegate.policy.parser import parse_policy
 from rolegate.policy.principal_text import replace_principals
-from rolegate.policy.principals import PrincipalIds
 from rolegate.policy.request import Principal, Request
 from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
 from rolegate.policy.validate_principals import iam_principal_arns
@@ -40,7 +39,6 @@ __all__ = [
     "PolicyValidationError",
     "Position",
     "Principal",
-    "PrincipalIds",
     "PrincipalSet",
     "Request",
     "Statement",

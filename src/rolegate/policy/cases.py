@@ -23,10 +23,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rolegate.domain.entities import PrincipalIds
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.decision import Decision
 from rolegate.policy.evaluate import PolicySet, evaluate
-from rolegate.policy.principals import PrincipalIds
 from rolegate.policy.request import PRINCIPAL_TYPES, ContextValue, Principal, Request
 
 

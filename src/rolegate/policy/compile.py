@@ -21,9 +21,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rolegate.domain.entities import PrincipalIds
 from rolegate.policy.ast import ConditionClause, PolicyDocument, PrincipalSet, Statement
 from rolegate.policy.conditions import CompiledCondition
-from rolegate.policy.principals import CompiledPrincipals, Grant, PrincipalIds
+from rolegate.policy.principals import CompiledPrincipals, Grant
 from rolegate.policy.request import Principal
 from rolegate.policy.variables import (
     VARIABLES_VERSION,

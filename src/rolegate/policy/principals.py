@@ -29,9 +29,6 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 _ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root")
 #: Unique ids of users (AIDA…) and roles (AROA…): what IAM stores for a named user or role.
 UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,}", re.ASCII)
-#: (principal ARN as written, unique id) pairs: how a stored resource policy's user and role
-#: principals were bound.
-PrincipalIds = tuple[tuple[str, str], ...]
 
 
 class Grant(enum.IntEnum):

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from rolegate.store.types import UtcTimestamp, sort_key_type
+from rolegate.store.types import PrincipalIdsJson, UtcTimestamp, sort_key_type
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,6 +76,9 @@ roles = Table(
     Column("permissions_boundary_arn", ARN, nullable=True),
     Column("last_used_date", UtcTimestamp(), nullable=True),
     Column("last_used_region", String(64), nullable=True),
+    # r0010: the trust policy's user and role principals bound to unique ids, as a JSON object
+    # {"ARN as written": "AIDA…/AROA…"}; NULL when it names none (Role.trust_principal_ids).
+    Column("trust_principal_ids", PrincipalIdsJson(), nullable=True),
     # Role names are unique per account, not distinguished by case (id_roles_create*.md); the
     # same index serves the case-insensitive lookup and ListRoles' keyset pagination.
     Index("ux_roles_account_name", "account_id", "name_key", unique=True),

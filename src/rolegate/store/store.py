@@ -26,6 +26,7 @@ from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.oidc_providers import OidcProviderRepo
 from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
+from rolegate.store.repos.principals import PrincipalRepo
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.saml_providers import SamlProviderRepo
 from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
@@ -107,6 +108,10 @@ class Tx:
     @cached_property
     def identity_policies(self) -> IdentityPolicyRepo:
         return IdentityPolicyRepo(self.connection)
+
+    @cached_property
+    def principals(self) -> PrincipalRepo:
+        return PrincipalRepo(self.connection)
 
     @cached_property
     def group_policies(self) -> InlinePolicyRepo:

@@ -3,6 +3,9 @@
 - ``UtcTimestamp``: timezone-aware UTC datetimes in and out, full microsecond precision.
   PostgreSQL stores ``TIMESTAMPTZ``; SQLite has no time type, so it stores integer microseconds
   since the Unix epoch (exact, sortable, no string parsing).
+- ``PrincipalIdsJson``: a trust policy's principals bound to unique ids
+  (``Role.trust_principal_ids``) as one JSON object text, ``{"ARN": "AIDA…"}`` in the document's
+  order; NULL when there are none.
 - ``SortKey``: the case-folded name IAM lists by. It compares byte-wise on both backends
   (``COLLATE "C"`` on PostgreSQL, SQLite's default BINARY), so ordering and the unique index do not
   depend on the server's locale.
@@ -10,12 +13,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, String
+from sqlalchemy import BigInteger, DateTime, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from rolegate.domain.entities import PrincipalIds
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -46,6 +52,17 @@ class UtcTimestamp(TypeDecorator[datetime]):
             return _EPOCH + timedelta(0, 0, value)  # (days, seconds, µs): positional is faster
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
+
+
+class PrincipalIdsJson(TypeDecorator[PrincipalIds]):
+    impl = Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: PrincipalIds | None, dialect: Dialect) -> Any:
+        return json.dumps(dict(value), separators=(",", ":")) if value else None
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> PrincipalIds:
+        return tuple(json.loads(value).items()) if value else ()
 
 
 def sort_key_type(length: int) -> TypeEngine[str]:

@@ -223,4 +223,5 @@ def _role(row: Any) -> Role:
         description=row.description,
         max_session_duration=row.max_session_duration,
         permissions_boundary_arn=row.permissions_boundary_arn,
+        trust_principal_ids=row.trust_principal_ids,
     )

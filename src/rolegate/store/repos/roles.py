@@ -141,6 +141,7 @@ def _mutable_columns(role: Role) -> dict[str, Any]:
         "permissions_boundary_arn": role.permissions_boundary_arn,
         "last_used_date": role.last_used_date,
         "last_used_region": role.last_used_region,
+        "trust_principal_ids": role.trust_principal_ids,
     }
 
 
@@ -176,6 +177,7 @@ def _role(row: Any, tags: tuple[Tag, ...]) -> Role:
         boundary_arn,
         last_used_date,
         last_used_region,
+        trust_principal_ids,
     ) = row
     return Role(
         account_id,
@@ -191,4 +193,5 @@ def _role(row: Any, tags: tuple[Tag, ...]) -> Role:
         tags,
         last_used_date,
         last_used_region,
+        trust_principal_ids,
     )
