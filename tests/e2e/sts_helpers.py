@@ -1,4 +1,5 @@
-"""Principals for the STS end-to-end tests: IAM users with keys, second accounts, roles."""
+"""Principals for the STS end-to-end tests: IAM users with keys, second accounts, roles, and
+their deletion."""
 
 from __future__ import annotations
 
@@ -90,3 +91,29 @@ def new_account(server: Server) -> Account:
     assert done.returncode == 0, done.stderr
     created = json.loads(done.stdout)
     return Account(server, created["AccountId"], created["AccessKeyId"], created["SecretAccessKey"])
+
+
+def delete_user(home: Account, user: User) -> None:
+    """DeleteUser after what it refuses to delete users with (keys, policies, MFA devices)."""
+    iam = home.client()
+    for device in iam.list_mfa_devices(UserName=user.name)["MFADevices"]:
+        iam.deactivate_mfa_device(UserName=user.name, SerialNumber=device["SerialNumber"])
+        iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+    iam.delete_access_key(UserName=user.name, AccessKeyId=user.key_id)
+    for name in iam.list_user_policies(UserName=user.name)["PolicyNames"]:
+        iam.delete_user_policy(UserName=user.name, PolicyName=name)
+    iam.delete_user(UserName=user.name)
+
+
+def delete_role(home: Account, role: dict[str, Any]) -> None:
+    iam = home.client()
+    for name in iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]:
+        iam.delete_role_policy(RoleName=role["RoleName"], PolicyName=name)
+    iam.delete_role(RoleName=role["RoleName"])
+
+
+def recreated_user(home: Account, user: User, *policies: str) -> User:
+    """A new user under the deleted ``user``'s name (so its ARN), with a unique id of its own."""
+    again = home.user(*policies, name=user.name)
+    assert again.arn == user.arn and again.user_id != user.user_id
+    return again

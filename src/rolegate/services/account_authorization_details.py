@@ -26,6 +26,7 @@ from rolegate.services.managed_policies import policy_to_wire
 from rolegate.services.pagination import DEFAULT_MAX_ITEMS
 from rolegate.services.policy_versions import version_to_wire
 from rolegate.services.tags import tags_to_wire
+from rolegate.services.trust_principals import profiles_with_trust_shown, shown_trust_policies
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import InvalidMarker, Page
 from rolegate.store.page import decode_marker, encode_marker
@@ -116,17 +117,20 @@ def _role_details(
     profiles = ctx.tx.instance_profiles.of_roles(ids)
     inline = repo.inline_policies(role_policies, ids)
     attached = repo.attached_policies(OwnerKind.ROLE, ids)
+    # a profile holds one role: the one it is listed under, so its trust policy is shown already
+    shown = shown_trust_policies(ctx.tx, roles)
     out = []
     for role in roles:
         role_id = role.role_id
+        its_profiles = profiles_with_trust_shown(ctx.tx, profiles.get(role_id, ()), shown)
         detail: dict[str, Any] = {
             "Path": role.path,
             "RoleName": role.role_name,
             "RoleId": role_id,
             "Arn": role.arn,
             "CreateDate": role.create_date,
-            "AssumeRolePolicyDocument": url_encoded_policy(role.assume_role_policy_document),
-            "InstanceProfileList": [instance_profile_to_wire(p) for p in profiles.get(role_id, ())],
+            "AssumeRolePolicyDocument": url_encoded_policy(shown[role_id]),
+            "InstanceProfileList": [instance_profile_to_wire(p) for p in its_profiles],
             "RolePolicyList": _inline_to_wire(inline.get(role_id, ())),
             "AttachedManagedPolicies": _attached_to_wire(attached.get(role_id, ())),
         }

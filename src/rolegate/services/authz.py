@@ -22,7 +22,7 @@ from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.decision import EXPLICIT_DENY, Decision
 from rolegate.policy.evaluate import PolicySet, evaluate
 from rolegate.policy.request import Principal, Request
-from rolegate.services.context import Caller, ContextValues, OperationContext
+from rolegate.services.context import Caller, ContextValues, OperationContext, ResourcePolicy
 from rolegate.services.principal_policies import (
     PolicySetCache,
     PrincipalPolicies,
@@ -121,7 +121,7 @@ class RequestAuthorizer:
     _principal: Principal | None = field(
         default=None, init=False
     )  # one object: PolicySet caches by it
-    _policy_sets: dict[tuple[str, str] | None, PolicySet] = field(default_factory=dict, init=False)
+    _policy_sets: dict[ResourcePolicy | None, PolicySet] = field(default_factory=dict, init=False)
     _resource_tags_known: dict[str, tuple[Tag, ...]] = field(default_factory=dict, init=False)
 
     def require(
@@ -131,7 +131,7 @@ class RequestAuthorizer:
         *,
         resource_account: str | None = None,
         context: ContextValues | None = None,
-        resource_policy: tuple[str, str] | None = None,
+        resource_policy: ResourcePolicy | None = None,
     ) -> None:
         caller = self.caller
         account = resource_account or caller.account_id
@@ -159,7 +159,7 @@ class RequestAuthorizer:
         *,
         resource_account: str | None = None,
         context: ContextValues | None = None,
-        resource_policy: tuple[str, str] | None = None,
+        resource_policy: ResourcePolicy | None = None,
     ) -> Decision:
         """The engine's decision, with its reasons (no exception)."""
         policy_set = self._policy_set(resource_policy)
@@ -201,7 +201,7 @@ class RequestAuthorizer:
         resource: str,
         decision: Decision,
         context: ContextValues | None,
-        resource_policy: tuple[str, str] | None,
+        resource_policy: ResourcePolicy | None,
     ) -> str | None:
         """The sealed decision document DecodeAuthorizationMessage returns."""
         if self.messages is None:
@@ -234,7 +234,7 @@ class RequestAuthorizer:
                 self._found = PrincipalPolicies()
         return self._found
 
-    def _policy_set(self, resource_policy: tuple[str, str] | None) -> PolicySet:
+    def _policy_set(self, resource_policy: ResourcePolicy | None) -> PolicySet:
         """The compiled PolicySet for the caller's policies (+ ``resource_policy``): from this
         request, else from the node's cache keyed by the policy texts, else compiled now."""
         found = self._policy_sets.get(resource_policy)
@@ -247,8 +247,10 @@ class RequestAuthorizer:
             compiled = compile_policies(self.compiler, sources)
             resource: CompiledPolicy | None = None
             if resource_policy is not None:
-                policy_id, document = resource_policy
-                resource = self.compiler.compile(document, policy_id=policy_id)
+                policy_id, document, principal_ids = resource_policy
+                resource = self.compiler.compile(
+                    document, policy_id=policy_id, principal_ids=principal_ids
+                )
             cached = PolicySet(
                 identity=compiled.identity,
                 resource=resource,
@@ -329,7 +331,9 @@ def evaluate_trust(
     if _is_root(caller) and principal_override is None:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
     authorizer.know_resource_tags(role.arn, role.tags)
-    trust_policy = (role.arn, role.assume_role_policy_document)
+    trust_policy = ResourcePolicy(
+        role.arn, role.assume_role_policy_document, role.trust_principal_ids
+    )
     decision = authorizer.decide(
         action,
         role.arn,

@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from rolegate.auth.session_token import SessionTokenCodec
-from rolegate.domain.entities import User
+from rolegate.domain.entities import PrincipalIds, User
 from rolegate.domain.ids import Rng
 from rolegate.domain.session import SessionClaims
 from rolegate.store import Tx
 
 ContextValues = Mapping[str, str | Sequence[str]]
+
+
+class ResourcePolicy(NamedTuple):
+    """A resource-based policy for one decision (a role's trust policy): the id the decision's
+    reasons name it by, its text, and its user and role principals as bound when it was stored
+    (:mod:`rolegate.services.trust_principals`)."""
+
+    policy_id: str
+    document: str
+    principal_ids: PrincipalIds = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,7 @@ class Authorizer(Protocol):
         *,
         resource_account: str | None = None,
         context: ContextValues | None = None,
-        resource_policy: tuple[str, str] | None = None,
+        resource_policy: ResourcePolicy | None = None,
     ) -> None: ...
 
 
@@ -74,7 +84,7 @@ class OperationContext:
         *,
         resource_account: str | None = None,
         context: ContextValues | None = None,
-        resource_policy: tuple[str, str] | None = None,
+        resource_policy: ResourcePolicy | None = None,
     ) -> None:
         """Every operation calls this once it knows its resource (``rolegate.services.authz``)."""
         self.authorizer.require(

@@ -26,6 +26,7 @@ from rolegate.services.protected_roles import ensure_modifiable
 from rolegate.services.quotas import INSTANCE_PROFILES, check_account_quota
 from rolegate.services.roles import load_role
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services.trust_principals import profiles_with_trust_shown
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import Conflict
 
@@ -56,7 +57,8 @@ def instance_profile_to_wire(
 ) -> dict[str, Any]:
     """The ``InstanceProfile`` shape as AWS answers it: GetInstanceProfile always carries Tags
     (empty too), CreateInstanceProfile only the tags it was given, listings none. Its roles
-    carry six members (no tags, no last use)."""
+    carry six members (no tags, no last use), their trust policies as to be shown
+    (``trust_principals.profiles_with_trust_shown``)."""
     out: dict[str, Any] = {
         "Path": profile.path,
         "InstanceProfileName": profile.instance_profile_name,
@@ -105,7 +107,8 @@ def create_instance_profile(ctx: OperationContext, params: Params) -> Result:
 
 def get_instance_profile(ctx: OperationContext, params: Params) -> Result:
     profile = load_instance_profile(ctx, params["InstanceProfileName"], "iam:GetInstanceProfile")
-    return {"InstanceProfile": instance_profile_to_wire(profile)}
+    shown = profiles_with_trust_shown(ctx.tx, [profile])[0]
+    return {"InstanceProfile": instance_profile_to_wire(shown)}
 
 
 def list_instance_profiles(ctx: OperationContext, params: Params) -> Result:
@@ -117,10 +120,7 @@ def list_instance_profiles(ctx: OperationContext, params: Params) -> Result:
             ctx.account_id, path_prefix=prefix, marker=marker, max_items=max_items
         ),
     )
-    return {
-        "InstanceProfiles": [instance_profile_to_wire(p, listing=True) for p in profiles],
-        **paging,
-    }
+    return {"InstanceProfiles": _listing(ctx, profiles), **paging}
 
 
 def delete_instance_profile(ctx: OperationContext, params: Params) -> Result:
@@ -180,10 +180,12 @@ def list_instance_profiles_for_role(ctx: OperationContext, params: Params) -> Re
             role.role_id, marker=marker, max_items=max_items
         ),
     )
-    return {
-        "InstanceProfiles": [instance_profile_to_wire(p, listing=True) for p in profiles],
-        **paging,
-    }
+    return {"InstanceProfiles": _listing(ctx, profiles), **paging}
+
+
+def _listing(ctx: OperationContext, profiles: list[InstanceProfile]) -> list[dict[str, Any]]:
+    shown = profiles_with_trust_shown(ctx.tx, profiles)
+    return [instance_profile_to_wire(p, listing=True) for p in shown]
 
 
 def tag_instance_profile(ctx: OperationContext, params: Params) -> Result:

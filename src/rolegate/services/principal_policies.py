@@ -84,8 +84,15 @@ class PolicySetCache:
 
 
 def engine_principal(caller: Caller) -> Principal:
-    """The caller as the policy engine names principals."""
+    """The caller as the policy engine names principals; ``unique_id`` is what a resource
+    policy's principal bound to a unique id must equal: the user's own id (long-term keys and
+    GetSessionToken), the role's for role sessions."""
     session = caller.session
+    unique_id = None
+    if caller.principal_type == "user":
+        unique_id = caller.user_id
+    elif caller.principal_type == "role_session" and session is not None:
+        unique_id = session.role_id
     return Principal(
         type=caller.principal_type,
         arn=caller.arn,
@@ -93,6 +100,7 @@ def engine_principal(caller: Caller) -> Principal:
         role_arn=session.role_arn if session is not None else None,
         user_arn=session.source_user_arn if session is not None else None,
         id=caller.user_id,
+        unique_id=unique_id,
     )
 
 

@@ -24,6 +24,7 @@ from rolegate.services.protected_roles import check_customer_role_path, ensure_m
 from rolegate.services.quotas import ROLES, check_account_quota
 from rolegate.services.request_context import target_boundary_context
 from rolegate.services.tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services.trust_principals import with_trust_shown
 from rolegate.services.wire_format import url_encoded_policy
 from rolegate.store import Conflict
 
@@ -51,7 +52,8 @@ def load_role(ctx: OperationContext, role_name: str, action: str) -> Role:
 
 
 def role_to_wire(role: Role, *, listing: bool = False) -> dict[str, Any]:
-    """The ``Role`` shape. ListRoles leaves out Tags, PermissionsBoundary and RoleLastUsed."""
+    """The ``Role`` shape. ListRoles leaves out Tags, PermissionsBoundary and RoleLastUsed.
+    ``role``'s trust policy as it is to be shown (``trust_principals.with_trust_shown``)."""
     out: dict[str, Any] = {
         "Path": role.path,
         "RoleName": role.role_name,
@@ -87,7 +89,7 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:CreateRole", arn)
     check_customer_role_path(path)
     document = params["AssumeRolePolicyDocument"]
-    check_trust_policy(document, ctx.tx)
+    principal_ids = check_trust_policy(document, ctx.tx)
     tags = tags_from_params(params.get("Tags"))
     boundary = None
     if params.get("PermissionsBoundary") is not None:
@@ -104,6 +106,7 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
         max_session_duration=params.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_DURATION,
         permissions_boundary_arn=boundary.arn if boundary is not None else None,
         tags=tuple(tags),
+        trust_principal_ids=principal_ids,
     )
     check_account_quota(ctx, ROLES, ctx.tx.roles.count)
     try:
@@ -112,14 +115,15 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
         raise EntityAlreadyExists(f"Role with name {name} already exists.") from None
     if boundary is not None:
         record_boundary(ctx, OwnerKind.ROLE, role.role_id, boundary)
-    created = role_to_wire(role)
+    created = role_to_wire(role)  # its principals were resolved just now: the text as submitted
     # CreateRole answers without RoleLastUsed (the role has never been used).
     del created["RoleLastUsed"]
     return {"Role": created}
 
 
 def get_role(ctx: OperationContext, params: Params) -> Result:
-    return {"Role": role_to_wire(load_role(ctx, params["RoleName"], "iam:GetRole"))}
+    role = load_role(ctx, params["RoleName"], "iam:GetRole")
+    return {"Role": role_to_wire(with_trust_shown(ctx.tx, [role])[0])}
 
 
 def list_roles(ctx: OperationContext, params: Params) -> Result:
@@ -136,7 +140,8 @@ def list_roles(ctx: OperationContext, params: Params) -> Result:
             with_tags=False,  # ListRoles leaves tags out
         ),
     )
-    return {"Roles": [role_to_wire(r, listing=True) for r in roles], **paging}
+    shown = with_trust_shown(ctx.tx, roles)
+    return {"Roles": [role_to_wire(r, listing=True) for r in shown], **paging}
 
 
 def update_role(ctx: OperationContext, params: Params) -> Result:
@@ -158,7 +163,7 @@ def update_role_description(ctx: OperationContext, params: Params) -> Result:
         description=params["Description"],
     )
     ctx.tx.roles.update(role)
-    return {"Role": role_to_wire(role)}
+    return {"Role": role_to_wire(with_trust_shown(ctx.tx, [role])[0])}
 
 
 def delete_role(ctx: OperationContext, params: Params) -> Result:
@@ -182,8 +187,10 @@ def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
     role = load_role(ctx, params["RoleName"], "iam:UpdateAssumeRolePolicy")
     ensure_modifiable(role)
     document = params["PolicyDocument"]
-    check_trust_policy(document, ctx.tx)
-    ctx.tx.roles.update(replace(role, assume_role_policy_document=document))
+    principal_ids = check_trust_policy(document, ctx.tx)  # bound to the principals of now
+    ctx.tx.roles.update(
+        replace(role, assume_role_policy_document=document, trust_principal_ids=principal_ids)
+    )
     return {}
 
 
