@@ -6,6 +6,8 @@ Their speed is measured by bench/session_token.py, not here.
 from __future__ import annotations
 
 import base64
+import json
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolegate.auth.keyring import KeyRing
+from rolegate.auth.keyring import PURPOSE_SESSION_TOKEN, KeyRing
 from rolegate.auth.session_token import (
     EXPIRED_TOKEN_MESSAGE,
     INVALID_TOKEN_MESSAGE,
@@ -139,3 +141,43 @@ def test_remembered_tokens_still_expire_and_forgeries_stay_out() -> None:
     for _ in range(5):  # past the memory's size: it starts afresh and keeps working
         other = box.seal(replace(c, session_name="x"))
         assert box.open(c.access_key_id, other, ISSUED).session_name == "x"
+
+
+def _sealed_layout(fields: list[object], access_key_id: str) -> str:
+    """A token of any claims layout, sealed as the codec seals (to open older layouts)."""
+    ring = KeyRing.from_master_key(KEY_A)
+    payload = zlib.compress(json.dumps(fields, separators=(",", ":")).encode())
+    aad = access_key_id.encode("ascii")
+    return base64.b64encode(ring.seal(payload, purpose=PURPOSE_SESSION_TOKEN, aad=aad)).decode()
+
+
+def test_the_source_users_unique_id_round_trips_and_older_tokens_open_without_it() -> None:
+    """Layout 2 carries the unique id of the user behind GetSessionToken and GetFederationToken
+    sessions; tokens of layout 1, sealed before it, still open (SAML keys too) with None."""
+    federated = claims(
+        kind=SessionKind.FEDERATED_USER,
+        role_arn=None,
+        role_id=None,
+        source_user_arn="arn:aws:iam::123456789012:user/bob",
+        source_user_id="AIDABOB0000000000000",
+    )
+    assert codec().open(federated.access_key_id, codec().seal(federated), ISSUED) == federated
+    c = claims(federated_keys=(("saml:sub", "alice"),))
+    assert codec().open(c.access_key_id, codec().seal(c), ISSUED) == c
+    layout_1: list[object] = [
+        1, c.kind, c.account_id, c.access_key_id, c.secret_access_key,
+        round(c.issued_at.timestamp() * 1000), round(c.expires_at.timestamp() * 1000),
+        c.principal_arn, c.principal_id, c.role_arn, c.role_id, c.session_name,
+        c.source_user_arn, c.session_policy, list(c.session_policy_arns),
+        [list(t) for t in c.tags], list(c.transitive_tag_keys), c.source_identity, 1,
+        round(c.mfa_authenticated_at.timestamp() * 1000) if c.mfa_authenticated_at else None,
+        c.chain_depth, c.federated_provider,
+    ]  # fmt: skip
+    for fields, expected in (
+        (layout_1, replace(c, federated_keys=())),
+        ([*layout_1, [["saml:sub", "alice"]]], c),
+    ):
+        token = _sealed_layout(fields, c.access_key_id)
+        assert codec().open(c.access_key_id, token, ISSUED) == expected
+    with pytest.raises(InvalidClientTokenId):  # an unknown layout
+        codec().open(c.access_key_id, _sealed_layout([3, *layout_1[1:]], c.access_key_id), ISSUED)

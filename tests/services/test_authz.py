@@ -271,6 +271,49 @@ def test_deleted_role_leaves_its_sessions_nothing(store: Store) -> None:
         denied(authorizer(tx, caller).require, "iam:GetRole", role.arn)
 
 
+def test_user_sessions_have_their_users_permissions_not_its_names(store: Store) -> None:
+    """GetSessionToken and GetFederationToken sessions read their user's policies by its unique
+    id: a user re-created under the name (with more permissions) lends them nothing (issue 13,
+    finding 3a; authentication refuses such sessions before, see server.authn)."""
+    with store.transaction() as tx:
+        old = User(A, "AIDA" + "O" * 17, "bob", "/", user_arn(A, "/", "bob"), NOW)
+        tx.users.create(old)
+        tx.users.delete(old.user_id)
+        new = replace(old, user_id="AIDA" + "N" * 17)
+        tx.users.create(new)
+        tx.user_policies.put(new.user_id, InlinePolicy("all", doc(allow("*"))))
+        base = SessionClaims(
+            kind=SessionKind.SESSION_TOKEN,
+            account_id=A,
+            access_key_id="ASIA" + "Y" * 16,
+            secret_access_key="secret",
+            issued_at=ISSUED,
+            expires_at=NOW + timedelta(hours=1),
+            principal_arn=old.arn,
+            principal_id=old.user_id,
+            source_user_arn=old.arn,
+            source_user_id=old.user_id,
+            mfa_authenticated=True,
+        )
+        federated = replace(
+            base,
+            kind=SessionKind.FEDERATED_USER,
+            principal_arn=f"arn:aws:sts::{A}:federated-user/fed",
+            principal_id=f"{A}:fed",
+            session_policy=doc(allow("*")),
+        )
+        callers = (
+            Caller(A, "user", old.arn, old.user_id, "ASIA1", "bob", session=base),
+            Caller(A, "federated_user", federated.principal_arn, f"{A}:fed", session=federated),
+        )
+        for caller in callers:
+            decision = authorizer(tx, caller).decide("s3:GetObject", "arn:aws:s3:::b/k")
+            assert not decision.allowed
+        new_session = replace(base, source_user_id=new.user_id, principal_id=new.user_id)
+        caller = Caller(A, "user", new.arn, new.user_id, "ASIA2", "bob", session=new_session)
+        assert authorizer(tx, caller).decide("s3:GetObject", "arn:aws:s3:::b/k").allowed
+
+
 def test_root_has_full_access_to_its_own_account_only(store: Store) -> None:
     root = Caller(A, "root", root_arn(A), A, "AKIAROOT")
     with store.transaction() as tx:

@@ -31,7 +31,9 @@ __all__ = [
 
 INVALID_TOKEN_MESSAGE = "The security token included in the request is invalid."
 EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
-_FORMAT = 1  # first element of the claims list; bump when the layout changes
+_FORMAT = 2  # first element of the claims list; bump when the layout changes
+# Layouts: 1 had no source_user_id (tokens sealed before it still open, with None); 2 adds it.
+_FIELDS = {1: 22, 2: 23}  # fields of each layout, before the optional SAML keys
 _COMPRESSION_LEVEL = 6
 # A 4 KiB window and small hash tables: claims are a few hundred bytes to a few KiB, and zlib's
 # defaults (32 KiB window, memLevel 8) cost ~0.1 ms per token in allocating and clearing their
@@ -73,17 +75,20 @@ def _encode_claims(c: SessionClaims) -> bytes:
         None if c.mfa_authenticated_at is None else _ms(c.mfa_authenticated_at),
         c.chain_depth,
         c.federated_provider,
+        c.source_user_id,
     ]
-    if c.federated_keys:  # only SAML sessions carry them: other tokens keep the 22 fields
+    if c.federated_keys:  # only SAML sessions carry them: other tokens keep the 23 fields
         fields.append([list(pair) for pair in c.federated_keys])
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _decode_claims(raw: bytes) -> SessionClaims:
     fields = json.loads(raw)
-    if not isinstance(fields, list) or len(fields) not in (22, 23) or fields[0] != _FORMAT:
+    size = _FIELDS.get(fields[0]) if isinstance(fields, list) and fields else None
+    if size is None or len(fields) not in (size, size + 1):
         raise ValueError("unknown session token layout")
-    keys = fields.pop() if len(fields) == 23 else []
+    keys = fields.pop() if len(fields) == size + 1 else []
+    source_user_id = fields.pop() if size == _FIELDS[2] else None
     (
         _,
         kind,
@@ -131,6 +136,7 @@ def _decode_claims(raw: bytes) -> SessionClaims:
         chain_depth=int(chain_depth),
         federated_provider=provider,
         federated_keys=tuple((str(k), str(v)) for k, v in keys),
+        source_user_id=source_user_id,
     )
 
 

@@ -1,7 +1,9 @@
 """What a set of temporary credentials stands for (id_credentials_temp.md).
 
-The session token carries all of it, sealed, so that any node can authenticate a request signed
-with temporary credentials without reading the database (``rolegate.auth.session_token``).
+The session token carries all of it, sealed, so that any node can open it without reading the
+database (``rolegate.auth.session_token``). It names the principal it acts for by unique id
+(``role_id``, ``source_user_id``): the session is valid only while that role or user exists
+(``rolegate.server.authn``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ class SessionClaims:
     role_id: str | None = None
     session_name: str | None = None  # RoleSessionName, or the federated user's name
     source_user_arn: str | None = None  # the IAM user behind a federated or GetSessionToken session
+    # That user's unique id (AIDA…): the session lives only as long as the user with this id
+    # (None for the root user's sessions; tokens sealed before rolegate recorded it carry none).
+    source_user_id: str | None = None
     session_policy: str | None = None  # the inline session policy document, as passed
     session_policy_arns: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()  # session tags, in the order given

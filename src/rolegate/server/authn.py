@@ -1,4 +1,4 @@
-"""Who signed the request: SigV4 claim -> access key -> caller.
+"""Who signed the request: SigV4 claim -> access key or session token -> caller.
 
 strict (default): only known, active keys with a valid signature, scoped to the service the
 request is for and to a region that service takes (``wire.regions``); the time and the scope are
@@ -6,6 +6,13 @@ checked before the key is looked up, as AWS does (``auth.sigv4``). permissive (l
 use, as moto and LocalStack): a key the database does not know acts as the root user of the
 default account, or of the account it names when the access key id is 12 digits (created on
 first use), and nothing of its signature is checked; known keys are still verified.
+
+Temporary credentials: the sealed session token says who signed (no read for that), and the
+session lives only as long as the user or role it acts for, by unique id (``live_session_caller``:
+one indexed read, which authorization then uses instead of reading the principal itself). A
+session of a deleted user or role is invalid, also once another of the same name exists
+(reference_policies_elements_principal.md: a principal deleted and re-created "has a new principal
+ID"); AWS's answer to invalid credentials is InvalidClientTokenId (unverified for this case).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from datetime import datetime
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, SigV4Verifier
 from rolegate.domain.arn import root_arn
-from rolegate.domain.entities import Account, User
+from rolegate.domain.entities import Account, Role, User
 from rolegate.domain.errors import InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services.context import Caller
@@ -54,12 +61,13 @@ class Authenticator:
             verifier.check_claim(claim, now)
         if claim.security_token is not None:
             try:
-                return self._temporary_caller(verifier, claim, request, now)
+                session = self._open_session(verifier, claim, request, now)
             except InvalidClientTokenId:
                 # permissive: emulator clients send made-up tokens with made-up keys
                 if not self.permissive or tx.access_keys.get(claim.access_key_id) is not None:
                     raise
                 return self._permissive_root(tx, claim.access_key_id, now)
+            return live_session_caller(tx, session, claim.service)
         key = tx.access_keys.get(claim.access_key_id)
         if key is None:
             if not self.permissive:
@@ -91,21 +99,18 @@ class Authenticator:
             verifier.check_claim(claim, now)
         verifier.check_signature(claim, request, secret_access_key)
 
-    def _temporary_caller(
+    def _open_session(
         self, verifier: SigV4Verifier, claim: SigV4Claim, request: HttpRequest, now: datetime
-    ) -> Caller:
-        """Temporary credentials: the sealed token alone says who signed, no database read."""
+    ) -> SessionClaims:
+        """The claims of the sealed token, once the request's signature checks out with them."""
         if self.session_tokens is None or claim.security_token is None:
             raise InvalidClientTokenId(INVALID_TOKEN)
         try:
             session = self.session_tokens.open(claim.access_key_id, claim.security_token, now)
         except InvalidClientTokenId:
-            # IAM's text has no full stop, STS's has one (both as AWS answers them)
-            raise InvalidClientTokenId(
-                INVALID_TOKEN.rstrip(".") if claim.service == "iam" else INVALID_TOKEN
-            ) from None
+            raise InvalidClientTokenId(invalid_token_message(claim.service)) from None
         self._check_signature(verifier, claim, request, session.secret_access_key, now)
-        return session_caller(session)
+        return session
 
     def _permissive_root(self, tx: Tx, access_key_id: str, now: datetime) -> Caller:
         account_id = self.default_account_id
@@ -117,6 +122,34 @@ class Authenticator:
                 except Conflict:  # created by a concurrent first request; it exists now
                     pass
         return root_caller(account_id, access_key_id)
+
+
+def invalid_token_message(service: str) -> str:
+    """IAM's text has no full stop, STS's has one (both as AWS answers them)."""
+    return INVALID_TOKEN.rstrip(".") if service == "iam" else INVALID_TOKEN
+
+
+def live_session_caller(tx: Tx, session: SessionClaims, service: str) -> Caller:
+    """The caller behind ``session`` while the role or user it acts for exists: the role of a
+    role session (AssumeRole*, chained or not: a chained session's permissions come from its own
+    role only), the user behind GetSessionToken and GetFederationToken sessions, by unique id.
+    The root user's sessions need no read. InvalidClientTokenId (``service``'s wording) when the
+    principal is gone, and for GetFederationToken tokens sealed before they named their user's
+    unique id (they cannot be told from a successor's)."""
+    if session.kind == SessionKind.ROLE:
+        role = tx.roles.get_by_id(session.role_id) if session.role_id else None
+        if role is not None and role.arn == session.role_arn:
+            return session_caller(session, role=role)
+    elif (session.source_user_arn or session.principal_arn).endswith(":root"):
+        return session_caller(session)
+    else:
+        user_id = session.source_user_id
+        if user_id is None and session.kind == SessionKind.SESSION_TOKEN:
+            user_id = session.principal_id  # the user's own id (and aws:userid)
+        user = tx.users.get_by_id(user_id) if user_id else None
+        if user is not None:
+            return session_caller(session, user=user)
+    raise InvalidClientTokenId(invalid_token_message(service))
 
 
 def user_caller(user: User, access_key_id: str | None) -> Caller:
@@ -143,11 +176,15 @@ def root_caller(account_id: str, access_key_id: str | None) -> Caller:
     )
 
 
-def session_caller(session: SessionClaims) -> Caller:
+def session_caller(
+    session: SessionClaims, *, role: Role | None = None, user: User | None = None
+) -> Caller:
     """The caller behind temporary credentials (id_credentials_temp.md).
 
     Role sessions and federated users are principals of their own; GetSessionToken credentials
-    act as the user (or root) that asked for them, with the session's MFA state.
+    act as the user (or root) that asked for them, with the session's MFA state. ``role`` and
+    ``user``: the role of a role session, the user behind the others, as read now (a
+    GetSessionToken session then has the user's name and ARN of now, UpdateUser's included).
     """
     if session.kind == SessionKind.ROLE:
         principal_type = "role_session"
@@ -157,15 +194,19 @@ def session_caller(session: SessionClaims) -> Caller:
         principal_type = "root"
     else:
         principal_type = "user"
+    arn = session.principal_arn
     user_name = None
     if principal_type == "user":
-        user_name = session.principal_arn.rsplit("/", 1)[-1]
+        arn = user.arn if user is not None else arn
+        user_name = arn.rsplit("/", 1)[-1]
     return Caller(
         account_id=session.account_id,
         principal_type=principal_type,
-        arn=session.principal_arn,
+        arn=arn,
         user_id=session.principal_id,
         access_key_id=session.access_key_id,
         user_name=user_name,
         session=session,
+        user=user,
+        role=role,
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from rolegate.auth.session_token import SessionTokenCodec
-from rolegate.domain.entities import PrincipalIds, User
+from rolegate.domain.entities import PrincipalIds, Role, User
 from rolegate.domain.ids import Rng
 from rolegate.domain.session import SessionClaims
 from rolegate.store import Tx
@@ -42,9 +42,11 @@ class Caller:
     access_key_id: str | None = None
     user_name: str | None = None  # IAM users only (aws:username)
     session: SessionClaims | None = None
-    # The IAM user as authentication read it (users' long-term keys), so authorization need
-    # not read it again within the request.
+    # The IAM user as authentication read it (the signing user's long-term keys; the user behind
+    # GetSessionToken and GetFederationToken sessions) and the role of a role session, so
+    # authorization need not read them again within the request.
     user: User | None = None
+    role: Role | None = None
 
 
 class Authorizer(Protocol):

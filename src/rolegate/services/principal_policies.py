@@ -10,6 +10,11 @@
 * Root: none (full access to its own account is a row of the decision table).
 
 Principal tags: the user's or role's tags, overridden by session tags (id_session-tags.md).
+
+The user or role is the one of the caller's unique id (as authentication read it: a session
+whose principal is gone never gets here, ``server.authn.live_session_caller``), never whoever
+holds its name now; its policies are read by that id in one statement
+(``store.repos.identity_policies``).
 """
 
 from __future__ import annotations
@@ -86,13 +91,15 @@ class PolicySetCache:
 def engine_principal(caller: Caller) -> Principal:
     """The caller as the policy engine names principals; ``unique_id`` is what a resource
     policy's principal bound to a unique id must equal: the user's own id (long-term keys and
-    GetSessionToken), the role's for role sessions."""
+    GetSessionToken), the role's for role sessions, the calling user's for federated users."""
     session = caller.session
     unique_id = None
     if caller.principal_type == "user":
         unique_id = caller.user_id
     elif caller.principal_type == "role_session" and session is not None:
         unique_id = session.role_id
+    elif caller.principal_type == "federated_user" and session is not None:
+        unique_id = session.source_user_id
     return Principal(
         type=caller.principal_type,
         arn=caller.arn,
@@ -110,7 +117,10 @@ def gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
     if caller.principal_type == "role_session" and session is not None:
         return _role_session(tx, caller)
     if caller.principal_type == "federated_user" and session is not None:
-        user = _user_policies(tx, caller.account_id, session.source_user_arn)
+        source = caller.user
+        if source is None and session.source_user_id is not None:
+            source = tx.users.get_by_id(session.source_user_id)
+        user = _user_policies(tx, source)
         return PrincipalPolicies(
             user.identity,
             user.boundary,
@@ -118,7 +128,7 @@ def gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
             tuple(effective_principal_tags((), caller)),
         )
     if caller.principal_type == "user":
-        user = _user_policies(tx, caller.account_id, caller.arn, caller.user)
+        user = _user_policies(tx, caller.user or tx.users.get_by_id(caller.user_id))
         tags = effective_principal_tags(user.principal_tags, caller)
         return PrincipalPolicies(user.identity, user.boundary, None, tuple(tags))
     return PrincipalPolicies()
@@ -160,13 +170,12 @@ def _boundary(tx: Tx, arn: str | None) -> SourcePolicy | None:
 
 def _role_session(tx: Tx, caller: Caller) -> PrincipalPolicies:
     session = caller.session
-    assert session is not None and session.role_arn is not None
-    if session.role_id is not None:
+    assert session is not None
+    role = caller.role
+    if role is None and session.role_id is not None:
         role = tx.roles.get_by_id(session.role_id)
-    else:
-        role = tx.roles.get(caller.account_id, session.role_arn.rsplit("/", 1)[-1])
     if role is None or role.arn != session.role_arn:
-        # The role was deleted (or deleted and re-created): its sessions keep no permissions.
+        # The role is gone (authentication refuses such sessions): no permissions.
         return PrincipalPolicies(session=_session_policies(tx, caller) or None)
     identity = tuple(tx.identity_policies.of_role(role.role_id, role.arn))
     return PrincipalPolicies(
@@ -189,17 +198,10 @@ def _session_policies(tx: Tx, caller: Caller) -> tuple[SourcePolicy, ...]:
     return tuple(found)
 
 
-def _user_policies(
-    tx: Tx, account_id: str, arn: str | None, known: User | None = None
-) -> PrincipalPolicies:
-    """An IAM user's inline and attached policies with its groups', boundary and tags
-    (``known``: the user as authentication read it in this request)."""
-    if arn is None:
-        return PrincipalPolicies()
-    user = known if known is not None and known.arn == arn else None
+def _user_policies(tx: Tx, user: User | None) -> PrincipalPolicies:
+    """An IAM user's inline and attached policies with its groups', boundary and tags (none
+    for no user: the root user's federated users, or a user gone)."""
     if user is None:
-        user = tx.users.get(account_id, arn.rsplit("/", 1)[-1])
-    if user is None or user.arn != arn:
         return PrincipalPolicies()
     identity = tuple(tx.identity_policies.of_user(user.user_id, user.arn))
     return PrincipalPolicies(

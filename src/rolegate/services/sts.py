@@ -68,6 +68,12 @@ def _long_term_only(ctx: OperationContext, message: str) -> None:
         raise AccessDenied(message)
 
 
+def _user_id(ctx: OperationContext) -> str | None:
+    """The calling IAM user's unique id: its sessions end with it (``server.authn``); None for
+    the root user, whose account outlives every session."""
+    return ctx.caller.user_id if ctx.caller.principal_type == "user" else None
+
+
 def get_session_token(ctx: OperationContext, params: Params) -> Result:
     """Needs no permission (id_credentials_temp_control-access_getsessiontoken.md); the new
     session acts as the user with the user's permissions, plus the MFA state proven here."""
@@ -85,6 +91,7 @@ def get_session_token(ctx: OperationContext, params: Params) -> Result:
         principal_arn=caller.arn,
         principal_id=caller.user_id,
         source_user_arn=caller.arn,
+        source_user_id=_user_id(ctx),
         mfa_authenticated=check.authenticated,
         mfa_authenticated_at=check.authenticated_at,
     )
@@ -121,6 +128,7 @@ def get_federation_token(ctx: OperationContext, params: Params) -> Result:
         principal_id=federated_id,
         session_name=name,
         source_user_arn=caller.arn,
+        source_user_id=_user_id(ctx),
         session_policy=policy,
         session_policy_arns=policy_arns,
         tags=tags,
