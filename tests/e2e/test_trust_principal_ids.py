@@ -169,17 +169,26 @@ def test_a_trust_policy_naming_a_role_trusts_that_role_only(home: Account, serve
     assert every_view(server, role["RoleName"], path, profile) == [shown] * 6
 
 
-def test_the_shown_unique_id_round_trips_and_matches_no_one(home: Account, server: Server) -> None:
-    """A client that writes back what GetRole showed (Terraform does) stores the unique id; it
-    names the deleted user, so it trusts no one, and it is shown as written."""
+def test_unique_ids_written_as_principals(home: Account, server: Server) -> None:
+    """A unique id may name a principal that exists: IAM stores it as it stores ARNs and shows
+    the principal's ARN. A deleted principal's id, as GetRole shows it, cannot be written back
+    (a client writing back what it read, as Terraform does, gets AWS's answer)."""
     bob = home.user()
-    role = home.role(trust_naming(bob.arn))
+    written = trust({"AWS": bob.user_id})
+    role = home.role(written)
+    shown = trust_texts(server, "GetRole", RoleName=role["RoleName"])
+    assert shown == [written.replace(bob.user_id, bob.arn)]
+    assume(bob, role)
+
     delete_user(home, bob)
-    shown = trust_texts(server, "GetRole", RoleName=role["RoleName"])[0]
-    assert shown == shown_after_deletion(bob.arn, bob.user_id)
-    home.client().update_assume_role_policy(RoleName=role["RoleName"], PolicyDocument=shown)
-    assert trust_texts(server, "GetRole", RoleName=role["RoleName"]) == [shown]
-    assert denied(recreated_user(home, bob), role)[0] == "AccessDenied"
+    assert trust_texts(server, "GetRole", RoleName=role["RoleName"]) == [written]
+    iam = home.client()
+    message = f'Invalid principal in policy: "AWS":"{bob.user_id}"'
+    invalid = ("MalformedPolicyDocument", 400, message)
+    name = role["RoleName"]
+    assert fails(iam.update_assume_role_policy, RoleName=name, PolicyDocument=written) == invalid
+    again = f"again-{uuid.uuid4().hex[:10]}"
+    assert fails(iam.create_role, RoleName=again, AssumeRolePolicyDocument=written) == invalid
 
 
 def test_a_renamed_user_is_still_trusted_and_shown_by_its_new_name(

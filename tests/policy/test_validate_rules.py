@@ -315,3 +315,19 @@ def test_iam_principal_arns_of_a_document() -> None:
         "arn:aws:iam::111122223333:role/A",
         "arn:aws:iam::111122223333:user/B",
     )
+
+
+def test_unique_ids_written_as_principals() -> None:
+    from rolegate.policy import unique_id_principals
+
+    text = json.dumps(
+        {
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": ["AIDAB0B000000000", "111122223333"]}},
+                {"Effect": "Deny", "NotPrincipal": {"AWS": "AROAAPP000000000"}},
+                {"Effect": "Allow", "Principal": {"AWS": "AIDAB0B000000000"}},
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/B"}},
+            ]
+        }
+    )
+    assert unique_id_principals(parse_policy(text)) == ("AIDAB0B000000000", "AROAAPP000000000")

@@ -74,8 +74,9 @@ def test_upgrading_to_r0010_binds_the_principals_that_hold_the_names(
     url: str, sealer: AesGcmSealer
 ) -> None:
     """Roles written before r0010 bind each user and role ARN of a held account to whoever
-    holds it at the upgrade ("" for an ARN nobody holds, a path that changed included); other
-    accounts' ARNs, account principals and services stay unbound. Going down to r0009 and up
+    holds it at the upgrade ("" for an ARN nobody holds, a path that changed included), and
+    written unique ids that a user or role has to themselves; other accounts' ARNs, account
+    principals and services stay unbound. Going down to r0009 and up
     again keeps every role with its policies and tags."""
     bob, carol, app = _user("bob"), _user("carol", "/eng/"), make_role("app")
     stale_carol = f"arn:aws:iam::{ACCOUNT}:user/carol"  # carol's path is /eng/ now
@@ -83,7 +84,9 @@ def test_upgrading_to_r0010_binds_the_principals_that_hold_the_names(
     elsewhere = "arn:aws:iam::999999999999:user/bob"
     trusting = replace(
         make_role("trusting", tags=(Tag("k", "v"),)),
-        assume_role_policy_document=_trust(BOB, stale_carol, ghost, APP, elsewhere, ACCOUNT),
+        assume_role_policy_document=_trust(
+            BOB, stale_carol, ghost, APP, elsewhere, ACCOUNT, app.role_id, "AIDAGONE000000000000"
+        ),
     )
     service = replace(
         make_role("service"),
@@ -112,6 +115,7 @@ def test_upgrading_to_r0010_binds_the_principals_that_hold_the_names(
                 (stale_carol, ""),
                 (ghost, ""),
                 (APP, app.role_id),
+                (app.role_id, app.role_id),  # a unique id written as principal, if it exists
             )
             assert tx.role_policies.list_all(trusting.role_id) == [InlinePolicy("P", "{}")]
             again = tx.roles.get(ACCOUNT, "service")

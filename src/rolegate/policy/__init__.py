@@ -23,7 +23,7 @@ from rolegate.policy.parser import parse_policy
 from rolegate.policy.principal_text import replace_principals
 from rolegate.policy.request import Principal, Request
 from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
-from rolegate.policy.validate_principals import iam_principal_arns
+from rolegate.policy.validate_principals import iam_principal_arns, unique_id_principals
 
 __all__ = [
     "CompiledPolicy",
@@ -52,6 +52,7 @@ __all__ = [
     "parse_policy",
     "policy_size",
     "replace_principals",
+    "unique_id_principals",
     "validate_document",
     "validate_policy",
 ]

@@ -11,6 +11,7 @@ match part of a principal name or ARN". Whether a named user or role *exists* is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rolegate.policy import messages
 from rolegate.policy.ast import PolicyDocument, PolicyKind, PrincipalSet
@@ -96,11 +97,26 @@ def iam_principal_arns(document: PolicyDocument) -> tuple[str, ...]:
     ``Invalid principal in policy: "AWS":"<arn>"`` (:func:`messages.invalid_principal`); the
     services look these ARNs up and raise that.
     """
+    return _aws_values(document, named_iam_principals)
+
+
+def unique_id_principals(document: PolicyDocument) -> tuple[str, ...]:
+    """Every user or role unique id (``AIDA…``/``AROA…``) written in the document's
+    Principal/NotPrincipal elements, once, in order: IAM accepts only ids of principals that
+    exist, as it does ARNs (a deleted principal's id is "Invalid principal in policy")."""
+    return _aws_values(
+        document, lambda principals: tuple(v for v in principals.aws if UNIQUE_ID.fullmatch(v))
+    )
+
+
+def _aws_values(
+    document: PolicyDocument, pick: Callable[[PrincipalSet], tuple[str, ...]]
+) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for statement in document.statements:
         for principals in (statement.principal, statement.not_principal):
             if principals is not None:
-                found.update(dict.fromkeys(named_iam_principals(principals)))
+                found.update(dict.fromkeys(pick(principals)))
     return tuple(found)
 
 

@@ -13,14 +13,18 @@ longer map it back to a valid ARN." IAM users alike.
   role ARN of an account this server holds to the principal's unique id (one that does not exist
   is AWS's ``MalformedPolicyDocument`` "Invalid principal in policy"); the role keeps the text
   as submitted plus these bindings (``Role.trust_principal_ids``). ARNs of other accounts are
-  not checked and stay unbound: they are matched as written.
+  not checked and stay unbound: they are matched as written. A unique id written as principal
+  must be one of a user or role that exists (so a deleted principal's id, as GetRole shows it,
+  cannot be written back: S3 answers that "Invalid principal in policy" too, e.g.
+  ministryofjustice/analytical-platform#4932), and is bound to itself.
 * Deciding (``authz.evaluate_trust``): the engine gets the bindings with the text, and a bound
   ARN names only the principal with that id (``rolegate.policy.principals``).
 * Showing (GetRole, ListRoles, UpdateRoleDescription, the instance profile operations,
   GetAccountAuthorizationDetails): :func:`shown_trust_policies` returns the text exactly as
   submitted while each bound principal still has its ARN; a deleted one's ARN is replaced by its
-  unique id, a renamed user's (UpdateUser) by its ARN now (IAM maps the id back). That costs one
-  statement for all the roles shown, and none when no role shown names a user or role.
+  unique id, a renamed user's (UpdateUser) by its ARN now, a written id by its principal's ARN
+  (IAM maps ids back). That costs one statement for all the roles shown, and none when no role
+  shown names a user or role.
 """
 
 from __future__ import annotations
@@ -32,15 +36,20 @@ from rolegate.domain.arn import iam_principal_parts
 from rolegate.domain.entities import PrincipalIds, Role
 from rolegate.domain.errors import MalformedPolicyDocument
 from rolegate.domain.instance_profile import InstanceProfile
-from rolegate.policy import PolicyDocument, iam_principal_arns, replace_principals
+from rolegate.policy import (
+    PolicyDocument,
+    iam_principal_arns,
+    replace_principals,
+    unique_id_principals,
+)
 from rolegate.policy.messages import invalid_principal
 from rolegate.store import Tx
 
 
 def bind_principals(tx: Tx, document: PolicyDocument) -> PrincipalIds:
     """The unique id of each user and role the (valid) ``document`` names in an account this
-    server holds; raises ``MalformedPolicyDocument`` for one that does not exist. The path must
-    be the principal's (unverified: AWS's strictness about paths)."""
+    server holds, or by unique id; raises ``MalformedPolicyDocument`` for one that does not
+    exist. The path must be the principal's (unverified: AWS's strictness about paths)."""
     bound = []
     for arn in iam_principal_arns(document):
         parts = iam_principal_parts(arn)
@@ -52,6 +61,12 @@ def bind_principals(tx: Tx, document: PolicyDocument) -> PrincipalIds:
         if found is None or found.path != path:
             raise MalformedPolicyDocument(invalid_principal("AWS", arn))
         bound.append((arn, found.role_id if isinstance(found, Role) else found.user_id))
+    written_ids = unique_id_principals(document)
+    existing = tx.principals.arns(written_ids) if written_ids else {}
+    for unique_id in written_ids:
+        if unique_id not in existing:
+            raise MalformedPolicyDocument(invalid_principal("AWS", unique_id))
+        bound.append((unique_id, unique_id))
     return tuple(bound)
 
 
@@ -96,6 +111,6 @@ def _shown(role: Role, current: Mapping[str, str]) -> str:
         now = current.get(unique_id)
         if now is not None and now != arn:
             changed[arn] = now
-        elif now is None and unique_id:
+        elif now is None and unique_id and unique_id != arn:
             changed[arn] = unique_id
     return replace_principals(role.assume_role_policy_document, changed)

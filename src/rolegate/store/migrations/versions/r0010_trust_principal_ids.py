@@ -23,7 +23,12 @@ import sqlalchemy as sa
 from alembic import op
 
 from rolegate.domain.arn import iam_principal_parts
-from rolegate.policy import PolicyParseError, iam_principal_arns, parse_policy
+from rolegate.policy import (
+    PolicyParseError,
+    iam_principal_arns,
+    parse_policy,
+    unique_id_principals,
+)
 from rolegate.store.types import name_key
 
 revision = "r0010"
@@ -54,19 +59,24 @@ def upgrade() -> None:
 
 
 def _bindings(document: str, held: set[str], holders: _Holders) -> dict[str, str]:
-    """{ARN: unique id or ""} for the user and role principals of accounts the server holds."""
+    """{ARN: unique id or ""} for the user and role principals of accounts the server holds,
+    and {id: id} for the unique ids written as principals that a user or role has."""
     try:
-        arns = iam_principal_arns(parse_policy(document))
+        parsed = parse_policy(document)
     except PolicyParseError:  # every stored trust policy parsed when written; keep it as it is
         return {}
     bound = {}
-    for arn in arns:
+    for arn in iam_principal_arns(parsed):
         parts = iam_principal_parts(arn)
         if parts is None or parts[0] not in held:
             continue
         account, kind, path, name = parts
         holder = holders.get((account, kind, name_key(name)))
         bound[arn] = holder[1] if holder is not None and holder[0] == path else ""
+    existing = {unique_id for _, unique_id in holders.values()}
+    for unique_id in unique_id_principals(parsed):  # written as ids: shown as their ARNs
+        if unique_id in existing:
+            bound[unique_id] = unique_id
     return bound
 
 
