@@ -120,6 +120,6 @@ def test_upgrading_to_r0010_binds_the_principals_that_hold_the_names(
             assert tx.role_policies.list_all(trusting.role_id) == [InlinePolicy("P", "{}")]
             again = tx.roles.get(ACCOUNT, "service")
             assert again is not None and again.trust_principal_ids == ()
-            assert head_revision() == "r0010"
+            assert head_revision() >= "r0010"  # later revisions keep it
     finally:
         store.close()

@@ -1,7 +1,7 @@
 """Throttling of wrong MFA codes: each device's failures and the end of its lock.
 
 Revision ID: r0011
-Revises: r0009
+Revises: r0010
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from rolegate.store.types import UtcTimestamp
 
 revision = "r0011"
-down_revision = "r0009"
+down_revision = "r0010"
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("mfa_devices") as batch:
-        batch.drop_column("locked_until")
-        batch.drop_column("failed_attempts")
+    # ALTER TABLE ... DROP COLUMN on both backends, as r0010: a batch copy of ``mfa_devices``
+    # would drop the old table, which SQLite's foreign keys answer by deleting what refers to it.
+    op.drop_column("mfa_devices", "locked_until")
+    op.drop_column("mfa_devices", "failed_attempts")
