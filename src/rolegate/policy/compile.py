@@ -15,7 +15,6 @@ they are part of the cache key.
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -34,7 +33,13 @@ from rolegate.policy.variables import (
     is_plain,
     parse_template,
 )
-from rolegate.policy.wildcard import Matcher, MatcherCache, glob_regex, has_wildcard, pad_short_arn
+from rolegate.policy.wildcard import (
+    Matcher,
+    MatcherCache,
+    compile_glob,
+    has_wildcard,
+    pad_short_arn,
+)
 
 
 class Interner(MatcherCache):
@@ -138,8 +143,8 @@ class CompiledStatement:
             elif has_variables(template):
                 templates.append(RegexTemplate(((head + colon, False), *template), arn=True))
             else:
-                source = glob_regex(((head + colon, False), *template), arn=True)  # type: ignore[arg-type]
-                static.append(re.compile(source, re.DOTALL).fullmatch)
+                pieces = ((head + colon, False), *template)
+                static.append(compile_glob(pieces, arn=True))  # type: ignore[arg-type]
         self.resource_matchers = tuple(static)
         self.resource_templates = tuple(templates)
         if len(static) == 1 and not templates and not self.not_resource:
@@ -162,8 +167,7 @@ class CompiledStatement:
                 break
         if not found and context is not None:
             for template in self.resource_templates:
-                source = template.source(context)
-                if source is not None and re.fullmatch(source, resource, re.DOTALL):
+                if template.matches(resource, context):
                     found = True
                     break
         return found is not self.not_resource

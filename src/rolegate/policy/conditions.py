@@ -18,7 +18,6 @@ per request for the String, ARN and Bool families (the only ones that accept the
 from __future__ import annotations
 
 import operator as op
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -41,7 +40,7 @@ from rolegate.policy.variables import (
     parse_template,
     renderer,
 )
-from rolegate.policy.wildcard import MatcherCache, glob_regex
+from rolegate.policy.wildcard import MatcherCache, compile_glob
 
 # Per decision: typed readings of request values, by (reader, text) for the values of a
 # multivalued key and by (key, reader, None) for a key's single value, so that a source IP or a
@@ -412,16 +411,14 @@ def _glob_test(
         elif len(template) == 1 and not template[0][1]:  # type: ignore[index]
             static.append(cache.get(value, arn=arn))
         else:  # ${*}, ${?}, ${$} only: fixed literal pieces
-            regex = re.compile(glob_regex(template, arn=arn), re.DOTALL)  # type: ignore[arg-type]
-            static.append(regex.fullmatch)
+            static.append(compile_glob(template, arn=arn))  # type: ignore[arg-type]
 
     def glob_test(value: str, context: Context, _memo: Memo | None) -> bool:
         for matcher in static:
             if matcher(value):
                 return True
-        for template in templated:
-            source = template.source(context)
-            if source is not None and re.fullmatch(source, value, re.DOTALL):
+        for template in templated:  # noqa: SIM110 (a generator costs more on this hot path)
+            if template.matches(value, context):
                 return True
         return False
 

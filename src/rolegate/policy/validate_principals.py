@@ -17,6 +17,7 @@ from rolegate.policy import messages
 from rolegate.policy.ast import PolicyDocument, PolicyKind, PrincipalSet
 from rolegate.policy.principals import UNIQUE_ID
 from rolegate.policy.validate_values import PARTITIONS
+from rolegate.policy.wildcard import build_matcher
 
 _PARTITION = "(?:" + "|".join(re.escape(p) for p in sorted(PARTITIONS)) + ")"
 _NAME = r"[\w+=,.@\-]+"
@@ -131,11 +132,8 @@ def trust_action_allowed(action: str) -> bool:
         return False
     if "*" not in lowered and "?" not in lowered:
         return lowered in TRUST_POLICY_ACTIONS
-    pattern = re.compile(
-        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in lowered),
-        re.DOTALL,
-    )
-    return any(pattern.fullmatch(candidate) for candidate in TRUST_POLICY_ACTIONS)
+    matches = build_matcher(lowered, arn=False)  # the Action glob, without backtracking
+    return any(matches(candidate) for candidate in TRUST_POLICY_ACTIONS)
 
 
 def _is_aws_principal(value: str) -> bool:

@@ -19,7 +19,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rolegate.policy.wildcard import ARN_FIXED_SEGMENTS, Piece, glob_regex
+from rolegate.policy.wildcard import (
+    ARN_FIXED_SEGMENTS,
+    Piece,
+    glob_chunks,
+    glob_fullmatch,
+    glob_regex,
+)
 
 VARIABLES_VERSION = "2012-10-17"
 _VARIABLE = re.compile(r"\$\{([^{}]*)\}")
@@ -123,31 +129,33 @@ def fill(
 class RegexTemplate:
     """A wildcard pattern with variables, turned into regex source per request.
 
-    Fragments without variables are translated once; a variable's value is escaped (literal).
-    In ARN mode a variable inside the first five segments could shift them, so such a template
-    is translated whole on every call.
+    The pattern is translated once, variables left as holes that take their value escaped
+    (literal). In ARN mode a variable inside the first five segments could shift them, so such a
+    template is translated whole on every call.
     """
 
-    __slots__ = ("arn", "fragments", "parts")
+    __slots__ = ("arn", "chunks", "parts")
 
     def __init__(self, parts: Sequence[TemplatePart], *, arn: bool) -> None:
         self.parts = tuple(parts)
         self.arn = arn
-        fragments: list[str | Variable] = []
         colons = 0
         translatable = True
         for part in parts:
             if isinstance(part, Variable):
                 translatable = translatable and (not arn or colons >= ARN_FIXED_SEGMENTS)
-                fragments.append(part)
             else:
-                fragments.append(glob_regex((part,), arn=arn, colons=colons))
                 colons += part[0].count(":")
-        self.fragments = tuple(fragments) if translatable else None
+        self.chunks = tuple(glob_chunks(self.parts, arn=arn)) if translatable else None
 
     def source(self, context: Context) -> str | None:
         """Regex source for ``context``; ``None`` when a variable is null."""
-        if self.fragments is None:
+        if self.chunks is None:
             pieces = substitute(self.parts, context)
             return None if pieces is None else glob_regex(pieces, arn=self.arn)
-        return fill(self.fragments, context, re.escape)
+        return fill(self.chunks, context, re.escape)
+
+    def matches(self, value: str, context: Context) -> bool:
+        """Does ``value`` match the pattern with ``context``'s values (never when one is null)?"""
+        source = self.source(context)
+        return source is not None and glob_fullmatch(source, value)

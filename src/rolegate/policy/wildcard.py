@@ -1,4 +1,4 @@
-"""Wildcard patterns of the policy language, compiled to fast matchers.
+"""Wildcard patterns of the policy language, compiled to fast matchers that never backtrack far.
 
 Patterns are escaped first, then ``*`` (any run of characters) and ``?`` (exactly one character)
 are expanded ("IAM JSON policy elements: Resource", "IAM JSON policy elements: Condition
@@ -13,17 +13,56 @@ operators" -> *String condition operators*). Two flavours:
 
 A pattern is a sequence of :data:`Piece` s: ``(text, literal)``; literal pieces (values of policy
 variables, ``${*}``...) never contribute wildcards.
+
+**No exponential case.** Anyone who may pass a session policy writes patterns, so the naive
+translation (every ``*`` a ``.*``) is a denial of service: a backtracking engine tries every way
+of sharing the value among the stars, and ``a*a*...a*b`` against ``aaa...a`` takes exponential
+time (issue 13). The translation here is the one CPython's ``fnmatch.translate`` adopted for the
+same problem (bpo-40480): every ``*`` but the last becomes ``(?>.*?RUN)``, an atomic group that
+takes the *leftmost* place of the run of characters up to the next ``*`` and never gives it back;
+the last ``*`` stays ``.*``, the only choice the engine may revisit. That is the classic greedy
+glob algorithm, and it is exact: when a value matches with a run at some place, it also matches
+with the run at its leftmost place, the next ``*`` taking the characters in between.
+
+In the fixed ARN segments a ``*`` is ``[^:]*`` and cannot cross a colon. A run holding a colon
+then has only one possible place (its first colon is the value's next colon); a run without one
+stays inside the segment, where the argument above holds; and a ``[^:]*`` just before a colon
+can only end at that colon, so it is written possessive (``[^:]*+``) and is no choice at all.
+
+Cost: each group scans forward from where the previous one ended and tries its run at each
+position, so a match costs O(len(value) x len(pattern)) at worst and O(len(value)) for ordinary
+patterns, in the stdlib's C engine: as fast as the naive translation where that one was fast
+(docs/benchmarks.md, "Wildcards without backtracking"). RE2 (``google-re2``) has no better bound
+(its NFA fallback is also O(value x pattern)) and would add a native dependency and a costlier
+call; a greedy matcher in Python would cost several times more per call on the hot path.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar, cast
 
 Matcher = Callable[[str], object]  # truthy when the value matches
 Piece = tuple[str, bool]  # (text, literal): literal text never holds wildcards
+Hole = TypeVar("Hole")  # a part whose (literal) text is filled in later: a policy variable
 
 ARN_FIXED_SEGMENTS = 5  # colons before the resource part: arn:partition:service:region:account:
+
+_ANY, _ANY_BUT_COLON = ".", "[^:]"
+_COLON = re.escape(":")
+
+
+class _Star:
+    """A wildcard ``*`` among the translated atoms: ``any_char`` repeated."""
+
+    __slots__ = ("any_char",)
+
+    def __init__(self, any_char: str) -> None:
+        self.any_char = any_char
+
+
+_STAR, _STAR_IN_SEGMENT = _Star(_ANY), _Star(_ANY_BUT_COLON)
 
 
 def has_wildcard(text: str) -> bool:
@@ -35,19 +74,77 @@ def glob_regex(pieces: Iterable[Piece], *, arn: bool, colons: int = 0) -> str:
 
     ``colons``: how many ARN colons precede the pieces (for a fragment of a longer pattern).
     """
-    out: list[str] = []
-    for text, literal in pieces:
+    return "".join(cast(list[str], glob_chunks(tuple(pieces), arn=arn, colons=colons)))
+
+
+def glob_chunks(parts: Sequence[Piece | Hole], *, arn: bool, colons: int = 0) -> list[str | Hole]:
+    """:func:`glob_regex` of a pattern with holes: regex text, and each hole (a part that is not
+    a :data:`Piece`) in its place, to be filled with its value escaped. A hole must not sit in the
+    fixed ARN segments, whose colons it could shift."""
+    atoms = _atoms(parts, arn=arn, colons=colons)
+    # The stars that are choices: all but the possessive ones (a [^:]* right before a colon).
+    choices = {
+        i
+        for i, atom in enumerate(atoms)
+        if isinstance(atom, _Star)
+        and (atom is _STAR or i + 1 == len(atoms) or atoms[i + 1] != _COLON)
+    }
+    last = max(choices, default=-1)
+    out: list[str | Hole] = []
+    group_open = False
+    for i, atom in enumerate(atoms):
+        if not isinstance(atom, _Star):
+            _append(out, atom)
+        elif i not in choices:
+            _append(out, atom.any_char + "*+")
+        else:
+            if group_open:
+                _append(out, ")")
+            group_open = i != last
+            _append(out, f"(?>{atom.any_char}*?" if group_open else f"{atom.any_char}*")
+    return out
+
+
+def _atoms(parts: Sequence[Piece | Hole], *, arn: bool, colons: int) -> list[str | _Star | Hole]:
+    """One regex atom per character (``*`` as a :class:`_Star`), consecutive stars as one."""
+    atoms: list[str | _Star | Hole] = []
+    for part in parts:
+        if not isinstance(part, tuple):
+            atoms.append(part)
+            continue
+        text, literal = cast(Piece, part)
         for char in text:
             in_fixed_segment = arn and colons < ARN_FIXED_SEGMENTS
             if char == ":":
                 colons += 1
             if literal or char not in "*?":
-                out.append(re.escape(char))
-            elif char == "*":
-                out.append("[^:]*" if in_fixed_segment else ".*")
+                atoms.append(re.escape(char))
+            elif char == "?":
+                atoms.append(_ANY_BUT_COLON if in_fixed_segment else _ANY)
             else:
-                out.append("[^:]" if in_fixed_segment else ".")
-    return "".join(out)
+                star = _STAR_IN_SEGMENT if in_fixed_segment else _STAR
+                if not atoms or atoms[-1] is not star:  # ** is *
+                    atoms.append(star)
+    return atoms
+
+
+def _append(out: list[str | Hole], text: str | Hole) -> None:
+    """Append, joining adjacent regex text (fewer chunks to join per request)."""
+    if isinstance(text, str) and out and isinstance(out[-1], str):
+        out[-1] += text
+    else:
+        out.append(text)
+
+
+def compile_glob(pieces: Iterable[Piece], *, arn: bool) -> Matcher:
+    """Matcher for a pattern without variables (no fast paths: see :func:`build_matcher`)."""
+    return re.compile(glob_regex(pieces, arn=arn), re.DOTALL).fullmatch
+
+
+def glob_fullmatch(source: str, value: str) -> bool:
+    """Does ``value`` match the regex ``source`` of :func:`glob_regex` (compiled and cached by
+    ``re``: templates with variables give a new source per request)?"""
+    return re.fullmatch(source, value, re.DOTALL) is not None
 
 
 def _always(_value: str) -> bool:
@@ -75,7 +172,7 @@ def build_matcher(pattern: str, *, arn: bool) -> Matcher:
     body = pattern[:-1]
     if pattern.endswith("*") and not has_wildcard(body) and (not arn or _is_arn_prefix_safe(body)):
         return _starts_with(body)
-    return re.compile(glob_regex([(pattern, False)], arn=arn), re.DOTALL).fullmatch
+    return compile_glob([(pattern, False)], arn=arn)
 
 
 def pad_short_arn(pattern: str) -> str:
