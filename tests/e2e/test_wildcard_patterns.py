@@ -55,10 +55,20 @@ def arn_of(user_name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT_ID}:user/{user_name}"
 
 
-def denial(answer: Any) -> tuple[str, int, str]:
-    assert isinstance(answer, ClientError), answer
-    error, metadata = answer.response["Error"], answer.response["ResponseMetadata"]
-    return error["Code"], metadata["HTTPStatusCode"], error["Message"]
+def get_user_is_decided_promptly(node: Server, iam: Any, caller: str, policy_type: str) -> None:
+    """GetUser of the name the hostile pattern does not match is denied with AWS's message, of
+    the name it matches allowed; each answer comes promptly while ``/healthz`` answers."""
+    denied = answered_promptly(node, lambda: iam.get_user(UserName=NOT_MATCHING))
+    assert isinstance(denied, ClientError), denied
+    error, metadata = denied.response["Error"], denied.response["ResponseMetadata"]
+    assert (error["Code"], metadata["HTTPStatusCode"], error["Message"]) == (
+        "AccessDenied",
+        403,
+        f"User: {caller} is not authorized to perform: iam:GetUser on resource: "
+        f"{arn_of(NOT_MATCHING)} because no {policy_type} policy allows the iam:GetUser action",
+    )
+    allowed = answered_promptly(node, lambda: iam.get_user(UserName=MATCHING))
+    assert allowed["User"]["Arn"] == arn_of(MATCHING)
 
 
 def test_hostile_resource_patterns_are_decided_promptly_while_the_node_answers(
@@ -78,26 +88,8 @@ def test_hostile_resource_patterns_are_decided_promptly_while_the_node_answers(
         Policy=document(allow("iam:GetUser", HOSTILE)),
     )
     session = temporary_client(node, answer["Credentials"])
-    caller = answer["AssumedRoleUser"]["Arn"]
-    denied = answered_promptly(node, lambda: session.get_user(UserName=NOT_MATCHING))
-    assert denial(denied) == (
-        "AccessDenied",
-        403,
-        f"User: {caller} is not authorized to perform: iam:GetUser on resource: "
-        f"{arn_of(NOT_MATCHING)} because no session policy allows the iam:GetUser action",
-    )
-    allowed = answered_promptly(node, lambda: session.get_user(UserName=MATCHING))
-    assert allowed["User"]["Arn"] == arn_of(MATCHING)
+    get_user_is_decided_promptly(node, session, answer["AssumedRoleUser"]["Arn"], "session")
 
     # An identity policy: stored, so every later call of its user evaluates it.
     writer = home.user(document(allow("iam:GetUser", HOSTILE)))
-    iam = writer.client("iam")
-    denied = answered_promptly(node, lambda: iam.get_user(UserName=NOT_MATCHING))
-    assert denial(denied) == (
-        "AccessDenied",
-        403,
-        f"User: {writer.arn} is not authorized to perform: iam:GetUser on resource: "
-        f"{arn_of(NOT_MATCHING)} because no identity-based policy allows the iam:GetUser action",
-    )
-    allowed = answered_promptly(node, lambda: iam.get_user(UserName=MATCHING))
-    assert allowed["User"]["Arn"] == arn_of(MATCHING)
+    get_user_is_decided_promptly(node, writer.client("iam"), writer.arn, "identity-based")

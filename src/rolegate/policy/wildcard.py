@@ -69,19 +69,16 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def glob_regex(pieces: Iterable[Piece], *, arn: bool, colons: int = 0) -> str:
-    """Regex source (for ``fullmatch`` with DOTALL) of a pattern made of ``pieces``.
-
-    ``colons``: how many ARN colons precede the pieces (for a fragment of a longer pattern).
-    """
-    return "".join(cast(list[str], glob_chunks(tuple(pieces), arn=arn, colons=colons)))
+def glob_regex(pieces: Iterable[Piece], *, arn: bool) -> str:
+    """Regex source (for ``fullmatch`` with DOTALL) of a pattern made of ``pieces``."""
+    return "".join(cast(list[str], glob_chunks(tuple(pieces), arn=arn)))
 
 
-def glob_chunks(parts: Sequence[Piece | Hole], *, arn: bool, colons: int = 0) -> list[str | Hole]:
+def glob_chunks(parts: Sequence[Piece | Hole], *, arn: bool) -> list[str | Hole]:
     """:func:`glob_regex` of a pattern with holes: regex text, and each hole (a part that is not
     a :data:`Piece`) in its place, to be filled with its value escaped. A hole must not sit in the
     fixed ARN segments, whose colons it could shift."""
-    atoms = _atoms(parts, arn=arn, colons=colons)
+    atoms = _atoms(parts, arn=arn)
     # The stars that are choices: all but the possessive ones (a [^:]* right before a colon).
     choices = {
         i
@@ -105,9 +102,10 @@ def glob_chunks(parts: Sequence[Piece | Hole], *, arn: bool, colons: int = 0) ->
     return out
 
 
-def _atoms(parts: Sequence[Piece | Hole], *, arn: bool, colons: int) -> list[str | _Star | Hole]:
+def _atoms(parts: Sequence[Piece | Hole], *, arn: bool) -> list[str | _Star | Hole]:
     """One regex atom per character (``*`` as a :class:`_Star`), consecutive stars as one."""
     atoms: list[str | _Star | Hole] = []
+    colons = 0
     for part in parts:
         if not isinstance(part, tuple):
             atoms.append(part)
