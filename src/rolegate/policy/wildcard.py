@@ -17,8 +17,8 @@ variables, ``${*}``...) never contribute wildcards.
 **No exponential case.** Anyone who may pass a session policy writes patterns, so the naive
 translation (every ``*`` a ``.*``) is a denial of service: a backtracking engine tries every way
 of sharing the value among the stars, and ``a*a*...a*b`` against ``aaa...a`` takes exponential
-time (issue 13). The translation here is the one CPython's ``fnmatch.translate`` adopted for the
-same problem (bpo-40480): every ``*`` but the last becomes ``(?>.*?RUN)``, an atomic group that
+time (issue 13). The translation here is the one CPython's ``fnmatch.translate`` uses for the
+same problem (bpo-40480; atomic groups since 3.11): every ``*`` but the last becomes ``(?>.*?RUN)``, an atomic group that
 takes the *leftmost* place of the run of characters up to the next ``*`` and never gives it back;
 the last ``*`` stays ``.*``, the only choice the engine may revisit. That is the classic greedy
 glob algorithm, and it is exact: when a value matches with a run at some place, it also matches
@@ -33,8 +33,8 @@ Cost: each group scans forward from where the previous one ended and tries its r
 position, so a match costs O(len(value) x len(pattern)) at worst and O(len(value)) for ordinary
 patterns, in the stdlib's C engine: as fast as the naive translation where that one was fast
 (docs/benchmarks.md, "Wildcards without backtracking"). RE2 (``google-re2``) has no better bound
-(its NFA fallback is also O(value x pattern)) and would add a native dependency and a costlier
-call; a greedy matcher in Python would cost several times more per call on the hot path.
+(its NFA fallback is also O(value x pattern)) and would add a native dependency; a greedy
+matcher written in Python would cost several times more per call on the hot path.
 """
 
 from __future__ import annotations
