@@ -17,10 +17,11 @@ variables, ``${*}``...) never contribute wildcards.
 **No exponential case.** Anyone who may pass a session policy writes patterns, so the naive
 translation (every ``*`` a ``.*``) is a denial of service: a backtracking engine tries every way
 of sharing the value among the stars, and ``a*a*...a*b`` against ``aaa...a`` takes exponential
-time (issue 13). The translation here is the one CPython's ``fnmatch.translate`` uses for the
-same problem (bpo-40480; atomic groups since 3.11): every ``*`` but the last becomes ``(?>.*?RUN)``, an atomic group that
-takes the *leftmost* place of the run of characters up to the next ``*`` and never gives it back;
-the last ``*`` stays ``.*``, the only choice the engine may revisit. That is the classic greedy
+time. The translation here is the one CPython's ``fnmatch.translate`` uses for the same
+problem (bpo-40480; atomic groups since Python 3.11): every ``*`` but the last becomes
+``(?>.*?RUN)``, an atomic group that takes the *leftmost* place of the run of characters up to
+the next ``*`` and never gives it back; the last ``*`` stays ``.*``, the only choice the engine
+may revisit. That is the classic greedy
 glob algorithm, and it is exact: when a value matches with a run at some place, it also matches
 with the run at its leftmost place, the next ``*`` taking the characters in between.
 
