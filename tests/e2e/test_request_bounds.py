@@ -3,7 +3,8 @@
 Before the fix the form was decoded first, with any number of parameters and gzip layers of
 16 MiB each: six unsigned 3 MB bodies of 1.5 M parameters kept the server busy for seconds.
 Now the signature's shape is checked first, and the form is bounded: 1 MiB (on the wire and
-inflated), 1,000 parameters, one content coding; each refusal is AWS's answer.
+inflated) without a signature, 32 MiB with one (CreateSAMLProvider's metadata may hold
+10,000,000 characters), 1,000 parameters, one content coding; each refusal is AWS's answer.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import urllib.parse
 from pathlib import Path
 
 import httpx
+from test_assume_role_with_saml import KEY
+
+from saml_idp import metadata_document
 
 from harness import Server
 from signing import Reply, send
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 LIMIT = 1024 * 1024
+SIGNED_LIMIT = 32 * 1024 * 1024
 # The issue's body: 1.5 M parameters in 3 MB.
 MANY_PARAMETERS = b"Action=GetCallerIdentity&Version=2011-06-15" + b"&a" * 1_500_000
 # Under the size limit, over the parameter limit.
@@ -138,3 +143,38 @@ def test_the_refused_bodies_cost_the_server_little_cpu(server: Server) -> None:
     assert statuses == [413, 413, 404, 413] * 3
     sts = server.client("sts")
     assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_a_signed_request_may_be_larger(server: Server) -> None:
+    """A metadata document of 1.5 MB (a long comment) is read when the request is signed; the
+    same bytes without a signature are refused at 1 MiB."""
+    metadata = metadata_document("https://big.example.com", [KEY]).replace(
+        "<md:IDPSSODescriptor", "<!--" + "x" * 1_500_000 + "--><md:IDPSSODescriptor", 1
+    )
+    created = server.client("iam").create_saml_provider(
+        Name="big-metadata", SAMLMetadataDocument=metadata
+    )
+    assert created["SAMLProviderArn"].endswith(":saml-provider/big-metadata")
+    body = urllib.parse.urlencode(
+        {"Action": "CreateSAMLProvider", "Name": "p", "SAMLMetadataDocument": metadata}
+    ).encode()
+    assert answer(post(server, body)) == (
+        413,
+        "RequestEntityTooLarge",
+        f"Request size {len(body)} exceeded {LIMIT} bytes",
+    )
+
+
+def test_a_signed_request_over_its_limit_is_refused_before_it_is_read(server: Server) -> None:
+    body = b"Action=ListRoles&Version=2010-05-08&a=" + b"x" * SIGNED_LIMIT
+    reply = post(
+        server,
+        body,
+        Authorization="AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/iam/"
+        "aws4_request, SignedHeaders=host, Signature=00",
+    )
+    assert answer(reply) == (
+        413,
+        "RequestEntityTooLarge",
+        f"Request size {len(body)} exceeded {SIGNED_LIMIT} bytes",
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from rolegate.domain.errors import MalformedQueryString, RequestEntityTooLarge
 from rolegate.wire import decode_form
-from rolegate.wire.form import MAX_PARAMETERS, MAX_REQUEST_BYTES
+from rolegate.wire.form import MAX_PARAMETERS, MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
 
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
@@ -106,15 +106,35 @@ def test_malformed_query_string_escape() -> None:
 # --- bounds: what decoding may cost before anyone is authenticated ----------------------------
 
 
-def test_the_query_string_and_the_body_share_one_size_limit() -> None:
-    half = b"A=" + b"x" * (MAX_REQUEST_BYTES // 2)
-    decode_form(half[:-10], query_string="B=1", content_type=FORM, content_encoding=None)
+@pytest.mark.parametrize("limit", [MAX_UNSIGNED_REQUEST_BYTES, MAX_REQUEST_BYTES])
+def test_the_query_string_and_the_body_share_one_size_limit(limit: int) -> None:
+    """1 MiB without a signature, 32 MiB with one (the pipeline picks the limit)."""
+    half = b"A=" + b"x" * (limit // 2)
+    decode_form(
+        half[:-10], query_string="B=1", content_type=FORM, content_encoding=None, limit=limit
+    )
     with pytest.raises(RequestEntityTooLarge) as caught:
-        decode_form(half, query_string=half.decode(), content_type=FORM, content_encoding=None)
+        decode_form(
+            half, query_string=half.decode(), content_type=FORM, content_encoding=None, limit=limit
+        )
     assert (caught.value.status, caught.value.message) == (
         413,
-        f"Request size {2 * len(half)} exceeded {MAX_REQUEST_BYTES} bytes",
+        f"Request size {2 * len(half)} exceeded {limit} bytes",
     )
+
+
+def test_the_default_limit_is_the_signed_one() -> None:
+    body = b"A=" + b"x" * (2 * MAX_UNSIGNED_REQUEST_BYTES)
+    form = decode_form(body, query_string="", content_type=FORM, content_encoding=None)
+    assert len(form["A"]) == 2 * MAX_UNSIGNED_REQUEST_BYTES
+    with pytest.raises(RequestEntityTooLarge):
+        decode_form(
+            body,
+            query_string="",
+            content_type=FORM,
+            content_encoding=None,
+            limit=MAX_UNSIGNED_REQUEST_BYTES,
+        )
 
 
 def test_parameters_are_counted_before_any_is_decoded() -> None:
@@ -130,12 +150,11 @@ def test_parameters_are_counted_before_any_is_decoded() -> None:
 
 
 def test_inflating_stops_at_the_limit() -> None:
-    bomb = gzip.compress(b"A=" + b"0" * (16 * MAX_REQUEST_BYTES))
+    limit = MAX_UNSIGNED_REQUEST_BYTES
+    bomb = gzip.compress(b"A=" + b"0" * (16 * limit))
     with pytest.raises(RequestEntityTooLarge) as caught:
-        decode_form(bomb, query_string="", content_type=FORM, content_encoding="gzip")
-    assert (
-        caught.value.message == f"Request size exceeded {MAX_REQUEST_BYTES} bytes when decompressed"
-    )
+        decode_form(bomb, query_string="", content_type=FORM, content_encoding="gzip", limit=limit)
+    assert caught.value.message == f"Request size exceeded {limit} bytes when decompressed"
 
 
 @pytest.mark.parametrize("encoding", ["gzip, gzip", "gzip,gzip, identity", "identity, gzip, gzip"])

@@ -141,6 +141,15 @@ class SigV4Claim:
 # --- parsing -----------------------------------------------------------------------------------
 
 
+def may_carry_signature(headers: Iterable[tuple[str, str]], query_string: str) -> bool:
+    """Whether a request may carry a signature (an ``Authorization`` header, or ``X-Amz-``
+    parameters in its query string): cheap, read before the body, which a request that carries
+    none may hold less of. :func:`parse_sigv4` then decides."""
+    if "X-Amz-" in query_string:
+        return True
+    return any(name.lower() == "authorization" and value.strip() for name, value in headers)
+
+
 def parse_sigv4(request: HttpRequest) -> SigV4Claim | None:
     """The claim of ``request``, or None when it carries no authentication at all.
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
-from rolegate.auth.sigv4 import HttpRequest
+from rolegate.auth.sigv4 import HttpRequest, may_carry_signature
 from rolegate.domain.errors import AccessDenied
 from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
@@ -41,7 +41,7 @@ from rolegate.server.workers import WorkerThreads
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store
 from rolegate.wire import load_service
-from rolegate.wire.form import MAX_REQUEST_BYTES, request_too_large
+from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
 log = logging.getLogger("rolegate.server")
 
@@ -162,17 +162,21 @@ class RolegateApp:
         headers: tuple[tuple[str, str], ...],
         lowered: dict[str, str],
     ) -> Response:
-        body, size = await _read_body(receive)
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        limit = MAX_UNSIGNED_REQUEST_BYTES
+        if may_carry_signature(headers, query_string):
+            limit = MAX_REQUEST_BYTES
+        body, size = await _read_body(receive, limit)
         pipeline = self.runtime.pipeline
         request = HttpRequest(
             method=scope["method"],
             path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],
-            query_string=scope.get("query_string", b"").decode("latin-1"),
+            query_string=query_string,
             headers=headers,
             body=body,
         )
-        if size > MAX_REQUEST_BYTES:
-            return pipeline.reject(request_too_large(size))
+        if size > limit:
+            return pipeline.reject(request_too_large(size, limit))
         client = scope.get("client")
         workers = self.workers
         if may_wait_on_network(body, request.query_string):
@@ -216,15 +220,15 @@ class RolegateApp:
                 return
 
 
-async def _read_body(receive: Any) -> tuple[bytes, int]:
-    """The body and its size; past ``MAX_REQUEST_BYTES`` the rest is counted, not kept."""
+async def _read_body(receive: Any, limit: int) -> tuple[bytes, int]:
+    """The body and its size; past ``limit`` bytes the rest is counted, not kept."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size <= MAX_REQUEST_BYTES:
+        if size <= limit:
             chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks), size

@@ -37,6 +37,7 @@ from rolegate.services.principal_policies import PolicySetCache
 from rolegate.services.sts_decode import AuthorizationMessages
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
+from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
 
 log = logging.getLogger("rolegate.request")
 
@@ -118,6 +119,7 @@ class Pipeline:
                 query_string=request.query_string,
                 content_type=content_type,
                 content_encoding=content_encoding,
+                limit=MAX_REQUEST_BYTES if claim is not None else MAX_UNSIGNED_REQUEST_BYTES,
             )
             if claim is None and form.get("Action") not in UNSIGNED_OPERATIONS:
                 raise MissingAuthenticationToken("Request is missing Authentication Token")

@@ -18,10 +18,14 @@ The form is decoded before anyone is authenticated, so what it may cost is bound
 cheap byte counts, before any pair is decoded (``RequestEntityTooLarge``, 413, in the words AWS's
 Query services use: "Request size 639468 exceeded 614400 bytes"):
 
-* ``MAX_REQUEST_BYTES`` (1 MiB) for the query string and the body together, after inflating
-  (inflating stops there). AWS's Query services refuse requests of that order (CloudWatch: 1 MB
-  for PutMetricData, 600 KB for GetMetricData); the largest request any operation rolegate
-  implements needs about 400 kB (a 131,072-character policy document, percent-encoded).
+* the query string and the body together, after inflating (inflating stops there), hold at
+  most ``MAX_UNSIGNED_REQUEST_BYTES`` (1 MiB) when the request carries no signature: the
+  unsigned operations (AssumeRoleWithSAML's 100,000-character assertion, a web identity token)
+  need far less, and AWS's Query services refuse requests of that order (CloudWatch: 1 MB for
+  PutMetricData, 600 KB for GetMetricData). A request that carries a signature may hold
+  ``MAX_REQUEST_BYTES`` (32 MiB): the largest parameter of the models, CreateSAMLProvider's
+  10,000,000-character metadata document, percent-encoded. Decoding it stays linear, and its
+  signature is checked (``auth.sigv4``) before any operation reads it.
 * ``MAX_PARAMETERS`` (1,000) ``&``-separated pairs: five times the largest parameter count of
   any such operation (CreateSAMLProvider, AssumeRole with 50 tags: about 200).
 
@@ -38,16 +42,17 @@ import zlib
 
 from rolegate.domain.errors import MalformedQueryString, RequestEntityTooLarge
 
-MAX_REQUEST_BYTES = 1024 * 1024
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+MAX_UNSIGNED_REQUEST_BYTES = 1024 * 1024
 MAX_PARAMETERS = 1000
 
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
-def request_too_large(size: int) -> RequestEntityTooLarge:
-    """AWS's answer to a request of ``size`` bytes, over ``MAX_REQUEST_BYTES``."""
-    return RequestEntityTooLarge(f"Request size {size} exceeded {MAX_REQUEST_BYTES} bytes")
+def request_too_large(size: int, limit: int = MAX_REQUEST_BYTES) -> RequestEntityTooLarge:
+    """AWS's answer to a request of ``size`` bytes, over ``limit``."""
+    return RequestEntityTooLarge(f"Request size {size} exceeded {limit} bytes")
 
 
 def decode_form(
@@ -56,30 +61,33 @@ def decode_form(
     query_string: str,
     content_type: str | None,
     content_encoding: str | None,
+    limit: int = MAX_REQUEST_BYTES,
 ) -> dict[str, str]:
     """The request's Query parameters, as one flat ``{key: value}`` dict.
 
     ``query_string`` is the raw (still percent-encoded) query string; pass ASGI's
     ``scope["query_string"]`` decoded as latin-1 so that any raw non-ASCII byte survives.
-    ``body`` is the body as received (before its Content-Encoding is undone).
+    ``body`` is the body as received (before its Content-Encoding is undone). ``limit``: the
+    bytes the query string and the inflated body may hold together (``MAX_UNSIGNED_REQUEST_BYTES``
+    for a request without a signature).
     """
     query = _query_bytes(query_string)
-    if len(query) > MAX_REQUEST_BYTES:
-        raise request_too_large(len(query))
+    if len(query) > limit:
+        raise request_too_large(len(query), limit)
     raw_body = b""
     if body and _is_form(content_type):
-        raw_body = _inflate(body, content_encoding, MAX_REQUEST_BYTES - len(query))
-    _check_bounds(query, raw_body)
+        raw_body = _inflate(body, content_encoding, limit - len(query), limit)
+    _check_bounds(query, raw_body, limit)
     form: dict[str, str] = {}
     _merge_pairs(form, query)
     _merge_pairs(form, raw_body)
     return form
 
 
-def _check_bounds(query: bytes, body: bytes) -> None:
+def _check_bounds(query: bytes, body: bytes, limit: int) -> None:
     size = len(query) + len(body)
-    if size > MAX_REQUEST_BYTES:
-        raise request_too_large(size)
+    if size > limit:
+        raise request_too_large(size, limit)
     count = (query.count(b"&") + 1 if query else 0) + (body.count(b"&") + 1 if body else 0)
     if count > MAX_PARAMETERS:
         raise RequestEntityTooLarge(
@@ -100,8 +108,9 @@ def _is_form(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == _FORM_CONTENT_TYPE
 
 
-def _inflate(body: bytes, content_encoding: str | None, budget: int) -> bytes:
-    """``body`` with its one content coding undone, at most ``budget`` bytes of it."""
+def _inflate(body: bytes, content_encoding: str | None, budget: int, limit: int) -> bytes:
+    """``body`` with its one content coding undone, at most ``budget`` bytes of it (the rest
+    of the request's ``limit``)."""
     codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
     codings = [c for c in codings if c != "identity"]
     if not codings:
@@ -112,19 +121,17 @@ def _inflate(body: bytes, content_encoding: str | None, budget: int) -> bytes:
             if len(codings) > 1
             else f"Unsupported Content-Encoding: {codings[0]}"
         )
-    return _gunzip(body, budget)
+    return _gunzip(body, budget, limit)
 
 
-def _gunzip(body: bytes, budget: int) -> bytes:
+def _gunzip(body: bytes, budget: int, limit: int) -> bytes:
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         inflated = inflater.decompress(body, budget + 1)
     except zlib.error as error:
         raise MalformedQueryString(f"Request body could not be decompressed: {error}") from None
     if len(inflated) > budget:
-        raise RequestEntityTooLarge(
-            f"Request size exceeded {MAX_REQUEST_BYTES} bytes when decompressed"
-        )
+        raise RequestEntityTooLarge(f"Request size exceeded {limit} bytes when decompressed")
     if inflater.unconsumed_tail or not inflater.eof:
         raise MalformedQueryString("Request body could not be decompressed: truncated")
     return inflated
