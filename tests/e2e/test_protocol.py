@@ -150,11 +150,11 @@ def test_malformed_form_encoding_is_malformed_query_string(server: Server) -> No
 
 
 def test_oversized_body_is_refused(server: Server) -> None:
-    padding = b"x" * (5 << 20)  # over the 1 MiB the server reads
+    padding = b"x" * (33 << 20)  # over the 32 MiB the server reads of a signed request
     body = b"Action=ListRoles&Version=2010-05-08&Pad=" + padding
     reply = post(server, {}, raw_body=body)
     assert (reply.status, reply.find("Code"), reply.find("Message")) == (
         413,
         "RequestEntityTooLarge",
-        f"Request size {len(body)} exceeded 1048576 bytes",
+        f"Request size {len(body)} exceeded 33554432 bytes",
     )
