@@ -2,8 +2,11 @@
 
 Every error a client can see is one of these classes. Each carries the AWS error code, the HTTP
 status and whether the sender is at fault; the server turns them into AWS's ``ErrorResponse`` XML in
-exactly one place (``rolegate.server``). Codes and statuses follow the ``error`` traits of the
-botocore ``iam``/``sts`` models; messages are passed by the raiser and follow AWS's exact text.
+exactly one place (``rolegate.server``). Codes, statuses and faults are the ``error`` traits of the
+botocore ``iam``/``sts`` models where they declare the error, else AWS's list of common errors
+(https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html);
+``tests/wire/test_error_classes.py`` holds every class to them. Messages are passed by the raiser
+and follow AWS's exact text.
 """
 
 from __future__ import annotations
@@ -53,10 +56,6 @@ class InvalidParameterValue(AwsError):
     code, status, sender_fault = "InvalidParameterValue", 400, True
 
 
-class InvalidParameterCombination(AwsError):
-    code, status, sender_fault = "InvalidParameterCombination", 400, True
-
-
 class Throttling(AwsError):
     """A request refused for its rate (IAM's and STS's "Common Errors": ThrottlingException,
     400; on the Query protocol's wire the code is ``Throttling``, the message "Rate exceeded").
@@ -67,12 +66,6 @@ class Throttling(AwsError):
 
 class MalformedQueryString(AwsError):
     code, status, sender_fault = "MalformedQueryString", 404, True
-
-
-class NotFound(AwsError):
-    """Unknown HTTP path (AWS answers an unknown path with a 404)."""
-
-    code, status, sender_fault = "NotFound", 404, True
 
 
 # --- authentication ---------------------------------------------------------------------------
@@ -133,16 +126,8 @@ class UnmodifiableEntity(AwsError):
     code, status, sender_fault = "UnmodifiableEntity", 400, True
 
 
-class ConcurrentModification(AwsError):
-    code, status, sender_fault = "ConcurrentModification", 409, True
-
-
 class PolicyNotAttachable(AwsError):
     code, status, sender_fault = "PolicyNotAttachable", 400, True
-
-
-class EntityTemporarilyUnmodifiable(AwsError):
-    code, status, sender_fault = "EntityTemporarilyUnmodifiable", 409, True
 
 
 class InvalidAuthenticationCode(AwsError):
@@ -152,10 +137,6 @@ class InvalidAuthenticationCode(AwsError):
 # --- STS ----------------------------------------------------------------------------------------
 class PackedPolicyTooLarge(AwsError):
     code, status, sender_fault = "PackedPolicyTooLarge", 400, True
-
-
-class RegionDisabled(AwsError):
-    code, status, sender_fault = "RegionDisabledException", 403, True
 
 
 class InvalidIdentityToken(AwsError):
