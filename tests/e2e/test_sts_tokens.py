@@ -138,8 +138,19 @@ def test_expired_credentials(home: Account, server: Server) -> None:
     role = role_for_tokens(home)
     past = datetime.now(UTC) - timedelta(hours=2)
     creds = mint_role_session(server, role, issued_at=past, lifetime=timedelta(hours=1))
-    code, message = error_of(creds.client(server).get_role, RoleName=role["RoleName"])
-    assert (code, message) == ("ExpiredToken", EXPIRED)
+    # 403 on IAM and STS: https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
+    for call, kw in (
+        (creds.client(server).get_role, {"RoleName": role["RoleName"]}),
+        (creds.client(server, "sts").get_caller_identity, {}),
+    ):
+        with pytest.raises(ClientError) as info:
+            call(**kw)
+        error, metadata = info.value.response["Error"], info.value.response["ResponseMetadata"]
+        assert (error["Code"], metadata["HTTPStatusCode"], error["Message"]) == (
+            "ExpiredToken",
+            403,
+            EXPIRED,
+        )
 
 
 def test_tampered_and_misused_tokens(home: Account, server: Server) -> None:

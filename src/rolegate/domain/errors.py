@@ -90,7 +90,7 @@ class RequestExpired(AwsError):
 
 
 class ExpiredToken(AwsError):
-    code, status, sender_fault = "ExpiredToken", 400, True
+    code, status, sender_fault = "ExpiredToken", 403, True
 
 
 class AccessDenied(AwsError):
