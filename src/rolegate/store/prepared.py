@@ -49,7 +49,7 @@ def prepared(statement: ClauseElement) -> Prepared:
 
 class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
-        self._statement = statement
+        self.statement = statement  # as built; ``Connection.execute`` of it gives the same rows
         self._by_dialect: dict[str, _Compiled] = {}
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
@@ -110,7 +110,7 @@ class Prepared:
         return rows
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled: Any = self._statement.compile(dialect=dialect)
+        compiled: Any = self.statement.compile(dialect=dialect)
         for bind in compiled.binds.values():
             if bind.expanding:
                 raise ValueError("Prepared statements take no expanding IN parameters")
