@@ -47,7 +47,6 @@ class ShapeSpec:
         "kind",
         "max",
         "members",
-        "members_by_name",
         "min",
         "name",
         "pattern",
@@ -69,7 +68,6 @@ class ShapeSpec:
         self.sensitive = False
         self.timestamp_format: str | None = None
         self.members: tuple[MemberSpec, ...] = ()
-        self.members_by_name: dict[str, MemberSpec] = {}
         self.flattened = False
         self.item: ShapeSpec | None = None
         self.item_name = "member"
@@ -126,7 +124,6 @@ class SpecCompiler:
                     )
                 )
             spec.members = tuple(members)
-            spec.members_by_name = {member.name: member for member in members}
         elif isinstance(shape, ListShape):
             spec.flattened = bool(serialization.get("flattened", False))
             spec.item = self.compile(shape.member)

@@ -3,27 +3,28 @@
 Layout (as botocore's ``QueryParser`` reads it and AWS writes it): members in model order, lists
 as ``<Name><member>..</member></Name>``, maps as ``<Name><entry><key/><value/></entry></Name>``,
 booleans ``true``/``false``, timestamps ISO-8601 in UTC to the second (``2024-01-02T03:04:05Z``,
-as IAM and STS answer), blobs base64, floats with ``NaN``/``Infinity``. A flattened list repeats
-the member's own element name (AWS's rule; botocore's parser looks for the item's locationName
-instead; IAM and STS have no flattened lists). Strings are written as given (XML-escaped):
-encodings such as IAM's URL-encoded policy documents are the services' business. Members that
-are ``None`` or absent are left out; keys that are not members of the shape are ignored.
+as IAM and STS answer), blobs base64. Strings are written as given (XML-escaped): encodings such
+as IAM's URL-encoded policy documents are the services' business. Members that are ``None`` or
+absent are left out; keys that are not members of the shape are ignored.
 
-Speed: each shape is compiled once into a writer (:class:`XmlWriterCompiler`), so rendering a
-response does no per-value type dispatch. A structure's writer is generated Python code with its
-members unrolled (tags as constants, strings escaped inline, lists of structures looped in
-place): a page of 100 detail shapes visits thousands of members, and a loop over member
-descriptors rendered such a page about 20% slower.
+Only what the pinned iam/sts output shapes use is written: a shape with anything else (flattened
+lists or maps, another ``timestampFormat``, floating-point numbers) is refused with
+:class:`NotInTheModels` when its writer is compiled, and ``tests/wire/test_model_coverage.py``
+compiles every output shape of the models.
+
+Each shape is compiled once into a writer (:class:`XmlWriterCompiler`), so rendering does no
+per-value type dispatch; a structure's writer is generated Python code with its members unrolled
+(tags as constants, strings escaped inline, lists of structures looped in place), which renders
+a listing page about a fifth faster than a loop over member descriptors (docs/benchmarks.md,
+"Account listings").
 """
 
 from __future__ import annotations
 
 import base64
-import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import Any
 
 from rolegate.wire.shapes import ShapeSpec
@@ -32,6 +33,10 @@ from rolegate.wire.shapes import ShapeSpec
 Writer = Callable[[list[str], Any], None]
 #: renders one scalar value as escaped XML text
 Renderer = Callable[[Any], str]
+
+
+class NotInTheModels(ValueError):
+    """A shape trait that no output shape of the pinned iam/sts models has."""
 
 
 #: the element names a generated writer may embed in its code
@@ -59,19 +64,6 @@ def format_timestamp(value: datetime) -> str:
     return value.isoformat()[:19] + "Z"
 
 
-def _format_timestamp_as(timestamp_format: str | None, value: datetime) -> str:
-    """The shape's ``timestampFormat`` (IAM/STS use none: ISO-8601)."""
-    if timestamp_format is None or timestamp_format == "iso8601":
-        return format_timestamp(value)
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if timestamp_format == "unixTimestamp":
-        seconds = aware.timestamp()
-        return str(int(seconds)) if seconds.is_integer() else f"{seconds:.3f}"
-    if timestamp_format == "rfc822":
-        return format_datetime(aware.astimezone(UTC), usegmt=True)
-    raise ValueError(f"unknown timestampFormat {timestamp_format!r}")
-
-
 def _as_text(value: Any) -> str:
     """A plain ``str``: a str subclass (a StrEnum) by its characters, anything else by str()."""
     return str.__str__(value) if isinstance(value, str) else str(value)
@@ -89,28 +81,9 @@ def _render_integer(value: Any) -> str:
     return str(int(value))
 
 
-def _render_float(value: Any) -> str:
-    number = float(value)
-    if math.isfinite(number):
-        return repr(number)
-    return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
-
-
 def _render_blob(value: Any) -> str:
     raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
     return base64.b64encode(raw).decode("ascii")
-
-
-def _timestamp_renderer(timestamp_format: str | None) -> Renderer:
-    if timestamp_format is None or timestamp_format == "iso8601":
-        return _render_iso8601
-
-    def render(value: Any) -> str:
-        if isinstance(value, datetime):
-            return _format_timestamp_as(timestamp_format, value)
-        return escape_text(str(value))
-
-    return render
 
 
 def _render_iso8601(value: Any) -> str:
@@ -141,10 +114,8 @@ _SCALAR_RENDERERS: dict[str, Renderer] = {
     "string": _render_string,
     "boolean": _render_boolean,
     "integer": _render_integer,
-    "long": _render_integer,
-    "float": _render_float,
-    "double": _render_float,
     "blob": _render_blob,
+    "timestamp": _render_iso8601,
 }
 
 
@@ -156,8 +127,8 @@ class XmlWriterCompiler:
 
     def renderer(self, spec: ShapeSpec) -> Renderer | None:
         """The scalar renderer for ``spec``; None for containers."""
-        if spec.kind == "timestamp":
-            return _timestamp_renderer(spec.timestamp_format)
+        if spec.timestamp_format not in (None, "iso8601"):
+            raise NotInTheModels(f"{spec.name}: timestampFormat {spec.timestamp_format!r}")
         return _SCALAR_RENDERERS.get(spec.kind)
 
     def writer(self, spec: ShapeSpec) -> Writer:
@@ -173,16 +144,17 @@ class XmlWriterCompiler:
         return writer
 
     def _compile(self, spec: ShapeSpec) -> Writer:
+        if spec.flattened:
+            raise NotInTheModels(f"{spec.name}: a flattened {spec.kind}")
         if spec.kind == "structure":
             return self._structure_writer(spec)
         if spec.kind == "list":
-            assert spec.item is not None
-            return self._repeat_writer(spec.item, spec.item_name)
+            return self._repeat_writer(_item(spec), spec.item_name)
         if spec.kind == "map":
-            return self._entries_writer(spec, "entry")
+            return self._entries_writer(spec)
         render = self.renderer(spec)
         if render is None:
-            raise ValueError(f"no XML rendering for shape type {spec.kind!r}")
+            raise NotInTheModels(f"{spec.name}: no XML rendering for shape type {spec.kind!r}")
         scalar = render
 
         def write_scalar(out: list[str], value: Any) -> None:
@@ -203,10 +175,9 @@ class XmlWriterCompiler:
             member_spec = member.shape
             open_tag, close_tag = _tags(member.xml_name)
             body += [f"    v = get({member.name!r})", "    if v is not None:"]
-            if member_spec.flattened and member_spec.kind in ("list", "map"):
-                helpers[f"write_{index}"] = self._flattened_writer(member_spec, member.xml_name)
-                body.append(f"        write_{index}(out, v)")
-            elif member_spec.kind == "string":
+            if member_spec.flattened:
+                raise NotInTheModels(f"{spec.name}.{member.name}: a flattened {member_spec.kind}")
+            if member_spec.kind == "string":
                 body += [
                     "        if v.__class__ is not str:",
                     "            v = _as_text(v)",
@@ -242,13 +213,6 @@ class XmlWriterCompiler:
         writer: Writer = helpers["write_structure"]
         return writer
 
-    def _flattened_writer(self, spec: ShapeSpec, element: str) -> Writer:
-        """A flattened list or map: its items repeat ``element`` with no wrapper of their own."""
-        if spec.kind == "list":
-            assert spec.item is not None
-            return self._repeat_writer(spec.item, element)
-        return self._entries_writer(spec, element)
-
     def _repeat_writer(self, item_spec: ShapeSpec, element: str) -> Writer:
         open_tag, close_tag = f"<{element}>", f"</{element}>"
         render = self.renderer(item_spec)
@@ -269,11 +233,11 @@ class XmlWriterCompiler:
 
         return write_items
 
-    def _entries_writer(self, spec: ShapeSpec, element: str) -> Writer:
+    def _entries_writer(self, spec: ShapeSpec) -> Writer:
         assert spec.key is not None and spec.value is not None
-        open_entry = f"<{element}><{spec.key_name}>"
+        open_entry = f"<entry><{spec.key_name}>"
         middle = f"</{spec.key_name}><{spec.value_name}>"
-        close_entry = f"</{spec.value_name}></{element}>"
+        close_entry = f"</{spec.value_name}></entry>"
         write_key = self.writer(spec.key)
         write_value = self.writer(spec.value)
 
