@@ -35,9 +35,10 @@ _FORMAT = 2  # first element of the claims list; bump when the layout changes
 # Layouts: 1 had no source_user_id (tokens sealed before it still open, with None); 2 adds it.
 _FIELDS = {1: 22, 2: 23}  # fields of each layout, before the optional SAML keys
 _COMPRESSION_LEVEL = 6
-# A 4 KiB window and small hash tables: claims are a few hundred bytes to a few KiB, and zlib's
-# defaults (32 KiB window, memLevel 8) cost ~0.1 ms per token in allocating and clearing their
-# tables, a tenth of an AssumeRole. Any zlib reader opens the stream (its header names the window).
+# A 4 KiB window and small hash tables: claims are a few hundred bytes to a few KiB, and with
+# zlib's defaults (32 KiB window, memLevel 8) allocating and clearing the tables cost more than
+# compressing the claims (docs/benchmarks.md, bench/api_cost.py). Any zlib reader opens the
+# stream (its header names the window).
 _WINDOW_BITS = 12
 _MEMORY_LEVEL = 4
 

@@ -1,6 +1,9 @@
 """The candidate statements of one (action, resource service) as bitsets, so that a decision
 costs what the *distinct* tests of those statements cost.
 
+Buys the repeated tests of many-policy principals (figures: docs/benchmarks.md,
+``bench/policy_eval.py``).
+
 Each candidate statement (from :mod:`rolegate.policy.index`) gets one bit, in policy-type order
 then policy order. Each distinct test among them (a static resource matcher, a statement's
 templated or negated Resource, an interned condition, a resource-policy Principal) carries the

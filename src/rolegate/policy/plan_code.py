@@ -1,5 +1,8 @@
 """Plans as generated Python functions (the last compile stage).
 
+Buys the generic loop's per-candidate dispatch on every decision (figures: docs/benchmarks.md,
+``bench/policy_eval.py``).
+
 Walking the candidates of a plan in a generic loop costs more in the loop (unpacking each item,
 dispatching on its kind, memoizing results in a dict) than in the tests themselves. So each plan
 is written out once as straight-line code and compiled:

@@ -6,10 +6,11 @@ Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` with the he
 another site without the browser asking first), and every other path is the AWS Query endpoint
 for IAM and STS (POST form body or GET query string). Browser requests from other sites are
 refused on both (``server.edge``).
-Database work runs on a few threads (``--threads``, default 2) so a slow query never stalls
-the event loop; operations that may wait on another server's answer (an OIDC issuer) run on
-threads of their own. (Answering SQLite reads on the loop instead was measured slower under
-load, and so were 8 threads: docs/benchmarks.md.)
+Requests run on a few worker threads (``--threads``, default 2; ``server.workers``), never on
+the event loop: a request is CPU-bound Python for milliseconds, and on the loop it would hold
+the GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+Operations that may wait on another server's answer (an OIDC issuer) run on threads of their
+own. Figures for both choices: docs/benchmarks.md, ``bench/api.py``.
 """
 
 from __future__ import annotations

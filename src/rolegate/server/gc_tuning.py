@@ -1,17 +1,20 @@
 """Garbage collection set for a server whose requests allocate many short-lived objects.
 
+Buys the full collections that landed inside listing requests: their p99 (figures:
+docs/benchmarks.md, ``bench/account_listing.py``).
+
 With CPython's default thresholds (700, 10, 10) a page of GetAccountAuthorizationDetails (tens
 of thousands of rows, dicts and strings, all dead when the response is sent) triggers young
 collections several times per request, and the objects those find alive (the page being built)
-are promoted until a full collection walks every object of the process: the botocore models,
-SQLAlchemy's metadata and caches, compiled policies, some 150,000 objects, 20-50 ms at once,
-inside whichever request happened to allocate. That is the tail of the listing latencies.
+are promoted until a full collection walks every object of the process (the botocore models,
+SQLAlchemy's metadata and caches, compiled policies) inside whichever request happened to
+allocate.
 
 So, once the node has loaded everything it keeps (models, statements, caches), what is alive is
 frozen (``gc.freeze``: never scanned again) and the young generation may grow to 20,000 objects
 before a collection: a request's garbage is freed by reference counting long before that, so
 collections become rare and the full ones only walk what arrived since startup. Reference
-cycles are still collected, only later; the memory this holds back is a few megabytes.
+cycles are still collected, only later, holding back a few megabytes at most.
 """
 
 from __future__ import annotations

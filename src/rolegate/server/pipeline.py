@@ -50,8 +50,9 @@ UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user
 READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
 # carry an MFA code: its time step, once accepted, must be recorded as spent, and a wrong code
-# counted, under the device's row lock (services.mfa_attempts). (Making AssumeRole
-# a member of SQLite's group commit instead was measured: its p50 doubled, docs/benchmarks.md.)
+# counted, under the device's row lock (services.mfa_attempts). As a read, AssumeRole stays out
+# of SQLite's group commit (store.group_commit): as a member it would wait for the group's fsync
+# and hold the writers' turn while its trust policy is evaluated (docs/benchmarks.md, bench/api.py).
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
 # Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)
 # always read: a write transaction would hold the node's writers while the issuer answers.

@@ -28,7 +28,8 @@ class Settings:
     workers: int = 1
     # Threads per server process that run requests (database, policy evaluation). Few is best:
     # Python runs one thread at a time, and more threads than cores only share that one core
-    # in slices, which lengthens every request (docs/benchmarks.md, "Request threads").
+    # in slices, which lengthens every request; the others wait in the queue, first come first
+    # served (figures: docs/benchmarks.md, bench/api.py).
     threads: int = 2
     aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (README)
     # PEM CA certificates trusted for OIDC issuers, instead of the system roots (README,

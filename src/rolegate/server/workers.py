@@ -1,9 +1,13 @@
 """The threads that run requests' synchronous work (database, policy evaluation) off the loop.
 
-A plain ``ThreadPoolExecutor`` hop (``loop.run_in_executor``) builds a concurrent Future, a work
-item and an asyncio Future chained to it, and uvloop inspects the callable on every call: about a
-tenth of a small request's CPU. Here a job is one tuple on a queue, and its outcome is handed to
-the awaiting asyncio Future with one ``call_soon_threadsafe``.
+Buys the cost of ``run_in_executor``'s hop on every request (figures: docs/benchmarks.md,
+``bench/api_cost.py``).
+
+A ``ThreadPoolExecutor`` hop (``loop.run_in_executor``) builds a concurrent Future, a work item
+and an asyncio Future chained to it, and uvloop inspects the callable on every call. Here a job
+is one tuple on a queue, and its outcome is handed to the awaiting asyncio Future with one
+``call_soon_threadsafe``. ``tests/server/test_workers.py`` covers results, exceptions, cancelled
+requests, shutdown and closed loops.
 """
 
 from __future__ import annotations

@@ -126,9 +126,9 @@ def _begin_immediate(dbapi_connection: Any) -> None:
     writing its best-effort last-used dates) in short steps.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25… up to 100 ms between attempts, so
-    a writer often sleeps well past the moment the lock was freed (a COMMIT takes one fsync,
-    4-12 ms): a long tail for every queued write. Polling every 0.5-2 ms instead costs a few
-    failed attempts (microseconds each) and gives the lock away within about a millisecond.
+    a writer often sleeps well past the moment the lock was freed (a COMMIT takes one fsync, a
+    few milliseconds): a long tail for every queued write. Polling every 0.5-2 ms instead costs a
+    few failed attempts (microseconds each) and gives the lock away within about a millisecond.
     """
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     delay = 0.0005
@@ -152,11 +152,11 @@ def _begin_immediate(dbapi_connection: Any) -> None:
 def driver_savepoint(conn: Connection, name: str) -> Iterator[None]:
     """A SAVEPOINT around the block, rolled back to if the block raises, then released.
 
-    Sent to the driver's connection directly: SQLAlchemy's ``begin_nested`` costs about 0.1 ms
-    of CPU per savepoint (statement compilation and bookkeeping), more than the rest of a small
-    write. SQLAlchemy's own view of the transaction is unchanged, so the block may use
-    ``conn`` as usual (including its own savepoints, which nest inside this one). Driver errors
-    are raised as SQLAlchemy's OperationalError, as ``conn.execute`` would.
+    Sent to the driver's connection directly: SQLAlchemy's ``begin_nested`` compiles a statement
+    and keeps books for each savepoint, more work than the rest of a small write. SQLAlchemy's
+    own view of the transaction is unchanged, so the block may use ``conn`` as usual (including
+    its own savepoints, which nest inside this one). Driver errors are raised as SQLAlchemy's
+    OperationalError, as ``conn.execute`` would.
     """
     execute_on_driver(conn, f"SAVEPOINT {name}")
     try:

@@ -1,9 +1,12 @@
 """Group commit for SQLite's write transactions: one COMMIT, so one fsync, for several requests.
 
+Buys the tail of write latency under concurrent writes (figures: docs/benchmarks.md,
+``bench/api.py``).
+
 SQLite lets one connection write at a time, and with ``synchronous=FULL`` every COMMIT waits for
-an fsync (4-12 ms on the machines we measured). One transaction per request therefore caps the
-writes of a node at about one per fsync, and writers that find the lock taken wait in SQLite's
-busy handler, which sleeps in steps of up to 100 ms: the long tail of write latency.
+an fsync, milliseconds on common disks. One transaction per request therefore caps the writes of
+a node at about one per fsync, and writers that find the lock taken wait in SQLite's busy
+handler, which sleeps in steps of up to 100 ms: the long tail of write latency.
 
 Here the writers of this process queue on a lock instead, and run one after the other inside one
 database transaction on one connection, each in its own SAVEPOINT:

@@ -1,13 +1,16 @@
 """``column IN (ids)`` with the whole list bound as one parameter.
 
+Buys the per-id binding and SQL rewriting of a listing page's detail reads (figures:
+docs/benchmarks.md, ``bench/account_listing.py``).
+
 A listing page reads the details of its entities by id, 100 at a time. SQLAlchemy's expanding
-``IN`` binds one parameter per id and rewrites the statement's SQL text on every execution
-(a noticeable share of a page's cost), so here the list travels as a single text value instead:
-a JSON array read with ``json_each`` on SQLite, an array literal (``{"a","b"}``) cast to
-``text[]`` and compared with ``= ANY`` on PostgreSQL (psycopg adapting a Python list costs
-~2 µs per item, three times the rest of such a query). Both plans probe the column's index once
-per id, as ``IN`` does, and the statement is the same object on both backends (build it once,
-execute it with ``{name: [ids]}``).
+``IN`` binds one parameter per id and rewrites the statement's SQL text on every execution, so
+here the list travels as a single text value instead: a JSON array read with ``json_each`` on
+SQLite, an array literal (``{"a","b"}``) cast to ``text[]`` and compared with ``= ANY`` on
+PostgreSQL (text, because psycopg adapts a Python list item by item, which costs more than the
+rest of such a query). Both plans probe the column's index once per id, as ``IN`` does, and the
+statement is the same object on both backends (build it once, execute it with
+``{name: [ids]}``); they can run as ``Prepared`` statements, which expanding lists cannot.
 """
 
 from __future__ import annotations

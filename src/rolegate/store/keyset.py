@@ -1,6 +1,9 @@
 """The keyset page of a principal table (roles, users, groups): one account's rows whose path
 starts with a prefix, after a case-folded name, in name order, at most ``limit`` of them.
 
+Buys query construction and result handling on every listing page (figures:
+docs/benchmarks.md, ``bench/account_listing.py``).
+
 The statement is built once per table and shape of page (path filter or not, marker or not)
 with every value bound, and runs as a :class:`Prepared` statement on the driver's cursor: a
 listing page pays neither query construction nor SQLAlchemy's result machinery (rows are named

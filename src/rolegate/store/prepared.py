@@ -1,15 +1,23 @@
 """Hot statements compiled once per dialect and run on the driver's cursor.
 
-``conn.execute(statement, params)`` costs about 50-60 us of CPU in SQLAlchemy for a prebuilt
-statement (cache key, execution context, result metadata, events) against a few microseconds in
-the driver; a signed request runs several such statements (the access key, the principal, its
-policies, the entity it names). A ``Prepared`` statement keeps what SQLAlchemy's compiler
-produced for the connection's dialect (SQL text, parameter order, the column types' bind and
-result processors, e.g. ``UtcTimestamp``) and sends it to the driver directly, inside the same
-transaction. Rows come back as named tuples with the statement's column names, so
-``row.role_id`` reads as with SQLAlchemy's rows. Driver errors are raised as SQLAlchemy's
-(``DBAPIError.instance``), so callers and ``Store.transaction`` see the usual exceptions, and
-``before_cursor_execute`` listeners are called as for any statement.
+Buys most of SQLAlchemy's CPU on the statements of every signed request (figures:
+docs/benchmarks.md, ``bench/api_cost.py``).
+
+``Connection.execute`` of even a prebuilt statement works out a cache key, an execution context,
+result metadata and events each time, several times what the driver itself does; a signed
+request runs several such statements (the access key, the principal, its policies, the entity it
+names). A ``Prepared`` statement keeps what SQLAlchemy's compiler produced for the connection's
+dialect (SQL text, parameter order, the column types' bind and result processors, e.g.
+``UtcTimestamp``) and sends it to the driver directly, inside the same transaction. Rows come
+back as named tuples with the statement's column names, so ``row.role_id`` reads as with
+SQLAlchemy's rows. Driver errors are raised as SQLAlchemy's (``DBAPIError.instance``), so
+callers and ``Store.transaction`` see the usual exceptions, and ``before_cursor_execute``
+listeners are called as for any statement.
+
+The compiled form is read from SQLAlchemy's private attributes (``_bind_processors``,
+``_result_columns``, ``positiontup``): ``tests/store/test_prepared_contract.py`` holds every
+statement shape the store runs here to ``Connection.execute`` on both backends, and
+pyproject.toml bounds SQLAlchemy to the releases it passed on.
 
 For fixed statements only: every parameter is a ``bindparam`` given at run time (or a literal
 the statement carries); no ``IN`` lists that expand.

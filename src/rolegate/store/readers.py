@@ -1,9 +1,13 @@
 """SQLite connections for read transactions, kept checked out between transactions.
 
-Checking a connection out of SQLAlchemy's pool and back in (``Engine.connect``, ``close``) costs
-about as much CPU as a small read's statements. A local SQLite connection does not go stale, so
-read transactions take an idle one from here and put it back afterwards. Only a few are kept
-(``keep``): the pool must still have connections left for the writers and any burst of readers.
+Buys the pool's check-out and check-in on every read request (figures: docs/benchmarks.md,
+``bench/api_cost.py``).
+
+Checking a connection out of SQLAlchemy's pool and back in (``Engine.connect``, ``close``) runs
+events, a reset and bookkeeping, as much work as a small read's own statements. A local SQLite
+connection does not go stale, so read transactions take an idle one from here and put it back
+afterwards. Only a few are kept (``keep``): the pool must still have connections left for the
+writers and any burst of readers.
 """
 
 from __future__ import annotations

@@ -151,8 +151,8 @@ class WireService:
 def load_service(name: str) -> WireService:
     """The ``iam`` or ``sts`` service from the pinned model (read and compiled once per process).
 
-    Every operation's plan is compiled here (about 20 ms for IAM), so that requests never pay for
-    it and the service is not mutated afterwards (safe to share between worker threads).
+    Every operation's plan is compiled here, so that requests never pay for it and the service
+    is not mutated afterwards (safe to share between worker threads).
     """
     file_name = _MODEL_FILES.get(name)
     if file_name is None:

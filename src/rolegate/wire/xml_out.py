@@ -14,9 +14,9 @@ compiles every output shape of the models.
 
 Each shape is compiled once into a writer (:class:`XmlWriterCompiler`), so rendering does no
 per-value type dispatch; a structure's writer is generated Python code with its members unrolled
-(tags as constants, strings escaped inline, lists of structures looped in place), which renders
-a listing page about a fifth faster than a loop over member descriptors (docs/benchmarks.md,
-"Account listings").
+(tags as constants, strings escaped inline, lists of structures looped in place). The generated
+writers buy part of a listing page's rendering time over a loop on member descriptors (figures:
+docs/benchmarks.md, ``bench/account_listing.py``).
 """
 
 from __future__ import annotations
