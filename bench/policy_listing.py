@@ -117,7 +117,7 @@ def walk(iam: Any, operation: str, **kw: Any) -> tuple[list[float], int]:
     for round_number in range(4):
         marker = None
         while True:
-            extra = {"Marker": marker} if marker else {}
+            extra: dict[str, str] = {"Marker": marker} if marker else {}
             started = time.perf_counter()
             page = getattr(iam, operation)(MaxItems=100, **kw, **extra)
             if round_number:
