@@ -21,7 +21,6 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
@@ -31,6 +30,7 @@ from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
+from rolegate.server.asgi import HTTPScope, Receive, Scope, Send
 from rolegate.server.authn import Authenticator
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.edge import BrowserGuard, is_loopback
@@ -123,7 +123,7 @@ class RolegateApp:
             loopback_hosts_only=settings.auth == "permissive" and is_loopback(settings.host),
         )
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
@@ -145,7 +145,7 @@ class RolegateApp:
                 message = b"reset needs the header X-Rolegate-Reset: 1\n"
                 await _send(send, 403, message, "text/plain", None)
             else:
-                await self._run(self._reset)
+                await self.workers.run(self._reset)
                 await _send(send, 200, b"reset\n", "text/plain", None)
             return
         if refusal is not None:
@@ -158,8 +158,8 @@ class RolegateApp:
 
     async def _api(
         self,
-        scope: dict[str, Any],
-        receive: Any,
+        scope: HTTPScope,
+        receive: Receive,
         headers: tuple[tuple[str, str], ...],
         lowered: dict[str, str],
     ) -> Response:
@@ -169,9 +169,10 @@ class RolegateApp:
             limit = MAX_REQUEST_BYTES
         body, size = await _read_body(receive, limit)
         pipeline = self.runtime.pipeline
+        raw_path = scope.get("raw_path") or scope["path"].encode()
         request = HttpRequest(
             method=scope["method"],
-            path=scope.get("raw_path", scope["path"].encode()).decode("latin-1").split("?", 1)[0],
+            path=raw_path.decode("latin-1").split("?", 1)[0],
             query_string=query_string,
             headers=headers,
             body=body,
@@ -195,9 +196,6 @@ class RolegateApp:
         )
         return response
 
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        return await self.workers.run(fn, *args)
-
     def _reset(self) -> None:
         """Wipe everything, then start afresh as on first start (permissive mode only)."""
         runtime = self.runtime
@@ -207,7 +205,7 @@ class RolegateApp:
         )
         log.warning("state reset through /_rolegate/reset")
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -221,12 +219,15 @@ class RolegateApp:
                 return
 
 
-async def _read_body(receive: Any, limit: int) -> tuple[bytes, int]:
-    """The body and its size; past ``limit`` bytes the rest is counted, not kept."""
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int]:
+    """The body and its size; past ``limit`` bytes the rest is counted, not kept (a client that
+    disconnects ends it)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), size
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:
@@ -235,7 +236,7 @@ async def _read_body(receive: Any, limit: int) -> tuple[bytes, int]:
             return b"".join(chunks), size
 
 
-async def _send(send: Any, status: int, body: bytes, content_type: str, rid: str | None) -> None:
+async def _send(send: Send, status: int, body: bytes, content_type: str, rid: str | None) -> None:
     headers = [
         (b"content-type", content_type.encode()),
         (b"content-length", str(len(body)).encode()),
