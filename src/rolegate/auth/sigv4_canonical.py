@@ -20,7 +20,6 @@ from urllib.parse import quote_from_bytes, unquote_to_bytes
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 def _raw_bytes(text: str) -> bytes:

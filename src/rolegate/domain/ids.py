@@ -32,8 +32,6 @@ class IdPrefix:
     INSTANCE_PROFILE = "AIPA"
     ACCESS_KEY = "AKIA"
     TEMPORARY_ACCESS_KEY = "ASIA"
-    SERVER_CERTIFICATE = "ASCA"
-    PUBLIC_KEY = "APKA"
 
 
 def unique_id(prefix: str, rng: Rng) -> str:

@@ -51,10 +51,6 @@ class ManagedPolicy:
     def default_version_id(self) -> str:
         return version_id(self.default_version)
 
-    @property
-    def is_aws_managed(self) -> bool:
-        return self.account_id == AWS_ACCOUNT
-
 
 @dataclass(frozen=True, slots=True)
 class PolicyVersion:

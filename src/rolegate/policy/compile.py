@@ -172,9 +172,6 @@ class CompiledStatement:
                     break
         return found is not self.not_resource
 
-    def conditions_hold(self, context: Context) -> bool:
-        return all(condition.holds(context) for condition in self.conditions)
-
     def grant_for(self, who: Principal) -> Grant | None:
         """Resource policies: what this statement's Principal/NotPrincipal grants ``who``."""
         if self.principals is not None:

@@ -79,14 +79,6 @@ class InlinePolicyRepo:
         query = select(func.count()).select_from(t).where(t.c.owner_id == owner_id)
         return int(self._conn.execute(query).scalar_one())
 
-    def total_size(self, owner_id: str) -> int:
-        """Sum of the documents' lengths in characters, as stored (whitespace included)."""
-        t = self._table
-        query = select(func.coalesce(func.sum(func.length(t.c.policy_document)), 0)).where(
-            t.c.owner_id == owner_id
-        )
-        return int(self._conn.execute(query).scalar_one())
-
 
 @functools.cache
 def _list_all_statement(t: Table) -> Prepared:

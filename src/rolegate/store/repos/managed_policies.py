@@ -256,8 +256,6 @@ class ManagedPolicyRepo:
         document = self._conn.execute(_DEFAULT_DOCUMENT, params).scalar()
         return None if document is None else str(document)
 
-    default_document = policy_document
-
 
 # Read for every page of ListPolicies and GetAccountAuthorizationDetails: built once.
 _USAGE_COUNTS = Prepared(
