@@ -1,4 +1,5 @@
-"""Self-contained STS session tokens (id_credentials_temp.md).
+"""Self-contained STS session tokens
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp.html).
 
 A session token is the session's ``SessionClaims`` as compact JSON (short keys, times in epoch
 milliseconds), zlib-compressed and sealed with the key ring's "session-token" purpose. The

@@ -3,13 +3,13 @@
 issuer, discovered first.
 
 The command fetches ``ISSUER/.well-known/openid-configuration`` and its JWKS over verified TLS
-(system roots, or ``--ca-bundle`` / ``ROLEGATE_OIDC_CA_BUNDLE``), refuses an issuer whose
-discovery document names another issuer or whose JWKS holds no usable signing key, and, unless
-thumbprints are given or ``--no-thumbprint``, records the thumbprint of the top CA certificate of
-the JWKS host's verified chain (what the IAM console computes,
-id_roles_providers_create_oidc_verify-thumbprint.md). Client ids default to
-``sts.amazonaws.com`` (the audience AWS SDKs and GitHub Actions use). The provider is stored
-with CreateOpenIDConnectProvider's checks and errors; prints
+(system roots, or ``--ca-bundle`` / ``ROLEGATE_OIDC_CA_BUNDLE``), refuses an issuer whose discovery
+document names another issuer or whose JWKS holds no usable signing key, and, unless thumbprints are
+given or ``--no-thumbprint``, records the thumbprint of the top CA certificate of the JWKS host's
+verified chain (what the IAM console computes,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
+Client ids default to ``sts.amazonaws.com`` (the audience AWS SDKs and GitHub Actions use). The
+provider is stored with CreateOpenIDConnectProvider's checks and errors; prints
 ``{"OpenIDConnectProviderArn", "ClientIDList", "ThumbprintList", "JwksUri"}``.
 """
 

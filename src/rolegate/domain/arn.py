@@ -1,8 +1,9 @@
 """Amazon Resource Names as rolegate builds and reads them.
 
-Format (reference_identifiers.md, "IAM ARNs"): ``arn:partition:service:region:account:resource``.
-IAM and STS ARNs have an empty region; IAM resources carry their path:
-``arn:aws:iam::123456789012:role/division/app`` for a role named ``app`` with path ``/division/``.
+Format (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html, "IAM ARNs"):
+``arn:partition:service:region:account:resource``. IAM and STS ARNs have an empty region; IAM
+resources carry their path: ``arn:aws:iam::123456789012:role/division/app`` for a role named ``app``
+with path ``/division/``.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-#: A stored resource policy's user and role principals as IAM keeps them: (the ARN as written in
-#: the policy, the unique id AIDA…/AROA… it named when the policy was stored; "" when it named no
-#: one any more), in the document's order (reference_policies_elements_principal.md).
+#: A stored resource policy's user and role principals as IAM keeps them: (the ARN as written in the
+#: policy, the unique id AIDA…/AROA… it named when the policy was stored; "" when it named no one
+#: any more), in the document's order
+#: (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
 PrincipalIds = tuple[tuple[str, str], ...]
 
 

@@ -1,4 +1,5 @@
-"""IAM groups (id_groups.md): a named set of users whose policies every member receives.
+"""IAM groups (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html): a named set of
+users whose policies every member receives.
 
 A group is not a principal: nothing signs as a group and no policy names one as ``Principal``.
 Its ARN carries its path like other IAM entities: ``arn:aws:iam::ACCT:group/PATH/NAME``.

@@ -1,4 +1,5 @@
-"""Unique ids and access keys in AWS's formats (reference_identifiers.md, "Unique identifiers").
+"""Unique ids and access keys in AWS's formats
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html, "Unique identifiers").
 
 A unique id is a four-letter prefix naming the kind of entity followed by 17 characters of
 upper-case base32 (``A-Z2-7``), 21 characters in all; access key ids are the prefix plus 16, 20 in
@@ -23,7 +24,8 @@ class Rng(Protocol):
 
 
 class IdPrefix:
-    """Prefixes documented in reference_identifiers.md."""
+    """Prefixes documented in
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html."""
 
     ROLE = "AROA"
     USER = "AIDA"

@@ -11,7 +11,8 @@ from rolegate.domain.entities import Role, Tag
 @dataclass(frozen=True, slots=True)
 class InstanceProfile:
     """A container for one IAM role that EC2 passes to an instance
-    (id_roles_use_switch-role-ec2_instance-profiles.md). ``roles`` holds zero or one role."""
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
+    ``roles`` holds zero or one role."""
 
     account_id: str
     instance_profile_id: str  # AIPA…
@@ -33,7 +34,8 @@ class RoleUsage:
 
 @dataclass(frozen=True, slots=True)
 class DeletionTask:
-    """A DeleteServiceLinkedRole request (using-service-linked-roles.md, "Deleting a
+    """A DeleteServiceLinkedRole request
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html, "Deleting a
     service-linked role"). ``reason``/``role_usage`` are set when ``status`` is FAILED."""
 
     deletion_task_id: str

@@ -1,4 +1,6 @@
-"""Managed policies (access_policies_managed-vs-inline.md): entities and ARNs.
+"""Managed policies
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html): entities
+and ARNs.
 
 A managed policy is a standalone policy with versions, one of which is the default (the one in
 force). Customer managed policies live in an account; AWS managed policies belong to the pseudo

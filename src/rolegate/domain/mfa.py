@@ -1,4 +1,5 @@
-"""Virtual MFA devices (id_credentials_mfa.md): a TOTP seed, optionally enabled for one user."""
+"""Virtual MFA devices (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa.html): a
+TOTP seed, optionally enabled for one user."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""An IAM OpenID Connect identity provider (id_roles_providers_create_oidc.md).
+"""An IAM OpenID Connect identity provider
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html).
 
 Its ARN is ``arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH``: the issuer URL without ``https://``,
 which is also the ``Url`` GetOpenIDConnectProvider answers and the prefix of the condition keys

@@ -1,4 +1,5 @@
-"""The account password policy (id_credentials_passwords_account-policy.md).
+"""The account password policy
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html).
 
 UpdateAccountPasswordPolicy replaces the whole policy: a parameter left out takes its default,
 hence every field has one here. ``max_password_age`` None means passwords never expire

@@ -1,4 +1,5 @@
-"""An IAM SAML identity provider (id_roles_providers_create_saml.md).
+"""An IAM SAML identity provider
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml.html).
 
 Its metadata document is kept as uploaded (GetSAMLProvider returns it); what AssumeRoleWithSAML
 needs from it (the IdP's entity id and signing certificates) is parsed once, when the document is

@@ -1,4 +1,5 @@
-"""What a set of temporary credentials stands for (id_credentials_temp.md).
+"""What a set of temporary credentials stands for
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp.html).
 
 The session token carries all of it, sealed, so that any node can open it without reading the
 database (``rolegate.auth.session_token``). It names the principal it acts for by unique id
@@ -45,5 +46,7 @@ class SessionClaims:
     chain_depth: int = 0  # 0: from long-term credentials; 1+: role chaining (1-hour maximum)
     federated_provider: str | None = None  # web identity / SAML provider ARN, when federated
     # Keys of the federation that later requests still see (SAML: saml:namequalifier, saml:sub,
-    # saml:sub_type; reference_policies_iam-condition-keys.md, cross-service SAML keys).
+    # saml:sub_type;
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html,
+    # cross-service SAML keys).
     federated_keys: tuple[tuple[str, str], ...] = ()

@@ -1,11 +1,12 @@
 """HTTPS GET of an issuer's discovery document and JWKS, with the server's certificate chain.
 
-TLS always verifies the server (host name and chain) against the system's roots, or against the
-CA bundle the operator names (``--oidc-ca-bundle``) for an issuer with a private CA. Each answer
-also carries the SHA-1 thumbprints of the CA certificates of the verified chain, for the
-provider-thumbprint check (id_roles_providers_create_oidc_verify-thumbprint.md). No redirects,
-bounded size and nesting (``bounded_json``), short timeouts: an issuer that misbehaves costs one
-failed call.
+TLS always verifies the server (host name and chain) against the system's roots, or against the CA
+bundle the operator names (``--oidc-ca-bundle``) for an issuer with a private CA. Each answer also
+carries the SHA-1 thumbprints of the CA certificates of the verified chain, for the
+provider-thumbprint check
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html).
+No redirects, bounded size and nesting (``bounded_json``), short timeouts: an issuer that misbehaves
+costs one failed call.
 """
 
 from __future__ import annotations

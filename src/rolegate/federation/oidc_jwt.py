@@ -1,5 +1,7 @@
 """OpenID Connect ID tokens: reading the unverified header and issuer, then verifying
-(id_roles_providers_oidc.md, id_roles_create_for-idp_oidc.md; RFC 7515, RFC 7519, RFC 8725).
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html;
+RFC 7515, RFC 7519, RFC 8725).
 
 Hardening, after RFC 8725 ("JWT Best Current Practices"):
 

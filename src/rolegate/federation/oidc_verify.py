@@ -4,11 +4,13 @@ Order: the issuer's keys (cached, :mod:`oidc_keys`), the provider's thumbprints 
 JWKS host's certificate chain, the key for the token's ``kid`` and algorithm, the signature, and
 only then the claims (:mod:`oidc_jwt`).
 
-Thumbprints (id_roles_providers_create_oidc_verify-thumbprint.md): the connection is always
-verified against trusted roots (system or ``--oidc-ca-bundle``). When the provider lists
-thumbprints, the JWKS host's chain must also contain a CA certificate with one of them; AWS skips
-this check for IdPs whose CA is in its own trusted library, rolegate cannot tell those apart and
-checks whenever thumbprints are configured. A provider without thumbprints relies on the roots.
+Thumbprints
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html):
+the connection is always verified against trusted roots (system or ``--oidc-ca-bundle``). When the
+provider lists thumbprints, the JWKS host's chain must also contain a CA certificate with one of
+them; AWS skips this check for IdPs whose CA is in its own trusted library, rolegate cannot tell
+those apart and checks whenever thumbprints are configured. A provider without thumbprints relies on
+the roots.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """SAML 2.0 IdP metadata as CreateSAMLProvider / UpdateSAMLProvider read it
-(id_roles_providers_create_saml.md).
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml.html).
 
 What is kept: the IdP's ``entityID`` (the Issuer its responses carry), the X.509 certificates of
 its signing keys (``KeyDescriptor`` with ``use="signing"`` or no ``use``) and ``validUntil``. The

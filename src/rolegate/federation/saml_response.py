@@ -1,5 +1,6 @@
 """Verification of a SAML 2.0 authentication response for AssumeRoleWithSAML
-(id_roles_providers_create_saml_assertions.md; API reference, AssumeRoleWithSAML).
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html;
+API reference, AssumeRoleWithSAML).
 
 Order: decode and parse with hardened XML (``saml_xml``); refuse shapes that signature-wrapping
 attacks need (more than one assertion, an encrypted one, a signature anywhere but directly under
@@ -43,9 +44,11 @@ from rolegate.federation.saml_xml import (
 LEEWAY = timedelta(minutes=2)
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
-# AWS's sign-in endpoints, which IdPs name as Recipient / Audience (id_roles_providers_saml.md,
-# id_roles_providers_create_saml_assertions.md); "urn:amazon:webservices" is the entityID of
-# AWS's SAML service-provider metadata, which most IdPs send as Audience.
+# AWS's sign-in endpoints, which IdPs name as Recipient / Audience
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html,
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html);
+# "urn:amazon:webservices" is the entityID of AWS's SAML service-provider metadata, which most IdPs
+# send as Audience.
 AWS_ENDPOINTS = frozenset(
     {"https://signin.aws.amazon.com/saml", "https://signin.aws.amazon.com/static/saml"}
 )
@@ -249,7 +252,8 @@ def _read(assertion: etree._Element, trust: SamlTrust, now: datetime) -> Verifie
 
 def _bearer_confirmation(subject: etree._Element, trust: SamlTrust) -> tuple[str, datetime]:
     """Exactly one bearer SubjectConfirmation whose data has Recipient and NotOnOrAfter
-    (id_roles_providers_create_saml_assertions.md, "Subject and NameID")."""
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html,
+    "Subject and NameID")."""
     confirmations = subject.findall("saml:SubjectConfirmation", NS)
     if len(confirmations) != 1 or confirmations[0].get("Method") != BEARER:
         raise InvalidIdentityToken(INVALID_RESPONSE)

@@ -36,8 +36,9 @@ MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 NS = {"samlp": SAMLP, "saml": SAML, "md": MD, "ds": DS}
 
-# A response decoded from the 100,000-character SAMLAssertion parameter (reference_iam-quotas.md)
-# is at most 75,000 bytes; the bound is checked again on the bytes themselves.
+# A response decoded from the 100,000-character SAMLAssertion parameter
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) is at most 75,000
+# bytes; the bound is checked again on the bytes themselves.
 MAX_RESPONSE_BYTES = 100_000
 MAX_ATTRIBUTES = 64  # attributes, and namespace declarations, of one element
 

@@ -1,4 +1,5 @@
-"""Policy size quotas ("IAM and AWS STS quotas", reference_iam-quotas.md).
+"""Policy size quotas ("IAM and AWS STS quotas",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 
 Size is counted the way IAM documents it: "IAM does not count white space when calculating the
 size of a policy" / "Policy size calculations do not include white space characters". We take

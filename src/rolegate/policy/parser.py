@@ -7,7 +7,8 @@ one regex pass over the valid text finds where each object and key starts (see
 :class:`_JsonReader`): less work than a recursive-descent reader in Python, and the JSON grammar
 itself (escapes, numbers, control characters) is the standard library's.
 
-Decisions (AWS grammar, "Grammar of the IAM JSON policy language", reference_policies_grammar.md):
+Decisions (AWS grammar, "Grammar of the IAM JSON policy language",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html):
 
 * Anything that is not JSON, or JSON not shaped like the grammar (unknown element, wrong type,
   ``Action`` together with ``NotAction``, an ``Effect`` other than allow/deny in any case, an

@@ -1,12 +1,14 @@
 """A stored policy's text with some of its ``AWS`` principals replaced, every other byte kept.
 
-IAM keeps a trust policy's user and role principals as unique ids and shows them through "a
-reverse transformation back to the role ARN when the trust policy is displayed"; when the
-principal is gone, "the principal ID appears in resource-based policies because AWS can no longer
-map it back to a valid ARN" (reference_policies_elements_principal.md). rolegate keeps the text
-as the client sent it, so showing it means replacing just those values: the ``AWS`` values of
-``Principal`` and ``NotPrincipal`` elements, never the same ARN elsewhere (a Condition on
-``aws:PrincipalArn`` keeps it), with the spacing, order and escapes of the rest unchanged.
+IAM keeps a trust policy's user and role principals as unique ids and shows them through "a reverse
+transformation back to the role ARN when the trust policy is displayed"; when the principal is gone,
+"the principal ID appears in resource-based policies because AWS can no longer map it back to a
+valid ARN"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+rolegate keeps the text as the client sent it, so showing it means replacing just those values: the
+``AWS`` values of ``Principal`` and ``NotPrincipal`` elements, never the same ARN elsewhere (a
+Condition on ``aws:PrincipalArn`` keeps it), with the spacing, order and escapes of the rest
+unchanged.
 
 Python's ``json`` reports no positions, so one regex pass walks the (already validated) text's
 strings and brackets, as :mod:`rolegate.policy.parser` does, keeping track of the key each value

@@ -1,10 +1,11 @@
 """Static checks of ``Principal``/``NotPrincipal`` values and of trust-policy actions.
 
-"IAM JSON policy elements: Principal" (reference_policies_elements_principal.md): a principal is
-``"*"``, an account id, an account/user/role/assumed-role/federated-user ARN, a service
+"IAM JSON policy elements: Principal"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html): a
+principal is ``"*"``, an account id, an account/user/role/assumed-role/federated-user ARN, a service
 principal, a federated provider, or (S3 only) a canonical user id; "You cannot use a wildcard to
-match part of a principal name or ARN". Whether a named user or role *exists* is not known here
-(the engine is pure): the IAM services check that with :func:`named_iam_principals` and raise
+match part of a principal name or ARN". Whether a named user or role *exists* is not known here (the
+engine is pure): the IAM services check that with :func:`named_iam_principals` and raise
 :func:`rolegate.policy.messages.invalid_principal` themselves, as AWS does.
 """
 
@@ -39,7 +40,8 @@ _FEDERATED_PROVIDER_ARN = re.compile(
     rf"arn:{_PARTITION}:iam::\d{{12}}:(?:saml-provider/[\w.\-]+|oidc-provider/[^*?\s]+)",
     re.ASCII,
 )
-#: Identity providers that need no provider ARN (id_roles_providers_oidc.md, Cognito).
+#: Identity providers that need no provider ARN
+#: (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html, Cognito).
 _WELL_KNOWN_FEDERATED = frozenset(
     {
         "cognito-identity.amazonaws.com",

@@ -11,7 +11,8 @@ import re
 
 from rolegate.policy import messages
 
-#: Partitions AWS knows ("Amazon Resource Names", reference_identifiers.md).
+#: Partitions AWS knows ("Amazon Resource Names",
+#: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
 )

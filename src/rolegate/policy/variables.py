@@ -1,6 +1,7 @@
 """Policy variables: ``${aws:username}``, ``${aws:PrincipalTag/team, 'default'}``, ``${*}``...
 
-"IAM policy elements: Variables and tags" (reference_policies_variables.md):
+"IAM policy elements: Variables and tags"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html):
 
 * variables exist only in documents with ``"Version": "2012-10-17"``; elsewhere ``${...}`` is text;
 * key names are case-insensitive; only single-valued keys can be variables;

@@ -7,12 +7,13 @@ use, as moto and LocalStack): a key the database does not know acts as the root 
 default account, or of the account it names when the access key id is 12 digits (created on
 first use), and nothing of its signature is checked; known keys are still verified.
 
-Temporary credentials: the sealed session token says who signed (no read for that), and the
-session lives only as long as the user or role it acts for, by unique id (``live_session_caller``:
-one indexed read, which authorization then uses instead of reading the principal itself). A
-session of a deleted user or role is invalid, also once another of the same name exists
-(reference_policies_elements_principal.md: a principal deleted and re-created "has a new principal
-ID"); AWS's answer to invalid credentials is InvalidClientTokenId (unverified for this case).
+Temporary credentials: the sealed session token says who signed (no read for that), and the session
+lives only as long as the user or role it acts for, by unique id (``live_session_caller``: one
+indexed read, which authorization then uses instead of reading the principal itself). A session of a
+deleted user or role is invalid, also once another of the same name exists
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html: a
+principal deleted and re-created "has a new principal ID"); AWS's answer to invalid credentials is
+InvalidClientTokenId (unverified for this case).
 """
 
 from __future__ import annotations
@@ -179,7 +180,8 @@ def root_caller(account_id: str, access_key_id: str | None) -> Caller:
 def session_caller(
     session: SessionClaims, *, role: Role | None = None, user: User | None = None
 ) -> Caller:
-    """The caller behind temporary credentials (id_credentials_temp.md).
+    """The caller behind temporary credentials
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp.html).
 
     Role sessions and federated users are principals of their own; GetSessionToken credentials
     act as the user (or root) that asked for them, with the session's MFA state. ``role`` and

@@ -42,7 +42,7 @@ from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
 log = logging.getLogger("rolegate.request")
 
 # STS calls whose credentials are the token or assertion they carry
-# (id_credentials_temp_request.md).
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html).
 UNSIGNED_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 # Who calls an unsigned operation: nobody yet; the operation finds its principal in the token.
 UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user_id="")

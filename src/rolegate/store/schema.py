@@ -95,7 +95,8 @@ users = Table(
     Column("arn", ARN, nullable=False),
     Column("create_date", UtcTimestamp(), nullable=False),
     Column("permissions_boundary_arn", ARN, nullable=True),
-    # User names are unique per account without regard to case (reference_iam-quotas.md).
+    # User names are unique per account without regard to case
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
     Index("ux_users_account_name", "account_id", "name_key", unique=True),
 )
 

@@ -1,10 +1,11 @@
 """Account settings: the account alias, the password policy and quota overrides (revision
 ``r0009``), on the same ``metadata`` as ``schema.py``.
 
-An alias is unique across all accounts (reference_iam-quotas.md, "IAM name requirements") and an
-account has at most one: the primary key on the alias and the unique index on the account decide
-between concurrent CreateAccountAlias calls. A quota row exists only where an administrator
-changed AWS's default (``rolegate account quota set``).
+An alias is unique across all accounts
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "IAM name
+requirements") and an account has at most one: the primary key on the alias and the unique index on
+the account decide between concurrent CreateAccountAlias calls. A quota row exists only where an
+administrator changed AWS's default (``rolegate account quota set``).
 """
 
 from __future__ import annotations

@@ -33,7 +33,9 @@ groups = Table(
     Column("path", String(512), nullable=False),
     Column("arn", ARN, nullable=False),
     Column("create_date", UtcTimestamp(), nullable=False),
-    # Unique per account without regard to case (reference_iam-quotas.md); ListGroups pages on it.
+    # Unique per account without regard to case
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); ListGroups pages
+    # on it.
     Index("ux_groups_account_name", "account_id", "name_key", unique=True),
 )
 

@@ -1,10 +1,11 @@
 """OpenID Connect identity providers and their tags (revision ``r0007``).
 
-Kept apart from ``schema.py`` but on the same ``metadata``. The URL (without ``https://``) is
-unique per account and case-sensitive (id_roles_providers_create_oidc.md); AssumeRoleWithWebIdentity
-finds the provider by (role's account, token issuer) on that index. Client ids and thumbprints are
-short bounded lists (100 and 5), kept as JSON arrays in the provider's row, so a change to them
-is one row update.
+Kept apart from ``schema.py`` but on the same ``metadata``. The URL (without ``https://``) is unique
+per account and case-sensitive
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html);
+AssumeRoleWithWebIdentity finds the provider by (role's account, token issuer) on that index. Client
+ids and thumbprints are short bounded lists (100 and 5), kept as JSON arrays in the provider's row,
+so a change to them is one row update.
 """
 
 from __future__ import annotations

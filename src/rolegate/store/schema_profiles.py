@@ -2,10 +2,11 @@
 
 Kept apart from ``schema.py`` but on the same ``metadata`` (revision ``r0005``).
 
-An instance profile holds at most one role (reference_iam-quotas.md,
-"InstanceSessionsPerInstanceProfile"), so ``instance_profile_roles`` is keyed by the profile
-alone: of two concurrent AddRoleToInstanceProfile calls exactly one row can be inserted. The
-foreign key to ``roles`` has no cascade: DeleteRole refuses while the role is in a profile.
+An instance profile holds at most one role
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+"InstanceSessionsPerInstanceProfile"), so ``instance_profile_roles`` is keyed by the profile alone:
+of two concurrent AddRoleToInstanceProfile calls exactly one row can be inserted. The foreign key to
+``roles`` has no cascade: DeleteRole refuses while the role is in a profile.
 
 A deletion task outlives its role (GetServiceLinkedRoleDeletionStatus answers after the role is
 gone), so ``slr_deletion_tasks`` names the role without a foreign key.

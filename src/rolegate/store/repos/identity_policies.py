@@ -1,10 +1,12 @@
 """Every permissions policy of one user or role, read in one statement.
 
-The policy engine needs them on each request a user or role session signs, and on AssumeRole
-for the caller (reference_policies_evaluation-logic.md): the principal's inline policies, its
-attached managed policies (their default versions) and, for a user, the inline and attached
-policies of each of its groups (id_groups.md). Read one kind at a time they cost four round trips
-on PostgreSQL for a user, two for a role; here they are one ``UNION ALL``, in this order:
+The policy engine needs them on each request a user or role session signs, and on AssumeRole for the
+caller (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+the principal's inline policies, its attached managed policies (their default versions) and, for a
+user, the inline and attached policies of each of its groups
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html). Read one kind at a time they cost
+four round trips on PostgreSQL for a user, two for a role; here they are one ``UNION ALL``, in this
+order:
 
 1. the principal's inline policies, by case-folded name;
 2. its attached managed policies, by case-folded name, then account;

@@ -1,10 +1,10 @@
 """Inline policies of one owner kind (roles today; users and groups reuse it with their table).
 
 Names: IAM documents inline policy names only as "unique to the user, group, or role they are
-embedded in" (reference_iam-quotas.md) without the explicit "not distinguished by case" note it
-gives entity names. We treat them like every other IAM name: unique and looked up
-case-insensitively, listed in case-folded order; a put under a name differing only in case
-replaces the document and keeps the name first stored.
+embedded in" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) without
+the explicit "not distinguished by case" note it gives entity names. We treat them like every other
+IAM name: unique and looked up case-insensitively, listed in case-folded order; a put under a name
+differing only in case replaces the document and keeps the name first stored.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Which principals (roles, users, groups) use which managed policies, and how: attached as a
-permissions policy or set as permissions boundary (access_policies_boundaries.md).
+permissions policy or set as permissions boundary
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
 
-A principal has at most a few attachments (10 by default, 20 at most: reference_iam-quotas.md),
-so its listing is read whole; a policy may be used by thousands of principals, so
-ListEntitiesForPolicy pages by keyset over the principals' own name indexes.
+A principal has at most a few attachments (10 by default, 20 at most:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), so its listing is read
+whole; a policy may be used by thousands of principals, so ListEntitiesForPolicy pages by keyset
+over the principals' own name indexes.
 """
 
 from __future__ import annotations

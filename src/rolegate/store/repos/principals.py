@@ -1,9 +1,10 @@
 """Users and roles by unique id, whichever kind each is.
 
-A stored trust policy keeps its user and role principals as unique ids; showing it maps each id
-back to the ARN of the principal that has it now (reference_policies_elements_principal.md,
-"IAM uses a reverse transformation back to the role ARN when the trust policy is displayed").
-A listing page asks for all its roles' principals at once: one statement.
+A stored trust policy keeps its user and role principals as unique ids; showing it maps each id back
+to the ARN of the principal that has it now
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html, "IAM
+uses a reverse transformation back to the role ARN when the trust policy is displayed"). A listing
+page asks for all its roles' principals at once: one statement.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""IAM roles. Names are unique per account and compared case-insensitively (id_roles_create.md);
-ListRoles orders by the case-folded name and pages by keyset on the unique index."""
+"""IAM roles. Names are unique per account and compared case-insensitively
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create.html); ListRoles orders by the
+case-folded name and pages by keyset on the unique index."""
 
 from __future__ import annotations
 

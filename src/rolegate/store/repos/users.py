@@ -1,5 +1,6 @@
-"""IAM users. Names are unique per account without regard to case (reference_iam-quotas.md);
-ListUsers orders by the case-folded name and pages by keyset on the unique index, as ListRoles.
+"""IAM users. Names are unique per account without regard to case
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); ListUsers orders by
+the case-folded name and pages by keyset on the unique index, as ListRoles.
 
 A request signed by a user reads that user several times (authentication, gathering its
 policies, the operation itself), so lookups are remembered for the rest of the transaction (the

@@ -1,15 +1,15 @@
 """Trust policies bind their user and role principals to unique ids (issue 13, finding 3).
 
 IAM stores a trust policy's user and role ARNs as the principals' unique ids
-(reference_policies_elements_principal.md); ``roles.trust_principal_ids`` keeps those bindings
-next to the text as submitted. Roles written before this revision bound nothing: their ARNs
-matched whoever held the name at each request. The upgrade binds each such ARN (of an account
-the server holds) to the user or role that holds it now, which is the principal every decision
-up to the upgrade named, so no trust that worked stops working and none passes to a principal
-created later; an ARN nobody holds any more (deleted, or renamed away) is bound to ``""`` and
-names no one, as IAM does once a principal is deleted (its unique id was never recorded, so it
-cannot be shown in place of the ARN). Which values are user and role principals is decided by
-the policy package, as when the services bind a policy they store.
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
+``roles.trust_principal_ids`` keeps those bindings next to the text as submitted. Roles written
+before this revision bound nothing: their ARNs matched whoever held the name at each request. The
+upgrade binds each such ARN (of an account the server holds) to the user or role that holds it now,
+which is the principal every decision up to the upgrade named, so no trust that worked stops working
+and none passes to a principal created later; an ARN nobody holds any more (deleted, or renamed
+away) is bound to ``""`` and names no one, as IAM does once a principal is deleted (its unique id
+was never recorded, so it cannot be shown in place of the ARN). Which values are user and role
+principals is decided by the policy package, as when the services bind a policy they store.
 
 Revision ID: r0010
 Revises: r0009
