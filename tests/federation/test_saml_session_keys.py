@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from rolegate.auth.keyring import KeyRing
 from rolegate.auth.session_token import SessionTokenCodec
+from rolegate.domain.caller import Caller
 from rolegate.domain.session import SessionClaims, SessionKind
-from rolegate.services.context import Caller
-from rolegate.services.request_context import session_context
+from rolegate.services.authz.request_context import session_context
 
 ISSUED = datetime(2026, 11, 28, 2, 0, 0, 123000, tzinfo=UTC)
 KEYS = (("saml:namequalifier", "q+/="), ("saml:sub", "_abc"), ("saml:sub_type", "persistent"))

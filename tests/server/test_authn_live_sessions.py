@@ -17,7 +17,7 @@ from rolegate.domain.entities import Account, InlinePolicy, Role, User
 from rolegate.domain.errors import InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.server.authn import live_session_caller
-from rolegate.services.principal_policies import gather
+from rolegate.services.authz.principal_policies import gather
 from rolegate.store import Store, Tx
 
 from conftest_db import BACKENDS, fresh_database_url

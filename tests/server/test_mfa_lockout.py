@@ -26,7 +26,7 @@ from rolegate.auth.sigv4 import HttpRequest
 from rolegate.server.authn import Authenticator
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline
-from rolegate.services.mfa_attempts import FIRST_LOCK, FREE_FAILURES
+from rolegate.services.iam.mfa.attempts import FIRST_LOCK, FREE_FAILURES
 from rolegate.store import Store
 
 from conftest_db import BACKENDS, fresh_database_url

@@ -15,6 +15,7 @@ from sqlalchemy import event
 
 from rolegate.auth.keyring import KeyRing
 from rolegate.domain.arn import assumed_role_arn, role_arn, root_arn, user_arn
+from rolegate.domain.caller import Caller
 from rolegate.domain.entities import Account, InlinePolicy, Role, Tag, User
 from rolegate.domain.errors import (
     AccessDenied,
@@ -25,11 +26,11 @@ from rolegate.domain.errors import (
 from rolegate.domain.mfa import MfaDevice
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.policy.compile import PolicyCompiler
-from rolegate.services import aws_managed_catalogue
-from rolegate.services.authz import PolicyDenied, RequestAuthorizer, evaluate_trust
-from rolegate.services.context import Caller, OperationContext
-from rolegate.services.principal_policies import PolicySetCache, gather
-from rolegate.services.sts_decode import AuthorizationMessages
+from rolegate.services.authz.authorizer import PolicyDenied, RequestAuthorizer, evaluate_trust
+from rolegate.services.authz.messages import AuthorizationMessages
+from rolegate.services.authz.principal_policies import PolicySetCache, gather
+from rolegate.services.context import OperationContext
+from rolegate.services.iam import install_aws_managed_policies, load_aws_managed_policies
 from rolegate.store import Store, Tx
 
 A = "111111111111"
@@ -64,7 +65,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     with opened.transaction() as tx:
         tx.accounts.create(Account(A, NOW))
         tx.accounts.create(Account(B, NOW))
-        aws_managed_catalogue.install(tx, aws_managed_catalogue.load_catalogue())
+        install_aws_managed_policies(tx, load_aws_managed_policies())
     yield opened
     opened.close()
 
@@ -116,14 +117,21 @@ def session_of(role: Role, name: str = "s1", **claims: Any) -> Caller:
         "role_session",
         session.principal_arn,
         session.principal_id,
-        session.access_key_id,
+        access_key_id=session.access_key_id,
         session=session,
     )
 
 
 def authorizer(tx: Tx, caller: Caller, **kwargs: Any) -> RequestAuthorizer:
     return RequestAuthorizer(
-        caller, tx, PolicyCompiler(), NOW, "10.1.2.3", True, "us-east-1", **kwargs
+        caller=caller,
+        now=NOW,
+        tx=tx,
+        compiler=PolicyCompiler(),
+        source_ip="10.1.2.3",
+        secure_transport=True,
+        region="us-east-1",
+        **kwargs,
     )
 
 
@@ -257,7 +265,14 @@ def test_surroundings_reach_conditions(store: Store) -> None:
         role = make_role(tx, "r", policies=(policy,))
         caller = session_of(role)
         authorizer(tx, caller).require("iam:GetRole", role.arn)
-        other_ip = RequestAuthorizer(caller, tx, PolicyCompiler(), NOW, "192.168.1.1", True)
+        other_ip = RequestAuthorizer(
+            caller=caller,
+            now=NOW,
+            tx=tx,
+            compiler=PolicyCompiler(),
+            source_ip="192.168.1.1",
+            secure_transport=True,
+        )
         denied(other_ip.require, "iam:GetRole", role.arn)
 
 
@@ -303,19 +318,35 @@ def test_user_sessions_have_their_users_permissions_not_its_names(store: Store) 
             session_policy=doc(allow("*")),
         )
         callers = (
-            Caller(A, "user", old.arn, old.user_id, "ASIA1", "bob", session=base),
+            Caller(
+                A,
+                "user",
+                old.arn,
+                old.user_id,
+                access_key_id="ASIA1",
+                user_name="bob",
+                session=base,
+            ),
             Caller(A, "federated_user", federated.principal_arn, f"{A}:fed", session=federated),
         )
         for caller in callers:
             decision = authorizer(tx, caller).decide("s3:GetObject", "arn:aws:s3:::b/k")
             assert not decision.allowed
         new_session = replace(base, source_user_id=new.user_id, principal_id=new.user_id)
-        caller = Caller(A, "user", new.arn, new.user_id, "ASIA2", "bob", session=new_session)
+        caller = Caller(
+            A,
+            "user",
+            new.arn,
+            new.user_id,
+            access_key_id="ASIA2",
+            user_name="bob",
+            session=new_session,
+        )
         assert authorizer(tx, caller).decide("s3:GetObject", "arn:aws:s3:::b/k").allowed
 
 
 def test_root_has_full_access_to_its_own_account_only(store: Store) -> None:
-    root = Caller(A, "root", root_arn(A), A, "AKIAROOT")
+    root = Caller(A, "root", root_arn(A), A, access_key_id="AKIAROOT")
     with store.transaction() as tx:
         auth = authorizer(tx, root)
         auth.require("iam:CreateRole", role_arn(A, "/", "x"))
@@ -336,7 +367,7 @@ def test_session_token_credentials_need_mfa_for_iam(store: Store) -> None:
             A,
             mfa_authenticated=mfa,
         )
-        return Caller(A, "root", root_arn(A), A, claims.access_key_id, session=claims)
+        return Caller(A, "root", root_arn(A), A, access_key_id=claims.access_key_id, session=claims)
 
     with store.transaction() as tx:
         with pytest.raises(InvalidClientTokenId) as info:
@@ -350,7 +381,13 @@ def test_session_token_credentials_need_mfa_for_iam(store: Store) -> None:
 
 def ctx_for(tx: Tx, caller: Caller) -> OperationContext:
     return OperationContext(
-        caller, "us-east-1", "rid", NOW, tx, secrets.SystemRandom(), authorizer(tx, caller)
+        caller=caller,
+        region="us-east-1",
+        request_id="rid",
+        now=NOW,
+        tx=tx,
+        rng=secrets.SystemRandom(),
+        authorizer=authorizer(tx, caller),
     )
 
 
@@ -404,7 +441,7 @@ def test_trust_conditions_see_the_call_context(store: Store) -> None:
 
 
 def test_root_cannot_assume_roles(store: Store) -> None:
-    root = Caller(A, "root", root_arn(A), A, "AKIAROOT")
+    root = Caller(A, "root", root_arn(A), A, access_key_id="AKIAROOT")
     with store.transaction() as tx:
         target = make_role(tx, "t", trust=trust({"AWS": A}))
         message = denied(evaluate_trust, ctx_for(tx, root), target, "sts:AssumeRole", {})
@@ -500,7 +537,9 @@ def test_policy_sets_are_shared_by_requests_until_a_policy_changes(store: Store)
     compiler = PolicyCompiler()
 
     def request(tx: Tx, caller: Caller) -> RequestAuthorizer:
-        return RequestAuthorizer(caller, tx, compiler, NOW, policy_sets=cache)
+        return RequestAuthorizer(
+            caller=caller, now=NOW, tx=tx, compiler=compiler, policy_sets=cache
+        )
 
     with store.transaction() as tx:
         role = make_role(tx, "r", policies=(doc(allow("iam:GetRole")),))
@@ -549,7 +588,9 @@ def test_a_user_read_by_authentication_is_not_read_again(store: Store) -> None:
         user = User(A, "AIDA" + "Q" * 17, "alice", "/", user_arn(A, "/", "alice"), NOW)
         tx.users.create(user)
         tx.user_policies.put(user.user_id, InlinePolicy("p", doc(allow("iam:GetUser"))))
-        plain = Caller(A, "user", user.arn, user.user_id, "AKIAALICE", "alice")
+        plain = Caller(
+            A, "user", user.arn, user.user_id, access_key_id="AKIAALICE", user_name="alice"
+        )
         known = replace(plain, user=user)
         engine = tx.connection.engine
 

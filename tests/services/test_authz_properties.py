@@ -18,14 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rolegate.domain.arn import assumed_role_arn, role_arn
+from rolegate.domain.caller import Caller
 from rolegate.domain.entities import Account, InlinePolicy, Role
 from rolegate.domain.errors import AccessDenied
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.policy.compile import PolicyCompiler
-from rolegate.services import aws_managed_catalogue
-from rolegate.services.authz import RequestAuthorizer
-from rolegate.services.context import Caller
-from rolegate.services.principal_policies import PolicySetCache
+from rolegate.services.authz.authorizer import RequestAuthorizer
+from rolegate.services.authz.principal_policies import PolicySetCache
+from rolegate.services.iam import install_aws_managed_policies, load_aws_managed_policies
 from rolegate.store import Store
 
 A = "111111111111"
@@ -54,7 +54,7 @@ def store() -> Iterator[Store]:
         opened = Store.open(f"sqlite:///{Path(directory) / 'p.db'}", sealer=_PlainSealer())
         with opened.transaction() as tx:
             tx.accounts.create(Account(A, NOW))
-            aws_managed_catalogue.install(tx, aws_managed_catalogue.load_catalogue())
+            install_aws_managed_policies(tx, load_aws_managed_policies())
         yield opened
         opened.close()
 
@@ -122,7 +122,7 @@ def test_role_session_decisions_follow_the_set_rules(
         for index, text in enumerate(policies):
             tx.role_policies.put(role.role_id, InlinePolicy(f"p{index}", text))
         authorizer = RequestAuthorizer(
-            caller, tx, PolicyCompiler(), NOW, policy_sets=PolicySetCache()
+            caller=caller, now=NOW, tx=tx, compiler=PolicyCompiler(), policy_sets=PolicySetCache()
         )
         try:
             authorizer.require(action, role.arn)

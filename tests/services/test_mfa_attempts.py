@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from rolegate.domain.mfa import MfaAttempts
-from rolegate.services.mfa_attempts import after_failure, is_locked
+from rolegate.services.iam.mfa.attempts import after_failure, is_locked
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from rolegate.catalog.iam_condition_keys import iam_actions_supporting
+from rolegate.domain.caller import Caller
 from rolegate.domain.entities import Tag
 from rolegate.domain.session import SessionClaims, SessionKind
-from rolegate.services.context import Caller
-from rolegate.services.iam_condition_keys import iam_actions_supporting
-from rolegate.services.request_context import (
+from rolegate.services.authz.request_context import (
     Surroundings,
     base_context,
     effective_principal_tags,
@@ -22,7 +22,14 @@ from rolegate.services.request_context import (
 
 A = "111111111111"
 NOW = datetime(2026, 11, 28, 2, 30, 15, tzinfo=UTC)
-USER = Caller(A, "user", f"arn:aws:iam::{A}:user/dev/alice", "AIDAALICE", "AKIA1", "alice")
+USER = Caller(
+    A,
+    "user",
+    f"arn:aws:iam::{A}:user/dev/alice",
+    "AIDAALICE",
+    access_key_id="AKIA1",
+    user_name="alice",
+)
 
 
 def role_session(**claims: object) -> Caller:

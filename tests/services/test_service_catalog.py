@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from rolegate.catalog.service_linked_roles import CATALOG_ENV, parse_catalog, service_catalog
 from rolegate.domain.instance_profile import RoleUsage
-from rolegate.services.service_catalog import CATALOG_ENV, parse_catalog, service_catalog
 
 
 def test_builtin_services() -> None:

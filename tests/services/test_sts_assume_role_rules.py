@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rolegate.domain.caller import Caller
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import AccessDenied, InvalidParameterValue, ValidationError
 from rolegate.domain.session import SessionClaims, SessionKind
-from rolegate.services.context import Caller
-from rolegate.services.sts_assume_role import (
+from rolegate.services.sts.assume_role import (
     EXCEEDS_CHAIN,
     EXCEEDS_MAX,
     INVALID_ARN,

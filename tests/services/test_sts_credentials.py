@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rolegate.domain.errors import InvalidParameterValue, PackedPolicyTooLarge
-from rolegate.services.mfa import code_at, matching_step, time_step
-from rolegate.services.sts_credentials import (
+from rolegate.services.iam.mfa.codes import code_at, matching_step, time_step
+from rolegate.services.sts.credentials import (
     account_of_access_key,
     expiry,
     issue_time,

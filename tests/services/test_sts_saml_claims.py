@@ -10,7 +10,7 @@ import pytest
 
 from rolegate.domain.errors import InvalidIdentityToken
 from rolegate.federation.saml_response import VerifiedAssertion
-from rolegate.services.sts_saml_claims import (
+from rolegate.services.sts.saml_claims import (
     PRINCIPAL_TAG,
     ROLE,
     ROLE_SESSION_NAME,

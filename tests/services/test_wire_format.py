@@ -7,7 +7,7 @@ from urllib.parse import quote, unquote
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rolegate.services.wire_format import url_encoded_policy
+from rolegate.services._wire_format import url_encoded_policy
 
 
 def test_a_trust_policy_is_encoded_as_iam_does() -> None:

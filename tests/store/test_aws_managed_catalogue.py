@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from rolegate.catalog import aws_policy_id
 from rolegate.domain.managed_policy import AWS_ACCOUNT
-from rolegate.services.aws_managed_catalogue import aws_policy_id, install, load_catalogue
+from rolegate.services.iam import install_aws_managed_policies as install
+from rolegate.services.iam import load_aws_managed_policies as load_catalogue
 from rolegate.store import Store
 
 SHIPPED = {

@@ -15,8 +15,8 @@ from rolegate.domain.entities import Account
 from rolegate.domain.errors import LimitExceeded
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
 from rolegate.domain.saml_provider import SamlProvider
-from rolegate.services import saml_providers
-from rolegate.services.oidc_providers import MAX_PROVIDERS_PER_ACCOUNT, add_oidc_provider
+from rolegate.services.iam.providers import saml as saml_providers
+from rolegate.services.iam.providers.oidc import MAX_PROVIDERS_PER_ACCOUNT, add_oidc_provider
 from rolegate.store import Store, Tx
 from saml_idp import SigningKey, metadata_document
 

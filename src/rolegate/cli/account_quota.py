@@ -3,7 +3,7 @@
 
 Names are GetAccountSummary's (``RolesQuota``) or the ones in AWS's LimitExceeded messages
 (``RolesPerAccount``). Values are positive and at most AWS's maximum quota; quotas AWS does not
-adjust can be lowered only (``rolegate.services.quotas``).
+adjust can be lowered only (``rolegate.catalog.quotas``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import json
 import sys
 from collections.abc import Callable
 
+from rolegate.catalog import InvalidQuota, check_override, find_quota, quota_specs
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import open_store
-from rolegate.services.quotas import InvalidQuota, check_override, find_quota, quota_specs
 from rolegate.store import Store
 
 

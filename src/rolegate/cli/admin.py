@@ -13,7 +13,7 @@ from rolegate.cli.aws_profile import write_profile
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import open_store, utc_now
 from rolegate.server.bootstrap import announce_created, ensure_default_account
-from rolegate.services.accounts import AccountExists, create_account
+from rolegate.services.iam import AccountExists, create_account
 from rolegate.store import upgrade
 
 

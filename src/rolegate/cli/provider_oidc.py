@@ -24,7 +24,7 @@ from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.cli.provider_store import add_in_account
 from rolegate.federation.oidc_http import FetchError, tls_context
 from rolegate.federation.oidc_keys import discover
-from rolegate.services.oidc_providers import add_oidc_provider
+from rolegate.services.iam import add_oidc_provider
 
 DEFAULT_CLIENT_ID = "sts.amazonaws.com"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.cli.provider_store import add_in_account
-from rolegate.services.saml_providers import add_saml_provider
+from rolegate.services.iam import add_saml_provider
 
 _NAME = re.compile(r"[\w._-]{1,128}")  # SAMLProviderNameType in the iam model
 

@@ -26,7 +26,7 @@ class MfaDevice:
 @dataclass(frozen=True, slots=True)
 class MfaAttempts:
     """A device's wrong codes since its last right one, and until when it refuses every code
-    (services.mfa_attempts decides both)."""
+    (services.iam.mfa.attempts decides both)."""
 
     failures: int = 0
     locked_until: datetime | None = None

@@ -39,7 +39,7 @@ from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
 from rolegate.server.settings import Settings
 from rolegate.server.workers import WorkerThreads
-from rolegate.services.sts_decode import AuthorizationMessages
+from rolegate.services.authz import AuthorizationMessages
 from rolegate.store import Store
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large

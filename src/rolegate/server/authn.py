@@ -25,10 +25,10 @@ from datetime import datetime
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, SigV4Verifier
 from rolegate.domain.arn import root_arn
+from rolegate.domain.caller import Caller, PrincipalType
 from rolegate.domain.entities import Account, Role, User
 from rolegate.domain.errors import InvalidClientTokenId
 from rolegate.domain.session import SessionClaims, SessionKind
-from rolegate.services.context import Caller
 from rolegate.store import Conflict, Tx
 from rolegate.wire.regions import signing_regions
 
@@ -188,6 +188,7 @@ def session_caller(
     ``user``: the role of a role session, the user behind the others, as read now (a
     GetSessionToken session then has the user's name and ARN of now, UpdateUser's included).
     """
+    principal_type: PrincipalType
     if session.kind == SessionKind.ROLE:
         principal_type = "role_session"
     elif session.kind == SessionKind.FEDERATED_USER:

@@ -1,5 +1,5 @@
 """First start: the default account and its root access key; at every start, the AWS managed
-policies (``rolegate.services.aws_managed_catalogue``).
+policies (``rolegate.services.iam.policies.aws_managed``).
 
 Generated secrets are shown once on standard output and written to ``root-credentials.json``
 (mode 0600) in the data directory; they never reach the log.
@@ -16,8 +16,14 @@ from pathlib import Path
 
 from rolegate.domain.ids import Rng
 from rolegate.server.settings import Settings
-from rolegate.services import aws_managed_catalogue
-from rolegate.services.accounts import NewAccount, add_root_key, create_account, default_account
+from rolegate.services.iam import (
+    NewAccount,
+    add_root_key,
+    create_account,
+    default_account,
+    install_aws_managed_policies,
+    load_aws_managed_policies,
+)
 from rolegate.store import Store
 
 CREDENTIALS_FILE = "root-credentials.json"
@@ -32,9 +38,9 @@ class BootstrapResult:
 def ensure_default_account(
     store: Store, settings: Settings, *, rng: Rng, now: datetime
 ) -> BootstrapResult:
-    catalogue = aws_managed_catalogue.load_catalogue(settings.aws_managed_policies_dir)
+    catalogue = load_aws_managed_policies(settings.aws_managed_policies_dir)
     with store.transaction() as tx:
-        aws_managed_catalogue.install(tx, catalogue)
+        install_aws_managed_policies(tx, catalogue)
         account = default_account(tx, settings.default_account_id)
         if account is None:
             created = create_account(

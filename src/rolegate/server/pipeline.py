@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, parse_sigv4
+from rolegate.domain.caller import Caller
 from rolegate.domain.errors import (
     AwsError,
     InternalFailure,
@@ -31,10 +32,8 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
-from rolegate.services.authz import RequestAuthorizer
-from rolegate.services.context import Caller, Handler, OperationContext
-from rolegate.services.principal_policies import PolicySetCache
-from rolegate.services.sts_decode import AuthorizationMessages
+from rolegate.services.authz import AuthorizationMessages, PolicySetCache, RequestAuthorizer
+from rolegate.services.context import Handler, OperationContext
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
@@ -50,7 +49,7 @@ UNSIGNED_CALLER = Caller(account_id="", principal_type="anonymous", arn="", user
 READ_ONLY_PREFIXES = ("Get", "List")
 # Operations whose only writes are best effort (AssumeRole's RoleLastUsed) read too, unless they
 # carry an MFA code: its time step, once accepted, must be recorded as spent, and a wrong code
-# counted, under the device's row lock (services.mfa_attempts). As a read, AssumeRole stays out
+# counted, under the device's row lock (services.iam.mfa.attempts). As a read, AssumeRole stays out
 # of SQLite's group commit (store.group_commit): as a member it would wait for the group's fsync
 # and hold the writers' turn while its trust policy is evaluated (docs/benchmarks.md, bench/api.py).
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
@@ -95,7 +94,7 @@ class Pipeline:
     region: str
     # Compiled policies are cached here by content hash, shared by every request of this node.
     compiler: PolicyCompiler = field(default_factory=PolicyCompiler)
-    # Seals the decision of each policy denial (services.sts_decode); None: not recorded.
+    # Seals the decision of each policy denial (services.authz.messages); None: not recorded.
     authorization_messages: AuthorizationMessages | None = None
     # Compiled PolicySets by policy texts, shared by this node's requests (services.authz).
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
@@ -193,23 +192,23 @@ class Pipeline:
                 )
             region = claim.region if claim is not None else self.region
             ctx = OperationContext(
-                caller,
-                region,
-                rid,
-                now,
-                tx,
-                self.rng,
-                RequestAuthorizer(
-                    caller,
-                    tx,
-                    self.compiler,
-                    now,
-                    source_ip,
-                    secure_transport,
-                    region,
-                    parsed.params,
-                    self.authorization_messages,
-                    self.policy_sets,
+                caller=caller,
+                region=region,
+                request_id=rid,
+                now=now,
+                tx=tx,
+                rng=self.rng,
+                authorizer=RequestAuthorizer(
+                    caller=caller,
+                    now=now,
+                    tx=tx,
+                    compiler=self.compiler,
+                    source_ip=source_ip,
+                    secure_transport=secure_transport,
+                    region=region,
+                    params=parsed.params,
+                    messages=self.authorization_messages,
+                    policy_sets=self.policy_sets,
                 ),
                 session_tokens=self.authenticator.session_tokens,
             )

@@ -1,16 +1,17 @@
-"""What every operation receives: the authenticated caller and the request's surroundings."""
+"""What every operation receives (the authenticated caller and the request's surroundings) and
+what it is: a handler from parameters to a result."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from rolegate.auth.session_token import SessionTokenCodec
-from rolegate.domain.entities import PrincipalIds, Role, User
+from rolegate.domain.caller import Caller
+from rolegate.domain.entities import PrincipalIds
 from rolegate.domain.ids import Rng
-from rolegate.domain.session import SessionClaims
 from rolegate.store import Tx
 
 ContextValues = Mapping[str, str | Sequence[str]]
@@ -19,34 +20,11 @@ ContextValues = Mapping[str, str | Sequence[str]]
 class ResourcePolicy(NamedTuple):
     """A resource-based policy for one decision (a role's trust policy): the id the decision's
     reasons name it by, its text, and its user and role principals as bound when it was stored
-    (:mod:`rolegate.services.trust_principals`)."""
+    (:mod:`rolegate.services.authz.trust_principals`)."""
 
     policy_id: str
     document: str
     principal_ids: PrincipalIds = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The principal that signed the request (id_roles_terms-and-concepts.md, "Principal").
-
-    ``principal_type`` uses the policy engine's names: "root", "user", "role_session",
-    "federated_user". Temporary credentials carry their ``session``; for GetSessionToken
-    credentials the type stays "user" or "root" and ``session`` holds the MFA state.
-    """
-
-    account_id: str
-    principal_type: str
-    arn: str
-    user_id: str  # aws:userid / GetCallerIdentity's UserId
-    access_key_id: str | None = None
-    user_name: str | None = None  # IAM users only (aws:username)
-    session: SessionClaims | None = None
-    # The IAM user as authentication read it (the signing user's long-term keys; the user behind
-    # GetSessionToken and GetFederationToken sessions) and the role of a role session, so
-    # authorization need not read them again within the request.
-    user: User | None = None
-    role: Role | None = None
 
 
 class Authorizer(Protocol):
@@ -63,7 +41,7 @@ class Authorizer(Protocol):
     ) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OperationContext:
     caller: Caller
     region: str
@@ -101,3 +79,15 @@ class OperationContext:
 Params = Mapping[str, Any]
 Result = dict[str, Any]
 Handler = Callable[[OperationContext, Params], Result]
+
+
+def join_handlers(tables: Iterable[Mapping[str, Handler]]) -> dict[str, Handler]:
+    """One table of operation name -> handler from the tables of a family's modules; a name
+    defined twice is a programming error."""
+    joined: dict[str, Handler] = {}
+    for table in tables:
+        for name, handler in table.items():
+            if name in joined:
+                raise ValueError(f"operation {name} has two handlers")
+            joined[name] = handler
+    return joined

@@ -7,7 +7,7 @@ with store.transaction() as tx:
 
 from rolegate.store.errors import CommitAndRaise, Conflict, InvalidMarker, StoreUnavailable
 from rolegate.store.migrate import upgrade
-from rolegate.store.page import Page
+from rolegate.store.page import Page, decode_marker, encode_marker
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
@@ -34,5 +34,7 @@ __all__ = [
     "StoreUnavailable",
     "Tx",
     "UserRepo",
+    "decode_marker",
+    "encode_marker",
     "upgrade",
 ]

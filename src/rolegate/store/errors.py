@@ -19,7 +19,7 @@ class CommitAndRaise(Exception):
     """Raised inside ``Store.transaction()``: commit the transaction, then raise ``error``.
 
     For a refusal that must be remembered although the request fails: a wrong MFA code counts
-    towards its device's lock (services.mfa_attempts). Everything the transaction changed is
+    towards its device's lock (services.iam.mfa.attempts). Everything the transaction changed is
     committed, so raise it before the operation has changed anything else.
     """
 

@@ -3,7 +3,7 @@
 The serial number (the device's ARN) is the key; ``user_name`` is set while the device is enabled
 for a user. The TOTP seed is sealed at rest (AEAD bound to the serial number). Tags are few and
 only ever read with the device, so they are one JSON column. ``failed_attempts`` and
-``locked_until`` (revision r0011) throttle wrong codes (services.mfa_attempts); they live on the
+``locked_until`` (revision r0011) throttle wrong codes (services.iam.mfa.attempts); they live on the
 device's row so that its row lock serialises every check of its codes, on every node.
 """
 

@@ -16,6 +16,7 @@ from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.readers import ReadConnections
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
+from rolegate.store.repos.account_details import AccountDetailsRepo
 from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
 from rolegate.store.repos.groups import GroupRepo
@@ -56,6 +57,10 @@ class Tx:
     @cached_property
     def accounts(self) -> AccountRepo:
         return AccountRepo(self.connection)
+
+    @cached_property
+    def account_details(self) -> AccountDetailsRepo:
+        return AccountDetailsRepo(self.connection)
 
     @cached_property
     def access_keys(self) -> AccessKeyRepo:

@@ -32,11 +32,13 @@ from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.schema import (
     access_keys,
+    role_policies,
     roles,
+    user_policies,
     user_tags,
     users,
 )
-from rolegate.store.schema_groups import group_members, groups
+from rolegate.store.schema_groups import group_members, group_policies, groups
 from rolegate.store.schema_mfa import mfa_devices
 from rolegate.store.schema_oidc import oidc_providers
 from rolegate.store.schema_policies import managed_policies, policy_attachments, policy_versions
@@ -89,12 +91,12 @@ class AccountDetailsRepo:
     # runs on the driver's cursor (store.prepared): a page pays no query construction and no
     # SQLAlchemy result machinery for its few hundred detail rows.
     def inline_policies(
-        self, table: Table, owner_ids: Sequence[str]
+        self, owner_kind: OwnerKind, owner_ids: Sequence[str]
     ) -> dict[str, list[InlinePolicy]]:
-        """The inline policies of each owner (``role_policies``, ``user_policies``...), by name."""
+        """The inline policies of each role, user or group, by name."""
         found: dict[str, list[InlinePolicy]] = defaultdict(list)
         if owner_ids:
-            rows = _inline_statement(table).all(self._conn, {"ids": owner_ids})
+            rows = _inline_statement(_INLINE_TABLES[owner_kind]).all(self._conn, {"ids": owner_ids})
             for owner_id, name, document in rows:
                 found[owner_id].append(InlinePolicy(name, document))
         return found
@@ -131,6 +133,13 @@ class AccountDetailsRepo:
             for user_id, group_name in _GROUP_NAMES.all(self._conn, {"ids": user_ids}):
                 found[user_id].append(group_name)
         return found
+
+
+_INLINE_TABLES = {
+    OwnerKind.ROLE: role_policies,
+    OwnerKind.USER: user_policies,
+    OwnerKind.GROUP: group_policies,
+}
 
 
 @functools.cache

@@ -1,0 +1,111 @@
+"""The services CreateServiceLinkedRole knows, as data (using-service-linked-roles.md).
+
+The built-in catalogue is ``service_linked_roles.json`` next to this module. Operators add
+services, or replace built-in ones, with a file of the same shape named by the
+``ROLEGATE_SERVICE_CATALOG`` environment variable. The file is read again whenever it changes, so
+an operator can declare while the server runs that a service still uses its role (``in_use``),
+which makes DeleteServiceLinkedRole fail the way AWS reports it::
+
+    {"services": {"myservice.example.com": {
+        "role_name": "AWSServiceRoleForMyService",
+        "policy_arns": ["arn:aws:iam::aws:policy/aws-service-role/MyServicePolicy"],
+        "custom_suffix_allowed": true,
+        "description": "Lets MyService manage resources for you.",
+        "in_use": [{"Region": "us-east-1", "Resources": ["arn:aws:myservice:us-east-1:..."]}]
+    }}}
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rolegate.domain.instance_profile import RoleUsage
+
+CATALOG_ENV = "ROLEGATE_SERVICE_CATALOG"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedService:
+    service_name: str  # the service principal, e.g. autoscaling.amazonaws.com
+    role_name: str  # AWSServiceRoleFor…; a custom suffix is appended after "_"
+    policy_arns: tuple[str, ...]
+    custom_suffix_allowed: bool
+    description: str | None = None
+    in_use: tuple[RoleUsage, ...] = field(default=())
+
+
+def service_catalog(env: Mapping[str, str] | None = None) -> dict[str, LinkedService]:
+    """The built-in services overlaid with the operator's file, if ``ROLEGATE_SERVICE_CATALOG``
+    names one. Raises ValueError for a file that is not a catalogue."""
+    env = os.environ if env is None else env
+    catalog = dict(_builtin())
+    extra = env.get(CATALOG_ENV)
+    if extra:
+        try:
+            stat = Path(extra).stat()
+        except OSError as exc:
+            raise ValueError(f"{CATALOG_ENV}={extra}: {exc}") from exc
+        catalog.update(_from_file(extra, stat.st_mtime_ns, stat.st_size))
+    return catalog
+
+
+@functools.cache
+def _builtin() -> dict[str, LinkedService]:
+    text = resources.files("rolegate.catalog").joinpath("service_linked_roles.json")
+    return parse_catalog(json.loads(text.read_text(encoding="utf-8")), "built-in catalogue")
+
+
+@functools.lru_cache(maxsize=4)
+def _from_file(path: str, _mtime_ns: int, _size: int) -> dict[str, LinkedService]:
+    """Parsed once per version of the file (its modification time and size are in the key)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{CATALOG_ENV}={path}: {exc}") from exc
+    return parse_catalog(data, path)
+
+
+def parse_catalog(data: Any, origin: str) -> dict[str, LinkedService]:
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        raise ValueError(f"{origin}: expected an object with a 'services' object")
+    return {name: _service(name, entry, origin) for name, entry in services.items()}
+
+
+def _service(name: str, entry: Any, origin: str) -> LinkedService:
+    where = f"{origin}: service {name!r}"
+    if not isinstance(entry, dict) or not isinstance(entry.get("role_name"), str):
+        raise ValueError(f"{where}: needs a string 'role_name'")
+    if not entry["role_name"].startswith("AWSServiceRoleFor"):
+        raise ValueError(f"{where}: 'role_name' must start with AWSServiceRoleFor")
+    policies = entry.get("policy_arns", [])
+    if not isinstance(policies, list) or not all(isinstance(p, str) for p in policies):
+        raise ValueError(f"{where}: 'policy_arns' must be a list of ARNs")
+    description = entry.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ValueError(f"{where}: 'description' must be a string")
+    return LinkedService(
+        service_name=name,
+        role_name=entry["role_name"],
+        policy_arns=tuple(policies),
+        custom_suffix_allowed=bool(entry.get("custom_suffix_allowed", False)),
+        description=description,
+        in_use=tuple(_usage(u, where) for u in entry.get("in_use", [])),
+    )
+
+
+def _usage(raw: Any, where: str) -> RoleUsage:
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("Region"), str)
+        or not isinstance(raw.get("Resources", []), list)
+    ):
+        raise ValueError(f"{where}: 'in_use' entries are {{'Region': str, 'Resources': [ARN]}}")
+    return RoleUsage(raw["Region"], tuple(str(r) for r in raw.get("Resources", [])))

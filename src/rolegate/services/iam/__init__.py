@@ -1,0 +1,87 @@
+"""IAM (https://docs.aws.amazon.com/IAM/latest/APIReference/): one module per resource family.
+
+``HANDLERS`` maps every implemented IAM operation to its handler; each module lists its own
+operations in a ``HANDLERS`` table of the same shape. The names below are what the rest of
+rolegate uses: STS (MFA codes, SAML provider ARNs), the server's start-up (accounts, AWS managed
+policies) and the admin commands (providers).
+
+Modules import their siblings by module path, never through this package, which imports them
+all in dependency order.
+"""
+
+from rolegate.services.context import Handler, join_handlers
+from rolegate.services.iam import (
+    access_keys,
+    groups,
+    instance_profiles,
+    roles,
+    service_linked_roles,
+    users,
+)
+from rolegate.services.iam.account import aliases, authorization_details, password_policy, summary
+from rolegate.services.iam.account.accounts import (
+    AccountExists,
+    NewAccount,
+    add_root_key,
+    create_account,
+    default_account,
+)
+from rolegate.services.iam.mfa import devices, tags
+from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
+from rolegate.services.iam.policies import (
+    attachments,
+    group_inline,
+    managed,
+    role_inline,
+    user_inline,
+    versions,
+)
+from rolegate.services.iam.policies.aws_managed import (
+    install_aws_managed_policies,
+    load_aws_managed_policies,
+)
+from rolegate.services.iam.providers import oidc, saml
+from rolegate.services.iam.providers.oidc import add_oidc_provider
+from rolegate.services.iam.providers.saml import add_saml_provider, parse_saml_provider_arn
+
+HANDLERS: dict[str, Handler] = join_handlers(
+    module.HANDLERS
+    for module in (
+        roles,
+        role_inline,
+        managed,
+        versions,
+        attachments,
+        devices,
+        tags,
+        users,
+        user_inline,
+        access_keys,
+        instance_profiles,
+        service_linked_roles,
+        oidc,
+        saml,
+        aliases,
+        password_policy,
+        summary,
+        authorization_details,
+        groups,
+        group_inline,
+    )
+)
+
+__all__ = [
+    "HANDLERS",
+    "AccountExists",
+    "MfaCheck",
+    "NewAccount",
+    "add_oidc_provider",
+    "add_root_key",
+    "add_saml_provider",
+    "create_account",
+    "default_account",
+    "install_aws_managed_policies",
+    "load_aws_managed_policies",
+    "parse_saml_provider_arn",
+    "verify_mfa",
+]

@@ -1,0 +1,227 @@
+"""IAM SAML identity providers: CreateSAMLProvider, GetSAMLProvider, ListSAMLProviders,
+UpdateSAMLProvider, DeleteSAMLProvider, TagSAMLProvider, UntagSAMLProvider,
+ListSAMLProviderTags (id_roles_providers_create_saml.md, id_tags_idps_saml.md).
+
+The metadata document is parsed when uploaded (``federation.saml_metadata``): an unusable one is
+refused with IAM's "Could not parse metadata." and changes nothing. An account holds at most 100
+SAML providers, each at most 50 tags (reference_iam-quotas.md). rolegate does not decrypt
+assertions: a private key for assertion encryption is not accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rolegate.domain.arn import PARTITION
+from rolegate.domain.entities import Tag
+from rolegate.domain.errors import (
+    EntityAlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    NoSuchEntity,
+    OperationNotImplemented,
+)
+from rolegate.domain.ids import Rng, unique_id
+from rolegate.domain.saml_provider import SamlProvider
+from rolegate.federation.saml_metadata import IdpMetadata, InvalidMetadata, parse_metadata
+from rolegate.services._pagination import page_by_position
+from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.iam._arns import invalid_arn
+from rolegate.store import Conflict, Tx
+
+MAX_PROVIDERS_PER_ACCOUNT = 100
+# Messages from the IAM User Guide page "Troubleshoot SAML federation with IAM":
+UNPARSABLE = "Could not parse metadata."
+NOTHING_TO_UPDATE = (
+    "Unable to update identity provider. No updates are defined for metadata or encryption "
+    "assertion."
+)
+NO_PRIVATE_KEY = (
+    "Unable to set assertion encryption mode to Required because no private key is provided."
+)
+NOT_DECRYPTING = "rolegate does not decrypt SAML assertions: private keys are not supported."
+_PROVIDER_ARN = re.compile(r"arn:aws:iam::(\d{12}):saml-provider/([\w.-]{1,128})")
+
+
+def saml_provider_arn(account: str, name: str) -> str:
+    return f"arn:{PARTITION}:iam::{account}:saml-provider/{name}"
+
+
+def parse_saml_provider_arn(arn: str) -> tuple[str, str]:
+    """(account, name) of a SAML provider ARN; InvalidInput as IAM answers a malformed one."""
+    match = _PROVIDER_ARN.fullmatch(arn)
+    if match is None:
+        raise invalid_arn(arn)
+    return match.group(1), match.group(2)
+
+
+def load_saml_provider(
+    ctx: OperationContext, arn: str, action: str, *, lock: bool = False
+) -> SamlProvider:
+    """The caller's provider named by ``arn``, once the caller may perform ``action`` on it.
+    Another account's provider is as missing as one that does not exist."""
+    account, name = parse_saml_provider_arn(arn)
+    ctx.authorize(action, arn)
+    provider = None
+    if account == ctx.account_id:
+        provider = ctx.tx.saml_providers.get(account, name, for_update=lock)
+    if provider is None or provider.arn != arn:
+        # unverified: the text IAM is widely reported to answer
+        raise NoSuchEntity(f"Manifest not found for arn {arn}")
+    return provider
+
+
+def _metadata(document: str) -> IdpMetadata:
+    try:
+        return parse_metadata(document)
+    except InvalidMetadata:
+        raise InvalidInput(UNPARSABLE) from None
+
+
+def _refuse_private_keys(params: Params) -> None:
+    if params.get("AddPrivateKey") is not None or params.get("RemovePrivateKey") is not None:
+        raise OperationNotImplemented(NOT_DECRYPTING)
+    if params.get("AssertionEncryptionMode") == "Required":
+        raise InvalidInput(NO_PRIVATE_KEY)
+
+
+def create_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    name = params["Name"]
+    arn = saml_provider_arn(ctx.account_id, name)
+    ctx.authorize("iam:CreateSAMLProvider", arn)
+    tags = tags_from_params(params.get("Tags"))
+    if tags:
+        ctx.authorize("iam:TagSAMLProvider", arn)
+    _refuse_private_keys(params)
+    add_saml_provider(
+        ctx.tx, ctx.account_id, name, params["SAMLMetadataDocument"], ctx.now, ctx.rng, tags
+    )
+    result: Result = {"SAMLProviderArn": arn}
+    if tags:
+        result["Tags"] = tags_to_wire(tags)
+    return result
+
+
+def add_saml_provider(
+    tx: Tx,
+    account_id: str,
+    name: str,
+    document: str,
+    now: datetime,
+    rng: Rng,
+    tags: Sequence[Tag] = (),
+) -> SamlProvider:
+    """Parse ``document`` and store the provider (CreateSAMLProvider once authorized, and
+    ``rolegate provider add-saml``). AWS's errors for bad metadata, quota and duplicates."""
+    metadata = _metadata(document)
+    tx.account_settings.lock_account(account_id)  # concurrent creates count one by one
+    if tx.saml_providers.count(account_id) >= MAX_PROVIDERS_PER_ACCOUNT:
+        raise LimitExceeded(
+            f"Cannot exceed quota for SAMLProvidersPerAccount: {MAX_PROVIDERS_PER_ACCOUNT}"
+        )
+    provider = SamlProvider(
+        provider_id=unique_id("", rng) + unique_id("", rng)[:9],
+        account_id=account_id,
+        name=name,
+        arn=saml_provider_arn(account_id, name),
+        metadata_document=document,
+        entity_id=metadata.entity_id,
+        certificates=metadata.certificates,
+        create_date=now,
+        valid_until=metadata.valid_until,
+        tags=tuple(tags),
+    )
+    try:
+        tx.saml_providers.create(provider)
+    except Conflict:
+        # unverified: AWS's wording
+        raise EntityAlreadyExists(f"SAMLProvider {name} already exists.") from None
+    return provider
+
+
+def get_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:GetSAMLProvider")
+    result: Result = {
+        "SAMLProviderUUID": provider.provider_id,
+        "SAMLMetadataDocument": provider.metadata_document,
+        "CreateDate": provider.create_date,
+        "Tags": tags_to_wire(provider.tags),
+    }
+    if provider.valid_until is not None:
+        result["ValidUntil"] = provider.valid_until
+    return result
+
+
+def list_saml_providers(ctx: OperationContext, params: Params) -> Result:
+    ctx.authorize("iam:ListSAMLProviders", "*")
+    entries: list[dict[str, Any]] = []
+    for provider in ctx.tx.saml_providers.list(ctx.account_id):
+        entry: dict[str, Any] = {"Arn": provider.arn, "CreateDate": provider.create_date}
+        if provider.valid_until is not None:
+            entry["ValidUntil"] = provider.valid_until
+        entries.append(entry)
+    return {"SAMLProviderList": entries}
+
+
+def update_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    arn = params["SAMLProviderArn"]
+    document = params.get("SAMLMetadataDocument")
+    _refuse_private_keys(params)
+    if document is None and params.get("AssertionEncryptionMode") is None:
+        parse_saml_provider_arn(arn)
+        raise InvalidInput(NOTHING_TO_UPDATE)
+    provider = load_saml_provider(ctx, arn, "iam:UpdateSAMLProvider", lock=True)
+    if document is not None:
+        metadata = _metadata(document)
+        ctx.tx.saml_providers.update_metadata(
+            provider.provider_id,
+            metadata_document=document,
+            entity_id=metadata.entity_id,
+            certificates=metadata.certificates,
+            valid_until=metadata.valid_until,
+        )
+    return {"SAMLProviderArn": provider.arn}
+
+
+def delete_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:DeleteSAMLProvider")
+    ctx.tx.saml_providers.delete(provider.provider_id)
+    return {}
+
+
+def tag_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:TagSAMLProvider", lock=True)
+    tags = merge_tags(provider.tags, tags_from_params(params["Tags"]), "TagsPerSAMLProvider")
+    ctx.tx.saml_providers.set_tags(provider.provider_id, tags)
+    return {}
+
+
+def untag_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    provider = load_saml_provider(
+        ctx, params["SAMLProviderArn"], "iam:UntagSAMLProvider", lock=True
+    )
+    ctx.tx.saml_providers.set_tags(
+        provider.provider_id, remove_tags(provider.tags, params["TagKeys"])
+    )
+    return {}
+
+
+def list_saml_provider_tags(ctx: OperationContext, params: Params) -> Result:
+    provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:ListSAMLProviderTags")
+    return page_by_position(tags_to_wire(provider.tags), "Tags", params)
+
+
+HANDLERS: dict[str, Handler] = {
+    "CreateSAMLProvider": create_saml_provider,
+    "GetSAMLProvider": get_saml_provider,
+    "ListSAMLProviders": list_saml_providers,
+    "UpdateSAMLProvider": update_saml_provider,
+    "DeleteSAMLProvider": delete_saml_provider,
+    "TagSAMLProvider": tag_saml_provider,
+    "UntagSAMLProvider": untag_saml_provider,
+    "ListSAMLProviderTags": list_saml_provider_tags,
+}
