@@ -16,6 +16,7 @@ from rolegate.services.iam import (
     instance_profiles,
     roles,
     service_linked_roles,
+    tagging,
     users,
 )
 from rolegate.services.iam.account import aliases, authorization_details, password_policy, summary
@@ -26,7 +27,7 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
-from rolegate.services.iam.mfa import devices, tags
+from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
 from rolegate.services.iam.policies import (
     attachments,
@@ -53,7 +54,6 @@ HANDLERS: dict[str, Handler] = join_handlers(
         versions,
         attachments,
         devices,
-        tags,
         users,
         user_inline,
         access_keys,
@@ -67,6 +67,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
         authorization_details,
         groups,
         group_inline,
+        tagging,
     )
 )
 

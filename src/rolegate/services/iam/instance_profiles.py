@@ -1,7 +1,7 @@
 """Instance profiles: CreateInstanceProfile, GetInstanceProfile, ListInstanceProfiles,
 DeleteInstanceProfile, AddRoleToInstanceProfile, RemoveRoleFromInstanceProfile,
-ListInstanceProfilesForRole, TagInstanceProfile, UntagInstanceProfile, ListInstanceProfileTags
-(id_roles_use_switch-role-ec2_instance-profiles.md).
+ListInstanceProfilesForRole (id_roles_use_switch-role-ec2_instance-profiles.md). Their tags are
+``tagging``'s.
 
 A profile holds at most one role ("InstanceSessionsPerInstanceProfile", reference_iam-quotas.md); an
 account holds at most 1,000 profiles unless its quota says otherwise (``rolegate.catalog.quotas``).
@@ -21,8 +21,8 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.instance_profile import InstanceProfile
-from rolegate.services._pagination import fetch_page, page_by_position
-from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services._pagination import fetch_page
+from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services._wire_format import url_encoded_policy
 from rolegate.services.authz import profiles_with_trust_shown
 from rolegate.services.context import Handler, OperationContext, Params, Result
@@ -189,27 +189,6 @@ def _listing(ctx: OperationContext, profiles: list[InstanceProfile]) -> list[dic
     return [instance_profile_to_wire(p, listing=True) for p in shown]
 
 
-def tag_instance_profile(ctx: OperationContext, params: Params) -> Result:
-    profile = load_instance_profile(ctx, params["InstanceProfileName"], "iam:TagInstanceProfile")
-    tags = merge_tags(profile.tags, tags_from_params(params["Tags"]), "TagsPerInstanceProfile")
-    ctx.tx.instance_profiles.set_tags(profile.instance_profile_id, tags)
-    return {}
-
-
-def untag_instance_profile(ctx: OperationContext, params: Params) -> Result:
-    profile = load_instance_profile(ctx, params["InstanceProfileName"], "iam:UntagInstanceProfile")
-    tags = remove_tags(profile.tags, params["TagKeys"])
-    ctx.tx.instance_profiles.set_tags(profile.instance_profile_id, tags)
-    return {}
-
-
-def list_instance_profile_tags(ctx: OperationContext, params: Params) -> Result:
-    profile = load_instance_profile(
-        ctx, params["InstanceProfileName"], "iam:ListInstanceProfileTags"
-    )
-    return page_by_position(tags_to_wire(profile.tags), "Tags", params)
-
-
 HANDLERS: dict[str, Handler] = {
     "CreateInstanceProfile": create_instance_profile,
     "GetInstanceProfile": get_instance_profile,
@@ -218,7 +197,4 @@ HANDLERS: dict[str, Handler] = {
     "AddRoleToInstanceProfile": add_role_to_instance_profile,
     "RemoveRoleFromInstanceProfile": remove_role_from_instance_profile,
     "ListInstanceProfilesForRole": list_instance_profiles_for_role,
-    "TagInstanceProfile": tag_instance_profile,
-    "UntagInstanceProfile": untag_instance_profile,
-    "ListInstanceProfileTags": list_instance_profile_tags,
 }

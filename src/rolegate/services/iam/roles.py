@@ -1,5 +1,5 @@
 """IAM roles: CreateRole, GetRole, ListRoles, UpdateRole, UpdateRoleDescription, DeleteRole,
-UpdateAssumeRolePolicy, TagRole, UntagRole, ListRoleTags (id_roles_create.md, id_roles_manage*.md).
+UpdateAssumeRolePolicy (id_roles_create.md, id_roles_manage*.md). Their tags are ``tagging``'s.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.managed_policy import OwnerKind
-from rolegate.services._pagination import fetch_page, page_by_position
-from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services._pagination import fetch_page
+from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services._wire_format import url_encoded_policy
 from rolegate.services.authz import target_boundary_context, with_trust_shown
 from rolegate.services.context import Handler, OperationContext, Params, Result
@@ -194,24 +194,6 @@ def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-def tag_role(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"], "iam:TagRole")
-    tags = merge_tags(role.tags, tags_from_params(params["Tags"]), "TagsPerRole")
-    ctx.tx.roles.set_tags(role.role_id, tags)
-    return {}
-
-
-def untag_role(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"], "iam:UntagRole")
-    ctx.tx.roles.set_tags(role.role_id, remove_tags(role.tags, params["TagKeys"]))
-    return {}
-
-
-def list_role_tags(ctx: OperationContext, params: Params) -> Result:
-    role = load_role(ctx, params["RoleName"], "iam:ListRoleTags")
-    return page_by_position(tags_to_wire(role.tags), "Tags", params)
-
-
 HANDLERS: dict[str, Handler] = {
     "CreateRole": create_role,
     "GetRole": get_role,
@@ -220,7 +202,4 @@ HANDLERS: dict[str, Handler] = {
     "UpdateRoleDescription": update_role_description,
     "DeleteRole": delete_role,
     "UpdateAssumeRolePolicy": update_assume_role_policy,
-    "TagRole": tag_role,
-    "UntagRole": untag_role,
-    "ListRoleTags": list_role_tags,
 }

@@ -1,5 +1,6 @@
-"""IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, TagUser, UntagUser,
-ListUserTags, Put/DeleteUserPermissionsBoundary (id_users_create.md, id_users_manage.md).
+"""IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser,
+Put/DeleteUserPermissionsBoundary (id_users_create.md, id_users_manage.md). Their tags are
+``tagging``'s.
 
 A user is a principal with long-term credentials (its access keys, ``access_keys``).
 Operations whose ``UserName`` is optional act on the caller itself when it is left out.
@@ -20,8 +21,8 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.ids import IdPrefix, unique_id
 from rolegate.domain.managed_policy import OwnerKind
-from rolegate.services._pagination import fetch_page, page_by_position
-from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services._pagination import fetch_page
+from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.authz import target_boundary_context
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._quotas import check_account_quota
@@ -198,24 +199,6 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-def tag_user(ctx: OperationContext, params: Params) -> Result:
-    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:TagUser"))
-    tags = merge_tags(user.tags, tags_from_params(params["Tags"]), "TagsPerUser")
-    ctx.tx.users.set_tags(user.user_id, tags)
-    return {}
-
-
-def untag_user(ctx: OperationContext, params: Params) -> Result:
-    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:UntagUser"))
-    ctx.tx.users.set_tags(user.user_id, remove_tags(user.tags, params["TagKeys"]))
-    return {}
-
-
-def list_user_tags(ctx: OperationContext, params: Params) -> Result:
-    user = load_user(ctx, params["UserName"], "iam:ListUserTags")
-    return page_by_position(tags_to_wire(user.tags), "Tags", params)
-
-
 def put_user_permissions_boundary(ctx: OperationContext, params: Params) -> Result:
     user = load_user(ctx, params["UserName"], "iam:PutUserPermissionsBoundary")
     policy = resolve_boundary(ctx, params["PermissionsBoundary"])
@@ -237,9 +220,6 @@ HANDLERS: dict[str, Handler] = {
     "ListUsers": list_users,
     "UpdateUser": update_user,
     "DeleteUser": delete_user,
-    "TagUser": tag_user,
-    "UntagUser": untag_user,
-    "ListUserTags": list_user_tags,
     "PutUserPermissionsBoundary": put_user_permissions_boundary,
     "DeleteUserPermissionsBoundary": delete_user_permissions_boundary,
 }

@@ -1,4 +1,4 @@
-"""Virtual MFA devices (``devices``, their ``tags``), the codes they produce (``codes``) and the
+"""Virtual MFA devices (``devices``), the codes they produce (``codes``) and the
 throttling of wrong codes (``attempts``)."""
 
-__all__ = ["attempts", "codes", "devices", "tags"]
+__all__ = ["attempts", "codes", "devices"]

@@ -77,6 +77,15 @@ def no_such_device(serial: str) -> NoSuchEntity:
     return NoSuchEntity(f"MFA Device with serial number {serial} does not exist.")
 
 
+def load_device(ctx: OperationContext, serial: str, action: str) -> MfaDevice:
+    """The device, once the caller may perform ``action`` on it (its ARN is its serial)."""
+    ctx.authorize(action, serial)
+    device = ctx.tx.mfa_devices.get(serial)
+    if device is None or device.account_id != ctx.account_id:
+        raise no_such_device(serial)
+    return device
+
+
 def _load_device(ctx: OperationContext, serial: str) -> MfaDevice:
     device = ctx.tx.mfa_devices.get(serial)
     if device is None or device.account_id != ctx.account_id:

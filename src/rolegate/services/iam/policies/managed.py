@@ -1,7 +1,6 @@
-"""Managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, ListEntitiesForPolicy,
-TagPolicy, UntagPolicy, ListPolicyTags (access_policies_managed-vs-inline.md,
-access_policies_manage-delete.md). Versions are in ``versions``; attaching in
-``attachments``.
+"""Managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, ListEntitiesForPolicy
+(access_policies_managed-vs-inline.md, access_policies_manage-delete.md). Versions are in
+``versions``, attaching in ``attachments``, tags in ``iam.tagging``.
 
 AWS managed policies (``arn:aws:iam::aws:policy/...``) are read like any other policy, but every
 change to one is authorized against the ``aws`` account, which grants nobody anything: they
@@ -30,8 +29,8 @@ from rolegate.domain.managed_policy import (
     split_policy_arn,
 )
 from rolegate.policy import PolicyKind, check_managed_policy_size, validate_policy
-from rolegate.services._pagination import fetch_page, page_by_position
-from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services._pagination import fetch_page
+from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
 from rolegate.services.iam._quotas import check_account_quota
@@ -235,31 +234,10 @@ def list_entities_for_policy(ctx: OperationContext, params: Params) -> Result:
     return {**out, **paging}
 
 
-def tag_policy(ctx: OperationContext, params: Params) -> Result:
-    policy = load_policy(ctx, params["PolicyArn"], "iam:TagPolicy", change=True)
-    tags = merge_tags(policy.tags, tags_from_params(params["Tags"]), "TagsPerPolicy")
-    ctx.tx.managed_policies.set_tags(policy.policy_id, tags)
-    return {}
-
-
-def untag_policy(ctx: OperationContext, params: Params) -> Result:
-    policy = load_policy(ctx, params["PolicyArn"], "iam:UntagPolicy", change=True)
-    ctx.tx.managed_policies.set_tags(policy.policy_id, remove_tags(policy.tags, params["TagKeys"]))
-    return {}
-
-
-def list_policy_tags(ctx: OperationContext, params: Params) -> Result:
-    policy = load_policy(ctx, params["PolicyArn"], "iam:ListPolicyTags")
-    return page_by_position(tags_to_wire(policy.tags), "Tags", params)
-
-
 HANDLERS: dict[str, Handler] = {
     "CreatePolicy": create_policy,
     "GetPolicy": get_policy,
     "ListPolicies": list_policies,
     "DeletePolicy": delete_policy,
     "ListEntitiesForPolicy": list_entities_for_policy,
-    "TagPolicy": tag_policy,
-    "UntagPolicy": untag_policy,
-    "ListPolicyTags": list_policy_tags,
 }

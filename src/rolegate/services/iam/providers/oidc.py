@@ -1,8 +1,8 @@
 """IAM OpenID Connect identity providers: CreateOpenIDConnectProvider, GetOpenIDConnectProvider,
 ListOpenIDConnectProviders, DeleteOpenIDConnectProvider, AddClientIDToOpenIDConnectProvider,
-RemoveClientIDFromOpenIDConnectProvider, UpdateOpenIDConnectProviderThumbprint,
-TagOpenIDConnectProvider, UntagOpenIDConnectProvider, ListOpenIDConnectProviderTags
-(id_roles_providers_create_oidc.md, id_tags_idps_oidc.md, reference_iam-quotas.md).
+RemoveClientIDFromOpenIDConnectProvider, UpdateOpenIDConnectProviderThumbprint
+(id_roles_providers_create_oidc.md, reference_iam-quotas.md). Their tags are ``iam.tagging``'s
+(id_tags_idps_oidc.md).
 
 URL rules (id_roles_providers_create_oidc.md): ``https://`` and a host; case-sensitive; unique per
 account; no query, fragment or user info. AWS asks for no port; rolegate accepts one (an issuer
@@ -23,8 +23,7 @@ from rolegate.domain.entities import Tag
 from rolegate.domain.errors import EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity
 from rolegate.domain.ids import Rng, unique_id
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
-from rolegate.services._pagination import page_by_position
-from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
 from rolegate.store import Conflict, Tx
@@ -240,34 +239,6 @@ def update_thumbprints(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-def tag_oidc_provider(ctx: OperationContext, params: Params) -> Result:
-    provider = load_oidc_provider(
-        ctx, params["OpenIDConnectProviderArn"], "iam:TagOpenIDConnectProvider", lock=True
-    )
-    tags = merge_tags(
-        provider.tags, tags_from_params(params["Tags"]), "TagsPerOpenIdConnectProvider"
-    )
-    ctx.tx.oidc_providers.set_tags(provider.provider_id, tags)
-    return {}
-
-
-def untag_oidc_provider(ctx: OperationContext, params: Params) -> Result:
-    provider = load_oidc_provider(
-        ctx, params["OpenIDConnectProviderArn"], "iam:UntagOpenIDConnectProvider", lock=True
-    )
-    ctx.tx.oidc_providers.set_tags(
-        provider.provider_id, remove_tags(provider.tags, params["TagKeys"])
-    )
-    return {}
-
-
-def list_oidc_provider_tags(ctx: OperationContext, params: Params) -> Result:
-    provider = load_oidc_provider(
-        ctx, params["OpenIDConnectProviderArn"], "iam:ListOpenIDConnectProviderTags"
-    )
-    return page_by_position(tags_to_wire(provider.tags), "Tags", params)
-
-
 HANDLERS: dict[str, Handler] = {
     "CreateOpenIDConnectProvider": create_oidc_provider,
     "GetOpenIDConnectProvider": get_oidc_provider,
@@ -276,7 +247,4 @@ HANDLERS: dict[str, Handler] = {
     "AddClientIDToOpenIDConnectProvider": add_client_id,
     "RemoveClientIDFromOpenIDConnectProvider": remove_client_id,
     "UpdateOpenIDConnectProviderThumbprint": update_thumbprints,
-    "TagOpenIDConnectProvider": tag_oidc_provider,
-    "UntagOpenIDConnectProvider": untag_oidc_provider,
-    "ListOpenIDConnectProviderTags": list_oidc_provider_tags,
 }

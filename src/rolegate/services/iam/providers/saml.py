@@ -1,6 +1,6 @@
 """IAM SAML identity providers: CreateSAMLProvider, GetSAMLProvider, ListSAMLProviders,
-UpdateSAMLProvider, DeleteSAMLProvider, TagSAMLProvider, UntagSAMLProvider,
-ListSAMLProviderTags (id_roles_providers_create_saml.md, id_tags_idps_saml.md).
+UpdateSAMLProvider, DeleteSAMLProvider (id_roles_providers_create_saml.md). Their tags are
+``iam.tagging``'s (id_tags_idps_saml.md).
 
 The metadata document is parsed when uploaded (``federation.saml_metadata``): an unusable one is
 refused with IAM's "Could not parse metadata." and changes nothing. An account holds at most 100
@@ -27,8 +27,7 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, unique_id
 from rolegate.domain.saml_provider import SamlProvider
 from rolegate.federation.saml_metadata import IdpMetadata, InvalidMetadata, parse_metadata
-from rolegate.services._pagination import page_by_position
-from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
 from rolegate.store import Conflict, Tx
@@ -193,35 +192,10 @@ def delete_saml_provider(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-def tag_saml_provider(ctx: OperationContext, params: Params) -> Result:
-    provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:TagSAMLProvider", lock=True)
-    tags = merge_tags(provider.tags, tags_from_params(params["Tags"]), "TagsPerSAMLProvider")
-    ctx.tx.saml_providers.set_tags(provider.provider_id, tags)
-    return {}
-
-
-def untag_saml_provider(ctx: OperationContext, params: Params) -> Result:
-    provider = load_saml_provider(
-        ctx, params["SAMLProviderArn"], "iam:UntagSAMLProvider", lock=True
-    )
-    ctx.tx.saml_providers.set_tags(
-        provider.provider_id, remove_tags(provider.tags, params["TagKeys"])
-    )
-    return {}
-
-
-def list_saml_provider_tags(ctx: OperationContext, params: Params) -> Result:
-    provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:ListSAMLProviderTags")
-    return page_by_position(tags_to_wire(provider.tags), "Tags", params)
-
-
 HANDLERS: dict[str, Handler] = {
     "CreateSAMLProvider": create_saml_provider,
     "GetSAMLProvider": get_saml_provider,
     "ListSAMLProviders": list_saml_providers,
     "UpdateSAMLProvider": update_saml_provider,
     "DeleteSAMLProvider": delete_saml_provider,
-    "TagSAMLProvider": tag_saml_provider,
-    "UntagSAMLProvider": untag_saml_provider,
-    "ListSAMLProviderTags": list_saml_provider_tags,
 }

@@ -1,0 +1,137 @@
+"""Tag{X}, Untag{X} and List{X}Tags of every taggable IAM resource (id_tags.md): one
+implementation, driven by one :class:`Taggable` per resource.
+
+A spec says how the operations find the resource (its parameter and its family's loader, which
+authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and the quota
+name of AWS's LimitExceeded message. Tag and Untag load the resource ``for_change``: users and
+identity providers are then locked until the transaction ends, and AWS managed policies judged in
+the ``aws`` account (``policies.managed.load_policy``); the tag rules are ``services._tags``'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rolegate.domain.entities import Tag
+from rolegate.services._pagination import page_by_position
+from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.iam.instance_profiles import load_instance_profile
+from rolegate.services.iam.mfa.devices import load_device
+from rolegate.services.iam.policies.managed import load_policy
+from rolegate.services.iam.providers.oidc import load_oidc_provider
+from rolegate.services.iam.providers.saml import load_saml_provider
+from rolegate.services.iam.roles import load_role
+from rolegate.services.iam.users import load_user, lock_user
+
+
+class TagWriter(Protocol):
+    def set_tags(self, entity_id: str, tags: Sequence[Tag], /) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Taggable:
+    noun: str  # the operations' names: Tag{noun}, Untag{noun}, List{noun}Tags
+    parameter: str  # the request parameter that names the resource
+    load: Callable[[OperationContext, str, str, bool], Any]  # (ctx, name, action, for_change)
+    repository: str  # the Tx attribute of the family's repository
+    key: str  # the entity attribute its tags are stored under
+    quota: str  # "Cannot exceed quota for <quota>: 50"
+
+    def _write(self, ctx: OperationContext, entity: Any, tags: Sequence[Tag]) -> None:
+        writer: TagWriter = getattr(ctx.tx, self.repository)
+        writer.set_tags(getattr(entity, self.key), tags)
+
+    def tag(self, ctx: OperationContext, params: Params) -> Result:
+        entity = self.load(ctx, params[self.parameter], f"iam:Tag{self.noun}", True)
+        self._write(
+            ctx, entity, merge_tags(entity.tags, tags_from_params(params["Tags"]), self.quota)
+        )
+        return {}
+
+    def untag(self, ctx: OperationContext, params: Params) -> Result:
+        entity = self.load(ctx, params[self.parameter], f"iam:Untag{self.noun}", True)
+        self._write(ctx, entity, remove_tags(entity.tags, params["TagKeys"]))
+        return {}
+
+    def list_tags(self, ctx: OperationContext, params: Params) -> Result:
+        entity = self.load(ctx, params[self.parameter], f"iam:List{self.noun}Tags", False)
+        return page_by_position(tags_to_wire(entity.tags), "Tags", params)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            f"Tag{self.noun}": self.tag,
+            f"Untag{self.noun}": self.untag,
+            f"List{self.noun}Tags": self.list_tags,
+        }
+
+
+# --- how each family's resource is loaded for its tag operations -------------------------------
+def _role(ctx: OperationContext, name: str, action: str, for_change: bool) -> Any:
+    return load_role(ctx, name, action)
+
+
+def _user(ctx: OperationContext, name: str, action: str, for_change: bool) -> Any:
+    user = load_user(ctx, name, action)
+    return lock_user(ctx, user) if for_change else user
+
+
+def _instance_profile(ctx: OperationContext, name: str, action: str, for_change: bool) -> Any:
+    return load_instance_profile(ctx, name, action)
+
+
+def _policy(ctx: OperationContext, arn: str, action: str, for_change: bool) -> Any:
+    return load_policy(ctx, arn, action, change=for_change)
+
+
+def _oidc_provider(ctx: OperationContext, arn: str, action: str, for_change: bool) -> Any:
+    return load_oidc_provider(ctx, arn, action, lock=for_change)
+
+
+def _saml_provider(ctx: OperationContext, arn: str, action: str, for_change: bool) -> Any:
+    return load_saml_provider(ctx, arn, action, lock=for_change)
+
+
+def _mfa_device(ctx: OperationContext, serial: str, action: str, for_change: bool) -> Any:
+    return load_device(ctx, serial, action)
+
+
+# noun, parameter, loader, repository, tag key, quota name
+TAGGABLE = (
+    Taggable("Role", "RoleName", _role, "roles", "role_id", "TagsPerRole"),
+    Taggable("User", "UserName", _user, "users", "user_id", "TagsPerUser"),
+    Taggable(
+        "InstanceProfile",
+        "InstanceProfileName",
+        _instance_profile,
+        "instance_profiles",
+        "instance_profile_id",
+        "TagsPerInstanceProfile",
+    ),
+    Taggable("Policy", "PolicyArn", _policy, "managed_policies", "policy_id", "TagsPerPolicy"),
+    Taggable(
+        "OpenIDConnectProvider",
+        "OpenIDConnectProviderArn",
+        _oidc_provider,
+        "oidc_providers",
+        "provider_id",
+        "TagsPerOpenIdConnectProvider",
+    ),
+    Taggable(
+        "SAMLProvider",
+        "SAMLProviderArn",
+        _saml_provider,
+        "saml_providers",
+        "provider_id",
+        "TagsPerSAMLProvider",
+    ),
+    Taggable(
+        "MFADevice", "SerialNumber", _mfa_device, "mfa_devices", "serial_number", "TagsPerMFADevice"
+    ),
+)
+
+HANDLERS: dict[str, Handler] = {
+    name: handler for spec in TAGGABLE for name, handler in spec.handlers().items()
+}
