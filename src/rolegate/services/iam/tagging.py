@@ -1,5 +1,5 @@
-"""Tag{X}, Untag{X} and List{X}Tags of every taggable IAM resource (id_tags.md): one
-implementation, driven by one :class:`Taggable` per resource.
+"""The Tag, Untag and List…Tags operations of every taggable IAM resource (id_tags.md): one
+implementation, driven by one :class:`Taggable` per resource (``TAGGABLE``).
 
 A spec says how the operations find the resource (its parameter and its family's loader, which
 authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and the quota
@@ -33,7 +33,9 @@ class TagWriter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Taggable:
-    noun: str  # the operations' names: Tag{noun}, Untag{noun}, List{noun}Tags
+    tag: str  # the three operations' names
+    untag: str
+    list_tags: str
     parameter: str  # the request parameter that names the resource
     load: Callable[[OperationContext, str, str, bool], Any]  # (ctx, name, action, for_change)
     repository: str  # the Tx attribute of the family's repository
@@ -44,27 +46,27 @@ class Taggable:
         writer: TagWriter = getattr(ctx.tx, self.repository)
         writer.set_tags(getattr(entity, self.key), tags)
 
-    def tag(self, ctx: OperationContext, params: Params) -> Result:
-        entity = self.load(ctx, params[self.parameter], f"iam:Tag{self.noun}", True)
+    def tag_resource(self, ctx: OperationContext, params: Params) -> Result:
+        entity = self.load(ctx, params[self.parameter], f"iam:{self.tag}", True)
         self._write(
             ctx, entity, merge_tags(entity.tags, tags_from_params(params["Tags"]), self.quota)
         )
         return {}
 
-    def untag(self, ctx: OperationContext, params: Params) -> Result:
-        entity = self.load(ctx, params[self.parameter], f"iam:Untag{self.noun}", True)
+    def untag_resource(self, ctx: OperationContext, params: Params) -> Result:
+        entity = self.load(ctx, params[self.parameter], f"iam:{self.untag}", True)
         self._write(ctx, entity, remove_tags(entity.tags, params["TagKeys"]))
         return {}
 
-    def list_tags(self, ctx: OperationContext, params: Params) -> Result:
-        entity = self.load(ctx, params[self.parameter], f"iam:List{self.noun}Tags", False)
+    def list_resource_tags(self, ctx: OperationContext, params: Params) -> Result:
+        entity = self.load(ctx, params[self.parameter], f"iam:{self.list_tags}", False)
         return page_by_position(tags_to_wire(entity.tags), "Tags", params)
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            f"Tag{self.noun}": self.tag,
-            f"Untag{self.noun}": self.untag,
-            f"List{self.noun}Tags": self.list_tags,
+            self.tag: self.tag_resource,
+            self.untag: self.untag_resource,
+            self.list_tags: self.list_resource_tags,
         }
 
 
@@ -98,37 +100,76 @@ def _mfa_device(ctx: OperationContext, serial: str, action: str, for_change: boo
     return load_device(ctx, serial, action)
 
 
-# noun, parameter, loader, repository, tag key, quota name
 TAGGABLE = (
-    Taggable("Role", "RoleName", _role, "roles", "role_id", "TagsPerRole"),
-    Taggable("User", "UserName", _user, "users", "user_id", "TagsPerUser"),
     Taggable(
-        "InstanceProfile",
-        "InstanceProfileName",
-        _instance_profile,
-        "instance_profiles",
-        "instance_profile_id",
-        "TagsPerInstanceProfile",
-    ),
-    Taggable("Policy", "PolicyArn", _policy, "managed_policies", "policy_id", "TagsPerPolicy"),
-    Taggable(
-        "OpenIDConnectProvider",
-        "OpenIDConnectProviderArn",
-        _oidc_provider,
-        "oidc_providers",
-        "provider_id",
-        "TagsPerOpenIdConnectProvider",
+        tag="TagRole",
+        untag="UntagRole",
+        list_tags="ListRoleTags",
+        parameter="RoleName",
+        load=_role,
+        repository="roles",
+        key="role_id",
+        quota="TagsPerRole",
     ),
     Taggable(
-        "SAMLProvider",
-        "SAMLProviderArn",
-        _saml_provider,
-        "saml_providers",
-        "provider_id",
-        "TagsPerSAMLProvider",
+        tag="TagUser",
+        untag="UntagUser",
+        list_tags="ListUserTags",
+        parameter="UserName",
+        load=_user,
+        repository="users",
+        key="user_id",
+        quota="TagsPerUser",
     ),
     Taggable(
-        "MFADevice", "SerialNumber", _mfa_device, "mfa_devices", "serial_number", "TagsPerMFADevice"
+        tag="TagInstanceProfile",
+        untag="UntagInstanceProfile",
+        list_tags="ListInstanceProfileTags",
+        parameter="InstanceProfileName",
+        load=_instance_profile,
+        repository="instance_profiles",
+        key="instance_profile_id",
+        quota="TagsPerInstanceProfile",
+    ),
+    Taggable(
+        tag="TagPolicy",
+        untag="UntagPolicy",
+        list_tags="ListPolicyTags",
+        parameter="PolicyArn",
+        load=_policy,
+        repository="managed_policies",
+        key="policy_id",
+        quota="TagsPerPolicy",
+    ),
+    Taggable(
+        tag="TagOpenIDConnectProvider",
+        untag="UntagOpenIDConnectProvider",
+        list_tags="ListOpenIDConnectProviderTags",
+        parameter="OpenIDConnectProviderArn",
+        load=_oidc_provider,
+        repository="oidc_providers",
+        key="provider_id",
+        quota="TagsPerOpenIdConnectProvider",
+    ),
+    Taggable(
+        tag="TagSAMLProvider",
+        untag="UntagSAMLProvider",
+        list_tags="ListSAMLProviderTags",
+        parameter="SAMLProviderArn",
+        load=_saml_provider,
+        repository="saml_providers",
+        key="provider_id",
+        quota="TagsPerSAMLProvider",
+    ),
+    Taggable(
+        tag="TagMFADevice",
+        untag="UntagMFADevice",
+        list_tags="ListMFADeviceTags",
+        parameter="SerialNumber",
+        load=_mfa_device,
+        repository="mfa_devices",
+        key="serial_number",
+        quota="TagsPerMFADevice",
     ),
 )
 
