@@ -29,14 +29,7 @@ from rolegate.services.iam.account.accounts import (
 )
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
-from rolegate.services.iam.policies import (
-    attachments,
-    group_inline,
-    managed,
-    role_inline,
-    user_inline,
-    versions,
-)
+from rolegate.services.iam.policies import attachments, inline, managed, versions
 from rolegate.services.iam.policies.aws_managed import (
     install_aws_managed_policies,
     load_aws_managed_policies,
@@ -49,25 +42,23 @@ HANDLERS: dict[str, Handler] = join_handlers(
     module.HANDLERS
     for module in (
         roles,
-        role_inline,
-        managed,
-        versions,
-        attachments,
-        devices,
         users,
-        user_inline,
+        groups,
         access_keys,
         instance_profiles,
         service_linked_roles,
+        managed,
+        versions,
+        attachments,
+        inline,
         oidc,
         saml,
+        devices,
+        tagging,
         aliases,
         password_policy,
         summary,
         authorization_details,
-        groups,
-        group_inline,
-        tagging,
     )
 )
 

@@ -1,6 +1,6 @@
 """IAM groups: CreateGroup, GetGroup, ListGroups, UpdateGroup, DeleteGroup, AddUserToGroup,
 RemoveUserFromGroup, ListGroupsForUser (id_groups.md). Inline group policies are in
-``policies.group_inline``, attached managed policies in ``policies.attachments``.
+``policies.inline``, attached managed policies in ``policies.attachments``.
 
 A group gives its policies to its members (``rolegate.services.authz.principal_policies`` joins them
 to each member's evaluation). An account holds at most 300 groups and a user is in at most 10 by

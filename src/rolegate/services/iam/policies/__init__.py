@@ -7,10 +7,7 @@ __all__ = [
     "aws_managed",
     "boundaries",
     "documents",
-    "group_inline",
     "inline",
     "managed",
-    "role_inline",
-    "user_inline",
     "versions",
 ]
