@@ -15,9 +15,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey
-from rolegate.store.dialects import best_effort_write, insert_ignoring_duplicates
-from rolegate.store.errors import Conflict
+from rolegate.store.dialects import best_effort_write
 from rolegate.store.prepared import Prepared
+from rolegate.store.rows import insert_new
 from rolegate.store.schema import access_keys
 
 SECRETS_PURPOSE = "secrets-at-rest"
@@ -57,7 +57,6 @@ class AccessKeyRepo:
             purpose=SECRETS_PURPOSE,
             aad=key.access_key_id.encode(),
         )
-        stmt = insert_ignoring_duplicates(access_keys, self._conn.dialect.name)
         values = {
             "access_key_id": key.access_key_id,
             "account_id": key.account_id,
@@ -66,8 +65,7 @@ class AccessKeyRepo:
             "create_date": key.create_date,
             "secret_sealed": sealed,
         }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"access key {key.access_key_id} exists")
+        insert_new(self._conn, access_keys, values, f"access key {key.access_key_id} exists")
 
     def get(self, access_key_id: str) -> AccessKey | None:
         row = _BY_ID.first(self._conn, {"access_key_id": access_key_id})

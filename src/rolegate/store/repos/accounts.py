@@ -8,8 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Account
-from rolegate.store.dialects import insert_ignoring_duplicates
-from rolegate.store.errors import Conflict
+from rolegate.store.rows import entity_from_row, entity_values, insert_new
 from rolegate.store.schema import accounts
 
 _BY_ID = select(accounts).where(accounts.c.account_id == bindparam("account_id"))
@@ -21,10 +20,8 @@ class AccountRepo:
 
     def create(self, account: Account) -> None:
         """Insert ``account``; raises Conflict if the id exists (the transaction stays usable)."""
-        stmt = insert_ignoring_duplicates(accounts, self._conn.dialect.name)
-        values = {"account_id": account.account_id, "create_date": account.create_date}
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"account {account.account_id} exists")
+        values = entity_values(account, accounts)
+        insert_new(self._conn, accounts, values, f"account {account.account_id} exists")
 
     def get(self, account_id: str) -> Account | None:
         row = self._conn.execute(_BY_ID, {"account_id": account_id}).first()
@@ -36,4 +33,4 @@ class AccountRepo:
 
 
 def _account(row: Any) -> Account:
-    return Account(account_id=row.account_id, create_date=row.create_date)
+    return entity_from_row(Account, row)

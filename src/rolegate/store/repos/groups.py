@@ -20,6 +20,7 @@ from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.keyset import page_rows
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
+from rolegate.store.rows import entity_from_row, entity_values, insert_new
 from rolegate.store.schema import users
 from rolegate.store.schema_groups import group_members, groups
 from rolegate.store.types import name_key
@@ -37,18 +38,9 @@ class GroupRepo:
 
     def create(self, group: Group) -> None:
         """Insert ``group``; Conflict if the account has the name (any case)."""
-        stmt = insert_ignoring_duplicates(groups, self._conn.dialect.name)
-        values = {
-            "group_id": group.group_id,
-            "account_id": group.account_id,
-            "group_name": group.group_name,
-            "name_key": name_key(group.group_name),
-            "path": group.path,
-            "arn": group.arn,
-            "create_date": group.create_date,
-        }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"group {group.group_name} exists in account {group.account_id}")
+        values = entity_values(group, groups, name=group.group_name)
+        conflict = f"group {group.group_name} exists in account {group.account_id}"
+        insert_new(self._conn, groups, values, conflict)
 
     def get(self, account_id: str, name: str, *, for_update: bool = False) -> Group | None:
         """The group named ``name`` (any case). ``for_update`` holds its row until the
@@ -157,24 +149,9 @@ def _group_page(rows: Any, listing: str, max_items: int) -> Page[Group]:
 
 
 def _group(row: Any) -> Group:
-    return Group(
-        account_id=row.account_id,
-        group_id=row.group_id,
-        group_name=row.group_name,
-        path=row.path,
-        arn=row.arn,
-        create_date=row.create_date,
-    )
+    return entity_from_row(Group, row)
 
 
 def _member(row: Any) -> User:
     """A member as GetGroup lists it (the ``User`` shape without tags)."""
-    return User(
-        account_id=row.account_id,
-        user_id=row.user_id,
-        user_name=row.user_name,
-        path=row.path,
-        arn=row.arn,
-        create_date=row.create_date,
-        permissions_boundary_arn=row.permissions_boundary_arn,
-    )
+    return entity_from_row(User, row)

@@ -14,12 +14,11 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
 from rolegate.domain.instance_profile import InstanceProfile
-from rolegate.store.dialects import insert_ignoring_duplicates
-from rolegate.store.errors import Conflict
 from rolegate.store.id_lists import in_ids
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
+from rolegate.store.rows import entity_from_row, entity_values, insert_new
 from rolegate.store.schema import roles
 from rolegate.store.schema_profiles import (
     instance_profile_roles,
@@ -41,18 +40,9 @@ class InstanceProfileRepo:
 
     def create(self, profile: InstanceProfile) -> None:
         """Insert ``profile`` and its tags; Conflict if the account has the name (any case)."""
-        stmt = insert_ignoring_duplicates(instance_profiles, self._conn.dialect.name)
-        values = {
-            "instance_profile_id": profile.instance_profile_id,
-            "account_id": profile.account_id,
-            "instance_profile_name": profile.instance_profile_name,
-            "name_key": name_key(profile.instance_profile_name),
-            "path": profile.path,
-            "arn": profile.arn,
-            "create_date": profile.create_date,
-        }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"instance profile {profile.instance_profile_name} exists")
+        values = entity_values(profile, instance_profiles, name=profile.instance_profile_name)
+        conflict = f"instance profile {profile.instance_profile_name} exists"
+        insert_new(self._conn, instance_profiles, values, conflict)
         if profile.tags:
             self._tags.replace(profile.instance_profile_id, profile.tags)
 
@@ -131,10 +121,9 @@ class InstanceProfileRepo:
     def add_role(self, instance_profile_id: str, role_id: str) -> None:
         """Put the role in the profile; Conflict if the profile already holds a role. The
         primary key on the profile decides between concurrent calls."""
-        stmt = insert_ignoring_duplicates(instance_profile_roles, self._conn.dialect.name)
         values = {"instance_profile_id": instance_profile_id, "role_id": role_id}
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"instance profile {instance_profile_id} already holds a role")
+        conflict = f"instance profile {instance_profile_id} already holds a role"
+        insert_new(self._conn, instance_profile_roles, values, conflict)
 
     def remove_role(self, instance_profile_id: str, role_id: str) -> bool:
         result = self._conn.execute(
@@ -162,13 +151,9 @@ class InstanceProfileRepo:
         members = self._roles_of(ids)
         tags = self._tags.of_many(ids) if with_tags else {}
         return tuple(
-            InstanceProfile(
-                account_id=row.account_id,
-                instance_profile_id=row.instance_profile_id,
-                instance_profile_name=row.instance_profile_name,
-                path=row.path,
-                arn=row.arn,
-                create_date=row.create_date,
+            entity_from_row(
+                InstanceProfile,
+                row,
                 roles=members.get(row.instance_profile_id, ()),
                 tags=tags.get(row.instance_profile_id, ()),
             )
@@ -212,16 +197,4 @@ def profile_page_query(
 
 def _role(row: Any) -> Role:
     """The role as an instance profile shows it (the ``Role`` shape without tags)."""
-    return Role(
-        account_id=row.account_id,
-        role_id=row.role_id,
-        role_name=row.role_name,
-        path=row.path,
-        arn=row.arn,
-        create_date=row.create_date,
-        assume_role_policy_document=row.assume_role_policy_document,
-        description=row.description,
-        max_session_duration=row.max_session_duration,
-        permissions_boundary_arn=row.permissions_boundary_arn,
-        trust_principal_ids=row.trust_principal_ids,
-    )
+    return entity_from_row(Role, row)

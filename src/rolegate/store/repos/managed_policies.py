@@ -35,12 +35,12 @@ from rolegate.domain.managed_policy import (
     UsageCounts,
     split_policy_arn,
 )
-from rolegate.store.dialects import insert_ignoring_duplicates
-from rolegate.store.errors import Conflict, InvalidMarker
+from rolegate.store.errors import InvalidMarker
 from rolegate.store.id_lists import in_ids
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.prepared import Prepared
 from rolegate.store.repos.tags import TagStore
+from rolegate.store.rows import insert_new
 from rolegate.store.schema_policies import (
     managed_policies,
     policy_tags,
@@ -80,7 +80,6 @@ class ManagedPolicyRepo:
     # --- policies ---------------------------------------------------------------------------
     def create(self, policy: ManagedPolicy, first_version: PolicyVersion) -> None:
         """Insert ``policy`` with its first version and tags; Conflict if the name is taken."""
-        stmt = insert_ignoring_duplicates(managed_policies, self._conn.dialect.name)
         values = {
             "policy_id": policy.policy_id,
             "account_id": policy.account_id,
@@ -92,8 +91,8 @@ class ManagedPolicyRepo:
             "is_attachable": policy.is_attachable,
             **_mutable_columns(policy),
         }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"policy {policy.policy_name} exists in account {policy.account_id}")
+        conflict = f"policy {policy.policy_name} exists in account {policy.account_id}"
+        insert_new(self._conn, managed_policies, values, conflict)
         self.add_version(policy.policy_id, first_version)
         if policy.tags:
             self._tags.replace(policy.policy_id, policy.tags)

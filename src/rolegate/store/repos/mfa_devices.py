@@ -13,9 +13,8 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
 from rolegate.domain.mfa import MfaAttempts, MfaDevice
-from rolegate.store.dialects import insert_ignoring_duplicates
-from rolegate.store.errors import Conflict
 from rolegate.store.repos.access_keys import SECRETS_PURPOSE, Sealer
+from rolegate.store.rows import insert_new
 from rolegate.store.schema_mfa import mfa_devices
 
 
@@ -26,7 +25,6 @@ class MfaDeviceRepo:
 
     def create(self, device: MfaDevice) -> None:
         """Insert ``device``; raises Conflict if its serial number exists."""
-        stmt = insert_ignoring_duplicates(mfa_devices, self._conn.dialect.name)
         values = {
             "serial_number": device.serial_number,
             "account_id": device.account_id,
@@ -43,8 +41,7 @@ class MfaDeviceRepo:
             "last_used_step": device.last_used_step,
             "tags_json": json.dumps([[t.key, t.value] for t in device.tags]),
         }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"MFA device {device.serial_number} exists")
+        insert_new(self._conn, mfa_devices, values, f"MFA device {device.serial_number} exists")
 
     def get(self, serial_number: str) -> MfaDevice | None:
         query = select(mfa_devices).where(mfa_devices.c.serial_number == serial_number)

@@ -15,9 +15,8 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
 from rolegate.domain.oidc_provider import OidcProvider
-from rolegate.store.dialects import insert_ignoring_duplicates
-from rolegate.store.errors import Conflict
 from rolegate.store.repos.tags import TagStore
+from rolegate.store.rows import entity_from_row, entity_values, insert_new
 from rolegate.store.schema_oidc import oidc_provider_tags, oidc_providers
 
 _p = oidc_providers.c
@@ -30,18 +29,13 @@ class OidcProviderRepo:
 
     def create(self, provider: OidcProvider) -> None:
         """Insert ``provider`` and its tags; Conflict if the account has the URL."""
-        stmt = insert_ignoring_duplicates(oidc_providers, self._conn.dialect.name)
-        values = {
-            "provider_id": provider.provider_id,
-            "account_id": provider.account_id,
-            "url": provider.url,
-            "arn": provider.arn,
-            "client_ids": json.dumps(list(provider.client_ids)),
-            "thumbprints": json.dumps(list(provider.thumbprints)),
-            "create_date": provider.create_date,
-        }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"OIDC provider {provider.url} exists")
+        values = entity_values(
+            provider,
+            oidc_providers,
+            client_ids=json.dumps(list(provider.client_ids)),
+            thumbprints=json.dumps(list(provider.thumbprints)),
+        )
+        insert_new(self._conn, oidc_providers, values, f"OIDC provider {provider.url} exists")
         if provider.tags:
             self._tags.replace(provider.provider_id, provider.tags)
 
@@ -83,13 +77,10 @@ class OidcProviderRepo:
 
 
 def _provider(row: Any, tags: tuple[Tag, ...]) -> OidcProvider:
-    return OidcProvider(
-        provider_id=row.provider_id,
-        account_id=row.account_id,
-        url=row.url,
-        arn=row.arn,
+    return entity_from_row(
+        OidcProvider,
+        row,
         client_ids=tuple(json.loads(row.client_ids)),
         thumbprints=tuple(json.loads(row.thumbprints)),
-        create_date=row.create_date,
         tags=tags,
     )

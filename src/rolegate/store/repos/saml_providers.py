@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 from rolegate.domain.entities import Tag
 from rolegate.domain.saml_provider import SamlProvider
 from rolegate.store.dialects import insert_ignoring_duplicates
-from rolegate.store.errors import Conflict
 from rolegate.store.repos.tags import TagStore
+from rolegate.store.rows import entity_from_row, entity_values, insert_new
 from rolegate.store.schema_saml import saml_assertion_ids, saml_provider_tags, saml_providers
 from rolegate.store.types import name_key
 
@@ -42,21 +42,11 @@ class SamlProviderRepo:
 
     def create(self, provider: SamlProvider) -> None:
         """Insert ``provider`` and its tags; Conflict if the account has the name (any case)."""
-        stmt = insert_ignoring_duplicates(saml_providers, self._conn.dialect.name)
-        values = {
-            "provider_id": provider.provider_id,
-            "account_id": provider.account_id,
-            "name": provider.name,
-            "name_key": name_key(provider.name),
-            "arn": provider.arn,
-            "metadata_document": provider.metadata_document,
-            "entity_id": provider.entity_id,
-            "certificates": _encode_certificates(provider.certificates),
-            "create_date": provider.create_date,
-            "valid_until": provider.valid_until,
-        }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"SAML provider {provider.name} exists")
+        certificates = _encode_certificates(provider.certificates)
+        values = entity_values(
+            provider, saml_providers, name=provider.name, certificates=certificates
+        )
+        insert_new(self._conn, saml_providers, values, f"SAML provider {provider.name} exists")
         if provider.tags:
             self._tags.replace(provider.provider_id, provider.tags)
 
@@ -124,15 +114,5 @@ class SamlProviderRepo:
 
 
 def _provider(row: Any, tags: tuple[Tag, ...]) -> SamlProvider:
-    return SamlProvider(
-        provider_id=row.provider_id,
-        account_id=row.account_id,
-        name=row.name,
-        arn=row.arn,
-        metadata_document=row.metadata_document,
-        entity_id=row.entity_id,
-        certificates=_decode_certificates(row.certificates),
-        create_date=row.create_date,
-        valid_until=row.valid_until,
-        tags=tags,
-    )
+    certificates = _decode_certificates(row.certificates)
+    return entity_from_row(SamlProvider, row, certificates=certificates, tags=tags)

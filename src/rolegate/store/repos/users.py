@@ -17,11 +17,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from rolegate.domain.entities import Tag, User
-from rolegate.store.dialects import insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.keyset import page_rows
 from rolegate.store.page import Page, check_max_items, decode_marker, encode_marker
 from rolegate.store.repos.tags import TagStore, WithTags
+from rolegate.store.rows import entity_from_row, entity_values, insert_new
 from rolegate.store.schema import user_tags, users
 from rolegate.store.types import name_key
 
@@ -39,19 +39,10 @@ class UserRepo:
         """Insert ``user`` and its tags; raises Conflict if the account has the name (any case)
         or the user id exists. The unique index decides between concurrent creates."""
         self._by_name.clear()
-        stmt = insert_ignoring_duplicates(users, self._conn.dialect.name)
-        values = {
-            "user_id": user.user_id,
-            "account_id": user.account_id,
-            "user_name": user.user_name,
-            "name_key": name_key(user.user_name),
-            "path": user.path,
-            "arn": user.arn,
-            "create_date": user.create_date,
-            "permissions_boundary_arn": user.permissions_boundary_arn,
-        }
-        if self._conn.execute(stmt, values).rowcount == 0:
-            raise Conflict(f"user {user.user_name} exists in account {user.account_id}")
+        values = entity_values(user, users, name=user.user_name)
+        insert_new(
+            self._conn, users, values, f"user {user.user_name} exists in account {user.account_id}"
+        )
         if user.tags:
             self._tags.replace(user.user_id, user.tags)
 
@@ -144,13 +135,4 @@ def _user_with_tags(rows: Sequence[Any]) -> User | None:
 
 
 def _user(row: Any, tags: tuple[Tag, ...]) -> User:
-    return User(
-        account_id=row.account_id,
-        user_id=row.user_id,
-        user_name=row.user_name,
-        path=row.path,
-        arn=row.arn,
-        create_date=row.create_date,
-        permissions_boundary_arn=row.permissions_boundary_arn,
-        tags=tags,
-    )
+    return entity_from_row(User, row, tags=tags)
