@@ -15,13 +15,12 @@ from rolegate.domain.errors import AccessDenied, InvalidParameterValue, Validati
 from rolegate.domain.session import SessionClaims, SessionKind
 from rolegate.services.sts.assume_role import (
     EXCEEDS_CHAIN,
-    EXCEEDS_MAX,
-    INVALID_ARN,
     _duration,
-    _parse_role_arn,
     _session_tags,
     _source_identity,
 )
+from rolegate.services.sts.role_session import EXCEEDS_MAX, INVALID_ARN
+from rolegate.services.sts.role_session import parse_role_arn as _parse_role_arn
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 USER = Caller("111111111111", "user", "arn:aws:iam::111111111111:user/u", "AIDAXXXXXXXXXXXXXXXXX")

@@ -14,6 +14,7 @@ IAM and STS operations import from this package, never from its modules.
 """
 
 from rolegate.services.authz.authorizer import (
+    ROOT_CANNOT_ASSUME,
     PolicyDenied,
     RequestAuthorizer,
     denial_message,
@@ -31,6 +32,7 @@ from rolegate.services.authz.trust_principals import (
 
 __all__ = [
     "INVALID_MESSAGE",
+    "ROOT_CANNOT_ASSUME",
     "AuthorizationMessages",
     "PolicyDenied",
     "PolicySetCache",

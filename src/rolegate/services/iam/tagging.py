@@ -3,9 +3,10 @@ implementation, driven by one :class:`Taggable` per resource (``TAGGABLE``).
 
 A spec says how the operations find the resource (its parameter and its family's loader, which
 authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and the quota
-name of AWS's LimitExceeded message. Tag and Untag load the resource ``for_change``: users and
-identity providers are then locked until the transaction ends, and AWS managed policies judged in
-the ``aws`` account (``policies.managed.load_policy``); the tag rules are ``services._tags``'.
+name of AWS's LimitExceeded message. Tag and Untag load the resource as for a change (the
+loader's ``changing`` keyword): users and identity providers are then locked until the
+transaction ends, and AWS managed policies judged in the ``aws`` account
+(``policies.managed.load_policy``). The tag rules are ``services._tags``'.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rolegate.services.iam.policies.managed import load_policy
 from rolegate.services.iam.providers.oidc import load_oidc_provider
 from rolegate.services.iam.providers.saml import load_saml_provider
 from rolegate.services.iam.roles import load_role
-from rolegate.services.iam.users import load_user, lock_user
+from rolegate.services.iam.users import load_user
 
 
 class TagWriter(Protocol):
@@ -37,29 +38,34 @@ class Taggable:
     untag: str
     list_tags: str
     parameter: str  # the request parameter that names the resource
-    load: Callable[[OperationContext, str, str, bool], Any]  # (ctx, name, action, for_change)
+    load: Callable[..., Any]  # the family's loader: (ctx, name, action, **changing) -> entity
     repository: str  # the Tx attribute of the family's repository
     key: str  # the entity attribute its tags are stored under
     quota: str  # "Cannot exceed quota for <quota>: 50"
+    changing: str | None = None  # the loader's keyword Tag and Untag set: "lock", "change"
+
+    def _load(self, ctx: OperationContext, params: Params, operation: str, change: bool) -> Any:
+        options = {self.changing: True} if change and self.changing else {}
+        return self.load(ctx, params[self.parameter], f"iam:{operation}", **options)
 
     def _write(self, ctx: OperationContext, entity: Any, tags: Sequence[Tag]) -> None:
         writer: TagWriter = getattr(ctx.tx, self.repository)
         writer.set_tags(getattr(entity, self.key), tags)
 
     def tag_resource(self, ctx: OperationContext, params: Params) -> Result:
-        entity = self.load(ctx, params[self.parameter], f"iam:{self.tag}", True)
+        entity = self._load(ctx, params, self.tag, change=True)
         self._write(
             ctx, entity, merge_tags(entity.tags, tags_from_params(params["Tags"]), self.quota)
         )
         return {}
 
     def untag_resource(self, ctx: OperationContext, params: Params) -> Result:
-        entity = self.load(ctx, params[self.parameter], f"iam:{self.untag}", True)
+        entity = self._load(ctx, params, self.untag, change=True)
         self._write(ctx, entity, remove_tags(entity.tags, params["TagKeys"]))
         return {}
 
     def list_resource_tags(self, ctx: OperationContext, params: Params) -> Result:
-        entity = self.load(ctx, params[self.parameter], f"iam:{self.list_tags}", False)
+        entity = self._load(ctx, params, self.list_tags, change=False)
         return page_by_position(tags_to_wire(entity.tags), "Tags", params)
 
     def handlers(self) -> dict[str, Handler]:
@@ -70,43 +76,13 @@ class Taggable:
         }
 
 
-# --- how each family's resource is loaded for its tag operations -------------------------------
-def _role(ctx: OperationContext, name: str, action: str, for_change: bool) -> Any:
-    return load_role(ctx, name, action)
-
-
-def _user(ctx: OperationContext, name: str, action: str, for_change: bool) -> Any:
-    user = load_user(ctx, name, action)
-    return lock_user(ctx, user) if for_change else user
-
-
-def _instance_profile(ctx: OperationContext, name: str, action: str, for_change: bool) -> Any:
-    return load_instance_profile(ctx, name, action)
-
-
-def _policy(ctx: OperationContext, arn: str, action: str, for_change: bool) -> Any:
-    return load_policy(ctx, arn, action, change=for_change)
-
-
-def _oidc_provider(ctx: OperationContext, arn: str, action: str, for_change: bool) -> Any:
-    return load_oidc_provider(ctx, arn, action, lock=for_change)
-
-
-def _saml_provider(ctx: OperationContext, arn: str, action: str, for_change: bool) -> Any:
-    return load_saml_provider(ctx, arn, action, lock=for_change)
-
-
-def _mfa_device(ctx: OperationContext, serial: str, action: str, for_change: bool) -> Any:
-    return load_device(ctx, serial, action)
-
-
 TAGGABLE = (
     Taggable(
         tag="TagRole",
         untag="UntagRole",
         list_tags="ListRoleTags",
         parameter="RoleName",
-        load=_role,
+        load=load_role,
         repository="roles",
         key="role_id",
         quota="TagsPerRole",
@@ -116,17 +92,18 @@ TAGGABLE = (
         untag="UntagUser",
         list_tags="ListUserTags",
         parameter="UserName",
-        load=_user,
+        load=load_user,
         repository="users",
         key="user_id",
         quota="TagsPerUser",
+        changing="lock",
     ),
     Taggable(
         tag="TagInstanceProfile",
         untag="UntagInstanceProfile",
         list_tags="ListInstanceProfileTags",
         parameter="InstanceProfileName",
-        load=_instance_profile,
+        load=load_instance_profile,
         repository="instance_profiles",
         key="instance_profile_id",
         quota="TagsPerInstanceProfile",
@@ -136,37 +113,40 @@ TAGGABLE = (
         untag="UntagPolicy",
         list_tags="ListPolicyTags",
         parameter="PolicyArn",
-        load=_policy,
+        load=load_policy,
         repository="managed_policies",
         key="policy_id",
         quota="TagsPerPolicy",
+        changing="change",
     ),
     Taggable(
         tag="TagOpenIDConnectProvider",
         untag="UntagOpenIDConnectProvider",
         list_tags="ListOpenIDConnectProviderTags",
         parameter="OpenIDConnectProviderArn",
-        load=_oidc_provider,
+        load=load_oidc_provider,
         repository="oidc_providers",
         key="provider_id",
         quota="TagsPerOpenIdConnectProvider",
+        changing="lock",
     ),
     Taggable(
         tag="TagSAMLProvider",
         untag="UntagSAMLProvider",
         list_tags="ListSAMLProviderTags",
         parameter="SAMLProviderArn",
-        load=_saml_provider,
+        load=load_saml_provider,
         repository="saml_providers",
         key="provider_id",
         quota="TagsPerSAMLProvider",
+        changing="lock",
     ),
     Taggable(
         tag="TagMFADevice",
         untag="UntagMFADevice",
         list_tags="ListMFADeviceTags",
         parameter="SerialNumber",
-        load=_mfa_device,
+        load=load_device,
         repository="mfa_devices",
         key="serial_number",
         quota="TagsPerMFADevice",

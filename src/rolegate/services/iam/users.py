@@ -37,8 +37,9 @@ def no_such_user(user_name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The user with name {user_name} cannot be found.")
 
 
-def load_user(ctx: OperationContext, user_name: str, action: str) -> User:
-    """The user, once the caller may perform ``action`` on it.
+def load_user(ctx: OperationContext, user_name: str, action: str, *, lock: bool = False) -> User:
+    """The user, once the caller may perform ``action`` on it; with ``lock``, as it is once
+    this transaction holds its row (:func:`lock_user`).
 
     As ``roles.load_role``: authorization comes first, on the user's real ARN (with its
     path) when it exists and on the path-less ARN its name would have when it does not, with
@@ -53,7 +54,7 @@ def load_user(ctx: OperationContext, user_name: str, action: str) -> User:
     )
     if user is None:
         raise no_such_user(user_name)
-    return user
+    return lock_user(ctx, user) if lock else user
 
 
 def lock_user(ctx: OperationContext, user: User) -> User:
@@ -183,7 +184,7 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
     """Refused while the user still has what id_users_manage.md says to remove first; the
     checks follow the order of that list (access keys, MFA devices, inline policies, attached
     policies, groups)."""
-    user = lock_user(ctx, load_user(ctx, params["UserName"], "iam:DeleteUser"))
+    user = load_user(ctx, params["UserName"], "iam:DeleteUser", lock=True)
     if ctx.tx.access_keys.count_for(ctx.account_id, user.user_name):
         raise DeleteConflict("Cannot delete entity, must delete access keys first.")
     if ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name):

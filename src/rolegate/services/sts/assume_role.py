@@ -14,7 +14,7 @@ from typing import Any
 from rolegate.domain.caller import Caller
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import AccessDenied, InvalidParameterValue, ValidationError
-from rolegate.services.authz import denial_message, evaluate_trust
+from rolegate.services.authz import ROOT_CANNOT_ASSUME, denial_message, evaluate_trust
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam import MfaCheck, verify_mfa
 from rolegate.services.sts.credentials import (
@@ -33,13 +33,7 @@ from rolegate.services.sts.role_session import (
     role_duration,
 )
 
-# re-exported: AssumeRoleWithSAML and the rule tests name them here
-from rolegate.services.sts.role_session import EXCEEDS_MAX as EXCEEDS_MAX
-from rolegate.services.sts.role_session import INVALID_ARN as INVALID_ARN
-
 CHAINED_MAX_DURATION = 3600
-_parse_role_arn = parse_role_arn  # the name the rule tests use
-ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."
 EXCEEDS_CHAIN = (
     "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
     "chaining."

@@ -28,6 +28,7 @@ from rolegate.policy import PolicyKind, check_session_policy_size, validate_poli
 from rolegate.services.context import OperationContext
 
 MIN_DURATION = 900  # the shortest session any STS operation issues, in seconds
+MAX_ROLE_DURATION = 43_200  # the longest a role's MaxSessionDuration may be (12 hours)
 # GetSessionToken and GetFederationToken: 12 hours by default; the root user's at most one hour
 # (a longer request is cut to one hour, not refused).
 DEFAULT_TOKEN_DURATION = 43_200

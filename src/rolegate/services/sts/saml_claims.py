@@ -14,6 +14,7 @@ from typing import Any
 
 from rolegate.domain.errors import InvalidIdentityToken
 from rolegate.federation.saml_response import VerifiedAssertion
+from rolegate.services.sts.credentials import MAX_ROLE_DURATION, MIN_DURATION
 
 AWS_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/"
 ROLE = AWS_ATTRIBUTE + "Role"
@@ -140,13 +141,14 @@ def session_attributes(assertion: VerifiedAssertion) -> SamlSessionAttributes:
 
 
 def _session_duration(assertion: VerifiedAssertion) -> int | None:
-    """SessionDuration only shortens AssumeRoleWithSAML sessions (900 to 43200 seconds); a value
-    outside that range or not a number is ignored (unverified: AWS's handling of bad values)."""
+    """SessionDuration only shortens AssumeRoleWithSAML sessions (``MIN_DURATION`` to
+    ``MAX_ROLE_DURATION`` seconds: 900 to 43,200); a value outside that range or not a number is
+    ignored (unverified: AWS's handling of bad values)."""
     values = assertion.values(SESSION_DURATION)
     if not values or not values[0].isdigit():
         return None
     seconds = int(values[0])
-    return seconds if 900 <= seconds <= 43_200 else None
+    return seconds if MIN_DURATION <= seconds <= MAX_ROLE_DURATION else None
 
 
 def _tags(assertion: VerifiedAssertion) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:

@@ -10,7 +10,6 @@ before counting, so concurrent attachments cannot pass the quota together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rolegate.catalog.quotas import ATTACHED_PER_GROUP, ATTACHED_PER_ROLE, ATTACHED_PER_USER
@@ -44,9 +43,6 @@ class Principal:
 
     kind: OwnerKind
     owner_id: str
-
-
-PrincipalLoader = Callable[[OperationContext, Params, str], Principal]
 
 
 def _role(ctx: OperationContext, params: Params, action: str) -> Principal:

@@ -4,10 +4,10 @@ driven by one :class:`InlinePolicies` per principal kind.
 
 All inline policies of one principal together have a size quota by kind (role 10,240, user 2,048,
 group 5,120 characters without whitespace; reference_iam-quotas.md). Names are unique without
-regard to case, as the store keeps them. Each spec says how its principal is loaded (its family's
-loader authorizes first and answers AWS's NoSuchEntity text): Put loads it locked where two puts
-must not pass the size total together (users, groups), and Put and Delete refuse service-linked
-roles (``protected_roles``).
+regard to case, as the store keeps them. Each spec names its kind's loader, which authorizes first
+and answers AWS's NoSuchEntity text; Put loads the principal locked where two puts must not pass
+the size total together (users, groups), and Put and Delete refuse service-linked roles
+(``protected_roles``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rolegate.services.iam.groups import load_group
 from rolegate.services.iam.policies.documents import check_identity_policy
 from rolegate.services.iam.protected_roles import ensure_modifiable
 from rolegate.services.iam.roles import load_role
-from rolegate.services.iam.users import load_user, lock_user
+from rolegate.services.iam.users import load_user
 from rolegate.store import InlinePolicyRepo
 
 
@@ -43,12 +43,14 @@ class InlinePolicies:
     delete: str
     parameter: str  # the request parameter that names the principal
     kind: EntityType  # the quota's and the messages' name; the principal's {kind}_id, {kind}_name
-    load: Callable[[OperationContext, str, str, bool], Any]  # (ctx, name, action, lock)
+    load: Callable[..., Any]  # the kind's loader: (ctx, name, action[, lock=True]) -> principal
     repository: str  # the Tx attribute of the kind's InlinePolicyRepo
+    lock_on_put: bool = False  # two puts must not pass the size total together
     check_change: Callable[[Any], None] | None = None  # before Put and Delete
 
     def _owner(self, ctx: OperationContext, params: Params, operation: str, lock: bool) -> Any:
-        return self.load(ctx, params[self.parameter], f"iam:{operation}", lock)
+        options = {"lock": True} if lock and self.lock_on_put else {}
+        return self.load(ctx, params[self.parameter], f"iam:{operation}", **options)
 
     def _repo(self, ctx: OperationContext) -> InlinePolicyRepo:
         repo: InlinePolicyRepo = getattr(ctx.tx, self.repository)
@@ -113,19 +115,6 @@ class InlinePolicies:
         }
 
 
-def _role(ctx: OperationContext, name: str, action: str, lock: bool) -> Any:
-    return load_role(ctx, name, action)
-
-
-def _user(ctx: OperationContext, name: str, action: str, lock: bool) -> Any:
-    user = load_user(ctx, name, action)
-    return lock_user(ctx, user) if lock else user
-
-
-def _group(ctx: OperationContext, name: str, action: str, lock: bool) -> Any:
-    return load_group(ctx, name, action, lock=lock)
-
-
 INLINE_POLICIES = (
     InlinePolicies(
         put="PutRolePolicy",
@@ -134,7 +123,7 @@ INLINE_POLICIES = (
         delete="DeleteRolePolicy",
         parameter="RoleName",
         kind="role",
-        load=_role,
+        load=load_role,
         repository="role_policies",
         check_change=ensure_modifiable,  # service-linked roles' policies are AWS's
     ),
@@ -145,8 +134,9 @@ INLINE_POLICIES = (
         delete="DeleteUserPolicy",
         parameter="UserName",
         kind="user",
-        load=_user,
+        load=load_user,
         repository="user_policies",
+        lock_on_put=True,
     ),
     InlinePolicies(
         put="PutGroupPolicy",
@@ -155,8 +145,9 @@ INLINE_POLICIES = (
         delete="DeleteGroupPolicy",
         parameter="GroupName",
         kind="group",
-        load=_group,
+        load=load_group,
         repository="group_policies",
+        lock_on_put=True,
     ),
 )
 
