@@ -25,7 +25,7 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import IdPrefix, Rng
 from rolegate.domain.session import SessionClaims
 from rolegate.policy import PolicyKind, check_session_policy_size, validate_policy
-from rolegate.services.context import OperationContext
+from rolegate.services.context import OperationContext, Params
 
 MIN_DURATION = 900  # the shortest session any STS operation issues, in seconds
 MAX_ROLE_DURATION = 43_200  # the longest a role's MaxSessionDuration may be (12 hours)
@@ -70,14 +70,6 @@ def issue_time(now: datetime) -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def long_term_duration(ctx: OperationContext, requested: int | None) -> int:
-    """GetSessionToken's and GetFederationToken's duration for the calling user or root user."""
-    duration = requested or DEFAULT_TOKEN_DURATION
-    if ctx.caller.principal_type == "root":
-        return min(duration, ROOT_MAX_DURATION)
-    return duration
-
-
 # --- callers with long-term credentials ----------------------------------------------------------
 def require_long_term(ctx: OperationContext, message: str) -> None:
     """GetSessionToken and GetFederationToken need long-term credentials of an IAM user or the
@@ -86,10 +78,26 @@ def require_long_term(ctx: OperationContext, message: str) -> None:
         raise AccessDenied(message)
 
 
-def long_term_user_id(ctx: OperationContext) -> str | None:
-    """The calling IAM user's unique id: its sessions end with it (``server.authn``); None for
-    the root user, whose account outlives every session."""
-    return ctx.caller.user_id if ctx.caller.principal_type == "user" else None
+def long_term_session(ctx: OperationContext, params: Params, **claims: Any) -> SessionClaims:
+    """The claims of a GetSessionToken or GetFederationToken session: new keys, issued now, for
+    ``DurationSeconds`` (12 hours by default; the root user's at most one hour, a longer request
+    cut, not refused), ending with the calling IAM user (``server.authn``; the root user's
+    account outlives its sessions). ``claims``: the rest, by operation."""
+    caller = ctx.caller
+    duration = params.get("DurationSeconds") or DEFAULT_TOKEN_DURATION
+    if caller.principal_type == "root":
+        duration = min(duration, ROOT_MAX_DURATION)
+    issued = issue_time(ctx.now)
+    return SessionClaims(
+        account_id=caller.account_id,
+        access_key_id=temporary_access_key_id(caller.account_id, ctx.rng),
+        secret_access_key=new_secret(ctx.rng),
+        issued_at=issued,
+        expires_at=expiry(issued, duration),
+        source_user_arn=caller.arn,
+        source_user_id=caller.user_id if caller.principal_type == "user" else None,
+        **claims,
+    )
 
 
 # --- sealing -------------------------------------------------------------------------------------

@@ -6,21 +6,16 @@ calling IAM user's permissions narrowed by session policies.
 from __future__ import annotations
 
 from rolegate.domain.arn import federated_user_arn
-from rolegate.domain.session import SessionClaims, SessionKind
+from rolegate.domain.session import SessionKind
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.sts.credentials import (
     credentials_to_wire,
-    expiry,
-    issue_time,
-    long_term_duration,
-    long_term_user_id,
-    new_secret,
+    long_term_session,
     packed_policy_size,
     require_long_term,
     session_policy,
     session_policy_arns,
     session_tags,
-    temporary_access_key_id,
 )
 
 # unverified: modelled on GetSessionToken's message
@@ -44,20 +39,14 @@ def get_federation_token(ctx: OperationContext, params: Params) -> Result:
     packed = None
     if policy is not None or policy_arns or tags:
         packed = packed_policy_size(policy, policy_arns, tags)
-    issued = issue_time(ctx.now)
     federated_id = f"{caller.account_id}:{name}"
-    claims = SessionClaims(
+    claims = long_term_session(
+        ctx,
+        params,
         kind=SessionKind.FEDERATED_USER,
-        account_id=caller.account_id,
-        access_key_id=temporary_access_key_id(caller.account_id, ctx.rng),
-        secret_access_key=new_secret(ctx.rng),
-        issued_at=issued,
-        expires_at=expiry(issued, long_term_duration(ctx, params.get("DurationSeconds"))),
         principal_arn=arn,
         principal_id=federated_id,
         session_name=name,
-        source_user_arn=caller.arn,
-        source_user_id=long_term_user_id(ctx),
         session_policy=policy,
         session_policy_arns=policy_arns,
         tags=tags,
