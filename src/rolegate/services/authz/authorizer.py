@@ -187,7 +187,12 @@ class RequestAuthorizer:
     ) -> ContextDict:
         """Every key the request supplies: surroundings, principal, resource tags, parameters,
         then the operation's own keys (which win)."""
-        where = Surroundings(self.now, self.source_ip, self.secure_transport, self.region)
+        where = Surroundings(
+            now=self.now,
+            source_ip=self.source_ip,
+            secure_transport=self.secure_transport,
+            region=self.region,
+        )
         return merged(
             base_context(self.caller, where),
             principal_context(self.caller, self._gathered().principal_tags),

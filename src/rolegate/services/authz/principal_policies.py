@@ -48,7 +48,7 @@ _ALLOWS_NOTHING = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PrincipalPolicies:
     identity: tuple[SourcePolicy, ...] = ()
     boundary: SourcePolicy | None = None
@@ -122,15 +122,17 @@ def gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
             source = tx.users.get_by_id(session.source_user_id)
         user = _user_policies(tx, source)
         return PrincipalPolicies(
-            user.identity,
-            user.boundary,
-            _session_policies(tx, caller) or None,
-            tuple(effective_principal_tags((), caller)),
+            identity=user.identity,
+            boundary=user.boundary,
+            session=_session_policies(tx, caller) or None,
+            principal_tags=tuple(effective_principal_tags((), caller)),
         )
     if caller.principal_type == "user":
         user = _user_policies(tx, caller.user or tx.users.get_by_id(caller.user_id))
         tags = effective_principal_tags(user.principal_tags, caller)
-        return PrincipalPolicies(user.identity, user.boundary, None, tuple(tags))
+        return PrincipalPolicies(
+            identity=user.identity, boundary=user.boundary, principal_tags=tuple(tags)
+        )
     return PrincipalPolicies()
 
 
@@ -179,10 +181,10 @@ def _role_session(tx: Tx, caller: Caller) -> PrincipalPolicies:
         return PrincipalPolicies(session=_session_policies(tx, caller) or None)
     identity = tuple(tx.identity_policies.of_role(role.role_id, role.arn))
     return PrincipalPolicies(
-        identity,
-        _boundary(tx, role.permissions_boundary_arn),
-        _session_policies(tx, caller) or None,
-        tuple(effective_principal_tags(role.tags, caller)),
+        identity=identity,
+        boundary=_boundary(tx, role.permissions_boundary_arn),
+        session=_session_policies(tx, caller) or None,
+        principal_tags=tuple(effective_principal_tags(role.tags, caller)),
     )
 
 
@@ -205,5 +207,7 @@ def _user_policies(tx: Tx, user: User | None) -> PrincipalPolicies:
         return PrincipalPolicies()
     identity = tuple(tx.identity_policies.of_user(user.user_id, user.arn))
     return PrincipalPolicies(
-        identity, _boundary(tx, user.permissions_boundary_arn), None, tuple(user.tags)
+        identity=identity,
+        boundary=_boundary(tx, user.permissions_boundary_arn),
+        principal_tags=tuple(user.tags),
     )

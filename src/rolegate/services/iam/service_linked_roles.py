@@ -115,7 +115,13 @@ def delete_service_linked_role(ctx: OperationContext, params: Params) -> Result:
     else:
         ctx.tx.policy_attachments.clear(OwnerKind.ROLE, role.role_id)
         ctx.tx.roles.delete(ctx.account_id, role.role_name)
-        task = DeletionTask(task_id, ctx.account_id, role.role_id, "SUCCEEDED", ctx.now)
+        task = DeletionTask(
+            deletion_task_id=task_id,
+            account_id=ctx.account_id,
+            role_id=role.role_id,
+            status="SUCCEEDED",
+            create_date=ctx.now,
+        )
     ctx.tx.slr_deletion_tasks.create(task)
     return {"DeletionTaskId": task_id}
 

@@ -46,7 +46,15 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:CreateVirtualMFADevice", serial)
     tags = tags_from_params(params.get("Tags"))
     seed = "".join(ctx.rng.choice(_BASE32) for _ in range(SEED_CHARACTERS))
-    device = MfaDevice(ctx.account_id, serial, name, path, seed, ctx.now, tags=tuple(tags))
+    device = MfaDevice(
+        account_id=ctx.account_id,
+        serial_number=serial,
+        device_name=name,
+        path=path,
+        seed=seed,
+        create_date=ctx.now,
+        tags=tuple(tags),
+    )
     try:
         ctx.tx.mfa_devices.create(device)
     except Conflict:
