@@ -1,12 +1,13 @@
-"""The Tag, Untag and List…Tags operations of every taggable IAM resource (id_tags.md): one
-implementation, driven by one :class:`Taggable` per resource (``TAGGABLE``).
+"""The Tag, Untag and List…Tags operations of every taggable IAM resource
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html): one implementation, driven by one
+:class:`Taggable` per resource (``TAGGABLE``).
 
 A spec says how the operations find the resource (its parameter and its family's loader, which
-authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and the quota
-name of AWS's LimitExceeded message. Tag and Untag load the resource as for a change (the
-loader's ``changing`` keyword): users and identity providers are then locked until the
-transaction ends, and AWS managed policies judged in the ``aws`` account
-(``policies.managed.load_policy``). The tag rules are ``services._tags``'.
+authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and the quota name
+of AWS's LimitExceeded message. Tag and Untag load the resource as for a change (the loader's
+``changing`` keyword): users and identity providers are then locked until the transaction ends, and
+AWS managed policies judged in the ``aws`` account (``policies.managed.load_policy``). The tag rules
+are ``services._tags``'.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""GetCallerIdentity and GetAccessKeyInfo (STS API reference): who signed, and which account an
-access key belongs to.
+"""GetCallerIdentity and GetAccessKeyInfo: who signed, and which account an access key belongs
+to (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html,
+https://docs.aws.amazon.com/STS/latest/APIReference/API_GetAccessKeyInfo.html).
 """
 
 from __future__ import annotations

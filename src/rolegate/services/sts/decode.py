@@ -1,5 +1,6 @@
-"""DecodeAuthorizationMessage (STS API reference, "DecodeAuthorizationMessage"): the decision
-document of a policy denial, sealed by ``rolegate.services.authz.messages`` when it was denied.
+"""DecodeAuthorizationMessage (https://docs.aws.amazon.com/STS/latest/APIReference/API_DecodeAuthorizationMessage.html):
+the decision document of a policy denial, sealed by ``rolegate.services.authz.messages`` when it
+was denied.
 """
 
 from __future__ import annotations

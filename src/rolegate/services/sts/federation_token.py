@@ -1,6 +1,6 @@
-"""GetFederationToken (id_credentials_temp_request.md,
-id_credentials_temp_control-access_getfederationtoken.md): a federated user acting with the
-calling IAM user's permissions narrowed by session policies.
+"""GetFederationToken (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html):
+a federated user acting with the calling IAM user's permissions narrowed by session policies
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ FEDERATION_TOKEN_WITH_SESSION = "Cannot call GetFederationToken with session cre
 
 def get_federation_token(ctx: OperationContext, params: Params) -> Result:
     """A federated user: the calling user's permissions narrowed by the session policies; no
-    session policy means no permissions (id_credentials_temp_control-access_getfederationtoken.md).
+    session policy means no permissions.
     Session tags are allowed, transitive ones are not (there is no chaining)."""
     require_long_term(ctx, FEDERATION_TOKEN_WITH_SESSION)
     name = params["Name"]

@@ -1,6 +1,6 @@
-"""GetSessionToken (id_credentials_temp_request.md,
-id_credentials_temp_control-access_getsessiontoken.md): temporary credentials of the calling IAM
-user or root user, with the MFA state proven by the call.
+"""GetSessionToken (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html):
+temporary credentials of the calling IAM user or root user, with the MFA state proven by the call
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html).
 
 An IAM user's sessions last from 15 minutes to 36 hours, 12 hours by default; the root user's at
 most one hour (``credentials.long_term_session``).
@@ -21,8 +21,8 @@ SESSION_TOKEN_WITH_SESSION = "Cannot call GetSessionToken with session credentia
 
 
 def get_session_token(ctx: OperationContext, params: Params) -> Result:
-    """Needs no permission (id_credentials_temp_control-access_getsessiontoken.md); the new
-    session acts as the user with the user's permissions, plus the MFA state proven here."""
+    """Needs no permission; the new session acts as the user with the user's permissions, plus
+    the MFA state proven here."""
     require_long_term(ctx, SESSION_TOKEN_WITH_SESSION)
     check = verify_mfa(ctx, params.get("SerialNumber"), params.get("TokenCode"))
     claims = long_term_session(

@@ -1,8 +1,8 @@
-"""MFA codes (id_credentials_mfa.md): ``verify_mfa`` for the STS calls that take
-``SerialNumber``/``TokenCode``, and the two consecutive codes EnableMFADevice and ResyncMFADevice
-take. Codes are TOTP (RFC 6238: 30-second steps, 6 digits, HMAC-SHA1), accepted one step either
-side of now; a step, once accepted, is never accepted again. Wrong codes are throttled per device
-(``attempts``).
+"""MFA codes (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa.html):
+``verify_mfa`` for the STS calls that take ``SerialNumber``/``TokenCode``, and the two consecutive
+codes EnableMFADevice and ResyncMFADevice take. Codes are TOTP (RFC 6238: 30-second steps, 6 digits,
+HMAC-SHA1), accepted one step either side of now; a step, once accepted, is never accepted again.
+Wrong codes are throttled per device (``attempts``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Virtual MFA devices (id_credentials_mfa.md, id_credentials_mfa_enable_virtual.md,
-id_credentials_mfa_sync.md): CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice,
-ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice, ResyncMFADevice. The codes they
-take are checked by ``codes``.
+"""Virtual MFA devices
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_sync.html):
+CreateVirtualMFADevice, EnableMFADevice, DeactivateMFADevice, ListMFADevices, ListVirtualMFADevices,
+DeleteVirtualMFADevice, ResyncMFADevice. The codes they take are checked by ``codes``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
-"""Inline policies of roles, users and groups (access_policies_managed-vs-inline.md):
-Put/Get/Delete{Role,User,Group}Policy and List{Role,User,Group}Policies, one implementation
-driven by one :class:`InlinePolicies` per principal kind.
+"""Inline policies of roles, users and groups
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html):
+Put/Get/Delete{Role,User,Group}Policy and List{Role,User,Group}Policies, one implementation driven
+by one :class:`InlinePolicies` per principal kind.
 
 All inline policies of one principal together have a size quota by kind (role 10,240, user 2,048,
-group 5,120 characters without whitespace; reference_iam-quotas.md). Names are unique without
-regard to case, as the store keeps them. Each spec names its kind's loader, which authorizes first
-and answers AWS's NoSuchEntity text; Put loads the principal locked where two puts must not pass
-the size total together (users, groups), and Put and Delete refuse service-linked roles
+group 5,120 characters without whitespace;
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Names are unique
+without regard to case, as the store keeps them. Each spec names its kind's loader, which authorizes
+first and answers AWS's NoSuchEntity text; Put loads the principal locked where two puts must not
+pass the size total together (users, groups), and Put and Delete refuse service-linked roles
 (``protected_roles``).
 """
 
