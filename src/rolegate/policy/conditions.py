@@ -3,13 +3,18 @@
 A clause ``Operator: {key: [v1, v2]}`` holds when (POLICY-EVALUATION.md 4.4-4.6):
 
 * plain operator, key present: the request value matches *any* policy value (OR); a negated
-  operator (``StringNotEquals``, ``NotIpAddress``...) holds when it matches *none* (NOR);
-* plain operator, key missing: positive -> false, negated -> true; ``...IfExists`` -> true;
+  operator (``StringNotEquals``, ``NotIpAddress``...) holds when it matches *none* (NOR); an
+  empty string is a present value like any other (``StringLike ""`` matches it: the S3 home-folder
+  example's ``"s3:prefix": ["", "home/"]``);
+* plain operator, key missing (or an empty set): positive -> false, negated -> true;
+  ``...IfExists`` -> true;
 * plain operator on a multivalued key (2+ values): never holds ([undocumented]; iam-simulate);
-* ``ForAllValues:``: every request value passes (missing key or empty set -> true);
-* ``ForAnyValue:``: some request value passes (missing key or empty set -> false, or true with
-  ``IfExists``);
-* ``Null``: ``"true"`` holds when the key is absent, ``"false"`` when it is present.
+* ``ForAllValues:``: every request value passes (missing key, empty set or empty string, "a null
+  data set, such as an empty string" -> true);
+* ``ForAnyValue:``: some request value passes (missing key, empty set or empty string -> false, or
+  true with ``IfExists``);
+* ``Null``: ``"true"`` holds when the key is absent or null (an empty string: "the value in the
+  request context is null"), ``"false"`` when it has a value.
 
 Policy values are parsed once here (numbers, dates, CIDRs, base-64); variables are substituted
 per request for the String, ARN and Bool families (the only ones that accept them).
@@ -137,6 +142,7 @@ class CompiledCondition:
 
     __slots__ = (
         "cost",
+        "empty_is_null",
         "equals",
         "fold",
         "holds",
@@ -163,6 +169,8 @@ class CompiledCondition:
         self.reader: Reader | None = None
         self.typed: TypedTest = _never_typed
         self.reading_key: tuple[str, Reader | None, None] = (self.key, None, None)
+        # An empty string is a value for plain operators, a null data set for the others.
+        self.empty_is_null = self.mode != PLAIN or family == "null"
         if family == "null":
             readings = (read_bool(value) for value in clause.values)
             self.null_wanted = tuple(reading == "true" for reading in readings if reading)
@@ -170,7 +178,8 @@ class CompiledCondition:
             self.test: ValueTest = _never
             self.holds = self.holds_any
             return
-        # Missing key, empty set or empty string (a null data set): the answer is fixed.
+        # Missing key or empty set (and an empty string under a set operator): a null data set,
+        # whose answer is fixed.
         if self.mode == PLAIN:
             self.when_null = self.if_exists or self.negated
         else:
@@ -197,8 +206,8 @@ class CompiledCondition:
         equals = self.equals
         if equals is not None and raw.__class__ is str and raw:  # the fast path (see class)
             return ((raw.lower() if self.fold else raw) in equals) is not self.negated
-        if raw is None or len(raw) == 0:  # missing key, empty set or empty string: null data set
-            return self.when_null
+        if raw is None or (len(raw) == 0 and (self.empty_is_null or raw.__class__ is not str)):
+            return self.when_null  # missing key, empty set (or empty string): a null data set
         if self.null_wanted is not None:
             return False in self.null_wanted
         if isinstance(raw, str):  # one value; under a set operator, a one-element set

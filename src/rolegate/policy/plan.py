@@ -46,13 +46,13 @@ STRATEGIES = ("auto", "by_statement", "by_test")
 
 
 class KeyChecks(NamedTuple):
-    """The conditions on one context key: when the key has no value (missing, empty set or
-    empty string) each one's answer is fixed at compile time, so one mask operation decides them
-    all; otherwise they run one by one, cheapest first."""
+    """The conditions on one context key: when the key has no value (missing, or an empty set)
+    each one's answer is fixed at compile time, so one mask operation decides them all;
+    otherwise they run one by one, cheapest first."""
 
     key: str  # lower-cased
     mask: int  # statements with a condition on this key
-    keep_when_null: int  # bits to keep when the key has no value
+    keep_when_null: int  # bits to keep when the key is missing or an empty set
     checks: tuple[Check[CompiledCondition], ...]
 
 

@@ -146,8 +146,8 @@ def build_filter(
     condition_keys: Sequence[tuple[str, int, int, Sequence[tuple[CompiledCondition, int, int]]]],
 ) -> Filter:
     """Compile plan.py's checks: ``(test, mask, keep)`` triples, and per context key ``(key,
-    mask, keep when the key has no value, checks)``; a test runs only while a statement that
-    needs it is alive, and clears the bits of the statements it rejects."""
+    mask, keep when the key is missing or an empty set, checks)``; a test runs only while a
+    statement that needs it is alive, and clears the bits of the statements it rejects."""
     names = _Names()
     names.namespace["UNREAD"] = _UNREAD
     lines = ["def keep(alive, resource, context, readings):"]
@@ -162,11 +162,11 @@ def build_filter(
         lines += [
             f"    if alive & {names.of('M', key_mask)}:",
             f"        raw = context.get({names.of('N', key)})",
-            "        if raw is None or len(raw) == 0:",
-            f"            alive &= {names.of('K', keep_when_null)}",
-            "        elif raw.__class__ is str:",  # one value: the common shapes inlined
+            "        if raw is None or (len(raw) == 0 and raw.__class__ is not str):",
+            f"            alive &= {names.of('K', keep_when_null)}",  # missing key, empty set
+            "        elif raw.__class__ is str and raw:",  # one value: the common shapes inlined
             *_single_value_checks(checks, names),
-            "        else:",
+            "        else:",  # a set, or an empty string (null for some operators only)
         ]
         for condition, mask, keep in checks:
             holds = names.of("H", condition.holds)

@@ -280,7 +280,10 @@ def condition_holds(clause: ConditionClause, context: Context, var: bool) -> boo
     if if_exists:
         name = name[: -len("IfExists")]
     raw = context.get(clause.key.lower())
-    null = raw is None or len(raw) == 0
+    missing = raw is None or (not isinstance(raw, str) and len(raw) == 0)  # or an empty set
+    # An empty string is a null data set for the set operators and Null (4.4, 4.6), and a value
+    # like any other for the plain operators (StringLike "" matches it).
+    null = missing or raw == ""
     if name == "Null":
         return any(read_bool(v) == ("true" if null else "false") for v in clause.values)
     negated = name in _NEGATED
@@ -292,7 +295,7 @@ def condition_holds(clause: ConditionClause, context: Context, var: bool) -> boo
         return not hit if negated else hit
 
     if set_op is None:
-        if null:
+        if missing:
             return if_exists or negated
         assert raw is not None
         if not isinstance(raw, str) and len(raw) > 1:
