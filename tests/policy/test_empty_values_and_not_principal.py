@@ -5,8 +5,11 @@
   ``Null`` (POLICY-EVALUATION.md 4.4-4.6). Checked for every operator and modifier, against the
   reference evaluator, in the compiled engine's every path (the condition itself, the
   statement-by-statement runner and the test-by-test filter of plan.py).
+* ``NotPrincipal`` with ``Allow`` grants everyone *but* the principals it names: a caller named
+  in any way (its ARN, its role, its account, its unique id) gets nothing (4.3).
 
-The corpus (``corpus/conditions.yaml``) holds the documented cases; these tests sweep the shapes.
+The corpus (``corpus/conditions.yaml``, ``corpus/matching.yaml``, ``corpus/principal_ids.yaml``)
+holds the documented cases; these tests sweep the shapes.
 """
 
 from __future__ import annotations
@@ -144,3 +147,50 @@ def test_the_home_folder_policy_in_every_path(strategy: str, prefix: str, effect
         decision = evaluate(request, policies)
         assert decision.effect == effect
         assert decision == reference_evaluate(request, policies)
+
+
+SESSION = Principal(
+    "role_session",
+    f"arn:aws:sts::{ACCOUNT}:assumed-role/app/s1",
+    ACCOUNT,
+    role_arn=f"arn:aws:iam::{ACCOUNT}:role/app",
+    id="AROAAPP:s1",
+    unique_id="AROAAPP000000000",
+)
+BOB = Principal("user", "arn:aws:iam::444455556666:user/bob", "444455556666", id="AIDABOB")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize(
+    ("listed", "who", "granted"),
+    [
+        (ALICE.arn, ALICE, False),
+        ([ALICE.arn, f"arn:aws:iam::{ACCOUNT}:root"], ALICE, False),
+        (ACCOUNT, ALICE, False),
+        (SESSION.arn, SESSION, False),
+        (SESSION.role_arn, SESSION, False),
+        ("AROAAPP000000000", SESSION, False),
+        ("444455556666", BOB, False),
+        (ALICE.arn, SESSION, True),
+        (ALICE.arn, BOB, True),
+        (SESSION.arn, ALICE, True),
+    ],
+)
+def test_allow_with_not_principal_never_grants_a_listed_principal(
+    strategy: str, listed: str | list[str], who: Principal, granted: bool
+) -> None:
+    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": listed}, "Action": "s3:*"}
+    # Many statements sharing the resource test: the test-by-test path checks the principals.
+    body = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {**statement, "Sid": f"R{i}", "Resource": "arn:aws:s3:::bucket/*"} for i in range(6)
+        ],
+    }
+    resource = PolicyCompiler().compile(json.dumps(body), policy_id="bucket")
+    policies = PolicySet(resource=resource, strategy=strategy)
+    request = Request(who, "s3:GetObject", "arn:aws:s3:::bucket/key", ACCOUNT)
+    decision = evaluate(request, policies)
+    assert len(decision.matched) == (6 if granted else 0)
+    assert decision.allowed is (granted and who.account == ACCOUNT)  # across accounts: identity too
+    assert decision == reference_evaluate(request, policies)

@@ -176,8 +176,10 @@ class CompiledStatement:
         """Resource policies: what this statement's Principal/NotPrincipal grants ``who``."""
         if self.principals is not None:
             return self.principals.grant(who)
-        if self.not_principals is not None:
-            return None if self.not_principals.excepts(who) else Grant.DIRECT
+        if self.not_principals is not None:  # everyone but the listed principals (4.3)
+            if self.is_deny:
+                return None if self.not_principals.excepts(who) else Grant.DIRECT
+            return None if self.not_principals.names(who) else Grant.DIRECT
         return None  # a resource-policy statement without a principal applies to nobody
 
     def action_index_keys(self) -> tuple[tuple[str, ...], tuple[str, ...], bool]:

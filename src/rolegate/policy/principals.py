@@ -98,8 +98,16 @@ class CompiledPrincipals:
             return Grant.ACCOUNT
         return None
 
+    def names(self, who: Principal) -> bool:
+        """``NotPrincipal`` with ``Allow``: does the list name ``who`` in any way (its own ARN,
+        the role of its session, the user behind its federated session, its account, its unique
+        id)? Such a caller gets nothing from the statement: "allows all principals *except* the
+        one named" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html),
+        read safely, as AWS may evaluate the account, the role and the session separately."""
+        return self.grant(who) is not None
+
     def excepts(self, who: Principal) -> bool:
-        """``NotPrincipal``: is ``who`` one of the excepted principals?
+        """``NotPrincipal`` with ``Deny``: is ``who`` one of the excepted principals?
 
         Safe reading of "AWS JSON policy elements: NotPrincipal": excepted iff its own ARN and
         every parent identity (the role of a session, the account) are listed.

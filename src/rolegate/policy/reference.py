@@ -337,9 +337,12 @@ def _scan(
             if kind == "resource":
                 if st.principal is not None:
                     named = principal_grant(st.principal, request.principal, bound)
-                elif st.not_principal is not None:
+                elif st.not_principal is not None and st.effect == "Deny":
                     excepted = principal_excepted(st.not_principal, request.principal, bound)
                     named = 0 if excepted else 3
+                elif st.not_principal is not None:  # Allow: not to anyone the list names
+                    listed = principal_grant(st.not_principal, request.principal, bound)
+                    named = 0 if listed else 3
                 else:
                     named = 0
                 if named == 0:
