@@ -1,10 +1,15 @@
-"""Policy engine benchmark (issue 3 -> Speed). Run: ``.venv/bin/python bench/policy_eval.py``.
+"""Policy engine benchmark (issues 3 and 18 -> Speed).
 
-Three seeded scenarios (plus *large_dense*), one core, compiled policies, no decision cache:
+Run: ``.venv/bin/python bench/policy_eval.py``.
+
+Four seeded scenarios (plus *large_dense*), one core, compiled policies, no decision cache:
 
 * typical   - a user with 10 attached policies x 10 statements (wildcards, 2-3 conditions per
               statement, some variables); 1,000 distinct requests evaluated repeatedly;
 * large     - 1,000 policies x 10 statements attached to the principal; 200 requests;
+* wildcard  - 1,000 policies x 10 statements written with service-level wildcards over 6
+              services (``s3:*``, ``s3:Get*``, wildcard resources, 2-3 conditions on most Allows,
+              0.2 % Denies): most statements of a service can match its every action; 200 requests;
 * fullstack - a role session with 10 identity policies, a boundary, 2 session policies and a
               resource policy; half the requests cross-account.
 
@@ -12,8 +17,9 @@ For each: decisions/s, p50/p99 us per decision, and the same requests through th
 evaluator (``rolegate.policy.reference``) as the same-run baseline, with the ratio and a sha256
 digest of both decision sequences (they must be equal). Throughput is also given in CPU time of
 the thread (``cpu_decisions_per_s``), which a busy shared machine disturbs less than wall time.
-Then compile time per policy and the memory of 10,000 compiled policies (tracemalloc). Timing is
-never a test: machines are shared.
+Then the cost of turning a JSON request (the parsed object, and its text) into a ``Request``
+(``rolegate.policy.cases.request_from_json``), compile time per policy and the memory of 10,000
+compiled policies (tracemalloc). Timing is never a test: machines are shared.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import gc
 import hashlib
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -31,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rolegate.policy.cases import request_from_json
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.policy.decision import Decision
 from rolegate.policy.evaluate import PolicySet, evaluate
@@ -55,6 +63,8 @@ SERVICES = {
 # the 10 services above plus 190 synthetic ones. *large_dense* keeps the 10 (every action is then
 # matched by ~900 of the 10,000 statements) to show how cost follows the matching statements.
 WIDE_SERVICES = SERVICES | {f"svc{n}": [f"Action{k}" for k in range(8)] for n in range(190)}
+# *wildcard*: six services, actions written as service-level wildcards.
+WILDCARD_SERVICES = {s: SERVICES[s] for s in ("s3", "ec2", "dynamodb", "sqs", "iam", "lambda")}
 TEAMS = ["red", "blue", "green", "ops"]
 REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"]
 USERS = ["alice", "bob", "carol"]
@@ -131,6 +141,80 @@ def statement(rng: random.Random, index: int, vocabulary: dict[str, list[str]]) 
         "Resource": resource_pattern(rng, service),
         "Condition": conditions,
     }
+
+
+# The conditions of a large account written by many hands: the shapes of CONDITIONS, with the
+# values varying from statement to statement (teams, networks, dates, prefixes).
+WIDE_CONDITIONS: list[Callable[[random.Random], tuple[str, str, Any]]] = [
+    lambda r: (
+        "StringEquals",
+        "aws:PrincipalTag/team",
+        [r.choice(TEAMS), f"team{r.randint(0, 999)}"],
+    ),
+    lambda r: ("IpAddress", "aws:SourceIp", ["10.0.0.0/8", f"192.168.{r.randint(0, 255)}.0/24"]),
+    lambda r: ("NotIpAddress", "aws:SourceIp", [f"203.0.{r.randint(0, 255)}.0/24"]),
+    lambda r: ("Bool", "aws:SecureTransport", "true"),
+    lambda r: (
+        "StringLike",
+        "s3:prefix",
+        ["home/${aws:username}/*", f"public/{r.randint(0, 99)}/*"],
+    ),
+    lambda r: (
+        "DateLessThan",
+        "aws:CurrentTime",
+        f"20{r.randint(25, 30)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}T00:00:00Z",
+    ),
+    lambda r: ("NumericLessThanEquals", "s3:max-keys", str(r.randint(10, 1000))),
+    lambda r: ("StringEqualsIfExists", "aws:RequestedRegion", r.sample(REGIONS, 2)),
+    lambda r: ("ForAllValues:StringEquals", "aws:TagKeys", ["team", "env", f"k{r.randint(0, 99)}"]),
+    lambda r: ("StringEquals", "aws:ResourceTag/team", "${aws:PrincipalTag/team}"),
+]
+
+
+# The Denies of such an account are guardrails: 1-2 of these, ANDed.
+GUARDS: list[tuple[str, str, Any]] = [
+    ("Bool", "aws:SecureTransport", "false"),
+    ("NotIpAddress", "aws:SourceIp", ["10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32"]),
+    ("StringNotEquals", "aws:RequestedRegion", REGIONS),
+    ("DateGreaterThan", "aws:CurrentTime", "2031-01-01T00:00:00Z"),
+    ("Bool", "aws:MultiFactorAuthPresent", "false"),
+]
+
+
+def wildcard_statement(rng: random.Random, index: int) -> dict[str, Any]:
+    """A statement of the *wildcard* shape: ``svc:*`` or ``svc:Verb*`` (a verb of the service's
+    actions) on a wildcard resource; most Allows carry 2-3 conditions; one in 500 is a Deny
+    guardrail."""
+    service = rng.choice(list(WILDCARD_SERVICES))
+    verb = re.match(r"[A-Z][a-z]+", rng.choice(WILDCARD_SERVICES[service]))
+    assert verb is not None
+    action = f"{service}:*" if rng.random() < 0.6 else f"{service}:{verb.group()}*"
+    resource = rng.choice(
+        ["*", f"arn:aws:{service}:*:*:*", f"arn:aws:{service}:*:{ACCOUNT}:*"]
+        if service != "s3"
+        else ["*", "arn:aws:s3:::*", "arn:aws:s3:::*-bucket/*"]
+    )
+    item: dict[str, Any] = {"Sid": f"W{index}", "Action": action, "Resource": resource}
+    if rng.random() < 0.002:
+        item["Effect"] = "Deny"
+        guards: dict[str, dict[str, Any]] = {}
+        for operator, key, value in rng.sample(GUARDS, 2):
+            guards.setdefault(operator, {})[key] = value
+        item["Condition"] = guards
+        return item
+    item["Effect"] = "Allow"
+    if rng.random() < 0.9:
+        conditions: dict[str, dict[str, Any]] = {}
+        for make in rng.sample(WIDE_CONDITIONS, rng.randint(2, 3)):
+            operator, key, value = make(rng)
+            conditions.setdefault(operator, {})[key] = value
+        item["Condition"] = conditions
+    return item
+
+
+def wildcard_policy_text(rng: random.Random, statements: int = 10) -> str:
+    items = [wildcard_statement(rng, i) for i in range(statements)]
+    return json.dumps({"Version": "2012-10-17", "Statement": items})
 
 
 def policy_text(
@@ -243,6 +327,10 @@ def build_scenarios(seed: int, compiler: PolicyCompiler) -> list[Scenario]:
         identity=compiled([policy_text(rng, 10, WIDE_SERVICES) for _ in range(1000)], "large-")
     )
     dense = PolicySet(identity=compiled([policy_text(rng) for _ in range(1000)], "dense-"))
+    wild_rng = random.Random(seed + 18)  # its own stream: the other scenarios stay as they were
+    wildcard = PolicySet(
+        identity=compiled([wildcard_policy_text(wild_rng) for _ in range(1000)], "wildcard-")
+    )
     session = Principal(
         "role_session",
         f"arn:aws:sts::{ACCOUNT}:assumed-role/app/worker",
@@ -261,6 +349,12 @@ def build_scenarios(seed: int, compiler: PolicyCompiler) -> list[Scenario]:
         Scenario("typical", typical, requests_for(rng, alice, 1000, 0.0), 100),
         Scenario("large", large, requests_for(rng, alice, 200, 0.0, WIDE_SERVICES), 10_000),
         Scenario("large_dense", dense, requests_for(rng, alice, 200, 0.0), 10_000),
+        Scenario(
+            "wildcard",
+            wildcard,
+            requests_for(wild_rng, alice, 200, 0.0, WILDCARD_SERVICES),
+            10_000,
+        ),
         Scenario("fullstack", fullstack, requests_for(rng, session, 1000, 0.5), 125),
     ]
 
@@ -297,6 +391,12 @@ def measure(scenario: Scenario, rounds: int, baseline_limit: int) -> dict[str, A
                 before = clock()
                 evaluate(request, policies)
                 timings.append(clock() - before)
+        explained: list[float] = []  # a decision with its matched statements (AccessDenied...)
+        for _ in range(max(3, rounds // 4)):
+            started = time.thread_time()
+            for request in requests:
+                evaluate(request, policies).matched  # noqa: B018 (the explanation is the point)
+            explained.append(time.thread_time() - started)
     finally:
         gc.enable()
     mean_us = statistics.median(passes) / len(requests) * 1e6
@@ -315,6 +415,7 @@ def measure(scenario: Scenario, rounds: int, baseline_limit: int) -> dict[str, A
         "decisions_per_s": round(1e6 / mean_us),
         "mean_us": round(mean_us, 2),
         "cpu_decisions_per_s": round(1e6 / cpu_us),
+        "cpu_explained_per_s": round(len(requests) / statistics.median(explained)),
         "best_pass_us": round(min(passes) / len(requests) * 1e6, 2),
         "p50_us": round(quantiles[49] / 1000, 2),
         "p99_us": round(quantiles[98] / 1000, 2),
@@ -323,6 +424,47 @@ def measure(scenario: Scenario, rounds: int, baseline_limit: int) -> dict[str, A
         "compared": len(sample),
         "digest_compiled": digest(compiled[: len(sample)]),
         "digest_reference": digest(reference),
+    }
+
+
+def request_json(request: Request) -> dict[str, Any]:
+    """``request`` as the JSON object ``rolegate policy eval`` reads (``rolegate.policy.cases``)."""
+    who = request.principal
+    principal = {"type": who.type, "arn": who.arn, "account": who.account}
+    principal.update(
+        {f: getattr(who, f) for f in ("role_arn", "user_arn", "id") if getattr(who, f)}
+    )
+    return {
+        "principal": principal,
+        "action": request.action,
+        "resource": request.resource,
+        "resource_account": request.resource_account,
+        "context": dict(request.context),
+    }
+
+
+def json_request_cost(requests: Sequence[Request], rounds: int) -> dict[str, Any]:
+    """Thread CPU time of ``request_from_json`` per request: from the parsed JSON object, and
+    from its text (``json.loads`` included); median of ``rounds`` passes."""
+    objects = [request_json(r) for r in requests]
+    texts = [json.dumps(o) for o in objects]
+    assert [request_from_json(o) for o in objects] == list(requests)
+    from_object: list[float] = []
+    from_text: list[float] = []
+    for _ in range(rounds):
+        started = time.thread_time()
+        for item in objects:
+            request_from_json(item)
+        from_object.append(time.thread_time() - started)
+        started = time.thread_time()
+        for text in texts:
+            request_from_json(json.loads(text))
+        from_text.append(time.thread_time() - started)
+    return {
+        "request_json": len(requests),
+        "object_to_request_us": round(statistics.median(from_object) / len(objects) * 1e6, 2),
+        "text_to_request_us": round(statistics.median(from_text) / len(texts) * 1e6, 2),
+        "mean_text_bytes": round(statistics.mean(map(len, texts))),
     }
 
 
@@ -367,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", type=int, default=0, help="requests for the reference (0: all of them)"
     )
     parser.add_argument("--memory-policies", type=int, default=10_000)
-    parser.add_argument("--only", help="run one scenario (and skip the compile/memory part)")
+    parser.add_argument(
+        "--only", help="run one scenario, or request_json (and skip the compile/memory part)"
+    )
     args = parser.parse_args(argv)
     compiler = PolicyCompiler()
     started = time.perf_counter()
@@ -382,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         ok &= result["digest_compiled"] == result["digest_reference"]
         print(json.dumps(result))
+    if not args.only or args.only == "request_json":
+        typical_requests = next(s for s in scenarios if s.name == "typical").requests
+        print(json.dumps(json_request_cost(typical_requests, args.rounds)))
     if args.only:
         return 0 if ok else 1
     typical = next(r for r in results if r["scenario"] == "typical")
