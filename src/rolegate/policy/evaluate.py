@@ -10,7 +10,6 @@ one ``match`` turns them into the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import compress
 from typing import NamedTuple
 
 from rolegate.policy.compile import CompiledPolicy, resource_service
@@ -19,6 +18,8 @@ from rolegate.policy.decision import (
     EXPLICIT_DENY,
     IMPLICIT_DENY,
     Decision,
+    MatchedStatement,
+    deferred,
 )
 from rolegate.policy.index import SlotIndex
 from rolegate.policy.plan import (
@@ -51,8 +52,6 @@ TRUST_POLICY_ACTIONS = frozenset(
 # logic" -> *Resource-based policies*; an identity policy alone never grants a key).
 RESOURCE_POLICY_SERVICES = frozenset({"kms"})
 _MEMO_LIMIT = 4096
-_new_decision = tuple.__new__  # Decision(...) without the named tuple's Python-level __new__
-_BIT_BYTES = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def resource_policy_required(action: str) -> bool:
@@ -91,8 +90,8 @@ class PolicySet:
     boundary: CompiledPolicy | None = None
     session: tuple[CompiledPolicy, ...] | None = None
     scps: tuple[CompiledPolicy, ...] | None = None
-    # How a decision walks the candidates (plan.py): "auto", "by_statement" or "by_test"; the
-    # decisions are the same.
+    # How an explanation walks the candidates (plan.py): "auto", "by_statement" or "by_test";
+    # the statements found are the same.
     strategy: str = field(default="auto", repr=False, compare=False)
     _indexes: list[SlotIndex] = field(default_factory=list, init=False, repr=False, compare=False)
     _memo: dict[tuple[str, str], Candidates] = field(
@@ -126,6 +125,15 @@ class PolicySet:
                 slots, resource_required=required, strategy=self.strategy
             )
         return found
+
+    def explain(self, request: Request) -> tuple[MatchedStatement, ...]:
+        """Every statement that applies to ``request``, in policy-type order then policy order:
+        the ``matched`` of its :class:`Decision`, listed when first asked."""
+        plan = self.candidates(_lowered_action(self._lowered, request.action), request.resource)
+        who = request.principal
+        caller = self.caller(who)
+        context = _context(request, caller, self._lowered) if plan.needs_context else None
+        return tuple(plan.explainer.matched(request.resource, context, who, caller.is_session))
 
     def caller(self, who: Principal) -> Caller:
         """Facts about ``who`` (a one-entry cache: a PolicySet usually serves one principal)."""
@@ -173,46 +181,21 @@ class Facts(NamedTuple):
 
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
-    """Decide one request; pure and deterministic."""
+    """Decide one request; pure and deterministic. The decision lists the statements that applied
+    (``matched``) when first asked (:meth:`PolicySet.explain`)."""
     lowered = policies._lowered
-    action = lowered.get(request.action)
-    if action is None:
-        action = _remember_lowered(lowered, request.action)
     resource = request.resource
-    plan = policies.candidates(action, resource)
+    plan = policies.candidates(_lowered_action(lowered, request.action), resource)
     who = request.principal
     caller = policies.caller(who)
-    context: dict[str, ContextValue] | None = None
-    if plan.needs_context:  # lower-cased key names; explicit keys win over derived principal keys
-        context = caller.context.copy()
-        given = request.context
-        try:  # every name seen before: the copy runs in C
-            context.update(zip(map(lowered.__getitem__, given), given.values(), strict=True))
-        except KeyError:
-            for key, value in given.items():
-                context[lowered.get(key) or _remember_lowered(lowered, key)] = value
-    grant: Grant | None = None
-    run = plan.run if caller.is_session else plan.run_without_session  # (sessions only)
-    if run is not None:  # few candidates: statement by statement (plan.py, plan_code.py)
-        matched, deny, identity, boundary, session, scp, grant = run(resource, context, who)
-    else:  # many candidates: test by test over bitsets (plan.py)
-        alive = plan.everyone if caller.is_session else plan.without_session
-        alive = plan.keep_applicable(alive, resource, context, {})  # type: ignore[misc]
-        if alive & plan.principal_mask:  # resource policy: the statement must name the caller
-            for statement, mask, keep in plan.principal_checks:
-                if alive & mask:
-                    named = statement.grant_for(who)
-                    if named is None:
-                        alive &= keep
-                    elif not statement.is_deny and (grant is None or named > grant):
-                        grant = named
-        # The reasons of the bits left, lowest bit first (bytes 0 and 1 select them, in C).
-        matched = list(compress(plan.reasons, bin(alive)[:1:-1].encode().translate(_BIT_BYTES)))
-        deny = (alive & plan.deny_mask) != 0
-        identity, _, boundary, session, scp = [(alive & mask) != 0 for mask in plan.allow_masks]
+    context = _context(request, caller, lowered) if plan.needs_context else None
+    decider = plan.decide if caller.is_session else plan.decide_without_session
+    deny, identity, boundary, session, scp, grant = decider(resource, context, who)
+    if deny:  # 2.2: an applicable Deny decides alone (the table's first row)
+        return deferred(EXPLICIT_DENY, (), request, policies)
     owner, account = request.resource_account, who.account
     facts = (  # the fields of Facts, as a plain tuple (cheaper to build and hash)
-        deny,
+        False,
         caller.kind,
         owner is not None and account is not None and owner != account,
         scp or caller.scps_not_needed,
@@ -225,7 +208,25 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     row = policies._table.get(facts)
     if row is None:
         row = policies._table[facts] = decide(Facts(*facts))
-    return _new_decision(Decision, (row[0], tuple(matched), row[1]))
+    return deferred(row[0], row[1], request, policies)
+
+
+def _lowered_action(lowered: dict[str, str], action: str) -> str:
+    found = lowered.get(action)
+    return found if found is not None else _remember_lowered(lowered, action)
+
+
+def _context(request: Request, caller: Caller, lowered: dict[str, str]) -> dict[str, ContextValue]:
+    """The request's context with lower-cased key names; explicit keys win over the keys derived
+    from the principal."""
+    context = caller.context.copy()
+    given = request.context
+    try:  # every name seen before: the copy runs in C
+        context.update(zip(map(lowered.__getitem__, given), given.values(), strict=True))
+    except KeyError:
+        for key, value in given.items():
+            context[lowered.get(key) or _remember_lowered(lowered, key)] = value
+    return context
 
 
 def _remember_lowered(lowered: dict[str, str], name: str) -> str:

@@ -1,21 +1,27 @@
-"""The candidate statements of one (action, resource service) as bitsets, so that a decision
-costs what the *distinct* tests of those statements cost.
+"""The candidate statements of one (action, resource service): how a decision is made from
+them, and how it is explained.
 
-Buys the repeated tests of many-policy principals (figures: docs/benchmarks.md,
+Buys decisions over many-policy principals (figures: docs/benchmarks.md,
 ``bench/policy_eval.py``).
 
-Each candidate statement (from :mod:`rolegate.policy.index`) gets one bit, in policy-type order
-then policy order. Each distinct test among them (a static resource matcher, a statement's
-templated or negated Resource, an interned condition, a resource-policy Principal) carries the
-mask of the statements that need it. A decision starts with every bit set, runs a test only while
-a statement still set needs it, and clears the bits of the statements the test rejects; the bits
-left are the statements that apply, in the order of the decision's reasons. Tests are pure and
-total, so running them test by test instead of statement by statement gives the same answer.
+**Decide first.** A decision needs only the Denies that can apply and, per policy type, one
+applicable Allow (the resource policy's strongest grant of the caller): ``decide``
+(:func:`~rolegate.policy.plan_code.build_decider`) tests the Denies, then each policy type's Allows
+until one applies, likeliest and cheapest first. Where thousands of statements can match an
+action (an account written with ``s3:*``), an Allow then costs a few statements, not thousands.
 
-When the candidates are fewer than their distinct tests (a few policies: tests are rarely shared)
-walking them statement by statement is cheaper; ``run`` is then that walk as generated code
-(:mod:`rolegate.policy.plan_code`), which still runs a shared condition once. Both ways find the
-same statements (``strategy`` forces one, for the tests and the benchmark).
+**Explain on demand.** The statements that apply, all of them and in the order of the decision's
+reasons, are what an explanation lists (:class:`Explainer`, built on the first explanation). Each
+candidate statement gets one bit, in policy-type order then policy order. Each distinct test among
+them (a static resource matcher, a statement's templated or negated Resource, an interned
+condition, a resource-policy Principal) carries the mask of the statements that need it. The walk
+starts with every bit set, runs a test only while a statement still set needs it, and clears the
+bits of the statements the test rejects; the bits left are the statements that apply. Tests are
+pure and total, so running them test by test instead of statement by statement gives the same
+answer. When the candidates are fewer than their distinct tests (a few policies: tests are rarely
+shared) walking them statement by statement is cheaper; ``run`` is then that walk as generated
+code (:mod:`rolegate.policy.plan_code`), which still runs a shared condition once. Both ways find
+the same statements (``strategy`` forces one, for the tests and the benchmark).
 
 Built once per (action, resource service) and memoized by the PolicySet: it holds statements and
 tests, never request data or decisions.
@@ -23,14 +29,23 @@ tests, never request data or decisions.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import NamedTuple, TypeVar
+from collections.abc import Hashable, Iterable, Sequence
+from itertools import compress
+from typing import Any, NamedTuple, TypeVar
 
 from rolegate.policy.compile import CompiledStatement
 from rolegate.policy.conditions import CompiledCondition
 from rolegate.policy.decision import POLICY_TYPES, MatchedStatement
 from rolegate.policy.index import Entry
-from rolegate.policy.plan_code import Filter, Runner, build_filter, build_runner
+from rolegate.policy.plan_code import (
+    Decider,
+    Filter,
+    Runner,
+    build_decider,
+    build_filter,
+    build_runner,
+)
+from rolegate.policy.request import Principal
 from rolegate.policy.wildcard import Matcher
 
 # positions of the policy types in a PolicySet's slots
@@ -43,6 +58,7 @@ Check = tuple[_T, int, int]  # (test, mask of the statements it decides, the mas
 Step = tuple[object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, CompiledStatement]
 SLOW_RESOURCE = object()
 STRATEGIES = ("auto", "by_statement", "by_test")
+_BIT_BYTES = bytes.maketrans(b"01", b"\x00\x01")
 
 
 class KeyChecks(NamedTuple):
@@ -62,6 +78,74 @@ class Candidates(NamedTuple):
     slots: tuple[tuple[Entry, ...], ...]  # per policy type (identity, resource, boundary, ...)
     needs_context: bool
     resource_required: bool  # the action's resource policy must allow in all cases
+    decide: Decider  # the decision (plan_code.build_decider)
+    decide_without_session: Decider  # the same without the session policies' statements
+    explainer: Explainer  # every statement that applies, on demand
+
+
+def build_plan(
+    slots: tuple[tuple[Entry, ...], ...], *, resource_required: bool, strategy: str = "auto"
+) -> Candidates:
+    steps: list[Step] = []
+    for position, slot in enumerate(slots):
+        for statement, reason in slot:
+            test: object = None
+            if statement.resource_test is not None:  # one static pattern: a shared matcher
+                test = statement.resource_test
+            elif not statement.resource_any:
+                test = SLOW_RESOURCE
+            steps.append(
+                (test, statement.conditions, position, statement.is_deny, reason, statement)
+            )
+    decide = build_decider(steps, SLOW_RESOURCE)
+    without_session = [step for step in steps if step[2] != SESSION_POLICY]
+    return Candidates(
+        slots=slots,
+        needs_context=any(s.needs_context for slot in slots for s, _ in slot),
+        resource_required=resource_required,
+        decide=decide,
+        decide_without_session=(
+            build_decider(without_session, SLOW_RESOURCE)
+            if len(without_session) < len(steps)
+            else decide
+        ),
+        explainer=Explainer(steps, strategy),
+    )
+
+
+class Explainer:
+    """Every statement of a plan that applies to a request, in the order of the decision's
+    reasons: statement by statement (``run``) or test by test over bitsets, as ``strategy``
+    chooses (module docstring). Built on the first explanation: most decisions never need one."""
+
+    __slots__ = ("_built", "_steps", "_strategy")
+
+    def __init__(self, steps: Sequence[Step], strategy: str) -> None:
+        self._steps = tuple(steps)
+        self._strategy = strategy
+        self._built: _Walks | None = None
+
+    def matched(
+        self, resource: str, context: Any, who: Principal, is_session: bool
+    ) -> list[MatchedStatement]:
+        walks = self._built
+        if walks is None:
+            walks = self._built = _build_walks(self._steps, self._strategy)
+        run = walks.run if is_session else walks.run_without_session
+        if run is not None:
+            return run(resource, context, who)[0]
+        alive = walks.everyone if is_session else walks.without_session
+        assert walks.keep_applicable is not None
+        alive = walks.keep_applicable(alive, resource, context, {})
+        if alive & walks.principal_mask:  # resource policy: the statement must name the caller
+            for statement, mask, keep in walks.principal_checks:
+                if alive & mask and statement.grant_for(who) is None:
+                    alive &= keep
+        # The reasons of the bits left, lowest bit first (bytes 0 and 1 select them, in C).
+        return list(compress(walks.reasons, bin(alive)[:1:-1].encode().translate(_BIT_BYTES)))
+
+
+class _Walks(NamedTuple):
     reasons: tuple[MatchedStatement, ...]  # by bit
     everyone: int  # every bit
     without_session: int  # every bit but the session policies' (for non-session callers)
@@ -69,57 +153,38 @@ class Candidates(NamedTuple):
     keep_applicable: Filter | None
     principal_checks: tuple[Check[CompiledStatement], ...]  # resource-policy statements
     principal_mask: int
-    deny_mask: int
-    allow_masks: tuple[int, ...]  # per policy type: its Allow statements
     run: Runner | None  # set when walking statement by statement is cheaper (plan_code.py)
     run_without_session: Runner | None  # the same without the session policies' statements
 
 
-def build_plan(
-    slots: tuple[tuple[Entry, ...], ...], *, resource_required: bool, strategy: str = "auto"
-) -> Candidates:
+def _build_walks(steps: Sequence[Step], strategy: str) -> _Walks:
     reasons: list[MatchedStatement] = []
-    steps: list[Step] = []
     resources: dict[Matcher, int] = {}
     slow: dict[CompiledStatement, int] = {}
     conditions: dict[CompiledCondition, int] = {}
     principals: dict[CompiledStatement, int] = {}
-    session = deny = 0
-    allow = [0] * len(slots)
-    for position, slot in enumerate(slots):
-        for statement, reason in slot:
-            bit = 1 << len(reasons)
-            reasons.append(reason)
-            test: object = None
-            if statement.resource_test is not None:  # one static pattern: a shared matcher
-                test = statement.resource_test
-                resources[statement.resource_test] = resources.get(statement.resource_test, 0) | bit
-            elif not statement.resource_any:
-                test = SLOW_RESOURCE
-                slow[statement] = slow.get(statement, 0) | bit  # (bodies are shared)
-            steps.append(
-                (test, statement.conditions, position, statement.is_deny, reason, statement)
-            )
-            for condition in statement.conditions:
-                conditions[condition] = conditions.get(condition, 0) | bit
-            if position == RESOURCE_POLICY:
-                principals[statement] = principals.get(statement, 0) | bit
-            elif position == SESSION_POLICY:
-                session |= bit
-            if statement.is_deny:
-                deny |= bit
-            else:
-                allow[position] |= bit
+    session = 0
+    for test, step_conditions, position, _is_deny, reason, statement in steps:
+        bit = 1 << len(reasons)
+        reasons.append(reason)
+        if test is SLOW_RESOURCE:
+            slow[statement] = slow.get(statement, 0) | bit  # (bodies are shared)
+        elif test is not None:  # one static pattern: a shared matcher
+            matcher: Matcher = test  # type: ignore[assignment]
+            resources[matcher] = resources.get(matcher, 0) | bit
+        for condition in step_conditions:
+            conditions[condition] = conditions.get(condition, 0) | bit
+        if position == RESOURCE_POLICY:
+            principals[statement] = principals.get(statement, 0) | bit
+        elif position == SESSION_POLICY:
+            session |= bit
     everyone = (1 << len(reasons)) - 1
     tests = len(resources) + len(slow) + len(conditions)
     by_statement = strategy == "by_statement" or (strategy == "auto" and len(reasons) <= tests)
     # A test needed by many statements first: it is almost surely run anyway, and clears most.
     by_reach = sorted(resources.items(), key=lambda item: -item[1].bit_count())
     run = build_runner(steps, SLOW_RESOURCE) if by_statement else None
-    return Candidates(
-        slots=slots,
-        needs_context=any(s.needs_context for slot in slots for s, _ in slot),
-        resource_required=resource_required,
+    return _Walks(
         reasons=tuple(reasons),
         everyone=everyone,
         without_session=everyone & ~session,
@@ -130,8 +195,6 @@ def build_plan(
         ),
         principal_checks=_checks(principals.items()),
         principal_mask=sum(principals.values()),
-        deny_mask=deny,
-        allow_masks=tuple(allow),
         run=run,
         run_without_session=(
             build_runner([step for step in steps if step[2] != SESSION_POLICY], SLOW_RESOURCE)

@@ -7,11 +7,18 @@ Walking the candidates of a plan in a generic loop costs more in the loop (unpac
 dispatching on its kind, memoizing results in a dict) than in the tests themselves. So each plan
 is written out once as straight-line code and compiled:
 
-* :func:`build_runner`, statement by statement: one ``if`` per statement; a condition that
-  several statements share runs at most once, through a local variable. ``run(resource, context,
-  who)`` returns ``(matched, deny, identity, boundary, session, scp, grant)``: the reasons of the
-  statements that apply, in step order; whether one of them denies; whether each policy type has
-  an applicable Allow; the strongest resource-policy grant.
+* :func:`build_decider`, the decision with the fewest statements: the Denies first (the first
+  that applies ends the decision), then, per policy type, its Allows until one applies (the
+  resource policy's until one grants the caller directly), likeliest and cheapest first (a
+  statement without conditions first); the statements after that are never tested.
+  ``decide(resource, context, who)`` returns ``(deny, identity, boundary, session, scp,
+  grant)``: whether a Deny applies; whether each policy type has an applicable Allow; the
+  strongest resource-policy grant (all False and None but ``deny`` when a Deny applies).
+* :func:`build_runner`, statement by statement, every statement: one ``if`` per statement; a
+  condition that several statements share runs at most once, through a local variable.
+  ``run(resource, context, who)`` returns ``(matched, deny, identity, boundary, session, scp,
+  grant)``: the reasons of the statements that apply, in step order (what an explanation
+  needs), then the flags as ``decide`` has them.
 * :func:`build_filter`, test by test over bitsets (see plan.py): one line per distinct test.
   ``keep(alive, resource, context, readings)`` returns the bits of ``alive`` whose statements'
   Resource and Condition match.
@@ -39,6 +46,7 @@ Runner = Callable[
     tuple[list[MatchedStatement], bool, bool, bool, bool, bool, Grant | None],
 ]
 Filter = Callable[[int, str, Any, Any], int]
+Decider = Callable[[str, Any, Any], tuple[bool, bool, bool, bool, bool, Grant | None]]
 # (resource test, conditions, policy type position, is_deny, reason, statement): plan.Step
 StepLike = tuple[object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, Any]
 
@@ -48,6 +56,8 @@ _ALLOW_FLAGS = {  # the returned flags: an applicable Allow in identity, boundar
     POLICY_TYPES.index(kind): f"a{POLICY_TYPES.index(kind)}"
     for kind in ("identity", "boundary", "session", "scp")
 }
+_DENIED = (True, False, False, False, False, None)  # a Deny applies: nothing else matters
+_SHARED_LIMIT = 32  # conditions a decider keeps in locals (each costs a store per decision)
 
 
 class _Names:
@@ -65,45 +75,142 @@ class _Names:
         return found
 
 
-def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
-    """Compile ``steps`` (``plan.Step`` tuples; ``slow_resource`` is plan's SLOW_RESOURCE)."""
-    names = _Names()
-    names.namespace["UNREAD"] = _UNREAD
-    uses = Counter(condition for step in steps for condition in step[1])
-    shared = {condition: f"c{i}" for i, condition in enumerate(c for c, n in uses.items() if n > 1)}
-    single = _SingleValue(names)
-    values: dict[str, str] = {}  # key -> local holding its value (read once at the start)
-    body = []
-    for test, conditions, position, is_deny, reason, statement in steps:
-        guards = _resource_guard(test, statement, slow_resource, names)
+class _Guards:
+    """The tests of one statement as Python expressions, with what they need set up first: the
+    values of the context keys read once, typed readings, and the shared conditions' locals."""
+
+    def __init__(
+        self, names: _Names, slow_resource: object, shared: Sequence[CompiledCondition]
+    ) -> None:
+        self.names = names
+        self.slow_resource = slow_resource
+        self.shared = {condition: f"c{i}" for i, condition in enumerate(shared)}
+        self.single = _SingleValue(names)
+        self.values: dict[str, str] = {}  # key -> local holding its value
+
+    def of(self, step: StepLike) -> list[str]:
+        """The expressions that must all hold for ``step``'s statement to apply (its Principal
+        aside)."""
+        test, conditions, _position, _is_deny, _reason, statement = step
+        names = self.names
+        guards = _resource_guard(test, statement, self.slow_resource, names)
         for condition in conditions:
             holds = f"{names.of('H', condition.holds)}(context, memo)"
-            value = values.get(condition.key, f"v{len(values)}")
-            inline = single.test(condition, value)
+            value = self.values.get(condition.key, f"v{len(self.values)}")
+            inline = self.single.test(condition, value)
             if inline is not None:
-                values[condition.key] = value
+                self.values[condition.key] = value
                 holds = f"(({inline}) if {value}.__class__ is str and {value} else {holds})"
-            local = shared.get(condition)
+            local = self.shared.get(condition)
             if local is None:
                 guards.append(holds)
             else:
                 guards.append(f"({local} if {local} is not None else ({local} := {holds}))")
+        return guards
+
+    def setup(self) -> list[str]:
+        """The first lines of the function (after every :meth:`of`)."""
+        names = self.names
+        return [
+            "    memo = {}",  # typed readings of this decision (see conditions.Memo)
+            *(f"    {v} = context.get({names.of('N', key)})" for key, v in self.values.items()),
+            *(f"    {local} = UNREAD" for local in self.single.readings.values()),
+            *(["    " + " = ".join(self.shared.values()) + " = None"] if self.shared else []),
+        ]
+
+
+def _new_names() -> _Names:
+    names = _Names()
+    names.namespace["UNREAD"] = _UNREAD
+    return names
+
+
+def build_decider(steps: Sequence[StepLike], slow_resource: object) -> Decider:
+    """Compile the decision of ``steps`` (``plan.Step`` tuples; ``slow_resource`` is plan's
+    SLOW_RESOURCE): see the module docstring. Statement order never changes a decision, so the
+    steps are reordered freely."""
+    names = _new_names()
+    uses = Counter(condition for step in steps for condition in step[1])
+    shared = [c for c, n in uses.most_common(_SHARED_LIMIT) if n > 1]
+    guards = _Guards(names, slow_resource, shared)
+    body: list[str] = []
+    denied = names.of("D", _DENIED)
+    for step in sorted((s for s in steps if s[3]), key=_cost):
+        tests = guards.of(step)
+        if step[2] == RESOURCE_POLICY:  # the statement must name the caller
+            tests.append(f"{names.of('G', step[5].grant_for)}(who) is not None")
+        if not tests:
+            body.append(f"    return {denied}")
+            break
+        body += [f"    if {' and '.join(tests)}:", f"        return {denied}"]
+    else:
+        body.append("    a0 = a2 = a3 = a4 = False")
+        body.append("    grant = None")
+        for position in range(len(POLICY_TYPES)):
+            allows = sorted((s for s in steps if s[2] == position and not s[3]), key=_cost)
+            if allows:
+                body += ["    while True:", *_first_allow(allows, guards, names), "        break"]
+        body.append("    return False, a0, a2, a3, a4, grant")
+    lines = ["def decide(resource, context, who):", *guards.setup(), *body]
+    decider: Decider = _compiled("decide", lines, names)  # type: ignore[assignment]
+    return decider
+
+
+def _cost(step: StepLike) -> tuple[int, int, int]:
+    """Likeliest to apply and cheapest first: fewer conditions, then a cheaper resource test."""
+    test, conditions = step[0], step[1]
+    resource = 0 if test is None else 1 if callable(test) else 2
+    return len(conditions), resource, sum(condition.cost for condition in conditions)
+
+
+def _first_allow(allows: Sequence[StepLike], guards: _Guards, names: _Names) -> list[str]:
+    """The body of a ``while True:`` that stops at the policy type's first applicable Allow (a
+    resource policy's: at its first direct grant of the caller, keeping the strongest)."""
+    lines = []
+    for step in allows:
+        tests = guards.of(step)
+        if step[2] == RESOURCE_POLICY:
+            named = f"(named := {names.of('G', step[5].grant_for)}(who)) is not None"
+            stronger = "(grant is None or named > grant)"
+            lines += [
+                f"        if {' and '.join([*tests, named, stronger])}:",
+                "            grant = named",
+                f"            if named is {names.of('X', Grant.DIRECT)}:",
+                "                break",
+            ]
+            continue
+        flag = _ALLOW_FLAGS[step[2]]
+        if not tests:  # always applies: the statements after it are never reached
+            lines += [f"        {flag} = True", "        break"]
+            break
+        lines += [
+            f"        if {' and '.join(tests)}:",
+            f"            {flag} = True",
+            "            break",
+        ]
+    return lines
+
+
+def build_runner(steps: Sequence[StepLike], slow_resource: object) -> Runner:
+    """Compile ``steps`` (``plan.Step`` tuples; ``slow_resource`` is plan's SLOW_RESOURCE)."""
+    names = _new_names()
+    uses = Counter(condition for step in steps for condition in step[1])
+    guards = _Guards(names, slow_resource, [c for c, n in uses.items() if n > 1])
+    body = []
+    for step in steps:
+        tests = guards.of(step)
         indent = "    "
-        if guards:
-            body.append(f"    if {' and '.join(guards)}:")
+        if tests:
+            body.append(f"    if {' and '.join(tests)}:")
             indent = "        "
-        applies = _applies(position, is_deny, reason, statement, names)
-        body.extend(indent + line for line in applies)
+        body.extend(indent + line for line in _applies(*step[2:], names))
     lines = [
         "def run(resource, context, who):",
-        "    memo = {}",  # typed readings of this decision (see conditions.Memo)
+        *guards.setup(),
         "    matched = []",
         "    append = matched.append",
         "    deny = a0 = a2 = a3 = a4 = False",
         "    grant = None",
-        *(f"    {local} = context.get({names.of('N', key)})" for key, local in values.items()),
-        *(f"    {local} = UNREAD" for local in single.readings.values()),
-        *(["    " + " = ".join(shared.values()) + " = None"] if shared else []),
         *body,
         "    return matched, deny, a0, a2, a3, a4, grant",
     ]
@@ -148,8 +255,7 @@ def build_filter(
     """Compile plan.py's checks: ``(test, mask, keep)`` triples, and per context key ``(key,
     mask, keep when the key is missing or an empty set, checks)``; a test runs only while a
     statement that needs it is alive, and clears the bits of the statements it rejects."""
-    names = _Names()
-    names.namespace["UNREAD"] = _UNREAD
+    names = _new_names()
     lines = ["def keep(alive, resource, context, readings):"]
     for test, mask, keep in resource_checks:
         guard = f"alive & {names.of('M', mask)} and not {names.of('T', test)}(resource)"
