@@ -75,26 +75,39 @@ def policies_from_json(case: Mapping[str, Any], compiler: PolicyCompiler) -> Pol
 
 
 def request_from_json(request: object) -> Request:
-    if not isinstance(request, Mapping):
+    """The request of a case (module docstring). Written for speed, as callers may turn every
+    request they decide into a ``Request`` this way: exact class checks for what JSON gives
+    (``dict``, ``list``, ``str``), the general checks only for other types."""
+    if request.__class__ is not dict and not isinstance(request, Mapping):
         raise CaseError('"request" must be an object')
-    principal = request.get("principal")
-    if not isinstance(principal, Mapping) or principal.get("type") not in PRINCIPAL_TYPES:
+    get = request.get
+    principal = get("principal")
+    if (principal.__class__ is not dict and not isinstance(principal, Mapping)) or principal.get(
+        "type"
+    ) not in PRINCIPAL_TYPES:
         raise CaseError(f'"principal" needs a "type" among {", ".join(PRINCIPAL_TYPES)}')
-    fields = ("account", "role_arn", "user_arn", "id", "unique_id")
+    field = principal.get
     who = Principal(
-        type=principal["type"],
-        arn=_text(principal.get("arn", ""), "principal.arn"),
-        **{f: _optional_text(principal.get(f), f"principal.{f}") for f in fields},
+        principal["type"],
+        _text(field("arn", ""), "principal.arn"),
+        _optional_text(field("account"), "principal.account"),
+        _optional_text(field("role_arn"), "principal.role_arn"),
+        _optional_text(field("user_arn"), "principal.user_arn"),
+        _optional_text(field("id"), "principal.id"),
+        _optional_text(field("unique_id"), "principal.unique_id"),
     )
-    context = request.get("context") or {}
-    if not isinstance(context, Mapping):
+    context = get("context") or {}
+    if context.__class__ is not dict and not isinstance(context, Mapping):
         raise CaseError('"context" must be an object')
     return Request(
-        principal=who,
-        action=_text(request.get("action"), "action"),
-        resource=_text(request.get("resource", "*"), "resource"),
-        resource_account=_optional_text(request.get("resource_account"), "resource_account"),
-        context={str(k): _context_value(v) for k, v in context.items()},
+        who,
+        _text(get("action"), "action"),
+        _text(get("resource", "*"), "resource"),
+        _optional_text(get("resource_account"), "resource_account"),
+        {
+            k if k.__class__ is str else str(k): v if v.__class__ is str else _context_value(v)
+            for k, v in context.items()
+        },
     )
 
 
@@ -106,7 +119,7 @@ def _principal_ids(case: Mapping[str, Any]) -> PrincipalIds:
 
 
 def _text(value: object, name: str) -> str:
-    if not isinstance(value, str):
+    if value.__class__ is not str and not isinstance(value, str):
         raise CaseError(f'"{name}" must be a string')
     return value
 
@@ -116,14 +129,16 @@ def _optional_text(value: object, name: str) -> str | None:
 
 
 def _scalar(value: object) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | str):
+    if isinstance(value, int | float):
         return str(value)
     raise CaseError("context values are strings, numbers, booleans or lists of them")
 
 
 def _context_value(value: object) -> ContextValue:
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return [_scalar(item) for item in value]
+    if value.__class__ is list or (isinstance(value, Sequence) and not isinstance(value, str)):
+        return [item if item.__class__ is str else _scalar(item) for item in value]
     return _scalar(value)
