@@ -97,7 +97,7 @@ def build_plan(
             steps.append(
                 (test, statement.conditions, position, statement.is_deny, reason, statement)
             )
-    decide = build_decider(steps, SLOW_RESOURCE)
+    decide = build_decider(steps, SLOW_RESOURCE, AnyApplies)
     without_session = [step for step in steps if step[2] != SESSION_POLICY]
     return Candidates(
         slots=slots,
@@ -105,7 +105,7 @@ def build_plan(
         resource_required=resource_required,
         decide=decide,
         decide_without_session=(
-            build_decider(without_session, SLOW_RESOURCE)
+            build_decider(without_session, SLOW_RESOURCE, AnyApplies)
             if len(without_session) < len(steps)
             else decide
         ),
@@ -143,6 +143,25 @@ class Explainer:
                     alive &= keep
         # The reasons of the bits left, lowest bit first (bytes 0 and 1 select them, in C).
         return list(compress(walks.reasons, bin(alive)[:1:-1].encode().translate(_BIT_BYTES)))
+
+
+class AnyApplies:
+    """Does one of ``steps`` apply (their Principal aside)? The rest of a large group of a
+    decider (plan_code.build_decider), decided test by test; built on first use."""
+
+    __slots__ = ("_everyone", "_keep", "_steps")
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self._steps = tuple(steps)
+        self._keep: Filter | None = None
+        self._everyone = (1 << len(self._steps)) - 1
+
+    def __call__(self, resource: str, context: Any, memo: Any) -> bool:
+        keep = self._keep
+        if keep is None:
+            keep = self._keep = _build_walks(self._steps, "by_test").keep_applicable
+            assert keep is not None
+        return keep(self._everyone, resource, context, memo) != 0
 
 
 class _Walks(NamedTuple):

@@ -10,7 +10,8 @@ is written out once as straight-line code and compiled:
 * :func:`build_decider`, the decision with the fewest statements: the Denies first (the first
   that applies ends the decision), then, per policy type, its Allows until one applies (the
   resource policy's until one grants the caller directly), likeliest and cheapest first (a
-  statement without conditions first); the statements after that are never tested.
+  statement without conditions first); the statements after that are never tested. Past the
+  first few dozen statements of a group, the rest is decided test by test (plan.py).
   ``decide(resource, context, who)`` returns ``(deny, identity, boundary, session, scp,
   grant)``: whether a Deny applies; whether each policy type has an applicable Allow; the
   strongest resource-policy grant (all False and None but ``deny`` when a Deny applies).
@@ -47,6 +48,7 @@ Runner = Callable[
 ]
 Filter = Callable[[int, str, Any, Any], int]
 Decider = Callable[[str, Any, Any], tuple[bool, bool, bool, bool, bool, Grant | None]]
+AnyApplies = Callable[[str, Any, Any], bool]  # (resource, context, memo): does a statement apply?
 # (resource test, conditions, policy type position, is_deny, reason, statement): plan.Step
 StepLike = tuple[object, tuple[CompiledCondition, ...], int, bool, MatchedStatement, Any]
 
@@ -58,6 +60,7 @@ _ALLOW_FLAGS = {  # the returned flags: an applicable Allow in identity, boundar
 }
 _DENIED = (True, False, False, False, False, None)  # a Deny applies: nothing else matters
 _SHARED_LIMIT = 32  # conditions a decider keeps in locals (each costs a store per decision)
+_INLINE_LIMIT = 48  # statements of a group a decider writes out (build_decider)
 
 
 class _Names:
@@ -125,17 +128,30 @@ def _new_names() -> _Names:
     return names
 
 
-def build_decider(steps: Sequence[StepLike], slow_resource: object) -> Decider:
+def build_decider(
+    steps: Sequence[StepLike],
+    slow_resource: object,
+    any_applies: Callable[[Sequence[StepLike]], AnyApplies],
+) -> Decider:
     """Compile the decision of ``steps`` (``plan.Step`` tuples; ``slow_resource`` is plan's
     SLOW_RESOURCE): see the module docstring. Statement order never changes a decision, so the
-    steps are reordered freely."""
+    steps are reordered freely. Of each group (the Denies; each policy type's Allows) the first
+    ``_INLINE_LIMIT`` statements are written out; ``any_applies(rest)`` decides the rest of a
+    larger group (test by test, plan.py), so the code stays small however many statements can
+    match, and a group where nothing applies costs what its distinct tests cost."""
     names = _new_names()
-    uses = Counter(condition for step in steps for condition in step[1])
-    shared = [c for c, n in uses.most_common(_SHARED_LIMIT) if n > 1]
-    guards = _Guards(names, slow_resource, shared)
+    denies = sorted((s for s in steps if s[3]), key=_cost)
+    groups = [_split(denies)]
+    for position in range(len(POLICY_TYPES)):
+        groups.append(
+            _split(sorted((s for s in steps if s[2] == position and not s[3]), key=_cost))
+        )
+    uses = Counter(condition for head, _rest in groups for step in head for condition in step[1])
+    guards = _Guards(names, slow_resource, [c for c, n in uses.most_common(_SHARED_LIMIT) if n > 1])
     body: list[str] = []
     denied = names.of("D", _DENIED)
-    for step in sorted((s for s in steps if s[3]), key=_cost):
+    (head, rest), *allows = groups
+    for step in head:
         tests = guards.of(step)
         if step[2] == RESOURCE_POLICY:  # the statement must name the caller
             tests.append(f"{names.of('G', step[5].grant_for)}(who) is not None")
@@ -144,16 +160,27 @@ def build_decider(steps: Sequence[StepLike], slow_resource: object) -> Decider:
             break
         body += [f"    if {' and '.join(tests)}:", f"        return {denied}"]
     else:
+        if rest:
+            body += [f"    if {names.of('A', any_applies(rest))}(resource, context, memo):"]
+            body += [f"        return {denied}"]
         body.append("    a0 = a2 = a3 = a4 = False")
         body.append("    grant = None")
-        for position in range(len(POLICY_TYPES)):
-            allows = sorted((s for s in steps if s[2] == position and not s[3]), key=_cost)
-            if allows:
-                body += ["    while True:", *_first_allow(allows, guards, names), "        break"]
+        for head, rest in allows:
+            if head:
+                lines = _first_allow(head, rest, guards, names, any_applies)
+                body += ["    while True:", *lines, "        break"]
         body.append("    return False, a0, a2, a3, a4, grant")
     lines = ["def decide(resource, context, who):", *guards.setup(), *body]
     decider: Decider = _compiled("decide", lines, names)  # type: ignore[assignment]
     return decider
+
+
+def _split(group: Sequence[StepLike]) -> tuple[list[StepLike], list[StepLike]]:
+    """The statements written out and the rest; a resource policy's are always written out (its
+    statements must name the caller, and are few)."""
+    named = [step for step in group if step[2] == RESOURCE_POLICY]
+    others = [step for step in group if step[2] != RESOURCE_POLICY]
+    return named + others[:_INLINE_LIMIT], others[_INLINE_LIMIT:]
 
 
 def _cost(step: StepLike) -> tuple[int, int, int]:
@@ -163,11 +190,18 @@ def _cost(step: StepLike) -> tuple[int, int, int]:
     return len(conditions), resource, sum(condition.cost for condition in conditions)
 
 
-def _first_allow(allows: Sequence[StepLike], guards: _Guards, names: _Names) -> list[str]:
+def _first_allow(
+    head: Sequence[StepLike],
+    rest: Sequence[StepLike],
+    guards: _Guards,
+    names: _Names,
+    any_applies: Callable[[Sequence[StepLike]], AnyApplies],
+) -> list[str]:
     """The body of a ``while True:`` that stops at the policy type's first applicable Allow (a
     resource policy's: at its first direct grant of the caller, keeping the strongest)."""
     lines = []
-    for step in allows:
+    flag = _ALLOW_FLAGS.get(head[0][2], "")
+    for step in head:
         tests = guards.of(step)
         if step[2] == RESOURCE_POLICY:
             named = f"(named := {names.of('G', step[5].grant_for)}(who)) is not None"
@@ -179,14 +213,17 @@ def _first_allow(allows: Sequence[StepLike], guards: _Guards, names: _Names) -> 
                 "                break",
             ]
             continue
-        flag = _ALLOW_FLAGS[step[2]]
         if not tests:  # always applies: the statements after it are never reached
-            lines += [f"        {flag} = True", "        break"]
-            break
+            return [*lines, f"        {flag} = True", "        break"]
         lines += [
             f"        if {' and '.join(tests)}:",
             f"            {flag} = True",
             "            break",
+        ]
+    if rest:
+        lines += [
+            f"        if {names.of('A', any_applies(rest))}(resource, context, memo):",
+            f"            {flag} = True",
         ]
     return lines
 
