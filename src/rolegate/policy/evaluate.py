@@ -185,7 +185,12 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     (``matched``) when first asked (:meth:`PolicySet.explain`)."""
     lowered = policies._lowered
     resource = request.resource
-    plan = policies.candidates(_lowered_action(lowered, request.action), resource)
+    action = lowered.get(request.action)
+    if action is None:
+        action = _remember_lowered(lowered, request.action)
+    plan = policies._memo.get((action, resource_service(resource)))  # (candidates(), inlined)
+    if plan is None:
+        plan = policies.candidates(action, resource)
     who = request.principal
     caller = policies.caller(who)
     context = _context(request, caller, lowered) if plan.needs_context else None
