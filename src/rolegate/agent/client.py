@@ -71,6 +71,12 @@ class StsClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> StsClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """The parsed result of ``operation``; RolegateError / RolegateUnavailable otherwise."""
         op_model = self._model.operation_model(operation)
