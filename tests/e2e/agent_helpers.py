@@ -176,3 +176,10 @@ sts = session.client("sts", endpoint_url=os.environ["ROLEGATE_URL"])
 print(json.dumps({"method": creds.method, "key": creds.get_frozen_credentials().access_key,
                   "arn": sts.get_caller_identity()["Arn"]}))
 """
+
+
+def cli_role_arn(endpoint: str, role_name: str, env: dict[str, str]) -> str:
+    """``aws iam get-role`` with the credentials the CLI's default chain finds in ``env``."""
+    done = run_aws(["--endpoint-url", endpoint, "iam", "get-role", "--role-name", role_name], env)
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout)["Role"]["Arn"])
