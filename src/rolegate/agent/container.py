@@ -14,10 +14,21 @@ status codes and texts are rolegate's own).
 from __future__ import annotations
 
 import hmac
+import json
 import os
 from pathlib import Path
 
-from rolegate.agent.asgi import Receive, Scope, Send, headers_of, iso, lifespan, respond_json
+from rolegate.agent.asgi import (
+    Receive,
+    Scope,
+    Send,
+    headers_of,
+    iso,
+    lifespan,
+    respond,
+    respond_json,
+)
+from rolegate.agent.client import RoleCredentials
 from rolegate.agent.refresher import Refresher
 
 CREDENTIALS_PATH = "/v1/credentials"
@@ -52,6 +63,8 @@ class ContainerApp:
     def __init__(self, refresher: Refresher, token: AuthToken) -> None:
         self._refresher = refresher
         self._token = token
+        # the document of the current credentials, rendered once per refresh
+        self._rendered: tuple[RoleCredentials, bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -83,14 +96,21 @@ class ContainerApp:
             code = problem.code if problem else "CredentialsUnavailable"
             await respond_json(send, 503, {"code": code, "message": message})
             return
-        await respond_json(
-            send,
-            200,
-            {
-                "AccessKeyId": current.access_key_id,
-                "SecretAccessKey": current.secret_access_key,
-                "Token": current.session_token,
-                "Expiration": iso(current.expiration),
-                "RoleArn": current.role_arn,
-            },
-        )
+        rendered = self._rendered
+        if rendered is None or rendered[0] is not current:
+            rendered = (current, _document(current))
+            self._rendered = rendered
+        await respond(send, 200, rendered[1], "application/json")
+
+
+def _document(current: RoleCredentials) -> bytes:
+    return json.dumps(
+        {
+            "AccessKeyId": current.access_key_id,
+            "SecretAccessKey": current.secret_access_key,
+            "Token": current.session_token,
+            "Expiration": iso(current.expiration),
+            "RoleArn": current.role_arn,
+        },
+        indent=2,
+    ).encode()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rolegate.agent.asgi import Receive, Scope, Send, headers_of, iso, lifespan, respond
+from rolegate.agent.client import RoleCredentials
 from rolegate.agent.refresher import Refresher
 
 TOKEN_PATH = "/latest/api/token"
@@ -121,6 +122,8 @@ class MetadataApp:
         self._instance = instance
         self._imdsv1 = imdsv1
         self._tokens = Tokens()
+        # the role document of the current credentials, rendered once per refresh
+        self._rendered: tuple[RoleCredentials, bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -227,6 +230,13 @@ class MetadataApp:
             return role_name.encode(), "text/plain"
         if rest != [role_name]:
             return None
+        rendered = self._rendered
+        if rendered is None or rendered[0] is not current:
+            rendered = (current, self._role_document(current))
+            self._rendered = rendered
+        return rendered[1], "text/plain"
+
+    def _role_document(self, current: RoleCredentials) -> bytes:
         updated = self._refresher.last_updated or current.expiration
         document = {
             "Code": "Success",
@@ -237,4 +247,4 @@ class MetadataApp:
             "Token": current.session_token,
             "Expiration": iso(current.expiration),
         }
-        return json.dumps(document, indent=2).encode(), "text/plain"
+        return json.dumps(document, indent=2).encode()
