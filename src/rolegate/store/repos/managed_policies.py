@@ -110,6 +110,15 @@ class ManagedPolicyRepo:
         policy = self.get(parts.account, parts.name)
         return policy if policy is not None and policy.path == parts.path else None
 
+    def of_account(self, account_id: str) -> list[ManagedPolicy]:
+        """Every policy of ``account_id`` by case-folded name, without tags."""
+        query = (
+            select(managed_policies)
+            .where(managed_policies.c.account_id == account_id)
+            .order_by(managed_policies.c.name_key)
+        )
+        return [policy_from_row(row, ()) for row in self._conn.execute(query)]
+
     def lock(self, policy_id: str, *, exclusive: bool) -> ManagedPolicy | None:
         """Re-read the policy holding a row lock until the transaction ends (PostgreSQL:
         ``FOR UPDATE``, or ``FOR SHARE`` when not ``exclusive``; SQLite's write transactions
