@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from rolegate.catalog import AwsManagedCatalogue, aws_managed_catalogue, aws_policy_id
 from rolegate.catalog.managed_policy_archive import ArchivedPolicy, PolicyArchive, write_archive
-from rolegate.domain.managed_policy import AWS_ACCOUNT
+from rolegate.domain.managed_policy import AWS_ACCOUNT, PolicyVersion
 from rolegate.policy import PolicyCompiler
 from rolegate.services.iam import install_aws_managed_policies as install
 from rolegate.services.iam import load_aws_managed_policies as load_catalogue
@@ -198,3 +199,21 @@ def test_stored_copies_follow_the_catalogue(store: Store, tmp_path: Path) -> Non
         assert changed.default_version_id == "v3"
         assert [v.version for v in tx.managed_policies.versions(policy.policy_id)] == [3]
         assert "s3:PutObject" in (tx.managed_policies.policy_document(arn) or "")
+
+
+def test_copies_stored_by_older_releases_are_listed_as_aws_lists_them(store: Store) -> None:
+    """Older releases stored AWS's service-role policies as not attachable, and documents that
+    were subsets of AWS's."""
+    catalogue = load_catalogue(None)
+    wanted = catalogue.get("AutoScalingServiceRolePolicy")
+    assert wanted is not None and wanted.is_attachable
+    old = replace(wanted, is_attachable=False, default_version=1, latest_version=1)
+    with store.transaction() as tx:
+        tx.managed_policies.create(old, PolicyVersion(1, _doc("ec2:Describe*"), old.create_date))
+    with store.transaction() as tx:
+        install(tx, catalogue)
+    with store.transaction(write=False) as tx:
+        stored = tx.managed_policies.get_by_arn(wanted.arn)
+        assert stored == wanted
+        version = catalogue.default_version(wanted.policy_name)
+        assert tx.managed_policies.versions(wanted.policy_id) == [version]

@@ -88,7 +88,6 @@ class ManagedPolicyRepo:
             "path": policy.path,
             "arn": policy.arn,
             "create_date": policy.create_date,
-            "is_attachable": policy.is_attachable,
             **_mutable_columns(policy),
         }
         conflict = f"policy {policy.policy_name} exists in account {policy.account_id}"
@@ -128,7 +127,8 @@ class ManagedPolicyRepo:
         return None if row is None else policy_from_row(row, self._tags.of(policy_id))
 
     def update(self, policy: ManagedPolicy) -> None:
-        """Store default/latest version, update date and description (matched by policy_id)."""
+        """Store default/latest version, update date, description and whether it is attachable
+        (matched by policy_id)."""
         self._conn.execute(
             update(managed_policies)
             .where(managed_policies.c.policy_id == policy.policy_id)
@@ -369,6 +369,7 @@ def _mutable_columns(policy: ManagedPolicy) -> dict[str, Any]:
         "update_date": policy.update_date,
         "default_version": policy.default_version,
         "latest_version": policy.latest_version,
+        "is_attachable": policy.is_attachable,
     }
 
 
