@@ -125,6 +125,20 @@ def test_attaching_counts_filters_and_the_policy_engine(iam, server: Server, uni
     listed = next(p for p in attached if p["Arn"] == ses)
     assert (listed["Path"], listed["IsAttachable"], listed["AttachmentCount"]) == ("/", True, 1)
 
+    # The account's details show an attached AWS managed policy with its whole history.
+    iam.attach_role_policy(RoleName=role, PolicyArn=S3_READ)
+    details = iam.get_paginator("get_account_authorization_details").paginate(
+        Filter=["AWSManagedPolicy"]
+    )
+    shown = {p["Arn"]: p for page in details for p in page["Policies"]}
+    history = shown[S3_READ]["PolicyVersionList"]
+    versions = iam.list_policy_versions(PolicyArn=S3_READ)["Versions"]
+    assert [v["VersionId"] for v in history] == [v["VersionId"] for v in versions]
+    assert [v["IsDefaultVersion"] for v in history] == [v["IsDefaultVersion"] for v in versions]
+    assert history[-1]["Document"]["Statement"][0]["Action"] == ["s3:Get*", "s3:List*"]
+    assert {ses, S3_READ} <= set(shown) and GUARDDUTY_POLICY not in shown
+    iam.detach_role_policy(RoleName=role, PolicyArn=S3_READ)
+
     user = unique("bounded")
     iam.create_user(UserName=user, PermissionsBoundary=sns)
     bounding = _all(iam, Scope="All", PolicyUsageFilter="PermissionsBoundary")

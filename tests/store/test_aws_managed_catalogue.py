@@ -217,3 +217,18 @@ def test_copies_stored_by_older_releases_are_listed_as_aws_lists_them(store: Sto
         assert stored == wanted
         version = catalogue.default_version(wanted.policy_name)
         assert tx.managed_policies.versions(wanted.policy_id) == [version]
+
+
+def test_the_engine_reads_aws_documents_from_the_catalogue(store: Store) -> None:
+    """Boundaries and session policy ARNs name AWS managed policies no principal may use yet."""
+    from rolegate.services.authz.principal_policies import managed_policy_document
+
+    catalogue = aws_managed_catalogue()
+    view_only = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
+    with store.transaction(write=False) as tx:
+        assert tx.managed_policies.get_by_arn(view_only) is None
+        document = managed_policy_document(tx, view_only)
+        expected = catalogue.default_version("ViewOnlyAccess")
+        assert expected is not None and document == expected.document
+        assert managed_policy_document(tx, "arn:aws:iam::aws:policy/ViewOnlyAccess") is None
+        assert managed_policy_document(tx, "arn:aws:iam::aws:policy/NoSuchPolicy") is None
