@@ -42,9 +42,9 @@ STORED_POLICY_FAILURE = (
 # A policy by (policy id for the decision's reasons, document text).
 SourcePolicy = tuple[str, str]
 
+_AWS_POLICY_PREFIX = policy_arn(AWS_ACCOUNT, "/", "")  # arn:aws:iam::aws:policy/
 # Stands in for a boundary or session policy ARN that names no known policy: it allows nothing,
 # so an unknown boundary narrows to nothing rather than being ignored.
-_AWS_POLICY_PREFIX = policy_arn(AWS_ACCOUNT, "/", "")  # arn:aws:iam::aws:policy/
 _ALLOWS_NOTHING = (
     '{"Version":"2012-10-17","Statement":'
     '[{"Effect":"Allow","Action":"rolegate:NoAction","Resource":"*"}]}'
