@@ -3,6 +3,8 @@ stored copies of the policies principals use."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -102,6 +104,14 @@ def test_the_policy_engine_reads_every_default_version() -> None:
         version = catalogue.default_version(name)
         assert version is not None, name
         compiler.compile(version.document, policy_id=name)
+
+
+def test_policy_ids_are_stable() -> None:
+    """The id of an AWS managed policy never changes: attachments in databases point at it."""
+    assert aws_policy_id("AdministratorAccess") == "ANPA" + base64.b32encode(
+        hashlib.sha256(b"aws-managed-policy:AdministratorAccess").digest()
+    ).decode("ascii")[:17]
+    assert aws_policy_id("A") != aws_policy_id("B")
 
 
 def test_nothing_is_read_before_it_is_needed(tmp_path: Path) -> None:

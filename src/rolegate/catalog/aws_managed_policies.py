@@ -225,7 +225,9 @@ def read_operator_files(directory: Path) -> list[CatalogueEntry]:
 def aws_policy_id(name: str) -> str:
     """A stable ANPA… id for an AWS managed policy, the same on every node and database."""
     digest = hashlib.sha256(f"aws-managed-policy:{name}".encode()).digest()
-    return IdPrefix.MANAGED_POLICY + base64.b32encode(digest).decode("ascii")[:17]
+    # 17 base32 characters come from the first 15 bytes (whole 5-byte groups): the same text as
+    # encoding the whole digest, at a third of the cost (the catalogue makes 1,600 of them).
+    return IdPrefix.MANAGED_POLICY + base64.b32encode(digest[:15]).decode("ascii")[:17]
 
 
 def _entry(file: Path) -> CatalogueEntry:
