@@ -108,9 +108,13 @@ def test_the_policy_engine_reads_every_default_version() -> None:
 
 def test_policy_ids_are_stable() -> None:
     """The id of an AWS managed policy never changes: attachments in databases point at it."""
-    assert aws_policy_id("AdministratorAccess") == "ANPA" + base64.b32encode(
-        hashlib.sha256(b"aws-managed-policy:AdministratorAccess").digest()
-    ).decode("ascii")[:17]
+    assert (
+        aws_policy_id("AdministratorAccess")
+        == "ANPA"
+        + base64.b32encode(
+            hashlib.sha256(b"aws-managed-policy:AdministratorAccess").digest()
+        ).decode("ascii")[:17]
+    )
     assert aws_policy_id("A") != aws_policy_id("B")
 
 
