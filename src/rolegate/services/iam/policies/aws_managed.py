@@ -50,15 +50,21 @@ def install_aws_managed_policies(tx: Tx, catalogue: AwsManagedCatalogue) -> None
     """Bring the stored copies of AWS managed policies up to date with ``catalogue`` (a copy
     of a policy the catalogue no longer has is kept: principals still use it)."""
     repo = tx.managed_policies
+
+    def up_to_date(stored: ManagedPolicy, wanted: ManagedPolicy, version: PolicyVersion) -> bool:
+        current = repo.get_version(stored.policy_id, stored.default_version)
+        return replace(wanted, policy_id=stored.policy_id) == stored and current == version
+
     for stored in repo.of_account(AWS_ACCOUNT):
         wanted = catalogue.get(stored.policy_name)
         if wanted is None or wanted.path != stored.path:
             continue
         version = catalogue.default_version(wanted.policy_name)
-        if version is None:
+        if version is None or up_to_date(stored, wanted, version):
             continue
-        current = repo.get_version(stored.policy_id, stored.default_version)
-        if replace(wanted, policy_id=stored.policy_id) == stored and current == version:
+        # Every server process does this at start: the first to lock the copy updates it.
+        locked = repo.lock(stored.policy_id, exclusive=True)
+        if locked is None or up_to_date(locked, wanted, version):
             continue
         for old in repo.versions(stored.policy_id):
             repo.delete_version(stored.policy_id, old.version)
