@@ -124,6 +124,11 @@ def test_attaching_counts_filters_and_the_policy_engine(iam, server: Server, uni
     assert {p["Arn"] for p in attached} <= {p["Arn"] for p in _all(iam, Scope="AWS")}
     listed = next(p for p in attached if p["Arn"] == ses)
     assert (listed["Path"], listed["IsAttachable"], listed["AttachmentCount"]) == ("/", True, 1)
+    # Listed from the stored copies too, each AWS managed policy keeps its path and attachability.
+    for used in _all(iam, Scope="All", OnlyAttached=True):
+        if used["Arn"].startswith(AWS):
+            assert used["Arn"] == f"{AWS}{used['Path'][1:]}{used['PolicyName']}"
+            assert used["IsAttachable"] is True
 
     # The account's details show an attached AWS managed policy with its whole history.
     iam.attach_role_policy(RoleName=role, PolicyArn=S3_READ)
