@@ -32,6 +32,7 @@ from rolegate.catalog.service_reference import (
     ActionResource,
     ActionSpec,
     ResourceType,
+    ServiceReference,
     ServiceSpec,
     aws_service_prefixes,
     is_global_key,
@@ -338,3 +339,17 @@ def operator_services(env: Mapping[str, str] | None = None) -> dict[str, Service
             services = known[1]
         _LOADED.versions[path] = (version, services)
         return services
+
+
+_REFERENCE: list[tuple[dict[str, ServiceSpec], ServiceReference]] = []
+
+
+def service_reference(env: Mapping[str, str] | None = None) -> ServiceReference:
+    """AWS's services and the operator's current ones, as one :class:`ServiceReference`."""
+    services = operator_services(env)
+    remembered = _REFERENCE[0] if _REFERENCE else None
+    if remembered is not None and remembered[0] is services:
+        return remembered[1]
+    reference = ServiceReference(services)
+    _REFERENCE[:] = [(services, reference)]  # one atomic store
+    return reference

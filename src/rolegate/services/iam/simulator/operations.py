@@ -1,0 +1,276 @@
+"""The IAM policy simulator: ``SimulatePrincipalPolicy``, ``SimulateCustomPolicy``,
+``GetContextKeysForPrincipalPolicy`` and ``GetContextKeysForCustomPolicy``
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html).
+
+Authorization as IAM does it: ``iam:SimulatePrincipalPolicy`` and
+``iam:GetContextKeysForPrincipalPolicy`` on the ``PolicySourceArn`` (the user, group or role
+whose policies they disclose), the ``Custom`` pair on ``*`` (their policies come with the
+request). Then the entity (``NoSuchEntity``), the inputs (``InvalidInput``), and the simulation
+by the engine every request is authorized with (:mod:`.run`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rolegate.catalog.operator_services import service_reference
+from rolegate.domain.errors import (
+    InvalidInput,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    PolicyEvaluation,
+)
+from rolegate.policy import PolicyKind, Principal, validate_policy
+from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
+from rolegate.policy.evaluate import PolicySet
+from rolegate.services._pagination import page_by_position
+from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.iam.groups import no_such_group
+from rolegate.services.iam.simulator import inputs
+from rolegate.services.iam.simulator.inputs import IamEntity
+from rolegate.services.iam.simulator.run import Simulation, simulate, statement_keys
+from rolegate.services.iam.simulator.sources import (
+    SourcePolicy,
+    exclusions,
+    input_policies,
+    stored_policy,
+)
+from rolegate.services.iam.users import no_such_user
+
+# Compiled simulation policies by content hash (the same documents are simulated again and again).
+_COMPILER = PolicyCompiler(max_entries=2048)
+
+
+class _Stored:
+    """What the store holds for a ``PolicySourceArn``: its permissions policies, its boundary,
+    its unique id."""
+
+    def __init__(
+        self, identity: list[SourcePolicy], boundary: SourcePolicy | None, unique_id: str
+    ) -> None:
+        self.identity = identity
+        self.boundary = boundary
+        self.unique_id = unique_id
+
+
+def _load_source(ctx: OperationContext, source: IamEntity) -> _Stored:
+    tx = ctx.tx
+    if source.kind == "user":
+        user = tx.users.get(source.account, source.name)
+        if user is None or user.arn != source.arn:
+            raise no_such_user(source.name)
+        found = tx.identity_policies.of_user(user.user_id, user.arn)
+        return _Stored(
+            [stored_policy(*p) for p in found],
+            _boundary(ctx, user.permissions_boundary_arn),
+            user.user_id,
+        )
+    if source.kind == "role":
+        role = tx.roles.get(source.account, source.name)
+        if role is None or role.arn != source.arn:
+            raise NoSuchEntity(f"The role with name {source.name} cannot be found.")
+        found = tx.identity_policies.of_role(role.role_id, role.arn)
+        return _Stored(
+            [stored_policy(*p) for p in found],
+            _boundary(ctx, role.permissions_boundary_arn),
+            role.role_id,
+        )
+    group = tx.groups.get(source.account, source.name)
+    if group is None or group.arn != source.arn:
+        raise no_such_group(source.name)
+    found = tx.identity_policies.of_group(group.group_id, group.arn)
+    return _Stored([stored_policy(*p) for p in found], None, group.group_id)
+
+
+def _boundary(ctx: OperationContext, arn: str | None) -> SourcePolicy | None:
+    if arn is None:
+        return None
+    text = ctx.tx.managed_policies.policy_document(arn)
+    return None if text is None else stored_policy(arn, text)
+
+
+def _checked(policies: list[SourcePolicy], kind: PolicyKind) -> list[SourcePolicy]:
+    """Documents given with the request must be valid policies of their kind."""
+    for policy in policies:
+        try:
+            validate_policy(policy.text, kind)
+        except MalformedPolicyDocument as exc:
+            raise InvalidInput(exc.message) from None  # unverified: IAM's code for it
+    return policies
+
+
+def _compile(policy: SourcePolicy, engine_id: str) -> CompiledPolicy:
+    try:
+        return _COMPILER.compile(policy.text, policy_id=engine_id)
+    except MalformedPolicyDocument as exc:
+        raise PolicyEvaluation(
+            f"The policy {policy.policy_id} could not be evaluated: {exc.message}"  # unverified
+        ) from None
+
+
+def _principal(ctx: OperationContext, entity: IamEntity | None, unique_id: str | None) -> Principal:
+    """The simulated caller: a user (or a group, standing for its members), a role as one of its
+    sessions; without one, an unnamed IAM user of the caller's account."""
+    if entity is None:
+        return Principal(
+            type="user", arn=f"arn:aws:iam::{ctx.account_id}:user/", account=ctx.account_id
+        )
+    if entity.kind == "role":
+        return Principal(
+            type="role_session",
+            arn=entity.arn,
+            account=entity.account,
+            role_arn=entity.arn,
+            id=unique_id,
+            unique_id=unique_id,
+        )
+    return Principal(
+        type="user", arn=entity.arn, account=entity.account, id=unique_id, unique_id=unique_id
+    )
+
+
+def _caller_id(ctx: OperationContext, entity: IamEntity) -> str | None:
+    if entity.kind == "user":
+        user = ctx.tx.users.get(entity.account, entity.name)
+        return user.user_id if user is not None and user.arn == entity.arn else None
+    if entity.kind == "role":
+        role = ctx.tx.roles.get(entity.account, entity.name)
+        return role.role_id if role is not None and role.arn == entity.arn else None
+    group = ctx.tx.groups.get(entity.account, entity.name)
+    return group.group_id if group is not None and group.arn == entity.arn else None
+
+
+def _run(
+    ctx: OperationContext,
+    params: Params,
+    identity: list[SourcePolicy],
+    boundary: SourcePolicy | None,
+    principal_entity: IamEntity | None,
+    unique_id: str | None,
+) -> Result:
+    actions = inputs.action_names(params["ActionNames"], wildcards=principal_entity is not None)
+    resources = inputs.resource_arns(params.get("ResourceArns"))
+    inputs.resource_handling(params.get("ResourceHandlingOption"), resources or [])
+    owner_text = params.get("ResourceOwner")
+    owner = inputs.resource_owner(owner_text)
+    if owner_text is not None and principal_entity is not None and principal_entity.kind == "role":
+        raise inputs.not_a_resource_owner(owner_text)  # roles take no resource policy
+    context = inputs.context_entries(params.get("ContextEntries"))
+    resource_text = params.get("ResourcePolicy")
+    resource: SourcePolicy | None = None
+    if resource_text is not None:
+        if principal_entity is None or principal_entity.kind != "user":
+            raise InvalidInput(  # unverified
+                "CallerArn must name an IAM user when a ResourcePolicy is given."
+            )
+        resource = _checked(
+            [SourcePolicy("ResourcePolicy", "resource", resource_text)], PolicyKind.RESOURCE
+        )[0]
+    sources: dict[str, SourcePolicy] = {}
+
+    def compiled(policy: SourcePolicy) -> CompiledPolicy:
+        engine_id = str(len(sources))
+        sources[engine_id] = policy
+        return _compile(policy, engine_id)
+
+    policy_set = PolicySet(
+        identity=tuple(compiled(p) for p in identity),
+        resource=compiled(resource) if resource is not None else None,
+        boundary=compiled(boundary) if boundary is not None else None,
+    )
+    simulation = Simulation(
+        policy_set,
+        sources,
+        _principal(ctx, principal_entity, unique_id),
+        context,
+        owner,
+        service_reference(),
+    )
+    numbered = [str(i) for i in range(len(actions))]
+    page = page_by_position(numbered, "EvaluationResults", params)
+    chosen = [actions[int(i)] for i in page["EvaluationResults"]]
+    page["EvaluationResults"] = simulate(simulation, chosen, resources)
+    return page
+
+
+def _one_boundary(params: Params) -> SourcePolicy | None:
+    given = input_policies(
+        "PermissionsBoundaryPolicyInputList", params.get("PermissionsBoundaryPolicyInputList")
+    )
+    if len(given) > 1:
+        raise InvalidInput(  # unverified
+            "PermissionsBoundaryPolicyInputList takes only one permissions boundary policy."
+        )
+    return _checked(given, PolicyKind.BOUNDARY)[0] if given else None
+
+
+def simulate_principal_policy(ctx: OperationContext, params: Params) -> Result:
+    source = inputs.policy_source(params["PolicySourceArn"])
+    ctx.authorize("iam:SimulatePrincipalPolicy", source.arn)
+    stored = _load_source(ctx, source)
+    excluded = exclusions(params.get("PolicyExclusionList"))
+    identity = [p for p in stored.identity if not excluded.excludes(p)]
+    identity += _checked(
+        input_policies("PolicyInputList", params.get("PolicyInputList")), PolicyKind.IDENTITY
+    )
+    boundary = _one_boundary(params) or stored.boundary
+    if (
+        boundary is not None
+        and boundary is stored.boundary
+        and excluded.excludes(boundary, boundary=True)
+    ):
+        boundary = None
+    caller_arn = params.get("CallerArn")
+    if caller_arn is not None:
+        caller = inputs.caller_entity(caller_arn)
+        return _run(ctx, params, identity, boundary, caller, _caller_id(ctx, caller))
+    return _run(ctx, params, identity, boundary, source, stored.unique_id)
+
+
+def simulate_custom_policy(ctx: OperationContext, params: Params) -> Result:
+    ctx.authorize("iam:SimulateCustomPolicy", "*")
+    identity = _checked(
+        input_policies("PolicyInputList", params["PolicyInputList"]), PolicyKind.IDENTITY
+    )
+    boundary = _one_boundary(params)
+    caller_arn = params.get("CallerArn")
+    caller = inputs.caller_entity(caller_arn) if caller_arn is not None else None
+    unique_id = _caller_id(ctx, caller) if caller is not None else None
+    return _run(ctx, params, identity, boundary, caller, unique_id)
+
+
+def _context_keys(policies: Sequence[SourcePolicy]) -> Result:
+    """Every context key the policies read, in the order they appear, each once."""
+    names: dict[str, str] = {}
+    for policy in policies:
+        document = _COMPILER.compile(policy.text, policy_id=policy.policy_id).document
+        for statement in document.statements if document is not None else ():
+            for key in statement_keys(statement):
+                names.setdefault(key.lower(), key)
+    return {"ContextKeyNames": list(names.values())}
+
+
+def get_context_keys_for_principal_policy(ctx: OperationContext, params: Params) -> Result:
+    source = inputs.policy_source(params["PolicySourceArn"])
+    ctx.authorize("iam:GetContextKeysForPrincipalPolicy", source.arn)
+    stored = _load_source(ctx, source)
+    given = _checked(
+        input_policies("PolicyInputList", params.get("PolicyInputList")), PolicyKind.IDENTITY
+    )
+    return _context_keys([*stored.identity, *given])
+
+
+def get_context_keys_for_custom_policy(ctx: OperationContext, params: Params) -> Result:
+    ctx.authorize("iam:GetContextKeysForCustomPolicy", "*")
+    given = _checked(
+        input_policies("PolicyInputList", params["PolicyInputList"]), PolicyKind.IDENTITY
+    )
+    return _context_keys(given)
+
+
+HANDLERS: dict[str, Handler] = {
+    "SimulatePrincipalPolicy": simulate_principal_policy,
+    "SimulateCustomPolicy": simulate_custom_policy,
+    "GetContextKeysForPrincipalPolicy": get_context_keys_for_principal_policy,
+    "GetContextKeysForCustomPolicy": get_context_keys_for_custom_policy,
+}
