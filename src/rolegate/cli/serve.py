@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 
+from rolegate.catalog.operator_services import CATALOG_ENV, ServiceCatalogError, load_services
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import RolegateApp, build_runtime
 from rolegate.server.bootstrap import announce_created
@@ -72,6 +73,12 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="let --auth permissive listen on an address other than loopback "
         "(ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1)",
     )
+    parser.add_argument(
+        "--service-catalog",
+        help="YAML or JSON file declaring your own services (actions, resource types, condition "
+        "keys) and service-linked roles; read again when it changes (ROLEGATE_SERVICE_CATALOG; "
+        "docs/simulator.md)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -82,6 +89,14 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"rolegate: {error}", file=sys.stderr)
         return 2
+    if settings.service_catalog is not None:
+        # Read where the catalogue is needed (and by every worker) from the environment.
+        os.environ[CATALOG_ENV] = str(settings.service_catalog)
+        try:
+            load_services(settings.service_catalog)
+        except ServiceCatalogError as error:
+            print(f"rolegate: --service-catalog: {error}", file=sys.stderr)
+            return 2
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
