@@ -248,3 +248,8 @@ class ServiceReference:
 
     def service_exists(self, prefix: str) -> bool:
         return self.service(prefix) is not None
+
+    def action_names(self, prefix: str) -> frozenset[str] | None:
+        """Lower-cased action names of ``prefix``, None for a service nobody defines."""
+        service = self.service(prefix)
+        return None if service is None else frozenset(service.actions)
