@@ -185,6 +185,7 @@ def _run(
         context,
         owner,
         service_reference(),
+        named_principal=principal_entity is not None,
     )
     numbered = [str(i) for i in range(len(actions))]
     page = page_by_position(numbered, "EvaluationResults", params)

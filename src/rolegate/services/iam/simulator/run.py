@@ -55,6 +55,8 @@ class Simulation:
     context: Mapping[str, ContextValue]
     resource_owner: str | None
     reference: ServiceReference
+    # False for SimulateCustomPolicy without CallerArn: no principal gives keys by itself.
+    named_principal: bool = True
 
 
 def simulate(sim: Simulation, actions: Sequence[str], resources: list[str] | None) -> list[Any]:
@@ -212,7 +214,8 @@ class _StatementKeys:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         given = {key.lower() for key in sim.context}
-        given.update(principal_context(sim.principal))
+        if sim.named_principal:
+            given.update(principal_context(sim.principal))
         self.given = given
         self.context = {key.lower(): value for key, value in sim.context.items()}
         self.statements: list[tuple[CompiledStatement, tuple[str, ...]]] = []
