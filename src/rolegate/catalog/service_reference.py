@@ -124,7 +124,11 @@ def global_condition_keys() -> Mapping[str, str]:
 
 
 def is_global_key(key: str) -> bool:
-    lowered = key.lower()
+    return _is_global(key.lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_global(lowered: str) -> bool:
     keys = global_condition_keys()
     return lowered in keys or any(
         "$" in template and key_matches(template, lowered) for template in keys
@@ -172,13 +176,22 @@ def aws_service(prefix: str) -> ServiceSpec | None:
 
 
 # --- both ----------------------------------------------------------------------------------------
-class ServiceReference:
-    """AWS's services and the operator's (``operator``: prefix -> spec, disjoint from AWS's)."""
+_MEMO_LIMIT = 65536
 
-    __slots__ = ("_operator",)
+
+class ServiceReference:
+    """AWS's services and the operator's (``operator``: prefix -> spec, disjoint from AWS's).
+
+    Which resource type an ARN is and whether a key applies are remembered (bounded): a
+    simulation asks them for every action, resource and key, and the next one asks again."""
+
+    __slots__ = ("_actions", "_applies", "_operator", "_types")
 
     def __init__(self, operator: Mapping[str, ServiceSpec] | None = None) -> None:
         self._operator = dict(operator or {})
+        self._types: dict[tuple[str, str, str], ResourceType | None] = {}
+        self._applies: dict[tuple[str, str, str, str], bool] = {}
+        self._actions: dict[str, ActionSpec | None] = {}
 
     def service(self, prefix: str) -> ServiceSpec | None:
         lowered = prefix.lower()
@@ -187,12 +200,33 @@ class ServiceReference:
 
     def action(self, action: str) -> ActionSpec | None:
         """``service:Name`` (any case), None when the service or the action is unknown."""
+        try:
+            return self._actions[action]
+        except KeyError:
+            pass
+        if len(self._actions) >= _MEMO_LIMIT:
+            self._actions.clear()
+        found = self._actions[action] = self._find_action(action)
+        return found
+
+    def _find_action(self, action: str) -> ActionSpec | None:
         prefix, colon, name = action.partition(":")
         service = self.service(prefix) if colon else None
         return service.action(name) if service is not None else None
 
     def resource_type(self, spec: ActionSpec, arn: str) -> ResourceType | None:
         """The resource type of ``spec`` that ``arn`` is (the most specific ARN format)."""
+        key = (spec.service, spec.name.lower(), arn)
+        try:
+            return self._types[key]
+        except KeyError:
+            pass
+        if len(self._types) >= _MEMO_LIMIT:
+            self._types.clear()
+        found = self._types[key] = self._find_resource_type(spec, arn)
+        return found
+
+    def _find_resource_type(self, spec: ActionSpec, arn: str) -> ResourceType | None:
         service = self.service(spec.service)
         if service is None or arn == "*":
             return None
@@ -224,12 +258,22 @@ class ServiceReference:
         """Whether ``key`` can be in the context of ``action`` on ``arn``: a global key, or one
         the reference lists for the action or its resource type; True for an unknown action
         (nothing says otherwise)."""
-        if is_global_key(key):
+        lowered = key.lower()
+        if _is_global(lowered):
             return True
         spec = self.action(action)
         if spec is None:
             return True
-        return any(key_matches(template, key) for template in self.applicable_keys(spec, arn))
+        resource_type = self.resource_type(spec, arn)
+        type_name = "*" if resource_type is None else resource_type.name
+        memo = (spec.service, spec.name.lower(), type_name, lowered)
+        found = self._applies.get(memo)
+        if found is None:
+            if len(self._applies) >= _MEMO_LIMIT:
+                self._applies.clear()
+            templates = self.applicable_keys(spec, arn)
+            found = self._applies[memo] = any(key_matches(t, lowered) for t in templates)
+        return found
 
     def condition_key_exists(self, key: str) -> bool:
         """Whether some service (or the global list) defines ``key``; keys of a prefix the

@@ -160,10 +160,12 @@ def _all_policies(policies: PolicySet) -> list[CompiledPolicy]:
 
 
 def _union(lists: Any) -> list[dict[str, Any]]:
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[tuple[str, str, object], dict[str, Any]] = {}
     for statements in lists:
         for statement in statements:
-            seen.setdefault(repr(sorted(statement.items())), statement)
+            start = statement.get("StartPosition") or {}
+            key = (statement["SourcePolicyId"], statement["SourcePolicyType"], tuple(start.items()))
+            seen.setdefault(key, statement)
     return list(seen.values())
 
 
@@ -233,20 +235,20 @@ class _StatementKeys:
     def missing(self, action: str, arn: str) -> list[str]:
         lowered = action.lower()
         candidates = self._by_action.get(lowered)
-        if candidates is None:
+        if candidates is None:  # the statements of this action, with the keys not given
             candidates = self._by_action[lowered] = [
-                (compiled, keys)
+                (compiled, ungiven)
                 for compiled, keys in self.statements
-                if keys and compiled.matches_action(lowered)
+                if (ungiven := tuple(k for k in keys if k.lower() not in self.given))
+                and compiled.matches_action(lowered)
             ]
         missing: dict[str, None] = {}
+        applies = self.sim.reference.key_applies
         for compiled, keys in candidates:
             if compiled.resource_templates or compiled.matches_resource(arn, self.context):
                 for key in keys:
-                    if key.lower() not in self.given and self.sim.reference.key_applies(
-                        action, arn, key
-                    ):
-                        missing.setdefault(key)
+                    if key not in missing and applies(action, arn, key):
+                        missing[key] = None
         return list(missing)
 
 
