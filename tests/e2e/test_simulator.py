@@ -547,3 +547,33 @@ def test_through_the_aws_cli(server: Server, iam: Any, unique: Callable[[str], s
         "An error occurred (NoSuchEntity) when calling the SimulatePrincipalPolicy operation"
         in bad.stderr
     )
+
+
+def test_service_control_policies_level_by_level(iam: Any) -> None:
+    """OrderedOrganizationPolicyInputList: every level must allow, a Deny anywhere denies."""
+    allow_all = (
+        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}'
+    )
+    only_s3 = (
+        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}'
+    )
+    no_delete = (
+        '{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:DeleteObject",'
+        '"Resource":"*"}}'
+    )
+    levels = [
+        {"ServiceControlPolicyInputList": [allow_all]},
+        {"ServiceControlPolicyInputList": [only_s3, no_delete]},
+    ]
+    results = iam.simulate_custom_policy(
+        PolicyInputList=[allow_all],
+        ActionNames=["s3:GetObject", "s3:DeleteObject", "sqs:SendMessage"],
+        OrderedOrganizationPolicyInputList=levels,
+    )["EvaluationResults"]
+    assert [
+        (r["EvalDecision"], r["OrganizationsDecisionDetail"]["AllowedByOrganizations"])
+        for r in results
+    ] == [("allowed", True), ("explicitDeny", False), ("implicitDeny", False)]
+    # SCP statements are never among the matched statements.
+    assert [m["SourcePolicyId"] for m in results[0]["MatchedStatements"]] == ["PolicyInputList.1"]
+    assert results[1]["MatchedStatements"] == []

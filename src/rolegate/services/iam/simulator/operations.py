@@ -173,6 +173,22 @@ def _run(
         sources[engine_id] = policy
         return _compile(policy, engine_id)
 
+    levels = params.get("OrderedOrganizationPolicyInputList") or ()
+    organization = tuple(
+        PolicySet(
+            identity=tuple(
+                compiled(p)
+                for p in _checked(
+                    input_policies(
+                        f"OrderedOrganizationPolicyInputList.{number}.ServiceControlPolicyInputList",
+                        level.get("ServiceControlPolicyInputList"),
+                    ),
+                    PolicyKind.SCP,
+                )
+            )
+        )
+        for number, level in enumerate(levels, start=1)
+    )
     policy_set = PolicySet(
         identity=tuple(compiled(p) for p in identity),
         resource=compiled(resource) if resource is not None else None,
@@ -186,6 +202,7 @@ def _run(
         owner,
         service_reference(),
         named_principal=principal_entity is not None,
+        organization=organization,
     )
     numbered = [str(i) for i in range(len(actions))]
     page = page_by_position(numbered, "EvaluationResults", params)

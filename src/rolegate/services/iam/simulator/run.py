@@ -57,6 +57,8 @@ class Simulation:
     reference: ServiceReference
     # False for SimulateCustomPolicy without CallerArn: no principal gives keys by itself.
     named_principal: bool = True
+    # OrderedOrganizationPolicyInputList: the SCPs of each level, organization root first.
+    organization: tuple[PolicySet, ...] = ()
 
 
 def simulate(sim: Simulation, actions: Sequence[str], resources: list[str] | None) -> list[Any]:
@@ -82,7 +84,9 @@ def _action_result(
         "MissingContextValues": list(
             dict.fromkeys(k for r in per_resource for k in r["MissingContextValues"])
         ),
-        "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
+        "OrganizationsDecisionDetail": {
+            "AllowedByOrganizations": all(r.pop("_organizations") for r in per_resource)
+        },
     }
     if resources is not None and any(arn != "*" for arn in resources):
         result["EvalDecisionDetails"] = _most_restrictive(
@@ -106,10 +110,17 @@ def _resource_result(
     request = Request(sim.principal, action, arn, owner if arn != "*" else None, sim.context)
     decision = evaluate(request, sim.policies)
     wire = WIRE_DECISION.get(decision.effect, "implicitDeny")
+    matched = _matched(keys, decision)
+    organizations = _organizations(sim, request)
+    if organizations != ALLOW and wire != "explicitDeny":
+        # Every level of the organization must allow; a Deny in any SCP denies
+        # (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html).
+        wire = "explicitDeny" if organizations == EXPLICIT_DENY else "implicitDeny"
+        matched = []
     result: dict[str, Any] = {
         "EvalResourceName": arn,
         "EvalResourceDecision": wire,
-        "MatchedStatements": _matched(keys, decision),
+        "MatchedStatements": matched,
         "MissingContextValues": keys.missing(action, arn),
         "EvalDecisionDetails": _decision_details(decision, owner, sim.principal.account),
     }
@@ -117,7 +128,24 @@ def _resource_result(
         result["PermissionsBoundaryDecisionDetail"] = {
             "AllowedByPermissionsBoundary": _type_decision(decision, "boundary") == "allowed"
         }
+    result["_organizations"] = organizations == ALLOW  # taken out by _action_result
     return result
+
+
+def _organizations(sim: Simulation, request: Request) -> str:
+    """The SCPs' verdict: ExplicitDeny if a level denies, ImplicitDeny if one does not allow."""
+    if not sim.organization:
+        return ALLOW
+    # SCPs limit the caller's account whoever owns the resource: judged as if in one account.
+    own = Request(request.principal, request.action, request.resource, None, request.context)
+    verdict = ALLOW
+    for level in sim.organization:
+        effect = evaluate(own, level).effect
+        if effect == EXPLICIT_DENY:
+            return EXPLICIT_DENY
+        if effect != ALLOW:
+            verdict = effect
+    return verdict
 
 
 def _matched(keys: _StatementKeys, decision: Decision) -> list[dict[str, Any]]:
