@@ -5,6 +5,7 @@ examples and recorded answers, every input, and AWS's errors for bad ones
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -577,3 +578,90 @@ def test_service_control_policies_level_by_level(iam: Any) -> None:
     # SCP statements are never among the matched statements.
     assert [m["SourcePolicyId"] for m in results[0]["MatchedStatements"]] == ["PolicyInputList.1"]
     assert results[1]["MatchedStatements"] == []
+
+
+WIDGETS_CATALOGUE = """\
+service_reference:
+  - Name: widgets
+    Actions:
+      - Name: GetWidget
+        ActionConditionKeys: [widgets:Color]
+        Resources: [{Name: widget}]
+    Resources:
+      - Name: widget
+        ARNFormats: ["arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}"]
+    ConditionKeys:
+      - Name: widgets:Color
+        Types: [String]
+"""
+WIDGET_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["widgets:GetWidget", "widgets:PaintWidget"],
+                "Resource": "arn:aws:widgets:us-east-1:111122223333:widget/*",
+                "Condition": {"StringEquals": {"widgets:Color": "red"}},
+            }
+        ],
+    }
+)
+
+
+def test_the_operators_services_like_aws_ones(
+    start_server: Callable[..., Server], tmp_path: Any
+) -> None:
+    """--service-catalog: the simulator knows widgets:GetWidget's resource type and keys, and
+    sees the file change while the server runs."""
+    catalogue = tmp_path / "services.yaml"
+    catalogue.write_text(WIDGETS_CATALOGUE)
+    server = start_server(args=("--service-catalog", str(catalogue)))
+    iam = server.client("iam")
+    widget = "arn:aws:widgets:us-east-1:111122223333:widget/42"
+
+    def simulate(action: str, **kw: Any) -> dict[str, Any]:
+        return dict(
+            iam.simulate_custom_policy(
+                PolicyInputList=[WIDGET_POLICY], ActionNames=[action], ResourceArns=[widget], **kw
+            )["EvaluationResults"][0]
+        )
+
+    result = simulate("widgets:GetWidget")
+    assert result["EvalResourceName"] == (
+        "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}"
+    )
+    assert (result["EvalDecision"], result["MissingContextValues"]) == (
+        "implicitDeny",
+        ["widgets:Color"],
+    )
+    red = [
+        {"ContextKeyName": "widgets:Color", "ContextKeyValues": ["red"], "ContextKeyType": "string"}
+    ]
+    assert simulate("widgets:GetWidget", ContextEntries=red)["EvalDecision"] == "allowed"
+    # PaintWidget is not declared yet: nothing says widgets:Color applies to it.
+    assert simulate("widgets:PaintWidget")["EvalResourceName"] == "*"
+    catalogue.write_text(
+        WIDGETS_CATALOGUE.replace(
+            "    Resources:\n      - Name: widget\n",
+            "      - Name: PaintWidget\n        Resources: [{Name: widget}]\n"
+            "    Resources:\n      - Name: widget\n",
+        )
+    )
+    stat = catalogue.stat()
+    os.utime(catalogue, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    painted = simulate("widgets:PaintWidget")
+    assert painted["EvalResourceName"].endswith(":widget/${WidgetId}")
+    assert painted["MissingContextValues"] == []  # the key is GetWidget's, not PaintWidget's
+
+
+def test_a_bad_service_catalogue_is_refused_at_start(tmp_path: Any) -> None:
+    catalogue = tmp_path / "services.yaml"
+    catalogue.write_text(WIDGETS_CATALOGUE.replace("[widgets:Color]", "[widgets:Colour]"))
+    server = Server(tmp_path / "data", None, args=("--service-catalog", str(catalogue)))
+    with pytest.raises(RuntimeError) as info:
+        server.start()
+    assert (
+        f"rolegate: --service-catalog: {catalogue}:4: action widgets:GetWidget: condition key "
+        "'widgets:Colour' is not in ConditionKeys"
+    ) in str(info.value)

@@ -141,13 +141,13 @@ def read_catalogue_file(path: str | Path) -> tuple[Any, _Lines]:
 def service_entries(data: Any) -> list[Any] | None:
     """The service objects of a catalogue document, None when it declares none."""
     if isinstance(data, list):
-        return list(data)
+        return data  # the list itself: its line is known by its id
     if isinstance(data, dict):
         if "Name" in data and "Actions" in data:
             return [data]
         entries = data.get("service_reference")
         if isinstance(entries, list):
-            return list(entries)
+            return entries
         if entries is not None:
             return [entries]
     return None

@@ -106,8 +106,8 @@ def _action_result(
 def _resource_result(
     sim: Simulation, keys: _StatementKeys, action: str, arn: str
 ) -> dict[str, Any]:
-    owner = sim.resource_owner or _arn_account(arn) or sim.principal.account
-    request = Request(sim.principal, action, arn, owner if arn != "*" else None, sim.context)
+    owner = _resource_account(sim, arn)
+    request = Request(sim.principal, action, arn, owner, sim.context)
     decision = evaluate(request, sim.policies)
     wire = WIRE_DECISION.get(decision.effect, "implicitDeny")
     matched = _matched(keys, decision)
@@ -218,6 +218,17 @@ def _most_restrictive(details: Any) -> dict[str, str]:
             if _RESTRICTIVENESS[value] >= _RESTRICTIVENESS.get(merged.get(name, "allowed"), 0):
                 merged[name] = value
     return merged
+
+
+def _resource_account(sim: Simulation, arn: str) -> str | None:
+    """Who owns the resource: ``ResourceOwner``, else the account in its ARN, else the caller's.
+    Only a simulation with a resource policy can cross accounts: without one, the simulator
+    evaluates the identity-based policies alone, as the caller's account would (the owner's
+    side of a cross-account request is its resource policy, "Cross-account policy evaluation
+    logic")."""
+    if sim.policies.resource is None or arn == "*":
+        return None
+    return sim.resource_owner or _arn_account(arn) or sim.principal.account
 
 
 def _arn_account(arn: str) -> str | None:
