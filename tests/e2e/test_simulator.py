@@ -665,3 +665,24 @@ def test_a_bad_service_catalogue_is_refused_at_start(tmp_path: Any) -> None:
         f"rolegate: --service-catalog: {catalogue}:4: action widgets:GetWidget: condition key "
         "'widgets:Colour' is not in ConditionKeys"
     ) in str(info.value)
+
+
+def test_a_large_simulation_comes_in_shorter_pages(iam: Any) -> None:
+    """Actions x resources x statements grows faster than the request: a page holds at most a
+    bounded amount of work (IAM "might return fewer results" than MaxItems), and Marker goes on."""
+    statements = [
+        {"Effect": "Allow", "Action": f"sqs:SendMessage{i}", "Resource": "*"} for i in range(400)
+    ]
+    big = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    resources = [f"arn:aws:s3:::bucket/{i}" for i in range(500)]
+    actions = [f"s3:GetObject{i}" for i in range(7)]
+    first = iam.simulate_custom_policy(
+        PolicyInputList=[big], ActionNames=actions, ResourceArns=resources, MaxItems=100
+    )
+    assert len(first["EvaluationResults"]) == 5  # 1,000,000 // (500 resources x 400 statements)
+    assert first["IsTruncated"] is True
+    rest = iam.simulate_custom_policy(
+        PolicyInputList=[big], ActionNames=actions, ResourceArns=resources, Marker=first["Marker"]
+    )
+    assert [r["EvalActionName"] for r in rest["EvaluationResults"]] == actions[5:]
+    assert rest["IsTruncated"] is False

@@ -23,7 +23,7 @@ from rolegate.domain.errors import (
 from rolegate.policy import PolicyKind, Principal, validate_policy
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.evaluate import PolicySet
-from rolegate.services._pagination import page_by_position
+from rolegate.services._pagination import DEFAULT_MAX_ITEMS, page_by_position
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam.groups import no_such_group
 from rolegate.services.iam.simulator import inputs
@@ -39,6 +39,10 @@ from rolegate.services.iam.users import no_such_user
 
 # Compiled simulation policies by content hash (the same documents are simulated again and again).
 _COMPILER = PolicyCompiler(max_entries=2048)
+# Work one page may do, in statements x resources per action: ActionNames times ResourceArns
+# times statements grows faster than the request, so a large simulation comes in shorter pages
+# ("IAM might return fewer results, even when there are more results available", MaxItems).
+WORK_PER_PAGE = 1_000_000
 
 
 class _Stored:
@@ -147,8 +151,10 @@ def _run(
     boundary: SourcePolicy | None,
     principal_entity: IamEntity | None,
     unique_id: str | None,
+    *,
+    custom: bool,
 ) -> Result:
-    actions = inputs.action_names(params["ActionNames"], wildcards=principal_entity is not None)
+    actions = inputs.action_names(params["ActionNames"], wildcards=not custom)
     resources = inputs.resource_arns(params.get("ResourceArns"))
     inputs.resource_handling(params.get("ResourceHandlingOption"), resources or [])
     owner_text = params.get("ResourceOwner")
@@ -205,10 +211,20 @@ def _run(
         organization=organization,
     )
     numbered = [str(i) for i in range(len(actions))]
-    page = page_by_position(numbered, "EvaluationResults", params)
+    statements = sum(len(p.statements) for p in _every_policy(policy_set, organization))
+    per_action = len(resources or "*") * max(1, statements)
+    max_items = min(
+        params.get("MaxItems") or DEFAULT_MAX_ITEMS, max(1, WORK_PER_PAGE // per_action)
+    )
+    page = page_by_position(numbered, "EvaluationResults", {**params, "MaxItems": max_items})
     chosen = [actions[int(i)] for i in page["EvaluationResults"]]
     page["EvaluationResults"] = simulate(simulation, chosen, resources)
     return page
+
+
+def _every_policy(policies: PolicySet, organization: tuple[PolicySet, ...]) -> list[CompiledPolicy]:
+    found = [*policies.identity, *(p for p in (policies.resource, policies.boundary) if p)]
+    return found + [p for level in organization for p in level.identity]
 
 
 def _one_boundary(params: Params) -> SourcePolicy | None:
@@ -241,8 +257,8 @@ def simulate_principal_policy(ctx: OperationContext, params: Params) -> Result:
     caller_arn = params.get("CallerArn")
     if caller_arn is not None:
         caller = inputs.caller_entity(caller_arn)
-        return _run(ctx, params, identity, boundary, caller, _caller_id(ctx, caller))
-    return _run(ctx, params, identity, boundary, source, stored.unique_id)
+        return _run(ctx, params, identity, boundary, caller, _caller_id(ctx, caller), custom=False)
+    return _run(ctx, params, identity, boundary, source, stored.unique_id, custom=False)
 
 
 def simulate_custom_policy(ctx: OperationContext, params: Params) -> Result:
@@ -254,7 +270,7 @@ def simulate_custom_policy(ctx: OperationContext, params: Params) -> Result:
     caller_arn = params.get("CallerArn")
     caller = inputs.caller_entity(caller_arn) if caller_arn is not None else None
     unique_id = _caller_id(ctx, caller) if caller is not None else None
-    return _run(ctx, params, identity, boundary, caller, unique_id)
+    return _run(ctx, params, identity, boundary, caller, unique_id, custom=True)
 
 
 def _context_keys(policies: Sequence[SourcePolicy]) -> Result:
