@@ -14,12 +14,12 @@ import binascii
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from rolegate.domain.arn import Arn
 from rolegate.domain.errors import InvalidInput
 from rolegate.policy.request import ContextValue
+from rolegate.policy.typed_values import read_date, read_number
 
 # ContextKeyType -> (the type of each value, whether the key takes several values)
 CONTEXT_KEY_TYPES: dict[str, tuple[str, bool]] = {
@@ -200,12 +200,9 @@ def context_entries(entries: Sequence[Mapping[str, Any]] | None) -> dict[str, Co
 
 
 def _reads_as(value_type: str, value: str) -> bool:
+    """Whether ``value`` reads as ``value_type`` the way the engine's conditions read it."""
     if value_type == "numeric":
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
+        return read_number(value) is not None
     if value_type == "boolean":
         return value.lower() in ("true", "false")
     if value_type == "ip":
@@ -221,15 +218,5 @@ def _reads_as(value_type: str, value: str) -> bool:
             return False
         return True
     if value_type == "date":
-        return _is_date(value)
-    return True
-
-
-def _is_date(value: str) -> bool:
-    if value.lstrip("-").replace(".", "", 1).isdigit():  # epoch time
-        return True
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
+        return read_date(value) is not None
     return True
