@@ -17,25 +17,22 @@ from rolegate.catalog.operator_services import service_reference
 from rolegate.domain.errors import (
     InvalidInput,
     MalformedPolicyDocument,
-    NoSuchEntity,
     PolicyEvaluation,
 )
-from rolegate.policy import PolicyKind, Principal, validate_policy
+from rolegate.policy import PolicyKind, validate_policy
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.evaluate import PolicySet
 from rolegate.services._pagination import DEFAULT_MAX_ITEMS, page_by_position
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.services.iam.groups import no_such_group
 from rolegate.services.iam.simulator import inputs
+from rolegate.services.iam.simulator.entities import caller_id, load_source, simulated_principal
 from rolegate.services.iam.simulator.inputs import IamEntity
 from rolegate.services.iam.simulator.run import Simulation, simulate, statement_keys
 from rolegate.services.iam.simulator.sources import (
     SourcePolicy,
     exclusions,
     input_policies,
-    stored_policy,
 )
-from rolegate.services.iam.users import no_such_user
 
 # Compiled simulation policies by content hash (the same documents are simulated again and again).
 _COMPILER = PolicyCompiler(max_entries=2048)
@@ -43,54 +40,6 @@ _COMPILER = PolicyCompiler(max_entries=2048)
 # times statements grows faster than the request, so a large simulation comes in shorter pages
 # ("IAM might return fewer results, even when there are more results available", MaxItems).
 WORK_PER_PAGE = 1_000_000
-
-
-class _Stored:
-    """What the store holds for a ``PolicySourceArn``: its permissions policies, its boundary,
-    its unique id."""
-
-    def __init__(
-        self, identity: list[SourcePolicy], boundary: SourcePolicy | None, unique_id: str
-    ) -> None:
-        self.identity = identity
-        self.boundary = boundary
-        self.unique_id = unique_id
-
-
-def _load_source(ctx: OperationContext, source: IamEntity) -> _Stored:
-    tx = ctx.tx
-    if source.kind == "user":
-        user = tx.users.get(source.account, source.name)
-        if user is None or user.arn != source.arn:
-            raise no_such_user(source.name)
-        found = tx.identity_policies.of_user(user.user_id, user.arn)
-        return _Stored(
-            [stored_policy(*p) for p in found],
-            _boundary(ctx, user.permissions_boundary_arn),
-            user.user_id,
-        )
-    if source.kind == "role":
-        role = tx.roles.get(source.account, source.name)
-        if role is None or role.arn != source.arn:
-            raise NoSuchEntity(f"The role with name {source.name} cannot be found.")
-        found = tx.identity_policies.of_role(role.role_id, role.arn)
-        return _Stored(
-            [stored_policy(*p) for p in found],
-            _boundary(ctx, role.permissions_boundary_arn),
-            role.role_id,
-        )
-    group = tx.groups.get(source.account, source.name)
-    if group is None or group.arn != source.arn:
-        raise no_such_group(source.name)
-    found = tx.identity_policies.of_group(group.group_id, group.arn)
-    return _Stored([stored_policy(*p) for p in found], None, group.group_id)
-
-
-def _boundary(ctx: OperationContext, arn: str | None) -> SourcePolicy | None:
-    if arn is None:
-        return None
-    text = ctx.tx.managed_policies.policy_document(arn)
-    return None if text is None else stored_policy(arn, text)
 
 
 def _checked(policies: list[SourcePolicy], kind: PolicyKind) -> list[SourcePolicy]:
@@ -110,38 +59,6 @@ def _compile(policy: SourcePolicy, engine_id: str) -> CompiledPolicy:
         raise PolicyEvaluation(
             f"The policy {policy.policy_id} could not be evaluated: {exc.message}"  # unverified
         ) from None
-
-
-def _principal(ctx: OperationContext, entity: IamEntity | None, unique_id: str | None) -> Principal:
-    """The simulated caller: a user (or a group, standing for its members), a role as one of its
-    sessions; without one, an unnamed IAM user of the caller's account."""
-    if entity is None:
-        return Principal(
-            type="user", arn=f"arn:aws:iam::{ctx.account_id}:user/", account=ctx.account_id
-        )
-    if entity.kind == "role":
-        return Principal(
-            type="role_session",
-            arn=entity.arn,
-            account=entity.account,
-            role_arn=entity.arn,
-            id=unique_id,
-            unique_id=unique_id,
-        )
-    return Principal(
-        type="user", arn=entity.arn, account=entity.account, id=unique_id, unique_id=unique_id
-    )
-
-
-def _caller_id(ctx: OperationContext, entity: IamEntity) -> str | None:
-    if entity.kind == "user":
-        user = ctx.tx.users.get(entity.account, entity.name)
-        return user.user_id if user is not None and user.arn == entity.arn else None
-    if entity.kind == "role":
-        role = ctx.tx.roles.get(entity.account, entity.name)
-        return role.role_id if role is not None and role.arn == entity.arn else None
-    group = ctx.tx.groups.get(entity.account, entity.name)
-    return group.group_id if group is not None and group.arn == entity.arn else None
 
 
 def _run(
@@ -203,7 +120,7 @@ def _run(
     simulation = Simulation(
         policy_set,
         sources,
-        _principal(ctx, principal_entity, unique_id),
+        simulated_principal(ctx, principal_entity, unique_id),
         context,
         owner,
         service_reference(),
@@ -241,7 +158,7 @@ def _one_boundary(params: Params) -> SourcePolicy | None:
 def simulate_principal_policy(ctx: OperationContext, params: Params) -> Result:
     source = inputs.policy_source(params["PolicySourceArn"])
     ctx.authorize("iam:SimulatePrincipalPolicy", source.arn)
-    stored = _load_source(ctx, source)
+    stored = load_source(ctx, source)
     excluded = exclusions(params.get("PolicyExclusionList"))
     identity = [p for p in stored.identity if not excluded.excludes(p)]
     identity += _checked(
@@ -257,7 +174,7 @@ def simulate_principal_policy(ctx: OperationContext, params: Params) -> Result:
     caller_arn = params.get("CallerArn")
     if caller_arn is not None:
         caller = inputs.caller_entity(caller_arn)
-        return _run(ctx, params, identity, boundary, caller, _caller_id(ctx, caller), custom=False)
+        return _run(ctx, params, identity, boundary, caller, caller_id(ctx, caller), custom=False)
     return _run(ctx, params, identity, boundary, source, stored.unique_id, custom=False)
 
 
@@ -269,7 +186,7 @@ def simulate_custom_policy(ctx: OperationContext, params: Params) -> Result:
     boundary = _one_boundary(params)
     caller_arn = params.get("CallerArn")
     caller = inputs.caller_entity(caller_arn) if caller_arn is not None else None
-    unique_id = _caller_id(ctx, caller) if caller is not None else None
+    unique_id = caller_id(ctx, caller) if caller is not None else None
     return _run(ctx, params, identity, boundary, caller, unique_id, custom=True)
 
 
@@ -287,7 +204,7 @@ def _context_keys(policies: Sequence[SourcePolicy]) -> Result:
 def get_context_keys_for_principal_policy(ctx: OperationContext, params: Params) -> Result:
     source = inputs.policy_source(params["PolicySourceArn"])
     ctx.authorize("iam:GetContextKeysForPrincipalPolicy", source.arn)
-    stored = _load_source(ctx, source)
+    stored = load_source(ctx, source)
     given = _checked(
         input_policies("PolicyInputList", params.get("PolicyInputList")), PolicyKind.IDENTITY
     )
