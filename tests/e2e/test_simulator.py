@@ -487,6 +487,78 @@ def test_bad_inputs_get_aws_errors(iam: Any, unique: Callable[[str], str]) -> No
             ),
         ),
     ]
+    role = unique("role")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
+    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"
+    bucket_policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}],
+        }
+    )
+    cases += [
+        (  # a role takes no resource policy, so no resource owner either (as AWS answers)
+            lambda: iam.simulate_principal_policy(
+                PolicySourceArn=role_arn, ActionNames=["s3:GetObject"], ResourceOwner=ACCOUNT_ID
+            ),
+            ("InvalidInput", f"'{ACCOUNT_ID}' is not a valid as a Resource Owner.", 400),
+        ),
+        (
+            lambda: iam.simulate_custom_policy(
+                PolicyInputList=[S3_READ],
+                ActionNames=["s3:GetObject"],
+                ResourcePolicy=bucket_policy,
+            ),
+            (
+                "InvalidInput",
+                "CallerArn must name an IAM user when a ResourcePolicy is given.",
+                400,
+            ),
+        ),
+        (
+            lambda: iam.simulate_principal_policy(
+                PolicySourceArn=role_arn, ActionNames=["s3:GetObject"], ResourcePolicy=bucket_policy
+            ),
+            (
+                "InvalidInput",
+                "CallerArn must name an IAM user when a ResourcePolicy is given.",
+                400,
+            ),
+        ),
+        (
+            lambda: iam.simulate_custom_policy(
+                PolicyInputList=[S3_READ],
+                ActionNames=["s3:GetObject"],
+                PermissionsBoundaryPolicyInputList=[S3_READ, S3_READ],
+            ),
+            (
+                "InvalidInput",
+                "PermissionsBoundaryPolicyInputList takes only one permissions boundary policy.",
+                400,
+            ),
+        ),
+        (
+            lambda: iam.simulate_custom_policy(
+                PolicyInputList=[S3_READ],
+                ActionNames=["s3:GetObject"],
+                CallerArn=f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/r/s",
+            ),
+            (
+                "InvalidInput",
+                f"Invalid CallerArn: arn:aws:sts::{ACCOUNT_ID}:assumed-role/r/s.",
+                400,
+            ),
+        ),
+        (
+            lambda: iam.simulate_custom_policy(
+                PolicyInputList=[S3_READ],
+                ActionNames=["s3:GetObject"],
+                ResourcePolicy='{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}',
+                CallerArn=f"arn:aws:iam::{ACCOUNT_ID}:user/bob",
+            ),
+            ("InvalidInput", "Missing required field Principal", 400),
+        ),
+    ]
     for call, expected in cases:
         assert error_of(call) == expected
 
