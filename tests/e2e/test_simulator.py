@@ -758,3 +758,37 @@ def test_a_large_simulation_comes_in_shorter_pages(iam: Any) -> None:
     )
     assert [r["EvalActionName"] for r in rest["EvaluationResults"]] == actions[5:]
     assert rest["IsTruncated"] is False
+
+
+def test_policy_exclusion_list_by_type_and_arn(iam: Any, unique: Callable[[str], str]) -> None:
+    name = unique("excluded")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="inline", PolicyDocument=S3_READ)
+    sqs = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"*"}}'
+    managed = iam.create_policy(PolicyName=f"{name}-sqs", PolicyDocument=sqs)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName=name, PolicyArn=managed)
+    boundary = iam.create_policy(PolicyName=f"{name}-b", PolicyDocument=S3_READ)["Policy"]["Arn"]
+    iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=boundary)
+    source = f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
+
+    def decisions(*excluded: dict[str, Any]) -> list[str]:
+        results = iam.simulate_principal_policy(
+            PolicySourceArn=source,
+            ActionNames=["s3:GetObject", "sqs:SendMessage"],
+            PolicyExclusionList=list(excluded),
+        )["EvaluationResults"]
+        return [r["EvalDecision"] for r in results]
+
+    assert decisions() == ["allowed", "implicitDeny"]  # the boundary leaves sqs out
+    assert decisions({"PolicyType": "permission-boundary"}) == ["allowed", "allowed"]
+    assert decisions({"PolicyType": "inline"}, {"PolicyType": "permission-boundary"}) == [
+        "implicitDeny",
+        "allowed",
+    ]
+    by_arn = {"PolicyArn": managed.replace("-sqs", "-s?s")}
+    assert decisions(by_arn, {"PolicyType": "permission-boundary"}) == ["allowed", "implicitDeny"]
+    no_boundary = {"PolicyType": "permission-boundary"}
+    assert decisions({"PolicyType": "user-managed"}, no_boundary) == ["allowed", "implicitDeny"]
+    assert decisions({"PolicyType": "aws-managed"}, no_boundary) == ["allowed", "allowed"]
+    keys = iam.get_context_keys_for_principal_policy(PolicySourceArn=source)["ContextKeyNames"]
+    assert keys == []
