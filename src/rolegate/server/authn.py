@@ -122,7 +122,7 @@ class Authenticator:
                     tx.accounts.create(Account(account_id, now))
                 except Conflict:  # created by a concurrent first request; it exists now
                     pass
-        return root_caller(account_id, access_key_id)
+        return root_caller(account_id, access_key_id, implicit=True)
 
 
 def invalid_token_message(service: str) -> str:
@@ -166,7 +166,7 @@ def user_caller(user: User, access_key_id: str | None) -> Caller:
     )
 
 
-def root_caller(account_id: str, access_key_id: str | None) -> Caller:
+def root_caller(account_id: str, access_key_id: str | None, *, implicit: bool = False) -> Caller:
     """The account's root user: GetCallerIdentity shows the account id as its UserId."""
     return Caller(
         account_id=account_id,
@@ -174,6 +174,7 @@ def root_caller(account_id: str, access_key_id: str | None) -> Caller:
         arn=root_arn(account_id),
         user_id=account_id,
         access_key_id=access_key_id,
+        implicit=implicit,
     )
 
 

@@ -334,7 +334,7 @@ def evaluate_trust(
             region=ctx.region,
         )
     caller = authorizer.caller
-    if _is_root(caller) and principal_override is None:
+    if _is_root(caller) and not caller.implicit and principal_override is None:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
     authorizer.know_resource_tags(role.arn, role.tags)
     trust_policy = ResourcePolicy(
@@ -347,7 +347,12 @@ def evaluate_trust(
         context=context,
         resource_policy=trust_policy,
     )
-    if not decision.allowed:  # AWS gives AssumeRole* denials no reason clause
+    allowed = decision.allowed
+    if allowed and caller.implicit:
+        # The root user's full access would skip the trust policy; permissive mode's implicit
+        # caller is let in only by a trust policy that allows it.
+        allowed = any(m.policy_type == "resource" and m.effect == "Allow" for m in decision.matched)
+    if not allowed:  # AWS gives AssumeRole* denials no reason clause
         raise PolicyDenied(
             denial_message(caller, action, role.arn, ""),
             authorizer.encode_denial(action, role.arn, decision, context, trust_policy),

@@ -66,8 +66,8 @@ def parse_role_arn(text: str) -> tuple[str, str]:
     """(account, role name) of ``arn:aws:iam::ACCOUNT:role/PATH/NAME``."""
     try:
         arn = Arn.parse(text)
-    except ValueError:
-        raise ValidationError(INVALID_ARN) from None
+    except ValueError:  # not an ARN at all: STS names the text
+        raise ValidationError(f"{text} is invalid") from None
     if (
         arn.service != "iam"
         or arn.region
