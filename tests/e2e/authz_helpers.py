@@ -16,14 +16,10 @@ from botocore.credentials import Credentials
 
 from harness import ACCOUNT_ID, Server, free_port
 
-# The route table every authorization test server loads (docs/authorization-service.md).
-ROUTES = """\
-# method  path            action                resource
-GET     /widgets/{id}     widgets:GetWidget     arn:aws:widgets:${region}:${account}:widget/{id}
-PUT     /widgets/{id}     widgets:PutWidget     arn:aws:widgets:${region}:${account}:widget/{id}
-DELETE  /widgets/{id}     widgets:DeleteWidget  arn:aws:widgets:${region}:${account}:widget/{id}
-GET     /widgets          widgets:ListWidgets   arn:aws:widgets:${region}:${account}:widget/*
-"""
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# The route table every authorization test server loads: the example's (the nginx example and
+# the Envoy and middleware tests use it as it ships).
+ROUTES = (EXAMPLES / "nginx" / "routes.txt").read_text()
 WIDGETS = f"arn:aws:widgets:us-east-1:{ACCOUNT_ID}:widget"
 
 
