@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-__all__ = ["Route", "RouteMatch", "RouteTable", "RouteTableError"]
+__all__ = ["Route", "RouteMatch", "RouteTable", "RouteTableError", "fill_variables"]
 
 _METHOD = re.compile(r"[A-Z]+|\*")
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -37,6 +37,7 @@ _LITERAL = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%]*")
 _ACTION = re.compile(r"([a-z0-9][a-z0-9-]*):([A-Za-z0-9]+)")
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _RESOURCE_VARIABLES = frozenset({"region", "account"})
+_VARIABLE_ONLY = re.compile(r"\$\{(region|account)\}")
 _FILL = re.compile(r"\$\{(region|account)\}|\{(" + _NAME + r")\}")
 
 
@@ -129,6 +130,12 @@ class RouteTable:
             params = {name: unquote(value) for name, value in found.groupdict().items()}
             return RouteMatch(route, params)
         return None
+
+
+def fill_variables(template: str, region: str, account: str) -> str:
+    """``${region}`` and ``${account}`` of ``template``, filled in one pass."""
+    variables = {"region": region, "account": account}
+    return _VARIABLE_ONLY.sub(lambda m: variables[m.group(1)], template)
 
 
 def _parse_line(line: str) -> Route:

@@ -15,13 +15,13 @@ import hashlib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from rolegate.auth.sigv4 import HttpRequest
-from rolegate.authz_client.routes import RouteMatch
+from rolegate.authz_client.routes import fill_variables
 from rolegate.services.context import ContextValues
 
 # The original request's body, base64 in the question, is at most this big.
@@ -31,6 +31,10 @@ _ACTION_NAME = re.compile(r"[A-Za-z0-9]{1,128}")
 _METHOD = re.compile(r"[A-Z]{1,16}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 MAX_CONTEXT_KEYS = 256
+
+
+# (region, account) -> the resource ARN
+ResourceTemplate = Callable[[str, str], str]
 
 
 class BadQuestion(ValueError):
@@ -54,9 +58,9 @@ class Question:
     resource_policy: str | None = None  # the document as JSON text
     source_ip: str | None = None
     secure_transport: bool = False
-    # From a proxy: the route the request took; its resource needs the signer's region and
-    # account, known once the signature is verified (``resource`` is then unused).
-    route: RouteMatch | None = None
+    # The resource once the signer's region and account are known (a route's, or the question's
+    # ``resource_template``): used instead of ``resource``.
+    resource_template: ResourceTemplate | None = None
 
 
 def read_question(body: bytes) -> Question:
@@ -100,9 +104,7 @@ def read_question(body: bytes) -> Question:
             f"Unknown service for this action: the action {action} belongs to service "
             f"{prefix.lower()!r}, not to {service!r}."
         )
-    resource = _string(document, "resource", "resource")
-    if resource != "*" and not resource.startswith("arn:"):
-        raise BadQuestion("resource must be an ARN or '*'.")
+    resource, template = _resource(document)
     return Question(
         request=HttpRequest(
             method=method,
@@ -115,11 +117,28 @@ def read_question(body: bytes) -> Question:
         service=service,
         action=action,
         resource=resource,
+        resource_template=template,
         context=_context(document.get("context")),
         resource_policy=_resource_policy(document.get("resource_policy")),
         source_ip=source_ip,
         secure_transport=parts.scheme == "https",
     )
+
+
+def _resource(document: Mapping[str, Any]) -> tuple[str, ResourceTemplate | None]:
+    """``resource``, or ``resource_template`` with ``${region}`` and ``${account}`` (the
+    signature's region and the verified signer's account), filled in one pass."""
+    if document.get("resource_template") is not None:
+        if document.get("resource") is not None:
+            raise BadQuestion("Give resource or resource_template, not both.")
+        template = _string(document, "resource_template", "resource_template")
+        if template != "*" and not template.startswith("arn:"):
+            raise BadQuestion("resource_template must be an ARN or '*'.")
+        return template, lambda region, account: fill_variables(template, region, account)
+    resource = _string(document, "resource", "resource")
+    if resource != "*" and not resource.startswith("arn:"):
+        raise BadQuestion("resource must be an ARN or '*'.")
+    return resource, None
 
 
 def _object(parent: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -88,8 +88,8 @@ class Decider:
                     tx, claim, question.request, now, question.service
                 )
                 resource = question.resource
-                if question.route is not None:
-                    resource = question.route.resource(claim.region, caller.account_id)
+                if question.resource_template is not None:
+                    resource = question.resource_template(claim.region, caller.account_id)
                 authorizer = RequestAuthorizer(
                     caller=caller,
                     now=now,

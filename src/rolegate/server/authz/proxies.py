@@ -115,10 +115,10 @@ def _question(
         request=request,
         service=match.service,
         action=match.action,
-        resource="",
+        resource=match.route.resource,
         source_ip=source_ip,
         secure_transport=scheme.strip().lower() == "https",
-        route=match,
+        resource_template=match.resource,
     )
 
 
