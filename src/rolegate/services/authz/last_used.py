@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from rolegate.domain.entities import Role
 from rolegate.store import Tx
 
-# At most one write a minute per role and region: a busy role must not make every request a
-# database write, and AWS itself reports last use with a delay.
+# At most one write a minute per role (the region of that use): a busy role must not make every
+# request a database write, also when it is used in several regions at once, and AWS itself
+# reports last use with a delay.
 RECORD_USE_EVERY = timedelta(minutes=1)
 
 
@@ -19,7 +20,6 @@ def record_role_use(tx: Tx, role: Role, now: datetime, region: str) -> None:
     """Record that ``role`` was used in ``region`` at ``now`` (best effort: the repository
     gives up quietly when another writer holds the database)."""
     last = role.last_used_date
-    fresh = last is not None and (now - last) < RECORD_USE_EVERY
-    if fresh and role.last_used_region == region:
+    if last is not None and (now - last) < RECORD_USE_EVERY:
         return
     tx.roles.record_use(role.role_id, now, region)
