@@ -7,7 +7,9 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from harness import BIN, Server, free_port
+from authz_helpers import WIDGETS, authz_server, question, signed
+
+from harness import ACCOUNT_ID, BIN, ROOT_KEY_ID, ROOT_SECRET, Server, free_port
 
 
 def serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -51,3 +53,27 @@ def test_a_listener_beyond_loopback_is_announced_loudly(tmp_path: Path) -> None:
         f"rolegate: WARNING: the authorization service listens on 0.0.0.0:{port}, not a "
         "loopback address" in output
     )
+
+
+def test_every_worker_process_serves_the_listener(tmp_path: Path) -> None:
+    found = authz_server(tmp_path, None)
+    found.server.args = (*found.server.args, "--workers", "2")
+    found.server.start()
+    try:
+        for _ in range(4):  # the connections land on either worker
+            request = signed(ROOT_KEY_ID, ROOT_SECRET, "https://widgets.internal/widgets/1")
+            status, answer = found.ask(question(request, resource=f"{WIDGETS}/1"))
+            assert (status, answer["decision"]) == (200, "Allow")
+        nginx = urllib.request.Request(
+            f"{found.url}/v1/nginx",
+            headers={
+                **dict(request.headers.items()),
+                "Host": "widgets.internal",
+                "X-Original-URI": "/widgets/1",
+                "X-Original-Method": "GET",
+            },
+        )
+        with urllib.request.urlopen(nginx, timeout=10) as answer:  # the route table loaded
+            assert answer.headers["X-Rolegate-Account"] == ACCOUNT_ID
+    finally:
+        found.server.stop()
