@@ -200,10 +200,8 @@ def questions(credentials: dict[str, str], count: int, rng: random.Random) -> li
         action = f"{service}:{rng.choice(SERVICES[service])}"
         url = f"https://{service}.internal/things/{index}?view=full"
         request = AWSRequest(method="GET", url=url)
-        region = rng.choice(["us-east-1", "eu-west-1"])
-        if service == "iam":  # IAM's credential scope takes its global region only
-            region = "us-east-1"
-        SigV4Auth(signer_credentials, service, region).add_auth(request)
+        # one region, as one deployment signs: RoleLastUsed is then written once a minute
+        SigV4Auth(signer_credentials, service, REGION).add_auth(request)
         context: dict[str, Any] = {}
         if service == "s3":
             context = {

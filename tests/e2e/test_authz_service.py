@@ -271,6 +271,11 @@ def test_resource_policies_same_account_and_cross_account(authz: AuthzServer) ->
     answer = decide(authz, question(signed_by, resource=other, resource_policy=grant_entitled))
     assert answer["decision"] == "Allow"
     assert {m["policy_type"] for m in answer["matched"]} == {"identity", "resource"}
+    # an ARN without an account names its owner in resource_account
+    bucket = "arn:aws:files:::file/7"
+    assert decide(authz, question(signed_by, resource=bucket))["decision"] == "Allow"
+    elsewhere = question(signed_by, resource=bucket, resource_account="210987654321")
+    assert decide(authz, elsewhere)["decision"] == "ImplicitDeny"
 
 
 GOOD = {
@@ -360,6 +365,11 @@ _DROP = object()
             _with("context", {"k": {"nested": 1}}),
             "ValidationException",
             "context['k'] must be a string, number, boolean or a list of them.",
+        ),
+        (
+            _with("resource_account", "2109876543"),
+            "ValidationException",
+            "resource_account must be an account id of 12 digits.",
         ),
         (
             _with("resource_policy", 5),

@@ -30,6 +30,7 @@ _SERVICE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _ACTION_NAME = re.compile(r"[A-Za-z0-9]{1,128}")
 _METHOD = re.compile(r"[A-Z]{1,16}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_ACCOUNT = re.compile(r"[0-9]{12}")
 MAX_CONTEXT_KEYS = 256
 
 
@@ -61,6 +62,8 @@ class Question:
     # The resource once the signer's region and account are known (a route's, or the question's
     # ``resource_template``): used instead of ``resource``.
     resource_template: ResourceTemplate | None = None
+    # The account that owns the resource, for ARNs without one (S3's); else the ARN's account.
+    resource_account: str | None = None
 
 
 def read_question(body: bytes) -> Question:
@@ -105,6 +108,9 @@ def read_question(body: bytes) -> Question:
             f"{prefix.lower()!r}, not to {service!r}."
         )
     resource, template = _resource(document)
+    resource_account = _optional_string(document, "resource_account", "resource_account")
+    if resource_account is not None and not _ACCOUNT.fullmatch(resource_account):
+        raise BadQuestion("resource_account must be an account id of 12 digits.")
     return Question(
         request=HttpRequest(
             method=method,
@@ -118,6 +124,7 @@ def read_question(body: bytes) -> Question:
         action=action,
         resource=resource,
         resource_template=template,
+        resource_account=resource_account,
         context=_context(document.get("context")),
         resource_policy=_resource_policy(document.get("resource_policy")),
         source_ip=source_ip,

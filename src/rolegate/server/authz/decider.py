@@ -106,7 +106,7 @@ class Decider:
                     verdict = authorizer.judge(
                         question.action,
                         resource,
-                        resource_account=_account_of(resource),
+                        resource_account=question.resource_account or _account_of(resource),
                         context=question.context,
                         resource_policy=resource_policy,
                     )
