@@ -103,3 +103,21 @@ def test_envoy_unauthenticated_and_unrouted(authz: AuthzServer) -> None:
         "code": "AccessDenied",
         "message": "No route for POST /gizmos.",
     }
+
+
+def test_proxy_checks_that_are_not_what_a_proxy_sends(authz: AuthzServer) -> None:
+    """A misconfigured proxy gets a 400 naming what is missing (nginx then answers its client
+    500), never a decision."""
+    connection = http.client.HTTPConnection("127.0.0.1", authz.authz_port, timeout=30)
+    try:
+        connection.request("GET", "/v1/nginx", headers={"Host": "widgets.internal"})
+        response = connection.getresponse()
+        assert response.status == 400
+        assert json.loads(response.read())["error"] == {
+            "code": "ValidationException",
+            "message": "X-Original-URI is missing: set it to $request_uri in nginx.",
+        }
+    finally:
+        connection.close()
+    status, _, body = check(authz, "GET", "", {"host": "widgets.internal"})  # /v1/envoy itself
+    assert status == 403 and body["error"]["message"] == "No route for GET /."
