@@ -17,8 +17,8 @@ port: the baseline of the ratio. Signatures stay valid for the server's 15 minut
 Printed (JSON lines): each run's requests/s and p50/p99 (wrk's latency histogram), the answers'
 mix, the ratio decisions/s over GetCallerIdentity/s, the load average, then the CPU time of
 one decision in process (with and without the ``matched`` statements; JSON question included,
-HTTP not) and a profile of ``Decider.decide`` in process (cProfile over the same questions; HTTP not included) to show where
-the time goes. Timing is never a test: machines are shared.
+HTTP not) and a profile of ``Decider.decide`` in process (cProfile over the same questions) to
+show where the time goes. Timing is never a test: machines are shared.
 """
 
 from __future__ import annotations
