@@ -22,7 +22,7 @@ from typing import Any
 
 from rolegate.authz_client.routes import RouteTable
 from rolegate.server.asgi import HTTPScope, Receive, Scope, Send
-from rolegate.server.authz.contract import MAX_QUESTION_BYTES, BadQuestion, Question, read_question
+from rolegate.server.authz.contract import MAX_QUESTION_BYTES, BadQuestion, read_question
 from rolegate.server.authz.decider import Answer, Decider
 from rolegate.server.authz.proxies import ENVOY_PREFIX, NoRoute, envoy_question, nginx_question
 from rolegate.server.workers import WorkerThreads
@@ -75,12 +75,8 @@ class AuthzApp:
             message = f"The question is {size} bytes, more than {MAX_QUESTION_BYTES}."
             await _send_error(send, 413, "RequestEntityTooLarge", message)
             return
-        try:
-            question = read_question(body)
-        except BadQuestion as error:
-            await _send_error(send, 400, error.code, error.message)
-            return
-        answer = await self._decide(send, question)
+        # read on the worker thread too: a large question must not hold the event loop
+        answer = await self._decide(send, lambda: self.decider.decide(read_question(body)))
         if answer is not None:
             await _send(send, 200, answer.json(), JSON)
 
@@ -101,7 +97,7 @@ class AuthzApp:
         except NoRoute as error:
             await _send_error(send, 403, "AccessDenied", error.message)
             return
-        answer = await self._decide(send, question)
+        answer = await self._decide(send, lambda: self.decider.decide(question))
         if answer is None:
             return
         status = 200 if answer.allowed else 403 if answer.authenticated else 401
@@ -110,11 +106,10 @@ class AuthzApp:
             extra = _principal_headers(answer.principal)
         await _send(send, status, answer.json(), JSON, extra)
 
-    async def _decide(self, send: Send, question: Question) -> Answer | None:
+    async def _decide(self, send: Send, decide: Callable[[], Answer]) -> Answer | None:
         """The decision on a worker thread; an error answered here returns None."""
-        decide: Callable[[Question], Answer] = self.decider.decide
         try:
-            answer: Answer = await self.workers.run(decide, question)
+            answer: Answer = await self.workers.run(decide)
         except BadQuestion as error:
             await _send_error(send, 400, error.code, error.message)
         except StoreUnavailable:
