@@ -78,6 +78,21 @@ def test_identity_policies_allow_and_deny_with_aws_messages(authz: AuthzServer) 
     )
 
 
+def test_a_resource_template_is_filled_with_the_verified_signer(authz: AuthzServer) -> None:
+    user = home(authz).user(document(allow("widgets:GetWidget", f"{WIDGETS}/42")))
+    request = signed(user.key_id, user.secret, URL)
+    q = question(request)
+    del q["resource"]
+    q["resource_template"] = "arn:aws:widgets:${region}:${account}:widget/42"
+    assert decide(authz, q)["decision"] == "Allow"
+    in_europe = question(signed(user.key_id, user.secret, URL, region="eu-west-1"))
+    del in_europe["resource"]
+    in_europe["resource_template"] = q["resource_template"]
+    answer = decide(authz, in_europe)
+    assert answer["decision"] == "ImplicitDeny"
+    assert f"on resource: arn:aws:widgets:eu-west-1:{ACCOUNT_ID}:widget/42 " in answer["message"]
+
+
 def test_a_presigned_url_is_verified(authz: AuthzServer) -> None:
     user = home(authz).user(document(allow("widgets:GetWidget")))
     request = signed(user.key_id, user.secret, URL, presign=True)
@@ -370,6 +385,11 @@ _DROP = object()
             _with("resource_account", "2109876543"),
             "ValidationException",
             "resource_account must be an account id of 12 digits.",
+        ),
+        (
+            _with("resource_template", "arn:aws:widgets:${region}:${account}:widget/1"),
+            "ValidationException",
+            "Give resource or resource_template, not both.",
         ),
         (
             _with("resource_policy", 5),
