@@ -21,7 +21,7 @@ from rolegate.catalog.operator_services import CATALOG_ENV, ServiceCatalogError,
 from rolegate.catalog.service_reference import ServiceReference
 from rolegate.cli.policy_eval import add_eval_command
 from rolegate.domain.errors import AwsError
-from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy
+from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy_of_kind
 from rolegate.policy.limits import (
     check_managed_policy_size,
     check_session_policy_size,
@@ -93,16 +93,18 @@ def run_validate(args: argparse.Namespace) -> int:
         print(f"rolegate policy validate: {CATALOG_ENV}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     reports = list(policy_reports(text, PolicyKind(args.kind)))
-    warnings = [] if reports else list(reference_warnings(text, reference))
+    warnings = [] if reports else list(reference_warnings(text, PolicyKind(args.kind), reference))
     everything = reports + warnings
     _print_reports(everything, args.file, PolicyKind(args.kind), as_json=args.json, out=sys.stdout)
     return EXIT_INVALID if reports else EXIT_VALID
 
 
-def reference_warnings(text: str, reference: ServiceReference) -> Iterator[_Report]:
+def reference_warnings(
+    text: str, kind: PolicyKind, reference: ServiceReference
+) -> Iterator[_Report]:
     """Actions and condition keys that no service defines (AWS's Service Authorization Reference
     and the operator's catalogue): warnings, since IAM accepts them."""
-    for finding in unknown_references(parse_policy(text), reference):
+    for finding in unknown_references(parse_policy_of_kind(text, kind), reference):
         position = finding.position
         yield _Report(
             "Warning",
@@ -122,7 +124,7 @@ def policy_reports(text: str, kind: PolicyKind) -> Iterator[_Report]:
     except AwsError as exc:
         yield _Report(exc.code, exc.message)
     try:
-        document = parse_policy(text)
+        document = parse_policy_of_kind(text, kind)
     except PolicyParseError as exc:
         line, column = (exc.position.line, exc.position.column) if exc.position else (None, None)
         yield _Report(exc.code, exc.message, line, column, detail=exc.detail)
