@@ -481,7 +481,7 @@ def test_bad_inputs_get_aws_errors(iam: Any, unique: Callable[[str], str]) -> No
             ),
             (
                 "ValidationError",
-                "1 validation error detected: Value '0' at 'maxItems' failed to satisfy "
+                "1 validation error detected: Value at 'maxItems' failed to satisfy "
                 "constraint: Member must have value greater than or equal to 1",
                 400,
             ),
