@@ -27,6 +27,13 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
+from rolegate.services.iam.credentials import (
+    login_profiles,
+    service_credentials,
+    signing_certificates,
+    ssh_keys,
+)
+from rolegate.services.iam.credentials.sign_in import SignIn, verify_password
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
 from rolegate.services.iam.policies import attachments, inline, managed, versions
@@ -59,6 +66,10 @@ HANDLERS: dict[str, Handler] = join_handlers(
         password_policy,
         summary,
         authorization_details,
+        login_profiles,
+        ssh_keys,
+        signing_certificates,
+        service_credentials,
     )
 )
 
@@ -67,6 +78,7 @@ __all__ = [
     "AccountExists",
     "MfaCheck",
     "NewAccount",
+    "SignIn",
     "add_oidc_provider",
     "add_root_key",
     "add_saml_provider",
@@ -76,4 +88,5 @@ __all__ = [
     "load_aws_managed_policies",
     "parse_saml_provider_arn",
     "verify_mfa",
+    "verify_password",
 ]
