@@ -17,6 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rolegate.domain.errors import InvalidPublicKey, UnrecognizedPublicKeyEncoding
 
 MIN_BITS = 2048
+# The OpenSSH one-line forms (ssh-rsa, ssh-ed25519, ecdsa-sha2-*, sk-*): recognised, and refused
+# as invalid unless RSA.
+OPENSSH_TYPES = ("ssh-", "ecdsa-", "sk-")
 # unverified wordings: the API reference describes the errors, not their messages.
 NOT_OPENSSH = "Key is not in valid OpenSSH public key format"
 NOT_PEM = "Key is not in valid PEM public key format"
@@ -30,7 +33,7 @@ def parse_public_key(body: str) -> rsa.RSAPublicKey:
     data = text.encode("latin-1")  # the model's pattern allows \\u0009-\\u00FF only
     key: object
     try:
-        if text.startswith("ssh-"):
+        if text.startswith(OPENSSH_TYPES):
             failure = NOT_OPENSSH
             key = serialization.load_ssh_public_key(data)
         elif text.startswith("-----BEGIN "):
