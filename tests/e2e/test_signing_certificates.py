@@ -40,6 +40,8 @@ def test_the_root_users_own(iam: Any) -> None:
         assert "UserName" not in cert
         ids = [c["CertificateId"] for c in iam.list_signing_certificates()["Certificates"]]
         assert cert["CertificateId"] in ids
+        summary = iam.get_account_summary()["SummaryMap"]
+        assert summary["AccountSigningCertificatesPresent"] == 1
     finally:
         iam.delete_signing_certificate(CertificateId=cert["CertificateId"])
     ids = [c["CertificateId"] for c in iam.list_signing_certificates()["Certificates"]]
