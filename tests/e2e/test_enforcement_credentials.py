@@ -159,6 +159,27 @@ CREDENTIAL_CASES: dict[str, Case] = {
     ),
 }
 
+
+def _account_wide(action: str, call: Callable[[Any, Names], Any]) -> Case:
+    """Actions with no resource type: the statement allows ``*``, the denial names none."""
+    return Case(action, lambda root, n: None, call, lambda n: "*", scope=("*",))
+
+
+CREDENTIAL_CASES.update(
+    {
+        "GenerateCredentialReport": _account_wide(
+            "iam:GenerateCredentialReport", lambda c, n: c.generate_credential_report()
+        ),
+        "GetCredentialReport": Case(
+            "iam:GetCredentialReport",
+            lambda root, n: root.generate_credential_report(),
+            lambda c, n: c.get_credential_report(),
+            lambda n: "*",
+            scope=("*",),
+        ),
+    }
+)
+
 # Checked elsewhere, with a user's own keys (role sessions cannot change a password).
 COVERED_ELSEWHERE = {"ChangePassword": "test_login_profiles.py"}
 

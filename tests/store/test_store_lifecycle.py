@@ -79,6 +79,7 @@ def _fill(store: Store) -> None:
         tx.signing_certificates.create(
             SigningCertificate("CERTFILL", ACCOUNT, None, "pem", "0" * 64, "Active", T0)
         )
+        tx.credential_reports.put(ACCOUNT, T0, "user,arn\n")
         tx.service_credentials.create(
             ServiceSpecificCredential(
                 "ACCAFILL",

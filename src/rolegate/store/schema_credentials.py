@@ -7,7 +7,8 @@ certificates of the root user have no user (``user_id`` NULL). Passwords are arg
 never the password; a service-specific credential's password must be shown again on Reset only
 as a new one, but is kept sealed (it is a secret the service checks). Unique indexes decide what
 AWS refuses as duplicates: one login profile per user, one SSH key (by fingerprint) per user, one
-certificate (by the SHA-256 of its DER) per account.
+certificate (by the SHA-256 of its DER) per account. ``credential_reports`` holds each account's
+latest credential report (the CSV as generated).
 """
 
 from __future__ import annotations
@@ -82,4 +83,12 @@ service_specific_credentials = Table(
     Column("status", String(16), nullable=False),
     Column("create_date", UtcTimestamp(), nullable=False),
     Index("ix_service_specific_credentials_user", "user_id", "service_name"),
+)
+
+credential_reports = Table(
+    "credential_reports",
+    metadata,
+    Column("account_id", ACCOUNT_ID, primary_key=True),
+    Column("generated_time", UtcTimestamp(), nullable=False),
+    Column("content", Text(), nullable=False),
 )

@@ -19,6 +19,7 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.account_details import AccountDetailsRepo
 from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
+from rolegate.store.repos.credential_reports import CredentialReportRepo
 from rolegate.store.repos.groups import GroupRepo
 from rolegate.store.repos.identity_policies import IdentityPolicyRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
@@ -120,6 +121,10 @@ class Tx:
     @cached_property
     def service_credentials(self) -> ServiceCredentialRepo:
         return ServiceCredentialRepo(self.connection, self._sealer)
+
+    @cached_property
+    def credential_reports(self) -> CredentialReportRepo:
+        return CredentialReportRepo(self.connection)
 
     @cached_property
     def account_settings(self) -> AccountSettingsRepo:

@@ -19,7 +19,13 @@ from rolegate.services.iam import (
     tagging,
     users,
 )
-from rolegate.services.iam.account import aliases, authorization_details, password_policy, summary
+from rolegate.services.iam.account import (
+    aliases,
+    authorization_details,
+    credential_report,
+    password_policy,
+    summary,
+)
 from rolegate.services.iam.account.accounts import (
     AccountExists,
     NewAccount,
@@ -66,6 +72,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
         password_policy,
         summary,
         authorization_details,
+        credential_report,
         login_profiles,
         ssh_keys,
         signing_certificates,

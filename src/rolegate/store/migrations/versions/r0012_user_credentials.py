@@ -1,5 +1,5 @@
 """A user's other credentials: login profiles, SSH public keys, signing certificates and
-service-specific credentials.
+service-specific credentials; each account's latest credential report.
 
 Revision ID: r0012
 Revises: r0011
@@ -96,9 +96,17 @@ def upgrade() -> None:
         "service_specific_credentials",
         ["user_id", "service_name"],
     )
+    op.create_table(
+        "credential_reports",
+        sa.Column("account_id", sa.String(12), nullable=False),
+        sa.Column("generated_time", UtcTimestamp(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("account_id", name="pk_credential_reports"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("credential_reports")
     op.drop_index("ix_service_specific_credentials_user", table_name="service_specific_credentials")
     op.drop_table("service_specific_credentials")
     op.drop_index("ix_signing_certificates_owner", table_name="signing_certificates")
