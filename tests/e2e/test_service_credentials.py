@@ -138,3 +138,7 @@ def test_bad_input(iam: Any, unique: Any) -> None:
         )
     listed = iam.list_service_specific_credentials(UserName=other)["ServiceSpecificCredentials"]
     assert [c["Status"] for c in listed] == ["Active"]
+    nobody = unique("nobody")
+    assert fails(
+        iam.create_service_specific_credential, UserName=nobody, ServiceName=CODECOMMIT
+    ) == ("NoSuchEntity", 404, f"The user with name {nobody} cannot be found.")

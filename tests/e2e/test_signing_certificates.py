@@ -105,3 +105,9 @@ def test_bad_certificates(iam: Any, unique: Any) -> None:
             missing
         )
     assert iam.list_signing_certificates(UserName=other)["Certificates"][0]["Status"] == "Active"
+    nobody = unique("nobody")
+    assert fails(iam.upload_signing_certificate, UserName=nobody, CertificateBody=body) == (
+        "NoSuchEntity",
+        404,
+        f"The user with name {nobody} cannot be found.",
+    )
