@@ -1,12 +1,16 @@
 """Service-specific credentials end to end on SQLite and PostgreSQL: create (the password shown
 once), list (per user, per service, all users), reset, status, delete, two per service per user,
-unsupported services; DeleteUser refuses while a credential remains."""
+unsupported services, API keys; DeleteUser refuses while a credential remains."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from policy_helpers import fails
+
+from rolegate.domain.credentials import ServiceSpecificCredential
+from rolegate.services.iam.credentials.service_credentials import credential_status
 
 from harness import ACCOUNT_ID
 
@@ -142,3 +146,45 @@ def test_bad_input(iam: Any, unique: Any) -> None:
     assert fails(
         iam.create_service_specific_credential, UserName=nobody, ServiceName=CODECOMMIT
     ) == ("NoSuchEntity", 404, f"The user with name {nobody} cannot be found.")
+
+
+def test_api_keys(iam: Any, unique: Any) -> None:
+    """Bedrock's and CloudWatch Logs' long-term API keys: an alias and a secret, and an
+    expiration date with CredentialAgeDays."""
+    name = unique("coder")
+    iam.create_user(UserName=name)
+    made = iam.create_service_specific_credential(
+        UserName=name, ServiceName="bedrock.amazonaws.com", CredentialAgeDays=30
+    )["ServiceSpecificCredential"]
+    assert made["ServiceCredentialAlias"] == f"{name}-at-{ACCOUNT_ID}"
+    assert made["ServiceCredentialSecret"].startswith("ABSK")
+    assert "ServicePassword" not in made and "ServiceUserName" not in made
+    assert made["ExpirationDate"] == made["CreateDate"] + timedelta(days=30)
+    listed = iam.list_service_specific_credentials(
+        UserName=name, ServiceName="bedrock.amazonaws.com"
+    )["ServiceSpecificCredentials"]
+    assert listed == [{k: v for k, v in made.items() if k != "ServiceCredentialSecret"}]
+    logs = iam.create_service_specific_credential(UserName=name, ServiceName="logs.amazonaws.com")
+    assert "ExpirationDate" not in logs["ServiceSpecificCredential"]
+    reset = iam.reset_service_specific_credential(
+        UserName=name, ServiceSpecificCredentialId=made["ServiceSpecificCredentialId"]
+    )["ServiceSpecificCredential"]
+    assert reset["ServiceCredentialSecret"] != made["ServiceCredentialSecret"]
+    assert reset["ServiceCredentialSecret"].startswith("ABSK")
+
+
+def test_an_expired_api_key_says_so() -> None:
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    key = ServiceSpecificCredential(
+        "ACCA1",
+        ACCOUNT_ID,
+        "AIDA1",
+        "bedrock.amazonaws.com",
+        "u-at-1",
+        "k",
+        "Active",
+        made,
+        made + timedelta(days=1),
+    )
+    assert credential_status(key, made + timedelta(days=1) - timedelta(seconds=1)) == "Active"
+    assert credential_status(key, made + timedelta(days=1)) == "Expired"

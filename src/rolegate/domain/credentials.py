@@ -56,7 +56,10 @@ class ServiceSpecificCredential:
     account_id: str
     user_id: str
     service_name: str
+    # A user name and password (CodeCommit, Keyspaces), or an API key's alias and secret (Bedrock,
+    # CloudWatch Logs)
     service_user_name: str
     service_password: str  # sealed at rest; shown only by Create and Reset
     status: str
     create_date: datetime
+    expiration_date: datetime | None = None  # API keys made with CredentialAgeDays

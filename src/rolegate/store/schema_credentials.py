@@ -82,6 +82,7 @@ service_specific_credentials = Table(
     Column("password_sealed", LargeBinary(), nullable=False),
     Column("status", String(16), nullable=False),
     Column("create_date", UtcTimestamp(), nullable=False),
+    Column("expiration_date", UtcTimestamp(), nullable=True),
     Index("ix_service_specific_credentials_user", "user_id", "service_name"),
 )
 

@@ -3,16 +3,22 @@ ListServiceSpecificCredentials, ResetServiceSpecificCredential,
 UpdateServiceSpecificCredential, DeleteServiceSpecificCredential
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_service-specific-creds.html).
 
-A user name and a generated password for one service: CodeCommit's Git credentials and Amazon
-Keyspaces' (``SERVICES``). The password is shown by Create and Reset only and kept sealed. A user
-holds at most two per service; ids are ``ACCA`` and 17 characters. Without ``UserName`` the
-operations other than Create act on the calling user.
+Two kinds, by service (``SERVICES``): a user name and a generated password (CodeCommit's Git
+credentials, Amazon Keyspaces), or a long-term API key, an alias and a secret, that may expire after
+``CredentialAgeDays`` (Amazon Bedrock, CloudWatch Logs;
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_api_keys_for_aws_services.html).
+The password or secret is shown by Create and Reset only and kept sealed. A user holds at most two
+per service; ids are ``ACCA`` and 17 characters. Without ``UserName`` the operations other than
+Create act on the calling user. rolegate does not attach the AWS managed policy AWS attaches to a
+user given an API key (AmazonBedrockLimitedAccess, CloudWatchLogsAPIKeyAccess).
 """
 
 from __future__ import annotations
 
 import base64
+import enum
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from rolegate.domain.arn import user_arn
@@ -25,9 +31,20 @@ from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam.credentials._owned import insert_with_fresh_id
 from rolegate.services.iam.users import NON_USER_CREDENTIALS, load_user, target_user_name
 
-# The services that take user-name-and-password credentials: CodeCommit (Git credentials) and
-# Amazon Keyspaces (for Apache Cassandra).
-SERVICES = frozenset({"codecommit.amazonaws.com", "cassandra.amazonaws.com"})
+
+class Kind(enum.Enum):
+    PASSWORD = "password"  # ServiceUserName and ServicePassword
+    API_KEY = "api_key"  # ServiceCredentialAlias and ServiceCredentialSecret, may expire
+
+
+# The services API_CreateServiceSpecificCredential names: CodeCommit, Amazon Keyspaces (for Apache
+# Cassandra), Amazon Bedrock and Amazon CloudWatch Logs.
+SERVICES = {
+    "codecommit.amazonaws.com": Kind.PASSWORD,
+    "cassandra.amazonaws.com": Kind.PASSWORD,
+    "bedrock.amazonaws.com": Kind.API_KEY,
+    "logs.amazonaws.com": Kind.API_KEY,
+}
 # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateServiceSpecificCredential.html:
 # "a maximum of two sets of service-specific credentials for each supported service per user".
 PER_SERVICE = 2
@@ -38,6 +55,9 @@ NO_AGE_FOR_PASSWORDS = (
     "CredentialAgeDays is only supported for services that support long-term API keys."
 )
 PASSWORD_BYTES = 44  # base64: 60 characters, the last one "=" as AWS's passwords end
+# unverified: an API key is "ABSK" and the base64 of "ALIAS:SECRET", as Bedrock's long-term keys
+# look; the alias names the user and the account.
+API_KEY_PREFIX = "ABSK"
 
 
 def _unsupported(service: str) -> NoSuchEntity:
@@ -53,6 +73,21 @@ def _no_such_credential(credential_id: str) -> NoSuchEntity:
 def _password(ctx: OperationContext) -> str:
     raw = bytes(ctx.rng.randrange(0, 256) for _ in range(PASSWORD_BYTES))
     return base64.b64encode(raw).decode("ascii")
+
+
+def _secret(ctx: OperationContext, kind: Kind, alias: str) -> str:
+    """A new password, or a new API key for ``alias``."""
+    password = _password(ctx)
+    if kind is Kind.PASSWORD:
+        return password
+    return API_KEY_PREFIX + base64.b64encode(f"{alias}:{password}".encode()).decode("ascii")
+
+
+def credential_status(credential: ServiceSpecificCredential, now: datetime) -> str:
+    """``Expired`` once an API key's expiration date has passed."""
+    if credential.expiration_date is not None and now >= credential.expiration_date:
+        return "Expired"
+    return credential.status
 
 
 def _user(ctx: OperationContext, params: Params, action: str, *, lock: bool = False) -> User:
@@ -73,44 +108,66 @@ def _owned(
     return user, credential
 
 
-def _metadata(user_name: str, credential: ServiceSpecificCredential) -> dict[str, Any]:
+def _names(credential: ServiceSpecificCredential) -> dict[str, Any]:
+    """The user name (passwords) or the alias and expiration date (API keys)."""
+    if SERVICES.get(credential.service_name) is Kind.API_KEY:
+        out: dict[str, Any] = {"ServiceCredentialAlias": credential.service_user_name}
+        if credential.expiration_date is not None:
+            out["ExpirationDate"] = credential.expiration_date
+        return out
+    return {"ServiceUserName": credential.service_user_name}
+
+
+def _metadata(
+    user_name: str, credential: ServiceSpecificCredential, now: datetime
+) -> dict[str, Any]:
     return {
         "UserName": user_name,
-        "Status": credential.status,
-        "ServiceUserName": credential.service_user_name,
+        "Status": credential_status(credential, now),
+        **_names(credential),
         "CreateDate": credential.create_date,
         "ServiceSpecificCredentialId": credential.credential_id,
         "ServiceName": credential.service_name,
     }
 
 
-def _with_password(user: User, credential: ServiceSpecificCredential) -> dict[str, Any]:
+def _with_secret(
+    user: User, credential: ServiceSpecificCredential, now: datetime
+) -> dict[str, Any]:
+    secret = (
+        "ServiceCredentialSecret"
+        if SERVICES.get(credential.service_name) is Kind.API_KEY
+        else "ServicePassword"
+    )
     return {
         "CreateDate": credential.create_date,
         "ServiceName": credential.service_name,
-        "ServiceUserName": credential.service_user_name,
-        "ServicePassword": credential.service_password,
+        **_names(credential),
+        secret: credential.service_password,
         "ServiceSpecificCredentialId": credential.credential_id,
         "UserName": user.user_name,
-        "Status": credential.status,
+        "Status": credential_status(credential, now),
     }
 
 
 def create_service_specific_credential(ctx: OperationContext, params: Params) -> Result:
     user = load_user(ctx, params["UserName"], "iam:CreateServiceSpecificCredential", lock=True)
     service = params["ServiceName"]
-    if service not in SERVICES:
+    kind = SERVICES.get(service)
+    if kind is None:
         raise _unsupported(service)
-    if params.get("CredentialAgeDays") is not None:
+    age = params.get("CredentialAgeDays")
+    if age is not None and kind is not Kind.API_KEY:
         raise InvalidInput(NO_AGE_FOR_PASSWORDS)
     existing = ctx.tx.service_credentials.list(ctx.account_id, user.user_id, service)
     if len(existing) >= PER_SERVICE:
         raise LimitExceeded(TOO_MANY)
-    # The second set's user name carries "+1" (as CodeCommit's Git credentials do; unverified).
+    # The second set's name carries "+1" (as CodeCommit's Git credentials do; unverified).
     taken = {c.service_user_name for c in existing}
     service_user_name = f"{user.user_name}-at-{ctx.account_id}"
     if service_user_name in taken:
         service_user_name = f"{user.user_name}+1-at-{ctx.account_id}"
+    expires = ctx.now + timedelta(days=age) if age is not None else None
     credential = insert_with_fresh_id(
         lambda: ServiceSpecificCredential(
             credential_id=unique_id(IdPrefix.SERVICE_SPECIFIC_CREDENTIAL, ctx.rng),
@@ -118,13 +175,14 @@ def create_service_specific_credential(ctx: OperationContext, params: Params) ->
             user_id=user.user_id,
             service_name=service,
             service_user_name=service_user_name,
-            service_password=_password(ctx),
+            service_password=_secret(ctx, kind, service_user_name),
             status="Active",
             create_date=ctx.now,
+            expiration_date=expires,
         ),
         ctx.tx.service_credentials.create,
     )
-    return {"ServiceSpecificCredential": _with_password(user, credential)}
+    return {"ServiceSpecificCredential": _with_secret(user, credential, ctx.now)}
 
 
 def list_service_specific_credentials(ctx: OperationContext, params: Params) -> Result:
@@ -137,13 +195,13 @@ def list_service_specific_credentials(ctx: OperationContext, params: Params) -> 
             raise _unsupported(service)
         names = {u.user_id: u.user_name for u in _all_users(ctx)}
         found = ctx.tx.service_credentials.list(ctx.account_id, None, service)
-        items = [_metadata(names.get(c.user_id, ""), c) for c in found]
+        items = [_metadata(names.get(c.user_id, ""), c, ctx.now) for c in found]
     else:
         user = _user(ctx, params, "iam:ListServiceSpecificCredentials")
         if service is not None and service not in SERVICES:
             raise _unsupported(service)
         found = ctx.tx.service_credentials.list(ctx.account_id, user.user_id, service)
-        items = [_metadata(user.user_name, c) for c in found]
+        items = [_metadata(user.user_name, c, ctx.now) for c in found]
     return page_by_position(items, "ServiceSpecificCredentials", params)
 
 
@@ -160,10 +218,11 @@ def _all_users(ctx: OperationContext) -> list[User]:
 
 def reset_service_specific_credential(ctx: OperationContext, params: Params) -> Result:
     user, credential = _owned(ctx, params, "iam:ResetServiceSpecificCredential")
-    password = _password(ctx)
-    ctx.tx.service_credentials.set_password(credential, password)
-    fresh = replace(credential, service_password=password)
-    return {"ServiceSpecificCredential": _with_password(user, fresh)}
+    kind = SERVICES.get(credential.service_name, Kind.PASSWORD)
+    secret = _secret(ctx, kind, credential.service_user_name)
+    ctx.tx.service_credentials.set_password(credential, secret)
+    fresh = replace(credential, service_password=secret)
+    return {"ServiceSpecificCredential": _with_secret(user, fresh, ctx.now)}
 
 
 def update_service_specific_credential(ctx: OperationContext, params: Params) -> Result:

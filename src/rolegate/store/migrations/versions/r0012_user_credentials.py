@@ -88,6 +88,7 @@ def upgrade() -> None:
         sa.Column("password_sealed", sa.LargeBinary(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("create_date", UtcTimestamp(), nullable=False),
+        sa.Column("expiration_date", UtcTimestamp(), nullable=True),
         _user_fk("service_specific_credentials"),
         sa.PrimaryKeyConstraint("credential_id", name="pk_service_specific_credentials"),
     )
