@@ -9,10 +9,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from store_helpers import ACCOUNT, T0
 
-from rolegate.auth.passwords import hash_password
+from rolegate.auth.passwords import hash_password, needs_rehash
 from rolegate.domain.credentials import (
     LoginProfile,
     ServiceSpecificCredential,
@@ -162,3 +163,17 @@ def test_verify_password(store: Store) -> None:
         assert verify_password(tx, ACCOUNT, "u", PASSWORD, later - timedelta(seconds=1)) is (
             SignIn.MUST_CHANGE
         )
+
+
+def test_a_hash_made_with_older_parameters_is_renewed_at_sign_in(store: Store) -> None:
+    owner = with_user(store)
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    with store.transaction() as tx:
+        tx.login_profiles.create(profile(owner, password_hash=weak))
+    with store.transaction() as tx:
+        assert verify_password(tx, ACCOUNT, "u", PASSWORD, T0) is SignIn.SIGNED_IN
+    with store.transaction() as tx:
+        renewed = tx.login_profiles.get(owner.user_id)
+        assert renewed is not None and renewed.password_hash != weak
+        assert not needs_rehash(renewed.password_hash)
+        assert verify_password(tx, ACCOUNT, "u", PASSWORD, T0) is SignIn.SIGNED_IN

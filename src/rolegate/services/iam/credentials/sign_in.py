@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import enum
 import functools
+from dataclasses import replace
 from datetime import datetime
 
-from rolegate.auth.passwords import hash_password, verify_password_hash
+from rolegate.auth.passwords import hash_password, needs_rehash, verify_password_hash
 from rolegate.services.iam.credentials.passwords import expired
 from rolegate.store import Tx
 
@@ -37,7 +38,8 @@ class SignIn(enum.Enum):
 def verify_password(
     tx: Tx, account_id: str, user_name: str, password: str, now: datetime
 ) -> SignIn:
-    """Check ``password`` for the user; on success record its use (PasswordLastUsed)."""
+    """Check ``password`` for the user; on success record its use (PasswordLastUsed), and
+    hash it again if it was hashed with older argon2 parameters."""
     user = tx.users.get(account_id, user_name)
     profile = tx.login_profiles.get(user.user_id) if user is not None else None
     encoded = profile.password_hash if profile is not None else _dummy_hash()
@@ -47,5 +49,7 @@ def verify_password(
     policy = tx.account_settings.password_policy(account_id)
     if expired(policy, profile, now):
         return SignIn.EXPIRED if policy is not None and policy.hard_expiry else SignIn.MUST_CHANGE
+    if needs_rehash(profile.password_hash):  # hashed under older parameters: hash it anew
+        tx.login_profiles.replace(replace(profile, password_hash=hash_password(password)))
     tx.login_profiles.record_sign_in(profile.user_id, now)
     return SignIn.MUST_CHANGE if profile.password_reset_required else SignIn.SIGNED_IN
