@@ -1,12 +1,17 @@
 """The account password policy applied to a password (domain.password_policy), AWS's default
-policy when the account has none, and argon2id hashing (auth.passwords)."""
+policy when the account has none, expiry under MaxPasswordAge, and argon2id hashing
+(auth.passwords)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from rolegate.auth.passwords import hash_password, needs_rehash, verify_password_hash
+from rolegate.domain.credentials import LoginProfile
 from rolegate.domain.password_policy import PasswordPolicy, password_violation
+from rolegate.services.iam.credentials.passwords import expired
 
 DEFAULT = "Password does not conform to the account password policy."
 
@@ -67,3 +72,13 @@ def test_argon2id_hashes() -> None:
     assert not verify_password_hash(encoded, "correct horsf")
     assert not verify_password_hash("not a hash", "correct horse")
     assert not needs_rehash(encoded)
+
+
+def test_a_password_expires_after_max_password_age_days() -> None:
+    changed = datetime(2026, 1, 1, tzinfo=UTC)
+    profile = LoginProfile("123456789012", "AIDA1", "$argon2id$x", changed, changed)
+    aged = PasswordPolicy(max_password_age=90)
+    assert not expired(aged, profile, changed + timedelta(days=90) - timedelta(seconds=1))
+    assert expired(aged, profile, changed + timedelta(days=90))
+    assert not expired(PasswordPolicy(), profile, changed + timedelta(days=10_000))
+    assert not expired(None, profile, changed + timedelta(days=10_000))
