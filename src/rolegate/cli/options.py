@@ -33,6 +33,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "trusted_proxies",
             "allowed_origins",
             "allow_remote_permissive",
+            "authz_listen",
+            "authz_routes",
         )
     }
     return Settings.from_sources(flags, os.environ)

@@ -16,7 +16,7 @@ from typing import TextIO
 
 from rolegate.cli.policy_eval import add_eval_command
 from rolegate.domain.errors import AwsError
-from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy
+from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy_of_kind
 from rolegate.policy.limits import (
     check_managed_policy_size,
     check_session_policy_size,
@@ -95,7 +95,7 @@ def policy_reports(text: str, kind: PolicyKind) -> Iterator[_Report]:
     except AwsError as exc:
         yield _Report(exc.code, exc.message)
     try:
-        document = parse_policy(text)
+        document = parse_policy_of_kind(text, kind)
     except PolicyParseError as exc:
         line, column = (exc.position.line, exc.position.column) if exc.position else (None, None)
         yield _Report(exc.code, exc.message, line, column, detail=exc.detail)

@@ -130,7 +130,10 @@ def parse_policy(text: str) -> PolicyDocument:
         root = reader.read_document()
     except _Malformed as exc:
         raise PolicyParseError(
-            messages.SYNTAX_ERRORS, position=reader.position(exc.offset), detail=str(exc)
+            messages.SYNTAX_ERRORS,
+            position=reader.position(exc.offset),
+            detail=str(exc),
+            not_json=exc.not_json,
         ) from None
     return _AstBuilder(reader).document(root)
 
@@ -138,9 +141,10 @@ def parse_policy(text: str) -> PolicyDocument:
 class _Malformed(ValueError):
     """Not JSON (or a duplicate key) at ``offset``; becomes "Syntax errors in policy."."""
 
-    def __init__(self, offset: int, detail: str) -> None:
+    def __init__(self, offset: int, detail: str, *, not_json: bool = False) -> None:
         super().__init__(detail)
         self.offset = offset
+        self.not_json = not_json
 
 
 class _JsonReader:
@@ -187,7 +191,7 @@ class _JsonReader:
                 parse_constant=self._reject_constant,
             )
         except json.JSONDecodeError as exc:
-            raise _Malformed(exc.pos, exc.msg) from None
+            raise _Malformed(exc.pos, exc.msg, not_json=True) from None
         except RecursionError:
             raise _Malformed(0, "nested too deeply") from None
         layout = self._object_layout()
