@@ -4,6 +4,7 @@ CSV (base64 on the wire) with AWS's columns and values for the root user and eac
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -88,6 +89,11 @@ def test_report(server: Server) -> None:
     )
     assert second["user_creation_time"] == iso(plain["CreateDate"])
     assert report["GeneratedTime"] >= full["CreateDate"]
+    # the AWS CLI shows the same report, base64 as on the wire
+    keys = {"key_id": account.key_id, "secret": account.secret}
+    shown = server.aws_json("iam", "get-credential-report", **keys)
+    assert base64.b64decode(shown["Content"]) == report["Content"]
+    assert shown["ReportFormat"] == "text/csv"
 
 
 def test_a_report_lives_four_hours() -> None:
