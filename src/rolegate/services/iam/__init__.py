@@ -3,7 +3,7 @@
 ``HANDLERS`` maps every implemented IAM operation to its handler; each module lists its own
 operations in a ``HANDLERS`` table of the same shape. The names below are what the rest of
 rolegate uses: STS (MFA codes, SAML provider ARNs), the server's start-up (accounts, AWS managed
-policies) and the admin commands (providers).
+policies), the admin commands (providers) and a web console's sign-in (``verify_password``).
 
 Modules import their siblings by module path, never through this package, which imports them
 all in dependency order.
