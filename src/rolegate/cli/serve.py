@@ -12,6 +12,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from rolegate.authz_client.routes import RouteTable
+from rolegate.catalog.operator_services import CATALOG_ENV, ServiceCatalogError, load_services
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import build_runtime, serving_app
 from rolegate.server.bootstrap import announce_created
@@ -83,6 +84,12 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         "(ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1)",
     )
     parser.add_argument(
+        "--service-catalog",
+        help="YAML or JSON file declaring your own services (actions, resource types, condition "
+        "keys) and service-linked roles; read again when it changes (ROLEGATE_SERVICE_CATALOG; "
+        "docs/simulator.md)",
+    )
+    parser.add_argument(
         "--authz-listen",
         help="HOST:PORT (or PORT, on 127.0.0.1) of the authorization service's listener: "
         "POST /v1/authorize, nginx auth_request, Envoy ext_authz (default off; "
@@ -104,6 +111,14 @@ def run_serve(args: argparse.Namespace) -> int:
     except ValueError as error:  # RouteTableError included: refused with the offending line
         print(f"rolegate: {error}", file=sys.stderr)
         return 2
+    if settings.service_catalog is not None:
+        # Read where the catalogue is needed (and by every worker) from the environment.
+        os.environ[CATALOG_ENV] = str(settings.service_catalog)
+        try:
+            load_services(settings.service_catalog)
+        except ServiceCatalogError as error:
+            print(f"rolegate: --service-catalog: {error}", file=sys.stderr)
+            return 2
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

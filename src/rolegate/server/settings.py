@@ -47,6 +47,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     # Permissive mode listens on loopback only, unless the operator says otherwise.
     allow_remote_permissive: bool = False
+    # The operator's service catalogue: its own services for policies and the simulator, and
+    # service-linked roles (docs/simulator.md); read again when it changes.
+    service_catalog: Path | None = None
     # The authorization service's listener, "HOST:PORT" or "PORT" (loopback); None: off.
     authz_listen: str | None = None
     # Its route table for nginx auth_request and Envoy ext_authz (authz_client.routes).
@@ -124,6 +127,7 @@ class Settings:
             trusted_proxies=parse_networks(pick("trusted_proxies")),
             allowed_origins=parse_origins(pick("allowed_origins")),
             allow_remote_permissive=allow_remote_permissive,
+            service_catalog=_optional_path(pick("service_catalog")),
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
         )
