@@ -2,7 +2,8 @@
 that reads a console password back.
 
 ``verify_password(tx, account_id, user_name, password, now)`` answers what the console should
-do next. It costs one argon2id verification whether or not the user and the profile exist, so the
+do next; call it in a write transaction (``Store.transaction()``), as it records the password's
+use. It costs one argon2id verification whether or not the user and the profile exist, so the
 time it takes does not tell which user names have a password.
 """
 
