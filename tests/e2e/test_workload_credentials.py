@@ -316,7 +316,7 @@ def test_missing_role_and_profile(server: Server, home: Account) -> None:
                 "RoleArn": "not-an-arn-at-all-here",
                 "SourceArn": "arn:aws:ecs:us-east-1:123456789012:task/d/t",
             },
-            "Request ARN is invalid",
+            "not-an-arn-at-all-here is invalid",
         ),
     ],
 )
