@@ -85,6 +85,13 @@ def test_refresh_is_due_margin_before_expiry() -> None:
     assert eager._delay() == 1.0
 
 
+def test_default_margin_is_a_third_of_the_lifetime_at_least_300_s() -> None:
+    for lifetime, delay in ((3600, 2400), (900, 600), (21600, 14400)):
+        refresher = Refresher(lambda n=lifetime: credentials(n), clock=lambda: NOW)
+        asyncio.run(refresher.fetch_once())
+        assert refresher._delay() == delay, lifetime
+
+
 def test_failures_are_logged_without_secrets(caplog: pytest.LogCaptureFixture) -> None:
     moments = [NOW]
     refresher = Refresher(lambda: credentials(900), margin=300, clock=lambda: moments[0])

@@ -33,6 +33,21 @@ from test_revocation import revoke_older_sessions
 from harness import ACCOUNT_ID, REGION, ROOT_KEY_ID, ROOT_SECRET, Server
 
 TOKEN = {"X-aws-ec2-metadata-token-ttl-seconds": "60"}
+# One boto3 client used for 8 s while the agent renews every 3 s. botocore keeps instance
+# credentials that have less than 12-20 minutes left for that long (its guard against an IMDS
+# outage), so with 900 s sessions it may sign with a key the agent has already replaced: every
+# call must still succeed, as the replaced session lives until its own expiry.
+SDK_ACROSS_REFRESHES = """
+import boto3, json, os, time
+session = boto3.Session()
+sts = session.client("sts", endpoint_url=os.environ["ROLEGATE_URL"])
+keys, arns, stop = [], [], time.monotonic() + 8
+while time.monotonic() < stop:
+    arns.append(sts.get_caller_identity()["Arn"])
+    keys.append(session.get_credentials().get_frozen_credentials().access_key)
+    time.sleep(0.5)
+print(json.dumps({"keys": keys, "arns": arns}))
+"""
 CREDENTIAL_FIELDS = {
     "Code",
     "LastUpdated",
@@ -276,6 +291,12 @@ def test_refresh_ahead_revocation_and_passrole_checked_again(
         )
         assert second["Expiration"] > first["Expiration"]
         assert second["LastUpdated"] >= first["LastUpdated"]
+        # one long-running boto3 program across renewals
+        before = served_credentials(agent)["AccessKeyId"]
+        seen = run_python(SDK_ACROSS_REFRESHES, program_environment(agent))
+        assert served_credentials(agent)["AccessKeyId"] != before  # renewed meanwhile
+        assert len(seen["arns"]) >= 8 and len(set(seen["arns"])) == 1
+        assert all(key.startswith("ASIA") for key in seen["keys"])
 
         def iam_of(creds: dict[str, Any]) -> Any:
             return temporary_client(

@@ -4,6 +4,10 @@ The agent fetches before it serves and again ``margin`` seconds before the curre
 expire (AWS makes new instance credentials available at least five minutes before the old ones
 expire: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html), so
 reads never wait for rolegate and rolegate is called once per refresh whatever the read load.
+The default margin is a third of the session's lifetime, at least five minutes: with one-hour
+sessions new credentials are there 20 minutes ahead, before SDKs start renewing theirs (botocore
+asks again 15 minutes before expiry, and keeps instance credentials it is handed with less than
+12-20 minutes left for that long, treating them as a sign of an outage).
 A failed refresh is retried with backoff while the current credentials last; each failure is
 logged at WARNING, credentials that expired unrenewed at ERROR. Secrets are never logged.
 """
@@ -20,7 +24,7 @@ from rolegate.agent.client import RoleCredentials, RolegateError, RolegateUnavai
 
 log = logging.getLogger("rolegate.agent")
 
-DEFAULT_MARGIN_SECONDS = 300.0
+MIN_DEFAULT_MARGIN_SECONDS = 300.0
 MIN_INTERVAL_SECONDS = 1.0
 MAX_RETRY_SECONDS = 30.0
 
@@ -45,11 +49,11 @@ class Refresher:
         self,
         fetch: Callable[[], RoleCredentials],
         *,
-        margin: float = DEFAULT_MARGIN_SECONDS,
+        margin: float | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._fetch = fetch
-        self.margin = margin
+        self.margin = margin  # None: a third of each session's lifetime, at least 300 s
         self._clock = clock
         self.current: RoleCredentials | None = None
         self.last_updated: datetime | None = None
@@ -83,8 +87,13 @@ class Refresher:
         """Seconds until the next refresh is due."""
         if self.current is None:
             return 0.0
-        due = (self.current.expiration - self._clock()).total_seconds() - self.margin
-        return max(due, MIN_INTERVAL_SECONDS)
+        left = (self.current.expiration - self._clock()).total_seconds()
+        margin = self.margin
+        if margin is None:
+            issued = self.last_updated or self._clock()
+            lifetime = (self.current.expiration - issued).total_seconds()
+            margin = max(MIN_DEFAULT_MARGIN_SECONDS, lifetime / 3)
+        return max(left - margin, MIN_INTERVAL_SECONDS)
 
     async def run(self) -> None:
         retry = MIN_INTERVAL_SECONDS

@@ -18,7 +18,7 @@ from rolegate.agent.client import RolegateError, RolegateUnavailable, StsClient
 from rolegate.agent.container import AuthToken, ContainerApp
 from rolegate.agent.imds import Instance, MetadataApp
 from rolegate.agent.launcher import AgentConfigError, WorkloadRole, assume_role, sts_client
-from rolegate.agent.refresher import DEFAULT_MARGIN_SECONDS, Refresher
+from rolegate.agent.refresher import Refresher
 from rolegate.agent.run import LaunchRefused, caller_account, serve
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -70,9 +70,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--refresh-margin",
         type=float,
-        default=DEFAULT_MARGIN_SECONDS,
         metavar="SECONDS",
-        help="renew this long before expiry (300)",
+        help="renew this long before expiry (a third of the session's lifetime, at least 300)",
     )
     parser.add_argument("--log-level", default="info")
 
@@ -83,7 +82,7 @@ def _start(args: argparse.Namespace) -> tuple[StsClient, str, str]:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.refresh_margin < 0:
+    if args.refresh_margin is not None and args.refresh_margin < 0:
         raise AgentConfigError("--refresh-margin must not be negative")
     client = sts_client(args.endpoint_url, args.profile)
     region = args.region or client.region
