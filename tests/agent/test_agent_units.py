@@ -33,9 +33,9 @@ def credentials(expires_in: float) -> RoleCredentials:
 
 def test_tokens_valid_until_their_ttl() -> None:
     tokens = Tokens()
-    token = tokens.issue(60, 1000.0)
-    assert tokens.valid(token, 1059.0)
-    assert not tokens.valid(token, 1060.0)
+    token = tokens.issue(60, 1000.9)
+    assert tokens.valid(token, 1060.8)  # the whole TTL, not cut to the second
+    assert not tokens.valid(token, 1060.9)
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ class Tokens:
         self._key = key or os.urandom(32)
 
     def issue(self, ttl: int, now: float) -> str:
-        expiry = struct.pack(">Q", int(now) + ttl)
+        expiry = struct.pack(">Q", int((now + ttl) * 1000))  # milliseconds: the whole TTL
         mac = hmac.new(self._key, expiry, hashlib.sha256).digest()[:_MAC_BYTES]
         return base64.urlsafe_b64encode(expiry + mac).decode()
 
@@ -111,7 +111,7 @@ class Tokens:
             return False
         expiry, mac = raw[:8], raw[8:]
         expected = hmac.new(self._key, expiry, hashlib.sha256).digest()[:_MAC_BYTES]
-        return hmac.compare_digest(mac, expected) and struct.unpack(">Q", expiry)[0] > now
+        return hmac.compare_digest(mac, expected) and struct.unpack(">Q", expiry)[0] > now * 1000
 
 
 class MetadataApp:
