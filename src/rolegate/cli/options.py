@@ -33,6 +33,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "trusted_proxies",
             "allowed_origins",
             "allow_remote_permissive",
+            "public_url",
         )
     }
     return Settings.from_sources(flags, os.environ)

@@ -72,6 +72,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="let --auth permissive listen on an address other than loopback "
         "(ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1)",
     )
+    parser.add_argument(
+        "--public-url",
+        help="the URL clients reach this server at, the base of the accounts' OpenID Connect "
+        "issuer URLs (default http://HOST:PORT; ROLEGATE_PUBLIC_URL)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -146,6 +151,7 @@ def _export_settings(settings: object) -> None:
         "trusted_proxies",
         "allowed_origins",
         "allow_remote_permissive",
+        "public_url",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

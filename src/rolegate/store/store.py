@@ -26,6 +26,7 @@ from rolegate.store.repos.instance_profiles import InstanceProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.oidc_providers import OidcProviderRepo
+from rolegate.store.repos.outbound_federation import OutboundFederationRepo
 from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.principals import PrincipalRepo
 from rolegate.store.repos.roles import RoleRepo
@@ -129,6 +130,10 @@ class Tx:
     @cached_property
     def oidc_providers(self) -> OidcProviderRepo:
         return OidcProviderRepo(self.connection)
+
+    @cached_property
+    def outbound_federation(self) -> OutboundFederationRepo:
+        return OutboundFederationRepo(self.connection, self._sealer)
 
 
 class Store:

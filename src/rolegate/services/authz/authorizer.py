@@ -233,6 +233,10 @@ class RequestAuthorizer:
         )
         return self.messages.encode(self.caller.account_id, document)
 
+    def principal_tags(self) -> tuple[Tag, ...]:
+        """The caller's tags (session tags over the role's or user's), read once per request."""
+        return self._gathered().principal_tags
+
     def _gathered(self) -> PrincipalPolicies:
         """The caller's policies as stored (read once per request: changes apply at once)."""
         if self._found is None:
