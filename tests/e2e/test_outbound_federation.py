@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures imported from outbound_setup are parameters here
 """Outbound web identity federation: rolegate as an OpenID Connect issuer.
 
 IAM's Enable/Disable/GetOutboundWebIdentityFederationInfo and STS's GetWebIdentityToken through
