@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -206,3 +208,141 @@ def test_tokens_verify_with_pyjwt_and_jose(
     _, other_issuer = enabled_account(issuer_server)
     with pytest.raises(jwt.PyJWKClientError):
         pyjwt_verify(token, other_issuer, "https://api.example.com", ca)
+
+
+# --- the loop: a workload of account A reaches account B with its A-issued token ----------------
+def test_workload_of_one_account_assumes_a_role_of_another(
+    issuer_server: IssuerServer, issuer_ca: IssuerCa
+) -> None:
+    a, issuer = enabled_account(issuer_server)
+    b = new_account(issuer_server)
+    audience = f"rolegate-b-{b.account_id}"
+    # B registers A's issuer, discovered over https (through the relay, trusted CA)
+    provider = b.iam.create_open_id_connect_provider(
+        Url=issuer, ClientIDList=[audience], ThumbprintList=[issuer_ca.ca_thumbprint]
+    )["OpenIDConnectProviderArn"]
+    url = issuer.removeprefix("https://")
+    workload_role, session = role_session(issuer_server, a, ALLOW_TOKENS)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{url}:aud": audience, f"{url}:sub": workload_role["Arn"]}
+                },
+            }
+        ],
+    }
+    target = b.iam.create_role(RoleName="from-a", AssumeRolePolicyDocument=json.dumps(trust))[
+        "Role"
+    ]
+    for algorithm in ("ES384", "RS256"):
+        token = session.client(issuer_server, "sts").get_web_identity_token(
+            Audience=[audience], SigningAlgorithm=algorithm
+        )["WebIdentityToken"]
+        assumed = issuer_server.unsigned_sts().assume_role_with_web_identity(
+            RoleArn=target["Arn"], RoleSessionName=f"a-{algorithm}", WebIdentityToken=token
+        )
+        assert assumed["Provider"] == provider
+        assert assumed["Audience"] == audience
+        assert assumed["SubjectFromWebIdentityToken"] == workload_role["Arn"]
+        credentials = assumed["Credentials"]
+        identity = issuer_server.client(
+            "sts",
+            credentials["AccessKeyId"],
+            credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        ).get_caller_identity()
+        assert identity["Arn"] == (f"arn:aws:sts::{b.account_id}:assumed-role/from-a/a-{algorithm}")
+    # the root user of A is not the workload the trust policy names
+    root_token = sts_of(issuer_server, a).get_web_identity_token(
+        Audience=[audience], SigningAlgorithm="ES384"
+    )["WebIdentityToken"]
+    refused = error_of(
+        lambda: issuer_server.unsigned_sts().assume_role_with_web_identity(
+            RoleArn=target["Arn"], RoleSessionName="root", WebIdentityToken=root_token
+        )
+    )
+    assert refused[:2] == ("AccessDenied", 403)
+
+
+# --- key rotation --------------------------------------------------------------------------------
+def test_rotation_keeps_tokens_in_flight_verifiable(
+    issuer_server: IssuerServer, issuer_ca: IssuerCa, jose_verifier: Path
+) -> None:
+    account, issuer = enabled_account(issuer_server)
+    sts = sts_of(issuer_server, account)
+    old = {
+        alg: sts.get_web_identity_token(Audience=["svc"], SigningAlgorithm=alg)["WebIdentityToken"]
+        for alg in ("RS256", "ES384")
+    }
+    jwks = fetch_json(f"{issuer}/.well-known/jwks.json", issuer_ca)
+    assert sorted(key["alg"] for key in jwks["keys"]) == ["ES384", "RS256"]
+    assert all("d" not in key and "p" not in key for key in jwks["keys"])  # public halves only
+
+    done = issuer_server.admin("issuer", "rotate-keys", "--account-id", account.account_id)
+    assert done.returncode == 0, done.stderr
+    rotated = json.loads(done.stdout)["SigningKeyIds"]
+    new = {
+        alg: sts.get_web_identity_token(Audience=["svc"], SigningAlgorithm=alg)["WebIdentityToken"]
+        for alg in ("RS256", "ES384")
+    }
+    assert sorted(header_of(token)["kid"] for token in new.values()) == sorted(rotated)
+    assert not {header_of(t)["kid"] for t in old.values()} & set(rotated)
+    jwks = fetch_json(f"{issuer}/.well-known/jwks.json", issuer_ca)
+    assert len(jwks["keys"]) == 4
+    tokens = [*old.values(), *new.values()]
+    for token in tokens:
+        assert pyjwt_verify(token, issuer, "svc", issuer_ca)["iss"] == issuer
+    verified = jose_verify(
+        jose_verifier,
+        issuer_ca,
+        [{"token": token, "issuer": issuer, "audience": "svc"} for token in tokens],
+    )
+    assert [result.get("error") for result in verified] == [None] * 4
+
+    unknown = issuer_server.admin("issuer", "rotate-keys", "--account-id", "999999999999")
+    assert unknown.returncode == 1
+    assert "never enabled outbound web identity federation" in unknown.stderr
+
+
+def fetch_json(url: str, ca: IssuerCa) -> Any:
+    with urllib.request.urlopen(url, context=tls_context(ca), timeout=10) as answer:
+        return json.load(answer)
+
+
+# --- the issuer's documents ----------------------------------------------------------------------
+def test_discovery_documents(issuer_server: IssuerServer, issuer_ca: IssuerCa) -> None:
+    _, issuer = enabled_account(issuer_server)
+    discovery = fetch_json(f"{issuer}/.well-known/openid-configuration", issuer_ca)
+    assert discovery["issuer"] == issuer
+    assert discovery["jwks_uri"] == f"{issuer}/.well-known/jwks.json"
+    assert discovery["id_token_signing_alg_values_supported"] == ["RS256", "ES384"]
+    # also straight from rolegate's own port, without the relay
+    path = issuer.removeprefix(issuer_server.public_url)
+    with urllib.request.urlopen(
+        f"{issuer_server.endpoint}{path}/.well-known/jwks.json", timeout=10
+    ) as answer:
+        assert answer.headers["Cache-Control"] == "public, max-age=300"
+        assert answer.headers["Content-Type"] == "application/json"
+        assert len(json.load(answer)["keys"]) == 2
+    head = urllib.request.Request(
+        f"{issuer_server.endpoint}{path}/.well-known/jwks.json", method="HEAD"
+    )
+    with urllib.request.urlopen(head, timeout=10) as answer:
+        assert (answer.status, answer.read()) == (200, b"")
+    for method, url, status in (
+        ("POST", f"{path}/.well-known/jwks.json", 405),
+        ("GET", f"/issuers/{uuid.uuid4()}/.well-known/jwks.json", 404),
+        ("GET", f"/issuers/{uuid.uuid4()}/.well-known/openid-configuration", 404),
+    ):
+        request = urllib.request.Request(
+            f"{issuer_server.endpoint}{url}", method=method, data=b"" if method == "POST" else None
+        )
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=10)
+        assert info.value.code == status
+        info.value.close()
