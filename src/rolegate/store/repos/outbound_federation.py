@@ -9,16 +9,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.outbound_federation import OutboundIssuer, SigningKey
+from rolegate.store.prepared import Prepared
 from rolegate.store.repos.access_keys import SECRETS_PURPOSE, Sealer
 from rolegate.store.rows import insert_new
 from rolegate.store.schema_outbound import outbound_issuers, outbound_signing_keys
 
 _i = outbound_issuers.c
 _k = outbound_signing_keys.c
+# GetWebIdentityToken's one read: the issuer and its active key of one algorithm (hot: prepared).
+_SIGNING_STATE = Prepared(
+    select(_i.account_id, _i.issuer_id, _i.enabled, _i.create_date, _k.key_id, _k.private_sealed)
+    .select_from(
+        outbound_issuers.outerjoin(
+            outbound_signing_keys,
+            and_(
+                _k.account_id == _i.account_id,
+                _k.algorithm == bindparam("algorithm"),
+                _k.retire_date.is_(None),
+            ),
+        )
+    )
+    .where(_i.account_id == bindparam("account_id"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +82,7 @@ class OutboundFederationRepo:
 
     def signing_state(self, account_id: str, algorithm: str) -> SigningState | None:
         """The account's issuer and its active ``algorithm`` key; None without an issuer."""
-        joined = outbound_issuers.outerjoin(
-            outbound_signing_keys,
-            and_(
-                _k.account_id == _i.account_id,
-                _k.algorithm == algorithm,
-                _k.retire_date.is_(None),
-            ),
-        )
-        row = self._conn.execute(
-            select(_i.account_id, _i.issuer_id, _i.enabled, _i.create_date, _k.key_id)
-            .add_columns(_k.private_sealed)
-            .select_from(joined)
-            .where(_i.account_id == account_id)
-            .order_by(_k.create_date.desc())
-            .limit(1)
-        ).first()
+        row = _SIGNING_STATE.first(self._conn, {"account_id": account_id, "algorithm": algorithm})
         if row is None:
             return None
         sealed = None if row.private_sealed is None else bytes(row.private_sealed)
