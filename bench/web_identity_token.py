@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
 
 from _in_process import InProcessNode  # noqa: E402
+from rolegate.federation.outbound_tokens import (  # noqa: E402
+    SigningKeys,
+    generate_key,
+    sign_token,
+)
 
 from harness import ACCOUNT_ID, REGION, ROOT_KEY_ID, ROOT_SECRET, Server  # noqa: E402
 
@@ -113,6 +119,32 @@ def in_process(requests: int) -> dict[str, float]:
             return {name: statistics.median(values) for name, values in medians.items()}
         finally:
             node.close()
+
+
+def signature_alone(rounds: int) -> dict[str, float]:
+    """{algorithm: median CPU ms of ``sign_token`` alone}: the floor under each token."""
+    claims = {
+        "iss": "https://rolegate.example/issuers/" + "0" * 36,
+        "sub": f"arn:aws:iam::{ACCOUNT_ID}:user/bench",
+        "aud": "https://api.example.com",
+        "iat": 1,
+        "exp": 301,
+        "jti": "0" * 36,
+        "https://sts.amazonaws.com/": {"aws_account": ACCOUNT_ID, "source_region": REGION},
+    }
+    keys = SigningKeys()
+    result = {}
+    for algorithm in ("ES384", "RS256"):
+        der, _ = generate_key(algorithm, "bench")
+        key = keys.load("bench", algorithm, der)
+        runs = []
+        for _ in range(3):
+            started = time.process_time()
+            for _ in range(rounds):
+                sign_token(key, "bench", algorithm, claims)
+            runs.append((time.process_time() - started) * 1000 / rounds)
+        result[algorithm] = statistics.median(runs)
+    return result
 
 
 def _token_call(sts: Any, algorithm: str) -> Callable[[], Any]:
@@ -203,6 +235,11 @@ def main(argv: Sequence[str]) -> int:
         f"target: >= {TARGET_PER_SECOND} tokens/s per process for each algorithm: "
         f"{'met' if all(verdicts) else 'MISSED'}"
     )
+    alone = signature_alone(args.requests // 3)
+    print("signature alone (joserfc sign_token, CPU ms):")
+    for algorithm, ms in alone.items():
+        share = ms / cost[f"GetWebIdentityToken {algorithm}"]
+        print(f"  {algorithm}: {ms:.3f} ms ({share:.0%} of the request)")
     if args.wrk:
         rates = with_wrk(args.seconds, args.connections)
         print(f"\nserver-side, wrk -t1 -c{args.connections} -d{args.seconds}s, 1 process:")
