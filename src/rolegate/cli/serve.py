@@ -148,6 +148,7 @@ def _export_settings(settings: object) -> None:
         "oidc_refresh_floor",
         "saml_audience",
         "host",
+        "port",  # the default public URL (http://HOST:PORT) of the issuers
         "trusted_proxies",
         "allowed_origins",
         "allow_remote_permissive",
