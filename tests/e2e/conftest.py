@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from authz_helpers import AuthzServer, authz_server
 
 from conftest_db import BACKENDS, fresh_database_url
 from harness import Server
@@ -33,6 +34,19 @@ def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
             yield srv
         finally:
             srv.stop()
+
+
+@pytest.fixture(scope="session")
+def authz(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthzServer]:
+    """A server with the authorization listener (``--authz-listen``, ``--authz-routes``),
+    shared by the authorization service's tests."""
+    with fresh_database_url(backend, tmp_path_factory.mktemp(f"authz-db-{backend}")) as url:
+        found = authz_server(tmp_path_factory.mktemp(f"authz-{backend}"), url)
+        found.server.start()
+        try:
+            yield found
+        finally:
+            found.server.stop()
 
 
 @pytest.fixture

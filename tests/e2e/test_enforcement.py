@@ -536,6 +536,34 @@ CASES.update(
 )
 
 
+# The policy simulator: the Principal pair is authorized on the PolicySourceArn
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html).
+CASES.update(
+    {
+        "SimulatePrincipalPolicy": Case(
+            "iam:SimulatePrincipalPolicy",
+            _user_with_policy,
+            lambda c, n: c.simulate_principal_policy(
+                PolicySourceArn=n.user_arn(n.name, ALLOWED_PATH), ActionNames=["s3:GetObject"]
+            ),
+            lambda c, n: c.simulate_principal_policy(
+                PolicySourceArn=n.user_arn(), ActionNames=["s3:GetObject"]
+            ),
+            lambda n: n.user_arn(),
+        ),
+        "GetContextKeysForPrincipalPolicy": Case(
+            "iam:GetContextKeysForPrincipalPolicy",
+            _role_with_policy,
+            lambda c, n: c.get_context_keys_for_principal_policy(
+                PolicySourceArn=n.role_arn(n.name, ALLOWED_PATH)
+            ),
+            lambda c, n: c.get_context_keys_for_principal_policy(PolicySourceArn=n.role_arn()),
+            lambda n: n.role_arn(),
+        ),
+    }
+)
+
+
 @pytest.fixture(scope="module")
 def enforcer(server: Server) -> Credentials:
     """A role session allowed ``iam:*`` on entities under /allowed/ and nothing else."""
@@ -586,11 +614,13 @@ def test_allowed_and_denied(operation: str, server: Server, enforcer: Credential
 
 def test_every_implemented_iam_operation_is_in_the_matrix() -> None:
     from test_enforcement_accounts import ACCOUNT_CASES
+    from test_enforcement_credentials import COVERED_ELSEWHERE, CREDENTIAL_CASES
     from test_enforcement_groups import GROUP_CASES
     from test_enforcement_more import MORE_CASES
 
     implemented = {name for service, name in operation_table() if service == "iam"}
     covered = set(CASES) | set(MORE_CASES) | set(GROUP_CASES) | set(ACCOUNT_CASES)
+    covered |= set(CREDENTIAL_CASES) | set(COVERED_ELSEWHERE)
     assert sorted(implemented - covered) == []
 
 

@@ -15,6 +15,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
+from rolegate.domain.credentials import (
+    LoginProfile,
+    ServiceSpecificCredential,
+    SigningCertificate,
+    SshPublicKey,
+)
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
 from rolegate.domain.group import Group
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
@@ -70,6 +76,26 @@ def _fill(store: Store) -> None:
         tx.oidc_providers.create(replace(oidc, tags=(Tag("k", "v"),)))
         tx.outbound_federation.create_issuer(OutboundIssuer(ACCOUNT, str(uuid.uuid4()), True, T0))
         tx.outbound_federation.add_key(SigningKey("es384-fill", ACCOUNT, "ES384", "{}", T0), b"k")
+        tx.login_profiles.create(LoginProfile(ACCOUNT, user.user_id, "$argon2id$x", T0, T0))
+        tx.ssh_public_keys.create(
+            SshPublicKey("APKAFILL", ACCOUNT, user.user_id, "ssh-rsa AAAA", "f" * 47, "Active", T0)
+        )
+        tx.signing_certificates.create(
+            SigningCertificate("CERTFILL", ACCOUNT, None, "pem", "0" * 64, "Active", T0)
+        )
+        tx.credential_reports.put(ACCOUNT, T0, "user,arn\n")
+        tx.service_credentials.create(
+            ServiceSpecificCredential(
+                "ACCAFILL",
+                ACCOUNT,
+                user.user_id,
+                "codecommit.amazonaws.com",
+                "u-at-1",
+                "pw",
+                "Active",
+                T0,
+            )
+        )
 
 
 def _row_counts(store: Store) -> dict[str, int]:

@@ -34,6 +34,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "allowed_origins",
             "allow_remote_permissive",
             "public_url",
+            "service_catalog",
+            "authz_listen",
+            "authz_routes",
         )
     }
     return Settings.from_sources(flags, os.environ)

@@ -122,6 +122,12 @@ class InvalidInput(AwsError):
     code, status, sender_fault = "InvalidInput", 400, True
 
 
+class PolicyEvaluation(AwsError):
+    """A policy the simulator could not evaluate (the iam model's PolicyEvaluationException)."""
+
+    code, status, sender_fault = "PolicyEvaluation", 500, False
+
+
 class UnmodifiableEntity(AwsError):
     code, status, sender_fault = "UnmodifiableEntity", 400, True
 
@@ -144,6 +150,54 @@ class FeatureDisabled(AwsError):
     """Outbound web identity federation is off (Disable…, GetOutboundWebIdentityFederationInfo)."""
 
     code, status, sender_fault = "FeatureDisabled", 404, True
+
+
+class PasswordPolicyViolation(AwsError):
+    code, status, sender_fault = "PasswordPolicyViolation", 400, True
+
+
+class InvalidUserType(AwsError):
+    code, status, sender_fault = "InvalidUserType", 400, True
+
+
+class EntityTemporarilyUnmodifiable(AwsError):
+    code, status, sender_fault = "EntityTemporarilyUnmodifiable", 409, True
+
+
+class DuplicateSSHPublicKey(AwsError):
+    code, status, sender_fault = "DuplicateSSHPublicKey", 400, True
+
+
+class InvalidPublicKey(AwsError):
+    code, status, sender_fault = "InvalidPublicKey", 400, True
+
+
+class UnrecognizedPublicKeyEncoding(AwsError):
+    code, status, sender_fault = "UnrecognizedPublicKeyEncoding", 400, True
+
+
+class DuplicateCertificate(AwsError):
+    code, status, sender_fault = "DuplicateCertificate", 409, True
+
+
+class MalformedCertificate(AwsError):
+    code, status, sender_fault = "MalformedCertificate", 400, True
+
+
+class InvalidCertificate(AwsError):
+    code, status, sender_fault = "InvalidCertificate", 400, True
+
+
+class ReportNotPresent(AwsError):
+    code, status, sender_fault = "ReportNotPresent", 410, True
+
+
+class ReportExpired(AwsError):
+    code, status, sender_fault = "ReportExpired", 410, True
+
+
+class ReportInProgress(AwsError):
+    code, status, sender_fault = "ReportInProgress", 404, True
 
 
 # --- STS ----------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 ``HANDLERS`` maps every implemented IAM operation to its handler; each module lists its own
 operations in a ``HANDLERS`` table of the same shape. The names below are what the rest of
 rolegate uses: STS (MFA codes, SAML provider ARNs), the server's start-up (accounts, AWS managed
-policies) and the admin commands (providers).
+policies), the admin commands (providers) and a web console's sign-in (``verify_password``).
 
 Modules import their siblings by module path, never through this package, which imports them
 all in dependency order.
@@ -19,7 +19,13 @@ from rolegate.services.iam import (
     tagging,
     users,
 )
-from rolegate.services.iam.account import aliases, authorization_details, password_policy, summary
+from rolegate.services.iam.account import (
+    aliases,
+    authorization_details,
+    credential_report,
+    password_policy,
+    summary,
+)
 from rolegate.services.iam.account.accounts import (
     AccountExists,
     NewAccount,
@@ -27,6 +33,13 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
+from rolegate.services.iam.credentials import (
+    login_profiles,
+    service_credentials,
+    signing_certificates,
+    ssh_keys,
+)
+from rolegate.services.iam.credentials.sign_in import SignIn, verify_password
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
 from rolegate.services.iam.outbound_federation import (
@@ -43,6 +56,7 @@ from rolegate.services.iam.policies.aws_managed import (
 from rolegate.services.iam.providers import oidc, saml
 from rolegate.services.iam.providers.oidc import add_oidc_provider
 from rolegate.services.iam.providers.saml import add_saml_provider, parse_saml_provider_arn
+from rolegate.services.iam.simulator import operations as simulator
 
 HANDLERS: dict[str, Handler] = join_handlers(
     module.HANDLERS
@@ -65,6 +79,12 @@ HANDLERS: dict[str, Handler] = join_handlers(
         password_policy,
         summary,
         authorization_details,
+        credential_report,
+        login_profiles,
+        ssh_keys,
+        signing_certificates,
+        service_credentials,
+        simulator,
     )
 )
 
@@ -74,6 +94,7 @@ __all__ = [
     "IssuerBase",
     "MfaCheck",
     "NewAccount",
+    "SignIn",
     "add_oidc_provider",
     "add_root_key",
     "add_saml_provider",
@@ -86,4 +107,5 @@ __all__ = [
     "parse_saml_provider_arn",
     "rotate_signing_keys",
     "verify_mfa",
+    "verify_password",
 ]

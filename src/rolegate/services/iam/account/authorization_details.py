@@ -26,6 +26,7 @@ from rolegate.services._wire_format import url_encoded_policy
 from rolegate.services.authz import profiles_with_trust_shown, shown_trust_policies
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam.instance_profiles import instance_profile_to_wire
+from rolegate.services.iam.policies.aws_managed import catalogued, policy_versions
 from rolegate.services.iam.policies.managed import policy_to_wire
 from rolegate.services.iam.policies.versions import version_to_wire
 from rolegate.store import InvalidMarker, Page, decode_marker, encode_marker
@@ -64,10 +65,14 @@ def _user_details(ctx: OperationContext, users: list[User]) -> list[dict[str, An
             "UserId": user.user_id,
             "Arn": user.arn,
             "CreateDate": user.create_date,
-            "UserPolicyList": _inline_to_wire(inline.get(user.user_id, ())),
             "GroupList": groups.get(user.user_id, []),
             "AttachedManagedPolicies": _attached_to_wire(attached.get(user.user_id, ())),
         }
+        # A user without inline policies has no UserPolicyList at all (groups and roles show
+        # an empty list).
+        user_policies = inline.get(user.user_id, ())
+        if user_policies:
+            detail["UserPolicyList"] = _inline_to_wire(user_policies)
         if user.permissions_boundary_arn is not None:
             detail["PermissionsBoundary"] = _boundary_to_wire(user.permissions_boundary_arn)
         detail["Tags"] = tags_to_wire(tags.get(user.user_id, ()))
@@ -168,9 +173,9 @@ def _policy_details(
     out = []
     for policy, counts in policies:
         detail = policy_to_wire(policy, counts)
-        detail["PolicyVersionList"] = [
-            version_to_wire(policy, v, with_document=True) for v in versions[policy.policy_id]
-        ]
+        # An AWS managed policy's versions are the catalogue's (the database keeps the default).
+        kept = policy_versions(ctx.tx, policy) if catalogued(policy) else versions[policy.policy_id]
+        detail["PolicyVersionList"] = [version_to_wire(policy, v, with_document=True) for v in kept]
         out.append(detail)
     return out
 

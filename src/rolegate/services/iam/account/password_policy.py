@@ -1,7 +1,7 @@
 """The account password policy: GetAccountPasswordPolicy, UpdateAccountPasswordPolicy,
 DeleteAccountPasswordPolicy (id_credentials_passwords_account-policy.md).
 
-Stored and reported only: rolegate has no console passwords (login profiles) to apply it to.
+Applied to console passwords by ``credentials.login_profiles`` (``credentials.passwords``).
 UpdateAccountPasswordPolicy replaces the whole policy, every parameter left out reverting to its
 default; the model's ranges (MinimumPasswordLength 6-128, MaxPasswordAge 1-1095,
 PasswordReusePrevention 1-24) are checked by the wire layer with AWS's ValidationError.
@@ -17,7 +17,7 @@ from rolegate.services.context import Handler, OperationContext, Params, Result
 
 
 def _no_policy(ctx: OperationContext) -> NoSuchEntity:
-    return NoSuchEntity(f"The Password Policy with domain name {ctx.account_id} cannot be found.")
+    return NoSuchEntity("The account policy with name PasswordPolicy cannot be found.")
 
 
 def password_policy_to_wire(policy: PasswordPolicy) -> dict[str, Any]:

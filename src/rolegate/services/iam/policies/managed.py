@@ -2,13 +2,14 @@
 (access_policies_managed-vs-inline.md, access_policies_manage-delete.md). Versions are in
 ``versions``, attaching in ``attachments``, tags in ``iam.tagging``.
 
-AWS managed policies (``arn:aws:iam::aws:policy/...``) are read like any other policy, but every
-change to one is authorized against the ``aws`` account, which grants nobody anything: they
-cannot be modified, tagged or deleted.
+AWS managed policies (``arn:aws:iam::aws:policy/...``, ``aws_managed``) are read like any other
+policy, but every change to one is authorized against the ``aws`` account, which grants nobody
+anything: they cannot be modified, tagged or deleted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rolegate.catalog.quotas import POLICIES
@@ -34,6 +35,7 @@ from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
 from rolegate.services.iam._quotas import check_account_quota
+from rolegate.services.iam.policies.aws_managed import find_policy, list_with_catalogue
 from rolegate.store import Conflict
 
 # ListEntitiesForPolicy's EntityFilter -> the principal kinds it keeps.
@@ -56,6 +58,11 @@ def policy_not_found(arn: str) -> NoSuchEntity:
     return NoSuchEntity(f"Policy {arn} was not found.")
 
 
+def policy_not_attachable(arn: str) -> NoSuchEntity:
+    """ListEntitiesForPolicy's wording for a policy that does not exist."""
+    return NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+
+
 def check_managed_policy_document(document: str) -> None:
     """Every version of a managed policy: an identity policy of at most 6,144 characters."""
     validate_policy(document, PolicyKind.IDENTITY)
@@ -63,7 +70,12 @@ def check_managed_policy_document(document: str) -> None:
 
 
 def load_policy(
-    ctx: OperationContext, arn: str, action: str, *, change: bool = False
+    ctx: OperationContext,
+    arn: str,
+    action: str,
+    *,
+    change: bool = False,
+    not_found: Callable[[str], NoSuchEntity] = policy_not_found,
 ) -> ManagedPolicy:
     """The policy ``arn`` names, once the caller may perform ``action`` on it.
 
@@ -78,9 +90,9 @@ def load_policy(
     if account == AWS_ACCOUNT and not change:
         account = ctx.account_id
     ctx.authorize(action, arn, resource_account=account)
-    policy = ctx.tx.managed_policies.get_by_arn(arn)
+    policy = find_policy(ctx.tx, arn)
     if policy is None:
-        raise policy_not_found(arn)
+        raise not_found(arn)
     return policy
 
 
@@ -114,8 +126,8 @@ def policy_to_wire(
         return out
     if policy.description is not None:
         out["Description"] = policy.description
-    if policy.tags:
-        out["Tags"] = tags_to_wire(policy.tags)
+    # CreatePolicy and GetPolicy answer with Tags even when there are none (an empty list).
+    out["Tags"] = tags_to_wire(policy.tags)
     return out
 
 
@@ -132,7 +144,7 @@ def create_policy(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:CreatePolicy", arn)
     document = params["PolicyDocument"]
     check_managed_policy_document(document)
-    tags = tags_from_params(params.get("Tags"))
+    tags = tags_from_params(params.get("Tags"), case_sensitive=True)
     policy = ManagedPolicy(
         account_id=ctx.account_id,
         policy_id=unique_id(IdPrefix.MANAGED_POLICY, ctx.rng),
@@ -176,17 +188,29 @@ def list_policies(ctx: OperationContext, params: Params) -> Result:
     elif params.get("OnlyAttached"):
         usage = PolicyUsage.PERMISSIONS
     repo = ctx.tx.managed_policies
-    counted, paging = fetch_page(
-        params,
-        lambda marker, max_items: repo.list_policies_with_counts(
-            ctx.account_id,
-            scope=params.get("Scope") or "All",
-            path_prefix=prefix,
-            usage=usage,
-            marker=marker,
-            max_items=max_items,
-        ),
-    )
+    scope = params.get("Scope") or "All"
+    if usage is None and scope != "Local":
+        # Every AWS managed policy is listed: they come from the catalogue, the account's own
+        # policies (Scope=All) from the database.
+        counted, paging = fetch_page(
+            params,
+            lambda marker, max_items: list_with_catalogue(
+                ctx.tx, ctx.account_id, scope, prefix, marker, max_items
+            ),
+        )
+    else:
+        # Only used policies: the AWS managed ones among them have a stored copy.
+        counted, paging = fetch_page(
+            params,
+            lambda marker, max_items: repo.list_policies_with_counts(
+                ctx.account_id,
+                scope=scope,
+                path_prefix=prefix,
+                usage=usage,
+                marker=marker,
+                max_items=max_items,
+            ),
+        )
     return {
         "Policies": [policy_to_wire(p, counts, listing=True) for p, counts in counted],
         **paging,
@@ -212,7 +236,9 @@ def delete_policy(ctx: OperationContext, params: Params) -> Result:
 
 
 def list_entities_for_policy(ctx: OperationContext, params: Params) -> Result:
-    policy = load_policy(ctx, params["PolicyArn"], "iam:ListEntitiesForPolicy")
+    policy = load_policy(
+        ctx, params["PolicyArn"], "iam:ListEntitiesForPolicy", not_found=policy_not_attachable
+    )
     kinds = _ENTITY_FILTERS[params.get("EntityFilter")]
     usage = params.get("PolicyUsageFilter")
     out: Result = {element: [] for element, _, _ in _ENTITY_ELEMENTS.values()}
