@@ -120,7 +120,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 class RolegateApp:
-    """A small ASGI app; no framework needed for three routes."""
+    """A small ASGI app; no framework needed for four routes."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
