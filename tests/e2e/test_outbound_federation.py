@@ -133,6 +133,22 @@ def test_enable_disable_and_info(issuer_server: IssuerServer, issuer_ca: IssuerC
     assert (info["IssuerIdentifier"], info["JwtVendingEnabled"]) == (issuer, True)
     token = sts.get_web_identity_token(Audience=["a"], SigningAlgorithm="ES384")
     assert claims_of(token["WebIdentityToken"])["iss"] == issuer
+    by_cli = issuer_server.aws_json(
+        "sts",
+        "get-web-identity-token",
+        "--audience",
+        "a",
+        "b",
+        "--signing-algorithm",
+        "RS256",
+        "--duration-seconds",
+        "120",
+        key_id=account.key_id,
+        secret=account.secret,
+    )
+    cli_claims = claims_of(by_cli["WebIdentityToken"])
+    assert (cli_claims["aud"], cli_claims["exp"] - cli_claims["iat"]) == (["a", "b"], 120)
+    assert header_of(by_cli["WebIdentityToken"])["alg"] == "RS256"
 
     iam.disable_outbound_web_identity_federation()
     info = iam.get_outbound_web_identity_federation_info()
