@@ -5,11 +5,16 @@ token or key in the server's log (it runs at INFO)."""
 
 from __future__ import annotations
 
+import json
+import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from account_helpers import new_account
+from botocore.exceptions import ClientError
 from outbound_setup import IssuerServer, issuer_ca, issuer_server  # noqa: F401 - fixtures
 from test_outbound_federation import (
     ALLOW_TOKENS,
@@ -232,3 +237,30 @@ def test_no_token_or_key_in_the_log(issuer_server: IssuerServer) -> None:
         for part in token.split("."):
             assert part not in log
     assert "PRIVATE KEY" not in log
+
+
+def test_concurrent_enables_make_one_issuer(issuer_server: IssuerServer) -> None:
+    """Eight Enables at once on a fresh account: one issuer, one key per algorithm, the other
+    seven FeatureEnabled (the issuer's row decides, on both backends)."""
+    account = new_account(issuer_server)
+    clients = [issuer_server.client("iam", account.key_id, account.secret) for _ in range(8)]
+    barrier = threading.Barrier(len(clients))
+
+    def enable(client: Any) -> str:
+        barrier.wait()
+        try:
+            return str(client.enable_outbound_web_identity_federation()["IssuerIdentifier"])
+        except ClientError as error:
+            return str(error.response["Error"]["Code"])
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answers = list(pool.map(enable, clients))
+    issuers = [answer for answer in answers if answer.startswith("https://")]
+    assert len(issuers) == 1
+    assert sorted(set(answers) - set(issuers)) == ["FeatureEnabled"]
+    path = issuers[0].removeprefix(issuer_server.public_url)
+    with urllib.request.urlopen(
+        f"{issuer_server.endpoint}{path}/.well-known/jwks.json", timeout=10
+    ) as answer:
+        keys = json.load(answer)["keys"]
+    assert sorted(key["alg"] for key in keys) == ["ES384", "RS256"]
