@@ -42,13 +42,15 @@ class InProcessNode:
         self.cpu_ms: list[float] = []
         tune_for_serving()
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, key: tuple[str, str] | None = None) -> Any:
+        """A client signed with the root key, or with ``key`` (access key id, secret)."""
+        key_id, secret = key or self._key
         client = boto3.client(
             service,
             endpoint_url="http://rolegate.invalid",
             region_name=self._runtime.settings.region,
-            aws_access_key_id=self._key[0],
-            aws_secret_access_key=self._key[1],
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
             config=Config(retries={"max_attempts": 1}, parameter_validation=False),
         )
         client.meta.events.register("before-send", self._answer)

@@ -308,7 +308,42 @@ MORE_CASES: dict[str, Case] = {
         lambda n: arn("role", _slr_name(n), SLR_PATH),
         scope=SLR_SCOPE,
     ),
+    # --- outbound web identity federation (account-wide: Resource "*") -------------------------
+    "EnableOutboundWebIdentityFederation": Case(
+        "iam:EnableOutboundWebIdentityFederation",
+        lambda root, n: _outbound(root, enabled=False),
+        lambda c, n: c.enable_outbound_web_identity_federation(),
+        lambda n: "*",
+        scope=("*",),
+    ),
+    "DisableOutboundWebIdentityFederation": Case(
+        "iam:DisableOutboundWebIdentityFederation",
+        lambda root, n: _outbound(root, enabled=True),
+        lambda c, n: c.disable_outbound_web_identity_federation(),
+        lambda n: "*",
+        scope=("*",),
+    ),
+    "GetOutboundWebIdentityFederationInfo": Case(
+        "iam:GetOutboundWebIdentityFederationInfo",
+        lambda root, n: _outbound(root, enabled=True),
+        lambda c, n: c.get_outbound_web_identity_federation_info(),
+        lambda n: "*",
+        scope=("*",),
+    ),
 }
+
+
+def _outbound(root: Any, *, enabled: bool) -> None:
+    """Puts the account's outbound federation in the state the case's call needs."""
+    try:
+        on = root.get_outbound_web_identity_federation_info()["JwtVendingEnabled"]
+    except ClientError:  # FeatureDisabled: never enabled
+        on = False
+    if on and not enabled:
+        root.disable_outbound_web_identity_federation()
+    elif enabled and not on:
+        root.enable_outbound_web_identity_federation()
+
 
 DEFAULT_SCOPE = tuple(
     arn(kind, "*", ALLOWED)
@@ -388,6 +423,8 @@ STS_COVERAGE = {
     # unsigned: only the role's trust policy decides
     "AssumeRoleWithWebIdentity": "test_web_identity.py::test_trust_policy_decides",
     "AssumeRoleWithSAML": "test_assume_role_with_saml.py::test_trust_policy_sees_the_saml_keys",
+    "GetWebIdentityToken": "test_outbound_bad_input.py::test_condition_keys_and_companion_actions"
+    "_decide",
 }
 
 

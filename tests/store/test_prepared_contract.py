@@ -12,6 +12,7 @@ The statements are the store's own, taken from the modules that run them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from test_store_users import make_key, make_user
 
 from rolegate.domain.entities import Account, InlinePolicy, Tag
 from rolegate.domain.managed_policy import OwnerKind, PolicyUsage, PolicyVersion
+from rolegate.domain.outbound_federation import OutboundIssuer, SigningKey
 from rolegate.store import Store, Tx, keyset
 from rolegate.store.dialects import insert_ignoring_duplicates, upsert
 from rolegate.store.prepared import Prepared
@@ -40,6 +42,7 @@ from rolegate.store.repos import (
     inline_policies,
     instance_profiles,
     managed_policies,
+    outbound_federation,
     principals,
     roles,
     tags,
@@ -101,6 +104,8 @@ def _fill(tx: Tx) -> World:
     profile = make_profile("web")
     tx.instance_profiles.create(profile)
     tx.instance_profiles.add_role(profile.instance_profile_id, tagged.role_id)
+    tx.outbound_federation.create_issuer(OutboundIssuer(ACCOUNT, str(uuid.uuid4()), True, T0))
+    tx.outbound_federation.add_key(SigningKey("es384-contract", ACCOUNT, "ES384", "{}", T0), b"k")
     tx.account_settings.set_quota(ACCOUNT, "RolesPerAccount", 7)
     return World(
         (tagged.role_id, plain.role_id),
@@ -150,6 +155,14 @@ READS: dict[str, Read] = {
         {"account_id": ACCOUNT, "name_key": "tagged"},
     ),
     "outer join, no match": lambda w: (_with_tags.by_id, {"role_id": w.role_ids[1]}),
+    "outer join, bound in ON": lambda w: (
+        outbound_federation._SIGNING_STATE,
+        {"account_id": ACCOUNT, "algorithm": "ES384"},
+    ),
+    "outer join, bound in ON, no match": lambda w: (
+        outbound_federation._SIGNING_STATE,
+        {"account_id": ACCOUNT, "algorithm": "RS256"},
+    ),
     "count": lambda w: (roles._COUNT, {"account_id": ACCOUNT}),
     "FOR UPDATE": lambda w: (account_settings._LOCK_ACCOUNT, {"account_id": ACCOUNT}),
     "two keys": lambda w: (
@@ -254,6 +267,7 @@ def test_every_module_level_statement_is_in_the_contract(world: World) -> None:
         identity_policies,
         instance_profiles,
         managed_policies,
+        outbound_federation,
         principals,
         roles,
     )

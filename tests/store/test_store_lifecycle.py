@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
+from rolegate.domain.outbound_federation import OutboundIssuer, SigningKey
 from rolegate.domain.password_policy import PasswordPolicy
 from rolegate.domain.saml_provider import SamlProvider
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
@@ -72,6 +74,8 @@ def _fill(store: Store) -> None:
         oidc_arn = oidc_provider_arn(ACCOUNT, "issuer.example")
         oidc = OidcProvider("OIDCFILL", ACCOUNT, "issuer.example", oidc_arn, ("a",), (), T0)
         tx.oidc_providers.create(replace(oidc, tags=(Tag("k", "v"),)))
+        tx.outbound_federation.create_issuer(OutboundIssuer(ACCOUNT, str(uuid.uuid4()), True, T0))
+        tx.outbound_federation.add_key(SigningKey("es384-fill", ACCOUNT, "ES384", "{}", T0), b"k")
         tx.login_profiles.create(LoginProfile(ACCOUNT, user.user_id, "$argon2id$x", T0, T0))
         tx.ssh_public_keys.create(
             SshPublicKey("APKAFILL", ACCOUNT, user.user_id, "ssh-rsa AAAA", "f" * 47, "Active", T0)

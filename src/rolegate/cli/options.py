@@ -33,6 +33,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "trusted_proxies",
             "allowed_origins",
             "allow_remote_permissive",
+            "public_url",
             "service_catalog",
             "authz_listen",
             "authz_routes",

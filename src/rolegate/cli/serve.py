@@ -84,6 +84,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         "(ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1)",
     )
     parser.add_argument(
+        "--public-url",
+        help="the URL clients reach this server at, the base of the accounts' OpenID Connect "
+        "issuer URLs (default http://HOST:PORT; ROLEGATE_PUBLIC_URL)",
+    )
+    parser.add_argument(
         "--service-catalog",
         help="YAML or JSON file declaring your own services (actions, resource types, condition "
         "keys) and service-linked roles; read again when it changes (ROLEGATE_SERVICE_CATALOG; "
@@ -202,9 +207,11 @@ def _export_settings(settings: object) -> None:
         "oidc_refresh_floor",
         "saml_audience",
         "host",
+        "port",  # the default public URL (http://HOST:PORT) of the issuers
         "trusted_proxies",
         "allowed_origins",
         "allow_remote_permissive",
+        "public_url",
         "authz_listen",
         "authz_routes",
     ):

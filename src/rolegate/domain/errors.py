@@ -140,6 +140,18 @@ class InvalidAuthenticationCode(AwsError):
     code, status, sender_fault = "InvalidAuthenticationCode", 403, True
 
 
+class FeatureEnabled(AwsError):
+    """Outbound web identity federation is already on (EnableOutboundWebIdentityFederation)."""
+
+    code, status, sender_fault = "FeatureEnabled", 409, True
+
+
+class FeatureDisabled(AwsError):
+    """Outbound web identity federation is off (Disable…, GetOutboundWebIdentityFederationInfo)."""
+
+    code, status, sender_fault = "FeatureDisabled", 404, True
+
+
 class PasswordPolicyViolation(AwsError):
     code, status, sender_fault = "PasswordPolicyViolation", 400, True
 
@@ -215,6 +227,18 @@ class ExpiredIdentityToken(AwsError):
 
 class InvalidAuthorizationMessage(AwsError):
     code, status, sender_fault = "InvalidAuthorizationMessageException", 400, True
+
+
+class OutboundWebIdentityFederationDisabled(AwsError):
+    code, status, sender_fault = "OutboundWebIdentityFederationDisabledException", 403, True
+
+
+class SessionDurationEscalation(AwsError):
+    code, status, sender_fault = "SessionDurationEscalationException", 403, True
+
+
+class JwtPayloadSizeExceeded(AwsError):
+    code, status, sender_fault = "JWTPayloadSizeExceededException", 400, True
 
 
 # --- rolegate's own ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The ASGI application and its factory: the only place that builds settings, store, key ring,
 clock and randomness.
 
-Routes: ``GET /healthz`` (load balancers), ``POST /_rolegate/reset`` with the header
+Routes: ``GET /healthz`` (load balancers), the accounts' OpenID Connect discovery documents
+(``server.issuer_documents``), ``POST /_rolegate/reset`` with the header
 ``X-Rolegate-Reset: 1`` (permissive mode only; a custom header is what a web page cannot send to
 another site without the browser asking first), and every other path is the AWS Query endpoint
 for IAM and STS (POST form body or GET query string). Browser requests from other sites are
@@ -31,6 +32,7 @@ from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
+from rolegate.server import issuer_documents
 from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.app import AuthzApp
@@ -38,12 +40,14 @@ from rolegate.server.authz.decider import Decider
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
+from rolegate.server.issuer_documents import DocumentAnswer, DocumentRequest, document_request
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
 from rolegate.server.settings import Settings
 from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
-from rolegate.store import Store
+from rolegate.services.iam import IssuerBase
+from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
@@ -100,7 +104,9 @@ def build_runtime(settings: Settings) -> Runtime:
             session_tokens=SessionTokenCodec(ring),
         ),
         operations=operation_table(
-            saml_audiences=settings.saml_audiences, web_identity=web_identity_verifier(settings)
+            saml_audiences=settings.saml_audiences,
+            web_identity=web_identity_verifier(settings),
+            issuer_base=IssuerBase(settings.issuer_base_url),
         ),
         clock=utc_now,
         rng=rng,
@@ -114,13 +120,14 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 class RolegateApp:
-    """A small ASGI app; no framework needed for three routes."""
+    """A small ASGI app; no framework needed for four routes."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.workers = WorkerThreads(runtime.settings.threads, "rolegate")
         self.network_workers = WorkerThreads(NETWORK_THREADS, "rolegate_network")
         settings = runtime.settings
+        self.issuer_base = IssuerBase(settings.issuer_base_url)
         self.browser_guard = BrowserGuard(
             settings.allowed_origins,
             loopback_hosts_only=settings.auth == "permissive" and is_loopback(settings.host),
@@ -135,6 +142,10 @@ class RolegateApp:
         path = scope["path"]
         if path == "/healthz":
             await _send(send, 200, b"ok\n", "text/plain", None)
+            return
+        document = document_request(path)
+        if document is not None:
+            await self._issuer_document(scope, document, send)
             return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         lowered = {k.lower(): v for k, v in headers}
@@ -199,6 +210,24 @@ class RolegateApp:
         )
         return response
 
+    async def _issuer_document(
+        self, scope: HTTPScope, document: DocumentRequest, send: Send
+    ) -> None:
+        """An account's OIDC discovery document or JWKS (``server.issuer_documents``)."""
+        runtime = self.runtime
+        try:
+            found: DocumentAnswer = await self.workers.run(
+                issuer_documents.answer,
+                runtime.store,
+                self.issuer_base,
+                document,
+                scope["method"],
+                utc_now(),
+            )
+        except StoreUnavailable:
+            found = DocumentAnswer(503, b'{"error":"unavailable"}')
+        await _send(send, found.status, found.body, "application/json", None, found.headers)
+
     def _reset(self) -> None:
         """Wipe everything, then start afresh as on first start (permissive mode only)."""
         runtime = self.runtime
@@ -222,10 +251,18 @@ class RolegateApp:
                 return
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: str, rid: str | None) -> None:
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: str,
+    rid: str | None,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
     headers = [
         (b"content-type", content_type.encode()),
         (b"content-length", str(len(body)).encode()),
+        *extra,
     ]
     if rid is not None:
         headers.append((b"x-amzn-requestid", rid.encode()))

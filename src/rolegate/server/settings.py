@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rolegate.server.edge import is_loopback, parse_networks, parse_origins
 
@@ -47,6 +48,18 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     # Permissive mode listens on loopback only, unless the operator says otherwise.
     allow_remote_permissive: bool = False
+    # The URL clients reach this server at: the base of the accounts' OpenID Connect issuer
+    # URLs (outbound web identity federation; docs/federation.md). None: the listen address.
+    public_url: str | None = None
+
+    @property
+    def issuer_base_url(self) -> str:
+        """``--public-url`` without a trailing slash, else ``http://HOST:PORT``."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
     # The operator's service catalogue: its own services for policies and the simulator, and
     # service-linked roles (docs/simulator.md); read again when it changes.
     service_catalog: Path | None = None
@@ -127,6 +140,7 @@ class Settings:
             trusted_proxies=parse_networks(pick("trusted_proxies")),
             allowed_origins=parse_origins(pick("allowed_origins")),
             allow_remote_permissive=allow_remote_permissive,
+            public_url=_public_url(pick("public_url")),
             service_catalog=_optional_path(pick("service_catalog")),
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
@@ -143,6 +157,16 @@ def _positive(name: str, value: str | None, default: int) -> int:
     if number < 1:
         raise ValueError(f"--{name} must be a whole number of at least 1, not {value!r}")
     return number
+
+
+def _public_url(value: str | None) -> str | None:
+    """An http(s) URL with a host and nothing after its path."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"--public-url must be an http:// or https:// URL, not {value!r}")
+    return value.rstrip("/")
 
 
 def _flag(value: str | None) -> bool:

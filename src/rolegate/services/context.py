@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, Protocol
 
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.domain.caller import Caller
-from rolegate.domain.entities import PrincipalIds
+from rolegate.domain.entities import PrincipalIds, Tag
 from rolegate.domain.ids import Rng
 from rolegate.store import Tx
 
@@ -39,6 +39,10 @@ class Authorizer(Protocol):
         context: ContextValues | None = None,
         resource_policy: ResourcePolicy | None = None,
     ) -> None: ...
+
+    def principal_tags(self) -> tuple[Tag, ...]:
+        """The caller's tags as policies see them (``aws:PrincipalTag/*``)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

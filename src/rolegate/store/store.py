@@ -28,6 +28,7 @@ from rolegate.store.repos.login_profiles import LoginProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.oidc_providers import OidcProviderRepo
+from rolegate.store.repos.outbound_federation import OutboundFederationRepo
 from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.principals import PrincipalRepo
 from rolegate.store.repos.roles import RoleRepo
@@ -153,6 +154,10 @@ class Tx:
     @cached_property
     def oidc_providers(self) -> OidcProviderRepo:
         return OidcProviderRepo(self.connection)
+
+    @cached_property
+    def outbound_federation(self) -> OutboundFederationRepo:
+        return OutboundFederationRepo(self.connection, self._sealer)
 
 
 class Store:

@@ -42,6 +42,12 @@ from rolegate.services.iam.credentials import (
 from rolegate.services.iam.credentials.sign_in import SignIn, verify_password
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
+from rolegate.services.iam.outbound_federation import (
+    IssuerBase,
+    issuer_document,
+    rotate_signing_keys,
+)
+from rolegate.services.iam.outbound_federation import handlers as outbound_federation_handlers
 from rolegate.services.iam.policies import attachments, inline, managed, versions
 from rolegate.services.iam.policies.aws_managed import (
     install_aws_managed_policies,
@@ -85,6 +91,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
 __all__ = [
     "HANDLERS",
     "AccountExists",
+    "IssuerBase",
     "MfaCheck",
     "NewAccount",
     "SignIn",
@@ -94,8 +101,11 @@ __all__ = [
     "create_account",
     "default_account",
     "install_aws_managed_policies",
+    "issuer_document",
     "load_aws_managed_policies",
+    "outbound_federation_handlers",
     "parse_saml_provider_arn",
+    "rotate_signing_keys",
     "verify_mfa",
     "verify_password",
 ]

@@ -10,6 +10,7 @@ key cache).
 
 from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.services.context import Handler, join_handlers
+from rolegate.services.iam import IssuerBase
 from rolegate.services.sts import (
     assume_role,
     caller_identity,
@@ -18,18 +19,24 @@ from rolegate.services.sts import (
     saml,
     session_token,
     web_identity,
+    web_identity_token,
     workloads,
 )
+
+# The address ``rolegate serve`` listens on by default.
+DEFAULT_ISSUER_BASE = IssuerBase("http://127.0.0.1:4566")
 
 
 def handlers(
     *,
     saml_audiences: frozenset[str] = frozenset(),
     web_identity_verifier: WebIdentityVerifier | None = None,
+    issuer_base: IssuerBase = DEFAULT_ISSUER_BASE,
 ) -> dict[str, Handler]:
     """``saml_audiences``: this server's own endpoints, accepted in SAML responses' Recipient
     and Audience besides AWS's (``--saml-audience``); ``web_identity_verifier``: the node's, with
-    its JWKS cache (``--oidc-ca-bundle``; None: system roots)."""
+    its JWKS cache (``--oidc-ca-bundle``; None: system roots); ``issuer_base``: the public URL
+    the accounts' own issuers live under (``--public-url``), for GetWebIdentityToken."""
     return join_handlers(
         (
             caller_identity.HANDLERS,
@@ -40,8 +47,9 @@ def handlers(
             saml.handlers(saml_audiences),
             web_identity.handlers(web_identity_verifier),
             workloads.HANDLERS,
+            web_identity_token.handlers(issuer_base),
         )
     )
 
 
-__all__ = ["handlers"]
+__all__ = ["DEFAULT_ISSUER_BASE", "handlers"]
