@@ -128,6 +128,6 @@ GROUP_CASES: dict[str, Case] = {
 
 @pytest.mark.parametrize("operation", sorted(GROUP_CASES))
 def test_allowed_and_denied(operation: str, server: Server) -> None:
-    if ("iam", operation) not in operation_table():
-        pytest.skip(f"{operation} is not implemented yet")
+    # an operation of the matrix that the server no longer answers fails, never skips
+    assert ("iam", operation) in operation_table(), f"{operation} is not in operation_table()"
     run_case(GROUP_CASES[operation], server)
