@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 
 ROOT_KEY_ID = "AKIAROLEGATETESTROOT"
-# What POST /_rolegate/reset needs besides permissive mode (README, "Authentication").
+# What POST /_rolegate/reset needs besides permissive mode (README.md, "Authentication").
 RESET = {"X-Rolegate-Reset": "1"}
 ROOT_SECRET = "rolegate/test/secret/key/0123456789abcdefgh"
 ACCOUNT_ID = "123456789012"

@@ -469,7 +469,8 @@ def test_configured_rolegate_audience(audience_server: Server, server: Server) -
 
 
 def test_a_replay_on_another_node_is_refused(server: Server, idp: Idp, tmp_path: Path) -> None:
-    """Two nodes on one database (the master key shared, as the README requires): an assertion
+    """Two nodes on one database (the master key shared, as README.md, "Configuration", requires):
+    an assertion
     used on one is refused on the other."""
     second_dir = tmp_path / "node2"
     second_dir.mkdir()

@@ -1,4 +1,5 @@
-"""Failed MFA codes are throttled per device (README, "MFA"): five wrong codes in a row lock the
+"""Failed MFA codes are throttled per device (docs/iam.md, "MFA devices"): five wrong codes in a row
+lock the
 device, and while it is locked every code, even the right one, gets AWS's throttling answer. The
 count lives in the database, so every node shares one budget, and concurrent guesses cannot
 overshoot it."""

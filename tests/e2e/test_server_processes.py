@@ -1,5 +1,5 @@
 """``rolegate serve --workers 2``: two server processes on one port share the database, so any
-process answers any request (README, "Processes and threads"); the master key reaches them
+process answers any request (README.md, "Processes and threads"); the master key reaches them
 outside their environment."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The AWS managed policies rolegate ships, and the ones operators add (README, "AWS managed
-policies").
+"""The AWS managed policies rolegate ships, and the ones operators add (docs/iam.md,
+"AWS managed policies").
 
 Each policy is one JSON file: ``PolicyName``, ``Path``, ``Description``, ``DefaultVersionId``,
 ``CreateDate``, ``UpdateDate``, ``Document`` (the policy as a JSON object) and optionally

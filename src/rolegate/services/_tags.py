@@ -1,4 +1,5 @@
-"""Tag rules shared by every taggable IAM entity (id_tags.md).
+"""Tag rules shared by every taggable IAM entity
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html).
 
 Tag keys are case-insensitive for uniqueness but keep the case they were given; an entity holds at
 most 50 tags. Shape constraints (length, character set, 50 per request) are enforced by the wire

@@ -1,4 +1,5 @@
-"""AssumeRole (id_roles_use_switch-role-api.md, id_roles_terms-and-concepts.md).
+"""AssumeRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-api.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html).
 
 Order of the checks: the role ARN, session policies and tags (parameters alone), MFA, then the
 role's trust policy with the caller's identity policies (``authz.evaluate_trust``) for
@@ -47,7 +48,8 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
     role_arn = params["RoleArn"]
     session_name = params["RoleSessionName"]
     if caller.principal_type == "federated_user":
-        # id_credentials_temp_request.md: federated users call no STS operation but
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html:
+        # federated users call no STS operation but
         # GetCallerIdentity (unverified: AWS's wording)
         raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, ""))
     account_id, role_name = parse_role_arn(role_arn)
@@ -90,7 +92,8 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
 
 
 def _session_tags(caller: Caller, params: Params) -> SessionTags:
-    """Passed tags plus the calling session's transitive tags (id_session-tags.md, "Chaining
+    """Passed tags plus the calling session's transitive tags
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html, "Chaining
     roles with session tags"): an inherited transitive tag cannot be set again."""
     passed = session_tags(params)
     passed_transitive = tuple(params.get("TransitiveTagKeys") or ())
@@ -123,8 +126,9 @@ def _session_tags(caller: Caller, params: Params) -> SessionTags:
 
 
 def _source_identity(caller: Caller, requested: str | None, role_arn: str) -> str | None:
-    """Set once, then carried unchanged through role chaining (id_credentials_temp_control-
-    access_monitor.md): a different value from a session that has one is denied."""
+    """Set once, then carried unchanged through role chaining
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html):
+    a different value from a session that has one is denied."""
     inherited = caller.session.source_identity if caller.session is not None else None
     if requested is not None and requested.lower().startswith("aws:"):
         # unverified: AWS's wording for the reserved prefix
@@ -153,7 +157,9 @@ def _trust_context(
 
 def _duration(caller: Caller, role: Role, requested: int | None) -> int:
     """900 s up to the role's MaxSessionDuration; one hour at most when chaining (any
-    temporary credentials as caller: id_roles_terms-and-concepts.md, "Role chaining")."""
+    temporary credentials as caller:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "Role
+    chaining")."""
     if caller.session is not None:
         if requested is not None and requested > CHAINED_MAX_DURATION:
             raise ValidationError(EXCEEDS_CHAIN)

@@ -1,5 +1,6 @@
 """The account password policy: GetAccountPasswordPolicy, UpdateAccountPasswordPolicy,
-DeleteAccountPasswordPolicy (id_credentials_passwords_account-policy.md).
+DeleteAccountPasswordPolicy
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html).
 
 Stored and reported only: rolegate has no console passwords (login profiles) to apply it to.
 UpdateAccountPasswordPolicy replaces the whole policy, every parameter left out reverting to its
