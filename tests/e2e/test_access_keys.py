@@ -91,10 +91,10 @@ def test_invalid_status_is_a_validation_error(iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("ValidationError", 400)
 
 
-def test_a_user_key_signs_as_the_user(server, iam, unique) -> None:
+def test_a_user_key_signs_as_the_user(node, iam, unique) -> None:
     """With no policy the user is denied, and the denial names the user's ARN with its path."""
     name, key = _user_with_key(iam, unique, path="/team/")
-    user_iam = server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    user_iam = node.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
     with pytest.raises(ClientError) as excinfo:
         user_iam.list_roles()
     code, status, message = error_of(excinfo)
@@ -105,15 +105,15 @@ def test_a_user_key_signs_as_the_user(server, iam, unique) -> None:
     )
 
 
-def test_inactive_deleted_and_forged_user_keys_are_refused(server, iam, unique) -> None:
+def test_inactive_deleted_and_forged_user_keys_are_refused(node, iam, unique) -> None:
     name, key = _user_with_key(iam, unique)
     invalid = (
         "InvalidClientTokenId",
         403,
         "The security token included in the request is invalid.",
     )
-    user_sts = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
-    forged = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"][:-1] + "x")
+    user_sts = node.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    forged = node.client("sts", key["AccessKeyId"], key["SecretAccessKey"][:-1] + "x")
     with pytest.raises(ClientError) as excinfo:
         forged.get_caller_identity()
     assert error_of(excinfo)[:2] == ("SignatureDoesNotMatch", 403)
@@ -128,14 +128,14 @@ def test_inactive_deleted_and_forged_user_keys_are_refused(server, iam, unique) 
 
 
 def test_last_used_is_n_a_until_the_key_signs_then_names_service_and_region(
-    server, iam, unique
+    node, iam, unique
 ) -> None:
     name, key = _user_with_key(iam, unique)
     fresh = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
     assert fresh["UserName"] == name
     assert fresh["AccessKeyLastUsed"] == {"ServiceName": "N/A", "Region": "N/A"}
     before = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
-    user_sts = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    user_sts = node.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
     identity = user_sts.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
     assert identity["UserId"].startswith("AIDA") and identity["Account"] == ACCOUNT_ID
@@ -145,11 +145,11 @@ def test_last_used_is_n_a_until_the_key_signs_then_names_service_and_region(
     assert used["LastUsedDate"].second == 0  # kept to the minute, as AWS shows it
 
 
-def test_root_manages_its_own_keys_without_a_user_name(server, iam) -> None:
+def test_root_manages_its_own_keys_without_a_user_name(node, iam) -> None:
     created = iam.create_access_key()["AccessKey"]
     try:
         assert "UserName" not in created and created["AccessKeyId"].startswith("AKIA")
-        root_iam = server.client("iam", created["AccessKeyId"], created["SecretAccessKey"])
+        root_iam = node.client("iam", created["AccessKeyId"], created["SecretAccessKey"])
         ids = [k["AccessKeyId"] for k in root_iam.list_access_keys()["AccessKeyMetadata"]]
         assert created["AccessKeyId"] in ids
         assert root_iam.get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"

@@ -12,15 +12,15 @@ import pytest
 from account_helpers import Account, new_account
 from policy_helpers import TRUST, doc, fails
 
-from harness import Server
+from harness import Node, Server
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 ELEMENTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def names(page: dict[str, Any]) -> list[str]:

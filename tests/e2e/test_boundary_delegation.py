@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from sts_helpers import Account, User, allow, document, new_account, trust
 from test_enforcement import access_denied
 
-from harness import Server
+from harness import Node
 
 ATTACHABLE = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 INLINE = document(allow("s3:GetObject"))
@@ -75,8 +75,8 @@ def _policy(root: Any, name: str, *statements: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def delegation(server: Server) -> Delegation:
-    account = new_account(server)
+def delegation(node: Node) -> Delegation:
+    account = new_account(node)
     root = account.client()
     x_company = _policy(root, "XCompanyBoundaries", allow(["s3:*", "cloudwatch:*", "iam:Get*"]))
     other = _policy(root, "OtherBoundary", allow("s3:*"))

@@ -21,7 +21,7 @@ from test_roles import error_of
 
 from saml_idp import DS, assertion_element, metadata_document, response_element, sign
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node
 
 MALFORMED = ("MalformedPolicyDocument", 400, "Syntax errors in policy.")
 # json.loads raises RecursionError on this (the grammar never nests more than five levels) ...
@@ -40,8 +40,8 @@ def refused(call: Callable[[], Any]) -> tuple[str, int, str]:
     return error_of(caught)
 
 
-def test_nested_policies_written_through_iam(server: Server, unique: Callable[[str], str]) -> None:
-    iam = server.client("iam")
+def test_nested_policies_written_through_iam(node: Node, unique: Callable[[str], str]) -> None:
+    iam = node.client("iam")
     name = unique("nested")
     trusted = trust({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"})
     for text in (NESTED, NESTED_VALUE):
@@ -69,8 +69,8 @@ def test_nested_policies_written_through_iam(server: Server, unique: Callable[[s
         iam.get_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
 
 
-def test_nested_session_policies(server: Server) -> None:
-    account = Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def test_nested_session_policies(node: Node) -> None:
+    account = Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
     user = account.user(document(allow(["sts:AssumeRole", "sts:GetFederationToken"])))
     role = account.role(trust({"AWS": user.arn}))
     sts = user.client()
@@ -89,8 +89,8 @@ def test_nested_session_policies(server: Server) -> None:
 
 
 @pytest.fixture
-def idp(server: Server) -> Idp:
-    return make_idp(server)
+def idp(node: Node) -> Idp:
+    return make_idp(node)
 
 
 def _signed_response(idp: Idp, change: Callable[[etree._Element], None]) -> bytes:
@@ -135,9 +135,9 @@ def test_saml_responses_built_to_exhaust_the_parser(idp: Idp) -> None:
 
 
 def test_saml_metadata_built_to_exhaust_the_parser(
-    server: Server, unique: Callable[[str], str]
+    node: Node, unique: Callable[[str], str]
 ) -> None:
-    iam = server.client("iam")
+    iam = node.client("iam")
     metadata = metadata_document(f"https://{unique('idp')}.example.com", [KEY])
     flooded = metadata.replace(
         "<md:EntityDescriptor ",

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 
 from conftest_db import fresh_database_url
-from harness import ACCOUNT_ID, Server
+from harness import ACCOUNT_ID, Node, Server
 
 
 @dataclass
@@ -46,13 +46,13 @@ TRUST = json.dumps(
 )
 
 
-def session_with(server: Server, *statements: dict[str, Any]) -> Any:
-    root = server.client("iam")
+def session_with(node: Node, *statements: dict[str, Any]) -> Any:
+    root = node.client("iam")
     name = f"decoder-{uuid.uuid4().hex[:8]}"
     role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
     document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
     root.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
-    return mint_role_session(server, role)
+    return mint_role_session(node, role)
 
 
 def denied_request_id(call: Callable[[], Any]) -> str:
@@ -71,7 +71,7 @@ def encoded_message(server: Server, request_id: str) -> str:
     return found.group(1)
 
 
-def test_decoded_message_explains_the_denial(verbose: Server) -> None:
+def test_decoded_message_explains_the_denial(verbose: Node) -> None:
     creds = session_with(
         verbose,
         {"Sid": "ReadOnly", "Effect": "Allow", "Action": "iam:Get*", "Resource": "*"},
@@ -106,7 +106,7 @@ def test_decoded_message_explains_the_denial(verbose: Server) -> None:
     assert document["failures"]["items"] == [{"policyType": "identity"}]
 
 
-def test_decoding_needs_the_permission(verbose: Server) -> None:
+def test_decoding_needs_the_permission(verbose: Node) -> None:
     creds = session_with(verbose, {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*"})
     rid = denied_request_id(lambda: creds.client(verbose).delete_role(RoleName="x"))
     message = encoded_message(verbose, rid)
@@ -127,7 +127,7 @@ def test_decoding_needs_the_permission(verbose: Server) -> None:
     assert json.loads(decoded["DecodedMessage"])["context"]["principal"]["arn"] == creds.arn
 
 
-def test_forged_messages_are_invalid(verbose: Server) -> None:
+def test_forged_messages_are_invalid(verbose: Node) -> None:
     sts = verbose.client("sts")
     for forged in ("not-a-message", "A" * 200):
         with pytest.raises(ClientError) as info:

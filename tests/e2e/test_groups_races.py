@@ -12,7 +12,7 @@ from test_user_races import _race
 ROUNDS = 6
 
 
-def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(server, iam, unique) -> None:
+def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(node, iam, unique) -> None:
     user = unique("joiner")
     iam.create_user(UserName=user)
     groups = [unique(f"g{i}") for i in range(12)]
@@ -20,7 +20,7 @@ def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(server, iam, u
         list(pool.map(lambda g: iam.create_group(GroupName=g), groups))
     for group in groups[:8]:
         iam.add_user_to_group(GroupName=group, UserName=user)
-    clients = [server.client("iam") for _ in range(4)]
+    clients = [node.client("iam") for _ in range(4)]
     outcomes = _race(
         [
             lambda c=c, g=g: c.add_user_to_group(GroupName=g, UserName=user)
@@ -31,10 +31,10 @@ def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(server, iam, u
     assert len(iam.list_groups_for_user(UserName=user)["Groups"]) == 10
 
 
-def test_delete_group_racing_add_user_to_group(server, iam, unique) -> None:
+def test_delete_group_racing_add_user_to_group(node, iam, unique) -> None:
     """Either the group goes and the add finds no group, or the user gets in and the delete is
     refused: never a member of a deleted group."""
-    first, second = server.client("iam"), server.client("iam")
+    first, second = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         group, user = unique("racing"), unique("racer")
         iam.create_group(GroupName=group)
@@ -54,8 +54,8 @@ def test_delete_group_racing_add_user_to_group(server, iam, unique) -> None:
         assert [g["GroupName"] for g in groups] == ([] if outcomes[0] == "ok" else [group])
 
 
-def test_delete_user_racing_add_user_to_group(server, iam, unique) -> None:
-    first, second = server.client("iam"), server.client("iam")
+def test_delete_user_racing_add_user_to_group(node, iam, unique) -> None:
+    first, second = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         group, user = unique("keeper"), unique("leaver")
         iam.create_group(GroupName=group)
@@ -71,12 +71,12 @@ def test_delete_user_racing_add_user_to_group(server, iam, unique) -> None:
         assert members == ([] if outcomes[0] == "ok" else [user])
 
 
-def test_concurrent_put_group_policy_never_passes_the_size_quota(server, iam, unique) -> None:
+def test_concurrent_put_group_policy_never_passes_the_size_quota(node, iam, unique) -> None:
     group = unique("sized")
     iam.create_group(GroupName=group)
     statement = {"Effect": "Allow", "Action": "*", "Resource": "*", "Sid": "S" * 2000}
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    clients = [server.client("iam") for _ in range(3)]
+    clients = [node.client("iam") for _ in range(3)]
     outcomes = _race(
         [
             lambda c=c, i=i: c.put_group_policy(
@@ -105,8 +105,8 @@ def test_an_account_holds_at_most_300_groups(start_server, unique) -> None:
     assert len(listed["Groups"]) == 300 and listed["IsTruncated"] is False
 
 
-def test_two_renames_to_one_name_exactly_one_wins(server, iam, unique) -> None:
-    first, second = server.client("iam"), server.client("iam")
+def test_two_renames_to_one_name_exactly_one_wins(node, iam, unique) -> None:
+    first, second = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         a, b, target = unique("a"), unique("b"), unique("target")
         iam.create_group(GroupName=a)

@@ -285,14 +285,14 @@ def test_tags(iam, unique) -> None:
     )
 
 
-def test_concurrent_adds_put_exactly_one_role_in_the_profile(server, unique) -> None:
-    iam = server.client("iam")
+def test_concurrent_adds_put_exactly_one_role_in_the_profile(node, unique) -> None:
+    iam = node.client("iam")
     profile = unique("race")
     iam.create_instance_profile(InstanceProfileName=profile)
     roles = [unique(f"r{i}") for i in range(4)]
     for role in roles:
         make_role(iam, role)
-    clients = [server.client("iam") for _ in roles]
+    clients = [node.client("iam") for _ in roles]
 
     def add(pair):  # type: ignore[no-untyped-def]
         client, role = pair
@@ -330,10 +330,10 @@ def test_aws_cli(server, unique) -> None:
     assert "must remove roles from instance profile first" in refused.stderr
 
 
-def test_delete_role_racing_add_role_never_breaks(server, unique) -> None:
+def test_delete_role_racing_add_role_never_breaks(node, unique) -> None:
     """Either the role is deleted and the add finds no role, or the add wins and the delete is
     refused - never a server error, never a profile pointing at a deleted role."""
-    adder, deleter = server.client("iam"), server.client("iam")
+    adder, deleter = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         profile, role = unique("rp"), unique("rr")
         adder.create_instance_profile(InstanceProfileName=profile)

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from policy_helpers import ACCOUNT, TRUST, doc, error_of, fails, make_policy, make_role
 
-from harness import RESET, Server
+from harness import RESET, Node, Server
 from signing import send
 
 
@@ -180,13 +180,13 @@ def test_at_most_five_versions(iam, unique) -> None:
     assert rest["IsTruncated"] is False
 
 
-def test_racing_create_policy_version_never_makes_six(iam, unique, server: Server) -> None:
+def test_racing_create_policy_version_never_makes_six(iam, unique, node: Node) -> None:
     """Rounds of two CreatePolicyVersion calls racing for the fifth version: exactly one wins
     each time, and never a sixth version."""
     arn = make_policy(iam, unique("race"))["Arn"]
     for i in range(3):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Get{i}"))
-    clients = [server.client("iam") for _ in range(2)]
+    clients = [node.client("iam") for _ in range(2)]
 
     def create(client, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
         barrier.wait()

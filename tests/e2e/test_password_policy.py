@@ -7,7 +7,7 @@ import pytest
 from account_helpers import Account, new_account
 from policy_helpers import fails
 
-from harness import Server
+from harness import Node, Server
 
 DEFAULTS = {
     "MinimumPasswordLength": 6,
@@ -21,8 +21,8 @@ DEFAULTS = {
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def no_policy(account: Account) -> tuple[str, int, str]:

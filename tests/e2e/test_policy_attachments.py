@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from policy_helpers import ACCOUNT, doc, fails, make_policy, make_role
 from sessions import mint_role_session
 
-from harness import Server
+from harness import Node
 
 
 def test_deleting_a_role_with_a_boundary_frees_the_policy(iam, unique) -> None:
@@ -191,10 +191,10 @@ def test_user_attachments_and_boundaries(iam, unique) -> None:
     )
 
 
-def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: Server) -> None:
+def test_attached_policies_and_boundaries_join_evaluation(iam, unique, node: Node) -> None:
     name = unique("evaluated")
     role = make_role(iam, name)
-    session = mint_role_session(server, role).client(server)
+    session = mint_role_session(node, role).client(node)
     with pytest.raises(ClientError):
         session.list_roles()
     iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
@@ -218,14 +218,14 @@ def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: S
     assert fails(session.get_role, RoleName=name)[0] == "AccessDenied"
 
 
-def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) -> None:
+def test_racing_attachments_never_pass_the_quota(iam, unique, node: Node) -> None:
     """Rounds of two attachments racing for the tenth place: exactly one wins each time."""
     role = unique("race-att")
     make_role(iam, role)
     arns = [make_policy(iam, unique(f"ra{i}"))["Arn"] for i in range(11)]
     for arn in arns[:9]:
         iam.attach_role_policy(RoleName=role, PolicyArn=arn)
-    clients = [server.client("iam") for _ in range(2)]
+    clients = [node.client("iam") for _ in range(2)]
 
     def attach(client, arn: str, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
         barrier.wait()
@@ -253,7 +253,7 @@ def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) ->
             iam.detach_role_policy(RoleName=role, PolicyArn=extra)
 
 
-def test_condition_keys_on_policy_arns_and_boundaries(iam, unique, server: Server) -> None:
+def test_condition_keys_on_policy_arns_and_boundaries(iam, unique, node: Node) -> None:
     """The classic delegation pattern: a role may attach only one policy, and create roles
     only with a given boundary (iam:PolicyARN, iam:PermissionsBoundary)."""
     allowed = make_policy(iam, unique("allowed"))["Arn"]
@@ -279,7 +279,7 @@ def test_condition_keys_on_policy_arns_and_boundaries(iam, unique, server: Serve
         PolicyName="delegation",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
     )
-    session = mint_role_session(server, role).client(server)
+    session = mint_role_session(node, role).client(node)
     target = unique("target")
     assert fails(make_role, session, target)[0] == "AccessDenied"  # no boundary
     assert fails(make_role, session, target, PermissionsBoundary=other)[0] == "AccessDenied"

@@ -377,10 +377,10 @@ def test_inline_policy_names_are_unique_without_regard_to_case(iam, unique) -> N
     assert iam.get_role_policy(RoleName=name, PolicyName="mypolicy")["PolicyName"] == "MyPolicy"
 
 
-def test_concurrent_creates_of_one_name_have_exactly_one_winner(server, unique) -> None:
+def test_concurrent_creates_of_one_name_have_exactly_one_winner(node, unique) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    clients = [server.client("iam") for _ in range(4)]
+    clients = [node.client("iam") for _ in range(4)]
     for _ in range(3):
         name = unique("race")
 

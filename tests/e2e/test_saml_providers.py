@@ -157,8 +157,8 @@ def test_documented_errors(iam, unique) -> None:
     assert iam.get_saml_provider(SAMLProviderArn=arn(name))["SAMLMetadataDocument"] == METADATA
 
 
-def test_another_accounts_provider_is_not_found(server, iam, unique) -> None:
-    other = new_account(server)
+def test_another_accounts_provider_is_not_found(node, iam, unique) -> None:
+    other = new_account(node)
     name = unique("Theirs")
     other.client().create_saml_provider(Name=name, SAMLMetadataDocument=METADATA)
     theirs = f"arn:aws:iam::{other.account_id}:saml-provider/{name}"

@@ -32,21 +32,21 @@ def _race(calls: list[Callable[[], Any]]) -> list[str]:
     return outcomes
 
 
-def test_concurrent_create_access_key_never_passes_two(server, iam, unique) -> None:
+def test_concurrent_create_access_key_never_passes_two(node, iam, unique) -> None:
     name = unique("racer")
     iam.create_user(UserName=name)
-    clients = [server.client("iam") for _ in range(4)]
+    clients = [node.client("iam") for _ in range(4)]
     outcomes = _race([lambda c=c: c.create_access_key(UserName=name) for c in clients])
     assert sorted(outcomes) == ["LimitExceeded", "LimitExceeded", "ok", "ok"]
     assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 2
 
 
-def test_concurrent_put_user_policy_never_passes_the_size_quota(server, iam, unique) -> None:
+def test_concurrent_put_user_policy_never_passes_the_size_quota(node, iam, unique) -> None:
     name = unique("sized")
     iam.create_user(UserName=name)
     statement = {"Effect": "Allow", "Action": "*", "Resource": "*", "Sid": "S" * 1100}
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    clients = [server.client("iam") for _ in range(3)]
+    clients = [node.client("iam") for _ in range(3)]
     outcomes = _race(
         [
             lambda c=c, i=i: c.put_user_policy(
@@ -59,11 +59,11 @@ def test_concurrent_put_user_policy_never_passes_the_size_quota(server, iam, uni
     assert len(iam.list_user_policies(UserName=name)["PolicyNames"]) == 1
 
 
-def test_delete_user_racing_create_access_key_leaves_no_orphan_key(server, iam, unique) -> None:
+def test_delete_user_racing_create_access_key_leaves_no_orphan_key(node, iam, unique) -> None:
     for _ in range(3):
         name = unique("doomed")
         iam.create_user(UserName=name)
-        deleter, creator = server.client("iam"), server.client("iam")
+        deleter, creator = node.client("iam"), node.client("iam")
         outcomes = _race(
             [
                 lambda d=deleter, n=name: d.delete_user(UserName=n),
