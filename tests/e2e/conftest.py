@@ -85,12 +85,13 @@ def start_server(backend: str, tmp_path: Path) -> Iterator[Callable[..., Server]
 
 
 @pytest.fixture
-def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    """Two servers on one database and one master key, as behind a load balancer."""
+def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[InProcessNode, InProcessNode]]:
+    """Two nodes on one database and one master key, as behind a load balancer: each its own
+    runtime (store, caches, key ring), as two processes would have."""
     with fresh_database_url(backend, tmp_path) as url:
-        first = Server(tmp_path / "data", url).start()
+        first = InProcessNode(tmp_path / "data", url)
         try:
-            second = Server(tmp_path / "data", url).start()
+            second = InProcessNode(tmp_path / "data", url)
             try:
                 yield first, second
             finally:

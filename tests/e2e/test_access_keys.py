@@ -173,10 +173,10 @@ def test_last_used_of_an_unknown_key_is_no_such_entity(iam) -> None:
     )
 
 
-def test_permissive_mode_still_knows_and_verifies_user_keys(start_server) -> None:
+def test_permissive_mode_still_knows_and_verifies_user_keys(start_node) -> None:
     """Unknown keys act as the root user there; a user's real key is that user, and a wrong
     secret for it is still refused."""
-    srv = start_server(auth="permissive")
+    srv = start_node(auth="permissive")
     root = srv.client("iam", "AKIAMADEUPKEY0000001", "made-up-secret")
     root.create_user(UserName="dev")
     key = root.create_access_key(UserName="dev")["AccessKey"]

@@ -17,11 +17,11 @@ import pyotp
 import pytest
 from oidc_issuer import Issuer
 from oidc_setup import (  # noqa: F401 - fixtures
-    OidcServer,
+    OidcNode,
     federate,
     issuer,
     issuer_ca,
-    oidc_server,
+    oidc_node,
 )
 from policy_helpers import fails
 from sts_helpers import (
@@ -193,20 +193,20 @@ def test_saml_sessions_die_with_their_role(node: Node) -> None:
     temporary_client(node, new, "iam").list_roles()
 
 
-def test_web_identity_sessions_die_with_their_role(oidc_server: OidcServer, issuer: Issuer) -> None:
-    fed = federate(oidc_server, issuer)
+def test_web_identity_sessions_die_with_their_role(oidc_node: OidcNode, issuer: Issuer) -> None:
+    fed = federate(oidc_node, issuer)
 
     def assume() -> dict[str, Any]:
         token = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main")
-        answer = oidc_server.unsigned_sts().assume_role_with_web_identity(
+        answer = oidc_node.unsigned_sts().assume_role_with_web_identity(
             RoleArn=fed.role_arn, RoleSessionName="ci", WebIdentityToken=token
         )
         return answer["Credentials"]  # type: ignore[no-any-return]
 
     old = assume()
-    sts = temporary_client(oidc_server, old, "sts")
+    sts = temporary_client(oidc_node, old, "sts")
     sts.get_caller_identity()
-    recreate_same_role(oidc_server, fed.role_name)
+    recreate_same_role(oidc_node, fed.role_name)
     assert fails(sts.get_caller_identity) == STS_INVALID
-    assert fails(temporary_client(oidc_server, old, "iam").list_roles) == IAM_INVALID
-    temporary_client(oidc_server, assume(), "iam").list_roles()
+    assert fails(temporary_client(oidc_node, old, "iam").list_roles) == IAM_INVALID
+    temporary_client(oidc_node, assume(), "iam").list_roles()

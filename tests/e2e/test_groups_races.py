@@ -89,8 +89,8 @@ def test_concurrent_put_group_policy_never_passes_the_size_quota(node, iam, uniq
     assert len(iam.list_group_policies(GroupName=group)["PolicyNames"]) == 2
 
 
-def test_an_account_holds_at_most_300_groups(start_server, unique) -> None:
-    iam = start_server().client("iam")
+def test_an_account_holds_at_most_300_groups(start_node, unique) -> None:
+    iam = start_node().client("iam")
     names = [f"g{i:03d}" for i in range(300)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda n: iam.create_group(GroupName=n), names))

@@ -271,8 +271,8 @@ def test_mfa_session_token_then_assume_role(home: Account, node: Node) -> None:
     assert answer["AssumedRoleUser"]["Arn"].endswith("/mfa-chain")
 
 
-def test_list_virtual_mfa_devices_filters_and_pages(home: Account, start_server: Any) -> None:
-    node = start_server()  # a fresh account: exactly the devices made here
+def test_list_virtual_mfa_devices_filters_and_pages(home: Account, start_node: Any) -> None:
+    node = start_node()  # a fresh account: exactly the devices made here
     root = node.client("iam")
     for name in ("dev-a", "dev-b", "dev-c"):
         root.create_virtual_mfa_device(VirtualMFADeviceName=name)

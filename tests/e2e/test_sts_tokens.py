@@ -267,9 +267,9 @@ def test_get_access_key_info(home: Account) -> None:
     )
 
 
-def test_permissive_mode_takes_made_up_tokens_as_root(start_server: Any) -> None:
+def test_permissive_mode_takes_made_up_tokens_as_root(start_node: Any) -> None:
     """Emulator clients (moto and LocalStack users) send any key with any token."""
-    srv = start_server(auth="permissive")
+    srv = start_node(auth="permissive")
     made_up = srv.client("sts", "ASIAMADEUPMADEUPMADE", "secret", aws_session_token="testing")
     identity = made_up.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
