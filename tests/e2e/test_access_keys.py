@@ -3,12 +3,15 @@ signed with a user's key (the caller is the user), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from in_process import InProcessNode
 
-from harness import ACCOUNT_ID, REGION
+from harness import ACCOUNT_ID, REGION, Node
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -20,13 +23,17 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
     )
 
 
-def _user_with_key(iam, unique, path: str = "/") -> tuple[str, dict]:  # type: ignore[no-untyped-def]
+def _user_with_key(
+    iam: Any, unique: Callable[[str], str], path: str = "/"
+) -> tuple[str, dict[str, Any]]:
     name = unique("keyed")
     iam.create_user(UserName=name, Path=path)
     return name, iam.create_access_key(UserName=name)["AccessKey"]
 
 
-def test_create_access_key_returns_a_secret_once_and_lists_metadata(iam, unique) -> None:
+def test_create_access_key_returns_a_secret_once_and_lists_metadata(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     before = datetime.now(UTC) - timedelta(seconds=2)
     name, key = _user_with_key(iam, unique)
     assert key["UserName"] == name and key["Status"] == "Active"
@@ -40,7 +47,7 @@ def test_create_access_key_returns_a_secret_once_and_lists_metadata(iam, unique)
     assert listed["IsTruncated"] is False
 
 
-def test_a_user_holds_at_most_two_keys(iam, unique) -> None:
+def test_a_user_holds_at_most_two_keys(iam: Any, unique: Callable[[str], str]) -> None:
     name, first = _user_with_key(iam, unique)
     second = iam.create_access_key(UserName=name)["AccessKey"]
     with pytest.raises(ClientError) as excinfo:
@@ -62,11 +69,14 @@ def test_a_user_holds_at_most_two_keys(iam, unique) -> None:
     } == set(ids)
 
 
-def test_update_and_delete_need_the_key_of_that_user(iam, unique) -> None:
+def test_update_and_delete_need_the_key_of_that_user(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name, key = _user_with_key(iam, unique)
     other, _ = _user_with_key(iam, unique)
     key_id = key["AccessKeyId"]
     missing = f"The Access Key with id {key_id} cannot be found."
+    call: Callable[[], Any]
     for call in (
         lambda: iam.update_access_key(UserName=other, AccessKeyId=key_id, Status="Inactive"),
         lambda: iam.delete_access_key(UserName=other, AccessKeyId=key_id),
@@ -84,14 +94,14 @@ def test_update_and_delete_need_the_key_of_that_user(iam, unique) -> None:
     assert error_of(excinfo) == ("NoSuchEntity", 404, missing)
 
 
-def test_invalid_status_is_a_validation_error(iam, unique) -> None:
+def test_invalid_status_is_a_validation_error(iam: Any, unique: Callable[[str], str]) -> None:
     name, key = _user_with_key(iam, unique)
     with pytest.raises(ClientError) as excinfo:
         iam.update_access_key(UserName=name, AccessKeyId=key["AccessKeyId"], Status="Paused")
     assert error_of(excinfo)[:2] == ("ValidationError", 400)
 
 
-def test_a_user_key_signs_as_the_user(node, iam, unique) -> None:
+def test_a_user_key_signs_as_the_user(node: Node, iam: Any, unique: Callable[[str], str]) -> None:
     """With no policy the user is denied, and the denial names the user's ARN with its path."""
     name, key = _user_with_key(iam, unique, path="/team/")
     user_iam = node.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
@@ -105,7 +115,9 @@ def test_a_user_key_signs_as_the_user(node, iam, unique) -> None:
     )
 
 
-def test_inactive_deleted_and_forged_user_keys_are_refused(node, iam, unique) -> None:
+def test_inactive_deleted_and_forged_user_keys_are_refused(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name, key = _user_with_key(iam, unique)
     invalid = (
         "InvalidClientTokenId",
@@ -128,7 +140,7 @@ def test_inactive_deleted_and_forged_user_keys_are_refused(node, iam, unique) ->
 
 
 def test_last_used_is_n_a_until_the_key_signs_then_names_service_and_region(
-    node, iam, unique
+    node: Node, iam: Any, unique: Callable[[str], str]
 ) -> None:
     name, key = _user_with_key(iam, unique)
     fresh = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
@@ -145,7 +157,7 @@ def test_last_used_is_n_a_until_the_key_signs_then_names_service_and_region(
     assert used["LastUsedDate"].second == 0  # kept to the minute, as AWS shows it
 
 
-def test_root_manages_its_own_keys_without_a_user_name(node, iam) -> None:
+def test_root_manages_its_own_keys_without_a_user_name(node: Node, iam: Any) -> None:
     created = iam.create_access_key()["AccessKey"]
     try:
         assert "UserName" not in created and created["AccessKeyId"].startswith("AKIA")
@@ -163,7 +175,7 @@ def test_root_manages_its_own_keys_without_a_user_name(node, iam) -> None:
     assert created["AccessKeyId"] not in ids
 
 
-def test_last_used_of_an_unknown_key_is_no_such_entity(iam) -> None:
+def test_last_used_of_an_unknown_key_is_no_such_entity(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.get_access_key_last_used(AccessKeyId="AKIANOSUCHKEY0000000")
     assert error_of(excinfo) == (
@@ -173,7 +185,9 @@ def test_last_used_of_an_unknown_key_is_no_such_entity(iam) -> None:
     )
 
 
-def test_permissive_mode_still_knows_and_verifies_user_keys(start_node) -> None:
+def test_permissive_mode_still_knows_and_verifies_user_keys(
+    start_node: Callable[..., InProcessNode],
+) -> None:
     """Unknown keys act as the root user there; a user's real key is that user, and a wrong
     secret for it is still refused."""
     srv = start_node(auth="permissive")

@@ -34,7 +34,7 @@ def names(page: dict[str, Any]) -> list[str]:
 def walk(iam: Any, max_items: int, **kw: Any) -> list[list[str]]:
     pages, marker = [], None
     while True:
-        extra = {"Marker": marker} if marker else {}
+        extra: dict[str, str] = {"Marker": marker} if marker else {}
         page = iam.get_account_authorization_details(MaxItems=max_items, **kw, **extra)
         pages.append(names(page))
         if not page["IsTruncated"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import zlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -46,7 +47,7 @@ def test_nested_policies_written_through_iam(node: Node, unique: Callable[[str],
     trusted = trust({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"})
     for text in (NESTED, NESTED_VALUE):
         assert (
-            refused(lambda t=text: iam.create_role(RoleName=name, AssumeRolePolicyDocument=t))
+            refused(partial(iam.create_role, RoleName=name, AssumeRolePolicyDocument=text))
             == MALFORMED
         )
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=trusted)
@@ -77,15 +78,11 @@ def test_nested_session_policies(node: Node) -> None:
     for text in (UNCLOSED, NESTED_VALUE):
         assert (
             refused(
-                lambda t=text: sts.assume_role(
-                    RoleArn=role["Arn"], RoleSessionName="deep", Policy=t
-                )
+                partial(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="deep", Policy=text)
             )
             == MALFORMED
         )
-        assert refused(lambda t=text: sts.get_federation_token(Name="deep", Policy=t)) == (
-            MALFORMED
-        )
+        assert refused(partial(sts.get_federation_token, Name="deep", Policy=text)) == (MALFORMED)
 
 
 @pytest.fixture
@@ -97,7 +94,7 @@ def _signed_response(idp: Idp, change: Callable[[etree._Element], None]) -> byte
     spec = idp.spec()
     assertion = sign(assertion_element(spec), KEY)
     change(assertion)
-    return etree.tostring(response_element(spec, assertion))
+    return bytes(etree.tostring(response_element(spec, assertion)))
 
 
 def _signed_info(assertion: etree._Element) -> etree._Element:
@@ -147,9 +144,7 @@ def test_saml_metadata_built_to_exhaust_the_parser(
     nested = metadata.replace("</md:IDPSSODescriptor>", "<x>" * 300 + "</md:IDPSSODescriptor>")
     for text in (flooded, nested, "<x>" * 300_000):
         assert (
-            refused(
-                lambda t=text: iam.create_saml_provider(Name=unique("p"), SAMLMetadataDocument=t)
-            )
+            refused(partial(iam.create_saml_provider, Name=unique("p"), SAMLMetadataDocument=text))
             == BAD_METADATA
         )
     assert iam.create_saml_provider(Name=unique("p"), SAMLMetadataDocument=metadata)

@@ -71,7 +71,7 @@ def encoded_message(server: Server, request_id: str) -> str:
     return found.group(1)
 
 
-def test_decoded_message_explains_the_denial(verbose: Node) -> None:
+def test_decoded_message_explains_the_denial(verbose: Server) -> None:
     creds = session_with(
         verbose,
         {"Sid": "ReadOnly", "Effect": "Allow", "Action": "iam:Get*", "Resource": "*"},
@@ -106,7 +106,7 @@ def test_decoded_message_explains_the_denial(verbose: Node) -> None:
     assert document["failures"]["items"] == [{"policyType": "identity"}]
 
 
-def test_decoding_needs_the_permission(verbose: Node) -> None:
+def test_decoding_needs_the_permission(verbose: Server) -> None:
     creds = session_with(verbose, {"Effect": "Allow", "Action": "iam:GetRole", "Resource": "*"})
     rid = denied_request_id(lambda: creds.client(verbose).delete_role(RoleName="x"))
     message = encoded_message(verbose, rid)
@@ -127,7 +127,7 @@ def test_decoding_needs_the_permission(verbose: Node) -> None:
     assert json.loads(decoded["DecodedMessage"])["context"]["principal"]["arn"] == creds.arn
 
 
-def test_forged_messages_are_invalid(verbose: Node) -> None:
+def test_forged_messages_are_invalid(verbose: Server) -> None:
     sts = verbose.client("sts")
     for forged in ("not-a-message", "A" * 200):
         with pytest.raises(ClientError) as info:

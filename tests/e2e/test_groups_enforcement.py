@@ -6,9 +6,12 @@ Group operations are authorized on the group's ARN (with its path)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from policy_helpers import ACCOUNT, fails
+
+from harness import Node
 
 
 def allow(*actions: str, resource: str = "*", effect: str = "Allow") -> str:
@@ -37,7 +40,9 @@ def no_allow(user: str, action: str, resource: str) -> tuple[str, int, str]:
     return denied(user, action, resource, why)
 
 
-def test_an_inline_group_policy_allows_only_while_the_user_is_a_member(node, iam, unique) -> None:
+def test_an_inline_group_policy_allows_only_while_the_user_is_a_member(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, group = unique("member"), unique("readers")
     client = signing_user(node, iam, user)
     listing = f"arn:aws:iam::{ACCOUNT}:role/"
@@ -57,7 +62,9 @@ def test_an_inline_group_policy_allows_only_while_the_user_is_a_member(node, iam
     assert fails(client.list_roles) == refused
 
 
-def test_an_attached_managed_policy_allows_until_it_is_detached(node, iam, unique) -> None:
+def test_an_attached_managed_policy_allows_until_it_is_detached(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, group = unique("managed"), unique("operators")
     client = signing_user(node, iam, user)
     arn = iam.create_policy(PolicyName=unique("list-users"), PolicyDocument=allow("iam:ListUsers"))[
@@ -82,7 +89,9 @@ def test_an_attached_managed_policy_allows_until_it_is_detached(node, iam, uniqu
     assert fails(client.list_users)[0] == "AccessDenied"
 
 
-def test_a_deny_in_any_group_beats_the_users_own_allow(node, iam, unique) -> None:
+def test_a_deny_in_any_group_beats_the_users_own_allow(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, allowing, denying = unique("conflicted"), unique("allowing"), unique("denying")
     client = signing_user(node, iam, user)
     iam.put_user_policy(UserName=user, PolicyName="own", PolicyDocument=allow("iam:ListRoles"))
@@ -104,7 +113,9 @@ def test_a_deny_in_any_group_beats_the_users_own_allow(node, iam, unique) -> Non
     assert "Roles" in client.list_roles(MaxItems=1)
 
 
-def test_the_users_permissions_boundary_still_limits_what_groups_give(node, iam, unique) -> None:
+def test_the_users_permissions_boundary_still_limits_what_groups_give(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, group = unique("bounded"), unique("generous")
     boundary = iam.create_policy(
         PolicyName=unique("only-users"), PolicyDocument=allow("iam:ListUsers")
@@ -124,7 +135,9 @@ def test_the_users_permissions_boundary_still_limits_what_groups_give(node, iam,
     )
 
 
-def test_group_operations_are_authorized_on_the_groups_arn(node, iam, unique) -> None:
+def test_group_operations_are_authorized_on_the_groups_arn(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, mine, other, ghost = unique("admin"), unique("mine"), unique("other"), unique("ghost")
     client = signing_user(node, iam, user)
     iam.put_user_policy(
@@ -157,7 +170,9 @@ def test_group_operations_are_authorized_on_the_groups_arn(node, iam, unique) ->
     assert fails(client.list_groups)[0] == "AccessDenied"
 
 
-def test_session_tokens_of_a_member_carry_the_groups_policies(node, iam, unique) -> None:
+def test_session_tokens_of_a_member_carry_the_groups_policies(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """GetSessionToken credentials have the user's permissions, its groups' included. (Without
     MFA they may call no IAM operation, so the group grants sts:AssumeRole.)"""
     user, group, role = unique("sessions"), unique("session-group"), unique("target")

@@ -5,12 +5,13 @@ reference_policies_variables.md), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import ACCOUNT_ID
+from harness import ACCOUNT_ID, Node
 
 SELF_SERVICE_KEYS = {
     "Version": "2012-10-17",
@@ -41,7 +42,7 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
     )
 
 
-def _user(node, iam, name: str, *policies: dict[str, Any], **create: Any) -> Any:  # type: ignore[no-untyped-def]
+def _user(node: Node, iam: Any, name: str, *policies: dict[str, Any], **create: Any) -> Any:
     """Create the user with ``policies`` inline and return an IAM client signing as it."""
     iam.create_user(UserName=name, **create)
     for i, policy in enumerate(policies):
@@ -59,7 +60,9 @@ def _denied(name: str, action: str, resource: str, reason: str) -> tuple[str, in
     )
 
 
-def test_self_service_policy_lets_a_user_rotate_its_own_keys_only(node, iam, unique) -> None:
+def test_self_service_policy_lets_a_user_rotate_its_own_keys_only(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name, other = unique("self"), unique("other")
     iam.create_user(UserName=other)
     client = _user(node, iam, name, SELF_SERVICE_KEYS)
@@ -92,7 +95,9 @@ def test_self_service_policy_lets_a_user_rotate_its_own_keys_only(node, iam, uni
     assert iam.list_access_keys(UserName=other)["AccessKeyMetadata"] == []
 
 
-def test_a_missing_user_is_access_denied_before_no_such_entity(node, iam, unique) -> None:
+def test_a_missing_user_is_access_denied_before_no_such_entity(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """A caller that may not act on a user learns nothing about whether it exists."""
     name, ghost = unique("asker"), unique("ghost")
     client = _user(node, iam, name, SELF_SERVICE_KEYS)
@@ -106,7 +111,9 @@ def test_a_missing_user_is_access_denied_before_no_such_entity(node, iam, unique
     )
 
 
-def test_explicit_deny_in_a_user_policy_wins(node, iam, unique) -> None:
+def test_explicit_deny_in_a_user_policy_wins(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("denied")
     allow_all = {
         "Version": "2012-10-17",
@@ -130,7 +137,9 @@ def test_explicit_deny_in_a_user_policy_wins(node, iam, unique) -> None:
     assert iam.get_user(UserName=victim)["User"]["UserName"] == victim
 
 
-def test_user_tags_are_principal_tags_and_resource_tags(node, iam, unique) -> None:
+def test_user_tags_are_principal_tags_and_resource_tags(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """aws:PrincipalTag/team comes from the caller's tags; iam:ResourceTag/team from the user
     acted on."""
     name = unique("tagged")
@@ -155,7 +164,9 @@ def test_user_tags_are_principal_tags_and_resource_tags(node, iam, unique) -> No
     assert error_of(excinfo)[:2] == ("AccessDenied", 403)
 
 
-def test_request_tags_condition_on_create_user(node, iam, unique) -> None:
+def test_request_tags_condition_on_create_user(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("creator")
     tagged_only = {
         "Version": "2012-10-17",
@@ -184,7 +195,9 @@ def test_request_tags_condition_on_create_user(node, iam, unique) -> None:
         iam.get_user(UserName=refused)  # nothing was created
 
 
-def test_policy_changes_apply_to_the_next_request(node, iam, unique) -> None:
+def test_policy_changes_apply_to_the_next_request(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("changing")
     client = _user(node, iam, name)
     with pytest.raises(ClientError):
@@ -199,7 +212,9 @@ def test_policy_changes_apply_to_the_next_request(node, iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("AccessDenied", 403)
 
 
-def test_renamed_user_keeps_signing_with_its_keys_under_the_new_arn(node, iam, unique) -> None:
+def test_renamed_user_keeps_signing_with_its_keys_under_the_new_arn(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name, new_name = unique("before"), unique("after")
     client = _user(node, iam, name, SELF_SERVICE_KEYS)
     iam.update_user(UserName=name, NewUserName=new_name)
@@ -207,7 +222,9 @@ def test_renamed_user_keeps_signing_with_its_keys_under_the_new_arn(node, iam, u
     assert client.get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{new_name}"
 
 
-def test_a_users_permissions_boundary_caps_its_policies(node, iam, unique) -> None:
+def test_a_users_permissions_boundary_caps_its_policies(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("capped")
     allow_all = {
         "Version": "2012-10-17",

@@ -87,16 +87,14 @@ def test_ec_keys_and_key_rotation(oidc_node: OidcNode, issuer: Issuer) -> None:
 def test_session_tags_and_source_identity_from_claims(oidc_node: OidcNode, issuer: Issuer) -> None:
     actions = ["sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"]
     fed = federate(oidc_node, issuer, actions=actions)
-    token = issuer.token(
-        fed.tenant,
-        **{
-            "https://aws.amazon.com/tags": {
-                "principal_tags": {"team": ["blue"], "env": ["ci"]},
-                "transitive_tag_keys": ["team"],
-            },
-            "https://aws.amazon.com/source_identity": "alice",
+    claims: dict[str, Any] = {
+        "https://aws.amazon.com/tags": {
+            "principal_tags": {"team": ["blue"], "env": ["ci"]},
+            "transitive_tag_keys": ["team"],
         },
-    )
+        "https://aws.amazon.com/source_identity": "alice",
+    }
+    token = issuer.token(fed.tenant, **claims)
     got = oidc_node.unsigned_sts().assume_role_with_web_identity(
         RoleArn=fed.role_arn, RoleSessionName="tagged", WebIdentityToken=token
     )
@@ -116,11 +114,8 @@ def test_trust_policy_decides(oidc_node: OidcNode, issuer: Issuer) -> None:
         "Not authorized to perform sts:AssumeRoleWithWebIdentity",
         403,
     )
-    tagged = issuer.token(
-        fed.tenant,
-        sub="repo:org/app:ref:refs/heads/main",
-        **{"https://aws.amazon.com/tags": {"principal_tags": {"team": ["blue"]}}},
-    )
+    tags: dict[str, Any] = {"https://aws.amazon.com/tags": {"principal_tags": {"team": ["blue"]}}}
+    tagged = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main", **tags)
     assert error_of(sts.assume_role_with_web_identity, **call, WebIdentityToken=tagged) == (
         "AccessDenied",
         "Not authorized to perform sts:TagSession",
@@ -231,7 +226,7 @@ def test_claim_tags_and_provider_reach_the_session(oidc_node: OidcNode, issuer: 
     sts = oidc_node.unsigned_sts()
 
     def session_iam(team: str) -> Any:
-        tags = {"https://aws.amazon.com/tags": {"principal_tags": {"team": [team]}}}
+        tags: dict[str, Any] = {"https://aws.amazon.com/tags": {"principal_tags": {"team": [team]}}}
         creds = sts.assume_role_with_web_identity(
             RoleArn=fed.role_arn,
             RoleSessionName=f"team-{team}",

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from joserfc import jws, jwt
+from joserfc.jwk import RSAKey
 from oidc_issuer import Issuer, b64url, claims_of, forged, hs256_with_public_key
 from oidc_setup import (  # noqa: F401 - fixtures
     Federation,
@@ -69,7 +70,9 @@ def test_unsigned_and_alg_none(oidc_node: OidcNode, issuer: Issuer, fed: Federat
 def test_hs256_signed_with_the_rsa_public_key(
     oidc_node: OidcNode, issuer: Issuer, fed: Federation
 ) -> None:
-    token = hs256_with_public_key(fed.tenant.keys[0], claims_of(issuer.token(fed.tenant)))
+    key = fed.tenant.keys[0]
+    assert isinstance(key, RSAKey)
+    token = hs256_with_public_key(key, claims_of(issuer.token(fed.tenant)))
     assert refused(oidc_node, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
 
 
@@ -200,7 +203,7 @@ def test_jwks_host_unreachable(oidc_node: OidcNode, issuer: Issuer) -> None:
 def test_untrusted_tls(oidc_node: OidcNode, issuer: Issuer) -> None:
     """The same issuer, but a second node (same database and master key) started without the
     test CA: the TLS handshake fails, and the token is refused as an unreachable issuer."""
-    plain = OidcNode(oidc_node.data_dir, oidc_node.database_url, ca_bundle=None).start()
+    plain = OidcNode(oidc_node.data_dir, oidc_node.database_url, ca_bundle=None)
     try:
         fed = federate(plain, issuer)
         code, _, _ = refused(plain, fed, issuer.token(fed.tenant))

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from sts_helpers import Account, allow, document, temporary_client, trust
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
 
 HOSTILE = "arn:aws:iam::*:user/" + "a*" * 30 + "b"  # 30 wildcards: a frozen node before the fix
 NOT_MATCHING = "a" * 64  # the longest user name; no "b" at the end
@@ -30,7 +30,7 @@ def healthy(server: Server) -> bool:
         return bool(answer.status == 200)
 
 
-def answered_promptly(node: Node, call: Callable[[], Any]) -> Any:
+def answered_promptly(server: Server, call: Callable[[], Any]) -> Any:
     """``call()``'s answer (a ClientError is returned, not raised), which must come within
     ``PROMPTLY`` seconds while ``/healthz`` keeps answering."""
 
@@ -44,10 +44,10 @@ def answered_promptly(node: Node, call: Callable[[], Any]) -> Any:
         pending = pool.submit(outcome)
         deadline = time.monotonic() + PROMPTLY
         while not pending.done() and time.monotonic() < deadline:
-            assert healthy(node)
+            assert healthy(server)
             time.sleep(0.05)
         assert pending.done(), f"no answer in {PROMPTLY} s"
-        assert healthy(node)
+        assert healthy(server)
         return pending.result()
 
 
@@ -55,7 +55,7 @@ def arn_of(user_name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT_ID}:user/{user_name}"
 
 
-def get_user_is_decided_promptly(node: Node, iam: Any, caller: str, policy_type: str) -> None:
+def get_user_is_decided_promptly(node: Server, iam: Any, caller: str, policy_type: str) -> None:
     """GetUser of the name the hostile pattern does not match is denied with AWS's message, of
     the name it matches allowed; each answer comes promptly while ``/healthz`` answers."""
     denied = answered_promptly(node, lambda: iam.get_user(UserName=NOT_MATCHING))
@@ -72,7 +72,7 @@ def get_user_is_decided_promptly(node: Node, iam: Any, caller: str, policy_type:
 
 
 def test_hostile_resource_patterns_are_decided_promptly_while_the_node_answers(
-    start_server: Callable[..., Node],
+    start_server: Callable[..., Server],
 ) -> None:
     node = start_server()  # its own node: a regression freezes this one, not the shared one
     home = Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)

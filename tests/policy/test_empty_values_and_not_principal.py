@@ -57,7 +57,7 @@ MODIFIERS = ("", "IfExists", "ForAllValues:", "ForAnyValue:", "ForAnyValue:+IfEx
 
 
 def _operators() -> list[str]:
-    names = []
+    names: list[str] = []
     for base, (family, _comparison, _negated) in OPERATORS.items():
         for modifier in MODIFIERS:
             if base == "Null" and modifier:
