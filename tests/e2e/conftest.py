@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from authz_helpers import AuthzServer, authz_server
 from in_process import InProcessNode
 
 from conftest_db import BACKENDS, fresh_database_url
@@ -67,6 +68,19 @@ def start_node(backend: str, tmp_path: Path) -> Iterator[Callable[..., InProcess
             return started
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def authz(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthzServer]:
+    """A server with the authorization listener (``--authz-listen``, ``--authz-routes``),
+    shared by the authorization service's tests."""
+    with fresh_database_url(backend, tmp_path_factory.mktemp(f"authz-db-{backend}")) as url:
+        found = authz_server(tmp_path_factory.mktemp(f"authz-{backend}"), url)
+        found.server.start()
+        try:
+            yield found
+        finally:
+            found.server.stop()
 
 
 @pytest.fixture

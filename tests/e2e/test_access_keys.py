@@ -175,13 +175,14 @@ def test_root_manages_its_own_keys_without_a_user_name(node: Node, iam: Any) -> 
     assert created["AccessKeyId"] not in ids
 
 
-def test_last_used_of_an_unknown_key_is_no_such_entity(iam: Any) -> None:
+def test_last_used_of_an_unknown_key_is_access_denied(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.get_access_key_last_used(AccessKeyId="AKIANOSUCHKEY0000000")
     assert error_of(excinfo) == (
-        "NoSuchEntity",
-        404,
-        "The Access Key with id AKIANOSUCHKEY0000000 cannot be found.",
+        "AccessDenied",
+        403,
+        f"User: arn:aws:iam::{ACCOUNT_ID}:root is not authorized to perform "
+        "iam:GetAccessKeyLastUsed on resource: access key AKIANOSUCHKEY0000000",
     )
 
 

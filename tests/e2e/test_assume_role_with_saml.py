@@ -322,7 +322,7 @@ def test_role_selection_and_missing_attributes(node: Node, idp: Idp) -> None:
     assert idp.refused(signed_response(idp.spec(), KEY), RoleArn="not-an-arn-at-all-xx") == (
         "ValidationError",
         400,
-        "Request ARN is invalid",
+        "not-an-arn-at-all-xx is invalid",
     )
 
 

@@ -536,6 +536,34 @@ CASES.update(
 )
 
 
+# The policy simulator: the Principal pair is authorized on the PolicySourceArn
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html).
+CASES.update(
+    {
+        "SimulatePrincipalPolicy": Case(
+            "iam:SimulatePrincipalPolicy",
+            _user_with_policy,
+            lambda c, n: c.simulate_principal_policy(
+                PolicySourceArn=n.user_arn(n.name, ALLOWED_PATH), ActionNames=["s3:GetObject"]
+            ),
+            lambda c, n: c.simulate_principal_policy(
+                PolicySourceArn=n.user_arn(), ActionNames=["s3:GetObject"]
+            ),
+            lambda n: n.user_arn(),
+        ),
+        "GetContextKeysForPrincipalPolicy": Case(
+            "iam:GetContextKeysForPrincipalPolicy",
+            _role_with_policy,
+            lambda c, n: c.get_context_keys_for_principal_policy(
+                PolicySourceArn=n.role_arn(n.name, ALLOWED_PATH)
+            ),
+            lambda c, n: c.get_context_keys_for_principal_policy(PolicySourceArn=n.role_arn()),
+            lambda n: n.role_arn(),
+        ),
+    }
+)
+
+
 @pytest.fixture(scope="module")
 def enforcer(node: Node) -> Credentials:
     """A role session allowed ``iam:*`` on entities under /allowed/ and nothing else."""

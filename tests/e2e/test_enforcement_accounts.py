@@ -22,6 +22,7 @@ SAML_SCOPE = (f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/ok*",)
 THUMBPRINT = "a" * 40
 TAGS = [{"Key": "team", "Value": "blue"}]
 _KEY = SigningKey.generate()
+_ANY = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}'
 
 
 def _url(name: str) -> str:
@@ -232,6 +233,15 @@ ACCOUNT_CASES: dict[str, Case] = {
             lambda c, n: c.update_account_password_policy(MinimumPasswordLength=10),
             lambda root, n: root.delete_account_password_policy(),
         ),
+    ),
+    # The simulator's Custom pair simulates only the policies the request carries: on "*".
+    "SimulateCustomPolicy": _account_wide(
+        "iam:SimulateCustomPolicy",
+        lambda c, n: c.simulate_custom_policy(PolicyInputList=[_ANY], ActionNames=["s3:GetObject"]),
+    ),
+    "GetContextKeysForCustomPolicy": _account_wide(
+        "iam:GetContextKeysForCustomPolicy",
+        lambda c, n: c.get_context_keys_for_custom_policy(PolicyInputList=[_ANY]),
     ),
     "DeleteAccountPasswordPolicy": _account_wide(
         "iam:DeleteAccountPasswordPolicy",

@@ -280,7 +280,7 @@ def test_tags(iam: Any, unique: Callable[[str], str]) -> None:
     assert error_of(excinfo) == (
         "LimitExceeded",
         409,
-        "Cannot exceed quota for TagsPerInstanceProfile: 50",
+        "The number of tags has reached the maximum limit.",
     )
     with pytest.raises(ClientError) as excinfo:
         iam.tag_instance_profile(

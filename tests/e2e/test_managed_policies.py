@@ -106,12 +106,18 @@ def test_unknown_and_invalid_policy_arns(iam: Any, unique: Callable[[str], str])
         lambda: iam.delete_policy(PolicyArn=arn),
         lambda: iam.list_policy_versions(PolicyArn=arn),
         lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc()),
-        lambda: iam.list_entities_for_policy(PolicyArn=arn),
         lambda: iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "k", "Value": "v"}]),
     ):
         with pytest.raises(ClientError) as excinfo:
             call()
         assert error_of(excinfo) == ("NoSuchEntity", 404, f"Policy {arn} was not found.")
+    with pytest.raises(ClientError) as excinfo:
+        iam.list_entities_for_policy(PolicyArn=arn)
+    assert error_of(excinfo) == (
+        "NoSuchEntity",
+        404,
+        f"Policy {arn} does not exist or is not attachable.",
+    )
     bad = "arn:aws:iam::aws:role/NotAPolicy"
     assert fails(iam.get_policy, PolicyArn=bad) == ("InvalidInput", 400, f"ARN {bad} is not valid.")
     # The path is part of the ARN: the right name under another path is another policy.
@@ -369,19 +375,26 @@ def test_operators_add_aws_managed_policies(
 
 
 def test_policy_tags(iam: Any, unique: Callable[[str], str]) -> None:
+    # A policy's tag keys compare exactly: "A" is another tag than "a" (users' and roles' are
+    # case-insensitive); a known key has its value replaced.
     arn = make_policy(iam, unique("tagged"), Tags=[{"Key": "a", "Value": "1"}])["Arn"]
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "A", "Value": "2"}, {"Key": "b", "Value": "3"}])
+    iam.tag_policy(PolicyArn=arn, Tags=[{"Key": "a", "Value": "4"}])
     assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "a", "Value": "4"},
         {"Key": "A", "Value": "2"},
         {"Key": "b", "Value": "3"},
     ]
-    page = iam.list_policy_tags(PolicyArn=arn, MaxItems=1)
+    page = iam.list_policy_tags(PolicyArn=arn, MaxItems=2)
     assert page["IsTruncated"] is True
     assert iam.list_policy_tags(PolicyArn=arn, Marker=page["Marker"])["Tags"] == [
         {"Key": "b", "Value": "3"}
     ]
-    iam.untag_policy(PolicyArn=arn, TagKeys=["a"])
-    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "b", "Value": "3"}]
+    iam.untag_policy(PolicyArn=arn, TagKeys=["a", "B"])
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [
+        {"Key": "A", "Value": "2"},
+        {"Key": "b", "Value": "3"},
+    ]
 
 
 def test_cli_create_attach_and_list(
@@ -496,17 +509,13 @@ def test_remaining_documented_errors(iam: Any, unique: Callable[[str], str]) -> 
     code, status, _ = fails(iam.create_policy_version, PolicyArn=arn, PolicyDocument="[]")
     assert (code, status) == ("MalformedPolicyDocument", 400)
     assert fails(
-        iam.tag_policy, PolicyArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}]
-    ) == (
-        "InvalidInput",
-        400,
-        "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-    )
+        iam.tag_policy, PolicyArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]
+    ) == ("InvalidInput", 400, "Duplicate tag keys found.")
     iam.tag_policy(PolicyArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(1, 50)])
     assert fails(iam.tag_policy, PolicyArn=arn, Tags=[{"Key": "one-more", "Value": "v"}]) == (
         "LimitExceeded",
         409,
-        "Cannot exceed quota for TagsPerPolicy: 50",
+        "The number of tags has reached the maximum limit.",
     )
     bad = "arn:aws:iam::123456789012:user/not-a-policy"
     role = unique("errs-role")

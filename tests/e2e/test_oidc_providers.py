@@ -63,7 +63,7 @@ def test_lifecycle(iam: Any, unique: Callable[[str], str]) -> None:
     assert tags["Tags"] == [{"Key": "TEAM", "Value": "red"}] and not tags["IsTruncated"]
 
     iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    missing = f"OpenIDConnect Provider not found for arn {arn}"
+    missing = f"OpenId connect Provider {arn} cannot be found."
     for call in (
         iam.get_open_id_connect_provider,
         iam.delete_open_id_connect_provider,
@@ -117,7 +117,7 @@ def test_limits(iam: Any, unique: Callable[[str], str]) -> None:
     )
     assert error_of(
         iam.create_open_id_connect_provider, Url=url, ThumbprintList=[c * 40 for c in "abcdef"]
-    ) == ("LimitExceeded", "Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: 5", 409)
+    ) == ("InvalidInput", "Thumbprint list must contain fewer than 5 entries.", 400)
     code, _, status = error_of(iam.create_open_id_connect_provider, Url=url, ThumbprintList=["a"])
     assert (code, status) == ("ValidationError", 400)  # the wire: exactly 40 characters
     assert error_of(iam.create_open_id_connect_provider, Url=url, ThumbprintList=["g" * 40]) == (
@@ -137,7 +137,7 @@ def test_limits(iam: Any, unique: Callable[[str], str]) -> None:
             OpenIDConnectProviderArn=arn,
             ThumbprintList=[c * 40 for c in "abcdef"],
         )[0]
-        == "LimitExceeded"
+        == "InvalidInput"
     )
     # Nothing was half-written.
     got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)

@@ -31,7 +31,7 @@ def no_policy(account: Account) -> tuple[str, int, str]:
     return (
         "NoSuchEntity",
         404,
-        f"The Password Policy with domain name {account.account_id} cannot be found.",
+        "The account policy with name PasswordPolicy cannot be found.",
     )
 
 
@@ -91,7 +91,7 @@ def test_out_of_range_values_change_nothing(account: Account) -> None:
         assert fails(account.iam.update_account_password_policy, **{parameter: value}) == (
             "ValidationError",
             400,
-            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+            f"1 validation error detected: Value at '{field}' failed to satisfy "
             f"constraint: Member must have value {constraint}",
         )
     policy = account.iam.get_account_password_policy()["PasswordPolicy"]

@@ -131,6 +131,11 @@ def test_root_user_cannot_assume_roles(home: Account) -> None:
         home.client("sts").assume_role, RoleArn=role["Arn"], RoleSessionName="xx"
     )
     assert (code, message) == ("AccessDenied", "Roles may not be assumed by root accounts.")
+    # A malformed ARN is refused before the caller is judged, the root user included.
+    code, message = error_of(
+        home.client("sts").assume_role, RoleArn="not-an-arn-but-long-enough", RoleSessionName="xx"
+    )
+    assert (code, message) == ("ValidationError", "not-an-arn-but-long-enough is invalid")
 
 
 def test_unknown_role_and_malformed_arn(home: Account) -> None:
@@ -138,9 +143,12 @@ def test_unknown_role_and_malformed_arn(home: Account) -> None:
     missing = f"arn:aws:iam::{ACCOUNT_ID}:role/no-such-role-here"
     code, message = error_of(user.client().assume_role, RoleArn=missing, RoleSessionName="xx")
     assert (code, message) == ("AccessDenied", denied(user.arn, missing))
-    for bad in ("arn:aws:iam::123:role/short-account", "not-an-arn-but-long-enough"):
-        code, message = error_of(user.client().assume_role, RoleArn=bad, RoleSessionName="xx")
-        assert (code, message) == ("ValidationError", "Request ARN is invalid")
+    bad = "arn:aws:iam::123:role/short-account"
+    code, message = error_of(user.client().assume_role, RoleArn=bad, RoleSessionName="xx")
+    assert (code, message) == ("ValidationError", "Request ARN is invalid")
+    bad = "not-an-arn-but-long-enough"
+    code, message = error_of(user.client().assume_role, RoleArn=bad, RoleSessionName="xx")
+    assert (code, message) == ("ValidationError", f"{bad} is invalid")
     code, message = error_of(
         user.client().assume_role,
         RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/whatever",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rolegate.server.settings import Settings
@@ -51,3 +53,11 @@ def test_permissive_mode_listens_on_loopback_unless_told_otherwise(host: str) ->
     assert told.allow_remote_permissive
     assert Settings.from_sources({"auth": "strict", "host": host}, {}).host == host
     assert Settings.from_sources({"auth": "permissive", "host": "::1"}, {}).auth == "permissive"
+
+
+def test_service_catalog_from_the_flag_over_the_environment(tmp_path: Path) -> None:
+    env = {"ROLEGATE_SERVICE_CATALOG": "/etc/rolegate/services.yaml"}
+    assert Settings.from_sources({}, {}).service_catalog is None
+    assert Settings.from_sources({}, env).service_catalog == Path("/etc/rolegate/services.yaml")
+    flag = {"service_catalog": str(tmp_path / "mine.json")}
+    assert Settings.from_sources(flag, env).service_catalog == tmp_path / "mine.json"

@@ -54,11 +54,13 @@ def test_role_arns() -> None:
         "arn:aws:iam:us-east-1:222222222222:role/app",
         "arn:aws:iam::2222:role/app",
         "arn:aws:iam::222222222222:role/",
-        "role/app",
     ):
         with pytest.raises(ValidationError) as info:
             _parse_role_arn(bad)
         assert info.value.message == INVALID_ARN
+    with pytest.raises(ValidationError) as info:  # not an ARN at all
+        _parse_role_arn("role/app")
+    assert info.value.message == "role/app is invalid"
 
 
 @given(st.integers(900, 43200), st.integers(3600, 43200))

@@ -82,6 +82,28 @@ def test_a_role_has_its_inline_then_its_attached_policies(store: Store) -> None:
         assert tx.identity_policies.of_role(bare.role_id, bare.arn) == []
 
 
+def test_a_group_has_its_own_inline_then_attached_policies(store: Store) -> None:
+    """The policy simulator's group source: the group's policies, not its members'."""
+    group, other, member = make_group("Team"), make_group("Other"), make_user("member")
+    with store.transaction() as tx:
+        tx.groups.create(group)
+        tx.groups.create(other)
+        tx.users.create(member)
+        tx.groups.add_member(group.group_id, member.user_id)
+        tx.user_policies.put(member.user_id, InlinePolicy("own", doc("own")))
+        tx.group_policies.put(group.group_id, InlinePolicy("b", doc("b")))
+        tx.group_policies.put(group.group_id, InlinePolicy("A", doc("A")))
+        tx.group_policies.put(other.group_id, InlinePolicy("theirs", doc("theirs")))
+        policy = managed(tx, "Attached")
+        tx.policy_attachments.attach(ACCOUNT, OwnerKind.GROUP, group.group_id, policy.policy_id)
+    with store.transaction(write=False) as tx:
+        assert tx.identity_policies.of_group(group.group_id, group.arn) == [
+            (f"{group.arn}/A", doc("A")),
+            (f"{group.arn}/b", doc("b")),
+            (policy.arn, doc(f"Attached@{ACCOUNT}")),
+        ]
+
+
 def test_the_default_version_is_the_one_read(store: Store) -> None:
     role = make_role("Versioned")
     with store.transaction() as tx:

@@ -191,6 +191,7 @@ READS: dict[str, Read] = {
         {"owner_id": w.user_id},
     ),
     "ordered union, role": lambda w: (identity_policies._OF_ROLE, {"owner_id": w.role_ids[0]}),
+    "ordered union, group": lambda w: (identity_policies._OF_GROUP, {"owner_id": w.group_ids[1]}),
     # keyset pages: substr of a bound length, a bound LIMIT, a marker or not
     "page": _keyset_page("/", None),
     "page, prefix": _keyset_page("/app/", None),

@@ -150,7 +150,7 @@ def test_length_and_range_messages() -> None:
         "Member must have length less than or equal to 64"
     )
     assert validation_message("iam", iam_form(RoleName="r", MaxSessionDuration="43201")) == (
-        "1 validation error detected: Value '43201' at 'maxSessionDuration' failed to satisfy "
+        "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy "
         "constraint: Member must have value less than or equal to 43200"
     )
     assert validation_message("sts", sts_form(DurationSeconds="899")) == (
@@ -186,7 +186,7 @@ def test_several_errors_are_counted_and_joined_in_member_order() -> None:
         "Member must satisfy regular expression pattern: [\\w+=,.@-]+; "
         "Value null at 'assumeRolePolicyDocument' failed to satisfy constraint: "
         "Member must not be null; "
-        "Value '10' at 'maxSessionDuration' failed to satisfy constraint: "
+        "Value at 'maxSessionDuration' failed to satisfy constraint: "
         "Member must have value greater than or equal to 3600; "
         "Value at 'tags.1.member.key' failed to satisfy constraint: "
         "Member must have length less than or equal to 128"

@@ -69,8 +69,10 @@ def test_nested_list_paths() -> None:
         {"Name": "ok", "Matrix.member.1.member.1": "ok", "Matrix.member.1.member.2": "BAD"}
     )
     assert message == (
-        "1 validation error detected: Value 'BAD' at 'matrix.1.member.2.member' failed to satisfy "
-        "constraint: Member must satisfy regular expression pattern: [a-z]+"
+        "1 validation error detected: Value '[ok, BAD]' at 'matrix.1.member' failed to satisfy "
+        "constraint: Member must satisfy constraint: [Member must have length less than or equal "
+        "to 5, Member must have length greater than or equal to 2, Member must satisfy regular "
+        "expression pattern: [a-z]+, Member must not be null]"
     )
 
 
@@ -138,7 +140,7 @@ def test_sensitive_values_are_never_echoed() -> None:
     )
 
 
-def test_iam_style_hides_strings_but_quotes_numbers() -> None:
+def test_iam_style_quotes_no_value() -> None:
     message = errors_of({"Name": "X", "Count": "10"}, echo_strings=False)
     assert message == (
         "3 validation errors detected: "
@@ -146,18 +148,18 @@ def test_iam_style_hides_strings_but_quotes_numbers() -> None:
         "Member must have length greater than or equal to 2; "
         "Value at 'name' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [a-z]+; "
-        "Value '10' at 'count' failed to satisfy constraint: "
+        "Value at 'count' failed to satisfy constraint: "
         "Member must have value less than or equal to 9"
     )
 
 
-def test_iam_quotes_numbers() -> None:
+def test_iam_quotes_no_number() -> None:
     with pytest.raises(ValidationError) as caught:
         load_service("iam").parse_request(
             {"Action": "ListPolicies", "Version": "2010-05-08", "MaxItems": "100000"}
         )
     assert caught.value.message == (
-        "1 validation error detected: Value '100000' at 'maxItems' failed to satisfy constraint: "
+        "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: "
         "Member must have value less than or equal to 1000"
     )
 
@@ -221,5 +223,43 @@ def test_failures_inside_structured_map_values_are_the_maps() -> None:
     assert caught.value.message == (
         "1 validation error detected: Value '{a={Tags=[[a: b]]}}' at 'attributes' failed to "
         "satisfy constraint: Map value must satisfy constraint: [Member must not be null, "
-        "Member must satisfy regular expression pattern: [a-z]+]"
+        "Member must satisfy constraint: [Member must have length less than or equal to 5, "
+        "Member must have length greater than or equal to 2, Member must satisfy regular "
+        "expression pattern: [a-z]+, Member must not be null]]"
+    )
+
+
+def test_a_failing_member_of_a_list_of_strings_names_every_member_constraint() -> None:
+    # UntagRole's TagKeys: the list's path, every constraint of tagKeyType, largest bound first.
+    with pytest.raises(ValidationError) as caught:
+        load_service("iam").parse_request(
+            {
+                "Action": "UntagRole",
+                "Version": "2010-05-08",
+                "RoleName": "r",
+                "TagKeys.member.1": "ok",
+                "TagKeys.member.2": "k" * 129,
+            }
+        )
+    assert caught.value.message == (
+        "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: "
+        "Member must satisfy constraint: [Member must have length less than or equal to 128, "
+        "Member must have length greater than or equal to 1, Member must satisfy regular "
+        "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, Member must not be null]"
+    )
+
+
+def test_sts_quotes_the_whole_list_of_strings() -> None:
+    with pytest.raises(ValidationError) as caught:
+        load_service("sts").parse_request(
+            {
+                "Action": "AssumeRole",
+                "Version": "2011-06-15",
+                "RoleArn": "arn:aws:iam::111122223333:role/r",
+                "RoleSessionName": "s",
+                "TransitiveTagKeys.member.1": "",
+            }
+        )
+    assert "Value '[]' at 'transitiveTagKeys' failed to satisfy constraint: Member must " in (
+        caught.value.message
     )

@@ -107,6 +107,9 @@ class HttpRequest:
     query_string: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # The body's SHA-256 (hex) when the body itself is not at hand: a proxy asking the
+    # authorization service about a request it holds reports the hash instead of the bytes.
+    body_sha256: str | None = None
 
     def header(self, name: str) -> str | None:
         """First value of header ``name`` (case-insensitive), or None."""
@@ -440,7 +443,9 @@ def _payload_hash(claim: SigV4Claim, request: HttpRequest) -> str:
         if not claim.presigned:
             raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)
         return UNSIGNED_PAYLOAD
-    actual = hashlib.sha256(request.body).hexdigest()
+    actual = request.body_sha256
+    if actual is None:
+        actual = hashlib.sha256(request.body).hexdigest()
     if declared is not None and declared.lower() != actual:
         raise SignatureDoesNotMatch(SIGNATURE_MISMATCH)
     return declared if declared is not None else actual

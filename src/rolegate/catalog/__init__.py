@@ -6,9 +6,9 @@ the services CreateServiceLinkedRole knows (``service_linked_roles``), the AWS m
 
 from rolegate.catalog.aws_managed_policies import CatalogueEntry, aws_policy_id, read_catalogue
 from rolegate.catalog.iam_condition_keys import iam_actions_supporting
+from rolegate.catalog.operator_services import CATALOG_ENV
 from rolegate.catalog.quotas import InvalidQuota, QuotaSpec, check_override, find_quota, quota_specs
 from rolegate.catalog.service_linked_roles import (
-    CATALOG_ENV,
     LinkedService,
     parse_catalog,
     service_catalog,

@@ -2,10 +2,12 @@
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
 
 The built-in catalogue is ``service_linked_roles.json`` next to this module. Operators add
-services, or replace built-in ones, with a file of the same shape named by the
-``ROLEGATE_SERVICE_CATALOG`` environment variable. The file is read again whenever it changes, so
-an operator can declare while the server runs that a service still uses its role (``in_use``),
-which makes DeleteServiceLinkedRole fail the way AWS reports it::
+services, or replace built-in ones, with a file of the same shape (JSON or YAML) named by the
+``ROLEGATE_SERVICE_CATALOG`` environment variable (``rolegate serve --service-catalog``), the file
+that also declares the operator's own services (:mod:`rolegate.catalog.operator_services`).
+The file is read again whenever it changes, so an operator can declare while the server runs
+that a service still uses its role (``in_use``), which makes DeleteServiceLinkedRole fail the
+way AWS reports it::
 
     {"services": {"myservice.example.com": {
         "role_name": "AWSServiceRoleForMyService",
@@ -27,9 +29,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rolegate.catalog.operator_services import (
+    CATALOG_ENV,
+    ServiceCatalogError,
+    read_catalogue_file,
+    service_entries,
+)
 from rolegate.domain.instance_profile import RoleUsage
-
-CATALOG_ENV = "ROLEGATE_SERVICE_CATALOG"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +71,15 @@ def _builtin() -> dict[str, LinkedService]:
 
 @functools.lru_cache(maxsize=4)
 def _from_file(path: str, _mtime_ns: int, _size: int) -> dict[str, LinkedService]:
-    """Parsed once per version of the file (its modification time and size are in the key)."""
+    """Parsed once per version of the file (its modification time and size are in the key).
+    The file may be YAML, and may declare only the operator's services for authorization
+    (:mod:`rolegate.catalog.operator_services`): then it adds no service-linked role."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{CATALOG_ENV}={path}: {exc}") from exc
+        data, _lines = read_catalogue_file(path)
+    except ServiceCatalogError as exc:
+        raise ValueError(f"{CATALOG_ENV}={path}: {exc.problem}") from exc
+    if service_entries(data) is not None and not (isinstance(data, dict) and "services" in data):
+        return {}
     return parse_catalog(data, path)
 
 

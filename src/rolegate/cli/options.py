@@ -33,6 +33,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "trusted_proxies",
             "allowed_origins",
             "allow_remote_permissive",
+            "service_catalog",
+            "authz_listen",
+            "authz_routes",
         )
     }
     return Settings.from_sources(flags, os.environ)

@@ -2,6 +2,9 @@
 
 ``rolegate policy validate FILE [--kind KIND] [--json]`` prints AWS's findings for a document
 (``-`` reads standard input) and exits 0 when it is valid, 1 when it is not, 2 on usage errors.
+A valid document also gets warnings (code ``Warning``) for actions and condition keys that no
+service defines: AWS's, from the Service Authorization Reference, and the operator's, from the
+service catalogue ``ROLEGATE_SERVICE_CATALOG`` names.
 Each command lives in its own function; ``add_policy_commands`` registers them all.
 """
 
@@ -14,14 +17,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from rolegate.catalog.operator_services import CATALOG_ENV, ServiceCatalogError, service_reference
+from rolegate.catalog.service_reference import ServiceReference
 from rolegate.cli.policy_eval import add_eval_command
 from rolegate.domain.errors import AwsError
-from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy
+from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy_of_kind
 from rolegate.policy.limits import (
     check_managed_policy_size,
     check_session_policy_size,
     check_trust_policy_size,
 )
+from rolegate.policy.validate_references import unknown_references
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 #: IAM/STS quotas by kind; resource policies (service-specific) and SCPs (Organizations) have
@@ -81,9 +87,32 @@ def run_validate(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"rolegate policy validate: cannot read {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        reference = service_reference()
+    except ServiceCatalogError as exc:
+        print(f"rolegate policy validate: {CATALOG_ENV}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     reports = list(policy_reports(text, PolicyKind(args.kind)))
-    _print_reports(reports, args.file, PolicyKind(args.kind), as_json=args.json, out=sys.stdout)
+    warnings = [] if reports else list(reference_warnings(text, PolicyKind(args.kind), reference))
+    everything = reports + warnings
+    _print_reports(everything, args.file, PolicyKind(args.kind), as_json=args.json, out=sys.stdout)
     return EXIT_INVALID if reports else EXIT_VALID
+
+
+def reference_warnings(
+    text: str, kind: PolicyKind, reference: ServiceReference
+) -> Iterator[_Report]:
+    """Actions and condition keys that no service defines (AWS's Service Authorization Reference
+    and the operator's catalogue): warnings, since IAM accepts them."""
+    for finding in unknown_references(parse_policy_of_kind(text, kind), reference):
+        position = finding.position
+        yield _Report(
+            "Warning",
+            finding.message,
+            position.line if position else None,
+            position.column if position else None,
+            finding.statement_index,
+        )
 
 
 def policy_reports(text: str, kind: PolicyKind) -> Iterator[_Report]:
@@ -95,7 +124,7 @@ def policy_reports(text: str, kind: PolicyKind) -> Iterator[_Report]:
     except AwsError as exc:
         yield _Report(exc.code, exc.message)
     try:
-        document = parse_policy(text)
+        document = parse_policy_of_kind(text, kind)
     except PolicyParseError as exc:
         line, column = (exc.position.line, exc.position.column) if exc.position else (None, None)
         yield _Report(exc.code, exc.message, line, column, detail=exc.detail)
@@ -121,7 +150,7 @@ def _read_text(path: str) -> str:
 def _print_reports(
     reports: list[_Report], path: str, kind: PolicyKind, *, as_json: bool, out: TextIO
 ) -> None:
-    if not reports and not as_json:
+    if not any(report.code != "Warning" for report in reports) and not as_json:
         print(f"{path}: valid {kind.value} policy", file=out)
     for report in reports:
         if as_json:

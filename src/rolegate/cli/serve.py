@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
+from rolegate.authz_client.routes import RouteTable
+from rolegate.catalog.operator_services import CATALOG_ENV, ServiceCatalogError, load_services
 from rolegate.cli.options import add_database_flags, settings_from
-from rolegate.server.app import RolegateApp, build_runtime
+from rolegate.server.app import build_runtime, serving_app
 from rolegate.server.bootstrap import announce_created
 from rolegate.server.edge import is_loopback
 from rolegate.server.worker_key import settings_for_workers
@@ -24,6 +28,13 @@ REMOTE_PERMISSIVE_WARNING = (
     "rolegate: WARNING: --auth permissive on {host}, not a loopback address "
     "(--allow-remote-permissive): ANYONE WHO REACHES PORT {port} ACTS AS THE ROOT USER OF ANY "
     "ACCOUNT and can wipe all state.\n"
+)
+
+REMOTE_AUTHZ_WARNING = (
+    "rolegate: WARNING: the authorization service listens on {address}, not a loopback "
+    "address: it trusts its network position, so ANYONE WHO REACHES IT LEARNS WHETHER A "
+    "SIGNATURE IS VALID AND WHAT A PRINCIPAL MAY DO. Keep it behind a firewall, reachable by "
+    "your proxies only.\n"
 )
 
 
@@ -72,6 +83,23 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="let --auth permissive listen on an address other than loopback "
         "(ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1)",
     )
+    parser.add_argument(
+        "--service-catalog",
+        help="YAML or JSON file declaring your own services (actions, resource types, condition "
+        "keys) and service-linked roles; read again when it changes (ROLEGATE_SERVICE_CATALOG; "
+        "docs/simulator.md)",
+    )
+    parser.add_argument(
+        "--authz-listen",
+        help="HOST:PORT (or PORT, on 127.0.0.1) of the authorization service's listener: "
+        "POST /v1/authorize, nginx auth_request, Envoy ext_authz (default off; "
+        "ROLEGATE_AUTHZ_LISTEN)",
+    )
+    parser.add_argument(
+        "--authz-routes",
+        help="route table file for nginx auth_request and Envoy ext_authz: METHOD PATH ACTION "
+        "RESOURCE per line (ROLEGATE_AUTHZ_ROUTES)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.set_defaults(handler=run_serve)
 
@@ -79,9 +107,18 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
 def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args)
-    except ValueError as error:
+        routes = RouteTable.load(settings.authz_routes) if settings.authz_routes else None
+    except ValueError as error:  # RouteTableError included: refused with the offending line
         print(f"rolegate: {error}", file=sys.stderr)
         return 2
+    if settings.service_catalog is not None:
+        # Read where the catalogue is needed (and by every worker) from the environment.
+        os.environ[CATALOG_ENV] = str(settings.service_catalog)
+        try:
+            load_services(settings.service_catalog)
+        except ServiceCatalogError as error:
+            print(f"rolegate: --service-catalog: {error}", file=sys.stderr)
+            return 2
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -99,34 +136,56 @@ def run_serve(args: argparse.Namespace) -> int:
         f"rolegate: serving IAM and STS for account {runtime.bootstrap.account_id} "
         f"on http://{settings.host}:{settings.port}\n"
     )
+    authz = settings.authz_address
+    if authz is not None:
+        host = f"[{authz[0]}]" if ":" in authz[0] else authz[0]
+        sys.stdout.write(f"rolegate: authorization service on http://{host}:{authz[1]}\n")
+        if not is_loopback(authz[0]):
+            sys.stderr.write(REMOTE_AUTHZ_WARNING.format(address=f"{host}:{authz[1]}"))
     sys.stdout.flush()
     # uvicorn reads X-Forwarded-For/-Proto only from --trusted-proxies (its default: 127.0.0.1).
+    config = uvicorn.Config(
+        "rolegate.server.app:app_from_environment"
+        if settings.workers > 1
+        else serving_app(runtime, routes),
+        factory=settings.workers > 1,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=args.log_level,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
+    )
+    sockets = [config.bind_socket()]
+    if authz is not None:
+        sockets.append(listen_socket(*authz))
     if settings.workers > 1:
         runtime.store.close()
         _export_settings(settings_for_workers(settings))  # the master key not in their environment
-        uvicorn.run(
-            "rolegate.server.app:app_from_environment",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level=args.log_level,
-            access_log=False,
-            proxy_headers=bool(settings.trusted_proxies),
-            forwarded_allow_ips=list(settings.trusted_proxies),
-        )
+        Multiprocess(config, sockets=sockets).run()
     else:
-        uvicorn.run(
-            RolegateApp(runtime),
-            host=settings.host,
-            port=settings.port,
-            log_level=args.log_level,
-            access_log=False,
-            lifespan="on",
-            proxy_headers=bool(settings.trusted_proxies),
-            forwarded_allow_ips=list(settings.trusted_proxies),
-        )
+        try:
+            uvicorn.Server(config).run(sockets=sockets)
+        except KeyboardInterrupt:
+            pass
     return 0
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port``, as uvicorn binds its own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family, type=socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        message = f"rolegate: cannot listen on {host}:{port} (--authz-listen): {error}"
+        raise SystemExit(message) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _export_settings(settings: object) -> None:
@@ -146,6 +205,8 @@ def _export_settings(settings: object) -> None:
         "trusted_proxies",
         "allowed_origins",
         "allow_remote_permissive",
+        "authz_listen",
+        "authz_routes",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

@@ -122,6 +122,12 @@ class InvalidInput(AwsError):
     code, status, sender_fault = "InvalidInput", 400, True
 
 
+class PolicyEvaluation(AwsError):
+    """A policy the simulator could not evaluate (the iam model's PolicyEvaluationException)."""
+
+    code, status, sender_fault = "PolicyEvaluation", 500, False
+
+
 class UnmodifiableEntity(AwsError):
     code, status, sender_fault = "UnmodifiableEntity", 400, True
 

@@ -22,7 +22,13 @@ from rolegate.policy.limits import (
 from rolegate.policy.parser import parse_policy
 from rolegate.policy.principal_text import replace_principals
 from rolegate.policy.request import Principal, Request
-from rolegate.policy.validate import Finding, find_problems, validate_document, validate_policy
+from rolegate.policy.validate import (
+    Finding,
+    find_problems,
+    parse_policy_of_kind,
+    validate_document,
+    validate_policy,
+)
 from rolegate.policy.validate_principals import iam_principal_arns, unique_id_principals
 
 __all__ = [
@@ -50,6 +56,7 @@ __all__ = [
     "find_problems",
     "iam_principal_arns",
     "parse_policy",
+    "parse_policy_of_kind",
     "policy_size",
     "replace_principals",
     "unique_id_principals",

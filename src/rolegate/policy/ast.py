@@ -68,7 +68,8 @@ class Statement:
     resource: tuple[str, ...] | None
     not_resource: tuple[str, ...] | None
     conditions: tuple[ConditionClause, ...]
-    position: Position
+    position: Position  # of its "{"
+    end_position: Position | None = None  # of its "}" (None when built by hand)
 
 
 @dataclass(frozen=True, slots=True)

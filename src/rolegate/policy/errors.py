@@ -20,13 +20,22 @@ class PolicyParseError(MalformedPolicyDocument):
     """The text is not JSON, or not shaped like a policy (AWS: "Syntax errors in policy.").
 
     ``position`` points at the offending element when it is known; ``detail`` says what was
-    wrong for humans (the AWS message itself stays AWS's).
+    wrong for humans (the AWS message itself stays AWS's); ``not_json`` tells text that is not
+    JSON at all from JSON that is not a policy.
     """
 
-    def __init__(self, message: str, *, position: Position | None = None, detail: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: Position | None = None,
+        detail: str = "",
+        not_json: bool = False,
+    ) -> None:
         super().__init__(message)
         self.position = position
         self.detail = detail
+        self.not_json = not_json
 
 
 class PolicyValidationError(MalformedPolicyDocument):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 # --- MalformedPolicyDocument: structure ----------------------------------------------------------
 SYNTAX_ERRORS = "Syntax errors in policy."
+# A role trust policy that is not JSON (CreateRole, UpdateAssumeRolePolicy):
+TRUST_NOT_JSON = "This policy contains invalid Json"
 VERSION_TOO_OLD = "Policy document must be version 2012-10-17 or greater."
 LEGACY_PARSING = "The policy failed legacy parsing"
 DUPLICATE_SID = "Statement IDs (SID) in a single policy must be unique."

@@ -130,7 +130,10 @@ def parse_policy(text: str) -> PolicyDocument:
         root = reader.read_document()
     except _Malformed as exc:
         raise PolicyParseError(
-            messages.SYNTAX_ERRORS, position=reader.position(exc.offset), detail=str(exc)
+            messages.SYNTAX_ERRORS,
+            position=reader.position(exc.offset),
+            detail=str(exc),
+            not_json=exc.not_json,
         ) from None
     return _AstBuilder(reader).document(root)
 
@@ -138,9 +141,10 @@ def parse_policy(text: str) -> PolicyDocument:
 class _Malformed(ValueError):
     """Not JSON (or a duplicate key) at ``offset``; becomes "Syntax errors in policy."."""
 
-    def __init__(self, offset: int, detail: str) -> None:
+    def __init__(self, offset: int, detail: str, *, not_json: bool = False) -> None:
         super().__init__(detail)
         self.offset = offset
+        self.not_json = not_json
 
 
 class _JsonReader:
@@ -152,11 +156,12 @@ class _JsonReader:
     key offsets in the same innermost-first order, so the two line up one to one.
     """
 
-    __slots__ = ("_line_starts", "container_offsets", "key_offsets", "text")
+    __slots__ = ("_line_starts", "container_ends", "container_offsets", "key_offsets", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.container_offsets: dict[int, int] = {}  # id(dict) -> offset of its "{"
+        self.container_ends: dict[int, int] = {}  # id(dict) -> offset of its "}"
         self.key_offsets: dict[int, dict[str, int]] = {}  # id(dict) -> key -> offset of key
         self._line_starts: list[int] | None = None
 
@@ -187,12 +192,13 @@ class _JsonReader:
                 parse_constant=self._reject_constant,
             )
         except json.JSONDecodeError as exc:
-            raise _Malformed(exc.pos, exc.msg) from None
+            raise _Malformed(exc.pos, exc.msg, not_json=True) from None
         except RecursionError:
             raise _Malformed(0, "nested too deeply") from None
         layout = self._object_layout()
-        for (result, keys), (start, key_offsets) in zip(objects, layout, strict=True):
+        for (result, keys), (start, key_offsets, end) in zip(objects, layout, strict=True):
             self.container_offsets[id(result)] = start
+            self.container_ends[id(result)] = end
             self.key_offsets[id(result)] = dict(zip(keys, key_offsets, strict=True))
         if duplicates:
             number, index = duplicates[0]
@@ -200,10 +206,11 @@ class _JsonReader:
             raise _Malformed(layout[number][1][index], f"duplicate key {key!r}")
         return root
 
-    def _object_layout(self) -> list[tuple[int, list[int]]]:
-        """(offset of "{", offsets of its keys) for every object, innermost first."""
+    def _object_layout(self) -> list[tuple[int, list[int], int]]:
+        """(offset of "{", offsets of its keys, offset of "}") for every object, innermost
+        first."""
         open_objects: list[tuple[int, list[int]]] = []
-        closed: list[tuple[int, list[int]]] = []
+        closed: list[tuple[int, list[int], int]] = []
         text = self.text
         for token in _STRUCTURE_TOKEN.finditer(text):
             start = token.start()
@@ -214,7 +221,7 @@ class _JsonReader:
             elif char == "{":
                 open_objects.append((start, []))
             else:
-                closed.append(open_objects.pop())
+                closed.append((*open_objects.pop(), start))
         return closed
 
     def _reject_constant(self, name: str) -> object:
@@ -241,6 +248,9 @@ class _AstBuilder:
     # --- positions and failures --------------------------------------------------------------
     def _container_position(self, container: object) -> Position:
         return self._reader.position(self._reader.container_offsets.get(id(container), 0))
+
+    def _container_end(self, container: object) -> Position:
+        return self._reader.position(self._reader.container_ends.get(id(container), 0))
 
     def _key_position(self, container: dict[str, object], key: str) -> Position:
         offsets = self._reader.key_offsets.get(id(container), {})
@@ -314,6 +324,7 @@ class _AstBuilder:
             not_resource=self._strings(raw, "NotResource"),
             conditions=self._conditions(raw),
             position=position,
+            end_position=self._container_end(raw),
         )
 
     def _strings(self, statement: dict[str, object], key: str) -> tuple[str, ...] | None:

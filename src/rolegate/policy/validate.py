@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rolegate.policy import messages
 from rolegate.policy.ast import PolicyDocument, PolicyKind, Position, Statement
-from rolegate.policy.errors import PolicyValidationError
+from rolegate.policy.errors import PolicyParseError, PolicyValidationError
 from rolegate.policy.parser import parse_policy, split_condition_operator
 from rolegate.policy.validate_principals import principal_problem, trust_action_allowed
 from rolegate.policy.validate_values import (
@@ -62,7 +62,20 @@ class Finding:
 
 def validate_policy(text: str, kind: PolicyKind) -> PolicyDocument:
     """Parse and validate ``text`` as a policy of ``kind``; raise MalformedPolicyDocument."""
-    return validate_document(parse_policy(text), kind)
+    return validate_document(parse_policy_of_kind(text, kind), kind)
+
+
+def parse_policy_of_kind(text: str, kind: PolicyKind) -> PolicyDocument:
+    """``parse_policy`` with the message AWS gives for ``kind``: text that is not JSON is
+    "This policy contains invalid Json" in a role trust policy."""
+    try:
+        return parse_policy(text)
+    except PolicyParseError as exc:
+        if kind is PolicyKind.TRUST and exc.not_json:
+            raise PolicyParseError(
+                messages.TRUST_NOT_JSON, position=exc.position, detail=exc.detail, not_json=True
+            ) from None
+        raise
 
 
 def validate_document(document: PolicyDocument, kind: PolicyKind) -> PolicyDocument:

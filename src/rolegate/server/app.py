@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, may_carry_signature
+from rolegate.authz_client.routes import RouteTable
 from rolegate.domain.errors import AccessDenied
 from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
@@ -32,6 +33,8 @@ from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.asgi import HTTPScope, Receive, Scope, Send
 from rolegate.server.authn import Authenticator
+from rolegate.server.authz.app import AuthzApp
+from rolegate.server.authz.decider import Decider
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
@@ -247,7 +250,53 @@ async def _send(send: Send, status: int, body: bytes, content_type: str, rid: st
     await send({"type": "http.response.body", "body": body})
 
 
-def app_from_environment() -> RolegateApp:
-    """uvicorn factory for ``--workers N``: settings come from ``ROLEGATE_*`` variables."""
+class Listeners:
+    """Both listeners of one process, told apart by the local port a connection came to: the
+    IAM/STS endpoint and the authorization service (``--authz-listen``), on one runtime."""
+
+    def __init__(self, api: RolegateApp, authz: AuthzApp, authz_port: int) -> None:
+        self.api = api
+        self.authz = authz
+        self.authz_port = authz_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _local_port(scope) == self.authz_port:
+            await self.authz(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+def _local_port(scope: HTTPScope) -> int | None:
+    server = scope.get("server")
+    return server[1] if server is not None else None
+
+
+def authz_app(api: RolegateApp, routes: RouteTable | None) -> AuthzApp:
+    """The authorization service on ``api``'s runtime and worker threads."""
+    pipeline = api.runtime.pipeline
+    decider = Decider(
+        store=pipeline.store,
+        authenticator=pipeline.authenticator,
+        compiler=pipeline.compiler,
+        policy_sets=pipeline.policy_sets,
+        clock=pipeline.clock,
+        rng=pipeline.rng,
+    )
+    return AuthzApp(decider, api.workers, routes)
+
+
+def serving_app(runtime: Runtime, routes: RouteTable | None = None) -> RolegateApp | Listeners:
+    """The app ``rolegate serve`` runs: the API alone, or with the authorization listener."""
+    api = RolegateApp(runtime)
+    address = runtime.settings.authz_address
+    if address is None:
+        return api
+    return Listeners(api, authz_app(api, routes), address[1])
+
+
+def app_from_environment() -> RolegateApp | Listeners:
+    """uvicorn factory for ``--workers N``: settings come from ``ROLEGATE_*`` variables (the
+    route table was checked by ``rolegate serve`` before the workers started)."""
     settings = Settings.from_sources({}, os.environ)
-    return RolegateApp(build_runtime(settings))
+    routes = RouteTable.load(settings.authz_routes) if settings.authz_routes else None
+    return serving_app(build_runtime(settings), routes)

@@ -21,6 +21,7 @@ class HTTPScope(TypedDict):
     query_string: NotRequired[bytes]
     headers: Iterable[tuple[bytes, bytes]]
     client: NotRequired[tuple[str, int] | None]
+    server: NotRequired[tuple[str, int | None] | None]  # the local address the request came to
 
 
 class LifespanScope(TypedDict):

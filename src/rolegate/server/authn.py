@@ -33,6 +33,7 @@ from rolegate.store import Conflict, Tx
 from rolegate.wire.regions import signing_regions
 
 INVALID_TOKEN = "The security token included in the request is invalid."
+MAX_OTHER_VERIFIERS = 256
 
 
 def scoped_verifiers() -> dict[str, SigV4Verifier]:
@@ -52,12 +53,26 @@ class Authenticator:
     session_tokens: SessionTokenCodec | None = None
     # By service name (iam, sts): checks claims and signatures, keeps derived signing keys.
     verifiers: Mapping[str, SigV4Verifier] = field(default_factory=scoped_verifiers)
+    # The operators' own services (the authorization service): any region, one verifier each.
+    other_verifiers: dict[str, SigV4Verifier] = field(default_factory=dict)
+
+    def verifier(self, service: str) -> SigV4Verifier:
+        """The verifier bound to ``service``'s credential scope. IAM and STS take the regions
+        AWS's endpoints do; the operators' services (the authorization service) any region, as
+        the operator deploys them. At most ``MAX_OTHER_VERIFIERS`` keep their signing keys."""
+        found = self.verifiers.get(service) or self.other_verifiers.get(service)
+        if found is None:
+            found = SigV4Verifier(service=service)
+            if len(self.other_verifiers) < MAX_OTHER_VERIFIERS:
+                self.other_verifiers[service] = found
+        return found
 
     def caller_for(
         self, tx: Tx, claim: SigV4Claim, request: HttpRequest, now: datetime, service: str
     ) -> Caller:
-        """Who signed ``request``, a request for ``service`` (``iam`` or ``sts``)."""
-        verifier = self.verifiers[service]
+        """Who signed ``request``, a request for ``service`` (``iam``, ``sts``, or a service
+        the authorization service is asked about)."""
+        verifier = self.verifier(service)
         if not self.permissive:
             verifier.check_claim(claim, now)
         if claim.security_token is not None:
@@ -122,7 +137,7 @@ class Authenticator:
                     tx.accounts.create(Account(account_id, now))
                 except Conflict:  # created by a concurrent first request; it exists now
                     pass
-        return root_caller(account_id, access_key_id)
+        return root_caller(account_id, access_key_id, implicit=True)
 
 
 def invalid_token_message(service: str) -> str:
@@ -166,7 +181,7 @@ def user_caller(user: User, access_key_id: str | None) -> Caller:
     )
 
 
-def root_caller(account_id: str, access_key_id: str | None) -> Caller:
+def root_caller(account_id: str, access_key_id: str | None, *, implicit: bool = False) -> Caller:
     """The account's root user: GetCallerIdentity shows the account id as its UserId."""
     return Caller(
         account_id=account_id,
@@ -174,6 +189,7 @@ def root_caller(account_id: str, access_key_id: str | None) -> Caller:
         arn=root_arn(account_id),
         user_id=account_id,
         access_key_id=access_key_id,
+        implicit=implicit,
     )
 
 

@@ -53,6 +53,8 @@ READ_ONLY_PREFIXES = ("Get", "List")
 # of SQLite's group commit (store.group_commit): as a member it would wait for the group's fsync
 # and hold the writers' turn while its trust policy is evaluated (docs/benchmarks.md, bench/api.py).
 READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
+# Operations that are not named Get*/List* and write nothing at all.
+READ_ONLY_OPERATIONS = frozenset({"SimulatePrincipalPolicy", "SimulateCustomPolicy"})
 # Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)
 # always read: a write transaction would hold the node's writers while the issuer answers.
 NETWORK_READ_OPERATIONS = frozenset({"AssumeRoleWithWebIdentity"})
@@ -172,6 +174,7 @@ class Pipeline:
         read_only = (
             (
                 action.startswith(READ_ONLY_PREFIXES)
+                or action in READ_ONLY_OPERATIONS
                 or action in READ_MOSTLY_OPERATIONS
                 or action in NETWORK_READ_OPERATIONS
             )

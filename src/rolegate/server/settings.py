@@ -48,6 +48,18 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     # Permissive mode listens on loopback only, unless the operator says otherwise.
     allow_remote_permissive: bool = False
+    # The operator's service catalogue: its own services for policies and the simulator, and
+    # service-linked roles (docs/simulator.md); read again when it changes.
+    service_catalog: Path | None = None
+    # The authorization service's listener, "HOST:PORT" or "PORT" (loopback); None: off.
+    authz_listen: str | None = None
+    # Its route table for nginx auth_request and Envoy ext_authz (authz_client.routes).
+    authz_routes: Path | None = None
+
+    @property
+    def authz_address(self) -> tuple[str, int] | None:
+        """``authz_listen`` as (host, port); None when the listener is off."""
+        return parse_listen(self.authz_listen) if self.authz_listen else None
 
     @property
     def resolved_database_url(self) -> str:
@@ -85,6 +97,13 @@ class Settings:
                 "who reaches the port acts as the root user of any account. Add "
                 "--allow-remote-permissive (ROLEGATE_ALLOW_REMOTE_PERMISSIVE=1) to mean it."
             )
+        authz_listen = pick("authz_listen")
+        if authz_listen is not None:
+            _, authz_port = parse_listen(authz_listen)
+            if authz_port == int(pick("port") or defaults.port):
+                raise ValueError(
+                    f"--authz-listen {authz_listen} uses the API port: give it a port of its own"
+                )
         account = pick("default_account_id")
         if account is not None and not (len(account) == 12 and account.isdigit()):
             raise ValueError("ROLEGATE_DEFAULT_ACCOUNT_ID must be 12 digits")
@@ -109,6 +128,9 @@ class Settings:
             trusted_proxies=parse_networks(pick("trusted_proxies")),
             allowed_origins=parse_origins(pick("allowed_origins")),
             allow_remote_permissive=allow_remote_permissive,
+            service_catalog=_optional_path(pick("service_catalog")),
+            authz_listen=authz_listen,
+            authz_routes=_optional_path(pick("authz_routes")),
         )
 
 
@@ -130,3 +152,15 @@ def _flag(value: str | None) -> bool:
 
 def _optional_path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """``HOST:PORT``, ``[IPv6]:PORT`` or ``PORT`` (on 127.0.0.1)."""
+    text = value.strip()
+    host, port = "127.0.0.1", text
+    if ":" in text:
+        host, _, port = text.rpartition(":")
+        host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--authz-listen must be HOST:PORT or PORT, not {value!r}")
+    return host, int(port)

@@ -27,7 +27,7 @@ import regex
 
 from rolegate.domain.errors import InvalidParameterValue
 from rolegate.wire.shapes import ShapeSpec
-from rolegate.wire.validation import ViolationCollector, scalar_violations
+from rolegate.wire.validation import ViolationCollector, member_constraints, scalar_violations
 
 _INTEGER = regex.compile(r"[+-]?[0-9]+")
 _CONSTRAINT_MARKER = "failed to satisfy constraint: "
@@ -131,16 +131,30 @@ class RequestReader:
             # "Tags=" is how an empty list is sent; a bare "Tags.x=1" is not a list at all.
             return [] if node.value is not None else None
         items: list[Any] = []
+        scalar_items = item_spec.kind not in ("structure", "list", "map")
+        any_item_failed = False
         index = 1
         while True:
             item_node = items_node.children.get(str(index))
             if item_node is None:
                 break
-            item = self.read_value(
-                item_spec, item_node, f"{path}.{index}.member", f"{items_key}.{index}"
-            )
+            item_key = f"{items_key}.{index}"
+            if scalar_items:
+                # A list of scalars is judged as a whole: one failure at the list's path that
+                # names every constraint of its members (AWS's "Member must satisfy constraint").
+                item = (
+                    None
+                    if item_node.value is None
+                    else convert_scalar(item_spec, item_node.value, item_key)
+                )
+                if item is None or scalar_violations(item_spec, item):
+                    any_item_failed = True
+            else:
+                item = self.read_value(item_spec, item_node, f"{path}.{index}.member", item_key)
             items.append(item)
             index += 1
+        if any_item_failed:
+            self.violations.failed(path, items, spec, member_constraints(item_spec))
         return items
 
     def _read_map(

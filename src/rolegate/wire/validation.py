@@ -10,15 +10,16 @@ length, range, pattern, enum) and answers one ``ValidationError`` listing every 
     not be null; Value 'x' at 'roleSessionName' failed to satisfy constraint: Member must have
     length greater than or equal to 2
 
-Paths are the member names in lowerCamelCase; list items are ``'tags.1.member.key'`` (1-based).
-STS quotes the offending value ("Value 'Session1:2' at 'roleSessionName'"), except for
-``sensitive`` members (tokens, assertions), which are never echoed. IAM leaves string, list and
-map values out ("Value at 'roleName'", "Value at 'tags.1.member.key'") but quotes numbers
-("Value '100000' at 'maxItems'", as quoted from IAM's ListPolicies answers in public code). A
-missing required member is "Value null at 'x'" in both. Several failures on one member are each
-listed, in the order length, range, pattern, enum; a list's or map's own size comes before its
-items' failures. Map constraints follow AWS's wording for maps ("Map keys must satisfy
-constraint: [...]" at the map's own path).
+Paths are the member names in lowerCamelCase; items of a list of structures are
+``'tags.1.member.key'`` (1-based). STS quotes the offending value ("Value 'Session1:2' at
+'roleSessionName'"), except for ``sensitive`` members (tokens, assertions), which are never
+echoed. IAM quotes no value, numbers included ("Value at 'minimumPasswordLength'", as IAM's
+recorded answers show). A missing required member is "Value null at 'x'" in both. Several
+failures on one member are each listed, in the order length, range, pattern, enum; a list's or
+map's own size comes before its items' failures. A list of scalars with a failing item gets one
+failure at the list's path naming every constraint of its members ("Value at 'tagKeys' failed to
+satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal
+to 128, ...]"); maps follow AWS's wording for maps ("Map keys must satisfy constraint: [...]").
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from typing import Any
 from rolegate.domain.errors import ValidationError
 from rolegate.wire.shapes import ShapeSpec
 
-_NUMBER_KINDS = frozenset({"integer", "long", "float", "double"})
-
 
 class ViolationCollector:
     """Accumulates constraint failures while a request is parsed; raises them all at once."""
@@ -39,7 +38,7 @@ class ViolationCollector:
     __slots__ = ("echo_strings", "messages")
 
     def __init__(self, *, echo_strings: bool) -> None:
-        #: STS style (quote every value) when True, IAM style (quote numbers only) when False
+        #: STS style (quote every value) when True, IAM style (quote none) when False
         self.echo_strings = echo_strings
         self.messages: list[str] = []
 
@@ -52,8 +51,7 @@ class ViolationCollector:
         self, path: str, value: Any, spec: ShapeSpec, constraint: str, *, position: int = -1
     ) -> None:
         """Record a failure; ``position`` puts it before failures already found inside it."""
-        echoed = self.echo_strings or spec.kind in _NUMBER_KINDS
-        if echoed and not spec.sensitive:
+        if self.echo_strings and not spec.sensitive:
             shown = f"Value '{render_java_value(value)}' at '{path}'"
         else:
             shown = f"Value at '{path}'"
@@ -95,6 +93,23 @@ def scalar_violations(spec: ShapeSpec, value: Any) -> list[str]:
         if spec.enum and value not in spec.enum:
             found.append(f"Member must satisfy enum value set: [{', '.join(spec.enum)}]")
     return found
+
+
+def member_constraints(spec: ShapeSpec) -> str:
+    """How AWS words a failing member of a list of scalars: every constraint of the member
+    shape (not only the one that failed), largest bound first, then "not null"."""
+    parts: list[str] = []
+    noun = "length" if spec.kind in ("string", "blob") else "value"
+    if spec.max is not None:
+        parts.append(f"Member must have {noun} less than or equal to {_number(spec.max)}")
+    if spec.min is not None:
+        parts.append(f"Member must have {noun} greater than or equal to {_number(spec.min)}")
+    if spec.pattern is not None:
+        parts.append(f"Member must satisfy regular expression pattern: {spec.pattern}")
+    if spec.enum:
+        parts.append(f"Member must satisfy enum value set: [{', '.join(spec.enum)}]")
+    parts.append("Member must not be null")
+    return f"Member must satisfy constraint: [{', '.join(parts)}]"
 
 
 def _number(bound: int | float) -> str:

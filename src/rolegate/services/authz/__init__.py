@@ -8,6 +8,7 @@
 * ``request_context``: the condition keys of one decision.
 * ``trust_principals``: a trust policy's user and role principals, bound to unique ids when it is
   stored and shown through them.
+* ``last_used``: RoleLastUsed, written by AssumeRole* and by the authorization service.
 * ``messages``: the sealed decision documents that DecodeAuthorizationMessage opens.
 
 IAM and STS operations import from this package, never from its modules.
@@ -17,9 +18,11 @@ from rolegate.services.authz.authorizer import (
     ROOT_CANNOT_ASSUME,
     PolicyDenied,
     RequestAuthorizer,
+    Verdict,
     denial_message,
     evaluate_trust,
 )
+from rolegate.services.authz.last_used import record_role_use
 from rolegate.services.authz.messages import INVALID_MESSAGE, AuthorizationMessages
 from rolegate.services.authz.principal_policies import PolicySetCache
 from rolegate.services.authz.request_context import target_boundary_context
@@ -37,10 +40,12 @@ __all__ = [
     "PolicyDenied",
     "PolicySetCache",
     "RequestAuthorizer",
+    "Verdict",
     "bind_principals",
     "denial_message",
     "evaluate_trust",
     "profiles_with_trust_shown",
+    "record_role_use",
     "shown_trust_policies",
     "target_boundary_context",
     "with_trust_shown",

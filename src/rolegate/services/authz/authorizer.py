@@ -21,7 +21,7 @@ from rolegate.domain.entities import Role, Tag
 from rolegate.domain.errors import AccessDenied, InvalidClientTokenId
 from rolegate.domain.session import SessionKind
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
-from rolegate.policy.decision import EXPLICIT_DENY, Decision
+from rolegate.policy.decision import ALLOW, EXPLICIT_DENY, Decision
 from rolegate.policy.evaluate import PolicySet, evaluate
 from rolegate.policy.request import Principal, Request
 from rolegate.services.authz.messages import AuthorizationMessages, decision_document
@@ -100,6 +100,21 @@ def reason_clause(decision: Decision, action: str) -> str:
     return f"because {_NO_ALLOW.get(kind, _NO_ALLOW['identity'])} allows the {action} action"
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One decision as the caller sees it: ``effect`` (Allow, ImplicitDeny, ExplicitDeny), the
+    engine's ``decision`` (None for the root user in its own account, which needs none) and the
+    AccessDenied text of a denial."""
+
+    effect: str
+    decision: Decision | None
+    message: str | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.effect == ALLOW
+
+
 @dataclass(slots=True, kw_only=True)
 class RequestAuthorizer:
     """The engine-backed :class:`~rolegate.services.context.Authorizer` of one request.
@@ -136,13 +151,38 @@ class RequestAuthorizer:
         context: ContextValues | None = None,
         resource_policy: ResourcePolicy | None = None,
     ) -> None:
+        verdict = self.judge(
+            action,
+            resource,
+            resource_account=resource_account,
+            context=context,
+            resource_policy=resource_policy,
+        )
+        if verdict.decision is not None and not verdict.allowed:
+            raise PolicyDenied(
+                verdict.message or "",
+                self.encode_denial(action, resource, verdict.decision, context, resource_policy),
+            )
+
+    def judge(
+        self,
+        action: str,
+        resource: str,
+        *,
+        resource_account: str | None = None,
+        context: ContextValues | None = None,
+        resource_policy: ResourcePolicy | None = None,
+    ) -> Verdict:
+        """The decision of ``require`` without the exception: every IAM and STS call and every
+        question to the authorization service are decided here. Raises only what is no policy
+        decision (temporary credentials that may not call IAM at all)."""
         caller = self.caller
         account = resource_account or caller.account_id
         _check_session_scope(caller, action)
         if _is_root(caller) and account == caller.account_id:
             # the root user has full access to its own account:
             # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
-            return
+            return Verdict(ALLOW, None, None)
         decision = self.decide(
             action,
             resource,
@@ -150,12 +190,10 @@ class RequestAuthorizer:
             context=context,
             resource_policy=resource_policy,
         )
-        if not decision.allowed:
-            reason = reason_clause(decision, action)
-            raise PolicyDenied(
-                denial_message(caller, action, resource, reason),
-                self.encode_denial(action, resource, decision, context, resource_policy),
-            )
+        if decision.allowed:
+            return Verdict(ALLOW, decision, None)
+        reason = reason_clause(decision, action)
+        return Verdict(decision.effect, decision, denial_message(caller, action, resource, reason))
 
     def decide(
         self,
@@ -235,6 +273,10 @@ class RequestAuthorizer:
             by_id,
         )
         return self.messages.encode(self.caller.account_id, document)
+
+    def principal_tags(self) -> tuple[Tag, ...]:
+        """The caller's tags as its policies see them (session tags over the role's or user's)."""
+        return self._gathered().principal_tags
 
     def _gathered(self) -> PrincipalPolicies:
         """The caller's policies as stored (read once per request: changes apply at once)."""
@@ -339,7 +381,7 @@ def evaluate_trust(
             region=ctx.region,
         )
     caller = authorizer.caller
-    if _is_root(caller) and principal_override is None:
+    if _is_root(caller) and not caller.implicit and principal_override is None:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
     authorizer.know_resource_tags(role.arn, role.tags)
     trust_policy = ResourcePolicy(
@@ -352,7 +394,12 @@ def evaluate_trust(
         context=context,
         resource_policy=trust_policy,
     )
-    if not decision.allowed:  # AWS gives AssumeRole* denials no reason clause
+    allowed = decision.allowed
+    if allowed and caller.implicit:
+        # The root user's full access would skip the trust policy; permissive mode's implicit
+        # caller is let in only by a trust policy that allows it.
+        allowed = any(m.policy_type == "resource" and m.effect == "Allow" for m in decision.matched)
+    if not allowed:  # AWS gives AssumeRole* denials no reason clause
         raise PolicyDenied(
             denial_message(caller, action, role.arn, ""),
             authorizer.encode_denial(action, role.arn, decision, context, trust_policy),

@@ -37,6 +37,7 @@ from rolegate.services.iam.policies.aws_managed import (
 from rolegate.services.iam.providers import oidc, saml
 from rolegate.services.iam.providers.oidc import add_oidc_provider
 from rolegate.services.iam.providers.saml import add_saml_provider, parse_saml_provider_arn
+from rolegate.services.iam.simulator import operations as simulator
 
 HANDLERS: dict[str, Handler] = join_handlers(
     module.HANDLERS
@@ -59,6 +60,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
         password_policy,
         summary,
         authorization_details,
+        simulator,
     )
 )
 

@@ -14,7 +14,7 @@ from typing import Any
 from rolegate.catalog.quotas import ACCESS_KEYS_PER_USER
 from rolegate.domain.arn import root_arn, user_arn
 from rolegate.domain.entities import AccessKey, User
-from rolegate.domain.errors import NoSuchEntity, ValidationError
+from rolegate.domain.errors import AccessDenied, NoSuchEntity, ValidationError
 from rolegate.domain.ids import IdPrefix, access_key_id, secret_access_key
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._quotas import check_quota
@@ -130,12 +130,15 @@ def delete_access_key(ctx: OperationContext, params: Params) -> Result:
 
 def get_access_key_last_used(ctx: OperationContext, params: Params) -> Result:
     """Decided on the ARN of the key's owner. A key that does not exist in the caller's account
-    is NoSuchEntity (the API reference listed NoSuchEntityException, HTTP 404, for this call;
-    message unverified). Key ids are random, so this tells nothing worth hiding."""
+    is refused as IAM refuses it: AccessDenied naming the key, so that the answer does not tell
+    a missing key from another account's."""
     key_id = params["AccessKeyId"]
     key = ctx.tx.access_keys.get(key_id)
     if key is None or key.account_id != ctx.account_id:
-        raise _no_such_key(key_id)
+        raise AccessDenied(
+            f"User: {ctx.caller.arn} is not authorized to perform iam:GetAccessKeyLastUsed on "
+            f"resource: access key {key_id}"
+        )
     if key.user_name is None:
         ctx.authorize("iam:GetAccessKeyLastUsed", root_arn(ctx.account_id))
     else:

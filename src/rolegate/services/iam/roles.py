@@ -117,8 +117,8 @@ def create_role(ctx: OperationContext, params: Params) -> Result:
     if boundary is not None:
         record_boundary(ctx, OwnerKind.ROLE, role.role_id, boundary)
     created = role_to_wire(role)  # its principals were resolved just now: the text as submitted
-    # CreateRole answers without RoleLastUsed (the role has never been used).
-    del created["RoleLastUsed"]
+    # CreateRole answers without RoleLastUsed and MaxSessionDuration (GetRole shows both).
+    del created["RoleLastUsed"], created["MaxSessionDuration"]
     return {"Role": created}
 
 

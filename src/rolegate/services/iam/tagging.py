@@ -3,8 +3,8 @@
 :class:`Taggable` per resource (``TAGGABLE``).
 
 A spec says how the operations find the resource (its parameter and its family's loader, which
-authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and the quota name
-of AWS's LimitExceeded message. Tag and Untag load the resource as for a change (the loader's
+authorizes and answers AWS's NoSuchEntity text), what the store keys its tags by, and whether its
+tag keys compare with regard to case. Tag and Untag load the resource as for a change (the loader's
 ``changing`` keyword): users and identity providers are then locked until the transaction ends, and
 AWS managed policies judged in the ``aws`` account (``policies.managed.load_policy``). The tag rules
 are ``services._tags``'.
@@ -42,8 +42,8 @@ class Taggable:
     load: Callable[..., Any]  # the family's loader: (ctx, name, action, **changing) -> entity
     repository: str  # the Tx attribute of the family's repository
     key: str  # the entity attribute its tags are stored under
-    quota: str  # "Cannot exceed quota for <quota>: 50"
     changing: str | None = None  # the loader's keyword Tag and Untag set: "lock", "change"
+    case_sensitive: bool = False  # whether "Key" and "key" are two tags (services._tags)
 
     def _load(self, ctx: OperationContext, params: Params, operation: str, change: bool) -> Any:
         options = {self.changing: True} if change and self.changing else {}
@@ -55,14 +55,15 @@ class Taggable:
 
     def tag_resource(self, ctx: OperationContext, params: Params) -> Result:
         entity = self._load(ctx, params, self.tag, change=True)
-        self._write(
-            ctx, entity, merge_tags(entity.tags, tags_from_params(params["Tags"]), self.quota)
-        )
+        exact = self.case_sensitive
+        new = tags_from_params(params["Tags"], case_sensitive=exact)
+        self._write(ctx, entity, merge_tags(entity.tags, new, case_sensitive=exact))
         return {}
 
     def untag_resource(self, ctx: OperationContext, params: Params) -> Result:
         entity = self._load(ctx, params, self.untag, change=True)
-        self._write(ctx, entity, remove_tags(entity.tags, params["TagKeys"]))
+        keys = params["TagKeys"]
+        self._write(ctx, entity, remove_tags(entity.tags, keys, case_sensitive=self.case_sensitive))
         return {}
 
     def list_resource_tags(self, ctx: OperationContext, params: Params) -> Result:
@@ -86,7 +87,6 @@ TAGGABLE = (
         load=load_role,
         repository="roles",
         key="role_id",
-        quota="TagsPerRole",
     ),
     Taggable(
         tag="TagUser",
@@ -96,7 +96,6 @@ TAGGABLE = (
         load=load_user,
         repository="users",
         key="user_id",
-        quota="TagsPerUser",
         changing="lock",
     ),
     Taggable(
@@ -107,7 +106,6 @@ TAGGABLE = (
         load=load_instance_profile,
         repository="instance_profiles",
         key="instance_profile_id",
-        quota="TagsPerInstanceProfile",
     ),
     Taggable(
         tag="TagPolicy",
@@ -117,8 +115,8 @@ TAGGABLE = (
         load=load_policy,
         repository="managed_policies",
         key="policy_id",
-        quota="TagsPerPolicy",
         changing="change",
+        case_sensitive=True,
     ),
     Taggable(
         tag="TagOpenIDConnectProvider",
@@ -128,7 +126,6 @@ TAGGABLE = (
         load=load_oidc_provider,
         repository="oidc_providers",
         key="provider_id",
-        quota="TagsPerOpenIdConnectProvider",
         changing="lock",
     ),
     Taggable(
@@ -139,7 +136,6 @@ TAGGABLE = (
         load=load_saml_provider,
         repository="saml_providers",
         key="provider_id",
-        quota="TagsPerSAMLProvider",
         changing="lock",
     ),
     Taggable(
@@ -150,7 +146,6 @@ TAGGABLE = (
         load=load_device,
         repository="mfa_devices",
         key="serial_number",
-        quota="TagsPerMFADevice",
     ),
 )
 

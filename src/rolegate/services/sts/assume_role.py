@@ -1,7 +1,8 @@
 """AssumeRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-api.html,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html).
 
-Order of the checks: the role ARN, session policies and tags (parameters alone), MFA, then the
+Order of the checks: the role ARN (a malformed one is refused before anything else, even for the
+root user, who may assume no role), session policies and tags (parameters alone), MFA, then the
 role's trust policy with the caller's identity policies (``authz.evaluate_trust``) for
 sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity, then the duration against the role.
 A role the caller may not assume and a role that does not exist are both AccessDenied, so that
@@ -43,16 +44,16 @@ EXCEEDS_CHAIN = (
 
 def assume_role(ctx: OperationContext, params: Params) -> Result:
     caller = ctx.caller
-    if caller.principal_type == "root":
-        raise AccessDenied(ROOT_CANNOT_ASSUME)
     role_arn = params["RoleArn"]
     session_name = params["RoleSessionName"]
+    account_id, role_name = parse_role_arn(role_arn)  # a malformed ARN is refused before all else
+    if caller.principal_type == "root" and not caller.implicit:
+        raise AccessDenied(ROOT_CANNOT_ASSUME)
     if caller.principal_type == "federated_user":
         # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html:
         # federated users call no STS operation but
         # GetCallerIdentity (unverified: AWS's wording)
         raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, ""))
-    account_id, role_name = parse_role_arn(role_arn)
     policy = session_policy(params)
     policy_arns = session_policy_arns(params)
     tags = _session_tags(caller, params)

@@ -10,12 +10,13 @@ the fields their responses share (``Credentials``, ``AssumedRoleUser``, ``Packed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rolegate.domain.arn import Arn, assumed_role_arn
 from rolegate.domain.entities import Role
 from rolegate.domain.errors import ValidationError
 from rolegate.domain.session import SessionClaims, SessionKind
+from rolegate.services.authz import record_role_use
 from rolegate.services.context import OperationContext, Result
 from rolegate.services.sts.credentials import (
     credentials_to_wire,
@@ -27,7 +28,6 @@ from rolegate.services.sts.credentials import (
 )
 
 DEFAULT_DURATION = 3600
-RECORD_USE_EVERY = timedelta(minutes=1)
 INVALID_ARN = "Request ARN is invalid"
 EXCEEDS_MAX = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
 
@@ -66,8 +66,8 @@ def parse_role_arn(text: str) -> tuple[str, str]:
     """(account, role name) of ``arn:aws:iam::ACCOUNT:role/PATH/NAME``."""
     try:
         arn = Arn.parse(text)
-    except ValueError:
-        raise ValidationError(INVALID_ARN) from None
+    except ValueError:  # not an ARN at all: STS names the text
+        raise ValidationError(f"{text} is invalid") from None
     if (
         arn.service != "iam"
         or arn.region
@@ -102,7 +102,7 @@ def issue_role_session(ctx: OperationContext, request: RoleSessionRequest) -> Re
     """Seal the session, record the role's use and return the response fields shared by every
     AssumeRole* operation."""
     claims = session_claims(ctx, request)
-    record_role_use(ctx, request.role)
+    record_role_use(ctx.tx, request.role, ctx.now, ctx.region)
     result: Result = {
         "Credentials": credentials_to_wire(ctx, claims),
         "AssumedRoleUser": {"AssumedRoleId": claims.principal_id, "Arn": claims.principal_arn},
@@ -141,16 +141,3 @@ def session_claims(ctx: OperationContext, request: RoleSessionRequest) -> Sessio
         federated_provider=request.federated_provider,
         federated_keys=request.federated_keys,
     )
-
-
-def record_role_use(ctx: OperationContext, role: Role) -> None:
-    """RoleLastUsed as GetRole shows it
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html, "last used").
-    Written at
-    most once a minute per role and region, so that a busy role does not make every AssumeRole*
-    a database write; AWS itself reports it with a delay."""
-    last = role.last_used_date
-    fresh = last is not None and (ctx.now - last) < RECORD_USE_EVERY
-    if fresh and role.last_used_region == ctx.region:
-        return
-    ctx.tx.roles.record_use(role.role_id, ctx.now, ctx.region)

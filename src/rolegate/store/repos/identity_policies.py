@@ -173,6 +173,7 @@ def _in_order(parts: list[Select[Any]]) -> Any:
 
 _OF_USER = Prepared(_in_order(_own_parts(user_policies, OwnerKind.USER) + _group_parts()))
 _OF_ROLE = Prepared(_in_order(_own_parts(role_policies, OwnerKind.ROLE)))
+_OF_GROUP = Prepared(_in_order(_own_parts(group_policies, OwnerKind.GROUP)))
 
 
 class IdentityPolicyRepo:
@@ -184,6 +185,10 @@ class IdentityPolicyRepo:
 
     def of_role(self, role_id: str, role_arn: str) -> list[SourcePolicy]:
         return _sources(_OF_ROLE.all(self._conn, {"owner_id": role_id}), role_arn)
+
+    def of_group(self, group_id: str, group_arn: str) -> list[SourcePolicy]:
+        """A group's own inline and attached policies (the policy simulator's group source)."""
+        return _sources(_OF_GROUP.all(self._conn, {"owner_id": group_id}), group_arn)
 
 
 def _sources(rows: list[Any], owner_arn: str) -> list[SourcePolicy]:

@@ -64,10 +64,14 @@ def _user_details(ctx: OperationContext, users: list[User]) -> list[dict[str, An
             "UserId": user.user_id,
             "Arn": user.arn,
             "CreateDate": user.create_date,
-            "UserPolicyList": _inline_to_wire(inline.get(user.user_id, ())),
             "GroupList": groups.get(user.user_id, []),
             "AttachedManagedPolicies": _attached_to_wire(attached.get(user.user_id, ())),
         }
+        # A user without inline policies has no UserPolicyList at all (groups and roles show
+        # an empty list).
+        user_policies = inline.get(user.user_id, ())
+        if user_policies:
+            detail["UserPolicyList"] = _inline_to_wire(user_policies)
         if user.permissions_boundary_arn is not None:
             detail["PermissionsBoundary"] = _boundary_to_wire(user.permissions_boundary_arn)
         detail["Tags"] = tags_to_wire(tags.get(user.user_id, ()))

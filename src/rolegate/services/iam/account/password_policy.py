@@ -18,7 +18,7 @@ from rolegate.services.context import Handler, OperationContext, Params, Result
 
 
 def _no_policy(ctx: OperationContext) -> NoSuchEntity:
-    return NoSuchEntity(f"The Password Policy with domain name {ctx.account_id} cannot be found.")
+    return NoSuchEntity("The account policy with name PasswordPolicy cannot be found.")
 
 
 def password_policy_to_wire(policy: PasswordPolicy) -> dict[str, Any]:

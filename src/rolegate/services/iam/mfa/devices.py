@@ -59,9 +59,7 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
     try:
         ctx.tx.mfa_devices.create(device)
     except Conflict:
-        raise EntityAlreadyExists(
-            "MFADevice entity at the same path and name already exists."
-        ) from None
+        raise EntityAlreadyExists("MFA device already exists.") from None
     out: dict[str, Any] = {
         "SerialNumber": serial,
         "Base32StringSeed": seed.encode("ascii"),

@@ -11,6 +11,7 @@ cannot be modified, tagged or deleted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rolegate.catalog.quotas import POLICIES
@@ -58,6 +59,11 @@ def policy_not_found(arn: str) -> NoSuchEntity:
     return NoSuchEntity(f"Policy {arn} was not found.")
 
 
+def policy_not_attachable(arn: str) -> NoSuchEntity:
+    """ListEntitiesForPolicy's wording for a policy that does not exist."""
+    return NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+
+
 def check_managed_policy_document(document: str) -> None:
     """Every version of a managed policy: an identity policy of at most 6,144 characters."""
     validate_policy(document, PolicyKind.IDENTITY)
@@ -65,7 +71,12 @@ def check_managed_policy_document(document: str) -> None:
 
 
 def load_policy(
-    ctx: OperationContext, arn: str, action: str, *, change: bool = False
+    ctx: OperationContext,
+    arn: str,
+    action: str,
+    *,
+    change: bool = False,
+    not_found: Callable[[str], NoSuchEntity] = policy_not_found,
 ) -> ManagedPolicy:
     """The policy ``arn`` names, once the caller may perform ``action`` on it.
 
@@ -82,7 +93,7 @@ def load_policy(
     ctx.authorize(action, arn, resource_account=account)
     policy = ctx.tx.managed_policies.get_by_arn(arn)
     if policy is None:
-        raise policy_not_found(arn)
+        raise not_found(arn)
     return policy
 
 
@@ -116,8 +127,8 @@ def policy_to_wire(
         return out
     if policy.description is not None:
         out["Description"] = policy.description
-    if policy.tags:
-        out["Tags"] = tags_to_wire(policy.tags)
+    # CreatePolicy and GetPolicy answer with Tags even when there are none (an empty list).
+    out["Tags"] = tags_to_wire(policy.tags)
     return out
 
 
@@ -134,7 +145,7 @@ def create_policy(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:CreatePolicy", arn)
     document = params["PolicyDocument"]
     check_managed_policy_document(document)
-    tags = tags_from_params(params.get("Tags"))
+    tags = tags_from_params(params.get("Tags"), case_sensitive=True)
     policy = ManagedPolicy(
         account_id=ctx.account_id,
         policy_id=unique_id(IdPrefix.MANAGED_POLICY, ctx.rng),
@@ -214,7 +225,9 @@ def delete_policy(ctx: OperationContext, params: Params) -> Result:
 
 
 def list_entities_for_policy(ctx: OperationContext, params: Params) -> Result:
-    policy = load_policy(ctx, params["PolicyArn"], "iam:ListEntitiesForPolicy")
+    policy = load_policy(
+        ctx, params["PolicyArn"], "iam:ListEntitiesForPolicy", not_found=policy_not_attachable
+    )
     kinds = _ENTITY_FILTERS[params.get("EntityFilter")]
     usage = params.get("PolicyUsageFilter")
     out: Result = {element: [] for element, _, _ in _ENTITY_ELEMENTS.values()}

@@ -71,7 +71,7 @@ def parse_oidc_provider_arn(arn: str) -> tuple[str, str]:
 
 
 def no_such_provider(arn: str) -> NoSuchEntity:
-    return NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+    return NoSuchEntity(f"OpenId connect Provider {arn} cannot be found.")
 
 
 def load_oidc_provider(
@@ -111,10 +111,7 @@ def thumbprints(values: Iterable[str]) -> tuple[str, ...]:
         found.append(value.lower())
     unique = tuple(dict.fromkeys(found))
     if len(unique) > MAX_THUMBPRINTS:
-        # unverified: IAM's quota wording, as for its other quotas
-        raise LimitExceeded(
-            f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: {MAX_THUMBPRINTS}"
-        )
+        raise InvalidInput(f"Thumbprint list must contain fewer than {MAX_THUMBPRINTS} entries.")
     return unique
 
 

@@ -37,6 +37,7 @@ from rolegate.services.iam._arns import invalid_arn
 from rolegate.store import Conflict, Tx
 
 MAX_PROVIDERS_PER_ACCOUNT = 100
+DEFAULT_VALIDITY_YEARS = 100
 # Messages from the IAM User Guide page "Troubleshoot SAML federation with IAM":
 UNPARSABLE = "Could not parse metadata."
 NOTHING_TO_UPDATE = (
@@ -146,16 +147,27 @@ def add_saml_provider(
     return provider
 
 
+def valid_until(provider: SamlProvider) -> datetime:
+    """The metadata's validUntil; IAM always answers one, 100 years after the provider's
+    creation when the metadata names none."""
+    if provider.valid_until is not None:
+        return provider.valid_until
+    created = provider.create_date
+    try:
+        return created.replace(year=created.year + DEFAULT_VALIDITY_YEARS)
+    except ValueError:  # 29 February
+        return created.replace(year=created.year + DEFAULT_VALIDITY_YEARS, day=28)
+
+
 def get_saml_provider(ctx: OperationContext, params: Params) -> Result:
     provider = load_saml_provider(ctx, params["SAMLProviderArn"], "iam:GetSAMLProvider")
     result: Result = {
         "SAMLProviderUUID": provider.provider_id,
         "SAMLMetadataDocument": provider.metadata_document,
         "CreateDate": provider.create_date,
+        "ValidUntil": valid_until(provider),
         "Tags": tags_to_wire(provider.tags),
     }
-    if provider.valid_until is not None:
-        result["ValidUntil"] = provider.valid_until
     return result
 
 
@@ -163,10 +175,13 @@ def list_saml_providers(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:ListSAMLProviders", "*")
     entries: list[dict[str, Any]] = []
     for provider in ctx.tx.saml_providers.list(ctx.account_id):
-        entry: dict[str, Any] = {"Arn": provider.arn, "CreateDate": provider.create_date}
-        if provider.valid_until is not None:
-            entry["ValidUntil"] = provider.valid_until
-        entries.append(entry)
+        entries.append(
+            {
+                "Arn": provider.arn,
+                "ValidUntil": valid_until(provider),
+                "CreateDate": provider.create_date,
+            }
+        )
     return {"SAMLProviderList": entries}
 
 

@@ -1,0 +1,204 @@
+"""The authorization service's decision: who signed the described request, and may it perform the
+action on the resource.
+
+The same code as every IAM and STS call, not a copy: ``auth.sigv4.parse_sigv4`` reads the claim,
+``server.authn.Authenticator.caller_for`` verifies it (time, the credential scope naming the
+question's ``service``, the access key or the sealed session token, the user or role behind a
+session still alive), and ``services.authz.RequestAuthorizer.judge`` decides with the caller's
+identity, boundary and session policies, the resource policy, and the request context (global
+keys, principal and session tags, MFA, source identity). Each decision records the role's or the
+access key's last use and is logged as an audit line (``rolegate.authz.audit``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rolegate.auth.sigv4 import parse_sigv4
+from rolegate.domain.caller import Caller
+from rolegate.domain.errors import (
+    AccessDenied,
+    AwsError,
+    MalformedPolicyDocument,
+    MissingAuthenticationToken,
+)
+from rolegate.domain.ids import Rng, request_id
+from rolegate.policy.compile import PolicyCompiler
+from rolegate.policy.decision import IMPLICIT_DENY
+from rolegate.server.authn import Authenticator
+from rolegate.server.authz.contract import BadQuestion, Question
+from rolegate.services.authz import PolicySetCache, RequestAuthorizer, record_role_use
+from rolegate.services.context import ResourcePolicy
+from rolegate.store import Store
+
+audit = logging.getLogger("rolegate.authz.audit")
+
+MISSING_TOKEN = "Request is missing Authentication Token"
+# aws:PrincipalType's values (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltype)
+_PRINCIPAL_TYPES = {
+    "root": "Account",
+    "user": "User",
+    "role_session": "AssumedRole",
+    "federated_user": "FederatedUser",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The JSON answer and what the proxies' endpoints need of it."""
+
+    body: dict[str, Any]
+    authenticated: bool
+    allowed: bool
+    principal: dict[str, Any] | None
+
+    def json(self) -> bytes:
+        return json.dumps(self.body, separators=(",", ":")).encode()
+
+
+@dataclass(slots=True)
+class Decider:
+    store: Store
+    authenticator: Authenticator
+    compiler: PolicyCompiler
+    policy_sets: PolicySetCache
+    clock: Callable[[], datetime]
+    rng: Rng
+    explain: bool = True  # list the matched statements in every answer
+
+    def decide(self, question: Question) -> Answer:
+        """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
+        does not parse, ``StoreUnavailable`` when the database does not answer."""
+        started = time.perf_counter()
+        rid = request_id(self.rng)
+        now = self.clock()
+        resource_policy = self._resource_policy(question)
+        try:
+            claim = parse_sigv4(question.request)
+            if claim is None:
+                raise MissingAuthenticationToken(MISSING_TOKEN)
+            with self.store.transaction(write=self.authenticator.permissive) as tx:
+                caller = self.authenticator.caller_for(
+                    tx, claim, question.request, now, question.service
+                )
+                resource = question.resource
+                if question.resource_template is not None:
+                    resource = question.resource_template(claim.region, caller.account_id)
+                authorizer = RequestAuthorizer(
+                    caller=caller,
+                    now=now,
+                    tx=tx,
+                    compiler=self.compiler,
+                    source_ip=question.source_ip,
+                    secure_transport=question.secure_transport,
+                    region=claim.region,
+                    policy_sets=self.policy_sets,
+                )
+                effect: str
+                message: str | None
+                try:
+                    verdict = authorizer.judge(
+                        question.action,
+                        resource,
+                        resource_account=question.resource_account or _account_of(resource),
+                        context=question.context,
+                        resource_policy=resource_policy,
+                    )
+                except AccessDenied as denied:  # what temporary credentials may not call
+                    effect, message, matched = IMPLICIT_DENY, denied.message, []
+                else:
+                    effect, message = verdict.effect, verdict.message
+                    decision = verdict.decision
+                    matched = (
+                        [m.to_json() for m in decision.matched]
+                        if self.explain and decision is not None
+                        else []
+                    )
+                principal = _principal(caller, authorizer)
+                if caller.role is not None and caller.principal_type == "role_session":
+                    record_role_use(tx, caller.role, now, claim.region)
+        except AwsError as error:  # authentication failed: AWS's code and message
+            audit.info(
+                "%s - %s %s unauthenticated %s",
+                rid,
+                question.action,
+                question.resource or "-",
+                error.code,
+            )
+            return Answer(
+                {
+                    "authenticated": False,
+                    "decision": IMPLICIT_DENY,
+                    "error": {"code": error.code, "message": error.message},
+                    "principal": None,
+                    "matched": [],
+                    "message": None,
+                    "request_id": rid,
+                },
+                authenticated=False,
+                allowed=False,
+                principal=None,
+            )
+        audit.info(
+            "%s %s %s %s %s %.2fms",
+            rid,
+            caller.arn,
+            question.action,
+            resource,
+            effect,
+            (time.perf_counter() - started) * 1000,
+        )
+        return Answer(
+            {
+                "authenticated": True,
+                "error": None,
+                "decision": effect,
+                "principal": principal,
+                "matched": matched,
+                "message": message,
+                "request_id": rid,
+            },
+            authenticated=True,
+            allowed=effect == "Allow",
+            principal=principal,
+        )
+
+    def _resource_policy(self, question: Question) -> ResourcePolicy | None:
+        """The question's resource policy, checked now (compiled once per text, by hash)."""
+        if question.resource_policy is None:
+            return None
+        try:
+            self.compiler.compile(question.resource_policy, policy_id=question.resource)
+        except MalformedPolicyDocument as error:
+            raise BadQuestion(
+                f"resource_policy is not a valid policy: {error.message}",
+                "MalformedPolicyDocument",
+            ) from None
+        return ResourcePolicy(question.resource, question.resource_policy)
+
+
+def _account_of(resource: str) -> str | None:
+    """The account field of an ARN (``arn:partition:service:region:account:…``); None when it
+    is empty (the caller's account is assumed, as for IAM calls)."""
+    parts = resource.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4] else None
+
+
+def _principal(caller: Caller, authorizer: RequestAuthorizer) -> dict[str, Any]:
+    session = caller.session
+    tags = authorizer.principal_tags() if caller.principal_type != "root" else ()
+    return {
+        "arn": caller.arn,
+        "account": caller.account_id,
+        "user_id": caller.user_id,
+        "type": _PRINCIPAL_TYPES.get(caller.principal_type, caller.principal_type),
+        "session_name": session.session_name if session is not None else None,
+        "source_identity": session.source_identity if session is not None else None,
+        "tags": {tag.key: tag.value for tag in tags},
+    }
