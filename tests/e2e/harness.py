@@ -135,6 +135,7 @@ class Server:
                         return self
             except OSError:
                 time.sleep(0.1)
+        self.stop()  # no process left behind (nor a Popen that warns when collected)
         raise RuntimeError(f"rolegate serve did not become healthy:\n{self.output()}")
 
     def output(self) -> str:
