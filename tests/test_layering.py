@@ -1,4 +1,4 @@
-"""The package dependency rules of ARCHITECTURE.md, checked on the source.
+"""The package dependency rules of docs/architecture.md, checked on the source.
 
 Dependencies point down: domain <- policy <- auth; domain <- wire; domain <- store;
 domain <- catalog (AWS data); services use all of those; server uses services; cli uses

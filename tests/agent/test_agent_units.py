@@ -7,6 +7,7 @@ import asyncio
 import base64
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -87,7 +88,7 @@ def test_refresh_is_due_margin_before_expiry() -> None:
 
 def test_default_margin_is_a_third_of_the_lifetime_at_least_300_s() -> None:
     for lifetime, delay in ((3600, 2400), (900, 600), (21600, 14400)):
-        refresher = Refresher(lambda n=lifetime: credentials(n), clock=lambda: NOW)
+        refresher = Refresher(partial(credentials, lifetime), clock=lambda: NOW)
         asyncio.run(refresher.fetch_once())
         assert refresher._delay() == delay, lifetime
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from harness import Server
+from harness import Node
 
 
 @dataclass
@@ -18,7 +18,7 @@ class Account:
     secret: str
 
 
-def new_account(server: Server) -> Account:
+def new_account(server: Node) -> Account:
     done = server.admin("account", "create")
     assert done.returncode == 0, done.stderr
     created = json.loads(done.stdout)
@@ -26,7 +26,7 @@ def new_account(server: Server) -> Account:
     return Account(created["AccountId"], server.client("iam", key_id, secret), key_id, secret)
 
 
-def set_quota(server: Server, account_id: str, name: str, value: int) -> None:
+def set_quota(server: Node, account_id: str, name: str, value: int) -> None:
     done = server.admin(
         "account", "quota", "set", "--account-id", account_id, "--name", name, "--value", str(value)
     )

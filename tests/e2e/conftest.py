@@ -1,7 +1,13 @@
-"""End-to-end fixtures: one real server per backend for the session (SQLite and PostgreSQL).
+"""End-to-end fixtures, on each backend (SQLite and PostgreSQL).
 
-Tests share a server and keep out of each other's way with unique names (``unique``); tests that
-need a clean or differently configured server start their own with ``start_server``.
+- ``node``: the real app in this process (``in_process.InProcessNode``) over a fresh database,
+  one per backend for the session; ``iam`` and ``sts`` are its root clients. Most tests use it.
+- ``server``: a real ``rolegate serve`` process on the node's database and master key, for what
+  needs a process or a socket (the AWS CLI, raw HTTP through uvicorn, logs).
+- ``start_node`` / ``start_server``: more nodes / processes on a fresh database, for tests that
+  need a clean or differently configured one; ``two_nodes``: two processes on one database.
+
+Tests share the session's node and keep out of each other's way with unique names (``unique``).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from authz_helpers import AuthzServer, authz_server
+from in_process import InProcessNode
 
 from conftest_db import BACKENDS, fresh_database_url
 from harness import Server
@@ -27,13 +35,39 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def node(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessNode]:
     with fresh_database_url(backend, tmp_path_factory.mktemp(f"db-{backend}")) as url:
-        srv = Server(tmp_path_factory.mktemp(f"data-{backend}"), url).start()
+        started = InProcessNode(tmp_path_factory.mktemp(f"data-{backend}"), url)
         try:
-            yield srv
+            yield started
         finally:
-            srv.stop()
+            started.stop()
+
+
+@pytest.fixture(scope="session")
+def server(node: InProcessNode) -> Iterator[Server]:
+    """A ``rolegate serve`` process on the node's database and data directory (master key)."""
+    srv = Server(node.data_dir, node.database_url).start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def start_node(backend: str, tmp_path: Path) -> Iterator[Callable[..., InProcessNode]]:
+    """More in-process nodes (e.g. permissive mode) on a fresh database of the same backend;
+    keywords are ``rolegate serve``'s settings (``auth``, ``env``, ``threads``, ...)."""
+    with ExitStack() as stack:
+
+        def start(**kw: object) -> InProcessNode:
+            data_dir = tmp_path / f"node-{uuid.uuid4().hex[:8]}"
+            url = stack.enter_context(fresh_database_url(backend, data_dir))
+            started = InProcessNode(data_dir, url, **kw)  # type: ignore[arg-type]
+            stack.callback(started.stop)
+            return started
+
+        yield start
 
 
 @pytest.fixture(scope="session")
@@ -65,12 +99,13 @@ def start_server(backend: str, tmp_path: Path) -> Iterator[Callable[..., Server]
 
 
 @pytest.fixture
-def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
-    """Two servers on one database and one master key, as behind a load balancer."""
+def two_nodes(backend: str, tmp_path: Path) -> Iterator[tuple[InProcessNode, InProcessNode]]:
+    """Two nodes on one database and one master key, as behind a load balancer: each its own
+    runtime (store, caches, key ring), as two processes would have."""
     with fresh_database_url(backend, tmp_path) as url:
-        first = Server(tmp_path / "data", url).start()
+        first = InProcessNode(tmp_path / "data", url)
         try:
-            second = Server(tmp_path / "data", url).start()
+            second = InProcessNode(tmp_path / "data", url)
             try:
                 yield first, second
             finally:
@@ -90,10 +125,10 @@ def unique() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def iam(server: Server):  # type: ignore[no-untyped-def]
-    return server.client("iam")
+def iam(node: InProcessNode) -> Any:
+    return node.client("iam")
 
 
 @pytest.fixture
-def sts(server: Server):  # type: ignore[no-untyped-def]
-    return server.client("sts")
+def sts(node: InProcessNode) -> Any:
+    return node.client("sts")

@@ -1,4 +1,8 @@
-"""A real ``rolegate serve`` process for end-to-end tests, and clients that reach it."""
+"""A real ``rolegate serve`` process for end-to-end tests, and clients that reach it.
+
+``Node`` is what the tests need of a server, whether a process (``Server``) or the app in the
+test process (``in_process.InProcessNode``).
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,64 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
 
 ROOT_KEY_ID = "AKIAROLEGATETESTROOT"
-# What POST /_rolegate/reset needs besides permissive mode (README, "Authentication").
+# What POST /_rolegate/reset needs besides permissive mode (README.md, "Authentication").
 RESET = {"X-Rolegate-Reset": "1"}
 ROOT_SECRET = "rolegate/test/secret/key/0123456789abcdefgh"
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 BIN = Path(sys.executable).parent
+
+
+class Node(Protocol):
+    """A rolegate node the tests talk to: boto3 clients, admin commands on its database."""
+
+    data_dir: Path
+    database_url: str | None
+
+    def client(
+        self,
+        service: str,
+        key_id: str = ...,
+        secret: str = ...,
+        region_name: str = ...,
+        **kw: Any,
+    ) -> Any: ...
+
+    def admin(self, *args: str) -> subprocess.CompletedProcess[str]: ...
+
+
+def server_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without ``ROLEGATE_*`` and ``AWS_*``, plus the test account
+    and root keys (and ``extra``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLEGATE_", "AWS_"))}
+    env.update(
+        ROLEGATE_DEFAULT_ACCOUNT_ID=ACCOUNT_ID,
+        ROLEGATE_ROOT_ACCESS_KEY_ID=ROOT_KEY_ID,
+        ROLEGATE_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET,
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_admin(
+    data_dir: Path,
+    database_url: str | None,
+    args: tuple[str, ...],
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a ``rolegate`` admin command on a node's database."""
+    cmd = [str(BIN / "rolegate"), *args, "--data-dir", str(data_dir)]
+    if database_url:
+        cmd += ["--database-url", database_url]
+    return subprocess.run(
+        cmd, env=server_environment(env), capture_output=True, text=True, timeout=120
+    )
 
 
 def free_port() -> int:
@@ -61,13 +111,7 @@ class Server:
         return [*cmd, "--auth", self.auth, *self.args]
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLEGATE_", "AWS_"))}
-        env.update(
-            ROLEGATE_DEFAULT_ACCOUNT_ID=ACCOUNT_ID,
-            ROLEGATE_ROOT_ACCESS_KEY_ID=ROOT_KEY_ID,
-            ROLEGATE_ROOT_SECRET_ACCESS_KEY=ROOT_SECRET,
-        )
-        return env
+        return server_environment()
 
     def start(self) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -91,6 +135,7 @@ class Server:
                         return self
             except OSError:
                 time.sleep(0.1)
+        self.stop()  # no process left behind (nor a Popen that warns when collected)
         raise RuntimeError(f"rolegate serve did not become healthy:\n{self.output()}")
 
     def output(self) -> str:

@@ -212,7 +212,7 @@ class Issuer:
         **claims: Any,
     ) -> str:
         key = key or tenant.keys[0]
-        alg = alg or ("RS256" if isinstance(key, RSAKey) else _EC_ALG[key.as_dict()["crv"]])
+        alg = alg or ("RS256" if isinstance(key, RSAKey) else _EC_ALG[str(key.as_dict()["crv"])])
         now = int(time.time())
         body: dict[str, Any] = {
             "iss": self.issuer_url(tenant),

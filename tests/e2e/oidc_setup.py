@@ -1,6 +1,8 @@
-"""Fixtures for the OpenID Connect tests: the test CA and issuer, and a rolegate server per
+"""Fixtures for the OpenID Connect tests: the test CA and issuer, and a rolegate node per
 backend that trusts the test CA (``ROLEGATE_OIDC_CA_BUNDLE``) and may refresh a JWKS one second
-after the last fetch (``ROLEGATE_OIDC_REFRESH_FLOOR``), so rotation is testable quickly.
+after the last fetch (``ROLEGATE_OIDC_REFRESH_FLOOR``), so rotation is testable quickly:
+``oidc_node`` in this process, ``oidc_server`` a process on its database (for the AWS CLI and
+the server's log).
 
 Test modules import the fixtures by name (``from oidc_setup import ...``).
 """
@@ -18,10 +20,11 @@ import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
+from in_process import InProcessNode
 from oidc_issuer import Issuer, IssuerCa, Tenant
 
 from conftest_db import fresh_database_url
-from harness import REGION, Server
+from harness import REGION, Node, Server
 
 REFRESH_FLOOR = 1.0
 
@@ -50,6 +53,18 @@ class OidcServer(Server):
         )
 
 
+class OidcNode(InProcessNode):
+    def __init__(self, data_dir: Path, database_url: str | None, ca_bundle: Path | None) -> None:
+        super().__init__(
+            data_dir, database_url, oidc_ca_bundle=ca_bundle, oidc_refresh_floor=REFRESH_FLOOR
+        )
+        self.ca_bundle = ca_bundle
+
+    def unsigned_sts(self) -> Any:
+        """An STS client that signs nothing, as SDKs call AssumeRoleWithWebIdentity."""
+        return self.client("sts", config=Config(signature_version=UNSIGNED))
+
+
 @pytest.fixture(scope="session")
 def issuer_ca(tmp_path_factory: pytest.TempPathFactory) -> IssuerCa:
     return IssuerCa.create(tmp_path_factory.mktemp("oidc-ca"))
@@ -65,17 +80,27 @@ def issuer(issuer_ca: IssuerCa) -> Iterator[Issuer]:
 
 
 @pytest.fixture(scope="session")
-def oidc_server(
+def oidc_node(
     backend: str, issuer_ca: IssuerCa, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[OidcServer]:
+) -> Iterator[OidcNode]:
     with fresh_database_url(backend, tmp_path_factory.mktemp(f"oidc-db-{backend}")) as url:
         data_dir = tmp_path_factory.mktemp(f"oidc-data-{backend}")
-        srv = OidcServer(data_dir, url, ca_bundle=issuer_ca.bundle)
-        srv.start()
+        started = OidcNode(data_dir, url, issuer_ca.bundle)
         try:
-            yield srv
+            yield started
         finally:
-            srv.stop()
+            started.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_server(oidc_node: OidcNode, issuer_ca: IssuerCa) -> Iterator[OidcServer]:
+    """A process on the OIDC node's database and data directory."""
+    srv = OidcServer(oidc_node.data_dir, oidc_node.database_url, ca_bundle=issuer_ca.bundle)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @dataclass
@@ -103,7 +128,7 @@ def trust_policy(provider_arn: str, url: str, sub: str = "repo:org/app:*", **ext
 
 
 def federate(
-    server: Server,
+    server: Node,
     issuer: Issuer,
     *,
     kind: str = "RSA",

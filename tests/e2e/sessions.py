@@ -19,7 +19,7 @@ from rolegate.domain.arn import assumed_role_arn
 from rolegate.domain.ids import IdPrefix, access_key_id, secret_access_key
 from rolegate.domain.session import SessionClaims, SessionKind
 
-from harness import Server
+from harness import Node
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Credentials:
     session_token: str
     arn: str  # the assumed-role ARN
 
-    def client(self, server: Server, service: str = "iam") -> Any:
+    def client(self, server: Node, service: str = "iam") -> Any:
         return server.client(
             service,
             self.access_key_id,
@@ -39,7 +39,7 @@ class Credentials:
 
 
 def mint_role_session(
-    server: Server,
+    server: Node,
     role: dict[str, Any],
     session_name: str = "tester",
     *,

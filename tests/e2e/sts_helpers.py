@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from harness import Server
+from harness import Node
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -27,7 +27,7 @@ def trust(principal: Any, action: str | list[str] = "sts:AssumeRole", **extra: A
 class Account:
     """An account of the test server, reached through its root user's keys."""
 
-    server: Server
+    server: Node
     account_id: str
     root_key_id: str
     root_secret: str
@@ -65,7 +65,7 @@ class Account:
 
 @dataclass
 class User:
-    server: Server
+    server: Node
     name: str
     arn: str
     user_id: str
@@ -76,7 +76,7 @@ class User:
         return self.server.client(service, self.key_id, self.secret)
 
 
-def temporary_client(server: Server, credentials: dict[str, Any], service: str = "iam") -> Any:
+def temporary_client(server: Node, credentials: dict[str, Any], service: str = "iam") -> Any:
     """A client signing with the ``Credentials`` of an STS answer."""
     return server.client(
         service,
@@ -86,7 +86,7 @@ def temporary_client(server: Server, credentials: dict[str, Any], service: str =
     )
 
 
-def new_account(server: Server) -> Account:
+def new_account(server: Node) -> Account:
     done = server.admin("account", "create")
     assert done.returncode == 0, done.stderr
     created = json.loads(done.stdout)

@@ -3,12 +3,15 @@ signed with a user's key (the caller is the user), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from in_process import InProcessNode
 
-from harness import ACCOUNT_ID, REGION
+from harness import ACCOUNT_ID, REGION, Node
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -20,13 +23,17 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
     )
 
 
-def _user_with_key(iam, unique, path: str = "/") -> tuple[str, dict]:  # type: ignore[no-untyped-def]
+def _user_with_key(
+    iam: Any, unique: Callable[[str], str], path: str = "/"
+) -> tuple[str, dict[str, Any]]:
     name = unique("keyed")
     iam.create_user(UserName=name, Path=path)
     return name, iam.create_access_key(UserName=name)["AccessKey"]
 
 
-def test_create_access_key_returns_a_secret_once_and_lists_metadata(iam, unique) -> None:
+def test_create_access_key_returns_a_secret_once_and_lists_metadata(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     before = datetime.now(UTC) - timedelta(seconds=2)
     name, key = _user_with_key(iam, unique)
     assert key["UserName"] == name and key["Status"] == "Active"
@@ -40,7 +47,7 @@ def test_create_access_key_returns_a_secret_once_and_lists_metadata(iam, unique)
     assert listed["IsTruncated"] is False
 
 
-def test_a_user_holds_at_most_two_keys(iam, unique) -> None:
+def test_a_user_holds_at_most_two_keys(iam: Any, unique: Callable[[str], str]) -> None:
     name, first = _user_with_key(iam, unique)
     second = iam.create_access_key(UserName=name)["AccessKey"]
     with pytest.raises(ClientError) as excinfo:
@@ -62,11 +69,14 @@ def test_a_user_holds_at_most_two_keys(iam, unique) -> None:
     } == set(ids)
 
 
-def test_update_and_delete_need_the_key_of_that_user(iam, unique) -> None:
+def test_update_and_delete_need_the_key_of_that_user(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name, key = _user_with_key(iam, unique)
     other, _ = _user_with_key(iam, unique)
     key_id = key["AccessKeyId"]
     missing = f"The Access Key with id {key_id} cannot be found."
+    call: Callable[[], Any]
     for call in (
         lambda: iam.update_access_key(UserName=other, AccessKeyId=key_id, Status="Inactive"),
         lambda: iam.delete_access_key(UserName=other, AccessKeyId=key_id),
@@ -84,17 +94,17 @@ def test_update_and_delete_need_the_key_of_that_user(iam, unique) -> None:
     assert error_of(excinfo) == ("NoSuchEntity", 404, missing)
 
 
-def test_invalid_status_is_a_validation_error(iam, unique) -> None:
+def test_invalid_status_is_a_validation_error(iam: Any, unique: Callable[[str], str]) -> None:
     name, key = _user_with_key(iam, unique)
     with pytest.raises(ClientError) as excinfo:
         iam.update_access_key(UserName=name, AccessKeyId=key["AccessKeyId"], Status="Paused")
     assert error_of(excinfo)[:2] == ("ValidationError", 400)
 
 
-def test_a_user_key_signs_as_the_user(server, iam, unique) -> None:
+def test_a_user_key_signs_as_the_user(node: Node, iam: Any, unique: Callable[[str], str]) -> None:
     """With no policy the user is denied, and the denial names the user's ARN with its path."""
     name, key = _user_with_key(iam, unique, path="/team/")
-    user_iam = server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    user_iam = node.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
     with pytest.raises(ClientError) as excinfo:
         user_iam.list_roles()
     code, status, message = error_of(excinfo)
@@ -105,15 +115,17 @@ def test_a_user_key_signs_as_the_user(server, iam, unique) -> None:
     )
 
 
-def test_inactive_deleted_and_forged_user_keys_are_refused(server, iam, unique) -> None:
+def test_inactive_deleted_and_forged_user_keys_are_refused(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name, key = _user_with_key(iam, unique)
     invalid = (
         "InvalidClientTokenId",
         403,
         "The security token included in the request is invalid.",
     )
-    user_sts = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
-    forged = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"][:-1] + "x")
+    user_sts = node.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    forged = node.client("sts", key["AccessKeyId"], key["SecretAccessKey"][:-1] + "x")
     with pytest.raises(ClientError) as excinfo:
         forged.get_caller_identity()
     assert error_of(excinfo)[:2] == ("SignatureDoesNotMatch", 403)
@@ -128,14 +140,14 @@ def test_inactive_deleted_and_forged_user_keys_are_refused(server, iam, unique) 
 
 
 def test_last_used_is_n_a_until_the_key_signs_then_names_service_and_region(
-    server, iam, unique
+    node: Node, iam: Any, unique: Callable[[str], str]
 ) -> None:
     name, key = _user_with_key(iam, unique)
     fresh = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
     assert fresh["UserName"] == name
     assert fresh["AccessKeyLastUsed"] == {"ServiceName": "N/A", "Region": "N/A"}
     before = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
-    user_sts = server.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    user_sts = node.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
     identity = user_sts.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
     assert identity["UserId"].startswith("AIDA") and identity["Account"] == ACCOUNT_ID
@@ -145,11 +157,11 @@ def test_last_used_is_n_a_until_the_key_signs_then_names_service_and_region(
     assert used["LastUsedDate"].second == 0  # kept to the minute, as AWS shows it
 
 
-def test_root_manages_its_own_keys_without_a_user_name(server, iam) -> None:
+def test_root_manages_its_own_keys_without_a_user_name(node: Node, iam: Any) -> None:
     created = iam.create_access_key()["AccessKey"]
     try:
         assert "UserName" not in created and created["AccessKeyId"].startswith("AKIA")
-        root_iam = server.client("iam", created["AccessKeyId"], created["SecretAccessKey"])
+        root_iam = node.client("iam", created["AccessKeyId"], created["SecretAccessKey"])
         ids = [k["AccessKeyId"] for k in root_iam.list_access_keys()["AccessKeyMetadata"]]
         assert created["AccessKeyId"] in ids
         assert root_iam.get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
@@ -163,7 +175,7 @@ def test_root_manages_its_own_keys_without_a_user_name(server, iam) -> None:
     assert created["AccessKeyId"] not in ids
 
 
-def test_last_used_of_an_unknown_key_is_access_denied(iam) -> None:
+def test_last_used_of_an_unknown_key_is_access_denied(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.get_access_key_last_used(AccessKeyId="AKIANOSUCHKEY0000000")
     assert error_of(excinfo) == (
@@ -174,10 +186,12 @@ def test_last_used_of_an_unknown_key_is_access_denied(iam) -> None:
     )
 
 
-def test_permissive_mode_still_knows_and_verifies_user_keys(start_server) -> None:
+def test_permissive_mode_still_knows_and_verifies_user_keys(
+    start_node: Callable[..., InProcessNode],
+) -> None:
     """Unknown keys act as the root user there; a user's real key is that user, and a wrong
     secret for it is still refused."""
-    srv = start_server(auth="permissive")
+    srv = start_node(auth="permissive")
     root = srv.client("iam", "AKIAMADEUPKEY0000001", "made-up-secret")
     root.create_user(UserName="dev")
     key = root.create_access_key(UserName="dev")["AccessKey"]

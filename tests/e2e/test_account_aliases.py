@@ -9,12 +9,12 @@ import pytest
 from account_helpers import Account, new_account
 from policy_helpers import fails
 
-from harness import Server
+from harness import Node, Server
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def alias_name(base: str = "co") -> str:
@@ -45,8 +45,8 @@ def test_one_alias_per_account_the_new_one_replaces_the_old(account: Account) ->
     assert fails(account.iam.delete_account_alias, AccountAlias=first)[0] == "NoSuchEntity"
 
 
-def test_aliases_are_unique_across_accounts(server: Server, account: Account) -> None:
-    other = new_account(server)
+def test_aliases_are_unique_across_accounts(node: Node, account: Account) -> None:
+    other = new_account(node)
     alias = alias_name()
     account.iam.create_account_alias(AccountAlias=alias)
     assert fails(other.iam.create_account_alias, AccountAlias=alias) == (
@@ -64,8 +64,8 @@ def test_aliases_are_unique_across_accounts(server: Server, account: Account) ->
     assert account.iam.list_account_aliases()["AccountAliases"] == [alias]
 
 
-def test_failed_replacement_keeps_the_old_alias(server: Server, account: Account) -> None:
-    other = new_account(server)
+def test_failed_replacement_keeps_the_old_alias(node: Node, account: Account) -> None:
+    other = new_account(node)
     taken, mine = alias_name("taken"), alias_name("mine")
     other.iam.create_account_alias(AccountAlias=taken)
     account.iam.create_account_alias(AccountAlias=mine)

@@ -12,15 +12,15 @@ import pytest
 from account_helpers import Account, new_account
 from policy_helpers import TRUST, doc, fails
 
-from harness import Server
+from harness import Node, Server
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 ELEMENTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def names(page: dict[str, Any]) -> list[str]:
@@ -34,7 +34,7 @@ def names(page: dict[str, Any]) -> list[str]:
 def walk(iam: Any, max_items: int, **kw: Any) -> list[list[str]]:
     pages, marker = [], None
     while True:
-        extra = {"Marker": marker} if marker else {}
+        extra: dict[str, str] = {"Marker": marker} if marker else {}
         page = iam.get_account_authorization_details(MaxItems=max_items, **kw, **extra)
         pages.append(names(page))
         if not page["IsTruncated"]:

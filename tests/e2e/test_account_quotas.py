@@ -10,21 +10,21 @@ import pytest
 from account_helpers import Account, new_account, set_quota
 from policy_helpers import TRUST, doc, fails
 
-from harness import Server
+from harness import Node
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
-def quota_cmd(server: Server, *args: str):  # type: ignore[no-untyped-def]
-    return server.admin("account", "quota", *args)
+def quota_cmd(node: Node, *args: str):  # type: ignore[no-untyped-def]
+    return node.admin("account", "quota", *args)
 
 
-def test_roles_per_account_after_an_override(server: Server, account: Account) -> None:
+def test_roles_per_account_after_an_override(node: Node, account: Account) -> None:
     iam = account.iam
-    set_quota(server, account.account_id, "RolesPerAccount", 3)
+    set_quota(node, account.account_id, "RolesPerAccount", 3)
     for n in range(3):
         iam.create_role(RoleName=f"r{n}", AssumeRolePolicyDocument=TRUST)
     assert fails(iam.create_role, RoleName="r3", AssumeRolePolicyDocument=TRUST) == (
@@ -42,11 +42,11 @@ def test_roles_per_account_after_an_override(server: Server, account: Account) -
 
 
 def test_account_wide_quotas_for_users_policies_profiles_groups(
-    server: Server, account: Account
+    node: Node, account: Account
 ) -> None:
     iam = account.iam
     for name in ("UsersQuota", "PoliciesQuota", "InstanceProfilesQuota", "GroupsQuota"):
-        set_quota(server, account.account_id, name, 1)
+        set_quota(node, account.account_id, name, 1)
     iam.create_user(UserName="u0")
     iam.create_policy(PolicyName="p0", PolicyDocument=doc())
     iam.create_instance_profile(InstanceProfileName="ip0")
@@ -76,12 +76,12 @@ def test_account_wide_quotas_for_users_policies_profiles_groups(
     assert (summary["UsersQuota"], summary["PoliciesQuota"]) == (1, 1)
 
 
-def test_per_entity_quotas(server: Server, account: Account) -> None:
+def test_per_entity_quotas(node: Node, account: Account) -> None:
     iam = account.iam
-    set_quota(server, account.account_id, "AttachedPoliciesPerRoleQuota", 20)  # AWS's maximum
-    set_quota(server, account.account_id, "AttachedPoliciesPerUserQuota", 1)
-    set_quota(server, account.account_id, "VersionsPerPolicyQuota", 2)
-    set_quota(server, account.account_id, "AccessKeysPerUser", 1)
+    set_quota(node, account.account_id, "AttachedPoliciesPerRoleQuota", 20)  # AWS's maximum
+    set_quota(node, account.account_id, "AttachedPoliciesPerUserQuota", 1)
+    set_quota(node, account.account_id, "VersionsPerPolicyQuota", 2)
+    set_quota(node, account.account_id, "AccessKeysPerUser", 1)
     arns = [
         iam.create_policy(PolicyName=f"p{n}", PolicyDocument=doc())["Policy"]["Arn"]
         for n in range(12)
@@ -112,11 +112,11 @@ def test_per_entity_quotas(server: Server, account: Account) -> None:
     )
 
 
-def test_concurrent_creates_never_pass_the_quota(server: Server, account: Account) -> None:
-    set_quota(server, account.account_id, "RolesQuota", 5)
+def test_concurrent_creates_never_pass_the_quota(node: Node, account: Account) -> None:
+    set_quota(node, account.account_id, "RolesQuota", 5)
 
     def create(n: int) -> str:
-        iam = server.client("iam", account.key_id, account.secret)
+        iam = node.client("iam", account.key_id, account.secret)
         try:
             iam.create_role(RoleName=f"race{n}", AssumeRolePolicyDocument=TRUST)
         except Exception as error:
@@ -129,11 +129,11 @@ def test_concurrent_creates_never_pass_the_quota(server: Server, account: Accoun
     assert len(account.iam.list_roles()["Roles"]) == 5
 
 
-def test_admin_command(server: Server, account: Account) -> None:
+def test_admin_command(node: Node, account: Account) -> None:
     acct = account.account_id
     listed = [
         json.loads(line)
-        for line in quota_cmd(server, "list", "--account-id", acct).stdout.splitlines()
+        for line in quota_cmd(node, "list", "--account-id", acct).stdout.splitlines()
     ]
     roles = next(q for q in listed if q["Name"] == "RolesQuota")
     assert roles == {
@@ -146,7 +146,7 @@ def test_admin_command(server: Server, account: Account) -> None:
         "ReportedOnly": False,
     }
     assert {q["Name"] for q in listed} >= {"UsersQuota", "PoliciesQuota", "VersionsPerPolicyQuota"}
-    done = quota_cmd(server, "set", "--account-id", acct, "--name", "rolesquota", "--value", "2000")
+    done = quota_cmd(node, "set", "--account-id", acct, "--name", "rolesquota", "--value", "2000")
     assert (done.returncode, json.loads(done.stdout)) == (0, {"Name": "RolesQuota", "Value": 2000})
     assert account.iam.get_account_summary()["SummaryMap"]["RolesQuota"] == 2000
     refusals = [
@@ -166,11 +166,11 @@ def test_admin_command(server: Server, account: Account) -> None:
         ),
     ]
     for args, message in refusals:
-        done = quota_cmd(server, "set", "--account-id", acct, *args)
+        done = quota_cmd(node, "set", "--account-id", acct, *args)
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
     assert account.iam.get_account_summary()["SummaryMap"]["RolesQuota"] == 2000
-    unknown = quota_cmd(server, "list", "--account-id", "999999999999")
+    unknown = quota_cmd(node, "list", "--account-id", "999999999999")
     assert unknown.returncode == 1 and "no account 999999999999" in unknown.stderr
-    reset = quota_cmd(server, "reset", "--account-id", acct, "--name", "RolesPerAccount")
+    reset = quota_cmd(node, "reset", "--account-id", acct, "--name", "RolesPerAccount")
     assert reset.returncode == 0
     assert account.iam.get_account_summary()["SummaryMap"]["RolesQuota"] == 1000

@@ -11,7 +11,7 @@ import pytest
 from account_helpers import Account, new_account, set_quota
 from policy_helpers import TRUST, doc
 
-from harness import Server
+from harness import Node, Server
 
 MODEL = Path(__file__).parents[2] / "src/rolegate/wire/models/iam-2010-05-08.json"
 DEFAULT_QUOTAS = {
@@ -38,8 +38,8 @@ DEFAULT_QUOTAS = {
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def test_a_new_account(account: Account) -> None:
@@ -67,7 +67,7 @@ def test_a_new_account(account: Account) -> None:
     }
 
 
-def test_counts_follow_the_account(server: Server, account: Account) -> None:
+def test_counts_follow_the_account(node: Node, account: Account) -> None:
     iam = account.iam
     for n in range(2):
         iam.create_role(RoleName=f"r{n}", AssumeRolePolicyDocument=TRUST)
@@ -81,7 +81,7 @@ def test_counts_follow_the_account(server: Server, account: Account) -> None:
     iam.create_open_id_connect_provider(
         Url="https://issuer.example.com", ClientIDList=["app"], ThumbprintList=["a" * 40]
     )
-    set_quota(server, account.account_id, "RolesQuota", 2500)
+    set_quota(node, account.account_id, "RolesQuota", 2500)
     summary = iam.get_account_summary()["SummaryMap"]
     assert {
         k: summary[k]

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from in_process import InProcessNode
 from lxml import etree
 from sts_helpers import allow, document, trust
 from test_roles import error_of
@@ -33,7 +34,7 @@ from saml_idp import (
 )
 
 from conftest_db import fresh_database_url
-from harness import Server
+from harness import Node, Server
 
 ACCOUNT = "123456789012"
 KEY = SigningKey.generate()
@@ -48,7 +49,7 @@ SOURCE_IDENTITY = "https://aws.amazon.com/SAML/Attributes/SourceIdentity"
 class Idp:
     """One IdP registered as a SAML provider, and a role that trusts it."""
 
-    server: Server
+    node: Node
     issuer: str
     provider_arn: str
     role_arn: str
@@ -66,7 +67,7 @@ class Idp:
         return spec
 
     def assume(self, assertion: str, **kw: Any) -> dict[str, Any]:
-        sts = self.server.client("sts")
+        sts = self.node.client("sts")
         result: dict[str, Any] = sts.assume_role_with_saml(
             RoleArn=kw.pop("RoleArn", self.role_arn),
             PrincipalArn=kw.pop("PrincipalArn", self.provider_arn),
@@ -81,8 +82,8 @@ class Idp:
         return error_of(caught)
 
 
-def make_idp(server: Server, trust_policy: Callable[[str], str] | None = None, **role: Any) -> Idp:
-    iam = server.client("iam")
+def make_idp(node: Node, trust_policy: Callable[[str], str] | None = None, **role: Any) -> Idp:
+    iam = node.client("iam")
     suffix = uuid.uuid4().hex[:10]
     issuer = f"https://idp-{suffix}.example.com/saml"
     provider_arn = iam.create_saml_provider(
@@ -102,12 +103,12 @@ def make_idp(server: Server, trust_policy: Callable[[str], str] | None = None, *
     iam.put_role_policy(
         RoleName=name, PolicyName="who", PolicyDocument=document(allow("sts:GetCallerIdentity"))
     )
-    return Idp(server, issuer, provider_arn, created["Arn"], name)
+    return Idp(node, issuer, provider_arn, created["Arn"], name)
 
 
 @pytest.fixture
-def idp(server: Server) -> Idp:
-    return make_idp(server)
+def idp(node: Node) -> Idp:
+    return make_idp(node)
 
 
 def test_boto3_assume_role_with_saml_returns_the_aws_shape(idp: Idp) -> None:
@@ -133,7 +134,7 @@ def test_boto3_assume_role_with_saml_returns_the_aws_shape(idp: Idp) -> None:
     assert result["NameQualifier"] == expected
     assert "PackedPolicySize" not in result and "SourceIdentity" not in result
 
-    session = idp.server.client(
+    session = idp.node.client(
         "sts",
         credentials["AccessKeyId"],
         credentials["SecretAccessKey"],
@@ -148,10 +149,11 @@ def test_response_signed_at_the_response_level_and_role_pair_in_either_order(idp
     assert result["AssumedRoleUser"]["Arn"].endswith("/alice")
 
 
-def test_aws_cli_assume_role_with_saml(idp: Idp, tmp_path: Path) -> None:
+def test_aws_cli_assume_role_with_saml(server: Server, tmp_path: Path) -> None:
+    idp = make_idp(server)
     response = tmp_path / "response.b64"
     response.write_text(signed_response(idp.spec(session_name="cli-user"), KEY))
-    result = idp.server.aws_json(
+    result = server.aws_json(
         "sts",
         "assume-role-with-saml",
         "--role-arn",
@@ -277,8 +279,8 @@ def bomb(spec: AssertionSpec) -> str:
     return with_prolog(spec, f'<!DOCTYPE r [{entities}<!ENTITY e "&i;">]>')
 
 
-def test_role_selection_and_missing_attributes(server: Server, idp: Idp) -> None:
-    other = make_idp(server)
+def test_role_selection_and_missing_attributes(node: Node, idp: Idp) -> None:
+    other = make_idp(node)
     # a pair the assertion does not grant
     assert idp.refused(signed_response(idp.spec(), KEY), RoleArn=other.role_arn) == NOT_AUTHORIZED
     assert idp.refused(signed_response(idp.spec(role_values=[]), KEY)) == NOT_AUTHORIZED
@@ -324,7 +326,7 @@ def test_role_selection_and_missing_attributes(server: Server, idp: Idp) -> None
     )
 
 
-def test_trust_policy_sees_the_saml_keys(server: Server) -> None:
+def test_trust_policy_sees_the_saml_keys(node: Node) -> None:
     def policy(provider_arn: str) -> str:
         name = provider_arn.rsplit("/", 1)[1]
         return trust(
@@ -342,7 +344,7 @@ def test_trust_policy_sees_the_saml_keys(server: Server) -> None:
             },
         )
 
-    idp = make_idp(server, policy)
+    idp = make_idp(node, policy)
     staff = {
         "urn:oid:1.3.6.1.4.1.5923.1.1.1.1": ["member", "staff"],
         "urn:oid:1.3.6.1.4.1.5923.1.1.1.6": ["alice@example.com"],
@@ -359,7 +361,7 @@ def test_trust_policy_sees_the_saml_keys(server: Server) -> None:
     )
     assert refused == NOT_AUTHORIZED
     # a trust policy naming another provider does not let this one in
-    iam = server.client("iam")
+    iam = node.client("iam")
     iam.update_assume_role_policy(
         RoleName=idp.role_name,
         PolicyDocument=trust(
@@ -400,8 +402,8 @@ def test_duration_session_tags_and_source_identity(idp: Idp) -> None:
     )
 
 
-def test_tags_need_sts_tag_session_in_the_trust_policy(server: Server) -> None:
-    idp = make_idp(server, lambda arn: trust({"Federated": arn}, "sts:AssumeRoleWithSAML"))
+def test_tags_need_sts_tag_session_in_the_trust_policy(node: Node) -> None:
+    idp = make_idp(node, lambda arn: trust({"Federated": arn}, "sts:AssumeRoleWithSAML"))
     idp.assume(signed_response(idp.spec(), KEY))
     tagged = {"https://aws.amazon.com/SAML/Attributes/PrincipalTag:Project": ["Blue"]}
     assert idp.refused(signed_response(idp.spec(attributes=tagged), KEY)) == NOT_AUTHORIZED
@@ -419,7 +421,7 @@ def test_session_policy_narrows_and_session_not_on_or_after_caps(idp: Idp) -> No
     lasts = result["Credentials"]["Expiration"] - now
     assert timedelta(minutes=19) < lasts <= timedelta(minutes=21)
     creds = result["Credentials"]
-    session = idp.server.client(
+    session = idp.node.client(
         "sts",
         creds["AccessKeyId"],
         creds["SecretAccessKey"],
@@ -447,7 +449,7 @@ def audience_server(backend: str, tmp_path: Path) -> Iterator[Server]:
             srv.stop()
 
 
-def test_configured_rolegate_audience(audience_server: Server, server: Server) -> None:
+def test_configured_rolegate_audience(audience_server: Server, node: Node) -> None:
     mine = f"{audience_server.endpoint}/saml"
     idp = make_idp(
         audience_server,
@@ -460,7 +462,7 @@ def test_configured_rolegate_audience(audience_server: Server, server: Server) -
     result = idp.assume(signed_response(idp.spec(recipient=mine, audience=mine), KEY))
     assert result["Audience"] == mine
     # a server not configured for that URL refuses it
-    other = make_idp(server)
+    other = make_idp(node)
     assert other.refused(signed_response(other.spec(recipient=mine, audience=mine), KEY)) == (
         "InvalidIdentityToken",
         400,
@@ -468,17 +470,17 @@ def test_configured_rolegate_audience(audience_server: Server, server: Server) -
     )
 
 
-def test_a_replay_on_another_node_is_refused(server: Server, idp: Idp, tmp_path: Path) -> None:
-    """Two nodes on one database (the master key shared, as the README requires): an assertion
-    used on one is refused on the other."""
+def test_a_replay_on_another_node_is_refused(node: Node, idp: Idp, tmp_path: Path) -> None:
+    """Two nodes on one database (the master key shared, as README.md, "Configuration",
+    requires): an assertion used on one is refused on the other."""
     second_dir = tmp_path / "node2"
     second_dir.mkdir()
-    (second_dir / "master.key").write_bytes((server.data_dir / "master.key").read_bytes())
-    second = Server(second_dir, server.database_url).start()
+    (second_dir / "master.key").write_bytes((node.data_dir / "master.key").read_bytes())
+    second = InProcessNode(second_dir, node.database_url)
     try:
         assertion = signed_response(idp.spec(), KEY)
         idp.assume(assertion)
-        other_node = replace(idp, server=second)
+        other_node = replace(idp, node=second)
         assert other_node.refused(assertion) == (
             "InvalidIdentityToken",
             400,
@@ -491,10 +493,10 @@ def test_a_replay_on_another_node_is_refused(server: Server, idp: Idp, tmp_path:
         second.stop()
 
 
-def test_a_provider_whose_metadata_expired_is_refused(server: Server) -> None:
-    idp = make_idp(server)
+def test_a_provider_whose_metadata_expired_is_refused(node: Node) -> None:
+    idp = make_idp(node)
     expired = metadata_document(idp.issuer, [KEY], "2020-01-01T00:00:00Z")
-    server.client("iam").update_saml_provider(
+    node.client("iam").update_saml_provider(
         SAMLProviderArn=idp.provider_arn, SAMLMetadataDocument=expired
     )
     assert idp.refused(signed_response(idp.spec(), KEY)) == (
@@ -509,7 +511,7 @@ def test_the_next_role_sees_the_saml_subject(idp: Idp) -> None:
     from it can trust them (cross-service SAML keys)."""
     spec = idp.spec(subject="_user42")
     first = idp.assume(signed_response(spec, KEY))
-    iam = idp.server.client("iam")
+    iam = idp.node.client("iam")
     next_name = f"next-{uuid.uuid4().hex[:8]}"
 
     def next_role(subject: str) -> str:
@@ -530,7 +532,7 @@ def test_the_next_role_sees_the_saml_subject(idp: Idp) -> None:
         return f"arn:aws:iam::{ACCOUNT}:role/{next_name}"
 
     creds = first["Credentials"]
-    session = idp.server.client(
+    session = idp.node.client(
         "sts",
         creds["AccessKeyId"],
         creds["SecretAccessKey"],
@@ -544,7 +546,7 @@ def test_the_next_role_sees_the_saml_subject(idp: Idp) -> None:
 
 
 def test_a_permission_policy_can_use_the_saml_subject_as_a_variable(idp: Idp) -> None:
-    iam = idp.server.client("iam")
+    iam = idp.node.client("iam")
     subject = f"u{uuid.uuid4().hex[:8]}"
     iam.create_role(RoleName=subject, AssumeRolePolicyDocument=trust({"AWS": ACCOUNT}))
     iam.put_role_policy(
@@ -553,7 +555,7 @@ def test_a_permission_policy_can_use_the_saml_subject_as_a_variable(idp: Idp) ->
         PolicyDocument=document(allow("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/${{saml:sub}}")),
     )
     creds = idp.assume(signed_response(idp.spec(subject=subject), KEY))["Credentials"]
-    session = idp.server.client(
+    session = idp.node.client(
         "iam",
         creds["AccessKeyId"],
         creds["SecretAccessKey"],

@@ -76,7 +76,7 @@ def call(url: str, method: str = "GET", body: bytes = b"", **sign: Any) -> tuple
 def test_the_middleware_protects_a_starlette_app(authz: AuthzServer, app_url: str) -> None:
     home = Account(authz.server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
     user = home.user(document(allow(["widgets:GetWidget", "widgets:PutWidget"], f"{WIDGETS}/42")))
-    keys = {"key_id": user.key_id, "secret": user.secret}
+    keys: dict[str, Any] = {"key_id": user.key_id, "secret": user.secret}
     status, body = call(f"{app_url}/widgets/42", **keys)
     assert status == 200 and b'"arn":"' + user.arn.encode() in body
     status, body = call(f"{app_url}/widgets/42", "PUT", b"red", **keys)  # body hashed and replayed

@@ -158,7 +158,7 @@ def test_allowed_requests_reach_the_service_with_the_principal(
     home = Account(authz.server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
     resource = f"arn:aws:widgets:us-east-1:{ACCOUNT_ID}:widget/42"
     user = home.user(document(allow(["widgets:GetWidget", "widgets:PutWidget"], resource)))
-    keys = {"key_id": user.key_id, "secret": user.secret}
+    keys: dict[str, Any] = {"key_id": user.key_id, "secret": user.secret}
     before = len(site.upstream.seen)
     spoof = {"X-Rolegate-Principal-Arn": "arn:aws:iam::999999999999:root"}
     status, _ = send(site, "/widgets/42", headers=spoof, **keys)
@@ -178,7 +178,7 @@ def test_denied_and_unauthenticated_requests_stop_at_nginx(authz: AuthzServer, s
     home = Account(authz.server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
     resource = f"arn:aws:widgets:us-east-1:{ACCOUNT_ID}:widget/42"
     user = home.user(document(allow("widgets:GetWidget", resource)))
-    keys = {"key_id": user.key_id, "secret": user.secret}
+    keys: dict[str, Any] = {"key_id": user.key_id, "secret": user.secret}
     before = len(site.upstream.seen)
     assert send(site, "/widgets/43", **keys)[0] == 403  # another resource
     assert send(site, "/widgets/42", "DELETE", **keys)[0] == 403  # another action

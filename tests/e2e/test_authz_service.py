@@ -225,13 +225,17 @@ def test_condition_keys_from_the_request_and_the_context(authz: AuthzServer) -> 
     )
     user = home(authz).user(document(statement))
     request = signed(user.key_id, user.secret, URL)
-    good = {"request_extra": {"source_ip": "10.1.2.3"}, "context": {"widgets:Color": "red"}}
+    good: dict[str, Any] = {
+        "request_extra": {"source_ip": "10.1.2.3"},
+        "context": {"widgets:Color": "red"},
+    }
     assert decide(authz, question(request, **good))["decision"] == "Allow"
-    for changed in (
+    variants: list[dict[str, Any]] = [
         {"request_extra": {"source_ip": "192.0.2.1"}, "context": {"widgets:Color": "red"}},
         {"request_extra": {"source_ip": "10.1.2.3"}, "context": {"widgets:Color": "blue"}},
         {"request_extra": {"source_ip": "10.1.2.3"}},
-    ):
+    ]
+    for changed in variants:
         assert decide(authz, question(request, **changed))["decision"] == "ImplicitDeny"
     plain = signed(user.key_id, user.secret, URL.replace("https:", "http:"))
     assert decide(authz, question(plain, **good))["decision"] == "ImplicitDeny"
@@ -302,7 +306,7 @@ GOOD = {
 
 
 def _with(path: str, value: Any) -> dict[str, Any]:
-    q = json.loads(json.dumps(GOOD))
+    q: dict[str, Any] = json.loads(json.dumps(GOOD))
     *parents, last = path.split(".")
     target = q
     for name in parents:

@@ -8,6 +8,7 @@ Each bad input names the answer AWS gives: code, HTTP status and message.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from policy_helpers import doc, fails, make_policy, make_role
@@ -25,7 +26,9 @@ def _all(iam: Any, **kw: Any) -> list[dict[str, Any]]:
     return [p for page in pages for p in page["Policies"]]
 
 
-def test_every_aws_managed_policy_is_listed_with_its_own_path(iam, unique) -> None:
+def test_every_aws_managed_policy_is_listed_with_its_own_path(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     aws = _all(iam, Scope="AWS")
     assert len(aws) > 1000
     names = [p["PolicyName"] for p in aws]
@@ -66,7 +69,7 @@ def test_every_aws_managed_policy_is_listed_with_its_own_path(iam, unique) -> No
     )
 
 
-def test_get_policy_and_every_version(iam) -> None:
+def test_get_policy_and_every_version(iam: Any) -> None:
     policy = iam.get_policy(PolicyArn=S3_READ)["Policy"]
     assert policy["Path"] == "/" and policy["IsAttachable"] is True
     assert policy["Description"] == (
@@ -110,7 +113,9 @@ def test_get_policy_and_every_version(iam) -> None:
     )
 
 
-def test_attaching_counts_filters_and_the_policy_engine(iam, server: Server, unique) -> None:
+def test_attaching_counts_filters_and_the_policy_engine(
+    iam: Any, server: Server, unique: Callable[[str], str]
+) -> None:
     ses = f"{AWS}AmazonSESReadOnlyAccess"
     sns = f"{AWS}AmazonSNSReadOnlyAccess"
     role = unique("ses-reader")
@@ -182,7 +187,7 @@ def test_attaching_counts_filters_and_the_policy_engine(iam, server: Server, uni
     assert iam.list_entities_for_policy(PolicyArn=ses)["PolicyRoles"] == []
 
 
-def test_service_linked_roles_of_more_services(iam, unique) -> None:
+def test_service_linked_roles_of_more_services(iam: Any, unique: Callable[[str], str]) -> None:
     created = iam.create_service_linked_role(AWSServiceName="guardduty.amazonaws.com")["Role"]
     assert created["RoleName"] == "AWSServiceRoleForAmazonGuardDuty"
     assert created["Path"] == "/aws-service-role/guardduty.amazonaws.com/"

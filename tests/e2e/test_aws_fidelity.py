@@ -6,7 +6,9 @@ for each bad input (code, HTTP status, message).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -15,7 +17,7 @@ from sts_helpers import trust
 
 from saml_idp import SigningKey, metadata_document
 
-from harness import ACCOUNT_ID
+from harness import ACCOUNT_ID, Server
 
 POLICY = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
@@ -23,14 +25,14 @@ POLICY = json.dumps(
 THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 
 
-def refused(call, **params) -> tuple[str, int, str]:  # type: ignore[no-untyped-def]
+def refused(call: Callable[..., Any], **params: Any) -> tuple[str, int, str]:
     with pytest.raises(ClientError) as excinfo:
         call(**params)
     return error_of(excinfo)
 
 
 # --- result members ----------------------------------------------------------------------------
-def test_role_members_per_operation(iam, unique) -> None:
+def test_role_members_per_operation(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("fid-role")
     created = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
     assert "MaxSessionDuration" not in created and "RoleLastUsed" not in created
@@ -40,7 +42,9 @@ def test_role_members_per_operation(iam, unique) -> None:
     assert listed[0]["MaxSessionDuration"] == 3600 and "RoleLastUsed" not in listed[0]
 
 
-def test_managed_policy_answers_carry_an_empty_tag_list(iam, unique) -> None:
+def test_managed_policy_answers_carry_an_empty_tag_list(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     created = iam.create_policy(PolicyName=unique("fid-pol"), PolicyDocument=POLICY)["Policy"]
     assert created["Tags"] == []
     assert iam.get_policy(PolicyArn=created["Arn"])["Policy"]["Tags"] == []
@@ -48,7 +52,9 @@ def test_managed_policy_answers_carry_an_empty_tag_list(iam, unique) -> None:
     assert all("Tags" not in policy for policy in listed)
 
 
-def test_authorization_details_leave_out_an_empty_user_policy_list(iam, unique) -> None:
+def test_authorization_details_leave_out_an_empty_user_policy_list(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     plain, inline = unique("fid-plain"), unique("fid-inline")
     iam.create_user(UserName=plain)
     iam.create_user(UserName=inline)
@@ -63,7 +69,7 @@ def test_authorization_details_leave_out_an_empty_user_policy_list(iam, unique) 
     assert [p["PolicyName"] for p in details[inline]["UserPolicyList"]] == ["p"]
 
 
-def test_saml_providers_always_show_valid_until(iam, unique) -> None:
+def test_saml_providers_always_show_valid_until(iam: Any, unique: Callable[[str], str]) -> None:
     key = SigningKey.generate()
     dated = metadata_document("https://idp.example.com/dated", [key], "2035-01-01T00:00:00Z")
     undated = metadata_document("https://idp.example.com/undated", [key], None)
@@ -85,7 +91,9 @@ def test_saml_providers_always_show_valid_until(iam, unique) -> None:
 
 
 # --- tags ----------------------------------------------------------------------------------------
-def test_policy_tag_keys_compare_exactly_and_other_keys_without_case(iam, unique) -> None:
+def test_policy_tag_keys_compare_exactly_and_other_keys_without_case(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     arn = iam.create_policy(PolicyName=unique("fid-tags"), PolicyDocument=POLICY)["Policy"]["Arn"]
     iam.tag_policy(
         PolicyArn=arn,
@@ -111,7 +119,7 @@ def test_policy_tag_keys_compare_exactly_and_other_keys_without_case(iam, unique
     )
 
 
-def test_a_51st_tag_is_refused_with_aws_wording(iam, unique) -> None:
+def test_a_51st_tag_is_refused_with_aws_wording(iam: Any, unique: Callable[[str], str]) -> None:
     user = unique("fid-tag-user")
     iam.create_user(UserName=user, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
     assert refused(iam.tag_user, UserName=user, Tags=[{"Key": "one-more", "Value": "v"}]) == (
@@ -124,7 +132,7 @@ def test_a_51st_tag_is_refused_with_aws_wording(iam, unique) -> None:
 
 
 # --- messages ------------------------------------------------------------------------------------
-def test_not_found_wording(iam) -> None:
+def test_not_found_wording(iam: Any) -> None:
     missing_policy = f"arn:aws:iam::{ACCOUNT_ID}:policy/fid-no-such-policy"
     assert refused(iam.list_entities_for_policy, PolicyArn=missing_policy) == (
         "NoSuchEntity",
@@ -139,7 +147,7 @@ def test_not_found_wording(iam) -> None:
     )
 
 
-def test_password_policy_absent_wording(start_server) -> None:
+def test_password_policy_absent_wording(start_server: Callable[..., Server]) -> None:
     iam = start_server().client("iam")
     assert refused(iam.get_account_password_policy) == (
         "NoSuchEntity",
@@ -148,7 +156,7 @@ def test_password_policy_absent_wording(start_server) -> None:
     )
 
 
-def test_oidc_thumbprint_list_of_six(iam, unique) -> None:
+def test_oidc_thumbprint_list_of_six(iam: Any, unique: Callable[[str], str]) -> None:
     prints = [f"{i:040x}" for i in range(6)]
     url = f"https://fid.example.com/{unique('oidc')}"
     assert refused(iam.create_open_id_connect_provider, Url=url, ThumbprintList=prints) == (
@@ -166,7 +174,7 @@ def test_oidc_thumbprint_list_of_six(iam, unique) -> None:
     ) == ("InvalidInput", 400, "Thumbprint list must contain fewer than 5 entries.")
 
 
-def test_virtual_mfa_device_twice(iam, unique) -> None:
+def test_virtual_mfa_device_twice(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("fid-mfa")
     iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
     assert refused(iam.create_virtual_mfa_device, VirtualMFADeviceName=name) == (
@@ -176,7 +184,7 @@ def test_virtual_mfa_device_twice(iam, unique) -> None:
     )
 
 
-def test_a_trust_policy_that_is_not_json(iam, unique) -> None:
+def test_a_trust_policy_that_is_not_json(iam: Any, unique: Callable[[str], str]) -> None:
     assert refused(
         iam.create_role, RoleName=unique("fid-json"), AssumeRolePolicyDocument='{"Version": '
     ) == ("MalformedPolicyDocument", 400, "This policy contains invalid Json")
@@ -188,7 +196,9 @@ def test_a_trust_policy_that_is_not_json(iam, unique) -> None:
     )
 
 
-def test_validation_wording_for_list_members_and_numbers(iam, unique) -> None:
+def test_validation_wording_for_list_members_and_numbers(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     role = unique("fid-untag")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=TRUST)
     assert refused(iam.untag_role, RoleName=role, TagKeys=["ok", ""]) == (
@@ -208,7 +218,9 @@ def test_validation_wording_for_list_members_and_numbers(iam, unique) -> None:
 
 
 # --- permissive mode (section 4) -----------------------------------------------------------------
-def test_permissive_made_up_keys_assume_roles_that_trust_the_account(start_server) -> None:
+def test_permissive_made_up_keys_assume_roles_that_trust_the_account(
+    start_server: Callable[..., Server],
+) -> None:
     srv = start_server(auth="permissive")
     iam = srv.client("iam", "AKIAMADEUPKEY0000009", "made-up")
     sts = srv.client("sts", "AKIAMADEUPKEY0000009", "made-up")

@@ -19,6 +19,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from botocore.exceptions import ClientError
 from sts_helpers import Account, User, allow, document, new_account, trust
 from test_enforcement import access_denied
 
-from harness import Server
+from harness import Node
 
 ATTACHABLE = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 INLINE = document(allow("s3:GetObject"))
@@ -75,8 +76,8 @@ def _policy(root: Any, name: str, *statements: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def delegation(server: Server) -> Delegation:
-    account = new_account(server)
+def delegation(node: Node) -> Delegation:
+    account = new_account(node)
     root = account.client()
     x_company = _policy(root, "XCompanyBoundaries", allow(["s3:*", "cloudwatch:*", "iam:Get*"]))
     other = _policy(root, "OtherBoundary", allow("s3:*"))
@@ -126,7 +127,7 @@ def _missing(call: Callable[[], Any]) -> bool:
     try:
         call()
     except ClientError as error:
-        return error.response["Error"]["Code"] == "NoSuchEntity"
+        return bool(error.response["Error"]["Code"] == "NoSuchEntity")
     return False
 
 
@@ -165,6 +166,18 @@ def _attached(root: Any, kind: str, name: str) -> list[str]:
     return [p["PolicyArn"] for p in listed["AttachedPolicies"]]
 
 
+def _inline_names_are(kind: str, expected: list[str], root: Any, name: str, _: Any) -> bool:
+    return _inline_names(root, kind, name) == expected
+
+
+def _attached_are(kind: str, expected: list[str], root: Any, name: str, _: Any) -> bool:
+    return _attached(root, kind, name) == expected
+
+
+def _has_no_boundary(kind: str, root: Any, name: str, _: Any) -> bool:
+    return _boundary_of(root, kind, name) is None
+
+
 def _cases() -> dict[str, Case]:
     cases: dict[str, Case] = {}
     for kind in ("user", "role"):
@@ -172,28 +185,28 @@ def _cases() -> dict[str, Case]:
         put_inline = _on(kind, "put_{kind}_policy", PolicyName="p", PolicyDocument=INLINE)
         attach = _on(kind, "attach_{kind}_policy", PolicyArn=ATTACHABLE)
         cases[f"iam:Put{title}Policy"] = Case(
-            kind, _nothing, put_inline, lambda r, n, _, k=kind: _inline_names(r, k, n) == ["p"]
+            kind, _nothing, put_inline, partial(_inline_names_are, kind, ["p"])
         )
         cases[f"iam:Delete{title}Policy"] = Case(
             kind,
             put_inline,
             _on(kind, "delete_{kind}_policy", PolicyName="p"),
-            lambda r, n, _, k=kind: _inline_names(r, k, n) == [],
+            partial(_inline_names_are, kind, []),
         )
         cases[f"iam:Attach{title}Policy"] = Case(
-            kind, _nothing, attach, lambda r, n, _, k=kind: _attached(r, k, n) == [ATTACHABLE]
+            kind, _nothing, attach, partial(_attached_are, kind, [ATTACHABLE])
         )
         cases[f"iam:Detach{title}Policy"] = Case(
             kind,
             attach,
             _on(kind, "detach_{kind}_policy", PolicyArn=ATTACHABLE),
-            lambda r, n, _, k=kind: _attached(r, k, n) == [],
+            partial(_attached_are, kind, []),
         )
         cases[f"iam:Delete{title}PermissionsBoundary"] = Case(
             kind,
             _nothing,
             _on(kind, "delete_{kind}_permissions_boundary"),
-            lambda r, n, _, k=kind: _boundary_of(r, k, n) is None,
+            partial(_has_no_boundary, kind),
         )
     new_trust = trust({"AWS": "arn:aws:iam::111122223333:root"})
     cases["iam:GetRole"] = Case(
@@ -248,7 +261,7 @@ def test_allowed_only_on_a_principal_with_that_boundary(
     assert case.happened(root, bounded, answer)
     for boundary in (None, delegation.other):
         name = delegation.target(case.kind, boundary, case.prepare)
-        assert access_denied(lambda n=name: case.call(zhang, n)) == (
+        assert access_denied(partial(case.call, zhang, name)) == (
             f"User: {delegation.zhang.arn} is not authorized to perform: {action} on resource: "
             f"{delegation.arn(case.kind, name)} because no permissions boundary allows the "
             f"{action} action"
@@ -313,7 +326,7 @@ def test_create_only_with_that_boundary(kind: str, delegation: Delegation) -> No
     assert created[title]["PermissionsBoundary"]["PermissionsBoundaryArn"] == delegation.boundary
     for extra in ({}, {"PermissionsBoundary": delegation.other}):
         name = f"new-{uuid.uuid4().hex[:8]}"
-        assert access_denied(lambda n=name, e=extra: create(n, **e)) == (
+        assert access_denied(partial(create, name, **extra)) == (
             f"User: {delegation.zhang.arn} is not authorized to perform: {action} on resource: "
             f"{delegation.arn(kind, name)} because no permissions boundary allows the {action} "
             "action"

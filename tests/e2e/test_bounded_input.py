@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import zlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from test_roles import error_of
 
 from saml_idp import DS, assertion_element, metadata_document, response_element, sign
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node
 
 MALFORMED = ("MalformedPolicyDocument", 400, "Syntax errors in policy.")
 # json.loads raises RecursionError on this (the grammar never nests more than five levels) ...
@@ -40,13 +41,13 @@ def refused(call: Callable[[], Any]) -> tuple[str, int, str]:
     return error_of(caught)
 
 
-def test_nested_policies_written_through_iam(server: Server, unique: Callable[[str], str]) -> None:
-    iam = server.client("iam")
+def test_nested_policies_written_through_iam(node: Node, unique: Callable[[str], str]) -> None:
+    iam = node.client("iam")
     name = unique("nested")
     trusted = trust({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"})
     for text in (NESTED, NESTED_VALUE):
         assert (
-            refused(lambda t=text: iam.create_role(RoleName=name, AssumeRolePolicyDocument=t))
+            refused(partial(iam.create_role, RoleName=name, AssumeRolePolicyDocument=text))
             == MALFORMED
         )
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=trusted)
@@ -69,35 +70,31 @@ def test_nested_policies_written_through_iam(server: Server, unique: Callable[[s
         iam.get_policy(PolicyArn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
 
 
-def test_nested_session_policies(server: Server) -> None:
-    account = Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def test_nested_session_policies(node: Node) -> None:
+    account = Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
     user = account.user(document(allow(["sts:AssumeRole", "sts:GetFederationToken"])))
     role = account.role(trust({"AWS": user.arn}))
     sts = user.client()
     for text in (UNCLOSED, NESTED_VALUE):
         assert (
             refused(
-                lambda t=text: sts.assume_role(
-                    RoleArn=role["Arn"], RoleSessionName="deep", Policy=t
-                )
+                partial(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="deep", Policy=text)
             )
             == MALFORMED
         )
-        assert refused(lambda t=text: sts.get_federation_token(Name="deep", Policy=t)) == (
-            MALFORMED
-        )
+        assert refused(partial(sts.get_federation_token, Name="deep", Policy=text)) == (MALFORMED)
 
 
 @pytest.fixture
-def idp(server: Server) -> Idp:
-    return make_idp(server)
+def idp(node: Node) -> Idp:
+    return make_idp(node)
 
 
 def _signed_response(idp: Idp, change: Callable[[etree._Element], None]) -> bytes:
     spec = idp.spec()
     assertion = sign(assertion_element(spec), KEY)
     change(assertion)
-    return etree.tostring(response_element(spec, assertion))
+    return bytes(etree.tostring(response_element(spec, assertion)))
 
 
 def _signed_info(assertion: etree._Element) -> etree._Element:
@@ -135,9 +132,9 @@ def test_saml_responses_built_to_exhaust_the_parser(idp: Idp) -> None:
 
 
 def test_saml_metadata_built_to_exhaust_the_parser(
-    server: Server, unique: Callable[[str], str]
+    node: Node, unique: Callable[[str], str]
 ) -> None:
-    iam = server.client("iam")
+    iam = node.client("iam")
     metadata = metadata_document(f"https://{unique('idp')}.example.com", [KEY])
     flooded = metadata.replace(
         "<md:EntityDescriptor ",
@@ -147,9 +144,7 @@ def test_saml_metadata_built_to_exhaust_the_parser(
     nested = metadata.replace("</md:IDPSSODescriptor>", "<x>" * 300 + "</md:IDPSSODescriptor>")
     for text in (flooded, nested, "<x>" * 300_000):
         assert (
-            refused(
-                lambda t=text: iam.create_saml_provider(Name=unique("p"), SAMLMetadataDocument=t)
-            )
+            refused(partial(iam.create_saml_provider, Name=unique("p"), SAMLMetadataDocument=text))
             == BAD_METADATA
         )
     assert iam.create_saml_provider(Name=unique("p"), SAMLMetadataDocument=metadata)

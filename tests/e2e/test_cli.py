@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ TRUST = {
 }
 
 
-def test_aws_cli_create_and_get_role(server: Server, unique, tmp_path: Path) -> None:
+def test_aws_cli_create_and_get_role(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     (tmp_path / "trust.json").write_text(json.dumps(TRUST))
     name = unique("cli")
     created = server.aws_json(
@@ -49,7 +52,9 @@ def test_aws_cli_create_and_get_role(server: Server, unique, tmp_path: Path) -> 
     assert identity["Arn"] == "arn:aws:iam::123456789012:root"
 
 
-def test_account_create_gives_an_isolated_account(server: Server, unique) -> None:
+def test_account_create_gives_an_isolated_account(
+    server: Server, unique: Callable[[str], str]
+) -> None:
     done = server.admin("account", "create")
     assert done.returncode == 0, done.stderr
     created = json.loads(done.stdout)
@@ -119,7 +124,7 @@ def test_init_writes_a_working_aws_profile(server: Server, tmp_path: Path) -> No
     assert "Roles" in json.loads(listed.stdout)
 
 
-def test_permissive_mode_and_reset(start_server) -> None:
+def test_permissive_mode_and_reset(start_server: Callable[..., Server]) -> None:
     srv = start_server(auth="permissive")
     anyone = srv.client("iam", "AKIAANYONEATALL00000", "whatever")
     anyone.create_role(RoleName="temp", AssumeRolePolicyDocument=json.dumps(TRUST))

@@ -4,6 +4,7 @@ user is never deleted from under a new credential."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from credential_helpers import STRONG_PASSWORD, certificate_pem, openssh, rsa_public_key
@@ -17,10 +18,7 @@ def test_one_login_profile_per_user(server: Server, iam: Any, unique: Any) -> No
     iam.create_user(UserName=name)
     clients = [server.client("iam") for _ in range(3)]
     outcomes = _race(
-        [
-            lambda c=c: c.create_login_profile(UserName=name, Password=STRONG_PASSWORD)
-            for c in clients
-        ]
+        [partial(c.create_login_profile, UserName=name, Password=STRONG_PASSWORD) for c in clients]
     )
     assert sorted(outcomes) == ["EntityAlreadyExists", "EntityAlreadyExists", "ok"]
 
@@ -34,7 +32,7 @@ def test_ssh_keys_never_pass_five(server: Server, iam: Any, unique: Any) -> None
     clients = [server.client("iam") for _ in bodies]
     outcomes = _race(
         [
-            lambda c=c, b=b: c.upload_ssh_public_key(UserName=name, SSHPublicKeyBody=b)
+            partial(c.upload_ssh_public_key, UserName=name, SSHPublicKeyBody=b)
             for c, b in zip(clients, bodies, strict=True)
         ]
     )
@@ -50,7 +48,7 @@ def test_one_certificate_per_account_across_users(server: Server, iam: Any, uniq
     clients = [server.client("iam") for _ in names]
     outcomes = _race(
         [
-            lambda c=c, n=n: c.upload_signing_certificate(UserName=n, CertificateBody=body)
+            partial(c.upload_signing_certificate, UserName=n, CertificateBody=body)
             for c, n in zip(clients, names, strict=True)
         ]
     )
@@ -65,8 +63,10 @@ def test_two_service_credentials_per_service(server: Server, iam: Any, unique: A
     clients = [server.client("iam") for _ in range(3)]
     outcomes = _race(
         [
-            lambda c=c: c.create_service_specific_credential(
-                UserName=name, ServiceName="codecommit.amazonaws.com"
+            partial(
+                c.create_service_specific_credential,
+                UserName=name,
+                ServiceName="codecommit.amazonaws.com",
             )
             for c in clients
         ]

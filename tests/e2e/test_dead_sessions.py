@@ -17,11 +17,11 @@ import pyotp
 import pytest
 from oidc_issuer import Issuer
 from oidc_setup import (  # noqa: F401 - fixtures
-    OidcServer,
+    OidcNode,
     federate,
     issuer,
     issuer_ca,
-    oidc_server,
+    oidc_node,
 )
 from policy_helpers import fails
 from sts_helpers import (
@@ -39,7 +39,7 @@ from test_assume_role_with_saml import KEY, make_idp
 
 from saml_idp import signed_response
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node
 
 # STS's message ends with a full stop, IAM's does not (as AWS answers them)
 IAM_INVALID = ("InvalidClientTokenId", 403, "The security token included in the request is invalid")
@@ -48,8 +48,8 @@ EVERYTHING = document(allow("*"))
 
 
 @pytest.fixture
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
 def mfa_session(home: Account, user: User) -> dict[str, Any]:
@@ -69,11 +69,11 @@ def mfa_session(home: Account, user: User) -> dict[str, Any]:
     return answer["Credentials"]  # type: ignore[no-any-return]
 
 
-def test_get_session_token_credentials_die_with_their_user(home: Account, server: Server) -> None:
+def test_get_session_token_credentials_die_with_their_user(home: Account, node: Node) -> None:
     user = home.user(document(allow("iam:GetUser")))
     credentials = mfa_session(home, user)
-    iam = temporary_client(server, credentials, "iam")
-    sts = temporary_client(server, credentials, "sts")
+    iam = temporary_client(node, credentials, "iam")
+    sts = temporary_client(node, credentials, "sts")
     assert iam.get_user()["User"]["UserId"] == user.user_id
     assert fails(iam.list_roles)[0] == "AccessDenied"
     assert sts.get_caller_identity()["UserId"] == user.user_id
@@ -89,12 +89,12 @@ def test_get_session_token_credentials_die_with_their_user(home: Account, server
 
 
 def test_get_session_token_credentials_cannot_assume_as_the_new_user(
-    home: Account, server: Server
+    home: Account, node: Node
 ) -> None:
     """Without MFA, GetSessionToken credentials may still call AssumeRole."""
     role = home.role(trust({"AWS": ACCOUNT_ID}))  # delegates to the caller's identity policies
     user = home.user()
-    sts = temporary_client(server, user.client().get_session_token()["Credentials"], "sts")
+    sts = temporary_client(node, user.client().get_session_token()["Credentials"], "sts")
     assert fails(sts.assume_role, RoleArn=role["Arn"], RoleSessionName="ss")[0] == "AccessDenied"
 
     delete_user(home, user)
@@ -103,11 +103,11 @@ def test_get_session_token_credentials_cannot_assume_as_the_new_user(
     assert fails(sts.get_caller_identity) == STS_INVALID
 
 
-def test_federation_token_credentials_die_with_their_user(home: Account, server: Server) -> None:
+def test_federation_token_credentials_die_with_their_user(home: Account, node: Node) -> None:
     user = home.user(document(allow("sts:GetFederationToken")))
     answer = user.client().get_federation_token(Name="fed", Policy=EVERYTHING)
-    sts = temporary_client(server, answer["Credentials"], "sts")
-    iam = temporary_client(server, answer["Credentials"], "iam")
+    sts = temporary_client(node, answer["Credentials"], "sts")
+    iam = temporary_client(node, answer["Credentials"], "iam")
     me = sts.get_caller_identity()
     assert (me["UserId"], me["Arn"]) == (
         f"{ACCOUNT_ID}:fed",
@@ -121,16 +121,16 @@ def test_federation_token_credentials_die_with_their_user(home: Account, server:
     assert fails(iam.list_roles) == IAM_INVALID
     # the new user's own federated users are alive
     fresh = again.client().get_federation_token(Name="fed", Policy=EVERYTHING)["Credentials"]
-    assert temporary_client(server, fresh, "sts").get_caller_identity()["Arn"] == me["Arn"]
+    assert temporary_client(node, fresh, "sts").get_caller_identity()["Arn"] == me["Arn"]
 
 
-def test_role_sessions_die_with_their_role(home: Account, server: Server) -> None:
+def test_role_sessions_die_with_their_role(home: Account, node: Node) -> None:
     user = home.user()
     name = f"dies-{user.name}"
     role = home.role(trust({"AWS": user.arn}), document(allow("iam:GetRole")), name=name)
     credentials = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="old")
-    iam = temporary_client(server, credentials["Credentials"], "iam")
-    sts = temporary_client(server, credentials["Credentials"], "sts")
+    iam = temporary_client(node, credentials["Credentials"], "iam")
+    sts = temporary_client(node, credentials["Credentials"], "sts")
     iam.get_role(RoleName=name)
     assert fails(iam.list_users)[0] == "AccessDenied"
 
@@ -144,10 +144,10 @@ def test_role_sessions_die_with_their_role(home: Account, server: Server) -> Non
     assert fails(sts.assume_role, RoleArn=again["Arn"], RoleSessionName="chain") == STS_INVALID
     # ... while a session of the new role has them
     fresh = user.client().assume_role(RoleArn=again["Arn"], RoleSessionName="new")
-    temporary_client(server, fresh["Credentials"], "iam").list_users()
+    temporary_client(node, fresh["Credentials"], "iam").list_users()
 
 
-def test_chained_sessions_die_with_their_own_role(home: Account, server: Server) -> None:
+def test_chained_sessions_die_with_their_own_role(home: Account, node: Node) -> None:
     """Role chaining: a session of role ``second`` made by a session of role ``first`` is a
     session of ``second``; it dies with ``second``, and a session of a deleted ``first`` can
     no longer chain."""
@@ -155,9 +155,9 @@ def test_chained_sessions_die_with_their_own_role(home: Account, server: Server)
     first = home.role(trust({"AWS": user.arn}), document(allow("sts:AssumeRole")))
     second = home.role(trust({"AWS": first["Arn"]}), document(allow("iam:GetRole")))
     first_session = user.client().assume_role(RoleArn=first["Arn"], RoleSessionName="aa")
-    first_sts = temporary_client(server, first_session["Credentials"], "sts")
+    first_sts = temporary_client(node, first_session["Credentials"], "sts")
     chained = first_sts.assume_role(RoleArn=second["Arn"], RoleSessionName="bb")["Credentials"]
-    chained_iam = temporary_client(server, chained, "iam")
+    chained_iam = temporary_client(node, chained, "iam")
     chained_iam.get_role(RoleName=second["RoleName"])
 
     delete_role(home, first)
@@ -168,45 +168,45 @@ def test_chained_sessions_die_with_their_own_role(home: Account, server: Server)
     delete_role(home, second)
     home.role(trust({"AWS": ACCOUNT_ID}), EVERYTHING, name=second["RoleName"])
     assert fails(chained_iam.get_role, RoleName=second["RoleName"]) == IAM_INVALID
-    assert fails(temporary_client(server, chained, "sts").get_caller_identity) == STS_INVALID
+    assert fails(temporary_client(node, chained, "sts").get_caller_identity) == STS_INVALID
 
 
-def recreate_same_role(server: Server, role_name: str) -> None:
+def recreate_same_role(node: Node, role_name: str) -> None:
     """Delete the role and create it again under its name, trust policy and permissions."""
-    iam = server.client("iam")
+    iam = node.client("iam")
     role = iam.get_role(RoleName=role_name)["Role"]
     trust_policy = json.dumps(role["AssumeRolePolicyDocument"])
-    delete_role(Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET), role)
+    delete_role(Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET), role)
     iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=trust_policy)
     iam.put_role_policy(RoleName=role_name, PolicyName="all", PolicyDocument=EVERYTHING)
 
 
-def test_saml_sessions_die_with_their_role(server: Server) -> None:
-    idp = make_idp(server)
+def test_saml_sessions_die_with_their_role(node: Node) -> None:
+    idp = make_idp(node)
     old = idp.assume(signed_response(idp.spec(), KEY))["Credentials"]
-    sts = temporary_client(server, old, "sts")
+    sts = temporary_client(node, old, "sts")
     sts.get_caller_identity()
-    recreate_same_role(server, idp.role_name)
+    recreate_same_role(node, idp.role_name)
     assert fails(sts.get_caller_identity) == STS_INVALID
-    assert fails(temporary_client(server, old, "iam").list_roles) == IAM_INVALID
+    assert fails(temporary_client(node, old, "iam").list_roles) == IAM_INVALID
     new = idp.assume(signed_response(idp.spec(), KEY))["Credentials"]
-    temporary_client(server, new, "iam").list_roles()
+    temporary_client(node, new, "iam").list_roles()
 
 
-def test_web_identity_sessions_die_with_their_role(oidc_server: OidcServer, issuer: Issuer) -> None:
-    fed = federate(oidc_server, issuer)
+def test_web_identity_sessions_die_with_their_role(oidc_node: OidcNode, issuer: Issuer) -> None:
+    fed = federate(oidc_node, issuer)
 
     def assume() -> dict[str, Any]:
         token = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main")
-        answer = oidc_server.unsigned_sts().assume_role_with_web_identity(
+        answer = oidc_node.unsigned_sts().assume_role_with_web_identity(
             RoleArn=fed.role_arn, RoleSessionName="ci", WebIdentityToken=token
         )
         return answer["Credentials"]  # type: ignore[no-any-return]
 
     old = assume()
-    sts = temporary_client(oidc_server, old, "sts")
+    sts = temporary_client(oidc_node, old, "sts")
     sts.get_caller_identity()
-    recreate_same_role(oidc_server, fed.role_name)
+    recreate_same_role(oidc_node, fed.role_name)
     assert fails(sts.get_caller_identity) == STS_INVALID
-    assert fails(temporary_client(oidc_server, old, "iam").list_roles) == IAM_INVALID
-    temporary_client(oidc_server, assume(), "iam").list_roles()
+    assert fails(temporary_client(oidc_node, old, "iam").list_roles) == IAM_INVALID
+    temporary_client(oidc_node, assume(), "iam").list_roles()

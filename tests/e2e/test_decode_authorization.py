@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 
 from conftest_db import fresh_database_url
-from harness import ACCOUNT_ID, Server
+from harness import ACCOUNT_ID, Node, Server
 
 
 @dataclass
@@ -46,13 +46,13 @@ TRUST = json.dumps(
 )
 
 
-def session_with(server: Server, *statements: dict[str, Any]) -> Any:
-    root = server.client("iam")
+def session_with(node: Node, *statements: dict[str, Any]) -> Any:
+    root = node.client("iam")
     name = f"decoder-{uuid.uuid4().hex[:8]}"
     role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
     document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
     root.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
-    return mint_role_session(server, role)
+    return mint_role_session(node, role)
 
 
 def denied_request_id(call: Callable[[], Any]) -> str:

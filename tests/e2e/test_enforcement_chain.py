@@ -17,19 +17,19 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 from sts_helpers import Account, allow, document, new_account, temporary_client, trust
 
-from harness import ACCOUNT_ID, BIN, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, BIN, ROOT_KEY_ID, ROOT_SECRET, Node, Server
 
 BOUNDARY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 
 
 @pytest.fixture(scope="module")
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
 @pytest.fixture(scope="module")
-def other(server: Server) -> Account:
-    return new_account(server)
+def other(node: Node) -> Account:
+    return new_account(node)
 
 
 def error(call: Any, **params: Any) -> tuple[str, str]:
@@ -39,7 +39,7 @@ def error(call: Any, **params: Any) -> tuple[str, str]:
 
 
 def test_cross_account_session_has_exactly_the_roles_permissions(
-    home: Account, other: Account, server: Server
+    home: Account, other: Account, node: Node
 ) -> None:
     role = home.role(
         trust({"AWS": other.account_id}),
@@ -57,7 +57,7 @@ def test_cross_account_session_has_exactly_the_roles_permissions(
         Policy=document(allow(["iam:GetRole", "iam:GetRolePolicy", "iam:CreateRole"])),
     )
     session_arn = answer["AssumedRoleUser"]["Arn"]
-    iam = temporary_client(server, answer["Credentials"])
+    iam = temporary_client(node, answer["Credentials"])
     name = role["RoleName"]
     assert iam.get_role(RoleName=name)["Role"]["Arn"] == role["Arn"]
 
@@ -85,11 +85,11 @@ def test_cross_account_session_has_exactly_the_roles_permissions(
         "because no permissions boundary allows the iam:CreateRole action",
     )
     # The session's identity is the assumed role, whatever the calling user may do at home.
-    identity = temporary_client(server, answer["Credentials"], "sts").get_caller_identity()
+    identity = temporary_client(node, answer["Credentials"], "sts").get_caller_identity()
     assert (identity["Account"], identity["Arn"]) == (ACCOUNT_ID, session_arn)
 
 
-def test_revoking_older_sessions_of_a_role(home: Account, server: Server) -> None:
+def test_revoking_older_sessions_of_a_role(home: Account, node: Node) -> None:
     role = home.role(trust({"AWS": ACCOUNT_ID}), document(allow("iam:GetRole")))
     user = home.user(document(allow("sts:AssumeRole", role["Arn"])))
 
@@ -100,7 +100,7 @@ def test_revoking_older_sessions_of_a_role(home: Account, server: Server) -> Non
         return dict(answer["Credentials"])
 
     old = assume()
-    temporary_client(server, old).get_role(RoleName=role["RoleName"])
+    temporary_client(node, old).get_role(RoleName=role["RoleName"])
     # Revoke every session issued before the second after this one was.
     issued = old["Expiration"] - timedelta(seconds=900)
     cutoff = issued.replace(microsecond=0) + timedelta(seconds=1)
@@ -118,13 +118,13 @@ def test_revoking_older_sessions_of_a_role(home: Account, server: Server) -> Non
             }
         ),
     )
-    code, message = error(temporary_client(server, old).get_role, RoleName=role["RoleName"])
+    code, message = error(temporary_client(node, old).get_role, RoleName=role["RoleName"])
     assert code == "AccessDenied"
     assert message.endswith("with an explicit deny in an identity-based policy")
     while time.time() < cutoff.timestamp():
         time.sleep(0.1)
     new = assume()
-    assert temporary_client(server, new).get_role(RoleName=role["RoleName"])["Role"]
+    assert temporary_client(node, new).get_role(RoleName=role["RoleName"])["Role"]
 
 
 def test_the_aws_cli_sees_the_same_answers(home: Account, server: Server) -> None:
@@ -158,7 +158,7 @@ def test_the_aws_cli_sees_the_same_answers(home: Account, server: Server) -> Non
     )
 
 
-def test_mfa_conditions_for_a_user(home: Account, server: Server) -> None:
+def test_mfa_conditions_for_a_user(home: Account, node: Node) -> None:
     """The classic "deny unless MFA" policy: BoolIfExists on aws:MultiFactorAuthPresent denies
     long-term keys (key absent) and plain session tokens, and allows MFA session tokens; plain
     session tokens cannot call IAM at all (IAM's text has no final period)."""
@@ -181,7 +181,7 @@ def test_mfa_conditions_for_a_user(home: Account, server: Server) -> None:
         f"arn:aws:iam::{ACCOUNT_ID}:user/ with an explicit deny in an identity-based policy",
     )
     plain = user.client().get_session_token()["Credentials"]
-    assert error(temporary_client(server, plain).get_user, UserName=user.name) == (
+    assert error(temporary_client(node, plain).get_user, UserName=user.name) == (
         "InvalidClientTokenId",
         "The security token included in the request is invalid",
     )
@@ -196,10 +196,10 @@ def test_mfa_conditions_for_a_user(home: Account, server: Server) -> None:
         AuthenticationCode2=totp.at(now - 30),
     )
     mfa = user.client().get_session_token(SerialNumber=serial, TokenCode=totp.now())["Credentials"]
-    assert temporary_client(server, mfa).list_users()["Users"]
+    assert temporary_client(node, mfa).list_users()["Users"]
 
 
-def test_explicit_denies_name_their_policy_type(home: Account, server: Server) -> None:
+def test_explicit_denies_name_their_policy_type(home: Account, node: Node) -> None:
     """A Deny in the permissions boundary or in the session policy is named as such."""
     iam = home.client()
     boundary_doc = document(
@@ -210,21 +210,21 @@ def test_explicit_denies_name_their_policy_type(home: Account, server: Server) -
     role = home.role(
         trust({"AWS": ACCOUNT_ID}), document(allow("iam:*")), PermissionsBoundary=boundary
     )
-    bounded = mint_role_session(server, role, "b")
-    assert error(bounded.client(server).list_roles) == (
+    bounded = mint_role_session(node, role, "b")
+    assert error(bounded.client(node).list_roles) == (
         "AccessDenied",
         f"User: {bounded.arn} is not authorized to perform: iam:ListRoles on resource: "
         f"arn:aws:iam::{ACCOUNT_ID}:role/ with an explicit deny in a permissions boundary",
     )
     narrowed = mint_role_session(
-        server,
+        node,
         role,
         "s",
         session_policy=document(
             allow("iam:*"), {"Effect": "Deny", "Action": "iam:GetRole", "Resource": "*"}
         ),
     )
-    assert error(narrowed.client(server).get_role, RoleName=role["RoleName"]) == (
+    assert error(narrowed.client(node).get_role, RoleName=role["RoleName"]) == (
         "AccessDenied",
         f"User: {narrowed.arn} is not authorized to perform: iam:GetRole on resource: "
         f"{role['Arn']} with an explicit deny in a session policy",

@@ -13,7 +13,7 @@ from test_enforcement_more import ALLOWED, Case, Names, arn, run_case
 
 from rolegate.server.operations import operation_table
 
-from harness import ACCOUNT_ID, Server
+from harness import ACCOUNT_ID, Node
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 POLICY = json.dumps(
@@ -127,7 +127,7 @@ GROUP_CASES: dict[str, Case] = {
 
 
 @pytest.mark.parametrize("operation", sorted(GROUP_CASES))
-def test_allowed_and_denied(operation: str, server: Server) -> None:
-    if ("iam", operation) not in operation_table():
-        pytest.skip(f"{operation} is not implemented yet")
-    run_case(GROUP_CASES[operation], server)
+def test_allowed_and_denied(operation: str, node: Node) -> None:
+    # an operation of the matrix that the server no longer answers fails, never skips
+    assert ("iam", operation) in operation_table(), f"{operation} is not in operation_table()"
+    run_case(GROUP_CASES[operation], node)

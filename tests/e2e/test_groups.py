@@ -5,10 +5,13 @@ deletion ordering. Each bad input names the answer AWS gives (code, HTTP status,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from policy_helpers import ACCOUNT, doc, fails, make_policy
+
+from harness import Server
 
 
 def group_arn(path: str, name: str) -> str:
@@ -40,7 +43,7 @@ def pages(call: Any, element: str, max_items: int, **kw: Any) -> list[list[str]]
         marker = page["Marker"]
 
 
-def test_create_and_get_return_the_aws_shape(iam, unique) -> None:
+def test_create_and_get_return_the_aws_shape(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("Admins")
     before = datetime.now(UTC) - timedelta(seconds=2)
     created = iam.create_group(GroupName=name, Path="/ops/")["Group"]
@@ -59,7 +62,7 @@ def test_create_and_get_return_the_aws_shape(iam, unique) -> None:
     assert iam.create_group(GroupName=plain)["Group"]["Arn"] == group_arn("/", plain)
 
 
-def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
+def test_duplicate_names_without_regard_to_case(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("dup")
     iam.create_group(GroupName=name)
     assert fails(iam.create_group, GroupName=name.upper(), Path="/other/") == (
@@ -69,7 +72,7 @@ def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
     )
 
 
-def test_invalid_input_gets_the_validation_message(iam, unique) -> None:
+def test_invalid_input_gets_the_validation_message(iam: Any, unique: Callable[[str], str]) -> None:
     assert fails(iam.create_group, GroupName="bad name!") == (
         "ValidationError",
         400,
@@ -84,7 +87,7 @@ def test_invalid_input_gets_the_validation_message(iam, unique) -> None:
     assert "Member must have length less than or equal to 128" in message
 
 
-def test_unknown_group_is_no_such_entity_everywhere(iam, unique) -> None:
+def test_unknown_group_is_no_such_entity_everywhere(iam: Any, unique: Callable[[str], str]) -> None:
     ghost, user = unique("ghost"), unique("user")
     iam.create_user(UserName=user)
     arn = make_policy(iam, unique("pol"))["Arn"]
@@ -109,7 +112,7 @@ def test_unknown_group_is_no_such_entity_everywhere(iam, unique) -> None:
     assert iam.list_groups_for_user(UserName=user)["Groups"] == []
 
 
-def test_unknown_users_and_non_members(iam, unique) -> None:
+def test_unknown_users_and_non_members(iam: Any, unique: Callable[[str], str]) -> None:
     group, ghost, outsider = unique("team"), unique("ghost"), unique("outsider")
     iam.create_group(GroupName=group)
     iam.create_user(UserName=outsider)
@@ -123,7 +126,9 @@ def test_unknown_users_and_non_members(iam, unique) -> None:
     assert iam.get_group(GroupName=group)["Users"] == []
 
 
-def test_membership_both_ways_and_adding_twice_is_no_error(iam, unique) -> None:
+def test_membership_both_ways_and_adding_twice_is_no_error(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     group, user = unique("devs"), unique("dev")
     created = iam.create_group(GroupName=group, Path="/eng/")["Group"]
     made = iam.create_user(UserName=user, Path="/people/")["User"]
@@ -140,7 +145,9 @@ def test_membership_both_ways_and_adding_twice_is_no_error(iam, unique) -> None:
     assert (left["Groups"], left["IsTruncated"]) == ([], False)
 
 
-def test_list_groups_by_path_prefix_and_pages_at_the_boundaries(iam, unique) -> None:
+def test_list_groups_by_path_prefix_and_pages_at_the_boundaries(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     prefix = f"/{unique('list')}/"
     names = [unique(n) for n in ("b", "A", "c", "D")]
     for name in names:
@@ -160,7 +167,7 @@ def test_list_groups_by_path_prefix_and_pages_at_the_boundaries(iam, unique) -> 
     )
 
 
-def test_get_group_pages_its_members_by_name(iam, unique) -> None:
+def test_get_group_pages_its_members_by_name(iam: Any, unique: Callable[[str], str]) -> None:
     group = unique("big")
     iam.create_group(GroupName=group)
     users = [unique(n) for n in ("carol", "Alice", "bob")]
@@ -182,7 +189,9 @@ def test_get_group_pages_its_members_by_name(iam, unique) -> None:
         assert fails(get, Marker=other["Marker"]) == ("ValidationError", 400, "Invalid Marker.")
 
 
-def test_list_groups_for_user_pages_and_the_ten_group_quota(iam, unique) -> None:
+def test_list_groups_for_user_pages_and_the_ten_group_quota(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     user = unique("joiner")
     iam.create_user(UserName=user)
     groups = [unique(f"g{i}") for i in range(11)]
@@ -209,7 +218,9 @@ def test_list_groups_for_user_pages_and_the_ten_group_quota(iam, unique) -> None
     assert iam.get_group(GroupName=groups[10])["Users"][0]["UserName"] == user
 
 
-def test_update_group_renames_and_moves_keeping_members_and_policies(iam, unique) -> None:
+def test_update_group_renames_and_moves_keeping_members_and_policies(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     old, new, taken, user = unique("old"), unique("New"), unique("taken"), unique("u")
     group_id = iam.create_group(GroupName=old)["Group"]["GroupId"]
     iam.create_group(GroupName=taken)
@@ -242,7 +253,9 @@ def test_update_group_renames_and_moves_keeping_members_and_policies(iam, unique
     assert iam.get_group(GroupName=new)["Group"]["Arn"] == group_arn("/back/", new.upper())
 
 
-def test_delete_group_is_refused_until_members_and_policies_are_gone(iam, unique) -> None:
+def test_delete_group_is_refused_until_members_and_policies_are_gone(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     group, user = unique("doomed"), unique("member")
     iam.create_group(GroupName=group)
     iam.create_user(UserName=user)
@@ -264,7 +277,9 @@ def test_delete_group_is_refused_until_members_and_policies_are_gone(iam, unique
     assert iam.get_group(GroupName=group)["Users"] == []
 
 
-def test_delete_user_is_refused_while_it_is_in_a_group(iam, unique) -> None:
+def test_delete_user_is_refused_while_it_is_in_a_group(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     group, user = unique("holder"), unique("held")
     iam.create_group(GroupName=group)
     iam.create_user(UserName=user)
@@ -276,7 +291,7 @@ def test_delete_user_is_refused_while_it_is_in_a_group(iam, unique) -> None:
     assert iam.get_group(GroupName=group)["Users"] == []
 
 
-def test_inline_group_policies(iam, unique) -> None:
+def test_inline_group_policies(iam: Any, unique: Callable[[str], str]) -> None:
     group = unique("inline")
     iam.create_group(GroupName=group)
     document = {
@@ -306,7 +321,9 @@ def test_inline_group_policies(iam, unique) -> None:
     assert iam.list_group_policies(GroupName=group)["PolicyNames"] == ["A-write", "c-list"]
 
 
-def test_inline_group_policies_share_5120_characters_without_whitespace(iam, unique) -> None:
+def test_inline_group_policies_share_5120_characters_without_whitespace(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     group = unique("sized")
     iam.create_group(GroupName=group)
     iam.put_group_policy(GroupName=group, PolicyName="p", PolicyDocument=_policy_of_size(5000))
@@ -332,7 +349,7 @@ def _policy_of_size(size: int) -> str:
     return text
 
 
-def test_attached_group_policies(iam, unique) -> None:
+def test_attached_group_policies(iam: Any, unique: Callable[[str], str]) -> None:
     group = unique("attached")
     iam.create_group(GroupName=group, Path="/att/")
     group_id = iam.get_group(GroupName=group)["Group"]["GroupId"]
@@ -379,7 +396,7 @@ def test_attached_group_policies(iam, unique) -> None:
     assert iam.list_entities_for_policy(PolicyArn=policies[0]["Arn"])["PolicyGroups"] == []
 
 
-def test_ten_managed_policies_per_group(iam, unique) -> None:
+def test_ten_managed_policies_per_group(iam: Any, unique: Callable[[str], str]) -> None:
     group = unique("full")
     iam.create_group(GroupName=group)
     arns = [make_policy(iam, unique(f"p{i}"))["Arn"] for i in range(11)]
@@ -393,7 +410,7 @@ def test_ten_managed_policies_per_group(iam, unique) -> None:
     assert len(iam.list_attached_group_policies(GroupName=group)["AttachedPolicies"]) == 10
 
 
-def test_aws_cli_get_group(server, iam, unique) -> None:
+def test_aws_cli_get_group(server: Server, iam: Any, unique: Callable[[str], str]) -> None:
     group, user = unique("cli"), unique("cliuser")
     created = server.aws_json("iam", "create-group", "--group-name", group, "--path", "/cli/")
     assert created["Group"]["Arn"] == group_arn("/cli/", group)

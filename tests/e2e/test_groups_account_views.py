@@ -12,12 +12,12 @@ import pytest
 from account_helpers import Account, new_account, set_quota
 from policy_helpers import doc, fails
 
-from harness import Server
+from harness import Node
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def details(iam: Any, **kw: Any) -> Any:
@@ -91,10 +91,10 @@ def test_account_summary_counts_groups_and_shows_their_quotas(account: Account) 
     assert iam.get_account_summary()["SummaryMap"]["Groups"] == 1
 
 
-def test_group_quotas_follow_the_accounts_overrides(server: Server, account: Account) -> None:
+def test_group_quotas_follow_the_accounts_overrides(node: Node, account: Account) -> None:
     iam = account.iam
-    set_quota(server, account.account_id, "GroupsQuota", 2)
-    set_quota(server, account.account_id, "GroupsPerUser", 1)
+    set_quota(node, account.account_id, "GroupsQuota", 2)
+    set_quota(node, account.account_id, "GroupsPerUser", 1)
     iam.create_group(GroupName="first")
     iam.create_group(GroupName="second")
     assert fails(iam.create_group, GroupName="third") == (

@@ -6,9 +6,12 @@ Group operations are authorized on the group's ARN (with its path)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from policy_helpers import ACCOUNT, fails
+
+from harness import Node
 
 
 def allow(*actions: str, resource: str = "*", effect: str = "Allow") -> str:
@@ -16,11 +19,11 @@ def allow(*actions: str, resource: str = "*", effect: str = "Allow") -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def signing_user(server: Any, iam: Any, name: str, **create: Any) -> Any:
+def signing_user(node: Any, iam: Any, name: str, **create: Any) -> Any:
     """A new user with no policy of its own, and an IAM client signing as it."""
     iam.create_user(UserName=name, **create)
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    return server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    return node.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
 
 
 def denied(user: str, action: str, resource: str, why: str) -> tuple[str, int, str]:
@@ -37,9 +40,11 @@ def no_allow(user: str, action: str, resource: str) -> tuple[str, int, str]:
     return denied(user, action, resource, why)
 
 
-def test_an_inline_group_policy_allows_only_while_the_user_is_a_member(server, iam, unique) -> None:
+def test_an_inline_group_policy_allows_only_while_the_user_is_a_member(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, group = unique("member"), unique("readers")
-    client = signing_user(server, iam, user)
+    client = signing_user(node, iam, user)
     listing = f"arn:aws:iam::{ACCOUNT}:role/"
     refused = no_allow(user, "iam:ListRoles", listing)
     assert fails(client.list_roles) == refused
@@ -57,9 +62,11 @@ def test_an_inline_group_policy_allows_only_while_the_user_is_a_member(server, i
     assert fails(client.list_roles) == refused
 
 
-def test_an_attached_managed_policy_allows_until_it_is_detached(server, iam, unique) -> None:
+def test_an_attached_managed_policy_allows_until_it_is_detached(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, group = unique("managed"), unique("operators")
-    client = signing_user(server, iam, user)
+    client = signing_user(node, iam, user)
     arn = iam.create_policy(PolicyName=unique("list-users"), PolicyDocument=allow("iam:ListUsers"))[
         "Policy"
     ]["Arn"]
@@ -82,9 +89,11 @@ def test_an_attached_managed_policy_allows_until_it_is_detached(server, iam, uni
     assert fails(client.list_users)[0] == "AccessDenied"
 
 
-def test_a_deny_in_any_group_beats_the_users_own_allow(server, iam, unique) -> None:
+def test_a_deny_in_any_group_beats_the_users_own_allow(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, allowing, denying = unique("conflicted"), unique("allowing"), unique("denying")
-    client = signing_user(server, iam, user)
+    client = signing_user(node, iam, user)
     iam.put_user_policy(UserName=user, PolicyName="own", PolicyDocument=allow("iam:ListRoles"))
     assert "Roles" in client.list_roles(MaxItems=1)
     for group in (allowing, denying):
@@ -104,12 +113,14 @@ def test_a_deny_in_any_group_beats_the_users_own_allow(server, iam, unique) -> N
     assert "Roles" in client.list_roles(MaxItems=1)
 
 
-def test_the_users_permissions_boundary_still_limits_what_groups_give(server, iam, unique) -> None:
+def test_the_users_permissions_boundary_still_limits_what_groups_give(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, group = unique("bounded"), unique("generous")
     boundary = iam.create_policy(
         PolicyName=unique("only-users"), PolicyDocument=allow("iam:ListUsers")
     )["Policy"]["Arn"]
-    client = signing_user(server, iam, user, PermissionsBoundary=boundary)
+    client = signing_user(node, iam, user, PermissionsBoundary=boundary)
     iam.create_group(GroupName=group)
     iam.put_group_policy(
         GroupName=group, PolicyName="p", PolicyDocument=allow("iam:ListUsers", "iam:ListRoles")
@@ -124,9 +135,11 @@ def test_the_users_permissions_boundary_still_limits_what_groups_give(server, ia
     )
 
 
-def test_group_operations_are_authorized_on_the_groups_arn(server, iam, unique) -> None:
+def test_group_operations_are_authorized_on_the_groups_arn(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user, mine, other, ghost = unique("admin"), unique("mine"), unique("other"), unique("ghost")
-    client = signing_user(server, iam, user)
+    client = signing_user(node, iam, user)
     iam.put_user_policy(
         UserName=user,
         PolicyName="ops-groups",
@@ -157,7 +170,9 @@ def test_group_operations_are_authorized_on_the_groups_arn(server, iam, unique) 
     assert fails(client.list_groups)[0] == "AccessDenied"
 
 
-def test_session_tokens_of_a_member_carry_the_groups_policies(server, iam, unique) -> None:
+def test_session_tokens_of_a_member_carry_the_groups_policies(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """GetSessionToken credentials have the user's permissions, its groups' included. (Without
     MFA they may call no IAM operation, so the group grants sts:AssumeRole.)"""
     user, group, role = unique("sessions"), unique("session-group"), unique("target")
@@ -168,10 +183,10 @@ def test_session_tokens_of_a_member_carry_the_groups_policies(server, iam, uniqu
     )["Role"]["Arn"]
     iam.create_user(UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
-    credentials = server.client(
+    credentials = node.client(
         "sts", key["AccessKeyId"], key["SecretAccessKey"]
     ).get_session_token()["Credentials"]
-    session = server.client(
+    session = node.client(
         "sts",
         credentials["AccessKeyId"],
         credentials["SecretAccessKey"],

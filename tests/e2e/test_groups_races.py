@@ -4,15 +4,23 @@ user or group, on SQLite and PostgreSQL (where row locks, not luck, serialise th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
 
+from in_process import InProcessNode
 from policy_helpers import fails
 from test_user_races import _race
+
+from harness import Node
 
 ROUNDS = 6
 
 
-def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(server, iam, unique) -> None:
+def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     user = unique("joiner")
     iam.create_user(UserName=user)
     groups = [unique(f"g{i}") for i in range(12)]
@@ -20,10 +28,10 @@ def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(server, iam, u
         list(pool.map(lambda g: iam.create_group(GroupName=g), groups))
     for group in groups[:8]:
         iam.add_user_to_group(GroupName=group, UserName=user)
-    clients = [server.client("iam") for _ in range(4)]
+    clients = [node.client("iam") for _ in range(4)]
     outcomes = _race(
         [
-            lambda c=c, g=g: c.add_user_to_group(GroupName=g, UserName=user)
+            partial(c.add_user_to_group, GroupName=g, UserName=user)
             for c, g in zip(clients, groups[8:], strict=True)
         ]
     )
@@ -31,18 +39,20 @@ def test_concurrent_adds_never_put_a_user_in_more_than_ten_groups(server, iam, u
     assert len(iam.list_groups_for_user(UserName=user)["Groups"]) == 10
 
 
-def test_delete_group_racing_add_user_to_group(server, iam, unique) -> None:
+def test_delete_group_racing_add_user_to_group(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """Either the group goes and the add finds no group, or the user gets in and the delete is
     refused: never a member of a deleted group."""
-    first, second = server.client("iam"), server.client("iam")
+    first, second = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         group, user = unique("racing"), unique("racer")
         iam.create_group(GroupName=group)
         iam.create_user(UserName=user)
         outcomes = _race(
             [
-                lambda g=group: first.delete_group(GroupName=g),
-                lambda g=group, u=user: second.add_user_to_group(GroupName=g, UserName=u),
+                partial(first.delete_group, GroupName=group),
+                partial(second.add_user_to_group, GroupName=group, UserName=user),
             ]
         )
         assert outcomes in (["ok", "NoSuchEntity"], ["DeleteConflict", "ok"])
@@ -54,16 +64,18 @@ def test_delete_group_racing_add_user_to_group(server, iam, unique) -> None:
         assert [g["GroupName"] for g in groups] == ([] if outcomes[0] == "ok" else [group])
 
 
-def test_delete_user_racing_add_user_to_group(server, iam, unique) -> None:
-    first, second = server.client("iam"), server.client("iam")
+def test_delete_user_racing_add_user_to_group(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
+    first, second = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         group, user = unique("keeper"), unique("leaver")
         iam.create_group(GroupName=group)
         iam.create_user(UserName=user)
         outcomes = _race(
             [
-                lambda u=user: first.delete_user(UserName=u),
-                lambda g=group, u=user: second.add_user_to_group(GroupName=g, UserName=u),
+                partial(first.delete_user, UserName=user),
+                partial(second.add_user_to_group, GroupName=group, UserName=user),
             ]
         )
         assert outcomes in (["ok", "NoSuchEntity"], ["DeleteConflict", "ok"])
@@ -71,16 +83,18 @@ def test_delete_user_racing_add_user_to_group(server, iam, unique) -> None:
         assert members == ([] if outcomes[0] == "ok" else [user])
 
 
-def test_concurrent_put_group_policy_never_passes_the_size_quota(server, iam, unique) -> None:
+def test_concurrent_put_group_policy_never_passes_the_size_quota(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     group = unique("sized")
     iam.create_group(GroupName=group)
     statement = {"Effect": "Allow", "Action": "*", "Resource": "*", "Sid": "S" * 2000}
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    clients = [server.client("iam") for _ in range(3)]
+    clients = [node.client("iam") for _ in range(3)]
     outcomes = _race(
         [
-            lambda c=c, i=i: c.put_group_policy(
-                GroupName=group, PolicyName=f"p{i}", PolicyDocument=document
+            partial(
+                c.put_group_policy, GroupName=group, PolicyName=f"p{i}", PolicyDocument=document
             )
             for i, c in enumerate(clients)
         ]
@@ -89,8 +103,10 @@ def test_concurrent_put_group_policy_never_passes_the_size_quota(server, iam, un
     assert len(iam.list_group_policies(GroupName=group)["PolicyNames"]) == 2
 
 
-def test_an_account_holds_at_most_300_groups(start_server, unique) -> None:
-    iam = start_server().client("iam")
+def test_an_account_holds_at_most_300_groups(
+    start_node: Callable[..., InProcessNode], unique: Callable[[str], str]
+) -> None:
+    iam = start_node().client("iam")
     names = [f"g{i:03d}" for i in range(300)]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda n: iam.create_group(GroupName=n), names))
@@ -105,16 +121,18 @@ def test_an_account_holds_at_most_300_groups(start_server, unique) -> None:
     assert len(listed["Groups"]) == 300 and listed["IsTruncated"] is False
 
 
-def test_two_renames_to_one_name_exactly_one_wins(server, iam, unique) -> None:
-    first, second = server.client("iam"), server.client("iam")
+def test_two_renames_to_one_name_exactly_one_wins(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
+    first, second = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         a, b, target = unique("a"), unique("b"), unique("target")
         iam.create_group(GroupName=a)
         iam.create_group(GroupName=b)
         outcomes = _race(
             [
-                lambda g=a, t=target: first.update_group(GroupName=g, NewGroupName=t),
-                lambda g=b, t=target: second.update_group(GroupName=g, NewGroupName=t.upper()),
+                partial(first.update_group, GroupName=a, NewGroupName=target),
+                partial(second.update_group, GroupName=b, NewGroupName=target.upper()),
             ]
         )
         assert sorted(outcomes) == ["EntityAlreadyExists", "ok"]

@@ -5,22 +5,29 @@ Each bad input names the answer AWS gives: code, HTTP status and message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from test_roles import TRUST, TRUST_TEXT, error_of
 
+from harness import Node, Server
+
 ACCOUNT = "123456789012"
 ROUNDS = 8
 
 
-def make_role(iam, name: str, path: str = "/") -> dict:  # type: ignore[no-untyped-def]
-    return iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=TRUST_TEXT)["Role"]
+def make_role(iam: Any, name: str, path: str = "/") -> dict[str, Any]:
+    role: dict[str, Any] = iam.create_role(
+        RoleName=name, Path=path, AssumeRolePolicyDocument=TRUST_TEXT
+    )["Role"]
+    return role
 
 
-def test_create_and_get_return_the_aws_shape(iam, unique) -> None:
+def test_create_and_get_return_the_aws_shape(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("web")
     before = datetime.now(UTC) - timedelta(seconds=2)
     created = iam.create_instance_profile(
@@ -41,7 +48,7 @@ def test_create_and_get_return_the_aws_shape(iam, unique) -> None:
     assert got["Tags"] == [{"Key": "Team", "Value": "core"}]
 
 
-def test_default_path_and_no_tags(iam, unique) -> None:
+def test_default_path_and_no_tags(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("plain")
     created = iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]
     assert created["Path"] == "/"
@@ -51,7 +58,7 @@ def test_default_path_and_no_tags(iam, unique) -> None:
     assert iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Tags"] == []
 
 
-def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
+def test_duplicate_names_without_regard_to_case(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("dup")
     iam.create_instance_profile(InstanceProfileName=name)
     with pytest.raises(ClientError) as excinfo:
@@ -63,7 +70,7 @@ def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
     )
 
 
-def test_unknown_profile_is_no_such_entity(iam, unique) -> None:
+def test_unknown_profile_is_no_such_entity(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("ghost")
     role = unique("role")
     make_role(iam, role)
@@ -78,6 +85,7 @@ def test_unknown_profile_is_no_such_entity(iam, unique) -> None:
         lambda: iam.untag_instance_profile(InstanceProfileName=name, TagKeys=["k"]),
         lambda: iam.list_instance_profile_tags(InstanceProfileName=name),
     ]
+    call: Callable[[], Any]
     for call in calls:
         with pytest.raises(ClientError) as excinfo:
             call()
@@ -88,7 +96,7 @@ def test_unknown_profile_is_no_such_entity(iam, unique) -> None:
         )
 
 
-def test_invalid_name_is_a_validation_error(iam) -> None:
+def test_invalid_name_is_a_validation_error(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.create_instance_profile(InstanceProfileName="bad/name")
     code, status, message = error_of(excinfo)
@@ -96,7 +104,7 @@ def test_invalid_name_is_a_validation_error(iam) -> None:
     assert "instanceProfileName" in message
 
 
-def test_one_role_per_profile(iam, unique) -> None:
+def test_one_role_per_profile(iam: Any, unique: Callable[[str], str]) -> None:
     profile, first, second = unique("ip"), unique("first"), unique("second")
     first_role = make_role(iam, first, "/app/")
     make_role(iam, second)
@@ -127,10 +135,11 @@ def test_one_role_per_profile(iam, unique) -> None:
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=second)
 
 
-def test_unknown_role_and_role_not_in_profile(iam, unique) -> None:
+def test_unknown_role_and_role_not_in_profile(iam: Any, unique: Callable[[str], str]) -> None:
     profile, role, ghost = unique("ip"), unique("role"), unique("ghost")
     iam.create_instance_profile(InstanceProfileName=profile)
     make_role(iam, role)
+    call: Callable[[], Any]
     for call in (
         lambda: iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=ghost),
         lambda: iam.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=ghost),
@@ -152,7 +161,7 @@ def test_unknown_role_and_role_not_in_profile(iam, unique) -> None:
     )
 
 
-def test_deletion_ordering(iam, unique) -> None:
+def test_deletion_ordering(iam: Any, unique: Callable[[str], str]) -> None:
     """A profile with a role cannot be deleted, nor can the role: remove the role first."""
     profile, role = unique("ip"), unique("role")
     make_role(iam, role)
@@ -185,7 +194,7 @@ def test_deletion_ordering(iam, unique) -> None:
     assert again["Roles"] == [] and "Tags" not in again
 
 
-def test_list_with_path_prefix_and_pagination(iam, unique) -> None:
+def test_list_with_path_prefix_and_pagination(iam: Any, unique: Callable[[str], str]) -> None:
     prefix = f"/{unique('p')}/"
     names = sorted((unique(f"ip{i}") for i in range(4)), key=str.lower)
     for i, name in enumerate(names):
@@ -205,7 +214,7 @@ def test_list_with_path_prefix_and_pagination(iam, unique) -> None:
     # MaxItems 1 walks every item; MaxItems 2 divides 4 exactly: no empty last page.
     for size in (1, 2, 3):
         seen: list[str] = []
-        kwargs: dict = {"PathPrefix": prefix, "MaxItems": size}
+        kwargs: dict[str, Any] = {"PathPrefix": prefix, "MaxItems": size}
         pages = 0
         while True:
             page = iam.list_instance_profiles(**kwargs)
@@ -224,7 +233,7 @@ def test_list_with_path_prefix_and_pagination(iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("ValidationError", 400)
 
 
-def test_list_instance_profiles_for_role(iam, unique) -> None:
+def test_list_instance_profiles_for_role(iam: Any, unique: Callable[[str], str]) -> None:
     role, other = unique("role"), unique("other")
     make_role(iam, role)
     make_role(iam, other)
@@ -243,7 +252,7 @@ def test_list_instance_profiles_for_role(iam, unique) -> None:
     assert rest["IsTruncated"] is False
 
 
-def test_tags(iam, unique) -> None:
+def test_tags(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("tagged")
     iam.create_instance_profile(InstanceProfileName=name, Tags=[{"Key": "Env", "Value": "dev"}])
     iam.tag_instance_profile(
@@ -285,22 +294,24 @@ def test_tags(iam, unique) -> None:
     )
 
 
-def test_concurrent_adds_put_exactly_one_role_in_the_profile(server, unique) -> None:
-    iam = server.client("iam")
+def test_concurrent_adds_put_exactly_one_role_in_the_profile(
+    node: Node, unique: Callable[[str], str]
+) -> None:
+    iam = node.client("iam")
     profile = unique("race")
     iam.create_instance_profile(InstanceProfileName=profile)
     roles = [unique(f"r{i}") for i in range(4)]
     for role in roles:
         make_role(iam, role)
-    clients = [server.client("iam") for _ in roles]
+    clients = [node.client("iam") for _ in roles]
 
-    def add(pair):  # type: ignore[no-untyped-def]
+    def add(pair: tuple[Any, str]) -> str:
         client, role = pair
         try:
             client.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
             return "added"
         except ClientError as error:
-            return error.response["Error"]["Code"]
+            return str(error.response["Error"]["Code"])
 
     with ThreadPoolExecutor(len(clients)) as pool:
         outcomes = sorted(pool.map(add, zip(clients, roles, strict=True)))
@@ -309,7 +320,7 @@ def test_concurrent_adds_put_exactly_one_role_in_the_profile(server, unique) -> 
     assert len(held) == 1
 
 
-def test_aws_cli(server, unique) -> None:
+def test_aws_cli(server: Server, unique: Callable[[str], str]) -> None:
     profile, role = unique("cli"), unique("clirole")
     make_role(server.client("iam"), role)
     created = server.aws_json("iam", "create-instance-profile", "--instance-profile-name", profile)
@@ -330,10 +341,10 @@ def test_aws_cli(server, unique) -> None:
     assert "must remove roles from instance profile first" in refused.stderr
 
 
-def test_delete_role_racing_add_role_never_breaks(server, unique) -> None:
+def test_delete_role_racing_add_role_never_breaks(node: Node, unique: Callable[[str], str]) -> None:
     """Either the role is deleted and the add finds no role, or the add wins and the delete is
     refused - never a server error, never a profile pointing at a deleted role."""
-    adder, deleter = server.client("iam"), server.client("iam")
+    adder, deleter = node.client("iam"), node.client("iam")
     for _ in range(ROUNDS):
         profile, role = unique("rp"), unique("rr")
         adder.create_instance_profile(InstanceProfileName=profile)
@@ -344,14 +355,14 @@ def test_delete_role_racing_add_role_never_breaks(server, unique) -> None:
                 adder.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
                 return "added"
             except ClientError as error:
-                return error.response["Error"]["Code"]
+                return str(error.response["Error"]["Code"])
 
         def delete(role: str = role) -> str:
             try:
                 deleter.delete_role(RoleName=role)
                 return "deleted"
             except ClientError as error:
-                return error.response["Error"]["Code"]
+                return str(error.response["Error"]["Code"])
 
         with ThreadPoolExecutor(2) as pool:
             outcome = tuple(f.result() for f in [pool.submit(add), pool.submit(delete)])

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from policy_helpers import ACCOUNT, TRUST, doc, error_of, fails, make_policy, make_role
 
-from harness import RESET, Server
+from harness import RESET, Node, Server
 from signing import send
 
 
-def test_create_policy_returns_the_aws_shape(iam, unique) -> None:
+def test_create_policy_returns_the_aws_shape(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("pol")
     before = datetime.now(UTC) - timedelta(seconds=2)
     policy = iam.create_policy(
@@ -47,7 +49,9 @@ def test_create_policy_returns_the_aws_shape(iam, unique) -> None:
     assert got["Tags"] == [{"Key": "Team", "Value": "core"}]
 
 
-def test_policy_names_are_unique_without_regard_to_case(iam, unique) -> None:
+def test_policy_names_are_unique_without_regard_to_case(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("dup")
     make_policy(iam, name)
     assert fails(iam.create_policy, PolicyName=name.upper(), PolicyDocument=doc()) == (
@@ -61,7 +65,7 @@ def test_policy_names_are_unique_without_regard_to_case(iam, unique) -> None:
     )
 
 
-def test_create_policy_refuses_bad_documents(iam, unique) -> None:
+def test_create_policy_refuses_bad_documents(iam: Any, unique: Callable[[str], str]) -> None:
     code, status, _ = fails(iam.create_policy, PolicyName=unique("bad"), PolicyDocument="{nope")
     assert (code, status) == ("MalformedPolicyDocument", 400)
     with_principal = json.dumps(
@@ -94,8 +98,9 @@ def test_create_policy_refuses_bad_documents(iam, unique) -> None:
     )
 
 
-def test_unknown_and_invalid_policy_arns(iam, unique) -> None:
+def test_unknown_and_invalid_policy_arns(iam: Any, unique: Callable[[str], str]) -> None:
     arn = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
+    call: Callable[[], Any]
     for call in (
         lambda: iam.get_policy(PolicyArn=arn),
         lambda: iam.delete_policy(PolicyArn=arn),
@@ -121,7 +126,7 @@ def test_unknown_and_invalid_policy_arns(iam, unique) -> None:
     assert fails(iam.get_policy, PolicyArn=wrong_path)[0] == "NoSuchEntity"
 
 
-def test_versions_lifecycle(iam, unique) -> None:
+def test_versions_lifecycle(iam: Any, unique: Callable[[str], str]) -> None:
     arn = make_policy(iam, unique("ver"))["Arn"]
     v2 = iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
     assert v2["PolicyVersion"]["VersionId"] == "v2"
@@ -168,7 +173,7 @@ def test_versions_lifecycle(iam, unique) -> None:
     assert v4["PolicyVersion"]["VersionId"] == "v4"
 
 
-def test_at_most_five_versions(iam, unique) -> None:
+def test_at_most_five_versions(iam: Any, unique: Callable[[str], str]) -> None:
     arn = make_policy(iam, unique("five"))["Arn"]
     for i in range(4):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Get{i}"))
@@ -186,15 +191,17 @@ def test_at_most_five_versions(iam, unique) -> None:
     assert rest["IsTruncated"] is False
 
 
-def test_racing_create_policy_version_never_makes_six(iam, unique, server: Server) -> None:
+def test_racing_create_policy_version_never_makes_six(
+    iam: Any, unique: Callable[[str], str], node: Node
+) -> None:
     """Rounds of two CreatePolicyVersion calls racing for the fifth version: exactly one wins
     each time, and never a sixth version."""
     arn = make_policy(iam, unique("race"))["Arn"]
     for i in range(3):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=doc(f"s3:Get{i}"))
-    clients = [server.client("iam") for _ in range(2)]
+    clients = [node.client("iam") for _ in range(2)]
 
-    def create(client, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def create(client: Any, barrier: threading.Barrier, outcomes: list[str]) -> None:
         barrier.wait()
         try:
             client.create_policy_version(PolicyArn=arn, PolicyDocument=doc("s3:PutObject"))
@@ -216,7 +223,9 @@ def test_racing_create_policy_version_never_makes_six(iam, unique, server: Serve
         iam.delete_policy_version(PolicyArn=arn, VersionId=versions[0]["VersionId"])
 
 
-def test_delete_policy_needs_detaching_and_version_cleanup_first(iam, unique) -> None:
+def test_delete_policy_needs_detaching_and_version_cleanup_first(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     arn = make_policy(iam, unique("del"))["Arn"]
     role = unique("holder")
     make_role(iam, role)
@@ -246,7 +255,7 @@ def test_delete_policy_needs_detaching_and_version_cleanup_first(iam, unique) ->
     iam.delete_role(RoleName=role)
 
 
-def test_list_policies_filters(iam, unique) -> None:
+def test_list_policies_filters(iam: Any, unique: Callable[[str], str]) -> None:
     prefix = f"/{unique('lp')}/"
     names = sorted(unique(f"lp{i}") for i in range(4))
     arns = [make_policy(iam, n, Path=prefix)["Arn"] for n in names]
@@ -255,7 +264,7 @@ def test_list_policies_filters(iam, unique) -> None:
     iam.attach_role_policy(RoleName=role, PolicyArn=arns[1])
     iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=arns[2])
 
-    def listed(**kw) -> list[str]:  # type: ignore[no-untyped-def]
+    def listed(**kw: Any) -> list[str]:
         return [p["PolicyName"] for p in iam.list_policies(PathPrefix=prefix, **kw)["Policies"]]
 
     assert listed() == names
@@ -271,7 +280,7 @@ def test_list_policies_filters(iam, unique) -> None:
     # Pagination at the boundaries: MaxItems 1, and an exact multiple of the page size.
     for size in (1, 2, 4):
         seen: list[str] = []
-        kw: dict = {}
+        kw: dict[str, Any] = {}
         while True:
             page = iam.list_policies(PathPrefix=prefix, MaxItems=size, **kw)
             seen += [p["PolicyName"] for p in page["Policies"]]
@@ -284,7 +293,9 @@ def test_list_policies_filters(iam, unique) -> None:
     assert fails(iam.list_policies, Marker="bogus") == ("ValidationError", 400, "Invalid Marker.")
 
 
-def test_aws_managed_policies_are_listed_attachable_and_unmodifiable(iam, unique) -> None:
+def test_aws_managed_policies_are_listed_attachable_and_unmodifiable(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     pages = iam.get_paginator("list_policies").paginate(Scope="AWS")
     names = {p["PolicyName"] for page in pages for p in page["Policies"]}
     assert len(names) > 1000
@@ -310,6 +321,7 @@ def test_aws_managed_policies_are_listed_attachable_and_unmodifiable(iam, unique
         "PolicyArn": admin_arn,
     } in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     assert iam.get_policy(PolicyArn=admin_arn)["Policy"]["AttachmentCount"] >= 1
+    call: Callable[[], Any]
     for call in (
         lambda: iam.delete_policy(PolicyArn=admin_arn),
         lambda: iam.create_policy_version(PolicyArn=admin_arn, PolicyDocument=doc()),
@@ -324,7 +336,9 @@ def test_aws_managed_policies_are_listed_attachable_and_unmodifiable(iam, unique
     iam.delete_role(RoleName=role)
 
 
-def test_operators_add_aws_managed_policies(backend, tmp_path: Path, start_server) -> None:  # type: ignore[no-untyped-def]
+def test_operators_add_aws_managed_policies(
+    backend: str, tmp_path: Path, start_server: Callable[..., Server]
+) -> None:
     extra = tmp_path / "extra-policies"
     extra.mkdir()
     (extra / "MyServicePolicy.json").write_text(
@@ -361,7 +375,7 @@ def test_operators_add_aws_managed_policies(backend, tmp_path: Path, start_serve
         custom.stop()
 
 
-def test_policy_tags(iam, unique) -> None:
+def test_policy_tags(iam: Any, unique: Callable[[str], str]) -> None:
     # A policy's tag keys compare exactly: "A" is another tag than "a" (users' and roles' are
     # case-insensitive); a known key has its value replaced.
     arn = make_policy(iam, unique("tagged"), Tags=[{"Key": "a", "Value": "1"}])["Arn"]
@@ -384,7 +398,9 @@ def test_policy_tags(iam, unique) -> None:
     ]
 
 
-def test_cli_create_attach_and_list(server: Server, unique, tmp_path: Path) -> None:
+def test_cli_create_attach_and_list(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     name = unique("cli")
     document = tmp_path / "policy.json"
     document.write_text(doc("s3:ListBucket"))
@@ -407,7 +423,9 @@ def test_cli_create_attach_and_list(server: Server, unique, tmp_path: Path) -> N
     assert arn in {p["Arn"] for p in listed["Policies"]}
 
 
-def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, unique) -> None:
+def test_shipped_service_role_policies_go_to_service_linked_roles_only(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     arn = "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy"
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
     assert (policy["Path"], policy["IsAttachable"]) == ("/aws-service-role/", True)
@@ -430,7 +448,7 @@ def test_shipped_service_role_policies_go_to_service_linked_roles_only(iam, uniq
     assert (code, status) == ("PolicyNotAttachable", 400)
 
 
-def test_reset_keeps_the_aws_managed_policies(start_server) -> None:  # type: ignore[no-untyped-def]
+def test_reset_keeps_the_aws_managed_policies(start_server: Callable[..., Server]) -> None:
     srv = start_server(auth="permissive")
     iam = srv.client("iam")
     arn = make_policy(iam, "Local")["Arn"]
@@ -441,7 +459,9 @@ def test_reset_keeps_the_aws_managed_policies(start_server) -> None:  # type: ig
     assert "AdministratorAccess" in aws
 
 
-def test_cli_paginates_and_manages_versions(server: Server, unique, tmp_path: Path) -> None:
+def test_cli_paginates_and_manages_versions(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     prefix = f"/{unique('clipage')}/"
     document = tmp_path / "policy.json"
     document.write_text(doc())
@@ -485,7 +505,7 @@ def test_cli_paginates_and_manages_versions(server: Server, unique, tmp_path: Pa
     assert "DeleteConflict" in failed.stderr and "more than one version" in failed.stderr
 
 
-def test_remaining_documented_errors(iam, unique) -> None:
+def test_remaining_documented_errors(iam: Any, unique: Callable[[str], str]) -> None:
     arn = make_policy(iam, unique("errs"), Tags=[{"Key": "k0", "Value": "v"}])["Arn"]
     code, status, _ = fails(iam.create_policy_version, PolicyArn=arn, PolicyDocument="[]")
     assert (code, status) == ("MalformedPolicyDocument", 400)
@@ -501,6 +521,7 @@ def test_remaining_documented_errors(iam, unique) -> None:
     bad = "arn:aws:iam::123456789012:user/not-a-policy"
     role = unique("errs-role")
     make_role(iam, role)
+    call: Callable[[], Any]
     for call in (
         lambda: iam.delete_policy(PolicyArn=bad),
         lambda: iam.list_entities_for_policy(PolicyArn=bad),

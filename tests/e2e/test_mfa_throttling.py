@@ -1,4 +1,5 @@
-"""Failed MFA codes are throttled per device (README, "MFA"): five wrong codes in a row lock the
+"""Failed MFA codes are throttled per device (docs/iam.md, "MFA devices"): five wrong codes in a row
+lock the
 device, and while it is locked every code, even the right one, gets AWS's throttling answer. The
 count lives in the database, so every node shares one budget, and concurrent guesses cannot
 overshoot it."""
@@ -23,14 +24,14 @@ from mfa_helpers import (
 )
 from sts_helpers import Account, User, trust
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node
 
 FREE_FAILURES = 5  # wrong codes answered as wrong before the device locks
 
 
 @pytest.fixture
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
 def guess(user: User, serial: str, code: str) -> tuple[str, str]:
@@ -142,7 +143,7 @@ def test_concurrent_wrong_codes_get_exactly_the_budget(home: Account) -> None:
     assert sorted(answers) == sorted([INVALID_CODE] * FREE_FAILURES + [THROTTLED] * 15)
 
 
-def test_two_nodes_share_one_budget(two_nodes: tuple[Server, Server]) -> None:
+def test_two_nodes_share_one_budget(two_nodes: tuple[Node, Node]) -> None:
     first, second = two_nodes
     on_first = Account(first, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
     user = on_first.user()

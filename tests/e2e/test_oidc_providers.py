@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import Server
+from harness import Node, Server
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "123456789012"
@@ -172,16 +172,16 @@ def test_aws_cli(server: Server, unique: Callable[[str], str]) -> None:
 
 
 def test_concurrent_client_id_changes_lose_nothing(
-    server: Server, unique: Callable[[str], str]
+    node: Node, unique: Callable[[str], str]
 ) -> None:
     """Client ids live in one row: concurrent adds must not overwrite each other (the row is
     locked for the change), and at the quota exactly the free places are filled."""
-    iam = server.client("iam")
+    iam = node.client("iam")
     arn = iam.create_open_id_connect_provider(
         Url=f"https://{unique('race')}.example.com",
         ClientIDList=[f"base{i}" for i in range(90)],
     )["OpenIDConnectProviderArn"]
-    clients = [server.client("iam") for _ in range(8)]
+    clients = [node.client("iam") for _ in range(8)]
 
     def add(i: int) -> str:
         try:

@@ -3,11 +3,13 @@ policy, AWS's defaults for what is left out, the model's ranges and NoSuchEntity
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from account_helpers import Account, new_account
 from policy_helpers import fails
 
-from harness import Server
+from harness import Node, Server
 
 DEFAULTS = {
     "MinimumPasswordLength": 6,
@@ -21,8 +23,8 @@ DEFAULTS = {
 
 
 @pytest.fixture
-def account(server: Server) -> Account:
-    return new_account(server)
+def account(node: Node) -> Account:
+    return new_account(node)
 
 
 def no_policy(account: Account) -> tuple[str, int, str]:
@@ -97,7 +99,7 @@ def test_out_of_range_values_change_nothing(account: Account) -> None:
 
 
 def test_aws_cli(server: Server, account: Account) -> None:
-    keys = {"key_id": account.key_id, "secret": account.secret}
+    keys: dict[str, Any] = {"key_id": account.key_id, "secret": account.secret}
     server.aws_json(
         "iam",
         "update-account-password-policy",

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from policy_helpers import ACCOUNT, doc, fails, make_policy, make_role
 from sessions import mint_role_session
 
-from harness import Server
+from harness import Node
 
 
-def test_deleting_a_role_with_a_boundary_frees_the_policy(iam, unique) -> None:
+def test_deleting_a_role_with_a_boundary_frees_the_policy(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     arn = make_policy(iam, unique("bnd"))["Arn"]
     role = unique("bounded")
     make_role(iam, role, PermissionsBoundary=arn)
@@ -27,7 +31,7 @@ def test_deleting_a_role_with_a_boundary_frees_the_policy(iam, unique) -> None:
     iam.delete_policy(PolicyArn=arn)
 
 
-def test_attach_detach_list_and_counts(iam, unique) -> None:
+def test_attach_detach_list_and_counts(iam: Any, unique: Callable[[str], str]) -> None:
     role = unique("att")
     make_role(iam, role)
     first = make_policy(iam, unique("b-pol"), Path="/team/")
@@ -56,7 +60,7 @@ def test_attach_detach_list_and_counts(iam, unique) -> None:
     )
 
 
-def test_attach_errors(iam, unique) -> None:
+def test_attach_errors(iam: Any, unique: Callable[[str], str]) -> None:
     role = unique("atterr")
     make_role(iam, role)
     ghost = f"arn:aws:iam::{ACCOUNT}:policy/{unique('ghost')}"
@@ -83,7 +87,7 @@ def test_attach_errors(iam, unique) -> None:
     )
 
 
-def test_at_most_ten_attached_policies(iam, unique) -> None:
+def test_at_most_ten_attached_policies(iam: Any, unique: Callable[[str], str]) -> None:
     role = unique("ten")
     make_role(iam, role)
     arns = [make_policy(iam, unique(f"p{i}"))["Arn"] for i in range(11)]
@@ -98,7 +102,7 @@ def test_at_most_ten_attached_policies(iam, unique) -> None:
     assert len(iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]) == 10
 
 
-def test_list_entities_for_policy(iam, unique) -> None:
+def test_list_entities_for_policy(iam: Any, unique: Callable[[str], str]) -> None:
     arn = make_policy(iam, unique("ent"))["Arn"]
     roles = sorted(unique(f"r{i}") for i in range(3))
     created = {
@@ -123,7 +127,7 @@ def test_list_entities_for_policy(iam, unique) -> None:
     names: list[str] = []
     marker = None
     while True:
-        kw = {"Marker": marker} if marker else {}
+        kw: dict[str, str] = {"Marker": marker} if marker else {}
         page = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=1, **kw)
         names += [r["RoleName"] for r in page["PolicyRoles"]]
         if not page["IsTruncated"]:
@@ -132,7 +136,7 @@ def test_list_entities_for_policy(iam, unique) -> None:
     assert names == by_id
 
 
-def test_boundaries_on_roles(iam, unique) -> None:
+def test_boundaries_on_roles(iam: Any, unique: Callable[[str], str]) -> None:
     arn = make_policy(iam, unique("bound"))["Arn"]
     role = unique("bounded")
     created = make_role(iam, role, PermissionsBoundary=arn)
@@ -154,7 +158,7 @@ def test_boundaries_on_roles(iam, unique) -> None:
     assert fails(make_role, iam, unique("nope"), PermissionsBoundary=ghost) == scope_error
 
 
-def test_user_attachments_and_boundaries(iam, unique) -> None:
+def test_user_attachments_and_boundaries(iam: Any, unique: Callable[[str], str]) -> None:
     user = unique("u")
     iam.create_user(UserName=user)
     arn = make_policy(iam, unique("upol"))["Arn"]
@@ -191,10 +195,12 @@ def test_user_attachments_and_boundaries(iam, unique) -> None:
     )
 
 
-def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: Server) -> None:
+def test_attached_policies_and_boundaries_join_evaluation(
+    iam: Any, unique: Callable[[str], str], node: Node
+) -> None:
     name = unique("evaluated")
     role = make_role(iam, name)
-    session = mint_role_session(server, role).client(server)
+    session = mint_role_session(node, role).client(node)
     with pytest.raises(ClientError):
         session.list_roles()
     iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
@@ -218,16 +224,18 @@ def test_attached_policies_and_boundaries_join_evaluation(iam, unique, server: S
     assert fails(session.get_role, RoleName=name)[0] == "AccessDenied"
 
 
-def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) -> None:
+def test_racing_attachments_never_pass_the_quota(
+    iam: Any, unique: Callable[[str], str], node: Node
+) -> None:
     """Rounds of two attachments racing for the tenth place: exactly one wins each time."""
     role = unique("race-att")
     make_role(iam, role)
     arns = [make_policy(iam, unique(f"ra{i}"))["Arn"] for i in range(11)]
     for arn in arns[:9]:
         iam.attach_role_policy(RoleName=role, PolicyArn=arn)
-    clients = [server.client("iam") for _ in range(2)]
+    clients = [node.client("iam") for _ in range(2)]
 
-    def attach(client, arn: str, barrier, outcomes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def attach(client: Any, arn: str, barrier: threading.Barrier, outcomes: list[str]) -> None:
         barrier.wait()
         try:
             client.attach_role_policy(RoleName=role, PolicyArn=arn)
@@ -253,7 +261,9 @@ def test_racing_attachments_never_pass_the_quota(iam, unique, server: Server) ->
             iam.detach_role_policy(RoleName=role, PolicyArn=extra)
 
 
-def test_condition_keys_on_policy_arns_and_boundaries(iam, unique, server: Server) -> None:
+def test_condition_keys_on_policy_arns_and_boundaries(
+    iam: Any, unique: Callable[[str], str], node: Node
+) -> None:
     """The classic delegation pattern: a role may attach only one policy, and create roles
     only with a given boundary (iam:PolicyARN, iam:PermissionsBoundary)."""
     allowed = make_policy(iam, unique("allowed"))["Arn"]
@@ -279,7 +289,7 @@ def test_condition_keys_on_policy_arns_and_boundaries(iam, unique, server: Serve
         PolicyName="delegation",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
     )
-    session = mint_role_session(server, role).client(server)
+    session = mint_role_session(node, role).client(node)
     target = unique("target")
     assert fails(make_role, session, target)[0] == "AccessDenied"  # no boundary
     assert fails(make_role, session, target, PermissionsBoundary=other)[0] == "AccessDenied"

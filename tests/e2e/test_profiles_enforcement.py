@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 from sessions import Credentials, mint_role_session
 
-from harness import ACCOUNT_ID, Server
+from harness import ACCOUNT_ID, Node
 
 ALLOWED = "/allowed/"
 ASG = "autoscaling.amazonaws.com"
@@ -208,8 +208,8 @@ CASES: dict[str, Case] = {
 
 
 @pytest.fixture(scope="module")
-def enforcer(server: Server) -> Credentials:
-    root = server.client("iam")
+def enforcer(node: Node) -> Credentials:
+    root = node.client("iam")
     name = f"profile-enforcer-{uuid.uuid4().hex[:8]}"
     role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
     scoped = {
@@ -227,7 +227,7 @@ def enforcer(server: Server) -> Credentials:
         ],
     }
     root.put_role_policy(RoleName=name, PolicyName="scoped", PolicyDocument=json.dumps(scoped))
-    return mint_role_session(server, role)
+    return mint_role_session(node, role)
 
 
 def access_denied(call: Callable[[], Any]) -> str:
@@ -247,10 +247,10 @@ def denial(enforcer: Credentials, action: str, resource: str) -> str:
 
 
 @pytest.mark.parametrize("operation", sorted(CASES))
-def test_allowed_and_denied(operation: str, server: Server, enforcer: Credentials) -> None:
+def test_allowed_and_denied(operation: str, node: Node, enforcer: Credentials) -> None:
     case = CASES[operation]
-    root = server.client("iam")
-    session = enforcer.client(server)
+    root = node.client("iam")
+    session = enforcer.client(node)
     tag = uuid.uuid4().hex[:8]
     names = Names(name=f"ok-{tag}", other=f"no-{operation.lower()}-{tag}")
     case.setup(root, names)
@@ -259,13 +259,13 @@ def test_allowed_and_denied(operation: str, server: Server, enforcer: Credential
     assert message == denial(enforcer, case.action, case.resource(names))
 
 
-def test_adding_a_role_needs_pass_role_on_it(server: Server, enforcer: Credentials) -> None:
-    root = server.client("iam")
+def test_adding_a_role_needs_pass_role_on_it(node: Node, enforcer: Credentials) -> None:
+    root = node.client("iam")
     tag = uuid.uuid4().hex[:8]
     names = Names(name=f"ok-{tag}", other=f"outside-{tag}")
     _profile(root, names)
     root.create_role(RoleName=names.other, AssumeRolePolicyDocument=TRUST)
-    session = enforcer.client(server)
+    session = enforcer.client(node)
     message = access_denied(
         lambda: session.add_role_to_instance_profile(
             InstanceProfileName=names.name, RoleName=names.other
@@ -276,11 +276,11 @@ def test_adding_a_role_needs_pass_role_on_it(server: Server, enforcer: Credentia
     assert profile["Roles"] == []
 
 
-def test_the_documented_policy_for_creating_one_service_linked_role(server: Server) -> None:
+def test_the_documented_policy_for_creating_one_service_linked_role(node: Node) -> None:
     """using-service-linked-roles.md, "To allow an IAM entity to create a specific
     service-linked role", with the resource widened to every service-linked role so that the
     ``iam:AWSServiceName`` condition alone tells the services apart."""
-    root = server.client("iam")
+    root = node.client("iam")
     name = f"slr-creator-{uuid.uuid4().hex[:8]}"
     role = root.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
     documented = {
@@ -295,8 +295,8 @@ def test_the_documented_policy_for_creating_one_service_linked_role(server: Serv
         ],
     }
     root.put_role_policy(RoleName=name, PolicyName="slr", PolicyDocument=json.dumps(documented))
-    creator = mint_role_session(server, role)
-    session = creator.client(server)
+    creator = mint_role_session(node, role)
+    session = creator.client(node)
     suffix = uuid.uuid4().hex[:8]
     created = session.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=suffix)
     assert created["Role"]["RoleName"] == f"AWSServiceRoleForAutoScaling_{suffix}"

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from sessions import Credentials, mint_role_session
 
-from harness import ACCOUNT_ID, Server
+from harness import ACCOUNT_ID, Node
 
 TRUST = json.dumps(
     {
@@ -59,37 +59,37 @@ def make_role(root: Any) -> dict[str, Any]:
     return role
 
 
-def get_role_error(server: Server, creds: Credentials, role: dict[str, Any]) -> str | None:
+def get_role_error(node: Node, creds: Credentials, role: dict[str, Any]) -> str | None:
     try:
-        creds.client(server).get_role(RoleName=role["RoleName"])
+        creds.client(node).get_role(RoleName=role["RoleName"])
     except ClientError as error:
         return str(error.response["Error"]["Message"])
     return None
 
 
-def test_revocation_denies_older_sessions_only(server: Server) -> None:
-    root = server.client("iam")
+def test_revocation_denies_older_sessions_only(node: Node) -> None:
+    root = node.client("iam")
     role = make_role(root)
     now = datetime.now(UTC)
-    old = mint_role_session(server, role, "old", issued_at=now - timedelta(minutes=5))
-    assert get_role_error(server, old, role) is None
+    old = mint_role_session(node, role, "old", issued_at=now - timedelta(minutes=5))
+    assert get_role_error(node, old, role) is None
 
     root.put_role_policy(
         RoleName=role["RoleName"],
         PolicyName="AWSRevokeOlderSessions",
         PolicyDocument=revoke_older_sessions(now - timedelta(minutes=1)),
     )
-    assert get_role_error(server, old, role) == (
+    assert get_role_error(node, old, role) == (
         f"User: {old.arn} is not authorized to perform: iam:GetRole on resource: "
         f"{role['Arn']} with an explicit deny in an identity-based policy"
     )
-    new = mint_role_session(server, role, "new", issued_at=now)
-    assert get_role_error(server, new, role) is None
+    new = mint_role_session(node, role, "new", issued_at=now)
+    assert get_role_error(node, new, role) is None
     # The revocation also stops what the session could otherwise always do but GetCallerIdentity.
-    assert old.client(server, "sts").get_caller_identity()["Arn"] == old.arn
+    assert old.client(node, "sts").get_caller_identity()["Arn"] == old.arn
 
 
-def test_revocation_reaches_every_node(two_nodes: tuple[Server, Server]) -> None:
+def test_revocation_reaches_every_node(two_nodes: tuple[Node, Node]) -> None:
     first, second = two_nodes
     role = make_role(first.client("iam"))
     old = mint_role_session(first, role, issued_at=datetime.now(UTC) - timedelta(minutes=5))

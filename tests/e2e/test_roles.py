@@ -6,14 +6,16 @@ Each bad input names the answer AWS gives: code, HTTP status and message.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import ACCOUNT_ID
+from harness import ACCOUNT_ID, Node
 
-TRUST = {
+TRUST: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [
         {
@@ -41,7 +43,7 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
     )
 
 
-def test_create_role_returns_the_aws_shape(iam, unique) -> None:
+def test_create_role_returns_the_aws_shape(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("app")
     before = datetime.now(UTC) - timedelta(seconds=2)
     role = iam.create_role(
@@ -63,7 +65,7 @@ def test_create_role_returns_the_aws_shape(iam, unique) -> None:
     assert role["Tags"] == [{"Key": "Team", "Value": "core"}]
 
 
-def test_get_role_shows_defaults_and_last_used(iam, unique) -> None:
+def test_get_role_shows_defaults_and_last_used(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("app")
     created = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)["Role"]
     role = iam.get_role(RoleName=name)["Role"]
@@ -76,8 +78,9 @@ def test_get_role_shows_defaults_and_last_used(iam, unique) -> None:
     assert iam.get_role(RoleName=name.upper())["Role"]["RoleName"] == name
 
 
-def test_unknown_role_is_no_such_entity(iam, unique) -> None:
+def test_unknown_role_is_no_such_entity(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("ghost")
+    call: Callable[[], Any]
     for call in (
         lambda: iam.get_role(RoleName=name),
         lambda: iam.delete_role(RoleName=name),
@@ -94,7 +97,7 @@ def test_unknown_role_is_no_such_entity(iam, unique) -> None:
         )
 
 
-def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
+def test_duplicate_names_without_regard_to_case(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("dup")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     with pytest.raises(ClientError) as excinfo:
@@ -106,7 +109,7 @@ def test_duplicate_names_without_regard_to_case(iam, unique) -> None:
     )
 
 
-def test_invalid_names_get_the_validation_message(iam) -> None:
+def test_invalid_names_get_the_validation_message(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.create_role(RoleName="bad name!", AssumeRolePolicyDocument=TRUST_TEXT)
     assert error_of(excinfo) == (
@@ -133,7 +136,9 @@ def test_invalid_names_get_the_validation_message(iam) -> None:
     )
 
 
-def test_malformed_trust_policies_are_refused_and_change_nothing(iam, unique) -> None:
+def test_malformed_trust_policies_are_refused_and_change_nothing(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("bad-trust")
     for document in (
         "{not json",
@@ -153,7 +158,7 @@ def test_malformed_trust_policies_are_refused_and_change_nothing(iam, unique) ->
     assert error_of(excinfo)[0] == "NoSuchEntity"
 
 
-def test_trust_policy_principals_must_exist(iam, unique) -> None:
+def test_trust_policy_principals_must_exist(iam: Any, unique: Callable[[str], str]) -> None:
     """A trust policy naming a user or role of a held account that does not exist is refused
     (IAM keeps principals by unique id); unknown accounts and existing roles pass."""
     account = ACCOUNT_ID
@@ -189,7 +194,7 @@ def test_trust_policy_principals_must_exist(iam, unique) -> None:
     assert stored["Statement"][0]["Principal"]["AWS"] == [other_arn, elsewhere]
 
 
-def test_trust_policy_size_quota(iam, unique) -> None:
+def test_trust_policy_size_quota(iam: Any, unique: Callable[[str], str]) -> None:
     principals = [f"arn:aws:iam::{100000000000 + i}:root" for i in range(60)]
     big = json.dumps(
         {
@@ -208,7 +213,7 @@ def test_trust_policy_size_quota(iam, unique) -> None:
     )
 
 
-def test_list_roles_with_path_prefix_and_pagination(iam, unique) -> None:
+def test_list_roles_with_path_prefix_and_pagination(iam: Any, unique: Callable[[str], str]) -> None:
     prefix = f"/{unique('p')}/"
     names = sorted(unique("r") for _ in range(5))
     for name in names:
@@ -243,7 +248,7 @@ def test_list_roles_with_path_prefix_and_pagination(iam, unique) -> None:
     assert paginated == names
 
 
-def test_updates(iam, unique) -> None:
+def test_updates(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("upd")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     iam.update_role(RoleName=name, Description="new", MaxSessionDuration=43200)
@@ -264,7 +269,7 @@ def test_updates(iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("MalformedPolicyDocument", 400)
 
 
-def test_tags(iam, unique) -> None:
+def test_tags(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("tags")
     iam.create_role(
         RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT, Tags=[{"Key": "Env", "Value": "dev"}]
@@ -299,7 +304,7 @@ def test_tags(iam, unique) -> None:
     assert len(rest["Tags"]) == 30 and rest["IsTruncated"] is False
 
 
-def test_inline_policies_and_delete_ordering(iam, unique) -> None:
+def test_inline_policies_and_delete_ordering(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("inline")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     iam.put_role_policy(RoleName=name, PolicyName="list", PolicyDocument=ALLOW_LIST)
@@ -340,7 +345,7 @@ def test_inline_policies_and_delete_ordering(iam, unique) -> None:
     assert error_of(excinfo)[0] == "NoSuchEntity"
 
 
-def test_inline_policy_total_size_quota(iam, unique) -> None:
+def test_inline_policy_total_size_quota(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("quota")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     actions = [f"iam:Get{'X' * 40}{i}" for i in range(80)]  # about 4,000 characters a policy
@@ -365,14 +370,16 @@ def test_inline_policy_total_size_quota(iam, unique) -> None:
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["a", "b"]
 
 
-def test_get_caller_identity_for_root(sts) -> None:
+def test_get_caller_identity_for_root(sts: Any) -> None:
     identity = sts.get_caller_identity()
     assert identity["Account"] == "123456789012"
     assert identity["Arn"] == "arn:aws:iam::123456789012:root"
     assert identity["UserId"] == "123456789012"
 
 
-def test_inline_policy_names_are_unique_without_regard_to_case(iam, unique) -> None:
+def test_inline_policy_names_are_unique_without_regard_to_case(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("case")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
     iam.put_role_policy(RoleName=name, PolicyName="MyPolicy", PolicyDocument=ALLOW_LIST)
@@ -381,19 +388,21 @@ def test_inline_policy_names_are_unique_without_regard_to_case(iam, unique) -> N
     assert iam.get_role_policy(RoleName=name, PolicyName="mypolicy")["PolicyName"] == "MyPolicy"
 
 
-def test_concurrent_creates_of_one_name_have_exactly_one_winner(server, unique) -> None:
+def test_concurrent_creates_of_one_name_have_exactly_one_winner(
+    node: Node, unique: Callable[[str], str]
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    clients = [server.client("iam") for _ in range(4)]
+    clients = [node.client("iam") for _ in range(4)]
     for _ in range(3):
         name = unique("race")
 
-        def create(client, name=name):  # type: ignore[no-untyped-def]
+        def create(client: Any, name: str = name) -> str:
             try:
                 client.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_TEXT)
                 return "created"
             except ClientError as error:
-                return error.response["Error"]["Code"]
+                return str(error.response["Error"]["Code"])
 
         with ThreadPoolExecutor(len(clients)) as pool:
             outcomes = sorted(pool.map(create, clients))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sts_helpers import trust
@@ -15,7 +16,9 @@ ACCOUNT = "123456789012"
 KEY = SigningKey.generate()
 
 
-def test_add_saml_then_assume_a_role_with_it(server: Server, unique, tmp_path: Path) -> None:
+def test_add_saml_then_assume_a_role_with_it(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     name = unique("CliIdp")
     issuer = f"https://{name}.example.com/saml"
     metadata = tmp_path / "idp.xml"
@@ -44,7 +47,9 @@ def test_add_saml_then_assume_a_role_with_it(server: Server, unique, tmp_path: P
     assert f"EntityAlreadyExists: SAMLProvider {name} already exists." in again.stderr
 
 
-def test_add_saml_refuses_bad_input(server: Server, unique, tmp_path: Path) -> None:
+def test_add_saml_refuses_bad_input(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_text("<EntityDescriptor/>" * 60)
     done = server.admin("provider", "add-saml", "--name", unique("x"), "--metadata-file", str(bad))

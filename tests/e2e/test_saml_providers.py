@@ -5,7 +5,10 @@ Each bad input names the answer it gets: code, HTTP status and message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -13,6 +16,8 @@ from sts_helpers import new_account
 from test_roles import error_of
 
 from saml_idp import SigningKey, metadata_document
+
+from harness import Node, Server
 
 ACCOUNT = "123456789012"
 KEY = SigningKey.generate()
@@ -24,7 +29,7 @@ def arn(name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT}:saml-provider/{name}"
 
 
-def test_create_get_list_update_delete(iam, unique) -> None:
+def test_create_get_list_update_delete(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("Corp")
     before = datetime.now(UTC) - timedelta(seconds=2)
     created = iam.create_saml_provider(
@@ -59,7 +64,7 @@ def test_create_get_list_update_delete(iam, unique) -> None:
     assert error_of(caught) == ("NoSuchEntity", 404, f"Manifest not found for arn {arn(name)}")
 
 
-def test_tags(iam, unique) -> None:
+def test_tags(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("Tagged")
     iam.create_saml_provider(Name=name, SAMLMetadataDocument=METADATA)
     iam.tag_saml_provider(
@@ -91,7 +96,7 @@ def test_tags(iam, unique) -> None:
     assert error_of(caught)[:2] == ("InvalidInput", 400)
 
 
-def test_documented_errors(iam, unique) -> None:
+def test_documented_errors(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("Errors")
     iam.create_saml_provider(Name=name, SAMLMetadataDocument=METADATA)
     cases = [
@@ -147,6 +152,7 @@ def test_documented_errors(iam, unique) -> None:
             ("ValidationError", 400, None),
         ),
     ]
+    call: Callable[[], Any]
     for call, (code, status, message) in cases:
         with pytest.raises(ClientError) as caught:
             call()
@@ -158,8 +164,10 @@ def test_documented_errors(iam, unique) -> None:
     assert iam.get_saml_provider(SAMLProviderArn=arn(name))["SAMLMetadataDocument"] == METADATA
 
 
-def test_another_accounts_provider_is_not_found(server, iam, unique) -> None:
-    other = new_account(server)
+def test_another_accounts_provider_is_not_found(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
+    other = new_account(node)
     name = unique("Theirs")
     other.client().create_saml_provider(Name=name, SAMLMetadataDocument=METADATA)
     theirs = f"arn:aws:iam::{other.account_id}:saml-provider/{name}"
@@ -168,7 +176,9 @@ def test_another_accounts_provider_is_not_found(server, iam, unique) -> None:
     assert error_of(caught) == ("NoSuchEntity", 404, f"Manifest not found for arn {theirs}")
 
 
-def test_aws_cli_create_and_list(server, unique, tmp_path) -> None:
+def test_aws_cli_create_and_list(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     name = unique("Cli")
     path = tmp_path / "metadata.xml"
     path.write_text(METADATA)
@@ -180,7 +190,9 @@ def test_aws_cli_create_and_list(server, unique, tmp_path) -> None:
     assert arn(name) in {p["Arn"] for p in listed}
 
 
-def test_racing_creates_of_one_name_exactly_one_wins(iam, unique) -> None:
+def test_racing_creates_of_one_name_exactly_one_wins(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     name = unique("Race")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -35,7 +36,9 @@ def protected(name: str) -> tuple[str, int, str]:
     )
 
 
-def test_create_returns_the_role_the_catalogue_describes(iam, unique) -> None:
+def test_create_returns_the_role_the_catalogue_describes(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     suffix = unique("s")
     role = iam.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=suffix)["Role"]
     name = f"AWSServiceRoleForAutoScaling_{suffix}"
@@ -66,7 +69,7 @@ def test_create_returns_the_role_the_catalogue_describes(iam, unique) -> None:
     assert name in [r["RoleName"] for r in listed]
 
 
-def test_description_given_by_the_caller(iam, unique) -> None:
+def test_description_given_by_the_caller(iam: Any, unique: Callable[[str], str]) -> None:
     suffix = unique("d")
     role = iam.create_service_linked_role(
         AWSServiceName=ASG, CustomSuffix=suffix, Description="mine"
@@ -74,7 +77,9 @@ def test_description_given_by_the_caller(iam, unique) -> None:
     assert role["Description"] == "mine"
 
 
-def test_duplicates_unknown_services_and_suffix_rules(iam, unique) -> None:
+def test_duplicates_unknown_services_and_suffix_rules(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     suffix = unique("dup")
     iam.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=suffix)
     with pytest.raises(ClientError) as excinfo:
@@ -102,7 +107,7 @@ def test_duplicates_unknown_services_and_suffix_rules(iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("InvalidInput", 400)
 
 
-def test_a_fixed_name_service_without_suffix(iam) -> None:
+def test_a_fixed_name_service_without_suffix(iam: Any) -> None:
     """The only test that creates the RDS role on the shared server."""
     role = iam.create_service_linked_role(AWSServiceName="rds.amazonaws.com")["Role"]
     assert role["RoleName"] == "AWSServiceRoleForRDS"
@@ -116,7 +121,7 @@ def test_a_fixed_name_service_without_suffix(iam) -> None:
     )
 
 
-def test_the_service_role_path_is_reserved(iam, unique) -> None:
+def test_the_service_role_path_is_reserved(iam: Any, unique: Callable[[str], str]) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.create_role(
             RoleName=unique("sneaky"),
@@ -130,7 +135,9 @@ def test_the_service_role_path_is_reserved(iam, unique) -> None:
     )
 
 
-def test_the_role_is_protected_but_its_description_may_change(iam, unique) -> None:
+def test_the_role_is_protected_but_its_description_may_change(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = iam.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=unique("p"))["Role"][
         "RoleName"
     ]
@@ -148,6 +155,7 @@ def test_the_role_is_protected_but_its_description_may_change(iam, unique) -> No
         lambda: iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=READ_ONLY),
         lambda: iam.delete_role_permissions_boundary(RoleName=name),
     ]
+    call: Callable[[], Any]
     for call in refused:
         with pytest.raises(ClientError) as excinfo:
             call()
@@ -161,7 +169,7 @@ def test_the_role_is_protected_but_its_description_may_change(iam, unique) -> No
     assert iam.list_role_tags(RoleName=name)["Tags"] == [{"Key": "k", "Value": "v"}]
 
 
-def test_delete_succeeds_and_reports_the_task(iam, unique) -> None:
+def test_delete_succeeds_and_reports_the_task(iam: Any, unique: Callable[[str], str]) -> None:
     name = iam.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=unique("del"))["Role"][
         "RoleName"
     ]
@@ -177,7 +185,7 @@ def test_delete_succeeds_and_reports_the_task(iam, unique) -> None:
     iam.create_service_linked_role(AWSServiceName=ASG, CustomSuffix=name.split("_", 1)[1])
 
 
-def test_delete_errors(iam, unique) -> None:
+def test_delete_errors(iam: Any, unique: Callable[[str], str]) -> None:
     ordinary, ghost = unique("ordinary"), unique("ghost")
     iam.create_role(RoleName=ordinary, AssumeRolePolicyDocument=TRUST_TEXT)
     for name in (ordinary, ghost):
@@ -201,7 +209,7 @@ def test_delete_errors(iam, unique) -> None:
         assert error_of(excinfo)[:2] == ("InvalidInput", 400)
 
 
-def test_aws_cli(server, unique) -> None:
+def test_aws_cli(server: Server, unique: Callable[[str], str]) -> None:
     suffix = unique("cli")
     created = server.aws_json(
         "iam",
@@ -239,7 +247,7 @@ class CatalogServer(Server):
         return env
 
 
-def write_catalog(path: Path, in_use: list[dict[str, object]]) -> None:
+def write_catalog(path: Path, in_use: Sequence[Mapping[str, object]]) -> None:
     entry = {
         "role_name": "AWSServiceRoleForWidgets",
         "policy_arns": [WIDGETS_POLICY],
@@ -281,7 +289,7 @@ def catalog_server(backend: str, tmp_path: Path) -> Iterator[CatalogServer]:
             srv.stop()
 
 
-def test_a_registered_service_that_still_uses_its_role(catalog_server) -> None:
+def test_a_registered_service_that_still_uses_its_role(catalog_server: CatalogServer) -> None:
     iam = catalog_server.client("iam")
     assert catalog_server.catalog is not None
     role = iam.create_service_linked_role(AWSServiceName="widgets.example.com")["Role"]

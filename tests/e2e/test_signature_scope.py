@@ -83,7 +83,8 @@ def test_iam_takes_us_east_1_and_sts_any_aws_region(server: Server) -> None:
 def test_sdk_clients_sign_iam_in_their_own_region_so_iam_clients_use_us_east_1(
     server: Server,
 ) -> None:
-    """With ``endpoint_url``, botocore signs IAM in the client's region (README)."""
+    """With ``endpoint_url``, botocore signs IAM in the client's region (README.md,
+    "Authentication")."""
     with pytest.raises(ClientError) as raised:
         server.client("iam", region_name="eu-west-1").list_roles()
     error = raised.value.response["Error"]

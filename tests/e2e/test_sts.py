@@ -10,19 +10,19 @@ import pytest
 from botocore.exceptions import ClientError
 from sts_helpers import Account, allow, document, new_account, temporary_client, trust
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node
 
 ASSUME = "sts:AssumeRole"
 
 
 @pytest.fixture
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
 @pytest.fixture(scope="module")
-def other(server: Server) -> Account:
-    return new_account(server)
+def other(node: Node) -> Account:
+    return new_account(node)
 
 
 def denied(user_arn: str, role_arn: str, action: str = ASSUME) -> str:
@@ -35,7 +35,7 @@ def error_of(call: Any, **kw: Any) -> tuple[str, str]:
     return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
 
 
-def test_trust_naming_the_user_suffices_in_its_account(home: Account, server: Server) -> None:
+def test_trust_naming_the_user_suffices_in_its_account(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), document(allow("iam:GetRole", "*")))
     before = datetime.now(UTC)
@@ -51,7 +51,7 @@ def test_trust_naming_the_user_suffices_in_its_account(home: Account, server: Se
     }
     assert "PackedPolicySize" not in answer and "SourceIdentity" not in answer
 
-    identity = temporary_client(server, creds, "sts").get_caller_identity()
+    identity = temporary_client(node, creds, "sts").get_caller_identity()
     assert (identity["UserId"], identity["Account"], identity["Arn"]) == (
         f"{role['RoleId']}:s1",
         ACCOUNT_ID,
@@ -60,7 +60,7 @@ def test_trust_naming_the_user_suffices_in_its_account(home: Account, server: Se
     info = home.client("sts").get_access_key_info(AccessKeyId=creds["AccessKeyId"])
     assert info["Account"] == ACCOUNT_ID
     # the role's policy decides what the session may do
-    iam = temporary_client(server, creds)
+    iam = temporary_client(node, creds)
     assert iam.get_role(RoleName=role["RoleName"])["Role"]["RoleId"] == role["RoleId"]
     code, message = error_of(iam.list_roles)
     assert code == "AccessDenied"
@@ -161,7 +161,7 @@ def test_unknown_role_and_malformed_arn(home: Account) -> None:
     )
 
 
-def test_durations(home: Account, server: Server) -> None:
+def test_durations(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), MaxSessionDuration=7200)
     sts = user.client()
@@ -185,12 +185,12 @@ def test_durations(home: Account, server: Server) -> None:
     )
 
 
-def test_role_chaining_is_limited_to_one_hour(home: Account, server: Server) -> None:
+def test_role_chaining_is_limited_to_one_hour(home: Account, node: Node) -> None:
     user = home.user()
     first = home.role(trust({"AWS": user.arn}), document(allow(ASSUME)))
     second = home.role(trust({"AWS": first["Arn"]}), MaxSessionDuration=43200)
     creds = user.client().assume_role(RoleArn=first["Arn"], RoleSessionName="one")["Credentials"]
-    chained = temporary_client(server, creds, "sts")
+    chained = temporary_client(node, creds, "sts")
     code, message = error_of(
         chained.assume_role, RoleArn=second["Arn"], RoleSessionName="two", DurationSeconds=3601
     )
@@ -202,17 +202,17 @@ def test_role_chaining_is_limited_to_one_hour(home: Account, server: Server) -> 
     started = datetime.now(UTC)
     answer = chained.assume_role(RoleArn=second["Arn"], RoleSessionName="two")
     assert answer["Credentials"]["Expiration"] - started <= timedelta(hours=1, seconds=1)
-    identity = temporary_client(server, answer["Credentials"], "sts").get_caller_identity()
+    identity = temporary_client(node, answer["Credentials"], "sts").get_caller_identity()
     assert identity["Arn"].endswith(f":assumed-role/{second['RoleName']}/two")
 
 
-def test_session_policy_only_narrows(home: Account, server: Server) -> None:
+def test_session_policy_only_narrows(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), document(allow(["iam:GetRole", "iam:ListRoleTags"])))
     narrow = document(allow(["iam:GetRole", "iam:ListRoles"]))
     answer = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="narrow", Policy=narrow)
     assert 0 < answer["PackedPolicySize"] <= 100
-    iam = temporary_client(server, answer["Credentials"])
+    iam = temporary_client(node, answer["Credentials"])
     iam.get_role(RoleName=role["RoleName"])
     arn = answer["AssumedRoleUser"]["Arn"]
     code, message = error_of(iam.list_role_tags, RoleName=role["RoleName"])
@@ -242,7 +242,7 @@ def test_malformed_and_oversize_session_policies(home: Account) -> None:
     assert code == "ValidationError"
 
 
-def test_managed_session_policies_narrow_too(home: Account, server: Server) -> None:
+def test_managed_session_policies_narrow_too(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), document(allow(["iam:GetRole", "iam:ListRoleTags"])))
     managed = home.client().create_policy(
@@ -252,7 +252,7 @@ def test_managed_session_policies_narrow_too(home: Account, server: Server) -> N
         RoleArn=role["Arn"], RoleSessionName="managed", PolicyArns=[{"arn": managed["Arn"]}]
     )
     assert 0 < answer["PackedPolicySize"] <= 100
-    iam = temporary_client(server, answer["Credentials"])
+    iam = temporary_client(node, answer["Credentials"])
     iam.get_role(RoleName=role["RoleName"])
     code, message = error_of(iam.list_role_tags, RoleName=role["RoleName"])
     assert code == "AccessDenied"
@@ -275,7 +275,7 @@ def test_role_path_is_not_part_of_the_session_arn(home: Account) -> None:
 
 
 def test_cross_account_session_is_bounded_by_the_roles_boundary(
-    home: Account, other: Account, server: Server
+    home: Account, other: Account, node: Node
 ) -> None:
     boundary = other.client().create_policy(
         PolicyName=f"boundary-{other.account_id}-{datetime.now(UTC).timestamp():.0f}-x",
@@ -288,7 +288,7 @@ def test_cross_account_session_is_bounded_by_the_roles_boundary(
     )
     user = home.user(document(allow(ASSUME, role["Arn"])))
     answer = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="bounded")
-    iam = temporary_client(server, answer["Credentials"])
+    iam = temporary_client(node, answer["Credentials"])
     got = iam.get_role(RoleName=role["RoleName"])["Role"]
     assert got["Arn"] == role["Arn"]  # the session acts in the role's account
     session_arn = answer["AssumedRoleUser"]["Arn"]

@@ -16,14 +16,14 @@ from botocore.exceptions import ClientError
 from mfa_helpers import enable_virtual_mfa, next_code
 from sts_helpers import Account, allow, document, temporary_client, trust
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Node
 
 TAG_AND_ASSUME = ["sts:AssumeRole", "sts:TagSession"]
 
 
 @pytest.fixture
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
 def error_of(call: Any, **kw: Any) -> tuple[str, str]:
@@ -42,7 +42,7 @@ def tagged_role(home: Account, principal: str, team_condition: str) -> dict[str,
 
 
 # --- session tags --------------------------------------------------------------------------------
-def test_session_tags_are_principal_tags(home: Account, server: Server) -> None:
+def test_session_tags_are_principal_tags(home: Account, node: Node) -> None:
     user = home.user()
     role = tagged_role(home, user.arn, "blue")
     for team, allowed in (("blue", True), ("red", False)):
@@ -50,7 +50,7 @@ def test_session_tags_are_principal_tags(home: Account, server: Server) -> None:
             RoleArn=role["Arn"], RoleSessionName="tagged", Tags=[{"Key": "team", "Value": team}]
         )
         assert 0 < answer["PackedPolicySize"] <= 100
-        iam = temporary_client(server, answer["Credentials"])
+        iam = temporary_client(node, answer["Credentials"])
         if allowed:
             iam.get_role(RoleName=role["RoleName"])
         else:
@@ -108,7 +108,7 @@ def test_tag_errors(home: Account) -> None:
     assert message.endswith("% of allotted space, please use smaller policy.")
 
 
-def test_transitive_tags_pass_through_a_chain(home: Account, server: Server) -> None:
+def test_transitive_tags_pass_through_a_chain(home: Account, node: Node) -> None:
     user = home.user()
     first = home.role(trust({"AWS": user.arn}, TAG_AND_ASSUME), document(allow(TAG_AND_ASSUME)))
     second = tagged_role(home, first["Arn"], "blue")
@@ -118,7 +118,7 @@ def test_transitive_tags_pass_through_a_chain(home: Account, server: Server) -> 
         Tags=[{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": "1"}],
         TransitiveTagKeys=["team"],
     )
-    chained = temporary_client(server, answer["Credentials"], "sts")
+    chained = temporary_client(node, answer["Credentials"], "sts")
     # the inherited transitive tag cannot be set again
     code, _ = error_of(
         chained.assume_role,
@@ -128,12 +128,12 @@ def test_transitive_tags_pass_through_a_chain(home: Account, server: Server) -> 
     )
     assert code == "InvalidParameterValue"
     second_session = chained.assume_role(RoleArn=second["Arn"], RoleSessionName="second")
-    iam = temporary_client(server, second_session["Credentials"])
+    iam = temporary_client(node, second_session["Credentials"])
     iam.get_role(RoleName=second["RoleName"])  # team=blue arrived transitively
 
 
 # --- source identity -----------------------------------------------------------------------------
-def test_source_identity_is_set_once_and_kept(home: Account, server: Server) -> None:
+def test_source_identity_is_set_once_and_kept(home: Account, node: Node) -> None:
     user = home.user()
     actions = ["sts:AssumeRole", "sts:SetSourceIdentity"]
     first = home.role(trust({"AWS": user.arn}, actions), document(allow(actions)))
@@ -146,14 +146,14 @@ def test_source_identity_is_set_once_and_kept(home: Account, server: Server) -> 
         RoleArn=first["Arn"], RoleSessionName="first", SourceIdentity="alice"
     )
     assert answer["SourceIdentity"] == "alice"
-    chained = temporary_client(server, answer["Credentials"], "sts")
+    chained = temporary_client(node, answer["Credentials"], "sts")
     code, message = error_of(
         chained.assume_role, RoleArn=second["Arn"], RoleSessionName="second", SourceIdentity="bob"
     )
     assert code == "AccessDenied" and "sts:SetSourceIdentity" in message
     kept = chained.assume_role(RoleArn=second["Arn"], RoleSessionName="second")
     assert kept["SourceIdentity"] == "alice"
-    temporary_client(server, kept["Credentials"]).get_role(RoleName=second["RoleName"])
+    temporary_client(node, kept["Credentials"]).get_role(RoleName=second["RoleName"])
     # without sts:SetSourceIdentity in the trust policy, no source identity can be set
     plain = home.role(trust({"AWS": user.arn}))
     code, message = error_of(
@@ -203,7 +203,7 @@ def test_enable_needs_two_consecutive_codes(home: Account) -> None:
     )
 
 
-def test_mfa_gated_trust_policy(home: Account, server: Server) -> None:
+def test_mfa_gated_trust_policy(home: Account, node: Node) -> None:
     user = home.user()
     serial, totp = enable_virtual_mfa(home, user)
     mfa_condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
@@ -232,7 +232,7 @@ def test_mfa_gated_trust_policy(home: Account, server: Server) -> None:
     answer = sts.assume_role(
         RoleArn=role["Arn"], RoleSessionName="withmfa", SerialNumber=serial, TokenCode=fresh
     )
-    temporary_client(server, answer["Credentials"]).get_role(RoleName=role["RoleName"])
+    temporary_client(node, answer["Credentials"]).get_role(RoleName=role["RoleName"])
     code, message = error_of(  # a code is good once
         sts.assume_role,
         RoleArn=role["Arn"],
@@ -255,7 +255,7 @@ def test_mfa_gated_trust_policy(home: Account, server: Server) -> None:
     assert code == "AccessDenied" and message.startswith("MultiFactorAuthentication failed, ")
 
 
-def test_mfa_session_token_then_assume_role(home: Account, server: Server) -> None:
+def test_mfa_session_token_then_assume_role(home: Account, node: Node) -> None:
     """The classic flow: GetSessionToken with MFA, then AssumeRole into an MFA-gated role."""
     user = home.user(document(allow("iam:GetUser")))
     serial, totp = enable_virtual_mfa(home, user)
@@ -264,16 +264,16 @@ def test_mfa_session_token_then_assume_role(home: Account, server: Server) -> No
     creds = user.client().get_session_token(SerialNumber=serial, TokenCode=next_code(totp))[
         "Credentials"
     ]
-    temporary_client(server, creds).get_user(UserName=user.name)  # IAM: allowed with MFA
-    answer = temporary_client(server, creds, "sts").assume_role(
+    temporary_client(node, creds).get_user(UserName=user.name)  # IAM: allowed with MFA
+    answer = temporary_client(node, creds, "sts").assume_role(
         RoleArn=role["Arn"], RoleSessionName="mfa-chain"
     )
     assert answer["AssumedRoleUser"]["Arn"].endswith("/mfa-chain")
 
 
-def test_list_virtual_mfa_devices_filters_and_pages(home: Account, start_server: Any) -> None:
-    server = start_server()  # a fresh account: exactly the devices made here
-    root = server.client("iam")
+def test_list_virtual_mfa_devices_filters_and_pages(home: Account, start_node: Any) -> None:
+    node = start_node()  # a fresh account: exactly the devices made here
+    root = node.client("iam")
     for name in ("dev-a", "dev-b", "dev-c"):
         root.create_virtual_mfa_device(VirtualMFADeviceName=name)
     user = root.create_user(UserName="owner")["User"]

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from sessions import mint_role_session
 from sts_helpers import Account, allow, document, temporary_client, trust
 
-from harness import ACCOUNT_ID, BIN, REGION, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, BIN, REGION, ROOT_KEY_ID, ROOT_SECRET, Node, Server
 
 INVALID = "The security token included in the request is invalid."
 INVALID_IAM = "The security token included in the request is invalid"  # IAM: no full stop
@@ -25,8 +25,8 @@ EXPIRED = "The security token included in the request is expired"
 
 
 @pytest.fixture
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
 def error_of(call: Any, **kw: Any) -> tuple[str, str]:
@@ -36,32 +36,30 @@ def error_of(call: Any, **kw: Any) -> tuple[str, str]:
 
 
 # --- GetSessionToken ------------------------------------------------------------------------------
-def test_get_session_token_acts_as_the_user(home: Account, server: Server) -> None:
+def test_get_session_token_acts_as_the_user(home: Account, node: Node) -> None:
     user = home.user(document(allow("iam:GetUser")))
     started = datetime.now(UTC)
     creds = user.client().get_session_token()["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA")
     assert abs((creds["Expiration"] - started - timedelta(hours=12)).total_seconds()) < 5
-    identity = temporary_client(server, creds, "sts").get_caller_identity()
+    identity = temporary_client(node, creds, "sts").get_caller_identity()
     assert (identity["UserId"], identity["Arn"]) == (user.user_id, user.arn)
     # without MFA, GetSessionToken credentials cannot call IAM (id_credentials_temp_request.md)
-    code, _ = error_of(temporary_client(server, creds).get_user, UserName=user.name)
+    code, _ = error_of(temporary_client(node, creds).get_user, UserName=user.name)
     assert code == "InvalidClientTokenId"
-    code, message = error_of(temporary_client(server, creds, "sts").get_session_token)
+    code, message = error_of(temporary_client(node, creds, "sts").get_session_token)
     assert (code, message) == (
         "AccessDenied",
         "Cannot call GetSessionToken with session credentials",
     )
 
 
-def test_session_token_credentials_call_no_other_sts_operation(
-    home: Account, server: Server
-) -> None:
+def test_session_token_credentials_call_no_other_sts_operation(home: Account, node: Node) -> None:
     """GetSessionToken credentials call STS only for AssumeRole and GetCallerIdentity
     (id_credentials_temp_request.md), even when the user's policies allow more."""
     user = home.user(document(allow("sts:*")))
     creds = user.client().get_session_token()["Credentials"]
-    sts = temporary_client(server, creds, "sts")
+    sts = temporary_client(node, creds, "sts")
     for call, action, params in (
         (sts.get_access_key_info, "GetAccessKeyInfo", {"AccessKeyId": ROOT_KEY_ID}),
         (
@@ -79,30 +77,30 @@ def test_session_token_credentials_call_no_other_sts_operation(
     assert user.client().get_access_key_info(AccessKeyId=ROOT_KEY_ID)["Account"] == ACCOUNT_ID
 
 
-def test_root_session_tokens_last_one_hour_at_most(home: Account, server: Server) -> None:
+def test_root_session_tokens_last_one_hour_at_most(home: Account, node: Node) -> None:
     started = datetime.now(UTC)
     creds = home.client("sts").get_session_token(DurationSeconds=7200)["Credentials"]
     assert creds["Expiration"] - started <= timedelta(hours=1, seconds=2)
-    identity = temporary_client(server, creds, "sts").get_caller_identity()
+    identity = temporary_client(node, creds, "sts").get_caller_identity()
     assert (identity["UserId"], identity["Arn"]) == (ACCOUNT_ID, f"arn:aws:iam::{ACCOUNT_ID}:root")
 
 
-def test_session_token_credentials_assume_roles_as_a_chain(home: Account, server: Server) -> None:
+def test_session_token_credentials_assume_roles_as_a_chain(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), MaxSessionDuration=7200)
     creds = user.client().get_session_token()["Credentials"]
     code, _ = error_of(
-        temporary_client(server, creds, "sts").assume_role,
+        temporary_client(node, creds, "sts").assume_role,
         RoleArn=role["Arn"],
         RoleSessionName="chain",
         DurationSeconds=7200,
     )
     assert code == "ValidationError"
-    temporary_client(server, creds, "sts").assume_role(RoleArn=role["Arn"], RoleSessionName="ok")
+    temporary_client(node, creds, "sts").assume_role(RoleArn=role["Arn"], RoleSessionName="ok")
 
 
 # --- GetFederationToken ---------------------------------------------------------------------------
-def test_federation_token(home: Account, server: Server) -> None:
+def test_federation_token(home: Account, node: Node) -> None:
     user = home.user(document(allow(["sts:GetFederationToken", "iam:GetUser", "iam:ListUsers"])))
     answer = user.client().get_federation_token(
         Name="bob", Policy=document(allow("iam:GetUser")), DurationSeconds=900
@@ -111,10 +109,10 @@ def test_federation_token(home: Account, server: Server) -> None:
     assert answer["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT_ID}:bob", "Arn": arn}
     assert 0 < answer["PackedPolicySize"] <= 100
     creds = answer["Credentials"]
-    identity = temporary_client(server, creds, "sts").get_caller_identity()
+    identity = temporary_client(node, creds, "sts").get_caller_identity()
     assert (identity["UserId"], identity["Arn"]) == (f"{ACCOUNT_ID}:bob", arn)
     # federated users call no IAM operation at all (id_credentials_temp_request.md)
-    code, _ = error_of(temporary_client(server, creds).get_user, UserName=user.name)
+    code, _ = error_of(temporary_client(node, creds).get_user, UserName=user.name)
     assert code == "InvalidClientTokenId"
 
 
@@ -134,14 +132,14 @@ def role_for_tokens(home: Account) -> dict[str, Any]:
     return home.role(trust({"AWS": ACCOUNT_ID}), document(allow("iam:GetRole")))
 
 
-def test_expired_credentials(home: Account, server: Server) -> None:
+def test_expired_credentials(home: Account, node: Node) -> None:
     role = role_for_tokens(home)
     past = datetime.now(UTC) - timedelta(hours=2)
-    creds = mint_role_session(server, role, issued_at=past, lifetime=timedelta(hours=1))
+    creds = mint_role_session(node, role, issued_at=past, lifetime=timedelta(hours=1))
     # 403 on IAM and STS: https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html
     for call, kw in (
-        (creds.client(server).get_role, {"RoleName": role["RoleName"]}),
-        (creds.client(server, "sts").get_caller_identity, {}),
+        (creds.client(node).get_role, {"RoleName": role["RoleName"]}),
+        (creds.client(node, "sts").get_caller_identity, {}),
     ):
         with pytest.raises(ClientError) as info:
             call(**kw)
@@ -153,12 +151,12 @@ def test_expired_credentials(home: Account, server: Server) -> None:
         )
 
 
-def test_tampered_and_misused_tokens(home: Account, server: Server) -> None:
+def test_tampered_and_misused_tokens(home: Account, node: Node) -> None:
     role = role_for_tokens(home)
-    good = mint_role_session(server, role)
-    good.client(server).get_role(RoleName=role["RoleName"])
+    good = mint_role_session(node, role)
+    good.client(node).get_role(RoleName=role["RoleName"])
     flipped = good.session_token[:40] + ("A" if good.session_token[40] != "A" else "B")
-    tampered = server.client(
+    tampered = node.client(
         "iam",
         good.access_key_id,
         good.secret_access_key,
@@ -168,26 +166,26 @@ def test_tampered_and_misused_tokens(home: Account, server: Server) -> None:
         "InvalidClientTokenId",
         INVALID_IAM,
     )
-    tampered_sts = server.client(
+    tampered_sts = node.client(
         "sts",
         good.access_key_id,
         good.secret_access_key,
         aws_session_token=flipped + good.session_token[41:],
     )
     assert error_of(tampered_sts.get_caller_identity) == ("InvalidClientTokenId", INVALID)
-    other = mint_role_session(server, role)
-    swapped = server.client(
+    other = mint_role_session(node, role)
+    swapped = node.client(
         "iam", other.access_key_id, other.secret_access_key, aws_session_token=good.session_token
     )
     assert error_of(swapped.get_role, RoleName=role["RoleName"]) == (
         "InvalidClientTokenId",
         INVALID_IAM,
     )
-    wrong_secret = server.client(
+    wrong_secret = node.client(
         "iam", good.access_key_id, other.secret_access_key, aws_session_token=good.session_token
     )
     assert error_of(wrong_secret.get_role, RoleName=role["RoleName"])[0] == "SignatureDoesNotMatch"
-    long_term_with_token = server.client(
+    long_term_with_token = node.client(
         "iam", ROOT_KEY_ID, ROOT_SECRET, aws_session_token=good.session_token
     )
     assert error_of(long_term_with_token.list_roles)[0] == "InvalidClientTokenId"
@@ -238,14 +236,14 @@ def test_cli_profile_assumes_the_role_by_itself(
     assert aws("iam", "get-role", "--role-name", role["RoleName"])["Role"]["Arn"] == role["Arn"]
 
 
-def test_federated_users_cannot_assume_roles(home: Account, server: Server) -> None:
+def test_federated_users_cannot_assume_roles(home: Account, node: Node) -> None:
     user = home.user(document(allow(["sts:GetFederationToken", "sts:AssumeRole"])))
     role = home.role(trust({"AWS": ACCOUNT_ID}))
     creds = user.client().get_federation_token(
         Name="fed", Policy=document(allow("sts:AssumeRole"))
     )["Credentials"]
     code, message = error_of(
-        temporary_client(server, creds, "sts").assume_role,
+        temporary_client(node, creds, "sts").assume_role,
         RoleArn=role["Arn"],
         RoleSessionName="fed",
     )
@@ -269,9 +267,9 @@ def test_get_access_key_info(home: Account) -> None:
     )
 
 
-def test_permissive_mode_takes_made_up_tokens_as_root(start_server: Any) -> None:
+def test_permissive_mode_takes_made_up_tokens_as_root(start_node: Any) -> None:
     """Emulator clients (moto and LocalStack users) send any key with any token."""
-    srv = start_server(auth="permissive")
+    srv = start_node(auth="permissive")
     made_up = srv.client("sts", "ASIAMADEUPMADEUPMADE", "secret", aws_session_token="testing")
     identity = made_up.get_caller_identity()
     assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
@@ -295,7 +293,7 @@ def test_permissive_mode_takes_made_up_tokens_as_root(start_server: Any) -> None
 
 
 def test_credentials_from_one_node_work_on_another_and_revocation_follows(
-    two_nodes: tuple[Server, Server],
+    two_nodes: tuple[Node, Node],
 ) -> None:
     first, second = two_nodes
     home = Account(first, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)

@@ -5,12 +5,13 @@ reference_policies_variables.md), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import ACCOUNT_ID
+from harness import ACCOUNT_ID, Node
 
 SELF_SERVICE_KEYS = {
     "Version": "2012-10-17",
@@ -41,13 +42,13 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
     )
 
 
-def _user(server, iam, name: str, *policies: dict[str, Any], **create: Any) -> Any:  # type: ignore[no-untyped-def]
+def _user(node: Node, iam: Any, name: str, *policies: dict[str, Any], **create: Any) -> Any:
     """Create the user with ``policies`` inline and return an IAM client signing as it."""
     iam.create_user(UserName=name, **create)
     for i, policy in enumerate(policies):
         iam.put_user_policy(UserName=name, PolicyName=f"p{i}", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    return server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    return node.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
 
 
 def _denied(name: str, action: str, resource: str, reason: str) -> tuple[str, int, str]:
@@ -59,10 +60,12 @@ def _denied(name: str, action: str, resource: str, reason: str) -> tuple[str, in
     )
 
 
-def test_self_service_policy_lets_a_user_rotate_its_own_keys_only(server, iam, unique) -> None:
+def test_self_service_policy_lets_a_user_rotate_its_own_keys_only(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name, other = unique("self"), unique("other")
     iam.create_user(UserName=other)
-    client = _user(server, iam, name, SELF_SERVICE_KEYS)
+    client = _user(node, iam, name, SELF_SERVICE_KEYS)
     me = client.get_user()["User"]  # no UserName: the caller itself
     assert (me["UserName"], me["Arn"]) == (name, f"arn:aws:iam::{ACCOUNT_ID}:user/{name}")
     created = client.create_access_key()["AccessKey"]  # no UserName: its own key
@@ -92,10 +95,12 @@ def test_self_service_policy_lets_a_user_rotate_its_own_keys_only(server, iam, u
     assert iam.list_access_keys(UserName=other)["AccessKeyMetadata"] == []
 
 
-def test_a_missing_user_is_access_denied_before_no_such_entity(server, iam, unique) -> None:
+def test_a_missing_user_is_access_denied_before_no_such_entity(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """A caller that may not act on a user learns nothing about whether it exists."""
     name, ghost = unique("asker"), unique("ghost")
-    client = _user(server, iam, name, SELF_SERVICE_KEYS)
+    client = _user(node, iam, name, SELF_SERVICE_KEYS)
     with pytest.raises(ClientError) as excinfo:
         client.get_user(UserName=ghost)
     assert error_of(excinfo) == _denied(
@@ -106,7 +111,9 @@ def test_a_missing_user_is_access_denied_before_no_such_entity(server, iam, uniq
     )
 
 
-def test_explicit_deny_in_a_user_policy_wins(server, iam, unique) -> None:
+def test_explicit_deny_in_a_user_policy_wins(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("denied")
     allow_all = {
         "Version": "2012-10-17",
@@ -116,7 +123,7 @@ def test_explicit_deny_in_a_user_policy_wins(server, iam, unique) -> None:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Deny", "Action": "iam:DeleteUser*", "Resource": "*"}],
     }
-    client = _user(server, iam, name, allow_all, deny_delete)
+    client = _user(node, iam, name, allow_all, deny_delete)
     victim = unique("victim")
     client.create_user(UserName=victim)
     with pytest.raises(ClientError) as excinfo:
@@ -130,7 +137,9 @@ def test_explicit_deny_in_a_user_policy_wins(server, iam, unique) -> None:
     assert iam.get_user(UserName=victim)["User"]["UserName"] == victim
 
 
-def test_user_tags_are_principal_tags_and_resource_tags(server, iam, unique) -> None:
+def test_user_tags_are_principal_tags_and_resource_tags(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     """aws:PrincipalTag/team comes from the caller's tags; iam:ResourceTag/team from the user
     acted on."""
     name = unique("tagged")
@@ -145,7 +154,7 @@ def test_user_tags_are_principal_tags_and_resource_tags(server, iam, unique) -> 
             }
         ],
     }
-    client = _user(server, iam, name, same_team, Tags=[{"Key": "team", "Value": "core"}])
+    client = _user(node, iam, name, same_team, Tags=[{"Key": "team", "Value": "core"}])
     mate, stranger = unique("mate"), unique("stranger")
     iam.create_user(UserName=mate, Tags=[{"Key": "team", "Value": "core"}])
     iam.create_user(UserName=stranger, Tags=[{"Key": "team", "Value": "web"}])
@@ -155,7 +164,9 @@ def test_user_tags_are_principal_tags_and_resource_tags(server, iam, unique) -> 
     assert error_of(excinfo)[:2] == ("AccessDenied", 403)
 
 
-def test_request_tags_condition_on_create_user(server, iam, unique) -> None:
+def test_request_tags_condition_on_create_user(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("creator")
     tagged_only = {
         "Version": "2012-10-17",
@@ -168,7 +179,7 @@ def test_request_tags_condition_on_create_user(server, iam, unique) -> None:
             }
         ],
     }
-    client = _user(server, iam, name, tagged_only)
+    client = _user(node, iam, name, tagged_only)
     ok = unique("ok")
     client.create_user(UserName=ok, Tags=[{"Key": "cost", "Value": "lab"}])
     refused = unique("refused")
@@ -184,9 +195,11 @@ def test_request_tags_condition_on_create_user(server, iam, unique) -> None:
         iam.get_user(UserName=refused)  # nothing was created
 
 
-def test_policy_changes_apply_to_the_next_request(server, iam, unique) -> None:
+def test_policy_changes_apply_to_the_next_request(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("changing")
-    client = _user(server, iam, name)
+    client = _user(node, iam, name)
     with pytest.raises(ClientError):
         client.get_user()
     iam.put_user_policy(
@@ -199,15 +212,19 @@ def test_policy_changes_apply_to_the_next_request(server, iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("AccessDenied", 403)
 
 
-def test_renamed_user_keeps_signing_with_its_keys_under_the_new_arn(server, iam, unique) -> None:
+def test_renamed_user_keeps_signing_with_its_keys_under_the_new_arn(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name, new_name = unique("before"), unique("after")
-    client = _user(server, iam, name, SELF_SERVICE_KEYS)
+    client = _user(node, iam, name, SELF_SERVICE_KEYS)
     iam.update_user(UserName=name, NewUserName=new_name)
     # ${aws:username} now resolves to the new name, so the self-service policy still applies
     assert client.get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{new_name}"
 
 
-def test_a_users_permissions_boundary_caps_its_policies(server, iam, unique) -> None:
+def test_a_users_permissions_boundary_caps_its_policies(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("capped")
     allow_all = {
         "Version": "2012-10-17",
@@ -224,7 +241,7 @@ def test_a_users_permissions_boundary_caps_its_policies(server, iam, unique) -> 
             }
         ),
     )["Policy"]["Arn"]
-    client = _user(server, iam, name, allow_all, PermissionsBoundary=boundary)
+    client = _user(node, iam, name, allow_all, PermissionsBoundary=boundary)
     assert client.get_user()["User"]["UserName"] == name
     client.list_users(MaxItems=1)
     with pytest.raises(ClientError) as excinfo:

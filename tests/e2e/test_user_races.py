@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from harness import Node
 
 
 def _race(calls: list[Callable[[], Any]]) -> list[str]:
@@ -32,26 +35,28 @@ def _race(calls: list[Callable[[], Any]]) -> list[str]:
     return outcomes
 
 
-def test_concurrent_create_access_key_never_passes_two(server, iam, unique) -> None:
+def test_concurrent_create_access_key_never_passes_two(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("racer")
     iam.create_user(UserName=name)
-    clients = [server.client("iam") for _ in range(4)]
-    outcomes = _race([lambda c=c: c.create_access_key(UserName=name) for c in clients])
+    clients = [node.client("iam") for _ in range(4)]
+    outcomes = _race([partial(c.create_access_key, UserName=name) for c in clients])
     assert sorted(outcomes) == ["LimitExceeded", "LimitExceeded", "ok", "ok"]
     assert len(iam.list_access_keys(UserName=name)["AccessKeyMetadata"]) == 2
 
 
-def test_concurrent_put_user_policy_never_passes_the_size_quota(server, iam, unique) -> None:
+def test_concurrent_put_user_policy_never_passes_the_size_quota(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("sized")
     iam.create_user(UserName=name)
     statement = {"Effect": "Allow", "Action": "*", "Resource": "*", "Sid": "S" * 1100}
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    clients = [server.client("iam") for _ in range(3)]
+    clients = [node.client("iam") for _ in range(3)]
     outcomes = _race(
         [
-            lambda c=c, i=i: c.put_user_policy(
-                UserName=name, PolicyName=f"p{i}", PolicyDocument=document
-            )
+            partial(c.put_user_policy, UserName=name, PolicyName=f"p{i}", PolicyDocument=document)
             for i, c in enumerate(clients)
         ]
     )
@@ -59,15 +64,17 @@ def test_concurrent_put_user_policy_never_passes_the_size_quota(server, iam, uni
     assert len(iam.list_user_policies(UserName=name)["PolicyNames"]) == 1
 
 
-def test_delete_user_racing_create_access_key_leaves_no_orphan_key(server, iam, unique) -> None:
+def test_delete_user_racing_create_access_key_leaves_no_orphan_key(
+    node: Node, iam: Any, unique: Callable[[str], str]
+) -> None:
     for _ in range(3):
         name = unique("doomed")
         iam.create_user(UserName=name)
-        deleter, creator = server.client("iam"), server.client("iam")
+        deleter, creator = node.client("iam"), node.client("iam")
         outcomes = _race(
             [
-                lambda d=deleter, n=name: d.delete_user(UserName=n),
-                lambda c=creator, n=name: c.create_access_key(UserName=n),
+                partial(deleter.delete_user, UserName=name),
+                partial(creator.create_access_key, UserName=name),
             ]
         )
         # whichever goes first, the other sees its result

@@ -11,21 +11,21 @@ import pytest
 from botocore.exceptions import ClientError
 from sts_helpers import Account, allow, document, temporary_client, trust
 
-from harness import ACCOUNT_ID, REGION, ROOT_KEY_ID, ROOT_SECRET, Server
+from harness import ACCOUNT_ID, REGION, ROOT_KEY_ID, ROOT_SECRET, Node
 
 NON_USER = "Must specify userName when calling with non-User credentials"
 
 
 @pytest.fixture
-def home(server: Server) -> Account:
-    return Account(server, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
+def home(node: Node) -> Account:
+    return Account(node, ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET)
 
 
-def test_a_role_session_must_name_the_user(home: Account, server: Server) -> None:
+def test_a_role_session_must_name_the_user(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), document(allow("iam:*")))
     creds = user.client().assume_role(RoleArn=role["Arn"], RoleSessionName="ops")["Credentials"]
-    session_iam = temporary_client(server, creds, "iam")
+    session_iam = temporary_client(node, creds, "iam")
     for call in (
         session_iam.get_user,
         session_iam.create_access_key,
@@ -60,9 +60,7 @@ def test_assuming_a_role_records_the_users_key_as_used_by_sts(home: Account) -> 
     )
 
 
-def test_get_session_token_credentials_with_mfa_act_as_the_user(
-    home: Account, server: Server
-) -> None:
+def test_get_session_token_credentials_with_mfa_act_as_the_user(home: Account, node: Node) -> None:
     """GetSessionToken credentials are the user itself (GetUser with no name answers the user);
     without MFA they may call no IAM operation (InvalidClientTokenId, as IAM answers)."""
     user = home.user(document(allow("iam:GetUser", "arn:aws:iam::*:user/*")))
@@ -81,9 +79,9 @@ def test_get_session_token_credentials_with_mfa_act_as_the_user(
     with_mfa = user.client().get_session_token(
         SerialNumber=device["SerialNumber"], TokenCode=totp.at(now)
     )["Credentials"]
-    me = temporary_client(server, with_mfa, "iam").get_user()["User"]
+    me = temporary_client(node, with_mfa, "iam").get_user()["User"]
     assert (me["UserName"], me["Arn"], me["UserId"]) == (user.name, user.arn, user.user_id)
     without_mfa = user.client().get_session_token()["Credentials"]
     with pytest.raises(ClientError) as excinfo:
-        temporary_client(server, without_mfa, "iam").get_user()
+        temporary_client(node, without_mfa, "iam").get_user()
     assert excinfo.value.response["Error"]["Code"] == "InvalidClientTokenId"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyotp
 import pytest
@@ -29,7 +31,9 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
     )
 
 
-def test_create_user_returns_the_aws_shape_and_get_user_shows_tags(iam, unique) -> None:
+def test_create_user_returns_the_aws_shape_and_get_user_shows_tags(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("alice")
     before = datetime.now(UTC) - timedelta(seconds=2)
     user = iam.create_user(
@@ -47,7 +51,9 @@ def test_create_user_returns_the_aws_shape_and_get_user_shows_tags(iam, unique) 
     assert iam.list_user_tags(UserName=name)["Tags"] == user["Tags"]
 
 
-def test_create_user_twice_in_any_case_is_entity_already_exists(iam, unique) -> None:
+def test_create_user_twice_in_any_case_is_entity_already_exists(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("bob")
     iam.create_user(UserName=name)
     with pytest.raises(ClientError) as excinfo:
@@ -59,8 +65,9 @@ def test_create_user_twice_in_any_case_is_entity_already_exists(iam, unique) -> 
     )
 
 
-def test_unknown_user_is_no_such_entity(iam, unique) -> None:
+def test_unknown_user_is_no_such_entity(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("ghost")
+    call: Callable[[], Any]
     for call in (
         lambda: iam.get_user(UserName=name),
         lambda: iam.delete_user(UserName=name),
@@ -78,14 +85,16 @@ def test_unknown_user_is_no_such_entity(iam, unique) -> None:
         )
 
 
-def test_get_user_without_a_name_is_the_root_user_for_root_credentials(iam) -> None:
+def test_get_user_without_a_name_is_the_root_user_for_root_credentials(iam: Any) -> None:
     user = iam.get_user()["User"]
     assert user["UserId"] == ACCOUNT_ID
     assert user["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
     assert "UserName" not in user and "Path" not in user
 
 
-def test_list_users_filters_by_path_orders_by_name_and_pages(iam, unique) -> None:
+def test_list_users_filters_by_path_orders_by_name_and_pages(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     prefix = f"/{unique('list')}/"
     names = [unique(n) for n in ("c", "a", "B")]
     for name in names:
@@ -101,7 +110,9 @@ def test_list_users_filters_by_path_orders_by_name_and_pages(iam, unique) -> Non
     assert rest["IsTruncated"] is False
 
 
-def test_update_user_renames_and_moves_keeping_id_keys_and_policies(iam, unique) -> None:
+def test_update_user_renames_and_moves_keeping_id_keys_and_policies(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name, new_name = unique("old"), unique("new")
     user = iam.create_user(UserName=name)["User"]
     key = iam.create_access_key(UserName=name)["AccessKey"]
@@ -117,7 +128,9 @@ def test_update_user_renames_and_moves_keeping_id_keys_and_policies(iam, unique)
     assert iam.list_user_policies(UserName=new_name)["PolicyNames"] == ["p"]
 
 
-def test_update_user_to_a_taken_name_is_entity_already_exists(iam, unique) -> None:
+def test_update_user_to_a_taken_name_is_entity_already_exists(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     first, second = unique("one"), unique("two")
     iam.create_user(UserName=first)
     iam.create_user(UserName=second)
@@ -131,7 +144,9 @@ def test_update_user_to_a_taken_name_is_entity_already_exists(iam, unique) -> No
     assert iam.get_user(UserName=first)["User"]["UserName"] == first
 
 
-def test_delete_user_refuses_while_keys_or_policies_remain(iam, unique) -> None:
+def test_delete_user_refuses_while_keys_or_policies_remain(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("busy")
     iam.create_user(UserName=name)
     key_id = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
@@ -158,7 +173,7 @@ def test_delete_user_refuses_while_keys_or_policies_remain(iam, unique) -> None:
     assert error_of(excinfo)[0] == "NoSuchEntity"
 
 
-def test_tag_untag_and_the_fifty_tag_quota(iam, unique) -> None:
+def test_tag_untag_and_the_fifty_tag_quota(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("tagged")
     iam.create_user(UserName=name, Tags=[{"Key": "a", "Value": "1"}])
     iam.tag_user(UserName=name, Tags=[{"Key": "A", "Value": "2"}, {"Key": "b", "Value": "3"}])
@@ -187,7 +202,9 @@ def test_tag_untag_and_the_fifty_tag_quota(iam, unique) -> None:
     assert page["IsTruncated"] is False and page["Tags"] == [{"Key": "b", "Value": "3"}]
 
 
-def test_permissions_boundary_is_shown_by_get_user_only(iam, unique) -> None:
+def test_permissions_boundary_is_shown_by_get_user_only(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("bounded")
     boundary = iam.create_policy(PolicyName=unique("Boundary"), PolicyDocument=ALLOW_ALL)["Policy"][
         "Arn"
@@ -205,7 +222,7 @@ def test_permissions_boundary_is_shown_by_get_user_only(iam, unique) -> None:
     )
 
 
-def test_user_inline_policies_round_trip(iam, unique) -> None:
+def test_user_inline_policies_round_trip(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("pol")
     iam.create_user(UserName=name)
     doc = {
@@ -231,7 +248,7 @@ def test_user_inline_policies_round_trip(iam, unique) -> None:
     assert error_of(excinfo)[:2] == ("NoSuchEntity", 404)
 
 
-def test_user_inline_policies_share_2048_characters(iam, unique) -> None:
+def test_user_inline_policies_share_2048_characters(iam: Any, unique: Callable[[str], str]) -> None:
     """reference_iam-quotas.md: a user's inline policies total at most 2,048 characters,
     whitespace not counted."""
     name = unique("quota")
@@ -260,7 +277,7 @@ def test_user_inline_policies_share_2048_characters(iam, unique) -> None:
     assert iam.list_user_policies(UserName=name)["PolicyNames"] == ["one", "two"]
 
 
-def test_malformed_user_policy_is_refused(iam, unique) -> None:
+def test_malformed_user_policy_is_refused(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("bad")
     iam.create_user(UserName=name)
     with pytest.raises(ClientError) as excinfo:
@@ -269,7 +286,7 @@ def test_malformed_user_policy_is_refused(iam, unique) -> None:
     assert iam.list_user_policies(UserName=name)["PolicyNames"] == []
 
 
-def test_invalid_user_names_are_validation_errors(iam) -> None:
+def test_invalid_user_names_are_validation_errors(iam: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         iam.create_user(UserName="bad/name")
     code, status, message = error_of(excinfo)
@@ -277,7 +294,7 @@ def test_invalid_user_names_are_validation_errors(iam) -> None:
     assert "userName" in message
 
 
-def test_bad_tags_on_create_user_create_nothing(iam, unique) -> None:
+def test_bad_tags_on_create_user_create_nothing(iam: Any, unique: Callable[[str], str]) -> None:
     name = unique("badtags")
     with pytest.raises(ClientError) as excinfo:
         iam.create_user(
@@ -296,7 +313,9 @@ def test_bad_tags_on_create_user_create_nothing(iam, unique) -> None:
     assert error_of(excinfo)[0] == "NoSuchEntity"
 
 
-def test_unknown_boundary_on_create_user_creates_nothing(iam, unique) -> None:
+def test_unknown_boundary_on_create_user_creates_nothing(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("nobound")
     missing = f"arn:aws:iam::{ACCOUNT_ID}:policy/{unique('NoSuchPolicy')}"
     with pytest.raises(ClientError) as excinfo:
@@ -311,7 +330,9 @@ def test_unknown_boundary_on_create_user_creates_nothing(iam, unique) -> None:
     assert error_of(excinfo)[0] == "NoSuchEntity"
 
 
-def test_an_enabled_mfa_device_blocks_delete_user_and_follows_a_rename(iam, unique) -> None:
+def test_an_enabled_mfa_device_blocks_delete_user_and_follows_a_rename(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name, new_name = unique("mfa-user"), unique("mfa-renamed")
     iam.create_user(UserName=name)
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=unique("dev"))["VirtualMFADevice"]
@@ -340,7 +361,9 @@ def test_an_enabled_mfa_device_blocks_delete_user_and_follows_a_rename(iam, uniq
     iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
 
 
-def test_update_user_may_change_only_the_case_of_the_name(iam, unique) -> None:
+def test_update_user_may_change_only_the_case_of_the_name(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
     name = unique("casey")
     user = iam.create_user(UserName=name)["User"]
     iam.update_user(UserName=name, NewUserName=name.upper())

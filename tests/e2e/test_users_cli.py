@@ -4,6 +4,7 @@ then signing its own calls with that key; removal refused until its key is gone.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from harness import ACCOUNT_ID, Server
@@ -20,7 +21,9 @@ SELF_READ = {
 }
 
 
-def test_aws_cli_user_lifecycle(server: Server, unique, tmp_path: Path) -> None:
+def test_aws_cli_user_lifecycle(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
     name = unique("cli-user")
     (tmp_path / "policy.json").write_text(json.dumps(SELF_READ))
     created = server.aws_json("iam", "create-user", "--user-name", name, "--path", "/cli/")

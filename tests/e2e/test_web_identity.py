@@ -16,10 +16,12 @@ import pytest
 from botocore.exceptions import ClientError
 from oidc_issuer import Issuer
 from oidc_setup import (  # noqa: F401 - fixtures
+    OidcNode,
     OidcServer,
     federate,
     issuer,
     issuer_ca,
+    oidc_node,
     oidc_server,
     trust_policy,
 )
@@ -36,10 +38,10 @@ def error_of(call: Any, **kw: Any) -> tuple[str, str, int]:
     return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
 
 
-def test_boto3_assume_role_with_web_identity(oidc_server: OidcServer, issuer: Issuer) -> None:
-    fed = federate(oidc_server, issuer)
+def test_boto3_assume_role_with_web_identity(oidc_node: OidcNode, issuer: Issuer) -> None:
+    fed = federate(oidc_node, issuer)
     token = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main")
-    sts = oidc_server.unsigned_sts()
+    sts = oidc_node.unsigned_sts()
     got = sts.assume_role_with_web_identity(
         RoleArn=fed.role_arn, RoleSessionName="ci-run", WebIdentityToken=token
     )
@@ -54,7 +56,7 @@ def test_boto3_assume_role_with_web_identity(oidc_server: OidcServer, issuer: Is
     assert "PackedPolicySize" not in got and "SourceIdentity" not in got
     creds = got["Credentials"]
     assert creds["AccessKeyId"].startswith("ASIA")
-    session = oidc_server.client(
+    session = oidc_node.client(
         "sts",
         key_id=creds["AccessKeyId"],
         secret=creds["SecretAccessKey"],
@@ -66,10 +68,10 @@ def test_boto3_assume_role_with_web_identity(oidc_server: OidcServer, issuer: Is
     assert me["Account"] == "123456789012"
 
 
-def test_ec_keys_and_key_rotation(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_ec_keys_and_key_rotation(oidc_node: OidcNode, issuer: Issuer) -> None:
     """ES384 verifies; a key added later is fetched once its kid shows up (after the floor)."""
-    fed = federate(oidc_server, issuer, kind="P-384")
-    sts = oidc_server.unsigned_sts()
+    fed = federate(oidc_node, issuer, kind="P-384")
+    sts = oidc_node.unsigned_sts()
     call = {"RoleArn": fed.role_arn, "RoleSessionName": "sess"}
     sts.assume_role_with_web_identity(**call, WebIdentityToken=issuer.token(fed.tenant))
     assert issuer.fetches(fed.tenant) == 1
@@ -82,33 +84,29 @@ def test_ec_keys_and_key_rotation(oidc_server: OidcServer, issuer: Issuer) -> No
     assert issuer.fetches(fed.tenant) == 2
 
 
-def test_session_tags_and_source_identity_from_claims(
-    oidc_server: OidcServer, issuer: Issuer
-) -> None:
+def test_session_tags_and_source_identity_from_claims(oidc_node: OidcNode, issuer: Issuer) -> None:
     actions = ["sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"]
-    fed = federate(oidc_server, issuer, actions=actions)
-    token = issuer.token(
-        fed.tenant,
-        **{
-            "https://aws.amazon.com/tags": {
-                "principal_tags": {"team": ["blue"], "env": ["ci"]},
-                "transitive_tag_keys": ["team"],
-            },
-            "https://aws.amazon.com/source_identity": "alice",
+    fed = federate(oidc_node, issuer, actions=actions)
+    claims: dict[str, Any] = {
+        "https://aws.amazon.com/tags": {
+            "principal_tags": {"team": ["blue"], "env": ["ci"]},
+            "transitive_tag_keys": ["team"],
         },
-    )
-    got = oidc_server.unsigned_sts().assume_role_with_web_identity(
+        "https://aws.amazon.com/source_identity": "alice",
+    }
+    token = issuer.token(fed.tenant, **claims)
+    got = oidc_node.unsigned_sts().assume_role_with_web_identity(
         RoleArn=fed.role_arn, RoleSessionName="tagged", WebIdentityToken=token
     )
     assert got["SourceIdentity"] == "alice"
     assert 0 < got["PackedPolicySize"] <= 100
 
 
-def test_trust_policy_decides(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_trust_policy_decides(oidc_node: OidcNode, issuer: Issuer) -> None:
     """A subject the trust policy does not name, or tags without sts:TagSession: AccessDenied
     naming the action."""
-    fed = federate(oidc_server, issuer, sub="repo:org/app:ref:refs/heads/main")
-    sts = oidc_server.unsigned_sts()
+    fed = federate(oidc_node, issuer, sub="repo:org/app:ref:refs/heads/main")
+    sts = oidc_node.unsigned_sts()
     call = {"RoleArn": fed.role_arn, "RoleSessionName": "sess"}
     token = issuer.token(fed.tenant, sub="repo:org/app:pull_request")
     assert error_of(sts.assume_role_with_web_identity, **call, WebIdentityToken=token) == (
@@ -116,11 +114,8 @@ def test_trust_policy_decides(oidc_server: OidcServer, issuer: Issuer) -> None:
         "Not authorized to perform sts:AssumeRoleWithWebIdentity",
         403,
     )
-    tagged = issuer.token(
-        fed.tenant,
-        sub="repo:org/app:ref:refs/heads/main",
-        **{"https://aws.amazon.com/tags": {"principal_tags": {"team": ["blue"]}}},
-    )
+    tags: dict[str, Any] = {"https://aws.amazon.com/tags": {"principal_tags": {"team": ["blue"]}}}
+    tagged = issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main", **tags)
     assert error_of(sts.assume_role_with_web_identity, **call, WebIdentityToken=tagged) == (
         "AccessDenied",
         "Not authorized to perform sts:TagSession",
@@ -163,14 +158,14 @@ def test_sdk_web_identity_credential_provider(
 
 
 def test_cli_add_oidc_discovers_and_records_the_thumbprint(
-    oidc_server: OidcServer, issuer: Issuer
+    oidc_node: OidcNode, issuer: Issuer
 ) -> None:
     """``rolegate provider add-oidc`` on the server's database: discovery over the test CA, the
     CA's thumbprint recorded, and the provider usable at once by AssumeRoleWithWebIdentity."""
     tenant = issuer.tenant(f"cli-{os.getpid()}-{time.monotonic_ns()}")
     url = issuer.issuer_url(tenant)
-    ca_bundle = str(oidc_server.ca_bundle)
-    done = oidc_server.admin(
+    ca_bundle = str(oidc_node.ca_bundle)
+    done = oidc_node.admin(
         "provider",
         "add-oidc",
         "--url",
@@ -187,27 +182,27 @@ def test_cli_add_oidc_discovers_and_records_the_thumbprint(
     provider_arn = added["OpenIDConnectProviderArn"]
     host = issuer.provider_url(tenant)
     assert provider_arn == f"arn:aws:iam::123456789012:oidc-provider/{host}"
-    iam = oidc_server.client("iam")
+    iam = oidc_node.client("iam")
     got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=provider_arn)
     assert got["ClientIDList"] == ["sts.amazonaws.com"]
     role = iam.create_role(
         RoleName=f"cli-{tenant.name}"[:64],
         AssumeRolePolicyDocument=trust_policy(provider_arn, host),
     )["Role"]
-    oidc_server.unsigned_sts().assume_role_with_web_identity(
+    oidc_node.unsigned_sts().assume_role_with_web_identity(
         RoleArn=role["Arn"], RoleSessionName="cli", WebIdentityToken=issuer.token(tenant)
     )
-    again = oidc_server.admin("provider", "add-oidc", "--url", url, "--ca-bundle", ca_bundle)
+    again = oidc_node.admin("provider", "add-oidc", "--url", url, "--ca-bundle", ca_bundle)
     assert again.returncode == 1
     assert f"EntityAlreadyExists: Provider with url {url} already exists." in again.stderr
-    untrusted = oidc_server.admin("provider", "add-oidc", "--url", url + "x")
+    untrusted = oidc_node.admin("provider", "add-oidc", "--url", url + "x")
     assert untrusted.returncode == 1 and "cannot discover" in untrusted.stderr
 
 
-def test_claim_tags_and_provider_reach_the_session(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_claim_tags_and_provider_reach_the_session(oidc_node: OidcNode, issuer: Issuer) -> None:
     """The session's permissions see the claim's tags as aws:PrincipalTag/* and the provider as
     aws:FederatedProvider: a role policy conditioned on both allows only such sessions."""
-    fed = federate(oidc_server, issuer, actions=["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])
+    fed = federate(oidc_node, issuer, actions=["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -224,20 +219,20 @@ def test_claim_tags_and_provider_reach_the_session(oidc_server: OidcServer, issu
             }
         ],
     }
-    iam = oidc_server.client("iam")
+    iam = oidc_node.client("iam")
     iam.put_role_policy(
         RoleName=fed.role_name, PolicyName="by-tag", PolicyDocument=json.dumps(policy)
     )
-    sts = oidc_server.unsigned_sts()
+    sts = oidc_node.unsigned_sts()
 
     def session_iam(team: str) -> Any:
-        tags = {"https://aws.amazon.com/tags": {"principal_tags": {"team": [team]}}}
+        tags: dict[str, Any] = {"https://aws.amazon.com/tags": {"principal_tags": {"team": [team]}}}
         creds = sts.assume_role_with_web_identity(
             RoleArn=fed.role_arn,
             RoleSessionName=f"team-{team}",
             WebIdentityToken=issuer.token(fed.tenant, **tags),
         )["Credentials"]
-        return oidc_server.client(
+        return oidc_node.client(
             "iam",
             key_id=creds["AccessKeyId"],
             secret=creds["SecretAccessKey"],

@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from joserfc import jws, jwt
+from joserfc.jwk import RSAKey
 from oidc_issuer import Issuer, b64url, claims_of, forged, hs256_with_public_key
 from oidc_setup import (  # noqa: F401 - fixtures
     Federation,
+    OidcNode,
     OidcServer,
     federate,
     issuer,
     issuer_ca,
+    oidc_node,
     oidc_server,
 )
 
@@ -33,7 +36,9 @@ NO_KEY = (
 )
 
 
-def refused(server: OidcServer, fed: Federation, token: str, **kw: Any) -> tuple[str, str, int]:
+def refused(
+    server: OidcNode | OidcServer, fed: Federation, token: str, **kw: Any
+) -> tuple[str, str, int]:
     with pytest.raises(ClientError) as caught:
         server.unsigned_sts().assume_role_with_web_identity(
             RoleArn=kw.get("role_arn", fed.role_arn),
@@ -45,11 +50,11 @@ def refused(server: OidcServer, fed: Federation, token: str, **kw: Any) -> tuple
 
 
 @pytest.fixture
-def fed(oidc_server: OidcServer, issuer: Issuer) -> Federation:
-    return federate(oidc_server, issuer)
+def fed(oidc_node: OidcNode, issuer: Issuer) -> Federation:
+    return federate(oidc_node, issuer)
 
 
-def test_unsigned_and_alg_none(oidc_server: OidcServer, issuer: Issuer, fed: Federation) -> None:
+def test_unsigned_and_alg_none(oidc_node: OidcNode, issuer: Issuer, fed: Federation) -> None:
     claims = claims_of(issuer.token(fed.tenant))
     kid = fed.tenant.keys[0].kid
     for token in (
@@ -59,33 +64,35 @@ def test_unsigned_and_alg_none(oidc_server: OidcServer, issuer: Issuer, fed: Fed
         "not.a.jwt.at.all",
         "only-one-part",
     ):
-        assert refused(oidc_server, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
+        assert refused(oidc_node, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
 
 
 def test_hs256_signed_with_the_rsa_public_key(
-    oidc_server: OidcServer, issuer: Issuer, fed: Federation
+    oidc_node: OidcNode, issuer: Issuer, fed: Federation
 ) -> None:
-    token = hs256_with_public_key(fed.tenant.keys[0], claims_of(issuer.token(fed.tenant)))
-    assert refused(oidc_server, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
+    key = fed.tenant.keys[0]
+    assert isinstance(key, RSAKey)
+    token = hs256_with_public_key(key, claims_of(issuer.token(fed.tenant)))
+    assert refused(oidc_node, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
 
 
 def test_tampered_claims_fail_the_signature(
-    oidc_server: OidcServer, issuer: Issuer, fed: Federation
+    oidc_node: OidcNode, issuer: Issuer, fed: Federation
 ) -> None:
     head, _, sig = issuer.token(fed.tenant).split(".")
     claims = claims_of(issuer.token(fed.tenant, sub="repo:org/app:ref:refs/heads/main"))
     claims["sub"] = "repo:org/app:ref:refs/heads/evil"
     body = forged({}, claims).split(".")[1]
-    code, message, status = refused(oidc_server, fed, f"{head}.{body}.{sig}")
+    code, message, status = refused(oidc_node, fed, f"{head}.{body}.{sig}")
     assert (code, status) == ("InvalidIdentityToken", 400)
     assert message == "Invalid signature"  # unverified wording
 
 
 def test_unknown_kid_is_refused_after_one_refresh(
-    oidc_server: OidcServer, issuer: Issuer, fed: Federation
+    oidc_node: OidcNode, issuer: Issuer, fed: Federation
 ) -> None:
     """A kid the JWKS lacks makes the node fetch the JWKS again, at most once per floor."""
-    sts = oidc_server.unsigned_sts()
+    sts = oidc_node.unsigned_sts()
     sts.assume_role_with_web_identity(
         RoleArn=fed.role_arn, RoleSessionName="warm", WebIdentityToken=issuer.token(fed.tenant)
     )
@@ -94,49 +101,49 @@ def test_unknown_kid_is_refused_after_one_refresh(
     stranger = fed.tenant.add_key("RSA", kid="stranger")
     fed.tenant.keys.remove(stranger)  # signs, but never published
     token = issuer.token(fed.tenant, key=stranger)
-    assert refused(oidc_server, fed, token) == ("InvalidIdentityToken", NO_KEY, 400)
+    assert refused(oidc_node, fed, token) == ("InvalidIdentityToken", NO_KEY, 400)
     assert issuer.fetches(fed.tenant) == 2  # refreshed once for the unknown kid
     for _ in range(3):  # within the floor: refused without fetching again
-        assert refused(oidc_server, fed, token)[0] == "InvalidIdentityToken"
+        assert refused(oidc_node, fed, token)[0] == "InvalidIdentityToken"
     assert issuer.fetches(fed.tenant) <= 3
 
 
-def test_times(oidc_server: OidcServer, issuer: Issuer, fed: Federation) -> None:
+def test_times(oidc_node: OidcNode, issuer: Issuer, fed: Federation) -> None:
     now = int(time.time())
     expired = issuer.token(fed.tenant, exp=now - 3600, iat=now - 7200, nbf=now - 7200)
-    code, message, status = refused(oidc_server, fed, expired)
+    code, message, status = refused(oidc_node, fed, expired)
     assert (code, status) == ("ExpiredTokenException", 400)
     assert message.startswith("Token expired: current date/time ")
     assert message.endswith(f" must be before the expiration date/time{now - 3600}")
     early = issuer.token(fed.tenant, nbf=now + 3600, exp=now + 7200)
-    assert refused(oidc_server, fed, early) == (
+    assert refused(oidc_node, fed, early) == (
         "InvalidIdentityToken",
         "Token is not yet valid",
         400,
     )
     future = issuer.token(fed.tenant, iat=now + 3600, exp=now + 7200)
-    assert refused(oidc_server, fed, future)[:2] == (
+    assert refused(oidc_node, fed, future)[:2] == (
         "InvalidIdentityToken",
         "Token was issued in the future",
     )
     no_exp = issuer.token(fed.tenant, exp=None)
-    assert refused(oidc_server, fed, no_exp) == (
+    assert refused(oidc_node, fed, no_exp) == (
         "InvalidIdentityToken",
         "Missing a required claim: exp",
         400,
     )
 
 
-def test_wrong_audience(oidc_server: OidcServer, issuer: Issuer, fed: Federation) -> None:
+def test_wrong_audience(oidc_node: OidcNode, issuer: Issuer, fed: Federation) -> None:
     for aud in ("someone-else", ["a", "b"]):
         token = issuer.token(fed.tenant, aud=aud)
-        assert refused(oidc_server, fed, token) == (
+        assert refused(oidc_node, fed, token) == (
             "InvalidIdentityToken",
             "Incorrect token audience",
             400,
         )
     # One of several audiences, or the authorized party, is enough.
-    sts = oidc_server.unsigned_sts()
+    sts = oidc_node.unsigned_sts()
     for token in (
         issuer.token(fed.tenant, aud=["other", "sts.amazonaws.com"]),
         issuer.token(fed.tenant, aud="other", azp="sts.amazonaws.com"),
@@ -147,12 +154,10 @@ def test_wrong_audience(oidc_server: OidcServer, issuer: Issuer, fed: Federation
         assert got["Audience"] == "sts.amazonaws.com"
 
 
-def test_wrong_issuer_or_no_provider(
-    oidc_server: OidcServer, issuer: Issuer, fed: Federation
-) -> None:
+def test_wrong_issuer_or_no_provider(oidc_node: OidcNode, issuer: Issuer, fed: Federation) -> None:
     stranger = issuer.tenant("no-provider")
     token = issuer.token(stranger)
-    assert refused(oidc_server, fed, token) == (
+    assert refused(oidc_node, fed, token) == (
         "InvalidIdentityToken",
         f"No OpenIDConnect provider found in your account for {issuer.issuer_url(stranger)}",
         400,
@@ -161,44 +166,44 @@ def test_wrong_issuer_or_no_provider(
     claims = claims_of(issuer.token(fed.tenant))
     other_key = stranger.keys[0]
     lying = forged({"alg": "RS256", "kid": other_key.kid}, claims)
-    assert refused(oidc_server, fed, lying + "AAAA")[0] == "InvalidIdentityToken"
+    assert refused(oidc_node, fed, lying + "AAAA")[0] == "InvalidIdentityToken"
 
 
-def test_thumbprint_mismatch(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_thumbprint_mismatch(oidc_node: OidcNode, issuer: Issuer) -> None:
     """A provider whose thumbprints name none of the JWKS host's CAs is refused; the test CA's
     own thumbprint is accepted."""
-    wrong = federate(oidc_server, issuer, thumbprints=["0" * 40])
-    assert refused(oidc_server, wrong, issuer.token(wrong.tenant)) == (
+    wrong = federate(oidc_node, issuer, thumbprints=["0" * 40])
+    assert refused(oidc_node, wrong, issuer.token(wrong.tenant)) == (
         "InvalidIdentityToken",
         "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
         400,
     )
-    right = federate(oidc_server, issuer, thumbprints=["1" * 40, issuer.ca.ca_thumbprint])
-    oidc_server.unsigned_sts().assume_role_with_web_identity(
+    right = federate(oidc_node, issuer, thumbprints=["1" * 40, issuer.ca.ca_thumbprint])
+    oidc_node.unsigned_sts().assume_role_with_web_identity(
         RoleArn=right.role_arn, RoleSessionName="ok", WebIdentityToken=issuer.token(right.tenant)
     )
 
 
-def test_jwks_host_unreachable(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_jwks_host_unreachable(oidc_node: OidcNode, issuer: Issuer) -> None:
     """A provider for an issuer nobody serves: IDPCommunicationError, and nothing issued."""
-    iam = oidc_server.client("iam")
+    iam = oidc_node.client("iam")
     dead = f"localhost:{free_port()}/gone"
     arn = iam.create_open_id_connect_provider(
         Url=f"https://{dead}", ClientIDList=["sts.amazonaws.com"]
     )["OpenIDConnectProviderArn"]
-    fed = federate(oidc_server, issuer)
+    fed = federate(oidc_node, issuer)
     claims = {**claims_of(issuer.token(fed.tenant)), "iss": f"https://{dead}"}
     key = fed.tenant.keys[0]
     token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
-    code, _, status = refused(oidc_server, fed, token)
+    code, _, status = refused(oidc_node, fed, token)
     assert (code, status) == ("IDPCommunicationError", 400)
     assert arn.endswith(dead)
 
 
-def test_untrusted_tls(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_untrusted_tls(oidc_node: OidcNode, issuer: Issuer) -> None:
     """The same issuer, but a second node (same database and master key) started without the
     test CA: the TLS handshake fails, and the token is refused as an unreachable issuer."""
-    plain = OidcServer(oidc_server.data_dir, oidc_server.database_url, ca_bundle=None).start()
+    plain = OidcNode(oidc_node.data_dir, oidc_node.database_url, ca_bundle=None)
     try:
         fed = federate(plain, issuer)
         code, _, _ = refused(plain, fed, issuer.token(fed.tenant))
@@ -230,22 +235,22 @@ def test_deeply_nested_header_or_claims_are_not_a_jwt(
 
 
 def test_an_infinite_expiry_signed_by_the_issuer_is_not_a_jwt(
-    oidc_server: OidcServer, issuer: Issuer, fed: Federation
+    oidc_node: OidcNode, issuer: Issuer, fed: Federation
 ) -> None:
     """``"exp": 1e999`` is valid JSON that decodes as infinity (int() of it was a 500)."""
     claims = claims_of(issuer.token(fed.tenant))
     key = fed.tenant.keys[0]
     payload = json.dumps({**claims, "exp": 0}).replace('"exp": 0', '"exp": 1e999').encode()
     token = jws.serialize_compact({"alg": "RS256", "kid": key.kid}, payload, key)
-    assert refused(oidc_server, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
+    assert refused(oidc_node, fed, token) == ("InvalidIdentityToken", NOT_A_JWT, 400)
 
 
-def test_an_issuer_answering_deeply_nested_json(oidc_server: OidcServer, issuer: Issuer) -> None:
+def test_an_issuer_answering_deeply_nested_json(oidc_node: OidcNode, issuer: Issuer) -> None:
     """A JWKS document nested 100,000 deep (within the 512 KiB an issuer may send) is an
     unusable answer, as an unreachable issuer's: IDPCommunicationError, not a 500."""
-    fed = federate(oidc_server, issuer)
+    fed = federate(oidc_node, issuer)
     fed.tenant.jwks_text = b'{"keys":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    code, message, status = refused(oidc_server, fed, issuer.token(fed.tenant))
+    code, message, status = refused(oidc_node, fed, issuer.token(fed.tenant))
     assert (code, status) == ("IDPCommunicationError", 400)
     assert message == (
         "Couldn't reach the OpenID Connect provider to retrieve its verification keys."

@@ -25,7 +25,7 @@ SPEC = AssertionSpec(
     issued=NOW,
 )
 SIGNED = {
-    where: base64.b64decode(signed_response(SPEC, KEY, where))  # type: ignore[arg-type]
+    where: base64.b64decode(signed_response(SPEC, KEY, where))
     for where in ("assertion", "response", "both")
 }
 FACTS = verify_response(base64.b64encode(SIGNED["both"]).decode(), TRUST, NOW)

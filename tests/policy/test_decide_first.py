@@ -96,7 +96,9 @@ def varied_statements(draw: st.DrawFn, *, resource_policy: bool) -> Statement:
     st.lists(varied_statements(resource_policy=True), min_size=0, max_size=20),
     st.lists(requests(), min_size=1, max_size=4),
 )
-def test_large_plans_agree_with_the_reference(identity, resource, reqs) -> None:
+def test_large_plans_agree_with_the_reference(
+    identity: list[list[Statement]], resource: list[Statement], reqs: list[Request]
+) -> None:
     """Hundreds of candidates (more conditions than a decider keeps in locals, resource-policy
     grants of every strength): every strategy of explanation, and the decision itself."""
     docs: dict[str, object] = {

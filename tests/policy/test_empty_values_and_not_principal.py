@@ -2,7 +2,7 @@
 
 * An empty string is a value for the plain operators (``StringLike ""`` matches it: the S3
   home-folder policy lists the bucket root), and a null data set for the set operators and
-  ``Null`` (POLICY-EVALUATION.md 4.4-4.6). Checked for every operator and modifier, against the
+  ``Null`` (docs/policy-evaluation.md 4.4-4.6). Checked for every operator and modifier, against the
   reference evaluator, in the compiled engine's every path (the condition itself, the
   statement-by-statement runner and the test-by-test filter of plan.py).
 * ``NotPrincipal`` with ``Allow`` grants everyone *but* the principals it names: a caller named
@@ -57,7 +57,7 @@ MODIFIERS = ("", "IfExists", "ForAllValues:", "ForAnyValue:", "ForAnyValue:+IfEx
 
 
 def _operators() -> list[str]:
-    names = []
+    names: list[str] = []
     for base, (family, _comparison, _negated) in OPERATORS.items():
         for modifier in MODIFIERS:
             if base == "Null" and modifier:

@@ -253,7 +253,7 @@ def test_policy_set_rejects_an_unknown_strategy() -> None:
 def test_one_source_ip_read_serves_every_condition_on_it(strategy: str) -> None:
     """Typed request values are read once per decision and shared by the conditions."""
     nets = ["10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/16", "2001:db8::/32"]
-    statements = [
+    statements: list[dict[str, object]] = [
         {
             "Sid": f"S{i}",
             "Effect": "Allow",

@@ -7,6 +7,7 @@ compiled engine agrees with the reference on generated policies and requests.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -20,12 +21,14 @@ from policy.engine_strategies import (
     requests,
     statements,
 )
-from rolegate.policy.ast import PolicyDocument
+from rolegate.policy.ast import PolicyDocument, Statement
 from rolegate.policy.decision import ALLOW
 from rolegate.policy.evaluate import evaluate
 from rolegate.policy.plan import STRATEGIES
 from rolegate.policy.reference import reference_evaluate
 from rolegate.policy.request import Request
+
+Docs = dict[str, object]  # policy_docs(): the policies of one decision, by slot
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AGREEMENT = settings(SETTINGS, max_examples=150)
@@ -37,7 +40,7 @@ def _decide(docs: dict[str, object], request: Request) -> str:
 
 @AGREEMENT
 @given(policy_docs(), st.lists(requests(), min_size=1, max_size=5))
-def test_compiled_engine_agrees_with_reference(docs, reqs) -> None:
+def test_compiled_engine_agrees_with_reference(docs: Docs, reqs: list[Request]) -> None:
     # every way of walking the candidates (statement by statement, test by test over bitsets)
     for strategy in STRATEGIES:
         policies = compile_set(docs, strategy=strategy)
@@ -47,7 +50,9 @@ def test_compiled_engine_agrees_with_reference(docs, reqs) -> None:
 
 @SETTINGS
 @given(policy_docs(), requests(), statements(resource_policy=False, effect="Deny"), st.data())
-def test_adding_a_deny_never_turns_a_deny_into_allow(docs, request, deny, data) -> None:
+def test_adding_a_deny_never_turns_a_deny_into_allow(
+    docs: Docs, request: Request, deny: Statement, data: st.DataObject
+) -> None:
     before = _decide(docs, request)
     slot = data.draw(st.sampled_from(["identity", "boundary", "session", "resource"]))
     _add_statement(docs, slot, deny, data)
@@ -57,7 +62,9 @@ def test_adding_a_deny_never_turns_a_deny_into_allow(docs, request, deny, data) 
 
 @SETTINGS
 @given(policy_docs(), requests(), statements(resource_policy=False, effect="Allow"), st.data())
-def test_adding_an_allow_never_turns_an_allow_into_a_deny(docs, request, allow, data) -> None:
+def test_adding_an_allow_never_turns_an_allow_into_a_deny(
+    docs: Docs, request: Request, allow: Statement, data: st.DataObject
+) -> None:
     before = _decide(docs, request)
     slot = data.draw(st.sampled_from(["identity", "boundary", "session", "resource"]))
     _add_statement(docs, slot, allow, data)
@@ -67,7 +74,9 @@ def test_adding_an_allow_never_turns_an_allow_into_a_deny(docs, request, allow, 
 
 @SETTINGS
 @given(policy_docs(), requests(), st.randoms(use_true_random=False))
-def test_statement_and_policy_order_never_matter(docs, request, rng: random.Random) -> None:
+def test_statement_and_policy_order_never_matter(
+    docs: Docs, request: Request, rng: random.Random
+) -> None:
     policies = compile_set(docs)
     before = evaluate(request, policies)
     shuffled = {k: _shuffled(v, rng) for k, v in docs.items()}
@@ -79,7 +88,9 @@ def test_statement_and_policy_order_never_matter(docs, request, rng: random.Rand
 
 @SETTINGS
 @given(policy_docs(), requests(), documents(), st.sampled_from(["boundary", "session"]))
-def test_boundary_and_session_policies_only_narrow(docs, request, extra, slot) -> None:
+def test_boundary_and_session_policies_only_narrow(
+    docs: Docs, request: Request, extra: PolicyDocument, slot: str
+) -> None:
     if slot == "boundary":
         docs["boundary"] = None
         before = _decide(docs, request)
@@ -89,14 +100,16 @@ def test_boundary_and_session_policies_only_narrow(docs, request, extra, slot) -
         # permissions in IAM" -> *Session policies*): its first session policy is what grants.
         assume(docs["session"] or request.principal.type != "federated_user")
         before = _decide(docs, request)
-        docs["session"] = [*(docs["session"] or []), extra]
+        session = docs["session"]
+        assert session is None or isinstance(session, list)
+        docs["session"] = [*(session or []), extra]
     assert before == ALLOW or _decide(docs, request) != ALLOW
 
 
-def _add_statement(docs: dict[str, object], slot: str, statement, data) -> None:
+def _add_statement(docs: Docs, slot: str, statement: Statement, data: st.DataObject) -> None:
     if slot == "resource":
         principal = data.draw(statements(resource_policy=True)).principal
-        statement = statement.__class__(**{**_fields(statement), "principal": principal})
+        statement = dataclasses.replace(statement, principal=principal)
     current = docs[slot]
     if slot in ("identity", "session"):
         if not current:
@@ -112,11 +125,7 @@ def _add_statement(docs: dict[str, object], slot: str, statement, data) -> None:
         docs[slot] = _with(current, statement)
 
 
-def _fields(statement) -> dict[str, object]:
-    return {name: getattr(statement, name) for name in statement.__slots__}
-
-
-def _with(doc: PolicyDocument, statement) -> PolicyDocument:
+def _with(doc: PolicyDocument, statement: Statement) -> PolicyDocument:
     return document([*doc.statements, statement], doc.version, doc.id)
 
 
@@ -126,7 +135,7 @@ def _shuffled(value: object, rng: random.Random) -> object:
         rng.shuffle(items)
         return items
     if isinstance(value, PolicyDocument):
-        items = list(value.statements)
-        rng.shuffle(items)
-        return PolicyDocument(value.version, value.id, tuple(items), value.source)
+        statements = list(value.statements)
+        rng.shuffle(statements)
+        return PolicyDocument(value.version, value.id, tuple(statements), value.source)
     return value

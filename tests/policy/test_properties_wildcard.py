@@ -52,7 +52,9 @@ def test_arn_glob_agrees_with_reference(pattern: str, text: str) -> None:
 
 @SETTINGS
 @given(st.lists(st.tuples(patterns, st.booleans()), max_size=4), texts, st.booleans())
-def test_literal_pieces_never_act_as_wildcards(pieces, text: str, arn: bool) -> None:
+def test_literal_pieces_never_act_as_wildcards(
+    pieces: list[tuple[str, bool]], text: str, arn: bool
+) -> None:
     tokens: list[object] = []
     for piece, literal in pieces:
         tokens.extend(piece if literal else tokens_of(piece))

@@ -239,7 +239,7 @@ def _case(statement: Mapping[str, Any], **request: Any) -> dict[str, Any]:
     return {"policies": {"identity": [document]}, "request": {**fields, **request}}
 
 
-ENGINE_CASES = {
+ENGINE_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
     "Resource": (
         {"Action": "iam:GetUser", "Resource": ANY_ACCOUNT_USER + HOSTILE},
         {"resource": USER_ARN + LONG_A},

@@ -25,10 +25,18 @@ from conftest_db import BACKENDS, fresh_database_url
 ACCOUNT = "123456789012"
 KEY_ID = "AKIAUSERKEY000000001"
 SECRET = "user/secret/key/0123456789abcdefghijklmn"
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)  # set again before each test (_fresh_now)
 USER = User(
     ACCOUNT, "AIDAUSERUNDERTEST0001", "Bob", "/team/", f"arn:aws:iam::{ACCOUNT}:user/team/Bob", NOW
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    """The time each test's requests are signed at (botocore signs with the real clock), so a
+    long run does not push them past SigV4's 15 minutes."""
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from rolegate.catalog import aws_managed_catalogue
-from rolegate.catalog.service_linked_roles import CATALOG_ENV, parse_catalog, service_catalog
+from rolegate.catalog.operator_services import CATALOG_ENV
+from rolegate.catalog.service_linked_roles import parse_catalog, service_catalog
 from rolegate.domain.instance_profile import RoleUsage
 
 

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import Executable
 from store_helpers import ACCOUNT, T0, make_managed_policy, make_role
 from test_store_groups import make_group
 from test_store_instance_profiles import make_profile
@@ -224,7 +225,7 @@ MAY_BE_EMPTY = {"outer join, no match", "policy page, marker"}
 
 
 def _run_both(conn: Connection, prepared: Prepared, params: dict[str, Any]) -> None:
-    expected = conn.execute(prepared.statement, params)
+    expected = conn.execute(_executable(prepared), params)
     names = tuple(expected.keys())
     rows = [tuple(row) for row in expected.all()]
     got = prepared.all(conn, params)
@@ -243,7 +244,7 @@ def test_reads_give_what_execute_gives(store: Store, world: World, shape: str) -
     prepared, params = READS[shape](world)
     with store.transaction() as tx:
         if shape not in MAY_BE_EMPTY:
-            assert tx.connection.execute(prepared.statement, params).first() is not None
+            assert tx.connection.execute(_executable(prepared), params).first() is not None
         _run_both(tx.connection, prepared, params)
 
 
@@ -253,7 +254,7 @@ def test_postgresql_reads_give_what_execute_gives(store: Store, world: World, sh
         pytest.skip("a PostgreSQL statement")
     prepared, params = PG_READS[shape](world)
     with store.transaction() as tx:
-        assert tx.connection.execute(prepared.statement, params).first() is not None
+        assert tx.connection.execute(_executable(prepared), params).first() is not None
         _run_both(tx.connection, prepared, params)
 
 
@@ -375,10 +376,11 @@ def test_update_counts_and_stores_alike(store: Store, world: World) -> None:
         prepared = roles._RECORD_USE
         params = {"when": when, "region": "eu-west-1"}
         assert prepared.run(conn, {**params, "used_role_id": mine}) == 1
-        assert conn.execute(prepared.statement, {**params, "used_role_id": theirs}).rowcount == 1
+        assert conn.execute(_executable(prepared), {**params, "used_role_id": theirs}).rowcount == 1
         assert prepared.run(conn, {**params, "used_role_id": "AROANONE"}) == 0
         assert (
-            conn.execute(prepared.statement, {**params, "used_role_id": "AROANONE"}).rowcount == 0
+            conn.execute(_executable(prepared), {**params, "used_role_id": "AROANONE"}).rowcount
+            == 0
         )
         used = conn.execute(
             select(roles_table.c.last_used_date, roles_table.c.last_used_region).where(
@@ -402,7 +404,7 @@ def test_a_value_the_column_type_refuses_raises_alike(store: Store, world: World
     with store.transaction() as tx:
         conn = tx.connection
         mine = _error_of(lambda: prepared.run(conn, naive), conn)
-        theirs = _error_of(lambda: conn.execute(prepared.statement, naive), conn)
+        theirs = _error_of(lambda: conn.execute(_executable(prepared), naive), conn)
     assert mine is theirs is sa_exc.StatementError
 
 
@@ -424,7 +426,7 @@ def test_statement_listeners_see_prepared_statements(store: Store, world: World)
     prepared = access_keys._BY_ID
     with store.transaction() as tx, _statements(tx.connection) as seen:
         prepared.first(tx.connection, {"access_key_id": world.key_id})
-        tx.connection.execute(prepared.statement, {"access_key_id": world.key_id}).first()
+        tx.connection.execute(_executable(prepared), {"access_key_id": world.key_id}).first()
     assert len(seen) == 2 and seen[0] == seen[1]
     assert "access_keys" in seen[0]
 
@@ -441,3 +443,9 @@ def _statements(conn: Connection) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(conn, "before_cursor_execute", listen)
+
+
+def _executable(prepared: Prepared) -> Executable:
+    """The statement as Connection.execute takes it (``Prepared`` keeps it as a ClauseElement)."""
+    assert isinstance(prepared.statement, Executable)
+    return prepared.statement

@@ -5,7 +5,8 @@ nothing and takes no neighbour with it; a returned one is committed and visible 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from store_helpers import ACCOUNT, make_role
 
@@ -17,7 +18,7 @@ class Refused(Exception):
     """Raised by a writer after it wrote, to roll its transaction back."""
 
 
-def _run_together(workers: list[Callable[[], None]]) -> list[BaseException | None]:
+def _run_together(workers: Sequence[Callable[[], None]]) -> list[BaseException | None]:
     barrier = threading.Barrier(len(workers))
     outcomes: list[BaseException | None] = [None] * len(workers)
 
@@ -78,8 +79,8 @@ def test_failed_writers_roll_back_alone_and_finished_ones_are_visible_at_once(
 
 def test_an_exception_in_a_writer_reaches_its_caller_unchanged(store: Store) -> None:
     outcomes = _run_together(
-        [lambda n=n: _create_then_raise(store, f"raiser-{n}") for n in range(4)]
-        + [lambda n=n: _create(store, f"keeper-{n}") for n in range(4)]
+        [partial(_create_then_raise, store, f"raiser-{n}") for n in range(4)]
+        + [partial(_create, store, f"keeper-{n}") for n in range(4)]
     )
     assert [type(o).__name__ for o in outcomes] == ["Refused"] * 4 + ["NoneType"] * 4
     with store.transaction(write=False) as tx:

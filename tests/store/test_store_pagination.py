@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from store_helpers import ACCOUNT, OTHER_ACCOUNT, make_role
@@ -14,7 +16,7 @@ from rolegate.store import InvalidMarker, Page, Store
 NAMES_IN_ORDER = ["a+b", "a,b", "A-b", "a.b", "a0", "a=b", "A@b", "a_b", "ab", "Beta", "beta2", "Z"]
 
 
-def _all_pages(fetch, max_items: int) -> list[Page]:  # type: ignore[no-untyped-def]
+def _all_pages(fetch: Callable[[str | None, int], Page[Any]], max_items: int) -> list[Page[Any]]:
     pages = [fetch(None, max_items)]
     while pages[-1].next_marker is not None:
         pages.append(fetch(pages[-1].next_marker, max_items))

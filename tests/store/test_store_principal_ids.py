@@ -45,8 +45,8 @@ def test_every_read_of_a_role_carries_its_bindings(store: Store) -> None:
         assert tx.roles.get_by_id(plain.role_id) == plain and plain.trust_principal_ids == ()
         listed = tx.roles.list(ACCOUNT, path_prefix="/b/", marker=None, max_items=10)
         assert [r.trust_principal_ids for r in listed.items] == [ids, ()]
-        profile = tx.instance_profiles.get(ACCOUNT, "p")
-        assert profile is not None and profile.roles[0].trust_principal_ids == ids
+        found = tx.instance_profiles.get(ACCOUNT, "p")
+        assert found is not None and found.roles[0].trust_principal_ids == ids
         null = tx.connection.execute(
             text("SELECT trust_principal_ids FROM roles WHERE role_id = :r"),
             {"r": plain.role_id},

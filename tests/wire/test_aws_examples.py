@@ -1,6 +1,7 @@
 """Responses compared with the example responses in AWS's documentation.
 
-Source: /work/shared/aws-iam-docs/id_credentials_temp_request.md (AssumeRole example response),
+Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html
+(AssumeRole example response),
 adapted: the session token is shortened to one line and Expiration is shown to the second (the
 example has .359 milliseconds; rolegate answers whole seconds, as IAM's own timestamps are).
 AWS's element order within a structure is not the model's; clients read by name, so children

@@ -4,7 +4,8 @@ enforced where entities are made (``rolegate.services.iam._quotas``).
 Names are GetAccountSummary's keys (``RolesQuota``); each quota also has the name AWS uses in its
 ``LimitExceeded`` message ("Cannot exceed quota for RolesPerAccount: 1000"), which the admin
 command accepts too. An override lives in ``account_quotas``; without one AWS's default applies
-(reference_iam-quotas.md, "IAM object quotas"). An override is a positive number no higher than
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "IAM object quotas").
+An override is a positive number no higher than
 AWS's maximum quota; quotas AWS does not adjust may be lowered but not raised. Quotas marked
 ``reported_only`` (policy sizes, server certificates) are shown but cannot be overridden.
 """

@@ -1,4 +1,5 @@
-"""The services CreateServiceLinkedRole knows, as data (using-service-linked-roles.md).
+"""The services CreateServiceLinkedRole knows, as data
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
 
 The built-in catalogue is ``service_linked_roles.json`` next to this module. Operators add
 services, or replace built-in ones, with a file of the same shape (JSON or YAML) named by the

@@ -1,6 +1,6 @@
 """Condition clauses compiled to typed tests ("IAM JSON policy elements: Condition operators").
 
-A clause ``Operator: {key: [v1, v2]}`` holds when (POLICY-EVALUATION.md 4.4-4.6):
+A clause ``Operator: {key: [v1, v2]}`` holds when (docs/policy-evaluation.md 4.4-4.6):
 
 * plain operator, key present: the request value matches *any* policy value (OR); a negated
   operator (``StringNotEquals``, ``NotIpAddress``...) holds when it matches *none* (NOR); an
@@ -109,7 +109,7 @@ _VARIABLE_FAMILIES = {"string", "string_ignore_case", "string_like", "arn", "boo
 
 
 class UnsupportedConditionOperator(MalformedPolicyDocument):
-    """The compiler never ignores an operator it does not know (POLICY-EVALUATION.md 6.3)."""
+    """The compiler never ignores an operator it does not know (docs/policy-evaluation.md 6.3)."""
 
 
 def split_operator(name: str) -> tuple[str, str, bool]:

@@ -1,4 +1,4 @@
-"""The answer of the engine, with its reasons (POLICY-EVALUATION.md 2)."""
+"""The answer of the engine, with its reasons (docs/policy-evaluation.md 2)."""
 
 from __future__ import annotations
 

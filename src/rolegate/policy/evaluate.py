@@ -1,7 +1,7 @@
 """``evaluate(request, policies) -> Decision``: AWS's evaluation logic as one decision table.
 
 Sources: "Policy evaluation logic", "Cross-account policy evaluation logic", "Permissions
-boundaries for IAM entities", "IAM JSON policy elements: Principal" (see POLICY-EVALUATION.md
+boundaries for IAM entities", "IAM JSON policy elements: Principal" (see docs/policy-evaluation.md
 sections 2-3 for the rule-by-rule reading). Evaluation gathers *facts* (is there an applicable
 Deny? which principal ARN did a resource-policy Allow name? does each policy type allow?) and
 one ``match`` turns them into the decision.

@@ -1,4 +1,4 @@
-"""``Principal`` / ``NotPrincipal`` of resource policies (POLICY-EVALUATION.md 4.3).
+"""``Principal`` / ``NotPrincipal`` of resource policies (docs/policy-evaluation.md 4.3).
 
 Values are compared exactly (case-sensitive, "the user name part of the ARN is case sensitive");
 ``*`` is a wildcard only on its own ("You cannot use it to specify part of a name or ARN").
@@ -102,7 +102,8 @@ class CompiledPrincipals:
         """``NotPrincipal`` with ``Allow``: does the list name ``who`` in any way (its own ARN,
         the role of its session, the user behind its federated session, its account, its unique
         id)? Such a caller gets nothing from the statement: "allows all principals *except* the
-        one named" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html),
+        one named"
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html),
         read safely, as AWS may evaluate the account, the role and the session separately."""
         return self.grant(who) is not None
 

@@ -2,7 +2,8 @@
 of ``bench/policy_eval.py``.
 
 It interprets the AST (``CompiledPolicy.document``) on every call, with a backtracking-free
-dynamic-programming glob matcher instead of regexes, and follows POLICY-EVALUATION.md step by step
+dynamic-programming glob matcher instead of regexes, and follows docs/policy-evaluation.md step by
+step
 in plain ``if`` statements (sections 2-4). It shares only the typed value readers and the variable
 template reader with the compiler.
 """

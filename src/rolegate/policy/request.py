@@ -1,4 +1,4 @@
-"""The request side of one authorization decision (POLICY-EVALUATION.md 1)."""
+"""The request side of one authorization decision (docs/policy-evaluation.md 1)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@
   so a pattern containing it matches nothing.
 
 The value of a variable is literal: a ``*`` inside a tag value is not a wildcard (substitution
-happens before wildcard interpretation, POLICY-EVALUATION.md 4.5).
+happens before wildcard interpretation, docs/policy-evaluation.md 4.5).
 """
 
 from __future__ import annotations

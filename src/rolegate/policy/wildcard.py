@@ -9,7 +9,7 @@ operators" -> *String condition operators*). Two flavours:
 * ARN globs (``Resource``, ``ArnLike``): the five colon-delimited segments after ``arn`` are matched
   separately, so a ``*`` in partition/service/region/account never swallows a ``:``; inside the
   resource part (after the fifth colon) ``*`` matches anything, including ``/`` and ``:``
-  (POLICY-EVALUATION.md 4.2, 4.5).
+  (docs/policy-evaluation.md 4.2, 4.5).
 
 A pattern is a sequence of :data:`Piece` s: ``(text, literal)``; literal pieces (values of policy
 variables, ``${*}``...) never contribute wildcards.

@@ -32,16 +32,17 @@ class Settings:
     # in slices, which lengthens every request; the others wait in the queue, first come first
     # served (figures: docs/benchmarks.md, bench/api.py).
     threads: int = 2
-    aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (README)
-    # PEM CA certificates trusted for OIDC issuers, instead of the system roots (README,
+    aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (docs/iam.md)
+    # PEM CA certificates trusted for OIDC issuers, instead of the system roots (docs/federation.md,
     # "Federation: OpenID Connect").
     oidc_ca_bundle: Path | None = None
     # Seconds before an unknown key id may make a node fetch an issuer's JWKS again.
     oidc_refresh_floor: float = 60.0
     # This server's SAML endpoint URL(s), comma-separated: accepted as Recipient and Audience
-    # of SAML responses besides AWS's sign-in endpoints (README, "Federation: SAML 2.0").
+    # of SAML responses besides AWS's sign-in endpoints (docs/federation.md,
+    # "Federation: SAML 2.0").
     saml_audience: str | None = None
-    # Networks of the proxies whose X-Forwarded-For / X-Forwarded-Proto count (README,
+    # Networks of the proxies whose X-Forwarded-For / X-Forwarded-Proto count (README.md,
     # "Security"); none by default: aws:SourceIp is the socket's peer.
     trusted_proxies: tuple[str, ...] = ()
     # Origins whose browser requests are answered; none by default (server.edge).

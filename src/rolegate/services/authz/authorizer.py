@@ -1,4 +1,5 @@
-"""Authorization of every operation (reference_policies_evaluation-logic.md).
+"""Authorization of every operation
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
 
 Each operation calls ``ctx.authorize(action, resource)`` once it knows its resource ARN. The
 :class:`RequestAuthorizer` gathers the caller's policies once per request (identity policies,
@@ -179,7 +180,9 @@ class RequestAuthorizer:
         account = resource_account or caller.account_id
         _check_session_scope(caller, action)
         if _is_root(caller) and account == caller.account_id:
-            return Verdict(ALLOW, None, None)  # id_root-user.md: full access to its own account
+            # the root user has full access to its own account:
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
+            return Verdict(ALLOW, None, None)
         decision = self.decide(
             action,
             resource,
@@ -351,8 +354,10 @@ def evaluate_trust(
     context: ContextValues,
     principal_override: Caller | None = None,
 ) -> None:
-    """AssumeRole*'s trust check (id_roles_terms-and-concepts.md, *Trust policy*;
-    reference_policies_evaluation-logic-cross-account.md).
+    """AssumeRole*'s trust check
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, *Trust
+    policy*;
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
 
     The role's trust policy is the resource policy and must allow in all cases. A trust policy
     that names the caller (its ARN, or the role of a calling session) suffices in the role's own
@@ -406,7 +411,8 @@ def _is_root(caller: Caller) -> bool:
 
 
 def _check_session_scope(caller: Caller, action: str) -> None:
-    """What temporary credentials may call at all (id_credentials_temp_request.md, table
+    """What temporary credentials may call at all
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html, table
     "Comparing the AWS STS API operations"): GetSessionToken credentials call IAM only with MFA
     and STS only for AssumeRole / GetCallerIdentity; federated users call no IAM operation and
     no STS operation but GetCallerIdentity. IAM answers GetSessionToken credentials without MFA

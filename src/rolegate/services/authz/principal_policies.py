@@ -1,7 +1,9 @@
 """Every policy that bears on one caller's requests, gathered before the engine decides
-(reference_policies_evaluation-logic.md, "Policy evaluation logic").
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html, "Policy
+evaluation logic").
 
-* IAM user: its inline and attached managed policies, those of every group it is in (id_groups.md),
+* IAM user: its inline and attached managed policies, those of every group it is in
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html),
   its permissions boundary; GetSessionToken sessions have exactly the user's permissions.
 * Role session: the role's inline and attached policies and boundary, narrowed by the session
   policies (``Policy`` and ``PolicyArns`` of AssumeRole*) carried in the session token.
@@ -9,7 +11,8 @@
   the session policies; without any session policy it can do nothing.
 * Root: none (full access to its own account is a row of the decision table).
 
-Principal tags: the user's or role's tags, overridden by session tags (id_session-tags.md).
+Principal tags: the user's or role's tags, overridden by session tags
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html).
 
 The user or role is the one of the caller's unique id (as authentication read it: a session
 whose principal is gone never gets here, ``server.authn.live_session_caller``), never whoever

@@ -1,4 +1,5 @@
-"""The request context of one authorization decision (reference_policies_condition-keys.md).
+"""The request context of one authorization decision
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
 
 Keys come from three places: the request's surroundings (time, source IP, TLS, region), the
 principal (its tags, its session: token issue time, MFA, source identity) and the operation's own
@@ -59,7 +60,9 @@ def session_context(caller: Caller, now: datetime) -> ContextDict:
     """Keys of temporary credentials: aws:TokenIssueTime, MFA, aws:SourceIdentity, federation.
 
     aws:MultiFactorAuthPresent is absent for long-term access keys and "false"/"true" for
-    temporary credentials (reference_policies_condition-keys.md, *aws:MultiFactorAuthPresent*).
+    temporary credentials
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html,
+    *aws:MultiFactorAuthPresent*).
     """
     session = caller.session
     if session is None:
@@ -114,7 +117,8 @@ _PRINCIPAL_TYPE = {
 
 def effective_principal_tags(entity_tags: Iterable[Tag], caller: Caller) -> list[Tag]:
     """Session tags override the role's (or user's) tags with the same key, any case
-    (id_session-tags.md, "Session tags ... override a role tag with the same key")."""
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html, "Session tags ...
+    override a role tag with the same key")."""
     session_tags = caller.session.tags if caller.session is not None else ()
     overridden = {key.lower() for key, _ in session_tags}
     tags = [tag for tag in entity_tags if tag.key.lower() not in overridden]
@@ -164,7 +168,8 @@ def parameter_context(params: Mapping[str, Any] | None) -> ContextDict:
 
 
 # Put{Role,User}PermissionsBoundary are judged by the boundary they set, not by the one they
-# replace: access_policies_boundaries.md's "CreateOrChangeOnlyWithBoundary" lets a delegated
+# replace: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html's
+# "CreateOrChangeOnlyWithBoundary" lets a delegated
 # administrator "set the permissions boundary for existing users but only using that same policy".
 # parameter_context supplies it from the request.
 _BOUNDARY_FROM_REQUEST = frozenset(
@@ -190,7 +195,8 @@ def target_boundary_context(action: str, boundary_arn: str | None) -> ContextDic
 
 
 def pass_role_context(action: str, params: Mapping[str, Any] | None) -> ContextDict:
-    """``iam:PassedToService`` for ``iam:PassRole`` (reference_policies_iam-condition-keys.md):
+    """``iam:PassedToService`` for ``iam:PassRole``
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html):
     a role added to an instance profile is passed to EC2."""
     if action.lower() != "iam:passrole" or not params:
         return {}

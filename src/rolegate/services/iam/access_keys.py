@@ -1,8 +1,10 @@
 """Access keys of IAM users and of the root user: CreateAccessKey, ListAccessKeys,
-UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed (id_credentials_access-keys.md).
+UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html).
 
 Without ``UserName`` these act on the caller's own keys: an IAM user's, or the root user's when
-the root user calls. A user holds at most two keys (reference_iam-quotas.md).
+the root user calls. A user holds at most two keys
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 """
 
 from __future__ import annotations

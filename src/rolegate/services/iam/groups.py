@@ -1,10 +1,12 @@
 """IAM groups: CreateGroup, GetGroup, ListGroups, UpdateGroup, DeleteGroup, AddUserToGroup,
-RemoveUserFromGroup, ListGroupsForUser (id_groups.md). Inline group policies are in
+RemoveUserFromGroup, ListGroupsForUser
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html). Inline group policies are in
 ``policies.inline``, attached managed policies in ``policies.attachments``.
 
 A group gives its policies to its members (``rolegate.services.authz.principal_policies`` joins them
 to each member's evaluation). An account holds at most 300 groups and a user is in at most 10 by
-default (reference_iam-quotas.md; ``rolegate.catalog.quotas``). Membership changes are authorized on
+default (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html;
+``rolegate.catalog.quotas``). Membership changes are authorized on
 the group alone; ListGroupsForUser on the user.
 """
 

@@ -1,9 +1,12 @@
 """Instance profiles: CreateInstanceProfile, GetInstanceProfile, ListInstanceProfiles,
 DeleteInstanceProfile, AddRoleToInstanceProfile, RemoveRoleFromInstanceProfile,
-ListInstanceProfilesForRole (id_roles_use_switch-role-ec2_instance-profiles.md). Their tags are
+ListInstanceProfilesForRole
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
+Their tags are
 ``tagging``'s.
 
-A profile holds at most one role ("InstanceSessionsPerInstanceProfile", reference_iam-quotas.md); an
+A profile holds at most one role ("InstanceSessionsPerInstanceProfile",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html); an
 account holds at most 1,000 profiles unless its quota says otherwise (``rolegate.catalog.quotas``).
 """
 

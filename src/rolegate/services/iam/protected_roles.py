@@ -1,5 +1,6 @@
 """Service-linked roles are protected: only the linked service may change them
-(using-service-linked-roles.md). IAM tells them by their path, ``/aws-service-role/<service>/``,
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html). IAM tells them
+by their path, ``/aws-service-role/<service>/``,
 which CreateRole refuses to anyone else; only the description (and tags) may change.
 """
 

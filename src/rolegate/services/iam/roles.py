@@ -1,5 +1,6 @@
 """IAM roles: CreateRole, GetRole, ListRoles, UpdateRole, UpdateRoleDescription, DeleteRole,
-UpdateAssumeRolePolicy (id_roles_create.md, id_roles_manage*.md). Their tags are ``tagging``'s.
+UpdateAssumeRolePolicy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create.html,
+id_roles_manage*.md). Their tags are ``tagging``'s.
 """
 
 from __future__ import annotations

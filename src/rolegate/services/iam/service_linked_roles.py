@@ -1,5 +1,6 @@
 """Service-linked roles: CreateServiceLinkedRole, DeleteServiceLinkedRole,
-GetServiceLinkedRoleDeletionStatus (using-service-linked-roles.md).
+GetServiceLinkedRoleDeletionStatus
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
 
 The role's name, path, trust policy, managed policies and default description come from the
 service catalogue (``rolegate.catalog.service_linked_roles``). Its managed policies are attached

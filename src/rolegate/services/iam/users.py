@@ -1,5 +1,7 @@
 """IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser,
-Put/DeleteUserPermissionsBoundary (id_users_create.md, id_users_manage.md). Their tags are
+Put/DeleteUserPermissionsBoundary
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_create.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html). Their tags are
 ``tagging``'s.
 
 A user is a principal with long-term credentials (its access keys, ``access_keys``).
@@ -159,7 +161,8 @@ def list_users(ctx: OperationContext, params: Params) -> Result:
 
 def update_user(ctx: OperationContext, params: Params) -> Result:
     """New name and/or path. IAM checks the permission on the user as it is and as it will be
-    (id_users_manage.md, "Renaming an IAM user")."""
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html, "Renaming an IAM
+    user")."""
     user = load_user(ctx, params["UserName"], "iam:UpdateUser")
     new_name = params.get("NewUserName") or user.user_name
     new_path = params.get("NewPath") or user.path

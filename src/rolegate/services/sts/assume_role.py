@@ -1,4 +1,5 @@
-"""AssumeRole (id_roles_use_switch-role-api.md, id_roles_terms-and-concepts.md).
+"""AssumeRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-api.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html).
 
 Order of the checks: the role ARN (a malformed one is refused before anything else, even for the
 root user, who may assume no role), session policies and tags (parameters alone), MFA, then the
@@ -49,7 +50,8 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
     if caller.principal_type == "root" and not caller.implicit:
         raise AccessDenied(ROOT_CANNOT_ASSUME)
     if caller.principal_type == "federated_user":
-        # id_credentials_temp_request.md: federated users call no STS operation but
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html:
+        # federated users call no STS operation but
         # GetCallerIdentity (unverified: AWS's wording)
         raise AccessDenied(denial_message(caller, "sts:AssumeRole", role_arn, ""))
     policy = session_policy(params)
@@ -91,7 +93,8 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
 
 
 def _session_tags(caller: Caller, params: Params) -> SessionTags:
-    """Passed tags plus the calling session's transitive tags (id_session-tags.md, "Chaining
+    """Passed tags plus the calling session's transitive tags
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html, "Chaining
     roles with session tags"): an inherited transitive tag cannot be set again."""
     passed = session_tags(params)
     passed_transitive = tuple(params.get("TransitiveTagKeys") or ())
@@ -124,8 +127,9 @@ def _session_tags(caller: Caller, params: Params) -> SessionTags:
 
 
 def _source_identity(caller: Caller, requested: str | None, role_arn: str) -> str | None:
-    """Set once, then carried unchanged through role chaining (id_credentials_temp_control-
-    access_monitor.md): a different value from a session that has one is denied."""
+    """Set once, then carried unchanged through role chaining
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html):
+    a different value from a session that has one is denied."""
     inherited = caller.session.source_identity if caller.session is not None else None
     if requested is not None and requested.lower().startswith("aws:"):
         # unverified: AWS's wording for the reserved prefix
@@ -154,7 +158,9 @@ def _trust_context(
 
 def _duration(caller: Caller, role: Role, requested: int | None) -> int:
     """900 s up to the role's MaxSessionDuration; one hour at most when chaining (any
-    temporary credentials as caller: id_roles_terms-and-concepts.md, "Role chaining")."""
+    temporary credentials as caller:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "Role
+    chaining")."""
     if caller.session is not None:
         if requested is not None and requested > CHAINED_MAX_DURATION:
             raise ValidationError(EXCEEDS_CHAIN)

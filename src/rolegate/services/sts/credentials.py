@@ -1,4 +1,5 @@
-"""What every STS operation that hands out temporary credentials shares (id_credentials_temp.md):
+"""What every STS operation that hands out temporary credentials shares
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp.html):
 new ``ASIA…`` keys, the sealed session token, durations, session policies and session tags.
 
 Access key ids of temporary credentials carry their account the way AWS's do (the account id sits
@@ -35,7 +36,9 @@ DEFAULT_TOKEN_DURATION = 43_200
 ROOT_MAX_DURATION = 3_600
 MAX_POLICY_ARNS = 10
 # The packed (compressed) session policies and tags may use this many bytes; AWS does not publish
-# its limit, only the percentage (id_session-tags.md). Chosen so that a 2,048-character session
+# its limit, only the percentage
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html). Chosen so that a
+# 2,048-character session
 # policy fits and 50 tags of maximal size do not.
 PACKED_LIMIT_BYTES = 2048
 _ACCOUNT_MASK = 0x7FFF_FFFF_FF80
@@ -73,7 +76,8 @@ def issue_time(now: datetime) -> datetime:
 # --- callers with long-term credentials ----------------------------------------------------------
 def require_long_term(ctx: OperationContext, message: str) -> None:
     """GetSessionToken and GetFederationToken need long-term credentials of an IAM user or the
-    root user (id_credentials_temp_request.md, "Comparing the AWS STS API operations")."""
+    root user (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html,
+    "Comparing the AWS STS API operations")."""
     if ctx.caller.session is not None or ctx.caller.principal_type not in ("user", "root"):
         raise AccessDenied(message)
 
@@ -131,7 +135,8 @@ def session_policy(params: Mapping[str, Any]) -> str | None:
 
 
 def session_policy_arns(params: Mapping[str, Any]) -> tuple[str, ...]:
-    """``PolicyArns``: at most 10 managed policy ARNs (id_credentials_temp_request.md)."""
+    """``PolicyArns``: at most 10 managed policy ARNs
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html)."""
     descriptors: Sequence[Mapping[str, Any]] = params.get("PolicyArns") or ()
     if len(descriptors) > MAX_POLICY_ARNS:
         # unverified: AWS's wording for more than 10 PolicyArns
@@ -151,7 +156,9 @@ def session_policy_arns(params: Mapping[str, Any]) -> tuple[str, ...]:
 
 # --- session tags --------------------------------------------------------------------------------
 def session_tags(params: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """``Tags``: key case-insensitively unique (id_session-tags.md); shape limits are the wire's."""
+    """``Tags``: key case-insensitively unique
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html); shape limits are the
+    wire's."""
     tags = tuple((str(t["Key"]), str(t["Value"])) for t in params.get("Tags") or ())
     seen: set[str] = set()
     for key, _ in tags:

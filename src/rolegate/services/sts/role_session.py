@@ -91,7 +91,8 @@ def packed_size(policy: str | None, policy_arns: tuple[str, ...], tags: SessionT
 
 def role_duration(role: Role, requested: int | None) -> int:
     """900 s (the wire's minimum) up to the role's MaxSessionDuration; one hour by default, cut
-    to the role's maximum (id_roles_use.md, "maximum session duration")."""
+    to the role's maximum (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use.html,
+    "maximum session duration")."""
     if requested is not None and requested > role.max_session_duration:
         raise ValidationError(EXCEEDS_MAX)
     return requested or min(DEFAULT_DURATION, role.max_session_duration)

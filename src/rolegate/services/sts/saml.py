@@ -1,4 +1,6 @@
-"""AssumeRoleWithSAML (id_roles_providers_saml.md; AssumeRoleWithSAML API reference).
+"""AssumeRoleWithSAML
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html; AssumeRoleWithSAML
+API reference).
 
 An unsigned call: the SAML response is the credential. Order: the ARNs (parameters alone), the
 provider and its trust material, the response's signature and conditions
@@ -139,8 +141,9 @@ class AssumeRoleWithSaml:
 
 
 def _later_keys(context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The SAML keys the session's later requests still see (reference_policies_iam-condition-
-    keys.md, "Cross-service SAML-based AWS STS federation context keys")."""
+    """The SAML keys the session's later requests still see
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html,
+    "Cross-service SAML-based AWS STS federation context keys")."""
     return tuple((key, context[key]) for key in LATER_KEYS)
 
 
@@ -169,7 +172,8 @@ def _duration(
 ) -> int:
     """DurationSeconds (or the default) within the role's maximum, shortened by the
     SessionDuration attribute and by the AuthnStatement's SessionNotOnOrAfter (API reference,
-    "Session Duration"; id_roles_providers_create_saml_assertions.md)."""
+    "Session Duration";
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html)."""
     duration = requested
     if attributes.session_duration is not None:
         duration = min(duration, attributes.session_duration)

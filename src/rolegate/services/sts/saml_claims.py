@@ -1,7 +1,10 @@
 """What a verified SAML assertion means to AssumeRoleWithSAML: the AWS attributes (role pairs,
 session name, duration, tags, source identity) and the ``saml:*`` keys the role's trust policy
-sees (id_roles_providers_create_saml_assertions.md; reference_policies_iam-condition-keys.md,
-"Available keys for SAML-based AWS STS federation"; id_roles_providers_saml.md).
+sees
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html;
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html,
+"Available keys for SAML-based AWS STS federation";
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html).
 """
 
 from __future__ import annotations
@@ -39,7 +42,8 @@ MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
 
 # Attribute Name -> (context key, is a list), from the mapping tables of
-# id_roles_providers_create_saml_assertions.md ("Mapping SAML attributes to AWS trust policy
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html
+# ("Mapping SAML attributes to AWS trust policy
 # context keys").
 _MAPPED: dict[str, tuple[str, bool]] = {
     "urn:oid:1.3.6.1.4.1.5923.1.1.1.1": ("saml:edupersonaffiliation", True),
@@ -97,14 +101,17 @@ def subject_type(name_id_format: str | None) -> str:
 
 def name_qualifier(issuer: str, account_id: str, provider_name: str) -> str:
     """``NameQualifier`` / ``saml:namequalifier``: Base64(SHA1(issuer + account + "/" + name))
-    (id_roles_providers_saml.md, "Uniquely identifying users in SAML-based federation")."""
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html, "Uniquely
+    identifying users in SAML-based federation")."""
     digest = hashlib.sha1(f"{issuer}{account_id}/{provider_name}".encode(), usedforsecurity=False)
     return base64.b64encode(digest.digest()).decode("ascii")
 
 
 def role_pairs(assertion: VerifiedAssertion) -> set[tuple[str, str]]:
     """(role ARN, provider ARN) of each Role attribute value; the two may come in either
-    order (id_roles_providers_create_saml_assertions.md, "Role SAML attribute")."""
+    order
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html,
+    "Role SAML attribute")."""
     pairs: set[tuple[str, str]] = set()
     for value in assertion.values(ROLE):
         parts = [part.strip() for part in value.split(",")]
@@ -153,7 +160,8 @@ def _session_duration(assertion: VerifiedAssertion) -> int | None:
 
 def _tags(assertion: VerifiedAssertion) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """PrincipalTag:KEY attributes (first value each) and the TransitiveTagKeys attribute
-    (id_session-tags.md, "Passing session tags using AssumeRoleWithSAML")."""
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html, "Passing session tags
+    using AssumeRoleWithSAML")."""
     tags: list[tuple[str, str]] = []
     seen: set[str] = set()
     for name, values in assertion.attributes.items():

@@ -1,6 +1,10 @@
-"""AssumeRoleWithWebIdentity (id_roles_providers_oidc.md, id_roles_create_for-idp_oidc.md,
-reference_policies_iam-condition-keys.md "Available keys for AWS web identity federation",
-id_session-tags.md "Passing session tags using AssumeRoleWithWebIdentity").
+"""AssumeRoleWithWebIdentity
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html
+"Available keys for AWS web identity federation",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html "Passing session tags using
+AssumeRoleWithWebIdentity").
 
 An unsigned call: the token is the credential. Order: parameters (role ARN, session policies),
 the token's form and issuer, the role's account's IAM OIDC provider for that issuer, the token

@@ -1,4 +1,6 @@
-"""Accounts and their root users (id_root-user.md): the admin side, not an AWS API.
+"""Accounts and their root users
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html): the admin side, not an AWS
+API.
 
 An account is created with one root access key; that key acts as the account's root user, which
 has full access to its own account only.

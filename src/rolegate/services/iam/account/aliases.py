@@ -1,5 +1,6 @@
 """The account alias: CreateAccountAlias, ListAccountAliases, DeleteAccountAlias
-(reference_iam-quotas.md: one alias per account, unique across all accounts; 3-63 characters of
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html: one alias per account,
+unique across all accounts; 3-63 characters of
 lowercase letters, digits and single hyphens, neither first nor last, checked by the model's
 pattern in the wire layer; not a 12-digit number).
 

@@ -1,5 +1,6 @@
 """The account password policy: GetAccountPasswordPolicy, UpdateAccountPasswordPolicy,
-DeleteAccountPasswordPolicy (id_credentials_passwords_account-policy.md).
+DeleteAccountPasswordPolicy
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html).
 
 Applied to console passwords by ``credentials.login_profiles`` (``credentials.passwords``).
 UpdateAccountPasswordPolicy replaces the whole policy, every parameter left out reverting to its

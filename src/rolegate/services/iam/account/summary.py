@@ -1,5 +1,5 @@
 """GetAccountSummary: the account's IAM usage next to its quotas (API_GetAccountSummary, and
-reference_iam-quotas.md for the quotas).
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html for the quotas).
 
 Usage counts are read from the database on every call; quotas are the account's overrides over AWS's
 defaults (``rolegate.catalog.quotas``), the same values the create operations enforce. rolegate has

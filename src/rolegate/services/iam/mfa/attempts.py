@@ -1,4 +1,4 @@
-"""Throttling of wrong MFA codes, per device and shared by every node (README, "MFA devices").
+"""Throttling of wrong MFA codes, per device and shared by every node (docs/iam.md, "MFA devices").
 
 Five wrong codes in a row lock the device for a minute; each further wrong code doubles the
 lock, up to a day. While locked, the device refuses every code, even the right one, and

@@ -101,7 +101,8 @@ def _load_device(ctx: OperationContext, serial: str) -> MfaDevice:
 
 
 def enable_mfa_device(ctx: OperationContext, params: Params) -> Result:
-    """Two consecutive codes prove the device is in sync (id_credentials_mfa_enable_virtual.md)."""
+    """Two consecutive codes prove the device is in sync
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html)."""
     user = load_user(ctx, params["UserName"], "iam:EnableMFADevice")
     device = _load_device(ctx, params["SerialNumber"])
     if device.user_name is not None:

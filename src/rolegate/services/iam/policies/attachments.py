@@ -1,8 +1,11 @@
 """Attaching managed policies to roles, users and groups: Attach/Detach/ListAttached{Role,User,
 Group}Policies, Put/DeleteRolePermissionsBoundary (the user ones
-are in ``iam.users``) (access_policies_manage-attach-detach.md, access_policies_boundaries.md).
+are in ``iam.users``)
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_manage-attach-detach.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
 
-A principal holds at most 10 attached managed policies by default (reference_iam-quotas.md, "Managed
+A principal holds at most 10 attached managed policies by default
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "Managed
 policies attached to an IAM role/user/group": 10, adjustable to 20; see
 ``rolegate.catalog.quotas``). Attaching a policy twice is no error. The principal's row is locked
 before counting, so concurrent attachments cannot pass the quota together.

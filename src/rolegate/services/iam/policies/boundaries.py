@@ -1,4 +1,6 @@
-"""Permissions boundaries (access_policies_boundaries.md): a managed policy that caps what a
+"""Permissions boundaries
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html): a managed policy
+that caps what a
 role's or user's identity policies can grant. Set by CreateRole/CreateUser (``PermissionsBoundary``)
 or Put{Role,User}PermissionsBoundary; the boundary must name an existing managed policy of the
 caller's account or an AWS managed one.

@@ -2,7 +2,8 @@
 
 The policy engine's validator is the one grammar check and its ``limits`` module holds the size
 quotas (``rolegate.policy``); this module only picks the policy kind and the quota for each place
-a document is stored (reference_iam-quotas.md, "IAM and STS character limits").
+a document is stored (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+"IAM and STS character limits").
 """
 
 from __future__ import annotations

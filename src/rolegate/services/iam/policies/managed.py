@@ -1,5 +1,7 @@
 """Managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, ListEntitiesForPolicy
-(access_policies_managed-vs-inline.md, access_policies_manage-delete.md). Versions are in
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_manage-delete.html). Versions are
+in
 ``versions``, attaching in ``attachments``, tags in ``iam.tagging``.
 
 AWS managed policies (``arn:aws:iam::aws:policy/...``, ``aws_managed``) are read like any other

@@ -1,6 +1,6 @@
 """Versions of customer managed policies: CreatePolicyVersion, GetPolicyVersion,
 ListPolicyVersions, DeletePolicyVersion, SetDefaultPolicyVersion
-(access_policies_managed-versioning.md).
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html).
 
 A policy keeps at most five versions; version ids (``v1``, ``v2``, …) are never reused, so the
 next one is one past the highest ever issued. Every change locks the policy's row first, so two

@@ -1,12 +1,16 @@
 """IAM OpenID Connect identity providers: CreateOpenIDConnectProvider, GetOpenIDConnectProvider,
 ListOpenIDConnectProviders, DeleteOpenIDConnectProvider, AddClientIDToOpenIDConnectProvider,
 RemoveClientIDFromOpenIDConnectProvider, UpdateOpenIDConnectProviderThumbprint
-(id_roles_providers_create_oidc.md, reference_iam-quotas.md). Their tags are ``iam.tagging``'s
-(id_tags_idps_oidc.md).
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Their tags are
+``iam.tagging``'s
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_idps_oidc.html).
 
-URL rules (id_roles_providers_create_oidc.md): ``https://`` and a host; case-sensitive; unique per
+URL rules (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html):
+``https://`` and a host; case-sensitive; unique per
 account; no query, fragment or user info. AWS asks for no port; rolegate accepts one (an issuer
-on a non-standard port, as in tests), and says so in the README. The provider is stored and named
+on a non-standard port, as in tests), and says so in docs/federation.md. The provider is stored and
+named
 by the URL without its scheme. Up to 100 client ids, 0 to 5 thumbprints of 40 hex characters,
 100 providers per account. Adding a client id it has, or removing one it lacks, changes nothing
 and succeeds, as AWS documents for both operations.

@@ -1,10 +1,14 @@
 """IAM SAML identity providers: CreateSAMLProvider, GetSAMLProvider, ListSAMLProviders,
-UpdateSAMLProvider, DeleteSAMLProvider (id_roles_providers_create_saml.md). Their tags are
-``iam.tagging``'s (id_tags_idps_saml.md).
+UpdateSAMLProvider, DeleteSAMLProvider
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml.html). Their tags
+are
+``iam.tagging``'s (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_idps_saml.html).
 
 The metadata document is parsed when uploaded (``federation.saml_metadata``): an unusable one is
 refused with IAM's "Could not parse metadata." and changes nothing. An account holds at most 100
-SAML providers, each at most 50 tags (reference_iam-quotas.md). rolegate does not decrypt
+SAML providers, each at most 50 tags
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). rolegate does not
+decrypt
 assertions: a private key for assertion encryption is not accepted.
 """
 
