@@ -425,6 +425,9 @@ STS_COVERAGE = {
     "AssumeRoleWithSAML": "test_assume_role_with_saml.py::test_trust_policy_sees_the_saml_keys",
     "GetWebIdentityToken": "test_outbound_bad_input.py::test_condition_keys_and_companion_actions"
     "_decide",
+    # rolegate's own: iam:PassRole on the role, then its trust policy for the service
+    "AssumeRoleForWorkload": "test_workload_credentials.py::test_a_role_the_launcher_may_not_pass"
+    ", test_passed_to_another_service, test_trust_policy_not_naming_the_service",
 }
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from account_helpers import new_account
 from botocore.exceptions import ClientError
-from outbound_setup import IssuerServer, issuer_ca, issuer_server  # noqa: F401 - fixtures
+from oidc_setup import issuer_ca  # noqa: F401 - a fixture
+from outbound_setup import IssuerServer, issuer_server  # noqa: F401 - fixtures
 from test_outbound_federation import (
     ALLOW_TOKENS,
     enabled_account,

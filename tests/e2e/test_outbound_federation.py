@@ -24,9 +24,9 @@ import pytest
 from account_helpers import Account, new_account
 from botocore.exceptions import ClientError
 from oidc_issuer import IssuerCa
+from oidc_setup import issuer_ca  # noqa: F401 - a fixture, by name
 from outbound_setup import (  # noqa: F401 - fixtures, by name
     IssuerServer,
-    issuer_ca,
     issuer_server,
     jose_verifier,
     jose_verify,

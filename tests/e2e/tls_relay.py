@@ -70,7 +70,7 @@ def _relay(secure: ssl.SSLSocket, upstream: socket.socket) -> None:
     threads at once) until either side ends, then close both."""
     try:
         while True:
-            readable = [secure] if secure.pending() else []
+            readable: list[socket.socket] = [secure] if secure.pending() else []
             if not readable:
                 readable, _, _ = select.select([secure, upstream], [], [], 60)
                 if not readable:
