@@ -33,6 +33,7 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
+from rolegate.services.iam.certificates import server_certificates
 from rolegate.services.iam.credentials import (
     login_profiles,
     service_credentials,
@@ -78,6 +79,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
         ssh_keys,
         signing_certificates,
         service_credentials,
+        server_certificates,
         simulator,
     )
 )

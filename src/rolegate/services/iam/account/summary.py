@@ -3,7 +3,7 @@ reference_iam-quotas.md for the quotas).
 
 Usage counts are read from the database on every call; quotas are the account's overrides over AWS's
 defaults (``rolegate.catalog.quotas``), the same values the create operations enforce. rolegate has
-no server certificates and no root password, so those report 0; the root user cannot hold an MFA
+no root password, so that reports 0; the root user cannot hold an MFA
 device here (AccountMFAEnabled 0).
 """
 
@@ -14,7 +14,6 @@ from rolegate.services.iam._quotas import quota_values
 
 GLOBAL_ENDPOINT_TOKEN_VERSION = 1  # STS global endpoint tokens: valid only in default regions
 _ABSENT_FEATURES = (
-    "ServerCertificates",
     "AccountMFAEnabled",
     "AccountPasswordPresent",
 )
