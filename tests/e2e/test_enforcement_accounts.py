@@ -243,6 +243,18 @@ ACCOUNT_CASES: dict[str, Case] = {
         "iam:GetContextKeysForCustomPolicy",
         lambda c, n: c.get_context_keys_for_custom_policy(PolicyInputList=[_ANY]),
     ),
+    "GetAccountProperties": _account_wide(
+        "iam:GetAccountProperties", lambda c, n: c.get_account_properties()
+    ),
+    "PutAccountProperties": _account_wide(
+        "iam:PutAccountProperties",
+        lambda c, n: c.put_account_properties(Properties={f"rolegate-test/{n.name}": "true"}),
+    ),
+    # Sets AWS's default, which the shared account keeps.
+    "SetSecurityTokenServicePreferences": _account_wide(
+        "iam:SetSecurityTokenServicePreferences",
+        lambda c, n: c.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token"),
+    ),
     "DeleteAccountPasswordPolicy": _account_wide(
         "iam:DeleteAccountPasswordPolicy",
         lambda c, n: c.delete_account_password_policy(),

@@ -24,6 +24,7 @@ from rolegate.services.iam.account import (
     authorization_details,
     credential_report,
     password_policy,
+    properties,
     summary,
 )
 from rolegate.services.iam.account.accounts import (
@@ -73,6 +74,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
         aliases,
         password_policy,
         summary,
+        properties,
         authorization_details,
         credential_report,
         login_profiles,
