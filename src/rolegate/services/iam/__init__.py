@@ -19,6 +19,7 @@ from rolegate.services.iam import (
     tagging,
     users,
 )
+from rolegate.services.iam.access_advisor import operations as access_advisor
 from rolegate.services.iam.account import (
     aliases,
     authorization_details,
@@ -83,6 +84,7 @@ HANDLERS: dict[str, Handler] = join_handlers(
         service_credentials,
         server_certificates,
         simulator,
+        access_advisor,
     )
 )
 
