@@ -1,7 +1,7 @@
 """Server certificates, service last accessed data, account properties and STS preferences in
 the store, on SQLite and PostgreSQL: a certificate's private key is sealed (never in the row),
 names are unique per account, tags and renames; uses are upserted per principal, service and
-action; report jobs complete once."""
+action, by a recorder that writes each at most once a minute; report jobs complete once."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import select
 from store_helpers import ACCOUNT, OTHER_ACCOUNT, T0
 
-from rolegate.domain.entities import Tag
+from rolegate.domain.caller import Caller
+from rolegate.domain.entities import Tag, User
 from rolegate.domain.last_accessed import LastAccessedJob, ServiceUse
 from rolegate.domain.server_certificate import ServerCertificate, server_certificate_arn
+from rolegate.services.authz import ServiceUseRecorder
 from rolegate.store import Conflict, Store
 from rolegate.store.schema_certificates import server_certificates
 
@@ -135,3 +137,29 @@ def test_account_properties_and_token_version(store: Store) -> None:
         assert tx.account_settings.account_properties(ACCOUNT) == {"ns/a": "2", "ns/b": "3"}
         assert tx.account_settings.global_endpoint_token_version(ACCOUNT) == "v1Token"
         assert tx.account_settings.account_properties(OTHER_ACCOUNT) == {}
+
+
+def test_the_recorder_writes_a_use_at_most_once_a_minute(store: Store) -> None:
+    """ServiceUseRecorder: the service's row and the action's, then nothing more for a minute
+    from this node; a user's federated sessions count as the user, unknown callers not at all."""
+    user = User(ACCOUNT, "AIDAREC", "rec", "/", f"arn:aws:iam::{ACCOUNT}:user/rec", T0)
+    caller = Caller(ACCOUNT, "user", user.arn, user.user_id, user=user)
+    recorder = ServiceUseRecorder()
+    with store.transaction() as tx:
+        recorder.record(tx, caller, "iam:GetUser", "eu-west-1", T0)
+        recorder.record(tx, caller, "iam:GetUser", "eu-west-1", T0 + timedelta(seconds=59))
+        recorder.record(tx, caller, "iam:ListRoles", "eu-west-1", T0 + timedelta(seconds=30))
+        anonymous = Caller(ACCOUNT, "anonymous", "", "")
+        recorder.record(tx, anonymous, "sts:AssumeRoleWithSAML", "eu-west-1", T0)
+    with store.transaction(write=False) as tx:
+        found = {
+            (u.action_name, u.last_authenticated)
+            for u in tx.last_accessed.for_principals(["AIDAREC"])
+        }
+    assert found == {("", T0), ("GetUser", T0), ("ListRoles", T0 + timedelta(seconds=30))}
+    later = T0 + timedelta(minutes=1)
+    with store.transaction() as tx:
+        recorder.record(tx, caller, "IAM:GetUser", "eu-west-1", later)
+    with store.transaction(write=False) as tx:
+        whole = [u for u in tx.last_accessed.for_principals(["AIDAREC"]) if u.action_name == ""]
+    assert [u.last_authenticated for u in whole] == [later]
