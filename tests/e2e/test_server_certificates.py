@@ -13,6 +13,7 @@ from account_helpers import Account, new_account, set_quota
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from policy_helpers import fails
 from server_cert_helpers import bundle, ec_key, issue, key_pem, pem
+from test_user_races import _race
 
 from harness import Server
 
@@ -240,3 +241,42 @@ def test_account_quota(server: Server, account: Account) -> None:
                 "Cannot exceed quota for ServerCertificatesPerAccount: 1",
             )
     assert _names(iam) == ["one"]
+
+
+def test_races_keep_the_quota_and_the_names(server: Server, account: Account) -> None:
+    """Concurrent uploads never pass the account's quota, and of concurrent uploads or renames
+    to one name exactly one wins (the account's row lock decides, on both backends)."""
+    set_quota(server, account.account_id, "ServerCertificatesQuota", 2)
+    clients = [server.client("iam", account.key_id, account.secret) for _ in range(3)]
+    made = [bundle() for _ in clients]
+    outcomes = _race(
+        [
+            lambda c=c, m=m: c.upload_server_certificate(
+                ServerCertificateName="same", CertificateBody=m.body, PrivateKey=m.key
+            )
+            for c, m in zip(clients, made, strict=True)
+        ]
+    )
+    assert sorted(outcomes) == ["EntityAlreadyExists", "EntityAlreadyExists", "ok"]
+    made = [bundle() for _ in clients]
+    outcomes = _race(
+        [
+            lambda c=c, m=m, i=i: c.upload_server_certificate(
+                ServerCertificateName=f"n{i}", CertificateBody=m.body, PrivateKey=m.key
+            )
+            for i, (c, m) in enumerate(zip(clients, made, strict=True))
+        ]
+    )
+    assert sorted(outcomes) == ["LimitExceeded", "LimitExceeded", "ok"]
+    [second] = [n for n in _names(account.iam) if n != "same"]
+    outcomes = _race(
+        [
+            lambda c=c, old=old: c.update_server_certificate(
+                ServerCertificateName=old, NewServerCertificateName="target"
+            )
+            for c, old in zip(clients, ("same", second), strict=False)
+        ]
+    )
+    assert sorted(outcomes) == ["EntityAlreadyExists", "ok"]
+    names = _names(account.iam)
+    assert "target" in names and len(names) == 2

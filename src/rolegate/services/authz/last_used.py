@@ -56,17 +56,18 @@ class ServiceUseRecorder:
         due = [(principal_id, service, ""), (principal_id, service, name)]
         with self._lock:
             due = [k for k in due if not now - self._written.get(k, _NEVER) < RECORD_USE_EVERY]
-            if not due:
-                return
+        if not due:
+            return
+        uses = [
+            ServiceUse(caller.account_id, principal_id, principal_arn, svc, act, now, region)
+            for principal_id, svc, act in due
+        ]
+        if not tx.last_accessed.record(uses):
+            return  # another writer held the database: the next request tries again
+        with self._lock:
             if len(self._written) + len(due) > self.MAX_REMEMBERED:
                 self._written.clear()
             self._written.update(dict.fromkeys(due, now))
-        tx.last_accessed.record(
-            [
-                ServiceUse(caller.account_id, principal_id, principal_arn, svc, act, now, region)
-                for principal_id, svc, act in due
-            ]
-        )
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)

@@ -25,15 +25,17 @@ class LastAccessedRepo:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def record(self, uses: Sequence[ServiceUse]) -> None:
-        """Upsert each use (the service's row and the action's). Best effort, in a savepoint."""
+    def record(self, uses: Sequence[ServiceUse]) -> bool:
+        """Upsert each use (the service's row and the action's). Best effort, in a savepoint:
+        False when another writer held the database and nothing was written."""
         stmt = upsert(service_last_accessed, self._conn.dialect.name, _KEY, _CHANGING)
         try:
             with best_effort_write(self._conn):
                 for use in uses:
                     self._conn.execute(stmt, entity_values(use, service_last_accessed))
         except sa_exc.OperationalError:
-            pass
+            return False
+        return True
 
     def for_principals(self, principal_ids: Sequence[str]) -> list[ServiceUse]:
         """Every recorded use of these principals."""
