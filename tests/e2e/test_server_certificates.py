@@ -6,6 +6,7 @@ account quota. Each test has an account of its own."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,3 +281,32 @@ def test_races_keep_the_quota_and_the_names(server: Server, account: Account) ->
     assert sorted(outcomes) == ["EntityAlreadyExists", "ok"]
     names = _names(account.iam)
     assert "target" in names and len(names) == 2
+
+
+def test_aws_cli_uploads_from_files(server: Server, account: Account, tmp_path: Path) -> None:
+    """``aws iam upload-server-certificate`` with ``file://`` arguments, as AWS's page shows it;
+    the CLI's listing reads what boto3 reads."""
+    made = bundle()
+    for name, text in (("cert.pem", made.body), ("key.pem", made.key), ("chain.pem", made.chain)):
+        (tmp_path / name).write_text(text)
+    keys = {"key_id": account.key_id, "secret": account.secret}
+    meta = server.aws_json(
+        "iam",
+        "upload-server-certificate",
+        "--server-certificate-name",
+        "cli",
+        "--certificate-body",
+        f"file://{tmp_path / 'cert.pem'}",
+        "--private-key",
+        f"file://{tmp_path / 'key.pem'}",
+        "--certificate-chain",
+        f"file://{tmp_path / 'chain.pem'}",
+        **keys,
+    )["ServerCertificateMetadata"]
+    assert meta["ServerCertificateName"] == "cli" and meta["ServerCertificateId"].startswith("ASCA")
+    listed = server.aws_json("iam", "list-server-certificates", **keys)
+    assert [m["ServerCertificateName"] for m in listed["ServerCertificateMetadataList"]] == ["cli"]
+    got = server.aws_json(
+        "iam", "get-server-certificate", "--server-certificate-name", "cli", **keys
+    )["ServerCertificate"]
+    assert (got["CertificateBody"], got["CertificateChain"]) == (made.body, made.chain)
