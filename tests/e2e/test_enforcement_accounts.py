@@ -152,6 +152,12 @@ ACCOUNT_CASES: dict[str, Case] = {
         "remove_client_id_from_open_id_connect_provider",
         ClientID="app",
     ),
+    "UpdateOpenIDConnectProvider": _on_oidc(
+        "iam:UpdateOpenIDConnectProvider",
+        _oidc,
+        "update_open_id_connect_provider",
+        ContextProvider={"SubjectSourceKey": "sub"},
+    ),
     "UpdateOpenIDConnectProviderThumbprint": _on_oidc(
         "iam:UpdateOpenIDConnectProviderThumbprint",
         _oidc,

@@ -1,5 +1,5 @@
 """Server certificates; service last accessed data and its report jobs; account properties and
-the STS global endpoint token version.
+the STS global endpoint token version; an OpenID Connect provider's context provider.
 
 Revision ID: r0013
 Revises: r0012
@@ -79,9 +79,13 @@ def upgrade() -> None:
         sa.Column("global_endpoint_token_version", sa.String(16), nullable=False),
         sa.PrimaryKeyConstraint("account_id", name="pk_sts_preferences"),
     )
+    op.add_column("oidc_providers", sa.Column("context_provider", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    # ALTER TABLE ... DROP COLUMN on both backends: a batch copy would break the foreign key of
+    # oidc_provider_tags.
+    op.drop_column("oidc_providers", "context_provider")
     op.drop_table("sts_preferences")
     op.drop_table("account_properties")
     op.drop_table("last_accessed_jobs")
