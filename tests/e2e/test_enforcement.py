@@ -613,14 +613,17 @@ def test_allowed_and_denied(operation: str, node: Node, enforcer: Credentials) -
 
 
 def test_every_implemented_iam_operation_is_in_the_matrix() -> None:
+    from test_enforcement_access_advisor import ADVISOR_CASES
     from test_enforcement_accounts import ACCOUNT_CASES
+    from test_enforcement_certificates import CERTIFICATE_CASES
     from test_enforcement_credentials import COVERED_ELSEWHERE, CREDENTIAL_CASES
     from test_enforcement_groups import GROUP_CASES
     from test_enforcement_more import MORE_CASES
 
     implemented = {name for service, name in operation_table() if service == "iam"}
     covered = set(CASES) | set(MORE_CASES) | set(GROUP_CASES) | set(ACCOUNT_CASES)
-    covered |= set(CREDENTIAL_CASES) | set(COVERED_ELSEWHERE)
+    covered |= set(CREDENTIAL_CASES) | set(COVERED_ELSEWHERE) | set(CERTIFICATE_CASES)
+    covered |= set(ADVISOR_CASES)
     assert sorted(implemented - covered) == []
 
 

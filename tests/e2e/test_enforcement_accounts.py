@@ -152,6 +152,12 @@ ACCOUNT_CASES: dict[str, Case] = {
         "remove_client_id_from_open_id_connect_provider",
         ClientID="app",
     ),
+    "UpdateOpenIDConnectProvider": _on_oidc(
+        "iam:UpdateOpenIDConnectProvider",
+        _oidc,
+        "update_open_id_connect_provider",
+        ContextProvider={"SubjectSourceKey": "sub"},
+    ),
     "UpdateOpenIDConnectProviderThumbprint": _on_oidc(
         "iam:UpdateOpenIDConnectProviderThumbprint",
         _oidc,
@@ -242,6 +248,18 @@ ACCOUNT_CASES: dict[str, Case] = {
     "GetContextKeysForCustomPolicy": _account_wide(
         "iam:GetContextKeysForCustomPolicy",
         lambda c, n: c.get_context_keys_for_custom_policy(PolicyInputList=[_ANY]),
+    ),
+    "GetAccountProperties": _account_wide(
+        "iam:GetAccountProperties", lambda c, n: c.get_account_properties()
+    ),
+    "PutAccountProperties": _account_wide(
+        "iam:PutAccountProperties",
+        lambda c, n: c.put_account_properties(Properties={f"rolegate-test/{n.name}": "true"}),
+    ),
+    # Sets AWS's default, which the shared account keeps.
+    "SetSecurityTokenServicePreferences": _account_wide(
+        "iam:SetSecurityTokenServicePreferences",
+        lambda c, n: c.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token"),
     ),
     "DeleteAccountPasswordPolicy": _account_wide(
         "iam:DeleteAccountPasswordPolicy",

@@ -235,6 +235,14 @@ MORE_CASES: dict[str, Case] = {
         lambda c, n: c.list_mfa_devices(UserName=n.other),
         lambda n: arn("user", n.other),
     ),
+    "GetMFADevice": Case(
+        "iam:GetMFADevice",
+        _enabled_device,
+        lambda c, n: c.get_mfa_device(UserName=n.name, SerialNumber=n.found["serial"]),
+        lambda n: arn("user", n.name, ALLOWED),
+        lambda c, n: c.get_mfa_device(UserName=n.other, SerialNumber=n.found["serial"]),
+        lambda n: arn("user", n.other),
+    ),
     "ListVirtualMFADevices": Case(
         "iam:ListVirtualMFADevices",
         _nothing,

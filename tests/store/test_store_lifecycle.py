@@ -24,12 +24,14 @@ from rolegate.domain.credentials import (
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
 from rolegate.domain.group import Group
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
+from rolegate.domain.last_accessed import LastAccessedJob, ServiceUse
 from rolegate.domain.managed_policy import OwnerKind, PolicyVersion
 from rolegate.domain.mfa import MfaDevice
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
 from rolegate.domain.outbound_federation import OutboundIssuer, SigningKey
 from rolegate.domain.password_policy import PasswordPolicy
 from rolegate.domain.saml_provider import SamlProvider
+from rolegate.domain.server_certificate import ServerCertificate
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
 from rolegate.store.migrate import alembic_config, head_revision
@@ -96,6 +98,16 @@ def _fill(store: Store) -> None:
                 T0,
             )
         )
+        cert_arn = f"arn:aws:iam::{ACCOUNT}:server-certificate/c"
+        tx.server_certificates.create(
+            ServerCertificate("ASCAFILL", ACCOUNT, "c", "/", cert_arn, "pem", None, "key", T0, T0)
+        )
+        tx.last_accessed.record([ServiceUse(ACCOUNT, "AIDAFILL", user.arn, "iam", "", T0, "r")])
+        tx.last_accessed.create_job(
+            LastAccessedJob("0" * 36, ACCOUNT, user.arn, user.arn, "SERVICE_LEVEL", T0)
+        )
+        tx.account_settings.put_account_properties(ACCOUNT, {"a/b": "c"})
+        tx.account_settings.set_global_endpoint_token_version(ACCOUNT, "v2Token")
 
 
 def _row_counts(store: Store) -> dict[str, int]:

@@ -52,3 +52,16 @@ def test_url_is_unique_per_account(store: Store) -> None:
     with store.transaction() as tx:
         tx.oidc_providers.create(replace(PROVIDER, provider_id="3", account_id=other, tags=()))
         assert len(tx.oidc_providers.list(other)) == 1
+
+
+def test_context_provider_is_set_and_cleared(store: Store) -> None:
+    context = '{"SubjectSourceKey":"sub","KeyDefinitionList":[]}'
+    with store.transaction() as tx:
+        tx.oidc_providers.create(replace(PROVIDER, context_provider=context))
+    with store.transaction() as tx:
+        got = tx.oidc_providers.get(ACCOUNT, PROVIDER.url)
+        assert got is not None and got.context_provider == context
+        tx.oidc_providers.set_context_provider(PROVIDER.provider_id, None)
+    with store.transaction(write=False) as tx:
+        got = tx.oidc_providers.get(ACCOUNT, PROVIDER.url)
+        assert got is not None and got.context_provider is None

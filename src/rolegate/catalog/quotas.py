@@ -7,7 +7,7 @@ command accepts too. An override lives in ``account_quotas``; without one AWS's 
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html, "IAM object quotas").
 An override is a positive number no higher than
 AWS's maximum quota; quotas AWS does not adjust may be lowered but not raised. Quotas marked
-``reported_only`` (policy sizes, server certificates) are shown but cannot be overridden.
+``reported_only`` (policy sizes, versions in use) are shown but cannot be overridden.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ INSTANCE_PROFILES = "InstanceProfilesQuota"
 VERSIONS_PER_POLICY = "VersionsPerPolicyQuota"
 ACCESS_KEYS_PER_USER = "AccessKeysPerUserQuota"
 SIGNING_CERTIFICATES_PER_USER = "SigningCertificatesPerUserQuota"
+SERVER_CERTIFICATES = "ServerCertificatesQuota"
 GROUPS_PER_USER = "GroupsPerUserQuota"
 ATTACHED_PER_ROLE = "AttachedPoliciesPerRoleQuota"
 ATTACHED_PER_USER = "AttachedPoliciesPerUserQuota"

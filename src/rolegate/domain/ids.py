@@ -36,6 +36,7 @@ class IdPrefix:
     TEMPORARY_ACCESS_KEY = "ASIA"
     SSH_PUBLIC_KEY = "APKA"
     SERVICE_SPECIFIC_CREDENTIAL = "ACCA"
+    SERVER_CERTIFICATE = "ASCA"
 
 
 def unique_id(prefix: str, rng: Rng) -> str:

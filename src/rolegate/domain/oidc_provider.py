@@ -24,6 +24,8 @@ class OidcProvider:
     thumbprints: tuple[str, ...]  # lower-case hex SHA-1 of a CA certificate of the issuer
     create_date: datetime
     tags: tuple[Tag, ...] = ()
+    # The trusted identity propagation context provider (the ContextProvider shape as JSON)
+    context_provider: str | None = None
 
     @property
     def issuer(self) -> str:

@@ -32,7 +32,12 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
-from rolegate.services.authz import AuthorizationMessages, PolicySetCache, RequestAuthorizer
+from rolegate.services.authz import (
+    AuthorizationMessages,
+    PolicySetCache,
+    RequestAuthorizer,
+    ServiceUseRecorder,
+)
 from rolegate.services.context import Handler, OperationContext
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
@@ -100,6 +105,8 @@ class Pipeline:
     authorization_messages: AuthorizationMessages | None = None
     # Compiled PolicySets by policy texts, shared by this node's requests (services.authz).
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
+    # Service last accessed data of this node's allowed requests (services.authz.last_used).
+    service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
 
     def handle(
         self,
@@ -216,4 +223,6 @@ class Pipeline:
                 session_tokens=self.authenticator.session_tokens,
             )
             result = handler(ctx, parsed.params)
+            used = f"{service.name}:{parsed.operation}"
+            self.service_uses.record(tx, caller, used, region, now)
         return service.serialize_result(parsed.operation, result, rid)

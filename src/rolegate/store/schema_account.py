@@ -6,6 +6,10 @@ An alias is unique across all accounts
 requirements") and an account has at most one: the primary key on the alias and the unique index on
 the account decide between concurrent CreateAccountAlias calls. A quota row exists only where an
 administrator changed AWS's default (``rolegate account quota set``).
+
+Revision ``r0013`` adds ``account_properties`` (PutAccountProperties' key-value pairs) and
+``sts_preferences`` (SetSecurityTokenServicePreferences' global endpoint token version; no row:
+AWS's default).
 """
 
 from __future__ import annotations
@@ -43,4 +47,19 @@ account_quotas = Table(
     Column("account_id", ACCOUNT_ID, primary_key=True),
     Column("quota_name", String(64), primary_key=True),  # GetAccountSummary's key: RolesQuota
     Column("quota_value", Integer(), nullable=False),
+)
+
+account_properties = Table(
+    "account_properties",
+    metadata,
+    Column("account_id", ACCOUNT_ID, primary_key=True),
+    Column("property_key", String(50), primary_key=True),  # Namespace/PropertyName
+    Column("property_value", String(1024), nullable=False),
+)
+
+sts_preferences = Table(
+    "sts_preferences",
+    metadata,
+    Column("account_id", ACCOUNT_ID, primary_key=True),
+    Column("global_endpoint_token_version", String(16), nullable=False),
 )

@@ -25,6 +25,8 @@ oidc_providers = Table(
     Column("client_ids", Text(), nullable=False),  # JSON list, in the order added
     Column("thumbprints", Text(), nullable=False),  # JSON list of lower-case hex
     Column("create_date", UtcTimestamp(), nullable=False),
+    # The trusted identity propagation context provider, as JSON (revision r0013); NULL: none.
+    Column("context_provider", Text(), nullable=True),
     Index("ux_oidc_providers_account_url", "account_id", "url", unique=True),
 )
 

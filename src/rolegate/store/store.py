@@ -24,6 +24,7 @@ from rolegate.store.repos.groups import GroupRepo
 from rolegate.store.repos.identity_policies import IdentityPolicyRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.instance_profiles import InstanceProfileRepo
+from rolegate.store.repos.last_accessed import LastAccessedRepo
 from rolegate.store.repos.login_profiles import LoginProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
@@ -33,6 +34,7 @@ from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.principals import PrincipalRepo
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.saml_providers import SamlProviderRepo
+from rolegate.store.repos.server_certificates import ServerCertificateRepo
 from rolegate.store.repos.service_credentials import ServiceCredentialRepo
 from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
 from rolegate.store.repos.user_keys import SigningCertificateRepo, SshPublicKeyRepo
@@ -122,6 +124,14 @@ class Tx:
     @cached_property
     def service_credentials(self) -> ServiceCredentialRepo:
         return ServiceCredentialRepo(self.connection, self._sealer)
+
+    @cached_property
+    def server_certificates(self) -> ServerCertificateRepo:
+        return ServerCertificateRepo(self.connection, self._sealer)
+
+    @cached_property
+    def last_accessed(self) -> LastAccessedRepo:
+        return LastAccessedRepo(self.connection)
 
     @cached_property
     def credential_reports(self) -> CredentialReportRepo:

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +30,15 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
-from rolegate.policy.decision import IMPLICIT_DENY
+from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
-from rolegate.services.authz import PolicySetCache, RequestAuthorizer, record_role_use
+from rolegate.services.authz import (
+    PolicySetCache,
+    RequestAuthorizer,
+    ServiceUseRecorder,
+    record_role_use,
+)
 from rolegate.services.context import ResourcePolicy
 from rolegate.store import Store
 
@@ -71,6 +76,8 @@ class Decider:
     clock: Callable[[], datetime]
     rng: Rng
     explain: bool = True  # list the matched statements in every answer
+    # Service last accessed data of the decisions that allow (services.authz.last_used).
+    service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
 
     def decide(self, question: Question) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
@@ -123,6 +130,8 @@ class Decider:
                 principal = _principal(caller, authorizer)
                 if caller.role is not None and caller.principal_type == "role_session":
                     record_role_use(tx, caller.role, now, claim.region)
+                if effect == ALLOW:
+                    self.service_uses.record(tx, caller, question.action, claim.region, now)
         except AwsError as error:  # authentication failed: AWS's code and message
             audit.info(
                 "%s - %s %s unauthenticated %s",

@@ -8,7 +8,8 @@
 * ``request_context``: the condition keys of one decision.
 * ``trust_principals``: a trust policy's user and role principals, bound to unique ids when it is
   stored and shown through them.
-* ``last_used``: RoleLastUsed, written by AssumeRole* and by the authorization service.
+* ``last_used``: RoleLastUsed, written by AssumeRole* and by the authorization service, and
+  service last accessed data, written for every allowed request and decision.
 * ``messages``: the sealed decision documents that DecodeAuthorizationMessage opens.
 
 IAM and STS operations import from this package, never from its modules.
@@ -22,7 +23,7 @@ from rolegate.services.authz.authorizer import (
     denial_message,
     evaluate_trust,
 )
-from rolegate.services.authz.last_used import record_role_use
+from rolegate.services.authz.last_used import ServiceUseRecorder, record_role_use
 from rolegate.services.authz.messages import INVALID_MESSAGE, AuthorizationMessages
 from rolegate.services.authz.principal_policies import PolicySetCache
 from rolegate.services.authz.request_context import target_boundary_context
@@ -40,6 +41,7 @@ __all__ = [
     "PolicyDenied",
     "PolicySetCache",
     "RequestAuthorizer",
+    "ServiceUseRecorder",
     "Verdict",
     "bind_principals",
     "denial_message",

@@ -19,11 +19,13 @@ from rolegate.services.iam import (
     tagging,
     users,
 )
+from rolegate.services.iam.access_advisor import operations as access_advisor
 from rolegate.services.iam.account import (
     aliases,
     authorization_details,
     credential_report,
     password_policy,
+    properties,
     summary,
 )
 from rolegate.services.iam.account.accounts import (
@@ -33,6 +35,7 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
+from rolegate.services.iam.certificates import server_certificates
 from rolegate.services.iam.credentials import (
     login_profiles,
     service_credentials,
@@ -78,13 +81,16 @@ HANDLERS: dict[str, Handler] = join_handlers(
         aliases,
         password_policy,
         summary,
+        properties,
         authorization_details,
         credential_report,
         login_profiles,
         ssh_keys,
         signing_certificates,
         service_credentials,
+        server_certificates,
         simulator,
+        access_advisor,
     )
 )
 

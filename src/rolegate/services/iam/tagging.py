@@ -20,6 +20,7 @@ from rolegate.domain.entities import Tag
 from rolegate.services._pagination import page_by_position
 from rolegate.services._tags import merge_tags, remove_tags, tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
+from rolegate.services.iam.certificates.server_certificates import load_server_certificate
 from rolegate.services.iam.instance_profiles import load_instance_profile
 from rolegate.services.iam.mfa.devices import load_device
 from rolegate.services.iam.policies.managed import load_policy
@@ -146,6 +147,15 @@ TAGGABLE = (
         load=load_device,
         repository="mfa_devices",
         key="serial_number",
+    ),
+    Taggable(
+        tag="TagServerCertificate",
+        untag="UntagServerCertificate",
+        list_tags="ListServerCertificateTags",
+        parameter="ServerCertificateName",
+        load=load_server_certificate,
+        repository="server_certificates",
+        key="server_certificate_id",
     ),
 )
 

@@ -38,6 +38,7 @@ from rolegate.store.schema import (
     user_tags,
     users,
 )
+from rolegate.store.schema_certificates import server_certificates
 from rolegate.store.schema_groups import group_members, group_policies, groups
 from rolegate.store.schema_mfa import mfa_devices
 from rolegate.store.schema_oidc import oidc_providers
@@ -67,6 +68,9 @@ class AccountDetailsRepo:
             "SamlProviders": _count(saml_providers, saml_providers.c.account_id == account_id),
             "InstanceProfiles": _count(
                 instance_profiles, instance_profiles.c.account_id == account_id
+            ),
+            "ServerCertificates": _count(
+                server_certificates, server_certificates.c.account_id == account_id
             ),
             "MFADevices": _count(mfa_devices, mfa_devices.c.account_id == account_id),
             "MFADevicesInUse": _count(

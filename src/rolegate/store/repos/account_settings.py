@@ -17,7 +17,13 @@ from rolegate.store.dialects import insert_ignoring_duplicates, upsert
 from rolegate.store.errors import Conflict
 from rolegate.store.prepared import Prepared
 from rolegate.store.schema import accounts
-from rolegate.store.schema_account import account_aliases, account_quotas, password_policies
+from rolegate.store.schema_account import (
+    account_aliases,
+    account_properties,
+    account_quotas,
+    password_policies,
+    sts_preferences,
+)
 
 _POLICY_COLUMNS = tuple(f.name for f in fields(PasswordPolicy))
 # Every create counted against a quota runs these two: built once.
@@ -115,3 +121,45 @@ class AccountSettingsRepo:
             delete(account_quotas).where(t.account_id == account_id, t.quota_name == quota_name)
         )
         return result.rowcount > 0
+
+    # --- account properties and STS preferences -------------------------------------------------
+    def account_properties(self, account_id: str) -> dict[str, str]:
+        """PutAccountProperties' pairs, by key."""
+        t = account_properties.c
+        rows = self._conn.execute(
+            select(t.property_key, t.property_value)
+            .where(t.account_id == account_id)
+            .order_by(t.property_key)
+        )
+        return {row.property_key: row.property_value for row in rows}
+
+    def put_account_properties(self, account_id: str, properties: dict[str, str]) -> None:
+        stmt = upsert(
+            account_properties,
+            self._conn.dialect.name,
+            ("account_id", "property_key"),
+            ("property_value",),
+        )
+        for key, value in properties.items():
+            self._conn.execute(
+                stmt, {"account_id": account_id, "property_key": key, "property_value": value}
+            )
+
+    def global_endpoint_token_version(self, account_id: str) -> str | None:
+        """SetSecurityTokenServicePreferences' version (None: never set)."""
+        t = sts_preferences.c
+        value = self._conn.execute(
+            select(t.global_endpoint_token_version).where(t.account_id == account_id)
+        ).scalar()
+        return None if value is None else str(value)
+
+    def set_global_endpoint_token_version(self, account_id: str, version: str) -> None:
+        stmt = upsert(
+            sts_preferences,
+            self._conn.dialect.name,
+            ("account_id",),
+            ("global_endpoint_token_version",),
+        )
+        self._conn.execute(
+            stmt, {"account_id": account_id, "global_endpoint_token_version": version}
+        )

@@ -63,6 +63,13 @@ class OidcProviderRepo:
     def set_thumbprints(self, provider_id: str, thumbprints: Sequence[str]) -> None:
         self._set(provider_id, thumbprints=json.dumps(list(thumbprints)))
 
+    def set_context_provider(self, provider_id: str, context_provider: str | None) -> None:
+        self._conn.execute(
+            update(oidc_providers)
+            .where(_p.provider_id == provider_id)
+            .values(context_provider=context_provider)
+        )
+
     def delete(self, provider_id: str) -> bool:
         result = self._conn.execute(delete(oidc_providers).where(_p.provider_id == provider_id))
         return bool(result.rowcount)

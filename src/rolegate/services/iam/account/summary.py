@@ -3,7 +3,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html for t
 
 Usage counts are read from the database on every call; quotas are the account's overrides over AWS's
 defaults (``rolegate.catalog.quotas``), the same values the create operations enforce. rolegate has
-no server certificates and no root password, so those report 0; the root user cannot hold an MFA
+no root password, so that reports 0; the root user cannot hold an MFA
 device here (AccountMFAEnabled 0).
 """
 
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._quotas import quota_values
+from rolegate.services.iam.account.properties import token_version
 
-GLOBAL_ENDPOINT_TOKEN_VERSION = 1  # STS global endpoint tokens: valid only in default regions
 _ABSENT_FEATURES = (
-    "ServerCertificates",
     "AccountMFAEnabled",
     "AccountPasswordPresent",
 )
@@ -27,7 +26,7 @@ def get_account_summary(ctx: OperationContext, params: Params) -> Result:
     root_certificates = ctx.tx.signing_certificates.list_for(ctx.account_id, None)
     summary["AccountSigningCertificatesPresent"] = min(len(root_certificates), 1)
     summary |= quota_values(ctx.tx, ctx.account_id)
-    summary["GlobalEndpointTokenVersion"] = GLOBAL_ENDPOINT_TOKEN_VERSION
+    summary["GlobalEndpointTokenVersion"] = token_version(ctx)
     return {"SummaryMap": dict(sorted(summary.items()))}
 
 

@@ -140,6 +140,22 @@ def list_mfa_devices(ctx: OperationContext, params: Params) -> Result:
     return {"MFADevices": listed, **extra}
 
 
+def get_mfa_device(ctx: OperationContext, params: Params) -> Result:
+    """One device enabled for the user (the caller's own without UserName), in the
+    ``GetMFADeviceResponse`` shape. AWS built this for FIDO security keys; a virtual device
+    answers the same members but ``Certifications``, which only FIDO keys carry."""
+    name = target_user_name(ctx, params)
+    serial = params["SerialNumber"]
+    if name is None:
+        ctx.authorize("iam:GetMFADevice", f"arn:aws:iam::{ctx.account_id}:root")
+        raise no_such_device(serial)  # root's devices are not modelled
+    user = load_user(ctx, name, "iam:GetMFADevice")
+    device = ctx.tx.mfa_devices.get(serial)
+    if device is None or device.account_id != ctx.account_id or device.user_name != user.user_name:
+        raise no_such_device(serial)
+    return {"UserName": user.user_name, "SerialNumber": serial, "EnableDate": device.enable_date}
+
+
 def _pager(listing: str, devices: list[MfaDevice]) -> Callable[[str | None, int], Page[MfaDevice]]:
     """Marker/MaxItems over a listing small enough to read whole (a few devices per user)."""
     ordered = sorted(devices, key=lambda d: d.serial_number)
@@ -203,6 +219,7 @@ HANDLERS: dict[str, Handler] = {
     "EnableMFADevice": enable_mfa_device,
     "DeactivateMFADevice": deactivate_mfa_device,
     "ListMFADevices": list_mfa_devices,
+    "GetMFADevice": get_mfa_device,
     "ListVirtualMFADevices": list_virtual_mfa_devices,
     "DeleteVirtualMFADevice": delete_virtual_mfa_device,
     "ResyncMFADevice": resync_mfa_device,

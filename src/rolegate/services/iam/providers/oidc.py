@@ -30,6 +30,11 @@ from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
 from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
+from rolegate.services.iam.providers.context_provider import (
+    context_provider_json,
+    context_provider_to_wire,
+    no_identity_center,
+)
 from rolegate.store import Conflict, Tx
 
 MAX_PROVIDERS_PER_ACCOUNT = 100
@@ -122,7 +127,11 @@ def create_oidc_provider(ctx: OperationContext, params: Params) -> Result:
     tags = tags_from_params(params.get("Tags"))
     if tags:
         ctx.authorize("iam:TagOpenIDConnectProvider", arn)
-    add_oidc_provider(
+    if "IdentityCenterInstanceArn" in params:
+        raise no_identity_center(params["IdentityCenterInstanceArn"])
+    context = params.get("ContextProvider")
+    stored_context = None if context is None else context_provider_json(context)
+    provider = add_oidc_provider(
         ctx.tx,
         ctx.account_id,
         params["Url"],
@@ -132,6 +141,8 @@ def create_oidc_provider(ctx: OperationContext, params: Params) -> Result:
         ctx.rng,
         tags,
     )
+    if stored_context is not None:
+        ctx.tx.oidc_providers.set_context_provider(provider.provider_id, stored_context)
     result: Result = {"OpenIDConnectProviderArn": arn}
     if tags:
         result["Tags"] = tags_to_wire(tags)
@@ -179,13 +190,16 @@ def get_oidc_provider(ctx: OperationContext, params: Params) -> Result:
     provider = load_oidc_provider(
         ctx, params["OpenIDConnectProviderArn"], "iam:GetOpenIDConnectProvider"
     )
-    return {
+    out: Result = {
         "Url": provider.url,
         "ClientIDList": list(provider.client_ids),
         "ThumbprintList": list(provider.thumbprints),
         "CreateDate": provider.create_date,
         "Tags": tags_to_wire(provider.tags),
     }
+    if provider.context_provider is not None:
+        out["ContextProvider"] = context_provider_to_wire(provider.context_provider)
+    return out
 
 
 def list_oidc_providers(ctx: OperationContext, params: Params) -> Result:
@@ -240,7 +254,49 @@ def update_thumbprints(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
+# unverified wordings (API_UpdateOpenIDConnectProvider states the rules)
+BOTH_CONTEXT = "ContextProvider and RemoveContextProvider cannot both be specified."
+BOTH_INSTANCE = (
+    "IdentityCenterInstanceArn and RemoveIdentityCenterInstance cannot both be specified."
+)
+CONTEXT_AND_INSTANCE = (
+    "A single request can change either the context provider or the IAM Identity Center "
+    "association, but not both."
+)
+NOTHING_TO_UPDATE = "Specify a context provider or an IAM Identity Center association to change."
+
+
+def update_oidc_provider(ctx: OperationContext, params: Params) -> Result:
+    """Set or remove the context provider; an IAM Identity Center association can only be
+    removed (there is none to make: rolegate has no Identity Center)."""
+    provider = load_oidc_provider(
+        ctx, params["OpenIDConnectProviderArn"], "iam:UpdateOpenIDConnectProvider", lock=True
+    )
+    context, remove_context = params.get("ContextProvider"), params.get("RemoveContextProvider")
+    instance, remove_instance = (
+        params.get("IdentityCenterInstanceArn"),
+        params.get("RemoveIdentityCenterInstance"),
+    )
+    if context is not None and remove_context:
+        raise InvalidInput(BOTH_CONTEXT)
+    if instance is not None and remove_instance:
+        raise InvalidInput(BOTH_INSTANCE)
+    changes_context = context is not None or bool(remove_context)
+    changes_instance = instance is not None or bool(remove_instance)
+    if changes_context and changes_instance:
+        raise InvalidInput(CONTEXT_AND_INSTANCE)
+    if not (changes_context or changes_instance):
+        raise InvalidInput(NOTHING_TO_UPDATE)
+    if instance is not None:
+        raise no_identity_center(instance)
+    if changes_context:
+        stored = None if context is None else context_provider_json(context)
+        ctx.tx.oidc_providers.set_context_provider(provider.provider_id, stored)
+    return {}
+
+
 HANDLERS: dict[str, Handler] = {
+    "UpdateOpenIDConnectProvider": update_oidc_provider,
     "CreateOpenIDConnectProvider": create_oidc_provider,
     "GetOpenIDConnectProvider": get_oidc_provider,
     "ListOpenIDConnectProviders": list_oidc_providers,

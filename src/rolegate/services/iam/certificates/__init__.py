@@ -1,0 +1,2 @@
+"""Server certificates: the IAM operations (``server_certificates``) and the checks of what is
+uploaded (``pem_checks``)."""
