@@ -27,7 +27,7 @@ def account(server: Server) -> Account:
 def _report(iam: Any, arn: str, **kw: Any) -> dict[str, Any]:
     job = iam.generate_service_last_accessed_details(Arn=arn, **kw)["JobId"]
     assert len(job) == 36
-    report = iam.get_service_last_accessed_details(JobId=job)
+    report: dict[str, Any] = iam.get_service_last_accessed_details(JobId=job)
     report["JobId"] = job
     return report
 

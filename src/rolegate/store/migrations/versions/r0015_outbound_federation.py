@@ -1,7 +1,7 @@
 """Outbound web identity federation: each account's issuer and its sealed signing keys.
 
 Revision ID: r0015
-Revises: r0012
+Revises: r0013
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from rolegate.store.types import UtcTimestamp
 
 revision = "r0015"
-down_revision = "r0012"
+down_revision = "r0013"
 branch_labels = None
 depends_on = None
 
