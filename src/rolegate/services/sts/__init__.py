@@ -18,6 +18,7 @@ from rolegate.services.sts import (
     session_token,
     web_identity,
 )
+from rolegate.services.sts.console_session import console_credentials
 
 
 def handlers(
@@ -41,4 +42,4 @@ def handlers(
     )
 
 
-__all__ = ["handlers"]
+__all__ = ["console_credentials", "handlers"]

@@ -1,0 +1,354 @@
+"""The web console in a real browser: Debian's Chromium driven by Playwright, against a real
+``rolegate serve`` on both backends (one server and one browser per module: they are costly).
+
+Set ``ROLEGATE_CONSOLE_SCREENSHOTS=DIR`` to save the main pages' screenshots there
+(docs/console/ holds the ones the README shows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+from botocore.exceptions import ClientError
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
+
+CHROMIUM = "/usr/bin/chromium"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+SHOTS = os.environ.get("ROLEGATE_CONSOLE_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def new_user(server: Server, *policies: str, reset: bool = False) -> tuple[str, str]:
+    iam = server.client("iam")
+    name = f"console-{uuid.uuid4().hex[:8]}"
+    password = f"Pw-{uuid.uuid4().hex}"
+    iam.create_user(UserName=name)
+    iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=reset)
+    for arn in policies:
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
+    return name, password
+
+
+def sign_in(page: Page, server: Server, user: str, password: str) -> None:
+    page.goto(f"{server.endpoint}/console/")
+    assert page.url.endswith("/console/signin")
+    page.fill("#f-account", ACCOUNT_ID)
+    page.fill("#f-user", user)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+
+
+def test_sign_in_with_password_shows_dashboard(page: Page, server: Server) -> None:
+    user, password = new_user(server, ADMIN)
+    sign_in(page, server, user, password)
+    page.wait_for_url("**/console/")
+    assert page.locator("h1").inner_text() == "Dashboard"
+    assert f"arn:aws:iam::{ACCOUNT_ID}:user/{user}" in page.content()
+    assert page.get_by_role("table", name="Account summary").is_visible()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "rolegate-console")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+    shot(page, "dashboard")
+
+
+def test_wrong_password_is_refused_then_throttled(page: Page, server: Server) -> None:
+    user, _ = new_user(server)
+    for _ in range(5):
+        sign_in(page, server, user, "wrong")
+        assert "Your authentication information is incorrect" in page.content()
+    sign_in(page, server, user, "wrong")
+    assert "Too many failed sign-in attempts" in page.content()
+
+
+def test_sign_in_with_mfa(page: Page, server: Server) -> None:
+    user, password = new_user(server)
+    iam = server.client("iam")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user}-mfa")["VirtualMFADevice"]
+    totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName=user,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+    sign_in(page, server, user, password)
+    assert page.locator("h1").inner_text() == "Multi-factor authentication"
+    page.fill("#f-code", "000000" if totp.now() != "000000" else "111111")
+    page.click("button[type=submit]")
+    assert "Your authentication information is incorrect" in page.content()
+    page.fill("#f-code", totp.at(time.time() + 30))  # the next step: never used before
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    assert page.locator("h1").inner_text() == "Dashboard"
+
+
+def test_password_reset_required_forces_a_change(page: Page, server: Server) -> None:
+    user, password = new_user(server, reset=True)
+    server.client("iam").attach_user_policy(
+        UserName=user, PolicyArn="arn:aws:iam::aws:policy/IAMUserChangePassword"
+    )
+    sign_in(page, server, user, password)
+    assert page.locator("h1").inner_text() == "Change password"
+    new = f"New-{uuid.uuid4().hex}"
+    page.fill("#f-old", password)
+    page.fill("#f-new", new)
+    page.fill("#f-confirm", new)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    page.context.clear_cookies()
+    sign_in(page, server, user, new)
+    page.wait_for_url("**/console/")
+
+
+def test_root_sign_in_and_wizard_for_service_and_account(page: Page, server: Server) -> None:
+    page.goto(f"{server.endpoint}/console/signin/root")
+    page.fill("#f-access_key_id", ROOT_KEY_ID)
+    page.fill("#f-secret_access_key", ROOT_SECRET)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/")
+    assert f"arn:aws:iam::{ACCOUNT_ID}:root" in page.content()
+    iam = server.client("iam")
+
+    service_role = f"svc-{uuid.uuid4().hex[:8]}"
+    page.goto(f"{server.endpoint}/console/create-role")
+    page.check("#e-service")
+    page.fill("#f-service", "ec2.amazonaws.com")
+    page.fill("#f-name", service_role)
+    shot(page, "create-role")
+    page.click("#wizard button[type=submit]")
+    page.wait_for_url(f"**/console/roles/{service_role}")
+    trust = iam.get_role(RoleName=service_role)["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
+
+    account_role = f"acct-{uuid.uuid4().hex[:8]}"
+    page.goto(f"{server.endpoint}/console/create-role")
+    page.check("#e-account")
+    page.fill("#f-account", "111122223333")
+    page.fill("#f-external_id", "ext-42")
+    page.check("#f-mfa")
+    page.fill("#f-name", account_role)
+    page.click("#wizard button[type=submit]")
+    page.wait_for_url(f"**/console/roles/{account_role}")
+    statement = iam.get_role(RoleName=account_role)["Role"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ][0]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+    assert statement["Condition"] == {
+        "StringEquals": {"sts:ExternalId": "ext-42"},
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+    }
+    shot(page, "role")
+
+
+def test_trust_policy_error_is_flagged_at_its_line(page: Page, server: Server) -> None:
+    user, password = new_user(server, ADMIN)
+    role = f"trust-{uuid.uuid4().hex[:8]}"
+    server.client("iam").create_role(
+        RoleName=role,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    sign_in(page, server, user, password)
+    page.goto(f"{server.endpoint}/console/roles/{role}/trust")
+    page.wait_for_selector("#findings .ok")
+    bad = (
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n'
+        '      "Principal": {"Service": "ec2.amazonaws.com"},\n      "Action": "sts:AssumeRole",\n'
+        '      "Resource": "*"\n    }\n  ]\n}'
+    )
+    page.fill("#policy", bad)
+    finding = page.wait_for_selector("#findings li.finding")
+    assert finding is not None
+    assert finding.get_attribute("data-line") == "8"
+    assert "Has prohibited field Resource" in finding.inner_text()
+    shot(page, "trust-policy")
+    page.click(".policy-form button[type=submit]")
+    assert "MalformedPolicyDocument" in page.locator(".error").inner_text()
+
+
+def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: Server) -> None:
+    user, password = new_user(server)
+    iam = server.client("iam")
+    user_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{user}"
+    refused = f"nobody-{uuid.uuid4().hex[:8]}"
+    iam.create_role(
+        RoleName=refused, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
+    )
+    allowed = f"reader-{uuid.uuid4().hex[:8]}"
+    iam.create_role(RoleName=allowed, AssumeRolePolicyDocument=_trust(user_arn))
+    sign_in(page, server, user, password)
+    page.wait_for_url("**/console/")
+    # the user has no policy: the dashboard's calls are refused, and explained
+    assert "No identity-based policy" in page.locator(".error").inner_text()
+
+    page.goto(f"{server.endpoint}/console/switch-role")
+    page.fill("#f-role", refused)
+    page.click("main form button[type=submit]")
+    error = page.locator(".error").inner_text()
+    assert "AccessDenied" in error and "sts:AssumeRole" in error
+    assert "trust policy does not name you" in error
+    shot(page, "switch-role-refused")
+
+    page.fill("#f-role", allowed)
+    page.fill("#f-display", "Reader <b>")
+    page.select_option("#f-color", "green")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/console/")
+    banner = page.locator("#role-banner")
+    assert banner.inner_text().startswith("Reader <b> (")
+    assert "role-green" in (banner.get_attribute("class") or "")
+    page.click("text=Back to")
+    page.wait_for_url("**/console/")
+    assert page.locator("#role-banner").count() == 0
+    page.goto(f"{server.endpoint}/console/switch-role")
+    assert page.locator("#recent-roles button").inner_text() == "Reader <b>"
+
+
+def test_revoke_sessions_refuses_older_sessions(page: Page, server: Server) -> None:
+    user, password = new_user(server, ADMIN)
+    iam = server.client("iam")
+    role = f"revoke-{uuid.uuid4().hex[:8]}"
+    iam.create_role(
+        RoleName=role, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
+    )
+    iam.attach_role_policy(RoleName=role, PolicyArn=ADMIN)
+    creds = server.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", RoleSessionName="old"
+    )["Credentials"]
+    old = server.client(
+        "iam",
+        key_id=creds["AccessKeyId"],
+        secret=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    old.list_roles()
+    time.sleep(1.1)  # aws:TokenIssueTime is to the millisecond, the policy's time to the second
+    sign_in(page, server, user, password)
+    page.goto(f"{server.endpoint}/console/roles/{role}")
+    page.click("#revoke")
+    assert "Active sessions issued before now are revoked" in page.content()
+    assert iam.get_role_policy(RoleName=role, PolicyName="AWSRevokeOlderSessions")
+    with pytest.raises(ClientError) as refused:
+        old.list_roles()
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_simulator_page(page: Page, server: Server) -> None:
+    user, password = new_user(server, ADMIN)
+    limited, _ = new_user(server)
+    sign_in(page, server, user, password)
+    page.goto(f"{server.endpoint}/console/simulator")
+    page.fill("#f-source", f"arn:aws:iam::{ACCOUNT_ID}:user/{limited}")
+    page.fill("#f-actions", "iam:CreateRole sts:GetCallerIdentity")
+    page.click("main form button[type=submit]")
+    table = page.get_by_role("table", name="Simulation results")
+    assert "iam:CreateRole" in table.inner_text() and "implicitDeny" in table.inner_text()
+    shot(page, "simulator")
+
+
+def test_hostile_strings_are_inert(page: Page, server: Server) -> None:
+    user, password = new_user(server, ADMIN)
+    role = f"hostile-{uuid.uuid4().hex[:8]}"
+    script = "<script>window.__pwned = 1</script>"
+    server.client("iam").create_role(
+        RoleName=role,
+        Description=f"{script}<img src=x onerror=window.__pwned=2>",
+        AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root"),
+        Tags=[{"Key": "<b>k</b>", "Value": '"><script>window.__pwned=3</script>'}],
+    )
+    dialogs: list[Any] = []
+    page.on("dialog", lambda d: dialogs.append(d))
+    sign_in(page, server, user, password)
+    page.goto(f"{server.endpoint}/console/roles/{role}")
+    assert script in page.get_by_role("table", name="Summary").inner_text()
+    assert "<b>k</b>" in page.get_by_role("table", name="Tags").inner_text()
+    page.goto(f"{server.endpoint}/console/roles?q={role}")
+    assert script in page.get_by_role("table", name="Roles").inner_text()
+    assert page.evaluate("window.__pwned") is None and not dialogs
+    assert page.locator("main script, main img").count() == 0
+
+
+def test_sign_out_ends_the_session_and_cross_site_posts_are_refused(
+    page: Page, server: Server
+) -> None:
+    user, password = new_user(server, ADMIN)
+    sign_in(page, server, user, password)
+    page.wait_for_url("**/console/")
+    response = page.request.get(f"{server.endpoint}/console/")
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src 'self'" in headers["content-security-policy"]
+    cookie = next(c for c in page.context.cookies() if c["name"] == "rolegate-console")
+    jar = {"rolegate-console": cookie["value"]}
+    with httpx.Client(base_url=server.endpoint, cookies=jar) as client:
+        assert client.get("/console/roles").status_code == 200
+        forged = client.post(
+            "/console/create-role",
+            data={"entity": "service", "service": "ec2.amazonaws.com", "name": "forged"},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert forged.status_code == 403
+        no_token = client.post("/console/create-role", data={"entity": "service", "name": "forged"})
+        assert no_token.status_code == 403
+    page.click("text=Sign out")
+    page.wait_for_url("**/console/signin")
+    with httpx.Client(base_url=server.endpoint, cookies=jar) as client:
+        replay = client.get("/console/roles")
+        assert replay.status_code == 303 and replay.headers["location"] == "/console/signin"
+
+
+def _trust(principal_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal_arn}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
