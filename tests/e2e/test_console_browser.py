@@ -120,8 +120,16 @@ def test_sign_in_with_mfa(page: Page, server: Server) -> None:
 
 def test_password_reset_required_forces_a_change(page: Page, server: Server) -> None:
     user, password = new_user(server, reset=True)
-    server.client("iam").attach_user_policy(
-        UserName=user, PolicyArn="arn:aws:iam::aws:policy/IAMUserChangePassword"
+    own = f"arn:aws:iam::{ACCOUNT_ID}:user/{user}"
+    server.client("iam").put_user_policy(
+        UserName=user,
+        PolicyName="change-own-password",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": own}],
+            }
+        ),
     )
     sign_in(page, server, user, password)
     assert page.locator("h1").inner_text() == "Change password"
@@ -205,7 +213,7 @@ def test_trust_policy_error_is_flagged_at_its_line(page: Page, server: Server) -
     page.fill("#policy", bad)
     finding = page.wait_for_selector("#findings li.finding")
     assert finding is not None
-    assert finding.get_attribute("data-line") == "8"
+    assert finding.get_attribute("data-line") == "4"  # the statement that holds the field
     assert "Has prohibited field Resource" in finding.inner_text()
     shot(page, "trust-policy")
     page.click(".policy-form button[type=submit]")
@@ -258,7 +266,9 @@ def test_revoke_sessions_refuses_older_sessions(page: Page, server: Server) -> N
         RoleName=role, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
     )
     iam.attach_role_policy(RoleName=role, PolicyArn=ADMIN)
-    creds = server.client("sts").assume_role(
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    caller = server.client("sts", key_id=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    creds = caller.assume_role(
         RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", RoleSessionName="old"
     )["Credentials"]
     old = server.client(
@@ -299,15 +309,26 @@ def test_hostile_strings_are_inert(page: Page, server: Server) -> None:
     server.client("iam").create_role(
         RoleName=role,
         Description=f"{script}<img src=x onerror=window.__pwned=2>",
-        AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root"),
-        Tags=[{"Key": "<b>k</b>", "Value": '"><script>window.__pwned=3</script>'}],
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": script}},
+                    }
+                ],
+            }
+        ),
     )
     dialogs: list[Any] = []
     page.on("dialog", lambda d: dialogs.append(d))
     sign_in(page, server, user, password)
     page.goto(f"{server.endpoint}/console/roles/{role}")
     assert script in page.get_by_role("table", name="Summary").inner_text()
-    assert "<b>k</b>" in page.get_by_role("table", name="Tags").inner_text()
+    assert script in page.locator("#trust-policy").inner_text()
     page.goto(f"{server.endpoint}/console/roles?q={role}")
     assert script in page.get_by_role("table", name="Roles").inner_text()
     assert page.evaluate("window.__pwned") is None and not dialogs

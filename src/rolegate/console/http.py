@@ -15,7 +15,8 @@ SECURITY_HEADERS = (
     ("content-security-policy", CSP),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    # not "no-referrer": browsers then send "Origin: null" with the console's own forms
+    ("referrer-policy", "same-origin"),
     ("cache-control", "no-store"),
     ("cross-origin-opener-policy", "same-origin"),
 )

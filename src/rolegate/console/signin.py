@@ -27,7 +27,11 @@ EXPIRED = "Your password has expired. Ask your administrator to set a new one."
 
 
 def login_token(request: Request) -> str:
-    return request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    """The sign-in forms' token: the browser's, or a new one (one per request at most)."""
+    token = request.cookies.get(LOGIN_COOKIE)
+    if not token:
+        token = request.cookies[LOGIN_COOKIE] = secrets.token_urlsafe(24)
+    return token
 
 
 def login_token_ok(request: Request) -> bool:
