@@ -182,6 +182,8 @@ def test_root_sign_in_and_wizard_for_service_and_account(page: Page, server: Ser
         "Bool": {"aws:MultiFactorAuthPresent": "true"},
     }
     shot(page, "role")
+    page.goto(f"{server.endpoint}/console/roles")
+    shot(page, "roles")
 
 
 def test_trust_policy_error_is_flagged_at_its_line(page: Page, server: Server) -> None:
@@ -216,6 +218,14 @@ def test_trust_policy_error_is_flagged_at_its_line(page: Page, server: Server) -
     assert finding.get_attribute("data-line") == "4"  # the statement that holds the field
     assert "Has prohibited field Resource" in finding.inner_text()
     shot(page, "trust-policy")
+    broken = bad.replace('"ec2.amazonaws.com"},', '"ec2.amazonaws.com"}')  # no comma: line 6 ends
+    page.fill("#policy", broken)
+    page.wait_for_selector("#findings li.finding >> text=invalid Json")
+    finding = page.wait_for_selector("#findings li.finding")
+    assert finding is not None and finding.get_attribute("data-line") == "7"
+    assert finding.inner_text().startswith("Line 7, column 7: This policy contains invalid Json")
+    page.fill("#policy", bad)
+    page.wait_for_selector("#findings li.finding >> text=prohibited field")
     page.click(".policy-form button[type=submit]")
     assert "MalformedPolicyDocument" in page.locator(".error").inner_text()
 
@@ -248,6 +258,7 @@ def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: S
     page.select_option("#f-color", "green")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/console/")
+    shot(page, "switched-role")
     banner = page.locator("#role-banner")
     assert banner.inner_text().startswith("Reader <b> (")
     assert "role-green" in (banner.get_attribute("class") or "")
