@@ -238,6 +238,22 @@ def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: S
     iam.create_role(
         RoleName=refused, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
     )
+    iam.put_user_policy(  # the console simulates the refused AssumeRole to say which side
+        UserName=user,
+        PolicyName="simulate-self",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:SimulatePrincipalPolicy",
+                        "Resource": user_arn,
+                    }
+                ],
+            }
+        ),
+    )
     allowed = f"reader-{uuid.uuid4().hex[:8]}"
     iam.create_role(RoleName=allowed, AssumeRolePolicyDocument=_trust(user_arn))
     sign_in(page, server, user, password)
@@ -251,6 +267,7 @@ def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: S
     error = page.locator(".error").inner_text()
     assert "AccessDenied" in error and "sts:AssumeRole" in error
     assert "trust policy does not name you" in error
+    assert "Simulated: no identity-based policy of yours allows sts:AssumeRole" in error
     shot(page, "switch-role-refused")
 
     page.fill("#f-role", allowed)

@@ -79,8 +79,8 @@ def page(title: str, body: Markup, session: ConsoleSession | None = None) -> byt
     return b"<!DOCTYPE html>\n" + document.encode("utf-8")
 
 
-def error_box(error: ApiError) -> Markup:
-    reasons = explain(error.code, error.message)
+def error_box(error: ApiError, more: list[str] | None = None) -> Markup:
+    reasons = [*explain(error.code, error.message), *(more or [])]
     return el(
         "div",
         {"class": "error", "role": "alert"},

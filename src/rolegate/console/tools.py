@@ -233,8 +233,43 @@ class ToolPages:
         return redirect(f"/console/roles/{path_part(name)}")
 
     # --- switch role ---------------------------------------------------------------------------
+    def _why_not(self, session: ConsoleSession, role_arn: str) -> list[str]:
+        """Which side refused an AssumeRole: the principal's own policies, simulated with its
+        own credentials (SimulatePrincipalPolicy), or else the role's trust policy."""
+        if session.principal_arn.endswith(":root"):
+            return []
+        try:
+            answer = self.api.call(
+                session.credentials,
+                "iam",
+                "SimulatePrincipalPolicy",
+                {
+                    "PolicySourceArn": session.principal_arn,
+                    "ActionNames": ["sts:AssumeRole"],
+                    "ResourceArns": [role_arn],
+                },
+            )
+        except ApiError:
+            return ["(You may not run the policy simulator, so the console cannot tell which.)"]
+        decision = answer["EvaluationResults"][0]["EvalDecision"]
+        if decision == "allowed":
+            return [
+                "Simulated: your identity-based policies allow sts:AssumeRole on this role, so "
+                "the role's trust policy is what refuses you."
+            ]
+        if decision == "explicitDeny":
+            return ["Simulated: a Deny statement in your own policies matches sts:AssumeRole."]
+        return [
+            "Simulated: no identity-based policy of yours allows sts:AssumeRole on this role. "
+            "That is needed unless the role's trust policy names you (not just your account)."
+        ]
+
     def switch_form(
-        self, request: Request, session: ConsoleSession, error: ApiError | None = None
+        self,
+        request: Request,
+        session: ConsoleSession,
+        error: ApiError | None = None,
+        why: list[str] | None = None,
     ) -> tuple[Reply, None]:
         recent = [
             el(
@@ -256,7 +291,7 @@ class ToolPages:
         body = el(
             "div",
             {},
-            error_box(error) if error else None,
+            error_box(error, why) if error else None,
             el(
                 "form",
                 {"method": "post", "action": "/console/switch-role"},
@@ -311,7 +346,7 @@ class ToolPages:
                 {"RoleArn": arn, "RoleSessionName": session_name[:64], "DurationSeconds": 3600},
             )
         except ApiError as error:
-            reply, _ = self.switch_form(request, session, error)
+            reply, _ = self.switch_form(request, session, error, self._why_not(session, arn))
             return reply, None
         creds = answer["Credentials"]
         role = SwitchedRole(
