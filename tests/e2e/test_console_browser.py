@@ -7,8 +7,12 @@ Set ``ROLEGATE_CONSOLE_SCREENSHOTS=DIR`` to save the main pages' screenshots the
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +28,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[1] / "js-console"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 SHOTS = os.environ.get("ROLEGATE_CONSOLE_SCREENSHOTS")
 
@@ -46,6 +51,28 @@ def page(browser: Browser) -> Iterator[Page]:
         yield opened
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    """axe-core from npm: ``npm ci`` once per package-lock.json, under a lock (xdist workers
+    share the directory)."""
+    lock_text = (AXE / "package-lock.json").read_bytes()
+    stamp = AXE / "node_modules" / ".rolegate-installed"
+    wanted = hashlib.sha256(lock_text).hexdigest()
+    with open(AXE / ".npm-ci.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (stamp.exists() and stamp.read_text() == wanted):
+            done = subprocess.run(
+                [shutil.which("npm") or "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"],
+                cwd=AXE,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode == 0, done.stderr
+            stamp.write_text(wanted)
+    return AXE / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def shot(page: Page, name: str) -> None:
@@ -401,3 +428,48 @@ def _trust(principal_arn: str) -> str:
             ],
         }
     )
+
+
+def test_pages_pass_axe_accessibility_checks(
+    browser: Browser, server: Server, axe_script: Path
+) -> None:
+    """axe-core's WCAG 2 A/AA rules on every main page (the script is injected, so this one
+    context bypasses the CSP; the pages themselves are unchanged)."""
+    user, password = new_user(server, ADMIN)
+    role = f"axe-{uuid.uuid4().hex[:8]}"
+    server.client("iam").create_role(
+        RoleName=role, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
+    )
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server.endpoint}/console/signin")
+        problems = _axe(page, axe_script)
+        sign_in(page, server, user, password)
+        page.wait_for_url("**/console/")
+        for path in (
+            "/console/",
+            "/console/roles",
+            f"/console/roles/{role}",
+            f"/console/roles/{role}/trust",
+            "/console/create-role",
+            "/console/switch-role",
+            "/console/simulator",
+        ):
+            page.goto(f"{server.endpoint}{path}")
+            problems += [f"{path}: {p}" for p in _axe(page, axe_script)]
+        assert problems == []
+    finally:
+        context.close()
+
+
+def _axe(page: Page, script: Path) -> list[str]:
+    page.add_script_tag(path=str(script))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
+    )
+    assert len(result["passes"]) > 10  # the rules ran
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+    ]
