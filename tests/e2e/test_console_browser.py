@@ -122,8 +122,7 @@ def test_wrong_password_is_refused_then_throttled(page: Page, server: Server) ->
     assert "Too many failed sign-in attempts" in page.content()
 
 
-def test_sign_in_with_mfa(page: Page, server: Server) -> None:
-    user, password = new_user(server)
+def enable_mfa(server: Server, user: str) -> pyotp.TOTP:
     iam = server.client("iam")
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user}-mfa")["VirtualMFADevice"]
     totp = pyotp.TOTP(device["Base32StringSeed"].decode("ascii"))
@@ -134,6 +133,26 @@ def test_sign_in_with_mfa(page: Page, server: Server) -> None:
         AuthenticationCode1=totp.at(now - 30),
         AuthenticationCode2=totp.at(now),
     )
+    return totp
+
+
+def allow_own_password_change(server: Server, user: str) -> None:
+    own = f"arn:aws:iam::{ACCOUNT_ID}:user/{user}"
+    server.client("iam").put_user_policy(
+        UserName=user,
+        PolicyName="change-own-password",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": own}],
+            }
+        ),
+    )
+
+
+def test_sign_in_with_mfa(page: Page, server: Server) -> None:
+    user, password = new_user(server)
+    totp = enable_mfa(server, user)
     sign_in(page, server, user, password)
     assert page.locator("h1").inner_text() == "Multi-factor authentication"
     page.fill("#f-code", "000000" if totp.now() != "000000" else "111111")
@@ -147,17 +166,7 @@ def test_sign_in_with_mfa(page: Page, server: Server) -> None:
 
 def test_password_reset_required_forces_a_change(page: Page, server: Server) -> None:
     user, password = new_user(server, reset=True)
-    own = f"arn:aws:iam::{ACCOUNT_ID}:user/{user}"
-    server.client("iam").put_user_policy(
-        UserName=user,
-        PolicyName="change-own-password",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": own}],
-            }
-        ),
-    )
+    allow_own_password_change(server, user)
     sign_in(page, server, user, password)
     assert page.locator("h1").inner_text() == "Change password"
     new = f"New-{uuid.uuid4().hex}"
@@ -169,6 +178,17 @@ def test_password_reset_required_forces_a_change(page: Page, server: Server) -> 
     page.context.clear_cookies()
     sign_in(page, server, user, new)
     page.wait_for_url("**/console/")
+
+
+def test_mfa_comes_before_a_required_password_change(page: Page, server: Server) -> None:
+    user, password = new_user(server, reset=True)
+    allow_own_password_change(server, user)
+    totp = enable_mfa(server, user)
+    sign_in(page, server, user, password)
+    assert page.locator("h1").inner_text() == "Multi-factor authentication"
+    page.fill("#f-code", totp.at(time.time() + 30))
+    page.click("button[type=submit]")
+    assert page.locator("h1").inner_text() == "Change password"
 
 
 def test_root_sign_in_and_wizard_for_service_and_account(page: Page, server: Server) -> None:

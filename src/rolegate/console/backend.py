@@ -27,6 +27,7 @@ class SignInResult:
     credentials: SessionCredentials | None = None
     expires_at: int = 0  # epoch seconds
     mfa: bool = False
+    must_change: bool = False  # MFA_REQUIRED: a new password is due after the code
 
 
 class Backend(Protocol):

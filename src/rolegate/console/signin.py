@@ -167,7 +167,7 @@ class SignInPages:
 
     def mfa(self, request: Request) -> Reply:
         pending = self.sealer.open_pending(request.arg("pending"), int(time.time()))
-        if pending is None:
+        if pending is None or "user" not in pending or "secret" in pending:
             return user_form(request, "Your sign-in took too long. Please sign in again.")
         key = (pending["account"].lower(), pending["user"])
         if self.throttle.locked(key, time.time()):
@@ -223,9 +223,12 @@ class SignInPages:
             return user_form(request, EXPIRED, 403)
         self.throttle.succeeded(key)
         if result.step is Step.MFA_REQUIRED:
-            return mfa_form(
-                request, self.sealer.seal_pending({"account": account, "user": user}, now)
-            )
+            state = {
+                "account": account,
+                "user": user,
+                "must_change": "1" if result.must_change else "",
+            }
+            return mfa_form(request, self.sealer.seal_pending(state, now))
         if result.step is Step.MUST_CHANGE:
             sealed = self.sealer.seal_pending(_pending_of(result), now)
             return change_form(request, sealed)

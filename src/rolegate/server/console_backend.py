@@ -65,7 +65,7 @@ class ServerBackend(Backend):
         if user is None or step in (Step.REFUSED, Step.EXPIRED):
             return SignInResult(step)
         if step is Step.MFA_REQUIRED:
-            return SignInResult(step, user.account_id, user.arn)
+            return SignInResult(step, user.account_id, user.arn, must_change=outcome.must_change)
         return self._session(step, user.account_id, user.arn, user.user_id, outcome.mfa_at, now)
 
     def sign_in_root(self, access_key_id: str, secret_access_key: str) -> SignInResult:

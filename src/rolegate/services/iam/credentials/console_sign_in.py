@@ -33,6 +33,7 @@ class ConsoleSignIn:
     step: ConsoleStep
     user: User | None = None
     mfa_at: datetime | None = None  # when the MFA code was proven, when it was
+    must_change: bool = False  # MFA_REQUIRED: the password must be changed after the code
 
 
 def resolve_account(tx: Tx, account: str) -> str | None:
@@ -75,7 +76,8 @@ def console_sign_in(
     mfa_at = None
     if devices:
         if not mfa_code:
-            return ConsoleSignIn(ConsoleStep.MFA_REQUIRED, user)
+            must = outcome is SignIn.MUST_CHANGE
+            return ConsoleSignIn(ConsoleStep.MFA_REQUIRED, user, must_change=must)
         device = devices[0]
         code = mfa_code.strip()
 
