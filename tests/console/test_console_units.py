@@ -14,6 +14,7 @@ from rolegate.console.html import el
 from rolegate.console.session import IDLE_SECONDS, SessionSealer, new_session
 from rolegate.console.throttle import FREE_FAILURES, SignInThrottle
 from rolegate.console.tools import findings, trust_policy
+from rolegate.console.trust import trusted_entities
 
 HOSTILE = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;"
 
@@ -187,3 +188,26 @@ def test_findings_have_positions_and_aws_messages() -> None:
     assert finding["message"] == "This policy contains invalid Json"
     assert finding["line"] == 2
     assert findings("x" * 20_001, "trust")[0]["message"] == "The policy is too long."
+
+
+def test_trusted_entities_of_the_wizard_types() -> None:
+    kinds = [
+        trusted_entities(trust_policy(form))
+        for form in (
+            {"entity": "service", "service": "ec2.amazonaws.com"},
+            {"entity": "account", "account": "111122223333"},
+            {"entity": "web", "provider": "accounts.google.com", "audience": "a"},
+            {"entity": "saml", "saml_provider": "arn:aws:iam::1:saml-provider/Okta"},
+        )
+    ]
+    assert kinds == [
+        [("service", "ec2.amazonaws.com")],
+        [("account", "arn:aws:iam::111122223333:root")],
+        [("web", "accounts.google.com")],
+        [("saml", "arn:aws:iam::1:saml-provider/Okta")],
+    ]
+
+
+@pytest.mark.parametrize("document", ["%7Bnot json", "[]", '{"Statement": "x"}', '"*"'])
+def test_trusted_entities_of_odd_documents_are_empty(document: str) -> None:
+    assert trusted_entities(document) == []

@@ -229,6 +229,24 @@ def test_root_sign_in_and_wizard_for_service_and_account(page: Page, server: Ser
         "Bool": {"aws:MultiFactorAuthPresent": "true"},
     }
     shot(page, "role")
+
+    web_role = f"web-{uuid.uuid4().hex[:8]}"
+    page.goto(f"{server.endpoint}/console/create-role")
+    page.check("#e-web")
+    assert page.locator("fieldset[data-entity=service]").is_hidden()
+    page.fill("#f-provider", "accounts.google.com")
+    page.fill("#f-audience", "my-app")
+    page.fill("#f-name", web_role)
+    page.click("#wizard button[type=submit]")
+    page.wait_for_url(f"**/console/roles/{web_role}")
+    statement = iam.get_role(RoleName=web_role)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {"StringEquals": {"accounts.google.com:aud": "my-app"}}
+
+    page.goto(f"{server.endpoint}/console/roles?type=web")
+    listed = page.get_by_role("table", name="Roles").inner_text()
+    assert web_role in listed and "Web identity: accounts.google.com" in listed
+    assert service_role not in listed and account_role not in listed
     page.goto(f"{server.endpoint}/console/roles")
     shot(page, "roles")
 

@@ -13,8 +13,10 @@ from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import csrf_field, error_box, notice, page, table
 from rolegate.console.session import ConsoleSession
+from rolegate.console.trust import KINDS, trusted_entities
 
 PAGE_SIZE = 20
+SEARCH_PAGES = 10  # pages of 100 roles a search reads per request
 REVOKE_POLICY = "AWSRevokeOlderSessions"  # the name AWS's console gives it
 SUMMARY_KEYS = (
     ("Users", "UsersQuota"),
@@ -25,6 +27,11 @@ SUMMARY_KEYS = (
     ("Providers", None),
     ("InstanceProfiles", "InstanceProfilesQuota"),
 )
+
+
+def _last_used(role: dict[str, Any]) -> str:
+    used = role.get("RoleLastUsed", {}).get("LastUsedDate")
+    return used.strftime("%Y-%m-%d %H:%M UTC") if used is not None else "-"
 
 
 def pretty(document: str) -> str:
@@ -87,27 +94,39 @@ class RolePages:
 
     def roles(self, request: Request, session: ConsoleSession) -> Reply:
         query = request.arg("q").strip().lower()
+        kind = request.arg("type") if request.arg("type") in KINDS else ""
         marker = request.arg("marker") or None
         found: list[dict[str, Any]] = []
         next_marker: str | None = None
         try:
-            while True:  # pages of the API until a page of matches (the search reads on)
-                params: dict[str, Any] = {"MaxItems": 100 if query else PAGE_SIZE}
+            # pages of the API until a page of matches; a search reads at most SEARCH_PAGES
+            # pages per request, then offers the next page
+            for _ in range(SEARCH_PAGES if query or kind else 1):
+                params: dict[str, Any] = {"MaxItems": 100 if query or kind else PAGE_SIZE}
                 if marker:
                     params["Marker"] = marker
                 answer = self._call(session, "ListRoles", **params)
                 for role in answer.get("Roles", []):
-                    if not query or query in role["RoleName"].lower():
-                        found.append(role)
+                    entities = trusted_entities(role["AssumeRolePolicyDocument"])
+                    if query and query not in role["RoleName"].lower():
+                        continue
+                    if kind and kind not in (k for k, _ in entities):
+                        continue
+                    found.append({**role, "entities": entities})
                 marker = answer.get("Marker") if answer.get("IsTruncated") else None
+                next_marker = marker
                 if marker is None or len(found) >= PAGE_SIZE:
-                    next_marker = marker
                     break
         except ApiError as error:
             return Reply(403, page("Roles", error_box(error), session))
         rows: list[list[object]] = [
             [
                 el("a", {"href": f"/console/roles/{path_part(r['RoleName'])}"}, r["RoleName"]),
+                el(
+                    "ul",
+                    {"class": "entities"},
+                    [el("li", {}, f"{KINDS[k]}: {p}") for k, p in r["entities"]],
+                ),
                 r.get("Description", ""),
                 r["CreateDate"].strftime("%Y-%m-%d %H:%M UTC"),
             ]
@@ -118,18 +137,27 @@ class RolePages:
             {"method": "get", "action": "/console/roles", "role": "search"},
             el("label", {"for": "q"}, "Search roles"),
             el("input", {"id": "q", "name": "q", "type": "search", "value": request.arg("q")}),
+            el("label", {"for": "type"}, "Trusted entity type"),
+            el(
+                "select",
+                {"id": "type", "name": "type"},
+                el("option", {"value": ""}, "Any"),
+                [el("option", {"value": k, "selected": k == kind}, t) for k, t in KINDS.items()],
+            ),
             el("button", {"type": "submit"}, "Search"),
         )
         more = None
         if next_marker:
-            link = "/console/roles?" + urlencode({"q": request.arg("q"), "marker": next_marker})
+            link = "/console/roles?" + urlencode(
+                {"q": request.arg("q"), "type": kind, "marker": next_marker}
+            )
             more = el("p", {}, el("a", {"href": link, "id": "next-page"}, "Next page"))
         body = el(
             "div",
             {},
             search,
             el("p", {}, el("a", {"href": "/console/create-role"}, "Create role")),
-            table(["Role name", "Description", "Created"], rows, "Roles"),
+            table(["Role name", "Trusted entities", "Description", "Created"], rows, "Roles"),
             more,
         )
         return Reply(200, page("Roles", body, session))
@@ -148,13 +176,14 @@ class RolePages:
         base = f"/console/roles/{path_part(name)}"
         boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
         summary = table(
-            ["ARN", "Description", "Maximum session duration", "Created", "Path"],
+            ["ARN", "Description", "Maximum session duration", "Created", "Last activity", "Path"],
             [
                 [
                     role["Arn"],
                     role.get("Description", ""),
                     f"{role.get('MaxSessionDuration', 3600) // 3600} hour(s)",
                     role["CreateDate"].strftime("%Y-%m-%d %H:%M UTC"),
+                    _last_used(role),
                     role["Path"],
                 ]
             ],
