@@ -344,6 +344,10 @@ def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: S
     banner = page.locator("#role-banner")
     assert banner.inner_text().startswith("Reader <b> (")
     assert "role-green" in (banner.get_attribute("class") or "")
+    # the sealed cookie holds both sessions' credentials and stays well under the 4 KiB that
+    # browsers keep per cookie
+    cookie = next(c for c in page.context.cookies() if c["name"] == "rolegate-console")
+    assert len(cookie["value"]) < 3500
     page.click("text=Back to")
     page.wait_for_url("**/console/")
     assert page.locator("#role-banner").count() == 0

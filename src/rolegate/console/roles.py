@@ -16,7 +16,7 @@ from rolegate.console.session import ConsoleSession
 from rolegate.console.trust import KINDS, trusted_entities
 
 PAGE_SIZE = 20
-SEARCH_PAGES = 10  # pages of 100 roles a search reads per request
+SEARCH_PAGES = 5  # pages of 100 roles a search reads per request (then "Next page")
 REVOKE_POLICY = "AWSRevokeOlderSessions"  # the name AWS's console gives it
 SUMMARY_KEYS = (
     ("Users", "UsersQuota"),
