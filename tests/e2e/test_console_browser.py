@@ -497,6 +497,11 @@ def test_pages_pass_axe_accessibility_checks(
             "/console/create-role",
             "/console/switch-role",
             "/console/simulator",
+            "/console/policies",
+            "/console/users",
+            "/console/groups",
+            "/console/providers",
+            "/console/policies/arn:aws:iam::aws:policy/AdministratorAccess",
         ):
             page.goto(f"{server.endpoint}{path}")
             problems += [f"{path}: {p}" for p in _axe(page, axe_script)]
@@ -515,3 +520,50 @@ def _axe(page: Page, script: Path) -> list[str]:
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
         for v in result["violations"]
     ]
+
+
+def test_policies_users_groups_and_providers_pages(page: Page, server: Server) -> None:
+    user, password = new_user(server, ADMIN)
+    iam = server.client("iam")
+    name = f"pol-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_policy(
+        PolicyName=name,
+        Description="<script>window.__pwned = 1</script>",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+            }
+        ),
+    )["Policy"]["Arn"]
+    iam.create_policy_version(
+        PolicyArn=arn,
+        SetAsDefault=True,
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}],
+            }
+        ),
+    )
+    group = f"grp-{uuid.uuid4().hex[:8]}"
+    iam.create_group(GroupName=group)
+    sign_in(page, server, user, password)
+    page.wait_for_url("**/console/")
+    page.click("nav >> text=Policies")
+    page.click(f"text={name}")
+    assert page.locator("h1").inner_text() == f"Policy {name}"
+    assert "s3:PutObject" in page.locator("#policy-document").inner_text()
+    assert "<script>" in page.get_by_role("table", name="Summary").inner_text()
+    page.click("text=v1")
+    assert "s3:GetObject" in page.locator("#policy-document").inner_text()
+    assert page.evaluate("window.__pwned") is None
+    shot(page, "policy")
+    page.goto(f"{server.endpoint}/console/policies?scope=AWS")
+    assert "AdministratorAccess" in page.get_by_role("table", name="Policies").inner_text()
+    page.click("nav >> text=Users")
+    assert page.get_by_role("table", name="Users").is_visible()
+    page.goto(f"{server.endpoint}/console/groups")
+    assert page.get_by_role("table", name="Groups").is_visible()
+    page.click("nav >> text=Identity providers")
+    assert page.get_by_role("table", name="Identity providers").is_visible()

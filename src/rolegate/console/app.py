@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from rolegate.auth.keyring import KeyRing
 from rolegate.console.api import ApiClient, ApiError, SessionCredentials
 from rolegate.console.backend import Backend
+from rolegate.console.directory import DirectoryPages
 from rolegate.console.http import SECURITY_HEADERS, Reply, Request, cookie, redirect
 from rolegate.console.roles import RolePages
 from rolegate.console.session import COOKIE, ConsoleSession, SessionSealer
@@ -43,6 +44,7 @@ class ConsoleApp:
         self.sign_in = SignInPages(backend, self.sealer)
         self.roles = RolePages(self.api)
         self.tools = ToolPages(self.api)
+        self.directory = DirectoryPages(self.api)
         self._run_sync = run_sync
         self._ended: dict[str, int] = {}  # signed-out session ids -> their expiry (this node)
 
@@ -138,7 +140,8 @@ class ConsoleApp:
         if path == "/roles":
             return session, self.roles.roles(request, session)
         if path.startswith("/roles/"):
-            name, _, tail = unquote(path[len("/roles/") :]).partition("/")
+            # ASGI paths arrive percent-decoded; role names hold no "/"
+            name, _, tail = path[len("/roles/") :].partition("/")
             if tail == "" and not post:
                 return session, self.roles.role(request, session, name)
             if tail == "revoke" and post:
@@ -158,6 +161,16 @@ class ConsoleApp:
             return session, self.tools.switch_form(request, session)[0]
         if path == "/switch-back" and post:
             return session.back(), redirect("/console/")
+        if path == "/users":
+            return session, self.directory.users(request, session)
+        if path == "/groups":
+            return session, self.directory.groups(request, session)
+        if path == "/policies":
+            return session, self.directory.policies(request, session)
+        if path.startswith("/policies/"):
+            return session, self.directory.policy(request, session, path[len("/policies/") :])
+        if path == "/providers":
+            return session, self.directory.providers(request, session)
         if path == "/simulator":
             return session, self.tools.simulator(request, session)
         if path == "/validate" and post:

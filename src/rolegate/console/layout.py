@@ -14,6 +14,10 @@ _NAV = (
     ("/console/", "Dashboard"),
     ("/console/roles", "Roles"),
     ("/console/create-role", "Create role"),
+    ("/console/policies", "Policies"),
+    ("/console/users", "Users"),
+    ("/console/groups", "Groups"),
+    ("/console/providers", "Identity providers"),
     ("/console/switch-role", "Switch role"),
     ("/console/simulator", "Policy simulator"),
 )
