@@ -3,6 +3,8 @@ proxy (``--trusted-proxies``: uvicorn takes the scheme from ``X-Forwarded-Proto`
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -50,3 +52,51 @@ def test_cookies_are_secure_behind_a_tls_proxy(start_server: Callable[..., Serve
     assert {"HttpOnly", "SameSite=Strict", "Secure", "Path=/console"} <= set(cookie.split("; "))
     with httpx.Client(base_url=server.endpoint) as plain:
         assert "Secure" not in plain.get("/console/signin").headers["set-cookie"]
+
+
+def test_calls_carry_the_browser_address(server: Server) -> None:
+    """aws:SourceIp of the console's calls is the browser's address, as for any client."""
+    iam = server.client("iam")
+    user = f"ip-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    iam.create_login_profile(UserName=user, Password="Pw-0123456789-abc")
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="by-address",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:GetAccountSummary",
+                        "Resource": "*",
+                        "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}},
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "iam:ListUsers",
+                        "Resource": "*",
+                        "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}},
+                    },
+                ],
+            }
+        ),
+    )
+    with httpx.Client(base_url=server.endpoint) as client:
+        client.get("/console/signin")
+        signed_in = client.post(
+            "/console/signin",
+            data={
+                "csrf": client.cookies["rolegate-console-login"],
+                "account": ACCOUNT_ID,
+                "user": user,
+                "password": "Pw-0123456789-abc",
+            },
+        )
+        assert signed_in.status_code == 303
+        dashboard = client.get("/console/")
+        assert 'aria-label="Account summary"' in dashboard.text
+        users = client.get("/console/users")
+        assert users.status_code == 403
+        assert "not authorized to perform: iam:ListUsers" in users.text

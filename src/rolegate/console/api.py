@@ -9,6 +9,7 @@ pipeline in process (no socket), where authentication and authorization run as f
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -21,10 +22,23 @@ from botocore.serialize import QuerySerializer
 
 from rolegate.wire import load_service
 
-# (method, headers, body) -> (status, body): the server's pipeline, in process.
-Transport = Callable[[str, tuple[tuple[str, str], ...], bytes], tuple[int, bytes]]
+# (method, headers, body, browser) -> (status, body): the server's pipeline, in process.
+Transport = Callable[[str, tuple[tuple[str, str], ...], bytes, "BrowserOrigin"], tuple[int, bytes]]
 _HOST = "console.rolegate.internal"
 _ENDPOINT = f"https://{_HOST}/"
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserOrigin:
+    """Where the browser's request came from: the calls it causes carry its address
+    (aws:SourceIp) and whether it used TLS (aws:SecureTransport)."""
+
+    source_ip: str | None = None
+    secure: bool = False
+
+
+# Set by the console for the page being built (pages run on one worker thread each).
+BROWSER: ContextVar[BrowserOrigin | None] = ContextVar("rolegate_console_browser", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +93,7 @@ class ApiClient:
         )
         SigV4Auth(creds, service, self._region).add_auth(request)
         headers = tuple((k, str(v)) for k, v in request.headers.items())
-        status, answer = self._transport("POST", headers, body)
+        status, answer = self._transport("POST", headers, body, BROWSER.get() or BrowserOrigin())
         parsed: dict[str, Any] = self._parser.parse(
             {"body": answer, "headers": {}, "status_code": status}, model.output_shape
         )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from rolegate.auth.keyring import KeyRing
-from rolegate.console.api import ApiClient, ApiError, SessionCredentials
+from rolegate.console.api import BROWSER, ApiClient, ApiError, BrowserOrigin, SessionCredentials
 from rolegate.console.backend import Backend
 from rolegate.console.directory import DirectoryPages
 from rolegate.console.http import SECURITY_HEADERS, Reply, Request, cookie, redirect
@@ -76,6 +76,7 @@ class ConsoleApp:
                 form=_form(body, headers.get("content-type", "")),
                 cookies=_cookies(headers.get("cookie", "")),
                 secure=secure,
+                source_ip=scope["client"][0] if scope.get("client") else None,
             )
             refusal = _cross_site(request, headers, secure)
             if refusal is not None:
@@ -96,6 +97,15 @@ class ConsoleApp:
         await send({"type": "http.response.body", "body": reply.body})
 
     def handle(self, request: Request) -> Reply:
+        """The reply to ``request`` (on a worker thread); the IAM and STS calls it makes carry
+        the browser's address and transport."""
+        token = BROWSER.set(BrowserOrigin(request.source_ip, request.secure))
+        try:
+            return self._handle(request)
+        finally:
+            BROWSER.reset(token)
+
+    def _handle(self, request: Request) -> Reply:
         path, method = request.path, request.method
         if path in ("/signin", "/signin/root", "/signin/mfa", "/signin/change"):
             if method == "GET":

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from rolegate.console.api import SessionCredentials
+from rolegate.console.api import BrowserOrigin, SessionCredentials
 
 
 class Step(enum.Enum):
@@ -34,7 +34,11 @@ class Backend(Protocol):
     region: str
 
     def transport(
-        self, method: str, headers: tuple[tuple[str, str], ...], body: bytes
+        self,
+        method: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        browser: BrowserOrigin,
     ) -> tuple[int, bytes]: ...
 
     def sign_in_user(

@@ -30,6 +30,7 @@ class Request:
     form: dict[str, str]
     cookies: dict[str, str]
     secure: bool  # served over TLS: the cookie is Secure
+    source_ip: str | None = None  # the browser's address (uvicorn's, proxies considered)
 
     def arg(self, name: str, default: str = "") -> str:
         return self.form.get(name, self.query.get(name, default))

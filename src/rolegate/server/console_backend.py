@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rolegate.auth.sigv4 import HttpRequest
-from rolegate.console import ApiClient, ApiError, Backend, SessionCredentials, SignInResult, Step
+from rolegate.console import (
+    ApiClient,
+    ApiError,
+    Backend,
+    BrowserOrigin,
+    SessionCredentials,
+    SignInResult,
+    Step,
+)
 from rolegate.domain.errors import AwsError, Throttling
 from rolegate.server.pipeline import Pipeline
 from rolegate.services.iam import ConsoleStep, console_sign_in
@@ -34,10 +42,20 @@ class ServerBackend(Backend):
     region: str
 
     def transport(
-        self, method: str, headers: tuple[tuple[str, str], ...], body: bytes
+        self,
+        method: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        browser: BrowserOrigin,
     ) -> tuple[int, bytes]:
         request = HttpRequest(method=method, path="/", query_string="", headers=headers, body=body)
-        response = self.pipeline.handle(request, "application/x-www-form-urlencoded", None)
+        response = self.pipeline.handle(
+            request,
+            "application/x-www-form-urlencoded",
+            None,
+            source_ip=browser.source_ip,
+            secure_transport=browser.secure,
+        )
         return response.status, response.body
 
     def sign_in_user(
