@@ -100,3 +100,30 @@ def test_calls_carry_the_browser_address(server: Server) -> None:
         users = client.get("/console/users")
         assert users.status_code == 403
         assert "not authorized to perform: iam:ListUsers" in users.text
+
+
+def test_bad_requests_get_answers_not_failures(server: Server) -> None:
+    with httpx.Client(base_url=server.endpoint) as client:
+        many = "&".join(f"f{i}=x" for i in range(200))  # past the 100 fields read
+        assert client.get(f"/console/signin?{many}").status_code == 200
+        assert (
+            client.post(
+                "/console/signin",
+                content=b"\xff\xfe",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ).status_code
+            == 403
+        )  # no form, so no sign-in token: refused
+        big = client.post(
+            "/console/signin",
+            content=b"a=" + b"x" * 70_000,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert big.status_code == 413
+        assert client.get("/console/assets/nothing.js").status_code == 404
+        stranger = client.get("/console/", headers={"Sec-Fetch-Site": "cross-site"})
+        assert stranger.status_code == 403
+        assert (
+            client.get("/console/", cookies={"rolegate-console": "forged"}).headers["location"]
+            == "/console/signin"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from rolegate.console.session import COOKIE, ConsoleSession, SessionSealer
 from rolegate.console.signin import SignInPages, login_token_ok, root_form, user_form
 from rolegate.console.tools import ToolPages, findings
 
+log = logging.getLogger("rolegate.console")
 MAX_BODY = 64 * 1024  # a form of the console; policies are at most a few KiB
 MAX_FIELDS = 100
 PREFIX = "/console"
@@ -68,11 +70,7 @@ class ConsoleApp:
             request = Request(
                 method=scope["method"],
                 path=scope["path"][len(PREFIX) :] or "/",
-                query=dict(
-                    parse_qsl(
-                        scope.get("query_string", b"").decode("latin-1"), max_num_fields=MAX_FIELDS
-                    )
-                ),
+                query=_pairs(scope.get("query_string", b"").decode("latin-1")),
                 form=_form(body, headers.get("content-type", "")),
                 cookies=_cookies(headers.get("cookie", "")),
                 secure=secure,
@@ -102,6 +100,9 @@ class ConsoleApp:
         token = BROWSER.set(BrowserOrigin(request.source_ip, request.secure))
         try:
             return self._handle(request)
+        except Exception:
+            log.exception("console %s %s failed", request.method, request.path)
+            return Reply(500, b"An internal error occurred.\n", "text/plain")
         finally:
             BROWSER.reset(token)
 
@@ -218,13 +219,21 @@ def _form(body: bytes, content_type: str) -> dict[str, str]:
     if not body or not content_type.startswith("application/x-www-form-urlencoded"):
         return {}
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError):
+        return _pairs(body.decode("utf-8"))
+    except UnicodeDecodeError:
         return {}
-    form: dict[str, str] = {}
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """Form or query pairs, the first of a repeated name winning; none past MAX_FIELDS."""
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        return {}
+    found: dict[str, str] = {}
     for key, value in pairs:
-        form.setdefault(key, value)
-    return form
+        found.setdefault(key, value)
+    return found
 
 
 def _cookies(header: str) -> dict[str, str]:
