@@ -124,6 +124,8 @@ def test_bad_requests_get_answers_not_failures(server: Server) -> None:
         stranger = client.get("/console/", headers={"Sec-Fetch-Site": "cross-site"})
         assert stranger.status_code == 403
         assert (
-            client.get("/console/", cookies={"rolegate-console": "forged"}).headers["location"]
+            client.get("/console/", headers={"Cookie": "rolegate-console=forged"}).headers[
+                "location"
+            ]
             == "/console/signin"
         )
