@@ -13,9 +13,10 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl
 
 from rolegate.auth.keyring import KeyRing
@@ -33,8 +34,6 @@ MAX_BODY = 64 * 1024  # a form of the console; policies are at most a few KiB
 MAX_FIELDS = 100
 PREFIX = "/console"
 _ASSETS = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
-T = TypeVar("T")
-RunSync = Callable[[Callable[[], T]], Awaitable[T]]
 
 
 class ConsoleApp:
@@ -210,8 +209,6 @@ class ConsoleApp:
 
 
 def _touched(session: ConsoleSession, now: int) -> ConsoleSession:
-    from dataclasses import replace
-
     return replace(session, last_seen=now)
 
 

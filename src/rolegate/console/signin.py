@@ -27,7 +27,8 @@ EXPIRED = "Your password has expired. Ask your administrator to set a new one."
 
 
 def login_token(request: Request) -> str:
-    """The sign-in forms' token: the browser's, or a new one (one per request at most)."""
+    """The sign-in forms' token: the browser's, or a new one, kept in the request's cookies so
+    that the form and the cookie of one reply get the same."""
     token = request.cookies.get(LOGIN_COOKIE)
     if not token:
         token = request.cookies[LOGIN_COOKIE] = secrets.token_urlsafe(24)
