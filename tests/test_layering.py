@@ -37,6 +37,8 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     # the console: pages over the services' entry points, the policy engine's findings, and
     # botocore to call the operations as an SDK does (docs/console.md)
     "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore"}),
+    # the credential agent is a client of rolegate over HTTP: the wire model, never the server
+    "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")
