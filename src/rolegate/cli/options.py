@@ -39,4 +39,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "authz_routes",
         )
     }
+    if getattr(args, "no_console", False):
+        flags["console"] = "0"
     return Settings.from_sources(flags, os.environ)

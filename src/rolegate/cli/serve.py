@@ -57,6 +57,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="request threads per server process (default 2; ROLEGATE_THREADS)",
     )
     parser.add_argument(
+        "--no-console",
+        action="store_true",
+        help="do not serve the web console under /console/ (ROLEGATE_CONSOLE=0)",
+    )
+    parser.add_argument(
         "--saml-audience",
         help="this server's SAML endpoint URL(s), comma-separated, accepted as Recipient and "
         "Audience of SAML responses besides AWS's (ROLEGATE_SAML_AUDIENCE)",
@@ -214,9 +219,12 @@ def _export_settings(settings: object) -> None:
         "public_url",
         "authz_listen",
         "authz_routes",
+        "console",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):
             value = ",".join(value)
+        elif isinstance(value, bool):
+            value = "1" if value else "0"
         if value is not None:
             os.environ[f"ROLEGATE_{name.upper()}"] = str(value)

@@ -17,6 +17,9 @@ class SessionKind:
     ROLE = "role_session"  # AssumeRole, AssumeRoleWithWebIdentity, AssumeRoleWithSAML
     FEDERATED_USER = "federated_user"  # GetFederationToken
     SESSION_TOKEN = "session_token"  # GetSessionToken: the calling user or root, with MFA state
+    # A web console sign-in: the user (password, MFA) or root (its access key pair) itself, with
+    # its own permissions and MFA state, and none of GetSessionToken's limits on IAM and STS.
+    CONSOLE = "console"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, may_carry_signature
 from rolegate.authz_client.routes import RouteTable
+from rolegate.console import ConsoleApp
 from rolegate.domain.errors import AccessDenied
 from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
@@ -38,6 +39,7 @@ from rolegate.server.authn import Authenticator
 from rolegate.server.authz.app import AuthzApp
 from rolegate.server.authz.decider import Decider
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
+from rolegate.server.console_backend import ServerBackend
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.issuer_documents import DocumentAnswer, DocumentRequest, document_request
@@ -68,6 +70,7 @@ class Runtime:
     store: Store
     pipeline: Pipeline
     bootstrap: BootstrapResult
+    ring: KeyRing
 
 
 def open_key_ring(settings: Settings) -> KeyRing:
@@ -116,7 +119,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
-    return Runtime(settings, store, pipeline, bootstrap)
+    return Runtime(settings, store, pipeline, bootstrap, ring)
 
 
 class RolegateApp:
@@ -132,6 +135,10 @@ class RolegateApp:
             settings.allowed_origins,
             loopback_hosts_only=settings.auth == "permissive" and is_loopback(settings.host),
         )
+        self.console: ConsoleApp | None = None
+        if settings.console:
+            backend = ServerBackend(runtime.pipeline, settings.region)
+            self.console = ConsoleApp(backend, runtime.ring, self.workers.run)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -146,6 +153,9 @@ class RolegateApp:
         document = document_request(path)
         if document is not None:
             await self._issuer_document(scope, document, send)
+            return
+        if self.console is not None and (path == "/console" or path.startswith("/console/")):
+            await self.console(scope, receive, send)  # its own checks of browser requests
             return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         lowered = {k.lower(): v for k, v in headers}

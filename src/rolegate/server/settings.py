@@ -68,6 +68,8 @@ class Settings:
     authz_listen: str | None = None
     # Its route table for nginx auth_request and Envoy ext_authz (authz_client.routes).
     authz_routes: Path | None = None
+    # The web console under /console/ (docs/console.md); ``--no-console`` turns it off.
+    console: bool = True
 
     @property
     def authz_address(self) -> tuple[str, int] | None:
@@ -145,6 +147,7 @@ class Settings:
             service_catalog=_optional_path(pick("service_catalog")),
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
+            console=_flag(pick("console") or "1"),
         )
 
 

@@ -42,6 +42,11 @@ from rolegate.services.iam.credentials import (
     signing_certificates,
     ssh_keys,
 )
+from rolegate.services.iam.credentials.console_sign_in import (
+    ConsoleSignIn,
+    ConsoleStep,
+    console_sign_in,
+)
 from rolegate.services.iam.credentials.sign_in import SignIn, verify_password
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
@@ -97,6 +102,8 @@ HANDLERS: dict[str, Handler] = join_handlers(
 __all__ = [
     "HANDLERS",
     "AccountExists",
+    "ConsoleSignIn",
+    "ConsoleStep",
     "IssuerBase",
     "MfaCheck",
     "NewAccount",
@@ -104,6 +111,7 @@ __all__ = [
     "add_oidc_provider",
     "add_root_key",
     "add_saml_provider",
+    "console_sign_in",
     "create_account",
     "default_account",
     "install_aws_managed_policies",

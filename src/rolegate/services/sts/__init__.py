@@ -22,6 +22,7 @@ from rolegate.services.sts import (
     web_identity_token,
     workloads,
 )
+from rolegate.services.sts.console_session import console_credentials
 
 # The address ``rolegate serve`` listens on by default.
 DEFAULT_ISSUER_BASE = IssuerBase("http://127.0.0.1:4566")
@@ -52,4 +53,4 @@ def handlers(
     )
 
 
-__all__ = ["DEFAULT_ISSUER_BASE", "handlers"]
+__all__ = ["DEFAULT_ISSUER_BASE", "console_credentials", "handlers"]

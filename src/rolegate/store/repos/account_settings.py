@@ -56,6 +56,12 @@ class AccountSettingsRepo:
         ).scalar()
         return None if value is None else str(value)
 
+    def account_of_alias(self, alias: str) -> str | None:
+        """The account whose alias is ``alias`` (the console's sign-in page takes either)."""
+        t = account_aliases.c
+        value = self._conn.execute(select(t.account_id).where(t.account_alias == alias)).scalar()
+        return None if value is None else str(value)
+
     def set_alias(self, account_id: str, alias: str) -> None:
         """Make ``alias`` the account's only alias; Conflict if another account holds it."""
         t = account_aliases.c

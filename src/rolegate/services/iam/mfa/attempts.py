@@ -28,7 +28,7 @@ from typing import TypeVar
 from rolegate.domain.errors import AwsError, Throttling
 from rolegate.domain.mfa import MfaAttempts
 from rolegate.services.context import OperationContext
-from rolegate.store import CommitAndRaise
+from rolegate.store import CommitAndRaise, Tx
 
 FREE_FAILURES = 5  # wrong codes in a row before the first lock: room for typing mistakes
 FIRST_LOCK = timedelta(minutes=1)
@@ -58,15 +58,22 @@ def check_codes(
     budget: ``Throttling`` while the device is locked; ``refusal``, with the count committed,
     when ``prove`` returns None. Call it before the operation changes anything.
     """
-    attempts = ctx.tx.mfa_devices.lock_attempts(serial)
+    return check_codes_in(ctx.tx, ctx.now, serial, prove, refusal)
+
+
+def check_codes_in(
+    tx: Tx, now: datetime, serial: str, prove: Callable[[], Proof | None], refusal: AwsError
+) -> Proof:
+    """``check_codes`` outside an operation (the console's sign-in)."""
+    attempts = tx.mfa_devices.lock_attempts(serial)
     if attempts is None:  # gone since the caller read it in this transaction
         raise refusal
-    if is_locked(attempts, ctx.now):
+    if is_locked(attempts, now):
         raise Throttling(RATE_EXCEEDED)
     proof = prove()
     if proof is None:
-        ctx.tx.mfa_devices.set_attempts(serial, after_failure(attempts, ctx.now))
+        tx.mfa_devices.set_attempts(serial, after_failure(attempts, now))
         raise CommitAndRaise(refusal)
     if attempts != MfaAttempts():
-        ctx.tx.mfa_devices.set_attempts(serial, MfaAttempts())
+        tx.mfa_devices.set_attempts(serial, MfaAttempts())
     return proof

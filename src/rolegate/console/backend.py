@@ -1,0 +1,54 @@
+"""What the console needs from the server it runs in: the request pipeline (as a transport)
+and the two sign-ins, which no AWS operation does (``server.console_backend`` implements it)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+from rolegate.console.api import BrowserOrigin, SessionCredentials
+
+
+class Step(enum.Enum):
+    SIGNED_IN = "signed_in"
+    REFUSED = "refused"
+    MFA_REQUIRED = "mfa_required"
+    MUST_CHANGE = "must_change"
+    EXPIRED = "expired"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    step: Step
+    account_id: str = ""
+    principal_arn: str = ""
+    credentials: SessionCredentials | None = None
+    expires_at: int = 0  # epoch seconds
+    mfa: bool = False
+    must_change: bool = False  # MFA_REQUIRED: a new password is due after the code
+
+
+class Backend(Protocol):
+    region: str
+
+    def transport(
+        self,
+        method: str,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        browser: BrowserOrigin,
+    ) -> tuple[int, bytes]: ...
+
+    def sign_in_user(
+        self,
+        account: str,
+        user_name: str,
+        password: str | None,
+        mfa_code: str | None,
+        *,
+        must_change: bool = False,
+    ) -> SignInResult: ...
+
+    def sign_in_root(self, access_key_id: str, secret_access_key: str) -> SignInResult: ...

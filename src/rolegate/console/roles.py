@@ -1,0 +1,323 @@
+"""Dashboard, roles list, role detail, trust policy editing and revoking sessions: each a few
+IAM calls made with the session's credentials (``api.ApiClient``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from rolegate.console.api import ApiClient, ApiError
+from rolegate.console.html import Markup, el
+from rolegate.console.http import Reply, Request, path_part, redirect
+from rolegate.console.layout import csrf_field, error_box, notice, page, table
+from rolegate.console.session import ConsoleSession
+from rolegate.console.trust import KINDS, trusted_entities
+
+PAGE_SIZE = 20
+SEARCH_PAGES = 5  # pages of 100 roles a search reads per request (then "Next page")
+REVOKE_POLICY = "AWSRevokeOlderSessions"  # the name AWS's console gives it
+SUMMARY_KEYS = (
+    ("Users", "UsersQuota"),
+    ("Roles", "RolesQuota"),
+    ("Groups", "GroupsQuota"),
+    ("Policies", "PoliciesQuota"),
+    ("MFADevices", None),
+    ("Providers", None),
+    ("InstanceProfiles", "InstanceProfilesQuota"),
+)
+
+
+def _last_used(role: dict[str, Any]) -> str:
+    used = role.get("RoleLastUsed", {}).get("LastUsedDate")
+    return used.strftime("%Y-%m-%d %H:%M UTC") if used is not None else "-"
+
+
+def pretty(document: str) -> str:
+    """IAM returns policy documents URL-encoded; shown decoded and indented."""
+    text = unquote(document)
+    try:
+        return json.dumps(json.loads(text), indent=2)
+    except ValueError:
+        return text
+
+
+def revoke_policy(now: datetime) -> str:
+    """AWS's AWSRevokeOlderSessions policy: deny everything to sessions issued before now
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html)."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Action": ["*"],
+                    "Resource": ["*"],
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime": stamp}},
+                }
+            ],
+        }
+    )
+
+
+class RolePages:
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    def _call(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
+        service = "sts" if operation in ("GetCallerIdentity", "AssumeRole") else "iam"
+        return self.api.call(session.acting, service, operation, params)
+
+    def dashboard(self, request: Request, session: ConsoleSession) -> Reply:
+        parts: list[Markup] = []
+        try:
+            identity = self._call(session, "GetCallerIdentity")
+            parts.append(
+                table(
+                    ["Account", "ARN", "User ID"],
+                    [[identity["Account"], identity["Arn"], identity["UserId"]]],
+                    "Who you are",
+                )
+            )
+            summary = self._call(session, "GetAccountSummary")["SummaryMap"]
+            rows: list[list[object]] = [
+                [name, str(summary.get(name, 0)), str(summary[q]) if q and q in summary else "-"]
+                for name, q in SUMMARY_KEYS
+            ]
+            parts.append(el("h2", {}, "Account summary"))
+            parts.append(table(["Resource", "In use", "Quota"], rows, "Account summary"))
+        except ApiError as error:
+            parts.append(error_box(error))
+        return Reply(200, page("Dashboard", el("div", {}, parts), session))
+
+    def roles(self, request: Request, session: ConsoleSession) -> Reply:
+        query = request.arg("q").strip().lower()
+        kind = request.arg("type") if request.arg("type") in KINDS else ""
+        marker = request.arg("marker") or None
+        found: list[dict[str, Any]] = []
+        next_marker: str | None = None
+        try:
+            # pages of the API until a page of matches; a search reads at most SEARCH_PAGES
+            # pages per request, then offers the next page
+            for _ in range(SEARCH_PAGES if query or kind else 1):
+                params: dict[str, Any] = {"MaxItems": 100 if query or kind else PAGE_SIZE}
+                if marker:
+                    params["Marker"] = marker
+                answer = self._call(session, "ListRoles", **params)
+                for role in answer.get("Roles", []):
+                    entities = trusted_entities(role["AssumeRolePolicyDocument"])
+                    if query and query not in role["RoleName"].lower():
+                        continue
+                    if kind and kind not in (k for k, _ in entities):
+                        continue
+                    found.append({**role, "entities": entities})
+                marker = answer.get("Marker") if answer.get("IsTruncated") else None
+                next_marker = marker
+                if marker is None or len(found) >= PAGE_SIZE:
+                    break
+        except ApiError as error:
+            return Reply(403, page("Roles", error_box(error), session))
+        rows: list[list[object]] = [
+            [
+                el("a", {"href": f"/console/roles/{path_part(r['RoleName'])}"}, r["RoleName"]),
+                el(
+                    "ul",
+                    {"class": "entities"},
+                    [el("li", {}, f"{KINDS[k]}: {p}") for k, p in r["entities"]],
+                ),
+                r.get("Description", ""),
+                r["CreateDate"].strftime("%Y-%m-%d %H:%M UTC"),
+            ]
+            for r in found
+        ]
+        search = el(
+            "form",
+            {"method": "get", "action": "/console/roles", "role": "search"},
+            el("label", {"for": "q"}, "Search roles"),
+            el("input", {"id": "q", "name": "q", "type": "search", "value": request.arg("q")}),
+            el("label", {"for": "type"}, "Trusted entity type"),
+            el(
+                "select",
+                {"id": "type", "name": "type"},
+                el("option", {"value": ""}, "Any"),
+                [el("option", {"value": k, "selected": k == kind}, t) for k, t in KINDS.items()],
+            ),
+            el("button", {"type": "submit"}, "Search"),
+        )
+        more = None
+        if next_marker:
+            link = "/console/roles?" + urlencode(
+                {"q": request.arg("q"), "type": kind, "marker": next_marker}
+            )
+            more = el("p", {}, el("a", {"href": link, "id": "next-page"}, "Next page"))
+        body = el(
+            "div",
+            {},
+            search,
+            el("p", {}, el("a", {"href": "/console/create-role"}, "Create role")),
+            table(["Role name", "Trusted entities", "Description", "Created"], rows, "Roles"),
+            more,
+        )
+        return Reply(200, page("Roles", body, session))
+
+    def role(self, request: Request, session: ConsoleSession, name: str, note: str = "") -> Reply:
+        try:
+            role = self._call(session, "GetRole", RoleName=name)["Role"]
+            attached = self._call(session, "ListAttachedRolePolicies", RoleName=name)
+            inline_names = self._call(session, "ListRolePolicies", RoleName=name)["PolicyNames"]
+            inline = [
+                self._call(session, "GetRolePolicy", RoleName=name, PolicyName=p)
+                for p in inline_names
+            ]
+        except ApiError as error:
+            return Reply(403 if error.status == 403 else 404, page(name, error_box(error), session))
+        base = f"/console/roles/{path_part(name)}"
+        boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        summary = table(
+            ["ARN", "Description", "Maximum session duration", "Created", "Last activity", "Path"],
+            [
+                [
+                    role["Arn"],
+                    role.get("Description", ""),
+                    f"{role.get('MaxSessionDuration', 3600) // 3600} hour(s)",
+                    role["CreateDate"].strftime("%Y-%m-%d %H:%M UTC"),
+                    _last_used(role),
+                    role["Path"],
+                ]
+            ],
+            "Summary",
+        )
+        permissions = el(
+            "section",
+            {"aria-labelledby": "h-permissions"},
+            el("h2", {"id": "h-permissions"}, "Permissions"),
+            table(
+                ["Attached policy", "ARN"],
+                [[p["PolicyName"], p["PolicyArn"]] for p in attached["AttachedPolicies"]],
+                "Attached policies",
+            ),
+            [
+                el(
+                    "div",
+                    {"class": "inline-policy"},
+                    el("h3", {}, f"Inline policy {p['PolicyName']}"),
+                    el("pre", {}, pretty(p["PolicyDocument"])),
+                )
+                for p in inline
+            ],
+            el("p", {}, "Permissions boundary: ", boundary or "not set"),
+        )
+        trust = el(
+            "section",
+            {"aria-labelledby": "h-trust"},
+            el("h2", {"id": "h-trust"}, "Trust relationships"),
+            el("pre", {"id": "trust-policy"}, pretty(role["AssumeRolePolicyDocument"])),
+            el("p", {}, el("a", {"href": f"{base}/trust"}, "Edit trust policy")),
+        )
+        tags = el(
+            "section",
+            {"aria-labelledby": "h-tags"},
+            el("h2", {"id": "h-tags"}, "Tags"),
+            table(["Key", "Value"], [[t["Key"], t["Value"]] for t in role.get("Tags", [])], "Tags"),
+        )
+        revoke = el(
+            "section",
+            {"aria-labelledby": "h-revoke"},
+            el("h2", {"id": "h-revoke"}, "Revoke sessions"),
+            el(
+                "p",
+                {},
+                "Denies every permission to sessions of this role issued before now, "
+                f"with the inline policy {REVOKE_POLICY}.",
+            ),
+            el(
+                "form",
+                {"method": "post", "action": f"{base}/revoke"},
+                csrf_field(session),
+                el("button", {"type": "submit", "id": "revoke"}, "Revoke active sessions"),
+            ),
+        )
+        body = el(
+            "div", {}, notice(note) if note else None, summary, permissions, trust, tags, revoke
+        )
+        return Reply(200, page(f"Role {name}", body, session))
+
+    def revoke(self, request: Request, session: ConsoleSession, name: str, now: datetime) -> Reply:
+        try:
+            self._call(
+                session,
+                "PutRolePolicy",
+                RoleName=name,
+                PolicyName=REVOKE_POLICY,
+                PolicyDocument=revoke_policy(now),
+            )
+        except ApiError as error:
+            return Reply(403, page(f"Role {name}", error_box(error), session))
+        return self.role(request, session, name, "Active sessions issued before now are revoked.")
+
+    def trust_form(
+        self,
+        request: Request,
+        session: ConsoleSession,
+        name: str,
+        text: str | None = None,
+        error: ApiError | None = None,
+    ) -> Reply:
+        if text is None:
+            try:
+                role = self._call(session, "GetRole", RoleName=name)["Role"]
+            except ApiError as failure:
+                return Reply(403, page(f"Trust policy of {name}", error_box(failure), session))
+            text = pretty(role["AssumeRolePolicyDocument"])
+        body = el(
+            "div",
+            {},
+            error_box(error) if error else None,
+            policy_editor(
+                session, f"/console/roles/{path_part(name)}/trust", text, "Update policy"
+            ),
+        )
+        return Reply(400 if error else 200, page(f"Trust policy of {name}", body, session))
+
+    def update_trust(self, request: Request, session: ConsoleSession, name: str) -> Reply:
+        text = request.arg("policy")
+        try:
+            self._call(session, "UpdateAssumeRolePolicy", RoleName=name, PolicyDocument=text)
+        except ApiError as error:
+            return self.trust_form(request, session, name, text, error)
+        return redirect(f"/console/roles/{path_part(name)}")
+
+
+def policy_editor(
+    session: ConsoleSession,
+    action: str,
+    text: str,
+    submit: str,
+    extra: Markup | None = None,
+    kind: str = "trust",
+) -> Markup:
+    """A policy text area whose findings (line, column, AWS's message) appear as one types
+    (console.js posts the text to /console/validate)."""
+    return el(
+        "form",
+        {"method": "post", "action": action, "class": "policy-form"},
+        csrf_field(session),
+        extra,
+        el("label", {"for": "policy"}, "Policy document (JSON)"),
+        el(
+            "textarea",
+            {
+                "id": "policy",
+                "name": "policy",
+                "rows": 18,
+                "cols": 80,
+                "spellcheck": "false",
+                "data-kind": kind,
+            },
+            text,
+        ),
+        el("div", {"id": "findings", "aria-live": "polite"}),
+        el("button", {"type": "submit"}, submit),
+    )
