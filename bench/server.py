@@ -275,15 +275,15 @@ def measure(target: Target, args: argparse.Namespace, scratch: Path) -> list[dic
         url = f"http://127.0.0.1:{port}"
         check(url, replay)
         run_wrk(url, replay, 2, args.connections, scratch)  # warm-up
-        spy = None
+        spy, spied = None, scratch / f"{replay.operation}.spy"
         if args.py_spy and target.describe() == "rolegate (SQLite, 1 worker)":
-            spy = start_py_spy(target, args.duration, scratch / f"{replay.operation}.spy")
+            spy = start_py_spy(target, args.duration, spied)
         cpu_before = target.server_cpu_seconds()
         result = run_wrk(url, replay, args.duration, args.connections, scratch)
         cpu = target.server_cpu_seconds() - cpu_before
         if spy is not None:
             spy.wait(timeout=60)
-            print(f"== py-spy, {replay.operation}\n" + spy_summary(Path(str(spy.args[-1]))))
+            print(f"== py-spy, {replay.operation}\n" + spy_summary(spied))
         result["server_cpu_us_per_request"] = round(cpu / max(result["requests"], 1) * 1e6)
         result.update(target=target.describe(), operation=replay.operation)
         print(json.dumps(result), flush=True)
