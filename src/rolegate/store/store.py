@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from rolegate.store.dialects import WRITE_OPTION, create_store_engine
+from rolegate.store.cached_repos import (
+    CachedAccessKeyRepo,
+    CachedIdentityPolicyRepo,
+    CachedManagedPolicyRepo,
+    CachedReads,
+    CachedRoleRepo,
+    CachedUserRepo,
+)
+from rolegate.store.dialects import WRITE_OPTION, create_store_engine, scalar_on_driver
 from rolegate.store.errors import CommitAndRaise, StoreUnavailable
+from rolegate.store.freshness import Freshness
 from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.readers import ReadConnections
@@ -35,6 +46,8 @@ from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
 from rolegate.store.schema_groups import group_policies
 
+# Changes whenever a transaction of the cluster that wrote ends (store.freshness).
+_PG_SNAPSHOT = "SELECT pg_current_snapshot()::text"
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
     sa_exc.OperationalError,
@@ -50,9 +63,13 @@ class Tx:
     Each repository is built on first use: a request touches two or three of them.
     """
 
-    def __init__(self, connection: Connection, sealer: Sealer) -> None:
+    def __init__(
+        self, connection: Connection, sealer: Sealer, cached: CachedReads | None = None
+    ) -> None:
         self.connection = connection
         self._sealer = sealer
+        # Read transactions: the process's read cache (store.cached_repos); None when writing.
+        self._cached = cached
 
     @cached_property
     def accounts(self) -> AccountRepo:
@@ -64,10 +81,14 @@ class Tx:
 
     @cached_property
     def access_keys(self) -> AccessKeyRepo:
+        if self._cached is not None:
+            return CachedAccessKeyRepo(self.connection, self._sealer, self._cached)
         return AccessKeyRepo(self.connection, self._sealer)
 
     @cached_property
     def roles(self) -> RoleRepo:
+        if self._cached is not None:
+            return CachedRoleRepo(self.connection, self._cached)
         return RoleRepo(self.connection)
 
     @cached_property
@@ -84,6 +105,8 @@ class Tx:
 
     @cached_property
     def managed_policies(self) -> ManagedPolicyRepo:
+        if self._cached is not None:
+            return CachedManagedPolicyRepo(self.connection, self._cached)
         return ManagedPolicyRepo(self.connection)
 
     @cached_property
@@ -92,6 +115,8 @@ class Tx:
 
     @cached_property
     def users(self) -> UserRepo:
+        if self._cached is not None:
+            return CachedUserRepo(self.connection, self._cached)
         return UserRepo(self.connection)
 
     @cached_property
@@ -112,6 +137,8 @@ class Tx:
 
     @cached_property
     def identity_policies(self) -> IdentityPolicyRepo:
+        if self._cached is not None:
+            return CachedIdentityPolicyRepo(self.connection, self._cached)
         return IdentityPolicyRepo(self.connection)
 
     @cached_property
@@ -142,6 +169,10 @@ class Store:
         # SQLite: read transactions reuse connections (store.readers); PostgreSQL's come from
         # the pool, which checks them (pool_pre_ping) after a restart of the server.
         self._readers = ReadConnections(engine) if self.dialect_name == "sqlite" else None
+        # What read transactions may answer from memory, and for how long (store.freshness).
+        self.freshness = Freshness()
+        self._probe_connection: Any = None  # SQLite: data_version's own connection
+        self._probe_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
@@ -166,15 +197,25 @@ class Store:
         plain ``BEGIN`` instead of ``BEGIN IMMEDIATE`` and runs alongside a writer; a write
         attempted in it may fail with StoreUnavailable when another writer holds the lock.
         SQLite write transactions are savepoints of a shared transaction, committed (and
-        returned from) together: see :mod:`rolegate.store.group_commit`.
+        returned from) together: see :mod:`rolegate.store.group_commit`. A read transaction
+        answers the access key, principal and policy reads of :mod:`rolegate.store.cached_repos`
+        from this process's cache while the database is unchanged (:mod:`rolegate.store.freshness`).
         """
         kept: CommitAndRaise | None = None
+        cached: CachedReads | None = None
         try:
-            with self._connection(write) as conn:
-                try:
-                    yield Tx(conn, self._sealer)
-                except CommitAndRaise as refusal:
-                    kept = refusal
+            try:
+                with self._connection(write) as conn:
+                    # Before the transaction reads anything: what it reads is never older.
+                    cached = None if write else CachedReads(self.freshness, self._generation(conn))
+                    try:
+                        yield Tx(conn, self._sealer, cached)
+                    except CommitAndRaise as refusal:
+                        kept = refusal
+            finally:
+                # committed (or not) before the request is answered
+                if write or (cached is not None and cached.wrote):
+                    self.freshness.bump()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
         if kept is not None:
@@ -197,6 +238,23 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def _generation(self, conn: Connection) -> int:
+        """The read cache's generation as of now (store.freshness): SQLite's data_version (on a
+        connection of its own: the value is per connection), PostgreSQL's snapshot (on the
+        transaction's connection)."""
+        if self.dialect_name != "sqlite":
+            return self.freshness.observe(scalar_on_driver(conn, _PG_SNAPSHOT))
+        with self._probe_lock:
+            if self._probe_connection is None:
+                self._probe_connection = self._engine.raw_connection()
+            cursor = self._probe_connection.cursor()
+            try:
+                cursor.execute("PRAGMA data_version")
+                seen = cursor.fetchone()[0]
+            finally:
+                cursor.close()
+        return self.freshness.observe(seen)
+
     def reset(self) -> None:
         """Delete every row of every table (the schema and its revision stay)."""
         with self.transaction() as tx:
@@ -204,6 +262,10 @@ class Store:
                 tx.connection.execute(delete(table))
 
     def close(self) -> None:
+        with self._probe_lock:
+            if self._probe_connection is not None:
+                self._probe_connection.close()
+                self._probe_connection = None
         if self._readers is not None:
             self._readers.close()
         self._engine.dispose()
