@@ -195,15 +195,6 @@ def execute_on_driver(conn: Connection, sql: str) -> None:
     _execute_on_driver(conn.connection.dbapi_connection, sql)
 
 
-def scalar_on_driver(conn: Connection, sql: str) -> Any:
-    """The first column of the first row of ``sql`` (no parameters), run on the driver's
-    connection under ``conn`` (PostgreSQL: psycopg's ``Connection.execute``)."""
-    try:
-        return conn.connection.dbapi_connection.execute(sql).fetchone()[0]  # type: ignore[union-attr]
-    except Exception as exc:  # psycopg.Error: wrapped as by SQLAlchemy
-        raise OperationalError(sql, None, exc) from exc
-
-
 def _execute_on_driver(driver: Any, sql: str) -> None:
     try:
         driver.execute(sql)

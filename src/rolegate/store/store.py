@@ -20,10 +20,11 @@ from rolegate.store.cached_repos import (
     CachedRoleRepo,
     CachedUserRepo,
 )
-from rolegate.store.dialects import WRITE_OPTION, create_store_engine, scalar_on_driver
+from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import CommitAndRaise, StoreUnavailable
 from rolegate.store.freshness import Freshness
 from rolegate.store.group_commit import GroupCommitter
+from rolegate.store.lazy import lazy_connection
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.readers import ReadConnections
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
@@ -46,8 +47,9 @@ from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
 from rolegate.store.schema_groups import group_policies
 
-# Changes whenever a transaction of the cluster that wrote ends (store.freshness).
-_PG_SNAPSHOT = "SELECT pg_current_snapshot()::text"
+# What the read cache's generation follows (store.freshness), by backend: SQLite's changes when
+# another connection commits, PostgreSQL's when a transaction of the cluster that wrote ends.
+_PROBES = ("PRAGMA data_version", "SELECT pg_current_snapshot()::text")
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
     sa_exc.OperationalError,
@@ -205,9 +207,9 @@ class Store:
         cached: CachedReads | None = None
         try:
             try:
+                # Before the transaction reads anything: what it reads is never older.
+                cached = None if write else CachedReads(self.freshness, self._generation())
                 with self._connection(write) as conn:
-                    # Before the transaction reads anything: what it reads is never older.
-                    cached = None if write else CachedReads(self.freshness, self._generation(conn))
                     try:
                         yield Tx(conn, self._sealer, cached)
                     except CommitAndRaise as refusal:
@@ -228,8 +230,8 @@ class Store:
             with self._group.transaction() as conn:
                 yield conn
             return
-        if not write and self._readers is not None:
-            with self._readers.connection() as conn, conn.begin():
+        if not write:
+            with lazy_connection(self._read_checkout) as conn:
                 yield conn
             return
         with self._engine.connect() as conn:
@@ -238,22 +240,46 @@ class Store:
             with conn.begin():
                 yield conn
 
-    def _generation(self, conn: Connection) -> int:
-        """The read cache's generation as of now (store.freshness): SQLite's data_version (on a
-        connection of its own: the value is per connection), PostgreSQL's snapshot (on the
-        transaction's connection)."""
-        if self.dialect_name != "sqlite":
-            return self.freshness.observe(scalar_on_driver(conn, _PG_SNAPSHOT))
+    def _generation(self) -> int:
+        """The read cache's generation as of now (store.freshness), from a connection of the
+        probe's own: SQLite's data_version is per connection, and PostgreSQL's snapshot read
+        there (in autocommit) leaves a fully cached read transaction without any connection."""
         with self._probe_lock:
-            if self._probe_connection is None:
-                self._probe_connection = self._engine.raw_connection()
-            cursor = self._probe_connection.cursor()
             try:
-                cursor.execute("PRAGMA data_version")
-                seen = cursor.fetchone()[0]
-            finally:
-                cursor.close()
+                if self._probe_connection is None:
+                    probe = self._engine.raw_connection()
+                    if self.dialect_name != "sqlite":
+                        probe.driver_connection.autocommit = True  # type: ignore[union-attr]
+                    self._probe_connection = probe
+                cursor = self._probe_connection.cursor()
+                try:
+                    cursor.execute(_PROBES[self.dialect_name != "sqlite"])
+                    seen = cursor.fetchone()[0]
+                finally:
+                    cursor.close()
+            except Exception as exc:  # the next probe opens a new connection
+                self._drop_probe()
+                raise sa_exc.OperationalError(_PROBES[1], None, exc) from exc
         return self.freshness.observe(seen)
+
+    def _drop_probe(self) -> None:
+        probe, self._probe_connection = self._probe_connection, None
+        if probe is not None:
+            try:
+                probe.invalidate()  # never back to the pool (autocommit on PostgreSQL)
+            except Exception:  # already broken: nothing more to release
+                pass
+
+    @contextmanager
+    def _read_checkout(self) -> Iterator[Connection]:
+        """A connection for a read transaction (not yet begun)."""
+        if self._readers is not None:
+            with self._readers.connection() as conn:
+                yield conn
+            return
+        with self._engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: False})
+            yield conn
 
     def reset(self) -> None:
         """Delete every row of every table (the schema and its revision stay)."""
@@ -263,9 +289,7 @@ class Store:
 
     def close(self) -> None:
         with self._probe_lock:
-            if self._probe_connection is not None:
-                self._probe_connection.close()
-                self._probe_connection = None
+            self._drop_probe()
         if self._readers is not None:
             self._readers.close()
         self._engine.dispose()
