@@ -26,7 +26,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "domain": ({"domain"}, set()),
     "policy": ({"domain", "policy"}, set()),
     "wire": ({"domain", "wire"}, {"botocore", "regex"}),
-    "auth": ({"domain", "policy", "auth"}, {"cryptography"}),
+    "auth": ({"domain", "policy", "auth"}, {"cryptography", "argon2"}),
     "federation": (
         {"domain", "federation"},
         {"cryptography", "joserfc", "signxml", "defusedxml", "lxml", "httpx"},

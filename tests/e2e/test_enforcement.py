@@ -614,11 +614,13 @@ def test_allowed_and_denied(operation: str, server: Server, enforcer: Credential
 
 def test_every_implemented_iam_operation_is_in_the_matrix() -> None:
     from test_enforcement_accounts import ACCOUNT_CASES
+    from test_enforcement_credentials import COVERED_ELSEWHERE, CREDENTIAL_CASES
     from test_enforcement_groups import GROUP_CASES
     from test_enforcement_more import MORE_CASES
 
     implemented = {name for service, name in operation_table() if service == "iam"}
     covered = set(CASES) | set(MORE_CASES) | set(GROUP_CASES) | set(ACCOUNT_CASES)
+    covered |= set(CREDENTIAL_CASES) | set(COVERED_ELSEWHERE)
     assert sorted(implemented - covered) == []
 
 

@@ -34,9 +34,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
             opened.close()
 
 
-def _pipeline(store: Store, extra_ops: dict[tuple[str, str], Handler] | None = None) -> Pipeline:
+def _pipeline(
+    store: Store,
+    extra_ops: dict[tuple[str, str], Handler] | None = None,
+    without: tuple[str, str] | None = None,
+) -> Pipeline:
     table = operation_table()
     table.update(extra_ops or {})
+    if without is not None:
+        del table[without]
     return Pipeline(
         store=store,
         authenticator=Authenticator(True, "123456789012"),
@@ -93,8 +99,10 @@ def test_an_unexpected_exception_is_a_500_and_changes_nothing(store: Store) -> N
 
 
 def test_unimplemented_operations_are_validated_then_refused(store: Store) -> None:
-    pipeline = _pipeline(store)
+    """An operation of the model without a handler (here one taken out of the table, so the
+    test outlives the day every operation has one)."""
     action = "CreateServiceSpecificCredential"
+    pipeline = _pipeline(store, without=("iam", action))
     request = _signed_form(
         {"Action": action, "Version": "2010-05-08", "UserName": "bob", "ServiceName": "x"}
     )

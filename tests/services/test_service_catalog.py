@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from rolegate.catalog import aws_managed_catalogue
 from rolegate.catalog.service_linked_roles import CATALOG_ENV, parse_catalog, service_catalog
 from rolegate.domain.instance_profile import RoleUsage
 
@@ -75,3 +77,23 @@ def test_unreadable_operator_file(tmp_path: Path) -> None:
 def test_missing_operator_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=CATALOG_ENV):
         service_catalog({CATALOG_ENV: str(tmp_path / "absent.json")})
+
+
+def test_every_builtin_service_is_well_formed_and_its_policies_exist() -> None:
+    catalog = service_catalog({})
+    assert len(catalog) > 100
+    policies = aws_managed_catalogue()
+    for name, service in catalog.items():
+        assert re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com", name), name
+        assert re.fullmatch(r"AWSServiceRoleFor[A-Za-z0-9_+=,.@-]+", service.role_name), name
+        assert len(service.role_name) <= 64, name
+        assert service.policy_arns, name
+        for arn in service.policy_arns:
+            policy = policies.by_arn(arn)
+            assert policy is not None and policy.path == "/aws-service-role/", (name, arn)
+    role_names = [s.role_name for s in catalog.values()]
+    assert len(set(role_names)) == len(role_names)
+    assert {n for n, s in catalog.items() if s.custom_suffix_allowed} >= {
+        "autoscaling.amazonaws.com",
+        "lexv2.amazonaws.com",
+    }

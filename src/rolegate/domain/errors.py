@@ -140,6 +140,54 @@ class InvalidAuthenticationCode(AwsError):
     code, status, sender_fault = "InvalidAuthenticationCode", 403, True
 
 
+class PasswordPolicyViolation(AwsError):
+    code, status, sender_fault = "PasswordPolicyViolation", 400, True
+
+
+class InvalidUserType(AwsError):
+    code, status, sender_fault = "InvalidUserType", 400, True
+
+
+class EntityTemporarilyUnmodifiable(AwsError):
+    code, status, sender_fault = "EntityTemporarilyUnmodifiable", 409, True
+
+
+class DuplicateSSHPublicKey(AwsError):
+    code, status, sender_fault = "DuplicateSSHPublicKey", 400, True
+
+
+class InvalidPublicKey(AwsError):
+    code, status, sender_fault = "InvalidPublicKey", 400, True
+
+
+class UnrecognizedPublicKeyEncoding(AwsError):
+    code, status, sender_fault = "UnrecognizedPublicKeyEncoding", 400, True
+
+
+class DuplicateCertificate(AwsError):
+    code, status, sender_fault = "DuplicateCertificate", 409, True
+
+
+class MalformedCertificate(AwsError):
+    code, status, sender_fault = "MalformedCertificate", 400, True
+
+
+class InvalidCertificate(AwsError):
+    code, status, sender_fault = "InvalidCertificate", 400, True
+
+
+class ReportNotPresent(AwsError):
+    code, status, sender_fault = "ReportNotPresent", 410, True
+
+
+class ReportExpired(AwsError):
+    code, status, sender_fault = "ReportExpired", 410, True
+
+
+class ReportInProgress(AwsError):
+    code, status, sender_fault = "ReportInProgress", 404, True
+
+
 # --- STS ----------------------------------------------------------------------------------------
 class PackedPolicyTooLarge(AwsError):
     code, status, sender_fault = "PackedPolicyTooLarge", 400, True

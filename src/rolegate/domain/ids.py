@@ -34,6 +34,8 @@ class IdPrefix:
     INSTANCE_PROFILE = "AIPA"
     ACCESS_KEY = "AKIA"
     TEMPORARY_ACCESS_KEY = "ASIA"
+    SSH_PUBLIC_KEY = "APKA"
+    SERVICE_SPECIFIC_CREDENTIAL = "ACCA"
 
 
 def unique_id(prefix: str, rng: Rng) -> str:
@@ -42,6 +44,12 @@ def unique_id(prefix: str, rng: Rng) -> str:
 
 def access_key_id(prefix: str, rng: Rng) -> str:
     return prefix + "".join(rng.choice(_ID_ALPHABET) for _ in range(16))
+
+
+def signing_certificate_id(rng: Rng) -> str:
+    """32 characters of upper-case base32 and no prefix, like the ids IAM gives signing
+    certificates (the model asks for 24 to 128 word characters)."""
+    return "".join(rng.choice(_ID_ALPHABET) for _ in range(32))
 
 
 def secret_access_key(rng: Rng) -> str:

@@ -31,7 +31,7 @@ from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
-from rolegate.server.asgi import HTTPScope, Receive, Scope, Send
+from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.app import AuthzApp
 from rolegate.server.authz.decider import Decider
@@ -170,7 +170,7 @@ class RolegateApp:
         limit = MAX_UNSIGNED_REQUEST_BYTES
         if may_carry_signature(headers, query_string):
             limit = MAX_REQUEST_BYTES
-        body, size = await _read_body(receive, limit)
+        body, size = await read_body(receive, limit)
         pipeline = self.runtime.pipeline
         raw_path = scope.get("raw_path") or scope["path"].encode()
         request = HttpRequest(
@@ -220,23 +220,6 @@ class RolegateApp:
                 self.runtime.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int]:
-    """The body and its size; past ``limit`` bytes the rest is counted, not kept (a client that
-    disconnects ends it)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), size
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks), size
 
 
 async def _send(send: Send, status: int, body: bytes, content_type: str, rid: str | None) -> None:

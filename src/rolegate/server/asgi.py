@@ -85,3 +85,20 @@ SendEvent = (
 )
 Receive = Callable[[], Awaitable[ReceiveEvent]]
 Send = Callable[[SendEvent], Awaitable[None]]
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, int]:
+    """The request body and its size; past ``limit`` bytes the rest is counted, not kept (a
+    client that disconnects ends it)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), size
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks), size

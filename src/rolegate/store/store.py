@@ -31,10 +31,12 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.account_details import AccountDetailsRepo
 from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
+from rolegate.store.repos.credential_reports import CredentialReportRepo
 from rolegate.store.repos.groups import GroupRepo
 from rolegate.store.repos.identity_policies import IdentityPolicyRepo
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.instance_profiles import InstanceProfileRepo
+from rolegate.store.repos.login_profiles import LoginProfileRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.mfa_devices import MfaDeviceRepo
 from rolegate.store.repos.oidc_providers import OidcProviderRepo
@@ -42,7 +44,9 @@ from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo
 from rolegate.store.repos.principals import PrincipalRepo
 from rolegate.store.repos.roles import RoleRepo
 from rolegate.store.repos.saml_providers import SamlProviderRepo
+from rolegate.store.repos.service_credentials import ServiceCredentialRepo
 from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
+from rolegate.store.repos.user_keys import SigningCertificateRepo, SshPublicKeyRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
 from rolegate.store.schema_groups import group_policies
@@ -128,6 +132,26 @@ class Tx:
     @cached_property
     def mfa_devices(self) -> MfaDeviceRepo:
         return MfaDeviceRepo(self.connection, self._sealer)
+
+    @cached_property
+    def login_profiles(self) -> LoginProfileRepo:
+        return LoginProfileRepo(self.connection)
+
+    @cached_property
+    def ssh_public_keys(self) -> SshPublicKeyRepo:
+        return SshPublicKeyRepo(self.connection)
+
+    @cached_property
+    def signing_certificates(self) -> SigningCertificateRepo:
+        return SigningCertificateRepo(self.connection)
+
+    @cached_property
+    def service_credentials(self) -> ServiceCredentialRepo:
+        return ServiceCredentialRepo(self.connection, self._sealer)
+
+    @cached_property
+    def credential_reports(self) -> CredentialReportRepo:
+        return CredentialReportRepo(self.connection)
 
     @cached_property
     def account_settings(self) -> AccountSettingsRepo:

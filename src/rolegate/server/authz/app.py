@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rolegate.authz_client.routes import RouteTable
-from rolegate.server.asgi import HTTPScope, Receive, Scope, Send
+from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
 from rolegate.server.authz.contract import MAX_QUESTION_BYTES, BadQuestion, read_question
 from rolegate.server.authz.decider import Answer, Decider
 from rolegate.server.authz.proxies import ENVOY_PREFIX, NoRoute, envoy_question, nginx_question
@@ -70,7 +70,7 @@ class AuthzApp:
         if scope["method"] != "POST":
             await _send_error(send, 405, "MethodNotAllowed", "Use POST for /v1/authorize.")
             return
-        body, size = await _read_body(receive, MAX_QUESTION_BYTES)
+        body, size = await read_body(receive, MAX_QUESTION_BYTES)
         if size > MAX_QUESTION_BYTES:
             message = f"The question is {size} bytes, more than {MAX_QUESTION_BYTES}."
             await _send_error(send, 413, "RequestEntityTooLarge", message)
@@ -81,7 +81,7 @@ class AuthzApp:
             await _send(send, 200, answer.json(), JSON)
 
     async def _proxy_check(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        await _read_body(receive, 0)  # neither proxy sends the body by default: drop it
+        await read_body(receive, 0)  # neither proxy sends the body by default: drop it
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         path = path.split("?", 1)[0]
@@ -130,21 +130,6 @@ def _principal_headers(principal: dict[str, Any]) -> Headers:
         if isinstance(value, str) and value.isascii() and value.isprintable():
             headers.append((header.encode(), value.encode()))
     return headers
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int]:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), size
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks), size
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:

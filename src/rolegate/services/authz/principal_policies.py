@@ -23,9 +23,11 @@ import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
 
+from rolegate.catalog import aws_managed_catalogue
 from rolegate.domain.caller import Caller
 from rolegate.domain.entities import Tag, User
 from rolegate.domain.errors import MalformedPolicyDocument, ServiceFailure
+from rolegate.domain.managed_policy import AWS_ACCOUNT, policy_arn
 from rolegate.policy.compile import CompiledPolicy, PolicyCompiler
 from rolegate.policy.evaluate import PolicySet
 from rolegate.policy.request import Principal
@@ -40,6 +42,7 @@ STORED_POLICY_FAILURE = (
 # A policy by (policy id for the decision's reasons, document text).
 SourcePolicy = tuple[str, str]
 
+_AWS_POLICY_PREFIX = policy_arn(AWS_ACCOUNT, "/", "")  # arn:aws:iam::aws:policy/
 # Stands in for a boundary or session policy ARN that names no known policy: it allows nothing,
 # so an unknown boundary narrows to nothing rather than being ignored.
 _ALLOWS_NOTHING = (
@@ -160,7 +163,12 @@ def compile_policies(
 
 def managed_policy_document(tx: Tx, arn: str) -> str | None:
     """The default version's document of managed policy ``arn`` (customer managed, or AWS
-    managed from the catalogue the server installs at start), None if there is none."""
+    managed from the catalogue), None if there is none."""
+    catalogue = aws_managed_catalogue()
+    policy = catalogue.by_arn(arn) if arn.startswith(_AWS_POLICY_PREFIX) else None
+    if policy is not None:
+        version = catalogue.default_version(policy.policy_name)
+        return None if version is None else version.document
     return tx.managed_policies.policy_document(arn)
 
 

@@ -3,7 +3,7 @@
 ``HANDLERS`` maps every implemented IAM operation to its handler; each module lists its own
 operations in a ``HANDLERS`` table of the same shape. The names below are what the rest of
 rolegate uses: STS (MFA codes, SAML provider ARNs), the server's start-up (accounts, AWS managed
-policies) and the admin commands (providers).
+policies), the admin commands (providers) and a web console's sign-in (``verify_password``).
 
 Modules import their siblings by module path, never through this package, which imports them
 all in dependency order.
@@ -19,7 +19,13 @@ from rolegate.services.iam import (
     tagging,
     users,
 )
-from rolegate.services.iam.account import aliases, authorization_details, password_policy, summary
+from rolegate.services.iam.account import (
+    aliases,
+    authorization_details,
+    credential_report,
+    password_policy,
+    summary,
+)
 from rolegate.services.iam.account.accounts import (
     AccountExists,
     NewAccount,
@@ -27,6 +33,13 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
+from rolegate.services.iam.credentials import (
+    login_profiles,
+    service_credentials,
+    signing_certificates,
+    ssh_keys,
+)
+from rolegate.services.iam.credentials.sign_in import SignIn, verify_password
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
 from rolegate.services.iam.policies import attachments, inline, managed, versions
@@ -60,6 +73,11 @@ HANDLERS: dict[str, Handler] = join_handlers(
         password_policy,
         summary,
         authorization_details,
+        credential_report,
+        login_profiles,
+        ssh_keys,
+        signing_certificates,
+        service_credentials,
         simulator,
     )
 )
@@ -69,6 +87,7 @@ __all__ = [
     "AccountExists",
     "MfaCheck",
     "NewAccount",
+    "SignIn",
     "add_oidc_provider",
     "add_root_key",
     "add_saml_provider",
@@ -78,4 +97,5 @@ __all__ = [
     "load_aws_managed_policies",
     "parse_saml_provider_arn",
     "verify_mfa",
+    "verify_password",
 ]

@@ -3,8 +3,8 @@ GetServiceLinkedRoleDeletionStatus (using-service-linked-roles.md).
 
 The role's name, path, trust policy, managed policies and default description come from the
 service catalogue (``rolegate.catalog.service_linked_roles``). Its managed policies are attached
-when rolegate knows them (the AWS managed policies catalogue, where operators add service-role
-policies).
+when rolegate knows them (the AWS managed policies catalogue, with the service-role policies
+operators add).
 
 A deletion task runs within the DeleteServiceLinkedRole request: the role is deleted (SUCCEEDED)
 or, when the catalogue declares that the service still uses it, kept (FAILED, with the usage as
@@ -28,6 +28,7 @@ from rolegate.domain.instance_profile import DeletionTask
 from rolegate.domain.managed_policy import OwnerKind
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._quotas import check_account_quota
+from rolegate.services.iam.policies.aws_managed import stored_policy
 from rolegate.services.iam.protected_roles import SERVICE_ROLE_PATH_PREFIX, linked_service
 from rolegate.services.iam.roles import DEFAULT_MAX_SESSION_DURATION, load_role, role_to_wire
 from rolegate.store import Conflict
@@ -82,7 +83,7 @@ def create_service_linked_role(ctx: OperationContext, params: Params) -> Result:
             " please try a different suffix."
         ) from None
     for policy_arn in entry.policy_arns:
-        policy = ctx.tx.managed_policies.get_by_arn(policy_arn)
+        policy = stored_policy(ctx.tx, policy_arn)
         if policy is not None:  # the service attaches it; no attachability or quota rules
             ctx.tx.policy_attachments.attach(
                 ctx.account_id, OwnerKind.ROLE, role.role_id, policy.policy_id

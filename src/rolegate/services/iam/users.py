@@ -181,12 +181,24 @@ def update_user(ctx: OperationContext, params: Params) -> Result:
 
 
 def delete_user(ctx: OperationContext, params: Params) -> Result:
-    """Refused while the user still has what id_users_manage.md says to remove first; the
-    checks follow the order of that list (access keys, MFA devices, inline policies, attached
-    policies, groups)."""
+    """Refused while the user still has what the API reference lists to remove first
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html); the checks
+    follow the order of that list (password, access keys, signing certificates, SSH public keys,
+    service-specific credentials, MFA devices, inline policies, attached policies, groups)."""
     user = load_user(ctx, params["UserName"], "iam:DeleteUser", lock=True)
+    if ctx.tx.login_profiles.get(user.user_id) is not None:
+        raise DeleteConflict("Cannot delete entity, must delete login profile first.")
     if ctx.tx.access_keys.count_for(ctx.account_id, user.user_name):
         raise DeleteConflict("Cannot delete entity, must delete access keys first.")
+    if ctx.tx.signing_certificates.list_for(ctx.account_id, user.user_id):
+        # unverified wording, as the three below
+        raise DeleteConflict("Cannot delete entity, must delete signing certificates first.")
+    if ctx.tx.ssh_public_keys.list_for_user(user.user_id):
+        raise DeleteConflict("Cannot delete entity, must delete SSH public keys first.")
+    if ctx.tx.service_credentials.list(ctx.account_id, user.user_id):
+        raise DeleteConflict(
+            "Cannot delete entity, must delete service specific credentials first."
+        )
     if ctx.tx.mfa_devices.list_for_user(ctx.account_id, user.user_name):
         raise DeleteConflict("Cannot delete entity, must delete MFA device first.")
     if ctx.tx.user_policies.count(user.user_id):

@@ -85,6 +85,15 @@ class AccessKeyRepo:
         )
         return [self._key(row) for row in rows]
 
+    def list_for_account(self, account_id: str) -> list[AccessKey]:
+        """Every key of the account (the root user's too), oldest first."""
+        rows = self._conn.execute(
+            select(access_keys)
+            .where(access_keys.c.account_id == account_id)
+            .order_by(access_keys.c.create_date, access_keys.c.access_key_id)
+        )
+        return [self._key(row) for row in rows]
+
     def count_for(self, account_id: str, user_name: str) -> int:
         query = (
             select(func.count())

@@ -88,7 +88,6 @@ class ManagedPolicyRepo:
             "path": policy.path,
             "arn": policy.arn,
             "create_date": policy.create_date,
-            "is_attachable": policy.is_attachable,
             **_mutable_columns(policy),
         }
         conflict = f"policy {policy.policy_name} exists in account {policy.account_id}"
@@ -110,6 +109,15 @@ class ManagedPolicyRepo:
         policy = self.get(parts.account, parts.name)
         return policy if policy is not None and policy.path == parts.path else None
 
+    def of_account(self, account_id: str) -> list[ManagedPolicy]:
+        """Every policy of ``account_id`` by case-folded name, without tags."""
+        query = (
+            select(managed_policies)
+            .where(managed_policies.c.account_id == account_id)
+            .order_by(managed_policies.c.name_key)
+        )
+        return [policy_from_row(row, ()) for row in self._conn.execute(query)]
+
     def lock(self, policy_id: str, *, exclusive: bool) -> ManagedPolicy | None:
         """Re-read the policy holding a row lock until the transaction ends (PostgreSQL:
         ``FOR UPDATE``, or ``FOR SHARE`` when not ``exclusive``; SQLite's write transactions
@@ -119,7 +127,8 @@ class ManagedPolicyRepo:
         return None if row is None else policy_from_row(row, self._tags.of(policy_id))
 
     def update(self, policy: ManagedPolicy) -> None:
-        """Store default/latest version, update date and description (matched by policy_id)."""
+        """Store default/latest version, update date, description and whether it is attachable
+        (matched by policy_id)."""
         self._conn.execute(
             update(managed_policies)
             .where(managed_policies.c.policy_id == policy.policy_id)
@@ -360,6 +369,7 @@ def _mutable_columns(policy: ManagedPolicy) -> dict[str, Any]:
         "update_date": policy.update_date,
         "default_version": policy.default_version,
         "latest_version": policy.latest_version,
+        "is_attachable": policy.is_attachable,
     }
 
 

@@ -26,6 +26,7 @@ from rolegate.services._wire_format import url_encoded_policy
 from rolegate.services.authz import profiles_with_trust_shown, shown_trust_policies
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam.instance_profiles import instance_profile_to_wire
+from rolegate.services.iam.policies.aws_managed import catalogued, policy_versions
 from rolegate.services.iam.policies.managed import policy_to_wire
 from rolegate.services.iam.policies.versions import version_to_wire
 from rolegate.store import InvalidMarker, Page, decode_marker, encode_marker
@@ -172,9 +173,9 @@ def _policy_details(
     out = []
     for policy, counts in policies:
         detail = policy_to_wire(policy, counts)
-        detail["PolicyVersionList"] = [
-            version_to_wire(policy, v, with_document=True) for v in versions[policy.policy_id]
-        ]
+        # An AWS managed policy's versions are the catalogue's (the database keeps the default).
+        kept = policy_versions(ctx.tx, policy) if catalogued(policy) else versions[policy.policy_id]
+        detail["PolicyVersionList"] = [version_to_wire(policy, v, with_document=True) for v in kept]
         out.append(detail)
     return out
 

@@ -1,7 +1,7 @@
 """The account password policy: GetAccountPasswordPolicy, UpdateAccountPasswordPolicy,
 DeleteAccountPasswordPolicy (id_credentials_passwords_account-policy.md).
 
-Stored and reported only: rolegate has no console passwords (login profiles) to apply it to.
+Applied to console passwords by ``credentials.login_profiles`` (``credentials.passwords``).
 UpdateAccountPasswordPolicy replaces the whole policy, every parameter left out reverting to its
 default; the model's ranges (MinimumPasswordLength 6-128, MaxPasswordAge 1-1095,
 PasswordReusePrevention 1-24) are checked by the wire layer with AWS's ValidationError.

@@ -3,8 +3,8 @@ reference_iam-quotas.md for the quotas).
 
 Usage counts are read from the database on every call; quotas are the account's overrides over AWS's
 defaults (``rolegate.catalog.quotas``), the same values the create operations enforce. rolegate has
-no server certificates, signing certificates or console passwords, so those report 0; the root user
-cannot hold an MFA device here (AccountMFAEnabled 0).
+no server certificates and no root password, so those report 0; the root user cannot hold an MFA
+device here (AccountMFAEnabled 0).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ _ABSENT_FEATURES = (
     "ServerCertificates",
     "AccountMFAEnabled",
     "AccountPasswordPresent",
-    "AccountSigningCertificatesPresent",
 )
 
 
@@ -25,6 +24,8 @@ def get_account_summary(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:GetAccountSummary", "*")
     summary: dict[str, int] = dict.fromkeys(_ABSENT_FEATURES, 0)
     summary |= ctx.tx.account_details.summary_counts(ctx.account_id)
+    root_certificates = ctx.tx.signing_certificates.list_for(ctx.account_id, None)
+    summary["AccountSigningCertificatesPresent"] = min(len(root_certificates), 1)
     summary |= quota_values(ctx.tx, ctx.account_id)
     summary["GlobalEndpointTokenVersion"] = GLOBAL_ENDPOINT_TOKEN_VERSION
     return {"SummaryMap": dict(sorted(summary.items()))}

@@ -9,10 +9,12 @@ records the use, which counts in PermissionsBoundaryUsageCount and stops DeleteP
 
 from __future__ import annotations
 
+from rolegate.catalog import SERVICE_ROLE_PATH
 from rolegate.domain.errors import NoSuchEntity, PolicyNotAttachable
 from rolegate.domain.managed_policy import AWS_ACCOUNT, ManagedPolicy, OwnerKind, split_policy_arn
 from rolegate.services.context import OperationContext
 from rolegate.services.iam._arns import invalid_arn
+from rolegate.services.iam.policies.aws_managed import stored_policy
 
 # AWS's text when a role is given a service-role policy (seen in Terraform and CLI reports); we
 # answer it for users and boundaries too, where AWS's own wording is unverified.
@@ -20,8 +22,8 @@ SERVICE_ROLE_POLICY = "Cannot attach a Service Role Policy to a Customer Role."
 
 
 def not_attachable() -> PolicyNotAttachable:
-    """AWS service-role policies are reserved to service-linked roles (the model's
-    PolicyNotAttachableException)."""
+    """AWS service-role policies (path ``/aws-service-role/``) are reserved to service-linked
+    roles, though listed with IsAttachable true (the model's PolicyNotAttachableException)."""
     return PolicyNotAttachable(SERVICE_ROLE_POLICY)
 
 
@@ -32,14 +34,16 @@ def attachable_policy(ctx: OperationContext, arn: str, missing: NoSuchEntity) ->
         raise invalid_arn(arn)
     if parts.account not in (ctx.account_id, AWS_ACCOUNT):
         raise missing
-    policy = ctx.tx.managed_policies.get_by_arn(arn)
+    policy = stored_policy(ctx.tx, arn)
     if policy is None:
         raise missing
     # Take a shared lock: a concurrent DeletePolicy waits for this transaction, or wins first.
     locked = ctx.tx.managed_policies.lock(policy.policy_id, exclusive=False)
     if locked is None:
         raise missing
-    if not locked.is_attachable:
+    if not locked.is_attachable or (
+        locked.account_id == AWS_ACCOUNT and locked.path.startswith(SERVICE_ROLE_PATH)
+    ):
         raise not_attachable()
     return locked
 

@@ -2,9 +2,9 @@
 (access_policies_managed-vs-inline.md, access_policies_manage-delete.md). Versions are in
 ``versions``, attaching in ``attachments``, tags in ``iam.tagging``.
 
-AWS managed policies (``arn:aws:iam::aws:policy/...``) are read like any other policy, but every
-change to one is authorized against the ``aws`` account, which grants nobody anything: they
-cannot be modified, tagged or deleted.
+AWS managed policies (``arn:aws:iam::aws:policy/...``, ``aws_managed``) are read like any other
+policy, but every change to one is authorized against the ``aws`` account, which grants nobody
+anything: they cannot be modified, tagged or deleted.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
 from rolegate.services.iam._quotas import check_account_quota
+from rolegate.services.iam.policies.aws_managed import find_policy, list_with_catalogue
 from rolegate.store import Conflict
 
 # ListEntitiesForPolicy's EntityFilter -> the principal kinds it keeps.
@@ -89,7 +90,7 @@ def load_policy(
     if account == AWS_ACCOUNT and not change:
         account = ctx.account_id
     ctx.authorize(action, arn, resource_account=account)
-    policy = ctx.tx.managed_policies.get_by_arn(arn)
+    policy = find_policy(ctx.tx, arn)
     if policy is None:
         raise not_found(arn)
     return policy
@@ -187,17 +188,29 @@ def list_policies(ctx: OperationContext, params: Params) -> Result:
     elif params.get("OnlyAttached"):
         usage = PolicyUsage.PERMISSIONS
     repo = ctx.tx.managed_policies
-    counted, paging = fetch_page(
-        params,
-        lambda marker, max_items: repo.list_policies_with_counts(
-            ctx.account_id,
-            scope=params.get("Scope") or "All",
-            path_prefix=prefix,
-            usage=usage,
-            marker=marker,
-            max_items=max_items,
-        ),
-    )
+    scope = params.get("Scope") or "All"
+    if usage is None and scope != "Local":
+        # Every AWS managed policy is listed: they come from the catalogue, the account's own
+        # policies (Scope=All) from the database.
+        counted, paging = fetch_page(
+            params,
+            lambda marker, max_items: list_with_catalogue(
+                ctx.tx, ctx.account_id, scope, prefix, marker, max_items
+            ),
+        )
+    else:
+        # Only used policies: the AWS managed ones among them have a stored copy.
+        counted, paging = fetch_page(
+            params,
+            lambda marker, max_items: repo.list_policies_with_counts(
+                ctx.account_id,
+                scope=scope,
+                path_prefix=prefix,
+                usage=usage,
+                marker=marker,
+                max_items=max_items,
+            ),
+        )
     return {
         "Policies": [policy_to_wire(p, counts, listing=True) for p, counts in counted],
         **paging,

@@ -14,11 +14,17 @@ from typing import Any
 
 from rolegate.catalog.quotas import VERSIONS_PER_POLICY
 from rolegate.domain.errors import DeleteConflict, LimitExceeded, NoSuchEntity
-from rolegate.domain.managed_policy import ManagedPolicy, PolicyVersion, parse_version_id
+from rolegate.domain.managed_policy import (
+    ManagedPolicy,
+    PolicyVersion,
+    parse_version_id,
+    version_id,
+)
 from rolegate.services._pagination import page_by_position
 from rolegate.services._wire_format import url_encoded_policy
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._quotas import quota_value
+from rolegate.services.iam.policies.aws_managed import policy_version, version_dates
 from rolegate.services.iam.policies.managed import (
     check_managed_policy_document,
     load_policy,
@@ -41,9 +47,7 @@ def _no_such_version(policy: ManagedPolicy, version_id: str) -> NoSuchEntity:
 
 def _version(ctx: OperationContext, policy: ManagedPolicy, version_id: str) -> PolicyVersion:
     number = parse_version_id(version_id)
-    found = (
-        None if number is None else ctx.tx.managed_policies.get_version(policy.policy_id, number)
-    )
+    found = None if number is None else policy_version(ctx.tx, policy, number)
     if found is None:
         raise _no_such_version(policy, version_id)
     return found
@@ -91,8 +95,12 @@ def list_policy_versions(ctx: OperationContext, params: Params) -> Result:
     """Newest first."""
     policy = load_policy(ctx, params["PolicyArn"], "iam:ListPolicyVersions")
     versions = [
-        version_to_wire(policy, v, with_document=False)
-        for v in ctx.tx.managed_policies.versions(policy.policy_id)
+        {
+            "VersionId": version_id(number),
+            "IsDefaultVersion": number == policy.default_version,
+            "CreateDate": created,
+        }
+        for number, created in version_dates(ctx.tx, policy)
     ]
     return page_by_position(versions, "Versions", params)
 
