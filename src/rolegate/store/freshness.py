@@ -14,9 +14,10 @@ their policies; figures: docs/benchmarks.md, ``bench/server.py``). The bounds
   ends (https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHOT): its
   id leaves the list of those in progress, or the latest completed id moves on;
 
-and one of them is read at the start of every read transaction (a few microseconds on SQLite, one
-short statement on the transaction's own connection on PostgreSQL), so a change committed through
-any node or process before a request begins is seen by that request: no read is ever stale.
+and one of them is read at the start of every read transaction, on a connection the store keeps
+for it (a few microseconds on SQLite, one short round trip on PostgreSQL, in autocommit), so a
+change committed through any node or process before a request begins is seen by that request:
+no read is ever stale.
 
 An entry read under generation G is used only while the generation is still G. A read that
 captured G before a commit and stores what it read after the bump stores it under G: never used.

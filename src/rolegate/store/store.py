@@ -197,7 +197,7 @@ class Store:
         self._readers = ReadConnections(engine) if self.dialect_name == "sqlite" else None
         # What read transactions may answer from memory, and for how long (store.freshness).
         self.freshness = Freshness()
-        self._probe_connection: Any = None  # SQLite: data_version's own connection
+        self._probe_connection: Any = None  # the cache probe's own (store.freshness)
         self._probe_lock = threading.Lock()
 
     @classmethod
