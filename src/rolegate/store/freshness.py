@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-MAX_ENTRIES = 50_000  # emptied when full: memory stays bounded, whatever the account's size
+MAX_ENTRIES = 10_000  # emptied when full: about 10 MB (a role with a short trust policy ~0.9 KB)
 
 
 class Freshness:
