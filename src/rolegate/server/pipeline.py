@@ -52,7 +52,7 @@ READ_ONLY_PREFIXES = ("Get", "List")
 # counted, under the device's row lock (services.iam.mfa.attempts). As a read, AssumeRole stays out
 # of SQLite's group commit (store.group_commit): as a member it would wait for the group's fsync
 # and hold the writers' turn while its trust policy is evaluated (docs/benchmarks.md, bench/api.py).
-READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole"})
+READ_MOSTLY_OPERATIONS = frozenset({"AssumeRole", "AssumeRoleForWorkload"})
 # Operations that are not named Get*/List* and write nothing at all.
 READ_ONLY_OPERATIONS = frozenset({"SimulatePrincipalPolicy", "SimulateCustomPolicy"})
 # Operations that may wait on the network (an OIDC issuer's keys when its cache entry is cold)

@@ -28,6 +28,9 @@ from rolegate.wire.xml_out import Writer, XmlWriterCompiler, escape_text
 _NO_VERSION = "NO_VERSION_SPECIFIED"
 _PROTOCOL_KEYS = frozenset({"Action", "Version"})
 _MODEL_FILES = {"iam": "iam-2010-05-08.json", "sts": "sts-2011-06-15.json"}
+# rolegate's own operations, merged into a pinned model (their shapes may use the model's):
+# AssumeRoleForWorkload (services/sts/workloads.py; docs/decisions.md, "Workload credentials").
+_EXTENSION_FILES = {"sts": "sts-rolegate-workloads.json"}
 #: services whose validation messages quote string values too ("Value 'x' at 'y'")
 _ECHOING_SERVICES = frozenset({"sts"})
 
@@ -148,18 +151,30 @@ class WireService:
 
 
 @functools.cache
+def service_model(name: str) -> ServiceModel:
+    """The botocore model of ``iam`` or ``sts``: the pinned file plus rolegate's own operations.
+    Also what rolegate's clients (the agent) serialize requests and parse answers with."""
+    file_name = _MODEL_FILES.get(name)
+    if file_name is None:
+        raise ValueError(f"unknown service {name!r}; expected one of {sorted(_MODEL_FILES)}")
+    models = resources.files("rolegate.wire").joinpath("models")
+    data = json.loads(models.joinpath(file_name).read_text("utf-8"))
+    extension = _EXTENSION_FILES.get(name)
+    if extension is not None:
+        extra = json.loads(models.joinpath(extension).read_text("utf-8"))
+        data["operations"].update(extra["operations"])
+        data["shapes"].update(extra["shapes"])
+    return ServiceModel(data, service_name=name)
+
+
+@functools.cache
 def load_service(name: str) -> WireService:
     """The ``iam`` or ``sts`` service from the pinned model (read and compiled once per process).
 
     Every operation's plan is compiled here, so that requests never pay for it and the service
     is not mutated afterwards (safe to share between worker threads).
     """
-    file_name = _MODEL_FILES.get(name)
-    if file_name is None:
-        raise ValueError(f"unknown service {name!r}; expected one of {sorted(_MODEL_FILES)}")
-    text = resources.files("rolegate.wire").joinpath("models", file_name).read_text("utf-8")
-    model = ServiceModel(json.loads(text), service_name=name)
-    service = WireService(model, echo_strings_in_errors=name in _ECHOING_SERVICES)
+    service = WireService(service_model(name), echo_strings_in_errors=name in _ECHOING_SERVICES)
     service.warm_up()
     return service
 

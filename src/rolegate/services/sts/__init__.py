@@ -1,6 +1,7 @@
 """STS (https://docs.aws.amazon.com/STS/latest/APIReference/): one module per operation, plus
 what the operations that issue temporary credentials share (``credentials``, ``role_session``)
-and what a SAML assertion means to AssumeRoleWithSAML (``saml_claims``).
+and what a SAML assertion means to AssumeRoleWithSAML (``saml_claims``); ``workloads`` is
+rolegate's own AssumeRoleForWorkload (role sessions that a service assumes for a workload).
 
 :func:`handlers` maps every implemented STS operation to its handler; AssumeRoleWithSAML and
 AssumeRoleWithWebIdentity are bound to the server's settings (its own SAML endpoints, its OIDC
@@ -17,6 +18,7 @@ from rolegate.services.sts import (
     saml,
     session_token,
     web_identity,
+    workloads,
 )
 
 
@@ -37,6 +39,7 @@ def handlers(
             decode.HANDLERS,
             saml.handlers(saml_audiences),
             web_identity.handlers(web_identity_verifier),
+            workloads.HANDLERS,
         )
     )
 
