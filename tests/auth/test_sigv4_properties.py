@@ -42,7 +42,9 @@ SEGMENT = st.one_of(st.just("."), st.just(".."), st.just(""), TEXT.map(lambda s:
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, object]:
     segments = draw(st.lists(SEGMENT, max_size=5))
-    params = draw(st.dictionaries(TEXT, TEXT, max_size=5))
+    # Not X-Amz-*: a presigned request's own parameters (a second X-Amz-Date is another request).
+    names = TEXT.filter(lambda name: not name.lower().startswith("x-amz-"))
+    params = draw(st.dictionaries(names, TEXT, max_size=5))
     # Distinct names ignoring case: botocore itself signs 'J' and 'j' as one header 'j:,'.
     pairs = st.lists(
         st.tuples(HEADER_NAME, HEADER_TEXT), max_size=4, unique_by=lambda pair: pair[0].lower()
