@@ -105,6 +105,12 @@ class Target:
         self.stop()
 
     def stop(self) -> None:
+        self.stop_process()
+        if self._scratch_dir is not None:
+            shutil.rmtree(self._scratch_dir, ignore_errors=True)
+
+    def stop_process(self) -> None:
+        """Stop the server (and its workers); its scratch state stays until ``stop``."""
         process, self._process = self._process, None
         if process is not None:
             _signal_group(process.pid, signal.SIGTERM)  # workers too, even if the parent died
@@ -113,8 +119,6 @@ class Target:
             except subprocess.TimeoutExpired:
                 _signal_group(process.pid, signal.SIGKILL)
                 process.wait()
-        if self._scratch_dir is not None:
-            shutil.rmtree(self._scratch_dir, ignore_errors=True)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -122,6 +126,12 @@ class Target:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError(f"{self.name} is not started")
+        return self._process.pid
 
     def server_cpu_seconds(self) -> float:
         if self._process is None:

@@ -12,6 +12,7 @@ from store_helpers import make_role
 
 from rolegate.store import Store
 from rolegate.store.id_lists import in_ids
+from rolegate.store.lazy import real_connection
 from rolegate.store.schema import roles
 
 _BY_IDS = select(roles.c.role_name).where(in_ids(roles.c.role_id)).order_by(roles.c.name_key)
@@ -50,7 +51,7 @@ def test_ids_with_characters_that_array_and_json_syntax_give_meaning_to(store: S
 
 def test_probes_the_primary_key(store: Store) -> None:
     ids = _fill(store, 30)
-    with store.transaction(write=False) as tx, _explained(tx.connection) as plan:
+    with store.transaction(write=False) as tx, _explained(real_connection(tx.connection)) as plan:
         tx.connection.execute(_BY_IDS, {"ids": ids[:5]}).all()
     text = "\n".join(plan)
     if store.dialect_name == "sqlite":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
@@ -60,8 +61,23 @@ def canonical_uri(raw_path: str) -> str:
     return quote_from_bytes(_raw_bytes(_remove_dot_segments(raw_path)), safe="/~")
 
 
+# Already canonical: unreserved characters, and upper-case escapes of the other bytes.
+_CANONICAL_SHAPE = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})*").fullmatch
+_ESCAPED_BYTES = re.compile(r"%([0-9A-F]{2})").findall
+_UNRESERVED_HEX = frozenset(
+    f"{byte:02X}" for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
+)
+
+
 def _reencode(component: str) -> str:
-    """Form-decode ('+' is a space, as botocore's own query encoding sends it), then encode."""
+    """Form-decode ('+' is a space, as botocore's own query encoding sends it), then encode.
+
+    A component already in that form (as SDKs send them) is returned as it is: decoding and
+    encoding it again would give the same text."""
+    if _CANONICAL_SHAPE(component) and (
+        "%" not in component or _UNRESERVED_HEX.isdisjoint(_ESCAPED_BYTES(component))
+    ):
+        return component
     return quote_from_bytes(unquote_to_bytes(_raw_bytes(component).replace(b"+", b" ")), safe="~")
 
 

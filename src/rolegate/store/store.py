@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from rolegate.store.cached_repos import (
+    CachedAccessKeyRepo,
+    CachedIdentityPolicyRepo,
+    CachedManagedPolicyRepo,
+    CachedReads,
+    CachedRoleRepo,
+    CachedUserRepo,
+)
 from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import CommitAndRaise, StoreUnavailable
+from rolegate.store.freshness import Freshness
 from rolegate.store.group_commit import GroupCommitter
+from rolegate.store.lazy import lazy_connection
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.readers import ReadConnections
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
@@ -42,6 +54,9 @@ from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
 from rolegate.store.schema_groups import group_policies
 
+# What the read cache's generation follows (store.freshness), by backend: SQLite's changes when
+# another connection commits, PostgreSQL's when a transaction of the cluster that wrote ends.
+_PROBES = ("PRAGMA data_version", "SELECT pg_current_snapshot()::text")
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
     sa_exc.OperationalError,
@@ -57,9 +72,13 @@ class Tx:
     Each repository is built on first use: a request touches two or three of them.
     """
 
-    def __init__(self, connection: Connection, sealer: Sealer) -> None:
+    def __init__(
+        self, connection: Connection, sealer: Sealer, cached: CachedReads | None = None
+    ) -> None:
         self.connection = connection
         self._sealer = sealer
+        # Read transactions: the process's read cache (store.cached_repos); None when writing.
+        self._cached = cached
 
     @cached_property
     def accounts(self) -> AccountRepo:
@@ -71,10 +90,14 @@ class Tx:
 
     @cached_property
     def access_keys(self) -> AccessKeyRepo:
+        if self._cached is not None:
+            return CachedAccessKeyRepo(self.connection, self._sealer, self._cached)
         return AccessKeyRepo(self.connection, self._sealer)
 
     @cached_property
     def roles(self) -> RoleRepo:
+        if self._cached is not None:
+            return CachedRoleRepo(self.connection, self._cached)
         return RoleRepo(self.connection)
 
     @cached_property
@@ -91,6 +114,8 @@ class Tx:
 
     @cached_property
     def managed_policies(self) -> ManagedPolicyRepo:
+        if self._cached is not None:
+            return CachedManagedPolicyRepo(self.connection, self._cached)
         return ManagedPolicyRepo(self.connection)
 
     @cached_property
@@ -99,6 +124,8 @@ class Tx:
 
     @cached_property
     def users(self) -> UserRepo:
+        if self._cached is not None:
+            return CachedUserRepo(self.connection, self._cached)
         return UserRepo(self.connection)
 
     @cached_property
@@ -147,6 +174,8 @@ class Tx:
 
     @cached_property
     def identity_policies(self) -> IdentityPolicyRepo:
+        if self._cached is not None:
+            return CachedIdentityPolicyRepo(self.connection, self._cached)
         return IdentityPolicyRepo(self.connection)
 
     @cached_property
@@ -181,6 +210,10 @@ class Store:
         # SQLite: read transactions reuse connections (store.readers); PostgreSQL's come from
         # the pool, which checks them (pool_pre_ping) after a restart of the server.
         self._readers = ReadConnections(engine) if self.dialect_name == "sqlite" else None
+        # What read transactions may answer from memory, and for how long (store.freshness).
+        self.freshness = Freshness()
+        self._probe_connection: Any = None  # the cache probe's own (store.freshness)
+        self._probe_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
@@ -205,15 +238,25 @@ class Store:
         plain ``BEGIN`` instead of ``BEGIN IMMEDIATE`` and runs alongside a writer; a write
         attempted in it may fail with StoreUnavailable when another writer holds the lock.
         SQLite write transactions are savepoints of a shared transaction, committed (and
-        returned from) together: see :mod:`rolegate.store.group_commit`.
+        returned from) together: see :mod:`rolegate.store.group_commit`. A read transaction
+        answers the access key, principal and policy reads of :mod:`rolegate.store.cached_repos`
+        from this process's cache while the database is unchanged (:mod:`rolegate.store.freshness`).
         """
         kept: CommitAndRaise | None = None
+        cached: CachedReads | None = None
         try:
-            with self._connection(write) as conn:
-                try:
-                    yield Tx(conn, self._sealer)
-                except CommitAndRaise as refusal:
-                    kept = refusal
+            try:
+                # Before the transaction reads anything: what it reads is never older.
+                cached = None if write else CachedReads(self.freshness, self._generation())
+                with self._connection(write) as conn:
+                    try:
+                        yield Tx(conn, self._sealer, cached)
+                    except CommitAndRaise as refusal:
+                        kept = refusal
+            finally:
+                # committed (or not) before the request is answered
+                if write or (cached is not None and cached.wrote):
+                    self.freshness.bump()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
         if kept is not None:
@@ -226,8 +269,8 @@ class Store:
             with self._group.transaction() as conn:
                 yield conn
             return
-        if not write and self._readers is not None:
-            with self._readers.connection() as conn, conn.begin():
+        if not write:
+            with lazy_connection(self._read_checkout) as conn:
                 yield conn
             return
         with self._engine.connect() as conn:
@@ -236,6 +279,47 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def _generation(self) -> int:
+        """The read cache's generation as of now (store.freshness), from a connection of the
+        probe's own: SQLite's data_version is per connection, and PostgreSQL's snapshot read
+        there (in autocommit) leaves a fully cached read transaction without any connection."""
+        with self._probe_lock:
+            try:
+                if self._probe_connection is None:
+                    probe = self._engine.raw_connection()
+                    if self.dialect_name != "sqlite":
+                        probe.driver_connection.autocommit = True  # type: ignore[union-attr]
+                    self._probe_connection = probe
+                cursor = self._probe_connection.cursor()
+                try:
+                    cursor.execute(_PROBES[self.dialect_name != "sqlite"])
+                    seen = cursor.fetchone()[0]
+                finally:
+                    cursor.close()
+            except Exception as exc:  # the next probe opens a new connection
+                self._drop_probe()
+                raise sa_exc.OperationalError(_PROBES[1], None, exc) from exc
+        return self.freshness.observe(seen)
+
+    def _drop_probe(self) -> None:
+        probe, self._probe_connection = self._probe_connection, None
+        if probe is not None:
+            try:
+                probe.invalidate()  # never back to the pool (autocommit on PostgreSQL)
+            except Exception:  # already broken: nothing more to release
+                pass
+
+    @contextmanager
+    def _read_checkout(self) -> Iterator[Connection]:
+        """A connection for a read transaction (not yet begun)."""
+        if self._readers is not None:
+            with self._readers.connection() as conn:
+                yield conn
+            return
+        with self._engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: False})
+            yield conn
+
     def reset(self) -> None:
         """Delete every row of every table (the schema and its revision stay)."""
         with self.transaction() as tx:
@@ -243,6 +327,8 @@ class Store:
                 tx.connection.execute(delete(table))
 
     def close(self) -> None:
+        with self._probe_lock:
+            self._drop_probe()
         if self._readers is not None:
             self._readers.close()
         self._engine.dispose()

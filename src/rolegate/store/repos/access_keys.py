@@ -110,8 +110,9 @@ class AccessKeyRepo:
             .values(user_name=new_name)
         )
 
-    def record_use(self, key: AccessKey, when: datetime, service: str, region: str) -> None:
-        """Note that ``key`` signed a request for ``service`` in ``region`` at ``when``.
+    def record_use(self, key: AccessKey, when: datetime, service: str, region: str) -> bool:
+        """Note that ``key`` signed a request for ``service`` in ``region`` at ``when``; whether
+        it tried to write.
 
         Writes only when the minute, service or region changed. The write runs in a savepoint and
         a failure is ignored: inside a read-only SQLite transaction another writer may hold the
@@ -120,7 +121,7 @@ class AccessKeyRepo:
         minute = when.replace(second=0, microsecond=0)
         known = (key.last_used_date, key.last_used_service, key.last_used_region)
         if known == (minute, service, region):
-            return
+            return False
         try:
             with best_effort_write(self._conn):
                 self._conn.execute(
@@ -134,6 +135,7 @@ class AccessKeyRepo:
                 )
         except sa_exc.OperationalError:
             pass
+        return True
 
     def set_status(self, access_key_id: str, status: str) -> bool:
         """Set ``Active``/``Inactive``; False if the key does not exist."""

@@ -1,0 +1,89 @@
+"""How fresh this process's read caches are: a generation that moves whenever the database may
+have changed, and the cache whose entries hold the generation they were read at.
+
+Buys the reads every signed request repeats (the access key, its user, the role of a session,
+their policies; figures: docs/benchmarks.md, ``bench/server.py``). The bounds
+(docs/decisions.md, "Read caches"):
+
+* a write transaction of this process bumps the generation once it has committed, before its
+  request is answered: this process's next request reads afresh;
+* SQLite: ``PRAGMA data_version``, on a connection of its own, changes whenever another
+  connection, of this process or another, commits
+  (https://www.sqlite.org/pragma.html#pragma_data_version);
+* PostgreSQL: ``pg_current_snapshot()`` changes whenever a transaction of the cluster that wrote
+  ends (https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHOT): its
+  id leaves the list of those in progress, or the latest completed id moves on;
+
+and one of them is read at the start of every read transaction, on a connection the store keeps
+for it (a few microseconds on SQLite, one short round trip on PostgreSQL, in autocommit), so a
+change committed through any node or process before a request begins is seen by that request:
+no read is ever stale.
+
+An entry read under generation G is used only while the generation is still G. A read that
+captured G before a commit and stores what it read after the bump stores it under G: never used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+MAX_ENTRIES = 10_000  # emptied when full: about 10 MB (a role with a short trust policy ~0.9 KB)
+
+
+class Freshness:
+    """The generation of this process's cached reads. ``observe`` is given, at the start of each
+    read transaction, a value read from the database that changes whenever its committed
+    contents may have; a value other than the last one seen starts a new generation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: Hashable = None
+        self.generation = 0
+        self.cache = ReadCache()
+
+    def bump(self) -> None:
+        """The database changed (a write of this process committed): forget every entry."""
+        with self._lock:
+            self.generation += 1
+            self.cache.clear()
+
+    def observe(self, seen: Hashable) -> int:
+        """The generation to read under, now that the database shows ``seen``."""
+        with self._lock:
+            if seen != self._seen:
+                self._seen = seen
+                self.generation += 1
+                self.cache.clear()
+            return self.generation
+
+
+class ReadCache:
+    """Values by key, each with the generation it was read under. Thread-safe for this use:
+    single dict operations are atomic, and a lost race only costs a read."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._max_entries = max_entries
+        self._entries: dict[Hashable, tuple[int, Any]] = {}
+
+    def read(self, key: Hashable, generation: int, load: Callable[[], T]) -> T:
+        """The value of ``key`` read under ``generation``, or ``load()``'s, kept unless None."""
+        found = self._entries.get(key)
+        if found is not None and found[0] == generation:
+            value: T = found[1]
+            return value
+        value = load()
+        if value is not None:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[key] = (generation, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

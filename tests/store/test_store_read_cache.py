@@ -1,0 +1,122 @@
+"""The read cache of read transactions (store.freshness, store.cached_repos), on both backends.
+
+Two ``Store`` objects on one database stand for two nodes (or two worker processes): a change
+committed through one is seen by the other's next read transaction, and a repeated read is
+answered from memory (no statement reaches the database) while nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
+
+from rolegate.domain.entities import AccessKey, Account
+from rolegate.store import Store
+from rolegate.store.freshness import Freshness, ReadCache
+
+KEY_ID = "AKIAREADCACHETEST001"
+
+
+@pytest.fixture
+def two_stores(url: str, sealer: AesGcmSealer) -> Iterator[tuple[Store, Store]]:
+    first = Store.open(url, sealer=sealer)
+    second = Store.open(url, sealer=sealer)
+    try:
+        yield first, second
+    finally:
+        second.close()
+        first.close()
+
+
+def statements_of(store: Store) -> list[str]:
+    """The SQL the store runs from now on (its engine's cursor executions)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        seen.append(sql)
+
+    event.listen(store._engine, "before_cursor_execute", record)
+    return seen
+
+
+def seed(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.accounts.create(Account(ACCOUNT, T0))
+        tx.access_keys.create(AccessKey(KEY_ID, "secret/0123456789", ACCOUNT, None, "Active", T0))
+        tx.roles.create(make_role("cached"))
+
+
+def test_repeated_reads_are_answered_from_memory(two_stores: tuple[Store, Store]) -> None:
+    first, second = two_stores
+    seed(first)
+    with second.transaction(write=False) as tx:
+        role = tx.roles.get(ACCOUNT, "cached")
+        assert role is not None and tx.access_keys.get(KEY_ID) is not None
+    seen = statements_of(second)
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "CACHED") == role  # names compare case-insensitively
+        key = tx.access_keys.get(KEY_ID)
+        assert key is not None and key.secret_access_key == "secret/0123456789"
+    assert not [sql for sql in seen if "roles" in sql.lower() or "access_keys" in sql.lower()]
+
+
+def test_a_change_through_another_store_is_seen_at_once(two_stores: tuple[Store, Store]) -> None:
+    first, second = two_stores
+    seed(first)
+    for _ in range(2):
+        with second.transaction(write=False) as tx:
+            key = tx.access_keys.get(KEY_ID)
+            assert key is not None and key.status == "Active"
+            assert tx.roles.get(ACCOUNT, "cached") is not None
+    with first.transaction() as tx:
+        assert tx.access_keys.set_status(KEY_ID, "Inactive")
+        assert tx.roles.delete(ACCOUNT, "cached")
+    with second.transaction(write=False) as tx:
+        key = tx.access_keys.get(KEY_ID)
+        assert key is not None and key.status == "Inactive"
+        assert tx.roles.get(ACCOUNT, "cached") is None
+
+
+def test_a_change_through_the_same_store_is_seen_at_once(store: Store) -> None:
+    seed(store)
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    with store.transaction() as tx:
+        assert tx.roles.delete(ACCOUNT, "cached")
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is None
+
+
+def test_write_transactions_never_use_the_cache(store: Store) -> None:
+    seed(store)
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    with store.transaction() as tx:
+        assert tx.roles.delete(ACCOUNT, "cached")
+        assert tx.roles.get(ACCOUNT, "cached") is None  # its own, uncommitted write
+
+
+def test_an_entry_read_before_a_bump_is_never_used() -> None:
+    """A read that began under generation G and stores its value after a commit bumped the
+    generation stores it under G: the next read under G+1 loads afresh."""
+    freshness = Freshness()
+    generation = freshness.observe("v1")
+    stale = freshness.cache.read("role", generation, lambda: "old")
+    freshness.bump()  # a write committed while the first read was in flight
+    assert stale == "old"
+    assert freshness.cache.read("role", freshness.observe("v1"), lambda: "new") == "new"
+    assert freshness.cache.read("role", freshness.observe("v1"), lambda: "newer") == "new"
+    assert freshness.cache.read("role", freshness.observe("v2"), lambda: "other") == "other"
+
+
+def test_the_cache_is_bounded_and_keeps_no_absence() -> None:
+    cache = ReadCache(max_entries=3)
+    for index in range(10):
+        cache.read(index, 0, lambda: "value")
+    assert len(cache) <= 3
+    assert cache.read("missing", 0, lambda: None) is None
+    assert cache.read("missing", 0, lambda: "there now") == "there now"
