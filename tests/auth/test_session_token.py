@@ -180,4 +180,24 @@ def test_the_source_users_unique_id_round_trips_and_older_tokens_open_without_it
         token = _sealed_layout(fields, c.access_key_id)
         assert codec().open(c.access_key_id, token, ISSUED) == expected
     with pytest.raises(InvalidClientTokenId):  # an unknown layout
-        codec().open(c.access_key_id, _sealed_layout([3, *layout_1[1:]], c.access_key_id), ISSUED)
+        codec().open(c.access_key_id, _sealed_layout([9, *layout_1[1:]], c.access_key_id), ISSUED)
+
+
+def test_scope_down_layers_round_trip_and_other_tokens_keep_layout_2() -> None:
+    """GetScopedCredentials' layers travel in layout 3, with or without SAML keys; tokens
+    without layers are sealed in layout 2, no larger than before."""
+    plain = claims()
+    scoped = replace(plain, scope_policies=('{"a":1}', '{"b":2}'))
+    saml = replace(scoped, federated_keys=(("saml:sub", "alice"),))
+    for c in (plain, scoped, saml):
+        assert codec().open(c.access_key_id, codec().seal(c), ISSUED) == c
+    ring = KeyRing.from_master_key(KEY_A)
+
+    def layout(c: SessionClaims) -> object:
+        sealed = base64.b64decode(codec().seal(c))
+        aad = c.access_key_id.encode("ascii")
+        return json.loads(
+            zlib.decompress(ring.open(sealed, purpose=PURPOSE_SESSION_TOKEN, aad=aad))
+        )[0]
+
+    assert (layout(plain), layout(scoped), layout(saml)) == (2, 3, 3)
