@@ -201,3 +201,13 @@ def test_scope_down_layers_round_trip_and_other_tokens_keep_layout_2() -> None:
         )[0]
 
     assert (layout(plain), layout(scoped), layout(saml)) == (2, 3, 3)
+
+
+@pytest.mark.parametrize("min_length", [0, 1, 500, 1001, 1002, 1003, 1004, 4096])
+def test_a_minimum_length_pads_the_token_and_it_still_opens(min_length: int) -> None:
+    c = claims()
+    plain = codec().seal(c)
+    token = codec().seal(c, min_length=min_length)
+    assert len(token) >= min_length
+    assert len(token) == len(plain) or len(token) < min_length + 4  # no more than needed
+    assert codec().open(c.access_key_id, token, ISSUED) == c

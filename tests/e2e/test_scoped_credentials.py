@@ -67,6 +67,9 @@ def test_a_scoped_role_session_keeps_its_identity_and_loses_what_the_scope_omits
     assert answer["ScopedPoliciesCount"] == 1
     assert answer["SourceIdentity"] == "alice-src"
     assert answer["SessionTokenSize"] == len(scoped["SessionToken"])
+    padded = scope(node, parent, DurationSeconds=900, MinimumSessionTokenSize=4096)
+    assert padded["SessionTokenSize"] == len(padded["Credentials"]["SessionToken"]) >= 4096
+    assert temporary_client(node, padded["Credentials"]).get_role(RoleName=role["RoleName"])
     assert 0 < answer["SessionTokenUtilization"] <= 100
     identity = temporary_client(node, scoped, "sts").get_caller_identity()
     assert identity["Arn"] == assumed["AssumedRoleUser"]["Arn"]
@@ -152,11 +155,15 @@ def test_durations(home: Account, node: Node) -> None:
         "ValidationError",
         "1 validation error detected: At least one of Policy or DurationSeconds must be specified.",
     )
-    for bad in (0, 129_601):
-        code, _ = error_of(
-            temporary_client(node, parent, "sts").get_scoped_credentials, DurationSeconds=bad
-        )
+    for bad in ({"DurationSeconds": 0}, {"DurationSeconds": 129_601}):
+        code, _ = error_of(temporary_client(node, parent, "sts").get_scoped_credentials, **bad)
         assert code == "ValidationError"
+    code, _ = error_of(
+        temporary_client(node, parent, "sts").get_scoped_credentials,
+        DurationSeconds=60,
+        MinimumSessionTokenSize=4097,
+    )
+    assert code == "ValidationError"
 
 
 def test_long_term_keys_are_refused_and_other_sessions_accepted(home: Account, node: Node) -> None:

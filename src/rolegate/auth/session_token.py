@@ -161,14 +161,21 @@ class SessionTokenCodec:
         self._cache_size = cache_size
         self._opened: dict[tuple[str, str], SessionClaims] = {}
 
-    def seal(self, claims: SessionClaims) -> str:
+    def seal(self, claims: SessionClaims, *, min_length: int = 0) -> str:
+        """The token of ``claims``, at least ``min_length`` characters long: zero bytes after
+        the compressed claims, inside the seal, make up the difference (a zlib reader stops
+        at the end of its stream; GetScopedCredentials' MinimumSessionTokenSize)."""
         compressor = zlib.compressobj(
             _COMPRESSION_LEVEL, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL
         )
         payload = compressor.compress(_encode_claims(claims)) + compressor.flush()
-        sealed = self._ring.seal(
-            payload, purpose=PURPOSE_SESSION_TOKEN, aad=claims.access_key_id.encode("ascii")
-        )
+        aad = claims.access_key_id.encode("ascii")
+        sealed = self._ring.seal(payload, purpose=PURPOSE_SESSION_TOKEN, aad=aad)
+        # base64 writes 4 characters per 3 bytes; the seal's overhead does not depend on size
+        missing = 3 * -(-min_length // 4) - len(sealed)
+        if missing > 0:
+            padded = payload + bytes(missing)
+            sealed = self._ring.seal(padded, purpose=PURPOSE_SESSION_TOKEN, aad=aad)
         return base64.b64encode(sealed).decode("ascii")
 
     def open(self, access_key_id: str, token: str, now: datetime) -> SessionClaims:

@@ -301,6 +301,7 @@ class RequestAuthorizer:
                 *((policy_set.resource,) if policy_set.resource else ()),
                 *((policy_set.boundary,) if policy_set.boundary else ()),
                 *(policy_set.session or ()),
+                *(layer for found in self._layer_sets or () for layer in found.identity),
             )
         }
         document = decision_document(

@@ -86,7 +86,9 @@ def get_scoped_credentials(ctx: OperationContext, params: Params) -> Result:
         expires_at=expires,
         scope_policies=layers,
     )
-    credentials = credentials_to_wire(ctx, claims)
+    credentials = credentials_to_wire(
+        ctx, claims, min_token_length=params.get("MinimumSessionTokenSize") or 0
+    )
     token_size = len(credentials["SessionToken"])
     result: Result = {
         "Credentials": credentials,
