@@ -177,6 +177,22 @@ def test_long_term_keys_are_refused_and_other_sessions_accepted(home: Account, n
     assert scoped["SessionInfo"]["Arn"] == user.arn
     who = temporary_client(node, scoped["Credentials"], "sts").get_caller_identity()
     assert (who["Arn"], who["UserId"]) == (user.arn, user.user_id)
+    # the layer narrows the user's session too: AssumeRole needs it to allow sts:AssumeRole
+    role = home.role(trust({"AWS": ACCOUNT_ID}))
+    assumer = home.user(document(allow("sts:AssumeRole", role["Arn"])))
+    token = assumer.client().get_session_token()["Credentials"]
+    temporary_client(node, token, "sts").assume_role(RoleArn=role["Arn"], RoleSessionName="s1")
+    narrowed = scope(node, token, Policy=document(allow("iam:GetUser")))["Credentials"]
+    code, message = error_of(
+        temporary_client(node, narrowed, "sts").assume_role,
+        RoleArn=role["Arn"],
+        RoleSessionName="s1",
+    )
+    assert code == "AccessDenied"
+    assert message == (
+        f"User: {assumer.arn} is not authorized to perform: sts:AssumeRole on resource: "
+        f"{role['Arn']}"
+    )
     # a federated user's
     fed_user = home.user(document(allow(["sts:GetFederationToken", "iam:GetUser"])))
     federated = fed_user.client().get_federation_token(
