@@ -28,6 +28,7 @@ from rolegate.services.authz.messages import AuthorizationMessages, decision_doc
 from rolegate.services.authz.principal_policies import (
     PolicySetCache,
     PrincipalPolicies,
+    SourcePolicy,
     compile_policies,
     engine_principal,
     gather,
@@ -251,16 +252,22 @@ class RequestAuthorizer:
         return Decision(ALLOW)
 
     def _scope_sets(self) -> list[PolicySet]:
-        """One PolicySet per scope-down layer, as the identity policy of its own set."""
+        """One PolicySet per scope-down layer, as the identity policy of its own set (kept in
+        the node's cache by the layer's text, as the caller's own set)."""
         found = self._layer_sets
         if found is None:
-            found = self._layer_sets = [
-                PolicySet(identity=(compiled,))
-                for compiled in compile_policies(
-                    self.compiler, PrincipalPolicies(identity=self._gathered().scope)
-                ).identity
-            ]
+            found = self._layer_sets = [self._scope_set(layer) for layer in self._gathered().scope]
         return found
+
+    def _scope_set(self, layer: SourcePolicy) -> PolicySet:
+        key = ("scope", layer)
+        cached = self.policy_sets.get(key) if self.policy_sets is not None else None
+        if cached is None:
+            compiled = compile_policies(self.compiler, PrincipalPolicies(identity=(layer,)))
+            cached = PolicySet(identity=compiled.identity)
+            if self.policy_sets is not None:
+                self.policy_sets.put(key, cached)
+        return cached
 
     def context_for(
         self, action: str, resource: str, explicit: ContextValues | None = None
