@@ -4,6 +4,7 @@ same identity; refused to long-term keys; dies with its role."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,3 +231,28 @@ def test_a_scoped_session_dies_with_its_role(home: Account, node: Node) -> None:
     delete_role(home, role)
     code, _ = error_of(sts.get_caller_identity)
     assert code == "InvalidClientTokenId"
+
+
+def test_a_revoked_session_stays_revoked_when_scoped(home: Account, node: Node) -> None:
+    """Revocation denies sessions by aws:TokenIssueTime; scoped credentials keep the calling
+    session's issue time, so a revoked session cannot shed its revocation by scoping."""
+    role, assumed, _ = role_session(home, "iam:GetRole")
+    time.sleep(1)  # revoke what was issued before a whole second after the session ...
+    cutoff = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time.sleep(1.1)  # ... and scope it after that second
+    revoke = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff}},
+    }
+    home.client().put_role_policy(
+        RoleName=role["RoleName"], PolicyName="revoke", PolicyDocument=document(revoke)
+    )
+    scoped = scope(node, assumed["Credentials"], Policy=document(allow("iam:GetRole")))
+    for credentials in (assumed["Credentials"], scoped["Credentials"]):
+        code, message = error_of(
+            temporary_client(node, credentials).get_role, RoleName=role["RoleName"]
+        )
+        assert code == "AccessDenied"
+        assert "with an explicit deny in an identity-based policy" in message

@@ -65,10 +65,9 @@ def get_scoped_credentials(ctx: OperationContext, params: Params) -> Result:
         if len(layers) >= MAX_SCOPE_LAYERS:
             raise AccessDenied(TOO_MANY_LAYERS)
         layers = (*layers, policy)
-    issued = issue_time(ctx.now)
     expires = session.expires_at
     if duration is not None:
-        expires = expiry(issued, duration)
+        expires = expiry(issue_time(ctx.now), duration)
         if expires > session.expires_at:
             raise InsufficientSessionLifetime(TOO_LONG)
     # Everything a session token packs (session policies, scope-down layers, tags) within the
@@ -82,7 +81,9 @@ def get_scoped_credentials(ctx: OperationContext, params: Params) -> Result:
         session,
         access_key_id=temporary_access_key_id(session.account_id, ctx.rng),
         secret_access_key=new_secret(ctx.rng),
-        issued_at=issued,
+        # aws:TokenIssueTime stays the calling session's: a session revoked by a deny on it
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html)
+        # cannot escape the revocation through new credentials
         expires_at=expires,
         scope_policies=layers,
     )
