@@ -180,4 +180,34 @@ def test_the_source_users_unique_id_round_trips_and_older_tokens_open_without_it
         token = _sealed_layout(fields, c.access_key_id)
         assert codec().open(c.access_key_id, token, ISSUED) == expected
     with pytest.raises(InvalidClientTokenId):  # an unknown layout
-        codec().open(c.access_key_id, _sealed_layout([3, *layout_1[1:]], c.access_key_id), ISSUED)
+        codec().open(c.access_key_id, _sealed_layout([9, *layout_1[1:]], c.access_key_id), ISSUED)
+
+
+def test_scope_down_layers_round_trip_and_other_tokens_keep_layout_2() -> None:
+    """GetScopedCredentials' layers travel in layout 3, with or without SAML keys; tokens
+    without layers are sealed in layout 2, no larger than before."""
+    plain = claims()
+    scoped = replace(plain, scope_policies=('{"a":1}', '{"b":2}'))
+    saml = replace(scoped, federated_keys=(("saml:sub", "alice"),))
+    for c in (plain, scoped, saml):
+        assert codec().open(c.access_key_id, codec().seal(c), ISSUED) == c
+    ring = KeyRing.from_master_key(KEY_A)
+
+    def layout(c: SessionClaims) -> object:
+        sealed = base64.b64decode(codec().seal(c))
+        aad = c.access_key_id.encode("ascii")
+        return json.loads(
+            zlib.decompress(ring.open(sealed, purpose=PURPOSE_SESSION_TOKEN, aad=aad))
+        )[0]
+
+    assert (layout(plain), layout(scoped), layout(saml)) == (2, 3, 3)
+
+
+@pytest.mark.parametrize("min_length", [0, 1, 500, 1001, 1002, 1003, 1004, 4096])
+def test_a_minimum_length_pads_the_token_and_it_still_opens(min_length: int) -> None:
+    c = claims()
+    plain = codec().seal(c)
+    token = codec().seal(c, min_length=min_length)
+    assert len(token) >= min_length
+    assert len(token) == len(plain) or len(token) < min_length + 4  # no more than needed
+    assert codec().open(c.access_key_id, token, ISSUED) == c

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from rolegate.auth.keyring import KeyRing
@@ -625,3 +627,71 @@ def test_managed_session_policies_narrow_and_unknown_ones_allow_nothing(store: S
         nothing = authorizer(tx, session_of(role, "s2", session_policy_arns=missing))
         denied(nothing.require, "iam:GetRole", role.arn)
     assert message.endswith("because no session policy allows the iam:CreateRole action")
+
+
+_SCOPE_ACTIONS = ("iam:GetRole", "iam:ListRoles", "iam:GetUser", "iam:ListUsers")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    role_allows=st.sets(st.sampled_from(_SCOPE_ACTIONS)),
+    layers=st.lists(
+        st.tuples(
+            st.sets(st.sampled_from(_SCOPE_ACTIONS)), st.sets(st.sampled_from(_SCOPE_ACTIONS))
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_scope_down_layers_intersect(
+    store: Store,
+    role_allows: set[str],
+    layers: list[tuple[set[str], set[str]]],
+) -> None:
+    """GetScopedCredentials' layers: an action is allowed iff the role allows it and every layer
+    allows and none denies it."""
+    documents = tuple(
+        doc(allow(sorted(allowed) or "rolegate:None"), deny(sorted(denied) or "rolegate:None"))
+        for allowed, denied in layers
+    )
+    with store.transaction() as tx:
+        role = make_role(
+            tx,
+            f"r{secrets.token_hex(4)}",
+            policies=(doc(allow(sorted(role_allows) or "rolegate:None")),),
+        )
+        auth = authorizer(tx, session_of(role, scope_policies=documents))
+        for action in _SCOPE_ACTIONS:
+            expected = action in role_allows and all(
+                action in allowed and action not in denied for allowed, denied in layers
+            )
+            assert auth.judge(action, role.arn).allowed == expected, action
+
+
+def test_a_scope_layer_sees_the_callers_context(store: Store) -> None:
+    """A layer's conditions read the real caller's keys (aws:PrincipalType, aws:userid)."""
+    with store.transaction() as tx:
+        role = make_role(tx, "ctx", policies=(doc(allow("iam:*")),))
+        caller = session_of(
+            role,
+            scope_policies=(
+                doc(
+                    allow(
+                        "iam:GetRole",
+                        Condition={
+                            "StringEquals": {"aws:PrincipalType": "AssumedRole"},
+                            "StringLike": {"aws:userid": f"{role.role_id}:*"},
+                        },
+                    ),
+                    allow(
+                        "iam:ListRoles", Condition={"StringEquals": {"aws:PrincipalType": "User"}}
+                    ),
+                ),
+            ),
+        )
+        auth = authorizer(tx, caller)
+        auth.require("iam:GetRole", role.arn)
+        message = denied(auth.require, "iam:ListRoles", f"arn:aws:iam::{A}:role/")
+    assert message.endswith("because no session policy allows the iam:ListRoles action")

@@ -32,9 +32,11 @@ __all__ = [
 
 INVALID_TOKEN_MESSAGE = "The security token included in the request is invalid."
 EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
-_FORMAT = 2  # first element of the claims list; bump when the layout changes
-# Layouts: 1 had no source_user_id (tokens sealed before it still open, with None); 2 adds it.
-_FIELDS = {1: 22, 2: 23}  # fields of each layout, before the optional SAML keys
+_FORMAT = 3  # first element of the claims list; bump when the layout changes
+# Layouts: 1 had no source_user_id (tokens sealed before it still open, with None); 2 adds it;
+# 3 adds the scope-down policies of GetScopedCredentials (written only by scoped sessions: the
+# others keep layout 2, and its size).
+_FIELDS = {1: 22, 2: 23, 3: 24}  # fields of each layout, before the optional SAML keys
 _COMPRESSION_LEVEL = 6
 # A 4 KiB window and small hash tables: claims are a few hundred bytes to a few KiB, and with
 # zlib's defaults (32 KiB window, memLevel 8) allocating and clearing the tables cost more than
@@ -55,7 +57,7 @@ def _time(ms: int) -> datetime:
 def _encode_claims(c: SessionClaims) -> bytes:
     """Positional JSON list: the smallest plain encoding, and cheap to read back."""
     fields: list[Any] = [
-        _FORMAT,
+        _FORMAT if c.scope_policies else 2,
         c.kind,
         c.account_id,
         c.access_key_id,
@@ -79,6 +81,8 @@ def _encode_claims(c: SessionClaims) -> bytes:
         c.federated_provider,
         c.source_user_id,
     ]
+    if c.scope_policies:
+        fields.append(list(c.scope_policies))
     if c.federated_keys:  # only SAML sessions carry them: other tokens keep the 23 fields
         fields.append([list(pair) for pair in c.federated_keys])
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -90,7 +94,8 @@ def _decode_claims(raw: bytes) -> SessionClaims:
     if size is None or len(fields) not in (size, size + 1):
         raise ValueError("unknown session token layout")
     keys = fields.pop() if len(fields) == size + 1 else []
-    source_user_id = fields.pop() if size == _FIELDS[2] else None
+    scope_policies = fields.pop() if size >= _FIELDS[3] else []
+    source_user_id = fields.pop() if size >= _FIELDS[2] else None
     (
         _,
         kind,
@@ -139,6 +144,7 @@ def _decode_claims(raw: bytes) -> SessionClaims:
         federated_provider=provider,
         federated_keys=tuple((str(k), str(v)) for k, v in keys),
         source_user_id=source_user_id,
+        scope_policies=tuple(str(p) for p in scope_policies),
     )
 
 
@@ -155,14 +161,21 @@ class SessionTokenCodec:
         self._cache_size = cache_size
         self._opened: dict[tuple[str, str], SessionClaims] = {}
 
-    def seal(self, claims: SessionClaims) -> str:
+    def seal(self, claims: SessionClaims, *, min_length: int = 0) -> str:
+        """The token of ``claims``, at least ``min_length`` characters long: zero bytes after
+        the compressed claims, inside the seal, make up the difference (a zlib reader stops
+        at the end of its stream; GetScopedCredentials' MinimumSessionTokenSize)."""
         compressor = zlib.compressobj(
             _COMPRESSION_LEVEL, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL
         )
         payload = compressor.compress(_encode_claims(claims)) + compressor.flush()
-        sealed = self._ring.seal(
-            payload, purpose=PURPOSE_SESSION_TOKEN, aad=claims.access_key_id.encode("ascii")
-        )
+        aad = claims.access_key_id.encode("ascii")
+        sealed = self._ring.seal(payload, purpose=PURPOSE_SESSION_TOKEN, aad=aad)
+        # base64 writes 4 characters per 3 bytes; the seal's overhead does not depend on size
+        missing = 3 * -(-min_length // 4) - len(sealed)
+        if missing > 0:
+            padded = payload + bytes(missing)
+            sealed = self._ring.seal(padded, purpose=PURPOSE_SESSION_TOKEN, aad=aad)
         return base64.b64encode(sealed).decode("ascii")
 
     def open(self, access_key_id: str, token: str, now: datetime) -> SessionClaims:

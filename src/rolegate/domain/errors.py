@@ -213,6 +213,14 @@ class InvalidIdentityToken(AwsError):
     code, status, sender_fault = "InvalidIdentityToken", 400, True
 
 
+class InsufficientSessionLifetime(AwsError):
+    code, status, sender_fault = "InsufficientSessionLifetime", 400, True
+
+
+class InvalidSubjectCredentials(AwsError):
+    code, status, sender_fault = "InvalidSubjectCredentials", 400, True
+
+
 class IDPRejectedClaim(AwsError):
     code, status, sender_fault = "IDPRejectedClaim", 403, True
 

@@ -53,3 +53,7 @@ class SessionClaims:
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html,
     # cross-service SAML keys).
     federated_keys: tuple[tuple[str, str], ...] = ()
+    # GetScopedCredentials' scope-down policies, oldest first (at most 3): each must allow
+    # every request besides the session's own permissions
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getscopedcredentials.html).
+    scope_policies: tuple[str, ...] = ()

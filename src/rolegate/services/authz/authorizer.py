@@ -12,7 +12,7 @@ account and to nothing else. AssumeRole* trust checks go through :func:`evaluate
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from rolegate.services.authz.messages import AuthorizationMessages, decision_doc
 from rolegate.services.authz.principal_policies import (
     PolicySetCache,
     PrincipalPolicies,
+    SourcePolicy,
     compile_policies,
     engine_principal,
     gather,
@@ -141,6 +142,7 @@ class RequestAuthorizer:
     )  # one object: PolicySet caches by it
     _policy_sets: dict[ResourcePolicy | None, PolicySet] = field(default_factory=dict, init=False)
     _resource_tags_known: dict[str, tuple[Tag, ...]] = field(default_factory=dict, init=False)
+    _layer_sets: list[PolicySet] | None = field(default=None, init=False)
 
     def require(
         self,
@@ -221,7 +223,51 @@ class RequestAuthorizer:
             resource_account=resource_account or self.caller.account_id,
             context=request_context,
         )
-        return evaluate(request, policy_set)
+        decision = evaluate(request, policy_set)
+        if decision.allowed and self._gathered().scope:
+            return self._scoped(request, context)
+        return decision
+
+    def _scoped(self, request: Request, context: ContextValues | None) -> Decision:
+        """An allowed request of a GetScopedCredentials session: every scope-down layer must
+        allow it too
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getscopedcredentials.html:
+        the intersection of the session's permissions and each layer). A layer is judged as the
+        only policy of a principal of the caller's own account, neither root nor a session; a
+        layer that does not allow is reported as a session policy (unverified: AWS's wording).
+        """
+        who = replace(request.principal, type="user")
+        for layer in self._scope_sets():
+            plan = layer.candidates(request.action.lower(), request.resource)
+            layer_context: ContextDict = {}
+            if plan.needs_context:
+                layer_context = self.context_for(request.action, request.resource, context)
+            verdict = evaluate(
+                Request(who, request.action, request.resource, who.account, layer_context), layer
+            )
+            if not verdict.allowed:
+                matched = (replace(m, policy_type="session") for m in verdict.matched)
+                missing = ("session",) if verdict.effect != EXPLICIT_DENY else ()
+                return Decision(verdict.effect, matched, missing)
+        return Decision(ALLOW)
+
+    def _scope_sets(self) -> list[PolicySet]:
+        """One PolicySet per scope-down layer, as the identity policy of its own set (kept in
+        the node's cache by the layer's text, as the caller's own set)."""
+        found = self._layer_sets
+        if found is None:
+            found = self._layer_sets = [self._scope_set(layer) for layer in self._gathered().scope]
+        return found
+
+    def _scope_set(self, layer: SourcePolicy) -> PolicySet:
+        key = ("scope", layer)
+        cached = self.policy_sets.get(key) if self.policy_sets is not None else None
+        if cached is None:
+            compiled = compile_policies(self.compiler, PrincipalPolicies(identity=(layer,)))
+            cached = PolicySet(identity=compiled.identity)
+            if self.policy_sets is not None:
+                self.policy_sets.put(key, cached)
+        return cached
 
     def context_for(
         self, action: str, resource: str, explicit: ContextValues | None = None
@@ -262,6 +308,7 @@ class RequestAuthorizer:
                 *((policy_set.resource,) if policy_set.resource else ()),
                 *((policy_set.boundary,) if policy_set.boundary else ()),
                 *(policy_set.session or ()),
+                *(layer for found in self._layer_sets or () for layer in found.identity),
             )
         }
         document = decision_document(
@@ -414,12 +461,14 @@ def _check_session_scope(caller: Caller, action: str) -> None:
     """What temporary credentials may call at all
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html, table
     "Comparing the AWS STS API operations"): GetSessionToken credentials call IAM only with MFA
-    and STS only for AssumeRole / GetCallerIdentity; federated users call no IAM operation and
-    no STS operation but GetCallerIdentity. IAM answers GetSessionToken credentials without MFA
-    with InvalidClientTokenId (widely reported, e.g. 99designs/aws-vault#1056); federated users
-    are answered the same way (unverified). STS operations outside those lists are denied with
-    the usual denial message (unverified: AWS's wording); GetSessionToken, GetFederationToken and
-    AssumeRole answer their own messages before asking here."""
+    and STS only for AssumeRole / GetCallerIdentity / GetScopedCredentials; federated users call
+    no IAM operation and no STS operation but GetCallerIdentity and GetScopedCredentials (the
+    API reference of GetSessionToken and GetFederationToken). IAM answers GetSessionToken
+    credentials without MFA with InvalidClientTokenId (widely reported, e.g.
+    99designs/aws-vault#1056); federated users are answered the same way (unverified). STS
+    operations outside those lists are denied with the usual denial message (unverified: AWS's
+    wording); GetSessionToken, GetFederationToken and AssumeRole answer their own messages before
+    asking here."""
     session = caller.session
     if session is None:
         return
@@ -438,5 +487,7 @@ def _check_session_scope(caller: Caller, action: str) -> None:
         raise PolicyDenied(denial_message(caller, action, "*", ""))
 
 
-_STS_FOR_SESSION_TOKENS = frozenset({"sts:assumerole", "sts:getcalleridentity"})
-_STS_FOR_FEDERATED_USERS = frozenset({"sts:getcalleridentity"})
+_STS_FOR_SESSION_TOKENS = frozenset(
+    {"sts:assumerole", "sts:getcalleridentity", "sts:getscopedcredentials"}
+)
+_STS_FOR_FEDERATED_USERS = frozenset({"sts:getcalleridentity", "sts:getscopedcredentials"})

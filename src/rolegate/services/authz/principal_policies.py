@@ -22,6 +22,7 @@ holds its name now; its policies are read by that id in one statement
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ class PrincipalPolicies:
     boundary: SourcePolicy | None = None
     session: tuple[SourcePolicy, ...] | None = None  # None: no session policies
     principal_tags: tuple[Tag, ...] = ()
+    # GetScopedCredentials' scope-down layers: each must allow, besides all of the above
+    scope: tuple[SourcePolicy, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,18 @@ def engine_principal(caller: Caller) -> Principal:
 
 def gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
     """Read the caller's policies from the store and its session claims."""
+    found = _gather(tx, caller)
+    session = caller.session
+    if session is None or not session.scope_policies:
+        return found
+    scope = tuple(
+        (f"{caller.arn}/scope-policy-{n}", text)
+        for n, text in enumerate(session.scope_policies, start=1)
+    )
+    return dataclasses.replace(found, scope=scope)
+
+
+def _gather(tx: Tx, caller: Caller) -> PrincipalPolicies:
     session = caller.session
     if caller.principal_type == "role_session" and session is not None:
         return _role_session(tx, caller)

@@ -17,6 +17,7 @@ from rolegate.services.sts import (
     decode,
     federation_token,
     saml,
+    scoped_credentials,
     session_token,
     web_identity,
     web_identity_token,
@@ -42,6 +43,7 @@ def handlers(
         (
             caller_identity.HANDLERS,
             session_token.HANDLERS,
+            scoped_credentials.HANDLERS,
             federation_token.HANDLERS,
             assume_role.HANDLERS,
             decode.HANDLERS,

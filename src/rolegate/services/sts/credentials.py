@@ -111,14 +111,17 @@ def new_secret(rng: Rng) -> str:
     return base64.b64encode(number.to_bytes(30, "big")).decode("ascii")
 
 
-def credentials_to_wire(ctx: OperationContext, claims: SessionClaims) -> dict[str, Any]:
-    """The ``Credentials`` shape, with the claims sealed into the session token."""
+def credentials_to_wire(
+    ctx: OperationContext, claims: SessionClaims, *, min_token_length: int = 0
+) -> dict[str, Any]:
+    """The ``Credentials`` shape, with the claims sealed into the session token (padded to
+    ``min_token_length`` characters when shorter)."""
     if ctx.session_tokens is None:
         raise RuntimeError("the server was built without a session-token key ring")
     return {
         "AccessKeyId": claims.access_key_id,
         "SecretAccessKey": claims.secret_access_key,
-        "SessionToken": ctx.session_tokens.seal(claims),
+        "SessionToken": ctx.session_tokens.seal(claims, min_length=min_token_length),
         "Expiration": claims.expires_at,
     }
 
