@@ -91,7 +91,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--bodies", type=int, default=500, help="distinct questions (500)")
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--profile-rounds", type=int, default=4)
+    parser.add_argument(
+        "--profile-rounds", type=int, default=4, help="in-process profile rounds; 0: none (4)"
+    )
     return parser.parse_args()
 
 
@@ -392,7 +394,8 @@ def main() -> int:
                 }
             )
         )
-        print(profile(data_dir, bodies[:200], args.profile_rounds))
+        if args.profile_rounds > 0:
+            print(profile(data_dir, bodies[:200], args.profile_rounds))
     return 0
 
 
