@@ -49,6 +49,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _wrk import REPLAY, lua_string, run_wrk
 from policy_eval import ACCOUNT, SERVICES, TEAMS, USERS, policy_text, resource_for
 
 ROOT_KEY, ROOT_SECRET = "AKIAROLEGATEBENCHKEY", "rolegate/bench/secret/0123456789abcdefghij"
@@ -69,18 +70,6 @@ init = function(args)
     for name, value in pairs(extra[i] or {}) do headers[name] = value end
     requests[i] = wrk.format(method, path, headers, body)
   end
-end
-request = function()
-  index = index %% #requests + 1
-  return requests[index]
-end
-done = function(summary, latency, requests)
-  io.write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "non_2xx": %%d, "socket_errors": %%d, ' ..
-    '"p50_us": %%d, "p99_us": %%d}\\n',
-    summary.requests, summary.duration, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
 end
 """
 
@@ -246,12 +235,6 @@ def caller_identity_requests(
     return made
 
 
-def lua_string(text: str) -> str:
-    level = "=" * 4
-    assert f"]{level}]" not in text
-    return f"[{level}[{text}]{level}]"
-
-
 def lua_script(
     path: str, bodies: list[str], headers: list[dict[str, str]], content_type: str
 ) -> str:
@@ -264,21 +247,7 @@ def lua_script(
         + "}"
     )
     listed = ",\n".join(lua_string(body) for body in bodies)
-    return LUA % (listed, path, "POST", content_type, extra)
-
-
-def run_wrk(url: str, script: Path, duration: int, connections: int) -> dict[str, Any]:
-    done = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-    )
-    if done.returncode != 0 or not done.stdout.strip().endswith("}"):
-        raise SystemExit(f"wrk failed: {done.stdout}\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["per_s"] = round(result["requests"] / (result["duration_us"] / 1e6))
-    return result
+    return LUA % (listed, path, "POST", content_type, extra) + REPLAY
 
 
 def answers_mix(authz_port: int, bodies: list[str]) -> Counter[str]:

@@ -56,6 +56,7 @@ import authorize
 from _http import API_VERSIONS, REGION, Call, Endpoint, SignedClient, expect
 from _principals import endpoint_for
 from _targets import VENV_BIN, MotoTarget, RolegateTarget, Target, free_port
+from _wrk import REPLAY, lua_string, run_wrk
 from policy_eval import ACCOUNT as POLICY_ACCOUNT
 
 ROLE_PREFIX = "bench-role-"
@@ -81,18 +82,6 @@ init = function(args)
     if spec[3] ~= "" then headers["Content-Type"] = "application/json" end
     requests[i] = wrk.format(spec[1], spec[2], headers, spec[3] ~= "" and spec[3] or nil)
   end
-end
-request = function()
-  index = index %% #requests + 1
-  return requests[index]
-end
-done = function(summary, latency, requests)
-  io.write(string.format(
-    '{"requests": %%d, "duration_us": %%d, "non_2xx": %%d, "socket_errors": %%d, ' ..
-    '"p50_us": %%d, "p99_us": %%d}\\n',
-    summary.requests, summary.duration, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
 end
 """
 
@@ -218,29 +207,15 @@ def authorize_replay(target: BenchRolegate, count: int) -> Replay:
     return Replay("authorize", [("POST", "/v1/authorize", body) for body in bodies])
 
 
-def lua_string(text: str) -> str:
-    if "]====]" in text:
-        raise ValueError("a request holds the Lua long-string terminator")
-    return f"[====[{text}]====]"
-
-
-def run_wrk(url: str, replay: Replay, duration: int, connections: int, scratch: Path) -> Any:
+def replay_with_wrk(
+    url: str, replay: Replay, duration: int, connections: int, scratch: Path
+) -> Any:
     script = scratch / f"{replay.operation}.lua"
     specs = ",\n".join(
         "{" + ",".join(lua_string(part) for part in spec) + "}" for spec in replay.requests
     )
-    script.write_text(LUA % specs)
-    done = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-    )
-    if done.returncode != 0 or not done.stdout.strip().endswith("}"):
-        raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["per_s"] = round(result["requests"] / (result["duration_us"] / 1e6))
-    return result
+    script.write_text(LUA % specs + REPLAY)
+    return run_wrk(url, script, duration, connections)
 
 
 def check(url: str, replay: Replay) -> None:
@@ -274,12 +249,12 @@ def measure(target: Target, args: argparse.Namespace, scratch: Path) -> list[dic
         port = target.authz_port if replay.operation == "authorize" else target.port  # type: ignore[attr-defined]
         url = f"http://127.0.0.1:{port}"
         check(url, replay)
-        run_wrk(url, replay, 2, args.connections, scratch)  # warm-up
+        replay_with_wrk(url, replay, 2, args.connections, scratch)  # warm-up
         spy, spied = None, scratch / f"{replay.operation}.spy"
         if args.py_spy and target.describe() == "rolegate (SQLite, 1 worker)":
             spy = start_py_spy(target, args.duration, spied)
         cpu_before = target.server_cpu_seconds()
-        result = run_wrk(url, replay, args.duration, args.connections, scratch)
+        result = replay_with_wrk(url, replay, args.duration, args.connections, scratch)
         cpu = target.server_cpu_seconds() - cpu_before
         if spy is not None:
             spy.wait(timeout=60)
