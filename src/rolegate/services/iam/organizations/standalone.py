@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from rolegate.domain.errors import OrganizationNotFound
 
-# The shape's documentation in the iam model; AWS's wire text not found in a recorded answer.
-NO_ORGANIZATION = "The request was rejected because no organization is associated with your account."  # unverified
+# unverified: the shape's documentation in the iam model; AWS's wire text is in no recorded answer
+NO_ORGANIZATION = (
+    "The request was rejected because no organization is associated with your account."
+)
 
 
 def outside_organization() -> OrganizationNotFound:
