@@ -12,7 +12,7 @@ from rolegate.console.api import SessionCredentials
 from rolegate.console.explain import explain
 from rolegate.console.html import el
 from rolegate.console.session import IDLE_SECONDS, SessionSealer, new_session
-from rolegate.console.throttle import FREE_FAILURES, SignInThrottle
+from rolegate.console.throttle import FREE_FAILURES, lock_rule, name_key
 from rolegate.console.tools import findings, trust_policy
 from rolegate.console.trust import trusted_entities
 
@@ -78,19 +78,17 @@ def test_pending_sign_in_lasts_five_minutes_and_is_not_a_session() -> None:
     assert sealer.open(pending, 1_000) is None  # another purpose: never a session
 
 
-def test_throttle_locks_after_free_failures_and_doubles() -> None:
-    throttle = SignInThrottle()
-    key = ("123456789012", "alice")
-    for _ in range(FREE_FAILURES - 1):
-        throttle.failed(key, 0.0)
-    assert not throttle.locked(key, 0.0)
-    throttle.failed(key, 0.0)
-    assert throttle.locked(key, 59.0) and not throttle.locked(key, 60.0)
-    throttle.failed(key, 60.0)
-    assert throttle.locked(key, 179.0) and not throttle.locked(key, 180.0)
-    throttle.succeeded(key)
-    assert not throttle.locked(key, 61.0)
-    assert not throttle.locked(("123456789012", "bob"), 0.0)
+def test_lock_rule_frees_five_failures_then_doubles_up_to_a_day() -> None:
+    assert lock_rule(FREE_FAILURES - 1, 0) == (0, 86_400)  # free, remembered for a day
+    assert lock_rule(FREE_FAILURES, 100) == (160, 86_500)  # a minute
+    assert lock_rule(FREE_FAILURES + 1, 100) == (220, 86_500)  # two
+    assert lock_rule(FREE_FAILURES + 40, 0) == (86_400, 86_400)  # at most a day
+
+
+def test_name_keys_fold_case_and_never_collide() -> None:
+    assert name_key("user", "MyAlias", "Alice") == name_key("user", "myalias", "alice")
+    assert name_key("user", "a/b", "c") != name_key("user", "a", "b/c")
+    assert name_key("root", "", "AKIA") != name_key("user", "", "AKIA")
 
 
 @pytest.mark.parametrize(
