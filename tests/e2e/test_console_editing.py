@@ -209,6 +209,36 @@ def test_user_page_keys_mfa_groups_and_password(page: Page, server: Server) -> N
     assert "Not set" in page.locator("#password-state").inner_text()
 
 
+def test_hostile_policy_text_stays_text(page: Page, server: Server) -> None:
+    iam = server.client("iam")
+    target = f"hostile-{uuid.uuid4().hex[:8]}"
+    script = "</textarea><script>window.__pwned = 1</script>"
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:username": script}},
+                }
+            ],
+        },
+        indent=2,
+    )
+    iam.create_user(UserName=target)
+    iam.put_user_policy(UserName=target, PolicyName="hostile", PolicyDocument=document)
+    _admin(page, server)
+    page.goto(f"{server.endpoint}/console/users/{target}")
+    assert script in page.locator(".inline-policy pre").inner_text()
+    page.click("text=Edit hostile")
+    assert script in page.locator("#policy").input_value()
+    page.wait_for_selector("#findings .ok")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("main script").count() == 0
+
+
 def test_new_pages_pass_axe(browser: Browser, server: Server, axe_script: Path) -> None:
     iam = server.client("iam")
     target = f"axe-{uuid.uuid4().hex[:8]}"

@@ -141,8 +141,12 @@ class PolicyPages:
                 {},
                 el(
                     "input",
-                    {"type": "checkbox", "id": "f-set_default", "name": "set_default"}
-                    | {"checked": default},
+                    {
+                        "type": "checkbox",
+                        "id": "f-set_default",
+                        "name": "set_default",
+                        "checked": default,
+                    },
                 ),
                 el("label", {"for": "f-set_default"}, "Set as default version"),
             ),
