@@ -136,6 +136,35 @@ def test_editing_buttons_refuse_posts_without_the_csrf_token(node: InProcessNode
     assert len(iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]) == 1
 
 
+def test_permissions_boundary_set_and_removed(node: InProcessNode) -> None:
+    iam = node.client("iam")
+    user = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    role = f"bound-{uuid.uuid4().hex[:8]}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=_trust())
+    browser = Browser()
+    assert browser.sign_in(node, user, PASSWORD) == 303
+    token = browser.csrf(node)
+    base = f"/console/permissions/role/{role}"
+    status, answer, _ = browser.send(
+        node, "POST", f"{base}/boundary", {"boundary_arn": _readonly(), "csrf": token}
+    )
+    assert status == 303 and answer["location"] == f"/console/roles/{role}?done=saved"
+    role_now = iam.get_role(RoleName=role)["Role"]
+    assert role_now["PermissionsBoundary"]["PermissionsBoundaryArn"] == _readonly()
+    assert _readonly() in browser.send(node, "GET", f"/console/roles/{role}")[2]
+    assert browser.send(node, "POST", f"{base}/boundary-delete", {"csrf": token})[0] == 303
+    assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"]
+    group = f"bound-{uuid.uuid4().hex[:8]}"
+    iam.create_group(GroupName=group)
+    status, _, _ = browser.send(  # groups have no boundary
+        node,
+        "POST",
+        f"/console/permissions/group/{group}/boundary",
+        {"boundary_arn": _readonly(), "csrf": token},
+    )
+    assert status == 404
+
+
 def test_buttons_do_only_what_the_principal_may(node: InProcessNode) -> None:
     iam = node.client("iam")
     user = _user(node)  # no policy at all

@@ -1,6 +1,8 @@
 """The permissions of a role, user or group, editable: attach and detach managed policies, put
 and delete inline policies (``Attach<Kind>Policy``, ``Detach<Kind>Policy``, ``Put<Kind>Policy``,
-``Delete<Kind>Policy``), each with the session's credentials. The inline editor shows the
+``Delete<Kind>Policy``), set and remove a user's or role's permissions boundary
+(``Put<Kind>PermissionsBoundary``, ``Delete<Kind>PermissionsBoundary``), each with the session's
+credentials. The inline editor shows the
 engine's findings as one types, as the trust editor does.
 
 Paths: ``/permissions/<kind>/<name>/<what>``; role, user and group names hold no ``/``.
@@ -109,7 +111,27 @@ def section(
         attach,
         inline,
         el("p", {}, el("a", {"href": f"{base}/inline", "id": "add-inline"}, "Add inline policy")),
-        el("p", {}, "Permissions boundary: ", boundary or "not set") if kind != "group" else None,
+        _boundary(session, base, boundary) if kind != "group" else None,
+    )
+
+
+def _boundary(session: ConsoleSession, base: str, boundary: str | None) -> Markup:
+    """A user's or role's permissions boundary: set (by managed policy ARN) or removed."""
+    remove = None
+    if boundary:
+        remove = button_form(session, f"{base}/boundary-delete", "Remove boundary", {})
+    return el(
+        "div",
+        {"class": "boundary"},
+        el("h3", {}, "Permissions boundary"),
+        el("p", {"id": "boundary"}, boundary or "not set", " ", remove),
+        el(
+            "form",
+            {"method": "post", "action": f"{base}/boundary"},
+            csrf_field(session),
+            field("Boundary policy ARN", "boundary_arn", "", required=True),
+            el("button", {"type": "submit", "id": "set-boundary"}, "Set boundary"),
+        ),
     )
 
 
@@ -153,6 +175,15 @@ class PermissionPages:
             return self.actions.run(
                 session, f"Delete{word}Policy", params, back=back, done="deleted", title=title
             )
+        if what == "boundary" and kind != "group":
+            params = {**key, "PermissionsBoundary": request.arg("boundary_arn").strip()}
+            operation = f"Put{word}PermissionsBoundary"
+            return self.actions.run(
+                session, operation, params, back=back, done="saved", title=title
+            )
+        if what == "boundary-delete" and kind != "group":
+            operation = f"Delete{word}PermissionsBoundary"
+            return self.actions.run(session, operation, key, back=back, done="deleted", title=title)
         return None
 
     def inline_form(
