@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import segno
 
 from rolegate.auth.keyring import KeyRing
 from rolegate.console.api import SessionCredentials
+from rolegate.console.credentials import qr_svg
 from rolegate.console.explain import explain
 from rolegate.console.html import el
 from rolegate.console.session import IDLE_SECONDS, SessionSealer, new_session
@@ -209,3 +211,13 @@ def test_trusted_entities_of_the_wizard_types() -> None:
 @pytest.mark.parametrize("document", ["%7Bnot json", "[]", '{"Statement": "x"}', '"*"'])
 def test_trusted_entities_of_odd_documents_are_empty(document: str) -> None:
     assert trusted_entities(document) == []
+
+
+def test_qr_code_is_inline_svg_of_segno_modules() -> None:
+    uri = "otpauth://totp/dev@123456789012?secret=ABCDEFGH"
+    svg = qr_svg(uri)
+    modules = [list(row) for row in segno.make_qr(uri, error="m").matrix_iter(border=4)]
+    dark = sum(bool(m) for row in modules for m in row)
+    assert svg.count("h1v1h-1z") == dark > 0
+    assert f'viewbox="0 0 {len(modules)} {len(modules)}"' in svg
+    assert "style" not in svg and "script" not in svg and "href" not in svg  # the CSP holds
