@@ -8,7 +8,7 @@ import html
 import json
 import re
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from in_process import InProcessNode
 
@@ -34,7 +34,8 @@ class Browser:
         if form is not None:
             headers.append(FORM)
             body = urlencode(form).encode()
-        status, answer, raw = node.request(method, path, headers, body)
+        target, mark, query = path.partition("?")  # ASGI paths arrive percent-decoded
+        status, answer, raw = node.request(method, unquote(target) + mark + query, headers, body)
         if "set-cookie" in answer:
             name, _, rest = answer["set-cookie"].partition("=")
             value = rest.split(";", 1)[0]
@@ -163,6 +164,25 @@ def test_permissions_boundary_set_and_removed(node: InProcessNode) -> None:
         {"boundary_arn": _readonly(), "csrf": token},
     )
     assert status == 404
+
+
+def test_managed_policy_tags_added_and_removed(node: InProcessNode) -> None:
+    iam = node.client("iam")
+    user = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    arn = iam.create_policy(PolicyName=f"tags-{user}", PolicyDocument=_identity("s3:GetObject"))[
+        "Policy"
+    ]["Arn"]
+    browser = Browser()
+    assert browser.sign_in(node, user, PASSWORD) == 303
+    token = browser.csrf(node)
+    form = {"id": arn, "tag_key": "Team", "tag_value": "blue", "csrf": token}
+    status, answer, _ = browser.send(node, "POST", "/console/tags/policy/add", form)
+    assert status == 303 and answer["location"].endswith("?done=tagged")
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == [{"Key": "Team", "Value": "blue"}]
+    assert "Team" in browser.send(node, "GET", answer["location"])[2]
+    form = {"id": arn, "key": "Team", "csrf": token}
+    assert browser.send(node, "POST", "/console/tags/policy/remove", form)[0] == 303
+    assert iam.list_policy_tags(PolicyArn=arn)["Tags"] == []
 
 
 def test_buttons_do_only_what_the_principal_may(node: InProcessNode) -> None:
