@@ -13,7 +13,7 @@ from alembic import op
 from rolegate.store.types import UtcTimestamp
 
 revision = "r0018"
-down_revision = "r0015"
+down_revision = "r0017"
 branch_labels = None
 depends_on = None
 
