@@ -25,6 +25,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.config import Config
 
 from rolegate.server.app import RolegateApp, build_runtime
+from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.settings import Settings
 
 from harness import REGION, ROOT_KEY_ID, ROOT_SECRET, run_admin, server_environment
@@ -59,8 +60,9 @@ class InProcessNode:
         )
         self.settings = settings
         self.app = RolegateApp(build_runtime(settings))
-        self.audit = self.app.runtime.audit
-        assert self.audit is not None
+        audit = self.app.runtime.audit
+        assert audit is not None
+        self.audit: AuditTrail = audit
         self.audit.start()  # what the lifespan's startup starts
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
