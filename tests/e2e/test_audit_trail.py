@@ -16,9 +16,10 @@ from in_process import InProcessNode
 from policy_helpers import error_of
 from sts_helpers import allow, document, new_account, trust
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID
 from rolegate.domain.audit_event import AuditEvent
 from rolegate.store import AuditQuery
+
+from harness import ACCOUNT_ID, ROOT_KEY_ID
 
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT_ID}:root"
 
