@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 from audit_helpers import by_attribute, flush, lookup
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from in_process import InProcessNode
 from policy_helpers import error_of
@@ -19,7 +22,7 @@ from sts_helpers import allow, document, new_account, trust
 from rolegate.domain.audit_event import AuditEvent
 from rolegate.store import AuditQuery
 
-from harness import ACCOUNT_ID, ROOT_KEY_ID
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET
 
 ROOT_ARN = f"arn:aws:iam::{ACCOUNT_ID}:root"
 
@@ -73,10 +76,8 @@ def test_a_refused_write_keeps_no_event_of_its_change_only_its_refusal(
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust({"AWS": ROOT_ARN}))
     flush(node)
     events = by_attribute(cloudtrail, "ResourceName", name)
-    assert [(e["record"].get("errorCode"), e["record"]["responseElements"]) for e in events][0] == (
-        "EntityAlreadyExists",
-        None,
-    )
+    refusal = events[0]["record"]
+    assert (refusal["errorCode"], refusal["responseElements"]) == ("EntityAlreadyExists", None)
     assert events[0]["record"]["errorMessage"] == f"Role with name {name} already exists."
     assert [e["record"].get("errorCode") for e in events] == ["EntityAlreadyExists", None]
 
@@ -212,7 +213,9 @@ def test_events_come_newest_first_in_pages_with_sealed_tokens(
     for tag in range(5):
         iam.tag_user(UserName=name, Tags=[{"Key": f"k{tag}", "Value": "v"}])
     attributes = [{"AttributeKey": "ResourceName", "AttributeValue": name}]
-    pages, token = [], None
+    pages: list[list[dict[str, Any]]] = []
+    tokens: list[str] = []
+    token = None
     while True:
         extra = {"NextToken": token} if token else {}
         page = cloudtrail.lookup_events(LookupAttributes=attributes, MaxResults=2, **extra)
@@ -220,7 +223,7 @@ def test_events_come_newest_first_in_pages_with_sealed_tokens(
         token = page.get("NextToken")
         if token is None:
             break
-        first_token = first_token if len(pages) > 1 else token
+        tokens.append(token)
     assert [len(page) for page in pages] == [2, 2, 2]
     events = [event for page in pages for event in page]
     assert [e["EventName"] for e in events] == ["TagUser"] * 5 + ["CreateUser"]
@@ -228,6 +231,7 @@ def test_events_come_newest_first_in_pages_with_sealed_tokens(
     assert times == sorted(times, reverse=True)
     assert len({e["EventId"] for e in events}) == 6
     # a token is bound to its query: other attributes, or an edited token, are refused
+    first_token = tokens[0]
     other = [{"AttributeKey": "EventName", "AttributeValue": "TagUser"}]
     refusals = [
         lambda: cloudtrail.lookup_events(LookupAttributes=other, NextToken=first_token),
@@ -343,12 +347,6 @@ def test_bad_input_gets_cloudtrails_errors(
 
 
 def test_bodies_that_are_not_the_shape_are_serialization_errors(node: InProcessNode) -> None:
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    from harness import ROOT_SECRET
-
     for body in (b"[1]", b"{not json", b'{"MaxResults": "ten"}', b'{"StartTime": true}'):
         request = AWSRequest(
             method="POST",
