@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -217,7 +218,7 @@ def test_events_come_newest_first_in_pages_with_sealed_tokens(
     tokens: list[str] = []
     token = None
     while True:
-        extra = {"NextToken": token} if token else {}
+        extra: dict[str, str] = {"NextToken": token} if token else {}
         page = cloudtrail.lookup_events(LookupAttributes=attributes, MaxResults=2, **extra)
         pages.append(page["Events"])
         token = page.get("NextToken")
@@ -232,12 +233,12 @@ def test_events_come_newest_first_in_pages_with_sealed_tokens(
     assert len({e["EventId"] for e in events}) == 6
     # a token is bound to its query: other attributes, or an edited token, are refused
     first_token = tokens[0]
+    flipped = "B" if first_token[20] == "A" else "A"
+    edited = first_token[:20] + flipped + first_token[21:]
     other = [{"AttributeKey": "EventName", "AttributeValue": "TagUser"}]
-    refusals = [
+    refusals: list[Callable[[], Any]] = [
         lambda: cloudtrail.lookup_events(LookupAttributes=other, NextToken=first_token),
-        lambda: cloudtrail.lookup_events(
-            LookupAttributes=attributes, NextToken=first_token[:-3] + "AAA"
-        ),
+        lambda: cloudtrail.lookup_events(LookupAttributes=attributes, NextToken=edited),
         lambda: cloudtrail.lookup_events(NextToken="not-a-token"),
     ]
     for refused in refusals:
