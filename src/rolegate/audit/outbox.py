@@ -33,8 +33,9 @@ MAX_BACKLOG = 100_000
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    event: AuditEvent
+    event: AuditEvent | None  # None: ``build`` makes the events, on the writer thread
     stored: bool  # already committed with its request's change: stream only
+    build: Callable[[], Sequence[AuditEvent]] | None = None
 
 
 class Outbox:
@@ -65,6 +66,11 @@ class Outbox:
     def put(self, event: AuditEvent) -> None:
         """An event to store and stream."""
         self._append(_Item(event, stored=False))
+
+    def defer(self, build: Callable[[], Sequence[AuditEvent]]) -> None:
+        """Events to build on the writer thread (the request's thread only queues ``build``),
+        then store and stream."""
+        self._append(_Item(None, stored=False, build=build))
 
     def stored(self, event: AuditEvent) -> None:
         """An event its request's transaction committed: to stream only."""
@@ -105,24 +111,25 @@ class Outbox:
         events stay queued)."""
         with self._flush_lock:
             while self._queue:
-                items = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
-                pending = [item.event for item in items if not item.stored]
+                taken = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
+                items = [built for item in taken for built in _built(item)]
+                pending = [item.event for item in items if not item.stored and item.event]
                 try:
                     if pending:
                         self._store(pending)
                 except Exception:
                     log.exception("audit: %d events not stored yet; retrying", len(pending))
-                    self._queue.extendleft(reversed(items))
+                    self._queue.extendleft(reversed(items))  # built: not built again
                     self._trim()
                     return False
                 if self._stream is not None:
                     try:
-                        self._stream.write(item.event.record for item in items)
+                        self._stream.write(item.event.record for item in items if item.event)
                     except OSError:
                         log.exception("audit: the stream did not take %d events", len(items))
         return True
 
-    def _trim(self) -> None:
+    def _trim(self) -> None:  # the oldest first
         while len(self._queue) > self._max_backlog:
             self._queue.popleft()
             self.dropped += 1
@@ -141,3 +148,15 @@ class Outbox:
                     self._maintenance()
                 except Exception:
                     log.exception("audit: pruning old events failed; trying again later")
+
+
+def _built(item: _Item) -> list[_Item]:
+    """``item``, with its events built if they were deferred (a build that fails is logged and
+    dropped: it would fail again)."""
+    if item.build is None:
+        return [item]
+    try:
+        return [_Item(event, stored=False) for event in item.build()]
+    except Exception:
+        log.exception("audit: an event could not be built")
+        return []

@@ -86,25 +86,29 @@ def build_event(call: ApiCall) -> AuditEvent:
     if call.error_code is not None:
         record["errorCode"] = call.error_code
         record["errorMessage"] = call.error_message or ""
-    omitted = False
     request: Any = None
     if rule.hide_request and call.request is not None:
         request = HIDDEN
     elif call.request:  # CloudTrail writes null for a call without parameters
-        request, cut = _bounded(camel(_redacted(call.request, rule.request)))
-        omitted |= cut
+        request = camel(_redacted(call.request, rule.request) if rule.request else call.request)
     record["requestParameters"] = request
     response: Any = None
-    if call.response is not None and (not call.read_only or call.operation in CREDENTIAL_ISSUERS):
-        response, cut = _bounded(camel(_redacted(call.response, rule.response)))
-        omitted |= cut
+    recorded = call.response is not None and (
+        not call.read_only or call.operation in CREDENTIAL_ISSUERS
+    )
+    if recorded and call.response is not None:
+        shown = _redacted(call.response, rule.response) if rule.response else call.response
+        response = camel(shown)
     record["responseElements"] = response
     if call.additional:
         record["additionalEventData"] = dict(call.additional)
     record["requestID"] = call.request_id
     record["eventID"] = call.event_id
     record["readOnly"] = call.read_only
-    resources = (*resources_of(call.request, call.response), *call.extra_resources)
+    resources = (
+        *resources_of(call.request, call.response if recorded else None),
+        *call.extra_resources,
+    )
     if resources:
         record["resources"] = [
             {"accountId": call.account_id, "type": kind, "ARN": name}
@@ -118,8 +122,9 @@ def build_event(call: ApiCall) -> AuditEvent:
     if call.shared_event_id is not None:
         record["sharedEventID"] = call.shared_event_id
     record["eventCategory"] = "Management"
-    if omitted:
-        record["omitted"] = True
+    text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_FIELD_BYTES:  # rare: leave out the fields that are too large
+        text = _bounded(record)
     return AuditEvent(
         event_id=call.event_id,
         account_id=call.account_id,
@@ -130,15 +135,21 @@ def build_event(call: ApiCall) -> AuditEvent:
         access_key_id=call.identity.get("accessKeyId"),
         read_only=call.read_only,
         resources=resources,
-        record=json.dumps(record, separators=(",", ":"), ensure_ascii=False),
+        record=text,
     )
+
+
+_SCALARS = (str, int, bool, float, type(None))
 
 
 def camel(value: Any) -> Any:
     """Model member names to CloudTrail's lowerCamelCase keys, values to JSON."""
-    if isinstance(value, Mapping):
-        return {_lower_first(str(key)): camel(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict or isinstance(value, Mapping):
+        return {key[:1].lower() + key[1:]: camel(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
         return [camel(item) for item in value]
     if isinstance(value, datetime):
         return cloudtrail_date(value)
@@ -157,12 +168,11 @@ def cloudtrail_date(moment: datetime) -> str:
     )
 
 
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
-def _bounded(value: Any) -> tuple[Any, bool]:
-    """``value``, or None and True when its JSON exceeds ``MAX_FIELD_BYTES``."""
-    if len(json.dumps(value, separators=(",", ":"))) > MAX_FIELD_BYTES:
-        return None, True
-    return value, False
+def _bounded(record: dict[str, Any]) -> str:
+    """The record without the request parameters or response elements whose JSON exceeds
+    ``MAX_FIELD_BYTES``, marked ``"omitted": true``."""
+    for name in ("requestParameters", "responseElements"):
+        if len(json.dumps(record[name], separators=(",", ":"))) > MAX_FIELD_BYTES:
+            record[name] = None
+            record["omitted"] = True
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)

@@ -15,43 +15,47 @@ from rolegate.domain.audit_event import AuditResource
 
 Resource = AuditResource
 
-REQUEST_MEMBERS: tuple[tuple[str, str], ...] = (
-    ("RoleName", "AWS::IAM::Role"),
-    ("RoleArn", "AWS::IAM::Role"),
-    ("UserName", "AWS::IAM::User"),
-    ("GroupName", "AWS::IAM::Group"),
-    ("PolicyArn", "AWS::IAM::Policy"),
-    ("InstanceProfileName", "AWS::IAM::InstanceProfile"),
-    ("AccessKeyId", "AWS::IAM::AccessKey"),
-    ("SerialNumber", "AWS::IAM::MFADevice"),
-    ("ServerCertificateName", "AWS::IAM::ServerCertificate"),
-    ("SAMLProviderArn", "AWS::IAM::SAMLProvider"),
-    ("PrincipalArn", "AWS::IAM::SAMLProvider"),
-    ("OpenIDConnectProviderArn", "AWS::IAM::OIDCProvider"),
-)
-RESPONSE_MEMBERS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("Credentials", "AccessKeyId"), "AWS::IAM::AccessKey"),
-    (("AssumedRoleUser", "Arn"), "AWS::STS::AssumedRole"),
-    (("FederatedUser", "Arn"), "AWS::STS::FederatedUser"),
-    (("Role", "Arn"), "AWS::IAM::Role"),
-    (("User", "Arn"), "AWS::IAM::User"),
-    (("AccessKey", "AccessKeyId"), "AWS::IAM::AccessKey"),
-)
+REQUEST_MEMBERS: dict[str, str] = {
+    "RoleName": "AWS::IAM::Role",
+    "RoleArn": "AWS::IAM::Role",
+    "UserName": "AWS::IAM::User",
+    "GroupName": "AWS::IAM::Group",
+    "PolicyArn": "AWS::IAM::Policy",
+    "InstanceProfileName": "AWS::IAM::InstanceProfile",
+    "AccessKeyId": "AWS::IAM::AccessKey",
+    "SerialNumber": "AWS::IAM::MFADevice",
+    "ServerCertificateName": "AWS::IAM::ServerCertificate",
+    "SAMLProviderArn": "AWS::IAM::SAMLProvider",
+    "PrincipalArn": "AWS::IAM::SAMLProvider",
+    "OpenIDConnectProviderArn": "AWS::IAM::OIDCProvider",
+}
+# the answer's member (a structure) -> (its member naming the resource, the resource's type)
+RESPONSE_MEMBERS: dict[str, tuple[str, str]] = {
+    "Credentials": ("AccessKeyId", "AWS::IAM::AccessKey"),
+    "AssumedRoleUser": ("Arn", "AWS::STS::AssumedRole"),
+    "FederatedUser": ("Arn", "AWS::STS::FederatedUser"),
+    "Role": ("Arn", "AWS::IAM::Role"),
+    "User": ("Arn", "AWS::IAM::User"),
+    "AccessKey": ("AccessKeyId", "AWS::IAM::AccessKey"),
+}
 
 
 def resources_of(
     request: Mapping[str, Any] | None, response: Mapping[str, Any] | None
 ) -> tuple[Resource, ...]:
+    """The request's resources, then those of the answer whose type the request named none of
+    (CreateUser's user is named once). Called for every event: a walk of the top-level members
+    only."""
     found: list[Resource] = []
-    for member, kind in REQUEST_MEMBERS:
-        value = (request or {}).get(member)
-        if isinstance(value, str) and value:
+    for member, value in (request or {}).items():
+        kind = REQUEST_MEMBERS.get(member)
+        if kind is not None and type(value) is str and value:
             found.append((kind, value))
-    for path, kind in RESPONSE_MEMBERS:
-        node: Any = response or {}
-        for step in path:
-            node = node.get(step) if isinstance(node, Mapping) else None
-        # the answer's resource when the request named none of that type (CreateUser's user)
-        if isinstance(node, str) and node and all(kind != seen for seen, _ in found):
-            found.append((kind, node))
+    for member, value in (response or {}).items():
+        named = RESPONSE_MEMBERS.get(member)
+        if named is None or type(value) is not dict:
+            continue
+        name, kind = value.get(named[0]), named[1]
+        if type(name) is str and name and all(kind != seen for seen, _ in found):
+            found.append((kind, name))
     return tuple(found)

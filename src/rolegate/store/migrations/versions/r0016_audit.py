@@ -18,15 +18,7 @@ depends_on = None
 
 _EVENT_INDEXES = {
     "ix_audit_events_account": ["account_id", "event_time", "event_id"],
-    "ix_audit_events_name": ["account_id", "event_name", "event_time"],
-    "ix_audit_events_username": ["account_id", "username", "event_time"],
-    "ix_audit_events_key": ["account_id", "access_key_id", "event_time"],
     "ix_audit_events_time": ["event_time"],
-}
-_RESOURCE_INDEXES = {
-    "ix_audit_event_resources_name": ["account_id", "resource_name", "event_time"],
-    "ix_audit_event_resources_type": ["account_id", "resource_type", "event_time"],
-    "ix_audit_event_resources_time": ["event_time"],
 }
 
 
@@ -62,13 +54,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("event_id", "position", name="pk_audit_event_resources"),
     )
-    for name, columns in _RESOURCE_INDEXES.items():
-        op.create_index(name, "audit_event_resources", columns)
 
 
 def downgrade() -> None:
-    for name in _RESOURCE_INDEXES:
-        op.drop_index(name, table_name="audit_event_resources")
     op.drop_table("audit_event_resources")
     for name in _EVENT_INDEXES:
         op.drop_index(name, table_name="audit_events")
