@@ -28,7 +28,7 @@ from rolegate.domain.audit_event import AuditEvent
 log = logging.getLogger("rolegate.audit")
 
 BATCH = 500  # events per write transaction, and how many wake the writer early
-MAX_BACKLOG = 100_000
+MAX_BACKLOG = 20_000  # about 20 s of a busy node's reads; a few KiB each while queued
 
 
 @dataclass(frozen=True, slots=True)
