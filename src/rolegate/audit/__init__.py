@@ -12,11 +12,12 @@ Server code imports from this package, never from its modules.
 
 from rolegate.audit.identity import caller_identity, federated_identity, unknown_identity
 from rolegate.audit.outbox import Outbox
-from rolegate.audit.record import ApiCall, build_event, cloudtrail_date
+from rolegate.audit.record import CREDENTIAL_ISSUERS, ApiCall, build_event, cloudtrail_date
 from rolegate.audit.redaction import HIDDEN, RULES
 from rolegate.audit.stream import JsonLines
 
 __all__ = [
+    "CREDENTIAL_ISSUERS",
     "HIDDEN",
     "RULES",
     "ApiCall",

@@ -42,9 +42,11 @@ CREDENTIAL_ISSUERS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ApiCall:
-    """What happened, as the pipeline (or the authorization service) saw it."""
+    """What happened, as the pipeline (or the authorization service) saw it. Not frozen: one is
+    made per event on the writer thread, and a frozen dataclass's ``__init__`` costs twice as
+    much."""
 
     service: str  # "iam", "sts", or the service an authorization question was about
     operation: str

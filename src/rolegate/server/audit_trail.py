@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rolegate.audit import (
+    CREDENTIAL_ISSUERS,
     ApiCall,
     JsonLines,
     Outbox,
@@ -124,6 +125,9 @@ class AuditTrail:
                 for event in note.stored:
                     self.outbox.stored(event)
                 return
+            operation = note.operation or ""
+            if operation not in CREDENTIAL_ISSUERS and _read_only(note.service, operation):
+                note.result = None  # not recorded: not kept alive until the writer runs
             self.outbox.defer(functools.partial(self._events, note, error))
         except Exception:  # the audit trail never changes an answer
             log.exception("audit: request %s not recorded", note.request_id)
@@ -150,7 +154,7 @@ class AuditTrail:
                     event_id=_event_id(),
                     identity=identity,
                     account_id=recipient,
-                    read_only=service == "sts" or operation.startswith(_READ_PREFIXES),
+                    read_only=_read_only(service, operation),
                     source_ip=note.source_ip,
                     user_agent=_user_agent(note.request),
                     request=note.params,
@@ -292,6 +296,11 @@ class AuditTrail:
 def _store_events(store: Store, events: Sequence[AuditEvent]) -> None:
     with store.transaction() as tx:
         tx.audit_events.insert(events)
+
+
+def _read_only(service: str | None, operation: str) -> bool:
+    """CloudTrail's readOnly: every STS call (AssumeRole included), and IAM's Get/List/Simulate."""
+    return service == "sts" or operation.startswith(_READ_PREFIXES)
 
 
 def _form_action(note: AuditNote) -> str | None:
