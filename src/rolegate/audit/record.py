@@ -24,6 +24,8 @@ from rolegate.audit.resources import Resource, resources_of
 from rolegate.domain.audit_event import AuditEvent
 
 EVENT_VERSION = "1.09"
+# One encoder for every record: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 # A field larger than this (as JSON) is left out, with ``"omitted": true``, as CloudTrail
 # truncates what exceeds its field size.
 MAX_FIELD_BYTES = 100 * 1024
@@ -124,7 +126,7 @@ def build_event(call: ApiCall) -> AuditEvent:
     if call.shared_event_id is not None:
         record["sharedEventID"] = call.shared_event_id
     record["eventCategory"] = "Management"
-    text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    text = _ENCODER.encode(record)
     if len(text) > MAX_FIELD_BYTES:  # rare: leave out the fields that are too large
         text = _bounded(record)
     return AuditEvent(
@@ -177,4 +179,4 @@ def _bounded(record: dict[str, Any]) -> str:
         if len(json.dumps(record[name], separators=(",", ":"))) > MAX_FIELD_BYTES:
             record[name] = None
             record["omitted"] = True
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(record)
