@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
+from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.credentials import (
     LoginProfile,
     ServiceSpecificCredential,
@@ -109,6 +110,22 @@ def _fill(store: Store) -> None:
         )
         tx.account_settings.put_account_properties(ACCOUNT, {"a/b": "c"})
         tx.account_settings.set_global_endpoint_token_version(ACCOUNT, "v2Token")
+        tx.audit_events.insert(
+            [
+                AuditEvent(
+                    str(uuid.uuid4()),
+                    ACCOUNT,
+                    T0,
+                    "CreateRole",
+                    "iam.amazonaws.com",
+                    "root",
+                    "AKIAFILL",
+                    False,
+                    (("AWS::IAM::Role", "fill"),),
+                    "{}",
+                )
+            ]
+        )
 
 
 def _row_counts(store: Store) -> dict[str, int]:

@@ -70,6 +70,10 @@ class Settings:
     authz_routes: Path | None = None
     # The web console under /console/ (docs/console.md); ``--no-console`` turns it off.
     console: bool = True
+    # The audit trail (docs/audit.md): days its events are kept (CloudTrail's event history
+    # keeps 90), and where its JSON lines are streamed (a file, "-" for stdout; None: nowhere).
+    audit_retention_days: int = 90
+    audit_log: str | None = None
 
     @property
     def authz_address(self) -> tuple[str, int] | None:
@@ -148,6 +152,12 @@ class Settings:
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
             console=_flag(pick("console") or "1"),
+            audit_retention_days=_positive(
+                "audit-retention-days",
+                pick("audit_retention_days"),
+                defaults.audit_retention_days,
+            ),
+            audit_log=pick("audit_log"),
         )
 
 
