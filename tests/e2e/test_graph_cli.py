@@ -77,7 +77,11 @@ def test_json_of_one_account(node: Node, world: tuple[Account, Account]) -> None
         (_arn(a, "user", "dev"), _arn(a, "role", "deploy")),
         (provider, _arn(a, "role", "ci")),
         ("ec2.amazonaws.com", _arn(a, "role", "box")),
+        # b's role, named by deploy's policy: decided on a's side, b's trust out of sight
+        (_arn(a, "role", "deploy"), _arn(b, "role", "prod")),
     }
+    outward = found[(_arn(a, "role", "deploy"), _arn(b, "role", "prod"))]
+    assert [s["kind"] for s in outward["explanation"]] == ["identity", "delegated"]
     web = found[(provider, _arn(a, "role", "ci"))]
     assert web["status"] == "conditional"
     assert web["action"] == "sts:AssumeRoleWithWebIdentity"

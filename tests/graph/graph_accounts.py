@@ -17,7 +17,7 @@ def doc(*statements: dict[str, Any]) -> str:
     return quote(text)
 
 
-def allow(action: str, resource: str = "*", **extra: Any) -> dict[str, Any]:
+def allow(action: str, resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
 
 

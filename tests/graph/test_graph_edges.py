@@ -277,3 +277,23 @@ def test_unparsable_policies_are_listed_as_skipped() -> None:
     graph = build_graph([account.view()])
     assert graph.skipped == [f"inline policy p0 of {user}"]
     assert graph.edges == []
+
+
+def test_roles_of_other_accounts_named_by_identity_policies() -> None:
+    account = Account()
+    target = f"arn:aws:iam::{B}:role/partner"
+    user = account.user(
+        "olga", doc(allow("sts:AssumeRole", [target, f"arn:aws:iam::{B}:role/team-*"]))
+    )
+    account.user("pat", doc(allow("s3:*", target)))
+    graph = build_graph([account.view()])
+    assert edges(graph) == {(user, target): ALLOWED}
+    assert graph.nodes[target].kind == "external"
+    assert [s.kind for s in graph.edges[0].steps] == ["identity", "delegated"]
+    assert "The trust policy of arn:aws:iam::222222222222:role/partner must" in (
+        graph.edges[0].steps[1].text
+    )
+    # with both accounts given, the real trust policy decides
+    other = Account(B)
+    other.role("partner", doc(trust({"AWS": f"arn:aws:iam::{A}:user/someone-else"})))
+    assert build_graph([account.view(), other.view()]).edges == []

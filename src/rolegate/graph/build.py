@@ -24,12 +24,13 @@ from rolegate.graph.conditions import (
 )
 from rolegate.graph.explain import denial_steps, edge_steps
 from rolegate.graph.inputs import AccountView, Document, IamPrincipal, principals
-from rolegate.graph.model import ALLOWED, CONDITIONAL, KINDS, Denial, Edge, Graph
+from rolegate.graph.model import ALLOWED, CONDITIONAL, KINDS, Denial, Edge, Graph, Node
 from rolegate.graph.sources import (
     Source,
     account_of,
     account_source,
     everyone_source,
+    external_role,
     external_source,
     iam_source,
     provider_source,
@@ -128,12 +129,28 @@ class _Builder:
                 if edge is not None:
                     self.graph.add(source.node)
                     self.graph.edges.append(edge)
+        self._outward()
         order = {kind: n for n, kind in enumerate(KINDS)}
         self.graph.nodes = dict(
             sorted(self.graph.nodes.items(), key=lambda i: (order[i[1].kind], i[1].label))
         )
         self.graph.edges.sort(key=lambda e: (e.target, e.source))
         return self.graph
+
+    def _outward(self) -> None:
+        """Edges to roles of accounts the graph was not given, which an identity policy names
+        by their ARN: decided on the caller's side (its identity policies and boundary)."""
+        for p in self.iam:
+            source = self.sources[p.arn]
+            for arn in _named_roles(p.identity):
+                role = external_role(arn)
+                if role is None or role.account in self.accounts:
+                    continue
+                edge = self.edge(source, role)
+                if edge is not None:
+                    node = Node(arn, "external", f"role {role.name} ({role.account})", role.account)
+                    self.graph.add(node)
+                    self.graph.edges.append(edge)
 
     def source_for(self, node_id: str) -> Source | None:
         if node_id in self.sources:
@@ -244,6 +261,16 @@ class _Builder:
         external = external_source(value)
         if external is not None and external.node.account not in self.accounts:
             seen.setdefault(value, external)
+
+
+def _named_roles(documents: Iterable[Document]) -> list[str]:
+    """Role ARNs the Allow statements of ``documents`` name as resources, in order, once."""
+    found: dict[str, None] = {}
+    for doc in documents:
+        for statement in doc.parsed.statements:
+            if statement.effect == "Allow" and statement.resource:
+                found.update((r, None) for r in statement.resource if ":role/" in r)
+    return list(found)
 
 
 def _says_saml(actions: tuple[str, ...] | None) -> bool:

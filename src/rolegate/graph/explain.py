@@ -106,7 +106,15 @@ def edge_steps(
                 f"names the principal itself is enough ({_SAME_ACCOUNT}).",
             )
         )
-    if source.elsewhere:
+    if role.elsewhere:
+        steps.append(
+            Step(
+                "delegated",
+                f"The trust policy of {role.arn} must also allow it: account {role.account} is "
+                f"not in view here ({_CROSS_ACCOUNT}).",
+            )
+        )
+    elif source.elsewhere:
         steps.append(
             Step(
                 "delegated",
@@ -114,7 +122,7 @@ def edge_steps(
                 f"caller's own identity policies: they are not visible here ({_CROSS_ACCOUNT}).",
             )
         )
-    elif cross:
+    if cross and not (source.elsewhere or role.elsewhere):
         steps.append(
             Step(
                 "delegated",

@@ -54,6 +54,7 @@ class IamPrincipal:
     boundary_missing: str | None = None  # a boundary ARN whose document the details lack
     trust: Document | None = None  # roles only
     skipped: tuple[str, ...] = field(default=())  # policies that did not parse or were missing
+    elsewhere: bool = False  # a role of an account the graph was not given (its trust unseen)
 
 
 def document_text(value: object) -> str:

@@ -67,6 +67,24 @@ def _elsewhere(node: Node, who: Principal) -> Source:
     return Source(node, who, (ASSUME_ROLE,), (policy,), elsewhere=True)
 
 
+_OPEN_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, '
+    '"Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}'
+)
+
+
+def external_role(arn: str) -> IamPrincipal | None:
+    """A role of an account the graph was not given, named by an identity policy: its trust
+    policy is out of sight, and stands in as one that lets everyone in (the explanation says
+    the other account must allow)."""
+    match = _IAM_ARN.fullmatch(arn)
+    if match is None or match.group(4) != "role" or "*" in arn or "?" in arn or "$" in arn:
+        return None
+    account, name = match.group(3), match.group(5).rsplit("/", 1)[-1]
+    trust = Document(f"trust policy of {arn} (not visible here)", parse_policy(_OPEN_TRUST))
+    return IamPrincipal("role", arn, name, "", account, (), trust=trust, elsewhere=True)
+
+
 def account_source(account: str) -> Source:
     root = f"arn:aws:iam::{account}:root"
     # any user or role of that account (its root user cannot assume roles)
