@@ -88,15 +88,15 @@ def edge_steps(
             continue  # the stand-in policy of another account: said below
         if matched.policy_type == "resource":
             text = (
-                f"The trust policy of role {role.name} allows {action} ({_where(matched)}): "
+                f"The role's trust policy allows {action} ({_where(matched)}): "
                 f"it {_naming(source, doc, matched)}."
             )
             steps.append(_statement_step("trust", text, matched, doc))
         elif matched.policy_type == "identity":
-            text = f"{doc.policy_id} allows {action} on {role.arn} ({_where(matched)})."
+            text = f"The caller's identity policy allows {action} on the role ({_where(matched)})."
             steps.append(_statement_step("identity", text, matched, doc))
         elif matched.policy_type == "boundary":
-            text = f"The {doc.policy_id} allows {action} ({_where(matched)})."
+            text = f"The caller's permissions boundary allows {action} ({_where(matched)})."
             steps.append(_statement_step("boundary", text, matched, doc))
     if source.iam is not None and not cross and "identity" not in kinds:
         steps.append(
@@ -161,7 +161,7 @@ def denial_steps(decision: Decision, documents: Mapping[str, Document]) -> tuple
     for matched in decision.matched:
         doc = documents.get(matched.policy_id)
         if matched.effect == "Deny" and doc is not None:
-            text = f"{doc.policy_id} denies it ({_where(matched)}): an explicit Deny wins."
+            text = f"A Deny statement matches ({_where(matched)}): an explicit Deny wins."
             steps.append(_statement_step("deny", text, matched, doc))
     for missing in decision.missing_allow:
         name = _TYPE_NAMES.get(missing, missing)

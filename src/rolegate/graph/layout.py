@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from rolegate.graph.model import Graph
 
-NODE_WIDTH, NODE_HEIGHT = 230, 34
-COLUMN_GAP, ROW_GAP, MARGIN = 90, 22, 16
+NODE_WIDTH, NODE_HEIGHT = 210, 34
+COLUMN_GAP, ROW_GAP, MARGIN = 70, 20, 16
 _SWEEPS = 4
 
 
@@ -59,11 +59,13 @@ def layout(graph: Graph) -> Layout:
 
 
 def _columns(graph: Graph) -> dict[str, int]:
-    """Column 0: callers that are not IAM principals; 1: users; roles from 2 on, by distance."""
+    """Column 0: callers that are not IAM principals; 1: users; roles (and roles of other
+    accounts that something here can assume) from 2 on, by distance."""
     columns: dict[str, int] = {}
     queue: deque[str] = deque()
+    targets_of = {edge.target for edge in graph.edges}
     for node in graph.nodes.values():
-        if node.kind != "role":
+        if node.kind != "role" and node.id not in targets_of:
             columns[node.id] = 1 if node.kind == "user" else 0
             queue.append(node.id)
     targets: dict[str, list[str]] = {}
