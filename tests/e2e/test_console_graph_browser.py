@@ -99,7 +99,7 @@ def test_access_graph_of_a_two_account_chain(page: Page, server: Server) -> None
     # the other account's role, decided on this side: in the table for screen readers
     rows = page.get_by_role("table", name="Who can assume which role").inner_text()
     assert f"role deploy-{tag}\trole partner-{tag} (" in rows
-    assert "allowed (cross-account)" in rows
+    assert "allowed here; the other account must allow too" in rows
 
 
 def test_no_path_and_no_permission_are_explained(page: Page, server: Server) -> None:

@@ -24,7 +24,7 @@ from rolegate.graph.model import Step
 TITLE = "Access graph"
 _PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
 _MAX_PAGES = 50
-_LABEL_CHARS = 34
+_LABEL_CHARS = 30
 _KIND_NAMES = {
     "everyone": "Everyone (*)",
     "account": "Other AWS account",
@@ -150,8 +150,9 @@ def _svg(graph: Graph, placed: Layout, chosen: list[Path]) -> Markup:
             "viewbox": "0 0 10 10",
             "refx": 10,
             "refy": 5,
-            "markerwidth": 7,
-            "markerheight": 7,
+            "markerunits": "userSpaceOnUse",  # the same head on thick and thin arrows
+            "markerwidth": 9,
+            "markerheight": 9,
             "orient": "auto",
         },
         el("path", {"d": "M0,0 L10,5 L0,10 z", "class": "arrow-head"}),
@@ -278,13 +279,19 @@ def _edges_table(graph: Graph) -> Markup:
                 graph.nodes[edge.source].label,
                 graph.nodes[edge.target].label,
                 edge.action,
-                edge.status + (" (cross-account)" if edge.cross_account else ""),
+                edge.status + _caveat(edge),
                 keys or "-",
             ]
         )
     return table(
         ["Who", "Can assume", "With", "Status", "Conditions"], rows, "Who can assume which role"
     )
+
+
+def _caveat(edge: Edge) -> str:
+    if any(step.kind == "delegated" for step in edge.steps):
+        return " here; the other account must allow too"
+    return " (cross-account)" if edge.cross_account else ""
 
 
 def _skipped(graph: Graph) -> Markup | None:
