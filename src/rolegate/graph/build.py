@@ -44,6 +44,7 @@ from rolegate.policy import (
     Request,
     evaluate,
 )
+from rolegate.policy.decision import IMPLICIT_DENY
 from rolegate.policy.principals import UNIQUE_ID
 
 
@@ -53,6 +54,7 @@ class Judge:
     def __init__(self, compiler: PolicyCompiler | None = None) -> None:
         self.compiler = compiler or PolicyCompiler()
         self._compiled: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
+        self._identity_sets: dict[str, PolicySet] = {}
 
     def compiled(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         key = (id(doc), known, mode)
@@ -61,6 +63,23 @@ class Judge:
             variant = reading(doc.parsed, known, mode) or doc.parsed
             found = self._compiled[key] = self.compiler.compile(variant, policy_id=doc.policy_id)
         return found
+
+    def identity_may_allow(self, source: Source, role: IamPrincipal, action: str) -> bool:
+        """Whether the caller's own side (identity policies within the boundary, read
+        optimistically) may allow ``action`` on ``role``: a cheap first test for the callers a
+        trust policy names only through their account, who need it (one PolicySet per caller)."""
+        policies = self._identity_sets.get(source.node.id)
+        if policies is None:
+            known = KNOWN_KEYS[source.node.kind]
+            policies = self._identity_sets[source.node.id] = PolicySet(
+                identity=tuple(self.compiled(d, known, OPTIMISTIC) for d in source.identity),
+                boundary=(
+                    self.compiled(source.boundary, known, OPTIMISTIC) if source.boundary else None
+                ),
+            )
+        # no trust policy here: the engine refuses, and says whether only the trust was missing
+        decision = evaluate(Request(source.principal, action, role.arn), policies)
+        return decision.effect == IMPLICIT_DENY and decision.missing_allow == ("resource",)
 
     def decide(self, source: Source, role: IamPrincipal, action: str, mode: str) -> Decision:
         assert role.trust is not None
@@ -124,7 +143,12 @@ class _Builder:
         for role in self.iam:
             if role.kind != "role" or role.trust is None:
                 continue
-            for source in self._candidates(role):
+            named, delegated = self._candidates(role)
+            for source in (*named.values(), *delegated.values()):
+                if source.node.id in delegated and not self.judge.identity_may_allow(
+                    source, role, source.actions[0]
+                ):
+                    continue  # named only through its account, and its own side says no
                 edge = self.edge(source, role)
                 if edge is not None:
                     self.graph.add(source.node)
@@ -212,10 +236,12 @@ class _Builder:
                     found.extend(unknowns_of(doc.policy_id, statement, known))
         return tuple(dict.fromkeys(found))
 
-    def _candidates(self, role: IamPrincipal) -> Iterable[Source]:
-        """Everyone the role's trust policy may name (the engine then decides)."""
+    def _candidates(self, role: IamPrincipal) -> tuple[dict[str, Source], dict[str, Source]]:
+        """Everyone the role's trust policy may name (the engine then decides): those it names
+        in some other way, and the principals of given accounts it names only by the account."""
         assert role.trust is not None
         seen: dict[str, Source] = {}
+        delegated: dict[str, Source] = {}
         for statement in role.trust.parsed.statements:
             if statement.effect != "Allow":
                 continue  # a Deny names whom it refuses
@@ -226,7 +252,7 @@ class _Builder:
                     seen.update(self.sources)
                     seen.setdefault("*", everyone_source())
                 for value in names.aws:
-                    self._named_aws(value, seen)
+                    self._named_aws(value, seen, delegated)
                 for value in names.service:
                     seen.setdefault(value, service_source(value))
                 for value in names.federated:
@@ -236,9 +262,10 @@ class _Builder:
                     )
                     seen.setdefault(value, provider_source(value, saml))
         seen.pop(role.arn, None)  # a role trusting itself is no path anywhere
-        return seen.values()
+        delegated.pop(role.arn, None)
+        return seen, {k: v for k, v in delegated.items() if k not in seen}
 
-    def _named_aws(self, value: str, seen: dict[str, Source]) -> None:
+    def _named_aws(self, value: str, seen: dict[str, Source], delegated: dict[str, Source]) -> None:
         if value == "*":
             return  # handled as a wildcard
         account = account_of(value)
@@ -246,7 +273,7 @@ class _Builder:
             if account in self.accounts:  # its principals, as their own policies allow
                 for arn, source in self.sources.items():
                     if source.node.account == account and self._assumers[arn]:
-                        seen.setdefault(arn, source)
+                        delegated.setdefault(arn, source)
             else:
                 seen.setdefault(f"arn:aws:iam::{account}:root", account_source(account))
             return
