@@ -117,6 +117,10 @@ def test_paths_across_two_accounts_explained(node: Node, world: tuple[Account, A
     (path,) = json.loads(done.stdout)["paths"]
     assert path["nodes"] == [dev, _arn(a, "role", "deploy"), prod]
     assert path["edges"][1]["cross_account"] is True
+    # --from alone: the shortest path to everything dev reaches
+    done = node.admin("graph", *accounts, "--from", dev, "--format", "json")
+    reached = [p["nodes"] for p in json.loads(done.stdout)["paths"]]
+    assert reached == [[dev, _arn(a, "role", "deploy")], [dev, _arn(a, "role", "deploy"), prod]]
 
 
 def test_no_path_is_explained_and_exits_1(node: Node, world: tuple[Account, Account]) -> None:

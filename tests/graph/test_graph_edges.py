@@ -190,6 +190,8 @@ def test_role_chain_and_paths_explained() -> None:
     hop = path.edges[1]
     assert [s.kind for s in hop.steps] == ["trust", "identity"]
     assert "names its role" in hop.steps[0].text  # the role ARN names the role's sessions
+    assert hop.steps[1].text.endswith("Not required: the trust policy names the caller itself.")
+    assert "Not required" not in path.edges[0].steps[1].text  # named through its account
     reached = {p.nodes[-1] for p in find_paths(graph, user, None)}
     assert reached == {first, second}
     reachers = {p.nodes[0] for p in find_paths(graph, None, second)}

@@ -66,6 +66,14 @@ def _naming(source: Source, doc: Document, matched: MatchedStatement) -> str:
     return f"names {source.node.id}"
 
 
+def _names_itself(source: Source, doc: Document, matched: MatchedStatement) -> bool:
+    principals = doc.parsed.statements[matched.index].principal
+    if principals is None or principals.wildcard:
+        return principals is not None
+    grant = CompiledPrincipals(principals).grant(source.principal)
+    return grant in (Grant.DIRECT, Grant.ROLE)
+
+
 def edge_steps(
     source: Source,
     role: IamPrincipal,
@@ -82,11 +90,13 @@ def edge_steps(
         key=lambda m: _STEP_ORDER.get(m.policy_type, 3),
     )
     kinds = {m.policy_type for m in allows}
+    named = False  # a trust statement names the caller itself (or its role)
     for matched in allows:
         doc = documents.get(matched.policy_id)
         if doc is None:
             continue  # the stand-in policy of another account: said below
         if matched.policy_type == "resource":
+            named = named or _names_itself(source, doc, matched)
             text = (
                 f"The role's trust policy allows {action} ({_where(matched)}): "
                 f"it {_naming(source, doc, matched)}."
@@ -94,6 +104,8 @@ def edge_steps(
             steps.append(_statement_step("trust", text, matched, doc))
         elif matched.policy_type == "identity":
             text = f"The caller's identity policy allows {action} on the role ({_where(matched)})."
+            if named and not cross:
+                text += " Not required: the trust policy names the caller itself."
             steps.append(_statement_step("identity", text, matched, doc))
         elif matched.policy_type == "boundary":
             text = f"The caller's permissions boundary allows {action} ({_where(matched)})."
