@@ -5,7 +5,6 @@ explained, and what each bad input gets."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from typing import Any
 
@@ -133,7 +132,6 @@ def test_no_path_is_explained_and_exits_1(node: Node, world: tuple[Account, Acco
     )
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz is in .ci/apt-packages")
 def test_dot_is_accepted_by_graphviz(node: Node, world: tuple[Account, Account]) -> None:
     a, b = world
     done = node.admin(
