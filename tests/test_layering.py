@@ -37,10 +37,11 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     # the access graph: pure, the accounts' details in, the graph out, every edge decided by the
     # policy engine (docs/graph.md); the console and the CLI draw it
     "graph": ({"graph", "domain", "policy"}, set()),
-    # the console: pages over the services' entry points, the policy engine's findings, and
-    # botocore to call the operations as an SDK does (docs/console.md); the access graph page
-    # draws rolegate.graph from the session's own GetAccountAuthorizationDetails
-    "console": ({"console", "domain", "auth", "policy", "wire", "graph"}, {"botocore"}),
+    # the console: pages over the services' entry points, the policy engine's findings,
+    # botocore to call the operations as an SDK does (docs/console.md), segno to draw a
+    # virtual MFA device's QR code as inline SVG, and the access graph page's rolegate.graph
+    # (from the session's own GetAccountAuthorizationDetails)
+    "console": ({"console", "domain", "auth", "policy", "wire", "graph"}, {"botocore", "segno"}),
     # the credential agent is a client of rolegate over HTTP: the wire model, never the server
     "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
 }

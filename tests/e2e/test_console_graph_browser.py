@@ -9,14 +9,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import test_console_browser as console
+from console_helpers import ADMIN, axe, new_user, shot, sign_in
 from playwright.sync_api import Browser, Page
-from test_console_browser import ADMIN, _axe, new_user, shot, sign_in
 
 from harness import ACCOUNT_ID, Server
-
-# the console browser tests' fixtures: one browser per module, a page per test, axe-core
-browser, page, axe_script = console.browser, console.page, console.axe_script
 
 
 def _doc(*statements: dict[str, Any]) -> str:
@@ -133,6 +129,6 @@ def test_access_graph_passes_axe(browser: Browser, server: Server, axe_script: P
         checked.wait_for_url("**/console/")
         checked.goto(f"{server.endpoint}/console/graph?from={arns['dev']}&to={arns['chain']}")
         _node(checked, arns["deploy"]).click()
-        assert _axe(checked, axe_script) == []
+        assert axe(checked, axe_script) == []
     finally:
         context.close()

@@ -78,6 +78,7 @@ def _fill(store: Store) -> None:
         tx.oidc_providers.create(replace(oidc, tags=(Tag("k", "v"),)))
         tx.outbound_federation.create_issuer(OutboundIssuer(ACCOUNT, str(uuid.uuid4()), True, T0))
         tx.outbound_federation.add_key(SigningKey("es384-fill", ACCOUNT, "ES384", "{}", T0), b"k")
+        tx.console_guards.end_session("fill", 2**40, 0)
         tx.login_profiles.create(LoginProfile(ACCOUNT, user.user_id, "$argon2id$x", T0, T0))
         tx.ssh_public_keys.create(
             SshPublicKey("APKAFILL", ACCOUNT, user.user_id, "ssh-rsa AAAA", "f" * 47, "Active", T0)
