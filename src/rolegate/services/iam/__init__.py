@@ -37,6 +37,7 @@ from rolegate.services.iam.account.accounts import (
     create_account,
     default_account,
 )
+from rolegate.services.iam.account.operator_view import account_authorization_view
 from rolegate.services.iam.certificates import server_certificates
 from rolegate.services.iam.credentials import (
     login_profiles,
@@ -115,6 +116,7 @@ __all__ = [
     "MfaCheck",
     "NewAccount",
     "SignIn",
+    "account_authorization_view",
     "add_oidc_provider",
     "add_root_key",
     "add_saml_provider",

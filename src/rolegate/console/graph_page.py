@@ -1,0 +1,305 @@
+"""The access graph page (``/console/graph``): who can assume which role, drawn as an SVG (a
+layered layout computed here, ``rolegate.graph.layout``), the same edges as a table for screen
+readers, and the paths between a chosen source and target explained step by step.
+
+The data comes from GetAccountAuthorizationDetails (every page), ListOpenIDConnectProviders and
+ListSAMLProviders, called with the session's credentials like every page; a principal without
+them gets the explained AccessDenied. ``graph.js`` highlights, for a clicked node, what it can
+reach and who can reach it; without script the page still shows everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rolegate.console.api import ApiClient, ApiError
+from rolegate.console.html import Markup, el
+from rolegate.console.http import Reply, Request
+from rolegate.console.layout import error_box, page, table
+from rolegate.console.session import ConsoleSession
+from rolegate.graph import AccountView, Edge, Graph, Path, build_graph, explain_denial, find_paths
+from rolegate.graph.layout import NODE_HEIGHT, NODE_WIDTH, Layout, layout
+from rolegate.graph.model import Step
+
+TITLE = "Access graph"
+_PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
+_MAX_PAGES = 50
+_LABEL_CHARS = 30
+_KIND_NAMES = {
+    "everyone": "Everyone (*)",
+    "account": "Other AWS account",
+    "external": "User or role of another account",
+    "service": "AWS service",
+    "oidc": "OpenID Connect provider",
+    "saml": "SAML provider",
+    "user": "IAM user",
+    "role": "IAM role",
+}
+
+
+class GraphPage:
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+
+    def graph(self, request: Request, session: ConsoleSession) -> Reply:
+        try:
+            view = self._view(session)
+        except ApiError as error:
+            return Reply(403, page(TITLE, error_box(error), session))
+        graph = build_graph([view])
+        source, target = request.arg("from") or None, request.arg("to") or None
+        chosen: list[Path] = []
+        answer: Markup | None = None
+        if source is not None and target is not None:
+            if source not in graph.nodes or target not in graph.nodes:
+                answer = el("p", {"role": "status"}, "Choose a source and a target of the graph.")
+            else:
+                chosen = find_paths(graph, source, target)
+                answer = _paths(graph, chosen, view, source, target)
+        body = el(
+            "div",
+            {},
+            el("link", {"rel": "stylesheet", "href": "/console/assets/graph.css"}),
+            el("script", {"src": "/console/assets/graph.js", "defer": True}),
+            el(
+                "p",
+                {},
+                "Who can assume which role in account ",
+                view.account_id,
+                ", decided by the policy engine from the trust policies and the callers' own "
+                "policies. Dashed arrows hold only under conditions the graph cannot know (MFA, "
+                "external id, source address, tags...). Select a node to see what it reaches "
+                "and who reaches it.",
+            ),
+            _legend(),
+            _svg(graph, layout(graph), chosen),
+            el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
+            _form(graph, source, target),
+            answer,
+            el("h2", {"id": "edges-heading"}, "Who can assume which role"),
+            _edges_table(graph),
+            _skipped(graph),
+        )
+        return Reply(200, page(TITLE, body, session))
+
+    def _view(self, session: ConsoleSession) -> AccountView:
+        def iam(operation: str, **params: Any) -> dict[str, Any]:
+            return self.api.call(session.acting, "iam", operation, params)
+
+        account = self.api.call(session.acting, "sts", "GetCallerIdentity")["Account"]
+        details: dict[str, list[Any]] = {
+            "UserDetailList": [],
+            "GroupDetailList": [],
+            "RoleDetailList": [],
+            "Policies": [],
+        }
+        params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
+        for _ in range(_MAX_PAGES):
+            answer = iam("GetAccountAuthorizationDetails", **params)
+            for element, entries in details.items():
+                entries.extend(answer.get(element, ()))
+            if not answer.get("IsTruncated"):
+                break
+            params = {"MaxItems": _PAGE_ITEMS, "Marker": answer["Marker"]}
+        oidc = iam("ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
+        saml = iam("ListSAMLProviders")["SAMLProviderList"]
+        return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
+
+
+def _legend() -> Markup:
+    items = [
+        el("li", {}, el("span", {"class": f"swatch kind-{kind}", "aria-hidden": "true"}), name)
+        for kind, name in _KIND_NAMES.items()
+    ]
+    return el("ul", {"class": "graph-legend", "aria-label": "Node kinds"}, items)
+
+
+def _svg(graph: Graph, placed: Layout, chosen: list[Path]) -> Markup:
+    on_path = {(e.source, e.target) for p in chosen for e in p.edges}
+    path_nodes = {n for p in chosen for n in p.nodes}
+    edges = [_edge(e, placed, (e.source, e.target) in on_path) for e in graph.edges]
+    nodes = []
+    for node in graph.nodes.values():
+        spot = placed.nodes[node.id]
+        classes = f"node kind-{node.kind}" + (" on-path" if node.id in path_nodes else "")
+        nodes.append(
+            el(
+                "g",
+                {
+                    "class": classes,
+                    "transform": f"translate({spot.x},{spot.y})",
+                    "tabindex": "0",
+                    "role": "button",
+                    "aria-pressed": "false",
+                    "aria-label": f"{node.label}: {_KIND_NAMES[node.kind]}",
+                    "data-id": node.id,
+                },
+                el("title", {}, node.id),
+                el("rect", {"width": NODE_WIDTH, "height": NODE_HEIGHT, "rx": 5}),
+                el("text", {"x": 8, "y": NODE_HEIGHT // 2 + 4}, _short(node.label)),
+            )
+        )
+    arrow = el(
+        "marker",
+        {
+            "id": "arrow",
+            "viewbox": "0 0 10 10",
+            "refx": 10,
+            "refy": 5,
+            "markerunits": "userSpaceOnUse",  # the same head on thick and thin arrows
+            "markerwidth": 9,
+            "markerheight": 9,
+            "orient": "auto",
+        },
+        el("path", {"d": "M0,0 L10,5 L0,10 z", "class": "arrow-head"}),
+    )
+    return el(
+        "div",
+        {"class": "graph-frame"},
+        el(
+            "svg",
+            {
+                "id": "access-graph",
+                "role": "group",
+                "aria-label": "Access graph: select a node to highlight what it reaches",
+                "width": placed.width,
+                "height": placed.height,
+                "viewbox": f"0 0 {placed.width} {placed.height}",
+            },
+            el("defs", {}, arrow),
+            el("g", {"class": "edges"}, edges),
+            el("g", {"class": "nodes"}, nodes),
+        ),
+    )
+
+
+def _edge(edge: Edge, placed: Layout, on_path: bool) -> Markup:
+    start, end = placed.nodes[edge.source], placed.nodes[edge.target]
+    x1, y1 = start.x + NODE_WIDTH, start.y + NODE_HEIGHT // 2
+    x2, y2 = end.x, end.y + NODE_HEIGHT // 2
+    bend = max(40, abs(x2 - x1) // 2)
+    classes = f"edge {edge.status}" + (" on-path" if on_path else "")
+    return el(
+        "path",
+        {
+            "class": classes,
+            "d": f"M{x1},{y1} C{x1 + bend},{y1} {x2 - bend},{y2} {x2},{y2}",
+            "marker-end": "url(#arrow)",
+            "data-from": edge.source,
+            "data-to": edge.target,
+        },
+    )
+
+
+def _form(graph: Graph, source: str | None, target: str | None) -> Markup:
+    def options(kinds: tuple[str, ...] | None, chosen: str | None) -> list[Markup]:
+        return [
+            el("option", {"value": ""}, "(choose)"),
+            *(
+                el("option", {"value": n.id, "selected": n.id == chosen}, n.label)
+                for n in graph.nodes.values()
+                if kinds is None or n.kind in kinds
+            ),
+        ]
+
+    return el(
+        "form",
+        {"method": "get", "action": "/console/graph", "id": "path-form"},
+        el("h2", {}, "Explain a path"),
+        el("label", {"for": "from"}, "Source"),
+        el("select", {"id": "from", "name": "from"}, options(None, source)),
+        el("label", {"for": "to"}, "Target role"),
+        el("select", {"id": "to", "name": "to"}, options(("role",), target)),
+        el("p", {}, el("button", {"type": "submit"}, "Explain")),
+    )
+
+
+def _step(step: Step) -> Markup:
+    where = (
+        f" ({step.policy}, line {step.line}, column {step.column})"
+        if step.policy is not None
+        else ""
+    )
+    return el("li", {"class": f"step step-{step.kind}"}, step.text, where)
+
+
+def _paths(graph: Graph, paths: list[Path], view: AccountView, source: str, target: str) -> Markup:
+    if not paths:
+        denial = explain_denial([view], source, target)
+        reasons = el("ul", {}, [_step(s) for s in denial.steps]) if denial is not None else None
+        return el(
+            "section",
+            {"id": "paths", "aria-labelledby": "paths-heading"},
+            el("h2", {"id": "paths-heading"}, "Paths"),
+            el(
+                "p", {}, f"No path from {graph.nodes[source].label} to {graph.nodes[target].label}."
+            ),
+            reasons,
+        )
+    shown = []
+    for number, path in enumerate(paths, 1):
+        names = " → ".join(graph.nodes[n].label for n in path.nodes)
+        status = " (conditional)" if path.conditional else ""
+        hops = [
+            el(
+                "li",
+                {},
+                f"{graph.nodes[e.source].label} assumes {graph.nodes[e.target].label} with "
+                f"{e.action}: {e.status}",
+                el("ul", {}, [_step(s) for s in e.steps]),
+            )
+            for e in path.edges
+        ]
+        shown.append(
+            el(
+                "li",
+                {"class": "path"},
+                el("h3", {}, f"Path {number}{status}: {names}"),
+                el("ol", {}, hops),
+            )
+        )
+    return el(
+        "section",
+        {"id": "paths", "aria-labelledby": "paths-heading"},
+        el("h2", {"id": "paths-heading"}, "Paths"),
+        el("ol", {"class": "paths"}, shown),
+    )
+
+
+def _edges_table(graph: Graph) -> Markup:
+    rows: list[list[object]] = []
+    for edge in graph.edges:
+        keys = ", ".join(dict.fromkeys(c.key for c in edge.conditions))
+        rows.append(
+            [
+                graph.nodes[edge.source].label,
+                graph.nodes[edge.target].label,
+                edge.action,
+                edge.status + _caveat(edge),
+                keys or "-",
+            ]
+        )
+    return table(
+        ["Who", "Can assume", "With", "Status", "Conditions"], rows, "Who can assume which role"
+    )
+
+
+def _caveat(edge: Edge) -> str:
+    if any(step.kind == "delegated" for step in edge.steps):
+        return " here; the other account must allow too"
+    return " (cross-account)" if edge.cross_account else ""
+
+
+def _skipped(graph: Graph) -> Markup | None:
+    if not graph.skipped:
+        return None
+    return el(
+        "div",
+        {"class": "notice", "role": "status"},
+        "Left out (not readable): ",
+        ", ".join(graph.skipped),
+    )
