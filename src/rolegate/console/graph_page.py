@@ -4,15 +4,21 @@ readers, and the paths between a chosen source and target explained step by step
 
 The data comes from GetAccountAuthorizationDetails (every page), ListOpenIDConnectProviders and
 ListSAMLProviders, called with the session's credentials like every page; a principal without
-them gets the explained AccessDenied. ``graph.js`` highlights, for a clicked node, what it can
+them gets the explained AccessDenied. The account is read and the graph computed once per
+(account, acting principal) and kept a while (``graph_cache``); every request still makes a
+small call of each operation with the session's credentials, so a refusal is immediate.
+``graph.js`` highlights, for a clicked node, what it can
 reach and who can reach it; without script the page still shows everything.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from rolegate.console.api import ApiClient, ApiError
+from rolegate.console.graph_cache import ComputedCache, Entry
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request
 from rolegate.console.layout import error_box, page, table
@@ -37,16 +43,29 @@ _KIND_NAMES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """An account's graph, its layout, and the parts of the page that depend on nothing else."""
+
+    view: AccountView
+    graph: Graph
+    placed: Layout
+    svg: Markup  # with no path chosen
+    edges: Markup
+
+
 class GraphPage:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
+        self.cache: ComputedCache[Computed] = ComputedCache()
 
     def graph(self, request: Request, session: ConsoleSession) -> Reply:
         try:
-            view = self._view(session)
+            entry = self._computed(session, bool(request.arg("recompute")))
         except ApiError as error:
             return Reply(403, page(TITLE, error_box(error), session))
-        graph = build_graph([view])
+        computed = entry.value
+        view, graph = computed.view, computed.graph
         source, target = request.arg("from") or None, request.arg("to") or None
         chosen: list[Path] = []
         answer: Markup | None = None
@@ -56,6 +75,7 @@ class GraphPage:
             else:
                 chosen = find_paths(graph, source, target)
                 answer = _paths(graph, chosen, view, source, target)
+        drawing = _svg(graph, computed.placed, chosen) if chosen else computed.svg
         body = el(
             "div",
             {},
@@ -71,22 +91,37 @@ class GraphPage:
                 "external id, source address, tags...). Select a node to see what it reaches "
                 "and who reaches it.",
             ),
+            _freshness(entry),
             _legend(),
-            _svg(graph, layout(graph), chosen),
+            drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
             _form(graph, source, target),
             answer,
             el("h2", {"id": "edges-heading"}, "Who can assume which role"),
-            _edges_table(graph),
+            computed.edges,
             _skipped(graph),
         )
         return Reply(200, page(TITLE, body, session))
 
-    def _view(self, session: ConsoleSession) -> AccountView:
-        def iam(operation: str, **params: Any) -> dict[str, Any]:
-            return self.api.call(session.acting, "iam", operation, params)
+    def _computed(self, session: ConsoleSession, recompute: bool) -> Entry[Computed]:
+        """The account's graph: kept, or read and computed. Either way each operation is
+        called with the session's credentials first (one item), so a refusal is immediate."""
+        identity = self.api.call(session.acting, "sts", "GetCallerIdentity")
+        self._iam(session, "GetAccountAuthorizationDetails", MaxItems=1)
+        key = (str(identity["Account"]), str(identity["Arn"]))
+        kept = None if recompute else self.cache.get(key)
+        if kept is not None:
+            return kept
+        view = self._view(session, key[0])
+        graph = build_graph([view])
+        placed = layout(graph)
+        computed = Computed(view, graph, placed, _svg(graph, placed, []), _edges_table(graph))
+        return self.cache.put(key, computed)
 
-        account = self.api.call(session.acting, "sts", "GetCallerIdentity")["Account"]
+    def _iam(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
+        return self.api.call(session.acting, "iam", operation, params)
+
+    def _view(self, session: ConsoleSession, account: str) -> AccountView:
         details: dict[str, list[Any]] = {
             "UserDetailList": [],
             "GroupDetailList": [],
@@ -95,15 +130,26 @@ class GraphPage:
         }
         params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
         for _ in range(_MAX_PAGES):
-            answer = iam("GetAccountAuthorizationDetails", **params)
+            answer = self._iam(session, "GetAccountAuthorizationDetails", **params)
             for element, entries in details.items():
                 entries.extend(answer.get(element, ()))
             if not answer.get("IsTruncated"):
                 break
             params = {"MaxItems": _PAGE_ITEMS, "Marker": answer["Marker"]}
-        oidc = iam("ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
-        saml = iam("ListSAMLProviders")["SAMLProviderList"]
+        oidc = self._iam(session, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
+        saml = self._iam(session, "ListSAMLProviders")["SAMLProviderList"]
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _freshness(entry: Entry[Computed]) -> Markup:
+    when = datetime.fromtimestamp(entry.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return el(
+        "form",
+        {"method": "get", "action": "/console/graph", "class": "freshness"},
+        el("span", {"id": "graph-computed"}, f"Computed at {when} from the account as it was. "),
+        el("input", {"type": "hidden", "name": "recompute", "value": "1"}),
+        el("button", {"type": "submit", "id": "recompute"}, "Recompute"),
+    )
 
 
 def _short(label: str) -> str:
