@@ -6,7 +6,9 @@ page is then built in this process by the console's own code (``GraphPage`` over
 pipeline, signed in as the root user): once cold (the account read through
 GetAccountAuthorizationDetails and the graph computed), then warm five times (the same request:
 the computed drawing kept, ``console.graph_cache``), then with "Recompute" (read and computed
-again). Reported: wall-clock milliseconds, and the load average, since the machine is shared.
+again), then drawn around one role (three times: an account of more than 300 nodes is drawn
+around a chosen node). Reported: wall-clock milliseconds, and the load average, since the
+machine is shared.
 
     .venv/bin/python bench/console_graph.py
     .venv/bin/python bench/console_graph.py --roles 1000,5000
@@ -60,19 +62,31 @@ def measure(roles: int) -> dict[str, float]:
             graph = GraphPage(api)
             request = Request("GET", "/graph", {}, {}, {}, False)
 
+            size = [0]
+
             def timed() -> float:
                 started = time.perf_counter()
                 reply = graph.graph(request, session)
                 assert reply.status == 200, reply.body[:300]
+                size[0] = len(reply.body)
                 return (time.perf_counter() - started) * 1000
 
             cold = timed()
             warm = [timed() for _ in range(5)]
             request = Request("GET", "/graph", {"recompute": "1"}, {}, {}, False)
             recomputed = timed()
+            focus = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00001"
+            request = Request("GET", "/graph", {"focus": focus}, {}, {}, False)
+            focused = statistics.median(timed() for _ in range(3))
         finally:
             runtime.store.close()
-    return {"cold": cold, "warm": statistics.median(warm), "recomputed": recomputed}
+    return {
+        "cold": cold,
+        "warm": statistics.median(warm),
+        "recomputed": recomputed,
+        "focused": focused,
+        "kib": size[0] / 1024,
+    }
 
 
 def main() -> None:
@@ -84,7 +98,8 @@ def main() -> None:
         got = measure(roles)
         print(
             f"{roles:>6} roles: cold {got['cold']:8.0f} ms  warm p50 {got['warm']:6.1f} ms  "
-            f"recomputed {got['recomputed']:8.0f} ms  (load {load:.1f})"
+            f"recomputed {got['recomputed']:8.0f} ms  around a node {got['focused']:6.1f} ms  "
+            f"page {got['kib']:,.0f} KiB  (load {load:.1f})"
         )
 
 

@@ -1,5 +1,5 @@
-"""The console's Event history and access graph cache, their pure parts: the kept drawings'
-lifetime and bound, the history's links and time fields, a hostile record escaped."""
+"""The console's Event history and access graph, their pure parts: the kept drawings' lifetime
+and bound, a large graph drawn around a node, the history's links, times and escaping."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import pytest
 
 from rolegate.console.events import _events_table, _time, history_link
 from rolegate.console.graph_cache import ComputedCache
+from rolegate.console.graph_page import DRAW_CAP, _focused
+from rolegate.graph import Edge, Graph
+from rolegate.graph.model import Node
 
 HOSTILE = "\"'><script>alert(1)</script>"
 
@@ -63,3 +66,31 @@ def test_hostile_event_fields_are_escaped() -> None:
     assert "<script>" not in html
     assert html.count("&lt;script&gt;") == 4  # name, user, resource, error code
     assert 'href="/console/events/%22%27%3E%3Cscript%3E' in html
+
+
+def _chain_graph(length: int) -> Graph:
+    """role-0 -> role-1 -> ... and one island role, unreached."""
+    graph = Graph(("111122223333",))
+    for n in range(length):
+        graph.add(Node(f"role-{n}", "role", f"role-{n}"))
+    graph.add(Node("island", "role", "island"))
+    graph.edges.extend(
+        Edge(f"role-{n}", f"role-{n + 1}", "sts:AssumeRole", "allowed", ())
+        for n in range(length - 1)
+    )
+    return graph
+
+
+def test_a_large_graph_is_drawn_around_a_chosen_node_at_most_the_cap() -> None:
+    graph = _chain_graph(DRAW_CAP + 50)
+    asked = _focused(graph, None, [])
+    assert f"has {DRAW_CAP + 51} nodes, more than the {DRAW_CAP} drawn" in asked
+    assert "<svg" not in asked and 'id="focus"' in asked
+    middle = _focused(graph, "role-200", [])
+    assert f"drawn: {DRAW_CAP} around role-200 (at most {DRAW_CAP})" in middle
+    assert middle.count('class="node kind-role') == DRAW_CAP
+    # nearest first, both ways: 200's neighbours are in, the island and the far end are not
+    assert 'data-id="role-199"' in middle and 'data-id="role-201"' in middle
+    assert 'data-id="island"' not in middle and 'data-id="role-0"' not in middle
+    alone = _focused(graph, "island", [])
+    assert "drawn: 1 around island" in alone

@@ -31,6 +31,7 @@ TITLE = "Access graph"
 _PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
 _MAX_PAGES = 50
 _LABEL_CHARS = 30
+DRAW_CAP = 300  # nodes drawn at once; a larger account is drawn around a chosen node
 _KIND_NAMES = {
     "everyone": "Everyone (*)",
     "account": "Other AWS account",
@@ -75,7 +76,10 @@ class GraphPage:
             else:
                 chosen = find_paths(graph, source, target)
                 answer = _paths(graph, chosen, view, source, target)
-        drawing = _svg(graph, computed.placed, chosen) if chosen else computed.svg
+        if len(graph.nodes) > DRAW_CAP:
+            drawing = _focused(graph, request.arg("focus") or source, chosen)
+        else:
+            drawing = _svg(graph, computed.placed, chosen) if chosen else computed.svg
         body = el(
             "div",
             {},
@@ -114,8 +118,12 @@ class GraphPage:
             return kept
         view = self._view(session, key[0])
         graph = build_graph([view])
-        placed = layout(graph)
-        computed = Computed(view, graph, placed, _svg(graph, placed, []), _edges_table(graph))
+        if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
+            placed, svg = Layout({}, 0, 0), Markup("")
+        else:
+            placed = layout(graph)
+            svg = _svg(graph, placed, [])
+        computed = Computed(view, graph, placed, svg, _edges_table(graph))
         return self.cache.put(key, computed)
 
     def _iam(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
@@ -139,6 +147,59 @@ class GraphPage:
         oidc = self._iam(session, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
         saml = self._iam(session, "ListSAMLProviders")["SAMLProviderList"]
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
+    """A graph larger than DRAW_CAP nodes: ``focus``, what it reaches and who reaches it (the
+    nearest first, at most DRAW_CAP nodes), or a notice and a choice of node."""
+    total = len(graph.nodes)
+    if focus is None or focus not in graph.nodes:
+        return el(
+            "form",
+            {"method": "get", "action": "/console/graph", "class": "notice", "id": "focus-form"},
+            el(
+                "p",
+                {"role": "status", "id": "draw-cap"},
+                f"This account's graph has {total} nodes, more than the {DRAW_CAP} drawn at once: "
+                "choose a node to draw what it reaches and who reaches it. The table below "
+                "lists every edge.",
+            ),
+            el("label", {"for": "focus"}, "Draw around"),
+            el(
+                "select",
+                {"id": "focus", "name": "focus"},
+                [el("option", {"value": n.id}, n.label) for n in graph.nodes.values()],
+            ),
+            el("button", {"type": "submit"}, "Draw"),
+        )
+    forward: dict[str, list[str]] = {}
+    backward: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        forward.setdefault(edge.source, []).append(edge.target)
+        backward.setdefault(edge.target, []).append(edge.source)
+    kept = {focus}
+    frontier = [focus]
+    while frontier and len(kept) < DRAW_CAP:  # breadth first, both directions at once
+        ahead: list[str] = []
+        for node_id in frontier:
+            for other in (*forward.get(node_id, ()), *backward.get(node_id, ())):
+                if other not in kept and len(kept) < DRAW_CAP:
+                    kept.add(other)
+                    ahead.append(other)
+        frontier = ahead
+    sub = Graph(
+        graph.accounts,
+        {k: n for k, n in graph.nodes.items() if k in kept},
+        [e for e in graph.edges if e.source in kept and e.target in kept],
+    )
+    shown = [p for p in chosen if all(n in kept for n in p.nodes)]
+    notice = el(
+        "p",
+        {"class": "notice", "role": "status", "id": "draw-cap"},
+        f"This account's graph has {total} nodes; drawn: {len(kept)} around "
+        f"{graph.nodes[focus].label} (at most {DRAW_CAP}). The table below lists every edge.",
+    )
+    return el("div", {}, notice, _svg(sub, layout(sub), shown))
 
 
 def _freshness(entry: Entry[Computed]) -> Markup:
