@@ -51,7 +51,8 @@ class Computed:
     view: AccountView
     graph: Graph
     placed: Layout
-    svg: Markup  # with no path chosen
+    svg: Markup  # with no path chosen (a larger graph: the choice of a node to draw around)
+    form: Markup  # "Explain a path" with nothing chosen
     edges: Markup
 
 
@@ -76,8 +77,9 @@ class GraphPage:
             else:
                 chosen = find_paths(graph, source, target)
                 answer = _paths(graph, chosen, view, source, target)
-        if len(graph.nodes) > DRAW_CAP:
-            drawing = _focused(graph, request.arg("focus") or source, chosen)
+        focus = request.arg("focus") or source
+        if len(graph.nodes) > DRAW_CAP and focus is not None:
+            drawing = _focused(graph, focus, chosen)
         else:
             drawing = _svg(graph, computed.placed, chosen) if chosen else computed.svg
         body = el(
@@ -99,7 +101,7 @@ class GraphPage:
             _legend(),
             drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
-            _form(graph, source, target),
+            _form(graph, source, target) if source or target else computed.form,
             answer,
             el("h2", {"id": "edges-heading"}, "Who can assume which role"),
             computed.edges,
@@ -119,11 +121,12 @@ class GraphPage:
         view = self._view(session, key[0])
         graph = build_graph([view])
         if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
-            placed, svg = Layout({}, 0, 0), Markup("")
+            placed, svg = Layout({}, 0, 0), _focused(graph, None, [])
         else:
             placed = layout(graph)
             svg = _svg(graph, placed, [])
-        computed = Computed(view, graph, placed, svg, _edges_table(graph))
+        form = _form(graph, None, None)
+        computed = Computed(view, graph, placed, svg, form, _edges_table(graph))
         return self.cache.put(key, computed)
 
     def _iam(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
