@@ -113,7 +113,9 @@ def valid(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
         high = min(int(meta.get("max", 3)), max(low, 3))
         return st.lists(valid(shape.member, depth + 1), min_size=low, max_size=high)
     if isinstance(shape, MapShape):
-        return st.dictionaries(valid(shape.key, depth + 1), valid(shape.value, depth + 1), max_size=2)
+        return st.dictionaries(
+            valid(shape.key, depth + 1), valid(shape.value, depth + 1), max_size=2
+        )
     if kind == "string":
         return _string(shape)
     if kind in ("integer", "long"):
@@ -203,7 +205,9 @@ def mutated(draw: st.DrawFn, request: Request, input_shape: StructureShape | Non
             index = draw(st.sampled_from(params))
             pairs.append((pairs[index][0], draw(st.text(max_size=10))))
         elif choice == 9:  # bytes that are not UTF-8, or a broken percent-escape
-            suffix = draw(st.sampled_from([b"&A=%FF%FE", b"&%C3=1", b"&B=%", b"&=x", b"&&", b"&%E2%82"]))
+            suffix = draw(
+                st.sampled_from([b"&A=%FF%FE", b"&%C3=1", b"&B=%", b"&=x", b"&&", b"&%E2%82"])
+            )
         elif choice == 10 and params:  # a scalar where a list or structure is expected
             index = draw(st.sampled_from(params))
             top = pairs[index][0].split(".")[0]
@@ -217,11 +221,18 @@ def mutated(draw: st.DrawFn, request: Request, input_shape: StructureShape | Non
     return Request(request.service, request.operation, tuple(pairs), suffix)
 
 
+@functools.cache
+def input_strategy(service: str, operation: str) -> st.SearchStrategy[dict[str, Any]]:
+    """The valid inputs of one operation (built once: hypothesis checks each new strategy)."""
+    shape = load_service(service).model.operation_model(operation).input_shape
+    return valid(shape) if shape is not None else st.just({})
+
+
 @st.composite
 def requests(draw: st.DrawFn, invalid_share: float = 0.7) -> Request:
     service, operation = draw(st.sampled_from(operations()))
     shape = load_service(service).model.operation_model(operation).input_shape
-    params = draw(valid(shape)) if shape is not None else {}
+    params = draw(input_strategy(service, operation))
     request = Request(service, operation, tuple(serialize(service, operation, params)))
     if draw(st.floats(0, 1)) < invalid_share:
         return draw(mutated(request, shape))

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from fault_helpers import database, half_written, require_root
+
 from harness import Server
 from signing import Reply, send, signed
 
@@ -65,7 +65,9 @@ def fill(directory: Path) -> Path:
 
 
 def call(server: Server, action: str, **params: str) -> Reply:
-    url, body, headers = signed(server.endpoint, {"Action": action, "Version": "2010-05-08", **params})
+    url, body, headers = signed(
+        server.endpoint, {"Action": action, "Version": "2010-05-08", **params}
+    )
     return send(url, body=body, headers=headers)
 
 

@@ -5,8 +5,8 @@ Rounds: a ``rolegate serve`` process on the database, four writer threads (write
 SIGKILL while their requests are in flight, then the next round's server on the same database
 (and the same master key in the data directory). After the last restart every acknowledged write
 of every round is read back through the API, and the database is checked for a half-written
-entity with queries of the test's own (fault_helpers.half_written). ``ROLEGATE_FAULT_ROUNDS`` sets the number
-of rounds (2 by default; ``make faults`` runs more).
+entity with queries of the test's own (fault_helpers.half_written). ``ROLEGATE_FAULT_ROUNDS``
+sets the number of rounds (2 by default; ``make faults`` runs more).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fault_helpers import half_written
 from write_load import Write, WriteLoad, api_inconsistencies, missing_writes
 
 from conftest_db import BACKENDS, fresh_database_url
-from fault_helpers import half_written
 from harness import Server
 
 pytestmark = pytest.mark.e2e

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from fault_helpers import bounded_client, require_root
 from private_postgres import PrivatePostgres
 
-from fault_helpers import bounded_client, require_root
 from harness import ACCOUNT_ID, Server
 
 pytestmark = pytest.mark.e2e

@@ -101,9 +101,7 @@ def test_detached_policy(nodes: list[Server]) -> None:
     home.client().attach_user_policy(UserName=user.name, PolicyArn=policy["Arn"])
     clients = [node.client("iam", user.key_id, user.secret) for node in nodes]
     warm(clients, "get_user", UserName=user.name)
-    account(nodes[changer]).client().detach_user_policy(
-        UserName=user.name, PolicyArn=policy["Arn"]
-    )
+    account(nodes[changer]).client().detach_user_policy(UserName=user.name, PolicyArn=policy["Arn"])
     for client in clients:
         code, message = error_code(client.get_user, UserName=user.name)
         assert code == "AccessDenied" and "no identity-based policy allows" in message

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-
 from fault_helpers import bounded_client
+
 from harness import ACCOUNT_ID
 
 TRUST = {
@@ -34,7 +34,9 @@ TRUST = {
 def permissions(name: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}],
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
+        ],
     }
 
 
