@@ -58,7 +58,8 @@ fuzz-parsers: $(STAMP)
 	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[fuzz]'
 	for name in $(FUZZERS); do \
 		$(BIN)/python fuzz/fuzz_$$name.py fuzz/corpus/$$name -max_total_time=$(FUZZ_SECONDS) \
-			-rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=fuzz/corpus/$$name- || exit 1; \
 	done
 
 clean:
