@@ -15,15 +15,17 @@ HEADERS = ["Authorization", "X-Amz-Date", "Date", "X-Amz-Content-Sha256", "X-Amz
 
 
 def test_one(data: bytes) -> None:
-    provider = atheris.FuzzedDataProvider(data)
+    """Lines (Latin-1, as ASGI hands over header bytes): the query string, then headers, each a
+    digit that names it and its value; a line without a digit is the body."""
+    lines = data.decode("latin-1").split("\n")
     headers = []
-    for _ in range(provider.ConsumeIntInRange(0, 4)):
-        name = HEADERS[provider.ConsumeIntInRange(0, len(HEADERS) - 1)]
-        value = provider.ConsumeBytes(provider.ConsumeIntInRange(0, 300)).decode("latin-1")
-        headers.append((name, value))
-    query = provider.ConsumeBytes(provider.ConsumeIntInRange(0, 400)).decode("latin-1")
-    body = provider.ConsumeBytes(provider.remaining_bytes())
-    request = HttpRequest("POST", "/", query, tuple(headers), body)
+    body = b""
+    for line in lines[1:]:
+        if line[:1].isdigit() and int(line[0]) < len(HEADERS):
+            headers.append((HEADERS[int(line[0])], line[1:]))
+        else:
+            body += line.encode("latin-1")
+    request = HttpRequest("POST", "/", lines[0], tuple(headers), body)
     try:
         parse_sigv4(request)
     except AwsError:
