@@ -21,8 +21,9 @@ def test_one(data: bytes) -> None:
     headers = []
     body = b""
     for line in lines[1:]:
-        if line[:1].isdigit() and int(line[0]) < len(HEADERS):
-            headers.append((HEADERS[int(line[0])], line[1:]))
+        number = "0123456789".find(line[:1]) if line else -1
+        if 0 <= number < len(HEADERS):
+            headers.append((HEADERS[number], line[1:]))
         else:
             body += line.encode("latin-1")
     request = HttpRequest("POST", "/", lines[0], tuple(headers), body)
