@@ -118,7 +118,8 @@ class Findings:
             f"{self.sent} requests in {seconds:.0f} s ({self.sent / seconds:.0f}/s), "
             f"statuses {sorted(self.statuses.items())}, 5xx {len(self.server_errors)} "
             f"(and 501 NotImplemented {sum(self.not_implemented.values())}), "
-            f"malformed {len(self.malformed)}, failed health checks {len(self.unhealthy)}, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+            f"malformed {len(self.malformed)}, failed health checks {len(self.unhealthy)}, "
+            f"load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
         )
 
     def record(self, request: Request, status: int, body: bytes, content_type: str) -> None:
