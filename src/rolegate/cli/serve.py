@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import socket
 import sys
@@ -17,6 +16,8 @@ from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import build_runtime, serving_app
 from rolegate.server.bootstrap import announce_created
 from rolegate.server.edge import is_loopback
+from rolegate.server.log_format import LOG_FORMATS, configure_logging
+from rolegate.server.metrics import multiprocess_directory
 from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
@@ -110,7 +111,19 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="route table file for nginx auth_request and Envoy ext_authz: METHOD PATH ACTION "
         "RESOURCE per line (ROLEGATE_AUTHZ_ROUTES)",
     )
+    parser.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="do not serve Prometheus metrics at /metrics, which answers anyone who reaches the "
+        "port (ROLEGATE_METRICS=0; docs/operations.md)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=os.environ.get("ROLEGATE_LOG_FORMAT", "text"),
+        help="log lines as text or one JSON object per line (default text; ROLEGATE_LOG_FORMAT)",
+    )
     parser.set_defaults(handler=run_serve)
 
 
@@ -129,9 +142,7 @@ def run_serve(args: argparse.Namespace) -> int:
         except ServiceCatalogError as error:
             print(f"rolegate: --service-catalog: {error}", file=sys.stderr)
             return 2
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(args.log_level, args.log_format)
     runtime = build_runtime(settings)
     message = announce_created(runtime.bootstrap, settings.data_dir, settings)
     if message:
@@ -163,6 +174,7 @@ def run_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=args.log_level,
+        log_config=None,  # uvicorn's lines go to the root logger's handler (server.log_format)
         access_log=False,
         lifespan="on",
         proxy_headers=bool(settings.trusted_proxies),
@@ -174,6 +186,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         runtime.store.close()
         _export_settings(settings_for_workers(settings))  # the master key not in their environment
+        os.environ["ROLEGATE_LOG_LEVEL"] = args.log_level
+        os.environ["ROLEGATE_LOG_FORMAT"] = args.log_format
+        if settings.metrics:
+            multiprocess_directory()  # the workers' metric files, summed at /metrics
         Multiprocess(config, sockets=sockets).run()
     else:
         try:
@@ -220,6 +236,7 @@ def _export_settings(settings: object) -> None:
         "authz_listen",
         "authz_routes",
         "console",
+        "metrics",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

@@ -32,6 +32,8 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
+from rolegate.server.log_format import current_request_id, request_fields
+from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     AuthorizationMessages,
     PolicySetCache,
@@ -107,6 +109,8 @@ class Pipeline:
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
     # Service last accessed data of this node's allowed requests (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # The node's Prometheus metrics (server.metrics); None: not counted.
+    metrics: Metrics | None = None
 
     def handle(
         self,
@@ -119,6 +123,7 @@ class Pipeline:
     ) -> Response:
         started = time.perf_counter()
         rid = request_id(self.rng)
+        current_request_id.set(rid)  # on every log line of this request (server.log_format)
         service: WireService = load_service("iam")
         operation = "-"
         try:
@@ -151,13 +156,20 @@ class Pipeline:
             log.exception("request %s (%s) failed", rid, operation)
             internal = InternalFailure("An internal error occurred while processing the request.")
             response = Response(500, service.serialize_error(internal, rid), rid)
+        elapsed = time.perf_counter() - started
         log.info(
             "%s %s %d %.1fms",
             rid,
             operation,
             response.status,
-            (time.perf_counter() - started) * 1000,
+            elapsed * 1000,
+            extra=request_fields(rid, operation, response.status, elapsed * 1000),
         )
+        if self.metrics is not None:
+            self.metrics.request_done(
+                service.name, operation, self.operations, response.status, elapsed
+            )
+        current_request_id.set(None)
         return response
 
     def reject(self, error: AwsError) -> Response:
@@ -219,6 +231,7 @@ class Pipeline:
                     params=parsed.params,
                     messages=self.authorization_messages,
                     policy_sets=self.policy_sets,
+                    on_verdict=self.metrics.api_decision if self.metrics is not None else None,
                 ),
                 session_tokens=self.authenticator.session_tokens,
             )

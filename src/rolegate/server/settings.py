@@ -70,6 +70,8 @@ class Settings:
     authz_routes: Path | None = None
     # The web console under /console/ (docs/console.md); ``--no-console`` turns it off.
     console: bool = True
+    # Prometheus metrics at /metrics (server.metrics); ``--no-metrics`` turns them off.
+    metrics: bool = True
 
     @property
     def authz_address(self) -> tuple[str, int] | None:
@@ -148,6 +150,7 @@ class Settings:
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
             console=_flag(pick("console") or "1"),
+            metrics=_flag(pick("metrics") or "1"),
         )
 
 

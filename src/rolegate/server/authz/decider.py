@@ -31,6 +31,7 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
+from rolegate.server.metrics import Metrics
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
 from rolegate.services.authz import (
@@ -53,6 +54,8 @@ _PRINCIPAL_TYPES = {
     "federated_user": "FederatedUser",
 }
 
+
+METRICS_SOURCE = "authz_service"  # rolegate_authorization_decisions{source=...}
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -78,6 +81,8 @@ class Decider:
     explain: bool = True  # list the matched statements in every answer
     # Service last accessed data of the decisions that allow (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # The node's metrics: each answer counted by its effect (server.metrics); None: not counted.
+    metrics: Metrics | None = None
 
     def decide(self, question: Question) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
@@ -140,6 +145,8 @@ class Decider:
                 question.resource or "-",
                 error.code,
             )
+            if self.metrics is not None:
+                self.metrics.decision(METRICS_SOURCE, "Unauthenticated")
             return Answer(
                 {
                     "authenticated": False,
@@ -163,6 +170,8 @@ class Decider:
             effect,
             (time.perf_counter() - started) * 1000,
         )
+        if self.metrics is not None:
+            self.metrics.decision(METRICS_SOURCE, effect)
         return Answer(
             {
                 "authenticated": True,
