@@ -61,9 +61,13 @@ def configure_logging(level: str, log_format: str) -> None:
     """The root logger's one handler (stderr) in ``log_format``; uvicorn's loggers pass their
     lines to it (``rolegate serve`` gives uvicorn no logging configuration of its own)."""
     if log_format not in LOG_FORMATS:
-        raise ValueError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+        raise ValueError(
+            f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}"
+        )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

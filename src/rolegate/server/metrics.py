@@ -26,8 +26,14 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -229,7 +235,7 @@ class Metrics:
         directory = os.environ[MULTIPROCESS_ENV]
         _forget_dead_workers(Path(directory))
         scrape = CollectorRegistry()
-        multiprocess.MultiProcessCollector(scrape, path=directory)
+        multiprocess.MultiProcessCollector(scrape, path=directory)  # type: ignore[no-untyped-call]
         scrape.register(self._backlog)
         return generate_latest(scrape)
 
@@ -239,7 +245,7 @@ def _forget_dead_workers(directory: Path) -> None:
     for path in directory.glob("gauge_live*_*.db"):
         pid = path.stem.rpartition("_")[2]
         if pid.isdigit() and not _alive(int(pid)):
-            multiprocess.mark_process_dead(int(pid), str(directory))
+            multiprocess.mark_process_dead(int(pid), str(directory))  # type: ignore[no-untyped-call]
 
 
 def _alive(pid: int) -> bool:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata as package_metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -37,6 +37,14 @@ from rolegate.store.transfer import End, Event, TableStart, TransferError, dump,
 
 FORMAT = "rolegate-backup"
 FORMAT_VERSION = 1
+
+
+class _Lines(Protocol):
+    """What is used of a gzip file: lines in, bytes out."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+    def __iter__(self) -> Iterator[bytes]: ...
+    def write(self, data: bytes, /) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +82,7 @@ def write_backup(engine: Engine, path: Path) -> BackupSummary:
     return summary
 
 
-def _write(engine: Engine, out: IO[bytes]) -> BackupSummary:
+def _write(engine: Engine, out: _Lines) -> BackupSummary:
     with read_snapshot(engine) as conn:
         revision = current_revision(conn)
         if revision is None:
@@ -100,7 +108,7 @@ def _write(engine: Engine, out: IO[bytes]) -> BackupSummary:
     return BackupSummary(revision, end.counts)
 
 
-def _line(out: IO[bytes], value: Any) -> None:
+def _line(out: _Lines, value: Any) -> None:
     out.write(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
     out.write(b"\n")
 
@@ -119,7 +127,7 @@ def restore_backup(engine: Engine, path: Path, *, force: bool) -> BackupSummary:
     return BackupSummary(revision, written.counts)
 
 
-def _header(lines: IO[bytes]) -> dict[str, Any]:
+def _header(lines: _Lines) -> dict[str, Any]:
     try:
         header = json.loads(lines.readline())
     except (OSError, EOFError, ValueError) as exc:
@@ -136,7 +144,7 @@ def _header(lines: IO[bytes]) -> dict[str, Any]:
     return header
 
 
-def _events(lines: IO[bytes]) -> Iterator[Event]:
+def _events(lines: _Lines) -> Iterator[Event]:
     """The file's records after the header, one line at a time."""
     number = 1
     try:

@@ -31,9 +31,9 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
-from rolegate.server.metrics import Metrics
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
+from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     PolicySetCache,
     RequestAuthorizer,
@@ -56,6 +56,7 @@ _PRINCIPAL_TYPES = {
 
 
 METRICS_SOURCE = "authz_service"  # rolegate_authorization_decisions{source=...}
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
