@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import socket
 import sys
@@ -30,6 +31,11 @@ REMOTE_PERMISSIVE_WARNING = (
     "(--allow-remote-permissive): ANYONE WHO REACHES PORT {port} ACTS AS THE ROOT USER OF ANY "
     "ACCOUNT and can wipe all state.\n"
 )
+
+# Seconds a --workers process may take to answer uvicorn's health check (its default: 5). A new
+# worker imports rolegate before it answers: on a loaded machine that took longer than 5 s, and
+# uvicorn killed and replaced it in a loop, never serving.
+WORKER_HEALTHCHECK_S = 30
 
 REMOTE_AUTHZ_WARNING = (
     "rolegate: WARNING: the authorization service listens on {address}, not a loopback "
@@ -165,6 +171,9 @@ def run_serve(args: argparse.Namespace) -> int:
             sys.stderr.write(REMOTE_AUTHZ_WARNING.format(address=f"{host}:{authz[1]}"))
     sys.stdout.flush()
     # uvicorn reads X-Forwarded-For/-Proto only from --trusted-proxies (its default: 127.0.0.1).
+    extra: dict[str, int] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        extra["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_S
     config = uvicorn.Config(
         "rolegate.server.app:app_from_environment"
         if settings.workers > 1
@@ -179,6 +188,7 @@ def run_serve(args: argparse.Namespace) -> int:
         lifespan="on",
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),
+        **extra,
     )
     sockets = [config.bind_socket()]
     if authz is not None:
