@@ -7,6 +7,7 @@ import inspect
 import os
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -171,7 +172,7 @@ def run_serve(args: argparse.Namespace) -> int:
             sys.stderr.write(REMOTE_AUTHZ_WARNING.format(address=f"{host}:{authz[1]}"))
     sys.stdout.flush()
     # uvicorn reads X-Forwarded-For/-Proto only from --trusted-proxies (its default: 127.0.0.1).
-    extra: dict[str, int] = {}
+    extra: dict[str, Any] = {}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         extra["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_S
     config = uvicorn.Config(
