@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from authz_helpers import AuthzServer, question, signed
 from in_process import InProcessNode
 from sqlalchemy import text
 from sts_helpers import allow, document, trust
@@ -25,7 +26,7 @@ from rolegate.store.dialects import create_store_engine
 from rolegate.store.migrate import head_revision
 
 from conftest_db import fresh_database_url, postgres_server_url
-from harness import ACCOUNT_ID, Server
+from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
 
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
 
@@ -223,3 +224,22 @@ def _metrics_directories(srv: Server) -> set[Path]:
             if entry.startswith(b"PROMETHEUS_MULTIPROC_DIR="):
                 found.add(Path(entry.split(b"=", 1)[1].decode()))
     return found
+
+
+def test_the_authorization_services_decisions_are_counted(authz: AuthzServer) -> None:
+    name = "rolegate_authorization_decisions_total"
+    allowed = f'{name}{{effect="Allow",source="authz_service"}}'
+    unauthenticated = f'{name}{{effect="Unauthenticated",source="authz_service"}}'
+
+    def counts() -> tuple[float, float]:
+        status, body = _get(f"{authz.server.endpoint}/metrics")
+        assert status == 200
+        found = samples(body)
+        return found.get(allowed, 0.0), found.get(unauthenticated, 0.0)
+
+    before = counts()
+    url = "http://widgets.internal/widgets/42"
+    assert authz.ask(question(signed(ROOT_KEY_ID, ROOT_SECRET, url)))[0] == 200
+    assert authz.ask(question(signed(ROOT_KEY_ID, "not-the-secret", url)))[0] == 401
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1]) == (1.0, 1.0)
