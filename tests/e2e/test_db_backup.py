@@ -165,13 +165,13 @@ def test_a_backup_of_an_older_schema_is_restored_and_upgraded(backend: str, tmp_
         assert "(schema r0013)" in done.stdout
         done = run_admin(data_dir, new, ("db", "restore", str(backup)))
         assert done.returncode == 0, done.stderr
-        listed = run_admin(data_dir, new, ("account", "list"))
-        assert json.loads(listed.stdout)["AccountId"] == ACCOUNT_ID
         engine = create_store_engine(new)
         try:
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+                accounts = conn.execute(text("SELECT account_id FROM accounts")).scalars().all()
             assert version == head_revision()
+            assert accounts == [ACCOUNT_ID]
         finally:
             engine.dispose()
 
