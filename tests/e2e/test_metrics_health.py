@@ -239,7 +239,8 @@ def test_the_authorization_services_decisions_are_counted(authz: AuthzServer) ->
 
     before = counts()
     url = "http://widgets.internal/widgets/42"
-    assert authz.ask(question(signed(ROOT_KEY_ID, ROOT_SECRET, url)))[0] == 200
-    assert authz.ask(question(signed(ROOT_KEY_ID, "not-the-secret", url)))[0] == 401
+    assert authz.ask(question(signed(ROOT_KEY_ID, ROOT_SECRET, url)))[1]["decision"] == "Allow"
+    refused = authz.ask(question(signed(ROOT_KEY_ID, "not-the-secret", url)))[1]
+    assert refused["authenticated"] is False
     after = counts()
     assert (after[0] - before[0], after[1] - before[1]) == (1.0, 1.0)
