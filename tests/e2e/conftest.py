@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from authz_helpers import AuthzServer, authz_server
+from console_helpers import axe_script, browser, page  # noqa: F401 (the console's fixtures)
 from in_process import InProcessNode
 
 from conftest_db import BACKENDS, fresh_database_url

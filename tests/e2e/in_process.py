@@ -25,6 +25,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.config import Config
 
 from rolegate.server.app import RolegateApp, build_runtime
+from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.settings import Settings
 
 from harness import REGION, ROOT_KEY_ID, ROOT_SECRET, run_admin, server_environment
@@ -59,6 +60,10 @@ class InProcessNode:
         )
         self.settings = settings
         self.app = RolegateApp(build_runtime(settings))
+        audit = self.app.runtime.audit
+        assert audit is not None
+        self.audit: AuditTrail = audit
+        self.audit.start()  # what the lifespan's startup starts
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="in-process-node", daemon=True
@@ -74,6 +79,7 @@ class InProcessNode:
             return
         self.app.workers.shutdown()
         self.app.network_workers.shutdown()
+        self.audit.close()
         self.app.runtime.store.close()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
@@ -105,6 +111,10 @@ class InProcessNode:
     def admin(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a ``rolegate`` admin command on this node's database."""
         return run_admin(self.data_dir, self.database_url, args, self.extra_env)
+
+    def flush_audit(self) -> None:
+        """Store what the audit trail's outbox holds now (it does so every second anyway)."""
+        assert self.audit.outbox.flush()
 
     # --- HTTP without a socket -----------------------------------------------------------------
     def request(

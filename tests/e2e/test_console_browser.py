@@ -7,15 +7,9 @@ Set ``ROLEGATE_CONSOLE_SCREENSHOTS=DIR`` to save the main pages' screenshots the
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
-import shutil
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,82 +17,10 @@ import httpx
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
-from playwright.sync_api import Browser, Page, sync_playwright
+from console_helpers import ADMIN, axe, new_user, shot, sign_in, trust
+from playwright.sync_api import Browser, Page
 
 from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET, Server
-
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parents[1] / "js-console"
-ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-SHOTS = os.environ.get("ROLEGATE_CONSOLE_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    try:
-        yield opened
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def axe_script() -> Path:
-    """axe-core from npm: ``npm ci`` once per package-lock.json, under a lock (xdist workers
-    share the directory)."""
-    lock_text = (AXE / "package-lock.json").read_bytes()
-    stamp = AXE / "node_modules" / ".rolegate-installed"
-    wanted = hashlib.sha256(lock_text).hexdigest()
-    with open(AXE / ".npm-ci.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (stamp.exists() and stamp.read_text() == wanted):
-            done = subprocess.run(
-                [shutil.which("npm") or "npm", "ci", "--prefer-offline", "--no-audit", "--no-fund"],
-                cwd=AXE,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            assert done.returncode == 0, done.stderr
-            stamp.write_text(wanted)
-    return AXE / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def new_user(server: Server, *policies: str, reset: bool = False) -> tuple[str, str]:
-    iam = server.client("iam")
-    name = f"console-{uuid.uuid4().hex[:8]}"
-    password = f"Pw-{uuid.uuid4().hex}"
-    iam.create_user(UserName=name)
-    iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=reset)
-    for arn in policies:
-        iam.attach_user_policy(UserName=name, PolicyArn=arn)
-    return name, password
-
-
-def sign_in(page: Page, server: Server, user: str, password: str) -> None:
-    page.goto(f"{server.endpoint}/console/")
-    assert page.url.endswith("/console/signin")
-    page.fill("#f-account", ACCOUNT_ID)
-    page.fill("#f-user", user)
-    page.fill("#f-password", password)
-    page.click("button[type=submit]")
 
 
 def test_sign_in_with_password_shows_dashboard(page: Page, server: Server) -> None:
@@ -301,7 +223,7 @@ def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: S
     user_arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{user}"
     refused = f"nobody-{uuid.uuid4().hex[:8]}"
     iam.create_role(
-        RoleName=refused, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
+        RoleName=refused, AssumeRolePolicyDocument=trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
     )
     iam.put_user_policy(  # the console simulates the refused AssumeRole to say which side
         UserName=user,
@@ -320,7 +242,7 @@ def test_switch_role_refused_with_explanation_then_allowed(page: Page, server: S
         ),
     )
     allowed = f"reader-{uuid.uuid4().hex[:8]}"
-    iam.create_role(RoleName=allowed, AssumeRolePolicyDocument=_trust(user_arn))
+    iam.create_role(RoleName=allowed, AssumeRolePolicyDocument=trust(user_arn))
     sign_in(page, server, user, password)
     page.wait_for_url("**/console/")
     # the user has no policy: the dashboard's calls are refused, and explained
@@ -360,7 +282,7 @@ def test_revoke_sessions_refuses_older_sessions(page: Page, server: Server) -> N
     iam = server.client("iam")
     role = f"revoke-{uuid.uuid4().hex[:8]}"
     iam.create_role(
-        RoleName=role, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
+        RoleName=role, AssumeRolePolicyDocument=trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
     )
     iam.attach_role_policy(RoleName=role, PolicyArn=ADMIN)
     key = iam.create_access_key(UserName=user)["AccessKey"]
@@ -461,17 +383,6 @@ def test_sign_out_ends_the_session_and_cross_site_posts_are_refused(
         assert replay.status_code == 303 and replay.headers["location"] == "/console/signin"
 
 
-def _trust(principal_arn: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": principal_arn}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
-
-
 def test_pages_pass_axe_accessibility_checks(
     browser: Browser, server: Server, axe_script: Path
 ) -> None:
@@ -480,13 +391,13 @@ def test_pages_pass_axe_accessibility_checks(
     user, password = new_user(server, ADMIN)
     role = f"axe-{uuid.uuid4().hex[:8]}"
     server.client("iam").create_role(
-        RoleName=role, AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
+        RoleName=role, AssumeRolePolicyDocument=trust(f"arn:aws:iam::{ACCOUNT_ID}:root")
     )
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     try:
         page.goto(f"{server.endpoint}/console/signin")
-        problems = _axe(page, axe_script)
+        problems = axe(page, axe_script)
         sign_in(page, server, user, password)
         page.wait_for_url("**/console/")
         for path in (
@@ -504,22 +415,10 @@ def test_pages_pass_axe_accessibility_checks(
             "/console/policies/arn:aws:iam::aws:policy/AdministratorAccess",
         ):
             page.goto(f"{server.endpoint}{path}")
-            problems += [f"{path}: {p}" for p in _axe(page, axe_script)]
+            problems += [f"{path}: {p}" for p in axe(page, axe_script)]
         assert problems == []
     finally:
         context.close()
-
-
-def _axe(page: Page, script: Path) -> list[str]:
-    page.add_script_tag(path=str(script))
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'best-practice']})"
-    )
-    assert len(result["passes"]) > 10  # the rules ran
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-    ]
 
 
 def test_policies_users_groups_and_providers_pages(page: Page, server: Server) -> None:

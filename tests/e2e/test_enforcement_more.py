@@ -436,6 +436,9 @@ STS_COVERAGE = {
     "GetWebIdentityToken": "test_outbound_bad_input.py::test_condition_keys_and_companion_actions"
     "_decide",
     # rolegate's own: iam:PassRole on the role, then its trust policy for the service
+    # no organizations: allowed callers are refused after the permission check
+    "AssumeRoot": "test_outside_organization.py::test_assume_root_*",
+    "GetDelegatedAccessToken": "test_outside_organization.py::test_standalone_account_answers",
     "AssumeRoleForWorkload": "test_workload_credentials.py::test_a_role_the_launcher_may_not_pass"
     ", test_passed_to_another_service, test_trust_policy_not_naming_the_service",
 }

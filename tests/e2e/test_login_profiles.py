@@ -297,3 +297,32 @@ def test_the_calling_user_is_the_default(server: Server, account: Account, uniqu
     assert fails(me.get_login_profile) == no_profile(name)
     me.create_login_profile(Password=STRONG_PASSWORD)
     assert me.get_login_profile()["LoginProfile"]["UserName"] == name
+
+
+def test_change_password_limits_guessing(server: Server, account: Account, unique: Any) -> None:
+    """Five wrong old passwords in a row are answered as wrong; the fifth locks ChangePassword
+    for the user, and while locked even the right password gets AWS's throttling answer. The
+    lock is the user's alone, and a new password set by an administrator ends it."""
+    without_policy(account)
+    name, other = unique("guessed"), unique("bystander")
+    own = {"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": "*"}
+    me = user_client(server, account, name, own)
+    bystander = user_client(server, account, other, own)
+    wrong = ("AccessDenied", 403, "The old password was incorrect.")
+    throttled = ("Throttling", 400, "Rate exceeded")
+    for _ in range(5):
+        assert fails(me.change_password, OldPassword="not-it", NewPassword=OTHER_PASSWORD) == wrong
+    assert (
+        fails(me.change_password, OldPassword=STRONG_PASSWORD, NewPassword=OTHER_PASSWORD)
+        == throttled
+    )
+    assert fails(me.change_password, OldPassword="not-it", NewPassword=OTHER_PASSWORD) == throttled
+    # another user of the account is not locked
+    bystander.change_password(OldPassword=STRONG_PASSWORD, NewPassword=OTHER_PASSWORD)
+    # a wrong guess is counted even though its request fails; a right one clears the count
+    assert fails(bystander.change_password, OldPassword="nope", NewPassword=STRONG_PASSWORD) == (
+        wrong
+    )
+    bystander.change_password(OldPassword=OTHER_PASSWORD, NewPassword=STRONG_PASSWORD)
+    account.iam.update_login_profile(UserName=name, Password="Admin-Set-9!")
+    me.change_password(OldPassword="Admin-Set-9!", NewPassword=OTHER_PASSWORD)

@@ -9,7 +9,7 @@ import pytest
 from oidc_issuer import Issuer, IssuerCa
 from oidc_setup import issuer, issuer_ca  # noqa: F401 - fixtures
 
-from rolegate.domain.errors import IDPCommunicationError
+from rolegate.domain.errors import InvalidIdentityToken
 from rolegate.federation.oidc_http import tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 
@@ -67,7 +67,7 @@ def test_failed_refresh_keeps_keys_and_a_cold_failure_is_idp_communication_error
     fetched = issuer.served[f"{tenant.name} openid-configuration"]
     cache.keys_for(url, "new-kid")  # the failure restarted the floor: no new attempt
     assert issuer.served[f"{tenant.name} openid-configuration"] == fetched
-    with pytest.raises(IDPCommunicationError):
+    with pytest.raises(InvalidIdentityToken):
         cache.keys_for(f"{url}-never-served", None)
 
 
@@ -76,5 +76,5 @@ def test_discovery_must_name_the_same_issuer(issuer: Issuer, issuer_ca: IssuerCa
     /t/NAME/ whose document names /t/NAME) is not trusted."""
     cache = OidcKeyCache(tls_context(issuer_ca.bundle))
     tenant = issuer.tenant("cache-iss")
-    with pytest.raises(IDPCommunicationError):
+    with pytest.raises(InvalidIdentityToken):
         cache.keys_for(issuer.issuer_url(tenant) + "/", None)

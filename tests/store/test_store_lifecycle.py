@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_managed_policy, make_role
 
+from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.credentials import (
     LoginProfile,
     ServiceSpecificCredential,
@@ -78,6 +79,7 @@ def _fill(store: Store) -> None:
         tx.oidc_providers.create(replace(oidc, tags=(Tag("k", "v"),)))
         tx.outbound_federation.create_issuer(OutboundIssuer(ACCOUNT, str(uuid.uuid4()), True, T0))
         tx.outbound_federation.add_key(SigningKey("es384-fill", ACCOUNT, "ES384", "{}", T0), b"k")
+        tx.console_guards.end_session("fill", 2**40, 0)
         tx.login_profiles.create(LoginProfile(ACCOUNT, user.user_id, "$argon2id$x", T0, T0))
         tx.ssh_public_keys.create(
             SshPublicKey("APKAFILL", ACCOUNT, user.user_id, "ssh-rsa AAAA", "f" * 47, "Active", T0)
@@ -108,6 +110,22 @@ def _fill(store: Store) -> None:
         )
         tx.account_settings.put_account_properties(ACCOUNT, {"a/b": "c"})
         tx.account_settings.set_global_endpoint_token_version(ACCOUNT, "v2Token")
+        tx.audit_events.insert(
+            [
+                AuditEvent(
+                    str(uuid.uuid4()),
+                    ACCOUNT,
+                    T0,
+                    "CreateRole",
+                    "iam.amazonaws.com",
+                    "root",
+                    "AKIAFILL",
+                    False,
+                    (("AWS::IAM::Role", "fill"),),
+                    "{}",
+                )
+            ]
+        )
 
 
 def _row_counts(store: Store) -> dict[str, int]:

@@ -60,6 +60,18 @@ DOCUMENTED: dict[str, Documented] = {
 }
 
 
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableOrganizationsRootSessions.html
+ORGANIZATION_ERRORS = frozenset(
+    {
+        "AccountNotManagementOrDelegatedAdministratorException",
+        "CallerIsNotManagementAccountException",
+        "OrganizationNotFoundException",
+        "OrganizationNotInAllFeaturesModeException",
+        "ServiceAccessNotEnabledException",
+    }
+)
+
+
 class Modelled(NamedTuple):
     status: int
     sender_fault: bool
@@ -70,8 +82,12 @@ def _modelled(model: ServiceModel) -> dict[str, Modelled]:
     found = {}
     for shape in model.error_shapes:
         trait = shape.metadata.get("error")
-        if trait is None:  # Organizations' errors the iam model reuses: never answered by IAM
-            continue
+        if trait is None:
+            # The Organizations errors of the iam model carry no trait: the code is the shape's
+            # name (botocore's errorfactory), the status the API reference's 400.
+            if shape.name not in ORGANIZATION_ERRORS:
+                continue
+            trait = {"httpStatusCode": 400, "senderFault": True}
         found[shape.error_code] = Modelled(
             trait["httpStatusCode"], bool(trait.get("senderFault", False)), shape.name
         )

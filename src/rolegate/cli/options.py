@@ -37,6 +37,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "service_catalog",
             "authz_listen",
             "authz_routes",
+            "audit_retention_days",
+            "audit_log",
         )
     }
     if getattr(args, "no_console", False):

@@ -124,6 +124,17 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="do not serve Prometheus metrics at /metrics, which answers anyone who reaches the "
         "port (ROLEGATE_METRICS=0; docs/operations.md)",
     )
+    parser.add_argument(
+        "--audit-retention-days",
+        type=int,
+        help="days the audit trail keeps its events, pruned in the background (default 90, as "
+        "CloudTrail's event history; ROLEGATE_AUDIT_RETENTION_DAYS; docs/audit.md)",
+    )
+    parser.add_argument(
+        "--audit-log",
+        help="also stream the audit trail as JSON lines, one CloudTrail record per line, to "
+        "this file (appended to), or '-' for standard output (ROLEGATE_AUDIT_LOG)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.add_argument(
         "--log-format",
@@ -245,6 +256,8 @@ def _export_settings(settings: object) -> None:
         "allow_remote_permissive",
         "public_url",
         "authz_listen",
+        "audit_retention_days",
+        "audit_log",
         "authz_routes",
         "console",
         "metrics",

@@ -3,7 +3,7 @@ and STS with the signed-in principal's credentials through the server's own pipe
 
 from rolegate.console.api import ApiClient, ApiError, BrowserOrigin, SessionCredentials
 from rolegate.console.app import ConsoleApp
-from rolegate.console.backend import Backend, SignInResult, Step
+from rolegate.console.backend import Backend, ConsoleGuard, SignInResult, Step
 
 __all__ = [
     "ApiClient",
@@ -11,6 +11,7 @@ __all__ = [
     "Backend",
     "BrowserOrigin",
     "ConsoleApp",
+    "ConsoleGuard",
     "SessionCredentials",
     "SignInResult",
     "Step",

@@ -20,14 +20,19 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from rolegate.auth.keyring import KeyRing
+from rolegate.console.actions import Actions
 from rolegate.console.api import BROWSER, ApiClient, ApiError, BrowserOrigin, SessionCredentials
 from rolegate.console.backend import Backend
 from rolegate.console.directory import DirectoryPages
 from rolegate.console.http import SECURITY_HEADERS, Reply, Request, cookie, redirect
+from rolegate.console.permissions import PermissionPages
+from rolegate.console.policy_edit import PolicyPages
 from rolegate.console.roles import RolePages
 from rolegate.console.session import COOKIE, ConsoleSession, SessionSealer
 from rolegate.console.signin import SignInPages, login_token_ok, root_form, user_form
+from rolegate.console.tags import TagPages
 from rolegate.console.tools import ToolPages, findings
+from rolegate.console.users import UserPages
 
 log = logging.getLogger("rolegate.console")
 MAX_BODY = 64 * 1024  # a form of the console; policies are at most a few KiB
@@ -46,8 +51,13 @@ class ConsoleApp:
         self.roles = RolePages(self.api)
         self.tools = ToolPages(self.api)
         self.directory = DirectoryPages(self.api)
+        actions = Actions(self.api)
+        self.permissions = PermissionPages(actions)
+        self.policies = PolicyPages(actions)
+        self.tags = TagPages(actions)
+        self.people = UserPages(actions)
         self._run_sync = run_sync
-        self._ended: dict[str, int] = {}  # signed-out session ids -> their expiry (this node)
+        self._guard = backend.guard  # signed-out sessions, shared by the nodes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -143,10 +153,13 @@ class ConsoleApp:
     ) -> tuple[ConsoleSession | None, Reply]:
         path, post = request.path, request.method == "POST"
         if path == "/signout" and post:
-            self._ended[session.session_id] = session.expires_at
+            self._guard.end_session(session.session_id, session.expires_at, now)
             return None, redirect("/console/signin")
         if path == "/":
             return session, self.roles.dashboard(request, session)
+        edited = self._editing(request, session)
+        if edited is not None:
+            return session, edited
         if path == "/roles":
             return session, self.roles.roles(request, session)
         if path.startswith("/roles/"):
@@ -177,8 +190,6 @@ class ConsoleApp:
             return session, self.directory.groups(request, session)
         if path == "/policies":
             return session, self.directory.policies(request, session)
-        if path.startswith("/policies/"):
-            return session, self.directory.policy(request, session, path[len("/policies/") :])
         if path == "/providers":
             return session, self.directory.providers(request, session)
         if path == "/simulator":
@@ -188,15 +199,26 @@ class ConsoleApp:
             return session, Reply(200, json.dumps(result).encode(), "application/json")
         return session, Reply(404, b"Not found\n", "text/plain")
 
+    def _editing(self, request: Request, session: ConsoleSession) -> Reply | None:
+        """The pages that edit policies, permissions, tags and users (their own modules)."""
+        path = request.path
+        if path.startswith("/permissions/"):
+            return self.permissions.route(request, session, path[len("/permissions/") :])
+        if path.startswith(("/policies/", "/policy/")):
+            return self.policies.route(request, session, path)
+        if path.startswith("/tags/"):
+            return self.tags.route(request, session, path[len("/tags/") :])
+        if path.startswith(("/users/", "/groups/")):
+            return self.people.route(request, session, path)
+        return None
+
     def _session(self, request: Request, now: int) -> ConsoleSession | None:
         value = request.cookies.get(COOKIE)
         if not value:
             return None
         session = self.sealer.open(value, now)
-        if session is None or session.session_id in self._ended:
+        if session is None or self._guard.session_ended(session.session_id, now):
             return None
-        if len(self._ended) > 10_000:
-            self._ended = {k: v for k, v in self._ended.items() if v > now}
         return session
 
     def _change_password(self, pending: dict[str, str], old: str, new: str) -> str | None:

@@ -1,5 +1,6 @@
-"""What the console needs from the server it runs in: the request pipeline (as a transport)
-and the two sign-ins, which no AWS operation does (``server.console_backend`` implements it)."""
+"""What the console needs from the server it runs in: the request pipeline (as a transport),
+the two sign-ins, which no AWS operation does, and the state shared by the nodes
+(``server.console_backend`` implements it)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,24 @@ class SignInResult:
     must_change: bool = False  # MFA_REQUIRED: a new password is due after the code
 
 
+class ConsoleGuard(Protocol):
+    """The console's state shared by every node on the database (``console_guards``): ended
+    sessions, and failed sign-in counters (``throttle``). Times in epoch seconds."""
+
+    def end_session(self, session_id: str, expires_at: int, now: int) -> None: ...
+
+    def session_ended(self, session_id: str, now: int) -> bool: ...
+
+    def locked(self, key: str, now: int) -> bool: ...
+
+    def failed(self, key: str, now: int) -> None: ...
+
+    def succeeded(self, key: str) -> None: ...
+
+
 class Backend(Protocol):
     region: str
+    guard: ConsoleGuard
 
     def transport(
         self,

@@ -1,5 +1,5 @@
-"""Users, groups, customer and AWS managed policies (with their versions) and identity
-providers: read-only pages, each a few IAM calls with the session's credentials."""
+"""The lists of users, groups, customer and AWS managed policies, and identity providers: each a
+few IAM calls with the session's credentials (a policy's own page: ``policy_edit``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rolegate.console.api import ApiClient, ApiError
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part
 from rolegate.console.layout import error_box, page, table
-from rolegate.console.roles import PAGE_SIZE, pretty
+from rolegate.console.roles import PAGE_SIZE
 from rolegate.console.session import ConsoleSession
 
 _SCOPES = {"Local": "Customer managed", "AWS": "AWS managed", "All": "All"}
@@ -49,7 +49,12 @@ class DirectoryPages:
         except ApiError as error:
             return Reply(403, page("Users", error_box(error), session))
         rows: list[list[object]] = [
-            [u["UserName"], u["Arn"], _date(u["CreateDate"]), _date(u.get("PasswordLastUsed"))]
+            [
+                el("a", {"href": f"/console/users/{path_part(u['UserName'])}"}, u["UserName"]),
+                u["Arn"],
+                _date(u["CreateDate"]),
+                _date(u.get("PasswordLastUsed")),
+            ]
             for u in answer["Users"]
         ]
         body = el(
@@ -66,7 +71,12 @@ class DirectoryPages:
         except ApiError as error:
             return Reply(403, page("Groups", error_box(error), session))
         rows: list[list[object]] = [
-            [g["GroupName"], g["Arn"], _date(g["CreateDate"])] for g in answer["Groups"]
+            [
+                el("a", {"href": f"/console/groups/{path_part(g['GroupName'])}"}, g["GroupName"]),
+                g["Arn"],
+                _date(g["CreateDate"]),
+            ]
+            for g in answer["Groups"]
         ]
         body = el(
             "div",
@@ -106,52 +116,11 @@ class DirectoryPages:
             "div",
             {},
             choose,
+            el("p", {}, el("a", {"href": "/console/policies/create"}, "Create policy")),
             table(["Policy name", "Default version", "Attachments", "Updated"], rows, "Policies"),
             _next("/console/policies", marker, scope=scope),
         )
         return Reply(200, page("Policies", body, session))
-
-    def policy(self, request: Request, session: ConsoleSession, arn: str) -> Reply:
-        try:
-            policy = self._iam(session, "GetPolicy", PolicyArn=arn)["Policy"]
-            versions = self._iam(session, "ListPolicyVersions", PolicyArn=arn)["Versions"]
-            shown = request.arg("version") or policy["DefaultVersionId"]
-            document = self._iam(session, "GetPolicyVersion", PolicyArn=arn, VersionId=shown)
-        except ApiError as error:
-            return Reply(403 if error.status == 403 else 404, page(arn, error_box(error), session))
-        link = "/console/policies/" + path_part(arn)
-        rows: list[list[object]] = [
-            [
-                el(
-                    "a",
-                    {"href": f"{link}?{urlencode({'version': v['VersionId']})}"},
-                    v["VersionId"],
-                ),
-                "yes" if v["IsDefaultVersion"] else "no",
-                _date(v["CreateDate"]),
-            ]
-            for v in versions
-        ]
-        body = el(
-            "div",
-            {},
-            table(
-                ["ARN", "Description", "Attachments"],
-                [
-                    [
-                        policy["Arn"],
-                        policy.get("Description", ""),
-                        str(policy.get("AttachmentCount", 0)),
-                    ]
-                ],
-                "Summary",
-            ),
-            el("h2", {}, "Versions"),
-            table(["Version", "Default", "Created"], rows, "Versions"),
-            el("h2", {}, f"Version {shown}"),
-            el("pre", {"id": "policy-document"}, pretty(document["PolicyVersion"]["Document"])),
-        )
-        return Reply(200, page(f"Policy {policy['PolicyName']}", body, session))
 
     def providers(self, request: Request, session: ConsoleSession) -> Reply:
         try:

@@ -6,13 +6,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import urlencode
 
+from rolegate.console.actions import done_notice
 from rolegate.console.api import ApiClient, ApiError
+from rolegate.console.editor import policy_editor, pretty
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import csrf_field, error_box, notice, page, table
+from rolegate.console.permissions import section as permissions_section
 from rolegate.console.session import ConsoleSession
+from rolegate.console.tags import section as tags_section
 from rolegate.console.trust import KINDS, trusted_entities
 
 PAGE_SIZE = 20
@@ -32,15 +36,6 @@ SUMMARY_KEYS = (
 def _last_used(role: dict[str, Any]) -> str:
     used = role.get("RoleLastUsed", {}).get("LastUsedDate")
     return used.strftime("%Y-%m-%d %H:%M UTC") if used is not None else "-"
-
-
-def pretty(document: str) -> str:
-    """IAM returns policy documents URL-encoded; shown decoded and indented."""
-    text = unquote(document)
-    try:
-        return json.dumps(json.loads(text), indent=2)
-    except ValueError:
-        return text
 
 
 def revoke_policy(now: datetime) -> str:
@@ -165,7 +160,9 @@ class RolePages:
     def role(self, request: Request, session: ConsoleSession, name: str, note: str = "") -> Reply:
         try:
             role = self._call(session, "GetRole", RoleName=name)["Role"]
-            attached = self._call(session, "ListAttachedRolePolicies", RoleName=name)
+            attached = self._call(session, "ListAttachedRolePolicies", RoleName=name)[
+                "AttachedPolicies"
+            ]
             inline_names = self._call(session, "ListRolePolicies", RoleName=name)["PolicyNames"]
             inline = [
                 self._call(session, "GetRolePolicy", RoleName=name, PolicyName=p)
@@ -189,25 +186,8 @@ class RolePages:
             ],
             "Summary",
         )
-        permissions = el(
-            "section",
-            {"aria-labelledby": "h-permissions"},
-            el("h2", {"id": "h-permissions"}, "Permissions"),
-            table(
-                ["Attached policy", "ARN"],
-                [[p["PolicyName"], p["PolicyArn"]] for p in attached["AttachedPolicies"]],
-                "Attached policies",
-            ),
-            [
-                el(
-                    "div",
-                    {"class": "inline-policy"},
-                    el("h3", {}, f"Inline policy {p['PolicyName']}"),
-                    el("pre", {}, pretty(p["PolicyDocument"])),
-                )
-                for p in inline
-            ],
-            el("p", {}, "Permissions boundary: ", boundary or "not set"),
+        permissions = permissions_section(
+            session, "role", name, {"attached": attached, "inline": inline}, boundary
         )
         trust = el(
             "section",
@@ -216,12 +196,7 @@ class RolePages:
             el("pre", {"id": "trust-policy"}, pretty(role["AssumeRolePolicyDocument"])),
             el("p", {}, el("a", {"href": f"{base}/trust"}, "Edit trust policy")),
         )
-        tags = el(
-            "section",
-            {"aria-labelledby": "h-tags"},
-            el("h2", {"id": "h-tags"}, "Tags"),
-            table(["Key", "Value"], [[t["Key"], t["Value"]] for t in role.get("Tags", [])], "Tags"),
-        )
+        tags = tags_section(session, "role", name, role.get("Tags", []))
         revoke = el(
             "section",
             {"aria-labelledby": "h-revoke"},
@@ -240,7 +215,14 @@ class RolePages:
             ),
         )
         body = el(
-            "div", {}, notice(note) if note else None, summary, permissions, trust, tags, revoke
+            "div",
+            {},
+            notice(note) if note else done_notice(request),
+            summary,
+            permissions,
+            trust,
+            tags,
+            revoke,
         )
         return Reply(200, page(f"Role {name}", body, session))
 
@@ -288,36 +270,3 @@ class RolePages:
         except ApiError as error:
             return self.trust_form(request, session, name, text, error)
         return redirect(f"/console/roles/{path_part(name)}")
-
-
-def policy_editor(
-    session: ConsoleSession,
-    action: str,
-    text: str,
-    submit: str,
-    extra: Markup | None = None,
-    kind: str = "trust",
-) -> Markup:
-    """A policy text area whose findings (line, column, AWS's message) appear as one types
-    (console.js posts the text to /console/validate)."""
-    return el(
-        "form",
-        {"method": "post", "action": action, "class": "policy-form"},
-        csrf_field(session),
-        extra,
-        el("label", {"for": "policy"}, "Policy document (JSON)"),
-        el(
-            "textarea",
-            {
-                "id": "policy",
-                "name": "policy",
-                "rows": 18,
-                "cols": 80,
-                "spellcheck": "false",
-                "data-kind": kind,
-            },
-            text,
-        ),
-        el("div", {"id": "findings", "aria-live": "polite"}),
-        el("button", {"type": "submit"}, submit),
-    )

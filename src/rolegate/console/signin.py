@@ -16,7 +16,7 @@ from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, cookie, redirect
 from rolegate.console.layout import field, notice, page
 from rolegate.console.session import COOKIE, SessionSealer, new_session
-from rolegate.console.throttle import SignInThrottle
+from rolegate.console.throttle import name_key
 
 LOGIN_COOKIE = "rolegate-console-login"  # double-submit token of the sign-in forms
 REFUSED = "Your authentication information is incorrect. Please try again."
@@ -155,13 +155,12 @@ class SignInPages:
     def __init__(self, backend: Backend, sealer: SessionSealer) -> None:
         self.backend = backend
         self.sealer = sealer
-        self.throttle = SignInThrottle()
+        self.throttle = backend.guard
 
     def user(self, request: Request) -> Reply:
         account, user = request.arg("account").strip(), request.arg("user")
-        key = (account.lower(), user)
-        now = time.time()
-        if self.throttle.locked(key, now):
+        key = name_key("user", account, user)
+        if self.throttle.locked(key, int(time.time())):
             return user_form(request, THROTTLED, 429)
         result = self.backend.sign_in_user(account, user, request.arg("password"), None)
         return self._next(request, result, key, account, user)
@@ -170,8 +169,8 @@ class SignInPages:
         pending = self.sealer.open_pending(request.arg("pending"), int(time.time()))
         if pending is None or "user" not in pending or "secret" in pending:
             return user_form(request, "Your sign-in took too long. Please sign in again.")
-        key = (pending["account"].lower(), pending["user"])
-        if self.throttle.locked(key, time.time()):
+        key = name_key("user", pending["account"], pending["user"])
+        if self.throttle.locked(key, int(time.time())):
             return user_form(request, THROTTLED, 429)
         result = self.backend.sign_in_user(
             pending["account"],
@@ -181,7 +180,7 @@ class SignInPages:
             must_change=pending.get("must_change") == "1",
         )
         if result.step is Step.REFUSED:
-            self.throttle.failed(key, time.time())
+            self.throttle.failed(key, int(time.time()))
             return mfa_form(request, request.arg("pending"), REFUSED)
         return self._next(request, result, key, pending["account"], pending["user"])
 
@@ -199,12 +198,12 @@ class SignInPages:
 
     def root(self, request: Request) -> Reply:
         key_id = request.arg("access_key_id").strip()
-        key = ("root", key_id)
-        if self.throttle.locked(key, time.time()):
+        key = name_key("root", "", key_id)
+        if self.throttle.locked(key, int(time.time())):
             return root_form(request, THROTTLED, 429)
         result = self.backend.sign_in_root(key_id, request.arg("secret_access_key"))
         if result.step is not Step.SIGNED_IN or result.credentials is None:
-            self.throttle.failed(key, time.time())
+            self.throttle.failed(key, int(time.time()))
             return root_form(request, REFUSED, 401)
         self.throttle.succeeded(key)
         return self._signed_in(
@@ -212,7 +211,7 @@ class SignInPages:
         )
 
     def _next(
-        self, request: Request, result: SignInResult, key: tuple[str, str], account: str, user: str
+        self, request: Request, result: SignInResult, key: str, account: str, user: str
     ) -> Reply:
         now = int(time.time())
         if result.step is Step.THROTTLED:

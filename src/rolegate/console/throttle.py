@@ -1,43 +1,33 @@
-"""Throttling of failed console sign-ins, per account and user name, on this node.
+"""Throttling of failed console sign-ins, per account and user name (or root access key id).
 
 Five failures in a row are free (typing mistakes); each further one locks the name for a minute,
 doubling up to a day, as wrong MFA codes do (``services.iam.mfa.attempts``). While locked, every
 attempt is refused without checking the password, so a guess costs the attacker the lock's
-time and the server nothing; a success clears the count. The table is bounded: past
-``MAX_ENTRIES`` names, the ones no longer locked are forgotten.
+time and the server nothing; a success clears the count. The counts are kept in the database
+(``Backend.guard``: table ``console_guards``), so every node on one database honors them; a
+count is forgotten a day after its last failure or lock.
 """
 
 from __future__ import annotations
 
-import threading
+import json
 
 FREE_FAILURES = 5
-FIRST_LOCK = 60.0
-LONGEST_LOCK = 86_400.0
-MAX_ENTRIES = 10_000
+FIRST_LOCK = 60
+LONGEST_LOCK = 86_400
+FORGET_AFTER = 86_400  # a count with no failure for this long starts again from zero
 
 
-class SignInThrottle:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[tuple[str, str], tuple[int, float]] = {}  # (count, locked until)
+def lock_rule(failures: int, now: int) -> tuple[int, int]:
+    """(locked until, forget the count at) after ``failures`` failures in a row; 0: no lock."""
+    until = 0
+    if failures >= FREE_FAILURES:
+        until = now + min(FIRST_LOCK * 2 ** min(failures - FREE_FAILURES, 16), LONGEST_LOCK)
+    return until, max(until, now + FORGET_AFTER)
 
-    def locked(self, key: tuple[str, str], now: float) -> bool:
-        with self._lock:
-            entry = self._failures.get(key)
-            return entry is not None and now < entry[1]
 
-    def failed(self, key: tuple[str, str], now: float) -> None:
-        with self._lock:
-            count, _ = self._failures.get(key, (0, 0.0))
-            count += 1
-            until = 0.0
-            if count >= FREE_FAILURES:
-                until = now + min(FIRST_LOCK * 2 ** min(count - FREE_FAILURES, 16), LONGEST_LOCK)
-            if len(self._failures) >= MAX_ENTRIES:
-                self._failures = {k: v for k, v in self._failures.items() if v[1] > now}
-            self._failures[key] = (count, until)
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+def name_key(kind: str, account: str, name: str) -> str:
+    """The counter's key of a sign-in name: ``kind`` "user" (account id or alias, any case, and
+    user name, case-folded as IAM's names are unique) or "root" (the access key id); JSON, so no
+    two names share a key."""
+    return json.dumps([kind, account.lower(), name.lower()], separators=(",", ":"))

@@ -26,6 +26,10 @@ class LoginProfile:
     # The hashes of earlier passwords, newest first, for PasswordReusePrevention (at most 24).
     previous_hashes: tuple[str, ...] = ()
     password_last_used: datetime | None = None
+    # Wrong old passwords given to ChangePassword since the last right one, and until when it
+    # refuses every attempt (services.iam.credentials.login_profiles).
+    failed_changes: int = 0
+    change_locked_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,15 @@ class FeatureDisabled(AwsError):
     code, status, sender_fault = "FeatureDisabled", 404, True
 
 
+class OrganizationNotFound(AwsError):
+    """The iam model's OrganizationNotFoundException: the account belongs to no organization
+    (the Organizations-only operations; every rolegate account is outside one). The shape has no
+    ``error`` trait, so its code on the wire is the shape's name; the API reference gives 400
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOrganizationsFeatures.html)."""
+
+    code, status, sender_fault = "OrganizationNotFoundException", 400, True
+
+
 class PasswordPolicyViolation(AwsError):
     code, status, sender_fault = "PasswordPolicyViolation", 400, True
 
@@ -239,6 +248,12 @@ class ExpiredIdentityToken(AwsError):
 
 class InvalidAuthorizationMessage(AwsError):
     code, status, sender_fault = "InvalidAuthorizationMessageException", 400, True
+
+
+class ExpiredTradeInToken(AwsError):
+    """GetDelegatedAccessToken's trade-in token is expired (or was never issued here)."""
+
+    code, status, sender_fault = "ExpiredTradeInTokenException", 400, True
 
 
 class OutboundWebIdentityFederationDisabled(AwsError):

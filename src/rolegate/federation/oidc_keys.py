@@ -22,17 +22,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from rolegate.domain.errors import IDPCommunicationError
+from rolegate.domain.errors import InvalidIdentityToken
 from rolegate.federation.oidc_http import Fetched, FetchError, fetch_json
-from rolegate.federation.oidc_jwt import PublicKey, usable_keys
+from rolegate.federation.oidc_jwt import NO_KEY, PublicKey, usable_keys
 
 log = logging.getLogger("rolegate.oidc")
 
 DEFAULT_MAX_AGE = 3600.0
 DEFAULT_REFRESH_FLOOR = 60.0
 MAX_ISSUERS = 1024
-# unverified: AWS's wording when the issuer cannot be reached
-UNREACHABLE = "Couldn't reach the OpenID Connect provider to retrieve its verification keys."
+# An issuer whose keys cannot be fetched (unreachable, untrusted TLS, an unusable document) gets
+# InvalidIdentityToken with AWS's key-retrieval text, as recorded from STS when GitHub's issuer
+# failed intermittently (aws/aws-cli#7194) and during an outage (awslabs/aws-sdk-rust#827, the
+# raw ErrorResponse); the model's IDPCommunicationError is not what STS answered there.
+UNREACHABLE = NO_KEY
 
 Fetcher = Callable[[str, ssl.SSLContext], Fetched]
 
@@ -68,7 +71,7 @@ class OidcKeyCache:
 
     def keys_for(self, issuer: str, key_id: str | None) -> IssuerKeys:
         """The issuer's keys, fetched when missing, too old, or lacking ``key_id`` (at most once
-        per refresh floor). IDPCommunicationError when a needed fetch fails."""
+        per refresh floor). InvalidIdentityToken when a needed fetch fails."""
         entry = self._fresh(issuer, key_id)
         if entry is not None:
             return entry
@@ -107,7 +110,7 @@ class OidcKeyCache:
         with self._guard:
             entry = self._entries.get(issuer)
         if entry is None or self._monotonic() - entry.fetched_at >= self.max_age:
-            raise IDPCommunicationError(UNREACHABLE)
+            raise InvalidIdentityToken(UNREACHABLE)
         return IssuerKeys(entry.keys, entry.ca_thumbprints, self._monotonic())
 
     def _lock(self, issuer: str) -> threading.Lock:

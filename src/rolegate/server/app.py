@@ -37,10 +37,12 @@ from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server import issuer_documents
 from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
+from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.app import AuthzApp
 from rolegate.server.authz.decider import Decider
 from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
+from rolegate.server.cloudtrail import CloudTrailEndpoint, is_cloudtrail
 from rolegate.server.console_backend import ServerBackend
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
@@ -54,6 +56,7 @@ from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
 from rolegate.server.settings import Settings
 from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
+from rolegate.services.cloudtrail import LookupEvents
 from rolegate.services.iam import IssuerBase
 from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import load_service
@@ -78,6 +81,9 @@ class Runtime:
     bootstrap: BootstrapResult
     ring: KeyRing
     metrics: Metrics
+    # The audit trail (its outbox runs from the lifespan's startup) and CloudTrail's endpoint.
+    audit: AuditTrail | None = None
+    cloudtrail: CloudTrailEndpoint | None = None
 
 
 def open_key_ring(settings: Settings) -> KeyRing:
@@ -133,7 +139,27 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
-    return Runtime(settings, store, pipeline, bootstrap, ring, metrics)
+    pipeline.audit = AuditTrail.open(
+        store,
+        rng=rng,
+        clock=utc_now,
+        region=settings.region,
+        retention_days=settings.audit_retention_days,
+        stream_to=settings.audit_log,
+        session_tokens=pipeline.authenticator.session_tokens,
+    )
+    outbox = pipeline.audit.outbox
+    metrics.set_backlog_source(lambda: outbox.backlog)  # rolegate_audit_backlog
+    cloudtrail = CloudTrailEndpoint(
+        store,
+        pipeline.authenticator,
+        utc_now,
+        rng,
+        pipeline.compiler,
+        pipeline.policy_sets,
+        LookupEvents(ring),
+    )
+    return Runtime(settings, store, pipeline, bootstrap, ring, metrics, pipeline.audit, cloudtrail)
 
 
 class RolegateApp:
@@ -226,6 +252,16 @@ class RolegateApp:
         if size > limit:
             return pipeline.reject(request_too_large(size, limit))
         client = scope.get("client")
+        if self.runtime.cloudtrail is not None and is_cloudtrail(lowered):
+            cloudtrail: Response = await self.workers.run(
+                functools.partial(
+                    self.runtime.cloudtrail.handle,
+                    source_ip=client[0] if client else None,
+                    secure_transport=scope.get("scheme") == "https",
+                ),
+                request,
+            )
+            return cloudtrail
         workers = self.workers
         if may_wait_on_network(body, request.query_string):
             workers = self.network_workers
@@ -274,10 +310,14 @@ class RolegateApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 tune_for_serving()  # all loaded: freeze it, collect garbage seldom (gc_tuning)
+                if self.runtime.audit is not None:
+                    self.runtime.audit.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.workers.shutdown()
                 self.network_workers.shutdown()
+                if self.runtime.audit is not None:
+                    self.runtime.audit.close()  # what the outbox holds, stored and streamed
                 self.runtime.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -334,6 +374,7 @@ def authz_app(api: RolegateApp, routes: RouteTable | None) -> AuthzApp:
         clock=pipeline.clock,
         rng=pipeline.rng,
         metrics=pipeline.metrics,
+        audit=pipeline.audit,
     )
     return AuthzApp(decider, api.workers, routes)
 

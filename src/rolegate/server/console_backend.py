@@ -17,14 +17,17 @@ from rolegate.console import (
     ApiError,
     Backend,
     BrowserOrigin,
+    ConsoleGuard,
     SessionCredentials,
     SignInResult,
     Step,
 )
+from rolegate.console.throttle import lock_rule
 from rolegate.domain.errors import AwsError, Throttling
 from rolegate.server.pipeline import Pipeline
 from rolegate.services.iam import ConsoleStep, console_sign_in
 from rolegate.services.sts import console_credentials
+from rolegate.store import Store
 
 log = logging.getLogger("rolegate.console")
 _STEPS = {
@@ -37,9 +40,39 @@ _STEPS = {
 
 
 @dataclass
+class StoreGuard(ConsoleGuard):
+    """The console's shared state in the database (``store.repos.console_guards``)."""
+
+    store: Store
+
+    def end_session(self, session_id: str, expires_at: int, now: int) -> None:
+        with self.store.transaction(write=True) as tx:
+            tx.console_guards.end_session(session_id, expires_at, now)
+
+    def session_ended(self, session_id: str, now: int) -> bool:
+        with self.store.transaction(write=False) as tx:
+            return tx.console_guards.session_ended(session_id, now)
+
+    def locked(self, key: str, now: int) -> bool:
+        with self.store.transaction(write=False) as tx:
+            return now < tx.console_guards.locked_until(key)
+
+    def failed(self, key: str, now: int) -> None:
+        with self.store.transaction(write=True) as tx:
+            tx.console_guards.failed(key, now, lock_rule)
+
+    def succeeded(self, key: str) -> None:
+        with self.store.transaction(write=True) as tx:
+            tx.console_guards.clear(key)
+
+
+@dataclass
 class ServerBackend(Backend):
     pipeline: Pipeline
     region: str
+
+    def __post_init__(self) -> None:
+        self.guard = StoreGuard(self.pipeline.store)
 
     def transport(
         self,

@@ -31,6 +31,7 @@ from rolegate.domain.errors import (
 )
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
+from rolegate.server.audit_trail import AuditNote, AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.log_format import current_request_id, request_fields
 from rolegate.server.metrics import Metrics
@@ -109,6 +110,8 @@ class Pipeline:
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
     # Service last accessed data of this node's allowed requests (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # Every call's CloudTrail event (server.audit_trail); None: not recorded.
+    audit: AuditTrail | None = None
     # The node's Prometheus metrics (server.metrics); None: not counted.
     metrics: Metrics | None = None
 
@@ -126,8 +129,10 @@ class Pipeline:
         current_request_id.set(rid)  # on every log line of this request (server.log_format)
         service: WireService = load_service("iam")
         operation = "-"
+        note = AuditNote(request, rid, source_ip)
+        refused: AwsError | None = None
         try:
-            claim = parse_sigv4(request)
+            claim = note.claim = parse_sigv4(request)
             form = decode_form(
                 request.body,
                 query_string=request.query_string,
@@ -141,21 +146,25 @@ class Pipeline:
                 form.get("Action"), claim.service if claim else None, version=form.get("Version")
             )
             operation = form.get("Action") or "-"
-            body = self._run(service, form, request, claim, rid, source_ip, secure_transport)
+            body = self._run(service, form, request, claim, rid, source_ip, secure_transport, note)
             response = Response(200, body, rid)
         except AwsError as error:
+            refused = error
             encoded = getattr(error, "encoded_authorization_message", None)
             if encoded:  # for DecodeAuthorizationMessage; AWS's IAM and STS never send one
                 log.info("%s %s denied; encoded authorization message: %s", rid, operation, encoded)
             response = Response(error.status, service.serialize_error(error, rid), rid)
         except StoreUnavailable:
             log.exception("request %s (%s): the database is unavailable", rid, operation)
-            failure = ServiceFailure(SERVICE_FAILURE_MESSAGE)
+            failure = refused = ServiceFailure(SERVICE_FAILURE_MESSAGE)
             response = Response(failure.status, service.serialize_error(failure, rid), rid)
         except Exception:
             log.exception("request %s (%s) failed", rid, operation)
             internal = InternalFailure("An internal error occurred while processing the request.")
+            refused = internal
             response = Response(500, service.serialize_error(internal, rid), rid)
+        if self.audit is not None:
+            self.audit.finish(note, refused)
         elapsed = time.perf_counter() - started
         log.info(
             "%s %s %d %.1fms",
@@ -186,8 +195,11 @@ class Pipeline:
         rid: str,
         source_ip: str | None = None,
         secure_transport: bool = False,
+        note: AuditNote | None = None,
     ) -> bytes:
         now = self.clock()
+        note = note or AuditNote(request, rid, source_ip)
+        note.time, note.service = now, service.name
         action = form.get("Action") or ""
         # Permissive mode may create an account on first use, so it always writes.
         read_only = (
@@ -203,8 +215,11 @@ class Pipeline:
         with self.store.transaction(write=not read_only) as tx:
             caller = None
             if claim is not None:
-                caller = self.authenticator.caller_for(tx, claim, request, now, service.name)
+                caller = note.caller = self.authenticator.caller_for(
+                    tx, claim, request, now, service.name
+                )
             parsed = service.parse_request(form)
+            note.operation, note.params = parsed.operation, parsed.params
             handler = self.operations.get((service.name, parsed.operation))
             if caller is None and parsed.operation in UNSIGNED_OPERATIONS:
                 caller = UNSIGNED_CALLER
@@ -212,7 +227,8 @@ class Pipeline:
                 raise OperationNotImplemented(
                     f"rolegate does not implement {service.name}:{parsed.operation} yet."
                 )
-            region = claim.region if claim is not None else self.region
+            region = note.region = claim.region if claim is not None else self.region
+            note.caller = caller
             ctx = OperationContext(
                 caller=caller,
                 region=region,
@@ -238,4 +254,7 @@ class Pipeline:
             result = handler(ctx, parsed.params)
             used = f"{service.name}:{parsed.operation}"
             self.service_uses.record(tx, caller, used, region, now)
+            note.result = result
+            if self.audit is not None and not read_only:  # with the change, in its transaction
+                self.audit.in_transaction(tx, note)
         return service.serialize_result(parsed.operation, result, rid)

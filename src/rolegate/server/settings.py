@@ -72,6 +72,10 @@ class Settings:
     console: bool = True
     # Prometheus metrics at /metrics (server.metrics); ``--no-metrics`` turns them off.
     metrics: bool = True
+    # The audit trail (docs/audit.md): days its events are kept (CloudTrail's event history
+    # keeps 90), and where its JSON lines are streamed (a file, "-" for stdout; None: nowhere).
+    audit_retention_days: int = 90
+    audit_log: str | None = None
 
     @property
     def authz_address(self) -> tuple[str, int] | None:
@@ -151,6 +155,12 @@ class Settings:
             authz_routes=_optional_path(pick("authz_routes")),
             console=_flag(pick("console") or "1"),
             metrics=_flag(pick("metrics") or "1"),
+            audit_retention_days=_positive(
+                "audit-retention-days",
+                pick("audit_retention_days"),
+                defaults.audit_retention_days,
+            ),
+            audit_log=pick("audit_log"),
         )
 
 

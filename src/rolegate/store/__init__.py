@@ -10,6 +10,7 @@ from rolegate.store.migrate import upgrade
 from rolegate.store.page import Page, decode_marker, encode_marker
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.accounts import AccountRepo
+from rolegate.store.repos.audit_events import AuditEventRepo, AuditQuery
 from rolegate.store.repos.inline_policies import InlinePolicyRepo
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
 from rolegate.store.repos.policy_attachments import PolicyAttachmentRepo, PolicyEntity
@@ -20,6 +21,8 @@ from rolegate.store.store import Store, Tx
 __all__ = [
     "AccessKeyRepo",
     "AccountRepo",
+    "AuditEventRepo",
+    "AuditQuery",
     "CommitAndRaise",
     "Conflict",
     "InlinePolicyRepo",

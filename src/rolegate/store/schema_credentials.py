@@ -42,6 +42,9 @@ login_profiles = Table(
     Column("max_signin_session_duration", Integer(), nullable=True),
     Column("previous_hashes", Text(), nullable=False),  # JSON list, newest first
     Column("password_last_used", UtcTimestamp(), nullable=True),
+    # ChangePassword's guessing limit (revision r0018)
+    Column("failed_changes", Integer(), nullable=False, server_default="0"),
+    Column("change_locked_until", UtcTimestamp(), nullable=True),
 )
 
 ssh_public_keys = Table(

@@ -31,6 +31,8 @@ from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.account_details import AccountDetailsRepo
 from rolegate.store.repos.account_settings import AccountSettingsRepo
 from rolegate.store.repos.accounts import AccountRepo
+from rolegate.store.repos.audit_events import AuditEventRepo
+from rolegate.store.repos.console_guards import ConsoleGuardRepo
 from rolegate.store.repos.credential_reports import CredentialReportRepo
 from rolegate.store.repos.groups import GroupRepo
 from rolegate.store.repos.identity_policies import IdentityPolicyRepo
@@ -197,6 +199,14 @@ class Tx:
     @cached_property
     def outbound_federation(self) -> OutboundFederationRepo:
         return OutboundFederationRepo(self.connection, self._sealer)
+
+    @cached_property
+    def console_guards(self) -> ConsoleGuardRepo:
+        return ConsoleGuardRepo(self.connection)
+
+    @cached_property
+    def audit_events(self) -> AuditEventRepo:
+        return AuditEventRepo(self.connection)
 
 
 class Store:

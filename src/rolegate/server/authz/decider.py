@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from rolegate.auth.sigv4 import parse_sigv4
+from rolegate.auth.sigv4 import SigV4Claim, parse_sigv4
 from rolegate.domain.caller import Caller
 from rolegate.domain.errors import (
     AccessDenied,
@@ -31,6 +31,7 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
+from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
 from rolegate.server.metrics import Metrics
@@ -84,6 +85,8 @@ class Decider:
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
     # The node's metrics: each answer counted by its effect (server.metrics); None: not counted.
     metrics: Metrics | None = None
+    # Each decision's CloudTrail event (server.audit_trail); None: not recorded.
+    audit: AuditTrail | None = None
 
     def decide(self, question: Question) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
@@ -92,6 +95,7 @@ class Decider:
         rid = request_id(self.rng)
         now = self.clock()
         resource_policy = self._resource_policy(question)
+        claim = None
         try:
             claim = parse_sigv4(question.request)
             if claim is None:
@@ -148,6 +152,7 @@ class Decider:
             )
             if self.metrics is not None:
                 self.metrics.decision(METRICS_SOURCE, "Unauthenticated")
+            self._audit(question, rid, now, None, claim, None, error, None)
             return Answer(
                 {
                     "authenticated": False,
@@ -173,6 +178,7 @@ class Decider:
         )
         if self.metrics is not None:
             self.metrics.decision(METRICS_SOURCE, effect)
+        self._audit(question, rid, now, caller, claim, effect, None, message, resource)
         return Answer(
             {
                 "authenticated": True,
@@ -187,6 +193,34 @@ class Decider:
             allowed=effect == "Allow",
             principal=principal,
         )
+
+    def _audit(
+        self,
+        question: Question,
+        rid: str,
+        now: datetime,
+        caller: Caller | None,
+        claim: SigV4Claim | None,
+        effect: str | None,
+        error: AwsError | None,
+        message: str | None,
+        resource: str | None = None,
+    ) -> None:
+        if self.audit is not None:
+            self.audit.decision(
+                request=question.request,
+                rid=rid,
+                time=now,
+                action=question.action,
+                resource=resource or question.resource,
+                region=claim.region if claim is not None else None,
+                source_ip=question.source_ip,
+                caller=caller,
+                claim=claim,
+                effect=effect,
+                error=error,
+                message=message,
+            )
 
     def _resource_policy(self, question: Question) -> ResourcePolicy | None:
         """The question's resource policy, checked now (compiled once per text, by hash)."""

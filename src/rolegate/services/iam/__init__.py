@@ -12,8 +12,10 @@ all in dependency order.
 from rolegate.services.context import Handler, join_handlers
 from rolegate.services.iam import (
     access_keys,
+    delegation_requests,
     groups,
     instance_profiles,
+    role_templates,
     roles,
     service_linked_roles,
     tagging,
@@ -50,6 +52,7 @@ from rolegate.services.iam.credentials.console_sign_in import (
 from rolegate.services.iam.credentials.sign_in import SignIn, verify_password
 from rolegate.services.iam.mfa import devices
 from rolegate.services.iam.mfa.codes import MfaCheck, verify_mfa
+from rolegate.services.iam.organizations import access_reports, root_access
 from rolegate.services.iam.outbound_federation import (
     IssuerBase,
     issuer_document,
@@ -96,6 +99,10 @@ HANDLERS: dict[str, Handler] = join_handlers(
         server_certificates,
         simulator,
         access_advisor,
+        root_access,
+        access_reports,
+        delegation_requests,
+        role_templates,
     )
 )
 

@@ -13,8 +13,10 @@ from rolegate.services.context import Handler, join_handlers
 from rolegate.services.iam import IssuerBase
 from rolegate.services.sts import (
     assume_role,
+    assume_root,
     caller_identity,
     decode,
+    delegated_access_token,
     federation_token,
     saml,
     scoped_credentials,
@@ -51,6 +53,8 @@ def handlers(
             web_identity.handlers(web_identity_verifier),
             workloads.HANDLERS,
             web_identity_token.handlers(issuer_base),
+            assume_root.HANDLERS,
+            delegated_access_token.HANDLERS,
         )
     )
 

@@ -24,8 +24,10 @@ from rolegate.domain.errors import (
     EntityAlreadyExists,
     InvalidInput,
     InvalidUserType,
+    Throttling,
     ValidationError,
 )
+from rolegate.domain.mfa import MfaAttempts
 from rolegate.services.context import Handler, OperationContext, Params, ResourcePolicy, Result
 from rolegate.services.iam.credentials.passwords import (
     check_policy,
@@ -34,13 +36,14 @@ from rolegate.services.iam.credentials.passwords import (
     no_login_profile,
     with_new_password,
 )
+from rolegate.services.iam.mfa.attempts import RATE_EXCEEDED, after_failure, is_locked
 from rolegate.services.iam.users import (
     NON_USER_CREDENTIALS,
     load_user,
     lock_user,
     target_user_name,
 )
-from rolegate.store import Conflict
+from rolegate.store import CommitAndRaise, Conflict
 
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_user-change-own.html:
 # only IAM users change their own password; the root user answers InvalidUserType.
@@ -168,6 +171,26 @@ def _own_password_grant(user: User) -> ResourcePolicy:
     return ResourcePolicy("AllowUsersToChangePassword", document)
 
 
+def _check_old_password(ctx: OperationContext, profile: LoginProfile, old_password: str) -> None:
+    """The old password, under a guessing limit: the console's sign-in throttle and MFA codes'
+    (``services.iam.mfa.attempts``): five wrong ones in a row are free, each further one locks
+    ChangePassword for the user for a minute, doubling up to a day; while locked every attempt
+    is ``Throttling`` "Rate exceeded" without a look at the password, and does not count. AWS
+    documents no such limit (its answer to a wrong password is kept). The count is kept in the
+    login profile, under the user's row lock, so every node shares it; a wrong password's count
+    is committed with its refusal. A right password, or any new password, clears it."""
+    attempts = MfaAttempts(profile.failed_changes, profile.change_locked_until)
+    if is_locked(attempts, ctx.now):
+        raise Throttling(RATE_EXCEEDED)
+    if not verify_password_hash(profile.password_hash, old_password):
+        failed = after_failure(attempts, ctx.now)
+        counted = replace(
+            profile, failed_changes=failed.failures, change_locked_until=failed.locked_until
+        )
+        ctx.tx.login_profiles.replace(counted)
+        raise CommitAndRaise(AccessDenied(WRONG_OLD_PASSWORD))
+
+
 def change_password(ctx: OperationContext, params: Params) -> Result:
     caller = ctx.caller
     if caller.principal_type != "user" or caller.user_name is None:
@@ -180,8 +203,7 @@ def change_password(ctx: OperationContext, params: Params) -> Result:
     ctx.authorize("iam:ChangePassword", user.arn, resource_policy=grant)
     user = lock_user(ctx, user)
     profile = _profile_of(ctx, user)
-    if not verify_password_hash(profile.password_hash, params["OldPassword"]):
-        raise AccessDenied(WRONG_OLD_PASSWORD)
+    _check_old_password(ctx, profile, params["OldPassword"])
     if policy is not None and policy.hard_expiry and expired(policy, profile, ctx.now):
         raise AccessDenied(HARD_EXPIRED)
     new_password = params["NewPassword"]

@@ -52,6 +52,8 @@ def with_new_password(profile: LoginProfile, password: str, now: datetime) -> Lo
         password_hash=hash_password(password),
         password_changed=now,
         previous_hashes=previous,
+        failed_changes=0,  # a new password, by whoever set it, ends ChangePassword's lock
+        change_locked_until=None,
     )
 
 

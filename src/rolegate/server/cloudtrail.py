@@ -1,0 +1,123 @@
+"""CloudTrail's JSON endpoint on the IAM/STS port: ``LookupEvents`` over the audit trail.
+
+A request whose ``X-Amz-Target`` starts with CloudTrail's target prefix comes here instead of
+the Query pipeline (``server.app``). The same steps, in JSON: the signature's shape, the
+operation from the target, one read transaction, the caller
+(``server.authn.Authenticator``, credential scope ``cloudtrail``), the body read and checked
+against the pinned model (``wire.json_protocol``), the operation
+(``services.cloudtrail.LookupEvents``, which asks the policy engine for
+``cloudtrail:LookupEvents``), the answer as JSON. Errors are CloudTrail's JSON errors
+(``{"__type": ..., "message": ...}``): the Query services' authentication codes become the JSON
+services' (``SignatureDoesNotMatch`` -> ``InvalidSignatureException``, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rolegate.auth.sigv4 import HttpRequest, parse_sigv4
+from rolegate.domain.errors import AwsError
+from rolegate.domain.ids import Rng, request_id
+from rolegate.policy.compile import PolicyCompiler
+from rolegate.server.authn import Authenticator
+from rolegate.server.pipeline import Response
+from rolegate.services.authz import PolicySetCache, RequestAuthorizer
+from rolegate.services.cloudtrail import LookupEvents
+from rolegate.services.context import OperationContext
+from rolegate.store import Store, StoreUnavailable
+from rolegate.wire.json_protocol import JSON_CONTENT_TYPE, load_json_service
+
+log = logging.getLogger("rolegate.request")
+
+TARGET_PREFIX = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+SERVICE = "cloudtrail"
+# The Query services' authentication errors, as AWS's JSON services name them (all 400 but
+# the missing token, 403: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/CommonErrors.html).
+_JSON_CODES = {
+    "SignatureDoesNotMatch": ("InvalidSignatureException", 400),
+    "InvalidClientTokenId": ("UnrecognizedClientException", 400),
+    "IncompleteSignature": ("IncompleteSignatureException", 400),
+    "MissingAuthenticationToken": ("MissingAuthenticationTokenException", 403),
+    "ExpiredToken": ("ExpiredTokenException", 400),
+    "AccessDenied": ("AccessDeniedException", 400),
+}
+INTERNAL = "An internal error occurred while processing the request."  # unverified
+
+
+def is_cloudtrail(headers: dict[str, str]) -> bool:
+    """Whether a request (lower-cased header names) is for CloudTrail's JSON endpoint."""
+    return headers.get("x-amz-target", "").startswith(TARGET_PREFIX)
+
+
+class _JsonError(AwsError):
+    def __init__(self, code: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.status, self.sender_fault = code, status, status < 500
+
+
+@dataclass(slots=True)
+class CloudTrailEndpoint:
+    store: Store
+    authenticator: Authenticator
+    clock: Callable[[], datetime]
+    rng: Rng
+    compiler: PolicyCompiler
+    policy_sets: PolicySetCache
+    lookup_events: LookupEvents
+
+    def handle(
+        self, request: HttpRequest, *, source_ip: str | None = None, secure_transport: bool = False
+    ) -> Response:
+        rid = request_id(self.rng)
+        service = load_json_service(SERVICE)
+        headers = {name.lower(): value for name, value in request.headers}
+        try:
+            operation = service.operation_of(headers.get("x-amz-target"))
+            claim = parse_sigv4(request)
+            if claim is None:
+                raise _JsonError(
+                    *_JSON_CODES["MissingAuthenticationToken"], "Missing Authentication Token"
+                )
+            now = self.clock()
+            with self.store.transaction(write=self.authenticator.permissive) as tx:
+                caller = self.authenticator.caller_for(tx, claim, request, now, SERVICE)
+                parsed = service.parse_request(operation, request.body)
+                ctx = OperationContext(
+                    caller=caller,
+                    region=claim.region,
+                    request_id=rid,
+                    now=now,
+                    tx=tx,
+                    rng=self.rng,
+                    authorizer=RequestAuthorizer(
+                        caller=caller,
+                        now=now,
+                        tx=tx,
+                        compiler=self.compiler,
+                        source_ip=source_ip,
+                        secure_transport=secure_transport,
+                        region=claim.region,
+                        params=parsed.params,
+                        policy_sets=self.policy_sets,
+                    ),
+                )
+                result = self.lookup_events(ctx, parsed.params)
+            status, body = 200, service.serialize_result(operation, result)
+        except AwsError as error:
+            code, status = _JSON_CODES.get(error.code, (error.code, error.status))
+            status, body = status, service.serialize_error(_JsonError(code, status, error.message))
+        except StoreUnavailable:
+            log.exception("request %s (cloudtrail): the database is unavailable", rid)
+            failure = _JsonError("ServiceUnavailableException", 503, "Service unavailable.")
+            status, body = 503, service.serialize_error(failure)
+        except Exception:
+            log.exception("request %s (cloudtrail) failed", rid)
+            status, body = (
+                500,
+                service.serialize_error(_JsonError("InternalFailure", 500, INTERNAL)),
+            )
+        log.info("%s cloudtrail %d", rid, status)
+        return Response(status, body, rid, JSON_CONTENT_TYPE)
