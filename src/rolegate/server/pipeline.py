@@ -33,6 +33,8 @@ from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.audit_trail import AuditNote, AuditTrail
 from rolegate.server.authn import Authenticator
+from rolegate.server.log_format import current_request_id, request_fields
+from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     AuthorizationMessages,
     PolicySetCache,
@@ -110,6 +112,8 @@ class Pipeline:
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
     # Every call's CloudTrail event (server.audit_trail); None: not recorded.
     audit: AuditTrail | None = None
+    # The node's Prometheus metrics (server.metrics); None: not counted.
+    metrics: Metrics | None = None
 
     def handle(
         self,
@@ -122,6 +126,7 @@ class Pipeline:
     ) -> Response:
         started = time.perf_counter()
         rid = request_id(self.rng)
+        current_request_id.set(rid)  # on every log line of this request (server.log_format)
         service: WireService = load_service("iam")
         operation = "-"
         note = AuditNote(request, rid, source_ip)
@@ -160,13 +165,20 @@ class Pipeline:
             response = Response(500, service.serialize_error(internal, rid), rid)
         if self.audit is not None:
             self.audit.finish(note, refused)
+        elapsed = time.perf_counter() - started
         log.info(
             "%s %s %d %.1fms",
             rid,
             operation,
             response.status,
-            (time.perf_counter() - started) * 1000,
+            elapsed * 1000,
+            extra=request_fields(rid, operation, response.status, elapsed * 1000),
         )
+        if self.metrics is not None:
+            self.metrics.request_done(
+                service.name, operation, self.operations, response.status, elapsed
+            )
+        current_request_id.set(None)
         return response
 
     def reject(self, error: AwsError) -> Response:
@@ -235,6 +247,7 @@ class Pipeline:
                     params=parsed.params,
                     messages=self.authorization_messages,
                     policy_sets=self.policy_sets,
+                    on_verdict=self.metrics.api_decision if self.metrics is not None else None,
                 ),
                 session_tokens=self.authenticator.session_tokens,
             )

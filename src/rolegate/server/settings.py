@@ -70,6 +70,8 @@ class Settings:
     authz_routes: Path | None = None
     # The web console under /console/ (docs/console.md); ``--no-console`` turns it off.
     console: bool = True
+    # Prometheus metrics at /metrics (server.metrics); ``--no-metrics`` turns them off.
+    metrics: bool = True
     # The audit trail (docs/audit.md): days its events are kept (CloudTrail's event history
     # keeps 90), and where its JSON lines are streamed (a file, "-" for stdout; None: nowhere).
     audit_retention_days: int = 90
@@ -152,6 +154,7 @@ class Settings:
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
             console=_flag(pick("console") or "1"),
+            metrics=_flag(pick("metrics") or "1"),
             audit_retention_days=_positive(
                 "audit-retention-days",
                 pick("audit_retention_days"),

@@ -225,6 +225,11 @@ class Store:
         self._probe_connection: Any = None  # the cache probe's own (store.freshness)
         self._probe_lock = threading.Lock()
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for instrumentation and readiness checks, not for queries)."""
+        return self._engine
+
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
         """Connect to ``url`` and migrate the schema to the newest revision."""

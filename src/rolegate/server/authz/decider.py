@@ -34,6 +34,7 @@ from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
 from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
+from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     PolicySetCache,
     RequestAuthorizer,
@@ -53,6 +54,9 @@ _PRINCIPAL_TYPES = {
     "role_session": "AssumedRole",
     "federated_user": "FederatedUser",
 }
+
+
+METRICS_SOURCE = "authz_service"  # rolegate_authorization_decisions{source=...}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,8 @@ class Decider:
     explain: bool = True  # list the matched statements in every answer
     # Service last accessed data of the decisions that allow (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # The node's metrics: each answer counted by its effect (server.metrics); None: not counted.
+    metrics: Metrics | None = None
     # Each decision's CloudTrail event (server.audit_trail); None: not recorded.
     audit: AuditTrail | None = None
 
@@ -144,6 +150,8 @@ class Decider:
                 question.resource or "-",
                 error.code,
             )
+            if self.metrics is not None:
+                self.metrics.decision(METRICS_SOURCE, "Unauthenticated")
             self._audit(question, rid, now, None, claim, None, error, None)
             return Answer(
                 {
@@ -168,6 +176,8 @@ class Decider:
             effect,
             (time.perf_counter() - started) * 1000,
         )
+        if self.metrics is not None:
+            self.metrics.decision(METRICS_SOURCE, effect)
         self._audit(question, rid, now, caller, claim, effect, None, message, resource)
         return Answer(
             {
