@@ -4,8 +4,9 @@ crash of the server, and none is left half-written.
 Rounds: a ``rolegate serve`` process on the database, four writer threads (write_load.py),
 SIGKILL while their requests are in flight, then the next round's server on the same database
 (and the same master key in the data directory). After the last restart every acknowledged write
-of every round is read back through the API, and the database is checked for a half-written
-entity with queries of the test's own (fault_helpers.half_written). ``ROLEGATE_FAULT_ROUNDS``
+of every round is read back through the API, the database is checked for a half-written
+entity with queries of the test's own (fault_helpers.half_written), and the audit trail holds
+each acknowledged write's event (write_load.unaudited_writes). ``ROLEGATE_FAULT_ROUNDS``
 sets the number of rounds (2 by default; ``make faults`` runs more).
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from fault_helpers import half_written
-from write_load import Write, WriteLoad, api_inconsistencies, missing_writes
+from write_load import Write, WriteLoad, api_inconsistencies, missing_writes, unaudited_writes
 
 from conftest_db import BACKENDS, fresh_database_url
 from harness import Server
@@ -81,6 +82,7 @@ def test_acknowledged_writes_survive_kill_9(backend: str, tmp_path: Path) -> Non
             assert missing_writes(server.endpoint, run.acknowledged) == []
             assert api_inconsistencies(server.endpoint, prefix) == []
             assert half_written(url) == {}
+            assert unaudited_writes(server.endpoint, run.acknowledged) == []
             kinds = {write.kind for write in run.acknowledged}
             assert kinds == {"policy", "role", "attachment", "inline", "user", "user_tags"}
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +160,50 @@ def missing_writes(endpoint: str, acknowledged: list[Write]) -> list[str]:
                 raise AssertionError(write.kind)
         except (ClientError, AssertionError) as error:
             missing.append(f"{write}: {error!r}")
+    return missing
+
+
+# The audit event of each kind of write: its eventName and the requestParameters that name it.
+AUDITED_AS: dict[str, tuple[str, Callable[[Write], dict[str, str]]]] = {
+    "policy": ("CreatePolicy", lambda w: {"policyName": w.name}),
+    "role": ("CreateRole", lambda w: {"roleName": w.name}),
+    "attachment": (
+        "AttachRolePolicy",
+        lambda w: {"roleName": w.owner, "policyArn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{w.name}"},
+    ),
+    "inline": ("PutRolePolicy", lambda w: {"roleName": w.owner, "policyName": w.name}),
+    "user": ("CreateUser", lambda w: {"userName": w.name}),
+    "user_tags": ("TagUser", lambda w: {"userName": w.name}),
+}
+
+
+def unaudited_writes(endpoint: str, acknowledged: list[Write]) -> list[str]:
+    """Each acknowledged write without its successful event in the audit trail, read with
+    CloudTrail's LookupEvents (a write's event commits in the write's own transaction)."""
+    trail = bounded_client(endpoint, "cloudtrail")
+    seen: list[tuple[str, dict[str, Any]]] = []
+    kwargs: dict[str, Any] = {
+        "LookupAttributes": [{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
+        "MaxResults": 50,
+    }
+    while True:
+        page = trail.lookup_events(**kwargs)
+        for event in page["Events"]:
+            record = json.loads(event["CloudTrailEvent"])
+            if "errorCode" not in record:
+                seen.append((record["eventName"], record.get("requestParameters") or {}))
+        if not page.get("NextToken"):
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    missing = []
+    for write in acknowledged:
+        name, expected = AUDITED_AS[write.kind]
+        wanted = expected(write)
+        if not any(
+            event == name and all(params.get(k) == v for k, v in wanted.items())
+            for event, params in seen
+        ):
+            missing.append(f"{write}: no {name} event")
     return missing
 
 
