@@ -17,6 +17,7 @@ from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import build_runtime, serving_app
 from rolegate.server.bootstrap import announce_created
 from rolegate.server.edge import is_loopback
+from rolegate.server.one_write import OneWriteHttpToolsProtocol
 from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
@@ -164,6 +165,7 @@ def run_serve(args: argparse.Namespace) -> int:
         workers=settings.workers,
         log_level=args.log_level,
         access_log=False,
+        http=OneWriteHttpToolsProtocol,  # each response in one socket write (server.one_write)
         lifespan="on",
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),

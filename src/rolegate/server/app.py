@@ -7,9 +7,10 @@ Routes: ``GET /healthz`` (load balancers), the accounts' OpenID Connect discover
 another site without the browser asking first), and every other path is the AWS Query endpoint
 for IAM and STS (POST form body or GET query string). Browser requests from other sites are
 refused on both (``server.edge``).
-Requests run on a few worker threads (``--threads``, default 2; ``server.workers``), never on
-the event loop: a request is CPU-bound Python for milliseconds, and on the loop it would hold
-the GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+Requests run on a few worker threads (``--threads``, default 2; ``server.workers``): a request
+that reads the database is CPU-bound Python for milliseconds, and on the loop it would hold the
+GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+A request whose reads all come from the read cache is answered on the loop (``server.inline``).
 Operations that may wait on another server's answer (an OIDC issuer) run on threads of their
 own. Figures for both choices: docs/benchmarks.md, ``bench/api.py``.
 """
@@ -42,6 +43,7 @@ from rolegate.server.bootstrap import BootstrapResult, ensure_default_account
 from rolegate.server.console_backend import ServerBackend
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
+from rolegate.server.inline import MAX_INLINE_BODY
 from rolegate.server.issuer_documents import DocumentAnswer, DocumentRequest, document_request
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
@@ -49,7 +51,7 @@ from rolegate.server.settings import Settings
 from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
 from rolegate.services.iam import IssuerBase
-from rolegate.store import Store, StoreUnavailable
+from rolegate.store import NeedsDatabase, Store, StoreUnavailable
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
@@ -204,21 +206,25 @@ class RolegateApp:
         if size > limit:
             return pipeline.reject(request_too_large(size, limit))
         client = scope.get("client")
-        workers = self.workers
-        if may_wait_on_network(body, request.query_string):
-            workers = self.network_workers
-        response: Response = await workers.run(
-            functools.partial(
-                pipeline.handle,
-                source_ip=client[0] if client else None,
-                secure_transport=scope.get("scheme") == "https",
-            ),
+        handle = functools.partial(
+            pipeline.handle,
             request,
             lowered.get("content-type"),
             # every coding of every Content-Encoding line, as HTTP reads repeated headers
             ", ".join(v for k, v in headers if k.lower() == "content-encoding") or None,
+            source_ip=client[0] if client else None,
+            secure_transport=scope.get("scheme") == "https",
         )
-        return response
+        if may_wait_on_network(body, request.query_string):
+            answer: Response = await self.network_workers.run(handle)
+            return answer
+        if pipeline.answers_inline and len(body) <= MAX_INLINE_BODY:
+            try:  # on the loop while the read cache answers (server.inline)
+                return handle(cache_only=True)
+            except NeedsDatabase:
+                pass
+        answer = await self.workers.run(handle)
+        return answer
 
     async def _issuer_document(
         self, scope: HTTPScope, document: DocumentRequest, send: Send

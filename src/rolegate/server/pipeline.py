@@ -6,7 +6,8 @@ the headers and query string first (a request with no claim at all may only be o
 ``UNSIGNED_OPERATIONS``), and the form is decoded within ``wire.form``'s bounds (size, parameter
 count, one content coding).
 
-Everything here is synchronous and runs on a worker thread; the ASGI layer only moves bytes.
+Everything here is synchronous and runs on a worker thread, or, with ``cache_only=True``, on the
+event loop until it would need the database (``server.inline``); the ASGI layer only moves bytes.
 Errors become HTTP here and nowhere else: an ``AwsError`` is answered with its own code and
 status; anything else is logged with its traceback and answered as a 500 ``InternalFailure``
 (the transaction it interrupted is rolled back, so the database is unchanged).
@@ -32,6 +33,7 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
+from rolegate.server.inline import InlineAttempts
 from rolegate.services.authz import (
     AuthorizationMessages,
     PolicySetCache,
@@ -39,7 +41,7 @@ from rolegate.services.authz import (
     ServiceUseRecorder,
 )
 from rolegate.services.context import Handler, OperationContext
-from rolegate.store import Store, StoreUnavailable
+from rolegate.store import NeedsDatabase, Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
 
@@ -107,6 +109,14 @@ class Pipeline:
     policy_sets: PolicySetCache = field(default_factory=PolicySetCache)
     # Service last accessed data of this node's allowed requests (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # The operations worth trying on the event loop (server.inline).
+    inline: InlineAttempts = field(default_factory=InlineAttempts)
+
+    @property
+    def answers_inline(self) -> bool:
+        """Whether ``handle(..., cache_only=True)`` may be tried on the event loop: the read
+        cache's check is local, and permissive mode (which may create accounts) is off."""
+        return self.store.probe_is_local and not self.authenticator.permissive
 
     def handle(
         self,
@@ -116,7 +126,10 @@ class Pipeline:
         *,
         source_ip: str | None = None,
         secure_transport: bool = False,
+        cache_only: bool = False,
     ) -> Response:
+        """The answer to ``request``. With ``cache_only``, raises ``NeedsDatabase`` instead of
+        answering when the request needs the database (``server.inline``)."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         service: WireService = load_service("iam")
@@ -136,8 +149,13 @@ class Pipeline:
                 form.get("Action"), claim.service if claim else None, version=form.get("Version")
             )
             operation = form.get("Action") or "-"
-            body = self._run(service, form, request, claim, rid, source_ip, secure_transport)
+            body = self._run(
+                service, form, request, claim, rid, source_ip, secure_transport, cache_only
+            )
             response = Response(200, body, rid)
+        except NeedsDatabase:  # not answered: the caller runs the request again, on a thread
+            self.inline.missed(operation)
+            raise
         except AwsError as error:
             encoded = getattr(error, "encoded_authorization_message", None)
             if encoded:  # for DecodeAuthorizationMessage; AWS's IAM and STS never send one
@@ -174,6 +192,7 @@ class Pipeline:
         rid: str,
         source_ip: str | None = None,
         secure_transport: bool = False,
+        cache_only: bool = False,
     ) -> bytes:
         now = self.clock()
         action = form.get("Action") or ""
@@ -188,7 +207,9 @@ class Pipeline:
             and MFA_CODE_PARAMETER not in form
             and not self.authenticator.permissive
         )
-        with self.store.transaction(write=not read_only) as tx:
+        if cache_only and not (read_only and self.inline.worth_trying(action)):
+            raise NeedsDatabase
+        with self.store.transaction(write=not read_only, cache_only=cache_only) as tx:
             caller = None
             if claim is not None:
                 caller = self.authenticator.caller_for(tx, claim, request, now, service.name)

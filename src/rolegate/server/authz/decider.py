@@ -79,9 +79,16 @@ class Decider:
     # Service last accessed data of the decisions that allow (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
 
-    def decide(self, question: Question) -> Answer:
+    @property
+    def answers_inline(self) -> bool:
+        """Whether ``decide(..., cache_only=True)`` may be tried on the event loop
+        (``server.inline``)."""
+        return self.store.probe_is_local and not self.authenticator.permissive
+
+    def decide(self, question: Question, *, cache_only: bool = False) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
-        does not parse, ``StoreUnavailable`` when the database does not answer."""
+        does not parse, ``StoreUnavailable`` when the database does not answer, and with
+        ``cache_only`` ``NeedsDatabase`` instead of answering when it would need the database."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         now = self.clock()
@@ -90,7 +97,8 @@ class Decider:
             claim = parse_sigv4(question.request)
             if claim is None:
                 raise MissingAuthenticationToken(MISSING_TOKEN)
-            with self.store.transaction(write=self.authenticator.permissive) as tx:
+            write = self.authenticator.permissive
+            with self.store.transaction(write=write, cache_only=cache_only) as tx:
                 caller = self.authenticator.caller_for(
                     tx, claim, question.request, now, question.service
                 )

@@ -1,0 +1,47 @@
+"""Answering a request on the event loop when every read it needs is in the read cache.
+
+Buys the hop to a worker thread and back (a queue, a thread switch under the GIL, and
+``call_soon_threadsafe``'s wake-up of the loop): 10-18% of a cached GetCallerIdentity's server
+time in py-spy (figures: docs/benchmarks.md, ``bench/server.py``).
+
+The request runs on the loop in a cache-only read transaction (``Store.transaction``,
+``cache_only=True``): at its first statement to the database (a cache miss, a last-used write,
+or an operation that writes) it raises ``store.NeedsDatabase`` before anything has changed, and
+the request is run again, from the start, on a worker thread. So nothing on the loop ever waits
+for the database, and the answer is the one the thread would have given (the cache holds only
+what the database showed when the request began, ``store.freshness``). Only where that
+freshness check is itself local (SQLite's ``data_version``; a PostgreSQL round trip would block
+the loop), and only for small bodies (decoding a large form would hold the loop).
+
+An operation that needed the database is not tried on the loop again for its next
+``RETRY_AFTER`` requests, so one that always reads (a ListRoles page) wastes its signature
+check and form decoding on a sixty-fourth of its requests at most.
+"""
+
+from __future__ import annotations
+
+# The largest body tried on the loop: every IAM/STS and /v1/authorize question of everyday size.
+MAX_INLINE_BODY = 16 * 1024
+RETRY_AFTER = 64
+
+
+class InlineAttempts:
+    """Which operations are worth trying on the loop. Used by the loop's thread only."""
+
+    def __init__(self) -> None:
+        self._skips: dict[str, int] = {}
+
+    def worth_trying(self, operation: str) -> bool:
+        left = self._skips.get(operation)
+        if left is None:
+            return True
+        if left <= 1:
+            del self._skips[operation]
+            return True
+        self._skips[operation] = left - 1
+        return False
+
+    def missed(self, operation: str) -> None:
+        """``operation`` needed the database (or was not tried): run its next requests on the
+        threads; a count already running goes on."""
+        self._skips.setdefault(operation, RETRY_AFTER)
