@@ -50,7 +50,8 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="SigV4 mode (default strict; ROLEGATE_AUTH)",
     )
     parser.add_argument(
-        "--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)"
+        "--workers",
+        help="server processes, or 'auto' for one per core (default 1; ROLEGATE_WORKERS)",
     )
     parser.add_argument(
         "--threads",

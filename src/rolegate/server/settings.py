@@ -134,7 +134,7 @@ class Settings:
             master_key=pick("master_key"),
             master_key_file=_optional_path(pick("master_key_file")),
             region=pick("region") or defaults.region,
-            workers=int(pick("workers") or defaults.workers),
+            workers=_workers(pick("workers"), defaults.workers),
             threads=_positive("threads", pick("threads"), defaults.threads),
             aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
             oidc_ca_bundle=_optional_path(pick("oidc_ca_bundle")),
@@ -149,6 +149,18 @@ class Settings:
             authz_routes=_optional_path(pick("authz_routes")),
             console=_flag(pick("console") or "1"),
         )
+
+
+def _workers(value: str | None, default: int) -> int:
+    """``--workers N``, or ``auto``: one process per core this process may run on (each
+    process runs Python on one core at a time)."""
+    if value is not None and value.strip().lower() == "auto":
+        return max(1, len(os.sched_getaffinity(0)))
+    try:
+        return _positive("workers", value, default)
+    except ValueError:
+        message = f"--workers must be auto or a whole number of at least 1, not {value!r}"
+        raise ValueError(message) from None
 
 
 def _positive(name: str, value: str | None, default: int) -> int:
