@@ -317,6 +317,7 @@ def authz_app(api: RolegateApp, routes: RouteTable | None) -> AuthzApp:
         policy_sets=pipeline.policy_sets,
         clock=pipeline.clock,
         rng=pipeline.rng,
+        writes=pipeline.writes,
     )
     return AuthzApp(decider, api.workers, routes)
 

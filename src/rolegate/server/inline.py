@@ -13,12 +13,28 @@ what the database showed when the request began, ``store.freshness``). Only wher
 freshness check is itself local (SQLite's ``data_version``; a PostgreSQL round trip would block
 the loop), and only for small bodies (decoding a large form would hold the loop).
 
+Nothing is tried on the loop while a request runs on a worker thread (``WorkerThreads.in_flight``):
+a writer releases the GIL around every SQLite call and fsync, and a loop answering request after
+request would make it wait up to the GIL's 5 ms switch interval each time it wants it back (what
+made answering every read on the loop lose, docs/decisions.md). So a mix with writes runs as
+before, and a burst of cached reads runs on the loop.
+
+Nothing is tried on the loop while a write transaction of this process is open
+(``WritesInFlight``): a writer releases the GIL around every SQLite call and fsync, and a loop
+answering request after request would make it wait up to the GIL's 5 ms switch interval each time
+it wants it back (what made answering every read on the loop lose, docs/decisions.md). So writes
+keep the latency they had, and cached reads run on the loop between them.
+
 An operation that needed the database is not tried on the loop again for its next
 ``RETRY_AFTER`` requests, so one that always reads (a ListRoles page) wastes its signature
 check and form decoding on a sixty-fourth of its requests at most.
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # The largest body tried on the loop: every IAM/STS and /v1/authorize question of everyday size.
 MAX_INLINE_BODY = 16 * 1024
@@ -45,3 +61,21 @@ class InlineAttempts:
         """``operation`` needed the database (or was not tried): run its next requests on the
         threads; a count already running goes on."""
         self._skips.setdefault(operation, RETRY_AFTER)
+
+
+class WritesInFlight:
+    """The write transactions this process has open (on any thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0  # read without the lock on the loop: a stale value costs one hop at most
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._lock:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.count -= 1

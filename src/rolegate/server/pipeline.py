@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,7 +34,7 @@ from rolegate.domain.errors import (
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.authn import Authenticator
-from rolegate.server.inline import InlineAttempts
+from rolegate.server.inline import InlineAttempts, WritesInFlight
 from rolegate.services.authz import (
     AuthorizationMessages,
     PolicySetCache,
@@ -111,6 +112,8 @@ class Pipeline:
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
     # The operations worth trying on the event loop (server.inline).
     inline: InlineAttempts = field(default_factory=InlineAttempts)
+    # This node's open write transactions: none may wait for the GIL on an inline answer.
+    writes: WritesInFlight = field(default_factory=WritesInFlight)
 
     @property
     def answers_inline(self) -> bool:
@@ -207,9 +210,14 @@ class Pipeline:
             and MFA_CODE_PARAMETER not in form
             and not self.authenticator.permissive
         )
-        if cache_only and not (read_only and self.inline.worth_trying(action)):
+        if cache_only and not (
+            read_only and not self.writes.count and self.inline.worth_trying(action)
+        ):
             raise NeedsDatabase
-        with self.store.transaction(write=not read_only, cache_only=cache_only) as tx:
+        with (
+            nullcontext() if read_only else self.writes.writing(),
+            self.store.transaction(write=not read_only, cache_only=cache_only) as tx,
+        ):
             caller = None
             if claim is not None:
                 caller = self.authenticator.caller_for(tx, claim, request, now, service.name)

@@ -33,6 +33,7 @@ from rolegate.policy.compile import PolicyCompiler
 from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
+from rolegate.server.inline import WritesInFlight
 from rolegate.services.authz import (
     PolicySetCache,
     RequestAuthorizer,
@@ -40,7 +41,7 @@ from rolegate.services.authz import (
     record_role_use,
 )
 from rolegate.services.context import ResourcePolicy
-from rolegate.store import Store
+from rolegate.store import NeedsDatabase, Store
 
 audit = logging.getLogger("rolegate.authz.audit")
 
@@ -78,6 +79,8 @@ class Decider:
     explain: bool = True  # list the matched statements in every answer
     # Service last accessed data of the decisions that allow (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # The node's open write transactions (the pipeline's): none is kept waiting by the loop.
+    writes: WritesInFlight = field(default_factory=WritesInFlight)
 
     @property
     def answers_inline(self) -> bool:
@@ -98,6 +101,8 @@ class Decider:
             if claim is None:
                 raise MissingAuthenticationToken(MISSING_TOKEN)
             write = self.authenticator.permissive
+            if cache_only and self.writes.count:
+                raise NeedsDatabase
             with self.store.transaction(write=write, cache_only=cache_only) as tx:
                 caller = self.authenticator.caller_for(
                     tx, claim, question.request, now, question.service
