@@ -39,6 +39,9 @@ REMOTE_AUTHZ_WARNING = (
 )
 
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
+
 def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser("serve", help="start the IAM/STS server")
     parser.add_argument("--host", help="listen address (default 127.0.0.1; ROLEGATE_HOST)")
@@ -167,6 +170,10 @@ def run_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         http=OneWriteHttpToolsProtocol,  # each response in one socket write (server.one_write)
+        # --workers: a worker builds its runtime (store, wire models) before it answers the
+        # supervisor's pings; on a busy machine that took over uvicorn's 5 s, and the supervisor
+        # killed and restarted it, over and over
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         lifespan="on",
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),
