@@ -76,3 +76,9 @@ def test_workers_auto_is_one_process_per_core_this_process_may_use() -> None:
 def test_workers_must_be_auto_or_a_whole_number_of_at_least_one(value: str) -> None:
     with pytest.raises(ValueError, match="--workers must be auto or a whole number of at least 1"):
         Settings.from_sources({"workers": value}, {})
+
+
+def test_inline_reads_are_off_unless_asked_for() -> None:
+    assert not Settings.from_sources({}, {}).inline_reads
+    assert Settings.from_sources({}, {"ROLEGATE_INLINE_READS": "1"}).inline_reads
+    assert Settings.from_sources({"inline_reads": "1"}, {}).inline_reads

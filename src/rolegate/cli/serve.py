@@ -62,6 +62,12 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="request threads per server process (default 2; ROLEGATE_THREADS)",
     )
     parser.add_argument(
+        "--inline-reads",
+        action="store_true",
+        help="answer requests the read cache answers on the event loop, SQLite only "
+        "(ROLEGATE_INLINE_READS=1; docs/decisions.md)",
+    )
+    parser.add_argument(
         "--no-console",
         action="store_true",
         help="do not serve the web console under /console/ (ROLEGATE_CONSOLE=0)",
@@ -230,6 +236,7 @@ def _export_settings(settings: object) -> None:
         "authz_listen",
         "authz_routes",
         "console",
+        "inline_reads",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

@@ -118,6 +118,7 @@ def build_runtime(settings: Settings) -> Runtime:
         region=settings.region,
         compiler=PolicyCompiler(),  # one per node: compiled policies by content hash
         authorization_messages=AuthorizationMessages(ring),
+        inline_reads=settings.inline_reads,
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
@@ -318,6 +319,7 @@ def authz_app(api: RolegateApp, routes: RouteTable | None) -> AuthzApp:
         clock=pipeline.clock,
         rng=pipeline.rng,
         writes=pipeline.writes,
+        inline_reads=pipeline.inline_reads,
     )
     return AuthzApp(decider, api.workers, routes)
 

@@ -114,12 +114,13 @@ class Pipeline:
     inline: InlineAttempts = field(default_factory=InlineAttempts)
     # This node's open write transactions: none may wait for the GIL on an inline answer.
     writes: WritesInFlight = field(default_factory=WritesInFlight)
+    inline_reads: bool = False  # --inline-reads (server.inline)
 
     @property
     def answers_inline(self) -> bool:
         """Whether ``handle(..., cache_only=True)`` may be tried on the event loop: the read
         cache's check is local, and permissive mode (which may create accounts) is off."""
-        return self.store.probe_is_local and not self.authenticator.permissive
+        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
 
     def handle(
         self,

@@ -81,12 +81,13 @@ class Decider:
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
     # The node's open write transactions (the pipeline's): none is kept waiting by the loop.
     writes: WritesInFlight = field(default_factory=WritesInFlight)
+    inline_reads: bool = False  # --inline-reads (server.inline)
 
     @property
     def answers_inline(self) -> bool:
         """Whether ``decide(..., cache_only=True)`` may be tried on the event loop
         (``server.inline``)."""
-        return self.store.probe_is_local and not self.authenticator.permissive
+        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
 
     def decide(self, question: Question, *, cache_only: bool = False) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
