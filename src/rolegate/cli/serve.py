@@ -20,6 +20,7 @@ from rolegate.server.bootstrap import announce_created
 from rolegate.server.edge import is_loopback
 from rolegate.server.log_format import LOG_FORMATS, configure_logging
 from rolegate.server.metrics import multiprocess_directory
+from rolegate.server.one_write import OneWriteHttpToolsProtocol
 from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
@@ -57,12 +58,19 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="SigV4 mode (default strict; ROLEGATE_AUTH)",
     )
     parser.add_argument(
-        "--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)"
+        "--workers",
+        help="server processes, or 'auto' for one per core (default 1; ROLEGATE_WORKERS)",
     )
     parser.add_argument(
         "--threads",
         type=int,
         help="request threads per server process (default 2; ROLEGATE_THREADS)",
+    )
+    parser.add_argument(
+        "--inline-reads",
+        action="store_true",
+        help="answer requests the read cache answers on the event loop, SQLite only "
+        "(ROLEGATE_INLINE_READS=1; docs/decisions.md)",
     )
     parser.add_argument(
         "--no-console",
@@ -197,6 +205,7 @@ def run_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_config=None,  # uvicorn's lines go to the root logger's handler (server.log_format)
         access_log=False,
+        http=OneWriteHttpToolsProtocol,  # each response in one socket write (server.one_write)
         lifespan="on",
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),
@@ -261,6 +270,7 @@ def _export_settings(settings: object) -> None:
         "authz_routes",
         "console",
         "metrics",
+        "inline_reads",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

@@ -9,9 +9,10 @@ accounts' OpenID Connect discovery documents
 another site without the browser asking first), and every other path is the AWS Query endpoint
 for IAM and STS (POST form body or GET query string). Browser requests from other sites are
 refused on both (``server.edge``).
-Requests run on a few worker threads (``--threads``, default 2; ``server.workers``), never on
-the event loop: a request is CPU-bound Python for milliseconds, and on the loop it would hold
-the GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+Requests run on a few worker threads (``--threads``, default 2; ``server.workers``): a request
+that reads the database is CPU-bound Python for milliseconds, and on the loop it would hold the
+GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+A request whose reads all come from the read cache is answered on the loop (``server.inline``).
 Operations that may wait on another server's answer (an OIDC issuer) run on threads of their
 own. Figures for both choices: docs/benchmarks.md, ``bench/api.py``.
 """
@@ -47,6 +48,7 @@ from rolegate.server.console_backend import ServerBackend
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.health import readiness
+from rolegate.server.inline import MAX_INLINE_BODY
 from rolegate.server.issuer_documents import DocumentAnswer, DocumentRequest, document_request
 from rolegate.server.log_format import configure_logging
 from rolegate.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -58,7 +60,7 @@ from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
 from rolegate.services.cloudtrail import LookupEvents
 from rolegate.services.iam import IssuerBase
-from rolegate.store import Store, StoreUnavailable
+from rolegate.store import NeedsDatabase, Store, StoreUnavailable
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
@@ -136,6 +138,7 @@ def build_runtime(settings: Settings) -> Runtime:
         compiler=PolicyCompiler(),  # one per node: compiled policies by content hash
         authorization_messages=AuthorizationMessages(ring),
         metrics=metrics if settings.metrics else None,
+        inline_reads=settings.inline_reads,
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
@@ -262,21 +265,25 @@ class RolegateApp:
                 request,
             )
             return cloudtrail
-        workers = self.workers
-        if may_wait_on_network(body, request.query_string):
-            workers = self.network_workers
-        response: Response = await workers.run(
-            functools.partial(
-                pipeline.handle,
-                source_ip=client[0] if client else None,
-                secure_transport=scope.get("scheme") == "https",
-            ),
+        handle = functools.partial(
+            pipeline.handle,
             request,
             lowered.get("content-type"),
             # every coding of every Content-Encoding line, as HTTP reads repeated headers
             ", ".join(v for k, v in headers if k.lower() == "content-encoding") or None,
+            source_ip=client[0] if client else None,
+            secure_transport=scope.get("scheme") == "https",
         )
-        return response
+        if may_wait_on_network(body, request.query_string):
+            answer: Response = await self.network_workers.run(handle)
+            return answer
+        if pipeline.answers_inline and len(body) <= MAX_INLINE_BODY:
+            try:  # on the loop while the read cache answers (server.inline)
+                return handle(cache_only=True)
+            except NeedsDatabase:
+                pass
+        answer = await self.workers.run(handle)
+        return answer
 
     async def _issuer_document(
         self, scope: HTTPScope, document: DocumentRequest, send: Send
@@ -375,6 +382,8 @@ def authz_app(api: RolegateApp, routes: RouteTable | None) -> AuthzApp:
         rng=pipeline.rng,
         metrics=pipeline.metrics,
         audit=pipeline.audit,
+        writes=pipeline.writes,
+        inline_reads=pipeline.inline_reads,
     )
     return AuthzApp(decider, api.workers, routes)
 

@@ -34,6 +34,7 @@ from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
 from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
+from rolegate.server.inline import WritesInFlight
 from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     PolicySetCache,
@@ -42,7 +43,7 @@ from rolegate.services.authz import (
     record_role_use,
 )
 from rolegate.services.context import ResourcePolicy
-from rolegate.store import Store
+from rolegate.store import NeedsDatabase, Store
 
 audit = logging.getLogger("rolegate.authz.audit")
 
@@ -87,10 +88,20 @@ class Decider:
     metrics: Metrics | None = None
     # Each decision's CloudTrail event (server.audit_trail); None: not recorded.
     audit: AuditTrail | None = None
+    # The node's open write transactions (the pipeline's): none is kept waiting by the loop.
+    writes: WritesInFlight = field(default_factory=WritesInFlight)
+    inline_reads: bool = False  # --inline-reads (server.inline)
 
-    def decide(self, question: Question) -> Answer:
+    @property
+    def answers_inline(self) -> bool:
+        """Whether ``decide(..., cache_only=True)`` may be tried on the event loop
+        (``server.inline``)."""
+        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
+
+    def decide(self, question: Question, *, cache_only: bool = False) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
-        does not parse, ``StoreUnavailable`` when the database does not answer."""
+        does not parse, ``StoreUnavailable`` when the database does not answer, and with
+        ``cache_only`` ``NeedsDatabase`` instead of answering when it would need the database."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         now = self.clock()
@@ -100,7 +111,10 @@ class Decider:
             claim = parse_sigv4(question.request)
             if claim is None:
                 raise MissingAuthenticationToken(MISSING_TOKEN)
-            with self.store.transaction(write=self.authenticator.permissive) as tx:
+            write = self.authenticator.permissive
+            if cache_only and self.writes.count:
+                raise NeedsDatabase
+            with self.store.transaction(write=write, cache_only=cache_only) as tx:
                 caller = self.authenticator.caller_for(
                     tx, claim, question.request, now, question.service
                 )
