@@ -264,3 +264,47 @@ def _identity(action: str) -> str:
 
 def _readonly() -> str:
     return "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def test_access_graph_kept_until_a_console_change_or_recompute(node: InProcessNode) -> None:
+    iam = node.client("iam")
+    user = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    browser = Browser()
+    assert browser.sign_in(node, user, PASSWORD) == 303
+    token = browser.csrf(node)
+    assert browser.send(node, "GET", "/console/graph")[0] == 200
+    # a change made by another client: the kept drawing, until Recompute
+    tag = uuid.uuid4().hex[:8]
+    iam.create_role(RoleName=f"seen-{tag}", AssumeRolePolicyDocument=_trust())
+    assert f"seen-{tag}" not in browser.send(node, "GET", "/console/graph")[2]
+    assert f"seen-{tag}" in browser.send(node, "GET", "/console/graph?recompute=1")[2]
+    # a change made through the console: drawn at once
+    iam.create_role(RoleName=f"later-{tag}", AssumeRolePolicyDocument=_trust())
+    assert f"later-{tag}" not in browser.send(node, "GET", "/console/graph")[2]
+    status, _, _ = browser.send(node, "POST", f"/console/roles/seen-{tag}/revoke", {"csrf": token})
+    assert status == 200
+    assert f"later-{tag}" in browser.send(node, "GET", "/console/graph")[2]
+    # permission lost: refused at once, though a drawing is kept
+    iam.detach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    status, _, page = browser.send(node, "GET", "/console/graph")
+    assert status == 403 and "iam:GetAccountAuthorizationDetails" in page
+    assert f"seen-{tag}" not in page
+
+
+def test_event_history_bad_input(node: InProcessNode) -> None:
+    user = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    browser = Browser()
+    assert browser.sign_in(node, user, PASSWORD) == 303
+    status, _, page = browser.send(node, "GET", "/console/events?start=yesterday")
+    assert status == 400 and "Times are given as YYYY-MM-DDTHH:MM (UTC)." in page
+    status, _, page = browser.send(
+        node, "GET", "/console/events?start=2026-12-07T10:00&end=2026-12-06T10:00"
+    )
+    assert status == 400
+    assert "<strong>InvalidTimeRangeException</strong>" in page
+    status, _, page = browser.send(node, "GET", "/console/events?key=ReadOnly&value=maybe")
+    assert status == 400 and "InvalidLookupAttributesException" in page
+    status, _, page = browser.send(node, "GET", "/console/events?token=forged")
+    assert status == 400 and "InvalidNextTokenException" in page
+    status, _, page = browser.send(node, "GET", f"/console/events/{uuid.uuid4()}")
+    assert status == 404 and "No event has this ID." in page

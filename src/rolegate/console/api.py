@@ -1,9 +1,10 @@
-"""The console's client of IAM and STS: every page calls the operations exactly as an SDK does,
-signed with the signed-in session's credentials, through the server's own request pipeline.
+"""The console's client of IAM, STS and CloudTrail: every page calls the operations exactly as
+an SDK does, signed with the signed-in session's credentials, through the server's own endpoints.
 
-botocore serializes the parameters (Query protocol), signs them (SigV4) and parses the XML
-answer, so the console sees what boto3 would; the transport hands the signed request to the
-pipeline in process (no socket), where authentication and authorization run as for any client.
+botocore serializes the parameters (Query protocol for IAM and STS, JSON 1.1 for CloudTrail's
+``LookupEvents``), signs them (SigV4) and parses the answer, so the console sees what boto3
+would; the transport hands the signed request to the server in process (no socket), where
+authentication and authorization run as for any client.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from urllib.parse import urlencode
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.parsers import QueryParser
-from botocore.serialize import QuerySerializer
+from botocore.model import OperationModel
+from botocore.parsers import JSONParser, QueryParser
+from botocore.serialize import JSONSerializer, QuerySerializer
 
 from rolegate.wire import load_service
+from rolegate.wire.json_protocol import load_json_service
 
 # (method, headers, body, browser) -> (status, body): the server's pipeline, in process.
 Transport = Callable[[str, tuple[tuple[str, str], ...], bytes, "BrowserOrigin"], tuple[int, bytes]]
@@ -66,8 +69,11 @@ class ApiClient:
         self._transport = transport
         self._region = region
         self._models = {name: load_service(name).model for name in ("iam", "sts")}
+        self._models["cloudtrail"] = load_json_service("cloudtrail").model
         self._serializer = QuerySerializer()
         self._parser = QueryParser()
+        self._json_serializer = JSONSerializer()
+        self._json_parser = JSONParser()
 
     def call(
         self,
@@ -77,24 +83,23 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         model = self._models[service].operation_model(operation)
-        serialized = self._serializer.serialize_to_request(dict(params or {}), model)
-        body = urlencode(serialized["body"]).encode("utf-8")
+        if model.metadata["protocol"] == "json":
+            body, headers = self._json_request(dict(params or {}), model)
+        else:
+            serialized = self._serializer.serialize_to_request(dict(params or {}), model)
+            body = urlencode(serialized["body"]).encode("utf-8")
+            headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         request = AWSRequest(
-            method="POST",
-            url=_ENDPOINT,
-            data=body,
-            headers={
-                "Host": _HOST,
-                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-            },
+            method="POST", url=_ENDPOINT, data=body, headers={"Host": _HOST, **headers}
         )
         creds = Credentials(
             credentials.access_key_id, credentials.secret_access_key, credentials.session_token
         )
         SigV4Auth(creds, service, self._region).add_auth(request)
-        headers = tuple((k, str(v)) for k, v in request.headers.items())
-        status, answer = self._transport("POST", headers, body, BROWSER.get() or BrowserOrigin())
-        parsed: dict[str, Any] = self._parser.parse(
+        signed = tuple((k, str(v)) for k, v in request.headers.items())
+        status, answer = self._transport("POST", signed, body, BROWSER.get() or BrowserOrigin())
+        parser = self._json_parser if model.metadata["protocol"] == "json" else self._parser
+        parsed: dict[str, Any] = parser.parse(
             {"body": answer, "headers": {}, "status_code": status}, model.output_shape
         )
         if status >= 300:
@@ -102,3 +107,12 @@ class ApiClient:
             raise ApiError(str(error.get("Code", "")), str(error.get("Message", "")), status)
         parsed.pop("ResponseMetadata", None)
         return parsed
+
+    def _json_request(
+        self, params: dict[str, Any], model: OperationModel
+    ) -> tuple[bytes, dict[str, str]]:
+        """The JSON 1.1 body and its headers (``X-Amz-Target``, the content type)."""
+        serialized = self._json_serializer.serialize_to_request(params, model)
+        body = serialized["body"]
+        data = body if isinstance(body, bytes) else str(body).encode("utf-8")
+        return data, {k: str(v) for k, v in serialized["headers"].items()}

@@ -24,6 +24,7 @@ from rolegate.console.actions import Actions
 from rolegate.console.api import BROWSER, ApiClient, ApiError, BrowserOrigin, SessionCredentials
 from rolegate.console.backend import Backend
 from rolegate.console.directory import DirectoryPages
+from rolegate.console.events import EventPages
 from rolegate.console.graph_page import GraphPage
 from rolegate.console.http import SECURITY_HEADERS, Reply, Request, cookie, redirect
 from rolegate.console.permissions import PermissionPages
@@ -58,6 +59,7 @@ class ConsoleApp:
         self.tools = ToolPages(self.api)
         self.directory = DirectoryPages(self.api)
         self.access_graph = GraphPage(self.api)
+        self.events = EventPages(self.api)
         actions = Actions(self.api)
         self.permissions = PermissionPages(actions)
         self.policies = PolicyPages(actions)
@@ -148,6 +150,8 @@ class ConsoleApp:
         ):
             return Reply(403, b"The form's CSRF token is missing or wrong.\n", "text/plain")
         session, reply = self._route(request, session, now)
+        if method == "POST":  # a change made here shows on the access graph at once
+            self.access_graph.cache.clear()
         if session is None:  # signed out
             reply.headers.append(cookie(COOKIE, "", secure=request.secure, max_age=0))
         else:  # every request renews the idle timer
@@ -201,6 +205,10 @@ class ConsoleApp:
             return session, self.directory.providers(request, session)
         if path == "/graph":
             return session, self.access_graph.graph(request, session)
+        if path == "/events":
+            return session, self.events.history(request, session)
+        if path.startswith("/events/") and not post:
+            return session, self.events.event(request, session, path[len("/events/") :])
         if path == "/simulator":
             return session, self.tools.simulator(request, session)
         if path == "/validate" and post:

@@ -4,15 +4,21 @@ readers, and the paths between a chosen source and target explained step by step
 
 The data comes from GetAccountAuthorizationDetails (every page), ListOpenIDConnectProviders and
 ListSAMLProviders, called with the session's credentials like every page; a principal without
-them gets the explained AccessDenied. ``graph.js`` highlights, for a clicked node, what it can
+them gets the explained AccessDenied. The account is read and the graph computed once per
+(account, acting principal) and kept a while (``graph_cache``); every request still makes a
+small call of each operation with the session's credentials, so a refusal is immediate.
+``graph.js`` highlights, for a clicked node, what it can
 reach and who can reach it; without script the page still shows everything.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from rolegate.console.api import ApiClient, ApiError
+from rolegate.console.graph_cache import ComputedCache, Entry
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request
 from rolegate.console.layout import error_box, page, table
@@ -25,6 +31,7 @@ TITLE = "Access graph"
 _PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
 _MAX_PAGES = 50
 _LABEL_CHARS = 30
+DRAW_CAP = 300  # nodes drawn at once; a larger account is drawn around a chosen node
 _KIND_NAMES = {
     "everyone": "Everyone (*)",
     "account": "Other AWS account",
@@ -37,16 +44,30 @@ _KIND_NAMES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """An account's graph, its layout, and the parts of the page that depend on nothing else."""
+
+    view: AccountView
+    graph: Graph
+    placed: Layout
+    svg: Markup  # with no path chosen (a larger graph: the choice of a node to draw around)
+    form: Markup  # "Explain a path" with nothing chosen
+    edges: Markup
+
+
 class GraphPage:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
+        self.cache: ComputedCache[Computed] = ComputedCache()
 
     def graph(self, request: Request, session: ConsoleSession) -> Reply:
         try:
-            view = self._view(session)
+            entry = self._computed(session, bool(request.arg("recompute")))
         except ApiError as error:
             return Reply(403, page(TITLE, error_box(error), session))
-        graph = build_graph([view])
+        computed = entry.value
+        view, graph = computed.view, computed.graph
         source, target = request.arg("from") or None, request.arg("to") or None
         chosen: list[Path] = []
         answer: Markup | None = None
@@ -56,6 +77,11 @@ class GraphPage:
             else:
                 chosen = find_paths(graph, source, target)
                 answer = _paths(graph, chosen, view, source, target)
+        focus = request.arg("focus") or source
+        if len(graph.nodes) > DRAW_CAP and focus is not None:
+            drawing = _focused(graph, focus, chosen)
+        else:
+            drawing = _svg(graph, computed.placed, chosen) if chosen else computed.svg
         body = el(
             "div",
             {},
@@ -71,22 +97,42 @@ class GraphPage:
                 "external id, source address, tags...). Select a node to see what it reaches "
                 "and who reaches it.",
             ),
+            _freshness(entry),
             _legend(),
-            _svg(graph, layout(graph), chosen),
+            drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
-            _form(graph, source, target),
+            _form(graph, source, target) if source or target else computed.form,
             answer,
             el("h2", {"id": "edges-heading"}, "Who can assume which role"),
-            _edges_table(graph),
+            computed.edges,
             _skipped(graph),
         )
         return Reply(200, page(TITLE, body, session))
 
-    def _view(self, session: ConsoleSession) -> AccountView:
-        def iam(operation: str, **params: Any) -> dict[str, Any]:
-            return self.api.call(session.acting, "iam", operation, params)
+    def _computed(self, session: ConsoleSession, recompute: bool) -> Entry[Computed]:
+        """The account's graph: kept, or read and computed. Either way each operation is
+        called with the session's credentials first (one item), so a refusal is immediate."""
+        identity = self.api.call(session.acting, "sts", "GetCallerIdentity")
+        self._iam(session, "GetAccountAuthorizationDetails", MaxItems=1)
+        key = (str(identity["Account"]), str(identity["Arn"]))
+        kept = None if recompute else self.cache.get(key)
+        if kept is not None:
+            return kept
+        view = self._view(session, key[0])
+        graph = build_graph([view])
+        if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
+            placed, svg = Layout({}, 0, 0), _focused(graph, None, [])
+        else:
+            placed = layout(graph)
+            svg = _svg(graph, placed, [])
+        form = _form(graph, None, None)
+        computed = Computed(view, graph, placed, svg, form, _edges_table(graph))
+        return self.cache.put(key, computed)
 
-        account = self.api.call(session.acting, "sts", "GetCallerIdentity")["Account"]
+    def _iam(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
+        return self.api.call(session.acting, "iam", operation, params)
+
+    def _view(self, session: ConsoleSession, account: str) -> AccountView:
         details: dict[str, list[Any]] = {
             "UserDetailList": [],
             "GroupDetailList": [],
@@ -95,15 +141,79 @@ class GraphPage:
         }
         params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
         for _ in range(_MAX_PAGES):
-            answer = iam("GetAccountAuthorizationDetails", **params)
+            answer = self._iam(session, "GetAccountAuthorizationDetails", **params)
             for element, entries in details.items():
                 entries.extend(answer.get(element, ()))
             if not answer.get("IsTruncated"):
                 break
             params = {"MaxItems": _PAGE_ITEMS, "Marker": answer["Marker"]}
-        oidc = iam("ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
-        saml = iam("ListSAMLProviders")["SAMLProviderList"]
+        oidc = self._iam(session, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
+        saml = self._iam(session, "ListSAMLProviders")["SAMLProviderList"]
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
+    """A graph larger than DRAW_CAP nodes: ``focus``, what it reaches and who reaches it (the
+    nearest first, at most DRAW_CAP nodes), or a notice and a choice of node."""
+    total = len(graph.nodes)
+    if focus is None or focus not in graph.nodes:
+        return el(
+            "form",
+            {"method": "get", "action": "/console/graph", "class": "notice", "id": "focus-form"},
+            el(
+                "p",
+                {"role": "status", "id": "draw-cap"},
+                f"This account's graph has {total} nodes, more than the {DRAW_CAP} drawn at once: "
+                "choose a node to draw what it reaches and who reaches it. The table below "
+                "lists every edge.",
+            ),
+            el("label", {"for": "focus"}, "Draw around"),
+            el(
+                "select",
+                {"id": "focus", "name": "focus"},
+                [el("option", {"value": n.id}, n.label) for n in graph.nodes.values()],
+            ),
+            el("button", {"type": "submit"}, "Draw"),
+        )
+    forward: dict[str, list[str]] = {}
+    backward: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        forward.setdefault(edge.source, []).append(edge.target)
+        backward.setdefault(edge.target, []).append(edge.source)
+    kept = {focus}
+    frontier = [focus]
+    while frontier and len(kept) < DRAW_CAP:  # breadth first, both directions at once
+        ahead: list[str] = []
+        for node_id in frontier:
+            for other in (*forward.get(node_id, ()), *backward.get(node_id, ())):
+                if other not in kept and len(kept) < DRAW_CAP:
+                    kept.add(other)
+                    ahead.append(other)
+        frontier = ahead
+    sub = Graph(
+        graph.accounts,
+        {k: n for k, n in graph.nodes.items() if k in kept},
+        [e for e in graph.edges if e.source in kept and e.target in kept],
+    )
+    shown = [p for p in chosen if all(n in kept for n in p.nodes)]
+    notice = el(
+        "p",
+        {"class": "notice", "role": "status", "id": "draw-cap"},
+        f"This account's graph has {total} nodes; drawn: {len(kept)} around "
+        f"{graph.nodes[focus].label} (at most {DRAW_CAP}). The table below lists every edge.",
+    )
+    return el("div", {}, notice, _svg(sub, layout(sub), shown))
+
+
+def _freshness(entry: Entry[Computed]) -> Markup:
+    when = datetime.fromtimestamp(entry.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return el(
+        "form",
+        {"method": "get", "action": "/console/graph", "class": "freshness"},
+        el("span", {"id": "graph-computed"}, f"Computed at {when} from the account as it was. "),
+        el("input", {"type": "hidden", "name": "recompute", "value": "1"}),
+        el("button", {"type": "submit", "id": "recompute"}, "Recompute"),
+    )
 
 
 def _short(label: str) -> str:

@@ -21,6 +21,7 @@ _NAV = (
     ("/console/switch-role", "Switch role"),
     ("/console/simulator", "Policy simulator"),
     ("/console/graph", "Access graph"),
+    ("/console/events", "Event history"),
 )
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from rolegate.console.actions import done_notice
 from rolegate.console.api import ApiClient, ApiError
 from rolegate.console.editor import policy_editor, pretty
+from rolegate.console.events import history_link
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import csrf_field, error_box, notice, page, table
@@ -55,6 +56,12 @@ def revoke_policy(now: datetime) -> str:
             ],
         }
     )
+
+
+def _events_link(role_name: str) -> Markup:
+    """CloudTrail's events that name this role (its Resource name)."""
+    link = history_link("ResourceName", role_name)
+    return el("p", {}, el("a", {"href": link, "id": "role-events"}, "Events"))
 
 
 class RolePages:
@@ -219,6 +226,7 @@ class RolePages:
             {},
             notice(note) if note else done_notice(request),
             summary,
+            _events_link(name),
             permissions,
             trust,
             tags,

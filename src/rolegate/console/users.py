@@ -12,6 +12,7 @@ from rolegate.console.api import ApiError
 from rolegate.console.credentials import CredentialPages
 from rolegate.console.credentials import read as read_credentials
 from rolegate.console.credentials import sections as credential_sections
+from rolegate.console.events import history_link
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part
 from rolegate.console.layout import csrf_field, field, page, table
@@ -122,6 +123,11 @@ class UserPages:
             {},
             done_notice(request),
             summary,
+            el(
+                "p",
+                {},
+                el("a", {"href": history_link("Username", name), "id": "user-events"}, "Events"),
+            ),
             group_section,
             permissions_section(session, "user", name, permissions, boundary),
             tags_section(session, "user", name, user.get("Tags", [])),

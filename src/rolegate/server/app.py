@@ -180,7 +180,7 @@ class RolegateApp:
         )
         self.console: ConsoleApp | None = None
         if settings.console:
-            backend = ServerBackend(runtime.pipeline, settings.region)
+            backend = ServerBackend(runtime.pipeline, settings.region, runtime.cloudtrail)
             self.console = ConsoleApp(backend, runtime.ring, self.workers.run)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

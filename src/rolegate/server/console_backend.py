@@ -24,6 +24,7 @@ from rolegate.console import (
 )
 from rolegate.console.throttle import lock_rule
 from rolegate.domain.errors import AwsError, Throttling
+from rolegate.server.cloudtrail import CloudTrailEndpoint, is_cloudtrail
 from rolegate.server.pipeline import Pipeline
 from rolegate.services.iam import ConsoleStep, console_sign_in
 from rolegate.services.sts import console_credentials
@@ -70,6 +71,7 @@ class StoreGuard(ConsoleGuard):
 class ServerBackend(Backend):
     pipeline: Pipeline
     region: str
+    cloudtrail: CloudTrailEndpoint | None = None  # LookupEvents' JSON endpoint (server.app)
 
     def __post_init__(self) -> None:
         self.guard = StoreGuard(self.pipeline.store)
@@ -82,6 +84,12 @@ class ServerBackend(Backend):
         browser: BrowserOrigin,
     ) -> tuple[int, bytes]:
         request = HttpRequest(method=method, path="/", query_string="", headers=headers, body=body)
+        lowered = {name.lower(): value for name, value in headers}
+        if self.cloudtrail is not None and is_cloudtrail(lowered):  # as server.app routes it
+            answer = self.cloudtrail.handle(
+                request, source_ip=browser.source_ip, secure_transport=browser.secure
+            )
+            return answer.status, answer.body
         response = self.pipeline.handle(
             request,
             "application/x-www-form-urlencoded",
