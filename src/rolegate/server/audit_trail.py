@@ -119,7 +119,10 @@ class AuditTrail:
 
     def finish(self, note: AuditNote, error: AwsError | None) -> None:
         """After the answer: stream what the transaction stored, or queue the events (a read,
-        or a refusal: a refused write's transaction, and any event in it, was rolled back)."""
+        or a refusal: a refused write's transaction, and any event in it, was rolled back).
+
+        The one call that records a request, from any thread or the event loop: it never
+        blocks (no I/O, no lock but the deque's append); the record is built on the writer."""
         try:
             if note.stored and error is None:
                 for event in note.stored:
