@@ -10,7 +10,15 @@ STAMP  := $(VENV)/.installed
 # pyproject.toml); below its fail_under the run fails
 COV    ?= --cov --cov-report=term
 
-.PHONY: run test lint typecheck unit bench clean
+# the long fault runs (docs/faults.md): the API fuzzed with FUZZ_REQUESTS generated requests,
+# kill -9 with FAULT_ROUNDS rounds, atheris on each parser for FUZZ_SECONDS
+FUZZ_REQUESTS ?= 100000
+FAULT_ROUNDS  ?= 10
+FUZZ_SECONDS  ?= 300
+FUZZ_REPORT   ?= fuzz-report.txt
+FUZZERS       := form sigv4 policy jwt saml
+
+.PHONY: run test lint typecheck unit bench clean fuzz faults fuzz-parsers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +30,8 @@ run: $(STAMP)
 	$(BIN)/rolegate serve --data-dir ./data
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -35,6 +43,24 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/policy_eval.py
+
+fuzz: $(STAMP)
+	ROLEGATE_FUZZ_REQUESTS=$(FUZZ_REQUESTS) ROLEGATE_FUZZ_REPORT=$(abspath $(FUZZ_REPORT)) \
+		$(BIN)/python -m pytest -p no:randomly -p no:cacheprovider -q -s --timeout=0 \
+		tests/faults/test_api_fuzz.py -k sqlite
+
+faults: $(STAMP)
+	ROLEGATE_FAULT_ROUNDS=$(FAULT_ROUNDS) $(BIN)/python -m pytest -p no:randomly -q --timeout=0 \
+		tests/faults/test_kill9.py tests/faults/test_postgres_restart.py tests/faults/test_disk_full.py
+
+# atheris needs its own install: pip install -e '.[fuzz]'; corpora are kept in fuzz/corpus/
+fuzz-parsers: $(STAMP)
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	for name in $(FUZZERS); do \
+		$(BIN)/python fuzz/fuzz_$$name.py fuzz/corpus/$$name -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=fuzz/corpus/$$name- || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -16,6 +16,9 @@ wall-clock figures swing by 2-3x.
     .venv/bin/python bench/account_listing.py --database-url postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/account_listing.py --entities 1000,10000
     .venv/bin/python bench/account_listing.py --in-process
+    # issue 18: ListRoles pages and the server's memory, 1,000 and 100,000 roles, 10,000 policies
+    .venv/bin/python bench/account_listing.py --listings ListRoles --entities 1400,140000 \
+        --policies 10000
 """
 
 from __future__ import annotations
@@ -38,32 +41,41 @@ from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET
 LISTINGS = {
     "ListPolicies": ("list_policies", {"Scope": "Local"}),
     "GetAccountAuthorizationDetails": ("get_account_authorization_details", {}),
+    "ListRoles": ("list_roles", {}),  # issue 18: flat from 1,000 to 100,000 roles
 }
 TARGET_P99_MS = 20.0
 
 
 def measure(
-    backend_url: str | None, entities: int, in_process: bool
+    backend_url: str | None,
+    entities: int,
+    in_process: bool,
+    listings: dict[str, tuple[str, dict[str, str]]],
+    policies: int | None = None,
 ) -> dict[str, dict[str, float]]:
     roles = round(entities / 1.4)
+    policies = roles * 2 // 5 if policies is None else policies
     backend = "postgresql" if backend_url else "sqlite"
+    memory = ""
     with tempfile.TemporaryDirectory() as tmp, fresh_database_url(backend, Path(tmp)) as url:
         started = time.perf_counter()
-        fill(url, Path(tmp), roles)
+        fill(url, Path(tmp), roles, policies)
         filled = time.perf_counter() - started
         if in_process:
-            walks, inside = _walk_in_process(url, Path(tmp))
+            walks, inside = _walk_in_process(url, Path(tmp), listings)
         else:
             server = LoggingServer(Path(tmp), url).start()
             try:
                 iam = server.client("iam")
-                walks = {name: walk(iam, op, **kw) for name, (op, kw) in LISTINGS.items()}
+                walks = {name: walk(iam, op, **kw) for name, (op, kw) in listings.items()}
+                assert server.process is not None
+                memory = ", server " + _memory(server.process.pid)
             finally:
                 log = server.stop()
-            inside = {name: server_times(log, name) for name in LISTINGS}
+            inside = {name: server_times(log, name) for name in listings}
     print(
-        f"{backend}: {entities} entities = {roles} roles + {roles * 2 // 5} policies, "
-        f"{roles * 2} attachments (filled in {filled:.1f}s)"
+        f"{backend}: {entities} entities = {roles} roles + {policies} policies, "
+        f"{roles * 2} attachments (filled in {filled:.1f}s){memory}"
     )
     out: dict[str, dict[str, float]] = {}
     for name, (times, warm_up) in walks.items():
@@ -78,8 +90,17 @@ def measure(
     return out
 
 
+def _memory(pid: int) -> str:
+    """The server process's resident memory now and at its peak (``/proc``), after every
+    listing was walked four times."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return f"RSS {status['VmRSS'].strip()} (peak {status['VmHWM'].strip()})"
+
+
 def _walk_in_process(
-    url: str, data_dir: Path
+    url: str, data_dir: Path, listings: dict[str, tuple[str, dict[str, str]]]
 ) -> tuple[dict[str, tuple[list[float], int]], dict[str, list[float]]]:
     """Each listing walked through an in-process node: the walks, and the CPU milliseconds
     of every page (warm-up included, as the server's log has them)."""
@@ -87,7 +108,7 @@ def _walk_in_process(
     walks, inside = {}, {}
     try:
         iam = node.client("iam")
-        for name, (op, kw) in LISTINGS.items():
+        for name, (op, kw) in listings.items():
             first = len(node.cpu_ms)
             walks[name] = walk(iam, op, **kw)
             inside[name] = node.cpu_ms[first:]
@@ -103,16 +124,28 @@ def main() -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="CPU time of the pipeline in this process"
     )
+    parser.add_argument(
+        "--listings",
+        default="ListPolicies,GetAccountAuthorizationDetails",
+        help=f"which of {','.join(LISTINGS)} to walk",
+    )
+    parser.add_argument(
+        "--policies", type=int, help="customer managed policies (default: 0.4 per role)"
+    )
     args = parser.parse_args()
     if args.database_url:
         os.environ["ROLEGATE_TEST_POSTGRES_URL"] = args.database_url
     sizes = [int(s) for s in args.entities.split(",")]
-    results = {size: measure(args.database_url, size, args.in_process) for size in sizes}
+    listings = {name: LISTINGS[name] for name in args.listings.split(",")}
+    results = {
+        size: measure(args.database_url, size, args.in_process, listings, args.policies)
+        for size in sizes
+    }
     inside = "pipeline CPU" if args.in_process else "server"
 
     baseline = results[sizes[0]]
     print(f"\npages of 100; ratio = this size / {sizes[0]} entities (same run)")
-    for name in LISTINGS:
+    for name in listings:
         print(f"  {name}")
         for size in sizes:
             r, b = results[size][name], baseline[name]

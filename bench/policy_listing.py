@@ -52,12 +52,14 @@ TRUST = (
 _LOG_LINE = re.compile(r" (\w+) 200 ([0-9.]+)ms$")
 
 
-def fill(url: str, data_dir: Path, roles: int) -> str:
-    """``roles`` roles, roles*2/5 policies, 2 attachments per role: the first policy is attached
-    to every role (its ARN is returned), the second attachment spreads over the other policies."""
+def fill(url: str, data_dir: Path, roles: int, policies_count: int | None = None) -> str:
+    """``roles`` roles, ``policies_count`` (default roles*2/5) policies, 2 attachments per role:
+    the first policy is attached to every role (its ARN is returned), the second attachment
+    spreads over the other policies."""
     settings = Settings(data_dir=data_dir, database_url=url)
     store = Store.open(url, sealer=open_key_ring(settings))
-    policies = [_policy(f"policy-{i:05d}") for i in range(roles * 2 // 5)]
+    count = roles * 2 // 5 if policies_count is None else policies_count
+    policies = [_policy(f"policy-{i:05d}") for i in range(count)]
     role_ids: list[str] = []
     with store.transaction() as tx:
         for p in policies:

@@ -98,16 +98,23 @@ class BenchRolegate(RolegateTarget):
     """rolegate with its authorization service on a second port, in the policy benchmark's
     account (its questions name that account's resources)."""
 
-    def __init__(self, database_url: str | None, workers: int) -> None:
+    def __init__(self, database_url: str | None, workers: int, source: Path | None = None) -> None:
         super().__init__(database_url, workers)
         self.account_id = POLICY_ACCOUNT
         self.authz_port = free_port()
+        self.source = source  # another checkout's src/ (--baseline-src): the "before" figures
+
+    def describe(self) -> str:
+        return super().describe() + (" before" if self.source else "")
 
     def command(self) -> list[str]:
         return [*super().command(), "--authz-listen", f"127.0.0.1:{self.authz_port}"]
 
     def environment(self) -> dict[str, str]:
-        return {**super().environment(), "ROLEGATE_DEFAULT_ACCOUNT_ID": POLICY_ACCOUNT}
+        env = {**super().environment(), "ROLEGATE_DEFAULT_ACCOUNT_ID": POLICY_ACCOUNT}
+        if self.source is not None:  # ahead of the venv's editable install of this checkout
+            env["PYTHONPATH"] = str(self.source)
+        return env
 
     def after_start(self) -> None:
         """The roles made here stay far below the default quota."""
@@ -127,6 +134,15 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--only", default="", help="comma-separated operations to run")
     parser.add_argument("--no-moto", action="store_true", help="skip moto_server")
     parser.add_argument("--no-workers", action="store_true", help="skip the 2-process targets")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="another checkout's src/ (e.g. `git archive main src | tar -x -C DIR`): measured "
+        "first as 'rolegate (SQLite, 1 worker) before', for after/before ratios in the same run",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="windows per target with --baseline-src (3)"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile each operation")
     parser.add_argument(
         "--py-spy", action="store_true", help="py-spy the SQLite 1-process server during each run"
@@ -237,18 +253,8 @@ def check(url: str, replay: Replay) -> None:
 
 
 def measure(target: Target, args: argparse.Namespace, scratch: Path) -> list[dict[str, Any]]:
-    user = set_up(target, args.roles)
-    found = replays(target, user, args.requests, args.roles)
-    if isinstance(target, BenchRolegate):
-        found.append(authorize_replay(target, args.requests))
-    wanted = {name for name in args.only.split(",") if name}
     results = []
-    for replay in found:
-        if wanted and replay.operation not in wanted:
-            continue
-        port = target.authz_port if replay.operation == "authorize" else target.port  # type: ignore[attr-defined]
-        url = f"http://127.0.0.1:{port}"
-        check(url, replay)
+    for url, replay in plan(target, args):
         replay_with_wrk(url, replay, 2, args.connections, scratch)  # warm-up
         spy, spied = None, scratch / f"{replay.operation}.spy"
         if args.py_spy and target.describe() == "rolegate (SQLite, 1 worker)":
@@ -263,6 +269,59 @@ def measure(target: Target, args: argparse.Namespace, scratch: Path) -> list[dic
         result.update(target=target.describe(), operation=replay.operation)
         print(json.dumps(result), flush=True)
         results.append(result)
+    return results
+
+
+def plan(target: Target, args: argparse.Namespace) -> list[tuple[str, Replay]]:
+    """The set-up of ``target`` and its replays, each with the URL it goes to (checked)."""
+    user = set_up(target, args.roles)
+    found = replays(target, user, args.requests, args.roles)
+    if isinstance(target, BenchRolegate):
+        found.append(authorize_replay(target, args.requests))
+    wanted = {name for name in args.only.split(",") if name}
+    planned = []
+    for replay in found:
+        if wanted and replay.operation not in wanted:
+            continue
+        port = target.authz_port if replay.operation == "authorize" else target.port  # type: ignore[attr-defined]
+        planned.append((f"http://127.0.0.1:{port}", replay))
+        check(planned[-1][0], replay)
+    return planned
+
+
+def measure_paired(
+    targets: list[Target], args: argparse.Namespace, scratch: Path
+) -> list[dict[str, Any]]:
+    """The targets (all running) measured in turn, ``--rounds`` windows of ``--duration``
+    seconds each per operation, the order reversed every other round, so that a machine whose
+    load drifts weighs on both alike (an A/A run, both on this checkout, showed 5-10% against
+    whichever went second in every round).
+    Per target: the windows' requests and CPU summed, the worst window's p99."""
+    plans = [plan(target, args) for target in targets]
+    results = []
+    for index in range(len(plans[0])):
+        sums: list[dict[str, Any]] = [{} for _ in targets]
+        for planned in plans:
+            replay_with_wrk(*planned[index], 2, args.connections, scratch)  # warm-up
+        for round_ in range(args.rounds):
+            turn = list(zip(targets, plans, sums, strict=True))
+            for target, planned, total in turn[:: -1 if round_ % 2 else 1]:  # ABBA: no 2nd place
+                cpu_before = target.server_cpu_seconds()
+                window = replay_with_wrk(*planned[index], args.duration, args.connections, scratch)
+                window["cpu"] = target.server_cpu_seconds() - cpu_before
+                for key in ("requests", "duration_us", "non_2xx", "socket_errors", "cpu"):
+                    total[key] = total.get(key, 0) + window[key]
+                total["p50s"] = [*total.get("p50s", []), window["p50_us"]]
+                total["p99_us"] = max(total.get("p99_us", 0), window["p99_us"])
+        for target, planned, total in zip(targets, plans, sums, strict=True):
+            p50s = sorted(total.pop("p50s"))
+            cpu = total.pop("cpu")
+            total["p50_us"] = p50s[len(p50s) // 2]
+            total["per_s"] = round(total["requests"] / (total["duration_us"] / 1e6))
+            total["server_cpu_us_per_request"] = round(cpu / max(total["requests"], 1) * 1e6)
+            total.update(target=target.describe(), operation=planned[index][1].operation)
+            print(json.dumps(total), flush=True)
+            results.append(total)
     return results
 
 
@@ -348,6 +407,7 @@ def profile_operations(args: argparse.Namespace) -> str:
 
 def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by = {(r["target"], r["operation"]): r["per_s"] for r in results}
+    cpu = {(r["target"], r["operation"]): r["server_cpu_us_per_request"] for r in results}
     base = "rolegate (SQLite, 1 worker)"
     compared = [
         ("PostgreSQL/SQLite", "rolegate (PostgreSQL, 1 worker)", base),
@@ -358,6 +418,7 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "rolegate (PostgreSQL, 1 worker)",
         ),
         ("rolegate/moto", base, "moto"),
+        ("after/before", base, base + " before"),
     ]
     made = []
     for operation in dict.fromkeys(r["operation"] for r in results):
@@ -365,6 +426,10 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name, top, bottom in compared:
             if (top, operation) in by and (bottom, operation) in by:
                 row[name] = round(by[top, operation] / by[bottom, operation], 2)
+        if (base, operation) in cpu and (base + " before", operation) in cpu:
+            row["cpu after/before"] = round(
+                cpu[base, operation] / cpu[base + " before", operation], 2
+            )
         made.append(row)
     return made
 
@@ -390,6 +455,11 @@ def main() -> int:
     print(json.dumps({"loadavg_before": [round(x, 2) for x in os.getloadavg()]}), flush=True)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rolegate-bench-server-") as tmp:
+        if args.baseline_src:  # this checkout against the baseline, window by window
+            pair: list[Target] = [BenchRolegate(None, 1, args.baseline_src.resolve()), targets[0]]
+            targets = targets[1:]
+            with started(pair[0]), started(pair[1]):
+                results += measure_paired(pair, args, Path(tmp))
         for target in targets:
             with started(target):
                 results += measure(target, args, Path(tmp))

@@ -242,3 +242,26 @@ def test_permissive_made_up_keys_assume_roles_that_trust_the_account(
     other = f"arn:aws:iam::{ACCOUNT_ID}:role/other"
     code, status, _ = refused(sts.assume_role, RoleArn=other, RoleSessionName="suite")
     assert (code, status) == ("AccessDenied", 403)
+
+
+def test_a_virtual_mfa_device_name_too_long_for_its_serial_number(iam: Any) -> None:
+    """The serial number (the device's ARN) is at most 256 characters wherever a device is named,
+    so a name that would make it longer is refused: 226 under the default path, fewer under a
+    longer one. The QR code of such a name would not fit either (found by the API fuzzer)."""
+    longest = "m" * 226
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=longest)["VirtualMFADevice"]
+    assert len(device["SerialNumber"]) == 256
+    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+    for name, path, limit in (
+        ("m" * 227, "/", 226),
+        ("m" * 3000, "/", 226),
+        ("m" * 224, "/ab/", 223),
+    ):
+        with pytest.raises(ClientError) as info:
+            iam.create_virtual_mfa_device(VirtualMFADeviceName=name, Path=path)
+        assert error_of(info) == (
+            "ValidationError",
+            400,
+            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {limit}",
+        )

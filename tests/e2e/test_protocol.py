@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -162,3 +163,40 @@ def test_oversized_body_is_refused(server: Server) -> None:
         "RequestEntityTooLarge",
         f"Request size {len(body)} exceeded 33554432 bytes",
     )
+
+
+def _read_until(conn: socket.socket, ending: bytes, seen: bytes = b"") -> bytes:
+    """What the server sent until ``ending`` (or a 10 s timeout: the test then fails)."""
+    conn.settimeout(10)
+    while not seen.endswith(ending):
+        chunk = conn.recv(65536)
+        assert chunk, f"connection closed after {seen!r}"
+        seen += chunk
+    return seen
+
+
+def test_keep_alive_head_and_get_answers_on_one_connection(server: Server) -> None:
+    """Each response is sent in one write (server.one_write): a HEAD's head alone, then the
+    next response on the same connection whole."""
+    with socket.create_connection(("127.0.0.1", server.port)) as conn:
+        conn.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = _read_until(conn, b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ") and b"content-length: 3\r\n" in head
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = _read_until(conn, b"\r\n\r\nok\n")
+        assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1") == 1
+
+
+def test_expect_100_continue_gets_its_interim_answer_before_the_body(server: Server) -> None:
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
+    with socket.create_connection(("127.0.0.1", server.port)) as conn:
+        conn.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        assert _read_until(conn, b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+        conn.sendall(body)
+        answer = _read_until(conn, b"</ErrorResponse>")
+        assert answer.startswith(b"HTTP/1.1 403 ")
+        assert b"<Code>MissingAuthenticationToken</Code>" in answer

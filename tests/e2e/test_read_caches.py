@@ -1,7 +1,8 @@
 """The read caches never serve a stale permission (docs/decisions.md, "Read caches").
 
 Two nodes on one database, as behind a load balancer. Each case first warms the second node's
-cache with the entity (the same request twice), changes it through the first node, then asks the
+cache with the entity (the same request twice; that node answers from its cache on the event
+loop, ``--inline-reads``), changes it through the first node, then asks the
 second node at once: the change holds on its very next request (the bound is that request, well
 within the one second the caches may take), and through the first node too.
 """
@@ -34,7 +35,9 @@ def nodes(
     with fresh_database_url(backend, directory) as url:
         first = Server(directory / "data", url).start()
         try:
-            second = Server(directory / "data", url).start()
+            # the node asked after each change answers cached reads on its event loop
+            # (--inline-reads, server.inline); the first runs every request on its threads
+            second = Server(directory / "data", url, args=("--inline-reads",)).start()
             try:
                 yield first, second
             finally:

@@ -17,7 +17,7 @@ from rolegate.server.authn import Authenticator
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, may_wait_on_network
 from rolegate.services.context import Handler, OperationContext, Params, Result
-from rolegate.store import Store
+from rolegate.store import NeedsDatabase, Store
 
 from conftest_db import BACKENDS, fresh_database_url
 
@@ -154,3 +154,28 @@ def test_requests_that_may_wait_on_an_issuer_are_told_apart_before_parsing(
     body: bytes, query: str, expected: bool
 ) -> None:
     assert may_wait_on_network(body, query) is expected
+
+
+def test_a_cache_only_request_that_would_write_is_handed_back_unanswered(store: Store) -> None:
+    """server.inline: a request that needs the database raises NeedsDatabase instead of being
+    answered on the event loop, having changed nothing; permissive mode is never tried there."""
+    pipeline = _pipeline(store)
+    assert not pipeline.answers_inline  # permissive mode may create accounts: always a write
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    )
+    request = _signed_form(
+        {
+            "Action": "CreateRole",
+            "Version": "2010-05-08",
+            "RoleName": "inline",
+            "AssumeRolePolicyDocument": trust,
+        }
+    )
+    with pytest.raises(NeedsDatabase):
+        pipeline.handle(request, "application/x-www-form-urlencoded", None, cache_only=True)
+    with store.transaction() as tx:
+        assert tx.roles.get("123456789012", "inline") is None
+    response = pipeline.handle(request, "application/x-www-form-urlencoded", None)
+    assert response.status == 200, response.body

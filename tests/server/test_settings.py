@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,23 @@ def test_service_catalog_from_the_flag_over_the_environment(tmp_path: Path) -> N
     assert Settings.from_sources({}, env).service_catalog == Path("/etc/rolegate/services.yaml")
     flag = {"service_catalog": str(tmp_path / "mine.json")}
     assert Settings.from_sources(flag, env).service_catalog == tmp_path / "mine.json"
+
+
+def test_workers_auto_is_one_process_per_core_this_process_may_use() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert Settings.from_sources({}, {}).workers == 1
+    assert Settings.from_sources({"workers": "auto"}, {}).workers == cores
+    assert Settings.from_sources({}, {"ROLEGATE_WORKERS": "AUTO"}).workers == cores
+    assert Settings.from_sources({"workers": "3"}, {"ROLEGATE_WORKERS": "auto"}).workers == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_workers_must_be_auto_or_a_whole_number_of_at_least_one(value: str) -> None:
+    with pytest.raises(ValueError, match="--workers must be auto or a whole number of at least 1"):
+        Settings.from_sources({"workers": value}, {})
+
+
+def test_inline_reads_are_off_unless_asked_for() -> None:
+    assert not Settings.from_sources({}, {}).inline_reads
+    assert Settings.from_sources({}, {"ROLEGATE_INLINE_READS": "1"}).inline_reads
+    assert Settings.from_sources({"inline_reads": "1"}, {}).inline_reads

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 
 from rolegate.domain.entities import AccessKey, Account
-from rolegate.store import Store
+from rolegate.store import NeedsDatabase, Store
 from rolegate.store.freshness import Freshness, ReadCache
 
 KEY_ID = "AKIAREADCACHETEST001"
@@ -120,3 +120,37 @@ def test_the_cache_is_bounded_and_keeps_no_absence() -> None:
     assert len(cache) <= 3
     assert cache.read("missing", 0, lambda: None) is None
     assert cache.read("missing", 0, lambda: "there now") == "there now"
+
+
+def test_a_cache_only_transaction_answers_hits_and_stops_at_the_first_statement(
+    two_stores: tuple[Store, Store],
+) -> None:
+    """``cache_only=True`` (server.inline): cached reads are answered with no statement; a miss,
+    or a change committed through another store, raises NeedsDatabase before any statement."""
+    first, second = two_stores
+    seed(first)
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    seen = statements_of(second)
+    with second.transaction(write=False, cache_only=True) as tx:
+        role = tx.roles.get(ACCOUNT, "cached")
+        assert role is not None and role.role_name == "cached"
+    with pytest.raises(NeedsDatabase), second.transaction(write=False, cache_only=True) as tx:
+        tx.access_keys.get(KEY_ID)  # never read through this store: a miss
+    with first.transaction() as tx:
+        assert tx.roles.delete(ACCOUNT, "cached")
+    with pytest.raises(NeedsDatabase), second.transaction(write=False, cache_only=True) as tx:
+        tx.roles.get(ACCOUNT, "cached")  # the deleted role is never answered from memory
+    assert seen == []  # only the freshness probe ran, on its own raw connection
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is None
+
+
+def test_a_cache_only_write_transaction_is_refused_before_it_begins(store: Store) -> None:
+    seed(store)
+    seen = statements_of(store)
+    with pytest.raises(NeedsDatabase), store.transaction(write=True, cache_only=True) as tx:
+        tx.roles.delete(ACCOUNT, "cached")
+    assert seen == []
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None

@@ -1,5 +1,6 @@
 """Admin commands that work on the database directly, also while a server runs:
-``rolegate init``, ``rolegate account create|list``, ``rolegate db upgrade``."""
+``rolegate init``, ``rolegate account create|list``, ``rolegate db upgrade`` (and ``db backup``,
+``restore``, ``copy``: ``cli.db_cmd``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 
 from rolegate.cli.account_quota import add_quota_commands
 from rolegate.cli.aws_profile import write_profile
+from rolegate.cli.db_cmd import add_db_commands
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import open_store, utc_now
 from rolegate.server.bootstrap import announce_created, ensure_default_account
@@ -50,6 +52,7 @@ def add_admin_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     up = db_commands.add_parser("upgrade", help="apply schema migrations")
     add_database_flags(up)
     up.set_defaults(handler=run_db_upgrade)
+    add_db_commands(db_commands)
 
 
 def run_init(args: argparse.Namespace) -> int:

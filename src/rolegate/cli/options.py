@@ -43,4 +43,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     }
     if getattr(args, "no_console", False):
         flags["console"] = "0"
+    if getattr(args, "no_metrics", False):
+        flags["metrics"] = "0"
+    if getattr(args, "inline_reads", False):
+        flags["inline_reads"] = "1"
     return Settings.from_sources(flags, os.environ)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import inspect
 import os
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -17,6 +18,9 @@ from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.server.app import build_runtime, serving_app
 from rolegate.server.bootstrap import announce_created
 from rolegate.server.edge import is_loopback
+from rolegate.server.log_format import LOG_FORMATS, configure_logging
+from rolegate.server.metrics import multiprocess_directory
+from rolegate.server.one_write import OneWriteHttpToolsProtocol
 from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
@@ -29,6 +33,11 @@ REMOTE_PERMISSIVE_WARNING = (
     "(--allow-remote-permissive): ANYONE WHO REACHES PORT {port} ACTS AS THE ROOT USER OF ANY "
     "ACCOUNT and can wipe all state.\n"
 )
+
+# Seconds a --workers process may take to answer uvicorn's health check (its default: 5). A new
+# worker imports rolegate before it answers: on a loaded machine that took longer than 5 s, and
+# uvicorn killed and replaced it in a loop, never serving.
+WORKER_HEALTHCHECK_S = 30
 
 REMOTE_AUTHZ_WARNING = (
     "rolegate: WARNING: the authorization service listens on {address}, not a loopback "
@@ -49,12 +58,19 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="SigV4 mode (default strict; ROLEGATE_AUTH)",
     )
     parser.add_argument(
-        "--workers", type=int, help="server processes (default 1; ROLEGATE_WORKERS)"
+        "--workers",
+        help="server processes, or 'auto' for one per core (default 1; ROLEGATE_WORKERS)",
     )
     parser.add_argument(
         "--threads",
         type=int,
         help="request threads per server process (default 2; ROLEGATE_THREADS)",
+    )
+    parser.add_argument(
+        "--inline-reads",
+        action="store_true",
+        help="answer requests the read cache answers on the event loop, SQLite only "
+        "(ROLEGATE_INLINE_READS=1; docs/decisions.md)",
     )
     parser.add_argument(
         "--no-console",
@@ -111,6 +127,12 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         "RESOURCE per line (ROLEGATE_AUTHZ_ROUTES)",
     )
     parser.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="do not serve Prometheus metrics at /metrics, which answers anyone who reaches the "
+        "port (ROLEGATE_METRICS=0; docs/operations.md)",
+    )
+    parser.add_argument(
         "--audit-retention-days",
         type=int,
         help="days the audit trail keeps its events, pruned in the background (default 90, as "
@@ -122,6 +144,12 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         "this file (appended to), or '-' for standard output (ROLEGATE_AUDIT_LOG)",
     )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=os.environ.get("ROLEGATE_LOG_FORMAT", "text"),
+        help="log lines as text or one JSON object per line (default text; ROLEGATE_LOG_FORMAT)",
+    )
     parser.set_defaults(handler=run_serve)
 
 
@@ -140,9 +168,7 @@ def run_serve(args: argparse.Namespace) -> int:
         except ServiceCatalogError as error:
             print(f"rolegate: --service-catalog: {error}", file=sys.stderr)
             return 2
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(args.log_level, args.log_format)
     runtime = build_runtime(settings)
     message = announce_created(runtime.bootstrap, settings.data_dir, settings)
     if message:
@@ -165,6 +191,9 @@ def run_serve(args: argparse.Namespace) -> int:
             sys.stderr.write(REMOTE_AUTHZ_WARNING.format(address=f"{host}:{authz[1]}"))
     sys.stdout.flush()
     # uvicorn reads X-Forwarded-For/-Proto only from --trusted-proxies (its default: 127.0.0.1).
+    extra: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        extra["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_S
     config = uvicorn.Config(
         "rolegate.server.app:app_from_environment"
         if settings.workers > 1
@@ -174,10 +203,13 @@ def run_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=args.log_level,
+        log_config=None,  # uvicorn's lines go to the root logger's handler (server.log_format)
         access_log=False,
+        http=OneWriteHttpToolsProtocol,  # each response in one socket write (server.one_write)
         lifespan="on",
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),
+        **extra,
     )
     sockets = [config.bind_socket()]
     if authz is not None:
@@ -185,6 +217,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         runtime.store.close()
         _export_settings(settings_for_workers(settings))  # the master key not in their environment
+        os.environ["ROLEGATE_LOG_LEVEL"] = args.log_level
+        os.environ["ROLEGATE_LOG_FORMAT"] = args.log_format
+        if settings.metrics:
+            multiprocess_directory()  # the workers' metric files, summed at /metrics
         Multiprocess(config, sockets=sockets).run()
     else:
         try:
@@ -233,6 +269,8 @@ def _export_settings(settings: object) -> None:
         "audit_log",
         "authz_routes",
         "console",
+        "metrics",
+        "inline_reads",
     ):
         value = getattr(settings, name)
         if isinstance(value, tuple):

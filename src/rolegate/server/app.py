@@ -1,15 +1,18 @@
 """The ASGI application and its factory: the only place that builds settings, store, key ring,
 clock and randomness.
 
-Routes: ``GET /healthz`` (load balancers), the accounts' OpenID Connect discovery documents
+Routes: ``GET /healthz`` (the process answers), ``GET /readyz`` (the database answers and its
+schema is current: ``server.health``), ``GET /metrics`` (Prometheus; ``server.metrics``), the
+accounts' OpenID Connect discovery documents
 (``server.issuer_documents``), ``POST /_rolegate/reset`` with the header
 ``X-Rolegate-Reset: 1`` (permissive mode only; a custom header is what a web page cannot send to
 another site without the browser asking first), and every other path is the AWS Query endpoint
 for IAM and STS (POST form body or GET query string). Browser requests from other sites are
 refused on both (``server.edge``).
-Requests run on a few worker threads (``--threads``, default 2; ``server.workers``), never on
-the event loop: a request is CPU-bound Python for milliseconds, and on the loop it would hold
-the GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+Requests run on a few worker threads (``--threads``, default 2; ``server.workers``): a request
+that reads the database is CPU-bound Python for milliseconds, and on the loop it would hold the
+GIL while the writers, which release it around every SQLite call and fsync, wait for it back.
+A request whose reads all come from the read cache is answered on the loop (``server.inline``).
 Operations that may wait on another server's answer (an OIDC issuer) run on threads of their
 own. Figures for both choices: docs/benchmarks.md, ``bench/api.py``.
 """
@@ -29,7 +32,7 @@ from rolegate.auth.sigv4 import HttpRequest, may_carry_signature
 from rolegate.authz_client.routes import RouteTable
 from rolegate.console import ConsoleApp
 from rolegate.domain.errors import AccessDenied
-from rolegate.federation.oidc_http import tls_context
+from rolegate.federation.oidc_http import fetch_json, tls_context
 from rolegate.federation.oidc_keys import OidcKeyCache
 from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
@@ -44,7 +47,12 @@ from rolegate.server.cloudtrail import CloudTrailEndpoint, is_cloudtrail
 from rolegate.server.console_backend import ServerBackend
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
+from rolegate.server.health import readiness
+from rolegate.server.inline import MAX_INLINE_BODY
 from rolegate.server.issuer_documents import DocumentAnswer, DocumentRequest, document_request
+from rolegate.server.log_format import configure_logging
+from rolegate.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from rolegate.server.metrics import Metrics
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
 from rolegate.server.settings import Settings
@@ -52,7 +60,7 @@ from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
 from rolegate.services.cloudtrail import LookupEvents
 from rolegate.services.iam import IssuerBase
-from rolegate.store import Store, StoreUnavailable
+from rolegate.store import NeedsDatabase, Store, StoreUnavailable
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
@@ -74,6 +82,7 @@ class Runtime:
     pipeline: Pipeline
     bootstrap: BootstrapResult
     ring: KeyRing
+    metrics: Metrics
     # The audit trail (its outbox runs from the lifespan's startup) and CloudTrail's endpoint.
     audit: AuditTrail | None = None
     cloudtrail: CloudTrailEndpoint | None = None
@@ -92,10 +101,14 @@ def open_store(settings: Settings, ring: KeyRing | None = None) -> Store:
     return Store.open(settings.resolved_database_url, sealer=ring)
 
 
-def web_identity_verifier(settings: Settings) -> WebIdentityVerifier:
+def web_identity_verifier(
+    settings: Settings, metrics: Metrics | None = None
+) -> WebIdentityVerifier:
     """One per node: its JWKS cache trusts the system roots or ``--oidc-ca-bundle``."""
     cache = OidcKeyCache(
-        tls_context(settings.oidc_ca_bundle), refresh_floor=settings.oidc_refresh_floor
+        tls_context(settings.oidc_ca_bundle),
+        refresh_floor=settings.oidc_refresh_floor,
+        fetch=metrics.counted_fetch(fetch_json) if metrics is not None else fetch_json,
     )
     return WebIdentityVerifier(cache)
 
@@ -104,6 +117,8 @@ def build_runtime(settings: Settings) -> Runtime:
     rng = secrets.SystemRandom()
     ring = open_key_ring(settings)
     store = open_store(settings, ring)
+    metrics = Metrics(enabled=settings.metrics)
+    metrics.watch_engine(store.engine)
     bootstrap = ensure_default_account(store, settings, rng=rng, now=utc_now())
     pipeline = Pipeline(
         store=store,
@@ -114,7 +129,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         operations=operation_table(
             saml_audiences=settings.saml_audiences,
-            web_identity=web_identity_verifier(settings),
+            web_identity=web_identity_verifier(settings, metrics),
             issuer_base=IssuerBase(settings.issuer_base_url),
         ),
         clock=utc_now,
@@ -122,6 +137,8 @@ def build_runtime(settings: Settings) -> Runtime:
         region=settings.region,
         compiler=PolicyCompiler(),  # one per node: compiled policies by content hash
         authorization_messages=AuthorizationMessages(ring),
+        metrics=metrics if settings.metrics else None,
+        inline_reads=settings.inline_reads,
     )
     for name in ("iam", "sts"):  # load and plan the wire models before the first request
         load_service(name)
@@ -134,6 +151,8 @@ def build_runtime(settings: Settings) -> Runtime:
         stream_to=settings.audit_log,
         session_tokens=pipeline.authenticator.session_tokens,
     )
+    outbox = pipeline.audit.outbox
+    metrics.set_backlog_source(lambda: outbox.backlog)  # rolegate_audit_backlog
     cloudtrail = CloudTrailEndpoint(
         store,
         pipeline.authenticator,
@@ -144,7 +163,7 @@ def build_runtime(settings: Settings) -> Runtime:
         LookupEvents(ring),
         pipeline.audit,
     )
-    return Runtime(settings, store, pipeline, bootstrap, ring, pipeline.audit, cloudtrail)
+    return Runtime(settings, store, pipeline, bootstrap, ring, metrics, pipeline.audit, cloudtrail)
 
 
 class RolegateApp:
@@ -174,6 +193,14 @@ class RolegateApp:
         path = scope["path"]
         if path == "/healthz":
             await _send(send, 200, b"ok\n", "text/plain", None)
+            return
+        if path == "/readyz":
+            status, body = await readiness(self.runtime.store)
+            await _send(send, status, body, "application/json", None)
+            return
+        if path == "/metrics" and self.runtime.settings.metrics:
+            exposition = await self.workers.run(self.runtime.metrics.exposition)
+            await _send(send, 200, exposition, METRICS_CONTENT_TYPE, None)
             return
         document = document_request(path)
         if document is not None:
@@ -239,21 +266,25 @@ class RolegateApp:
                 request,
             )
             return cloudtrail
-        workers = self.workers
-        if may_wait_on_network(body, request.query_string):
-            workers = self.network_workers
-        response: Response = await workers.run(
-            functools.partial(
-                pipeline.handle,
-                source_ip=client[0] if client else None,
-                secure_transport=scope.get("scheme") == "https",
-            ),
+        handle = functools.partial(
+            pipeline.handle,
             request,
             lowered.get("content-type"),
             # every coding of every Content-Encoding line, as HTTP reads repeated headers
             ", ".join(v for k, v in headers if k.lower() == "content-encoding") or None,
+            source_ip=client[0] if client else None,
+            secure_transport=scope.get("scheme") == "https",
         )
-        return response
+        if may_wait_on_network(body, request.query_string):
+            answer: Response = await self.network_workers.run(handle)
+            return answer
+        if pipeline.answers_inline and len(body) <= MAX_INLINE_BODY:
+            try:  # on the loop while the read cache answers (server.inline)
+                return handle(cache_only=True)
+            except NeedsDatabase:
+                pass
+        answer = await self.workers.run(handle)
+        return answer
 
     async def _issuer_document(
         self, scope: HTTPScope, document: DocumentRequest, send: Send
@@ -350,7 +381,10 @@ def authz_app(api: RolegateApp, routes: RouteTable | None) -> AuthzApp:
         policy_sets=pipeline.policy_sets,
         clock=pipeline.clock,
         rng=pipeline.rng,
+        metrics=pipeline.metrics,
         audit=pipeline.audit,
+        writes=pipeline.writes,
+        inline_reads=pipeline.inline_reads,
     )
     return AuthzApp(decider, api.workers, routes)
 
@@ -368,5 +402,9 @@ def app_from_environment() -> RolegateApp | Listeners:
     """uvicorn factory for ``--workers N``: settings come from ``ROLEGATE_*`` variables (the
     route table was checked by ``rolegate serve`` before the workers started)."""
     settings = Settings.from_sources({}, os.environ)
+    configure_logging(
+        os.environ.get("ROLEGATE_LOG_LEVEL", "warning"),
+        os.environ.get("ROLEGATE_LOG_FORMAT", "text"),
+    )
     routes = RouteTable.load(settings.authz_routes) if settings.authz_routes else None
     return serving_app(build_runtime(settings), routes)

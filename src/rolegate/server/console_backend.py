@@ -156,6 +156,8 @@ class ServerBackend(Backend):
             user_id=user_id,
             mfa_at=mfa_at,
         )
+        if self.pipeline.metrics is not None:
+            self.pipeline.metrics.console_session()
         return SignInResult(
             step,
             account_id,

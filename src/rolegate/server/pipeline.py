@@ -6,7 +6,8 @@ the headers and query string first (a request with no claim at all may only be o
 ``UNSIGNED_OPERATIONS``), and the form is decoded within ``wire.form``'s bounds (size, parameter
 count, one content coding).
 
-Everything here is synchronous and runs on a worker thread; the ASGI layer only moves bytes.
+Everything here is synchronous and runs on a worker thread, or, with ``cache_only=True``, on the
+event loop until it would need the database (``server.inline``); the ASGI layer only moves bytes.
 Errors become HTTP here and nowhere else: an ``AwsError`` is answered with its own code and
 status; anything else is logged with its traceback and answered as a 500 ``InternalFailure``
 (the transaction it interrupted is rolled back, so the database is unchanged).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +35,9 @@ from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server.audit_trail import AuditNote, AuditTrail
 from rolegate.server.authn import Authenticator
+from rolegate.server.inline import InlineAttempts, WritesInFlight
+from rolegate.server.log_format import current_request_id, request_fields
+from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     AuthorizationMessages,
     PolicySetCache,
@@ -40,7 +45,7 @@ from rolegate.services.authz import (
     ServiceUseRecorder,
 )
 from rolegate.services.context import Handler, OperationContext
-from rolegate.store import Store, StoreUnavailable
+from rolegate.store import NeedsDatabase, Store, StoreUnavailable
 from rolegate.wire import WireService, decode_form, load_service, route_action
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
 
@@ -110,6 +115,19 @@ class Pipeline:
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
     # Every call's CloudTrail event (server.audit_trail); None: not recorded.
     audit: AuditTrail | None = None
+    # The node's Prometheus metrics (server.metrics); None: not counted.
+    metrics: Metrics | None = None
+    # The operations worth trying on the event loop (server.inline).
+    inline: InlineAttempts = field(default_factory=InlineAttempts)
+    # This node's open write transactions: none may wait for the GIL on an inline answer.
+    writes: WritesInFlight = field(default_factory=WritesInFlight)
+    inline_reads: bool = False  # --inline-reads (server.inline)
+
+    @property
+    def answers_inline(self) -> bool:
+        """Whether ``handle(..., cache_only=True)`` may be tried on the event loop: the read
+        cache's check is local, and permissive mode (which may create accounts) is off."""
+        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
 
     def handle(
         self,
@@ -119,9 +137,13 @@ class Pipeline:
         *,
         source_ip: str | None = None,
         secure_transport: bool = False,
+        cache_only: bool = False,
     ) -> Response:
+        """The answer to ``request``. With ``cache_only``, raises ``NeedsDatabase`` instead of
+        answering when the request needs the database (``server.inline``)."""
         started = time.perf_counter()
         rid = request_id(self.rng)
+        current_request_id.set(rid)  # on every log line of this request (server.log_format)
         service: WireService = load_service("iam")
         operation = "-"
         note = AuditNote(request, rid, source_ip)
@@ -141,8 +163,13 @@ class Pipeline:
                 form.get("Action"), claim.service if claim else None, version=form.get("Version")
             )
             operation = form.get("Action") or "-"
-            body = self._run(service, form, request, claim, rid, source_ip, secure_transport, note)
+            body = self._run(
+                service, form, request, claim, rid, source_ip, secure_transport, note, cache_only
+            )
             response = Response(200, body, rid)
+        except NeedsDatabase:  # not answered: the caller runs the request again, on a thread
+            self.inline.missed(operation)
+            raise
         except AwsError as error:
             refused = error
             encoded = getattr(error, "encoded_authorization_message", None)
@@ -160,13 +187,20 @@ class Pipeline:
             response = Response(500, service.serialize_error(internal, rid), rid)
         if self.audit is not None:
             self.audit.finish(note, refused)
+        elapsed = time.perf_counter() - started
         log.info(
             "%s %s %d %.1fms",
             rid,
             operation,
             response.status,
-            (time.perf_counter() - started) * 1000,
+            elapsed * 1000,
+            extra=request_fields(rid, operation, response.status, elapsed * 1000),
         )
+        if self.metrics is not None:
+            self.metrics.request_done(
+                service.name, operation, self.operations, response.status, elapsed
+            )
+        current_request_id.set(None)
         return response
 
     def reject(self, error: AwsError) -> Response:
@@ -184,6 +218,7 @@ class Pipeline:
         source_ip: str | None = None,
         secure_transport: bool = False,
         note: AuditNote | None = None,
+        cache_only: bool = False,
     ) -> bytes:
         now = self.clock()
         note = note or AuditNote(request, rid, source_ip)
@@ -200,7 +235,14 @@ class Pipeline:
             and MFA_CODE_PARAMETER not in form
             and not self.authenticator.permissive
         )
-        with self.store.transaction(write=not read_only) as tx:
+        if cache_only and not (
+            read_only and not self.writes.count and self.inline.worth_trying(action)
+        ):
+            raise NeedsDatabase
+        with (
+            nullcontext() if read_only else self.writes.writing(),
+            self.store.transaction(write=not read_only, cache_only=cache_only) as tx,
+        ):
             caller = None
             if claim is not None:
                 caller = note.caller = self.authenticator.caller_for(
@@ -235,6 +277,7 @@ class Pipeline:
                     params=parsed.params,
                     messages=self.authorization_messages,
                     policy_sets=self.policy_sets,
+                    on_verdict=self.metrics.api_decision if self.metrics is not None else None,
                 ),
                 session_tokens=self.authenticator.session_tokens,
             )

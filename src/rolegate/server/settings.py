@@ -32,6 +32,10 @@ class Settings:
     # in slices, which lengthens every request; the others wait in the queue, first come first
     # served (figures: docs/benchmarks.md, bench/api.py).
     threads: int = 2
+    # Answer requests whose reads all hit the read cache on the event loop (server.inline).
+    # Off by default: at load 10-16 on the shared 2 cores it measured 5-31 % fewer requests/s
+    # (docs/benchmarks.md); to be judged again on a quiet machine.
+    inline_reads: bool = False
     aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (docs/iam.md)
     # PEM CA certificates trusted for OIDC issuers, instead of the system roots (docs/federation.md,
     # "Federation: OpenID Connect").
@@ -70,6 +74,8 @@ class Settings:
     authz_routes: Path | None = None
     # The web console under /console/ (docs/console.md); ``--no-console`` turns it off.
     console: bool = True
+    # Prometheus metrics at /metrics (server.metrics); ``--no-metrics`` turns them off.
+    metrics: bool = True
     # The audit trail (docs/audit.md): days its events are kept (CloudTrail's event history
     # keeps 90), and where its JSON lines are streamed (a file, "-" for stdout; None: nowhere).
     audit_retention_days: int = 90
@@ -138,8 +144,9 @@ class Settings:
             master_key=pick("master_key"),
             master_key_file=_optional_path(pick("master_key_file")),
             region=pick("region") or defaults.region,
-            workers=int(pick("workers") or defaults.workers),
+            workers=_workers(pick("workers"), defaults.workers),
             threads=_positive("threads", pick("threads"), defaults.threads),
+            inline_reads=_flag(pick("inline_reads")),
             aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
             oidc_ca_bundle=_optional_path(pick("oidc_ca_bundle")),
             oidc_refresh_floor=float(pick("oidc_refresh_floor") or defaults.oidc_refresh_floor),
@@ -152,6 +159,7 @@ class Settings:
             authz_listen=authz_listen,
             authz_routes=_optional_path(pick("authz_routes")),
             console=_flag(pick("console") or "1"),
+            metrics=_flag(pick("metrics") or "1"),
             audit_retention_days=_positive(
                 "audit-retention-days",
                 pick("audit_retention_days"),
@@ -159,6 +167,18 @@ class Settings:
             ),
             audit_log=pick("audit_log"),
         )
+
+
+def _workers(value: str | None, default: int) -> int:
+    """``--workers N``, or ``auto``: one process per core this process may run on (each
+    process runs Python on one core at a time)."""
+    if value is not None and value.strip().lower() == "auto":
+        return max(1, len(os.sched_getaffinity(0)))
+    try:
+        return _positive("workers", value, default)
+    except ValueError:
+        message = f"--workers must be auto or a whole number of at least 1, not {value!r}"
+        raise ValueError(message) from None
 
 
 def _positive(name: str, value: str | None, default: int) -> int:

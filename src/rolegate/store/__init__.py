@@ -5,7 +5,13 @@ with store.transaction() as tx:
     tx.roles.create(role)
 """
 
-from rolegate.store.errors import CommitAndRaise, Conflict, InvalidMarker, StoreUnavailable
+from rolegate.store.errors import (
+    CommitAndRaise,
+    Conflict,
+    InvalidMarker,
+    NeedsDatabase,
+    StoreUnavailable,
+)
 from rolegate.store.migrate import upgrade
 from rolegate.store.page import Page, decode_marker, encode_marker
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
@@ -28,6 +34,7 @@ __all__ = [
     "InlinePolicyRepo",
     "InvalidMarker",
     "ManagedPolicyRepo",
+    "NeedsDatabase",
     "Page",
     "PolicyAttachmentRepo",
     "PolicyEntity",

@@ -26,3 +26,10 @@ class CommitAndRaise(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(error)
         self.error = error
+
+
+class NeedsDatabase(BaseException):
+    """Raised in a cache-only read transaction (``Store.transaction(cache_only=True)``) at the
+    first statement it would send: the work is abandoned, unanswered, and redone where the
+    database may be waited for (``server.inline``). A ``BaseException``, so that no
+    ``except Exception`` on the way turns it into an answer."""

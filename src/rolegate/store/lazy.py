@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any, cast
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 
 class LazyConnection:
@@ -50,7 +51,29 @@ def lazy_connection(
 
         def open_connection() -> Connection:
             conn = stack.enter_context(checkout())
-            stack.enter_context(conn.begin())
+            stack.enter_context(_read_transaction(conn))
             return conn
 
         yield cast(Connection, LazyConnection(open_connection))
+
+
+@contextmanager
+def _read_transaction(conn: Connection) -> Iterator[None]:
+    """A read transaction: rolled back on an exception, else committed, and rolled back instead
+    when the commit fails. What a read transaction writes is best-effort only (a last-used date,
+    ``store.dialects.best_effort_write``) and its reads are done by then: a full disk, where
+    SQLite cannot append that write's commit to its WAL, must not fail the read itself
+    (tests/faults/test_disk_full.py)."""
+    transaction = conn.begin()
+    try:
+        yield
+    except BaseException:
+        transaction.rollback()
+        raise
+    try:
+        transaction.commit()
+    except OperationalError:
+        try:
+            conn.rollback()
+        except SQLAlchemyError:  # a dropped connection: the pool discards it
+            pass

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from rolegate.store.dialects import advisory_lock_sql, create_store_engine
+from rolegate.store.dialects import WRITE_OPTION, advisory_lock_sql, create_store_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 
@@ -52,3 +52,19 @@ def upgrade(url: str) -> None:
         upgrade_engine(engine)
     finally:
         engine.dispose()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why ``engine``'s database cannot serve this rolegate now (unreachable, or its schema is
+    not at head), or None when it can: ``GET /readyz``."""
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: False})  # SQLite: a plain BEGIN, no lock
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # any driver error: the database is not usable
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return f"database unreachable: {first[0] if first else type(exc).__name__}"
+    head = head_revision()
+    if current != head:
+        return f"database schema at revision {current}, this rolegate needs {head}"
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -21,7 +21,7 @@ from rolegate.store.cached_repos import (
     CachedUserRepo,
 )
 from rolegate.store.dialects import WRITE_OPTION, create_store_engine
-from rolegate.store.errors import CommitAndRaise, StoreUnavailable
+from rolegate.store.errors import CommitAndRaise, NeedsDatabase, StoreUnavailable
 from rolegate.store.freshness import Freshness
 from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.lazy import lazy_connection
@@ -225,6 +225,11 @@ class Store:
         self._probe_connection: Any = None  # the cache probe's own (store.freshness)
         self._probe_lock = threading.Lock()
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for instrumentation and readiness checks, not for queries)."""
+        return self._engine
+
     @classmethod
     def open(cls, url: str, *, sealer: Sealer) -> Store:
         """Connect to ``url`` and migrate the schema to the newest revision."""
@@ -239,8 +244,15 @@ class Store:
             raise
         return cls(engine, sealer)
 
+    @property
+    def probe_is_local(self) -> bool:
+        """Whether the read cache's freshness check is a local call (SQLite's ``data_version``,
+        microseconds) rather than a round trip to a server: only then may a cache-only read
+        transaction run on an event loop (``server.inline``)."""
+        return self.dialect_name == "sqlite"
+
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Tx]:
+    def transaction(self, write: bool = True, *, cache_only: bool = False) -> Iterator[Tx]:
         """One database transaction: committed on normal exit, rolled back on any exception but
         ``CommitAndRaise(error)``, which commits and then raises ``error``.
 
@@ -251,14 +263,20 @@ class Store:
         returned from) together: see :mod:`rolegate.store.group_commit`. A read transaction
         answers the access key, principal and policy reads of :mod:`rolegate.store.cached_repos`
         from this process's cache while the database is unchanged (:mod:`rolegate.store.freshness`).
+
+        ``cache_only=True`` (read transactions only) raises :class:`NeedsDatabase` where the
+        transaction would first send a statement (a cache miss or a write), before it has
+        changed anything: the caller redoes the work in a normal transaction.
         """
+        if cache_only and write:
+            raise NeedsDatabase
         kept: CommitAndRaise | None = None
         cached: CachedReads | None = None
         try:
             try:
                 # Before the transaction reads anything: what it reads is never older.
                 cached = None if write else CachedReads(self.freshness, self._generation())
-                with self._connection(write) as conn:
+                with self._connection(write, cache_only) as conn:
                     try:
                         yield Tx(conn, self._sealer, cached)
                     except CommitAndRaise as refusal:
@@ -273,14 +291,15 @@ class Store:
             raise kept.error
 
     @contextmanager
-    def _connection(self, write: bool) -> Iterator[Connection]:
+    def _connection(self, write: bool, cache_only: bool = False) -> Iterator[Connection]:
         """A connection in an open transaction, committed when the block ends normally."""
         if write and self._group is not None:
             with self._group.transaction() as conn:
                 yield conn
             return
         if not write:
-            with lazy_connection(self._read_checkout) as conn:
+            checkout = _no_checkout if cache_only else self._read_checkout
+            with lazy_connection(checkout) as conn:
                 yield conn
             return
         with self._engine.connect() as conn:
@@ -342,3 +361,8 @@ class Store:
         if self._readers is not None:
             self._readers.close()
         self._engine.dispose()
+
+
+def _no_checkout() -> AbstractContextManager[Connection]:
+    """A cache-only read transaction's connection: there is none (``Store.transaction``)."""
+    raise NeedsDatabase

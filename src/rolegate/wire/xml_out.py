@@ -41,17 +41,23 @@ class NotInTheModels(ValueError):
 
 #: the element names a generated writer may embed in its code
 _XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-#: finds a character that XML text must escape
-_NEEDS_ESCAPE = re.compile("[&<>\r]").search
+# Characters XML 1.0 has no place for, not even as a reference
+# (https://www.w3.org/TR/xml/#charsets): an echoed value that holds one (a garbage Action, in
+# InvalidAction's message) gets U+FFFD instead, so that every answer stays well-formed.
+_NOT_XML = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+#: finds a character that XML text must escape (or replace)
+_NEEDS_ESCAPE = re.compile(f"[&<>\r{_NOT_XML}]").search
+_REPLACE_NOT_XML = re.compile(f"[{_NOT_XML}]").sub
 
 
 def escape_text(text: str) -> str:
     if _NEEDS_ESCAPE(text):
-        return (
+        return _REPLACE_NOT_XML(
+            "\ufffd",
             text.replace("&", "&amp;")
             .replace("<", "&lt;")
             .replace(">", "&gt;")
-            .replace("\r", "&#xD;")
+            .replace("\r", "&#xD;"),
         )
     return text
 

@@ -25,8 +25,9 @@ from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
 from rolegate.server.authz.contract import MAX_QUESTION_BYTES, BadQuestion, read_question
 from rolegate.server.authz.decider import Answer, Decider
 from rolegate.server.authz.proxies import ENVOY_PREFIX, NoRoute, envoy_question, nginx_question
+from rolegate.server.inline import MAX_INLINE_BODY
 from rolegate.server.workers import WorkerThreads
-from rolegate.store import StoreUnavailable
+from rolegate.store import NeedsDatabase, StoreUnavailable
 
 log = logging.getLogger("rolegate.authz")
 
@@ -75,8 +76,12 @@ class AuthzApp:
             message = f"The question is {size} bytes, more than {MAX_QUESTION_BYTES}."
             await _send_error(send, 413, "RequestEntityTooLarge", message)
             return
+
+        def decide(cache_only: bool = False) -> Answer:
+            return self.decider.decide(read_question(body), cache_only=cache_only)
+
         # read on the worker thread too: a large question must not hold the event loop
-        answer = await self._decide(send, lambda: self.decider.decide(read_question(body)))
+        answer = await self._decide(send, decide, inline=len(body) <= MAX_INLINE_BODY)
         if answer is not None:
             await _send(send, 200, answer.json(), JSON)
 
@@ -97,7 +102,11 @@ class AuthzApp:
         except NoRoute as error:
             await _send_error(send, 403, "AccessDenied", error.message)
             return
-        answer = await self._decide(send, lambda: self.decider.decide(question))
+
+        def decide(cache_only: bool = False) -> Answer:
+            return self.decider.decide(question, cache_only=cache_only)
+
+        answer = await self._decide(send, decide, inline=True)
         if answer is None:
             return
         status = 200 if answer.allowed else 403 if answer.authenticated else 401
@@ -106,9 +115,17 @@ class AuthzApp:
             extra = _principal_headers(answer.principal)
         await _send(send, status, answer.json(), JSON, extra)
 
-    async def _decide(self, send: Send, decide: Callable[[], Answer]) -> Answer | None:
-        """The decision on a worker thread; an error answered here returns None."""
+    async def _decide(
+        self, send: Send, decide: Callable[..., Answer], *, inline: bool
+    ) -> Answer | None:
+        """The decision, on the loop while the read cache answers (``server.inline``), else on
+        a worker thread; an error answered here returns None."""
         try:
+            if inline and self.decider.answers_inline:
+                try:
+                    return decide(cache_only=True)
+                except NeedsDatabase:
+                    pass
             answer: Answer = await self.workers.run(decide)
         except BadQuestion as error:
             await _send_error(send, 400, error.code, error.message)

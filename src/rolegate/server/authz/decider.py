@@ -34,6 +34,8 @@ from rolegate.policy.decision import ALLOW, IMPLICIT_DENY
 from rolegate.server.audit_trail import AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.contract import BadQuestion, Question
+from rolegate.server.inline import WritesInFlight
+from rolegate.server.metrics import Metrics
 from rolegate.services.authz import (
     PolicySetCache,
     RequestAuthorizer,
@@ -41,7 +43,7 @@ from rolegate.services.authz import (
     record_role_use,
 )
 from rolegate.services.context import ResourcePolicy
-from rolegate.store import Store
+from rolegate.store import NeedsDatabase, Store
 
 audit = logging.getLogger("rolegate.authz.audit")
 
@@ -53,6 +55,9 @@ _PRINCIPAL_TYPES = {
     "role_session": "AssumedRole",
     "federated_user": "FederatedUser",
 }
+
+
+METRICS_SOURCE = "authz_service"  # rolegate_authorization_decisions{source=...}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +84,24 @@ class Decider:
     explain: bool = True  # list the matched statements in every answer
     # Service last accessed data of the decisions that allow (services.authz.last_used).
     service_uses: ServiceUseRecorder = field(default_factory=ServiceUseRecorder)
+    # The node's metrics: each answer counted by its effect (server.metrics); None: not counted.
+    metrics: Metrics | None = None
     # Each decision's CloudTrail event (server.audit_trail); None: not recorded.
     audit: AuditTrail | None = None
+    # The node's open write transactions (the pipeline's): none is kept waiting by the loop.
+    writes: WritesInFlight = field(default_factory=WritesInFlight)
+    inline_reads: bool = False  # --inline-reads (server.inline)
 
-    def decide(self, question: Question) -> Answer:
+    @property
+    def answers_inline(self) -> bool:
+        """Whether ``decide(..., cache_only=True)`` may be tried on the event loop
+        (``server.inline``)."""
+        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
+
+    def decide(self, question: Question, *, cache_only: bool = False) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
-        does not parse, ``StoreUnavailable`` when the database does not answer."""
+        does not parse, ``StoreUnavailable`` when the database does not answer, and with
+        ``cache_only`` ``NeedsDatabase`` instead of answering when it would need the database."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         now = self.clock()
@@ -94,7 +111,10 @@ class Decider:
             claim = parse_sigv4(question.request)
             if claim is None:
                 raise MissingAuthenticationToken(MISSING_TOKEN)
-            with self.store.transaction(write=self.authenticator.permissive) as tx:
+            write = self.authenticator.permissive
+            if cache_only and self.writes.count:
+                raise NeedsDatabase
+            with self.store.transaction(write=write, cache_only=cache_only) as tx:
                 caller = self.authenticator.caller_for(
                     tx, claim, question.request, now, question.service
                 )
@@ -144,6 +164,8 @@ class Decider:
                 question.resource or "-",
                 error.code,
             )
+            if self.metrics is not None:
+                self.metrics.decision(METRICS_SOURCE, "Unauthenticated")
             self._audit(question, rid, now, None, claim, None, error, None)
             return Answer(
                 {
@@ -168,6 +190,8 @@ class Decider:
             effect,
             (time.perf_counter() - started) * 1000,
         )
+        if self.metrics is not None:
+            self.metrics.decision(METRICS_SOURCE, effect)
         self._audit(question, rid, now, caller, claim, effect, None, message, resource)
         return Answer(
             {

@@ -11,7 +11,7 @@ account and to nothing else. AssumeRole* trust checks go through :func:`evaluate
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -136,6 +136,7 @@ class RequestAuthorizer:
     params: Mapping[str, Any] | None = None
     messages: AuthorizationMessages | None = None  # encodes denials for the server log
     policy_sets: PolicySetCache | None = None  # the node's, shared by requests
+    on_verdict: Callable[[str], None] | None = None  # told each verdict's effect (metrics)
     _found: PrincipalPolicies | None = field(default=None, init=False)
     _principal: Principal | None = field(
         default=None, init=False
@@ -178,6 +179,19 @@ class RequestAuthorizer:
         """The decision of ``require`` without the exception: every IAM and STS call and every
         question to the authorization service are decided here. Raises only what is no policy
         decision (temporary credentials that may not call IAM at all)."""
+        verdict = self._judge(action, resource, resource_account, context, resource_policy)
+        if self.on_verdict is not None:
+            self.on_verdict(verdict.effect)
+        return verdict
+
+    def _judge(
+        self,
+        action: str,
+        resource: str,
+        resource_account: str | None,
+        context: ContextValues | None,
+        resource_policy: ResourcePolicy | None,
+    ) -> Verdict:
         caller = self.caller
         account = resource_account or caller.account_id
         _check_session_scope(caller, action)

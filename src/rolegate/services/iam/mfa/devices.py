@@ -34,6 +34,9 @@ SEED_CHARACTERS = 64  # AWS's seeds are 64 base32 characters (40 bytes)
 _BASE32 = string.ascii_uppercase + "234567"
 # Resynchronising accepts codes from a device whose clock drifted this many steps either way.
 RESYNC_WINDOW = range(-20, 21)
+# A device's serial number is its ARN, and every operation that names a device takes at most this
+# many characters (the model's serialNumberType): 226 for a name under the default path.
+MAX_SERIAL_NUMBER = 256
 
 
 def _device_arn(account_id: str, path: str, name: str) -> str:
@@ -44,6 +47,13 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Result:
     name = params["VirtualMFADeviceName"]
     path = params.get("Path") or "/"
     serial = _device_arn(ctx.account_id, path, name)
+    if len(serial) > MAX_SERIAL_NUMBER:
+        # unverified: AWS's answer; a longer serial number could never be enabled or used
+        longest = MAX_SERIAL_NUMBER - (len(serial) - len(name))
+        raise ValidationError(
+            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {longest}"
+        )
     ctx.authorize("iam:CreateVirtualMFADevice", serial)
     tags = tags_from_params(params.get("Tags"))
     seed = "".join(ctx.rng.choice(_BASE32) for _ in range(SEED_CHARACTERS))

@@ -1,0 +1,81 @@
+"""Answering a request on the event loop when every read it needs is in the read cache.
+
+Buys the hop to a worker thread and back (a queue, a thread switch under the GIL, and
+``call_soon_threadsafe``'s wake-up of the loop): 10-18% of a cached GetCallerIdentity's server
+time in py-spy (figures: docs/benchmarks.md, ``bench/server.py``).
+
+The request runs on the loop in a cache-only read transaction (``Store.transaction``,
+``cache_only=True``): at its first statement to the database (a cache miss, a last-used write,
+or an operation that writes) it raises ``store.NeedsDatabase`` before anything has changed, and
+the request is run again, from the start, on a worker thread. So nothing on the loop ever waits
+for the database, and the answer is the one the thread would have given (the cache holds only
+what the database showed when the request began, ``store.freshness``). Only where that
+freshness check is itself local (SQLite's ``data_version``; a PostgreSQL round trip would block
+the loop), and only for small bodies (decoding a large form would hold the loop).
+
+Nothing is tried on the loop while a request runs on a worker thread (``WorkerThreads.in_flight``):
+a writer releases the GIL around every SQLite call and fsync, and a loop answering request after
+request would make it wait up to the GIL's 5 ms switch interval each time it wants it back (what
+made answering every read on the loop lose, docs/decisions.md). So a mix with writes runs as
+before, and a burst of cached reads runs on the loop.
+
+Nothing is tried on the loop while a write transaction of this process is open
+(``WritesInFlight``): a writer releases the GIL around every SQLite call and fsync, and a loop
+answering request after request would make it wait up to the GIL's 5 ms switch interval each time
+it wants it back (what made answering every read on the loop lose, docs/decisions.md). So writes
+keep the latency they had, and cached reads run on the loop between them.
+
+An operation that needed the database is not tried on the loop again for its next
+``RETRY_AFTER`` requests, so one that always reads (a ListRoles page) wastes its signature
+check and form decoding on a sixty-fourth of its requests at most.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# The largest body tried on the loop: every IAM/STS and /v1/authorize question of everyday size.
+MAX_INLINE_BODY = 16 * 1024
+RETRY_AFTER = 64
+
+
+class InlineAttempts:
+    """Which operations are worth trying on the loop. Used by the loop's thread only."""
+
+    def __init__(self) -> None:
+        self._skips: dict[str, int] = {}
+
+    def worth_trying(self, operation: str) -> bool:
+        left = self._skips.get(operation)
+        if left is None:
+            return True
+        if left <= 1:
+            del self._skips[operation]
+            return True
+        self._skips[operation] = left - 1
+        return False
+
+    def missed(self, operation: str) -> None:
+        """``operation`` needed the database (or was not tried): run its next requests on the
+        threads; a count already running goes on."""
+        self._skips.setdefault(operation, RETRY_AFTER)
+
+
+class WritesInFlight:
+    """The write transactions this process has open (on any thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0  # read without the lock on the loop: a stale value costs one hop at most
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._lock:
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.count -= 1

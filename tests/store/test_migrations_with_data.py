@@ -1,0 +1,127 @@
+"""Every schema migration, applied one at a time to a database that holds data written at the
+first schema (r0001), keeps that data: checked after each step, on SQLite and PostgreSQL, then
+read through the store at head."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from store_helpers import ACCOUNT, T0, AesGcmSealer
+
+from rolegate.store import Store
+from rolegate.store.dialects import create_store_engine
+from rolegate.store.migrate import alembic_config, head_revision
+from rolegate.store.repos.access_keys import SECRETS_PURPOSE
+from rolegate.store.snapshot import current_revision, tables_at
+
+KEY_ID = "AKIAFIRSTSCHEMA00001"
+ROLE_ID = "AROAFIRSTSCHEMA00001"
+
+
+def _revisions() -> list[str]:
+    """r0001 ... head, oldest first."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return [script.revision for script in reversed(list(scripts.walk_revisions()))]
+
+
+def _first_schema_rows(sealer: AesGcmSealer) -> dict[str, list[dict[str, Any]]]:
+    secret = sealer.seal(b"first-secret", purpose=SECRETS_PURPOSE, aad=KEY_ID.encode())
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        f'"Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}'
+    )
+    return {
+        "accounts": [{"account_id": ACCOUNT, "create_date": T0}],
+        "access_keys": [
+            {
+                "access_key_id": KEY_ID,
+                "account_id": ACCOUNT,
+                "user_name": None,
+                "status": "Active",
+                "create_date": T0,
+                "secret_sealed": secret,
+            }
+        ],
+        "roles": [
+            {
+                "role_id": ROLE_ID,
+                "account_id": ACCOUNT,
+                "role_name": "FirstSchema",
+                "name_key": "firstschema",
+                "path": "/old/",
+                "arn": f"arn:aws:iam::{ACCOUNT}:role/old/FirstSchema",
+                "create_date": T0,
+                "assume_role_policy_document": trust,
+                "description": "written at r0001",
+                "max_session_duration": 7200,
+                "permissions_boundary_arn": None,
+                "last_used_date": T0 + timedelta(days=1),
+                "last_used_region": "eu-west-1",
+            }
+        ],
+        "role_tags": [
+            {"owner_id": ROLE_ID, "position": 0, "tag_key": "team", "tag_value": "ops"},
+            {"owner_id": ROLE_ID, "position": 1, "tag_key": "env", "tag_value": "prod"},
+        ],
+        "role_policies": [
+            {
+                "owner_id": ROLE_ID,
+                "name_key": "inline",
+                "policy_name": "Inline",
+                "policy_document": '{"Version":"2012-10-17","Statement":[]}',
+            }
+        ],
+    }
+
+
+def _check_rows(conn: Connection, expected: dict[str, list[dict[str, Any]]], step: str) -> None:
+    tables = {table.name: table for table in tables_at(conn, current_revision(conn) or "")}
+    for name, rows in expected.items():
+        table = tables[name]
+        columns = [table.c[column] for column in rows[0]]
+        found = conn.execute(select(*columns).order_by(*table.primary_key.columns)).all()
+        assert [dict(row._mapping) for row in found] == rows, f"{name} after {step}"
+
+
+def test_every_migration_keeps_the_first_schemas_data(url: str, sealer: AesGcmSealer) -> None:
+    revisions = _revisions()
+    assert revisions[0] == "r0001" and revisions[-1] == head_revision()
+    rows = _first_schema_rows(sealer)
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            command.upgrade(alembic_config(conn), "r0001")
+            tables = {table.name: table for table in tables_at(conn, "r0001")}
+            assert set(tables) == set(rows)
+            for name, values in rows.items():  # parents first
+                conn.execute(tables[name].insert(), values)
+        for revision in revisions[1:]:
+            with engine.connect() as conn, conn.begin():
+                command.upgrade(alembic_config(conn), revision)
+            with engine.connect() as conn, conn.begin():
+                assert current_revision(conn) == revision
+                _check_rows(conn, rows, revision)
+    finally:
+        engine.dispose()
+    store = Store.open(url, sealer=sealer)
+    try:
+        with store.transaction() as tx:
+            key = tx.access_keys.get(KEY_ID)
+            assert key is not None and key.secret_access_key == "first-secret"
+            role = tx.roles.get(ACCOUNT, "firstschema")
+            assert role is not None
+            assert (role.path, role.description, role.max_session_duration) == (
+                "/old/",
+                "written at r0001",
+                7200,
+            )
+            assert [(t.key, t.value) for t in role.tags] == [("team", "ops"), ("env", "prod")]
+            policy = tx.role_policies.get(ROLE_ID, "Inline")
+            assert policy is not None and policy.policy_name == "Inline"
+    finally:
+        store.close()
