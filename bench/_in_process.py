@@ -4,7 +4,9 @@ The client signs as usual; a ``before-send`` hook hands the signed request to
 ``Pipeline.handle`` and the answer back to botocore. What is measured is the CPU time of
 ``handle`` alone (``time.process_time``: this process runs nothing else meanwhile), so the
 figures hold on a machine that other work keeps busy, where wall-clock latencies swing by 2-3x.
-The process is set up as ``rolegate serve`` sets up its own (``gc_tuning`` after startup).
+The process is set up as ``rolegate serve`` sets up its own (``gc_tuning`` after startup, the
+audit trail's outbox writer started): ``process_time`` counts the writer thread's work too, so
+each request's figure includes its share of building and storing the audit events.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class InProcessNode:
         self._key = (key_id, secret)
         self.cpu_ms: list[float] = []
         tune_for_serving()
+        if self._runtime.audit is not None:  # as the server's lifespan startup does
+            self._runtime.audit.start()
 
     def client(self, service: str, key: tuple[str, str] | None = None) -> Any:
         """A client signed with the root key, or with ``key`` (access key id, secret)."""
@@ -57,6 +61,8 @@ class InProcessNode:
         return client
 
     def close(self) -> None:
+        if self._runtime.audit is not None:  # stores what the outbox holds, as at shutdown
+            self._runtime.audit.close()
         self._runtime.store.close()
 
     def _answer(self, request: Any, **_: Any) -> AWSResponse:

@@ -14,8 +14,10 @@ import pytest
 from botocore.model import ListShape, Shape, StructureShape
 
 from rolegate.audit import HIDDEN, RULES, ApiCall, JsonLines, Outbox, build_event, cloudtrail_date
-from rolegate.audit.record import CREDENTIAL_ISSUERS
+from rolegate.audit.identity import iso_time
+from rolegate.audit.record import CREDENTIAL_ISSUERS, encode
 from rolegate.domain.audit_event import AuditEvent
+from rolegate.server.audit_trail import _event_id
 from rolegate.wire import service_model
 
 WHEN = datetime(2026, 1, 2, 15, 4, 5, tzinfo=UTC)
@@ -260,3 +262,30 @@ def _call(
         response=response,
         shared_event_id=shared_event_id,
     )
+
+
+def test_records_are_the_compact_json_of_the_standard_library() -> None:
+    value = {
+        "a": 'é \u2028 \x1f " \\ / 😀',
+        "n": [1, -2, 3.5, True, None, {}],
+        "big": 2**70,  # beyond orjson's 64 bits: the standard library's encoder
+    }
+    reference = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    assert encode(value) == reference
+    del value["big"]
+    assert encode(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_event_time_is_iso_to_the_second_across_seconds() -> None:
+    first = datetime(2026, 1, 2, 3, 4, 5, 999_999, tzinfo=UTC)
+    assert iso_time(first) == "2026-01-02T03:04:05Z"
+    assert iso_time(first.replace(microsecond=0)) == "2026-01-02T03:04:05Z"
+    assert iso_time(datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC)) == "2026-01-02T03:04:06Z"
+    assert iso_time(datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2027-01-02T03:04:05Z"
+
+
+def test_event_ids_are_version_4_uuids() -> None:
+    ids = [_event_id() for _ in range(2000)]
+    parsed = [uuid.UUID(text) for text in ids]
+    assert all(p.version == 4 and p.variant == uuid.RFC_4122 for p in parsed)
+    assert [str(p) for p in parsed] == ids and len(set(ids)) == len(ids)

@@ -412,6 +412,33 @@ def test_unsigned_lookups_are_refused_in_json(node: InProcessNode) -> None:
     assert status == 400 and json.loads(body)["__type"] == "UnknownOperationException"
 
 
+def test_lookups_are_recorded_as_read_only_cloudtrail_events(
+    node: InProcessNode, cloudtrail: Any
+) -> None:
+    start = datetime(2026, 1, 2, 15, 4, 5, tzinfo=UTC)
+    answer = cloudtrail.lookup_events(StartTime=start, MaxResults=1)
+    refused = node.client("cloudtrail")
+    with pytest.raises(ClientError) as caught:
+        refused.lookup_events(StartTime=start, EndTime=start - timedelta(hours=1))
+    flush(node)
+    rid = answer["ResponseMetadata"]["RequestId"]
+    failed_rid = caught.value.response["ResponseMetadata"]["RequestId"]
+    events = {
+        e["record"]["requestID"]: e for e in by_attribute(cloudtrail, "EventName", "LookupEvents")
+    }
+    record = events[rid]["record"]
+    assert events[rid]["EventSource"] == "cloudtrail.amazonaws.com"
+    assert events[rid]["ReadOnly"] == "true" and events[rid]["Username"] == "root"
+    assert record["eventName"] == "LookupEvents" and record["readOnly"] is True
+    assert record["requestParameters"] == {"startTime": "Jan 2, 2026, 3:04:05 PM", "maxResults": 1}
+    assert record["responseElements"] is None and "errorCode" not in record
+    assert record["recipientAccountId"] == ACCOUNT_ID
+    assert record["userIdentity"]["accessKeyId"] == ROOT_KEY_ID
+    failed = events[failed_rid]["record"]
+    assert failed["errorCode"] == "InvalidTimeRangeException"
+    assert failed["errorMessage"] == error_of(caught)[2]
+
+
 def test_retention_prunes_older_events(node: InProcessNode, cloudtrail: Any) -> None:
     audit = node.audit
     old, recent = str(uuid.uuid4()), str(uuid.uuid4())

@@ -19,8 +19,20 @@ Identity = dict[str, Any]
 
 
 def iso_time(moment: datetime) -> str:
-    """CloudTrail's eventTime and creationDate: ISO 8601 in UTC to the second."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """CloudTrail's eventTime and creationDate: ISO 8601 in UTC to the second. The events of
+    a busy node share their second: the last one's text is kept (one tuple, replaced whole, so
+    threads never see half of one)."""
+    global _last_second
+    second = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    last = _last_second
+    if last[0] == second:
+        return last[1]
+    text = moment.isoformat(timespec="seconds")[:19] + "Z"
+    _last_second = (second, text)
+    return text
+
+
+_last_second: tuple[tuple[int, ...], str] = ((), "")
 
 
 def caller_identity(caller: Caller, access_key_id: str | None) -> Identity:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from rolegate.audit.identity import iso_time, lookup_username
 from rolegate.audit.redaction import HIDDEN, rule_for
 from rolegate.audit.redaction import redacted as _redacted
@@ -24,7 +26,8 @@ from rolegate.audit.resources import Resource, resources_of
 from rolegate.domain.audit_event import AuditEvent
 
 EVENT_VERSION = "1.09"
-# One encoder for every record: ``json.dumps`` with options builds a new one per call.
+# What orjson cannot encode (an integer beyond 64 bits): the standard library's encoder, whose
+# output is the same compact JSON (no spaces, UTF-8 kept as is).
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 # A field larger than this (as JSON) is left out, with ``"omitted": true``, as CloudTrail
 # truncates what exceeds its field size.
@@ -79,7 +82,7 @@ def build_event(call: ApiCall) -> AuditEvent:
     rule = rule_for(call.service, call.operation)
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
-        "userIdentity": dict(call.identity),
+        "userIdentity": call.identity if type(call.identity) is dict else dict(call.identity),
         "eventTime": iso_time(call.time),
         "eventSource": event_source(call.service),
         "eventName": call.operation,
@@ -126,7 +129,7 @@ def build_event(call: ApiCall) -> AuditEvent:
     if call.shared_event_id is not None:
         record["sharedEventID"] = call.shared_event_id
     record["eventCategory"] = "Management"
-    text = _ENCODER.encode(record)
+    text = encode(record)
     if len(text) > MAX_FIELD_BYTES:  # rare: leave out the fields that are too large
         text = _bounded(record)
     return AuditEvent(
@@ -144,6 +147,15 @@ def build_event(call: ApiCall) -> AuditEvent:
 
 
 _SCALARS = (str, int, bool, float, type(None))
+
+
+def encode(value: Any) -> str:
+    """Compact JSON: orjson (a few µs less per event on the writer thread), the standard
+    library's encoder for what orjson refuses."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return _ENCODER.encode(value)
 
 
 def camel(value: Any) -> Any:
@@ -176,7 +188,7 @@ def _bounded(record: dict[str, Any]) -> str:
     """The record without the request parameters or response elements whose JSON exceeds
     ``MAX_FIELD_BYTES``, marked ``"omitted": true``."""
     for name in ("requestParameters", "responseElements"):
-        if len(json.dumps(record[name], separators=(",", ":"))) > MAX_FIELD_BYTES:
+        if len(encode(record[name])) > MAX_FIELD_BYTES:
             record[name] = None
             record["omitted"] = True
-    return _ENCODER.encode(record)
+    return encode(record)

@@ -161,6 +161,7 @@ def build_runtime(settings: Settings) -> Runtime:
         pipeline.compiler,
         pipeline.policy_sets,
         LookupEvents(ring),
+        pipeline.audit,
     )
     return Runtime(settings, store, pipeline, bootstrap, ring, metrics, pipeline.audit, cloudtrail)
 

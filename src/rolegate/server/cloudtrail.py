@@ -9,6 +9,10 @@ against the pinned model (``wire.json_protocol``), the operation
 ``cloudtrail:LookupEvents``), the answer as JSON. Errors are CloudTrail's JSON errors
 (``{"__type": ..., "message": ...}``): the Query services' authentication codes become the JSON
 services' (``SignatureDoesNotMatch`` -> ``InvalidSignatureException``, ...).
+
+Each call is itself recorded in the audit trail, as CloudTrail records LookupEvents: a read-only
+management event of ``cloudtrail.amazonaws.com``
+(https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-events.html).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from rolegate.auth.sigv4 import HttpRequest, parse_sigv4
 from rolegate.domain.errors import AwsError
 from rolegate.domain.ids import Rng, request_id
 from rolegate.policy.compile import PolicyCompiler
+from rolegate.server.audit_trail import AuditNote, AuditTrail
 from rolegate.server.authn import Authenticator
 from rolegate.server.pipeline import Response
 from rolegate.services.authz import PolicySetCache, RequestAuthorizer
@@ -67,6 +72,7 @@ class CloudTrailEndpoint:
     compiler: PolicyCompiler
     policy_sets: PolicySetCache
     lookup_events: LookupEvents
+    audit: AuditTrail | None = None  # None: not recorded
 
     def handle(
         self, request: HttpRequest, *, source_ip: str | None = None, secure_transport: bool = False
@@ -74,17 +80,23 @@ class CloudTrailEndpoint:
         rid = request_id(self.rng)
         service = load_json_service(SERVICE)
         headers = {name.lower(): value for name, value in request.headers}
+        note = AuditNote(request, rid, source_ip, service=SERVICE)
+        refused: AwsError | None = None
         try:
-            operation = service.operation_of(headers.get("x-amz-target"))
-            claim = parse_sigv4(request)
+            operation = note.operation = service.operation_of(headers.get("x-amz-target"))
+            claim = note.claim = parse_sigv4(request)
             if claim is None:
                 raise _JsonError(
                     *_JSON_CODES["MissingAuthenticationToken"], "Missing Authentication Token"
                 )
-            now = self.clock()
+            now = note.time = self.clock()
+            note.region = claim.region
             with self.store.transaction(write=self.authenticator.permissive) as tx:
-                caller = self.authenticator.caller_for(tx, claim, request, now, SERVICE)
+                caller = note.caller = self.authenticator.caller_for(
+                    tx, claim, request, now, SERVICE
+                )
                 parsed = service.parse_request(operation, request.body)
+                note.params = parsed.params
                 ctx = OperationContext(
                     caller=caller,
                     region=claim.region,
@@ -108,16 +120,17 @@ class CloudTrailEndpoint:
             status, body = 200, service.serialize_result(operation, result)
         except AwsError as error:
             code, status = _JSON_CODES.get(error.code, (error.code, error.status))
-            status, body = status, service.serialize_error(_JsonError(code, status, error.message))
+            refused = _JsonError(code, status, error.message)
+            status, body = status, service.serialize_error(refused)
         except StoreUnavailable:
             log.exception("request %s (cloudtrail): the database is unavailable", rid)
-            failure = _JsonError("ServiceUnavailableException", 503, "Service unavailable.")
-            status, body = 503, service.serialize_error(failure)
+            refused = _JsonError("ServiceUnavailableException", 503, "Service unavailable.")
+            status, body = 503, service.serialize_error(refused)
         except Exception:
             log.exception("request %s (cloudtrail) failed", rid)
-            status, body = (
-                500,
-                service.serialize_error(_JsonError("InternalFailure", 500, INTERNAL)),
-            )
+            refused = _JsonError("InternalFailure", 500, INTERNAL)
+            status, body = 500, service.serialize_error(refused)
+        if self.audit is not None:
+            self.audit.finish(note, refused)
         log.info("%s cloudtrail %d", rid, status)
         return Response(status, body, rid, JSON_CONTENT_TYPE)
