@@ -15,6 +15,7 @@ from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import csrf_field, error_box, notice, page, table
 from rolegate.console.permissions import section as permissions_section
+from rolegate.console.role_admin import RoleAdmin, is_service_linked
 from rolegate.console.session import ConsoleSession
 from rolegate.console.tags import section as tags_section
 from rolegate.console.trust import KINDS, trusted_entities
@@ -60,6 +61,7 @@ def revoke_policy(now: datetime) -> str:
 class RolePages:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
+        self.admin = RoleAdmin(api)
 
     def _call(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
         service = "sts" if operation in ("GetCallerIdentity", "AssumeRole") else "iam"
@@ -116,6 +118,15 @@ class RolePages:
             return Reply(403, page("Roles", error_box(error), session))
         rows: list[list[object]] = [
             [
+                el(
+                    "input",
+                    {
+                        "type": "checkbox",
+                        "name": f"r{i}",
+                        "value": r["RoleName"],
+                        "aria-label": f"Select {r['RoleName']}",
+                    },
+                ),
                 el("a", {"href": f"/console/roles/{path_part(r['RoleName'])}"}, r["RoleName"]),
                 el(
                     "ul",
@@ -125,7 +136,7 @@ class RolePages:
                 r.get("Description", ""),
                 r["CreateDate"].strftime("%Y-%m-%d %H:%M UTC"),
             ]
-            for r in found
+            for i, r in enumerate(found)
         ]
         search = el(
             "form",
@@ -152,7 +163,16 @@ class RolePages:
             {},
             search,
             el("p", {}, el("a", {"href": "/console/create-role"}, "Create role")),
-            table(["Role name", "Trusted entities", "Description", "Created"], rows, "Roles"),
+            el(
+                "form",
+                {"method": "get", "action": "/console/delete-roles", "id": "select-roles"},
+                el("button", {"type": "submit", "id": "delete-selected"}, "Delete"),
+                table(
+                    ["Select", "Role name", "Trusted entities", "Description", "Created"],
+                    rows,
+                    "Roles",
+                ),
+            ),
             more,
         )
         return Reply(200, page("Roles", body, session))
@@ -186,15 +206,18 @@ class RolePages:
             ],
             "Summary",
         )
+        linked = is_service_linked(role)  # its policies are the service's: no edit buttons
+        found = {"attached": attached, "inline": inline}
         permissions = permissions_section(
-            session, "role", name, {"attached": attached, "inline": inline}, boundary
+            session, "role", name, found, boundary, editable=not linked
         )
+        edit_trust = el("p", {}, el("a", {"href": f"{base}/trust"}, "Edit trust policy"))
         trust = el(
             "section",
             {"aria-labelledby": "h-trust"},
             el("h2", {"id": "h-trust"}, "Trust relationships"),
             el("pre", {"id": "trust-policy"}, pretty(role["AssumeRolePolicyDocument"])),
-            el("p", {}, el("a", {"href": f"{base}/trust"}, "Edit trust policy")),
+            None if linked else edit_trust,
         )
         tags = tags_section(session, "role", name, role.get("Tags", []))
         revoke = el(
@@ -219,10 +242,11 @@ class RolePages:
             {},
             notice(note) if note else done_notice(request),
             summary,
+            self.admin.role_sections(session, role),
             permissions,
             trust,
             tags,
-            revoke,
+            None if linked else revoke,
         )
         return Reply(200, page(f"Role {name}", body, session))
 
