@@ -167,6 +167,19 @@ def test_delete_refused_midway_is_explained_with_what_was_done(page: Page, serve
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
     assert iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"] == []
 
+    # a profile of another name: the console stops before any change, as AWS's does
+    iam.create_instance_profile(InstanceProfileName=f"other-{name}")
+    iam.add_role_to_instance_profile(InstanceProfileName=f"other-{name}", RoleName=name)
+    iam.attach_role_policy(RoleName=name, PolicyArn=READ_ONLY)
+    page.goto(f"{server.endpoint}/console/delete-roles?r0={name}")
+    page.fill("#f-confirm", name)
+    page.click("#confirm-delete")
+    assert page.locator("section.deleted-role ul.steps li").count() == 0  # nothing done
+    error = page.locator(".error").inner_text()
+    assert "DeleteConflict" in error and f"another name (other-{name})" in error
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [READ_ONLY]
+
 
 def test_service_linked_role_create_locked_and_delete(
     browser: Browser, server: Server, axe_script: Path

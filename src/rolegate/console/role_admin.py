@@ -86,11 +86,13 @@ class RoleAdmin:
             profiles = self._iam(session, "ListInstanceProfilesForRole", RoleName=name)[
                 "InstanceProfiles"
             ]
-            listing: Markup = table(
-                ["Instance profile", "ARN"],
-                [[p["InstanceProfileName"], p["Arn"]] for p in profiles],
-                "Instance profiles",
-            )
+            listing: Markup = el("p", {}, "None.")
+            if profiles:
+                listing = table(
+                    ["Instance profile", "ARN"],
+                    [[p["InstanceProfileName"], p["Arn"]] for p in profiles],
+                    "Instance profiles",
+                )
         except ApiError as error:
             listing = error_box(error)
         return el(
