@@ -118,6 +118,8 @@ def test_editing_buttons_refuse_posts_without_the_csrf_token(node: InProcessNode
         f"/console/permissions/role/{role}/inline": {"policy_name": "x", "policy": policy},
         "/console/tags/role/add": {"id": role, "tag_key": "k", "tag_value": "v"},
         f"/console/users/{user}/key-create": {},
+        f"/console/roles/{role}/edit": {"description": "forged", "hours": "2"},
+        "/console/delete-roles": {"r0": role, "confirm": role},
     }
     for path, form in posts.items():
         status, _, text = browser.send(node, "POST", path, {**form, "csrf": "forged"})
@@ -126,6 +128,7 @@ def test_editing_buttons_refuse_posts_without_the_csrf_token(node: InProcessNode
     assert iam.list_role_policies(RoleName=role)["PolicyNames"] == []
     assert iam.list_role_tags(RoleName=role)["Tags"] == []
     assert iam.list_access_keys(UserName=user)["AccessKeyMetadata"] == []
+    assert iam.get_role(RoleName=role)["Role"]["MaxSessionDuration"] == 3600  # neither edited
     # the same form with the session's token does what it says
     status, answer, _ = browser.send(
         node,

@@ -211,6 +211,13 @@ def test_service_linked_role_create_locked_and_delete(
         assert page.locator("text=Edit trust policy").count() == 0
         assert axe(page, axe_script) == []
 
+        page.click("#edit-role")  # its description only (UpdateRoleDescription)
+        assert page.locator("#f-hours").count() == 0
+        page.fill("#f-description", "Scales my fleet")
+        page.click("#save-role")
+        page.wait_for_url(f"**/console/roles/{name}?done=saved")
+        assert iam.get_role(RoleName=name)["Role"]["Description"] == "Scales my fleet"
+
         page.goto(f"{server.endpoint}/console/roles/{name}/trust")  # AWS would refuse
         page.click(".policy-form button[type=submit]")
         assert "UnmodifiableEntity" in page.locator(".error").inner_text()
