@@ -24,7 +24,7 @@ from rolegate.console.session import ConsoleSession
 SLR_PATH = "/aws-service-role/"
 EC2 = "ec2.amazonaws.com"
 HOURS = tuple(range(1, 13))  # the console's choices; "Custom duration" takes seconds
-MAX_SELECTED = 20  # roles one confirmation deletes (a page of the roles list)
+MAX_SELECTED = 90  # roles one confirmation deletes (the form holds at most 100 fields)
 STATUS_POLLS = 10  # GetServiceLinkedRoleDeletionStatus reads before showing what it says
 _DIFFERENT_PROFILE = (
     "The role is in an instance profile that has another name ({names}). As in AWS's console, "
@@ -172,11 +172,13 @@ class RoleAdmin:
                 self._iam(session, "UpdateRoleDescription", RoleName=name, Description=description)
             else:
                 hours = request.arg("hours")
-                text = request.arg("custom_seconds") if hours == "custom" else f"{hours}"
-                seconds = int(text) * (1 if hours == "custom" else 3600) if text.isdigit() else -1
-                params: dict[str, Any] = {"RoleName": name, "Description": description}
+                custom = hours == "custom"
+                text = request.arg("custom_seconds") if custom else hours
                 # an unreadable number is sent as 0, so AWS's own validation answers it
-                params["MaxSessionDuration"] = max(seconds, 0)
+                readable = text.isascii() and text.isdigit() and len(text) < 10
+                seconds = int(text) * (1 if custom else 3600) if readable else 0
+                params: dict[str, Any] = {"RoleName": name, "Description": description}
+                params["MaxSessionDuration"] = seconds
                 self._iam(session, "UpdateRole", **params)
         except ApiError as error:
             return self.edit_form(request, session, name, error)
