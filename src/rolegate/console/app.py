@@ -186,8 +186,8 @@ class ConsoleApp:
                 return session, self.roles.trust_form(request, session, name)
         if path == "/delete-roles":
             if post:
-                return session, self.roles.admin.delete(request, session)
-            return session, self.roles.admin.delete_form(request, session)
+                return session, self.roles.admin.deletion.delete(request, session)
+            return session, self.roles.admin.deletion.delete_form(request, session)
         if path == "/create-role":
             if post:
                 return session, self.tools.create(request, session)

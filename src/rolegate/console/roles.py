@@ -15,7 +15,8 @@ from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import csrf_field, error_box, notice, page, table
 from rolegate.console.permissions import section as permissions_section
-from rolegate.console.role_admin import RoleAdmin, is_service_linked
+from rolegate.console.role_admin import RoleAdmin
+from rolegate.console.role_delete import is_service_linked
 from rolegate.console.session import ConsoleSession
 from rolegate.console.tags import section as tags_section
 from rolegate.console.trust import KINDS, trusted_entities
