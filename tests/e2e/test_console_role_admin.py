@@ -12,6 +12,11 @@ import pytest
 from botocore.exceptions import ClientError
 from console_helpers import ADMIN, axe, new_user, sign_in, trust
 from playwright.sync_api import Browser, Page
+from test_service_linked_roles import (  # noqa: F401 (a server with an operator catalogue)
+    CatalogServer,
+    catalog_server,
+    write_catalog,
+)
 
 from harness import ACCOUNT_ID, Server
 
@@ -232,3 +237,26 @@ def test_service_linked_role_create_locked_and_delete(
         _gone(server, name)
     finally:
         context.close()
+
+
+def test_service_linked_role_still_in_use_shows_why(
+    page: Page,
+    catalog_server: CatalogServer,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The operator's catalogue says the service still uses its role: the deletion task
+    FAILED, and the page shows the reason with the regions and resources."""
+    iam = catalog_server.client("iam")
+    assert catalog_server.catalog is not None
+    iam.create_service_linked_role(AWSServiceName="widgets.example.com")
+    widget = f"arn:aws:widgets:us-east-1:{ACCOUNT_ID}:widget/w-1"
+    write_catalog(catalog_server.catalog, [{"Region": "us-east-1", "Resources": [widget]}])
+    _signed_in(page, catalog_server, ADMIN)
+    page.goto(f"{catalog_server.endpoint}/console/delete-roles?r0=AWSServiceRoleForWidgets")
+    page.fill("#f-confirm", "AWSServiceRoleForWidgets")
+    page.click("#confirm-delete")
+    report = page.locator("section.deleted-role").inner_text()
+    assert "Deletion status: FAILED. Reason: " in report
+    assert f"(us-east-1: {widget})" in report
+    assert iam.get_role(RoleName="AWSServiceRoleForWidgets")["Role"]["Path"].startswith(
+        "/aws-service-role/"
+    )
