@@ -118,6 +118,8 @@ def test_editing_buttons_refuse_posts_without_the_csrf_token(node: InProcessNode
         f"/console/permissions/role/{role}/inline": {"policy_name": "x", "policy": policy},
         "/console/tags/role/add": {"id": role, "tag_key": "k", "tag_value": "v"},
         f"/console/users/{user}/key-create": {},
+        f"/console/roles/{role}/edit": {"description": "forged", "hours": "2"},
+        "/console/delete-roles": {"r0": role, "confirm": role},
     }
     for path, form in posts.items():
         status, _, text = browser.send(node, "POST", path, {**form, "csrf": "forged"})
@@ -126,6 +128,7 @@ def test_editing_buttons_refuse_posts_without_the_csrf_token(node: InProcessNode
     assert iam.list_role_policies(RoleName=role)["PolicyNames"] == []
     assert iam.list_role_tags(RoleName=role)["Tags"] == []
     assert iam.list_access_keys(UserName=user)["AccessKeyMetadata"] == []
+    assert iam.get_role(RoleName=role)["Role"]["MaxSessionDuration"] == 3600  # neither edited
     # the same form with the session's token does what it says
     status, answer, _ = browser.send(
         node,
@@ -245,6 +248,33 @@ def test_bad_input_gets_aws_answers(node: InProcessNode) -> None:
     status, _, page = browser.send(node, "GET", "/console/groups/no-such-group")
     assert status == 404 and "NoSuchEntity" in page
     assert browser.send(node, "GET", "/console/permissions/robot/x/inline")[0] == 404
+
+
+def test_role_edit_bad_durations_get_aws_answer(node: InProcessNode) -> None:
+    """What each unreadable or out-of-range duration gets: AWS's ValidationError on the form
+    (400), never a 500, and the role unchanged."""
+    iam = node.client("iam")
+    user = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    role = f"dur-{uuid.uuid4().hex[:8]}"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=_trust())
+    browser = Browser()
+    assert browser.sign_in(node, user, PASSWORD) == 303
+    token = browser.csrf(node)
+    low = "failed to satisfy constraint: Member must have value greater than or equal to 3600"
+    high = "failed to satisfy constraint: Member must have value less than or equal to 43200"
+    cases = {
+        ("custom", "abc"): low,  # unreadable: sent as 0
+        ("custom", "9" * 5000): low,
+        ("custom", "60"): low,
+        ("custom", "43201"): high,
+        ("13", ""): high,
+    }
+    for (hours, seconds), message in cases.items():
+        form = {"hours": hours, "custom_seconds": seconds, "description": "", "csrf": token}
+        status, _, text = browser.send(node, "POST", f"/console/roles/{role}/edit", form)
+        assert status == 400 and "ValidationError" in text, (hours, seconds[:10])
+        assert message in html.unescape(text), (hours, seconds[:10])
+    assert iam.get_role(RoleName=role)["Role"]["MaxSessionDuration"] == 3600
 
 
 def _trust() -> str:

@@ -180,10 +180,18 @@ class ConsoleApp:
                 return session, self.roles.role(request, session, name)
             if tail == "revoke" and post:
                 return session, self.roles.revoke(request, session, name, datetime.now(UTC))
+            if tail == "edit":
+                if post:
+                    return session, self.roles.admin.edit(request, session, name)
+                return session, self.roles.admin.edit_form(request, session, name)
             if tail == "trust":
                 if post:
                     return session, self.roles.update_trust(request, session, name)
                 return session, self.roles.trust_form(request, session, name)
+        if path == "/delete-roles":
+            if post:
+                return session, self.roles.admin.deletion.delete(request, session)
+            return session, self.roles.admin.deletion.delete_form(request, session)
         if path == "/create-role":
             if post:
                 return session, self.tools.create(request, session)

@@ -54,9 +54,14 @@ def section(
     name: str,
     found: dict[str, Any],
     boundary: str | None = None,
+    *,
+    editable: bool = True,
 ) -> Markup:
-    """The Permissions section of a principal's page, with its buttons."""
+    """The Permissions section of a principal's page, with its buttons (none when not
+    ``editable``: a service-linked role's policies are the service's)."""
     base = f"/console/permissions/{kind}/{path_part(name)}"
+    if not editable:
+        return _read_only(found, boundary)
     rows: list[list[object]] = [
         [
             el("a", {"href": "/console/policies/" + path_part(p["PolicyArn"])}, p["PolicyName"]),
@@ -112,6 +117,26 @@ def section(
         inline,
         el("p", {}, el("a", {"href": f"{base}/inline", "id": "add-inline"}, "Add inline policy")),
         _boundary(session, base, boundary) if kind != "group" else None,
+    )
+
+
+def _read_only(found: dict[str, Any], boundary: str | None) -> Markup:
+    rows: list[list[object]] = [[p["PolicyName"], p["PolicyArn"]] for p in found["attached"]]
+    return el(
+        "section",
+        {"aria-labelledby": "h-permissions"},
+        el("h2", {"id": "h-permissions"}, "Permissions"),
+        table(["Attached policy", "ARN"], rows, "Attached policies"),
+        [
+            el(
+                "div",
+                {"class": "inline-policy"},
+                el("h3", {}, f"Inline policy {p['PolicyName']}"),
+                el("pre", {}, pretty(p["PolicyDocument"])),
+            )
+            for p in found["inline"]
+        ],
+        el("p", {"id": "boundary"}, f"Permissions boundary: {boundary or 'not set'}"),
     )
 
 

@@ -16,6 +16,8 @@ from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import csrf_field, error_box, notice, page, table
 from rolegate.console.permissions import section as permissions_section
+from rolegate.console.role_admin import RoleAdmin
+from rolegate.console.role_delete import is_service_linked
 from rolegate.console.session import ConsoleSession
 from rolegate.console.tags import section as tags_section
 from rolegate.console.trust import KINDS, trusted_entities
@@ -67,6 +69,7 @@ def _events_link(role_name: str) -> Markup:
 class RolePages:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
+        self.admin = RoleAdmin(api)
 
     def _call(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
         service = "sts" if operation in ("GetCallerIdentity", "AssumeRole") else "iam"
@@ -123,6 +126,15 @@ class RolePages:
             return Reply(403, page("Roles", error_box(error), session))
         rows: list[list[object]] = [
             [
+                el(
+                    "input",
+                    {
+                        "type": "checkbox",
+                        "name": f"r{i}",
+                        "value": r["RoleName"],
+                        "aria-label": f"Select {r['RoleName']}",
+                    },
+                ),
                 el("a", {"href": f"/console/roles/{path_part(r['RoleName'])}"}, r["RoleName"]),
                 el(
                     "ul",
@@ -132,7 +144,7 @@ class RolePages:
                 r.get("Description", ""),
                 r["CreateDate"].strftime("%Y-%m-%d %H:%M UTC"),
             ]
-            for r in found
+            for i, r in enumerate(found)
         ]
         search = el(
             "form",
@@ -159,7 +171,16 @@ class RolePages:
             {},
             search,
             el("p", {}, el("a", {"href": "/console/create-role"}, "Create role")),
-            table(["Role name", "Trusted entities", "Description", "Created"], rows, "Roles"),
+            el(
+                "form",
+                {"method": "get", "action": "/console/delete-roles", "id": "select-roles"},
+                el("button", {"type": "submit", "id": "delete-selected"}, "Delete"),
+                table(
+                    ["Select", "Role name", "Trusted entities", "Description", "Created"],
+                    rows,
+                    "Roles",
+                ),
+            ),
             more,
         )
         return Reply(200, page("Roles", body, session))
@@ -193,15 +214,18 @@ class RolePages:
             ],
             "Summary",
         )
+        linked = is_service_linked(role)  # its policies are the service's: no edit buttons
+        found = {"attached": attached, "inline": inline}
         permissions = permissions_section(
-            session, "role", name, {"attached": attached, "inline": inline}, boundary
+            session, "role", name, found, boundary, editable=not linked
         )
+        edit_trust = el("p", {}, el("a", {"href": f"{base}/trust"}, "Edit trust policy"))
         trust = el(
             "section",
             {"aria-labelledby": "h-trust"},
             el("h2", {"id": "h-trust"}, "Trust relationships"),
             el("pre", {"id": "trust-policy"}, pretty(role["AssumeRolePolicyDocument"])),
-            el("p", {}, el("a", {"href": f"{base}/trust"}, "Edit trust policy")),
+            None if linked else edit_trust,
         )
         tags = tags_section(session, "role", name, role.get("Tags", []))
         revoke = el(
@@ -227,10 +251,11 @@ class RolePages:
             notice(note) if note else done_notice(request),
             summary,
             _events_link(name),
+            self.admin.role_sections(session, role),
             permissions,
             trust,
             tags,
-            revoke,
+            None if linked else revoke,
         )
         return Reply(200, page(f"Role {name}", body, session))
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rolegate.catalog.service_linked_roles import service_catalog
 from rolegate.console.api import ApiClient, ApiError, SessionCredentials
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request, path_part, redirect
 from rolegate.console.layout import COLORS, csrf_field, error_box, field, page, table
+from rolegate.console.role_admin import EC2, RoleAdmin
 from rolegate.console.session import ConsoleSession, RoleChoice, SwitchedRole
 from rolegate.policy import PolicyKind, PolicyParseError, find_problems, parse_policy_of_kind
 
@@ -88,6 +90,7 @@ def trust_policy(form: dict[str, str]) -> str:
 class ToolPages:
     def __init__(self, api: ApiClient) -> None:
         self.api = api
+        self.admin = RoleAdmin(api)
 
     def _iam(self, creds: SessionCredentials, operation: str, **params: Any) -> dict[str, Any]:
         return self.api.call(creds, "iam", operation, params)
@@ -148,6 +151,7 @@ class ToolPages:
                         "service",
                         request.arg("service"),
                     ),
+                    _linked_choices(request),
                 ),
                 group(
                     "account",
@@ -199,7 +203,11 @@ class ToolPages:
                     el("div", {"id": "findings", "aria-live": "polite"}),
                 ),
                 el("h2", {}, "Name and permissions"),
-                field("Role name", "name", request.arg("name"), required=True),
+                field(
+                    "Role name (a service-linked role is named by its service)",
+                    "name",
+                    request.arg("name"),
+                ),
                 field("Description", "description", request.arg("description")),
                 field(
                     "Permissions policy ARN to attach (optional)",
@@ -213,6 +221,12 @@ class ToolPages:
 
     def create(self, request: Request, session: ConsoleSession) -> Reply:
         name = request.arg("name").strip()
+        service = request.arg("service").strip()
+        if request.arg("entity") == "service" and request.arg("linked_service"):
+            try:  # a service-linked role: the service names it (CreateServiceLinkedRole)
+                return redirect(self.admin.create_linked(request, session))
+            except ApiError as error:
+                return self.create_form(request, session, error)
         params: dict[str, Any] = {
             "RoleName": name,
             "AssumeRolePolicyDocument": trust_policy(request.form),
@@ -228,6 +242,8 @@ class ToolPages:
                     RoleName=name,
                     PolicyArn=request.arg("policy_arn").strip(),
                 )
+            if request.arg("entity", "service") == "service" and service == EC2:
+                self.admin.ec2_profile(session, name)
         except ApiError as error:
             return self.create_form(request, session, error)
         return redirect(f"/console/roles/{path_part(name)}")
@@ -410,6 +426,28 @@ class ToolPages:
             results,
         )
         return Reply(200, page("Policy simulator", body, session))
+
+
+def _linked_choices(request: Request) -> Markup:
+    """The service-linked-role use cases of the catalogue, and the optional custom suffix."""
+    chosen = request.arg("linked_service")
+    options = [el("option", {"value": ""}, "None: a role the service assumes")]
+    for service, linked in sorted(service_catalog().items()):
+        label = f"{service}: {linked.role_name}" + (
+            " (custom suffix allowed)" if linked.custom_suffix_allowed else ""
+        )
+        options.append(el("option", {"value": service, "selected": service == chosen}, label))
+    return el(
+        "div",
+        {},
+        el(
+            "p",
+            {},
+            el("label", {"for": "f-linked"}, "Service-linked role use case (the service names it)"),
+            el("select", {"id": "f-linked", "name": "linked_service"}, options),
+        ),
+        field("Custom suffix (optional)", "custom_suffix", request.arg("custom_suffix")),
+    )
 
 
 _EMPTY_TRUST = json.dumps(
