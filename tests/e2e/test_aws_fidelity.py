@@ -265,3 +265,34 @@ def test_a_virtual_mfa_device_name_too_long_for_its_serial_number(iam: Any) -> N
             "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
             f"constraint: Member must have length less than or equal to {limit}",
         )
+
+
+@pytest.mark.parametrize("path", ["test/", "/test", "/a b/"])
+def test_a_path_that_does_not_begin_and_end_with_a_slash(
+    iam: Any, unique: Callable[[str], str], path: str
+) -> None:
+    """IAM's own sentence for a path outside its pattern (CreateRole with Path "test/"); a path
+    that is too long, or a path failing beside another member, keeps the listed form."""
+    expected = (
+        "ValidationError",
+        400,
+        "The specified value for path is invalid. It must begin and end with / and contain only "
+        "alphanumeric characters and/or / characters.",
+    )
+    with pytest.raises(ClientError) as info:
+        iam.create_role(RoleName=unique("r"), Path=path, AssumeRolePolicyDocument=TRUST)
+    assert error_of(info) == expected
+    with pytest.raises(ClientError) as info:
+        iam.create_user(UserName=unique("u"), Path=path)
+    assert error_of(info) == expected
+    with pytest.raises(ClientError) as info:
+        iam.create_user(UserName="bad name!", Path=path)
+    assert error_of(info)[2].startswith("2 validation errors detected: ")
+    with pytest.raises(ClientError) as info:
+        iam.create_user(UserName=unique("u"), Path="/" + "a" * 511 + "/")
+    assert error_of(info) == (
+        "ValidationError",
+        400,
+        "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must "
+        "have length less than or equal to 512",
+    )

@@ -79,9 +79,12 @@ def test_invalid_input_gets_the_validation_message(iam: Any, unique: Callable[[s
         "1 validation error detected: Value at 'groupName' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
     )
-    code, status, message = fails(iam.create_group, GroupName=unique("g"), Path="no-slashes")
-    assert (code, status) == ("ValidationError", 400)
-    assert "Value at 'path' failed to satisfy constraint" in message
+    assert fails(iam.create_group, GroupName=unique("g"), Path="no-slashes") == (
+        "ValidationError",
+        400,
+        "The specified value for path is invalid. It must begin and end with / and contain only "
+        "alphanumeric characters and/or / characters.",
+    )
     code, status, message = fails(iam.get_group, GroupName="g" * 129)
     assert (code, status) == ("ValidationError", 400)
     assert "Member must have length less than or equal to 128" in message
