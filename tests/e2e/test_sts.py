@@ -206,25 +206,6 @@ def test_role_chaining_is_limited_to_one_hour(home: Account, node: Node) -> None
     assert identity["Arn"].endswith(f":assumed-role/{second['RoleName']}/two")
 
 
-def test_a_session_token_is_not_role_chaining(home: Account, node: Node) -> None:
-    """GetSessionToken credentials assume a role as the user does: up to the role's maximum, and
-    the role session they get may chain once more (it is the first role of the chain)."""
-    user = home.user()
-    first = home.role(trust({"AWS": user.arn}), document(allow(ASSUME)), MaxSessionDuration=43200)
-    second = home.role(trust({"AWS": first["Arn"]}))
-    token = user.client().get_session_token()["Credentials"]
-    started = datetime.now(UTC)
-    answer = temporary_client(node, token, "sts").assume_role(
-        RoleArn=first["Arn"], RoleSessionName="long", DurationSeconds=7200
-    )
-    assert answer["Credentials"]["Expiration"] - started > timedelta(seconds=7190)
-    chained = temporary_client(node, answer["Credentials"], "sts")
-    code, _ = error_of(
-        chained.assume_role, RoleArn=second["Arn"], RoleSessionName="two", DurationSeconds=3601
-    )
-    assert code == "ValidationError"
-
-
 def test_session_policy_only_narrows(home: Account, node: Node) -> None:
     user = home.user()
     role = home.role(trust({"AWS": user.arn}), document(allow(["iam:GetRole", "iam:ListRoleTags"])))

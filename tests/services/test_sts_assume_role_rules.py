@@ -85,23 +85,6 @@ def test_durations_when_chaining(requested: int, maximum: int) -> None:
     assert _duration(USER, role(maximum), None) == 3600
 
 
-@given(st.integers(900, 43200))
-def test_a_users_session_token_is_not_chaining(requested: int) -> None:
-    """A user's GetSessionToken credentials assume a role for up to its MaxSessionDuration."""
-    session = SessionClaims(
-        kind=SessionKind.SESSION_TOKEN,
-        account_id="111111111111",
-        access_key_id="ASIAXXXXXXXXXXXXXXXX",
-        secret_access_key="s" * 40,
-        issued_at=NOW,
-        expires_at=NOW + timedelta(hours=12),
-        principal_arn=USER.arn,
-        principal_id=USER.user_id,
-    )
-    caller = Caller(USER.account_id, "user", USER.arn, USER.user_id, session=session)
-    assert _duration(caller, role(43200), requested) == requested
-
-
 def test_transitive_tags_are_inherited_and_cannot_be_set_again() -> None:
     caller = chained(tags=(("Team", "blue"), ("cost", "1")), transitive_tag_keys=("Team",))
     tags = _session_tags(caller, {"Tags": [{"Key": "project", "Value": "x"}]})

@@ -84,7 +84,7 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
             tags=tags,
             source_identity=source_identity,
             source_user_arn=caller.arn,
-            chain_depth=session.chain_depth + 1 if _chaining(caller) and session else 0,
+            chain_depth=0 if session is None else session.chain_depth + 1,
             mfa_authenticated=mfa.authenticated,
             mfa_authenticated_at=mfa.authenticated_at,
             packed_policy_size=packed,
@@ -156,16 +156,12 @@ def _trust_context(
     return context
 
 
-def _chaining(caller: Caller) -> bool:
-    """Role chaining is a role session assuming a role
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "Role
-    chaining"); a user's GetSessionToken or console session assuming one is not."""
-    return caller.principal_type == "role_session"
-
-
 def _duration(caller: Caller, role: Role, requested: int | None) -> int:
-    """900 s up to the role's MaxSessionDuration; one hour at most when chaining."""
-    if _chaining(caller):
+    """900 s up to the role's MaxSessionDuration; one hour at most when chaining (any
+    temporary credentials as caller:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "Role
+    chaining")."""
+    if caller.session is not None:
         if requested is not None and requested > CHAINED_MAX_DURATION:
             raise ValidationError(EXCEEDS_CHAIN)
         return min(requested or DEFAULT_DURATION, role.max_session_duration, CHAINED_MAX_DURATION)
