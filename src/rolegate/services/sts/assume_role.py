@@ -157,10 +157,11 @@ def _trust_context(
 
 
 def _duration(caller: Caller, role: Role, requested: int | None) -> int:
-    """900 s up to the role's MaxSessionDuration; one hour at most when chaining (any
-    temporary credentials as caller:
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "Role
-    chaining")."""
+    """900 s up to the role's MaxSessionDuration; one hour at most when chaining
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html, "Role
+    chaining"). Any temporary credentials as caller count, a user's GetSessionToken credentials
+    included: AWS answers those with the chaining limit too, as tools that assume roles with MFA
+    session tokens have recorded (e.g. aws-vault's and aws-runas's issues)."""
     if caller.session is not None:
         if requested is not None and requested > CHAINED_MAX_DURATION:
             raise ValidationError(EXCEEDS_CHAIN)
