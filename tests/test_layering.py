@@ -40,8 +40,13 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     # the console: pages over the services' entry points, the policy engine's findings,
     # botocore to call the operations as an SDK does (docs/console.md), segno to draw a
     # virtual MFA device's QR code as inline SVG, and the access graph page's rolegate.graph
-    # (from the session's own GetAccountAuthorizationDetails)
-    "console": ({"console", "domain", "auth", "policy", "wire", "graph"}, {"botocore", "segno"}),
+    # (from the session's own GetAccountAuthorizationDetails); the role wizard lists the
+    # service-linked-role use cases from rolegate.catalog (AWS's data, as AWS's console has its
+    # own list; no account state)
+    "console": (
+        {"console", "domain", "auth", "policy", "wire", "graph", "catalog"},
+        {"botocore", "segno"},
+    ),
     # the credential agent is a client of rolegate over HTTP: the wire model, never the server
     "agent": ({"domain", "wire", "agent"}, {"botocore", "httpx", "uvicorn"}),
     # the audit trail's records, redaction, outbox and stream: pure but for the outbox's thread

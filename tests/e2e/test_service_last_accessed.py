@@ -6,6 +6,7 @@ each service; bad ARNs, unknown entities and jobs, and another principal's job."
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -115,8 +116,16 @@ def test_group_policy_and_role_reports(account: Account) -> None:
 
     role = account.role(trust({"AWS": dev.arn}), document(allow("iam:ListRoles")))
     session = dev.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="report")
-    temporary_client(account.server, session["Credentials"]).list_roles()
+    role_client = temporary_client(account.server, session["Credentials"])
+    role_client.list_roles()
     role_iam = _services(_report(root, role["Arn"]))["iam"]
+    # A read records its use best effort: when another writer holds SQLite (the audit trail's
+    # outbox flushes every second) the next request records it (services/authz/last_used.py).
+    deadline = time.monotonic() + 10
+    while "LastAuthenticatedEntity" not in role_iam and time.monotonic() < deadline:
+        time.sleep(0.2)
+        role_client.list_roles()
+        role_iam = _services(_report(root, role["Arn"]))["iam"]
     assert role_iam["LastAuthenticatedEntity"] == role["Arn"]
 
     granting = root.list_policies_granting_service_access(
