@@ -58,7 +58,7 @@ def measure(roles: int) -> dict[str, float]:
             session = new_session(
                 signed.account_id, signed.principal_arn, signed.credentials, signed.expires_at, now
             )
-            api = ApiClient(backend.transport, settings.region)
+            api = ApiClient(backend.transport, settings.region, backend.decoded_transport)
             graph = GraphPage(api)
             request = Request("GET", "/graph", {}, {}, {}, False)
 

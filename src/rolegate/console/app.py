@@ -53,7 +53,7 @@ class ConsoleApp:
         self, backend: Backend, ring: KeyRing, run_sync: Callable[..., Awaitable[Any]]
     ) -> None:
         self.sealer = SessionSealer(ring)
-        self.api = ApiClient(backend.transport, backend.region)
+        self.api = ApiClient(backend.transport, backend.region, backend.decoded_transport)
         self.sign_in = SignInPages(backend, self.sealer)
         self.roles = RolePages(self.api)
         self.tools = ToolPages(self.api)

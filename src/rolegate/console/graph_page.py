@@ -141,7 +141,7 @@ class GraphPage:
         }
         params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
         for _ in range(_MAX_PAGES):
-            answer = self._iam(session, "GetAccountAuthorizationDetails", **params)
+            answer = self.api.read(session.acting, "iam", "GetAccountAuthorizationDetails", params)
             for element, entries in details.items():
                 entries.extend(answer.get(element, ()))
             if not answer.get("IsTruncated"):

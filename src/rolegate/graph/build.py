@@ -12,7 +12,8 @@ Conditions the graph cannot know make an edge conditional (:mod:`rolegate.graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, Sequence
 
 from rolegate.graph.conditions import (
     KNOWN_KEYS,
@@ -47,6 +48,11 @@ from rolegate.policy import (
 from rolegate.policy.decision import IMPLICIT_DENY
 from rolegate.policy.principals import UNIQUE_ID
 
+# The policy id trust policies are compiled under: roles whose trust policies have the same text
+# share one compiled policy (and one PolicySet per caller); ``Judge.documents`` puts the role's
+# own Document back in the explanation.
+ROLE_TRUST = "(the role's trust policy)"
+
 
 class Judge:
     """Compiles each document once per reading and evaluates one caller against one role."""
@@ -54,7 +60,9 @@ class Judge:
     def __init__(self, compiler: PolicyCompiler | None = None) -> None:
         self.compiler = compiler or PolicyCompiler()
         self._compiled: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
+        self._trusts: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
         self._identity_sets: dict[str, PolicySet] = {}
+        self._sets: dict[tuple[str, int, str], PolicySet] = {}
 
     def compiled(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         key = (id(doc), known, mode)
@@ -63,6 +71,22 @@ class Judge:
             variant = reading(doc.parsed, known, mode) or doc.parsed
             found = self._compiled[key] = self.compiler.compile(variant, policy_id=doc.policy_id)
         return found
+
+    def trust(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
+        """A trust policy compiled under ``ROLE_TRUST``, once per parsed text and reading."""
+        key = (id(doc.parsed), known, mode)
+        found = self._trusts.get(key)
+        if found is None:
+            variant = reading(doc.parsed, known, mode) or doc.parsed
+            found = self._trusts[key] = self.compiler.compile(variant, policy_id=ROLE_TRUST)
+        return found
+
+    @staticmethod
+    def documents(documents: dict[str, Document], role: IamPrincipal) -> Mapping[str, Document]:
+        """``documents`` with ``ROLE_TRUST`` naming ``role``'s trust policy (not a role of
+        another account: its trust policy, a stand-in, is said apart)."""
+        assert role.trust is not None
+        return documents if role.elsewhere else ChainMap({ROLE_TRUST: role.trust}, documents)
 
     def identity_may_allow(self, source: Source, role: IamPrincipal, action: str) -> bool:
         """Whether the caller's own side (identity policies within the boundary, read
@@ -83,12 +107,15 @@ class Judge:
 
     def decide(self, source: Source, role: IamPrincipal, action: str, mode: str) -> Decision:
         assert role.trust is not None
-        known = KNOWN_KEYS[source.node.kind]
-        policies = PolicySet(
-            identity=tuple(self.compiled(d, known, mode) for d in source.identity),
-            resource=self.compiled(role.trust, known, mode),
-            boundary=self.compiled(source.boundary, known, mode) if source.boundary else None,
-        )
+        key = (source.node.id, id(role.trust.parsed), mode)
+        policies = self._sets.get(key)
+        if policies is None:  # one per caller and trust text: its plans are built once
+            known = KNOWN_KEYS[source.node.kind]
+            policies = self._sets[key] = PolicySet(
+                identity=tuple(self.compiled(d, known, mode) for d in source.identity),
+                resource=self.trust(role.trust, known, mode),
+                boundary=self.compiled(source.boundary, known, mode) if source.boundary else None,
+            )
         return evaluate(Request(source.principal, action, role.arn, role.account), policies)
 
 
@@ -113,7 +140,8 @@ def explain_denial(views: Sequence[AccountView], source_id: str, target_id: str)
         return None
     action = source.actions[0]
     decision = builder.judge.decide(source, role, action, OPTIMISTIC)
-    return Denial(source_id, target_id, decision.effect, denial_steps(decision, builder.documents))
+    documents = builder.judge.documents(builder.documents, role)
+    return Denial(source_id, target_id, decision.effect, denial_steps(decision, documents))
 
 
 class _Builder:
@@ -204,7 +232,7 @@ class _Builder:
                 continue
             optimistic = self.judge.decide(source, role, action, OPTIMISTIC)
             if optimistic.allowed:
-                conditions = self._conditions(source, optimistic, pessimistic)
+                conditions = self._conditions(source, role, optimistic, pessimistic)
                 best = self._edge(source, role, action, CONDITIONAL, optimistic, conditions)
         return best
 
@@ -218,19 +246,21 @@ class _Builder:
         conditions: tuple[Unknown, ...],
     ) -> Edge:
         cross = source.node.account is not None and source.node.account != role.account
-        steps = edge_steps(source, role, action, decision, self.documents, conditions, cross)
+        documents = self.judge.documents(self.documents, role)
+        steps = edge_steps(source, role, action, decision, documents, conditions, cross)
         return Edge(source.node.id, role.arn, action, status, steps, conditions, cross)
 
     def _conditions(
-        self, source: Source, optimistic: Decision, pessimistic: Decision
+        self, source: Source, role: IamPrincipal, optimistic: Decision, pessimistic: Decision
     ) -> tuple[Unknown, ...]:
         """The unknown clauses the edge depends on: those of the Allows that let it through,
         and those of the Denies that may apply."""
         known = KNOWN_KEYS[source.node.kind]
+        documents = self.judge.documents(self.documents, role)
         found: list[Unknown] = []
         for decision, effect in ((optimistic, "Allow"), (pessimistic, "Deny")):
             for matched in decision.matched:
-                doc = self.documents.get(matched.policy_id)
+                doc = documents.get(matched.policy_id)
                 if matched.effect == effect and doc is not None:
                     statement = doc.parsed.statements[matched.index]
                     found.extend(unknowns_of(doc.policy_id, statement, known))
