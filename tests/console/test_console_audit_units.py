@@ -1,14 +1,19 @@
-"""The console's Event history and access graph, their pure parts: the kept drawings' lifetime
-and bound, a large graph drawn around a node, the history's links, times and escaping."""
+"""The console's Event history and access graph, their pure parts: the kept drawings (by account
+and change serial, computed on a worker thread) and their bound, a large graph drawn around a
+node, the history's links, times and escaping."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
+from rolegate.console.api import ApiError
 from rolegate.console.events import _events_table, _time, history_link
-from rolegate.console.graph_cache import ComputedCache
+from rolegate.console.graph_cache import Drawing, Drawings, Found
 from rolegate.console.graph_page import DRAW_CAP, _focused
 from rolegate.graph import Edge, Graph
 from rolegate.graph.model import Node
@@ -16,30 +21,111 @@ from rolegate.graph.model import Node
 HOSTILE = "\"'><script>alert(1)</script>"
 
 
-def test_a_kept_drawing_lives_for_its_ttl_then_is_computed_again() -> None:
-    now = [0.0]
-    cache: ComputedCache[str] = ComputedCache(ttl=60, clock=lambda: now[0])
-    key = ("111122223333", "arn:aws:iam::111122223333:user/alice")
-    assert cache.get(key) is None
-    cache.put(key, "graph")
-    now[0] = 60.0
-    kept = cache.get(key)
-    assert kept is not None and kept.value == "graph"
-    now[0] = 60.5
-    assert cache.get(key) is None
-    # per principal: another principal of the account computes its own
-    cache.put(key, "graph")
-    assert cache.get(("111122223333", "arn:aws:iam::111122223333:user/bob")) is None
+class Slow:
+    """A computation that runs until released, counting its runs."""
+
+    def __init__(self, value: str) -> None:
+        self.value, self.runs = value, 0
+        self.release = threading.Event()
+
+    def __call__(self) -> str:
+        self.runs += 1
+        assert self.release.wait(10)
+        return self.value
 
 
-def test_a_console_change_or_a_full_cache_forgets_every_drawing() -> None:
-    cache: ComputedCache[int] = ComputedCache(max_entries=2)
-    for n in range(2):
-        cache.put(("a", str(n)), n)
-    cache.put(("a", "2"), 2)  # full: emptied first
-    assert cache.get(("a", "0")) is None and cache.get(("a", "2")) is not None
-    cache.clear()
-    assert cache.get(("a", "2")) is None
+def test_a_drawing_is_kept_until_the_serial_moves() -> None:
+    drawings: Drawings[str] = Drawings(wait=5)
+    runs: list[str] = []
+
+    def compute(value: str) -> Callable[[], str]:
+        return lambda: runs.append(value) or value  # type: ignore[func-returns-value]
+
+    first = drawings.get("111122223333", 7, compute("graph"))
+    assert first.drawing is not None and first.drawing.value == "graph"
+    assert not first.recomputing and first.drawing.serial == 7
+    # the same serial: kept, whoever asks (another principal of the account)
+    again = drawings.get("111122223333", 7, compute("other"))
+    assert again.drawing is first.drawing and len(runs) == 1
+    # another account computes its own
+    other = drawings.get("444455556666", 7, lambda: "theirs")
+    assert other.drawing is not None and other.drawing.value == "theirs"
+    # the serial moved: computed again
+    moved = drawings.get("111122223333", 8, lambda: "changed")
+    assert moved.drawing is not None and moved.drawing.value == "changed"
+    assert moved.drawing.serial == 8 and not moved.recomputing
+
+
+def test_a_long_computation_answers_computing_then_the_previous_drawing() -> None:
+    drawings: Drawings[str] = Drawings(wait=0.05)
+    slow = Slow("first")
+    found = drawings.get("a", 1, slow)
+    assert found.drawing is None and found.recomputing  # the page says "computing"
+    # one computation per account at a time: a second request waits for the same one
+    assert drawings.get("a", 1, slow).drawing is None and slow.runs == 1
+    slow.release.set()
+    done = _until_current(drawings, "a", 1, _never)
+    assert done.value == "first" and slow.runs == 1
+    # the account changed: the previous drawing, said to be recomputing, until the new one
+    slower = Slow("second")
+    stale = drawings.get("a", 2, slower)
+    assert stale.drawing is done and stale.recomputing
+    slower.release.set()
+    assert _until_current(drawings, "a", 2, _never).value == "second"
+    assert slower.runs == 1
+
+
+def test_a_change_during_a_computation_is_computed_next() -> None:
+    drawings: Drawings[str] = Drawings(wait=0.05)
+    slow = Slow("at 1")
+    assert drawings.get("a", 1, slow).drawing is None
+    # the serial moves while serial 1's computation runs: no second one starts meanwhile
+    assert drawings.get("a", 2, _never).drawing is None and slow.runs == 1
+    slow.release.set()
+    assert _until_current(drawings, "a", 1, _never).value == "at 1"
+    # serial 1's drawing is not taken for serial 2's: computed again
+    found = drawings.get("a", 2, lambda: "at 2")
+    assert found.drawing is not None and found.recomputing == (found.drawing.serial < 2)
+    assert _until_current(drawings, "a", 2, _never).value == "at 2"
+
+
+def test_a_refusal_while_computing_is_the_answer_and_is_not_kept() -> None:
+    drawings: Drawings[str] = Drawings(wait=5)
+
+    def refused() -> str:
+        raise ApiError("AccessDenied", "not allowed", 403)
+
+    with pytest.raises(ApiError, match="AccessDenied"):
+        drawings.get("a", 1, refused)
+    found = drawings.get("a", 1, lambda: "graph")
+    assert found.drawing is not None and found.drawing.value == "graph"
+
+
+def test_a_full_cache_forgets_every_account() -> None:
+    drawings: Drawings[str] = Drawings(wait=5, max_accounts=2)
+    for account in ("a", "b", "c"):  # full at "c": emptied first
+        drawings.get(account, 1, lambda account=account: account)  # type: ignore[misc]
+    assert _value(drawings.get("a", 1, lambda: "a again")) == "a again"
+    assert _value(drawings.get("c", 1, _never)) == "c"
+
+
+def _never() -> str:
+    raise AssertionError("computed when it should not be")
+
+
+def _value(found: Found[str]) -> str | None:
+    return found.drawing.value if found.drawing is not None else None
+
+
+def _until_current(
+    drawings: Drawings[str], account: str, serial: int, compute: Callable[[], str]
+) -> Drawing[str]:
+    for _ in range(500):
+        found = drawings.get(account, serial, compute)
+        if found.drawing is not None and not found.recomputing:
+            return found.drawing
+        time.sleep(0.01)
+    raise AssertionError("never computed")
 
 
 def test_history_links_and_times() -> None:

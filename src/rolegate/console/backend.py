@@ -66,6 +66,11 @@ class Backend(Protocol):
         browser: BrowserOrigin,
     ) -> tuple[int, bytes, Mapping[str, Any] | None]: ...
 
+    def change_serial(self) -> int:
+        """A number that moves whenever the database's IAM entities (users, groups, roles,
+        policies, providers...) change, through any client or node."""
+        ...
+
     def sign_in_user(
         self,
         account: str,

@@ -13,12 +13,13 @@ reach and who can reach it; without script the page still shows everything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from rolegate.console.api import ApiClient, ApiError
-from rolegate.console.graph_cache import ComputedCache, Entry
+from rolegate.console.api import ApiClient, ApiError, SessionCredentials
+from rolegate.console.graph_cache import Drawing, Drawings
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request
 from rolegate.console.layout import error_box, page, table
@@ -32,6 +33,7 @@ _PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
 _MAX_PAGES = 50
 _LABEL_CHARS = 30
 DRAW_CAP = 300  # nodes drawn at once; a larger account is drawn around a chosen node
+_REFRESH_SECONDS = 2
 _KIND_NAMES = {
     "everyone": "Everyone (*)",
     "account": "Other AWS account",
@@ -57,16 +59,21 @@ class Computed:
 
 
 class GraphPage:
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, change_serial: Callable[[], int]) -> None:
         self.api = api
-        self.cache: ComputedCache[Computed] = ComputedCache()
+        self.drawings: Drawings[Computed] = Drawings()
+        self._change_serial = change_serial
 
     def graph(self, request: Request, session: ConsoleSession) -> Reply:
         try:
-            entry = self._computed(session, bool(request.arg("recompute")))
+            account, serial = self._key(session)
+            credentials = session.acting
+            found = self.drawings.get(account, serial, lambda: self._compute(credentials, account))
         except ApiError as error:
             return Reply(403, page(TITLE, error_box(error), session))
-        computed = entry.value
+        if found.drawing is None:
+            return _computing(account, session)
+        computed = found.drawing.value
         view, graph = computed.view, computed.graph
         source, target = request.arg("from") or None, request.arg("to") or None
         chosen: list[Path] = []
@@ -97,7 +104,7 @@ class GraphPage:
                 "external id, source address, tags...). Select a node to see what it reaches "
                 "and who reaches it.",
             ),
-            _freshness(entry),
+            _freshness(found.drawing, found.recomputing),
             _legend(),
             drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
@@ -109,16 +116,22 @@ class GraphPage:
         )
         return Reply(200, page(TITLE, body, session))
 
-    def _computed(self, session: ConsoleSession, recompute: bool) -> Entry[Computed]:
-        """The account's graph: kept, or read and computed. Either way each operation is
-        called with the session's credentials first (one item), so a refusal is immediate."""
+    def _key(self, session: ConsoleSession) -> tuple[str, int]:
+        """The drawing to show: the session's account's, at the database's change serial, read
+        before the account is (a change made after it shows on a later request). Every
+        operation the graph is read with is called here with the session's credentials (one
+        item), so each viewer is refused or allowed as if it read the account itself."""
+        serial = self._change_serial()
         identity = self.api.call(session.acting, "sts", "GetCallerIdentity")
-        self._iam(session, "GetAccountAuthorizationDetails", MaxItems=1)
-        key = (str(identity["Account"]), str(identity["Arn"]))
-        kept = None if recompute else self.cache.get(key)
-        if kept is not None:
-            return kept
-        view = self._view(session, key[0])
+        self._iam(session.acting, "GetAccountAuthorizationDetails", MaxItems=1)
+        self._iam(session.acting, "ListOpenIDConnectProviders")
+        self._iam(session.acting, "ListSAMLProviders")
+        return str(identity["Account"]), serial
+
+    def _compute(self, credentials: SessionCredentials, account: str) -> Computed:
+        """The account read with ``credentials``, its graph and the parts of the page that
+        depend on nothing else (on a worker thread: ``graph_cache``)."""
+        view = self._view(credentials, account)
         graph = build_graph([view])
         if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
             placed, svg = Layout({}, 0, 0), _focused(graph, None, [])
@@ -126,13 +139,14 @@ class GraphPage:
             placed = layout(graph)
             svg = _svg(graph, placed, [])
         form = _form(graph, None, None)
-        computed = Computed(view, graph, placed, svg, form, _edges_table(graph))
-        return self.cache.put(key, computed)
+        return Computed(view, graph, placed, svg, form, _edges_table(graph))
 
-    def _iam(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
-        return self.api.call(session.acting, "iam", operation, params)
+    def _iam(
+        self, credentials: SessionCredentials, operation: str, **params: Any
+    ) -> dict[str, Any]:
+        return self.api.call(credentials, "iam", operation, params)
 
-    def _view(self, session: ConsoleSession, account: str) -> AccountView:
+    def _view(self, credentials: SessionCredentials, account: str) -> AccountView:
         details: dict[str, list[Any]] = {
             "UserDetailList": [],
             "GroupDetailList": [],
@@ -141,15 +155,33 @@ class GraphPage:
         }
         params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
         for _ in range(_MAX_PAGES):
-            answer = self.api.read(session.acting, "iam", "GetAccountAuthorizationDetails", params)
+            answer = self.api.read(credentials, "iam", "GetAccountAuthorizationDetails", params)
             for element, entries in details.items():
                 entries.extend(answer.get(element, ()))
             if not answer.get("IsTruncated"):
                 break
             params = {"MaxItems": _PAGE_ITEMS, "Marker": answer["Marker"]}
-        oidc = self._iam(session, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
-        saml = self._iam(session, "ListSAMLProviders")["SAMLProviderList"]
+        oidc = self._iam(credentials, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
+        saml = self._iam(credentials, "ListSAMLProviders")["SAMLProviderList"]
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _computing(account: str, session: ConsoleSession) -> Reply:
+    """The first drawing of the account is still being computed: a page that says so and asks
+    the browser to load it again in a few seconds (the ``Refresh`` header: no script, and the
+    Content-Security-Policy does not govern it), with a link to do it at once."""
+    body = el(
+        "div",
+        {},
+        el(
+            "p",
+            {"role": "status", "id": "graph-computing"},
+            f"The access graph of account {account} is being computed; this page loads again "
+            f"in {_REFRESH_SECONDS} seconds. ",
+            el("a", {"href": "/console/graph"}, "Refresh"),
+        ),
+    )
+    return Reply(200, page(TITLE, body, session), headers=[("refresh", str(_REFRESH_SECONDS))])
 
 
 def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
@@ -205,14 +237,19 @@ def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
     return el("div", {}, notice, _svg(sub, layout(sub), shown))
 
 
-def _freshness(entry: Entry[Computed]) -> Markup:
-    when = datetime.fromtimestamp(entry.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _freshness(drawing: Drawing[Computed], recomputing: bool) -> Markup:
+    when = datetime.fromtimestamp(drawing.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if not recomputing:
+        return el(
+            "p",
+            {"class": "freshness", "id": "graph-computed"},
+            f"Computed at {when}, from the account as it is now.",
+        )
     return el(
-        "form",
-        {"method": "get", "action": "/console/graph", "class": "freshness"},
-        el("span", {"id": "graph-computed"}, f"Computed at {when} from the account as it was. "),
-        el("input", {"type": "hidden", "name": "recompute", "value": "1"}),
-        el("button", {"type": "submit", "id": "recompute"}, "Recompute"),
+        "p",
+        {"class": "freshness", "role": "status", "id": "graph-computed"},
+        f"Computed at {when}; recomputing: the account has changed since. ",
+        el("a", {"href": "/console/graph", "id": "refresh"}, "Refresh"),
     )
 
 

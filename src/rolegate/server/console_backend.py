@@ -8,6 +8,7 @@ offered key pair must authenticate as the account's root user.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,6 +101,9 @@ class ServerBackend(Backend):
             secure_transport=browser.secure,
         )
         return response.status, response.body
+
+    def change_serial(self) -> int:
+        return int(time.monotonic() // 60)
 
     def decoded_transport(
         self,
