@@ -41,6 +41,7 @@ from rolegate.console.session import new_session
 from rolegate.graph import build_graph
 from rolegate.server.app import build_runtime
 from rolegate.server.console_backend import ServerBackend
+from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.settings import Settings
 
 from conftest_db import fresh_database_url
@@ -64,6 +65,7 @@ def measure(roles: int) -> tuple[dict[str, float], dict[str, str]]:
             root_secret_access_key=ROOT_SECRET,
         )
         runtime = build_runtime(settings)
+        tune_for_serving()  # as ``rolegate serve`` does once started
         try:
             backend = ServerBackend(runtime.pipeline, settings.region, runtime.cloudtrail)
             signed = backend.sign_in_root(ROOT_KEY_ID, ROOT_SECRET)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 
+from rolegate.graph.assumers import Assumers
 from rolegate.graph.conditions import (
     KNOWN_KEYS,
     OPTIMISTIC,
@@ -161,7 +162,7 @@ class _Builder:
                 if doc is not None:
                     self.documents[doc.policy_id] = doc
             self.graph.skipped.extend(p.skipped)
-        self._assumers = {arn: _may_assume(s, judge) for arn, s in self.sources.items()}
+        self._assumers = Assumers(self.sources, judge.compiled)
 
     def run(self) -> Graph:
         for arn in sorted(self.oidc | self.saml):
@@ -282,7 +283,7 @@ class _Builder:
                     seen.update(self.sources)
                     seen.setdefault("*", everyone_source())
                 for value in names.aws:
-                    self._named_aws(value, seen, delegated)
+                    self._named_aws(value, role, seen, delegated)
                 for value in names.service:
                     seen.setdefault(value, service_source(value))
                 for value in names.federated:
@@ -295,15 +296,20 @@ class _Builder:
         delegated.pop(role.arn, None)
         return seen, {k: v for k, v in delegated.items() if k not in seen}
 
-    def _named_aws(self, value: str, seen: dict[str, Source], delegated: dict[str, Source]) -> None:
+    def _named_aws(
+        self,
+        value: str,
+        role: IamPrincipal,
+        seen: dict[str, Source],
+        delegated: dict[str, Source],
+    ) -> None:
         if value == "*":
             return  # handled as a wildcard
         account = account_of(value)
         if account is not None:
             if account in self.accounts:  # its principals, as their own policies allow
-                for arn, source in self.sources.items():
-                    if source.node.account == account and self._assumers[arn]:
-                        delegated.setdefault(arn, source)
+                for arn in self._assumers.of(role.arn, account):
+                    delegated.setdefault(arn, self.sources[arn])
             else:
                 seen.setdefault(f"arn:aws:iam::{account}:root", account_source(account))
             return
@@ -332,14 +338,3 @@ def _named_roles(documents: Iterable[Document]) -> list[str]:
 
 def _says_saml(actions: tuple[str, ...] | None) -> bool:
     return any(a.lower() == "sts:assumerolewithsaml" for a in actions or ())
-
-
-def _may_assume(source: Source, judge: Judge) -> bool:
-    """Whether any identity Allow of ``source`` may cover sts:AssumeRole (read optimistically):
-    only such principals are candidates of a trust policy that names their account."""
-    known = KNOWN_KEYS[source.node.kind]
-    for doc in source.identity:
-        compiled = judge.compiled(doc, known, OPTIMISTIC)
-        if any(not s.is_deny and s.matches_action("sts:assumerole") for s in compiled.statements):
-            return True
-    return False
