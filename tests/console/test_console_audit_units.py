@@ -4,17 +4,22 @@ node, the history's links, times and escaping."""
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from rolegate.console.api import ApiError
+from rolegate.console.api import ApiError, SessionCredentials
 from rolegate.console.events import _events_table, _time, history_link
 from rolegate.console.graph_cache import Drawing, Drawings, Found
-from rolegate.console.graph_page import DRAW_CAP, _focused
+from rolegate.console.graph_page import DRAW_CAP, _again, _computing, _focused
+from rolegate.console.http import Request
+from rolegate.console.session import new_session
 from rolegate.graph import Edge, Graph
 from rolegate.graph.model import Node
 
@@ -126,6 +131,21 @@ def _until_current(
             return found.drawing
         time.sleep(0.01)
     raise AssertionError("never computed")
+
+
+def test_the_computing_page_loads_itself_again() -> None:
+    creds = SessionCredentials("ASIAEXAMPLE", "secret", "token")
+    session = new_session("123456789012", "arn:aws:iam::123456789012:user/a", creds, 9_999, 1)
+    query = {"from": HOSTILE, "to": "arn:aws:iam::123456789012:role/r"}
+    request = Request("GET", "/graph", query, {}, {}, False)
+    reply = _computing("123456789012", _again(request), session)
+    page = reply.body.decode()
+    assert reply.status == 200 and ("refresh", "2") in reply.headers
+    assert 'id="graph-computing"' in page and "account 123456789012 is being computed" in page
+    link = re.search(r'<a href="([^"]+)">Refresh</a>', page)
+    assert link is not None and "<script>" not in page
+    loaded = parse_qs(urlparse(html.unescape(link.group(1))).query)
+    assert loaded == {"from": [HOSTILE], "to": [query["to"]]}
 
 
 def test_history_links_and_times() -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from rolegate.console.api import ApiClient, ApiError, SessionCredentials
 from rolegate.console.graph_cache import Drawing, Drawings
@@ -72,7 +73,7 @@ class GraphPage:
         except ApiError as error:
             return Reply(403, page(TITLE, error_box(error), session))
         if found.drawing is None:
-            return _computing(account, session)
+            return _computing(account, _again(request), session)
         computed = found.drawing.value
         view, graph = computed.view, computed.graph
         source, target = request.arg("from") or None, request.arg("to") or None
@@ -104,7 +105,7 @@ class GraphPage:
                 "external id, source address, tags...). Select a node to see what it reaches "
                 "and who reaches it.",
             ),
-            _freshness(found.drawing, found.recomputing),
+            _freshness(found.drawing, found.recomputing, _again(request)),
             _legend(),
             drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
@@ -166,7 +167,13 @@ class GraphPage:
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
 
 
-def _computing(account: str, session: ConsoleSession) -> Reply:
+def _again(request: Request) -> str:
+    """This page's address, to load it again."""
+    query = urlencode(sorted(request.query.items()))
+    return f"/console/graph?{query}" if query else "/console/graph"
+
+
+def _computing(account: str, again: str, session: ConsoleSession) -> Reply:
     """The first drawing of the account is still being computed: a page that says so and asks
     the browser to load it again in a few seconds (the ``Refresh`` header: no script, and the
     Content-Security-Policy does not govern it), with a link to do it at once."""
@@ -178,7 +185,7 @@ def _computing(account: str, session: ConsoleSession) -> Reply:
             {"role": "status", "id": "graph-computing"},
             f"The access graph of account {account} is being computed; this page loads again "
             f"in {_REFRESH_SECONDS} seconds. ",
-            el("a", {"href": "/console/graph"}, "Refresh"),
+            el("a", {"href": again}, "Refresh"),
         ),
     )
     return Reply(200, page(TITLE, body, session), headers=[("refresh", str(_REFRESH_SECONDS))])
@@ -237,7 +244,7 @@ def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
     return el("div", {}, notice, _svg(sub, layout(sub), shown))
 
 
-def _freshness(drawing: Drawing[Computed], recomputing: bool) -> Markup:
+def _freshness(drawing: Drawing[Computed], recomputing: bool, again: str) -> Markup:
     when = datetime.fromtimestamp(drawing.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if not recomputing:
         return el(
@@ -249,7 +256,7 @@ def _freshness(drawing: Drawing[Computed], recomputing: bool) -> Markup:
         "p",
         {"class": "freshness", "role": "status", "id": "graph-computed"},
         f"Computed at {when}; recomputing: the account has changed since. ",
-        el("a", {"href": "/console/graph", "id": "refresh"}, "Refresh"),
+        el("a", {"href": again, "id": "refresh"}, "Refresh"),
     )
 
 
