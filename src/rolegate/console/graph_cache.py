@@ -32,7 +32,7 @@ from rolegate.console.api import ApiError
 T = TypeVar("T")
 log = logging.getLogger("rolegate.console")
 
-WAIT = 0.15  # seconds a request waits for a computation (the page's budget is 300 ms)
+WAIT = 0.1  # seconds a request waits for a computation (the page's budget is 300 ms)
 MAX_ACCOUNTS = 32  # a 5,000-role account's drawing is a few MB
 WORKERS = 2  # computations of different accounts at once
 

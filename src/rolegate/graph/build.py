@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from rolegate.graph.assumers import Assumers
 from rolegate.graph.conditions import (
@@ -61,6 +62,7 @@ class Judge:
     def __init__(self, compiler: PolicyCompiler | None = None) -> None:
         self.compiler = compiler or PolicyCompiler()
         self._compiled: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
+        self._bodies: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
         self._trusts: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
         self._identity_sets: dict[str, PolicySet] = {}
         self._sets: dict[tuple[str, int, str], PolicySet] = {}
@@ -68,9 +70,18 @@ class Judge:
     def compiled(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         key = (id(doc), known, mode)
         found = self._compiled.get(key)
+        if found is None:  # the text's compiled statements, under this document's policy id
+            body = self._body(doc, known, mode)
+            found = self._compiled[key] = replace(body, policy_id=doc.policy_id)
+        return found
+
+    def _body(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
+        """``doc``'s text compiled in one reading, once however many documents share it."""
+        key = (id(doc.parsed), known, mode)
+        found = self._bodies.get(key)
         if found is None:
             variant = reading(doc.parsed, known, mode) or doc.parsed
-            found = self._compiled[key] = self.compiler.compile(variant, policy_id=doc.policy_id)
+            found = self._bodies[key] = self.compiler.compile(variant, policy_id=doc.policy_id)
         return found
 
     def trust(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
@@ -78,8 +89,7 @@ class Judge:
         key = (id(doc.parsed), known, mode)
         found = self._trusts.get(key)
         if found is None:
-            variant = reading(doc.parsed, known, mode) or doc.parsed
-            found = self._trusts[key] = self.compiler.compile(variant, policy_id=ROLE_TRUST)
+            found = self._trusts[key] = replace(self._body(doc, known, mode), policy_id=ROLE_TRUST)
         return found
 
     @staticmethod
