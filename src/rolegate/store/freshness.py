@@ -7,17 +7,13 @@ their policies; figures: docs/benchmarks.md, ``bench/server.py``). The bounds
 
 * a write transaction of this process bumps the generation once it has committed, before its
   request is answered: this process's next request reads afresh;
-* SQLite: ``PRAGMA data_version``, on a connection of its own, changes whenever another
-  connection, of this process or another, commits
-  (https://www.sqlite.org/pragma.html#pragma_data_version);
-* PostgreSQL: ``pg_current_snapshot()`` changes whenever a transaction of the cluster that wrote
-  ends (https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHOT): its
-  id leaves the list of those in progress, or the latest completed id moves on;
-
-and one of them is read at the start of every read transaction, on a connection the store keeps
-for it (a few microseconds on SQLite, one short round trip on PostgreSQL, in autocommit), so a
-change committed through any node or process before a request begins is seen by that request:
-no read is ever stale.
+* every other change is seen through the database's change serial (``store.change_serial``),
+  a row that every write to what the caches hold moves in its own transaction, read at the start
+  of every read transaction on a connection the store keeps for it (on SQLite only when
+  ``PRAGMA data_version`` says another connection has committed: a few microseconds; on
+  PostgreSQL one short round trip, in autocommit), so a change committed through any node or
+  process before a request begins is seen by that request: no read is ever stale. Audit events
+  leave the serial alone: they are nothing a cache holds.
 
 An entry read under generation G is used only while the generation is still G. A read that
 captured G before a commit and stores what it read after the bump stores it under G: never used.
