@@ -216,3 +216,23 @@ def test_a_rolled_back_write_moves_nothing(store: Store) -> None:
     assert store.change_serial() == serial
     with store.transaction(write=False) as tx:
         assert tx.roles.get(ACCOUNT, "cached") is not None
+
+
+def test_a_listing_page_is_kept_until_another_store_changes_the_account(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+    seed(first)
+
+    def names() -> list[str]:
+        with second.transaction(write=False) as tx:
+            page = tx.roles.list(ACCOUNT, marker=None, max_items=10, with_tags=False)
+            return [role.role_name for role in page.items]
+
+    assert names() == ["cached"]
+    seen = statements_of(second)
+    assert names() == ["cached"]
+    assert not [sql for sql in seen if "roles" in sql.lower()]  # answered from memory
+    with first.transaction() as tx:
+        tx.roles.create(make_role("added"))
+    assert names() == ["added", "cached"]

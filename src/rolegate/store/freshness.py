@@ -58,14 +58,17 @@ class Freshness:
 
 
 class ReadCache:
-    """Values by key, each with the generation it was read under. Thread-safe for this use:
-    single dict operations are atomic, and a lost race only costs a read."""
+    """Values by key, each with the generation it was read under, emptied when their weights
+    (1 an entity, a listing page its items) pass ``max_entries``. Thread-safe for this use:
+    single dict operations are atomic, a lost race only costs a read, and the weight is a bound
+    kept approximately."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._max_entries = max_entries
         self._entries: dict[Hashable, tuple[int, Any]] = {}
+        self._weight = 0
 
-    def read(self, key: Hashable, generation: int, load: Callable[[], T]) -> T:
+    def read(self, key: Hashable, generation: int, load: Callable[[], T], weight: int = 1) -> T:
         """The value of ``key`` read under ``generation``, or ``load()``'s, kept unless None."""
         found = self._entries.get(key)
         if found is not None and found[0] == generation:
@@ -73,13 +76,15 @@ class ReadCache:
             return value
         value = load()
         if value is not None:
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()
+            if self._weight + weight > self._max_entries:
+                self.clear()
+            self._weight += weight
             self._entries[key] = (generation, value)
         return value
 
     def clear(self) -> None:
         self._entries.clear()
+        self._weight = 0
 
     def __len__(self) -> int:
         return len(self._entries)
