@@ -67,8 +67,8 @@ class Backend(Protocol):
     ) -> tuple[int, bytes, Mapping[str, Any] | None]: ...
 
     def change_serial(self) -> int:
-        """A number that moves whenever the database's IAM entities (users, groups, roles,
-        policies, providers...) change, through any client or node."""
+        """The database's change serial (``Store.change_serial``): it moves whenever what the
+        IAM operations answer may have changed, through any client or node; cheap to read."""
         ...
 
     def sign_in_user(

@@ -98,7 +98,3 @@ class Drawings(Generic[T]):
                 self._kept[account] = drawing
             self._running.pop(account, None)
         return drawing
-
-    def forget(self) -> None:
-        with self._lock:
-            self._kept.clear()

@@ -8,7 +8,6 @@ offered key pair must authenticate as the account's root user.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,7 +102,7 @@ class ServerBackend(Backend):
         return response.status, response.body
 
     def change_serial(self) -> int:
-        return int(time.monotonic() // 60)
+        return self.pipeline.store.change_serial()
 
     def decoded_transport(
         self,
