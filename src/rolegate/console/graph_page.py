@@ -115,7 +115,10 @@ class GraphPage:
             computed.edges,
             _skipped(graph),
         )
-        return Reply(200, page(TITLE, body, session))
+        reply = Reply(200, page(TITLE, body, session))
+        if found.recomputing:  # loaded again once the new drawing may be there
+            reply.headers.append(("refresh", str(_REFRESH_SECONDS)))
+        return reply
 
     def _key(self, session: ConsoleSession) -> tuple[str, int]:
         """The drawing to show: the session's account's, at the database's change serial, read
@@ -175,7 +178,8 @@ def _again(request: Request) -> str:
 
 def _computing(account: str, again: str, session: ConsoleSession) -> Reply:
     """The first drawing of the account is still being computed: a page that says so and asks
-    the browser to load it again in a few seconds (the ``Refresh`` header: no script, and the
+    the browser to load it again in a few seconds (the ``Refresh`` header, as the page showing
+    an older drawing while the new one is computed does: no script, and the
     Content-Security-Policy does not govern it), with a link to do it at once."""
     body = el(
         "div",
@@ -255,7 +259,8 @@ def _freshness(drawing: Drawing[Computed], recomputing: bool, again: str) -> Mar
     return el(
         "p",
         {"class": "freshness", "role": "status", "id": "graph-computed"},
-        f"Computed at {when}; recomputing: the account has changed since. ",
+        f"Computed at {when}; recomputing: the account has changed since. This page loads "
+        f"again in {_REFRESH_SECONDS} seconds. ",
         el("a", {"href": again, "id": "refresh"}, "Refresh"),
     )
 
