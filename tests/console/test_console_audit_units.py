@@ -31,10 +31,12 @@ class Slow:
 
     def __init__(self, value: str) -> None:
         self.value, self.runs = value, 0
+        self.previous: str | None = None
         self.release = threading.Event()
 
-    def __call__(self) -> str:
+    def __call__(self, previous: str | None) -> str:
         self.runs += 1
+        self.previous = previous
         assert self.release.wait(10)
         return self.value
 
@@ -43,8 +45,8 @@ def test_a_drawing_is_kept_until_the_serial_moves() -> None:
     drawings: Drawings[str] = Drawings(wait=5)
     runs: list[str] = []
 
-    def compute(value: str) -> Callable[[], str]:
-        return lambda: runs.append(value) or value  # type: ignore[func-returns-value]
+    def compute(value: str) -> Callable[[str | None], str]:
+        return lambda _: runs.append(value) or value  # type: ignore[func-returns-value]
 
     first = drawings.get("111122223333", 7, compute("graph"))
     assert first.drawing is not None and first.drawing.value == "graph"
@@ -53,10 +55,10 @@ def test_a_drawing_is_kept_until_the_serial_moves() -> None:
     again = drawings.get("111122223333", 7, compute("other"))
     assert again.drawing is first.drawing and len(runs) == 1
     # another account computes its own
-    other = drawings.get("444455556666", 7, lambda: "theirs")
+    other = drawings.get("444455556666", 7, lambda _: "theirs")
     assert other.drawing is not None and other.drawing.value == "theirs"
     # the serial moved: computed again
-    moved = drawings.get("111122223333", 8, lambda: "changed")
+    moved = drawings.get("111122223333", 8, lambda _: "changed")
     assert moved.drawing is not None and moved.drawing.value == "changed"
     assert moved.drawing.serial == 8 and not moved.recomputing
 
@@ -77,7 +79,7 @@ def test_a_long_computation_answers_computing_then_the_previous_drawing() -> Non
     assert stale.drawing is done and stale.recomputing
     slower.release.set()
     assert _until_current(drawings, "a", 2, _never).value == "second"
-    assert slower.runs == 1
+    assert slower.runs == 1 and slower.previous == "first"  # given, to reuse what is unchanged
 
 
 def test_a_change_during_a_computation_is_computed_next() -> None:
@@ -89,7 +91,7 @@ def test_a_change_during_a_computation_is_computed_next() -> None:
     slow.release.set()
     assert _until_current(drawings, "a", 1, _never).value == "at 1"
     # serial 1's drawing is not taken for serial 2's: computed again
-    found = drawings.get("a", 2, lambda: "at 2")
+    found = drawings.get("a", 2, lambda _: "at 2")
     assert found.drawing is not None and found.recomputing == (found.drawing.serial < 2)
     assert _until_current(drawings, "a", 2, _never).value == "at 2"
 
@@ -97,24 +99,24 @@ def test_a_change_during_a_computation_is_computed_next() -> None:
 def test_a_refusal_while_computing_is_the_answer_and_is_not_kept() -> None:
     drawings: Drawings[str] = Drawings(wait=5)
 
-    def refused() -> str:
+    def refused(previous: str | None) -> str:
         raise ApiError("AccessDenied", "not allowed", 403)
 
     with pytest.raises(ApiError, match="AccessDenied"):
         drawings.get("a", 1, refused)
-    found = drawings.get("a", 1, lambda: "graph")
+    found = drawings.get("a", 1, lambda _: "graph")
     assert found.drawing is not None and found.drawing.value == "graph"
 
 
 def test_a_full_cache_forgets_every_account() -> None:
     drawings: Drawings[str] = Drawings(wait=5, max_accounts=2)
     for account in ("a", "b", "c"):  # full at "c": emptied first
-        drawings.get(account, 1, lambda account=account: account)  # type: ignore[misc]
-    assert _value(drawings.get("a", 1, lambda: "a again")) == "a again"
+        drawings.get(account, 1, lambda _, account=account: account)  # type: ignore[misc]
+    assert _value(drawings.get("a", 1, lambda _: "a again")) == "a again"
     assert _value(drawings.get("c", 1, _never)) == "c"
 
 
-def _never() -> str:
+def _never(previous: str | None) -> str:
     raise AssertionError("computed when it should not be")
 
 
@@ -123,7 +125,7 @@ def _value(found: Found[str]) -> str | None:
 
 
 def _until_current(
-    drawings: Drawings[str], account: str, serial: int, compute: Callable[[], str]
+    drawings: Drawings[str], account: str, serial: int, compute: Callable[[str | None], str]
 ) -> Drawing[str]:
     for _ in range(500):
         found = drawings.get(account, serial, compute)

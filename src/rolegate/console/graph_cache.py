@@ -18,6 +18,7 @@ or, before the first one, with a page saying it is computing (figures: docs/cons
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import threading
 import time
@@ -62,9 +63,10 @@ class Drawings(Generic[T]):
         self._running: dict[str, Future[Drawing[T]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="rolegate-graph")
 
-    def get(self, account: str, serial: int, compute: Callable[[], T]) -> Found[T]:
-        """The account's drawing at ``serial`` or later, computing it with ``compute`` unless
-        one is kept. Raises ``compute``'s ``ApiError`` when it fails within the wait."""
+    def get(self, account: str, serial: int, compute: Callable[[T | None], T]) -> Found[T]:
+        """The account's drawing at ``serial`` or later, computing it with ``compute`` (given
+        the previous drawing's value, if any, to reuse what has not changed) unless one is
+        kept. Raises ``compute``'s ``ApiError`` when it fails within the wait."""
         with self._lock:
             kept = self._kept.get(account)
             if kept is not None and kept.serial >= serial:
@@ -72,7 +74,9 @@ class Drawings(Generic[T]):
             running = self._running.get(account)
             if running is None:  # run in this request's context (the browser's address)
                 context = contextvars.copy_context()
-                running = self._pool.submit(context.run, self._compute, account, serial, compute)
+                previous = kept.value if kept is not None else None
+                work = functools.partial(compute, previous)
+                running = self._pool.submit(context.run, self._compute, account, serial, work)
                 self._running[account] = running
         try:
             done = running.result(timeout=self._wait)

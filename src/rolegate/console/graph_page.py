@@ -35,6 +35,7 @@ _MAX_PAGES = 50
 _LABEL_CHARS = 30
 DRAW_CAP = 300  # nodes drawn at once; a larger account is drawn around a chosen node
 _REFRESH_SECONDS = 2
+_AS_READ = ("UserDetailList", "GroupDetailList", "Policies")  # and roles, without their last use
 _KIND_NAMES = {
     "everyone": "Everyone (*)",
     "account": "Other AWS account",
@@ -69,7 +70,9 @@ class GraphPage:
         try:
             account, serial = self._key(session)
             credentials = session.acting
-            found = self.drawings.get(account, serial, lambda: self._compute(credentials, account))
+            found = self.drawings.get(
+                account, serial, lambda previous: self._compute(credentials, account, previous)
+            )
         except ApiError as error:
             return Reply(403, page(TITLE, error_box(error), session))
         if found.drawing is None:
@@ -132,10 +135,15 @@ class GraphPage:
         self._iam(session.acting, "ListSAMLProviders")
         return str(identity["Account"]), serial
 
-    def _compute(self, credentials: SessionCredentials, account: str) -> Computed:
+    def _compute(
+        self, credentials: SessionCredentials, account: str, previous: Computed | None = None
+    ) -> Computed:
         """The account read with ``credentials``, its graph and the parts of the page that
-        depend on nothing else (on a worker thread: ``graph_cache``)."""
+        depend on nothing else (on a worker thread: ``graph_cache``); ``previous`` when what
+        was read is the same (the change serial also moves with roles' and keys' last use)."""
         view = self._view(credentials, account)
+        if previous is not None and previous.view == view:
+            return previous
         graph = build_graph([view])
         if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
             placed, svg = Layout({}, 0, 0), _focused(graph, None, [])
@@ -151,23 +159,26 @@ class GraphPage:
         return self.api.call(credentials, "iam", operation, params)
 
     def _view(self, credentials: SessionCredentials, account: str) -> AccountView:
-        details: dict[str, list[Any]] = {
-            "UserDetailList": [],
-            "GroupDetailList": [],
-            "RoleDetailList": [],
-            "Policies": [],
-        }
+        details: dict[str, list[Any]] = {e: [] for e in (*_AS_READ, "RoleDetailList")}
         params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
         for _ in range(_MAX_PAGES):
             answer = self.api.read(credentials, "iam", "GetAccountAuthorizationDetails", params)
-            for element, entries in details.items():
-                entries.extend(answer.get(element, ()))
+            for element in _AS_READ:
+                details[element].extend(answer.get(element, ()))
+            details["RoleDetailList"].extend(map(_unused, answer.get("RoleDetailList", ())))
             if not answer.get("IsTruncated"):
                 break
             params = {"MaxItems": _PAGE_ITEMS, "Marker": answer["Marker"]}
         oidc = self._iam(credentials, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
         saml = self._iam(credentials, "ListSAMLProviders")["SAMLProviderList"]
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _unused(role: dict[str, Any]) -> dict[str, Any]:
+    """A role's details without ``RoleLastUsed``, which moves with every use and draws nothing,
+    so that an account read again after its roles were used compares equal (a copy: the answer
+    stays as the server built it)."""
+    return {key: value for key, value in role.items() if key != "RoleLastUsed"}
 
 
 def _again(request: Request) -> str:
