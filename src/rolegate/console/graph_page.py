@@ -25,7 +25,15 @@ from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request
 from rolegate.console.layout import error_box, page, table
 from rolegate.console.session import ConsoleSession
-from rolegate.graph import AccountView, Edge, Graph, Path, build_graph, explain_denial, find_paths
+from rolegate.graph import (
+    AccountView,
+    Edge,
+    Explain,
+    Graph,
+    Path,
+    build_graph_explained,
+    find_paths,
+)
 from rolegate.graph.layout import NODE_HEIGHT, NODE_WIDTH, Layout, layout
 from rolegate.graph.model import Step
 
@@ -54,8 +62,10 @@ class Computed:
 
     view: AccountView
     graph: Graph
+    explain: Explain  # why a source cannot assume a role (the graph's parsed policies kept)
     placed: Layout
     svg: Markup  # with no path chosen (a larger graph: the choice of a node to draw around)
+    choices: Choices
     form: Markup  # "Explain a path" with nothing chosen
     edges: Markup
 
@@ -87,7 +97,7 @@ class GraphPage:
                 answer = el("p", {"role": "status"}, "Choose a source and a target of the graph.")
             else:
                 chosen = find_paths(graph, source, target)
-                answer = _paths(graph, chosen, view, source, target)
+                answer = _paths(graph, chosen, computed.explain, source, target)
         focus = request.arg("focus") or source
         if len(graph.nodes) > DRAW_CAP and focus is not None:
             drawing = _focused(graph, focus, chosen)
@@ -112,7 +122,7 @@ class GraphPage:
             _legend(),
             drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
-            _form(graph, source, target) if source or target else computed.form,
+            _form(computed.choices, source, target) if source or target else computed.form,
             answer,
             el("h2", {"id": "edges-heading"}, "Who can assume which role"),
             computed.edges,
@@ -144,14 +154,15 @@ class GraphPage:
         view = self._view(credentials, account)
         if previous is not None and previous.view == view:
             return previous
-        graph = build_graph([view])
+        graph, explain = build_graph_explained([view])
         if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
             placed, svg = Layout({}, 0, 0), _focused(graph, None, [])
         else:
             placed = layout(graph)
             svg = _svg(graph, placed, [])
-        form = _form(graph, None, None)
-        return Computed(view, graph, placed, svg, form, _edges_table(graph))
+        choices = _choices(graph)
+        form = _form(choices, None, None)
+        return Computed(view, graph, explain, placed, svg, choices, form, _edges_table(graph))
 
     def _iam(
         self, credentials: SessionCredentials, operation: str, **params: Any
@@ -365,14 +376,28 @@ def _edge(edge: Edge, placed: Layout, on_path: bool) -> Markup:
     )
 
 
-def _form(graph: Graph, source: str | None, target: str | None) -> Markup:
-    def options(kinds: tuple[str, ...] | None, chosen: str | None) -> list[Markup]:
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """The path form's options, rendered once: (node id, label, option) for the sources (every
+    node) and the targets (roles); a request re-renders only the chosen ones."""
+
+    sources: tuple[tuple[str, str, Markup], ...]
+    targets: tuple[tuple[str, str, Markup], ...]
+
+
+def _choices(graph: Graph) -> Choices:
+    found = [(n.id, n.label, el("option", {"value": n.id}, n.label)) for n in graph.nodes.values()]
+    roles = tuple(f for f, n in zip(found, graph.nodes.values(), strict=True) if n.kind == "role")
+    return Choices(tuple(found), roles)
+
+
+def _form(choices: Choices, source: str | None, target: str | None) -> Markup:
+    def options(listed: tuple[tuple[str, str, Markup], ...], chosen: str | None) -> list[Markup]:
         return [
             el("option", {"value": ""}, "(choose)"),
             *(
-                el("option", {"value": n.id, "selected": n.id == chosen}, n.label)
-                for n in graph.nodes.values()
-                if kinds is None or n.kind in kinds
+                el("option", {"value": node, "selected": True}, label) if node == chosen else shown
+                for node, label, shown in listed
             ),
         ]
 
@@ -381,9 +406,9 @@ def _form(graph: Graph, source: str | None, target: str | None) -> Markup:
         {"method": "get", "action": "/console/graph", "id": "path-form"},
         el("h2", {}, "Explain a path"),
         el("label", {"for": "from"}, "Source"),
-        el("select", {"id": "from", "name": "from"}, options(None, source)),
+        el("select", {"id": "from", "name": "from"}, options(choices.sources, source)),
         el("label", {"for": "to"}, "Target role"),
-        el("select", {"id": "to", "name": "to"}, options(("role",), target)),
+        el("select", {"id": "to", "name": "to"}, options(choices.targets, target)),
         el("p", {}, el("button", {"type": "submit"}, "Explain")),
     )
 
@@ -397,9 +422,9 @@ def _step(step: Step) -> Markup:
     return el("li", {"class": f"step step-{step.kind}"}, step.text, where)
 
 
-def _paths(graph: Graph, paths: list[Path], view: AccountView, source: str, target: str) -> Markup:
+def _paths(graph: Graph, paths: list[Path], explain: Explain, source: str, target: str) -> Markup:
     if not paths:
-        denial = explain_denial([view], source, target)
+        denial = explain(source, target)
         reasons = el("ul", {}, [_step(s) for s in denial.steps]) if denial is not None else None
         return el(
             "section",

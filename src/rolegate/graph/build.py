@@ -13,8 +13,9 @@ Conditions the graph cannot know make an edge conditional (:mod:`rolegate.graph.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from rolegate.graph.assumers import Assumers
 from rolegate.graph.conditions import (
@@ -56,40 +57,55 @@ from rolegate.policy.principals import UNIQUE_ID
 ROLE_TRUST = "(the role's trust policy)"
 
 
+T = TypeVar("T")
+_Held = tuple[object, T]  # (what the value was made from, the value)
+
+
+def _held(cache: Mapping[Any, _Held[T]], key: object, made_from: object) -> T | None:
+    found = cache.get(key)
+    return found[1] if found is not None and found[0] is made_from else None
+
+
 class Judge:
-    """Compiles each document once per reading and evaluates one caller against one role."""
+    """Compiles each document once per reading and evaluates one caller against one role.
+
+    Its caches are keyed by the identity of the documents they were made from, and hold them:
+    an ``id`` is only reused once its object is gone, and the explanations make stand-in
+    documents long after the graph was built."""
 
     def __init__(self, compiler: PolicyCompiler | None = None) -> None:
         self.compiler = compiler or PolicyCompiler()
-        self._compiled: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
-        self._bodies: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
-        self._trusts: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
+        self._compiled: dict[tuple[int, frozenset[str], str], _Held[CompiledPolicy]] = {}
+        self._bodies: dict[tuple[int, frozenset[str], str], _Held[CompiledPolicy]] = {}
+        self._trusts: dict[tuple[int, frozenset[str], str], _Held[CompiledPolicy]] = {}
         self._identity_sets: dict[str, PolicySet] = {}
-        self._sets: dict[tuple[str, int, str], PolicySet] = {}
+        self._sets: dict[tuple[str, int, str], _Held[PolicySet]] = {}
 
     def compiled(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         key = (id(doc), known, mode)
-        found = self._compiled.get(key)
+        found = _held(self._compiled, key, doc)
         if found is None:  # the text's compiled statements, under this document's policy id
-            body = self._body(doc, known, mode)
-            found = self._compiled[key] = replace(body, policy_id=doc.policy_id)
+            found = replace(self._body(doc, known, mode), policy_id=doc.policy_id)
+            self._compiled[key] = (doc, found)
         return found
 
     def _body(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         """``doc``'s text compiled in one reading, once however many documents share it."""
         key = (id(doc.parsed), known, mode)
-        found = self._bodies.get(key)
+        found = _held(self._bodies, key, doc.parsed)
         if found is None:
             variant = reading(doc.parsed, known, mode) or doc.parsed
-            found = self._bodies[key] = self.compiler.compile(variant, policy_id=doc.policy_id)
+            found = self.compiler.compile(variant, policy_id=doc.policy_id)
+            self._bodies[key] = (doc.parsed, found)
         return found
 
     def trust(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         """A trust policy compiled under ``ROLE_TRUST``, once per parsed text and reading."""
         key = (id(doc.parsed), known, mode)
-        found = self._trusts.get(key)
+        found = _held(self._trusts, key, doc.parsed)
         if found is None:
-            found = self._trusts[key] = replace(self._body(doc, known, mode), policy_id=ROLE_TRUST)
+            found = replace(self._body(doc, known, mode), policy_id=ROLE_TRUST)
+            self._trusts[key] = (doc.parsed, found)
         return found
 
     @staticmethod
@@ -119,14 +135,15 @@ class Judge:
     def decide(self, source: Source, role: IamPrincipal, action: str, mode: str) -> Decision:
         assert role.trust is not None
         key = (source.node.id, id(role.trust.parsed), mode)
-        policies = self._sets.get(key)
+        policies = _held(self._sets, key, role.trust.parsed)
         if policies is None:  # one per caller and trust text: its plans are built once
             known = KNOWN_KEYS[source.node.kind]
-            policies = self._sets[key] = PolicySet(
+            policies = PolicySet(
                 identity=tuple(self.compiled(d, known, mode) for d in source.identity),
                 resource=self.trust(role.trust, known, mode),
                 boundary=self.compiled(source.boundary, known, mode) if source.boundary else None,
             )
+            self._sets[key] = (role.trust.parsed, policies)
         return evaluate(Request(source.principal, action, role.arn, role.account), policies)
 
 
@@ -137,22 +154,23 @@ def build_graph(views: Sequence[AccountView], compiler: PolicyCompiler | None = 
     return builder.run()
 
 
+# Why a source cannot assume a role directly (see ``explain_denial``).
+Explain = Callable[[str, str], Denial | None]
+
+
+def build_graph_explained(
+    views: Sequence[AccountView], compiler: PolicyCompiler | None = None
+) -> tuple[Graph, Explain]:
+    """``build_graph``, and ``explain_denial`` for the same accounts without reading them again
+    (what was parsed and compiled for the graph is kept for the explanations)."""
+    builder = _Builder(views, Judge(compiler))
+    return builder.run(), builder.denial
+
+
 def explain_denial(views: Sequence[AccountView], source_id: str, target_id: str) -> Denial | None:
     """Why ``source_id`` cannot assume the role ``target_id`` directly (None: it can, or the
     target is not a role of the given accounts)."""
-    builder = _Builder(views, Judge())
-    role = builder.by_arn.get(target_id)
-    if role is None or role.kind != "role" or role.trust is None:
-        return None
-    source = builder.source_for(source_id)
-    if source is None:
-        return None
-    if builder.edge(source, role) is not None:
-        return None
-    action = source.actions[0]
-    decision = builder.judge.decide(source, role, action, OPTIMISTIC)
-    documents = builder.judge.documents(builder.documents, role)
-    return Denial(source_id, target_id, decision.effect, denial_steps(decision, documents))
+    return _Builder(views, Judge()).denial(source_id, target_id)
 
 
 class _Builder:
@@ -199,6 +217,20 @@ class _Builder:
         )
         self.graph.edges.sort(key=lambda e: (e.target, e.source))
         return self.graph
+
+    def denial(self, source_id: str, target_id: str) -> Denial | None:
+        role = self.by_arn.get(target_id)
+        if role is None or role.kind != "role" or role.trust is None:
+            return None
+        source = self.source_for(source_id)
+        if source is None:
+            return None
+        if self.edge(source, role) is not None:
+            return None
+        action = source.actions[0]
+        decision = self.judge.decide(source, role, action, OPTIMISTIC)
+        documents = self.judge.documents(self.documents, role)
+        return Denial(source_id, target_id, decision.effect, denial_steps(decision, documents))
 
     def _outward(self) -> None:
         """Edges to roles of accounts the graph was not given, which an identity policy names
