@@ -13,7 +13,8 @@ pipeline, signed in as the root user). Measured, in wall-clock milliseconds:
   says it is computing) and how long until the drawing is shown; the drawing kept (p50 of 5);
   after a change (a trust policy updated), the next request (the previous drawing, "recomputing")
   and how long until the new one is shown; drawn around one role (p50 of 3: an account of more
-  than 300 nodes is drawn around a chosen node).
+  than 300 nodes is drawn around a chosen node); a path explained, from ec2.amazonaws.com to a
+  role, and a path refused and explained, between two roles (p50 of 3 each).
 
 The load average is printed with each line: the machine is shared.
 
@@ -125,6 +126,11 @@ def measure(roles: int) -> tuple[dict[str, float], dict[str, str]]:
             got["changed_current"] = until_current(started)
             focus = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00001"
             got["focused"] = statistics.median(timed({"focus": focus})[0] for _ in range(3))
+            other = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00002"
+            path = {"from": "ec2.amazonaws.com", "to": other}
+            got["path"] = statistics.median(timed(path)[0] for _ in range(3))
+            refused = {"from": focus, "to": other}
+            got["no_path"] = statistics.median(timed(refused)[0] for _ in range(3))
         finally:
             runtime.store.close()
     return got, states
@@ -152,6 +158,7 @@ def main() -> None:
             f"{got['first_current']:.0f} ms;  kept p50 {got['kept']:5.1f} ms;  after a change "
             f"{got['changed']:6.1f} ms ({states['changed']}), current after "
             f"{got['changed_current']:.0f} ms;  around a node p50 {got['focused']:5.1f} ms;  "
+            f"a path p50 {got['path']:5.1f} ms;  no path p50 {got['no_path']:5.1f} ms;  "
             f"page {got['kib']:,.0f} KiB"
         )
 

@@ -4,11 +4,11 @@ readers, and the paths between a chosen source and target explained step by step
 
 The data comes from GetAccountAuthorizationDetails (every page), ListOpenIDConnectProviders and
 ListSAMLProviders, called with the session's credentials like every page; a principal without
-them gets the explained AccessDenied. The account is read and the graph computed once per
-(account, acting principal) and kept a while (``graph_cache``); every request still makes a
-small call of each operation with the session's credentials, so a refusal is immediate.
-``graph.js`` highlights, for a clicked node, what it can
-reach and who can reach it; without script the page still shows everything.
+them gets the explained AccessDenied. The account is read and its graph computed on a worker
+thread, and kept per account until the database's change serial moves (``graph_cache``); every
+request still makes a small call of each operation with the session's credentials, so a refusal
+is immediate. ``graph.js`` highlights, for a clicked node, what it can reach and who can reach
+it; without script the page still shows everything.
 """
 
 from __future__ import annotations
