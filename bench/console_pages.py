@@ -20,42 +20,38 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from policy_listing import fill
+from _console import signed_in_root
 from rolegate.console.app import ConsoleApp
 from rolegate.console.http import Request
-from rolegate.console.session import COOKIE, new_session
-from rolegate.server.app import build_runtime
-from rolegate.server.console_backend import ServerBackend
-from rolegate.server.settings import Settings
+from rolegate.console.session import COOKIE
 
-from conftest_db import fresh_database_url
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET
 
-PAGES: tuple[tuple[str, str, dict[str, str]], ...] = (
-    ("dashboard", "/", {}),
-    ("roles, first page", "/roles", {}),
-    ("roles, a search with no match", "/roles", {"q": "no-such-role"}),
-    ("roles, filtered by trusted entity", "/roles", {"type": "service"}),
-    ("role", "/roles/role-02500", {}),
-    ("role, trust editor", "/roles/role-02500/trust", {}),
-    ("role, edit", "/roles/role-02500/edit", {}),
-    ("delete roles", "/delete-roles", {"r0": "role-02500"}),
-    ("create role", "/create-role", {}),
-    ("switch role", "/switch-role", {}),
-    ("users", "/users", {}),
-    ("groups", "/groups", {}),
-    ("policies", "/policies", {}),
-    ("providers", "/providers", {}),
-    ("simulator", "/simulator", {}),
-    ("event history", "/events", {}),
-)
+def pages(role: str) -> tuple[tuple[str, str, dict[str, str]], ...]:
+    """(title, path, query) of each page; ``role`` one of the account's roles."""
+    return (
+        ("dashboard", "/", {}),
+        ("roles, first page", "/roles", {}),
+        ("roles, a search with no match", "/roles", {"q": "no-such-role"}),
+        ("roles, filtered by trusted entity", "/roles", {"type": "service"}),
+        ("role", f"/roles/{role}", {}),
+        ("role, trust editor", f"/roles/{role}/trust", {}),
+        ("role, edit", f"/roles/{role}/edit", {}),
+        ("delete roles", "/delete-roles", {"r0": role}),
+        ("create role", "/create-role", {}),
+        ("switch role", "/switch-role", {}),
+        ("users", "/users", {}),
+        ("groups", "/groups", {}),
+        ("policies", "/policies", {}),
+        ("providers", "/providers", {}),
+        ("simulator", "/simulator", {}),
+        ("event history", "/events", {}),
+    )
 
 
 async def _sync(fn: Any, *args: Any) -> Any:  # ConsoleApp's run_sync: unused by ``handle``
@@ -63,46 +59,23 @@ async def _sync(fn: Any, *args: Any) -> Any:  # ConsoleApp's run_sync: unused by
 
 
 def measure(roles: int, repeat: int) -> list[tuple[str, float, float, float, int]]:
-    with tempfile.TemporaryDirectory() as tmp, fresh_database_url("sqlite", Path(tmp)) as url:
-        fill(url, Path(tmp), roles)
-        settings = Settings(
-            data_dir=Path(tmp),
-            database_url=url,
-            default_account_id=ACCOUNT_ID,
-            root_access_key_id=ROOT_KEY_ID,
-            root_secret_access_key=ROOT_SECRET,
-        )
-        runtime = build_runtime(settings)
-        if runtime.audit is not None:  # as the server's lifespan startup does
-            runtime.audit.start()
-        try:
-            backend = ServerBackend(runtime.pipeline, settings.region, runtime.cloudtrail)
-            console = ConsoleApp(backend, runtime.ring, _sync)
-            signed = backend.sign_in_root(ROOT_KEY_ID, ROOT_SECRET)
-            assert signed.credentials is not None
-            now = int(time.time())
-            session = new_session(
-                signed.account_id, signed.principal_arn, signed.credentials, signed.expires_at, now
-            )
-            cookies = {COOKIE: console.sealer.seal(session)}
-            rows = []
-            for title, path, query in PAGES:
-                request = Request("GET", path, query, {}, cookies, False)
+    with signed_in_root(roles) as signed:
+        console = ConsoleApp(signed.backend, signed.runtime.ring, _sync)
+        cookies = {COOKIE: console.sealer.seal(signed.session)}
+        rows = []
+        for title, path, query in pages(f"role-{roles // 2:05d}"):
+            request = Request("GET", path, query, {}, cookies, False)
 
-                def timed(request: Request = request, title: str = title) -> tuple[float, int]:
-                    started = time.perf_counter()
-                    reply = console.handle(request)
-                    took = (time.perf_counter() - started) * 1000
-                    assert reply.status == 200, (title, reply.status, reply.body[:300])
-                    return took, len(reply.body)
+            def timed(request: Request = request, title: str = title) -> tuple[float, int]:
+                started = time.perf_counter()
+                reply = console.handle(request)
+                took = (time.perf_counter() - started) * 1000
+                assert reply.status == 200, (title, reply.status, reply.body[:300])
+                return took, len(reply.body)
 
-                first, size = timed()
-                rest = [timed()[0] for _ in range(repeat)]
-                rows.append((title, first, statistics.median(rest), max(rest), size))
-        finally:
-            if runtime.audit is not None:
-                runtime.audit.close()
-            runtime.store.close()
+            first, size = timed()
+            rest = [timed()[0] for _ in range(repeat)]
+            rows.append((title, first, statistics.median(rest), max(rest), size))
     return rows
 
 
