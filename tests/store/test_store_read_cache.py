@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 
 from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.entities import AccessKey, Account
 from rolegate.store import NeedsDatabase, Store
 from rolegate.store.freshness import Freshness, ReadCache
+from rolegate.store.schema_changes import change_serial
 
 KEY_ID = "AKIAREADCACHETEST001"
 
@@ -236,3 +237,17 @@ def test_a_listing_page_is_kept_until_another_store_changes_the_account(
     with first.transaction() as tx:
         tx.roles.create(make_role("added"))
     assert names() == ["added", "cached"]
+
+
+def test_without_its_serial_row_the_cache_is_never_trusted(two_stores: tuple[Store, Store]) -> None:
+    """A damaged schema (the serial's row deleted by hand) costs reads, never freshness."""
+    first, second = two_stores
+    seed(first)
+    with first.transaction() as tx:
+        tx.connection.execute(delete(change_serial))
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    with first.transaction() as tx:  # its bump finds no row to move
+        assert tx.roles.delete(ACCOUNT, "cached")
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is None

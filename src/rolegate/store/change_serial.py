@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from rolegate.store.schema_changes import change_serial
@@ -42,8 +42,3 @@ def leap(conn: Connection) -> None:
         .where(_c.id == 1)
         .values(serial=_c.serial + 1 + secrets.randbelow(1 << 40))
     )
-
-
-def current(conn: Connection) -> int:
-    found = conn.execute(select(_c.serial).where(_c.id == 1)).scalar_one_or_none()
-    return -1 if found is None else int(found)

@@ -224,6 +224,7 @@ class Store:
         self._probe_connection: Any = None  # the cache probe's own (store.freshness)
         # SQLite: the probe's last (data_version, serial), the serial known while the first holds
         self._probe_seen: tuple[int, int] | None = None
+        self._no_serial = 0  # what the probe answers, each time anew, when the row is missing
         self._probe_lock = threading.Lock()
 
     @property
@@ -349,7 +350,11 @@ class Store:
                             return self._probe_seen[1]
                     cursor.execute(changes.PROBE_SQL)
                     row = cursor.fetchone()
-                    serial = -1 if row is None else int(row[0])
+                    if row is None:  # no serial row (a damaged schema): never trust the cache
+                        self._probe_seen = None
+                        self._no_serial -= 1
+                        return self._no_serial
+                    serial = int(row[0])
                     if sqlite:
                         self._probe_seen = (version, serial)
                     return serial
