@@ -28,25 +28,20 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from policy_listing import TRUST, fill
+from _console import signed_in_root
+from policy_listing import TRUST
 from rolegate.console.api import ApiClient, SessionCredentials
 from rolegate.console.graph_page import GraphPage
 from rolegate.console.http import Request
-from rolegate.console.session import new_session
 from rolegate.graph import build_graph
-from rolegate.server.app import build_runtime
-from rolegate.server.console_backend import ServerBackend
 from rolegate.server.gc_tuning import tune_for_serving
-from rolegate.server.settings import Settings
 
-from conftest_db import fresh_database_url
-from harness import ACCOUNT_ID, ROOT_KEY_ID, ROOT_SECRET
+from harness import ACCOUNT_ID
 
 _POLL = 0.05  # seconds between requests while the drawing is being computed
 
@@ -56,83 +51,65 @@ def _ms(since: float) -> float:
 
 
 def measure(roles: int) -> tuple[dict[str, float], dict[str, str]]:
-    with tempfile.TemporaryDirectory() as tmp, fresh_database_url("sqlite", Path(tmp)) as url:
-        fill(url, Path(tmp), roles)
-        settings = Settings(
-            data_dir=Path(tmp),
-            database_url=url,
-            default_account_id=ACCOUNT_ID,
-            root_access_key_id=ROOT_KEY_ID,
-            root_secret_access_key=ROOT_SECRET,
-        )
-        runtime = build_runtime(settings)
+    with signed_in_root(roles) as signed:
         tune_for_serving()  # as ``rolegate serve`` does once started
-        try:
-            backend = ServerBackend(runtime.pipeline, settings.region, runtime.cloudtrail)
-            signed = backend.sign_in_root(ROOT_KEY_ID, ROOT_SECRET)
-            assert signed.credentials is not None
-            now = int(time.time())
-            session = new_session(
-                signed.account_id, signed.principal_arn, signed.credentials, signed.expires_at, now
+        backend, session = signed.backend, signed.session
+        creds = session.acting
+        api = ApiClient(backend.transport, backend.region, backend.decoded_transport)
+        xml = GraphPage(ApiClient(backend.transport, backend.region), backend.change_serial)
+        graph = GraphPage(api, backend.change_serial)
+        got: dict[str, float] = {}
+        states: dict[str, str] = {}
+
+        started = time.perf_counter()
+        xml._view(creds, ACCOUNT_ID)
+        got["read_xml"] = _ms(started)
+        started = time.perf_counter()
+        view = graph._view(creds, ACCOUNT_ID)
+        got["read"] = _ms(started)
+        started = time.perf_counter()
+        build_graph([view])
+        got["graph"] = _ms(started)
+        started = time.perf_counter()
+        graph._compute(creds, ACCOUNT_ID)
+        got["build"] = _ms(started)
+
+        def timed(args: dict[str, str] | None = None) -> tuple[float, str]:
+            started = time.perf_counter()
+            reply = graph.graph(Request("GET", "/graph", args or {}, {}, {}, False), session)
+            took = _ms(started)
+            assert reply.status == 200, reply.body[:300]
+            got["kib"] = len(reply.body) / 1024
+            body = reply.body.decode()
+            state = (
+                "computing"
+                if 'id="graph-computing"' in body
+                else "recomputing"
+                if "recomputing:" in body
+                else "current"
             )
-            creds = signed.credentials
-            api = ApiClient(backend.transport, settings.region, backend.decoded_transport)
-            xml = GraphPage(ApiClient(backend.transport, settings.region), backend.change_serial)
-            graph = GraphPage(api, backend.change_serial)
-            got: dict[str, float] = {}
-            states: dict[str, str] = {}
+            return took, state
 
-            started = time.perf_counter()
-            xml._view(creds, ACCOUNT_ID)
-            got["read_xml"] = _ms(started)
-            started = time.perf_counter()
-            view = graph._view(creds, ACCOUNT_ID)
-            got["read"] = _ms(started)
-            started = time.perf_counter()
-            build_graph([view])
-            got["graph"] = _ms(started)
-            started = time.perf_counter()
-            graph._compute(creds, ACCOUNT_ID)
-            got["build"] = _ms(started)
+        def until_current(started: float) -> float:
+            while timed()[1] != "current":
+                time.sleep(_POLL)
+            return _ms(started)
 
-            def timed(args: dict[str, str] | None = None) -> tuple[float, str]:
-                started = time.perf_counter()
-                reply = graph.graph(Request("GET", "/graph", args or {}, {}, {}, False), session)
-                took = _ms(started)
-                assert reply.status == 200, reply.body[:300]
-                got["kib"] = len(reply.body) / 1024
-                body = reply.body.decode()
-                state = (
-                    "computing"
-                    if 'id="graph-computing"' in body
-                    else "recomputing"
-                    if "recomputing:" in body
-                    else "current"
-                )
-                return took, state
-
-            def until_current(started: float) -> float:
-                while timed()[1] != "current":
-                    time.sleep(_POLL)
-                return _ms(started)
-
-            started = time.perf_counter()
-            got["first"], states["first"] = timed()
-            got["first_current"] = until_current(started)
-            got["kept"] = statistics.median(timed()[0] for _ in range(5))
-            _change(api, creds)
-            started = time.perf_counter()
-            got["changed"], states["changed"] = timed()
-            got["changed_current"] = until_current(started)
-            focus = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00001"
-            got["focused"] = statistics.median(timed({"focus": focus})[0] for _ in range(3))
-            other = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00002"
-            path = {"from": "ec2.amazonaws.com", "to": other}
-            got["path"] = statistics.median(timed(path)[0] for _ in range(3))
-            refused = {"from": focus, "to": other}
-            got["no_path"] = statistics.median(timed(refused)[0] for _ in range(3))
-        finally:
-            runtime.store.close()
+        started = time.perf_counter()
+        got["first"], states["first"] = timed()
+        got["first_current"] = until_current(started)
+        got["kept"] = statistics.median(timed()[0] for _ in range(5))
+        _change(api, creds)
+        started = time.perf_counter()
+        got["changed"], states["changed"] = timed()
+        got["changed_current"] = until_current(started)
+        focus = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00001"
+        got["focused"] = statistics.median(timed({"focus": focus})[0] for _ in range(3))
+        other = f"arn:aws:iam::{ACCOUNT_ID}:role/role-00002"
+        path = {"from": "ec2.amazonaws.com", "to": other}
+        got["path"] = statistics.median(timed(path)[0] for _ in range(3))
+        refused = {"from": focus, "to": other}
+        got["no_path"] = statistics.median(timed(refused)[0] for _ in range(3))
     return got, states
 
 
