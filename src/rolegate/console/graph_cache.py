@@ -64,12 +64,13 @@ class Drawings(Generic[T]):
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="rolegate-graph")
 
     def get(self, account: str, serial: int, compute: Callable[[T | None], T]) -> Found[T]:
-        """The account's drawing at ``serial`` or later, computing it with ``compute`` (given
-        the previous drawing's value, if any, to reuse what has not changed) unless one is
-        kept. Raises ``compute``'s ``ApiError`` when it fails within the wait."""
+        """The account's drawing at ``serial``, computing it with ``compute`` (given the
+        previous drawing's value, if any, to reuse what has not changed) unless one is kept.
+        Serials are only compared for equality: a restored database's may be lower. Raises
+        ``compute``'s ``ApiError`` when it fails within the wait."""
         with self._lock:
             kept = self._kept.get(account)
-            if kept is not None and kept.serial >= serial:
+            if kept is not None and kept.serial == serial:
                 return Found(kept, False)
             running = self._running.get(account)
             if running is None:  # run in this request's context (the browser's address)
@@ -82,8 +83,8 @@ class Drawings(Generic[T]):
             done = running.result(timeout=self._wait)
         except FutureTimeout:
             return Found(kept, True)
-        # one started for an older serial: shown, and the next request computes again
-        return Found(done, done.serial < serial)
+        # one started at another serial: shown, and the next request computes again
+        return Found(done, done.serial != serial)
 
     def _compute(self, account: str, serial: int, compute: Callable[[], T]) -> Drawing[T]:
         try:
@@ -95,10 +96,8 @@ class Drawings(Generic[T]):
                 log.exception("the access graph of account %s could not be computed", account)
             raise
         with self._lock:  # kept before it stops running: no request sees neither
-            kept = self._kept.get(account)
-            if kept is None or kept.serial <= serial:
-                if kept is None and len(self._kept) >= self._max:
-                    self._kept.clear()
-                self._kept[account] = drawing
+            if account not in self._kept and len(self._kept) >= self._max:
+                self._kept.clear()
+            self._kept[account] = drawing  # the newest: one computation per account at a time
             self._running.pop(account, None)
         return drawing
