@@ -1,6 +1,7 @@
 """The access graph page's computed drawings: one per account, current while the database's
-change serial (``Backend.change_serial``, which moves whenever an IAM entity changes, through
-any client or node) is the one it was computed at.
+change serial (``Backend.change_serial``, which moves whenever what IAM answers may have changed,
+a role's or access key's last use included, through any client or node) is the one it was
+computed at.
 
 The graph of an account does not depend on who looks: every operation it is read with
 (GetAccountAuthorizationDetails, ListOpenIDConnectProviders, ListSAMLProviders) is authorized
@@ -8,9 +9,10 @@ once, on ``*``, and answers the whole account. So a drawing computed with one pr
 credentials is shown to another, after that principal's own request has called each of them
 with its session's credentials (``graph_page``).
 
-A drawing is computed on a worker thread, one computation per account at a time (a change in
-the middle of one is picked up by the next), and a request waits for it at most ``WAIT``
-seconds: a longer computation is answered with the previous drawing, said to be recomputing,
+A drawing is computed on a worker thread, with the credentials and in the context (the
+browser's address) of the request that found it missing, one computation per account at a time
+(a change in the middle of one is picked up by the next); a request waits for it at most
+``WAIT`` seconds: a longer computation is answered with the previous drawing, said to be recomputing,
 or, before the first one, with a page saying it is computing (figures: docs/console.md,
 ``bench/console_graph.py``).
 """
