@@ -12,9 +12,9 @@ with its session's credentials (``graph_page``).
 A drawing is computed on a worker thread, with the credentials and in the context (the
 browser's address) of the request that found it missing, one computation per account at a time
 (a change in the middle of one is picked up by the next); a request waits for it at most
-``WAIT`` seconds: a longer computation is answered with the previous drawing, said to be recomputing,
-or, before the first one, with a page saying it is computing (figures: docs/console.md,
-``bench/console_graph.py``).
+``WAIT`` seconds: a longer computation is answered with the previous drawing, said to be
+recomputing, or, before the first one, with a page saying it is computing (figures:
+docs/console.md, ``bench/console_graph.py``).
 """
 
 from __future__ import annotations
