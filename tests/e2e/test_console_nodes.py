@@ -11,7 +11,13 @@ import time
 import uuid
 from urllib.parse import unquote, urlencode
 
+import pytest
 from in_process import InProcessNode
+
+from rolegate.console.api import ApiClient, ApiError, SessionCredentials
+from rolegate.console.graph_page import GraphPage
+from rolegate.graph import build_graph
+from rolegate.server.console_backend import ServerBackend
 
 from harness import ACCOUNT_ID
 
@@ -353,6 +359,37 @@ def test_access_graph_kept_for_the_account_checks_each_viewer(node: InProcessNod
     iam.delete_user_policy(UserName=reader, PolicyName="graph")
     status, _, page = other.send(node, "GET", "/console/graph")
     assert status == 403 and "iam:GetAccountAuthorizationDetails" in page and admin not in page
+
+
+def test_access_graph_read_as_results_is_the_read_as_xml(node: InProcessNode) -> None:
+    """GetAccountAuthorizationDetails answered in process as results (ApiClient.read) gives the
+    graph the XML answer gives, and is refused as it is."""
+    iam = node.client("iam")
+    admin = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    tag = uuid.uuid4().hex[:8]
+    iam.create_role(RoleName=f"read-{tag}", AssumeRolePolicyDocument=_trust())
+    iam.put_user_policy(UserName=admin, PolicyName="p", PolicyDocument=_identity("sts:*"))
+    runtime = node.app.runtime
+    backend = ServerBackend(runtime.pipeline, runtime.settings.region, runtime.cloudtrail)
+    decoded = GraphPage(
+        ApiClient(backend.transport, backend.region, backend.decoded_transport), lambda: 0
+    )
+    as_xml = GraphPage(ApiClient(backend.transport, backend.region), lambda: 0)
+    key = iam.create_access_key(UserName=admin)["AccessKey"]
+    creds = SessionCredentials(key["AccessKeyId"], key["SecretAccessKey"])
+    read = decoded._view(creds, ACCOUNT_ID)
+    graph = build_graph([read])
+    assert graph.to_json() == build_graph([as_xml._view(creds, ACCOUNT_ID)]).to_json()
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/read-{tag}"
+    user = f"arn:aws:iam::{ACCOUNT_ID}:user/{admin}"
+    assert (user, role) in {(e.source, e.target) for e in graph.edges}
+    assert all("RoleLastUsed" not in r for r in read.details["RoleDetailList"])
+    bare = iam.create_access_key(UserName=_user(node))["AccessKey"]
+    refused = SessionCredentials(bare["AccessKeyId"], bare["SecretAccessKey"])
+    with pytest.raises(ApiError) as denied:
+        decoded._view(refused, ACCOUNT_ID)
+    assert denied.value.code == "AccessDenied"
+    assert "iam:GetAccountAuthorizationDetails" in denied.value.message
 
 
 def test_event_history_bad_input(node: InProcessNode) -> None:
