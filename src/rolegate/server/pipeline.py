@@ -97,7 +97,8 @@ class Response:
     request_id: str
     content_type: str = "text/xml"
     # ``handle(..., decoded=True)``: a success's result as the operation built it (``body`` is
-    # then empty), for a caller in this process that would only parse the XML back
+    # then empty), for a caller in this process that would only parse the XML back; a listing's
+    # items may be ``wire.Memoized`` (ListRoles), whose ``build()`` gives the value
     result: Mapping[str, Any] | None = None
 
 
