@@ -331,3 +331,14 @@ def test_callers_named_by_their_account_are_found_by_the_roles_their_policies_na
         (anything_else, own_role): ALLOWED,
         (own, own_role): ALLOWED,
     }
+
+
+def test_a_pattern_reaches_the_roles_of_the_accounts_given_only() -> None:
+    """``arn:aws:iam::*:role/*`` names no role the graph can draw in an account it was not
+    given (docs/graph.md); given that account, its roles that trust this one are reached."""
+    a, b = Account(A), Account(B)
+    user = a.user("quinn", doc(allow("sts:AssumeRole", "arn:aws:iam::*:role/*")))
+    shared = b.role("shared", doc(trust({"AWS": A})))
+    b.role("closed", doc(trust({"AWS": f"arn:aws:iam::{B}:root"})))
+    assert build_graph([a.view()]).edges == []
+    assert edges(build_graph([a.view(), b.view()])) == {(user, shared): ALLOWED}
