@@ -1,8 +1,12 @@
 """The database's change serial: what the read caches of every process and node follow
 (``store.freshness``; docs/decisions.md, "Read caches").
 
-Every write transaction moves it just before it commits (``Store.transaction``), as do the
-best-effort last-used writes of read transactions (the access key and role rows the caches hold).
+Every write transaction moves it as its last statement, just before it commits
+(``Store.transaction``), and so does a read transaction that made a best-effort last-used write
+(the access key and role rows the caches hold). Last, never earlier: on PostgreSQL the row's lock
+is then the last any transaction takes, so waiting for it never closes a cycle of waits (a
+transaction holding it only commits); taken midway, a transaction holding it could wait for a
+row that another transaction holds while that one waits for the serial: a deadlock.
 The writes that change nothing a cache holds, the audit outbox's events and their pruning, pass
 ``counts_as_change=False`` and leave it alone, so they no longer empty every cache.
 
@@ -19,7 +23,9 @@ import secrets
 
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
+from rolegate.store.dialects import best_effort_write
 from rolegate.store.schema_changes import change_serial
 
 _c = change_serial.c
@@ -32,6 +38,17 @@ SQLITE_DATA_VERSION = "PRAGMA data_version"
 def bump(conn: Connection) -> None:
     """Move the serial in ``conn``'s transaction: visible with the writes it commits."""
     conn.execute(_BUMP)
+
+
+def bump_best_effort(conn: Connection) -> None:
+    """``bump`` as a read transaction's last-used write makes it: lost rather than waited for
+    on SQLite (``dialects.best_effort_write``), then, like that write, only costs freshness
+    elsewhere until the next change."""
+    try:
+        with best_effort_write(conn):
+            conn.execute(_BUMP)
+    except OperationalError:
+        pass
 
 
 def leap(conn: Connection) -> None:

@@ -274,7 +274,7 @@ class Store:
 
         A write transaction moves the change serial (:mod:`rolegate.store.change_serial`) just
         before it commits, unless ``counts_as_change=False`` says it writes nothing a read cache
-        holds (audit events).
+        holds (audit events); so does a read transaction that wrote a last-used date.
         """
         if cache_only and write:
             raise NeedsDatabase
@@ -291,6 +291,8 @@ class Store:
                         kept = refusal
                     if write and counts_as_change:
                         changes.bump(conn)
+                    elif cached is not None and cached.wrote:  # a last-used date
+                        changes.bump_best_effort(conn)
             finally:
                 # committed (or not) before the request is answered
                 if write or (cached is not None and cached.wrote):
