@@ -94,6 +94,24 @@ class Replay:
     requests: list[tuple[str, str, str]]
 
 
+class FloorTarget(Target):
+    """``bench/_floor_app.py``: the server stack's cost with no rolegate code behind it."""
+
+    name = "floor"
+    health_path = "/healthz"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            str(Path(__file__).parent / "_floor_app.py"),
+            "--port",
+            str(self.port),
+        ]
+
+    def describe(self) -> str:
+        return "HTTP floor (uvicorn, fixed answer)"
+
+
 class BenchRolegate(RolegateTarget):
     """rolegate with its authorization service on a second port, in the policy benchmark's
     account (its questions name that account's resources)."""
@@ -139,6 +157,12 @@ def parse_arguments() -> argparse.Namespace:
         type=Path,
         help="another checkout's src/ (e.g. `git archive main src | tar -x -C DIR`): measured "
         "first as 'rolegate (SQLite, 1 worker) before', for after/before ratios in the same run",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also replay GetCallerIdentity and authorize against bench/_floor_app.py (the HTTP "
+        "stack answering a fixed body), paired with rolegate (SQLite, 1 worker)",
     )
     parser.add_argument(
         "--rounds", type=int, default=3, help="windows per target with --baseline-src (3)"
@@ -290,14 +314,18 @@ def plan(target: Target, args: argparse.Namespace) -> list[tuple[str, Replay]]:
 
 
 def measure_paired(
-    targets: list[Target], args: argparse.Namespace, scratch: Path
+    targets: list[Target],
+    args: argparse.Namespace,
+    scratch: Path,
+    plans: list[list[tuple[str, Replay]]] | None = None,
 ) -> list[dict[str, Any]]:
     """The targets (all running) measured in turn, ``--rounds`` windows of ``--duration``
     seconds each per operation, the order reversed every other round, so that a machine whose
     load drifts weighs on both alike (an A/A run, both on this checkout, showed 5-10% against
     whichever went second in every round).
     Per target: the windows' requests and CPU summed, the worst window's p99."""
-    plans = [plan(target, args) for target in targets]
+    if plans is None:
+        plans = [plan(target, args) for target in targets]
     results = []
     for index in range(len(plans[0])):
         sums: list[dict[str, Any]] = [{} for _ in targets]
@@ -419,6 +447,7 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ),
         ("rolegate/moto", base, "moto"),
         ("after/before", base, base + " before"),
+        ("rolegate/floor", base, "HTTP floor (uvicorn, fixed answer)"),
     ]
     made = []
     for operation in dict.fromkeys(r["operation"] for r in results):
@@ -430,6 +459,9 @@ def ratios(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["cpu after/before"] = round(
                 cpu[base, operation] / cpu[base + " before", operation], 2
             )
+        floor = "HTTP floor (uvicorn, fixed answer)"
+        if (base, operation) in cpu and (floor, operation) in cpu:
+            row["floor cpu share"] = round(cpu[floor, operation] / cpu[base, operation], 2)
         made.append(row)
     return made
 
@@ -460,6 +492,18 @@ def main() -> int:
             targets = targets[1:]
             with started(pair[0]), started(pair[1]):
                 results += measure_paired(pair, args, Path(tmp))
+        if args.floor:  # the same requests, to rolegate and to the floor, window by window
+            rolegate, floor = BenchRolegate(None, 1), FloorTarget()
+            with started(rolegate), started(floor):
+                planned = [
+                    (url, replay)
+                    for url, replay in plan(rolegate, args)
+                    if replay.operation in ("GetCallerIdentity", "authorize")
+                ]
+                floor_url = f"http://127.0.0.1:{floor.port}"
+                floor_plan = [(floor_url, replay) for _, replay in planned]
+                floor_pair: list[Target] = [floor, rolegate]
+                results += measure_paired(floor_pair, args, Path(tmp), [floor_plan, planned])
         for target in targets:
             with started(target):
                 results += measure(target, args, Path(tmp))

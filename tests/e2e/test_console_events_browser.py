@@ -69,6 +69,7 @@ def _history(page: Page, server: Server, axe_script: Path) -> None:
     assert record["eventName"] == "PutRolePolicy"
     assert record["requestParameters"]["roleName"] == role
     assert record["userIdentity"]["arn"].endswith(f":user/{user}")
+    assert record["userAgent"] == "console.amazonaws.com"  # as CloudTrail names the console
     shot(page, "event")
     assert axe(page, axe_script) == []
     # paging with NextToken: 30 GetRole calls are more than one page of 25

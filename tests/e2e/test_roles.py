@@ -407,3 +407,36 @@ def test_concurrent_creates_of_one_name_have_exactly_one_winner(
         with ThreadPoolExecutor(len(clients)) as pool:
             outcomes = sorted(pool.map(create, clients))
         assert outcomes == ["EntityAlreadyExists"] * (len(clients) - 1) + ["created"]
+
+
+def test_list_roles_shows_each_change_on_the_next_call(
+    iam: Any, unique: Callable[[str], str]
+) -> None:
+    """A listing page and each role's XML are kept while nothing changes (read cache,
+    ``wire.Memoized``): every change to what ListRoles shows is on the next page."""
+    prefix = f"/{unique('p')}/"
+    name = unique("r")
+    iam.create_role(RoleName=name, Path=prefix, AssumeRolePolicyDocument=TRUST_TEXT)
+
+    def listed() -> dict[str, Any]:
+        roles = iam.list_roles(PathPrefix=prefix)["Roles"]
+        assert [r["RoleName"] for r in roles] == [name]
+        return dict(roles[0])
+
+    first = listed()
+    assert listed() == first and "Description" not in first
+    iam.update_role_description(RoleName=name, Description="now described")
+    assert listed()["Description"] == "now described"
+    iam.update_role(RoleName=name, MaxSessionDuration=7200)
+    assert listed()["MaxSessionDuration"] == 7200
+    trust = json.loads(TRUST_TEXT)
+    trust["Statement"][0]["Sid"] = "Changed"
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    assert listed()["AssumeRolePolicyDocument"]["Statement"][0]["Sid"] == "Changed"
+    other = unique("r")
+    iam.create_role(RoleName=other, Path=prefix, AssumeRolePolicyDocument=TRUST_TEXT)
+    assert sorted(r["RoleName"] for r in iam.list_roles(PathPrefix=prefix)["Roles"]) == sorted(
+        [name, other]
+    )
+    iam.delete_role(RoleName=other)
+    assert listed()["RoleName"] == name

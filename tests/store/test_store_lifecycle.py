@@ -37,6 +37,7 @@ from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
 from rolegate.store.migrate import alembic_config, head_revision
 from rolegate.store.schema import metadata
+from rolegate.store.schema_changes import change_serial
 
 
 class Boom(Exception):
@@ -129,16 +130,19 @@ def _fill(store: Store) -> None:
 
 
 def _row_counts(store: Store) -> dict[str, int]:
+    """Rows per data table: the change serial's one row is there from the schema's creation."""
     with store.transaction(write=False) as tx:
         return {
             table.name: tx.connection.execute(
                 text(f"SELECT count(*) FROM {table.name}")
             ).scalar_one()
             for table in metadata.sorted_tables
+            if table is not change_serial
         }
 
 
 def test_exception_rolls_back_everything(store: Store) -> None:
+    serial = store.change_serial()
     with pytest.raises(Boom), store.transaction() as tx:
         tx.accounts.create(Account(ACCOUNT, T0))
         role = make_role("R", tags=(Tag("a", "b"),))
@@ -147,6 +151,7 @@ def test_exception_rolls_back_everything(store: Store) -> None:
         tx.access_keys.create(AccessKey("AKIAX", "s", ACCOUNT, None, "Active", T0))
         raise Boom
     assert set(_row_counts(store).values()) == {0}
+    assert store.change_serial() == serial  # nothing committed: the read caches stay
 
 
 def test_conflict_escaping_the_transaction_rolls_back_earlier_writes(store: Store) -> None:
@@ -162,8 +167,10 @@ def test_conflict_escaping_the_transaction_rolls_back_earlier_writes(store: Stor
 def test_reset_empties_every_table_and_the_store_stays_usable(store: Store) -> None:
     _fill(store)
     assert all(_row_counts(store).values())
+    serial = store.change_serial()
     store.reset()
     assert set(_row_counts(store).values()) == {0}
+    assert store.change_serial() > serial + 1  # leapt, not moved by one
     _fill(store)
     assert all(_row_counts(store).values())
 

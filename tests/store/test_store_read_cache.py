@@ -7,16 +7,19 @@ answered from memory (no statement reaches the database) while nothing changed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 
+from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.entities import AccessKey, Account
 from rolegate.store import NeedsDatabase, Store
 from rolegate.store.freshness import Freshness, ReadCache
+from rolegate.store.schema_changes import change_serial
 
 KEY_ID = "AKIAREADCACHETEST001"
 
@@ -154,3 +157,97 @@ def test_a_cache_only_write_transaction_is_refused_before_it_begins(store: Store
     assert seen == []
     with store.transaction(write=False) as tx:
         assert tx.roles.get(ACCOUNT, "cached") is not None
+
+
+def _event() -> AuditEvent:
+    return AuditEvent(
+        str(uuid.uuid4()), ACCOUNT, T0, "GetRole", "iam.amazonaws.com", None, KEY_ID, True, (), "{}"
+    )
+
+
+def test_audit_events_leave_the_caches_of_other_stores_alone(
+    two_stores: tuple[Store, Store],
+) -> None:
+    """The outbox's writes (``counts_as_change=False``) change nothing a cache holds: another
+    store keeps answering from memory, where any other write would have emptied it."""
+    first, second = two_stores
+    seed(first)
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    serial = second.change_serial()
+    with first.transaction(counts_as_change=False) as tx:
+        tx.audit_events.insert([_event()])
+    assert second.change_serial() == serial
+    seen = statements_of(second)
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    assert not [sql for sql in seen if "roles" in sql.lower()]
+    with first.transaction() as tx:  # a counted write, even of the same table
+        tx.audit_events.insert([_event()])
+    assert second.change_serial() == serial + 1
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    assert [sql for sql in seen if "roles" in sql.lower()]
+
+
+def test_a_last_used_date_written_by_a_read_transaction_reaches_other_stores(
+    two_stores: tuple[Store, Store],
+) -> None:
+    """The best-effort last-used writes of read transactions move the serial with the row: the
+    other store's cached key would otherwise show the old date."""
+    first, second = two_stores
+    seed(first)
+    with second.transaction(write=False) as tx:
+        key = tx.access_keys.get(KEY_ID)
+        assert key is not None and key.last_used_date is None
+    with first.transaction(write=False) as tx:
+        key = tx.access_keys.get(KEY_ID)
+        assert key is not None and tx.access_keys.record_use(key, T0, "iam", "us-east-1")
+    with second.transaction(write=False) as tx:
+        key = tx.access_keys.get(KEY_ID)
+        assert key is not None and key.last_used_date == T0.replace(second=0, microsecond=0)
+
+
+def test_a_rolled_back_write_moves_nothing(store: Store) -> None:
+    seed(store)
+    serial = store.change_serial()
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        assert tx.roles.delete(ACCOUNT, "cached")
+        raise RuntimeError("rolled back")
+    assert store.change_serial() == serial
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+
+
+def test_a_listing_page_is_kept_until_another_store_changes_the_account(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+    seed(first)
+
+    def names() -> list[str]:
+        with second.transaction(write=False) as tx:
+            page = tx.roles.list(ACCOUNT, marker=None, max_items=10, with_tags=False)
+            return [role.role_name for role in page.items]
+
+    assert names() == ["cached"]
+    seen = statements_of(second)
+    assert names() == ["cached"]
+    assert not [sql for sql in seen if "roles" in sql.lower()]  # answered from memory
+    with first.transaction() as tx:
+        tx.roles.create(make_role("added"))
+    assert names() == ["added", "cached"]
+
+
+def test_without_its_serial_row_the_cache_is_never_trusted(two_stores: tuple[Store, Store]) -> None:
+    """A damaged schema (the serial's row deleted by hand) costs reads, never freshness."""
+    first, second = two_stores
+    seed(first)
+    with first.transaction() as tx:
+        tx.connection.execute(delete(change_serial))
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    with first.transaction() as tx:  # its bump finds no row to move
+        assert tx.roles.delete(ACCOUNT, "cached")
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is None

@@ -29,6 +29,9 @@ from rolegate.wire.json_protocol import load_json_service
 Transport = Callable[[str, tuple[tuple[str, str], ...], bytes, "BrowserOrigin"], tuple[int, bytes]]
 _HOST = "console.rolegate.internal"
 _ENDPOINT = f"https://{_HOST}/"
+# What CloudTrail shows as the userAgent of a call a person made in the console
+# (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html)
+USER_AGENT = "console.amazonaws.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,10 @@ class ApiClient:
             body = urlencode(serialized["body"]).encode("utf-8")
             headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         request = AWSRequest(
-            method="POST", url=_ENDPOINT, data=body, headers={"Host": _HOST, **headers}
+            method="POST",
+            url=_ENDPOINT,
+            data=body,
+            headers={"Host": _HOST, "User-Agent": USER_AGENT, **headers},
         )
         creds = Credentials(
             credentials.access_key_id, credentials.secret_access_key, credentials.session_token

@@ -153,16 +153,7 @@ def build_runtime(settings: Settings) -> Runtime:
     )
     outbox = pipeline.audit.outbox
     metrics.set_backlog_source(lambda: outbox.backlog)  # rolegate_audit_backlog
-    cloudtrail = CloudTrailEndpoint(
-        store,
-        pipeline.authenticator,
-        utc_now,
-        rng,
-        pipeline.compiler,
-        pipeline.policy_sets,
-        LookupEvents(ring),
-        pipeline.audit,
-    )
+    cloudtrail = CloudTrailEndpoint(pipeline, LookupEvents(ring))
     return Runtime(settings, store, pipeline, bootstrap, ring, metrics, pipeline.audit, cloudtrail)
 
 

@@ -286,7 +286,7 @@ class AuditTrail:
         before = self.clock() - timedelta(days=self.retention_days)
         total = 0
         while True:
-            with self.store.transaction() as tx:
+            with self.store.transaction(counts_as_change=False) as tx:
                 deleted = tx.audit_events.prune(before)
             total += deleted
             if deleted == 0:
@@ -297,7 +297,7 @@ class AuditTrail:
 
 
 def _store_events(store: Store, events: Sequence[AuditEvent]) -> None:
-    with store.transaction() as tx:
+    with store.transaction(counts_as_change=False) as tx:  # no read cache holds events
         tx.audit_events.insert(events)
 
 

@@ -18,21 +18,15 @@ management event of ``cloudtrail.amazonaws.com``
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from rolegate.auth.sigv4 import HttpRequest, parse_sigv4
 from rolegate.domain.errors import AwsError
-from rolegate.domain.ids import Rng, request_id
-from rolegate.policy.compile import PolicyCompiler
-from rolegate.server.audit_trail import AuditNote, AuditTrail
-from rolegate.server.authn import Authenticator
-from rolegate.server.pipeline import Response
-from rolegate.services.authz import PolicySetCache, RequestAuthorizer
+from rolegate.domain.ids import request_id
+from rolegate.server.audit_trail import AuditNote
+from rolegate.server.pipeline import Pipeline, Response
 from rolegate.services.cloudtrail import LookupEvents
-from rolegate.services.context import OperationContext
-from rolegate.store import Store, StoreUnavailable
+from rolegate.store import StoreUnavailable
 from rolegate.wire.json_protocol import JSON_CONTENT_TYPE, load_json_service
 
 log = logging.getLogger("rolegate.request")
@@ -65,19 +59,14 @@ class _JsonError(AwsError):
 
 @dataclass(slots=True)
 class CloudTrailEndpoint:
-    store: Store
-    authenticator: Authenticator
-    clock: Callable[[], datetime]
-    rng: Rng
-    compiler: PolicyCompiler
-    policy_sets: PolicySetCache
+    pipeline: Pipeline  # its store, authenticator, clock, caches and audit trail
     lookup_events: LookupEvents
-    audit: AuditTrail | None = None  # None: not recorded
 
     def handle(
         self, request: HttpRequest, *, source_ip: str | None = None, secure_transport: bool = False
     ) -> Response:
-        rid = request_id(self.rng)
+        pipeline = self.pipeline
+        rid = request_id(pipeline.rng)
         service = load_json_service(SERVICE)
         headers = {name.lower(): value for name, value in request.headers}
         note = AuditNote(request, rid, source_ip, service=SERVICE)
@@ -89,32 +78,16 @@ class CloudTrailEndpoint:
                 raise _JsonError(
                     *_JSON_CODES["MissingAuthenticationToken"], "Missing Authentication Token"
                 )
-            now = note.time = self.clock()
+            now = note.time = pipeline.clock()
             note.region = claim.region
-            with self.store.transaction(write=self.authenticator.permissive) as tx:
-                caller = note.caller = self.authenticator.caller_for(
+            with pipeline.store.transaction(write=pipeline.authenticator.permissive) as tx:
+                caller = note.caller = pipeline.authenticator.caller_for(
                     tx, claim, request, now, SERVICE
                 )
                 parsed = service.parse_request(operation, request.body)
                 note.params = parsed.params
-                ctx = OperationContext(
-                    caller=caller,
-                    region=claim.region,
-                    request_id=rid,
-                    now=now,
-                    tx=tx,
-                    rng=self.rng,
-                    authorizer=RequestAuthorizer(
-                        caller=caller,
-                        now=now,
-                        tx=tx,
-                        compiler=self.compiler,
-                        source_ip=source_ip,
-                        secure_transport=secure_transport,
-                        region=claim.region,
-                        params=parsed.params,
-                        policy_sets=self.policy_sets,
-                    ),
+                ctx = pipeline.operation_context(
+                    caller, claim.region, rid, now, tx, parsed.params, source_ip, secure_transport
                 )
                 result = self.lookup_events(ctx, parsed.params)
             status, body = 200, service.serialize_result(operation, result)
@@ -130,7 +103,7 @@ class CloudTrailEndpoint:
             log.exception("request %s (cloudtrail) failed", rid)
             refused = _JsonError("InternalFailure", 500, INTERNAL)
             status, body = 500, service.serialize_error(refused)
-        if self.audit is not None:
-            self.audit.finish(note, refused)
+        if pipeline.audit is not None:
+            pipeline.audit.finish(note, refused)
         log.info("%s cloudtrail %d", rid, status)
         return Response(status, body, rid, JSON_CONTENT_TYPE)

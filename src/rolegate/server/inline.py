@@ -10,7 +10,8 @@ or an operation that writes) it raises ``store.NeedsDatabase`` before anything h
 the request is run again, from the start, on a worker thread. So nothing on the loop ever waits
 for the database, and the answer is the one the thread would have given (the cache holds only
 what the database showed when the request began, ``store.freshness``). Only where that
-freshness check is itself local (SQLite's ``data_version``; a PostgreSQL round trip would block
+freshness check is itself local (SQLite's ``data_version`` and the change serial's row, read from
+the file; a PostgreSQL round trip would block
 the loop), and only for small bodies (decoding a large form would hold the loop).
 
 Nothing is tried on the loop while a request runs on a worker thread (``WorkerThreads.in_flight``):

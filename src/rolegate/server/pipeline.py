@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rolegate.auth.sigv4 import HttpRequest, SigV4Claim, parse_sigv4
 from rolegate.domain.caller import Caller
@@ -45,7 +46,7 @@ from rolegate.services.authz import (
     ServiceUseRecorder,
 )
 from rolegate.services.context import Handler, OperationContext
-from rolegate.store import NeedsDatabase, Store, StoreUnavailable
+from rolegate.store import NeedsDatabase, Store, StoreUnavailable, Tx
 from rolegate.wire import WireService, decode_form, load_service, route_action
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES
 
@@ -208,6 +209,43 @@ class Pipeline:
         rid = request_id(self.rng)
         return Response(error.status, load_service("iam").serialize_error(error, rid), rid)
 
+    def operation_context(
+        self,
+        caller: Caller,
+        region: str,
+        rid: str,
+        now: datetime,
+        tx: Tx,
+        params: Mapping[str, Any],
+        source_ip: str | None,
+        secure_transport: bool,
+    ) -> OperationContext:
+        """What an operation is given: the request's facts, and its authorizer with this node's
+        caches (also for CloudTrail's endpoint, ``server.cloudtrail``)."""
+        authorizer = RequestAuthorizer(
+            caller=caller,
+            now=now,
+            tx=tx,
+            compiler=self.compiler,
+            source_ip=source_ip,
+            secure_transport=secure_transport,
+            region=region,
+            params=params,
+            messages=self.authorization_messages,
+            policy_sets=self.policy_sets,
+            on_verdict=self.metrics.api_decision if self.metrics is not None else None,
+        )
+        return OperationContext(
+            caller=caller,
+            region=region,
+            request_id=rid,
+            now=now,
+            tx=tx,
+            rng=self.rng,
+            authorizer=authorizer,
+            session_tokens=self.authenticator.session_tokens,
+        )
+
     def _run(
         self,
         service: WireService,
@@ -259,27 +297,8 @@ class Pipeline:
                 )
             region = note.region = claim.region if claim is not None else self.region
             note.caller = caller
-            ctx = OperationContext(
-                caller=caller,
-                region=region,
-                request_id=rid,
-                now=now,
-                tx=tx,
-                rng=self.rng,
-                authorizer=RequestAuthorizer(
-                    caller=caller,
-                    now=now,
-                    tx=tx,
-                    compiler=self.compiler,
-                    source_ip=source_ip,
-                    secure_transport=secure_transport,
-                    region=region,
-                    params=parsed.params,
-                    messages=self.authorization_messages,
-                    policy_sets=self.policy_sets,
-                    on_verdict=self.metrics.api_decision if self.metrics is not None else None,
-                ),
-                session_tokens=self.authenticator.session_tokens,
+            ctx = self.operation_context(
+                caller, region, rid, now, tx, parsed.params, source_ip, secure_transport
             )
             result = handler(ctx, parsed.params)
             used = f"{service.name}:{parsed.operation}"

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey, Role, User
 from rolegate.store.freshness import Freshness
+from rolegate.store.page import Page
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
 from rolegate.store.repos.identity_policies import IdentityPolicyRepo, SourcePolicy
 from rolegate.store.repos.managed_policies import ManagedPolicyRepo
@@ -71,9 +72,40 @@ class CachedRoleRepo(RoleRepo):
             ("role_id", role_id), self._reads.generation, lambda: RoleRepo.get_by_id(self, role_id)
         )
 
+    def list(
+        self,
+        account_id: str,
+        *,
+        path_prefix: str = "/",
+        marker: str | None,
+        max_items: int,
+        with_tags: bool = True,
+    ) -> Page[Role]:
+        """A listing page, kept as a whole (its weight in the cache: one per role)."""
+        found = self._reads.freshness.cache.read(
+            ("role_page", account_id, path_prefix, marker, max_items, with_tags),
+            self._reads.generation,
+            lambda: _kept(
+                RoleRepo.list(
+                    self,
+                    account_id,
+                    path_prefix=path_prefix,
+                    marker=marker,
+                    max_items=max_items,
+                    with_tags=with_tags,
+                )
+            ),
+            weight=max_items,
+        )
+        return Page(list(found[0]), found[1])
+
     def record_use(self, role_id: str, when: datetime, region: str) -> None:
         super().record_use(role_id, when, region)
         self._reads.wrote = True
+
+
+def _kept(page: Page[Role]) -> tuple[tuple[Role, ...], str | None]:
+    return tuple(page.items), page.next_marker
 
 
 class CachedUserRepo(UserRepo):

@@ -7,17 +7,13 @@ their policies; figures: docs/benchmarks.md, ``bench/server.py``). The bounds
 
 * a write transaction of this process bumps the generation once it has committed, before its
   request is answered: this process's next request reads afresh;
-* SQLite: ``PRAGMA data_version``, on a connection of its own, changes whenever another
-  connection, of this process or another, commits
-  (https://www.sqlite.org/pragma.html#pragma_data_version);
-* PostgreSQL: ``pg_current_snapshot()`` changes whenever a transaction of the cluster that wrote
-  ends (https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHOT): its
-  id leaves the list of those in progress, or the latest completed id moves on;
-
-and one of them is read at the start of every read transaction, on a connection the store keeps
-for it (a few microseconds on SQLite, one short round trip on PostgreSQL, in autocommit), so a
-change committed through any node or process before a request begins is seen by that request:
-no read is ever stale.
+* every other change is seen through the database's change serial (``store.change_serial``),
+  a row that every write to what the caches hold moves in its own transaction, read at the start
+  of every read transaction on a connection the store keeps for it (on SQLite only when
+  ``PRAGMA data_version`` says another connection has committed: a few microseconds; on
+  PostgreSQL one short round trip, in autocommit), so a change committed through any node or
+  process before a request begins is seen by that request: no read is ever stale. Audit events
+  leave the serial alone: they are nothing a cache holds.
 
 An entry read under generation G is used only while the generation is still G. A read that
 captured G before a commit and stores what it read after the bump stores it under G: never used.
@@ -62,14 +58,17 @@ class Freshness:
 
 
 class ReadCache:
-    """Values by key, each with the generation it was read under. Thread-safe for this use:
-    single dict operations are atomic, and a lost race only costs a read."""
+    """Values by key, each with the generation it was read under, emptied when their weights
+    (1 an entity, a listing page its items) pass ``max_entries``. Thread-safe for this use:
+    single dict operations are atomic, a lost race only costs a read, and the weight is a bound
+    kept approximately."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._max_entries = max_entries
         self._entries: dict[Hashable, tuple[int, Any]] = {}
+        self._weight = 0
 
-    def read(self, key: Hashable, generation: int, load: Callable[[], T]) -> T:
+    def read(self, key: Hashable, generation: int, load: Callable[[], T], weight: int = 1) -> T:
         """The value of ``key`` read under ``generation``, or ``load()``'s, kept unless None."""
         found = self._entries.get(key)
         if found is not None and found[0] == generation:
@@ -77,13 +76,15 @@ class ReadCache:
             return value
         value = load()
         if value is not None:
-            if len(self._entries) >= self._max_entries:
-                self._entries.clear()
+            if self._weight + weight > self._max_entries:
+                self.clear()
+            self._weight += weight
             self._entries[key] = (generation, value)
         return value
 
     def clear(self) -> None:
         self._entries.clear()
+        self._weight = 0
 
     def __len__(self) -> int:
         return len(self._entries)

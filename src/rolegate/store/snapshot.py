@@ -33,11 +33,15 @@ from sqlalchemy.engine import Connection, Engine
 from rolegate.store.dialects import WRITE_OPTION
 from rolegate.store.migrate import head_revision
 from rolegate.store.schema import metadata
+from rolegate.store.schema_changes import change_serial
 from rolegate.store.types import PrincipalIdsJson, UtcTimestamp
 
 VERSION_TABLE = "alembic_version"
 ROWS_PER_BATCH = 500  # rows fetched or inserted at a time: memory stays bounded
 _DIGEST_MODULUS = 1 << 256
+
+# a signal to read caches, not data: a restore moves it on instead (store.change_serial)
+_NOT_DATA = frozenset({change_serial.name})
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 
@@ -49,12 +53,12 @@ def current_revision(conn: Connection) -> str | None:
 def tables_at(conn: Connection, revision: str) -> list[Table]:
     """The tables of ``revision`` as they are in ``conn``'s database, parents first."""
     if revision == head_revision():
-        return list(metadata.sorted_tables)
+        return [table for table in metadata.sorted_tables if table.name not in _NOT_DATA]
     reflected = MetaData()
     reflected.reflect(conn)
     typed = MetaData()
     for table in reflected.sorted_tables:
-        if table.name == VERSION_TABLE:
+        if table.name == VERSION_TABLE or table.name in _NOT_DATA:
             continue
         head = metadata.tables.get(table.name)
         columns = []
@@ -64,7 +68,11 @@ def tables_at(conn: Connection, revision: str) -> list[Table]:
                 kind = head.c[column.name].type
             columns.append(Column(column.name, kind, primary_key=column.primary_key))
         Table(table.name, typed, *columns)
-    order = [table.name for table in reflected.sorted_tables if table.name != VERSION_TABLE]
+    order = [
+        table.name
+        for table in reflected.sorted_tables
+        if table.name != VERSION_TABLE and table.name not in _NOT_DATA
+    ]
     return [typed.tables[name] for name in order]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from rolegate.store import change_serial as changes
 from rolegate.store.cached_repos import (
     CachedAccessKeyRepo,
     CachedIdentityPolicyRepo,
@@ -54,11 +55,9 @@ from rolegate.store.repos.slr_deletion_tasks import DeletionTaskRepo
 from rolegate.store.repos.user_keys import SigningCertificateRepo, SshPublicKeyRepo
 from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
+from rolegate.store.schema_changes import change_serial as change_serial_table
 from rolegate.store.schema_groups import group_policies
 
-# What the read cache's generation follows (store.freshness), by backend: SQLite's changes when
-# another connection commits, PostgreSQL's when a transaction of the cluster that wrote ends.
-_PROBES = ("PRAGMA data_version", "SELECT pg_current_snapshot()::text")
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
     sa_exc.OperationalError,
@@ -223,6 +222,9 @@ class Store:
         # What read transactions may answer from memory, and for how long (store.freshness).
         self.freshness = Freshness()
         self._probe_connection: Any = None  # the cache probe's own (store.freshness)
+        # SQLite: the probe's last (data_version, serial), the serial known while the first holds
+        self._probe_seen: tuple[int, int] | None = None
+        self._no_serial = 0  # what the probe answers, each time anew, when the row is missing
         self._probe_lock = threading.Lock()
 
     @property
@@ -252,7 +254,9 @@ class Store:
         return self.dialect_name == "sqlite"
 
     @contextmanager
-    def transaction(self, write: bool = True, *, cache_only: bool = False) -> Iterator[Tx]:
+    def transaction(
+        self, write: bool = True, *, cache_only: bool = False, counts_as_change: bool = True
+    ) -> Iterator[Tx]:
         """One database transaction: committed on normal exit, rolled back on any exception but
         ``CommitAndRaise(error)``, which commits and then raises ``error``.
 
@@ -267,6 +271,10 @@ class Store:
         ``cache_only=True`` (read transactions only) raises :class:`NeedsDatabase` where the
         transaction would first send a statement (a cache miss or a write), before it has
         changed anything: the caller redoes the work in a normal transaction.
+
+        A write transaction moves the change serial (:mod:`rolegate.store.change_serial`) just
+        before it commits, unless ``counts_as_change=False`` says it writes nothing a read cache
+        holds (audit events).
         """
         if cache_only and write:
             raise NeedsDatabase
@@ -281,6 +289,8 @@ class Store:
                         yield Tx(conn, self._sealer, cached)
                     except CommitAndRaise as refusal:
                         kept = refusal
+                    if write and counts_as_change:
+                        changes.bump(conn)
             finally:
                 # committed (or not) before the request is answered
                 if write or (cached is not None and cached.wrote):
@@ -308,27 +318,51 @@ class Store:
             with conn.begin():
                 yield conn
 
+    def change_serial(self) -> int:
+        """The database's change serial now (:mod:`rolegate.store.change_serial`): equal values
+        mean nothing a read cache holds has changed in between."""
+        return self._probe()
+
     def _generation(self) -> int:
-        """The read cache's generation as of now (store.freshness), from a connection of the
-        probe's own: SQLite's data_version is per connection, and PostgreSQL's snapshot read
-        there (in autocommit) leaves a fully cached read transaction without any connection."""
+        """The read cache's generation as of now (store.freshness)."""
+        return self.freshness.observe(self._probe())
+
+    def _probe(self) -> int:
+        """The change serial, read on a connection of the probe's own: in autocommit on
+        PostgreSQL (one round trip, and a fully cached read transaction needs no other
+        connection). On SQLite the probe first asks ``PRAGMA data_version``, which moves when
+        another connection commits (https://www.sqlite.org/pragma.html#pragma_data_version):
+        while it stands still, so does the serial, and no statement is needed."""
+        sqlite = self.dialect_name == "sqlite"
         with self._probe_lock:
             try:
                 if self._probe_connection is None:
                     probe = self._engine.raw_connection()
-                    if self.dialect_name != "sqlite":
+                    if not sqlite:
                         probe.driver_connection.autocommit = True  # type: ignore[union-attr]
-                    self._probe_connection = probe
+                    self._probe_connection, self._probe_seen = probe, None
                 cursor = self._probe_connection.cursor()
                 try:
-                    cursor.execute(_PROBES[self.dialect_name != "sqlite"])
-                    seen = cursor.fetchone()[0]
+                    if sqlite:
+                        cursor.execute(changes.SQLITE_DATA_VERSION)
+                        version = cursor.fetchone()[0]
+                        if self._probe_seen is not None and version == self._probe_seen[0]:
+                            return self._probe_seen[1]
+                    cursor.execute(changes.PROBE_SQL)
+                    row = cursor.fetchone()
+                    if row is None:  # no serial row (a damaged schema): never trust the cache
+                        self._probe_seen = None
+                        self._no_serial -= 1
+                        return self._no_serial
+                    serial = int(row[0])
+                    if sqlite:
+                        self._probe_seen = (version, serial)
+                    return serial
                 finally:
                     cursor.close()
             except Exception as exc:  # the next probe opens a new connection
                 self._drop_probe()
-                raise sa_exc.OperationalError(_PROBES[1], None, exc) from exc
-        return self.freshness.observe(seen)
+                raise sa_exc.OperationalError(changes.PROBE_SQL, None, exc) from exc
 
     def _drop_probe(self) -> None:
         probe, self._probe_connection = self._probe_connection, None
@@ -350,10 +384,13 @@ class Store:
             yield conn
 
     def reset(self) -> None:
-        """Delete every row of every table (the schema and its revision stay)."""
+        """Delete every row of every table (the schema, its revision and the change serial, moved
+        on, stay)."""
         with self.transaction() as tx:
             for table in reversed(metadata.sorted_tables):
-                tx.connection.execute(delete(table))
+                if table is not change_serial_table:
+                    tx.connection.execute(delete(table))
+            changes.leap(tx.connection)
 
     def close(self) -> None:
         with self._probe_lock:

@@ -25,6 +25,7 @@ from sqlalchemy import Table, delete, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from rolegate.store.change_serial import leap
 from rolegate.store.dialects import advisory_lock_sql
 from rolegate.store.migrate import alembic_config, head_revision
 from rolegate.store.snapshot import (
@@ -102,6 +103,7 @@ def load(engine: Engine, revision: str, events: Iterable[Event], *, force: bool)
             raise TransferError(f"the dump's rows do not fit the schema: {message}") from None
         if revision != head_revision():
             command.upgrade(alembic_config(conn), "head")
+        leap(conn)  # every process's read cache forgets the rows replaced
     return written
 
 

@@ -9,6 +9,7 @@ Public API::
     WireService.parse_request(form) -> ParsedRequest(operation, params)
     WireService.serialize_result(operation, result, request_id) -> bytes
     WireService.serialize_error(error, request_id) -> bytes
+    Memoized(key, build): a result's structure rendered once per key (wire.xml_out)
 """
 
 from rolegate.wire.form import decode_form
@@ -19,8 +20,10 @@ from rolegate.wire.service import (
     route_action,
     service_model,
 )
+from rolegate.wire.xml_out import Memoized
 
 __all__ = [
+    "Memoized",
     "ParsedRequest",
     "WireService",
     "decode_form",

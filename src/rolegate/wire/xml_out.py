@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,22 @@ from rolegate.wire.shapes import ShapeSpec
 Writer = Callable[[list[str], Any], None]
 #: renders one scalar value as escaped XML text
 Renderer = Callable[[Any], str]
+
+
+#: rendered structures kept per structure writer (``Memoized``); emptied when full
+MEMO_ENTRIES = 4096
+
+
+class Memoized:
+    """A structure's value whose XML depends on ``key`` alone: each structure writer renders it
+    from ``build()`` once per key and then appends the kept text (a listing page renders the
+    same unchanged entities request after request: docs/benchmarks.md, ``bench/server.py``).
+    Whoever makes one promises that equal keys build equal values."""
+
+    __slots__ = ("build", "key")
+
+    def __init__(self, key: Hashable, build: Callable[[], Mapping[str, Any]]) -> None:
+        self.key, self.build = key, build
 
 
 class NotInTheModels(ValueError):
@@ -175,8 +191,25 @@ class XmlWriterCompiler:
             "_as_text": _as_text,
             "_escape": escape_text,
             "_needs_escape": _NEEDS_ESCAPE,
+            "_Memoized": Memoized,
+            "_memo": {},
+            "_MEMO_ENTRIES": MEMO_ENTRIES,
         }
-        body = ["    get = value.get", "    append = out.append"]
+        body = [
+            "    if value.__class__ is _Memoized:",
+            "        xml = _memo.get(value.key)",
+            "        if xml is None:",
+            "            part = []",
+            "            write_structure(part, value.build())",
+            "            xml = ''.join(part)",
+            "            if len(_memo) >= _MEMO_ENTRIES:",
+            "                _memo.clear()",
+            "            _memo[value.key] = xml",
+            "        out.append(xml)",
+            "        return",
+            "    get = value.get",
+            "    append = out.append",
+        ]
         for index, member in enumerate(spec.members):
             member_spec = member.shape
             open_tag, close_tag = _tags(member.xml_name)

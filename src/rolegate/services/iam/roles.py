@@ -6,6 +6,7 @@ id_roles_manage*.md). Their tags are ``tagging``'s.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from rolegate.catalog.quotas import ROLES
@@ -28,6 +29,7 @@ from rolegate.services.iam.policies.boundaries import record_boundary, resolve_b
 from rolegate.services.iam.policies.documents import check_trust_policy
 from rolegate.services.iam.protected_roles import check_customer_role_path, ensure_modifiable
 from rolegate.store import Conflict
+from rolegate.wire import Memoized
 
 DEFAULT_MAX_SESSION_DURATION = 3600
 
@@ -81,6 +83,21 @@ def role_to_wire(role: Role, *, listing: bool = False) -> dict[str, Any]:
         last_used["Region"] = role.last_used_region
     out["RoleLastUsed"] = last_used
     return out
+
+
+def _listed(role: Role) -> tuple[object, ...]:
+    """What ``role_to_wire(role, listing=True)`` shows: the key of its rendered XML."""
+    return (
+        "ListRoles",
+        role.role_id,
+        role.role_name,
+        role.path,
+        role.arn,
+        role.create_date,
+        role.assume_role_policy_document,
+        role.max_session_duration,
+        role.description,
+    )
 
 
 def create_role(ctx: OperationContext, params: Params) -> Result:
@@ -142,7 +159,8 @@ def list_roles(ctx: OperationContext, params: Params) -> Result:
         ),
     )
     shown = with_trust_shown(ctx.tx, roles)
-    return {"Roles": [role_to_wire(r, listing=True) for r in shown], **paging}
+    listed = [Memoized(_listed(r), partial(role_to_wire, r, listing=True)) for r in shown]
+    return {"Roles": listed, **paging}
 
 
 def update_role(ctx: OperationContext, params: Params) -> Result:

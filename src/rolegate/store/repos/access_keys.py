@@ -15,6 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import AccessKey
+from rolegate.store.change_serial import bump as bump_change_serial
 from rolegate.store.dialects import best_effort_write
 from rolegate.store.prepared import Prepared
 from rolegate.store.rows import insert_new
@@ -133,6 +134,7 @@ class AccessKeyRepo:
                         "last_used_region": region,
                     },
                 )
+                bump_change_serial(self._conn)  # the row is what read caches hold
         except sa_exc.OperationalError:
             pass
         return True

@@ -13,6 +13,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Role, Tag
+from rolegate.store.change_serial import bump as bump_change_serial
 from rolegate.store.dialects import best_effort_write, insert_ignoring_duplicates
 from rolegate.store.errors import Conflict
 from rolegate.store.keyset import page_rows, page_statement
@@ -109,6 +110,7 @@ class RoleRepo:
                 _RECORD_USE.run(
                     self._conn, {"used_role_id": role_id, "when": when, "region": region}
                 )
+                bump_change_serial(self._conn)  # the row is what read caches hold
         except sa_exc.OperationalError:
             pass
 
