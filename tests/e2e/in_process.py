@@ -94,9 +94,7 @@ class InProcessNode:
         **kw: Any,
     ) -> Any:
         config = kw.pop("config", None)
-        # One attempt: botocore would retry a throttled or 5xx answer after sleeping (its
-        # ``max_attempts`` counts retries), and hide the first answer, which is what is tested.
-        base = Config(retries={"total_max_attempts": 1}, parameter_validation=False)
+        base = Config(retries={"max_attempts": 1}, parameter_validation=False)
         client = boto3.client(
             service,
             endpoint_url=ENDPOINT,
