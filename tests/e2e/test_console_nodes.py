@@ -1,16 +1,23 @@
 """The console over raw HTTP (in-process nodes): sign-out and the sign-in throttle honored by
-every node on one database, CSRF refusals of the editing buttons, and the principal's own
-permissions deciding what a button may do."""
+every node on one database, CSRF refusals of the editing buttons, the principal's own
+permissions deciding what a button may do, and the access graph following every change."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import time
 import uuid
 from urllib.parse import unquote, urlencode
 
+import pytest
 from in_process import InProcessNode
+
+from rolegate.console.api import ApiClient, ApiError, SessionCredentials
+from rolegate.console.graph_page import GraphPage
+from rolegate.graph import build_graph
+from rolegate.server.console_backend import ServerBackend
 
 from harness import ACCOUNT_ID
 
@@ -287,7 +294,7 @@ def _trust() -> str:
     )
 
 
-def _identity(action: str) -> str:
+def _identity(action: str | list[str]) -> str:
     statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
@@ -296,29 +303,93 @@ def _readonly() -> str:
     return "arn:aws:iam::aws:policy/ReadOnlyAccess"
 
 
-def test_access_graph_kept_until_a_console_change_or_recompute(node: InProcessNode) -> None:
-    iam = node.client("iam")
-    user = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+def _graph(browser: Browser, node: InProcessNode) -> tuple[int, str]:
+    """The graph page once its drawing is current (a drawing being computed is announced)."""
+    for _ in range(300):
+        status, _, page = browser.send(node, "GET", "/console/graph")
+        if status != 200 or not ('id="graph-computing"' in page or "recomputing:" in page):
+            return status, page
+        time.sleep(0.1)
+    raise AssertionError("the access graph was never computed")
+
+
+def test_access_graph_shows_a_change_of_any_client_on_any_node(
+    two_nodes: tuple[InProcessNode, InProcessNode],
+) -> None:
+    first, second = two_nodes
+    user = _user(first, "arn:aws:iam::aws:policy/AdministratorAccess")
     browser = Browser()
-    assert browser.sign_in(node, user, PASSWORD) == 303
-    token = browser.csrf(node)
-    assert browser.send(node, "GET", "/console/graph")[0] == 200
-    # a change made by another client: the kept drawing, until Recompute
+    assert browser.sign_in(second, user, PASSWORD) == 303
     tag = uuid.uuid4().hex[:8]
-    iam.create_role(RoleName=f"seen-{tag}", AssumeRolePolicyDocument=_trust())
-    assert f"seen-{tag}" not in browser.send(node, "GET", "/console/graph")[2]
-    assert f"seen-{tag}" in browser.send(node, "GET", "/console/graph?recompute=1")[2]
-    # a change made through the console: drawn at once
-    iam.create_role(RoleName=f"later-{tag}", AssumeRolePolicyDocument=_trust())
-    assert f"later-{tag}" not in browser.send(node, "GET", "/console/graph")[2]
-    status, _, _ = browser.send(node, "POST", f"/console/roles/seen-{tag}/revoke", {"csrf": token})
-    assert status == 200
-    assert f"later-{tag}" in browser.send(node, "GET", "/console/graph")[2]
-    # permission lost: refused at once, though a drawing is kept
-    iam.detach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    status, _, page = browser.send(node, "GET", "/console/graph")
-    assert status == 403 and "iam:GetAccountAuthorizationDetails" in page
-    assert f"seen-{tag}" not in page
+    status, page = _graph(browser, second)
+    assert status == 200 and f"seen-{tag}" not in page
+    # made through boto3 on the other node, not the console: the next request does not claim
+    # the kept drawing is current, and the new one shows the role
+    first.client("iam").create_role(RoleName=f"seen-{tag}", AssumeRolePolicyDocument=_trust())
+    _, _, page = browser.send(second, "GET", "/console/graph")
+    assert f"seen-{tag}" in page or "recomputing:" in page
+    status, page = _graph(browser, second)
+    assert status == 200 and f"seen-{tag}" in page and "recomputing" not in page
+
+
+def test_access_graph_kept_for_the_account_checks_each_viewer(node: InProcessNode) -> None:
+    admin = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    browser = Browser()
+    assert browser.sign_in(node, admin, PASSWORD) == 303
+    assert _graph(browser, node)[0] == 200  # the account's drawing is kept now
+    # a reader of the account without ListSAMLProviders: refused, though a drawing is kept
+    reader = _user(node)
+    allowed = [
+        "sts:GetCallerIdentity",
+        "iam:GetAccountAuthorizationDetails",
+        "iam:ListOpenIDConnectProviders",
+    ]
+    iam = node.client("iam")
+    iam.put_user_policy(UserName=reader, PolicyName="graph", PolicyDocument=_identity(allowed))
+    other = Browser()
+    assert other.sign_in(node, reader, PASSWORD) == 303
+    status, _, page = other.send(node, "GET", "/console/graph")
+    assert status == 403 and "iam:ListSAMLProviders" in page and admin not in page
+    # given it, the reader sees the account's drawing
+    allowed.append("iam:ListSAMLProviders")
+    iam.put_user_policy(UserName=reader, PolicyName="graph", PolicyDocument=_identity(allowed))
+    status, page = _graph(other, node)
+    assert status == 200 and admin in page
+    # the permission lost again: refused at once
+    iam.delete_user_policy(UserName=reader, PolicyName="graph")
+    status, _, page = other.send(node, "GET", "/console/graph")
+    assert status == 403 and "iam:GetAccountAuthorizationDetails" in page and admin not in page
+
+
+def test_access_graph_read_as_results_is_the_read_as_xml(node: InProcessNode) -> None:
+    """GetAccountAuthorizationDetails answered in process as results (ApiClient.read) gives the
+    graph the XML answer gives, and is refused as it is."""
+    iam = node.client("iam")
+    admin = _user(node, "arn:aws:iam::aws:policy/AdministratorAccess")
+    tag = uuid.uuid4().hex[:8]
+    iam.create_role(RoleName=f"read-{tag}", AssumeRolePolicyDocument=_trust())
+    iam.put_user_policy(UserName=admin, PolicyName="p", PolicyDocument=_identity("sts:*"))
+    runtime = node.app.runtime
+    backend = ServerBackend(runtime.pipeline, runtime.settings.region, runtime.cloudtrail)
+    decoded = GraphPage(
+        ApiClient(backend.transport, backend.region, backend.decoded_transport), lambda: 0
+    )
+    as_xml = GraphPage(ApiClient(backend.transport, backend.region), lambda: 0)
+    key = iam.create_access_key(UserName=admin)["AccessKey"]
+    creds = SessionCredentials(key["AccessKeyId"], key["SecretAccessKey"])
+    read = decoded._view(creds, ACCOUNT_ID)
+    graph = build_graph([read])
+    assert graph.to_json() == build_graph([as_xml._view(creds, ACCOUNT_ID)]).to_json()
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/read-{tag}"
+    user = f"arn:aws:iam::{ACCOUNT_ID}:user/{admin}"
+    assert (user, role) in {(e.source, e.target) for e in graph.edges}
+    assert all("RoleLastUsed" not in r for r in read.details["RoleDetailList"])
+    bare = iam.create_access_key(UserName=_user(node))["AccessKey"]
+    refused = SessionCredentials(bare["AccessKeyId"], bare["SecretAccessKey"])
+    with pytest.raises(ApiError) as denied:
+        decoded._view(refused, ACCOUNT_ID)
+    assert denied.value.code == "AccessDenied"
+    assert "iam:GetAccountAuthorizationDetails" in denied.value.message
 
 
 def test_event_history_bad_input(node: InProcessNode) -> None:

@@ -299,3 +299,46 @@ def test_roles_of_other_accounts_named_by_identity_policies() -> None:
     other = Account(B)
     other.role("partner", doc(trust({"AWS": f"arn:aws:iam::{A}:user/someone-else"})))
     assert build_graph([account.view(), other.view()]).edges == []
+
+
+def test_callers_named_by_their_account_are_found_by_the_roles_their_policies_name() -> None:
+    account = Account()
+    trusting = doc(trust({"AWS": ROOT_A}))
+    app, team, other = (account.role(n, trusting) for n in ("app", "team-db", "other"))
+    literal = account.user("lit", doc(allow("sts:AssumeRole", app)))
+    pattern = account.user("pat", doc(allow("sts:AssumeRole*", account.arn("role", "team-*"))))
+    anywhere = account.user("any", doc(allow("sts:*")))
+    anything_else = account.user(
+        "not", doc({"Effect": "Allow", "Action": "sts:AssumeRole", "NotResource": app})
+    )
+    own = account.user("own", doc(allow("sts:AssumeRole", "arn:aws:iam::*:role/${aws:username}")))
+    account.role("own", trusting)
+    account.user("none", doc(allow("s3:*", app)))  # names the role, not for sts:AssumeRole
+    # the same statement in two principals' policies: matched once per role for both
+    twin = account.user("twin", doc(allow("sts:AssumeRole", account.arn("role", "team-*"))))
+    graph = build_graph([account.view()])
+    own_role = account.arn("role", "own")
+    assert edges(graph) == {
+        (anywhere, app): ALLOWED,
+        (anywhere, team): ALLOWED,
+        (anywhere, other): ALLOWED,
+        (anywhere, own_role): ALLOWED,
+        (literal, app): ALLOWED,
+        (pattern, team): ALLOWED,
+        (twin, team): ALLOWED,
+        (anything_else, team): ALLOWED,
+        (anything_else, other): ALLOWED,
+        (anything_else, own_role): ALLOWED,
+        (own, own_role): ALLOWED,
+    }
+
+
+def test_a_pattern_reaches_the_roles_of_the_accounts_given_only() -> None:
+    """``arn:aws:iam::*:role/*`` names no role the graph can draw in an account it was not
+    given (docs/graph.md); given that account, its roles that trust this one are reached."""
+    a, b = Account(A), Account(B)
+    user = a.user("quinn", doc(allow("sts:AssumeRole", "arn:aws:iam::*:role/*")))
+    shared = b.role("shared", doc(trust({"AWS": A})))
+    b.role("closed", doc(trust({"AWS": f"arn:aws:iam::{B}:root"})))
+    assert build_graph([a.view()]).edges == []
+    assert edges(build_graph([a.view(), b.view()])) == {(user, shared): ALLOWED}

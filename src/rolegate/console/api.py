@@ -4,7 +4,8 @@ an SDK does, signed with the signed-in session's credentials, through the server
 botocore serializes the parameters (Query protocol for IAM and STS, JSON 1.1 for CloudTrail's
 ``LookupEvents``), signs them (SigV4) and parses the answer, so the console sees what boto3
 would; the transport hands the signed request to the server in process (no socket), where
-authentication and authorization run as for any client.
+authentication and authorization run as for any client. A large read (``ApiClient.read``) may
+skip the XML: the server hands back the operation's result instead of writing it out.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from rolegate.wire.json_protocol import load_json_service
 
 # (method, headers, body, browser) -> (status, body): the server's pipeline, in process.
 Transport = Callable[[str, tuple[tuple[str, str], ...], bytes, "BrowserOrigin"], tuple[int, bytes]]
+# (headers, body, browser) -> (status, error body, result): an IAM or STS request answered as the
+# operation's result, not written as XML (``ApiClient.read``)
+DecodedTransport = Callable[
+    [tuple[tuple[str, str], ...], bytes, "BrowserOrigin"],
+    tuple[int, bytes, Mapping[str, Any] | None],
+]
 _HOST = "console.rolegate.internal"
 _ENDPOINT = f"https://{_HOST}/"
 # What CloudTrail shows as the userAgent of a call a person made in the console
@@ -68,8 +75,11 @@ class ApiClient:
     """Calls ``service``'s ``operation`` with ``params`` (boto3's shapes) as the holder of
     ``credentials``."""
 
-    def __init__(self, transport: Transport, region: str) -> None:
+    def __init__(
+        self, transport: Transport, region: str, decoded: DecodedTransport | None = None
+    ) -> None:
         self._transport = transport
+        self._decoded = decoded
         self._region = region
         self._models = {name: load_service(name).model for name in ("iam", "sts")}
         self._models["cloudtrail"] = load_json_service("cloudtrail").model
@@ -86,6 +96,39 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         model = self._models[service].operation_model(operation)
+        signed, body = self._signed(credentials, service, model, params)
+        status, answer = self._transport("POST", signed, body, BROWSER.get() or BrowserOrigin())
+        return self._parsed(model, status, answer)
+
+    def read(
+        self,
+        credentials: SessionCredentials,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
+        """``call`` of an IAM or STS operation whose answer is large (the access graph's
+        GetAccountAuthorizationDetails pages), answered as the operation's result instead of
+        XML that would only be parsed back: the same signed request, authenticated, authorized
+        and recorded. The result has the model's member names; its values keep the server's
+        types (a timestamp is a ``datetime``, a policy document URL-encoded text). Without a
+        decoded transport, this is ``call``."""
+        if self._decoded is None:
+            return self.call(credentials, service, operation, params)
+        model = self._models[service].operation_model(operation)
+        signed, body = self._signed(credentials, service, model, params)
+        status, answer, result = self._decoded(signed, body, BROWSER.get() or BrowserOrigin())
+        if result is None:  # an error, written as XML
+            return self._parsed(model, status, answer)
+        return result
+
+    def _signed(
+        self,
+        credentials: SessionCredentials,
+        service: str,
+        model: OperationModel,
+        params: Mapping[str, Any] | None,
+    ) -> tuple[tuple[tuple[str, str], ...], bytes]:
         if model.metadata["protocol"] == "json":
             body, headers = self._json_request(dict(params or {}), model)
         else:
@@ -102,8 +145,9 @@ class ApiClient:
             credentials.access_key_id, credentials.secret_access_key, credentials.session_token
         )
         SigV4Auth(creds, service, self._region).add_auth(request)
-        signed = tuple((k, str(v)) for k, v in request.headers.items())
-        status, answer = self._transport("POST", signed, body, BROWSER.get() or BrowserOrigin())
+        return tuple((k, str(v)) for k, v in request.headers.items()), body
+
+    def _parsed(self, model: OperationModel, status: int, answer: bytes) -> dict[str, Any]:
         parser = self._json_parser if model.metadata["protocol"] == "json" else self._parser
         parsed: dict[str, Any] = parser.parse(
             {"body": answer, "headers": {}, "status_code": status}, model.output_shape

@@ -53,12 +53,12 @@ class ConsoleApp:
         self, backend: Backend, ring: KeyRing, run_sync: Callable[..., Awaitable[Any]]
     ) -> None:
         self.sealer = SessionSealer(ring)
-        self.api = ApiClient(backend.transport, backend.region)
+        self.api = ApiClient(backend.transport, backend.region, backend.decoded_transport)
         self.sign_in = SignInPages(backend, self.sealer)
         self.roles = RolePages(self.api)
         self.tools = ToolPages(self.api)
         self.directory = DirectoryPages(self.api)
-        self.access_graph = GraphPage(self.api)
+        self.access_graph = GraphPage(self.api, backend.change_serial)
         self.events = EventPages(self.api)
         actions = Actions(self.api)
         self.permissions = PermissionPages(actions)
@@ -150,8 +150,6 @@ class ConsoleApp:
         ):
             return Reply(403, b"The form's CSRF token is missing or wrong.\n", "text/plain")
         session, reply = self._route(request, session, now)
-        if method == "POST":  # a change made here shows on the access graph at once
-            self.access_graph.cache.clear()
         if session is None:  # signed out
             reply.headers.append(cookie(COOKIE, "", secure=request.secure, max_age=0))
         else:  # every request renews the idle timer

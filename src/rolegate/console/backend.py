@@ -5,8 +5,9 @@ the two sign-ins, which no AWS operation does, and the state shared by the nodes
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from rolegate.console.api import BrowserOrigin, SessionCredentials
 
@@ -57,6 +58,18 @@ class Backend(Protocol):
         body: bytes,
         browser: BrowserOrigin,
     ) -> tuple[int, bytes]: ...
+
+    def decoded_transport(
+        self,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        browser: BrowserOrigin,
+    ) -> tuple[int, bytes, Mapping[str, Any] | None]: ...
+
+    def change_serial(self) -> int:
+        """The database's change serial (``Store.change_serial``): it moves whenever what the
+        IAM operations answer may have changed, through any client or node; cheap to read."""
+        ...
 
     def sign_in_user(
         self,

@@ -4,26 +4,36 @@ readers, and the paths between a chosen source and target explained step by step
 
 The data comes from GetAccountAuthorizationDetails (every page), ListOpenIDConnectProviders and
 ListSAMLProviders, called with the session's credentials like every page; a principal without
-them gets the explained AccessDenied. The account is read and the graph computed once per
-(account, acting principal) and kept a while (``graph_cache``); every request still makes a
-small call of each operation with the session's credentials, so a refusal is immediate.
-``graph.js`` highlights, for a clicked node, what it can
-reach and who can reach it; without script the page still shows everything.
+them gets the explained AccessDenied. The account is read and its graph computed on a worker
+thread, and kept per account until the database's change serial moves (``graph_cache``); every
+request still makes a small call of each operation with the session's credentials, so a refusal
+is immediate. ``graph.js`` highlights, for a clicked node, what it can reach and who can reach
+it; without script the page still shows everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from rolegate.console.api import ApiClient, ApiError
-from rolegate.console.graph_cache import ComputedCache, Entry
+from rolegate.console.api import ApiClient, ApiError, SessionCredentials
+from rolegate.console.graph_cache import Drawing, Drawings
 from rolegate.console.html import Markup, el
 from rolegate.console.http import Reply, Request
 from rolegate.console.layout import error_box, page, table
 from rolegate.console.session import ConsoleSession
-from rolegate.graph import AccountView, Edge, Graph, Path, build_graph, explain_denial, find_paths
+from rolegate.graph import (
+    AccountView,
+    Edge,
+    Explain,
+    Graph,
+    Path,
+    build_graph_explained,
+    find_paths,
+)
 from rolegate.graph.layout import NODE_HEIGHT, NODE_WIDTH, Layout, layout
 from rolegate.graph.model import Step
 
@@ -32,6 +42,8 @@ _PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
 _MAX_PAGES = 50
 _LABEL_CHARS = 30
 DRAW_CAP = 300  # nodes drawn at once; a larger account is drawn around a chosen node
+_REFRESH_SECONDS = 2
+_AS_READ = ("UserDetailList", "GroupDetailList", "Policies")  # and roles, without their last use
 _KIND_NAMES = {
     "everyone": "Everyone (*)",
     "account": "Other AWS account",
@@ -50,23 +62,32 @@ class Computed:
 
     view: AccountView
     graph: Graph
+    explain: Explain  # why a source cannot assume a role (the graph's parsed policies kept)
     placed: Layout
     svg: Markup  # with no path chosen (a larger graph: the choice of a node to draw around)
+    choices: Choices
     form: Markup  # "Explain a path" with nothing chosen
     edges: Markup
 
 
 class GraphPage:
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, change_serial: Callable[[], int]) -> None:
         self.api = api
-        self.cache: ComputedCache[Computed] = ComputedCache()
+        self.drawings: Drawings[Computed] = Drawings()
+        self._change_serial = change_serial
 
     def graph(self, request: Request, session: ConsoleSession) -> Reply:
         try:
-            entry = self._computed(session, bool(request.arg("recompute")))
+            account, serial = self._key(session)
+            credentials = session.acting
+            found = self.drawings.get(
+                account, serial, lambda previous: self._compute(credentials, account, previous)
+            )
         except ApiError as error:
             return Reply(403, page(TITLE, error_box(error), session))
-        computed = entry.value
+        if found.drawing is None:
+            return _computing(account, _again(request), session)
+        computed = found.drawing.value
         view, graph = computed.view, computed.graph
         source, target = request.arg("from") or None, request.arg("to") or None
         chosen: list[Path] = []
@@ -76,7 +97,7 @@ class GraphPage:
                 answer = el("p", {"role": "status"}, "Choose a source and a target of the graph.")
             else:
                 chosen = find_paths(graph, source, target)
-                answer = _paths(graph, chosen, view, source, target)
+                answer = _paths(graph, chosen, computed.explain, source, target)
         focus = request.arg("focus") or source
         if len(graph.nodes) > DRAW_CAP and focus is not None:
             drawing = _focused(graph, focus, chosen)
@@ -97,59 +118,103 @@ class GraphPage:
                 "external id, source address, tags...). Select a node to see what it reaches "
                 "and who reaches it.",
             ),
-            _freshness(entry),
+            _freshness(found.drawing, found.recomputing, _again(request)),
             _legend(),
             drawing,
             el("p", {"id": "graph-status", "role": "status", "aria-live": "polite"}),
-            _form(graph, source, target) if source or target else computed.form,
+            _form(computed.choices, source, target) if source or target else computed.form,
             answer,
             el("h2", {"id": "edges-heading"}, "Who can assume which role"),
             computed.edges,
             _skipped(graph),
         )
-        return Reply(200, page(TITLE, body, session))
+        reply = Reply(200, page(TITLE, body, session))
+        if found.recomputing:  # loaded again once the new drawing may be there
+            reply.headers.append(("refresh", str(_REFRESH_SECONDS)))
+        return reply
 
-    def _computed(self, session: ConsoleSession, recompute: bool) -> Entry[Computed]:
-        """The account's graph: kept, or read and computed. Either way each operation is
-        called with the session's credentials first (one item), so a refusal is immediate."""
+    def _key(self, session: ConsoleSession) -> tuple[str, int]:
+        """The drawing to show: the session's account's, at the database's change serial, read
+        before the account is (a change made after it shows on a later request). Every
+        operation the graph is read with is called here with the session's credentials (one
+        item), so each viewer is refused or allowed as if it read the account itself."""
+        serial = self._change_serial()
         identity = self.api.call(session.acting, "sts", "GetCallerIdentity")
-        self._iam(session, "GetAccountAuthorizationDetails", MaxItems=1)
-        key = (str(identity["Account"]), str(identity["Arn"]))
-        kept = None if recompute else self.cache.get(key)
-        if kept is not None:
-            return kept
-        view = self._view(session, key[0])
-        graph = build_graph([view])
+        self._iam(session.acting, "GetAccountAuthorizationDetails", MaxItems=1)
+        self._iam(session.acting, "ListOpenIDConnectProviders")
+        self._iam(session.acting, "ListSAMLProviders")
+        return str(identity["Account"]), serial
+
+    def _compute(
+        self, credentials: SessionCredentials, account: str, previous: Computed | None = None
+    ) -> Computed:
+        """The account read with ``credentials``, its graph and the parts of the page that
+        depend on nothing else (on a worker thread: ``graph_cache``); ``previous`` when what
+        was read is the same (the change serial also moves with roles' and keys' last use)."""
+        view = self._view(credentials, account)
+        if previous is not None and previous.view == view:
+            return previous
+        graph, explain = build_graph_explained([view])
         if len(graph.nodes) > DRAW_CAP:  # drawn around a node, per request (_focused)
             placed, svg = Layout({}, 0, 0), _focused(graph, None, [])
         else:
             placed = layout(graph)
             svg = _svg(graph, placed, [])
-        form = _form(graph, None, None)
-        computed = Computed(view, graph, placed, svg, form, _edges_table(graph))
-        return self.cache.put(key, computed)
+        choices = _choices(graph)
+        form = _form(choices, None, None)
+        return Computed(view, graph, explain, placed, svg, choices, form, _edges_table(graph))
 
-    def _iam(self, session: ConsoleSession, operation: str, **params: Any) -> dict[str, Any]:
-        return self.api.call(session.acting, "iam", operation, params)
+    def _iam(
+        self, credentials: SessionCredentials, operation: str, **params: Any
+    ) -> dict[str, Any]:
+        return self.api.call(credentials, "iam", operation, params)
 
-    def _view(self, session: ConsoleSession, account: str) -> AccountView:
-        details: dict[str, list[Any]] = {
-            "UserDetailList": [],
-            "GroupDetailList": [],
-            "RoleDetailList": [],
-            "Policies": [],
-        }
+    def _view(self, credentials: SessionCredentials, account: str) -> AccountView:
+        details: dict[str, list[Any]] = {e: [] for e in (*_AS_READ, "RoleDetailList")}
         params: dict[str, Any] = {"MaxItems": _PAGE_ITEMS}
         for _ in range(_MAX_PAGES):
-            answer = self._iam(session, "GetAccountAuthorizationDetails", **params)
-            for element, entries in details.items():
-                entries.extend(answer.get(element, ()))
+            answer = self.api.read(credentials, "iam", "GetAccountAuthorizationDetails", params)
+            for element in _AS_READ:
+                details[element].extend(answer.get(element, ()))
+            details["RoleDetailList"].extend(map(_unused, answer.get("RoleDetailList", ())))
             if not answer.get("IsTruncated"):
                 break
             params = {"MaxItems": _PAGE_ITEMS, "Marker": answer["Marker"]}
-        oidc = self._iam(session, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
-        saml = self._iam(session, "ListSAMLProviders")["SAMLProviderList"]
+        oidc = self._iam(credentials, "ListOpenIDConnectProviders")["OpenIDConnectProviderList"]
+        saml = self._iam(credentials, "ListSAMLProviders")["SAMLProviderList"]
         return AccountView(account, details, [p["Arn"] for p in oidc], [p["Arn"] for p in saml])
+
+
+def _unused(role: dict[str, Any]) -> dict[str, Any]:
+    """A role's details without ``RoleLastUsed``, which moves with every use and draws nothing,
+    so that an account read again after its roles were used compares equal (a copy: the answer
+    stays as the server built it)."""
+    return {key: value for key, value in role.items() if key != "RoleLastUsed"}
+
+
+def _again(request: Request) -> str:
+    """This page's address, to load it again."""
+    query = urlencode(sorted(request.query.items()))
+    return f"/console/graph?{query}" if query else "/console/graph"
+
+
+def _computing(account: str, again: str, session: ConsoleSession) -> Reply:
+    """The first drawing of the account is still being computed: a page that says so and asks
+    the browser to load it again in a few seconds (the ``Refresh`` header, as the page showing
+    an older drawing while the new one is computed does: no script, and the
+    Content-Security-Policy does not govern it), with a link to do it at once."""
+    body = el(
+        "div",
+        {},
+        el(
+            "p",
+            {"role": "status", "id": "graph-computing"},
+            f"The access graph of account {account} is being computed; this page loads again "
+            f"in {_REFRESH_SECONDS} seconds. ",
+            el("a", {"href": again}, "Refresh"),
+        ),
+    )
+    return Reply(200, page(TITLE, body, session), headers=[("refresh", str(_REFRESH_SECONDS))])
 
 
 def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
@@ -205,14 +270,20 @@ def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
     return el("div", {}, notice, _svg(sub, layout(sub), shown))
 
 
-def _freshness(entry: Entry[Computed]) -> Markup:
-    when = datetime.fromtimestamp(entry.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def _freshness(drawing: Drawing[Computed], recomputing: bool, again: str) -> Markup:
+    when = datetime.fromtimestamp(drawing.computed_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if not recomputing:
+        return el(
+            "p",
+            {"class": "freshness", "id": "graph-computed"},
+            f"Computed at {when}, from the account as it is now.",
+        )
     return el(
-        "form",
-        {"method": "get", "action": "/console/graph", "class": "freshness"},
-        el("span", {"id": "graph-computed"}, f"Computed at {when} from the account as it was. "),
-        el("input", {"type": "hidden", "name": "recompute", "value": "1"}),
-        el("button", {"type": "submit", "id": "recompute"}, "Recompute"),
+        "p",
+        {"class": "freshness", "role": "status", "id": "graph-computed"},
+        f"Computed at {when}; recomputing: the account has changed since. This page loads "
+        f"again in {_REFRESH_SECONDS} seconds. ",
+        el("a", {"href": again, "id": "refresh"}, "Refresh"),
     )
 
 
@@ -305,14 +376,28 @@ def _edge(edge: Edge, placed: Layout, on_path: bool) -> Markup:
     )
 
 
-def _form(graph: Graph, source: str | None, target: str | None) -> Markup:
-    def options(kinds: tuple[str, ...] | None, chosen: str | None) -> list[Markup]:
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """The path form's options, rendered once: (node id, label, option) for the sources (every
+    node) and the targets (roles); a request re-renders only the chosen ones."""
+
+    sources: tuple[tuple[str, str, Markup], ...]
+    targets: tuple[tuple[str, str, Markup], ...]
+
+
+def _choices(graph: Graph) -> Choices:
+    found = [(n.id, n.label, el("option", {"value": n.id}, n.label)) for n in graph.nodes.values()]
+    roles = tuple(f for f, n in zip(found, graph.nodes.values(), strict=True) if n.kind == "role")
+    return Choices(tuple(found), roles)
+
+
+def _form(choices: Choices, source: str | None, target: str | None) -> Markup:
+    def options(listed: tuple[tuple[str, str, Markup], ...], chosen: str | None) -> list[Markup]:
         return [
             el("option", {"value": ""}, "(choose)"),
             *(
-                el("option", {"value": n.id, "selected": n.id == chosen}, n.label)
-                for n in graph.nodes.values()
-                if kinds is None or n.kind in kinds
+                el("option", {"value": node, "selected": True}, label) if node == chosen else shown
+                for node, label, shown in listed
             ),
         ]
 
@@ -321,9 +406,9 @@ def _form(graph: Graph, source: str | None, target: str | None) -> Markup:
         {"method": "get", "action": "/console/graph", "id": "path-form"},
         el("h2", {}, "Explain a path"),
         el("label", {"for": "from"}, "Source"),
-        el("select", {"id": "from", "name": "from"}, options(None, source)),
+        el("select", {"id": "from", "name": "from"}, options(choices.sources, source)),
         el("label", {"for": "to"}, "Target role"),
-        el("select", {"id": "to", "name": "to"}, options(("role",), target)),
+        el("select", {"id": "to", "name": "to"}, options(choices.targets, target)),
         el("p", {}, el("button", {"type": "submit"}, "Explain")),
     )
 
@@ -337,9 +422,9 @@ def _step(step: Step) -> Markup:
     return el("li", {"class": f"step step-{step.kind}"}, step.text, where)
 
 
-def _paths(graph: Graph, paths: list[Path], view: AccountView, source: str, target: str) -> Markup:
+def _paths(graph: Graph, paths: list[Path], explain: Explain, source: str, target: str) -> Markup:
     if not paths:
-        denial = explain_denial([view], source, target)
+        denial = explain(source, target)
         reasons = el("ul", {}, [_step(s) for s in denial.steps]) if denial is not None else None
         return el(
             "section",

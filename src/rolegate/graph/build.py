@@ -12,8 +12,12 @@ Conditions the graph cannot know make an edge conditional (:mod:`rolegate.graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
 
+from rolegate.graph.assumers import Assumers
 from rolegate.graph.conditions import (
     KNOWN_KEYS,
     OPTIMISTIC,
@@ -47,22 +51,69 @@ from rolegate.policy import (
 from rolegate.policy.decision import IMPLICIT_DENY
 from rolegate.policy.principals import UNIQUE_ID
 
+# The policy id trust policies are compiled under: roles whose trust policies have the same text
+# share one compiled policy (and one PolicySet per caller); ``Judge.documents`` puts the role's
+# own Document back in the explanation.
+ROLE_TRUST = "(the role's trust policy)"
+
+
+T = TypeVar("T")
+_Held = tuple[object, T]  # (what the value was made from, the value)
+
+
+def _held(cache: Mapping[Any, _Held[T]], key: object, made_from: object) -> T | None:
+    found = cache.get(key)
+    return found[1] if found is not None and found[0] is made_from else None
+
 
 class Judge:
-    """Compiles each document once per reading and evaluates one caller against one role."""
+    """Compiles each document once per reading and evaluates one caller against one role.
+
+    Its caches are keyed by the identity of the documents they were made from, and hold them:
+    an ``id`` is only reused once its object is gone, and the explanations make stand-in
+    documents long after the graph was built."""
 
     def __init__(self, compiler: PolicyCompiler | None = None) -> None:
         self.compiler = compiler or PolicyCompiler()
-        self._compiled: dict[tuple[int, frozenset[str], str], CompiledPolicy] = {}
+        self._compiled: dict[tuple[int, frozenset[str], str], _Held[CompiledPolicy]] = {}
+        self._bodies: dict[tuple[int, frozenset[str], str], _Held[CompiledPolicy]] = {}
+        self._trusts: dict[tuple[int, frozenset[str], str], _Held[CompiledPolicy]] = {}
         self._identity_sets: dict[str, PolicySet] = {}
+        self._sets: dict[tuple[str, int, str], _Held[PolicySet]] = {}
 
     def compiled(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
         key = (id(doc), known, mode)
-        found = self._compiled.get(key)
+        found = _held(self._compiled, key, doc)
+        if found is None:  # the text's compiled statements, under this document's policy id
+            found = replace(self._body(doc, known, mode), policy_id=doc.policy_id)
+            self._compiled[key] = (doc, found)
+        return found
+
+    def _body(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
+        """``doc``'s text compiled in one reading, once however many documents share it."""
+        key = (id(doc.parsed), known, mode)
+        found = _held(self._bodies, key, doc.parsed)
         if found is None:
             variant = reading(doc.parsed, known, mode) or doc.parsed
-            found = self._compiled[key] = self.compiler.compile(variant, policy_id=doc.policy_id)
+            found = self.compiler.compile(variant, policy_id=doc.policy_id)
+            self._bodies[key] = (doc.parsed, found)
         return found
+
+    def trust(self, doc: Document, known: frozenset[str], mode: str) -> CompiledPolicy:
+        """A trust policy compiled under ``ROLE_TRUST``, once per parsed text and reading."""
+        key = (id(doc.parsed), known, mode)
+        found = _held(self._trusts, key, doc.parsed)
+        if found is None:
+            found = replace(self._body(doc, known, mode), policy_id=ROLE_TRUST)
+            self._trusts[key] = (doc.parsed, found)
+        return found
+
+    @staticmethod
+    def documents(documents: dict[str, Document], role: IamPrincipal) -> Mapping[str, Document]:
+        """``documents`` with ``ROLE_TRUST`` naming ``role``'s trust policy (not a role of
+        another account: its trust policy, a stand-in, is said apart)."""
+        assert role.trust is not None
+        return documents if role.elsewhere else ChainMap({ROLE_TRUST: role.trust}, documents)
 
     def identity_may_allow(self, source: Source, role: IamPrincipal, action: str) -> bool:
         """Whether the caller's own side (identity policies within the boundary, read
@@ -83,12 +134,16 @@ class Judge:
 
     def decide(self, source: Source, role: IamPrincipal, action: str, mode: str) -> Decision:
         assert role.trust is not None
-        known = KNOWN_KEYS[source.node.kind]
-        policies = PolicySet(
-            identity=tuple(self.compiled(d, known, mode) for d in source.identity),
-            resource=self.compiled(role.trust, known, mode),
-            boundary=self.compiled(source.boundary, known, mode) if source.boundary else None,
-        )
+        key = (source.node.id, id(role.trust.parsed), mode)
+        policies = _held(self._sets, key, role.trust.parsed)
+        if policies is None:  # one per caller and trust text: its plans are built once
+            known = KNOWN_KEYS[source.node.kind]
+            policies = PolicySet(
+                identity=tuple(self.compiled(d, known, mode) for d in source.identity),
+                resource=self.trust(role.trust, known, mode),
+                boundary=self.compiled(source.boundary, known, mode) if source.boundary else None,
+            )
+            self._sets[key] = (role.trust.parsed, policies)
         return evaluate(Request(source.principal, action, role.arn, role.account), policies)
 
 
@@ -99,21 +154,23 @@ def build_graph(views: Sequence[AccountView], compiler: PolicyCompiler | None = 
     return builder.run()
 
 
+# Why a source cannot assume a role directly (see ``explain_denial``).
+Explain = Callable[[str, str], Denial | None]
+
+
+def build_graph_explained(
+    views: Sequence[AccountView], compiler: PolicyCompiler | None = None
+) -> tuple[Graph, Explain]:
+    """``build_graph``, and ``explain_denial`` for the same accounts without reading them again
+    (what was parsed and compiled for the graph is kept for the explanations)."""
+    builder = _Builder(views, Judge(compiler))
+    return builder.run(), builder.denial
+
+
 def explain_denial(views: Sequence[AccountView], source_id: str, target_id: str) -> Denial | None:
     """Why ``source_id`` cannot assume the role ``target_id`` directly (None: it can, or the
     target is not a role of the given accounts)."""
-    builder = _Builder(views, Judge())
-    role = builder.by_arn.get(target_id)
-    if role is None or role.kind != "role" or role.trust is None:
-        return None
-    source = builder.source_for(source_id)
-    if source is None:
-        return None
-    if builder.edge(source, role) is not None:
-        return None
-    action = source.actions[0]
-    decision = builder.judge.decide(source, role, action, OPTIMISTIC)
-    return Denial(source_id, target_id, decision.effect, denial_steps(decision, builder.documents))
+    return _Builder(views, Judge()).denial(source_id, target_id)
 
 
 class _Builder:
@@ -133,7 +190,7 @@ class _Builder:
                 if doc is not None:
                     self.documents[doc.policy_id] = doc
             self.graph.skipped.extend(p.skipped)
-        self._assumers = {arn: _may_assume(s, judge) for arn, s in self.sources.items()}
+        self._assumers = Assumers(self.sources, judge.compiled)
 
     def run(self) -> Graph:
         for arn in sorted(self.oidc | self.saml):
@@ -160,6 +217,20 @@ class _Builder:
         )
         self.graph.edges.sort(key=lambda e: (e.target, e.source))
         return self.graph
+
+    def denial(self, source_id: str, target_id: str) -> Denial | None:
+        role = self.by_arn.get(target_id)
+        if role is None or role.kind != "role" or role.trust is None:
+            return None
+        source = self.source_for(source_id)
+        if source is None:
+            return None
+        if self.edge(source, role) is not None:
+            return None
+        action = source.actions[0]
+        decision = self.judge.decide(source, role, action, OPTIMISTIC)
+        documents = self.judge.documents(self.documents, role)
+        return Denial(source_id, target_id, decision.effect, denial_steps(decision, documents))
 
     def _outward(self) -> None:
         """Edges to roles of accounts the graph was not given, which an identity policy names
@@ -204,7 +275,7 @@ class _Builder:
                 continue
             optimistic = self.judge.decide(source, role, action, OPTIMISTIC)
             if optimistic.allowed:
-                conditions = self._conditions(source, optimistic, pessimistic)
+                conditions = self._conditions(source, role, optimistic, pessimistic)
                 best = self._edge(source, role, action, CONDITIONAL, optimistic, conditions)
         return best
 
@@ -218,19 +289,21 @@ class _Builder:
         conditions: tuple[Unknown, ...],
     ) -> Edge:
         cross = source.node.account is not None and source.node.account != role.account
-        steps = edge_steps(source, role, action, decision, self.documents, conditions, cross)
+        documents = self.judge.documents(self.documents, role)
+        steps = edge_steps(source, role, action, decision, documents, conditions, cross)
         return Edge(source.node.id, role.arn, action, status, steps, conditions, cross)
 
     def _conditions(
-        self, source: Source, optimistic: Decision, pessimistic: Decision
+        self, source: Source, role: IamPrincipal, optimistic: Decision, pessimistic: Decision
     ) -> tuple[Unknown, ...]:
         """The unknown clauses the edge depends on: those of the Allows that let it through,
         and those of the Denies that may apply."""
         known = KNOWN_KEYS[source.node.kind]
+        documents = self.judge.documents(self.documents, role)
         found: list[Unknown] = []
         for decision, effect in ((optimistic, "Allow"), (pessimistic, "Deny")):
             for matched in decision.matched:
-                doc = self.documents.get(matched.policy_id)
+                doc = documents.get(matched.policy_id)
                 if matched.effect == effect and doc is not None:
                     statement = doc.parsed.statements[matched.index]
                     found.extend(unknowns_of(doc.policy_id, statement, known))
@@ -252,7 +325,7 @@ class _Builder:
                     seen.update(self.sources)
                     seen.setdefault("*", everyone_source())
                 for value in names.aws:
-                    self._named_aws(value, seen, delegated)
+                    self._named_aws(value, role, seen, delegated)
                 for value in names.service:
                     seen.setdefault(value, service_source(value))
                 for value in names.federated:
@@ -265,15 +338,20 @@ class _Builder:
         delegated.pop(role.arn, None)
         return seen, {k: v for k, v in delegated.items() if k not in seen}
 
-    def _named_aws(self, value: str, seen: dict[str, Source], delegated: dict[str, Source]) -> None:
+    def _named_aws(
+        self,
+        value: str,
+        role: IamPrincipal,
+        seen: dict[str, Source],
+        delegated: dict[str, Source],
+    ) -> None:
         if value == "*":
             return  # handled as a wildcard
         account = account_of(value)
         if account is not None:
             if account in self.accounts:  # its principals, as their own policies allow
-                for arn, source in self.sources.items():
-                    if source.node.account == account and self._assumers[arn]:
-                        delegated.setdefault(arn, source)
+                for arn in self._assumers.of(role.arn, account):
+                    delegated.setdefault(arn, self.sources[arn])
             else:
                 seen.setdefault(f"arn:aws:iam::{account}:root", account_source(account))
             return
@@ -302,14 +380,3 @@ def _named_roles(documents: Iterable[Document]) -> list[str]:
 
 def _says_saml(actions: tuple[str, ...] | None) -> bool:
     return any(a.lower() == "sts:assumerolewithsaml" for a in actions or ())
-
-
-def _may_assume(source: Source, judge: Judge) -> bool:
-    """Whether any identity Allow of ``source`` may cover sts:AssumeRole (read optimistically):
-    only such principals are candidates of a trust policy that names their account."""
-    known = KNOWN_KEYS[source.node.kind]
-    for doc in source.identity:
-        compiled = judge.compiled(doc, known, OPTIMISTIC)
-        if any(not s.is_deny and s.matches_action("sts:assumerole") for s in compiled.statements):
-            return True
-    return False

@@ -3,13 +3,14 @@ the text (line and column of its ``{``), and what the graph cannot see."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rolegate.graph.conditions import Unknown
 from rolegate.graph.inputs import Document, IamPrincipal
 from rolegate.graph.model import Step
-from rolegate.policy import Decision, MatchedStatement
+from rolegate.policy import Decision, MatchedStatement, PrincipalSet
 from rolegate.policy.principals import CompiledPrincipals, Grant
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def _naming(source: Source, doc: Document, matched: MatchedStatement) -> str:
     statement = doc.parsed.statements[matched.index]
     if statement.principal is None:
         return "names everyone but the principals its NotPrincipal lists"
-    grant = CompiledPrincipals(statement.principal).grant(source.principal)
+    grant = _principals(statement.principal).grant(source.principal)
     if statement.principal.wildcard:
         return "names everyone (*)"
     if grant is Grant.ACCOUNT:
@@ -70,8 +71,14 @@ def _names_itself(source: Source, doc: Document, matched: MatchedStatement) -> b
     principals = doc.parsed.statements[matched.index].principal
     if principals is None or principals.wildcard:
         return principals is not None
-    grant = CompiledPrincipals(principals).grant(source.principal)
+    grant = _principals(principals).grant(source.principal)
     return grant in (Grant.DIRECT, Grant.ROLE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _principals(principals: PrincipalSet) -> CompiledPrincipals:
+    """A trust statement's principals in lookup form (many roles share a trust policy's text)."""
+    return CompiledPrincipals(principals)
 
 
 def edge_steps(

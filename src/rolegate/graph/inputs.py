@@ -66,33 +66,39 @@ def document_text(value: object) -> str:
 
 
 def principals(view: AccountView) -> list[IamPrincipal]:
-    """The account's users and roles with their policies, users first, each by name."""
+    """The account's users and roles with their policies, users first, each by name. Each
+    distinct text is parsed once (a managed policy attached to many, the trust policy many roles
+    share): its Documents share one parsed document."""
     details = view.details
     managed = _managed_documents(details.get("Policies") or ())
+    parse = _Parser()
     groups = {g["GroupName"]: g for g in details.get("GroupDetailList") or ()}
     found: list[IamPrincipal] = []
     for user in details.get("UserDetailList") or ():
         docs: list[Document] = []
         skipped: list[str] = []
         name = user["UserName"]
-        _add_own(docs, skipped, managed, user, "UserPolicyList", "")
+        _add_own(parse, docs, skipped, managed, user, "UserPolicyList", "")
         for group_name in user.get("GroupList") or ():
             group = groups.get(group_name)
             if group is not None:
-                _add_own(docs, skipped, managed, group, "GroupPolicyList", group_name)
-        found.append(_principal("user", user, name, user["UserId"], docs, skipped, managed))
+                _add_own(parse, docs, skipped, managed, group, "GroupPolicyList", group_name)
+        found.append(_principal(parse, "user", user, name, user["UserId"], docs, skipped, managed))
     for role in details.get("RoleDetailList") or ():
         docs, skipped = [], []
         name = role["RoleName"]
-        _add_own(docs, skipped, managed, role, "RolePolicyList", "")
-        trust = _parse(f"trust policy of {role['Arn']}", role.get("AssumeRolePolicyDocument"))
+        _add_own(parse, docs, skipped, managed, role, "RolePolicyList", "")
+        trust = parse(f"trust policy of {role['Arn']}", role.get("AssumeRolePolicyDocument"))
         if trust is None:
             skipped.append(f"trust policy of {role['Arn']}")
-        found.append(_principal("role", role, name, role["RoleId"], docs, skipped, managed, trust))
+        found.append(
+            _principal(parse, "role", role, name, role["RoleId"], docs, skipped, managed, trust)
+        )
     return found
 
 
 def _principal(
+    parse: _Parser,
     kind: str,
     entry: Mapping[str, Any],
     name: str,
@@ -108,7 +114,7 @@ def _principal(
     boundary_arn = (entry.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     if boundary_arn:
         text = managed.get(boundary_arn)
-        boundary = _parse(f"permissions boundary {boundary_arn}", text) if text else None
+        boundary = parse(f"permissions boundary {boundary_arn}", text) if text else None
         if boundary is None:
             missing = boundary_arn
     return IamPrincipal(
@@ -126,6 +132,7 @@ def _principal(
 
 
 def _add_own(
+    parse: _Parser,
     docs: list[Document],
     skipped: list[str],
     managed: Mapping[str, str],
@@ -137,13 +144,13 @@ def _add_own(
     owner = str(entry["Arn"])
     for inline in entry.get(inline_key) or ():
         policy_id = f"inline policy {inline['PolicyName']} of {owner}"
-        parsed = _parse(policy_id, inline.get("PolicyDocument"))
+        parsed = parse(policy_id, inline.get("PolicyDocument"))
         (docs.append(parsed) if parsed is not None else skipped.append(policy_id))
     for attached in entry.get("AttachedManagedPolicies") or ():
         arn = attached["PolicyArn"]
         policy_id = f"{arn} (through group {group})" if group else arn
         text = managed.get(arn)
-        parsed = _parse(policy_id, text) if text is not None else None
+        parsed = parse(policy_id, text) if text is not None else None
         (docs.append(parsed) if parsed is not None else skipped.append(policy_id))
 
 
@@ -157,10 +164,20 @@ def _managed_documents(policies: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return found
 
 
-def _parse(policy_id: str, value: object) -> Document | None:
-    if value is None:
-        return None
-    try:
-        return Document(policy_id, parse_policy(document_text(value)))
-    except AwsError:  # a document IAM stored is valid; one a caller made up may not be
-        return None
+class _Parser:
+    """Documents by policy id, each distinct text parsed once."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, PolicyDocument | None] = {}
+
+    def __call__(self, policy_id: str, value: object) -> Document | None:
+        if value is None:
+            return None
+        key = value if isinstance(value, str) else document_text(value)
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = parse_policy(document_text(key))
+            except AwsError:  # a document IAM stored is valid; one a caller made up may not be
+                self._parsed[key] = None
+        parsed = self._parsed[key]
+        return Document(policy_id, parsed) if parsed is not None else None

@@ -8,8 +8,10 @@ offered key pair must authenticate as the account's root user.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rolegate.auth.sigv4 import HttpRequest
 from rolegate.console import (
@@ -98,6 +100,28 @@ class ServerBackend(Backend):
             secure_transport=browser.secure,
         )
         return response.status, response.body
+
+    def change_serial(self) -> int:
+        return self.pipeline.store.change_serial()
+
+    def decoded_transport(
+        self,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        browser: BrowserOrigin,
+    ) -> tuple[int, bytes, Mapping[str, Any] | None]:
+        """An IAM or STS request answered as its result, not as XML (``Pipeline.handle``'s
+        ``decoded``): authenticated, authorized and recorded as ``transport``'s."""
+        request = HttpRequest(method="POST", path="/", query_string="", headers=headers, body=body)
+        response = self.pipeline.handle(
+            request,
+            "application/x-www-form-urlencoded",
+            None,
+            source_ip=browser.source_ip,
+            secure_transport=browser.secure,
+            decoded=True,
+        )
+        return response.status, response.body, response.result
 
     def sign_in_user(
         self,

@@ -96,6 +96,10 @@ class Response:
     body: bytes
     request_id: str
     content_type: str = "text/xml"
+    # ``handle(..., decoded=True)``: a success's result as the operation built it (``body`` is
+    # then empty), for a caller in this process that would only parse the XML back; a listing's
+    # items may be ``wire.Memoized`` (ListRoles), whose ``build()`` gives the value
+    result: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -139,9 +143,12 @@ class Pipeline:
         source_ip: str | None = None,
         secure_transport: bool = False,
         cache_only: bool = False,
+        decoded: bool = False,
     ) -> Response:
         """The answer to ``request``. With ``cache_only``, raises ``NeedsDatabase`` instead of
-        answering when the request needs the database (``server.inline``)."""
+        answering when the request needs the database (``server.inline``). With ``decoded``, a
+        success is answered as its result, not written as XML (errors still are): the request
+        is authenticated, authorized and recorded all the same."""
         started = time.perf_counter()
         rid = request_id(self.rng)
         current_request_id.set(rid)  # on every log line of this request (server.log_format)
@@ -164,10 +171,22 @@ class Pipeline:
                 form.get("Action"), claim.service if claim else None, version=form.get("Version")
             )
             operation = form.get("Action") or "-"
-            body = self._run(
-                service, form, request, claim, rid, source_ip, secure_transport, note, cache_only
+            answer = self._run(
+                service,
+                form,
+                request,
+                claim,
+                rid,
+                source_ip,
+                secure_transport,
+                note,
+                cache_only,
+                decoded,
             )
-            response = Response(200, body, rid)
+            if isinstance(answer, bytes):
+                response = Response(200, answer, rid)
+            else:
+                response = Response(200, b"", rid, result=answer)
         except NeedsDatabase:  # not answered: the caller runs the request again, on a thread
             self.inline.missed(operation)
             raise
@@ -257,7 +276,8 @@ class Pipeline:
         secure_transport: bool = False,
         note: AuditNote | None = None,
         cache_only: bool = False,
-    ) -> bytes:
+        decoded: bool = False,
+    ) -> bytes | Mapping[str, Any]:
         now = self.clock()
         note = note or AuditNote(request, rid, source_ip)
         note.time, note.service = now, service.name
@@ -306,4 +326,6 @@ class Pipeline:
             note.result = result
             if self.audit is not None and not read_only:  # with the change, in its transaction
                 self.audit.in_transaction(tx, note)
+        if decoded:
+            return result
         return service.serialize_result(parsed.operation, result, rid)
