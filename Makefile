@@ -36,9 +36,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# PYTHONDONTWRITEBYTECODE emptied: the test processes, every `rolegate serve` and CLI process they
+# start would otherwise compile rolegate's sources and rewrite the tests' asserts again each time
 test: lint typecheck
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m pytest -n 2 $(COV) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 $(COV) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/api.py

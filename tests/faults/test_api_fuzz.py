@@ -6,7 +6,7 @@ Every answer must be below 500 (but for ``501 NotImplemented``, rolegate's docum
 an operation of the models it does not implement, or a SAML private key), well-formed AWS XML (an
 ``<Operation>Response`` with its request id, or an ``ErrorResponse`` with a code, a message and
 a request id), and the server must stay alive (``/healthz``) throughout. The default suite sends
-a sample (``ROLEGATE_FUZZ_REQUESTS``, 600 per backend); ``make fuzz`` sends 100,000 and writes
+a sample (``ROLEGATE_FUZZ_REQUESTS``, 300 per backend); ``make fuzz`` sends 100,000 and writes
 the figures to its report (docs/faults.md).
 """
 
@@ -34,7 +34,7 @@ from harness import REGION, ROOT_KEY_ID, ROOT_SECRET, Server
 
 pytestmark = pytest.mark.e2e
 
-REQUESTS = int(os.environ.get("ROLEGATE_FUZZ_REQUESTS", "600"))
+REQUESTS = int(os.environ.get("ROLEGATE_FUZZ_REQUESTS", "300"))
 HEALTH_EVERY = 500
 CHUNK = 5000
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
