@@ -36,8 +36,8 @@ from rolegate.domain.managed_policy import (
     PolicyVersion,
     policy_arn,
 )
-from rolegate.server.app import open_key_ring
 from rolegate.server.settings import Settings
+from rolegate.server.storage import open_key_ring
 from rolegate.store import Store
 
 from conftest_db import fresh_database_url

@@ -18,7 +18,7 @@ from typing import Any
 from in_process import InProcessNode
 
 from rolegate.catalog import check_override, find_quota
-from rolegate.server.app import utc_now
+from rolegate.server.storage import utc_now
 from rolegate.services.iam import create_account
 
 from harness import Node

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from rolegate.catalog import InvalidQuota, check_override, find_quota, quota_specs
 from rolegate.cli.options import add_database_flags, settings_from
-from rolegate.server.app import open_store
+from rolegate.server.storage import open_store
 from rolegate.store import Store
 
 

@@ -13,8 +13,8 @@ from rolegate.cli.account_quota import add_quota_commands
 from rolegate.cli.aws_profile import write_profile
 from rolegate.cli.db_cmd import add_db_commands
 from rolegate.cli.options import add_database_flags, settings_from
-from rolegate.server.app import open_store, utc_now
 from rolegate.server.bootstrap import announce_created, ensure_default_account
+from rolegate.server.storage import open_store, utc_now
 from rolegate.services.iam import AccountExists, create_account
 from rolegate.store import upgrade
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.graph import AccountView, Graph, build_graph, explain_denial, find_paths
 from rolegate.graph.render import paths_to_json, paths_to_text, to_dot, to_json
-from rolegate.server.app import open_store
+from rolegate.server.storage import open_store
 from rolegate.services.iam import account_authorization_view
 
 

@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 
 from rolegate.cli.options import add_database_flags, settings_from
-from rolegate.server.app import open_store
+from rolegate.server.storage import open_store
 from rolegate.services.iam import rotate_signing_keys
 
 

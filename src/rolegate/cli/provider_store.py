@@ -12,9 +12,9 @@ from typing import TypeVar
 
 from rolegate.domain.errors import AwsError
 from rolegate.domain.ids import Rng
-from rolegate.server.app import open_store, utc_now
 from rolegate.server.bootstrap import ensure_default_account
 from rolegate.server.settings import Settings
+from rolegate.server.storage import open_store, utc_now
 from rolegate.store import Tx
 
 T = TypeVar("T")

@@ -24,9 +24,8 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from rolegate.auth.keyring import KeyRing, load_or_create_master_key
+from rolegate.auth.keyring import KeyRing
 from rolegate.auth.session_token import SessionTokenCodec
 from rolegate.auth.sigv4 import HttpRequest, may_carry_signature
 from rolegate.authz_client.routes import RouteTable
@@ -56,6 +55,7 @@ from rolegate.server.metrics import Metrics
 from rolegate.server.operations import operation_table
 from rolegate.server.pipeline import Pipeline, Response, may_wait_on_network
 from rolegate.server.settings import Settings
+from rolegate.server.storage import open_key_ring, open_store, utc_now
 from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
 from rolegate.services.cloudtrail import LookupEvents
@@ -71,10 +71,6 @@ NETWORK_THREADS = 4
 RESET_HEADER = "x-rolegate-reset"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(slots=True)
 class Runtime:
     settings: Settings
@@ -86,19 +82,6 @@ class Runtime:
     # The audit trail (its outbox runs from the lifespan's startup) and CloudTrail's endpoint.
     audit: AuditTrail | None = None
     cloudtrail: CloudTrailEndpoint | None = None
-
-
-def open_key_ring(settings: Settings) -> KeyRing:
-    master_key = load_or_create_master_key(
-        settings.data_dir, settings.master_key, settings.master_key_file
-    )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return KeyRing.from_master_key(master_key)
-
-
-def open_store(settings: Settings, ring: KeyRing | None = None) -> Store:
-    ring = ring or open_key_ring(settings)
-    return Store.open(settings.resolved_database_url, sealer=ring)
 
 
 def web_identity_verifier(
