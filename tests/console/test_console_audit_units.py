@@ -17,7 +17,15 @@ import pytest
 from rolegate.console.api import ApiError, SessionCredentials
 from rolegate.console.events import _events_table, _time, history_link
 from rolegate.console.graph_cache import Drawing, Drawings, Found
-from rolegate.console.graph_page import DRAW_CAP, _again, _computing, _focused
+from rolegate.console.graph_page import (
+    DRAW_CAP,
+    EDGES_PER_PAGE,
+    _again,
+    _computing,
+    _edge_rows,
+    _edges_page,
+    _focused,
+)
 from rolegate.console.http import Request
 from rolegate.console.session import new_session
 from rolegate.graph import Edge, Graph
@@ -205,3 +213,23 @@ def test_a_large_graph_is_drawn_around_a_chosen_node_at_most_the_cap() -> None:
     assert 'data-id="island"' not in middle and 'data-id="role-0"' not in middle
     alone = _focused(graph, "island", [])
     assert "drawn: 1 around island" in alone
+
+
+def test_the_edges_table_is_paged_and_its_links_keep_the_query() -> None:
+    rows = _edge_rows(_chain_graph(EDGES_PER_PAGE + 30))
+    assert len(rows) > EDGES_PER_PAGE
+
+    def shown(query: dict[str, str]) -> str:
+        return "".join(_edges_page(rows, Request("GET", "/graph", query, {}, {}, False)))
+
+    first = shown({"focus": "role-3"})
+    assert first.count("<tr>") == EDGES_PER_PAGE + 1  # the header row and one page
+    assert f"Edges 1-{EDGES_PER_PAGE} of {len(rows)}." in first and "Previous edges" not in first
+    assert 'href="/console/graph?edges=2&amp;focus=role-3#edges-heading"' in first
+    last = shown({"focus": "role-3", "edges": "2"})
+    assert last.count("<tr>") == len(rows) - EDGES_PER_PAGE + 1
+    assert "Next edges" not in last and "edges=1&amp;focus=role-3" in last
+    assert shown({"edges": "x<script>"}) == shown({})  # not a number: the first page
+    assert shown({"edges": "99"}) == shown({"edges": "2"})  # past the end: the last page
+    few = "".join(_edges_page(rows[:3], Request("GET", "/graph", {}, {}, {}, False)))
+    assert few.count("<tr>") == 4 and "edges-pages" not in few

@@ -42,6 +42,7 @@ _PAGE_ITEMS = 1000  # GetAccountAuthorizationDetails' largest MaxItems
 _MAX_PAGES = 50
 _LABEL_CHARS = 30
 DRAW_CAP = 300  # nodes drawn at once; a larger account is drawn around a chosen node
+EDGES_PER_PAGE = 100  # rows of the edges' table a page shows, as the API pages its lists
 _REFRESH_SECONDS = 2
 _AS_READ = ("UserDetailList", "GroupDetailList", "Policies")  # and roles, without their last use
 _KIND_NAMES = {
@@ -67,7 +68,7 @@ class Computed:
     svg: Markup  # with no path chosen (a larger graph: the choice of a node to draw around)
     choices: Choices
     form: Markup  # "Explain a path" with nothing chosen
-    edges: Markup
+    edges: tuple[tuple[str, ...], ...]  # the table's rows, shown EDGES_PER_PAGE at a time
 
 
 class GraphPage:
@@ -125,7 +126,7 @@ class GraphPage:
             _form(computed.choices, source, target) if source or target else computed.form,
             answer,
             el("h2", {"id": "edges-heading"}, "Who can assume which role"),
-            computed.edges,
+            *_edges_page(computed.edges, request),
             _skipped(graph),
         )
         reply = Reply(200, page(TITLE, body, session))
@@ -162,7 +163,7 @@ class GraphPage:
             svg = _svg(graph, placed, [])
         choices = _choices(graph)
         form = _form(choices, None, None)
-        return Computed(view, graph, explain, placed, svg, choices, form, _edges_table(graph))
+        return Computed(view, graph, explain, placed, svg, choices, form, _edge_rows(graph))
 
     def _iam(
         self, credentials: SessionCredentials, operation: str, **params: Any
@@ -230,7 +231,7 @@ def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
                 {"role": "status", "id": "draw-cap"},
                 f"This account's graph has {total} nodes, more than the {DRAW_CAP} drawn at once: "
                 "choose a node to draw what it reaches and who reaches it. The table below "
-                "lists every edge.",
+                "lists every edge, a page at a time.",
             ),
             el("label", {"for": "focus"}, "Draw around"),
             el(
@@ -265,7 +266,8 @@ def _focused(graph: Graph, focus: str | None, chosen: list[Path]) -> Markup:
         "p",
         {"class": "notice", "role": "status", "id": "draw-cap"},
         f"This account's graph has {total} nodes; drawn: {len(kept)} around "
-        f"{graph.nodes[focus].label} (at most {DRAW_CAP}). The table below lists every edge.",
+        f"{graph.nodes[focus].label} (at most {DRAW_CAP}). The table below lists every edge, "
+        "a page at a time.",
     )
     return el("div", {}, notice, _svg(sub, layout(sub), shown))
 
@@ -465,22 +467,50 @@ def _paths(graph: Graph, paths: list[Path], explain: Explain, source: str, targe
     )
 
 
-def _edges_table(graph: Graph) -> Markup:
-    rows: list[list[object]] = []
+def _edge_rows(graph: Graph) -> tuple[tuple[str, ...], ...]:
+    rows = []
     for edge in graph.edges:
         keys = ", ".join(dict.fromkeys(c.key for c in edge.conditions))
         rows.append(
-            [
+            (
                 graph.nodes[edge.source].label,
                 graph.nodes[edge.target].label,
                 edge.action,
                 edge.status + _caveat(edge),
                 keys or "-",
-            ]
+            )
         )
-    return table(
-        ["Who", "Can assume", "With", "Status", "Conditions"], rows, "Who can assume which role"
+    return tuple(rows)
+
+
+def _edges_page(rows: tuple[tuple[str, ...], ...], request: Request) -> list[Markup]:
+    """The table's page the request asks for (``edges``, from 1), and links to its
+    neighbours that keep the rest of the page's query."""
+    pages = max(1, -(-len(rows) // EDGES_PER_PAGE))
+    try:
+        number = min(max(int(request.arg("edges") or 1), 1), pages)
+    except ValueError:
+        number = 1
+    start = (number - 1) * EDGES_PER_PAGE
+    shown = table(
+        ["Who", "Can assume", "With", "Status", "Conditions"],
+        [list(row) for row in rows[start : start + EDGES_PER_PAGE]],
+        "Who can assume which role",
     )
+    if pages == 1:
+        return [shown]
+    query = {k: v for k, v in request.query.items() if k != "edges"}
+
+    def link(to: int, text: str, rel: str) -> Markup:
+        address = "/console/graph?" + urlencode(sorted({**query, "edges": str(to)}.items()))
+        return el("a", {"href": address + "#edges-heading", "rel": rel}, text)
+
+    nav = [f"Edges {start + 1}-{min(start + EDGES_PER_PAGE, len(rows))} of {len(rows)}. "]
+    if number > 1:
+        nav += [link(number - 1, "Previous edges", "prev"), " "]
+    if number < pages:
+        nav.append(link(number + 1, "Next edges", "next"))
+    return [el("p", {"id": "edges-pages"}, *nav), shown]
 
 
 def _caveat(edge: Edge) -> str:
