@@ -30,7 +30,7 @@ from rolegate.store.schema_changes import change_serial
 
 _c = change_serial.c
 _BUMP = update(change_serial).where(_c.id == 1).values(serial=_c.serial + 1)
-# the probe's statement, run on a raw DB-API connection (store.Store._generation)
+# the probe's statement, run on a raw DB-API connection (store.Store._probe)
 PROBE_SQL = "SELECT serial FROM change_serial WHERE id = 1"
 SQLITE_DATA_VERSION = "PRAGMA data_version"
 
