@@ -27,7 +27,7 @@ from rolegate.console import (
 from rolegate.console.throttle import lock_rule
 from rolegate.domain.errors import AwsError, Throttling
 from rolegate.server.cloudtrail import CloudTrailEndpoint, is_cloudtrail
-from rolegate.server.pipeline import Pipeline
+from rolegate.server.pipeline import Pipeline, Response
 from rolegate.services.iam import ConsoleStep, console_sign_in
 from rolegate.services.sts import console_credentials
 from rolegate.store import Store
@@ -92,13 +92,7 @@ class ServerBackend(Backend):
                 request, source_ip=browser.source_ip, secure_transport=browser.secure
             )
             return answer.status, answer.body
-        response = self.pipeline.handle(
-            request,
-            "application/x-www-form-urlencoded",
-            None,
-            source_ip=browser.source_ip,
-            secure_transport=browser.secure,
-        )
+        response = self._query(request, browser)
         return response.status, response.body
 
     def change_serial(self) -> int:
@@ -113,15 +107,22 @@ class ServerBackend(Backend):
         """An IAM or STS request answered as its result, not as XML (``Pipeline.handle``'s
         ``decoded``): authenticated, authorized and recorded as ``transport``'s."""
         request = HttpRequest(method="POST", path="/", query_string="", headers=headers, body=body)
-        response = self.pipeline.handle(
+        response = self._query(request, browser, decoded=True)
+        return response.status, response.body, response.result
+
+    def _query(
+        self, request: HttpRequest, browser: BrowserOrigin, *, decoded: bool = False
+    ) -> Response:
+        """A console call to IAM or STS (the Query protocol), carrying the browser's address
+        and transport."""
+        return self.pipeline.handle(
             request,
             "application/x-www-form-urlencoded",
             None,
             source_ip=browser.source_ip,
             secure_transport=browser.secure,
-            decoded=True,
+            decoded=decoded,
         )
-        return response.status, response.body, response.result
 
     def sign_in_user(
         self,
