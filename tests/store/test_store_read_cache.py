@@ -190,6 +190,25 @@ def test_audit_events_leave_the_caches_of_other_stores_alone(
     assert [sql for sql in seen if "roles" in sql.lower()]
 
 
+def test_audit_events_leave_the_cache_of_their_own_store_alone(store: Store) -> None:
+    """The outbox runs in the process that answers requests: its flushes (several a second
+    under load) must not empty that process's cache either, nor stop cache-only reads
+    (server.inline) from answering."""
+    seed(store)
+    with store.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    with store.transaction(counts_as_change=False) as tx:
+        tx.audit_events.insert([_event()])
+    seen = statements_of(store)
+    with store.transaction(write=False, cache_only=True) as tx:
+        assert tx.roles.get(ACCOUNT, "cached") is not None
+    assert seen == []
+    with store.transaction() as tx:  # a counted write of this store empties it
+        tx.audit_events.insert([_event()])
+    with pytest.raises(NeedsDatabase), store.transaction(write=False, cache_only=True) as tx:
+        tx.roles.get(ACCOUNT, "cached")
+
+
 def test_a_last_used_date_written_by_a_read_transaction_reaches_other_stores(
     two_stores: tuple[Store, Store],
 ) -> None:

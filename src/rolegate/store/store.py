@@ -294,8 +294,9 @@ class Store:
                     elif cached is not None and cached.wrote:  # a last-used date
                         changes.bump_best_effort(conn)
             finally:
-                # committed (or not) before the request is answered
-                if write or (cached is not None and cached.wrote):
+                # committed (or not) before the request is answered; audit events
+                # (``counts_as_change=False``) are nothing a cache holds
+                if (write and counts_as_change) or (cached is not None and cached.wrote):
                     self.freshness.bump()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
