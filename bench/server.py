@@ -116,8 +116,15 @@ class BenchRolegate(RolegateTarget):
     """rolegate with its authorization service on a second port, in the policy benchmark's
     account (its questions name that account's resources)."""
 
-    def __init__(self, database_url: str | None, workers: int, source: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str | None,
+        workers: int,
+        source: Path | None = None,
+        flags: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(database_url, workers)
+        self.flags = flags  # more `rolegate serve` flags (--serve-flags, --baseline-flags)
         self.account_id = POLICY_ACCOUNT
         self.authz_port = free_port()
         self.source = source  # another checkout's src/ (--baseline-src): the "before" figures
@@ -126,7 +133,8 @@ class BenchRolegate(RolegateTarget):
         return super().describe() + (" before" if self.source else "")
 
     def command(self) -> list[str]:
-        return [*super().command(), "--authz-listen", f"127.0.0.1:{self.authz_port}"]
+        command = [*super().command(), "--authz-listen", f"127.0.0.1:{self.authz_port}"]
+        return [*command, *self.flags]
 
     def environment(self) -> dict[str, str]:
         env = {**super().environment(), "ROLEGATE_DEFAULT_ACCOUNT_ID": POLICY_ACCOUNT}
@@ -163,6 +171,17 @@ def parse_arguments() -> argparse.Namespace:
         action="store_true",
         help="also replay GetCallerIdentity and authorize against bench/_floor_app.py (the HTTP "
         "stack answering a fixed body), paired with rolegate (SQLite, 1 worker)",
+    )
+    parser.add_argument(
+        "--serve-flags",
+        default="",
+        help="more `rolegate serve` flags for this checkout's targets, e.g. '--no-inline-reads'",
+    )
+    parser.add_argument(
+        "--baseline-flags",
+        default="",
+        help="more `rolegate serve` flags for the --baseline-src target (with --baseline-src "
+        "src/ and --serve-flags: one checkout's two settings side by side)",
     )
     parser.add_argument(
         "--rounds", type=int, default=3, help="windows per target with --baseline-src (3)"
@@ -471,13 +490,14 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 1
-    targets: list[Target] = [BenchRolegate(None, 1)]
+    flags = tuple(args.serve_flags.split())
+    targets: list[Target] = [BenchRolegate(None, 1, flags=flags)]
     if not args.no_workers:
-        targets.append(BenchRolegate(None, 2))
+        targets.append(BenchRolegate(None, 2, flags=flags))
     if args.database_url:
-        targets.append(BenchRolegate(args.database_url, 1))
+        targets.append(BenchRolegate(args.database_url, 1, flags=flags))
         if not args.no_workers:
-            targets.append(BenchRolegate(args.database_url, 2))
+            targets.append(BenchRolegate(args.database_url, 2, flags=flags))
     if args.no_moto:
         pass
     elif (VENV_BIN / "moto_server").exists():
@@ -488,12 +508,14 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="rolegate-bench-server-") as tmp:
         if args.baseline_src:  # this checkout against the baseline, window by window
-            pair: list[Target] = [BenchRolegate(None, 1, args.baseline_src.resolve()), targets[0]]
+            baseline_flags = tuple(args.baseline_flags.split())
+            before = BenchRolegate(None, 1, args.baseline_src.resolve(), baseline_flags)
+            pair: list[Target] = [before, targets[0]]
             targets = targets[1:]
             with started(pair[0]), started(pair[1]):
                 results += measure_paired(pair, args, Path(tmp))
         if args.floor:  # the same requests, to rolegate and to the floor, window by window
-            rolegate, floor = BenchRolegate(None, 1), FloorTarget()
+            rolegate, floor = BenchRolegate(None, 1, flags=flags), FloorTarget()
             with started(rolegate), started(floor):
                 planned = [
                     (url, replay)

@@ -2,7 +2,7 @@
 
 Two nodes on one database, as behind a load balancer. Each case first warms the second node's
 cache with the entity (the same request twice; that node answers from its cache on the event
-loop, ``--inline-reads``), changes it through the first node, then asks the
+loop, as by default), changes it through the first node, then asks the
 second node at once: the change holds on its very next request (the bound is that request, well
 within the one second the caches may take), and through the first node too.
 """
@@ -33,11 +33,11 @@ def nodes(
     """Two servers on one database and one master key, shared by this module's tests."""
     directory: Path = tmp_path_factory.mktemp(f"caches-{backend}")
     with fresh_database_url(backend, directory) as url:
-        first = Server(directory / "data", url).start()
+        # the first node runs every request on its threads; the node asked after each change
+        # answers cached reads on its event loop (the default, server.inline)
+        first = Server(directory / "data", url, args=("--no-inline-reads",)).start()
         try:
-            # the node asked after each change answers cached reads on its event loop
-            # (--inline-reads, server.inline); the first runs every request on its threads
-            second = Server(directory / "data", url, args=("--inline-reads",)).start()
+            second = Server(directory / "data", url).start()
             try:
                 yield first, second
             finally:

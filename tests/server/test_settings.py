@@ -78,7 +78,8 @@ def test_workers_must_be_auto_or_a_whole_number_of_at_least_one(value: str) -> N
         Settings.from_sources({"workers": value}, {})
 
 
-def test_inline_reads_are_off_unless_asked_for() -> None:
-    assert not Settings.from_sources({}, {}).inline_reads
-    assert Settings.from_sources({}, {"ROLEGATE_INLINE_READS": "1"}).inline_reads
-    assert Settings.from_sources({"inline_reads": "1"}, {}).inline_reads
+def test_inline_reads_are_on_unless_turned_off() -> None:
+    assert Settings.from_sources({}, {}).inline_reads
+    assert not Settings.from_sources({}, {"ROLEGATE_INLINE_READS": "0"}).inline_reads
+    assert not Settings.from_sources({"inline_reads": "0"}, {}).inline_reads
+    assert Settings.from_sources({"inline_reads": "1"}, {"ROLEGATE_INLINE_READS": "0"}).inline_reads

@@ -45,6 +45,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
         flags["console"] = "0"
     if getattr(args, "no_metrics", False):
         flags["metrics"] = "0"
-    if getattr(args, "inline_reads", False):
-        flags["inline_reads"] = "1"
+    if getattr(args, "no_inline_reads", False):
+        flags["inline_reads"] = "0"
     return Settings.from_sources(flags, os.environ)

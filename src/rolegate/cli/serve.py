@@ -67,10 +67,11 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="request threads per server process (default 2; ROLEGATE_THREADS)",
     )
     parser.add_argument(
-        "--inline-reads",
+        "--no-inline-reads",
         action="store_true",
-        help="answer requests the read cache answers on the event loop, SQLite only "
-        "(ROLEGATE_INLINE_READS=1; docs/decisions.md)",
+        help="answer every request on a worker thread, even those the read cache answers, "
+        "which by default run on the event loop on SQLite (ROLEGATE_INLINE_READS=0; "
+        "docs/decisions.md)",
     )
     parser.add_argument(
         "--no-console",

@@ -98,6 +98,9 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         own = None if self.multiprocess else self.registry
         self._backlog = _Backlog()
+        # A request's labelled children by (service, operation, status): ``labels`` takes a
+        # lock and builds keys on every call. Bounded: unknown operations count as ``-``.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.requests = Counter(
             "rolegate_requests",
             "IAM and STS requests answered, by service, operation and HTTP status.",
@@ -165,8 +168,15 @@ class Metrics:
             return
         if (service, operation) not in known:
             operation = UNKNOWN
-        self.requests.labels(service, operation, str(status)).inc()
-        self.latency.labels(service, operation).observe(seconds)
+        key = (service, operation, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                self.requests.labels(service, operation, str(status)),
+                self.latency.labels(service, operation),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
         if status == 200 and operation in CREDENTIAL_OPERATIONS:
             self.credentials.labels(operation).inc()
 

@@ -126,7 +126,7 @@ class Pipeline:
     inline: InlineAttempts = field(default_factory=InlineAttempts)
     # This node's open write transactions: none may wait for the GIL on an inline answer.
     writes: WritesInFlight = field(default_factory=WritesInFlight)
-    inline_reads: bool = False  # --inline-reads (server.inline)
+    inline_reads: bool = False  # serve sets it: on unless --no-inline-reads (server.inline)
 
     @property
     def answers_inline(self) -> bool:

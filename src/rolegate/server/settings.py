@@ -32,10 +32,9 @@ class Settings:
     # in slices, which lengthens every request; the others wait in the queue, first come first
     # served (figures: docs/benchmarks.md, bench/api.py).
     threads: int = 2
-    # Answer requests whose reads all hit the read cache on the event loop (server.inline).
-    # Off by default: at load 10-16 on the shared 2 cores it measured 5-31 % fewer requests/s
-    # (docs/benchmarks.md); to be judged again on a quiet machine.
-    inline_reads: bool = False
+    # Answer requests whose reads all hit the read cache on the event loop (server.inline):
+    # 1.4-1.6x the requests/s at 0.65-0.72x the CPU on a quiet machine (docs/benchmarks.md).
+    inline_reads: bool = True
     aws_managed_policies_dir: Path | None = None  # extra AWS managed policy files (docs/iam.md)
     # PEM CA certificates trusted for OIDC issuers, instead of the system roots (docs/federation.md,
     # "Federation: OpenID Connect").
@@ -146,7 +145,7 @@ class Settings:
             region=pick("region") or defaults.region,
             workers=_workers(pick("workers"), defaults.workers),
             threads=_positive("threads", pick("threads"), defaults.threads),
-            inline_reads=_flag(pick("inline_reads")),
+            inline_reads=_flag(pick("inline_reads") or "1"),
             aws_managed_policies_dir=_optional_path(pick("aws_managed_policies_dir")),
             oidc_ca_bundle=_optional_path(pick("oidc_ca_bundle")),
             oidc_refresh_floor=float(pick("oidc_refresh_floor") or defaults.oidc_refresh_floor),

@@ -90,7 +90,7 @@ class Decider:
     audit: AuditTrail | None = None
     # The node's open write transactions (the pipeline's): none is kept waiting by the loop.
     writes: WritesInFlight = field(default_factory=WritesInFlight)
-    inline_reads: bool = False  # --inline-reads (server.inline)
+    inline_reads: bool = False  # serve sets it: on unless --no-inline-reads (server.inline)
 
     @property
     def answers_inline(self) -> bool:
