@@ -66,7 +66,7 @@ class CloudTrailEndpoint:
         self, request: HttpRequest, *, source_ip: str | None = None, secure_transport: bool = False
     ) -> Response:
         pipeline = self.pipeline
-        rid = request_id(pipeline.rng)
+        rid = request_id()
         service = load_json_service(SERVICE)
         headers = {name.lower(): value for name, value in request.headers}
         note = AuditNote(request, rid, source_ip, service=SERVICE)

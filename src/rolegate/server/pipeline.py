@@ -150,7 +150,7 @@ class Pipeline:
         success is answered as its result, not written as XML (errors still are): the request
         is authenticated, authorized and recorded all the same."""
         started = time.perf_counter()
-        rid = request_id(self.rng)
+        rid = request_id()
         current_request_id.set(rid)  # on every log line of this request (server.log_format)
         service: WireService = load_service("iam")
         operation = "-"
@@ -225,7 +225,7 @@ class Pipeline:
 
     def reject(self, error: AwsError) -> Response:
         """Answer ``error`` without reading the request (e.g. an oversized body)."""
-        rid = request_id(self.rng)
+        rid = request_id()
         return Response(error.status, load_service("iam").serialize_error(error, rid), rid)
 
     def operation_context(

@@ -103,7 +103,7 @@ class Decider:
         does not parse, ``StoreUnavailable`` when the database does not answer, and with
         ``cache_only`` ``NeedsDatabase`` instead of answering when it would need the database."""
         started = time.perf_counter()
-        rid = request_id(self.rng)
+        rid = request_id()
         now = self.clock()
         resource_policy = self._resource_policy(question)
         claim = None
