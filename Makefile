@@ -30,8 +30,8 @@ run: $(STAMP)
 	$(BIN)/rolegate serve --data-dir ./data
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench fuzz
-	$(BIN)/ruff format --check src tests bench fuzz
+	$(BIN)/ruff check src tests bench fuzz scripts
+	$(BIN)/ruff format --check src tests bench fuzz scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
