@@ -212,7 +212,5 @@ def test_a_tampered_ciphertext_is_refused(encrypted_idp: Idp, data: str) -> None
     ciphertext = bytearray(base64.b64decode(value.text))
     ciphertext[-20] ^= 0x80
     value.text = base64.b64encode(bytes(ciphertext)).decode("ascii")
-    code, status, message = idp.refused(encode(response))
-    assert (code, status) == ("InvalidIdentityToken", 400)
-    # GCM: the tag fails; CBC: the changed plaintext breaks the XML or the signature
-    assert message in ("Invalid SAML response", "Response signature invalid")
+    # GCM: the tag fails; CBC: the changed plaintext breaks the XML or the signature; one answer
+    assert idp.refused(encode(response)) == INVALID_RESPONSE

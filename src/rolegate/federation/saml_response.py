@@ -6,15 +6,15 @@ Order: decode and parse with hardened XML (``saml_xml``); refuse shapes that sig
 attacks need (more than one assertion, plain or encrypted, a signature anywhere but directly under
 the Response or the Assertion, two elements with one ID); verify the XML signature (Response- or
 Assertion-level, SHA-2 algorithms only) with signxml against the provider's certificates; from
-then on read ONLY the subtree signxml returns as signed.
+then on read ONLY the subtree signxml returns as signed. Then the IdP's status, Issuer, audience,
+bearer subject confirmation (Recipient, NotOnOrAfter) and the Conditions' validity window, with a
+small leeway for clocks.
 
 An ``EncryptedAssertion`` (``saml_decrypt``) is decrypted with the provider's private keys: from
 the signed Response when the Response is signed (its signature covers the encrypted form), else
 first, and then the decrypted Assertion (parsed as its own document, with the same hardened
-parser) must carry its own valid signature. A provider whose mode is Required refuses a plain
-assertion. Then the IdP's status, Issuer, audience,
-bearer subject confirmation (Recipient, NotOnOrAfter) and the Conditions' validity window, with a
-small leeway for clocks.
+parser) must carry its own valid signature; until it does, every failure is the same "Invalid
+SAML response". A provider whose mode is Required refuses a plain assertion.
 
 Messages marked ``# unverified`` are our reconstruction; the others are the texts AWS documents
 in the IAM User Guide page "Troubleshoot SAML federation with IAM".
@@ -165,12 +165,18 @@ def _verified_encrypted(root: etree._Element, trust: SamlTrust) -> etree._Elemen
         if signed.tag != qname(SAMLP, "Response") or len(inner) != 1:
             raise InvalidIdentityToken(SIGNATURE_INVALID)
         return _decrypted(inner[0], trust)
-    assertion = _decrypted(encrypted[0], trust)
-    if assertion.find("ds:Signature", NS) is None:
-        raise InvalidIdentityToken(SIGNATURE_INVALID)  # unsigned
-    signed = _verify(etree.tostring(assertion), assertion.get("ID"), trust.certificates)
-    if signed.tag != qname(SAML, "Assertion"):
-        raise InvalidIdentityToken(SIGNATURE_INVALID)
+    try:
+        assertion = _decrypted(encrypted[0], trust)
+        if assertion.find("ds:Signature", NS) is None:
+            raise InvalidIdentityToken(SIGNATURE_INVALID)  # unsigned
+        signed = _verify(etree.tostring(assertion), assertion.get("ID"), trust.certificates)
+        if signed.tag != qname(SAML, "Assertion"):
+            raise InvalidIdentityToken(SIGNATURE_INVALID)
+    except InvalidIdentityToken:
+        # One answer for every failure until the signature holds: the ciphertext is not yet
+        # authenticated, and which step failed (padding, XML, signature) is the oracle of the
+        # chosen-ciphertext attacks on XML Encryption (CBC, or a GCM key relabelled as CBC).
+        raise InvalidIdentityToken(INVALID_RESPONSE) from None
     return signed
 
 
