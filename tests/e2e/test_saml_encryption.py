@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from saml_idp import (
     signed_response,
 )
 
-from harness import Node
+from harness import Node, Server
 
 ACCOUNT = "123456789012"
 FIRST = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -214,3 +215,28 @@ def test_a_tampered_ciphertext_is_refused(encrypted_idp: Idp, data: str) -> None
     value.text = base64.b64encode(bytes(ciphertext)).decode("ascii")
     # GCM: the tag fails; CBC: the changed plaintext breaks the XML or the signature; one answer
     assert idp.refused(encode(response)) == INVALID_RESPONSE
+
+
+def test_through_a_serve_process_and_the_aws_cli(server: Server, tmp_path: Path) -> None:
+    """The key uploaded with the AWS CLI to a ``rolegate serve`` process, sealed there, decrypts
+    the assertion boto3 then sends to it."""
+    idp = make_idp(server)
+    key_file = tmp_path / "decrypt.pem"
+    key_file.write_text(pem(SECOND))
+    server.aws_json(
+        "iam",
+        "update-saml-provider",
+        "--saml-provider-arn",
+        idp.provider_arn,
+        "--add-private-key",
+        f"file://{key_file}",
+        "--assertion-encryption-mode",
+        "Required",
+    )
+    got = server.aws_json("iam", "get-saml-provider", "--saml-provider-arn", idp.provider_arn)
+    assert got["AssertionEncryptionMode"] == "Required" and len(got["PrivateKeyList"]) == 1
+    assert "PRIVATE KEY" not in repr(got)
+    spec = idp.spec(session_name="cli-user")
+    result = idp.assume(encrypted_response(spec, KEY, SECOND.public_key(), where="both"))
+    assert result["AssumedRoleUser"]["Arn"].endswith(f"/{idp.role_name}/cli-user")
+    assert idp.refused(signed_response(idp.spec(), KEY)) == INVALID_RESPONSE

@@ -48,6 +48,7 @@ NOTHING_TO_UPDATE = (
     "Unable to update identity provider. No updates are defined for metadata or encryption "
     "assertion."
 )
+_UPDATES = ("SAMLMetadataDocument", "AssertionEncryptionMode", "AddPrivateKey", "RemovePrivateKey")
 _PROVIDER_ARN = re.compile(r"arn:aws:iam::(\d{12}):saml-provider/([\w.-]{1,128})")
 
 
@@ -197,16 +198,11 @@ def update_saml_provider(ctx: OperationContext, params: Params) -> Result:
     document = params.get("SAMLMetadataDocument")
     new_mode = params.get("AssertionEncryptionMode")
     removed = params.get("RemovePrivateKey")
-    if (
-        document is None
-        and new_mode is None
-        and removed is None
-        and not params.get("AddPrivateKey")
-    ):
+    if all(params.get(name) is None for name in _UPDATES):
         parse_saml_provider_arn(arn)
         raise InvalidInput(NOTHING_TO_UPDATE)
-    added = new_private_key(params.get("AddPrivateKey"), ctx.now, ctx.rng)
     provider = load_saml_provider(ctx, arn, "iam:UpdateSAMLProvider", lock=True)
+    added = new_private_key(params.get("AddPrivateKey"), ctx.now, ctx.rng)
     mode = new_mode or provider.assertion_encryption_mode
     updated_keys(provider.private_keys, mode, added, removed)  # refuses before any change
     if document is not None:

@@ -88,7 +88,9 @@ def updated_keys(
 
 
 def encryption_to_wire(mode: str, keys: Sequence[SamlPrivateKey]) -> Result:
-    """GetSAMLProvider's AssertionEncryptionMode and PrivateKeyList (ids and upload times only)."""
+    """GetSAMLProvider's AssertionEncryptionMode and PrivateKeyList (ids and upload times only).
+    Both are answered for every provider, Allowed and an empty list when nothing was set."""
+    # unverified: whether AWS leaves them out of the answer for a provider that never had a key
     return {
         "AssertionEncryptionMode": mode,
         "PrivateKeyList": [{"KeyId": key.key_id, "Timestamp": key.timestamp} for key in keys],
