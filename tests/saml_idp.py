@@ -4,11 +4,17 @@ Responses are built as an IdP builds them (Response > Issuer, Status, Assertion 
 Subject, Conditions, AuthnStatement, AttributeStatement) and signed with signxml's XMLSigner
 (RSA-SHA256, exclusive c14n), at the Assertion or at the Response. The attack tests take the
 pieces (``assertion_element``, ``sign``) and rearrange them.
+
+``encrypted_response`` encrypts the Assertion as an IdP does for a service provider that asked
+for it (XML Encryption 1.1): a fresh AES key (GCM or CBC) encrypts the serialized Assertion, and
+RSA-OAEP with the provider's public key carries that key in an EncryptedKey, inside the data's
+KeyInfo or beside it. The Assertion is signed before it is encrypted, the Response after.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,7 +22,10 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import padding as block_padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml.algorithms import SignatureMethod
@@ -26,6 +35,12 @@ SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
+XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+DIGEST_URIS = {
+    "sha1": "http://www.w3.org/2000/09/xmldsig#sha1",
+    "sha256": "http://www.w3.org/2001/04/xmlenc#sha256",
+}
 AWS_RECIPIENT = "https://signin.aws.amazon.com/saml"
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
@@ -231,6 +246,93 @@ def signed_response(
     if where in ("assertion", "both"):
         assertion = sign(assertion, key)
     response = response_element(spec, assertion)
+    if where in ("response", "both"):
+        response = sign(response, key)
+    return encode(response)
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """How ``encrypt`` encrypts: the data algorithm (``aes128-gcm``, ``aes256-gcm``,
+    ``aes128-cbc``, ``aes256-cbc``), the key transport (``rsa-oaep-mgf1p`` or xmlenc11's
+    ``rsa-oaep``), its OAEP digest and MGF1 digest (xmlenc11 only), where the EncryptedKey goes."""
+
+    data: str = "aes256-gcm"
+    transport: str = "rsa-oaep-mgf1p"
+    digest: str = "sha1"
+    mgf: str = "sha1"
+    key_inside: bool = True  # in EncryptedData/KeyInfo, else beside EncryptedData
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def encrypt_data(plaintext: bytes, algorithm: str) -> tuple[bytes, bytes]:
+    """(content key, CipherValue bytes) for ``algorithm`` as XML Encryption lays them out."""
+    size = 16 if algorithm.startswith("aes128") else 32
+    key = os.urandom(size)
+    if algorithm.endswith("gcm"):
+        iv = os.urandom(12)
+        return key, iv + AESGCM(key).encrypt(iv, plaintext, None)
+    iv = os.urandom(16)
+    padder = block_padding.PKCS7(128).padder()
+    padded = padder.update(plaintext) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return key, iv + encryptor.update(padded) + encryptor.finalize()
+
+
+def _hash(name: str) -> hashes.HashAlgorithm:
+    return hashes.SHA256() if name == "sha256" else hashes.SHA1()
+
+
+def encrypt(
+    element: etree._Element, recipient: rsa.RSAPublicKey, how: Encryption = Encryption()
+) -> etree._Element:
+    """A ``saml:EncryptedAssertion`` holding ``element`` encrypted for ``recipient``."""
+    data_uri = (XENC11 if how.data.endswith("gcm") else XENC) + how.data
+    content_key, cipher_value = encrypt_data(etree.tostring(element), how.data)
+    mgf = _hash(how.mgf) if how.transport == "rsa-oaep" else hashes.SHA1()
+    wrapped = recipient.encrypt(
+        content_key, padding.OAEP(mgf=padding.MGF1(mgf), algorithm=_hash(how.digest), label=None)
+    )
+    outer = etree.Element(
+        _q(SAML, "EncryptedAssertion"), nsmap={"saml": SAML, "xenc": XENC, "ds": DS}
+    )
+    data = etree.SubElement(outer, _q(XENC, "EncryptedData"), Type=XENC + "Element")
+    etree.SubElement(data, _q(XENC, "EncryptionMethod"), Algorithm=data_uri)
+    key_info = etree.SubElement(data, _q(DS, "KeyInfo"))
+    encrypted_key = etree.Element(_q(XENC, "EncryptedKey"))
+    transport_uri = (XENC11 if how.transport == "rsa-oaep" else XENC) + how.transport
+    method = etree.SubElement(encrypted_key, _q(XENC, "EncryptionMethod"), Algorithm=transport_uri)
+    etree.SubElement(method, _q(DS, "DigestMethod"), Algorithm=DIGEST_URIS[how.digest])
+    if how.transport == "rsa-oaep":
+        etree.SubElement(method, _q(XENC11, "MGF"), Algorithm=f"{XENC11}mgf1{how.mgf}")
+    key_data = etree.SubElement(encrypted_key, _q(XENC, "CipherData"))
+    etree.SubElement(key_data, _q(XENC, "CipherValue")).text = _b64(wrapped)
+    cipher_data = etree.SubElement(data, _q(XENC, "CipherData"))
+    etree.SubElement(cipher_data, _q(XENC, "CipherValue")).text = _b64(cipher_value)
+    if how.key_inside:
+        key_info.append(encrypted_key)
+    else:
+        etree.SubElement(key_info, _q(DS, "RetrievalMethod"), URI="#_k1")
+        encrypted_key.set("Id", "_k1")
+        outer.append(encrypted_key)
+    return outer
+
+
+def encrypted_response(
+    spec: AssertionSpec,
+    key: SigningKey,
+    recipient: rsa.RSAPublicKey,
+    how: Encryption = Encryption(),
+    where: Literal["assertion", "response", "both", "none"] = "assertion",
+) -> str:
+    """The base64 SAMLResponse of an IdP that encrypts its Assertion for ``recipient``."""
+    assertion = assertion_element(spec)
+    if where in ("assertion", "both"):
+        assertion = sign(assertion, key)
+    response = response_element(spec, encrypt(assertion, recipient, how))
     if where in ("response", "both"):
         response = sign(response, key)
     return encode(response)

@@ -2,7 +2,8 @@
 one is called with (or answers) a value that must then appear nowhere, neither in a stored
 record nor in the JSON-lines stream (``--audit-log``). Passwords are canaries the test chooses;
 secrets the server makes (secret keys, session tokens, service passwords, MFA seeds, tokens)
-are taken from its answers; the private key is the one uploaded. docs/audit.md, "Secrets".
+are taken from its answers; the private keys are the ones uploaded (a server certificate's, a
+SAML provider's). docs/audit.md, "Secrets".
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sts_helpers import allow, document, temporary_client, trust
 
 from rolegate.audit import HIDDEN
 from rolegate.store.schema_audit import audit_events
+from saml_idp import SigningKey, metadata_document
 
 from harness import ACCOUNT_ID
 
@@ -72,6 +74,14 @@ def test_no_secret_is_recorded_or_streamed(
         ServerCertificateName="site", CertificateBody=certificate.body, PrivateKey=certificate.key
     )
     secrets.append(certificate.key.splitlines()[1])  # a line of the key's base64
+    saml_keys = [SigningKey.generate().key_pem.decode() for _ in range(2)]
+    saml_arn = iam.create_saml_provider(
+        Name="encrypting",
+        SAMLMetadataDocument=metadata_document("https://idp.example.com", [SigningKey.generate()]),
+        AddPrivateKey=saml_keys[0],
+    )["SAMLProviderArn"]
+    iam.update_saml_provider(SAMLProviderArn=saml_arn, AddPrivateKey=saml_keys[1])
+    secrets += [key.splitlines()[1] for key in saml_keys]
 
     # temporary credentials, every way they are issued
     role = iam.create_role(
@@ -124,6 +134,8 @@ def test_no_secret_is_recorded_or_streamed(
         "CreateServiceSpecificCredential",
         "CreateVirtualMFADevice",
         "UploadServerCertificate",
+        "CreateSAMLProvider",
+        "UpdateSAMLProvider",
         "AssumeRole",
         "GetSessionToken",
         "GetFederationToken",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from store_helpers import ACCOUNT, T0, AesGcmSealer
 
+from rolegate.domain.saml_provider import SamlPrivateKey
 from rolegate.store import Store
 from rolegate.store.dialects import create_store_engine
 from rolegate.store.migrate import alembic_config, head_revision
@@ -125,3 +126,55 @@ def test_every_migration_keeps_the_first_schemas_data(url: str, sealer: AesGcmSe
             assert policy is not None and policy.policy_name == "Inline"
     finally:
         store.close()
+
+
+def test_r0020_keeps_saml_providers_and_gives_them_no_keys(url: str, sealer: AesGcmSealer) -> None:
+    """A provider written at r0019 reads at r0020 as Allowed and without private keys; one with a
+    key survives the way back to r0019 (the key table goes, the provider stays)."""
+    provider = {
+        "provider_id": "SAMLBEFORE0000000000000000",
+        "account_id": ACCOUNT,
+        "name": "Before",
+        "name_key": "before",
+        "arn": f"arn:aws:iam::{ACCOUNT}:saml-provider/Before",
+        "metadata_document": "<m/>",
+        "entity_id": "urn:idp",
+        "certificates": "[]",
+        "create_date": T0,
+        "valid_until": None,
+    }
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            command.upgrade(alembic_config(conn), "r0019")
+            tables = {table.name: table for table in tables_at(conn, "r0019")}
+            conn.execute(tables["accounts"].insert(), [{"account_id": ACCOUNT, "create_date": T0}])
+            conn.execute(tables["saml_providers"].insert(), [provider])
+        with engine.connect() as conn, conn.begin():
+            command.upgrade(alembic_config(conn), "r0020")
+    finally:
+        engine.dispose()
+    store = Store.open(url, sealer=sealer)
+    try:
+        with store.transaction() as tx:
+            got = tx.saml_providers.get(ACCOUNT, "before")
+            assert got is not None and got.entity_id == "urn:idp"
+            assert (got.assertion_encryption_mode, got.private_keys) == ("Allowed", ())
+            key = SamlPrivateKey("SAMLKEY0000000000000000000", T0, "pem")
+            tx.saml_providers.add_private_key(got.provider_id, key)
+        with store.transaction() as tx:
+            got = tx.saml_providers.get(ACCOUNT, "before")
+            assert got is not None and got.private_keys == (key,)
+    finally:
+        store.close()
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(alembic_config(conn), "r0019")
+        with engine.connect() as conn, conn.begin():
+            tables = {table.name: table for table in tables_at(conn, "r0019")}
+            assert "saml_provider_private_keys" not in tables
+            names = conn.execute(select(tables["saml_providers"].c.name)).scalars().all()
+            assert names == ["Before"]
+    finally:
+        engine.dispose()

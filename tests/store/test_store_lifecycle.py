@@ -31,7 +31,7 @@ from rolegate.domain.mfa import MfaDevice
 from rolegate.domain.oidc_provider import OidcProvider, oidc_provider_arn
 from rolegate.domain.outbound_federation import OutboundIssuer, SigningKey
 from rolegate.domain.password_policy import PasswordPolicy
-from rolegate.domain.saml_provider import SamlProvider
+from rolegate.domain.saml_provider import SamlPrivateKey, SamlProvider
 from rolegate.domain.server_certificate import ServerCertificate
 from rolegate.store import Conflict, Store, StoreUnavailable, upgrade
 from rolegate.store.dialects import create_store_engine, normalize_url
@@ -73,7 +73,8 @@ def _fill(store: Store) -> None:
         tx.group_policies.put(group.group_id, InlinePolicy("P", "{}"))
         saml_arn = f"arn:aws:iam::{ACCOUNT}:saml-provider/s"
         saml = SamlProvider("SAMLFILL", ACCOUNT, "s", saml_arn, "<m/>", "urn:idp", (), T0, None)
-        tx.saml_providers.create(replace(saml, tags=(Tag("k", "v"),)))
+        key = SamlPrivateKey("SAMLKEYFILL0000000000000000", T0, "pem")
+        tx.saml_providers.create(replace(saml, tags=(Tag("k", "v"),), private_keys=(key,)))
         tx.saml_providers.record_assertion(saml_arn, "_assertion", T0)
         oidc_arn = oidc_provider_arn(ACCOUNT, "issuer.example")
         oidc = OidcProvider("OIDCFILL", ACCOUNT, "issuer.example", oidc_arn, ("a",), (), T0)

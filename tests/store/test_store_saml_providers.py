@@ -7,11 +7,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from store_helpers import ACCOUNT, T0
 
 from rolegate.domain.entities import Tag
-from rolegate.domain.saml_provider import SamlProvider
+from rolegate.domain.saml_provider import REQUIRED, SamlPrivateKey, SamlProvider
 from rolegate.store import Conflict, Store
+from rolegate.store.schema_saml import saml_provider_private_keys
 
 PROVIDER = SamlProvider(
     provider_id="A" * 26,
@@ -55,6 +57,36 @@ def test_create_get_list_update_delete(store: Store) -> None:
         assert tx.saml_providers.delete(PROVIDER.provider_id)
         assert not tx.saml_providers.delete(PROVIDER.provider_id)
         assert tx.saml_providers.get(ACCOUNT, "Corp") is None
+
+
+def test_private_keys_are_sealed_added_removed_and_go_with_the_provider(store: Store) -> None:
+    first = SamlPrivateKey("K" * 26, T0, "-----BEGIN PRIVATE KEY-----\nfirst\n")
+    second = SamlPrivateKey("L" * 26, T0 + timedelta(days=1), "-----BEGIN PRIVATE KEY-----\n2\n")
+    provider = replace(PROVIDER, name="Keyed", provider_id="B" * 26, private_keys=(first,))
+    assert "BEGIN" not in repr(provider) and "BEGIN" not in repr(first)
+    with store.transaction() as tx:
+        tx.saml_providers.create(provider)
+    with store.transaction() as tx:
+        got = tx.saml_providers.get(ACCOUNT, "keyed")
+        assert got is not None and got.private_keys == (first,)
+        assert got.assertion_encryption_mode == "Allowed"
+        assert tx.saml_providers.list(ACCOUNT)[0].private_keys == ()  # listings never read keys
+        tx.saml_providers.add_private_key(provider.provider_id, second)
+        tx.saml_providers.set_encryption_mode(provider.provider_id, REQUIRED)
+        rows = tx.connection.execute(select(saml_provider_private_keys)).all()
+        assert rows and all(b"BEGIN" not in row.private_key_sealed for row in rows)
+    with store.transaction() as tx:
+        got = tx.saml_providers.get(ACCOUNT, "Keyed")
+        assert got is not None and got.private_keys == (first, second)
+        assert got.assertion_encryption_mode == REQUIRED
+        assert tx.saml_providers.remove_private_key(provider.provider_id, first.key_id)
+        assert not tx.saml_providers.remove_private_key(provider.provider_id, first.key_id)
+        assert not tx.saml_providers.remove_private_key(PROVIDER.provider_id, second.key_id)
+    with store.transaction() as tx:
+        got = tx.saml_providers.get(ACCOUNT, "Keyed")
+        assert got is not None and got.private_keys == (second,)
+        assert tx.saml_providers.delete(provider.provider_id)
+        assert tx.connection.execute(select(saml_provider_private_keys)).all() == []
 
 
 def test_names_are_unique_per_account_without_regard_to_case(store: Store) -> None:

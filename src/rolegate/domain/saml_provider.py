@@ -4,14 +4,29 @@
 Its metadata document is kept as uploaded (GetSAMLProvider returns it); what AssumeRoleWithSAML
 needs from it (the IdP's entity id and signing certificates) is parsed once, when the document is
 uploaded, and stored beside it.
+
+Private keys for encrypted assertions (at most two, for rotation) are held unsealed only in this
+object, never in its ``repr``; the store seals them at rest.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rolegate.domain.entities import Tag
+
+ALLOWED = "Allowed"
+REQUIRED = "Required"
+
+
+@dataclass(frozen=True, slots=True)
+class SamlPrivateKey:
+    """A private key that decrypts the IdP's encrypted assertions (PrivateKeyList's member)."""
+
+    key_id: str  # KeyId: upper-case letters and digits
+    timestamp: datetime  # uploaded
+    pem: str = field(repr=False)  # PEM (PKCS#8 or PKCS#1), unencrypted RSA
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +41,5 @@ class SamlProvider:
     create_date: datetime
     valid_until: datetime | None
     tags: tuple[Tag, ...] = ()
+    assertion_encryption_mode: str = ALLOWED  # Allowed | Required
+    private_keys: tuple[SamlPrivateKey, ...] = field(default=(), repr=False)  # oldest first

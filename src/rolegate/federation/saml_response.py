@@ -3,12 +3,18 @@
 API reference, AssumeRoleWithSAML).
 
 Order: decode and parse with hardened XML (``saml_xml``); refuse shapes that signature-wrapping
-attacks need (more than one assertion, an encrypted one, a signature anywhere but directly under
+attacks need (more than one assertion, plain or encrypted, a signature anywhere but directly under
 the Response or the Assertion, two elements with one ID); verify the XML signature (Response- or
 Assertion-level, SHA-2 algorithms only) with signxml against the provider's certificates; from
 then on read ONLY the subtree signxml returns as signed. Then the IdP's status, Issuer, audience,
 bearer subject confirmation (Recipient, NotOnOrAfter) and the Conditions' validity window, with a
 small leeway for clocks.
+
+An ``EncryptedAssertion`` (``saml_decrypt``) is decrypted with the provider's private keys: from
+the signed Response when the Response is signed (its signature covers the encrypted form), else
+first, and then the decrypted Assertion (parsed as its own document, with the same hardened
+parser) must carry its own valid signature; until it does, every failure is the same "Invalid
+SAML response". A provider whose mode is Required refuses a plain assertion.
 
 Messages marked ``# unverified`` are our reconstruction; the others are the texts AWS documents
 in the IAM User Guide page "Troubleshoot SAML federation with IAM".
@@ -28,6 +34,12 @@ from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, 
 from signxml.verifier import SignatureConfiguration, VerifyResult, XMLVerifier
 
 from rolegate.domain.errors import ExpiredIdentityToken, IDPRejectedClaim, InvalidIdentityToken
+from rolegate.federation.saml_decrypt import (
+    DecryptionFailed,
+    UnusableKey,
+    decrypt_assertion,
+    load_private_key,
+)
 from rolegate.federation.saml_xml import (
     DS,
     NS,
@@ -87,6 +99,8 @@ class SamlTrust:
     entity_id: str
     certificates: tuple[bytes, ...]  # DER
     extra_endpoints: frozenset[str] = frozenset()  # --saml-audience: Recipient and Audience
+    private_keys: tuple[str, ...] = field(default=(), repr=False)  # PEM, for EncryptedAssertion
+    encryption_required: bool = False  # AssertionEncryptionMode Required: no plain assertion
 
     def accepts_recipient(self, url: str) -> bool:
         return url in AWS_ENDPOINTS or url in self.extra_endpoints or _is_regional(url)
@@ -119,11 +133,70 @@ def verify_response(encoded: str, trust: SamlTrust, now: datetime) -> VerifiedAs
     if root.tag != qname(SAMLP, "Response"):
         raise InvalidIdentityToken(INVALID_RESPONSE)
     _check_status(root)
-    assertion = _single_assertion(root)
-    _check_signature_places(root, assertion)
-    _check_unique_ids(root)
-    signed = _verified_assertion(root, assertion, trust.certificates)
+    if root.find(".//saml:EncryptedAssertion", NS) is not None:
+        signed = _verified_encrypted(root, trust)
+    else:
+        if trust.encryption_required:
+            raise InvalidIdentityToken(INVALID_RESPONSE)  # unverified: AWS's answer
+        assertion = _single_assertion(root)
+        _check_signature_places(root, assertion)
+        _check_unique_ids(root)
+        signed = _verified_assertion(root, assertion, trust.certificates)
     return _read(signed, trust, now)
+
+
+def _verified_encrypted(root: etree._Element, trust: SamlTrust) -> etree._Element:
+    """The Assertion of a Response whose only assertion is encrypted, decrypted and as signed:
+    by the Response (verified before decrypting) or by itself (verified after)."""
+    encrypted = root.findall(".//saml:EncryptedAssertion", NS)
+    if (
+        len(encrypted) != 1
+        or encrypted[0].getparent() is not root
+        or root.find(".//saml:Assertion", NS) is not None
+    ):
+        raise InvalidIdentityToken(SIGNATURE_INVALID)
+    if not trust.private_keys:
+        raise InvalidIdentityToken(INVALID_RESPONSE)  # nothing to decrypt with
+    _check_signature_places(root, None)
+    _check_unique_ids(root)
+    if root.find("ds:Signature", NS) is not None:
+        signed = _verify(etree.tostring(root), root.get("ID"), trust.certificates)
+        inner = signed.findall("saml:EncryptedAssertion", NS)
+        if signed.tag != qname(SAMLP, "Response") or len(inner) != 1:
+            raise InvalidIdentityToken(SIGNATURE_INVALID)
+        return _decrypted(inner[0], trust)
+    try:
+        assertion = _decrypted(encrypted[0], trust)
+        if assertion.find("ds:Signature", NS) is None:
+            raise InvalidIdentityToken(SIGNATURE_INVALID)  # unsigned
+        signed = _verify(etree.tostring(assertion), assertion.get("ID"), trust.certificates)
+        if signed.tag != qname(SAML, "Assertion"):
+            raise InvalidIdentityToken(SIGNATURE_INVALID)
+    except InvalidIdentityToken:
+        # One answer for every failure until the signature holds: the ciphertext is not yet
+        # authenticated, and which step failed (padding, XML, signature) is the oracle of the
+        # chosen-ciphertext attacks on XML Encryption (CBC, or a GCM key relabelled as CBC).
+        raise InvalidIdentityToken(INVALID_RESPONSE) from None
+    return signed
+
+
+def _decrypted(encrypted: etree._Element, trust: SamlTrust) -> etree._Element:
+    """The Assertion inside ``encrypted``, parsed on its own: one Assertion, signatures only
+    directly under it, no two IDs alike. Any failure is an invalid response."""
+    try:
+        keys = [load_private_key(pem, checked=True) for pem in trust.private_keys]
+        assertion = parse(decrypt_assertion(encrypted, keys))
+    except (DecryptionFailed, UnusableKey, UnsafeXml):
+        raise InvalidIdentityToken(INVALID_RESPONSE) from None
+    if (
+        assertion.tag != qname(SAML, "Assertion")
+        or assertion.find(".//saml:Assertion", NS) is not None
+        or assertion.find(".//saml:EncryptedAssertion", NS) is not None
+    ):
+        raise InvalidIdentityToken(SIGNATURE_INVALID)
+    _check_signature_places(assertion, assertion)
+    _check_unique_ids(assertion)
+    return assertion
 
 
 def _is_regional(url: str) -> bool:
@@ -141,15 +214,13 @@ def _check_status(root: etree._Element) -> None:
 def _single_assertion(root: etree._Element) -> etree._Element:
     """Exactly one Assertion in the whole document, a child of the Response: a second one
     (beside it, or hidden in Extensions or a ds:Object) is how wrapping attacks start."""
-    if root.find(".//saml:EncryptedAssertion", NS) is not None:
-        raise InvalidIdentityToken(INVALID_RESPONSE)  # no decryption keys are configured
     assertions = root.findall(".//saml:Assertion", NS)
     if len(assertions) != 1 or assertions[0].getparent() is not root:
         raise InvalidIdentityToken(SIGNATURE_INVALID)
     return assertions[0]
 
 
-def _check_signature_places(root: etree._Element, assertion: etree._Element) -> None:
+def _check_signature_places(root: etree._Element, assertion: etree._Element | None) -> None:
     for signature in root.iter(qname(DS, "Signature")):
         if signature.getparent() not in (root, assertion):
             raise InvalidIdentityToken(SIGNATURE_INVALID)

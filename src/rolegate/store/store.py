@@ -189,7 +189,7 @@ class Tx:
 
     @cached_property
     def saml_providers(self) -> SamlProviderRepo:
-        return SamlProviderRepo(self.connection)
+        return SamlProviderRepo(self.connection, self._sealer)
 
     @cached_property
     def oidc_providers(self) -> OidcProviderRepo:

@@ -25,7 +25,7 @@ from rolegate.domain.errors import (
     InvalidInput,
     ValidationError,
 )
-from rolegate.domain.saml_provider import SamlProvider
+from rolegate.domain.saml_provider import REQUIRED, SamlProvider
 from rolegate.federation.saml_response import SamlTrust, VerifiedAssertion, verify_response
 from rolegate.services.authz import evaluate_trust
 from rolegate.services.context import OperationContext, Params, Result
@@ -81,7 +81,13 @@ class AssumeRoleWithSaml:
         policy_arns = session_policy_arns(params)
 
         provider = _provider(ctx, provider_account, provider_name, provider_arn)
-        trust = SamlTrust(provider.entity_id, provider.certificates, self.extra_endpoints)
+        trust = SamlTrust(
+            provider.entity_id,
+            provider.certificates,
+            self.extra_endpoints,
+            private_keys=tuple(key.pem for key in provider.private_keys),
+            encryption_required=provider.assertion_encryption_mode == REQUIRED,
+        )
         assertion = verify_response(params["SAMLAssertion"], trust, ctx.now)
         attributes = session_attributes(assertion)
         if (role_arn, provider_arn) not in role_pairs(assertion):

@@ -1,7 +1,9 @@
 """SAML identity providers and their tags; assertion ids seen (tables in ``schema_saml``).
 
 Names are unique per account without regard to case; ListSAMLProviders has no paging, so the
-listing is read whole, ordered by the folded name.
+listing is read whole, ordered by the folded name. Private keys for encrypted assertions are
+sealed at rest (AEAD bound to the provider's and the key's ids), like server certificates' keys;
+the repository alone unseals them, and only ``get`` reads them.
 """
 
 from __future__ import annotations
@@ -16,15 +18,22 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from rolegate.domain.entities import Tag
-from rolegate.domain.saml_provider import SamlProvider
+from rolegate.domain.saml_provider import SamlPrivateKey, SamlProvider
 from rolegate.store.dialects import insert_ignoring_duplicates
+from rolegate.store.repos.access_keys import SECRETS_PURPOSE, Sealer
 from rolegate.store.repos.tags import TagStore
 from rolegate.store.rows import entity_from_row, entity_values, insert_new
-from rolegate.store.schema_saml import saml_assertion_ids, saml_provider_tags, saml_providers
+from rolegate.store.schema_saml import (
+    saml_assertion_ids,
+    saml_provider_private_keys,
+    saml_provider_tags,
+    saml_providers,
+)
 from rolegate.store.types import name_key
 
 _p = saml_providers.c
 _a = saml_assertion_ids.c
+_k = saml_provider_private_keys.c
 
 
 def _encode_certificates(certificates: Sequence[bytes]) -> str:
@@ -36,12 +45,14 @@ def _decode_certificates(text: str) -> tuple[bytes, ...]:
 
 
 class SamlProviderRepo:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, sealer: Sealer) -> None:
         self._conn = conn
+        self._sealer = sealer
         self._tags = TagStore(conn, saml_provider_tags)
 
     def create(self, provider: SamlProvider) -> None:
-        """Insert ``provider`` and its tags; Conflict if the account has the name (any case)."""
+        """Insert ``provider``, its tags and private keys; Conflict if the account has the name
+        (any case)."""
         certificates = _encode_certificates(provider.certificates)
         values = entity_values(
             provider, saml_providers, name=provider.name, certificates=certificates
@@ -49,6 +60,8 @@ class SamlProviderRepo:
         insert_new(self._conn, saml_providers, values, f"SAML provider {provider.name} exists")
         if provider.tags:
             self._tags.replace(provider.provider_id, provider.tags)
+        for key in provider.private_keys:
+            self.add_private_key(provider.provider_id, key)
 
     def get(self, account_id: str, name: str, *, for_update: bool = False) -> SamlProvider | None:
         """The provider named ``name`` (any case) with its tags; ``for_update`` locks its row
@@ -59,7 +72,8 @@ class SamlProviderRepo:
         row = self._conn.execute(query.with_for_update() if for_update else query).first()
         if row is None:
             return None
-        return _provider(row, self._tags.of(row.provider_id))
+        keys = self._private_keys(row.provider_id)
+        return _provider(row, self._tags.of(row.provider_id), keys)
 
     def count(self, account_id: str) -> int:
         query = select(func.count()).select_from(saml_providers)
@@ -92,6 +106,53 @@ class SamlProviderRepo:
             )
         )
 
+    def set_encryption_mode(self, provider_id: str, mode: str) -> None:
+        self._conn.execute(
+            update(saml_providers)
+            .where(_p.provider_id == provider_id)
+            .values(assertion_encryption_mode=mode)
+        )
+
+    def add_private_key(self, provider_id: str, key: SamlPrivateKey) -> None:
+        sealed = self._sealer.seal(
+            key.pem.encode("utf-8"), purpose=SECRETS_PURPOSE, aad=_key_aad(provider_id, key.key_id)
+        )
+        self._conn.execute(
+            saml_provider_private_keys.insert().values(
+                key_id=key.key_id,
+                provider_id=provider_id,
+                timestamp=key.timestamp,
+                private_key_sealed=sealed,
+            )
+        )
+
+    def remove_private_key(self, provider_id: str, key_id: str) -> bool:
+        result = self._conn.execute(
+            delete(saml_provider_private_keys).where(
+                _k.provider_id == provider_id, _k.key_id == key_id
+            )
+        )
+        return bool(result.rowcount)
+
+    def _private_keys(self, provider_id: str) -> tuple[SamlPrivateKey, ...]:
+        rows = self._conn.execute(
+            select(saml_provider_private_keys)
+            .where(_k.provider_id == provider_id)
+            .order_by(_k.timestamp, _k.key_id)
+        )
+        return tuple(
+            SamlPrivateKey(
+                key_id=row.key_id,
+                timestamp=row.timestamp,
+                pem=self._sealer.open(
+                    row.private_key_sealed,
+                    purpose=SECRETS_PURPOSE,
+                    aad=_key_aad(provider_id, row.key_id),
+                ).decode("utf-8"),
+            )
+            for row in rows
+        )
+
     def delete(self, provider_id: str) -> bool:
         result = self._conn.execute(delete(saml_providers).where(_p.provider_id == provider_id))
         return bool(result.rowcount)
@@ -113,6 +174,14 @@ class SamlProviderRepo:
         return int(result.rowcount or 0)
 
 
-def _provider(row: Any, tags: tuple[Tag, ...]) -> SamlProvider:
+def _key_aad(provider_id: str, key_id: str) -> bytes:
+    return f"saml-private-key:{provider_id}:{key_id}".encode()
+
+
+def _provider(
+    row: Any, tags: tuple[Tag, ...], keys: tuple[SamlPrivateKey, ...] = ()
+) -> SamlProvider:
     certificates = _decode_certificates(row.certificates)
-    return entity_from_row(SamlProvider, row, certificates=certificates, tags=tags)
+    return entity_from_row(
+        SamlProvider, row, certificates=certificates, tags=tags, private_keys=keys
+    )

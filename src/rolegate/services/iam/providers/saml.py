@@ -7,9 +7,8 @@ are
 The metadata document is parsed when uploaded (``federation.saml_metadata``): an unusable one is
 refused with IAM's "Could not parse metadata." and changes nothing. An account holds at most 100
 SAML providers, each at most 50 tags
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). rolegate does not
-decrypt
-assertions: a private key for assertion encryption is not accepted.
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). Encrypted
+assertions (mode and private keys) are ``saml_keys``'s.
 """
 
 from __future__ import annotations
@@ -26,14 +25,19 @@ from rolegate.domain.errors import (
     InvalidInput,
     LimitExceeded,
     NoSuchEntity,
-    OperationNotImplemented,
 )
 from rolegate.domain.ids import Rng, unique_id
-from rolegate.domain.saml_provider import SamlProvider
+from rolegate.domain.saml_provider import ALLOWED, SamlPrivateKey, SamlProvider
 from rolegate.federation.saml_metadata import IdpMetadata, InvalidMetadata, parse_metadata
 from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
+from rolegate.services.iam.providers.saml_keys import (
+    created_encryption,
+    encryption_to_wire,
+    new_private_key,
+    updated_keys,
+)
 from rolegate.store import Conflict, Tx
 
 MAX_PROVIDERS_PER_ACCOUNT = 100
@@ -44,10 +48,7 @@ NOTHING_TO_UPDATE = (
     "Unable to update identity provider. No updates are defined for metadata or encryption "
     "assertion."
 )
-NO_PRIVATE_KEY = (
-    "Unable to set assertion encryption mode to Required because no private key is provided."
-)
-NOT_DECRYPTING = "rolegate does not decrypt SAML assertions: private keys are not supported."
+_UPDATES = ("SAMLMetadataDocument", "AssertionEncryptionMode", "AddPrivateKey", "RemovePrivateKey")
 _PROVIDER_ARN = re.compile(r"arn:aws:iam::(\d{12}):saml-provider/([\w.-]{1,128})")
 
 
@@ -86,13 +87,6 @@ def _metadata(document: str) -> IdpMetadata:
         raise InvalidInput(UNPARSABLE) from None
 
 
-def _refuse_private_keys(params: Params) -> None:
-    if params.get("AddPrivateKey") is not None or params.get("RemovePrivateKey") is not None:
-        raise OperationNotImplemented(NOT_DECRYPTING)
-    if params.get("AssertionEncryptionMode") == "Required":
-        raise InvalidInput(NO_PRIVATE_KEY)
-
-
 def create_saml_provider(ctx: OperationContext, params: Params) -> Result:
     name = params["Name"]
     arn = saml_provider_arn(ctx.account_id, name)
@@ -100,9 +94,17 @@ def create_saml_provider(ctx: OperationContext, params: Params) -> Result:
     tags = tags_from_params(params.get("Tags"))
     if tags:
         ctx.authorize("iam:TagSAMLProvider", arn)
-    _refuse_private_keys(params)
+    mode, keys = created_encryption(params, ctx.now, ctx.rng)
     add_saml_provider(
-        ctx.tx, ctx.account_id, name, params["SAMLMetadataDocument"], ctx.now, ctx.rng, tags
+        ctx.tx,
+        ctx.account_id,
+        name,
+        params["SAMLMetadataDocument"],
+        ctx.now,
+        ctx.rng,
+        tags,
+        assertion_encryption_mode=mode,
+        private_keys=keys,
     )
     result: Result = {"SAMLProviderArn": arn}
     if tags:
@@ -118,6 +120,9 @@ def add_saml_provider(
     now: datetime,
     rng: Rng,
     tags: Sequence[Tag] = (),
+    *,
+    assertion_encryption_mode: str = ALLOWED,
+    private_keys: Sequence[SamlPrivateKey] = (),
 ) -> SamlProvider:
     """Parse ``document`` and store the provider (CreateSAMLProvider once authorized, and
     ``rolegate provider add-saml``). AWS's errors for bad metadata, quota and duplicates."""
@@ -138,6 +143,8 @@ def add_saml_provider(
         create_date=now,
         valid_until=metadata.valid_until,
         tags=tuple(tags),
+        assertion_encryption_mode=assertion_encryption_mode,
+        private_keys=tuple(private_keys),
     )
     try:
         tx.saml_providers.create(provider)
@@ -167,6 +174,7 @@ def get_saml_provider(ctx: OperationContext, params: Params) -> Result:
         "CreateDate": provider.create_date,
         "ValidUntil": valid_until(provider),
         "Tags": tags_to_wire(provider.tags),
+        **encryption_to_wire(provider.assertion_encryption_mode, provider.private_keys),
     }
     return result
 
@@ -188,11 +196,15 @@ def list_saml_providers(ctx: OperationContext, params: Params) -> Result:
 def update_saml_provider(ctx: OperationContext, params: Params) -> Result:
     arn = params["SAMLProviderArn"]
     document = params.get("SAMLMetadataDocument")
-    _refuse_private_keys(params)
-    if document is None and params.get("AssertionEncryptionMode") is None:
+    new_mode = params.get("AssertionEncryptionMode")
+    removed = params.get("RemovePrivateKey")
+    if all(params.get(name) is None for name in _UPDATES):
         parse_saml_provider_arn(arn)
         raise InvalidInput(NOTHING_TO_UPDATE)
     provider = load_saml_provider(ctx, arn, "iam:UpdateSAMLProvider", lock=True)
+    added = new_private_key(params.get("AddPrivateKey"), ctx.now, ctx.rng)
+    mode = new_mode or provider.assertion_encryption_mode
+    updated_keys(provider.private_keys, mode, added, removed)  # refuses before any change
     if document is not None:
         metadata = _metadata(document)
         ctx.tx.saml_providers.update_metadata(
@@ -202,6 +214,12 @@ def update_saml_provider(ctx: OperationContext, params: Params) -> Result:
             certificates=metadata.certificates,
             valid_until=metadata.valid_until,
         )
+    if added is not None:
+        ctx.tx.saml_providers.add_private_key(provider.provider_id, added)
+    if removed is not None:
+        ctx.tx.saml_providers.remove_private_key(provider.provider_id, removed)
+    if mode != provider.assertion_encryption_mode:
+        ctx.tx.saml_providers.set_encryption_mode(provider.provider_id, mode)
     return {"SAMLProviderArn": provider.arn}
 
 
