@@ -10,6 +10,8 @@ within the one second the caches may take), and through the first node too.
 from __future__ import annotations
 
 import json
+import re
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -186,3 +188,35 @@ def test_assumed_role_answers_follow_the_trust_policy(nodes: tuple[Server, Serve
     )
     code, _ = error_of(on_second.assume_role, RoleArn=role["Arn"], RoleSessionName="late")
     assert code == "AccessDenied"
+
+
+def _loop_answers(server: Server) -> float:
+    """``rolegate_event_loop_attempts_total{outcome="answered"}`` from the node's /metrics."""
+    with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=10) as response:
+        exposition = response.read().decode()
+    found = re.search(
+        r'^rolegate_event_loop_attempts_total\{outcome="answered"\} (\S+)$', exposition, re.M
+    )
+    return float(found.group(1)) if found else 0.0
+
+
+def test_the_asked_node_answers_cached_reads_on_its_event_loop(
+    nodes: tuple[Server, Server],
+) -> None:
+    """What the cases above ask the second node is answered on its event loop, on PostgreSQL
+    too (its serial read from the loop, store.loop_probe); the first node never tries."""
+    first, second = nodes
+    user = home_on(first).user()
+    on_second = second.client("sts", user.key_id, user.secret)
+    before, answered = _loop_answers(second), 0.0
+    # the cases before may have left GetCallerIdentity skipping the loop for a while
+    # (server.inline: RETRY_AFTER requests after misses in a row)
+    for _ in range(10):
+        for _ in range(20):
+            assert on_second.get_caller_identity()["Arn"] == user.arn
+        answered = _loop_answers(second) - before
+        if answered >= 10:
+            break
+    assert answered >= 10
+    first.client("sts", user.key_id, user.secret).get_caller_identity()
+    assert _loop_answers(first) == 0

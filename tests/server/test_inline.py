@@ -6,22 +6,40 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from rolegate.server.inline import RETRY_AFTER, InlineAttempts
+from rolegate.server.inline import MISSES_BEFORE_SKIPPING, RETRY_AFTER, InlineAttempts
 from rolegate.server.one_write import OneWriteTransport
 
 
-def test_an_operation_that_needed_the_database_waits_its_turn_to_be_tried_again() -> None:
+def _miss_until_skipped(attempts: InlineAttempts, operation: str) -> None:
+    for _ in range(MISSES_BEFORE_SKIPPING - 1):
+        attempts.missed(operation)
+        assert attempts.worth_trying(operation)  # a miss or two (the cache filled): tried again
+    attempts.missed(operation)
+
+
+def test_an_operation_that_keeps_needing_the_database_waits_its_turn_to_be_tried_again() -> None:
     attempts = InlineAttempts()
     assert attempts.worth_trying("GetRole")
-    attempts.missed("ListRoles")
+    _miss_until_skipped(attempts, "ListRoles")
     tried = [attempts.worth_trying("ListRoles") for _ in range(RETRY_AFTER)]
     assert tried == [False] * (RETRY_AFTER - 1) + [True]
-    attempts.missed("ListRoles")  # the retry needed the database again
+    _miss_until_skipped(attempts, "ListRoles")  # the retries needed the database again
     assert not attempts.worth_trying("ListRoles")
     attempts.missed("ListRoles")  # a request not tried does not restart the count
     assert sum(attempts.worth_trying("ListRoles") for _ in range(RETRY_AFTER - 1)) == 1
     assert attempts.worth_trying("ListRoles")  # answered on the loop since: tried every time
     assert attempts.worth_trying("GetRole")
+
+
+def test_an_answer_on_the_loop_forgets_the_misses_before_it() -> None:
+    attempts = InlineAttempts()
+    for _ in range(3):  # misses now and then (new principals), answered in between
+        for _ in range(MISSES_BEFORE_SKIPPING - 1):
+            attempts.missed("GetRole")
+            assert attempts.worth_trying("GetRole")
+        attempts.answered("GetRole")
+    _miss_until_skipped(attempts, "GetRole")
+    assert not attempts.worth_trying("GetRole")
 
 
 class Recorded:

@@ -60,7 +60,7 @@ from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
 from rolegate.services.cloudtrail import LookupEvents
 from rolegate.services.iam import IssuerBase
-from rolegate.store import NeedsDatabase, Store, StoreUnavailable
+from rolegate.store import LoopProbeFailed, NeedsDatabase, Store, StoreUnavailable
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
@@ -253,10 +253,16 @@ class RolegateApp:
             answer: Response = await self.network_workers.run(handle)
             return answer
         if pipeline.answers_inline and len(body) <= MAX_INLINE_BODY:
+            metrics = self.runtime.metrics
             try:  # on the loop while the read cache answers (server.inline)
-                return handle(cache_only=True)
+                answered = handle(cache_only=True, serial=await pipeline.store.serial_on_loop())
             except NeedsDatabase:
-                pass
+                metrics.loop_attempt("needed_database")
+            except LoopProbeFailed:
+                metrics.loop_attempt("probe_failed")
+            else:
+                metrics.loop_attempt("answered")
+                return answered
         answer = await self.workers.run(handle)
         return answer
 
@@ -298,6 +304,7 @@ class RolegateApp:
             elif message["type"] == "lifespan.shutdown":
                 self.workers.shutdown()
                 self.network_workers.shutdown()
+                await self.runtime.store.close_loop_probe()
                 if self.runtime.audit is not None:
                     self.runtime.audit.close()  # what the outbox holds, stored and streamed
                 self.runtime.store.close()

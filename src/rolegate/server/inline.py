@@ -9,16 +9,11 @@ The request runs on the loop in a cache-only read transaction (``Store.transacti
 or an operation that writes) it raises ``store.NeedsDatabase`` before anything has changed, and
 the request is run again, from the start, on a worker thread. So nothing on the loop ever waits
 for the database, and the answer is the one the thread would have given (the cache holds only
-what the database showed when the request began, ``store.freshness``). Only where that
-freshness check is itself local (SQLite's ``data_version`` and the change serial's row, read from
-the file; a PostgreSQL round trip would block
-the loop), and only for small bodies (decoding a large form would hold the loop).
-
-Nothing is tried on the loop while a request runs on a worker thread (``WorkerThreads.in_flight``):
-a writer releases the GIL around every SQLite call and fsync, and a loop answering request after
-request would make it wait up to the GIL's 5 ms switch interval each time it wants it back (what
-made answering every read on the loop lose, docs/decisions.md). So a mix with writes runs as
-before, and a burst of cached reads runs on the loop.
+what the database showed when the request began, ``store.freshness``). The freshness check must
+not block the loop either: on SQLite it is local (``data_version`` and the change serial's row,
+read from the file) and runs in the transaction; on PostgreSQL the loop awaits the serial from
+``store.loop_probe`` (a round trip shared by the requests waiting for it) before the transaction.
+Only small bodies are tried (decoding a large form would hold the loop).
 
 Nothing is tried on the loop while a write transaction of this process is open
 (``WritesInFlight``): a writer releases the GIL around every SQLite call and fsync, and a loop
@@ -26,9 +21,11 @@ answering request after request would make it wait up to the GIL's 5 ms switch i
 it wants it back (what made answering every read on the loop lose, docs/decisions.md). So writes
 keep the latency they had, and cached reads run on the loop between them.
 
-An operation that needed the database is not tried on the loop again for its next
-``RETRY_AFTER`` requests, so one that always reads (a ListRoles page) wastes its signature
-check and form decoding on a sixty-fourth of its requests at most.
+An operation that needed the database three times in a row is not tried on the loop again for
+its next ``RETRY_AFTER`` requests, so one that always reads (a ListRoles page) wastes its
+signature check and form decoding on three of every 67 requests at most. Fewer misses cost
+nothing more: a principal's first request misses twice (it writes the key's last-used date, which
+empties the cache, and the next one fills it again).
 """
 
 from __future__ import annotations
@@ -40,6 +37,7 @@ from contextlib import contextmanager
 # The largest body tried on the loop: every IAM/STS and /v1/authorize question of everyday size.
 MAX_INLINE_BODY = 16 * 1024
 RETRY_AFTER = 64
+MISSES_BEFORE_SKIPPING = 3
 
 
 class InlineAttempts:
@@ -47,6 +45,7 @@ class InlineAttempts:
 
     def __init__(self) -> None:
         self._skips: dict[str, int] = {}
+        self._misses: dict[str, int] = {}  # consecutive, of operations tried and not skipped
 
     def worth_trying(self, operation: str) -> bool:
         left = self._skips.get(operation)
@@ -59,9 +58,21 @@ class InlineAttempts:
         return False
 
     def missed(self, operation: str) -> None:
-        """``operation`` needed the database (or was not tried): run its next requests on the
-        threads; a count already running goes on."""
-        self._skips.setdefault(operation, RETRY_AFTER)
+        """``operation`` needed the database (or was not tried): after the third miss in a
+        row, run its next requests on the threads; a count already running goes on."""
+        if operation in self._skips:
+            return
+        misses = self._misses.get(operation, 0) + 1
+        if misses < MISSES_BEFORE_SKIPPING:
+            self._misses[operation] = misses
+        else:
+            self._misses.pop(operation, None)
+            self._skips[operation] = RETRY_AFTER
+
+    def answered(self, operation: str) -> None:
+        """``operation`` was answered on the loop: its misses start again from none."""
+        if self._misses:
+            self._misses.pop(operation, None)
 
 
 class WritesInFlight:

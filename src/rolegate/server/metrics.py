@@ -126,6 +126,15 @@ class Metrics:
             ("kind",),
             registry=own,
         )
+        self.loop_attempts = Counter(
+            "rolegate_event_loop_attempts",
+            "IAM/STS requests and authorization questions tried on the event loop from the read "
+            "cache (server.inline), by outcome: "
+            "answered there, or run on a worker thread because they needed the database or "
+            "the change serial could not be read from the loop.",
+            ("outcome",),
+            registry=own,
+        )
         self.oidc_fetches = Counter(
             "rolegate_oidc_key_fetches",
             "Documents fetched from OpenID Connect issuers (discovery, JWKS), by result.",
@@ -179,6 +188,11 @@ class Metrics:
         children[1].observe(seconds)
         if status == 200 and operation in CREDENTIAL_OPERATIONS:
             self.credentials.labels(operation).inc()
+
+    def loop_attempt(self, outcome: str) -> None:
+        """``answered``, ``needed_database`` or ``probe_failed`` (``server.inline``)."""
+        if self.enabled:
+            self.loop_attempts.labels(outcome).inc()
 
     def console_session(self) -> None:
         if self.enabled:

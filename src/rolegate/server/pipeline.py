@@ -130,9 +130,9 @@ class Pipeline:
 
     @property
     def answers_inline(self) -> bool:
-        """Whether ``handle(..., cache_only=True)`` may be tried on the event loop: the read
-        cache's check is local, and permissive mode (which may create accounts) is off."""
-        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
+        """Whether ``handle(..., cache_only=True)`` may be tried on the event loop: asked for,
+        and permissive mode (which may create accounts) is off."""
+        return self.inline_reads and not self.authenticator.permissive
 
     def handle(
         self,
@@ -144,9 +144,11 @@ class Pipeline:
         secure_transport: bool = False,
         cache_only: bool = False,
         decoded: bool = False,
+        serial: int | None = None,
     ) -> Response:
         """The answer to ``request``. With ``cache_only``, raises ``NeedsDatabase`` instead of
-        answering when the request needs the database (``server.inline``). With ``decoded``, a
+        answering when the request needs the database (``server.inline``); ``serial`` is then
+        the change serial the loop read for it (``Store.serial_on_loop``). With ``decoded``, a
         success is answered as its result, not written as XML (errors still are): the request
         is authenticated, authorized and recorded all the same."""
         started = time.perf_counter()
@@ -182,7 +184,10 @@ class Pipeline:
                 note,
                 cache_only,
                 decoded,
+                serial,
             )
+            if cache_only:
+                self.inline.answered(operation)
             if isinstance(answer, bytes):
                 response = Response(200, answer, rid)
             else:
@@ -277,6 +282,7 @@ class Pipeline:
         note: AuditNote | None = None,
         cache_only: bool = False,
         decoded: bool = False,
+        serial: int | None = None,
     ) -> bytes | Mapping[str, Any]:
         now = self.clock()
         note = note or AuditNote(request, rid, source_ip)
@@ -299,7 +305,7 @@ class Pipeline:
             raise NeedsDatabase
         with (
             nullcontext() if read_only else self.writes.writing(),
-            self.store.transaction(write=not read_only, cache_only=cache_only) as tx,
+            self.store.transaction(write=not read_only, cache_only=cache_only, serial=serial) as tx,
         ):
             caller = None
             if claim is not None:

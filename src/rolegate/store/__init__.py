@@ -12,6 +12,7 @@ from rolegate.store.errors import (
     NeedsDatabase,
     StoreUnavailable,
 )
+from rolegate.store.loop_probe import LoopProbeFailed
 from rolegate.store.migrate import upgrade
 from rolegate.store.page import Page, decode_marker, encode_marker
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
@@ -33,6 +34,7 @@ __all__ = [
     "Conflict",
     "InlinePolicyRepo",
     "InvalidMarker",
+    "LoopProbeFailed",
     "ManagedPolicyRepo",
     "NeedsDatabase",
     "Page",

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.sql.dml import Insert
 
@@ -61,14 +61,18 @@ def create_store_engine(url: str) -> Engine:
     parsed = make_url(normalized)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(normalized)
-    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": _PG_CONNECT_S}
     return create_engine(
         normalized,
         pool_size=_PG_POOL_SIZE,
         max_overflow=_PG_MAX_OVERFLOW,
         pool_pre_ping=True,  # a node survives a database restart without failing requests
-        connect_args=connect_args,
+        connect_args=pg_connect_args(parsed),
     )
+
+
+def pg_connect_args(url: URL) -> dict[str, Any]:
+    """psycopg's connection arguments beside the URL's: a connect timeout unless it names one."""
+    return {} if "connect_timeout" in url.query else {"connect_timeout": _PG_CONNECT_S}
 
 
 def _sqlite_engine(url: str) -> Engine:

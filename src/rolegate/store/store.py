@@ -26,6 +26,7 @@ from rolegate.store.errors import CommitAndRaise, NeedsDatabase, StoreUnavailabl
 from rolegate.store.freshness import Freshness
 from rolegate.store.group_commit import GroupCommitter
 from rolegate.store.lazy import lazy_connection
+from rolegate.store.loop_probe import LoopProbe
 from rolegate.store.migrate import upgrade_engine
 from rolegate.store.readers import ReadConnections
 from rolegate.store.repos.access_keys import AccessKeyRepo, Sealer
@@ -226,6 +227,8 @@ class Store:
         self._probe_seen: tuple[int, int] | None = None
         self._no_serial = 0  # what the probe answers, each time anew, when the row is missing
         self._probe_lock = threading.Lock()
+        # PostgreSQL: the serial read from an event loop (store.loop_probe), made on first use
+        self._loop_probe: LoopProbe | None = None
 
     @property
     def engine(self) -> Engine:
@@ -246,16 +249,31 @@ class Store:
             raise
         return cls(engine, sealer)
 
-    @property
-    def probe_is_local(self) -> bool:
-        """Whether the read cache's freshness check is a local call (SQLite's ``data_version``,
-        microseconds) rather than a round trip to a server: only then may a cache-only read
-        transaction run on an event loop (``server.inline``)."""
-        return self.dialect_name == "sqlite"
+    async def serial_on_loop(self) -> int | None:
+        """For a cache-only read transaction on an event loop (``server.inline``): the change
+        serial for ``transaction(serial=...)``, read without blocking the loop
+        (``store.loop_probe``) on PostgreSQL; None on SQLite, whose check inside the transaction
+        is a local call. Raises ``LoopProbeFailed``: run the request on a thread."""
+        if self.dialect_name == "sqlite":
+            return None
+        if self._loop_probe is None:
+            self._loop_probe = LoopProbe(self._engine.url)
+        return await self._loop_probe.serial()
+
+    async def close_loop_probe(self) -> None:
+        """Close the event loop's probe connection (on the loop, before ``close``)."""
+        probe, self._loop_probe = self._loop_probe, None
+        if probe is not None:
+            await probe.close()
 
     @contextmanager
     def transaction(
-        self, write: bool = True, *, cache_only: bool = False, counts_as_change: bool = True
+        self,
+        write: bool = True,
+        *,
+        cache_only: bool = False,
+        counts_as_change: bool = True,
+        serial: int | None = None,
     ) -> Iterator[Tx]:
         """One database transaction: committed on normal exit, rolled back on any exception but
         ``CommitAndRaise(error)``, which commits and then raises ``error``.
@@ -270,7 +288,9 @@ class Store:
 
         ``cache_only=True`` (read transactions only) raises :class:`NeedsDatabase` where the
         transaction would first send a statement (a cache miss or a write), before it has
-        changed anything: the caller redoes the work in a normal transaction.
+        changed anything: the caller redoes the work in a normal transaction. ``serial``: the
+        change serial read since the request began (``serial_on_loop``), used instead of
+        reading it here.
 
         A write transaction moves the change serial (:mod:`rolegate.store.change_serial`) just
         before it commits, unless ``counts_as_change=False`` says it writes nothing a read cache
@@ -283,7 +303,12 @@ class Store:
         try:
             try:
                 # Before the transaction reads anything: what it reads is never older.
-                cached = None if write else CachedReads(self.freshness, self._generation())
+                if write:
+                    cached = None
+                elif serial is None:
+                    cached = CachedReads(self.freshness, self._generation())
+                else:
+                    cached = CachedReads(self.freshness, self.freshness.observe(serial))
                 with self._connection(write, cache_only) as conn:
                     try:
                         yield Tx(conn, self._sealer, cached)

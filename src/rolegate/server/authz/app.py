@@ -27,7 +27,7 @@ from rolegate.server.authz.decider import Answer, Decider
 from rolegate.server.authz.proxies import ENVOY_PREFIX, NoRoute, envoy_question, nginx_question
 from rolegate.server.inline import MAX_INLINE_BODY
 from rolegate.server.workers import WorkerThreads
-from rolegate.store import NeedsDatabase, StoreUnavailable
+from rolegate.store import LoopProbeFailed, NeedsDatabase, StoreUnavailable
 
 log = logging.getLogger("rolegate.authz")
 
@@ -77,8 +77,8 @@ class AuthzApp:
             await _send_error(send, 413, "RequestEntityTooLarge", message)
             return
 
-        def decide(cache_only: bool = False) -> Answer:
-            return self.decider.decide(read_question(body), cache_only=cache_only)
+        def decide(cache_only: bool = False, serial: int | None = None) -> Answer:
+            return self.decider.decide(read_question(body), cache_only=cache_only, serial=serial)
 
         # read on the worker thread too: a large question must not hold the event loop
         answer = await self._decide(send, decide, inline=len(body) <= MAX_INLINE_BODY)
@@ -103,8 +103,8 @@ class AuthzApp:
             await _send_error(send, 403, "AccessDenied", error.message)
             return
 
-        def decide(cache_only: bool = False) -> Answer:
-            return self.decider.decide(question, cache_only=cache_only)
+        def decide(cache_only: bool = False, serial: int | None = None) -> Answer:
+            return self.decider.decide(question, cache_only=cache_only, serial=serial)
 
         answer = await self._decide(send, decide, inline=True)
         if answer is None:
@@ -122,10 +122,17 @@ class AuthzApp:
         a worker thread; an error answered here returns None."""
         try:
             if inline and self.decider.answers_inline:
+                outcome = "answered"
                 try:
-                    return decide(cache_only=True)
+                    serial = await self.decider.store.serial_on_loop()
+                    return decide(cache_only=True, serial=serial)
                 except NeedsDatabase:
-                    pass
+                    outcome = "needed_database"
+                except LoopProbeFailed:
+                    outcome = "probe_failed"
+                finally:
+                    if self.decider.metrics is not None:
+                        self.decider.metrics.loop_attempt(outcome)
             answer: Answer = await self.workers.run(decide)
         except BadQuestion as error:
             await _send_error(send, 400, error.code, error.message)

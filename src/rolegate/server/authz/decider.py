@@ -96,12 +96,15 @@ class Decider:
     def answers_inline(self) -> bool:
         """Whether ``decide(..., cache_only=True)`` may be tried on the event loop
         (``server.inline``)."""
-        return self.inline_reads and self.store.probe_is_local and not self.authenticator.permissive
+        return self.inline_reads and not self.authenticator.permissive
 
-    def decide(self, question: Question, *, cache_only: bool = False) -> Answer:
+    def decide(
+        self, question: Question, *, cache_only: bool = False, serial: int | None = None
+    ) -> Answer:
         """The answer to ``question``; raises :class:`BadQuestion` for a resource policy that
         does not parse, ``StoreUnavailable`` when the database does not answer, and with
-        ``cache_only`` ``NeedsDatabase`` instead of answering when it would need the database."""
+        ``cache_only`` ``NeedsDatabase`` instead of answering when it would need the database
+        (``serial``: the change serial the loop read for it, ``Store.serial_on_loop``)."""
         started = time.perf_counter()
         rid = request_id()
         now = self.clock()
@@ -114,7 +117,7 @@ class Decider:
             write = self.authenticator.permissive
             if cache_only and self.writes.count:
                 raise NeedsDatabase
-            with self.store.transaction(write=write, cache_only=cache_only) as tx:
+            with self.store.transaction(write=write, cache_only=cache_only, serial=serial) as tx:
                 caller = self.authenticator.caller_for(
                     tx, claim, question.request, now, question.service
                 )
