@@ -79,6 +79,8 @@ class InProcessNode:
             return
         self.app.workers.shutdown()
         self.app.network_workers.shutdown()
+        closing = self.app.runtime.store.close_loop_probe()  # PostgreSQL's, on its loop
+        asyncio.run_coroutine_threadsafe(closing, self._loop).result(timeout=30)
         self.audit.close()
         self.app.runtime.store.close()
         self._loop.call_soon_threadsafe(self._loop.stop)
