@@ -158,3 +158,22 @@ def test_an_unreachable_database_fails_the_probe(postgresql_store: Store) -> Non
             await probe.close()
 
     asyncio.run(run())
+
+
+def test_a_store_closed_without_its_loop_closes_the_probes_connection(
+    url: str, sealer: AesGcmSealer
+) -> None:
+    """A runtime stopped without its lifespan's shutdown: ``Store.close`` still closes the
+    loop probe's connection (no connection left open for the garbage collector)."""
+    store = Store.open(url, sealer=sealer)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(store.serial_on_loop())
+        probe = store._loop_probe
+        connection = probe._connection if probe is not None else None
+        store.close()
+        assert store._loop_probe is None
+        if store.dialect_name != "sqlite":
+            assert connection is not None and connection.closed
+    finally:
+        loop.close()

@@ -88,6 +88,13 @@ class LoopProbe:
             with contextlib.suppress(Exception):  # broken already: nothing more to release
                 await connection.close()
 
+    def abandon(self) -> None:
+        """Close the connection without its loop (which may be gone: a runtime stopped without
+        its lifespan's shutdown): libpq's own close of the socket, synchronous."""
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.closed:
+            connection.pgconn.finish()
+
     async def close(self) -> None:
         if self._sender is not None and not self._sender.done():
             self._sender.cancel()

@@ -421,6 +421,9 @@ class Store:
             changes.leap(tx.connection)
 
     def close(self) -> None:
+        if self._loop_probe is not None:  # not closed on its loop (close_loop_probe)
+            self._loop_probe.abandon()
+            self._loop_probe = None
         with self._probe_lock:
             self._drop_probe()
         if self._readers is not None:
