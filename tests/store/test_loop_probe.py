@@ -177,3 +177,17 @@ def test_a_store_closed_without_its_loop_closes_the_probes_connection(
             assert connection is not None and connection.closed
     finally:
         loop.close()
+
+
+def test_callers_waiting_when_the_probe_closes_go_to_the_threads(postgresql_store: Store) -> None:
+    probe = CountingProbe(postgresql_store)
+
+    async def run() -> list[BaseException | int]:
+        await probe.serial()
+        waiting = [asyncio.ensure_future(probe.serial()) for _ in range(3)]
+        await asyncio.sleep(0)
+        await probe.close()  # as the server's shutdown does
+        return list(await asyncio.gather(*waiting, return_exceptions=True))
+
+    outcomes = asyncio.run(run())
+    assert outcomes and all(isinstance(o, LoopProbeFailed) for o in outcomes)

@@ -47,6 +47,7 @@ class LoopProbe:
         self._connect_args = pg_connect_args(url)
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._next: asyncio.Future[int] | None = None  # the probe callers join: not sent yet
+        self._on_wire: asyncio.Future[int] | None = None  # the probe sent, not yet answered
         self._sender: asyncio.Task[None] | None = None
 
     async def serial(self) -> int:
@@ -61,15 +62,17 @@ class LoopProbe:
 
     async def _send_probes(self) -> None:
         while self._next is not None:
-            joined, self._next = self._next, None  # later callers wait for the next round trip
+            # later callers wait for the next round trip
+            joined, self._next, self._on_wire = self._next, None, self._next
             try:
                 value = await asyncio.wait_for(self._read(), PROBE_TIMEOUT_S)
             except Exception as exc:  # every failure: the callers go to the threads
                 await self._drop()
-                joined.set_exception(LoopProbeFailed(str(exc) or type(exc).__name__))
-                joined.exception()  # retrieved: a caller gone meanwhile leaves no warning
+                _fail(joined, LoopProbeFailed(str(exc) or type(exc).__name__))
             else:
                 joined.set_result(value)
+            finally:
+                self._on_wire = None
 
     async def _read(self) -> int:
         if self._connection is None or self._connection.closed:
@@ -96,8 +99,19 @@ class LoopProbe:
             connection.pgconn.finish()
 
     async def close(self) -> None:
+        """Stop probing: callers still waiting go to the threads; the connection is closed."""
+        waiting = (self._on_wire, self._next)
+        self._next = None
         if self._sender is not None and not self._sender.done():
             self._sender.cancel()
             with contextlib.suppress(BaseException):
                 await self._sender
+        for joined in waiting:
+            if joined is not None and not joined.done():
+                _fail(joined, LoopProbeFailed("the probe is closed"))
         await self._drop()
+
+
+def _fail(joined: asyncio.Future[int], error: LoopProbeFailed) -> None:
+    joined.set_exception(error)
+    joined.exception()  # retrieved: a caller gone meanwhile leaves no "never retrieved" warning
