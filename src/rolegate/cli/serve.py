@@ -70,8 +70,7 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         "--no-inline-reads",
         action="store_true",
         help="answer every request on a worker thread, even those the read cache answers, "
-        "which by default run on the event loop on SQLite (ROLEGATE_INLINE_READS=0; "
-        "docs/decisions.md)",
+        "which by default run on the event loop (ROLEGATE_INLINE_READS=0; docs/decisions.md)",
     )
     parser.add_argument(
         "--no-console",
