@@ -47,7 +47,7 @@ from rolegate.server.console_backend import ServerBackend
 from rolegate.server.edge import BrowserGuard, is_loopback
 from rolegate.server.gc_tuning import tune_for_serving
 from rolegate.server.health import readiness
-from rolegate.server.inline import MAX_INLINE_BODY
+from rolegate.server.inline import MAX_INLINE_BODY, answer_on_loop
 from rolegate.server.issuer_documents import DocumentAnswer, DocumentRequest, document_request
 from rolegate.server.log_format import configure_logging
 from rolegate.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -60,7 +60,7 @@ from rolegate.server.workers import WorkerThreads
 from rolegate.services.authz import AuthorizationMessages
 from rolegate.services.cloudtrail import LookupEvents
 from rolegate.services.iam import IssuerBase
-from rolegate.store import LoopProbeFailed, NeedsDatabase, Store, StoreUnavailable
+from rolegate.store import Store, StoreUnavailable
 from rolegate.wire import load_service
 from rolegate.wire.form import MAX_REQUEST_BYTES, MAX_UNSIGNED_REQUEST_BYTES, request_too_large
 
@@ -253,15 +253,12 @@ class RolegateApp:
             answer: Response = await self.network_workers.run(handle)
             return answer
         if pipeline.answers_inline and len(body) <= MAX_INLINE_BODY:
-            metrics = self.runtime.metrics
-            try:  # on the loop while the read cache answers (server.inline)
-                answered = handle(cache_only=True, serial=await pipeline.store.serial_on_loop())
-            except NeedsDatabase:
-                metrics.loop_attempt("needed_database")
-            except LoopProbeFailed:
-                metrics.loop_attempt("probe_failed")
-            else:
-                metrics.loop_attempt("answered")
+            answered: Response | None = await answer_on_loop(  # while the read cache answers
+                pipeline.store,
+                self.runtime.metrics,
+                lambda serial: handle(cache_only=True, serial=serial),
+            )
+            if answered is not None:
                 return answered
         answer = await self.workers.run(handle)
         return answer

@@ -31,13 +31,43 @@ empties the cache, and the next one fills it again).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+from rolegate.store import LoopProbeFailed, NeedsDatabase
+
+if TYPE_CHECKING:
+    from rolegate.server.metrics import Metrics
+    from rolegate.store import Store
+
+T = TypeVar("T")
 
 # The largest body tried on the loop: every IAM/STS and /v1/authorize question of everyday size.
 MAX_INLINE_BODY = 16 * 1024
 RETRY_AFTER = 64
 MISSES_BEFORE_SKIPPING = 3
+
+
+async def answer_on_loop(
+    store: Store, metrics: Metrics | None, answer: Callable[[int | None], T]
+) -> T | None:
+    """``answer(serial)``, which runs a cache-only transaction given the change serial read for
+    it (``Store.serial_on_loop``), on the event loop; None when the request must run on a worker
+    thread instead (it needed the database, or the serial could not be read from the loop). An
+    error ``answer`` raises is the loop's answer too and passes through. Every attempt is
+    counted by its outcome (``rolegate_event_loop_attempts_total``)."""
+    outcome = "answered"
+    try:
+        return answer(await store.serial_on_loop())
+    except NeedsDatabase:
+        outcome = "needed_database"
+    except LoopProbeFailed:
+        outcome = "probe_failed"
+    finally:
+        if metrics is not None:
+            metrics.loop_attempt(outcome)
+    return None
 
 
 class InlineAttempts:

@@ -25,9 +25,9 @@ from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
 from rolegate.server.authz.contract import MAX_QUESTION_BYTES, BadQuestion, read_question
 from rolegate.server.authz.decider import Answer, Decider
 from rolegate.server.authz.proxies import ENVOY_PREFIX, NoRoute, envoy_question, nginx_question
-from rolegate.server.inline import MAX_INLINE_BODY
+from rolegate.server.inline import MAX_INLINE_BODY, answer_on_loop
 from rolegate.server.workers import WorkerThreads
-from rolegate.store import LoopProbeFailed, NeedsDatabase, StoreUnavailable
+from rolegate.store import StoreUnavailable
 
 log = logging.getLogger("rolegate.authz")
 
@@ -122,17 +122,13 @@ class AuthzApp:
         a worker thread; an error answered here returns None."""
         try:
             if inline and self.decider.answers_inline:
-                outcome = "answered"
-                try:
-                    serial = await self.decider.store.serial_on_loop()
-                    return decide(cache_only=True, serial=serial)
-                except NeedsDatabase:
-                    outcome = "needed_database"
-                except LoopProbeFailed:
-                    outcome = "probe_failed"
-                finally:
-                    if self.decider.metrics is not None:
-                        self.decider.metrics.loop_attempt(outcome)
+                answered: Answer | None = await answer_on_loop(
+                    self.decider.store,
+                    self.decider.metrics,
+                    lambda serial: decide(cache_only=True, serial=serial),
+                )
+                if answered is not None:
+                    return answered
             answer: Answer = await self.workers.run(decide)
         except BadQuestion as error:
             await _send_error(send, 400, error.code, error.message)
