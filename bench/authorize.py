@@ -24,6 +24,7 @@ show where the time goes. Timing is never a test: machines are shared.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import json
@@ -294,9 +295,7 @@ def profile(data_dir: Path, bodies: list[str], rounds: int) -> str:
             decider.decide(read_question(body.encode()))
     profiler.disable()
     elapsed = time.perf_counter() - started
-    api.workers.shutdown()
-    api.network_workers.shutdown()
-    api.runtime.store.close()
+    asyncio.run(api.shutdown())  # as the lifespan's shutdown
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats("rolegate", 25)

@@ -29,6 +29,7 @@ server-side path in process (``Pipeline.handle``, on the SQLite target's databas
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import json
@@ -446,9 +447,7 @@ def profile_operations(args: argparse.Namespace) -> str:
             out.write(f"== {replay.operation}: {per:.0f} µs CPU per request in process\n")
             stats = pstats.Stats(profiler, stream=out)
             stats.sort_stats("tottime").print_stats(14)
-        api.workers.shutdown()
-        api.network_workers.shutdown()
-        api.runtime.store.close()
+        asyncio.run(api.shutdown())  # as the lifespan's shutdown
     return out.getvalue()
 
 

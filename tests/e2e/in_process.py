@@ -77,12 +77,8 @@ class InProcessNode:
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
-        self.app.workers.shutdown()
-        self.app.network_workers.shutdown()
-        closing = self.app.runtime.store.close_loop_probe()  # PostgreSQL's, on its loop
-        asyncio.run_coroutine_threadsafe(closing, self._loop).result(timeout=30)
-        self.audit.close()
-        self.app.runtime.store.close()
+        # as the lifespan's shutdown, on the node's loop
+        asyncio.run_coroutine_threadsafe(self.app.shutdown(), self._loop).result(timeout=60)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()

@@ -299,14 +299,19 @@ class RolegateApp:
                     self.runtime.audit.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.workers.shutdown()
-                self.network_workers.shutdown()
-                await self.runtime.store.close_loop_probe()
-                if self.runtime.audit is not None:
-                    self.runtime.audit.close()  # what the outbox holds, stored and streamed
-                self.runtime.store.close()
+                await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def shutdown(self) -> None:
+        """Finish the queued requests, deliver the audit trail, close the database (on the
+        event loop: PostgreSQL's loop probe closes there)."""
+        self.workers.shutdown()
+        self.network_workers.shutdown()
+        await self.runtime.store.close_loop_probe()
+        if self.runtime.audit is not None:
+            self.runtime.audit.close()  # what the outbox holds, stored and streamed
+        self.runtime.store.close()
 
 
 async def _send(
