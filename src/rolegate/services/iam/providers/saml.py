@@ -33,10 +33,10 @@ from rolegate.services._tags import tags_from_params, tags_to_wire
 from rolegate.services.context import Handler, OperationContext, Params, Result
 from rolegate.services.iam._arns import invalid_arn
 from rolegate.services.iam.providers.saml_keys import (
+    check_key_change,
     created_encryption,
     encryption_to_wire,
     new_private_key,
-    updated_keys,
 )
 from rolegate.store import Conflict, Tx
 
@@ -204,7 +204,7 @@ def update_saml_provider(ctx: OperationContext, params: Params) -> Result:
     provider = load_saml_provider(ctx, arn, "iam:UpdateSAMLProvider", lock=True)
     added = new_private_key(params.get("AddPrivateKey"), ctx.now, ctx.rng)
     mode = new_mode or provider.assertion_encryption_mode
-    updated_keys(provider.private_keys, mode, added, removed)  # refuses before any change
+    check_key_change(provider.private_keys, mode, added, removed)
     if document is not None:
         metadata = _metadata(document)
         ctx.tx.saml_providers.update_metadata(

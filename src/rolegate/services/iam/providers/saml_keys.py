@@ -62,13 +62,14 @@ def created_encryption(
     return mode, (key,) if key is not None else ()
 
 
-def updated_keys(
+def check_key_change(
     current: Sequence[SamlPrivateKey],
     mode: str,
     added: SamlPrivateKey | None,
     removed: str | None,
-) -> tuple[SamlPrivateKey, ...]:
-    """The keys after UpdateSAMLProvider adds or removes one, under the (new) ``mode``."""
+) -> None:
+    """Refuse, before anything changes, an UpdateSAMLProvider that would leave the provider
+    with keys its (new) ``mode`` does not allow, or that adds or removes a key it cannot."""
     if added is not None and removed is not None:
         raise InvalidInput(ADD_AND_REMOVE)
     keys = list(current)
@@ -84,7 +85,6 @@ def updated_keys(
             raise InvalidInput(LAST_KEY_REQUIRED)
     if not keys and mode == REQUIRED:
         raise InvalidInput(NO_PRIVATE_KEY)
-    return tuple(keys)
 
 
 def encryption_to_wire(mode: str, keys: Sequence[SamlPrivateKey]) -> Result:
