@@ -134,6 +134,7 @@ class SigV4Claim:
     security_token: str | None
     presigned: bool
     expires: int | None
+    amz_date: str  # ``request_time`` in ISO 8601 basic format, as the string to sign has it
     terminator: str = TERMINATOR
 
     @property
@@ -215,6 +216,7 @@ def _parse_authorization(header: str, headers: dict[str, str]) -> SigV4Claim:
         request_time = _parse_amz_date(amz_date)
     else:  # present: its absence was reported above
         request_time = _parse_http_date(http_date or "")
+        amz_date = _basic(request_time)
     signed_headers = _signed_headers(fields["SignedHeaders"])
     _check_algorithm(algorithm)
     key_id, date, region, service, terminator = _split_credential(fields["Credential"])
@@ -230,6 +232,7 @@ def _parse_authorization(header: str, headers: dict[str, str]) -> SigV4Claim:
         presigned=False,
         expires=None,
         terminator=terminator,
+        amz_date=amz_date,
     )
 
 
@@ -258,6 +261,7 @@ def _parse_presigned(params: dict[str, str]) -> SigV4Claim:
         presigned=True,
         expires=expires,
         terminator=terminator,
+        amz_date=params["X-Amz-Date"],
     )
 
 
@@ -266,7 +270,10 @@ def _decoded_query(raw_query: str) -> dict[str, str]:
     params: dict[str, str] = {}
     for part in raw_query.split("&"):
         key, _, value = part.partition("=")
-        params.setdefault(unquote_plus(key), unquote_plus(value))
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if key not in params:
+            params[key] = unquote_plus(value) if "%" in value or "+" in value else value
     return params
 
 
@@ -482,7 +489,7 @@ def check_claim(
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     _check_time(claim, now, max_skew)
-    _check_scope(claim, service, regions, _basic(claim.request_time), name_region)
+    _check_scope(claim, service, regions, claim.amz_date, name_region)
 
 
 def check_signature(
@@ -493,7 +500,7 @@ def check_signature(
     key_cache: SigningKeyCache | None = None,
 ) -> None:
     """Raise unless ``claim.signature`` signs ``request`` with ``secret_access_key``."""
-    amz_date = _basic(claim.request_time)
+    amz_date = claim.amz_date
     creq = canonical_request_for(claim, request)
     to_sign = string_to_sign(amz_date, claim.scope, creq)
     if key_cache is not None:

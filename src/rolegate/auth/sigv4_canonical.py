@@ -61,8 +61,14 @@ def canonical_uri(raw_path: str) -> str:
     return quote_from_bytes(_raw_bytes(_remove_dot_segments(raw_path)), safe="/~")
 
 
-# Already canonical: unreserved characters, and upper-case escapes of the other bytes.
-_CANONICAL_SHAPE = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})*").fullmatch
+# Already canonical: unreserved characters, and upper-case escapes of the other bytes
+# (possessive: a text that is not gives up in one pass, without backtracking).
+_COMPONENT = r"(?:[A-Za-z0-9._~-]++|%[0-9A-F]{2})*+"
+_CANONICAL_SHAPE = re.compile(_COMPONENT).fullmatch
+# A whole query string of such components: ``name[=value]`` pairs joined by '&'.
+_CANONICAL_QUERY = re.compile(
+    rf"{_COMPONENT}(?:={_COMPONENT})?+(?:&{_COMPONENT}(?:={_COMPONENT})?+)*+"
+).fullmatch
 _ESCAPED_BYTES = re.compile(r"%([0-9A-F]{2})").findall
 _UNRESERVED_HEX = frozenset(
     f"{byte:02X}" for byte in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
@@ -91,6 +97,16 @@ def canonical_query(raw_query: str, *, exclude_key: str | None = None) -> str:
     if not raw_query:
         return ""
     pairs: list[tuple[str, str]] = []
+    if _CANONICAL_QUERY(raw_query) and (
+        "%" not in raw_query or _UNRESERVED_HEX.isdisjoint(_ESCAPED_BYTES(raw_query))
+    ):  # every name and value already canonical (as SDKs send them): split and sort only
+        for part in raw_query.split("&"):
+            if part:
+                key, _, value = part.partition("=")
+                if key != exclude_key:
+                    pairs.append((key, value))
+        pairs.sort()
+        return "&".join(f"{key}={value}" for key, value in pairs)
     for part in raw_query.split("&"):
         if not part:
             continue
