@@ -7,9 +7,15 @@ Usage (docs/iam.md, "AWS catalogues"):
 
 It reports, from the AWS managed policies rolegate ships (``aws_managed_policies.zip``):
 
-- every policy under ``/aws-service-role/`` that no catalogued service attaches: candidates for
-  services the catalogue is missing;
-- every catalogued ``policy_arns`` entry that is not such a policy: stale entries.
+- every policy under ``/aws-service-role/`` that no catalogued service attaches and the
+  catalogue's ``not_creatable`` section does not explain: candidates for services the catalogue
+  is missing;
+- the policies ``not_creatable`` explains (no entry on purpose: a retired service, a preview
+  policy, a second role of a catalogued principal, contradictory or missing documentation), each
+  with its category, reason and the AWS page consulted;
+- every catalogued ``policy_arns`` entry that is not such a policy, and every ``not_creatable``
+  entry for a policy that a catalogued service attaches or that is not such a policy: stale
+  entries.
 
 With ``--services-page``, the markdown source of "AWS services that work with IAM" (the
 awsdocs/iam-user-guide file ``doc_source/reference_aws-services-that-work-with-iam.md``), it
@@ -17,8 +23,8 @@ also lists the services whose "Service-linked roles" column says Yes or Partial,
 their page on service-linked roles. The page names services, not service principals, so
 comparing that list with the catalogue is left to the maintainer.
 
-Exit status: 0 when no policy is unattached and no entry is stale, 1 otherwise (2 for bad
-arguments).
+Exit status: 0 when every service-role policy is catalogued or explained and no entry is stale, 1
+otherwise (2 for bad arguments).
 """
 
 from __future__ import annotations
@@ -27,22 +33,26 @@ import argparse
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolegate.catalog import (
     SERVICE_ROLE_PATH,
     AwsManagedCatalogue,
     LinkedService,
+    NotCreatable,
     aws_managed_catalogue,
+    not_creatable,
     service_catalog,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Findings:
-    unattached: list[tuple[str, str | None]]  # (ARN, description), sorted
+    unattached: list[tuple[str, str | None]]  # (ARN, description), unexplained, sorted
     stale: list[tuple[str, str, str]]  # (service principal, ARN, why), sorted
+    explained: list[NotCreatable] = field(default_factory=list)  # by ARN
+    stale_explanations: list[tuple[str, str]] = field(default_factory=list)  # (ARN, why), sorted
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -52,8 +62,12 @@ class PageRow:
     link: str | None  # the service's page on service-linked roles, if the cell links one
 
 
-def compare(services: Mapping[str, LinkedService], policies: AwsManagedCatalogue) -> Findings:
-    attached: set[str] = set()
+def compare(
+    services: Mapping[str, LinkedService],
+    policies: AwsManagedCatalogue,
+    explanations: Mapping[str, NotCreatable] | None = None,
+) -> Findings:
+    attached: dict[str, str] = {}  # policy ARN -> a service principal that attaches it
     stale: list[tuple[str, str, str]] = []
     for name, service in services.items():
         for arn in service.policy_arns:
@@ -63,10 +77,31 @@ def compare(services: Mapping[str, LinkedService], policies: AwsManagedCatalogue
             elif not policy.path.startswith(SERVICE_ROLE_PATH):
                 stale.append((name, arn, f"its path is {policy.path}, not {SERVICE_ROLE_PATH}"))
             else:
-                attached.add(policy.arn)
+                attached.setdefault(policy.arn, name)
+    explained: dict[str, NotCreatable] = {}
+    stale_explanations: list[tuple[str, str]] = []
+    for arn, explanation in (explanations or {}).items():
+        policy = policies.by_arn(arn)
+        if policy is None:
+            stale_explanations.append((arn, "no such AWS managed policy"))
+        elif not policy.path.startswith(SERVICE_ROLE_PATH):
+            stale_explanations.append((arn, f"its path is {policy.path}, not {SERVICE_ROLE_PATH}"))
+        elif policy.arn in attached:
+            stale_explanations.append((arn, f"{attached[policy.arn]} attaches it"))
+        else:
+            explained[policy.arn] = explanation
     role_policies = policies.page(SERVICE_ROLE_PATH, None, max(len(policies), 1))
-    unattached = [(p.arn, p.description) for p in role_policies if p.arn not in attached]
-    return Findings(sorted(unattached), sorted(stale))
+    unattached = [
+        (p.arn, p.description)
+        for p in role_policies
+        if p.arn not in attached and p.arn not in explained
+    ]
+    return Findings(
+        sorted(unattached),
+        sorted(stale),
+        [explained[arn] for arn in sorted(explained)],
+        sorted(stale_explanations),
+    )
 
 
 _IMAGE = re.compile(r"!\[(?:\\.|[^\]\\])*\]\([^)]*\)")
@@ -115,11 +150,22 @@ def report(
         f"Service-linked-role catalogue: {len(services)} services; AWS managed policies: {source}",
         "",
         f"AWS managed policies under {SERVICE_ROLE_PATH} that no catalogued service attaches",
+        "and not_creatable does not explain",
         f"(candidates for missing services): {len(findings.unattached)}",
         *(f"  {arn}" + (f"  # {about}" if about else "") for arn, about in findings.unattached),
         "",
+        f"Explained by not_creatable (no entry on purpose): {len(findings.explained)}",
+        *(
+            f"  {e.policy_arn} [{e.category}] {e.reason}" + (f" ({e.url})" if e.url else "")
+            for e in findings.explained
+        ),
+        "",
         f"Catalogued policy ARNs that are not service-role policies (stale): {len(findings.stale)}",
         *(f"  {name}: {arn} ({why})" for name, arn, why in findings.stale),
+        "",
+        "not_creatable entries for policies that are attached or are not service-role policies",
+        f"(stale explanations): {len(findings.stale_explanations)}",
+        *(f"  {arn} ({why})" for arn, why in findings.stale_explanations),
     ]
     if page is not None:
         yes = sum(1 for row in page if row.support == "Yes")
@@ -144,12 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     services = service_catalog({})  # the built-in catalogue, whatever the environment says
     policies = aws_managed_catalogue()
-    findings = compare(services, policies)
+    findings = compare(services, policies, not_creatable())
     page = None
     if args.services_page is not None:
         page = parse_services_page(args.services_page.read_text(encoding="utf-8"))
     sys.stdout.write(report(services, findings, policies.source, page))
-    return 1 if findings.unattached or findings.stale else 0
+    return 1 if findings.unattached or findings.stale or findings.stale_explanations else 0
 
 
 if __name__ == "__main__":

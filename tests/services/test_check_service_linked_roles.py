@@ -11,7 +11,9 @@ import check_service_linked_roles as check
 from rolegate.catalog import (
     AwsManagedCatalogue,
     LinkedService,
+    NotCreatable,
     aws_managed_catalogue,
+    not_creatable,
     parse_catalog,
     service_catalog,
 )
@@ -153,6 +155,7 @@ def test_exit_status(
 ) -> None:
     monkeypatch.setattr(check, "aws_managed_catalogue", lambda: policies)
     monkeypatch.setattr(check, "service_catalog", lambda env: _services(arns))
+    monkeypatch.setattr(check, "not_creatable", dict)
     page = tmp_path / "page.md"
     page.write_text(PAGE, encoding="utf-8")
     assert check.main(["--services-page", str(page)]) == status
@@ -163,14 +166,86 @@ def test_exit_status(
     assert "  Amazon Elastic Compute Cloud (Amazon EC2) [Partial] (no link)\n" in out
 
 
+def _explained(*names: str) -> dict[str, NotCreatable]:
+    return {
+        ROLE + name: NotCreatable(ROLE + name, "undocumented", f"no page for {name}")
+        for name in names
+    }
+
+
+def test_an_explained_candidate_passes_and_an_unexplained_one_fails(
+    policies: AwsManagedCatalogue,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    arns = {"foo": [ROLE + "FooServiceRolePolicy"]}  # Bar and Baz are candidates
+    monkeypatch.setattr(check, "aws_managed_catalogue", lambda: policies)
+    monkeypatch.setattr(check, "service_catalog", lambda env: _services(arns))
+
+    monkeypatch.setattr(check, "not_creatable", lambda: _explained("BarServiceRolePolicy"))
+    assert check.main([]) == 1  # Baz is neither catalogued nor explained
+    out = capsys.readouterr().out
+    assert f"(candidates for missing services): 1\n  {ROLE}BazServiceRolePolicy  # About" in out
+    assert "Explained by not_creatable (no entry on purpose): 1\n" in out
+    assert f"  {ROLE}BarServiceRolePolicy [undocumented] no page for BarServiceRolePolicy\n" in out
+
+    both = _explained("barservicerolepolicy", "BazServiceRolePolicy")  # ARNs match in any case
+    monkeypatch.setattr(check, "not_creatable", lambda: both)
+    assert check.main([]) == 0
+    out = capsys.readouterr().out
+    assert "(candidates for missing services): 0\n" in out
+    assert "Explained by not_creatable (no entry on purpose): 2\n" in out
+    assert "(stale explanations): 0\n" in out
+
+
+def test_explanations_for_attached_or_other_policies_are_stale(
+    policies: AwsManagedCatalogue,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    services = _services({"foo": [ROLE + "FooServiceRolePolicy"]})
+    explanations = {
+        **_explained("BarServiceRolePolicy", "BazServiceRolePolicy"),
+        **_explained("FooServiceRolePolicy", "GoneServiceRolePolicy"),
+        "arn:aws:iam::aws:policy/PlainPolicy": NotCreatable(
+            "arn:aws:iam::aws:policy/PlainPolicy", "retired", "not a service-role policy"
+        ),
+    }
+    findings = check.compare(services, policies, explanations)
+    assert findings.unattached == []
+    assert [e.policy_arn for e in findings.explained] == [
+        ROLE + "BarServiceRolePolicy",
+        ROLE + "BazServiceRolePolicy",
+    ]
+    assert findings.stale == []
+    assert findings.stale_explanations == [
+        ("arn:aws:iam::aws:policy/PlainPolicy", "its path is /, not /aws-service-role/"),
+        (ROLE + "FooServiceRolePolicy", "foo.amazonaws.com attaches it"),
+        (ROLE + "GoneServiceRolePolicy", "no such AWS managed policy"),
+    ]
+
+    monkeypatch.setattr(check, "aws_managed_catalogue", lambda: policies)
+    monkeypatch.setattr(check, "service_catalog", lambda env: services)
+    monkeypatch.setattr(check, "not_creatable", lambda: explanations)
+    assert check.main([]) == 1  # nothing unexplained, but stale explanations
+    out = capsys.readouterr().out
+    assert "(stale explanations): 3\n" in out
+    assert f"  {ROLE}FooServiceRolePolicy (foo.amazonaws.com attaches it)\n" in out
+
+
 def test_the_shipped_catalogues(capsys: pytest.CaptureFixture[str]) -> None:
     status = check.main([])
     out = capsys.readouterr().out
     services = service_catalog({})
-    findings = check.compare(services, aws_managed_catalogue())
+    explained = not_creatable()
+    findings = check.compare(services, aws_managed_catalogue(), explained)
     assert findings.stale == []  # test_service_catalog.py holds every entry to that
+    assert findings.stale_explanations == []
     assert all(arn.startswith(ROLE) for arn, _ in findings.unattached)
-    assert status == (1 if findings.unattached else 0)
+    assert len(findings.explained) == len(explained)
+    assert status == (1 if findings.unattached else 0)  # a refreshed archive may add candidates
     assert f"Service-linked-role catalogue: {len(services)} services;" in out
     assert f"(candidates for missing services): {len(findings.unattached)}\n" in out
+    assert f"Explained by not_creatable (no entry on purpose): {len(explained)}\n" in out
     assert "(stale): 0\n" in out
+    assert "(stale explanations): 0\n" in out

@@ -11,7 +11,14 @@ import pytest
 
 from rolegate.catalog import aws_managed_catalogue
 from rolegate.catalog.operator_services import CATALOG_ENV
-from rolegate.catalog.service_linked_roles import parse_catalog, service_catalog
+from rolegate.catalog.service_linked_roles import (
+    NOT_CREATABLE_CATEGORIES,
+    NotCreatable,
+    not_creatable,
+    parse_catalog,
+    parse_not_creatable,
+    service_catalog,
+)
 from rolegate.domain.instance_profile import RoleUsage
 
 
@@ -98,3 +105,44 @@ def test_every_builtin_service_is_well_formed_and_its_policies_exist() -> None:
         "autoscaling.amazonaws.com",
         "lexv2.amazonaws.com",
     }
+
+
+def test_builtin_not_creatable_entries_are_service_role_policies_no_service_attaches() -> None:
+    explained = not_creatable()
+    assert len(explained) > 10
+    policies = aws_managed_catalogue()
+    attached = {arn.lower() for s in service_catalog({}).values() for arn in s.policy_arns}
+    for arn, entry in explained.items():
+        assert entry.policy_arn == arn
+        assert entry.category in NOT_CREATABLE_CATEGORIES, arn
+        assert entry.reason and "\n" not in entry.reason, arn
+        assert entry.url is None or entry.url.startswith("https://docs.aws.amazon.com/"), arn
+        policy = policies.by_arn(arn)
+        assert policy is not None and policy.path == "/aws-service-role/", arn
+        assert arn.lower() not in attached, arn
+
+
+def test_not_creatable_is_not_a_service() -> None:
+    data = {
+        "services": {"x.amazonaws.com": {"role_name": "AWSServiceRoleForX"}},
+        "not_creatable": {"arn:p": {"category": "retired", "reason": "gone"}},
+    }
+    assert list(parse_catalog(data, "test")) == ["x.amazonaws.com"]
+    assert parse_not_creatable(data, "test") == {"arn:p": NotCreatable("arn:p", "retired", "gone")}
+    assert parse_not_creatable({"services": {}}, "test") == {}
+
+
+@pytest.mark.parametrize(
+    ("section", "complaint"),
+    [
+        ([], "'not_creatable' must be an object"),
+        ({"arn:p": "gone"}, "expected an object"),
+        ({"arn:p": {"category": "gone", "reason": "r"}}, "'category' must be one of"),
+        ({"arn:p": {"category": "retired"}}, "'reason' must be a one-line string"),
+        ({"arn:p": {"category": "retired", "reason": "a\nb"}}, "'reason' must be a one-line"),
+        ({"arn:p": {"category": "retired", "reason": "r", "url": "ftp://x"}}, "'url' must be"),
+    ],
+)
+def test_bad_not_creatable_entries_are_refused(section: object, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        parse_not_creatable({"services": {}, "not_creatable": section}, "test")

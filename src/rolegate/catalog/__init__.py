@@ -16,6 +16,8 @@ from rolegate.catalog.operator_services import CATALOG_ENV
 from rolegate.catalog.quotas import InvalidQuota, QuotaSpec, check_override, find_quota, quota_specs
 from rolegate.catalog.service_linked_roles import (
     LinkedService,
+    NotCreatable,
+    not_creatable,
     parse_catalog,
     service_catalog,
 )
@@ -27,12 +29,14 @@ __all__ = [
     "CatalogueEntry",
     "InvalidQuota",
     "LinkedService",
+    "NotCreatable",
     "QuotaSpec",
     "aws_managed_catalogue",
     "aws_policy_id",
     "check_override",
     "find_quota",
     "iam_actions_supporting",
+    "not_creatable",
     "parse_catalog",
     "quota_specs",
     "service_catalog",

@@ -64,9 +64,64 @@ def service_catalog(env: Mapping[str, str] | None = None) -> dict[str, LinkedSer
 
 
 @functools.cache
-def _builtin() -> dict[str, LinkedService]:
+def _builtin_data() -> Any:
     text = resources.files("rolegate.catalog").joinpath("service_linked_roles.json")
-    return parse_catalog(json.loads(text.read_text(encoding="utf-8")), "built-in catalogue")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _builtin() -> dict[str, LinkedService]:
+    return parse_catalog(_builtin_data(), "built-in catalogue")
+
+
+# Why an AWS managed service-role policy has no catalogue entry (``not_creatable``).
+NOT_CREATABLE_CATEGORIES = frozenset(
+    {
+        "retired",  # the service is retired
+        "preview",  # a preview or beta variant of a service's policy
+        "second-role",  # a second role of a principal the catalogue already has
+        "contradictory",  # AWS's pages disagree, or name no usable role
+        "undocumented",  # no AWS page names both the role and its principal
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NotCreatable:
+    """An AWS managed policy under /aws-service-role/ that no catalogued service attaches, on
+    purpose: scripts/check_service_linked_roles.py reports it as explained."""
+
+    policy_arn: str
+    category: str  # one of NOT_CREATABLE_CATEGORIES
+    reason: str  # one line
+    url: str | None = None  # the AWS page consulted
+
+
+def not_creatable() -> dict[str, NotCreatable]:
+    """The built-in catalogue's ``not_creatable`` section, by policy ARN. CreateServiceLinkedRole
+    does not use it; operators' files have none."""
+    return parse_not_creatable(_builtin_data(), "built-in catalogue")
+
+
+def parse_not_creatable(data: Any, origin: str) -> dict[str, NotCreatable]:
+    section = data.get("not_creatable", {}) if isinstance(data, dict) else {}
+    if not isinstance(section, dict):
+        raise ValueError(f"{origin}: 'not_creatable' must be an object of policy ARNs")
+    return {arn: _not_creatable(arn, entry, origin) for arn, entry in section.items()}
+
+
+def _not_creatable(arn: str, entry: Any, origin: str) -> NotCreatable:
+    where = f"{origin}: not_creatable {arn!r}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: expected an object")
+    category, reason, url = entry.get("category"), entry.get("reason"), entry.get("url")
+    if category not in NOT_CREATABLE_CATEGORIES:
+        raise ValueError(f"{where}: 'category' must be one of {sorted(NOT_CREATABLE_CATEGORIES)}")
+    if not isinstance(reason, str) or not reason or "\n" in reason:
+        raise ValueError(f"{where}: 'reason' must be a one-line string")
+    if url is not None and not (isinstance(url, str) and url.startswith("https://")):
+        raise ValueError(f"{where}: 'url' must be an https URL")
+    return NotCreatable(arn, category, reason, url)
 
 
 @functools.lru_cache(maxsize=4)
