@@ -14,6 +14,11 @@ def test_request_ids_are_version_4_uuids_that_do_not_repeat() -> None:
     for rid in made[:100]:
         parsed = uuid.UUID(rid)
         assert str(parsed) == rid and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    # every other digit is random: each of the 16 values turns up, and the variant's 4
+    seen = [{rid[i] for rid in made} for i in range(36)]
+    assert [len(values) for values in seen] == [
+        1 if i in (8, 13, 14, 18, 23) else 4 if i == 19 else 16 for i in range(36)
+    ]
 
 
 def test_a_forked_child_draws_other_ids_than_its_parent() -> None:

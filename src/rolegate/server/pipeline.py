@@ -213,14 +213,15 @@ class Pipeline:
         if self.audit is not None:
             self.audit.finish(note, refused)
         elapsed = time.perf_counter() - started
-        log.info(
-            "%s %s %d %.1fms",
-            rid,
-            operation,
-            response.status,
-            elapsed * 1000,
-            extra=request_fields(rid, operation, response.status, elapsed * 1000),
-        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s %s %d %.1fms",
+                rid,
+                operation,
+                response.status,
+                elapsed * 1000,
+                extra=request_fields(rid, operation, response.status, elapsed * 1000),
+            )
         if self.metrics is not None:
             self.metrics.request_done(
                 service.name, operation, self.operations, response.status, elapsed
