@@ -140,13 +140,19 @@ def _gunzip(body: bytes, budget: int, limit: int) -> bytes:
 def _merge_pairs(form: dict[str, str], raw: bytes) -> None:
     if not raw:
         return
-    for pair in raw.split(b"&"):
-        if not pair:
-            continue
-        key, _, value = pair.partition(b"=")
-        decoded_key = _unquote(key)
-        if decoded_key not in form:
-            form[decoded_key] = _unquote(value)
+    try:
+        for pair in raw.split(b"&"):
+            if not pair:
+                continue
+            key, _, value = pair.partition(b"=")
+            # inline: most names and values have nothing to undo
+            decoded_key = _unquote(key) if b"%" in key or b"+" in key else key.decode()
+            if decoded_key not in form:
+                form[decoded_key] = (
+                    _unquote(value) if b"%" in value or b"+" in value else value.decode()
+                )
+    except UnicodeDecodeError:
+        raise MalformedQueryString(_NOT_UTF8) from None
 
 
 def _unquote(raw: bytes) -> str:
@@ -173,4 +179,7 @@ def _utf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise MalformedQueryString("Request parameters are not valid UTF-8") from None
+        raise MalformedQueryString(_NOT_UTF8) from None
+
+
+_NOT_UTF8 = "Request parameters are not valid UTF-8"
