@@ -17,7 +17,7 @@ from rolegate.audit import HIDDEN, RULES, ApiCall, JsonLines, Outbox, build_even
 from rolegate.audit.identity import iso_time
 from rolegate.audit.record import CREDENTIAL_ISSUERS, encode
 from rolegate.domain.audit_event import AuditEvent
-from rolegate.server.audit_trail import _event_id
+from rolegate.domain.ids import event_id
 from rolegate.wire import service_model
 
 WHEN = datetime(2026, 1, 2, 15, 4, 5, tzinfo=UTC)
@@ -285,7 +285,7 @@ def test_event_time_is_iso_to_the_second_across_seconds() -> None:
 
 
 def test_event_ids_are_version_4_uuids() -> None:
-    ids = [_event_id() for _ in range(2000)]
+    ids = [event_id() for _ in range(2000)]
     parsed = [uuid.UUID(text) for text in ids]
     assert all(p.version == 4 and p.variant == uuid.RFC_4122 for p in parsed)
     assert [str(p) for p in parsed] == ids and len(set(ids)) == len(ids)

@@ -65,11 +65,12 @@ def account_id(rng: Rng) -> str:
 
 
 class _RequestIds:
-    """Request ids, shaped like AWS's (version-4 UUIDs). They are no secret (every answer shows
-    its own), only unique: 122 bits drawn from a generator seeded with 256 bits from the OS,
-    reseeded in a forked child. Drawing from the OS for each request is a system call that
-    releases the GIL, and on the event loop (server.inline) other threads then take it
-    mid-request."""
+    """Request ids, shaped like AWS's (version-4 UUIDs), and CloudTrail's event ids. They are no
+    secret (every answer shows its own), only unique: 122 bits drawn from a generator seeded with
+    256 bits from the OS, reseeded in a forked child. Drawing from the OS for each one is a
+    system call that releases the GIL: on the event loop (server.inline) other threads then take
+    it mid-request, and the audit writer hands it to the loop and waits to get it back, once per
+    event."""
 
     def __init__(self) -> None:
         self._random = random.Random()
@@ -92,3 +93,4 @@ _VERSION_4_BITS = (0x4000 << 64) | (0x8000 << 48)
 
 
 request_id = _RequestIds()
+event_id = request_id  # CloudTrail's eventID: the same shape, unique the same way

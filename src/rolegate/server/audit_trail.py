@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,7 +37,7 @@ from rolegate.auth.sigv4 import HttpRequest, SigV4Claim
 from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.caller import Caller
 from rolegate.domain.errors import AwsError
-from rolegate.domain.ids import Rng
+from rolegate.domain.ids import Rng, event_id
 from rolegate.store import Store, Tx
 
 log = logging.getLogger("rolegate.audit")
@@ -143,7 +142,7 @@ class AuditTrail:
         role_account = _role_account(note, operation)
         if role_account and role_account != account:
             accounts = [account, role_account] if account else [role_account]
-        shared = _event_id() if len(accounts) > 1 else None
+        shared = event_id() if len(accounts) > 1 else None
         time = note.time or self.clock()
         return [
             build_event(
@@ -154,7 +153,7 @@ class AuditTrail:
                     region=note.region
                     or (note.claim.region if note.claim else self.default_region),
                     request_id=note.request_id,
-                    event_id=_event_id(),
+                    event_id=event_id(),
                     identity=identity,
                     account_id=recipient,
                     read_only=_read_only(service, operation),
@@ -266,7 +265,7 @@ class AuditTrail:
                 time=time,
                 region=region or self.default_region,
                 request_id=rid,
-                event_id=_event_id(),
+                event_id=event_id(),
                 identity=identity,
                 account_id=account or "",
                 read_only=name.startswith(_READ_PREFIXES),
@@ -330,18 +329,3 @@ def _user_agent(request: HttpRequest) -> str | None:
         if name.lower() == "user-agent":
             return value
     return None
-
-
-def _event_id() -> str:
-    """A version-4 UUID (CloudTrail's eventID, RFC 9562 section 5.4) from 16 bytes of
-    ``os.urandom``, formatted here: half of what ``str(uuid.uuid4())`` costs on the writer's
-    thread. Not a secret and never replayed, so nothing gains from the injected randomness."""
-    digits = os.urandom(16).hex()
-    return (
-        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
-        f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
-    )
-
-
-# The variant's two high bits set to 10 in the fourth group's first digit.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
