@@ -116,13 +116,39 @@ def test_an_entry_read_before_a_bump_is_never_used() -> None:
     assert freshness.cache.read("role", freshness.observe("v2"), lambda: "other") == "other"
 
 
-def test_the_cache_is_bounded_and_keeps_no_absence() -> None:
-    cache = ReadCache(max_entries=3)
+def test_the_cache_is_bounded_and_keeps_absence_apart() -> None:
+    cache = ReadCache(max_entries=3, max_absent=2)
     for index in range(10):
         cache.read(index, 0, lambda: "value")
     assert len(cache) <= 3
     assert cache.read("missing", 0, lambda: None) is None
-    assert cache.read("missing", 0, lambda: "there now") == "there now"
+    assert cache.read("missing", 0, lambda: "there now") is None  # absent in generation 0
+    assert cache.read("missing", 1, lambda: "there now") == "there now"
+    # names that do not exist, more than the absent part holds: what exists stays
+    kept = cache.read("kept", 1, lambda: "value")
+    for index in range(50):
+        assert cache.read(("nobody", index), 1, lambda: None) is None
+    assert cache.read("kept", 1, lambda: "read again") == kept
+
+
+def test_an_absent_row_created_through_another_store_is_seen_at_once(
+    two_stores: tuple[Store, Store],
+) -> None:
+    first, second = two_stores
+    seed(first)
+    for _ in range(2):
+        with second.transaction(write=False) as tx:
+            assert tx.roles.get(ACCOUNT, "later") is None
+            assert tx.access_keys.get("AKIALATER0000000000X") is None
+    seen = statements_of(second)
+    with second.transaction(write=False) as tx:
+        assert tx.roles.get(ACCOUNT, "later") is None  # kept: no statement
+    assert not [sql for sql in seen if "roles" in sql.lower()]
+    with first.transaction() as tx:
+        tx.roles.create(make_role("later"))
+    with second.transaction(write=False) as tx:
+        found = tx.roles.get(ACCOUNT, "later")
+        assert found is not None and found.role_name == "later"
 
 
 def test_a_cache_only_transaction_answers_hits_and_stops_at_the_first_statement(

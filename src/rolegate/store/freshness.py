@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
 MAX_ENTRIES = 10_000  # emptied when full: about 10 MB (a role with a short trust policy ~0.9 KB)
+# Keys read and found absent (an unknown access key id, a resource an authorization question
+# names that is no role): kept apart and emptied apart when full, so that a flood of names that
+# do not exist never pushes out what does. About 1 MB.
+MAX_ABSENT = 10_000
 
 
 class Freshness:
@@ -63,27 +67,39 @@ class ReadCache:
     single dict operations are atomic, a lost race only costs a read, and the weight is a bound
     kept approximately."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_absent: int = MAX_ABSENT) -> None:
         self._max_entries = max_entries
+        self._max_absent = max_absent
         self._entries: dict[Hashable, tuple[int, Any]] = {}
+        self._absent: dict[Hashable, int] = {}  # key -> the generation it was found absent in
         self._weight = 0
 
     def read(self, key: Hashable, generation: int, load: Callable[[], T], weight: int = 1) -> T:
-        """The value of ``key`` read under ``generation``, or ``load()``'s, kept unless None."""
+        """The value of ``key`` read under ``generation``, or ``load()``'s; None (absent) is
+        kept too, apart (``MAX_ABSENT``)."""
         found = self._entries.get(key)
         if found is not None and found[0] == generation:
             value: T = found[1]
             return value
+        if self._absent.get(key) == generation:
+            return cast(T, None)
         value = load()
-        if value is not None:
-            if self._weight + weight > self._max_entries:
-                self.clear()
-            self._weight += weight
-            self._entries[key] = (generation, value)
+        if value is None:
+            if len(self._absent) >= self._max_absent:
+                self._absent.clear()
+            self._absent[key] = generation
+            return value
+        if self._weight + weight > self._max_entries:
+            self._entries.clear()
+            self._weight = 0
+        self._weight += weight
+        self._entries[key] = (generation, value)
+        self._absent.pop(key, None)
         return value
 
     def clear(self) -> None:
         self._entries.clear()
+        self._absent.clear()
         self._weight = 0
 
     def __len__(self) -> int:
