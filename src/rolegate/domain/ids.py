@@ -23,6 +23,10 @@ class Rng(Protocol):
 
     def randrange(self, start: int, stop: int) -> int: ...
 
+    # k uniform bits in one draw: SystemRandom reads the OS once (randrange(0, 2**k) draws k + 1
+    # bits and throws away half of them, a second system call every other time)
+    def getrandbits(self, k: int, /) -> int: ...
+
 
 class IdPrefix:
     """Prefixes documented in

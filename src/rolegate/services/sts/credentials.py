@@ -47,9 +47,9 @@ _ACCOUNT_MASK = 0x7FFF_FFFF_FF80
 # --- access key ids ----------------------------------------------------------------------------
 def temporary_access_key_id(account_id: str, rng: Rng) -> str:
     """``ASIA`` + 16 base32 characters with ``account_id`` in bits 7..46 of the first 6 bytes."""
-    high = (rng.randrange(0, 2) << 47) | (int(account_id) << 7) | rng.randrange(0, 128)
-    tail = rng.randrange(0, 1 << 32)
-    raw = high.to_bytes(6, "big") + tail.to_bytes(4, "big")
+    bits = rng.getrandbits(40)  # one draw: 1 bit above the account, 7 below it, 32 after
+    high = (bits >> 39 << 47) | (int(account_id) << 7) | (bits >> 32 & 0x7F)
+    raw = high.to_bytes(6, "big") + (bits & 0xFFFF_FFFF).to_bytes(4, "big")
     return IdPrefix.TEMPORARY_ACCESS_KEY + base64.b32encode(raw).decode("ascii")
 
 
@@ -107,7 +107,7 @@ def long_term_session(ctx: OperationContext, params: Params, **claims: Any) -> S
 # --- sealing -------------------------------------------------------------------------------------
 def new_secret(rng: Rng) -> str:
     """40 characters of the base64 alphabet, drawn with one call to the generator (240 bits)."""
-    number = rng.randrange(0, 1 << 240)
+    number = rng.getrandbits(240)
     return base64.b64encode(number.to_bytes(30, "big")).decode("ascii")
 
 

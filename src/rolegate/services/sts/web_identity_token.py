@@ -156,7 +156,7 @@ def handler(base: IssuerBase, keys: SigningKeys) -> Handler:
             "aud": audiences[0] if len(audiences) == 1 else audiences,
             "iat": issued,
             "exp": issued + duration,
-            "jti": str(uuid.UUID(int=ctx.rng.randrange(0, 1 << 128), version=4)),
+            "jti": str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4)),
             AWS_NAMESPACE: namespaced,
         }
         token = sign_token(key, state.key_id, algorithm, claims)
