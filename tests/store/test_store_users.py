@@ -151,7 +151,7 @@ def test_key_counts_per_user(store: Store) -> None:
         assert tx.access_keys.count_for(ACCOUNT, "v") == 0
 
 
-def test_record_use_keeps_the_minute_service_and_region(store: Store) -> None:
+def test_record_use_writes_once_a_minute_with_its_first_service_and_region(store: Store) -> None:
     with store.transaction() as tx:
         tx.access_keys.create(make_key("AKIAUSED", "u"))
         fresh = tx.access_keys.get("AKIAUSED")
@@ -163,8 +163,13 @@ def test_record_use_keeps_the_minute_service_and_region(store: Store) -> None:
         assert used.last_used_date == T0.replace(second=0, microsecond=0)
         assert (used.last_used_service, used.last_used_region) == ("iam", "us-east-1")
     with store.transaction(write=False) as tx:
-        # unchanged minute, service and region: nothing to write, even in a read transaction
-        tx.access_keys.record_use(used, T0 + timedelta(seconds=1), "iam", "us-east-1")
+        # the same minute: nothing to write, even in a read transaction, whatever the service
+        assert not tx.access_keys.record_use(used, T0 + timedelta(seconds=1), "iam", "us-east-1")
+        assert not tx.access_keys.record_use(used, T0 + timedelta(seconds=2), "sts", "eu-west-1")
+    with store.transaction(write=False) as tx:
+        kept = tx.access_keys.get("AKIAUSED")
+        assert kept is not None
+        assert (kept.last_used_service, kept.last_used_region) == ("iam", "us-east-1")
     with store.transaction() as tx:
         tx.access_keys.record_use(used, T0 + timedelta(minutes=5), "sts", "eu-west-1")
     with store.transaction(write=False) as tx:

@@ -114,13 +114,15 @@ class AccessKeyRepo:
         """Note that ``key`` signed a request for ``service`` in ``region`` at ``when``; whether
         it tried to write.
 
-        Writes only when the minute, service or region changed. The write runs in a savepoint and
-        a failure is ignored: inside a read-only SQLite transaction another writer may hold the
-        lock, and losing one last-used update is better than failing the request.
+        Writes at most once a minute (the date is kept to the minute, as AWS shows it), with the
+        service and region of the first request of that minute: a client that calls IAM and STS
+        in turn with one key would otherwise write at every request, and every last-used write
+        empties the read caches of every process (``store.freshness``). The write runs in a
+        savepoint and a failure is ignored: inside a read-only SQLite transaction another writer
+        may hold the lock, and losing one last-used update is better than failing the request.
         """
         minute = when.replace(second=0, microsecond=0)
-        known = (key.last_used_date, key.last_used_service, key.last_used_region)
-        if known == (minute, service, region):
+        if key.last_used_date == minute:
             return False
         try:
             with best_effort_write(self._conn):
