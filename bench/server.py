@@ -14,7 +14,7 @@ and ``wrk`` (C, 2 threads, ``--connections`` keep-alive connections) replays the
 cycling through the list, so the client costs the server almost nothing:
 
 - GetCallerIdentity (STS), GetRole (the roles in turn), AssumeRole (one role, distinct session
-  names), ListRoles (``MaxItems=100``);
+  names), ListRoles (``MaxItems=100``), GetRoleAndCallerIdentity (the two in turn, one key);
 - rolegate only: ``POST /v1/authorize`` of the authorization service (``--authz-listen``), the
   questions of ``bench/authorize.py`` (a session of a role with 10 typical policies).
 
@@ -252,6 +252,16 @@ def replays(target: Target, user: Endpoint, count: int, roles: int) -> list[Repl
         Replay(
             "ListRoles",
             [signed("iam", {"Action": "ListRoles", "MaxItems": "100"}, i) for i in range(count)],
+        ),
+        # one key, IAM and STS in turn: the last-used date must not empty the caches each time
+        Replay(
+            "GetRoleAndCallerIdentity",
+            [
+                signed("iam", {"Action": "GetRole", "RoleName": f"{ROLE_PREFIX}{i % roles}"}, i)
+                if i % 2 == 0
+                else signed("sts", {"Action": "GetCallerIdentity"}, i)
+                for i in range(count)
+            ],
         ),
     ]
     return made
