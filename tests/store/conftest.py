@@ -7,6 +7,7 @@ migrating take ``url``, a brand-new database of their own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +34,18 @@ def url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A new, empty database for this test alone."""
     with fresh_database_url(backend, tmp_path) as database_url:
         yield database_url
+
+
+@pytest.fixture
+def two_stores(url: str, sealer: AesGcmSealer) -> Iterator[tuple[Store, Store]]:
+    """Two stores on one new database: two nodes, or two worker processes, of one deployment."""
+    first, second = Store.open(url, sealer=sealer), Store.open(url, sealer=sealer)
+    try:
+        yield first, second
+    finally:
+        for store in (second, first):
+            asyncio.run(store.close_loop_probe())  # on the loop it ran on, if it has one
+            store.close()
 
 
 @pytest.fixture(scope="session")

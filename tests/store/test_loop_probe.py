@@ -6,7 +6,6 @@ waiting for it and still sees every change committed before each of them began."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -15,17 +14,6 @@ from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
 from rolegate.domain.entities import Account
 from rolegate.store import LoopProbeFailed, NeedsDatabase, Store
 from rolegate.store.loop_probe import LoopProbe
-
-
-@pytest.fixture
-def two_stores(url: str, sealer: AesGcmSealer) -> Iterator[tuple[Store, Store]]:
-    first, second = Store.open(url, sealer=sealer), Store.open(url, sealer=sealer)
-    try:
-        yield first, second
-    finally:
-        asyncio.run(second.close_loop_probe())
-        second.close()
-        first.close()
 
 
 def _seed(store: Store) -> None:

@@ -8,12 +8,11 @@ answered from memory (no statement reaches the database) while nothing changed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, event
-from store_helpers import ACCOUNT, T0, AesGcmSealer, make_role
+from store_helpers import ACCOUNT, T0, make_role
 
 from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.entities import AccessKey, Account
@@ -22,17 +21,6 @@ from rolegate.store.freshness import Freshness, ReadCache
 from rolegate.store.schema_changes import change_serial
 
 KEY_ID = "AKIAREADCACHETEST001"
-
-
-@pytest.fixture
-def two_stores(url: str, sealer: AesGcmSealer) -> Iterator[tuple[Store, Store]]:
-    first = Store.open(url, sealer=sealer)
-    second = Store.open(url, sealer=sealer)
-    try:
-        yield first, second
-    finally:
-        second.close()
-        first.close()
 
 
 def statements_of(store: Store) -> list[str]:
