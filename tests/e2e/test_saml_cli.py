@@ -6,9 +6,21 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from sts_helpers import trust
+from test_assume_role_with_saml import INVALID_RESPONSE
+from test_roles import error_of
+from test_saml_encryption import pem
 
-from saml_idp import AssertionSpec, SigningKey, metadata_document, signed_response
+from saml_idp import (
+    AssertionSpec,
+    SigningKey,
+    encrypted_response,
+    metadata_document,
+    signed_response,
+)
 
 from harness import Server
 
@@ -67,3 +79,63 @@ def test_add_saml_refuses_bad_input(
         "--account-id", "999999999999",
     )  # fmt: skip
     assert (done.returncode, done.stderr.strip()) == (1, "rolegate: no account 999999999999")
+
+
+def test_add_saml_with_a_private_key_for_encrypted_assertions(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
+    name = unique("CliEncIdp")
+    issuer = f"https://{name}.example.com/saml"
+    metadata = tmp_path / "idp.xml"
+    metadata.write_text(metadata_document(issuer, [KEY]))
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = tmp_path / "sp-key.pem"
+    key_file.write_text(pem(private))
+    done = server.admin(
+        "provider", "add-saml", "--name", name, "--metadata-file", str(metadata),
+        "--private-key-file", str(key_file), "--assertion-encryption-mode", "Required",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    provider_arn = json.loads(done.stdout)["SAMLProviderArn"]
+    iam = server.client("iam")
+    got = iam.get_saml_provider(SAMLProviderArn=provider_arn)
+    assert got["AssertionEncryptionMode"] == "Required" and len(got["PrivateKeyList"]) == 1
+    role = iam.create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=trust({"Federated": provider_arn}, "sts:AssumeRoleWithSAML"),
+    )["Role"]
+    spec = AssertionSpec(issuer=issuer, role_arn=role["Arn"], provider_arn=provider_arn)
+    sts = server.client("sts")
+    encrypted = encrypted_response(spec, KEY, private.public_key())
+    assumed = sts.assume_role_with_saml(
+        RoleArn=role["Arn"], PrincipalArn=provider_arn, SAMLAssertion=encrypted
+    )
+    assert assumed["Issuer"] == issuer
+    with pytest.raises(ClientError) as plain:  # Required: an assertion in the clear is refused
+        sts.assume_role_with_saml(
+            RoleArn=role["Arn"], PrincipalArn=provider_arn, SAMLAssertion=signed_response(spec, KEY)
+        )
+    assert error_of(plain) == INVALID_RESPONSE
+
+
+def test_add_saml_refuses_bad_keys_and_modes(
+    server: Server, unique: Callable[[str], str], tmp_path: Path
+) -> None:
+    metadata = tmp_path / "idp.xml"
+    metadata.write_text(metadata_document("https://refused.example.com/saml", [KEY]))
+    add = ("provider", "add-saml", "--metadata-file", str(metadata))
+    done = server.admin(*add, "--name", unique("x"), "--assertion-encryption-mode", "Required")
+    assert (done.returncode, done.stderr.strip()) == (
+        1,
+        "rolegate: InvalidInput: Unable to set assertion encryption mode to Required because no "
+        "private key is provided.",
+    )
+    not_rsa = tmp_path / "ec.pem"
+    not_rsa.write_text(pem(ec.generate_private_key(ec.SECP256R1())))
+    done = server.admin(*add, "--name", unique("x"), "--private-key-file", str(not_rsa))
+    assert done.returncode == 1 and done.stderr.startswith("rolegate: InvalidInput: ")
+    missing = tmp_path / "missing.pem"
+    done = server.admin(*add, "--name", unique("x"), "--private-key-file", str(missing))
+    assert done.returncode == 2 and f"cannot read {missing}" in done.stderr
+    done = server.admin(*add, "--name", unique("x"), "--assertion-encryption-mode", "Sometimes")
+    assert done.returncode == 2 and "invalid choice" in done.stderr

@@ -68,6 +68,7 @@ from rolegate.services.iam.policies.aws_managed import (
 from rolegate.services.iam.providers import oidc, saml
 from rolegate.services.iam.providers.oidc import add_oidc_provider
 from rolegate.services.iam.providers.saml import add_saml_provider, parse_saml_provider_arn
+from rolegate.services.iam.providers.saml_keys import created_encryption
 from rolegate.services.iam.simulator import operations as simulator
 
 HANDLERS: dict[str, Handler] = join_handlers(
@@ -122,6 +123,7 @@ __all__ = [
     "add_saml_provider",
     "console_sign_in",
     "create_account",
+    "created_encryption",
     "default_account",
     "install_aws_managed_policies",
     "issuer_document",
