@@ -28,13 +28,19 @@ ACCOUNT = "123456789012"
 KEY = SigningKey.generate()
 
 
+def _metadata(tmp_path: Path, name: str) -> tuple[str, Path]:
+    """The issuer of an IdP named ``name`` and a file with its metadata."""
+    issuer = f"https://{name}.example.com/saml"
+    metadata = tmp_path / "idp.xml"
+    metadata.write_text(metadata_document(issuer, [KEY]))
+    return issuer, metadata
+
+
 def test_add_saml_then_assume_a_role_with_it(
     server: Server, unique: Callable[[str], str], tmp_path: Path
 ) -> None:
     name = unique("CliIdp")
-    issuer = f"https://{name}.example.com/saml"
-    metadata = tmp_path / "idp.xml"
-    metadata.write_text(metadata_document(issuer, [KEY]))
+    issuer, metadata = _metadata(tmp_path, name)
     done = server.admin("provider", "add-saml", "--name", name, "--metadata-file", str(metadata))
     assert done.returncode == 0, done.stderr
     provider_arn = f"arn:aws:iam::{ACCOUNT}:saml-provider/{name}"
@@ -85,9 +91,7 @@ def test_add_saml_with_a_private_key_for_encrypted_assertions(
     server: Server, unique: Callable[[str], str], tmp_path: Path
 ) -> None:
     name = unique("CliEncIdp")
-    issuer = f"https://{name}.example.com/saml"
-    metadata = tmp_path / "idp.xml"
-    metadata.write_text(metadata_document(issuer, [KEY]))
+    issuer, metadata = _metadata(tmp_path, name)
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file = tmp_path / "sp-key.pem"
     key_file.write_text(pem(private))
@@ -121,8 +125,7 @@ def test_add_saml_with_a_private_key_for_encrypted_assertions(
 def test_add_saml_refuses_bad_keys_and_modes(
     server: Server, unique: Callable[[str], str], tmp_path: Path
 ) -> None:
-    metadata = tmp_path / "idp.xml"
-    metadata.write_text(metadata_document("https://refused.example.com/saml", [KEY]))
+    _, metadata = _metadata(tmp_path, "refused")
     add = ("provider", "add-saml", "--metadata-file", str(metadata))
     done = server.admin(*add, "--name", unique("x"), "--assertion-encryption-mode", "Required")
     assert (done.returncode, done.stderr.strip()) == (
