@@ -9,10 +9,9 @@ their policies; figures: docs/benchmarks.md, ``bench/server.py``). The bounds
   request is answered: this process's next request reads afresh;
 * every other change is seen through the database's change serial (``store.change_serial``),
   a row that every write to what the caches hold moves in its own transaction, read at the start
-  of every read transaction on a connection the store keeps for it (on SQLite only when the
-  wal-index header, ``store.wal_index``, and then ``PRAGMA data_version`` say another connection
-  has committed: no system call while nothing has; on PostgreSQL one short round trip, in
-  autocommit), so a change committed through any node or
+  of every read transaction on a connection the store keeps for it (on SQLite only when
+  ``PRAGMA data_version`` says another connection has committed: a few microseconds; on
+  PostgreSQL one short round trip, in autocommit), so a change committed through any node or
   process before a request begins is seen by that request: no read is ever stale. Audit events
   leave the serial alone: they are nothing a cache holds.
 

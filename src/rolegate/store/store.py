@@ -58,7 +58,6 @@ from rolegate.store.repos.users import UserRepo
 from rolegate.store.schema import metadata, role_policies, user_policies
 from rolegate.store.schema_changes import change_serial as change_serial_table
 from rolegate.store.schema_groups import group_policies
-from rolegate.store.wal_index import WalIndexHeader
 
 # Errors that mean "the database is not answering", not "your statement is wrong".
 _UNAVAILABLE = (
@@ -226,11 +225,6 @@ class Store:
         self._probe_connection: Any = None  # the cache probe's own (store.freshness)
         # SQLite: the probe's last (data_version, serial), the serial known while the first holds
         self._probe_seen: tuple[int, int] | None = None
-        # SQLite: the wal-index header (store.wal_index), mapped once the probe's connection
-        # has read, and its bytes as read before the last statement
-        self._wal_header: WalIndexHeader | None = None
-        self._wal_tried = False
-        self._header_seen: bytes | None = None
         self._no_serial = 0  # what the probe answers, each time anew, when the row is missing
         self._probe_lock = threading.Lock()
         # PostgreSQL: the serial read from an event loop (store.loop_probe), made on first use
@@ -364,11 +358,9 @@ class Store:
     def _probe(self) -> int:
         """The change serial, read on a connection of the probe's own: in autocommit on
         PostgreSQL (one round trip, and a fully cached read transaction needs no other
-        connection). On SQLite the probe first compares the wal-index header with the one read
-        before its last statement (``store.wal_index``: no system call), then asks ``PRAGMA
-        data_version``, which moves when another connection commits
-        (https://www.sqlite.org/pragma.html#pragma_data_version): while either stands still, so
-        does the serial, and no statement (or no further one) is needed."""
+        connection). On SQLite the probe first asks ``PRAGMA data_version``, which moves when
+        another connection commits (https://www.sqlite.org/pragma.html#pragma_data_version):
+        while it stands still, so does the serial, and no statement is needed."""
         sqlite = self.dialect_name == "sqlite"
         with self._probe_lock:
             try:
@@ -377,19 +369,11 @@ class Store:
                     if not sqlite:
                         probe.driver_connection.autocommit = True  # type: ignore[union-attr]
                     self._probe_connection, self._probe_seen = probe, None
-                # read before the statement: a commit after this read moves what the next reads
-                header = self._wal_header.read() if self._wal_header is not None else None
-                if header is not None and header == self._header_seen and self._probe_seen:
-                    return self._probe_seen[1]
                 cursor = self._probe_connection.cursor()
                 try:
                     if sqlite:
                         cursor.execute(changes.SQLITE_DATA_VERSION)
                         version = cursor.fetchone()[0]
-                        if self._wal_header is None and not self._wal_tried:
-                            self._wal_tried = True  # the statement has set the wal-index up
-                            self._wal_header = WalIndexHeader.open(self._engine.url.database or "")
-                        self._header_seen = header
                         if self._probe_seen is not None and version == self._probe_seen[0]:
                             return self._probe_seen[1]
                     cursor.execute(changes.PROBE_SQL)
@@ -409,10 +393,6 @@ class Store:
                 raise sa_exc.OperationalError(changes.PROBE_SQL, None, exc) from exc
 
     def _drop_probe(self) -> None:
-        header, self._wal_header = self._wal_header, None
-        self._wal_tried, self._header_seen = False, None
-        if header is not None:  # unmapped while the connection still holds the file open
-            header.close()
         probe, self._probe_connection = self._probe_connection, None
         if probe is not None:
             try:
