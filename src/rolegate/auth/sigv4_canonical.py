@@ -96,25 +96,20 @@ def canonical_query(raw_query: str, *, exclude_key: str | None = None) -> str:
     """
     if not raw_query:
         return ""
-    pairs: list[tuple[str, str]] = []
-    if _CANONICAL_QUERY(raw_query) and (
+    # every name and value already canonical (as SDKs send them): split and sort only
+    canonical = bool(_CANONICAL_QUERY(raw_query)) and (
         "%" not in raw_query or _UNRESERVED_HEX.isdisjoint(_ESCAPED_BYTES(raw_query))
-    ):  # every name and value already canonical (as SDKs send them): split and sort only
-        for part in raw_query.split("&"):
-            if part:
-                key, _, value = part.partition("=")
-                if key != exclude_key:
-                    pairs.append((key, value))
-        pairs.sort()
-        return "&".join(f"{key}={value}" for key, value in pairs)
+    )
+    pairs: list[tuple[str, str]] = []
     for part in raw_query.split("&"):
         if not part:
             continue
         key, _, value = part.partition("=")
-        encoded_key = _reencode(key)
-        if encoded_key == exclude_key:
+        if not canonical:
+            key = _reencode(key)
+        if key == exclude_key:
             continue
-        pairs.append((encoded_key, _reencode(value)))
+        pairs.append((key, value if canonical else _reencode(value)))
     pairs.sort()
     return "&".join(f"{key}={value}" for key, value in pairs)
 
