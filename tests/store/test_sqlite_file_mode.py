@@ -39,7 +39,12 @@ def test_a_new_database_and_its_wal_files_are_0600(tmp_path: Path, usual_umask: 
         files = {path.name: _mode(path) for path in data_dir.iterdir()}
     finally:
         store.close()
-    assert files == {"rolegate.db": 0o600, "rolegate.db-wal": 0o600, "rolegate.db-shm": 0o600}
+    assert files == {
+        "rolegate.db": 0o600,
+        "rolegate.db-wal": 0o600,
+        "rolegate.db-shm": 0o600,
+        "rolegate.db-rolegate-changes": 0o600,  # store.change_slot
+    }
 
 
 def test_an_existing_database_keeps_the_mode_its_owner_chose(
@@ -54,5 +59,6 @@ def test_an_existing_database_keeps_the_mode_its_owner_chose(
             tx.accounts.create(Account(ACCOUNT, T0))
         assert _mode(database) == 0o640
         assert _mode(tmp_path / "shared.db-wal") == 0o640
+        assert _mode(tmp_path / "shared.db-rolegate-changes") == 0o640
     finally:
         store.close()

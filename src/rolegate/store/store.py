@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
@@ -21,6 +22,7 @@ from rolegate.store.cached_repos import (
     CachedRoleRepo,
     CachedUserRepo,
 )
+from rolegate.store.change_slot import TRUST_SECONDS, ChangeSlot
 from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import CommitAndRaise, NeedsDatabase, StoreUnavailable
 from rolegate.store.freshness import Freshness
@@ -226,6 +228,12 @@ class Store:
         # SQLite: the probe's last (data_version, serial), the serial known while the first holds
         self._probe_seen: tuple[int, int] | None = None
         self._no_serial = 0  # what the probe answers, each time anew, when the row is missing
+        # SQLite: the word other processes rewrite after their changes (store.change_slot), its
+        # value at the last full probe, and until when an unchanged value spares the next one
+        database = engine.url.database if self.dialect_name == "sqlite" else None
+        self._slot = ChangeSlot.open(database) if database else None
+        self._slot_seen = 0
+        self._slot_trusted_until = 0.0
         self._probe_lock = threading.Lock()
         # PostgreSQL: the serial read from an event loop (store.loop_probe), made on first use
         self._loop_probe: LoopProbe | None = None
@@ -323,6 +331,8 @@ class Store:
                 # (``counts_as_change=False``) are nothing a cache holds
                 if (write and counts_as_change) or (cached is not None and cached.wrote):
                     self.freshness.bump()
+                    if self._slot is not None:  # the other processes' next probe asks SQLite
+                        self._slot.announce()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
         if kept is not None:
@@ -360,9 +370,21 @@ class Store:
         PostgreSQL (one round trip, and a fully cached read transaction needs no other
         connection). On SQLite the probe first asks ``PRAGMA data_version``, which moves when
         another connection commits (https://www.sqlite.org/pragma.html#pragma_data_version):
-        while it stands still, so does the serial, and no statement is needed."""
+        while it stands still, so does the serial, and no statement is needed. Before that, the
+        change word (``store.change_slot``): unchanged since a probe less than ``TRUST_SECONDS``
+        ago, no rolegate process has committed a change since, and SQLite is not asked."""
         sqlite = self.dialect_name == "sqlite"
         with self._probe_lock:
+            slot = self._slot
+            mark = slot.read() if slot is not None else 0
+            seen = self._probe_seen
+            if (
+                slot is not None
+                and seen is not None
+                and mark == self._slot_seen
+                and time.monotonic() < self._slot_trusted_until
+            ):
+                return seen[1]
             try:
                 if self._probe_connection is None:
                     probe = self._engine.raw_connection()
@@ -374,8 +396,9 @@ class Store:
                     if sqlite:
                         cursor.execute(changes.SQLITE_DATA_VERSION)
                         version = cursor.fetchone()[0]
-                        if self._probe_seen is not None and version == self._probe_seen[0]:
-                            return self._probe_seen[1]
+                        if seen is not None and version == seen[0]:
+                            self._trust(mark)
+                            return seen[1]
                     cursor.execute(changes.PROBE_SQL)
                     row = cursor.fetchone()
                     if row is None:  # no serial row (a damaged schema): never trust the cache
@@ -385,12 +408,19 @@ class Store:
                     serial = int(row[0])
                     if sqlite:
                         self._probe_seen = (version, serial)
+                        self._trust(mark)
                     return serial
                 finally:
                     cursor.close()
             except Exception as exc:  # the next probe opens a new connection
+                self._slot_trusted_until = 0.0
                 self._drop_probe()
                 raise sa_exc.OperationalError(changes.PROBE_SQL, None, exc) from exc
+
+    def _trust(self, mark: int) -> None:
+        """The change word read before a full probe: while it holds, the probe's answer does."""
+        self._slot_seen = mark
+        self._slot_trusted_until = time.monotonic() + TRUST_SECONDS
 
     def _drop_probe(self) -> None:
         probe, self._probe_connection = self._probe_connection, None
@@ -426,6 +456,7 @@ class Store:
             self._loop_probe = None
         with self._probe_lock:
             self._drop_probe()
+            self._slot = None  # unmapped when collected: a transaction may still announce
         if self._readers is not None:
             self._readers.close()
         self._engine.dispose()

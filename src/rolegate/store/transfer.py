@@ -26,6 +26,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from rolegate.store.change_serial import leap
+from rolegate.store.change_slot import announce_change
 from rolegate.store.dialects import advisory_lock_sql
 from rolegate.store.migrate import alembic_config, head_revision
 from rolegate.store.snapshot import (
@@ -104,6 +105,8 @@ def load(engine: Engine, revision: str, events: Iterable[Event], *, force: bool)
         if revision != head_revision():
             command.upgrade(alembic_config(conn), "head")
         leap(conn)  # every process's read cache forgets the rows replaced
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        announce_change(engine.url.database)  # committed: their next probe asks SQLite
     return written
 
 
