@@ -266,13 +266,14 @@ def _parse_presigned(params: dict[str, str]) -> SigV4Claim:
 
 
 def _decoded_query(raw_query: str) -> dict[str, str]:
-    """Decoded query parameters (first occurrence wins); only used to read the X-Amz-* ones."""
+    """The decoded ``X-Amz-*`` query parameters (first occurrence wins): the others' values
+    (a session policy, a role ARN) are the form decoder's to read."""
     params: dict[str, str] = {}
     for part in raw_query.split("&"):
         key, _, value = part.partition("=")
         if "%" in key or "+" in key:
             key = unquote_plus(key)
-        if key not in params:
+        if key.startswith("X-Amz-") and key not in params:
             params[key] = unquote_plus(value) if "%" in value or "+" in value else value
     return params
 
