@@ -456,7 +456,7 @@ def profile_operations(args: argparse.Namespace) -> str:
             profiler.disable()
             out.write(f"== {replay.operation}: {per:.0f} µs CPU per request in process\n")
             stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats("tottime").print_stats(14)
+            stats.sort_stats(os.environ.get("PSORT", "tottime")).print_stats(int(os.environ.get("PTOP", "14")))
         asyncio.run(api.shutdown())  # as the lifespan's shutdown
     return out.getvalue()
 

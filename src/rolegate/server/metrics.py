@@ -101,6 +101,7 @@ class Metrics:
         # A request's labelled children by (service, operation, status): ``labels`` takes a
         # lock and builds keys on every call. Bounded: unknown operations count as ``-``.
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._outcomes: dict[str, Any] = {}  # loop_attempts' children by outcome, alike
         self.requests = Counter(
             "rolegate_requests",
             "IAM and STS requests answered, by service, operation and HTTP status.",
@@ -192,7 +193,10 @@ class Metrics:
     def loop_attempt(self, outcome: str) -> None:
         """``answered``, ``needed_database`` or ``probe_failed`` (``server.inline``)."""
         if self.enabled:
-            self.loop_attempts.labels(outcome).inc()
+            child = self._outcomes.get(outcome)
+            if child is None:
+                child = self._outcomes[outcome] = self.loop_attempts.labels(outcome)
+            child.inc()
 
     def console_session(self) -> None:
         if self.enabled:
