@@ -191,6 +191,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--py-spy", action="store_true", help="py-spy the SQLite 1-process server during each run"
     )
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="CPU per request of the event loop's thread and of the others (1-process targets)",
+    )
     return parser.parse_args()
 
 
@@ -314,8 +319,11 @@ def measure(target: Target, args: argparse.Namespace, scratch: Path) -> list[dic
         if args.py_spy and target.describe() == "rolegate (SQLite, 1 worker)":
             spy = start_py_spy(target, args.duration, spied)
         cpu_before = target.server_cpu_seconds()
+        threads_before = thread_cpu(target.pid) if args.threads else {}
         result = replay_with_wrk(url, replay, args.duration, args.connections, scratch)
         cpu = target.server_cpu_seconds() - cpu_before
+        if args.threads:
+            result.update(thread_split(target.pid, threads_before, result["requests"]))
         if spy is not None:
             spy.wait(timeout=60)
             print(f"== py-spy, {replay.operation}\n" + spy_summary(spied))
@@ -324,6 +332,31 @@ def measure(target: Target, args: argparse.Namespace, scratch: Path) -> list[dic
         print(json.dumps(result), flush=True)
         results.append(result)
     return results
+
+
+def thread_cpu(pid: int) -> dict[int, tuple[int, int]]:
+    """User and system clock ticks of each thread of ``pid`` (``/proc/<pid>/task``)."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        found[int(task.name)] = (int(fields[11]), int(fields[12]))
+    return found
+
+
+def thread_split(pid: int, before: dict[int, tuple[int, int]], requests: int) -> dict[str, int]:
+    """µs of CPU per request of the event loop's thread (the process's first) and of all the
+    others (the audit writer, worker threads), user and system apart."""
+    tick = 1e6 / os.sysconf("SC_CLK_TCK") / max(requests, 1)
+    split = {"loop_user": 0.0, "loop_system": 0.0, "other_user": 0.0, "other_system": 0.0}
+    for tid, (user, system) in thread_cpu(pid).items():
+        was_user, was_system = before.get(tid, (0, 0))
+        side = "loop" if tid == pid else "other"
+        split[f"{side}_user"] += (user - was_user) * tick
+        split[f"{side}_system"] += (system - was_system) * tick
+    return {f"{name}_us_per_request": round(value) for name, value in split.items()}
 
 
 def plan(target: Target, args: argparse.Namespace) -> list[tuple[str, Replay]]:
@@ -456,7 +489,7 @@ def profile_operations(args: argparse.Namespace) -> str:
             profiler.disable()
             out.write(f"== {replay.operation}: {per:.0f} µs CPU per request in process\n")
             stats = pstats.Stats(profiler, stream=out)
-            stats.sort_stats(os.environ.get("PSORT", "tottime")).print_stats(int(os.environ.get("PTOP", "14")))
+            stats.sort_stats("tottime").print_stats(14)
         asyncio.run(api.shutdown())  # as the lifespan's shutdown
     return out.getvalue()
 
