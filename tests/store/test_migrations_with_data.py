@@ -4,17 +4,18 @@ read through the store at head."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from store_helpers import ACCOUNT, T0, AesGcmSealer
 
 from rolegate.domain.saml_provider import SamlPrivateKey
-from rolegate.store import Store
+from rolegate.store import AuditQuery, Store
 from rolegate.store.dialects import create_store_engine
 from rolegate.store.migrate import alembic_config, head_revision
 from rolegate.store.repos.access_keys import SECRETS_PURPOSE
@@ -176,5 +177,86 @@ def test_r0020_keeps_saml_providers_and_gives_them_no_keys(url: str, sealer: Aes
             assert "saml_provider_private_keys" not in tables
             names = conn.execute(select(tables["saml_providers"].c.name)).scalars().all()
             assert names == ["Before"]
+    finally:
+        engine.dispose()
+
+
+def _audit_shape(conn: Connection) -> tuple[list[str], str | None, set[str]]:
+    inspector = inspect(conn)
+    key = inspector.get_pk_constraint("audit_events")
+    indexes = {index["name"] for index in inspector.get_indexes("audit_events")}
+    return key["constrained_columns"], key["name"], {name for name in indexes if name}
+
+
+def test_r0021_keys_audit_events_by_time_and_keeps_them(url: str, sealer: AesGcmSealer) -> None:
+    """Events written at r0020 are all there at r0021, under the key (event_time, event_id) and
+    without ix_audit_events_time; LookupEvents and the retention find them; the way back to r0020
+    restores the old key and index and keeps the rows."""
+    events = [
+        {
+            "event_id": f"00000000-0000-4000-8000-{n:012d}",
+            "account_id": ACCOUNT if n % 3 else "",
+            "event_time": T0 + timedelta(seconds=n // 2),  # pairs share a time
+            "event_name": "GetRole" if n % 2 else "CreateRole",
+            "event_source": "iam.amazonaws.com",
+            "username": None if n % 4 else "alice",
+            "access_key_id": "AKIAEXAMPLE",
+            "read_only": bool(n % 2),
+            "record": f'{{"n":{n}}}',
+            "resources": "",
+        }
+        for n in reversed(range(12))  # stored newest first: the key, not the order written
+    ]
+    ordered = sorted(events, key=lambda e: (e["event_time"], e["event_id"]))
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            command.upgrade(alembic_config(conn), "r0020")
+            tables = {table.name: table for table in tables_at(conn, "r0020")}
+            conn.execute(tables["audit_events"].insert(), events)
+            assert _audit_shape(conn) == (
+                ["event_id"],
+                "pk_audit_events",
+                {"ix_audit_events_account", "ix_audit_events_time"},
+            )
+        with engine.connect() as conn, conn.begin():
+            command.upgrade(alembic_config(conn), "r0021")
+        with engine.connect() as conn, conn.begin():
+            assert _audit_shape(conn) == (
+                ["event_time", "event_id"],
+                "pk_audit_events",
+                {"ix_audit_events_account"},
+            )
+            table = {table.name: table for table in tables_at(conn, "r0021")}["audit_events"]
+            found = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            assert [dict(row._mapping) for row in found] == ordered
+    finally:
+        engine.dispose()
+    store = Store.open(url, sealer=sealer)
+    try:
+        with store.transaction(write=False) as tx:
+            query = AuditQuery(ACCOUNT, T0, T0 + timedelta(hours=1), limit=50)
+            newest = [event.event_id for event in tx.audit_events.lookup(query)]
+            mine = [str(e["event_id"]) for e in reversed(ordered) if e["account_id"] == ACCOUNT]
+            assert newest == mine
+            by_id = replace(query, attribute=("EventId", mine[3]))
+            assert [event.event_id for event in tx.audit_events.lookup(by_id)] == [mine[3]]
+        with store.transaction() as tx:
+            assert tx.audit_events.prune(T0 + timedelta(seconds=1)) == 2  # the two at T0
+    finally:
+        store.close()
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            command.downgrade(alembic_config(conn), "r0020")
+        with engine.connect() as conn, conn.begin():
+            assert _audit_shape(conn) == (
+                ["event_id"],
+                "pk_audit_events",
+                {"ix_audit_events_account", "ix_audit_events_time"},
+            )
+            table = {table.name: table for table in tables_at(conn, "r0020")}["audit_events"]
+            rows = conn.execute(select(table).order_by(table.c.event_time, table.c.event_id))
+            assert [dict(row._mapping) for row in rows] == ordered[2:]
     finally:
         engine.dispose()

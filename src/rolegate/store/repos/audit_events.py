@@ -8,6 +8,10 @@ after the last row of the one before (keyset, no OFFSET). Resources are one text
 (``instr``/``strpos``) for ``"\\x1fNAME\\x1e"`` or ``"\\x1eTYPE\\x1f"``; the separators never
 occur in IAM names or ARNs, and are dropped from any value that would hold them.
 
+The primary key is ``(event_time, event_id)``: the pages' order is its order (descending), total
+because the key is unique, and ``prune`` deletes a range of it, oldest first. Nothing looks an
+event up by its id alone: LookupEvents' EventId filters the account's walk as other attributes do.
+
 Events are written on every request, so ``insert`` sends its batch to the driver's
 ``executemany`` with the statement SQLAlchemy compiled once per dialect (as ``store.prepared``
 does for single statements): a batch costs the driver's work, not SQLAlchemy's per row.
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import Delete, Select, and_, delete, func, insert, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Dialect
 
@@ -99,25 +103,7 @@ class AuditEventRepo:
 
     def lookup(self, query: AuditQuery) -> list[AuditEvent]:
         """At most ``query.limit`` events, newest first."""
-        t = audit_events
-        conditions: list[Any] = [
-            t.c.account_id == query.account_id,
-            t.c.event_time >= query.start,
-            t.c.event_time <= query.end,
-        ]
-        if query.attribute is not None:
-            conditions.append(self._attribute_condition(*query.attribute))
-        if query.after is not None:
-            time, event_id = query.after
-            conditions.append(
-                or_(t.c.event_time < time, and_(t.c.event_time == time, t.c.event_id < event_id))
-            )
-        rows = self._conn.execute(
-            select(t)
-            .where(*conditions)
-            .order_by(t.c.event_time.desc(), t.c.event_id.desc())
-            .limit(query.limit)
-        ).all()
+        rows = self._conn.execute(lookup_query(query, self._conn.dialect.name)).all()
         return [
             AuditEvent(
                 event_id=row.event_id,
@@ -135,31 +121,76 @@ class AuditEventRepo:
         ]
 
     def prune(self, before: datetime, batch: int = PRUNE_BATCH) -> int:
-        """Delete up to ``batch`` events older than ``before``; the number deleted. Called in
-        a loop, each batch its own short transaction."""
-        t = audit_events
-        ids = [
-            row.event_id
-            for row in self._conn.execute(
-                select(t.c.event_id).where(t.c.event_time < before).limit(batch)
-            )
-        ]
-        if ids:
-            self._conn.execute(delete(t).where(t.c.event_id.in_(ids)))
-        return len(ids)
+        """Delete up to ``batch`` of the oldest events older than ``before``; the number deleted.
+        Called in a loop, each batch its own short transaction."""
+        last = self._conn.execute(prune_end_query(before, batch)).first()
+        end = None if last is None else (last.event_time, last.event_id)
+        deleted: int = self._conn.execute(prune_statement(before, end)).rowcount
+        return deleted
 
-    def _attribute_condition(self, key: str, value: str) -> Any:
-        t = audit_events
-        if key == "ReadOnly":
-            return t.c.read_only == (value == "true")
-        column = _COLUMNS.get(key)
-        if column is not None:
-            return column == value
-        clean = _clean(value)
-        needle = f"{_UNIT}{clean}{_RECORD}" if key == "ResourceName" else f"{_RECORD}{clean}{_UNIT}"
-        if self._conn.dialect.name == "sqlite":
-            return func.instr(t.c.resources, needle) > 0
-        return func.strpos(t.c.resources, needle) > 0
+
+def lookup_query(query: AuditQuery, dialect_name: str) -> Select[Any]:
+    """``AuditEventRepo.lookup``'s SELECT."""
+    t = audit_events
+    conditions: list[Any] = [
+        t.c.account_id == query.account_id,
+        t.c.event_time >= query.start,
+        t.c.event_time <= query.end,
+    ]
+    if query.attribute is not None:
+        conditions.append(_attribute_condition(*query.attribute, dialect_name))
+    if query.after is not None:
+        time, event_id = query.after
+        conditions.append(
+            or_(t.c.event_time < time, and_(t.c.event_time == time, t.c.event_id < event_id))
+        )
+    return (
+        select(t)
+        .where(*conditions)
+        .order_by(t.c.event_time.desc(), t.c.event_id.desc())
+        .limit(query.limit)
+    )
+
+
+def _attribute_condition(key: str, value: str, dialect_name: str) -> Any:
+    t = audit_events
+    if key == "ReadOnly":
+        return t.c.read_only == (value == "true")
+    column = _COLUMNS.get(key)
+    if column is not None:
+        return column == value
+    clean = _clean(value)
+    needle = f"{_UNIT}{clean}{_RECORD}" if key == "ResourceName" else f"{_RECORD}{clean}{_UNIT}"
+    if dialect_name == "sqlite":
+        return func.instr(t.c.resources, needle) > 0
+    return func.strpos(t.c.resources, needle) > 0
+
+
+def prune_end_query(before: datetime, batch: int) -> Select[datetime, str]:
+    """The key of the ``batch``-th oldest event older than ``before``, if there are that many:
+    where a prune's batch ends, found on the primary key (its leading column is the time)."""
+    t = audit_events
+    return (
+        select(t.c.event_time, t.c.event_id)
+        .where(t.c.event_time < before)
+        .order_by(t.c.event_time, t.c.event_id)
+        .offset(batch - 1)
+        .limit(1)
+    )
+
+
+def prune_statement(before: datetime, end: tuple[datetime, str] | None) -> Delete:
+    """Delete the events older than ``before``, up to the key ``end`` (included) when a batch
+    ends there: a range of the primary key."""
+    t = audit_events
+    older = t.c.event_time < before
+    if end is not None:
+        time, event_id = end
+        older = and_(
+            older,
+            or_(t.c.event_time < time, and_(t.c.event_time == time, t.c.event_id <= event_id)),
+        )
+    return delete(t).where(older)
 
 
 def encode_resources(resources: Sequence[AuditResource]) -> str:
