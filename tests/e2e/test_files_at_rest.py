@@ -43,6 +43,7 @@ def test_a_first_start_in_an_existing_directory_writes_only_private_files(tmp_pa
         "rolegate.db": 0o600,
         "rolegate.db-wal": 0o600,
         "rolegate.db-shm": 0o600,
+        "rolegate.db-rolegate-changes": 0o600,  # store.change_slot
         "master.key": 0o600,
         "root-credentials.json": 0o600,
     }

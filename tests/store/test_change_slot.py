@@ -146,3 +146,14 @@ def test_without_a_word_the_probe_asks_sqlite_every_time(
         assert seen.count("PRAGMA data_version") == 3
     finally:
         store.close()
+
+
+def test_a_link_planted_where_the_word_goes_is_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    database = tmp_path / "rolegate.db"
+    database.touch()
+    (tmp_path / ("rolegate.db" + SUFFIX)).symlink_to(victim)
+    assert ChangeSlot.open(str(database)) is None  # the store then probes SQLite every time
+    announce_change(str(database))
+    assert victim.read_bytes() == b"precious"
