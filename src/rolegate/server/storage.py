@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from rolegate.auth.keyring import KeyRing, load_or_create_master_key
 from rolegate.server.settings import Settings
 from rolegate.store import Store
+from rolegate.store.change_slot import NODE_WORD
 
 
 def utc_now() -> datetime:
@@ -25,4 +26,6 @@ def open_key_ring(settings: Settings) -> KeyRing:
 
 def open_store(settings: Settings, ring: KeyRing | None = None) -> Store:
     ring = ring or open_key_ring(settings)
-    return Store.open(settings.resolved_database_url, sealer=ring)
+    # PostgreSQL: the node's processes and commands share their change word (store.change_slot)
+    word = str(settings.data_dir / NODE_WORD)
+    return Store.open(settings.resolved_database_url, sealer=ring, change_word=word)

@@ -1,24 +1,27 @@
-"""SQLite only: a word of shared memory that says when the read caches of other processes on the
-same database file may have gone stale, without asking SQLite.
+"""A word of shared memory that says when the read caches of the other processes on one machine
+may have gone stale, without asking the database.
 
-Each process maps ``<database>-rolegate-changes`` (8 bytes, created on first use, given the
-database file's mode as SQLite gives it to its ``-wal`` and ``-shm``).
+Where it is: on SQLite ``<database>-rolegate-changes`` beside the database file (given its mode,
+as SQLite gives it to its ``-wal`` and ``-shm``), shared by every process on that file; on
+PostgreSQL ``rolegate-changes`` in the node's data directory (mode 0600), shared by the node's
+processes and commands. 8 bytes, created on first use.
+
 After every commit that moves the change serial (``store.change_serial``: a write, a last-used
 date, a restore) the committing process writes a fresh random value there (``announce``), before
 its request is answered. Before each read transaction a process reads the word: while it holds
 the value seen at the last full probe, and that probe is less than ``TRUST_SECONDS`` old, nothing
-any rolegate process committed since can matter, and the probe's ``PRAGMA data_version`` is
-skipped (a statement, with the GIL released around it: 11-12 % of a cached read's throughput,
-docs/decisions.md).
+a process sharing the word committed since can matter, and the probe is skipped: SQLite's
+``PRAGMA data_version`` (a statement, with the GIL released around it) or PostgreSQL's round trip.
 
 The word is a hint, never the truth: a changed value (or any value, after ``TRUST_SECONDS``)
-sends the process to SQLite as before. So a writer that does not announce (another program, or a
-process killed between its commit and its announcement) is seen within ``TRUST_SECONDS``, well
-inside the one-second bound for changes made elsewhere (docs/decisions.md, "Read caches"); every
-rolegate write is seen by the next request that starts after it was answered. Values are random
-64-bit numbers, never a count, so two processes announcing at once cannot write the value a
-reader saw before either commit. No lock is ever taken on the file: closing it cannot release
-anything of SQLite's (the reason the wal-index header is not read instead).
+sends the process to the database as before. So a writer that does not share the word (another
+node, another program, a process killed between its commit and its announcement) is seen within
+``TRUST_SECONDS``, well inside the one-second bound for changes made elsewhere (docs/decisions.md,
+"Read caches"); a write through this node is seen by every request that begins after it was
+answered. Values are random 64-bit numbers, never a count, so two processes announcing at once
+cannot write the value a reader saw before either commit. No lock is ever taken on the file:
+closing it cannot release anything of SQLite's (the reason the wal-index header is not read
+instead).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ import stat
 
 log = logging.getLogger("rolegate.store")
 
-SUFFIX = "-rolegate-changes"
+SUFFIX = "-rolegate-changes"  # SQLite: beside the database file
+NODE_WORD = "rolegate-changes"  # PostgreSQL: in the data directory
 TRUST_SECONDS = 0.1
 _SIZE = 8
 
@@ -45,10 +49,11 @@ class ChangeSlot:
         self._rng = random.Random()  # seeded from os.urandom: no system call per announcement
 
     @classmethod
-    def open(cls, database: str) -> ChangeSlot | None:
-        """The word beside ``database`` (a file path), created if missing; None when it cannot
-        be mapped (a read-only directory): the probe then asks SQLite every time, as without."""
-        path = database + SUFFIX
+    def open(cls, path: str, mode_of: str | None = None) -> ChangeSlot | None:
+        """The word at ``path``, created if missing, with the mode of the file ``mode_of`` (the
+        database, as SQLite gives its mode to its ``-wal`` and ``-shm``) or else 0600; None when
+        it cannot be mapped (a read-only directory, a link in its place): the probe then asks
+        the database every time, as without."""
         flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
         try:
             fd = os.open(path, flags, 0o600)
@@ -56,9 +61,10 @@ class ChangeSlot:
             log.debug("no change word at %s: %s", path, exc)
             return None
         try:
-            found, mode = os.fstat(fd), stat.S_IMODE(os.stat(database).st_mode)
+            found = os.fstat(fd)
+            mode = stat.S_IMODE(os.stat(mode_of).st_mode) if mode_of else 0o600
             if stat.S_IMODE(found.st_mode) != mode and found.st_uid == os.geteuid():
-                os.fchmod(fd, mode)  # as SQLite makes its -wal and -shm: the database's mode
+                os.fchmod(fd, mode)
             if found.st_size < _SIZE:  # never shrunk: a second creator keeps the value
                 os.ftruncate(fd, _SIZE)
             mapping = mmap.mmap(fd, _SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
@@ -81,9 +87,15 @@ class ChangeSlot:
         self._mapping.close()
 
 
+def sqlite_word(database: str) -> str:
+    """Where the word of the SQLite database file ``database`` is."""
+    return database + SUFFIX
+
+
 def announce_change(database: str) -> None:
-    """``announce`` once, for a process that wrote without a ``Store`` (a restore)."""
-    slot = ChangeSlot.open(database)
+    """``announce`` once, for a process that wrote an SQLite database without a ``Store`` (a
+    restore)."""
+    slot = ChangeSlot.open(sqlite_word(database), database)
     if slot is not None:
         slot.announce()
         slot.close()

@@ -22,7 +22,7 @@ from rolegate.store.cached_repos import (
     CachedRoleRepo,
     CachedUserRepo,
 )
-from rolegate.store.change_slot import TRUST_SECONDS, ChangeSlot
+from rolegate.store.change_slot import TRUST_SECONDS, ChangeSlot, sqlite_word
 from rolegate.store.dialects import WRITE_OPTION, create_store_engine
 from rolegate.store.errors import CommitAndRaise, NeedsDatabase, StoreUnavailable
 from rolegate.store.freshness import Freshness
@@ -212,7 +212,9 @@ class Tx:
 
 
 class Store:
-    def __init__(self, engine: Engine, sealer: Sealer) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer, change_word: str | None = None) -> None:
+        """``change_word``: where the node's change word is on PostgreSQL (``store.change_slot``;
+        SQLite's is beside its file); without one every read transaction asks the database."""
         self._engine = engine
         self._sealer = sealer
         self.dialect_name: str = engine.dialect.name
@@ -228,12 +230,14 @@ class Store:
         # SQLite: the probe's last (data_version, serial), the serial known while the first holds
         self._probe_seen: tuple[int, int] | None = None
         self._no_serial = 0  # what the probe answers, each time anew, when the row is missing
-        # SQLite: the word other processes rewrite after their changes (store.change_slot), its
-        # value at the last full probe, and until when an unchanged value spares the next one
+        # The word the processes sharing it rewrite after their changes (store.change_slot), and
+        # (its value before the last full probe, that probe's serial, until when they hold)
         database = engine.url.database if self.dialect_name == "sqlite" else None
-        self._slot = ChangeSlot.open(database) if database else None
-        self._slot_seen = 0
-        self._slot_trusted_until = 0.0
+        if database:
+            self._slot = ChangeSlot.open(sqlite_word(database), database)
+        else:
+            self._slot = ChangeSlot.open(change_word) if change_word else None
+        self._trusted: tuple[int, int, float] | None = None
         self._probe_lock = threading.Lock()
         # PostgreSQL: the serial read from an event loop (store.loop_probe), made on first use
         self._loop_probe: LoopProbe | None = None
@@ -244,7 +248,7 @@ class Store:
         return self._engine
 
     @classmethod
-    def open(cls, url: str, *, sealer: Sealer) -> Store:
+    def open(cls, url: str, *, sealer: Sealer, change_word: str | None = None) -> Store:
         """Connect to ``url`` and migrate the schema to the newest revision."""
         engine = create_store_engine(url)
         try:
@@ -255,7 +259,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, sealer)
+        return cls(engine, sealer, change_word)
 
     async def serial_on_loop(self) -> int | None:
         """For a cache-only read transaction on an event loop (``server.inline``): the change
@@ -264,9 +268,15 @@ class Store:
         is a local call. Raises ``LoopProbeFailed``: run the request on a thread."""
         if self.dialect_name == "sqlite":
             return None
+        mark = self._slot.read() if self._slot is not None else 0
+        trusted = self._trusted_serial(mark)
+        if trusted is not None:  # no round trip while the node's change word holds
+            return trusted
         if self._loop_probe is None:
             self._loop_probe = LoopProbe(self._engine.url)
-        return await self._loop_probe.serial()
+        serial = await self._loop_probe.serial()
+        self._trust(mark, serial)
+        return serial
 
     async def close_loop_probe(self) -> None:
         """Close the event loop's probe connection (on the loop, before ``close``)."""
@@ -331,7 +341,7 @@ class Store:
                 # (``counts_as_change=False``) are nothing a cache holds
                 if (write and counts_as_change) or (cached is not None and cached.wrote):
                     self.freshness.bump()
-                    if self._slot is not None:  # the other processes' next probe asks SQLite
+                    if self._slot is not None:  # the other processes' next probe asks
                         self._slot.announce()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
@@ -370,21 +380,15 @@ class Store:
         PostgreSQL (one round trip, and a fully cached read transaction needs no other
         connection). On SQLite the probe first asks ``PRAGMA data_version``, which moves when
         another connection commits (https://www.sqlite.org/pragma.html#pragma_data_version):
-        while it stands still, so does the serial, and no statement is needed. Before that, the
+        while it stands still, so does the serial, and no statement is needed. Before either, the
         change word (``store.change_slot``): unchanged since a probe less than ``TRUST_SECONDS``
-        ago, no rolegate process has committed a change since, and SQLite is not asked."""
+        ago, no process sharing it has committed a change since, and the database is not asked."""
         sqlite = self.dialect_name == "sqlite"
         with self._probe_lock:
-            slot = self._slot
-            mark = slot.read() if slot is not None else 0
-            seen = self._probe_seen
-            if (
-                slot is not None
-                and seen is not None
-                and mark == self._slot_seen
-                and time.monotonic() < self._slot_trusted_until
-            ):
-                return seen[1]
+            mark = self._slot.read() if self._slot is not None else 0
+            trusted = self._trusted_serial(mark)
+            if trusted is not None:
+                return trusted
             try:
                 if self._probe_connection is None:
                     probe = self._engine.raw_connection()
@@ -396,31 +400,40 @@ class Store:
                     if sqlite:
                         cursor.execute(changes.SQLITE_DATA_VERSION)
                         version = cursor.fetchone()[0]
+                        seen = self._probe_seen
                         if seen is not None and version == seen[0]:
-                            self._trust(mark)
+                            self._trust(mark, seen[1])
                             return seen[1]
                     cursor.execute(changes.PROBE_SQL)
                     row = cursor.fetchone()
                     if row is None:  # no serial row (a damaged schema): never trust the cache
-                        self._probe_seen = None
+                        self._probe_seen = self._trusted = None
                         self._no_serial -= 1
                         return self._no_serial
                     serial = int(row[0])
                     if sqlite:
                         self._probe_seen = (version, serial)
-                        self._trust(mark)
+                    self._trust(mark, serial)
                     return serial
                 finally:
                     cursor.close()
             except Exception as exc:  # the next probe opens a new connection
-                self._slot_trusted_until = 0.0
+                self._trusted = None
                 self._drop_probe()
                 raise sa_exc.OperationalError(changes.PROBE_SQL, None, exc) from exc
 
-    def _trust(self, mark: int) -> None:
-        """The change word read before a full probe: while it holds, the probe's answer does."""
-        self._slot_seen = mark
-        self._slot_trusted_until = time.monotonic() + TRUST_SECONDS
+    def _trusted_serial(self, mark: int) -> int | None:
+        """The last full probe's serial while the change word still holds ``mark``, the value
+        read before that probe, and the probe is less than ``TRUST_SECONDS`` old; else None."""
+        trusted = self._trusted
+        if trusted is None or self._slot is None or mark != trusted[0]:
+            return None
+        return trusted[1] if time.monotonic() < trusted[2] else None
+
+    def _trust(self, mark: int, serial: int) -> None:
+        """A full probe read ``serial`` after the word showed ``mark``: one tuple, so a thread
+        and the loop probing at once never mix their answers."""
+        self._trusted = (mark, serial, time.monotonic() + TRUST_SECONDS)
 
     def _drop_probe(self) -> None:
         probe, self._probe_connection = self._probe_connection, None
