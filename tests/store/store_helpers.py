@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from rolegate.domain.audit_event import AuditEvent
 from rolegate.domain.entities import Role, Tag
 from rolegate.domain.managed_policy import ManagedPolicy, policy_arn
 
@@ -70,4 +71,20 @@ def make_managed_policy(
         latest_version=1,
         is_attachable=is_attachable,
         tags=tags,
+    )
+
+
+def make_audit_event(n: int, seconds: int, account: str = ACCOUNT) -> AuditEvent:
+    """A GetRole event numbered ``n`` (its id), ``seconds`` after T0."""
+    return AuditEvent(
+        f"00000000-0000-4000-8000-{n:012d}",
+        account,
+        T0 + timedelta(seconds=seconds),
+        "GetRole",
+        "iam.amazonaws.com",
+        None,
+        None,
+        True,
+        (),
+        "{}",
     )

@@ -6,32 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from store_helpers import ACCOUNT, T0
+from store_helpers import T0, make_audit_event
 
-from rolegate.domain.audit_event import AuditEvent
 from rolegate.store import Store
 from rolegate.store.schema_audit import audit_events
 
 
-def _event(n: int, seconds: int) -> AuditEvent:
-    return AuditEvent(
-        f"00000000-0000-4000-8000-{n:012d}",
-        ACCOUNT,
-        T0 + timedelta(seconds=seconds),
-        "GetRole",
-        "iam.amazonaws.com",
-        None,
-        None,
-        True,
-        (),
-        "{}",
-    )
-
-
 def test_prune_deletes_the_oldest_batch_by_key(store: Store) -> None:
     # seven before the cut (three of them at one time), two at and after it; written unordered
-    events = [_event(n, s) for n, s in ((6, 3), (1, 0), (4, 2), (3, 2), (5, 2), (2, 1), (0, 0))]
-    events += [_event(7, 4), _event(8, 5)]
+    events = [
+        make_audit_event(n, s) for n, s in ((6, 3), (1, 0), (4, 2), (3, 2), (5, 2), (2, 1), (0, 0))
+    ]
+    events += [make_audit_event(7, 4), make_audit_event(8, 5)]
     with store.transaction() as tx:
         tx.audit_events.insert(events)
     cut = T0 + timedelta(seconds=4)
@@ -56,7 +42,9 @@ def test_prune_deletes_the_oldest_batch_by_key(store: Store) -> None:
 
 def test_a_prune_batch_can_end_among_events_of_one_time(store: Store) -> None:
     with store.transaction() as tx:
-        tx.audit_events.insert([_event(n, s) for n, s in ((9, 2), (1, 0), (5, 2), (3, 1))])
+        tx.audit_events.insert(
+            [make_audit_event(n, s) for n, s in ((9, 2), (1, 0), (5, 2), (3, 1))]
+        )
     with store.transaction() as tx:
         assert tx.audit_events.prune(T0 + timedelta(days=1), batch=3) == 3
     with store.transaction(write=False) as tx:

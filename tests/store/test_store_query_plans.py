@@ -8,9 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.sql import ClauseElement
-from store_helpers import ACCOUNT, T0, make_role
+from store_helpers import ACCOUNT, T0, make_audit_event, make_role
 
-from rolegate.domain.audit_event import AuditEvent
 from rolegate.store import Store
 from rolegate.store.keyset import page_statement
 from rolegate.store.repos.audit_events import (
@@ -80,21 +79,7 @@ def test_user_and_group_pages_are_index_range_scans_without_a_sort(store: Store)
 
 def _fill_audit_events(store: Store) -> str:
     """200 events a second apart, of two accounts in turn; the backend's name."""
-    events = [
-        AuditEvent(
-            f"00000000-0000-4000-8000-{n:012d}",
-            ACCOUNT if n % 2 else "210987654321",
-            T0 + timedelta(seconds=n),
-            "GetRole",
-            "iam.amazonaws.com",
-            None,
-            None,
-            True,
-            (),
-            "{}",
-        )
-        for n in range(200)
-    ]
+    events = [make_audit_event(n, n, ACCOUNT if n % 2 else "210987654321") for n in range(200)]
     with store.transaction() as tx:
         tx.audit_events.insert(events)
         return tx.connection.dialect.name
