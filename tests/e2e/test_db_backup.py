@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from botocore.exceptions import ClientError
 from in_process import InProcessNode
 from sqlalchemy import text
 from sts_helpers import trust
@@ -97,6 +98,26 @@ def test_backup_while_serving_then_restore_round_trip(
             assert "AfterBackup" not in names  # written after the snapshot
         finally:
             restored.stop()
+
+
+def test_a_restore_into_the_database_a_node_serves_holds_on_its_next_request(
+    start_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    """The node's cached reads go: the restore tells its change word (store.change_slot)."""
+    srv = start_server()
+    _populate(srv)
+    backup = tmp_path / "rolegate.backup.gz"
+    assert srv.admin("db", "backup", str(backup)).returncode == 0
+    iam = srv.client("iam")
+    iam.create_role(RoleName="AfterBackup", AssumeRolePolicyDocument=TRUST)
+    for _ in range(2):  # read, then answered from the node's cache
+        assert iam.get_role(RoleName="AfterBackup")["Role"]["RoleName"] == "AfterBackup"
+    done = srv.admin("db", "restore", str(backup), "--force")
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(ClientError) as gone:
+        iam.get_role(RoleName="AfterBackup")
+    assert gone.value.response["Error"]["Code"] == "NoSuchEntity"
+    assert iam.get_role(RoleName="Kept")["Role"]["RoleName"] == "Kept"
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:

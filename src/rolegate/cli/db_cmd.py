@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rolegate.cli.options import add_database_flags, settings_from
 from rolegate.store.backup import restore_backup, write_backup
+from rolegate.store.change_slot import NODE_WORD, announce_at
 from rolegate.store.dialects import create_store_engine
 from rolegate.store.transfer import TransferError, copy_database
 
@@ -89,6 +90,8 @@ def run_restore(args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
+    if engine.dialect.name == "postgresql":  # SQLite's word is told by the restore itself
+        announce_at(str(settings.data_dir / NODE_WORD))  # the node's processes forget at once
     print(
         f"rolegate: restored {summary.rows} rows of {len(summary.counts)} tables "
         f"(schema {summary.revision}) from {args.file}"

@@ -79,7 +79,7 @@ class ChangeSlot:
         return int(self._word[0])
 
     def announce(self) -> None:
-        """A change was committed: every process's next probe goes to SQLite."""
+        """A change was committed: every other process's next probe asks the database."""
         self._word[0] = self._rng.getrandbits(64)
 
     def close(self) -> None:
@@ -92,10 +92,14 @@ def sqlite_word(database: str) -> str:
     return database + SUFFIX
 
 
-def announce_change(database: str) -> None:
-    """``announce`` once, for a process that wrote an SQLite database without a ``Store`` (a
-    restore)."""
-    slot = ChangeSlot.open(sqlite_word(database), database)
+def announce_at(path: str, mode_of: str | None = None) -> None:
+    """``announce`` once, for a process that wrote without a ``Store`` (a restore)."""
+    slot = ChangeSlot.open(path, mode_of)
     if slot is not None:
         slot.announce()
         slot.close()
+
+
+def announce_change(database: str) -> None:
+    """``announce_at`` the word of the SQLite database file ``database``."""
+    announce_at(sqlite_word(database), database)

@@ -341,8 +341,9 @@ class Store:
                 # (``counts_as_change=False``) are nothing a cache holds
                 if (write and counts_as_change) or (cached is not None and cached.wrote):
                     self.freshness.bump()
-                    if self._slot is not None:  # the other processes' next probe asks
-                        self._slot.announce()
+                    slot = self._slot  # None once closed
+                    if slot is not None:  # the other processes' next probe asks
+                        slot.announce()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
         if kept is not None:
