@@ -219,3 +219,15 @@ def test_a_link_planted_where_the_word_goes_is_not_followed(tmp_path: Path) -> N
     assert ChangeSlot.open(sqlite_word(str(database)), str(database)) is None
     announce_change(str(database))
     assert victim.read_bytes() == b"precious"
+
+
+def test_a_full_disk_leaves_the_word_unmapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its block is allocated before it is mapped: no full disk can fault a store through it."""
+
+    def no_space(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.posix_fallocate", no_space)
+    assert ChangeSlot.open(str(tmp_path / NODE_WORD)) is None

@@ -67,6 +67,9 @@ class ChangeSlot:
                 os.fchmod(fd, mode)
             if found.st_size < _SIZE:  # never shrunk: a second creator keeps the value
                 os.ftruncate(fd, _SIZE)
+            # its block allocated now, contents kept: a store through the mapping into a hole
+            # on a full disk would kill the process (SIGBUS); this fails with ENOSPC instead
+            os.posix_fallocate(fd, 0, _SIZE)
             mapping = mmap.mmap(fd, _SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         except (OSError, ValueError) as exc:
             log.debug("no change word at %s: %s", path, exc)
