@@ -9,11 +9,11 @@ their policies; figures: docs/benchmarks.md, ``bench/server.py``). The bounds
   request is answered: this process's next request reads afresh;
 * every other change is seen through the database's change serial (``store.change_serial``),
   a row that every write to what the caches hold moves in its own transaction, read at the start
-  of every read transaction on a connection the store keeps for it (on SQLite only when
-  ``PRAGMA data_version`` says another connection has committed: a few microseconds, asked only
-  when the change word of ``store.change_slot`` moved or is 0.1 s old; on PostgreSQL one short
-  round trip, in autocommit), so a change answered through any node or process before a request
-  begins is seen by that request: no read is ever stale. Audit events
+  of a read transaction on a connection the store keeps for it whenever the change word of
+  ``store.change_slot`` has moved or is 0.1 s old (on SQLite only when ``PRAGMA data_version``
+  says another connection has committed: a few microseconds; on PostgreSQL one short round
+  trip, in autocommit), so a change answered through any process of this node before a request
+  begins is seen by that request, and one made through another node within 0.1 s. Audit events
   leave the serial alone: they are nothing a cache holds.
 
 An entry read under generation G is used only while the generation is still G. A read that

@@ -268,7 +268,7 @@ class Store:
         is a local call. Raises ``LoopProbeFailed``: run the request on a thread."""
         if self.dialect_name == "sqlite":
             return None
-        mark = self._slot.read() if self._slot is not None else 0
+        mark = self._mark()
         trusted = self._trusted_serial(mark)
         if trusted is not None:  # no round trip while the node's change word holds
             return trusted
@@ -386,7 +386,7 @@ class Store:
         ago, no process sharing it has committed a change since, and the database is not asked."""
         sqlite = self.dialect_name == "sqlite"
         with self._probe_lock:
-            mark = self._slot.read() if self._slot is not None else 0
+            mark = self._mark()
             trusted = self._trusted_serial(mark)
             if trusted is not None:
                 return trusted
@@ -422,6 +422,11 @@ class Store:
                 self._trusted = None
                 self._drop_probe()
                 raise sa_exc.OperationalError(changes.PROBE_SQL, None, exc) from exc
+
+    def _mark(self) -> int:
+        """The change word's value now (0 without a word, or once the store is closed)."""
+        slot = self._slot
+        return slot.read() if slot is not None else 0
 
     def _trusted_serial(self, mark: int) -> int | None:
         """The last full probe's serial while the change word still holds ``mark``, the value

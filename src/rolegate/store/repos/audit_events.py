@@ -12,9 +12,10 @@ The primary key is ``(event_time, event_id)``: the pages' order is its order (de
 because the key is unique, and ``prune`` deletes a range of it, oldest first. Nothing looks an
 event up by its id alone: LookupEvents' EventId filters the account's walk as other attributes do.
 
-Events are written on every request, so ``insert`` sends its batch to the driver's
+Events are written on every request, so ``insert`` hands its batch to the driver: SQLite's
 ``executemany`` with the statement SQLAlchemy compiled once per dialect (as ``store.prepared``
-does for single statements): a batch costs the driver's work, not SQLAlchemy's per row.
+does for single statements), PostgreSQL's ``COPY``: a batch costs the driver's work, not
+SQLAlchemy's per row.
 """
 
 from __future__ import annotations
@@ -95,8 +96,7 @@ class AuditEventRepo:
         cursor = self._conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             if dialect.name == "postgresql":
-                # COPY: psycopg sends the rows as one stream, with no Python per statement
-                # (executemany's pipeline cost the writer 48 µs of the GIL per event)
+                # one stream, where executemany's pipeline runs Python for every statement
                 with cursor.copy(_COPY) as copy:
                     for row in rows:
                         copy.write_row(row)
