@@ -136,15 +136,12 @@ class Target:
     def server_cpu_seconds(self) -> float:
         if self._process is None:
             return 0.0
-        ticks = os.sysconf("SC_CLK_TCK")
         total = 0
         for pid in _process_tree(self._process.pid):
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # exited meanwhile
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        return total / ticks
+            ticks = cpu_ticks(Path(f"/proc/{pid}/stat"))
+            if ticks is not None:  # else exited meanwhile
+                total += sum(ticks)
+        return total / os.sysconf("SC_CLK_TCK")
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -241,6 +238,16 @@ def _signal_group(group: int, signal_number: int) -> None:
         os.killpg(group, signal_number)
     except ProcessLookupError:
         pass  # every process of the group has exited already
+
+
+def cpu_ticks(stat: Path) -> tuple[int, int] | None:
+    """User and system clock ticks from a ``/proc`` ``stat`` file (of a process or of one of its
+    threads), or None when it is gone."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]), int(fields[12])  # utime, stime (fields 14 and 15)
 
 
 def _process_tree(root: int) -> list[int]:

@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import authorize
 from _http import API_VERSIONS, REGION, Call, Endpoint, SignedClient, expect
 from _principals import endpoint_for
-from _targets import VENV_BIN, MotoTarget, RolegateTarget, Target, free_port
+from _targets import VENV_BIN, MotoTarget, RolegateTarget, Target, cpu_ticks, free_port
 from _wrk import REPLAY, lua_string, run_wrk
 from policy_eval import ACCOUNT as POLICY_ACCOUNT
 
@@ -338,11 +338,9 @@ def thread_cpu(pid: int) -> dict[int, tuple[int, int]]:
     """User and system clock ticks of each thread of ``pid`` (``/proc/<pid>/task``)."""
     found = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the thread ended
-            continue
-        found[int(task.name)] = (int(fields[11]), int(fields[12]))
+        ticks = cpu_ticks(task / "stat")
+        if ticks is not None:  # else the thread ended
+            found[int(task.name)] = ticks
     return found
 
 
