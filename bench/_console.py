@@ -34,6 +34,7 @@ def signed_in_root(roles: int) -> Iterator[SignedIn]:
     with tempfile.TemporaryDirectory() as tmp, fresh_database_url("sqlite", Path(tmp)) as url:
         fill(url, Path(tmp), roles)
         settings = Settings(
+            audit_writer="thread",  # its work counted in this process (server.audit_process)
             data_dir=Path(tmp),
             database_url=url,
             default_account_id=ACCOUNT_ID,

@@ -33,6 +33,7 @@ class InProcessNode:
 
     def __init__(self, url: str, data_dir: Path, account_id: str, key_id: str, secret: str):
         settings = Settings(
+            audit_writer="thread",  # its work counted in this process (server.audit_process)
             data_dir=data_dir,
             database_url=url,
             default_account_id=account_id,

@@ -114,6 +114,7 @@ def in_process(rounds: int, count: int = 2000) -> list[dict[str, Any]]:
     form = "application/x-www-form-urlencoded"
     with tempfile.TemporaryDirectory(prefix="rolegate-bench-audit-") as tmp:
         settings = Settings(
+            audit_writer="thread",  # its work counted in this process (server.audit_process)
             data_dir=Path(tmp),
             default_account_id="123456789012",
             root_access_key_id=key,

@@ -269,7 +269,7 @@ def profile(data_dir: Path, bodies: list[str], rounds: int) -> str:
     from rolegate.server.authz.contract import read_question
     from rolegate.server.settings import Settings
 
-    settings = Settings(data_dir=data_dir, default_account_id=ACCOUNT)
+    settings = Settings(data_dir=data_dir, default_account_id=ACCOUNT, audit_writer="thread")
     api = RolegateApp(build_runtime(settings))
     decider = authz_app(api, None).decider
     parsed = [read_question(body.encode()) for body in bodies]

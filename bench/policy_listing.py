@@ -56,7 +56,7 @@ def fill(url: str, data_dir: Path, roles: int, policies_count: int | None = None
     """``roles`` roles, ``policies_count`` (default roles*2/5) policies, 2 attachments per role:
     the first policy is attached to every role (its ARN is returned), the second attachment
     spreads over the other policies."""
-    settings = Settings(data_dir=data_dir, database_url=url)
+    settings = Settings(data_dir=data_dir, database_url=url, audit_writer="thread")
     store = Store.open(url, sealer=open_key_ring(settings))
     count = roles * 2 // 5 if policies_count is None else policies_count
     policies = [_policy(f"policy-{i:05d}") for i in range(count)]

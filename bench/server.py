@@ -465,7 +465,9 @@ def profile_operations(args: argparse.Namespace) -> str:
         found = replays(target, user, args.requests, args.roles)
         data_dir = target.scratch_dir / "data"
         target.stop_process()
-        settings = Settings(data_dir=data_dir, default_account_id=POLICY_ACCOUNT)
+        settings = Settings(
+            data_dir=data_dir, default_account_id=POLICY_ACCOUNT, audit_writer="thread"
+        )
         api = RolegateApp(build_runtime(settings))
         pipeline = api.runtime.pipeline
         host = ("host", f"127.0.0.1:{target.port}")

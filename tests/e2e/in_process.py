@@ -55,7 +55,14 @@ class InProcessNode:
         self.extra_env = dict(env or {})
         data_dir.mkdir(parents=True, exist_ok=True)
         settings = Settings.from_sources(
-            {"data_dir": data_dir, "database_url": database_url, "auth": auth, **flags},
+            # The audit writer on a thread of this process, so ``flush_audit`` can store it.
+            {
+                "data_dir": data_dir,
+                "database_url": database_url,
+                "auth": auth,
+                "audit_writer": "thread",
+                **flags,
+            },
             {**server_environment(), **self.extra_env},
         )
         self.settings = settings

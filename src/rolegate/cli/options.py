@@ -39,6 +39,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             "authz_routes",
             "audit_retention_days",
             "audit_log",
+            "audit_writer",
         )
     }
     if getattr(args, "no_console", False):

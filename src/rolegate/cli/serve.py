@@ -21,6 +21,7 @@ from rolegate.server.edge import is_loopback
 from rolegate.server.log_format import LOG_FORMATS, configure_logging
 from rolegate.server.metrics import multiprocess_directory
 from rolegate.server.one_write import OneWriteHttpToolsProtocol
+from rolegate.server.settings import AUDIT_WRITERS
 from rolegate.server.worker_key import settings_for_workers
 
 PERMISSIVE_WARNING = (
@@ -143,6 +144,13 @@ def add_serve_command(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="also stream the audit trail as JSON lines, one CloudTrail record per line, to "
         "this file (appended to), or '-' for standard output (ROLEGATE_AUDIT_LOG)",
     )
+    parser.add_argument(
+        "--audit-writer",
+        choices=AUDIT_WRITERS,
+        help="who builds and stores the audit events of reads, refusals and decisions: a "
+        "writer process beside each server process (default), or a thread of the server "
+        "(ROLEGATE_AUDIT_WRITER; docs/audit.md)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("ROLEGATE_LOG_LEVEL", "warning"))
     parser.add_argument(
         "--log-format",
@@ -169,6 +177,9 @@ def run_serve(args: argparse.Namespace) -> int:
             print(f"rolegate: --service-catalog: {error}", file=sys.stderr)
             return 2
     configure_logging(args.log_level, args.log_format)
+    # Read by the workers and the audit writer process (server.audit_process).
+    os.environ["ROLEGATE_LOG_LEVEL"] = args.log_level
+    os.environ["ROLEGATE_LOG_FORMAT"] = args.log_format
     runtime = build_runtime(settings)
     message = announce_created(runtime.bootstrap, settings.data_dir, settings)
     if message:
@@ -217,8 +228,6 @@ def run_serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:
         runtime.store.close()
         _export_settings(settings_for_workers(settings))  # the master key not in their environment
-        os.environ["ROLEGATE_LOG_LEVEL"] = args.log_level
-        os.environ["ROLEGATE_LOG_FORMAT"] = args.log_format
         if settings.metrics:
             multiprocess_directory()  # the workers' metric files, summed at /metrics
         Multiprocess(config, sockets=sockets).run()
@@ -267,6 +276,7 @@ def _export_settings(settings: object) -> None:
         "authz_listen",
         "audit_retention_days",
         "audit_log",
+        "audit_writer",
         "authz_routes",
         "console",
         "metrics",

@@ -37,7 +37,8 @@ from rolegate.federation.oidc_verify import WebIdentityVerifier
 from rolegate.policy.compile import PolicyCompiler
 from rolegate.server import issuer_documents
 from rolegate.server.asgi import HTTPScope, Receive, Scope, Send, read_body
-from rolegate.server.audit_trail import AuditTrail
+from rolegate.server.audit_process import ProcessWriter
+from rolegate.server.audit_trail import AuditTrail, ThreadWriter, Writer
 from rolegate.server.authn import Authenticator
 from rolegate.server.authz.app import AuthzApp
 from rolegate.server.authz.decider import Decider
@@ -127,15 +128,16 @@ def build_runtime(settings: Settings) -> Runtime:
         load_service(name)
     pipeline.audit = AuditTrail.open(
         store,
-        rng=rng,
         clock=utc_now,
         region=settings.region,
         retention_days=settings.audit_retention_days,
         stream_to=settings.audit_log,
         session_tokens=pipeline.authenticator.session_tokens,
     )
-    outbox = pipeline.audit.outbox
-    metrics.set_backlog_source(lambda: outbox.backlog)  # rolegate_audit_backlog
+    writer: Writer = pipeline.audit.writer
+    if settings.audit_writer == "process" and isinstance(writer, ThreadWriter):
+        writer = pipeline.audit.writer = ProcessWriter(settings, fallback=writer)
+    metrics.set_backlog_source(lambda: writer.backlog)  # rolegate_audit_backlog
     cloudtrail = CloudTrailEndpoint(pipeline, LookupEvents(ring))
     return Runtime(settings, store, pipeline, bootstrap, ring, metrics, pipeline.audit, cloudtrail)
 

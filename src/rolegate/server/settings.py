@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from rolegate.server.edge import is_loopback, parse_networks, parse_origins
 
 AUTH_MODES = ("strict", "permissive")
+AUDIT_WRITERS = ("process", "thread")  # the first is the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,10 @@ class Settings:
     # keeps 90), and where its JSON lines are streamed (a file, "-" for stdout; None: nowhere).
     audit_retention_days: int = 90
     audit_log: str | None = None
+    # Who builds and stores the events that are not written with a change: "process", a writer
+    # process beside the server (server.audit_process), or "thread", a thread of the server.
+    # An in-memory SQLite database always takes "thread" (a second process cannot open it).
+    audit_writer: str = "process"
 
     @property
     def authz_address(self) -> tuple[str, int] | None:
@@ -165,7 +170,17 @@ class Settings:
                 defaults.audit_retention_days,
             ),
             audit_log=pick("audit_log"),
+            audit_writer=_choice("audit-writer", pick("audit_writer"), AUDIT_WRITERS),
         )
+
+
+def _choice(name: str, value: str | None, choices: tuple[str, ...]) -> str:
+    """One of ``choices``; the first when not given."""
+    if value is None:
+        return choices[0]
+    if value not in choices:
+        raise ValueError(f"--{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _workers(value: str | None, default: int) -> int:
