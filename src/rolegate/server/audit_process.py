@@ -186,10 +186,8 @@ def _pickled(items: list[Item]) -> bytes:
             try:
                 pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
             except Exception:
-                log.exception(
-                    "audit: request %s not recorded",
-                    item[4] if isinstance(item, Draft) else item.event_id,
-                )
+                name = item.request_id if isinstance(item, Draft) else item.event_id
+                log.exception("audit: request %s not recorded", name)
                 continue
             kept.append(item)
         return pickle.dumps(kept, pickle.HIGHEST_PROTOCOL)
