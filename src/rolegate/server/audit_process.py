@@ -1,10 +1,10 @@
 """The audit writer in a process of its own (``--audit-writer process``, the default of
 ``rolegate serve``).
 
-Building a CloudTrail record and storing it costs a few tens of microseconds of Python per
-event. On a thread of the server those microseconds hold the interpreter lock that the event
-loop needs, so every request paid for them, and for the lock's hand-offs (docs/benchmarks.md,
-"The audit writer in its own process"). Here the server only turns each request's note into a
+Building a CloudTrail record and storing it costs 13-16 µs of Python per event. On a thread of
+the server those microseconds held the interpreter lock that the event loop needs, so every
+request paid for them, and for the lock's hand-offs: 50-70 µs per request in all
+(docs/decisions.md, "The audit writer in its own process"). Here the server only turns each request's note into a
 ``Draft`` of plain values; a thread pickles a batch of them every ``SHIP_INTERVAL`` seconds (or
 as soon as ``BATCH`` wait) and writes it to the writer's standard input; the writer, a
 ``python -m rolegate.server.audit_process`` child, completes, stores and streams them with the

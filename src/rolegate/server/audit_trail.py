@@ -6,11 +6,14 @@ Where each event is written:
 * a call that commits a write transaction: its event is inserted in that transaction
   (``in_transaction``, called by the pipeline just before the commit), so an acknowledged write
   always has its event and a rolled-back one has none; it is streamed after the commit;
-* everything else (reads, refusals, the authorization service's decisions): the outbox
-  (``audit.outbox``), stored by one thread at least once a second and at shutdown.
+* everything else (reads, refusals, the authorization service's decisions): a ``Draft`` of
+  plain values to the writer, which builds the events and stores them at least once a second
+  and at shutdown: a child process (``server.audit_process``, the default) or a thread of this
+  process (``ThreadWriter`` over ``audit.outbox``).
 
 The pipeline fills an :class:`AuditNote` as the request goes (time, claim, caller, parameters,
-result) and calls ``finish`` with its outcome; this module turns the note into events.
+result) and calls ``finish`` with its outcome; this module turns the note into a draft, and a
+draft into events (``complete``, on the writer).
 """
 
 from __future__ import annotations
@@ -318,18 +321,18 @@ class AuditTrail:
         message: str | None = None,
     ) -> None:
         """One decision of the authorization service (or its refusal to authenticate)."""
-        service, _, name = action.partition(":")
-        identity: dict[str, Any] | None = None
-        account = ""
-        if caller is not None:
-            identity = caller_identity(caller, claim.access_key_id if claim else None)
-            account = caller.account_id
-        elif claim is None:
-            identity = unknown_identity(None)
-        code, text = (error.code, error.message) if error is not None else (None, None)
-        if error is None and effect != "Allow":
-            code, text = "AccessDenied", message or ""
         try:
+            service, _, name = action.partition(":")
+            identity: dict[str, Any] | None = None
+            account = ""
+            if caller is not None:
+                identity = caller_identity(caller, claim.access_key_id if claim else None)
+                account = caller.account_id
+            elif claim is None:
+                identity = unknown_identity(None)
+            code, text = (error.code, error.message) if error is not None else (None, None)
+            if error is None and effect != "Allow":
+                code, text = "AccessDenied", message or ""
             self.writer.draft(
                 Draft(
                     service=service or "unknown",
