@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,18 @@ def _gone(pid: int, timeout: float = 30) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def _shipped(server: Server, timeout: float = 30) -> None:
+    """Wait until the server holds no draft it has not shipped (``rolegate_audit_backlog``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=5) as answer:
+            lines = answer.read().decode().splitlines()
+        if "rolegate_audit_backlog 0.0" in lines:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the server did not ship its drafts")
 
 
 def _calls(server: Server, count: int) -> list[str]:
@@ -100,7 +113,7 @@ def test_what_a_killed_server_shipped_is_stored(start_server: Callable[..., Serv
     server = start_server()
     [writer] = _writers(server)
     sent = _calls(server, 5)
-    time.sleep(0.5)  # more than SHIP_INTERVAL: the batch is in the writer's pipe or beyond
+    _shipped(server)  # in the writer's pipe or beyond
     assert server.process is not None
     server.process.kill()
     server.process.wait()
