@@ -41,6 +41,17 @@ def _writers(server: Server) -> list[int]:
     return found
 
 
+def _stop_signals_held(pid: int) -> bool:
+    """Whether SIGINT and SIGTERM are each blocked or ignored by ``pid`` (/proc's masks)."""
+    masks = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("SigBlk", "SigIgn"):
+            masks[name] = int(value.strip(), 16)
+    held = masks["SigBlk"] | masks["SigIgn"]
+    return all(held & (1 << (number - 1)) for number in (signal.SIGINT, signal.SIGTERM))
+
+
 def _gone(pid: int, timeout: float = 30) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -128,7 +139,9 @@ def test_sigterm_to_the_writer_and_the_server_loses_nothing(
     """What a service manager does at stop: SIGTERM to every process of the service."""
     server = start_server()
     [writer] = _writers(server)
+    assert _stop_signals_held(writer)  # from its first instruction: blocked, then ignored
     sent = _calls(server, 5)
+    _shipped(server)  # in the writer's pipe, or stored: the writer may still be starting
     os.kill(writer, signal.SIGTERM)  # ignored: it ends when the server closes its pipe
     server.stop()
     assert _gone(writer)

@@ -4,11 +4,12 @@
 Building a CloudTrail record and storing it costs 13-16 µs of Python per event. On a thread of
 the server those microseconds held the interpreter lock that the event loop needs, so every
 request paid for them, and for the lock's hand-offs: 50-70 µs per request in all
-(docs/decisions.md, "The audit writer in its own process"). Here the server only turns each request's note into a
-``Draft`` of plain values; a thread pickles a batch of them every ``SHIP_INTERVAL`` seconds (or
-as soon as ``BATCH`` wait) and writes it to the writer's standard input; the writer, a
-``python -m rolegate.server.audit_process`` child, completes, stores and streams them with the
-same ``AuditTrail`` and outbox the thread writer uses, and prunes the trail.
+(docs/decisions.md, "The audit writer in its own process"). Here the server only turns each
+request's note into a ``Draft`` of plain values; a thread pickles a batch of them every
+``SHIP_INTERVAL`` seconds (or as soon as ``BATCH`` wait) and writes it to the writer's standard
+input; the writer, a ``python -m rolegate.server.audit_process`` child, completes, stores and
+streams them with the same ``AuditTrail`` and outbox the thread writer uses, and prunes the
+trail.
 
 Frames on the pipe: a 4-byte little-endian length, then a pickle: the first frame the server's
 ``Settings``, every other a list of drafts and committed events (to stream only). Pickle is safe
@@ -20,8 +21,8 @@ Lifecycle:
 * at shutdown the server ships what it holds and closes the pipe; the writer stores and streams
   everything, then exits, and the server waits for it (30 s at most);
 * the writer ignores SIGINT and SIGTERM, which a terminal or a service manager sends to the
-  whole group: it ends when its pipe closes, so a killed server's last batches are still
-  stored;
+  whole group (blocked from its start until it ignores them): it ends when its pipe closes, so
+  a killed server's last batches are still stored;
 * a writer that dies (or never starts) breaks the pipe: the server logs it once and from then on
   writes its events on a thread of its own (``ThreadWriter``), as ``--audit-writer thread`` does.
 """
@@ -49,6 +50,7 @@ log = logging.getLogger("rolegate.audit")
 SHIP_INTERVAL = 0.1  # seconds between batches; what a kill -9 of the server can lose
 CLOSE_TIMEOUT = 30.0
 _LENGTH = struct.Struct("<I")
+_GROUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}  # what a stop sends to every process
 
 Item = Draft | AuditEvent
 
@@ -98,6 +100,10 @@ class ProcessWriter:
     def start(self) -> None:
         if self._thread is not None:
             return
+        # The child starts with SIGINT and SIGTERM blocked (a signal mask survives exec) and
+        # ignores them before it unblocks them: a stop that reaches it while it is still starting
+        # cannot kill it with drafts in its pipe. Blocked here, for a moment, not lost.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
         try:
             self._process = subprocess.Popen(  # our own module, no shell
                 [sys.executable, "-m", "rolegate.server.audit_process"],
@@ -108,6 +114,8 @@ class ProcessWriter:
             _write_frame(self._process.stdin, pickle.dumps(self._settings))
         except OSError:
             self._fail("could not start")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         self._thread = threading.Thread(target=self._run, name="rolegate-audit-ship", daemon=True)
         self._thread.start()
 
@@ -213,8 +221,9 @@ def main() -> int:
     """The writer process: what the server's pipe brings, completed, stored and streamed."""
     # A terminal's Ctrl-C or a service manager's SIGTERM reaches the whole group: the writer
     # ends when the server closes its pipe, having stored what the server shipped.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for number in _GROUP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _GROUP_SIGNALS)  # blocked since the fork
     from rolegate.auth.session_token import SessionTokenCodec
     from rolegate.server.log_format import configure_logging
     from rolegate.server.storage import open_key_ring, open_store, utc_now
