@@ -1,18 +1,27 @@
-"""The audit writer process's pipe (server.audit_process): frames, and a batch with an item
-that does not pickle (it is left out and logged; the rest goes on)."""
+"""The audit writer process's pipe (server.audit_process): frames, a batch with an item that
+does not pickle (it is left out and logged; the rest goes on), and a writer that reads nothing
+(stopped at close; what is left goes to the thread writer)."""
 
 from __future__ import annotations
 
 import io
 import logging
 import pickle
+import signal
+import subprocess
 import threading
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from rolegate.server.audit_process import _pickled, _read_frame, _write_frame
-from rolegate.server.audit_trail import Draft
+from rolegate.audit import Outbox
+from rolegate.domain.audit_event import AuditEvent
+from rolegate.server import audit_process
+from rolegate.server.audit_process import ProcessWriter, _pickled, _read_frame, _write_frame
+from rolegate.server.audit_trail import Draft, ThreadWriter
+from rolegate.server.settings import Settings
 
 
 def _draft(request_id: str, request: object = None) -> Draft:
@@ -57,3 +66,45 @@ def test_an_item_that_does_not_pickle_is_left_out(caplog: pytest.LogCaptureFixtu
 def test_a_batch_that_pickles_is_kept_whole() -> None:
     items = [_draft("a", {"RoleName": "r", "When": datetime(2026, 1, 1, tzinfo=UTC)})]
     assert pickle.loads(_pickled(items)) == items  # type: ignore[arg-type]
+
+
+def test_a_writer_that_reads_nothing_is_stopped_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A writer process that takes nothing (stopped, stuck) fills its pipe; at close the server
+    stops it and hands what it still holds to the thread writer, instead of hanging."""
+    monkeypatch.setattr(audit_process, "CLOSE_TIMEOUT", 1.0)
+    stored: list[str] = []
+    fallback = ThreadWriter(
+        Outbox(lambda events: stored.extend(event.event_id for event in events)),
+        complete=lambda draft: [_event(draft.request_id)],
+    )
+    writer = ProcessWriter(Settings(data_dir=tmp_path), fallback=fallback)
+    writer._process = subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE)
+    writer._thread = threading.Thread(target=writer._run, daemon=True)
+    writer._thread.start()
+    for number in range(3000):  # about 300 KB of pickles: more than a pipe holds
+        writer.draft(_draft(str(number)))
+    started = time.monotonic()
+    with caplog.at_level(logging.ERROR, "rolegate.audit"):
+        writer.close()
+    assert time.monotonic() - started < 10
+    assert writer._process.returncode == -signal.SIGKILL
+    assert "took nothing" in caplog.text and "the writer process stopped" in caplog.text
+    assert 0 < len(stored) < 3000  # what was still queued; the pipe's contents went with it
+    assert stored == [str(n) for n in range(3000 - len(stored), 3000)]  # the newest, in order
+
+
+def _event(event_id: str) -> AuditEvent:
+    return AuditEvent(
+        event_id=event_id,
+        account_id="123456789012",
+        event_time=datetime(2026, 12, 7, tzinfo=UTC),
+        event_name="GetCallerIdentity",
+        event_source="sts.amazonaws.com",
+        username=None,
+        access_key_id=None,
+        read_only=True,
+        resources=(),
+        record="{}",
+    )

@@ -125,6 +125,12 @@ class ProcessWriter:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=CLOSE_TIMEOUT)
+            if self._thread.is_alive() and self._process is not None:
+                # Blocked on a pipe the writer no longer reads: stopping the writer breaks the
+                # pipe, and what is left goes to the thread writer.
+                log.error("audit: the writer process took nothing for %.0f s", CLOSE_TIMEOUT)
+                self._process.kill()
+                self._thread.join(timeout=CLOSE_TIMEOUT)
             self._thread = None
         self._ship()
         process = self._process
