@@ -83,3 +83,14 @@ def test_inline_reads_are_on_unless_turned_off() -> None:
     assert not Settings.from_sources({}, {"ROLEGATE_INLINE_READS": "0"}).inline_reads
     assert not Settings.from_sources({"inline_reads": "0"}, {}).inline_reads
     assert Settings.from_sources({"inline_reads": "1"}, {"ROLEGATE_INLINE_READS": "0"}).inline_reads
+
+
+def test_the_audit_writer_is_a_process_unless_told_a_thread() -> None:
+    assert Settings.from_sources({}, {}).audit_writer == "process"
+    assert Settings.from_sources({}, {"ROLEGATE_AUDIT_WRITER": "thread"}).audit_writer == "thread"
+    flags = {"audit_writer": "process"}
+    assert Settings.from_sources(flags, {"ROLEGATE_AUDIT_WRITER": "thread"}).audit_writer == (
+        "process"
+    )
+    with pytest.raises(ValueError, match="--audit-writer must be one of process, thread, not 'x'"):
+        Settings.from_sources({"audit_writer": "x"}, {})
