@@ -9,6 +9,7 @@ import logging
 import pickle
 import signal
 import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -108,3 +109,22 @@ def _event(event_id: str) -> AuditEvent:
         resources=(),
         record="{}",
     )
+
+
+def test_a_writer_that_cannot_start_leaves_the_events_to_the_thread_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stored: list[str] = []
+    fallback = ThreadWriter(
+        Outbox(lambda events: stored.extend(event.event_id for event in events)),
+        complete=lambda draft: [_event(draft.request_id)],
+    )
+    writer = ProcessWriter(Settings(data_dir=tmp_path), fallback=fallback)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    with caplog.at_level(logging.ERROR, "rolegate.audit"):
+        writer.start()
+    assert "the writer process could not start" in caplog.text
+    writer.draft(_draft("a"))
+    writer.draft(_draft("b"))
+    writer.close()
+    assert stored == ["a", "b"]

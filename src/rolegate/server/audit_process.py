@@ -103,6 +103,7 @@ class ProcessWriter:
         # The child starts with SIGINT and SIGTERM blocked (a signal mask survives exec) and
         # ignores them before it unblocks them: a stop that reaches it while it is still starting
         # cannot kill it with drafts in its pipe. Blocked here, for a moment, not lost.
+        started = False
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
         try:
             self._process = subprocess.Popen(  # our own module, no shell
@@ -112,10 +113,13 @@ class ProcessWriter:
             )
             assert self._process.stdin is not None
             _write_frame(self._process.stdin, pickle.dumps(self._settings))
+            started = True
         except OSError:
-            self._fail("could not start")
+            pass
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if not started:  # the thread writer's thread is started with the server's mask
+            self._fail("could not start")
         self._thread = threading.Thread(target=self._run, name="rolegate-audit-ship", daemon=True)
         self._thread.start()
 
