@@ -1,10 +1,12 @@
 """The audit writer process's pipe (server.audit_process): frames, a batch with an item that
 does not pickle (it is left out and logged; the rest goes on), and a writer that reads nothing
-(stopped at close; what is left goes to the thread writer)."""
+(stopped at close; what is left goes to the thread writer), one that dies (started again),
+one that cannot start (the thread writer)."""
 
 from __future__ import annotations
 
 import io
+import json
 import logging
 import pickle
 import signal
@@ -23,6 +25,8 @@ from rolegate.server import audit_process
 from rolegate.server.audit_process import ProcessWriter, _pickled, _read_frame, _write_frame
 from rolegate.server.audit_trail import Draft, ThreadWriter
 from rolegate.server.settings import Settings
+from rolegate.server.storage import open_store
+from rolegate.store import AuditQuery
 
 
 def _draft(request_id: str, request: object = None) -> Draft:
@@ -128,3 +132,48 @@ def test_a_writer_that_cannot_start_leaves_the_events_to_the_thread_writer(
     writer.draft(_draft("b"))
     writer.close()
     assert stored == ["a", "b"]
+
+
+def test_a_writer_that_dies_is_started_again_and_gets_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real writer process killed: the next batch breaks the pipe, another writer starts and
+    stores it (the thread writer gets nothing). Younger than ``RESTART_SPACING`` a writer is not
+    started again: spacing 0 here, so that the test need not wait."""
+    monkeypatch.setattr(audit_process, "RESTART_SPACING", 0.0)
+    settings = Settings(data_dir=tmp_path)
+    store = open_store(settings)  # the schema, as the server makes it before its writer starts
+    fallback_got: list[str] = []
+    fallback = ThreadWriter(
+        Outbox(lambda events: fallback_got.extend(event.event_id for event in events)),
+        complete=lambda draft: [_event(draft.request_id)],
+    )
+    writer = ProcessWriter(settings, fallback=fallback)
+    with caplog.at_level(logging.ERROR, "rolegate.audit"):
+        writer.start()
+        first = writer._process
+        assert first is not None
+        first.kill()
+        first.wait()
+        for number in range(5):
+            writer.draft(_draft(f"after-{number}"))
+        deadline = time.monotonic() + 30
+        while writer.backlog and time.monotonic() < deadline:  # shipped by its thread
+            time.sleep(0.01)
+        writer.close()
+    assert writer._process is not first and writer._process is not None
+    assert writer._process.returncode == 0
+    assert "started another" in caplog.text and "from now on" not in caplog.text
+    assert fallback_got == []
+    query = AuditQuery(
+        account_id="123456789012",
+        start=datetime(2026, 12, 6, tzinfo=UTC),
+        end=datetime(2026, 12, 8, tzinfo=UTC),
+        limit=50,
+    )
+    with store.transaction(write=False) as tx:
+        found = tx.audit_events.lookup(query)
+    store.close()
+    assert sorted(json.loads(event.record)["requestID"] for event in found) == [
+        f"after-{number}" for number in range(5)
+    ]

@@ -23,8 +23,11 @@ Lifecycle:
 * the writer ignores SIGINT and SIGTERM, which a terminal or a service manager sends to the
   whole group (blocked from its start until it ignores them): it ends when its pipe closes, so
   a killed server's last batches are still stored;
-* a writer that dies (or never starts) breaks the pipe: the server logs it once and from then on
-  writes its events on a thread of its own (``ThreadWriter``), as ``--audit-writer thread`` does.
+* a writer that dies breaks the pipe: the server starts another and sends it the batch that did
+  not go through; one that dies within ``RESTART_SPACING`` seconds of its start (or never
+  starts, or dies while the server stops) is not started again: the server logs it and from
+  then on writes its events on a thread of its own (``ThreadWriter``), as ``--audit-writer
+  thread`` does.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from typing import IO
 
@@ -48,6 +52,7 @@ from rolegate.server.settings import Settings
 log = logging.getLogger("rolegate.audit")
 
 SHIP_INTERVAL = 0.1  # seconds between batches; what a kill -9 of the server can lose
+RESTART_SPACING = 10.0  # a writer that dies younger than this is not started again
 CLOSE_TIMEOUT = 30.0
 _LENGTH = struct.Struct("<I")
 _GROUP_SIGNALS = {signal.SIGINT, signal.SIGTERM}  # what a stop sends to every process
@@ -69,6 +74,7 @@ class ProcessWriter:
         self._process: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
         self._failed = False  # the writer process went away: everything goes to ``fallback``
+        self._spawned_at = 0.0
         self.dropped = 0
 
     # --- the request path: an append, nothing else --------------------------------------------
@@ -100,10 +106,16 @@ class ProcessWriter:
     def start(self) -> None:
         if self._thread is not None:
             return
+        if not self._spawn():
+            self._fail("could not start", None)
+        self._thread = threading.Thread(target=self._run, name="rolegate-audit-ship", daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> bool:
+        """Start a writer process and send it the settings; False when it could not start."""
         # The child starts with SIGINT and SIGTERM blocked (a signal mask survives exec) and
         # ignores them before it unblocks them: a stop that reaches it while it is still starting
         # cannot kill it with drafts in its pipe. Blocked here, for a moment, not lost.
-        started = False
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _GROUP_SIGNALS)
         try:
             self._process = subprocess.Popen(  # our own module, no shell
@@ -113,15 +125,12 @@ class ProcessWriter:
             )
             assert self._process.stdin is not None
             _write_frame(self._process.stdin, pickle.dumps(self._settings))
-            started = True
         except OSError:
-            pass
+            return False
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        if not started:  # the thread writer's thread is started with the server's mask
-            self._fail("could not start")
-        self._thread = threading.Thread(target=self._run, name="rolegate-audit-ship", daemon=True)
-        self._thread.start()
+        self._spawned_at = time.monotonic()
+        return True
 
     def close(self) -> None:
         """Ship what is queued, close the pipe, wait for the writer to store it all."""
@@ -162,22 +171,43 @@ class ProcessWriter:
         queue = self._queue
         while queue:
             items = [queue.popleft() for _ in range(min(BATCH, len(queue)))]
+            while not self._failed and not self._send(items):  # the writer went away
+                self._restart()
             if self._failed:
                 for item in items:
                     self._hand_over(item)
-                continue
-            process = self._process
-            try:
-                assert process is not None and process.stdin is not None
-                _write_frame(process.stdin, _pickled(items))
-            except (OSError, ValueError, AssertionError):  # a broken or closed pipe
-                self._fail("stopped")
-                for item in items:
-                    self._hand_over(item)
 
-    def _fail(self, what: str) -> None:
+    def _send(self, items: list[Item]) -> bool:
+        process = self._process
+        try:
+            assert process is not None and process.stdin is not None
+            _write_frame(process.stdin, _pickled(items))
+        except (OSError, ValueError, AssertionError):  # a broken or closed pipe
+            return False
+        return True
+
+    def _restart(self) -> None:
+        """After the writer process went away: another one, unless this one lived less than
+        ``RESTART_SPACING`` seconds or the server is stopping (then the thread writer)."""
+        process = self._process
+        code = process.poll() if process is not None else None  # reaped, if it has ended
+        if process is not None and process.stdin is not None:
+            try:
+                process.stdin.close()
+            except OSError:  # what it still buffered cannot be written anywhere
+                pass
+        lived = time.monotonic() - self._spawned_at
+        if not self._stopping and lived >= RESTART_SPACING and self._spawn():
+            log.error(
+                "audit: the writer process stopped (exit status %s) after %.0f s; started another",
+                code,
+                lived,
+            )
+            return
+        self._fail("stopped", code)
+
+    def _fail(self, what: str, code: int | None) -> None:
         self._failed = True
-        code = self._process.poll() if self._process is not None else None
         log.error(
             "audit: the writer process %s (exit status %s); events are written by a thread "
             "of this process from now on",
