@@ -75,7 +75,6 @@ class ProcessWriter:
         self._thread: threading.Thread | None = None
         self._failed = False  # the writer process went away: everything goes to ``fallback``
         self._spawned_at = 0.0
-        self.dropped = 0
 
     # --- the request path: an append, nothing else --------------------------------------------
     def draft(self, draft: Draft) -> None:
@@ -96,7 +95,6 @@ class ProcessWriter:
             self._wake.set()
             while len(queue) > MAX_BACKLOG:  # the oldest first, as the outbox trims
                 queue.popleft()
-                self.dropped += 1
 
     @property
     def backlog(self) -> int:

@@ -104,7 +104,7 @@ class ThreadWriter:
     """Drafts completed, stored and streamed by the outbox's thread, in this process."""
 
     outbox: Outbox
-    complete: Callable[[Draft], Sequence[AuditEvent]] | None = None  # set by AuditTrail
+    complete: Callable[[Draft], Sequence[AuditEvent]]
 
     @property
     def backlog(self) -> int:
@@ -117,7 +117,6 @@ class ThreadWriter:
         self.outbox.close()
 
     def draft(self, draft: Draft) -> None:
-        assert self.complete is not None
         self.outbox.defer(functools.partial(self.complete, draft))
 
     def stored(self, event: AuditEvent) -> None:
@@ -149,10 +148,6 @@ class AuditTrail:
     retention_days: int = 90
     session_tokens: SessionTokenCodec | None = None
 
-    def __post_init__(self) -> None:
-        if isinstance(self.writer, ThreadWriter) and self.writer.complete is None:
-            self.writer.complete = self.complete
-
     @classmethod
     def open(
         cls,
@@ -173,7 +168,8 @@ class AuditTrail:
             interval=interval,
             maintenance=lambda: holder[0].prune(),
         )
-        trail = cls(store, ThreadWriter(outbox), clock, region, retention_days, session_tokens)
+        writer = ThreadWriter(outbox, lambda draft: holder[0].complete(draft))
+        trail = cls(store, writer, clock, region, retention_days, session_tokens)
         holder.append(trail)
         return trail
 
